@@ -1,0 +1,78 @@
+"""Shopify orders as Synco knows them, with their sync state."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from synco.models import Shop
+
+
+class SyncStatus(models.TextChoices):
+    NOT_SYNCED = "not_synced", "Not Synced"
+    IN_PROGRESS = "in_progress", "In Progress"
+    SYNCED = "synced", "Synced"
+    FAILED = "failed", "Failed"
+
+
+SYNCABLE_STATUSES = (SyncStatus.NOT_SYNCED, SyncStatus.FAILED)
+
+
+class Order(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
+    shopify_id = models.BigIntegerField()
+    gid = models.CharField(max_length=100)
+    name = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(help_text="Shopify's updatedAt of the stored state")
+    financial_status = models.CharField(max_length=32, blank=True)
+    fulfillment_status = models.CharField(max_length=32, blank=True)
+    customer_name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    total_price = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    # The GraphQL node as Shopify sent it; parsed into a ShopifyOrder whenever it is used.
+    payload = models.JSONField(default=dict)
+    parse_error = models.TextField(blank=True)
+
+    sync_status = models.CharField(max_length=20, choices=SyncStatus.choices, default=SyncStatus.NOT_SYNCED)
+    sync_error = models.TextField(blank=True)
+    sync_attempts = models.PositiveIntegerField(default=0)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    odoo_model = models.CharField(max_length=64, blank=True)
+    odoo_id = models.IntegerField(null=True, blank=True)
+    odoo_name = models.CharField(max_length=64, blank=True)
+    odoo_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "shopify_id"], name="order_unique_per_shop"),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "sync_status", "-created_at"], name="order_shop_status_idx"),
+            models.Index(fields=["shop", "-created_at", "-id"], name="order_shop_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop.domain} {self.name}"
+
+    @property
+    def is_syncable(self) -> bool:
+        return self.sync_status in SYNCABLE_STATUSES and not self.parse_error
+
+    @property
+    def origin(self) -> str:
+        """The key Synco writes into Odoo's `origin` to find this order again."""
+        return f"shopify:order:{self.shopify_id}"
+
+    def odoo_url(self) -> str:
+        odoo: Any = getattr(self.shop, "odoo", None)
+        if odoo is None or self.odoo_id is None:
+            return ""
+        return str(odoo.record_url(self.odoo_model or "sale.order", self.odoo_id))

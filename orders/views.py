@@ -1,0 +1,87 @@
+"""Orders page: one URL serves the page or, for HTMX, its fragment; actions return the updated row."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
+
+from orders import services
+from orders.models import Order, SyncStatus
+from orders.tasks import import_orders_task
+from synco.tenancy import current_shop
+
+PAGE_SIZE = 50
+FILTERS = {
+    "all": None,
+    "not_synced": SyncStatus.NOT_SYNCED,
+    "in_progress": SyncStatus.IN_PROGRESS,
+    "synced": SyncStatus.SYNCED,
+    "failed": SyncStatus.FAILED,
+}
+
+
+def _get_order_for_shop(request: HttpRequest, pk: int) -> Order:
+    return get_object_or_404(Order.objects.select_related("shop__odoo"), pk=pk, shop=current_shop(request))
+
+
+def _toast(response: HttpResponse, message: str, level: str = "info") -> HttpResponse:
+    response["HX-Trigger"] = json.dumps({"toast": {"message": message, "level": level}})
+    return response
+
+
+@login_required
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    shop = current_shop(request)
+    status_filter = request.GET.get("status", "all")
+    if status_filter not in FILTERS:
+        status_filter = "all"
+    orders = Order.objects.filter(shop=shop).select_related("shop__odoo")
+    wanted = FILTERS[status_filter]
+    if wanted is not None:
+        orders = orders.filter(sync_status=wanted)
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "shop": shop,
+        "page": page,
+        "orders": list(page.object_list),
+        "status_filter": status_filter,
+        "filters": [(key, "All" if key == "all" else SyncStatus(value).label) for key, value in FILTERS.items()],
+    }
+    template = "orders/_order_table.html" if request.htmx else "orders/order_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def order_row(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "orders/_order_row.html", {"order": _get_order_for_shop(request, pk)})
+
+
+@login_required
+@require_POST
+def order_sync(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _get_order_for_shop(request, pk)
+    with transaction.atomic():
+        started = services.request_sync(order)
+    order.refresh_from_db()
+    response = render(request, "orders/_order_row.html", {"order": order})
+    if started:
+        return _toast(response, f"Sync of {order.name} started.")
+    if order.parse_error:
+        return _toast(response, f"{order.name} cannot be synced: {order.parse_error}", "error")
+    return _toast(response, f"{order.name} is already {order.get_sync_status_display().lower()}.", "warning")
+
+
+@login_required
+@require_POST
+def orders_import(request: HttpRequest) -> HttpResponse:
+    shop = current_shop(request)
+    transaction.on_commit(lambda: import_orders_task.delay(shop.pk))
+    return _toast(HttpResponse(status=204), "Importing new and updated orders from Shopify…")

@@ -1,0 +1,48 @@
+"""Every attempt to sync something is a row: what, when, how long, and what happened."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from synco.models import Shop
+
+
+class SyncAttempt(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCESS = "success", "Success"
+        FAILED = "failed", "Failed"
+
+    class Object(models.TextChoices):
+        ORDER = "order", "Order"
+        CUSTOMER = "customer", "Customer"
+        PRODUCT = "product", "Product"
+        SHOP = "shop", "Shop"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_attempts")
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="attempts"
+    )
+    object_type = models.CharField(max_length=20, choices=Object.choices, default=Object.ORDER)
+    object_ref = models.CharField(max_length=100, blank=True, help_text="e.g. the Shopify order name")
+    operation = models.CharField(max_length=50)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    message = models.TextField(blank=True)
+    odoo_model = models.CharField(max_length=64, blank=True)
+    odoo_id = models.IntegerField(null=True, blank=True)
+    attempt = models.PositiveIntegerField(default=1)
+    rpc_calls = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["shop", "-started_at"], name="attempt_shop_started_idx"),
+            models.Index(fields=["order", "-started_at"], name="attempt_order_started_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.object_ref} {self.status}"

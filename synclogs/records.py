@@ -1,0 +1,53 @@
+"""Helpers that open and close SyncAttempt rows."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from synclogs.models import SyncAttempt
+
+
+def start_attempt(
+    *,
+    shop_id: int,
+    operation: str,
+    object_type: str = SyncAttempt.Object.ORDER,
+    object_ref: str = "",
+    order_id: int | None = None,
+    attempt: int = 1,
+    task_id: str = "",
+) -> SyncAttempt:
+    return SyncAttempt.objects.create(
+        shop_id=shop_id,
+        order_id=order_id,
+        object_type=object_type,
+        object_ref=object_ref,
+        operation=operation,
+        attempt=attempt,
+        task_id=task_id,
+        started_at=timezone.now(),
+    )
+
+
+def finish_attempt(
+    record: SyncAttempt,
+    *,
+    succeeded: bool,
+    message: str,
+    odoo_model: str = "",
+    odoo_id: int | None = None,
+    rpc_calls: int = 0,
+) -> SyncAttempt:
+    record.finished_at = timezone.now()
+    record.duration_ms = max(int((record.finished_at - record.started_at).total_seconds() * 1000), 0)
+    record.status = SyncAttempt.Status.SUCCESS if succeeded else SyncAttempt.Status.FAILED
+    record.message = message
+    record.odoo_model = odoo_model
+    record.odoo_id = odoo_id
+    record.rpc_calls = rpc_calls
+    record.save(
+        update_fields=[
+            "finished_at", "duration_ms", "status", "message", "odoo_model", "odoo_id", "rpc_calls",
+        ]
+    )
+    return record

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from synco.tenancy import shops_for
+
+
+def shops(request: HttpRequest) -> dict[str, object]:
+    """The shops the user may switch between (evaluated here: templates run no queries)."""
+    return {"nav_shops": list(shops_for(request.user).only("pk", "domain")[:50])}

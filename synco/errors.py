@@ -1,0 +1,23 @@
+"""Failures at the edge of the system, classified once: retry it, or tell the merchant what to fix."""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """A call to Shopify or Odoo failed; `message` is safe to show a merchant (no secrets, no tracebacks)."""
+
+    transient = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PermanentGatewayError(GatewayError):
+    """Retrying will not help until someone fixes data, settings or rights."""
+
+
+class TransientGatewayError(GatewayError):
+    """Network, timeout, 5xx or throttling: the same call may succeed later."""
+
+    transient = True

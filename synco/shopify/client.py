@@ -1,0 +1,203 @@
+"""ShopifyClient: GraphQL Admin API calls on ShopifyAPI's Session and GraphQL, with timeouts and throttling."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import shopify
+
+from synco.errors import PermanentGatewayError, TransientGatewayError
+from synco.shopify import queries
+from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
+
+logger = logging.getLogger(__name__)
+
+MAX_THROTTLE_RETRIES = 6
+
+
+@dataclass(frozen=True)
+class ShopifySettings:
+    domain: str
+    token: str
+    api_version: str = "2026-10"
+    # "" for the real Shopify; the sandbox's http://host:port otherwise.
+    admin_origin: str = ""
+    timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class OrderResult:
+    """One order from a page: parsed, or the reason it could not be."""
+
+    gid: str
+    node: dict[str, Any]
+    order: ShopifyOrder | None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class OrdersPage:
+    results: list[OrderResult]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+class _TimedGraphQL(shopify.GraphQL):  # type: ignore[misc]
+    """ShopifyAPI's GraphQL builds the request; we send it with a timeout and without printing errors."""
+
+    def __init__(self, endpoint: str, timeout: float) -> None:
+        super().__init__()
+        self.endpoint = endpoint
+        self.timeout = timeout
+
+    def send(self, query: str, variables: dict[str, Any] | None) -> tuple[int, bytes, dict[str, str]]:
+        headers = self.merge_headers(
+            {"Accept": "application/json", "Content-Type": "application/json"}, self.headers
+        )
+        data = json.dumps({"query": query, "variables": variables}).encode()
+        request = urllib.request.Request(self.endpoint, data, headers)  # noqa: S310 - https or the sandbox
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return response.status, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read(), dict(exc.headers or {})
+
+
+class ShopifyClient:
+    """GraphQL Admin API access for one shop."""
+
+    def __init__(self, settings: ShopifySettings) -> None:
+        self.settings = settings
+        self.requests = 0
+        self.throttled = 0
+
+    def _endpoint_and_headers(self) -> _TimedGraphQL:
+        session = shopify.Session(self.settings.domain, self.settings.api_version, self.settings.token)
+        with shopify.Session.temp(self.settings.domain, self.settings.api_version, self.settings.token):
+            endpoint = f"{session.site}/graphql.json"
+            if self.settings.admin_origin:
+                endpoint = endpoint.replace(f"https://{session.url}", self.settings.admin_origin.rstrip("/"), 1)
+            return _TimedGraphQL(endpoint, self.settings.timeout)
+
+    def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run one GraphQL document; returns `data`, waits out throttling, classifies failures."""
+        graphql = self._endpoint_and_headers()
+        for attempt in range(MAX_THROTTLE_RETRIES + 1):
+            self.requests += 1
+            try:
+                status, raw, headers = graphql.send(document, variables)
+            except (TimeoutError, socket.timeout) as exc:
+                raise TransientGatewayError(f"Shopify ({self.settings.domain}) did not answer in time.") from exc
+            except (urllib.error.URLError, OSError) as exc:
+                raise TransientGatewayError(
+                    f"Cannot reach Shopify for {self.settings.domain}: {getattr(exc, 'reason', exc)}"
+                ) from exc
+            body = self._decode(status, raw)
+            wait = self._throttle_wait(status, body, headers)
+            if wait is not None:
+                self.throttled += 1
+                if attempt == MAX_THROTTLE_RETRIES:
+                    raise TransientGatewayError("Shopify kept throttling the request; it will be retried.")
+                logger.info("shopify throttled, waiting", extra={"seconds": round(wait, 2)})
+                time.sleep(wait)
+                continue
+            self._raise_for_errors(status, body)
+            return dict(body.get("data") or {})
+        raise TransientGatewayError("Shopify kept throttling the request; it will be retried.")
+
+    def _decode(self, status: int, raw: bytes) -> dict[str, Any]:
+        if status >= 500:
+            raise TransientGatewayError(f"Shopify answered HTTP {status}; it will be retried.")
+        try:
+            body = json.loads(raw.decode())
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            if status >= 400:
+                raise PermanentGatewayError(f"Shopify answered HTTP {status}.") from exc
+            raise TransientGatewayError("Shopify sent a response that is not valid JSON.") from exc
+        if not isinstance(body, dict):
+            raise TransientGatewayError("Shopify sent a response of an unexpected shape.")
+        return body
+
+    @staticmethod
+    def _throttle_wait(status: int, body: dict[str, Any], headers: dict[str, str]) -> float | None:
+        errors = body.get("errors")
+        throttled = isinstance(errors, list) and any(
+            (error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors if isinstance(error, dict)
+        )
+        if not throttled and status != 429:
+            return None
+        cost = (body.get("extensions") or {}).get("cost") or {}
+        bucket = cost.get("throttleStatus") or {}
+        try:
+            needed = float(cost["requestedQueryCost"]) - float(bucket["currentlyAvailable"])
+            return max(needed / float(bucket["restoreRate"]), 0.05)
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            retry_after = headers.get("Retry-After") or headers.get("retry-after")
+            return float(retry_after) if retry_after else 1.0
+
+    def _raise_for_errors(self, status: int, body: dict[str, Any]) -> None:
+        errors = body.get("errors")
+        if status == 401 or status == 403:
+            raise PermanentGatewayError(
+                f"Shopify refused the access token for {self.settings.domain} (HTTP {status}): reinstall or "
+                "reconnect the app."
+            )
+        if status >= 400:
+            raise PermanentGatewayError(f"Shopify answered HTTP {status}: {errors}")
+        if errors:
+            messages = (
+                "; ".join(str(error.get("message", error)) for error in errors if isinstance(error, dict))
+                if isinstance(errors, list)
+                else str(errors)
+            )
+            raise PermanentGatewayError(f"Shopify rejected the query: {messages}")
+
+    # -- orders -----------------------------------------------------------------------------
+
+    def fetch_orders_page(
+        self, *, after: str | None, query: str | None, first: int = 10, line_count: int = 50
+    ) -> OrdersPage:
+        """One page of orders sorted by updatedAt; each order parsed or carrying its parse error."""
+        data = self.execute(
+            queries.ORDERS_PAGE, {"first": first, "after": after, "query": query, "lineCount": line_count}
+        )
+        connection = data.get("orders") or {}
+        info = connection.get("pageInfo") or {}
+        return OrdersPage(
+            results=[_parse(node) for node in connection.get("nodes") or []],
+            end_cursor=info.get("endCursor"),
+            has_next_page=bool(info.get("hasNextPage")),
+        )
+
+    def iter_orders(self, *, query: str | None, first: int = 10) -> Iterator[OrderResult]:
+        """Every order matching `query`, page by page (streamed, not loaded whole)."""
+        after: str | None = None
+        while True:
+            page = self.fetch_orders_page(after=after, query=query, first=first)
+            yield from page.results
+            if not page.has_next_page:
+                return
+            after = page.end_cursor
+
+    def fetch_order(self, gid: str, line_count: int = 250) -> OrderResult:
+        data = self.execute(queries.ORDER_BY_ID, {"id": gid, "lineCount": line_count})
+        node = data.get("order")
+        if not node:
+            raise PermanentGatewayError(f"Shopify has no order {gid} (deleted, or outside the app's access).")
+        return _parse(node)
+
+
+def _parse(node: dict[str, Any]) -> OrderResult:
+    gid = str(node.get("id") or "")
+    try:
+        return OrderResult(gid=gid, node=node, order=parse_order(node))
+    except OrderParseError as exc:
+        return OrderResult(gid=gid, node=node, order=None, error=str(exc))

@@ -1,0 +1,70 @@
+"""Every GraphQL document Synco sends to Shopify (each is validated against the official schema in tests)."""
+
+from __future__ import annotations
+
+MONEY = "shopMoney { amount currencyCode }"
+MONEY_BAG = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
+
+ORDER_FIELDS = f"""
+fragment OrderFields on Order {{
+  id legacyResourceId name createdAt updatedAt processedAt cancelledAt cancelReason
+  displayFinancialStatus displayFulfillmentStatus sourceName
+  currencyCode presentmentCurrencyCode taxesIncluded test tags note
+  customAttributes {{ key value }}
+  totalPriceSet {{ {MONEY_BAG} }}
+  subtotalPriceSet {{ {MONEY_BAG} }}
+  totalTaxSet {{ {MONEY_BAG} }}
+  totalDiscountsSet {{ {MONEY_BAG} }}
+  totalShippingPriceSet {{ {MONEY_BAG} }}
+  email
+  customer {{ id legacyResourceId firstName lastName
+             defaultEmailAddress {{ emailAddress }} defaultPhoneNumber {{ phoneNumber }} }}
+  billingAddress {{ firstName lastName company address1 address2 city zip province provinceCode
+                   country countryCodeV2 phone }}
+  shippingAddress {{ firstName lastName company address1 address2 city zip province provinceCode
+                    country countryCodeV2 phone }}
+  lineItems(first: $lineCount) {{ pageInfo {{ hasNextPage endCursor }} nodes {{
+    id sku name title quantity currentQuantity taxable requiresShipping
+    originalUnitPriceSet {{ {MONEY} }}
+    discountedUnitPriceSet {{ {MONEY} }}
+    discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+    taxLines {{ title rate ratePercentage priceSet {{ {MONEY} }} }}
+    variant {{ id legacyResourceId sku barcode }} }} }}
+  shippingLines(first: 10) {{ nodes {{ title code source
+    originalPriceSet {{ {MONEY} }}
+    discountedPriceSet {{ {MONEY} }}
+    taxLines {{ title rate ratePercentage priceSet {{ {MONEY} }} }}
+    discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }} }} }}
+  transactions(first: 20) {{ id gateway kind status processedAt test amountSet {{ {MONEY} }} }}
+  risk {{ recommendation assessments {{ riskLevel facts {{ description sentiment }} }} }}
+}}
+"""
+
+ORDERS_PAGE = (
+    """
+query OrdersPage($first: Int!, $after: String, $query: String, $lineCount: Int!) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...OrderFields }
+  }
+}
+"""
+    + ORDER_FIELDS
+)
+
+ORDER_BY_ID = (
+    """
+query OrderById($id: ID!, $lineCount: Int!) {
+  order(id: $id) { ...OrderFields }
+}
+"""
+    + ORDER_FIELDS
+)
+
+SHOP_INFO = """
+query ShopInfo {
+  shop { name myshopifyDomain currencyCode ianaTimezone }
+}
+"""
+
+ALL_DOCUMENTS = {"OrdersPage": ORDERS_PAGE, "OrderById": ORDER_BY_ID, "ShopInfo": SHOP_INFO}

@@ -1,0 +1,303 @@
+"""Typed Shopify orders, parsed once at the edge from GraphQL nodes (money as Decimal)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+class OrderParseError(ValueError):
+    """A Shopify order could not be read; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    title: str
+    rate: Decimal  # 0.2 for 20 %
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Address:
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    address1: str = ""
+    address2: str = ""
+    city: str = ""
+    zip: str = ""
+    province_code: str = ""
+    country_code: str = ""
+    phone: str = ""
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part).strip()
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part).strip()
+
+
+@dataclass(frozen=True)
+class LineItem:
+    id: str
+    sku: str
+    title: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal  # total discount allocated to this line
+    tax_lines: tuple[TaxLine, ...]
+    barcode: str = ""
+    variant_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ShippingLine:
+    title: str
+    code: str
+    price: Decimal
+    discount: Decimal
+    tax_lines: tuple[TaxLine, ...]
+
+
+@dataclass(frozen=True)
+class Transaction:
+    gateway: str
+    kind: str
+    status: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ShopifyOrder:
+    id: int
+    gid: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    processed_at: datetime | None
+    cancelled_at: datetime | None
+    financial_status: str
+    fulfillment_status: str
+    source_name: str
+    currency: str
+    presentment_currency: str
+    taxes_included: bool
+    test: bool
+    email: str
+    note: str
+    tags: tuple[str, ...]
+    note_attributes: tuple[tuple[str, str], ...]
+    subtotal: Decimal
+    total_discounts: Decimal
+    total_shipping: Decimal
+    total_tax: Decimal
+    total: Decimal
+    customer: Customer | None
+    billing_address: Address | None
+    shipping_address: Address | None
+    line_items: tuple[LineItem, ...]
+    shipping_lines: tuple[ShippingLine, ...] = ()
+    transactions: tuple[Transaction, ...] = ()
+    risk_levels: tuple[str, ...] = field(default=())
+
+    @property
+    def number(self) -> str:
+        return self.name.lstrip("#")
+
+    @property
+    def customer_name(self) -> str:
+        if self.customer and self.customer.name:
+            return self.customer.name
+        for address in (self.billing_address, self.shipping_address):
+            if address and address.name:
+                return address.name
+        return ""
+
+
+def _money(bag: Any, path: str) -> Decimal:
+    """Read `shopMoney.amount` from a MoneyBag; missing means zero."""
+    if not bag:
+        return Decimal("0")
+    amount = (bag.get("shopMoney") or {}).get("amount")
+    if amount is None:
+        return Decimal("0")
+    try:
+        return Decimal(str(amount))
+    except InvalidOperation as exc:
+        raise OrderParseError(f"{path}: '{amount}' is not an amount") from exc
+
+
+def _datetime(value: Any, path: str) -> datetime:
+    if not value:
+        raise OrderParseError(f"{path} is missing")
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise OrderParseError(f"{path}: '{value}' is not a date") from exc
+    if parsed.tzinfo is None:
+        raise OrderParseError(f"{path}: '{value}' has no time zone")
+    return parsed
+
+
+def _optional_datetime(value: Any, path: str) -> datetime | None:
+    return _datetime(value, path) if value else None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _legacy_id(gid: str) -> int:
+    tail = gid.rsplit("/", 1)[-1].split("?", 1)[0]
+    if not tail.isdigit():
+        raise OrderParseError(f"'{gid}' is not a Shopify id")
+    return int(tail)
+
+
+def _tax_lines(raw: Any, path: str) -> tuple[TaxLine, ...]:
+    lines = []
+    for index, item in enumerate(raw or []):
+        rate = item.get("rate")
+        lines.append(
+            TaxLine(
+                title=_text(item.get("title")),
+                rate=Decimal(str(rate)) if rate is not None else Decimal("0"),
+                amount=_money(item.get("priceSet"), f"{path}[{index}].priceSet"),
+            )
+        )
+    return tuple(lines)
+
+
+def _discount(raw: Any, path: str) -> Decimal:
+    return sum(
+        (_money(item.get("allocatedAmountSet"), f"{path}[{index}]") for index, item in enumerate(raw or [])),
+        Decimal("0"),
+    )
+
+
+def _address(raw: Any) -> Address | None:
+    if not raw:
+        return None
+    return Address(
+        first_name=_text(raw.get("firstName")),
+        last_name=_text(raw.get("lastName")),
+        company=_text(raw.get("company")),
+        address1=_text(raw.get("address1")),
+        address2=_text(raw.get("address2")),
+        city=_text(raw.get("city")),
+        zip=_text(raw.get("zip")),
+        province_code=_text(raw.get("provinceCode")),
+        country_code=_text(raw.get("countryCodeV2")),
+        phone=_text(raw.get("phone")),
+    )
+
+
+def _customer(raw: Any) -> Customer | None:
+    if not raw:
+        return None
+    return Customer(
+        id=_legacy_id(_text(raw.get("id"))),
+        first_name=_text(raw.get("firstName")),
+        last_name=_text(raw.get("lastName")),
+        email=_text((raw.get("defaultEmailAddress") or {}).get("emailAddress")),
+        phone=_text((raw.get("defaultPhoneNumber") or {}).get("phoneNumber")),
+    )
+
+
+def _line_item(raw: Any, index: int) -> LineItem:
+    path = f"lineItems[{index}]"
+    quantity = raw.get("quantity")
+    if not isinstance(quantity, int):
+        raise OrderParseError(f"{path}.quantity is missing")
+    variant = raw.get("variant") or {}
+    sku = _text(raw.get("sku")) or _text(variant.get("sku"))
+    return LineItem(
+        id=_text(raw.get("id")),
+        sku=sku.strip(),
+        title=_text(raw.get("title") or raw.get("name")),
+        quantity=quantity,
+        unit_price=_money(raw.get("originalUnitPriceSet"), f"{path}.originalUnitPriceSet"),
+        discount=_discount(raw.get("discountAllocations"), f"{path}.discountAllocations"),
+        tax_lines=_tax_lines(raw.get("taxLines"), f"{path}.taxLines"),
+        barcode=_text(variant.get("barcode")),
+        variant_id=_legacy_id(variant["id"]) if variant.get("id") else None,
+    )
+
+
+def _shipping_line(raw: Any, index: int) -> ShippingLine:
+    path = f"shippingLines[{index}]"
+    return ShippingLine(
+        title=_text(raw.get("title")) or "Shipping",
+        code=_text(raw.get("code")),
+        price=_money(raw.get("originalPriceSet"), f"{path}.originalPriceSet"),
+        discount=_discount(raw.get("discountAllocations"), f"{path}.discountAllocations"),
+        tax_lines=_tax_lines(raw.get("taxLines"), f"{path}.taxLines"),
+    )
+
+
+def parse_order(node: dict[str, Any]) -> ShopifyOrder:
+    """Parse one GraphQL Order node (the OrderFields fragment) into a ShopifyOrder."""
+    if not isinstance(node, dict) or not node.get("id"):
+        raise OrderParseError("the order has no id")
+    gid = _text(node["id"])
+    risk = node.get("risk") or {}
+    return ShopifyOrder(
+        id=_legacy_id(gid),
+        gid=gid,
+        name=_text(node.get("name")) or f"#{_legacy_id(gid)}",
+        created_at=_datetime(node.get("createdAt"), "createdAt"),
+        updated_at=_datetime(node.get("updatedAt"), "updatedAt"),
+        processed_at=_optional_datetime(node.get("processedAt"), "processedAt"),
+        cancelled_at=_optional_datetime(node.get("cancelledAt"), "cancelledAt"),
+        financial_status=_text(node.get("displayFinancialStatus")),
+        fulfillment_status=_text(node.get("displayFulfillmentStatus")),
+        source_name=_text(node.get("sourceName")),
+        currency=_text(node.get("currencyCode")) or "USD",
+        presentment_currency=_text(node.get("presentmentCurrencyCode")) or _text(node.get("currencyCode")),
+        taxes_included=bool(node.get("taxesIncluded")),
+        test=bool(node.get("test")),
+        email=_text(node.get("email")),
+        note=_text(node.get("note")),
+        tags=tuple(_text(tag) for tag in node.get("tags") or []),
+        note_attributes=tuple(
+            (_text(item.get("key")), _text(item.get("value"))) for item in node.get("customAttributes") or []
+        ),
+        subtotal=_money(node.get("subtotalPriceSet"), "subtotalPriceSet"),
+        total_discounts=_money(node.get("totalDiscountsSet"), "totalDiscountsSet"),
+        total_shipping=_money(node.get("totalShippingPriceSet"), "totalShippingPriceSet"),
+        total_tax=_money(node.get("totalTaxSet"), "totalTaxSet"),
+        total=_money(node.get("totalPriceSet"), "totalPriceSet"),
+        customer=_customer(node.get("customer")),
+        billing_address=_address(node.get("billingAddress")),
+        shipping_address=_address(node.get("shippingAddress")),
+        line_items=tuple(
+            _line_item(item, index) for index, item in enumerate((node.get("lineItems") or {}).get("nodes") or [])
+        ),
+        shipping_lines=tuple(
+            _shipping_line(item, index)
+            for index, item in enumerate((node.get("shippingLines") or {}).get("nodes") or [])
+        ),
+        transactions=tuple(
+            Transaction(
+                gateway=_text(item.get("gateway")),
+                kind=_text(item.get("kind")),
+                status=_text(item.get("status")),
+                amount=_money(item.get("amountSet"), f"transactions[{index}].amountSet"),
+            )
+            for index, item in enumerate(node.get("transactions") or [])
+        ),
+        risk_levels=tuple(_text(item.get("riskLevel")) for item in risk.get("assessments") or []),
+    )
