@@ -48,13 +48,13 @@ def ensure_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, guest_na
     """The partner of the order (by Synco's ref, then e-mail, else created) and its addresses."""
     customer = order.customer
     if customer is None:
-        partner_id = client.find_partner_by_ref(GUEST_REF) or client.create_partner(
+        guest_id = client.find_partner_by_ref(GUEST_REF) or client.create_partner(
             {"name": guest_name, "ref": GUEST_REF, "customer_rank": 1}
         )
-        return _with_order_addresses(client, partner_id, order)
+        return _with_order_addresses(client, guest_id, order)
 
     link = CustomerLink.objects.filter(shop=shop, shopify_customer_id=customer.id).first()
-    partner_id = link.odoo_partner_id if link else None
+    partner_id: int | None = link.odoo_partner_id if link else None
     if partner_id is None:
         partner_id = client.find_partner_by_ref(customer_ref(customer.id))
     email = customer.email or order.email

@@ -102,7 +102,9 @@ def sale_order_values(order: ShopifyOrder, rules: MappingRules, refs: OdooRefs) 
                     "product_uom_qty": item.quantity,
                     "price_unit": item.unit_price,
                     "discount": discount_percent(item.unit_price, item.quantity, item.discount),
-                    SALE_LINE_TAX_FIELD: [(6, 0, find_tax_ids(item.tax_lines, order.taxes_included, refs.taxes))],
+                    SALE_LINE_TAX_FIELD: [
+                        (6, 0, find_tax_ids(item.tax_lines, order.taxes_included, refs.taxes))
+                    ],
                 },
             )
         )

@@ -115,7 +115,10 @@ def import_orders(shop_id: int) -> ImportSummary:
     """Fetch orders updated since the last import (cursor pagination) and store them; logged as an attempt."""
     shop = Shop.objects.get(pk=shop_id)
     record = start_attempt(
-        shop_id=shop.pk, operation="import_orders", object_type=SyncAttempt.Object.SHOP, object_ref=shop.domain
+        shop_id=shop.pk,
+        operation="import_orders",
+        object_type=SyncAttempt.Object.SHOP,
+        object_ref=shop.domain,
     )
     summary = ImportSummary()
     since = shop.orders_imported_until
@@ -216,7 +219,9 @@ def write_sale_order(client: OdooClient, shop: Shop, rules: OrderRules, order: S
     )
     values = sale_order_values(
         order,
-        MappingRules(order_prefix=rules.order_prefix, use_shopify_order_number=rules.use_shopify_order_number),
+        MappingRules(
+            order_prefix=rules.order_prefix, use_shopify_order_number=rules.use_shopify_order_number
+        ),
         refs,
     )
     sale_order_id = client.create_sale_order(values)
@@ -272,7 +277,12 @@ def sync_order(order_id: int, task_id: str = "") -> None:
         return
     except Exception:
         logger.exception("unexpected error while syncing", extra={"order_id": order_id})
-        _fail(order, record, f"Unexpected error in Synco (log reference #{record.pk}); it has been logged.", client)
+        _fail(
+            order,
+            record,
+            f"Unexpected error in Synco (log reference #{record.pk}); it has been logged.",
+            client,
+        )
         return
     finally:
         if client is not None:

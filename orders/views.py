@@ -7,13 +7,14 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import services
 from orders.models import Order, SyncStatus
 from orders.tasks import import_orders_task
+from synco.http import HtmxHttpRequest
 from synco.tenancy import current_shop
 
 PAGE_SIZE = 50
@@ -26,7 +27,7 @@ FILTERS = {
 }
 
 
-def _get_order_for_shop(request: HttpRequest, pk: int) -> Order:
+def _get_order_for_shop(request: HtmxHttpRequest, pk: int) -> Order:
     return get_object_or_404(Order.objects.select_related("shop__odoo"), pk=pk, shop=current_shop(request))
 
 
@@ -37,7 +38,7 @@ def _toast(response: HttpResponse, message: str, level: str = "info") -> HttpRes
 
 @login_required
 @require_GET
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     status_filter = request.GET.get("status", "all")
     if status_filter not in FILTERS:
@@ -52,7 +53,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "orders": list(page.object_list),
         "status_filter": status_filter,
-        "filters": [(key, "All" if key == "all" else SyncStatus(value).label) for key, value in FILTERS.items()],
+        "filters": [(key, "All" if value is None else value.label) for key, value in FILTERS.items()],
     }
     template = "orders/_order_table.html" if request.htmx else "orders/order_list.html"
     return render(request, template, context)
@@ -60,13 +61,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def order_row(request: HttpRequest, pk: int) -> HttpResponse:
+def order_row(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "orders/_order_row.html", {"order": _get_order_for_shop(request, pk)})
 
 
 @login_required
 @require_POST
-def order_sync(request: HttpRequest, pk: int) -> HttpResponse:
+def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     order = _get_order_for_shop(request, pk)
     with transaction.atomic():
         started = services.request_sync(order)
@@ -81,7 +82,7 @@ def order_sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def orders_import(request: HttpRequest) -> HttpResponse:
+def orders_import(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     transaction.on_commit(lambda: import_orders_task.delay(shop.pk))
     return _toast(HttpResponse(status=204), "Importing new and updated orders from Shopify…")

@@ -47,7 +47,13 @@ def finish_attempt(
     record.rpc_calls = rpc_calls
     record.save(
         update_fields=[
-            "finished_at", "duration_ms", "status", "message", "odoo_model", "odoo_id", "rpc_calls",
+            "finished_at",
+            "duration_ms",
+            "status",
+            "message",
+            "odoo_model",
+            "odoo_id",
+            "rpc_calls",
         ]
     )
     return record

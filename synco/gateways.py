@@ -12,7 +12,9 @@ from synco.shopify.client import ShopifyClient, ShopifySettings
 
 def odoo_settings(connection: OdooConnection) -> OdooSettings:
     if not connection.host:
-        raise PermanentGatewayError(f"The Odoo URL '{connection.url}' has no host name: check it in Settings.")
+        raise PermanentGatewayError(
+            f"The Odoo URL '{connection.url}' has no host name: check it in Settings."
+        )
     return OdooSettings(
         host=connection.host,
         port=connection.port,
@@ -28,7 +30,9 @@ def odoo_settings(connection: OdooConnection) -> OdooSettings:
 def odoo_client_for(shop: Shop) -> OdooClient:
     connection = OdooConnection.objects.filter(shop=shop).first()
     if connection is None:
-        raise PermanentGatewayError("Odoo is not connected yet: enter its URL, database and login in Settings.")
+        raise PermanentGatewayError(
+            "Odoo is not connected yet: enter its URL, database and login in Settings."
+        )
     return OdooClient(odoo_settings(connection))
 
 

@@ -17,7 +17,7 @@ def shops_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Shop]:
         return Shop.objects.none()
     if getattr(user, "is_staff", False):
         return Shop.objects.all()
-    return Shop.objects.filter(users=user)
+    return Shop.objects.filter(users__pk=user.pk)
 
 
 def current_shop(request: HttpRequest) -> Shop:

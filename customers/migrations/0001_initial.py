@@ -5,25 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('synco', '0001_initial'),
+        ("synco", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustomerLink',
+            name="CustomerLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shopify_customer_id', models.BigIntegerField()),
-                ('odoo_partner_id', models.IntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='customer_links', to='synco.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shopify_customer_id", models.BigIntegerField()),
+                ("odoo_partner_id", models.IntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="customer_links",
+                        to="synco.shop",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('shop', 'shopify_customer_id'), name='customer_link_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("shop", "shopify_customer_id"), name="customer_link_unique"
+                    )
+                ],
             },
         ),
     ]

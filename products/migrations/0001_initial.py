@@ -5,25 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('synco', '0001_initial'),
+        ("synco", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProductLink',
+            name="ProductLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sku', models.CharField(max_length=255)),
-                ('odoo_product_id', models.IntegerField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='product_links', to='synco.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sku", models.CharField(max_length=255)),
+                ("odoo_product_id", models.IntegerField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="product_links",
+                        to="synco.shop",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('shop', 'sku'), name='product_link_unique')],
+                "constraints": [models.UniqueConstraint(fields=("shop", "sku"), name="product_link_unique")],
             },
         ),
     ]

@@ -5,38 +5,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0001_initial'),
-        ('synco', '0001_initial'),
+        ("orders", "0001_initial"),
+        ("synco", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SyncAttempt',
+            name="SyncAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_type', models.CharField(choices=[('order', 'Order'), ('customer', 'Customer'), ('product', 'Product'), ('shop', 'Shop')], default='order', max_length=20)),
-                ('object_ref', models.CharField(blank=True, help_text='e.g. the Shopify order name', max_length=100)),
-                ('operation', models.CharField(max_length=50)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('success', 'Success'), ('failed', 'Failed')], default='running', max_length=10)),
-                ('message', models.TextField(blank=True)),
-                ('odoo_model', models.CharField(blank=True, max_length=64)),
-                ('odoo_id', models.IntegerField(blank=True, null=True)),
-                ('attempt', models.PositiveIntegerField(default=1)),
-                ('rpc_calls', models.PositiveIntegerField(default=0)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='attempts', to='orders.order')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sync_attempts', to='synco.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "object_type",
+                    models.CharField(
+                        choices=[
+                            ("order", "Order"),
+                            ("customer", "Customer"),
+                            ("product", "Product"),
+                            ("shop", "Shop"),
+                        ],
+                        default="order",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "object_ref",
+                    models.CharField(blank=True, help_text="e.g. the Shopify order name", max_length=100),
+                ),
+                ("operation", models.CharField(max_length=50)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("running", "Running"), ("success", "Success"), ("failed", "Failed")],
+                        default="running",
+                        max_length=10,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("odoo_model", models.CharField(blank=True, max_length=64)),
+                ("odoo_id", models.IntegerField(blank=True, null=True)),
+                ("attempt", models.PositiveIntegerField(default=1)),
+                ("rpc_calls", models.PositiveIntegerField(default=0)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="attempts",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sync_attempts",
+                        to="synco.shop",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
-                'indexes': [models.Index(fields=['shop', '-started_at'], name='attempt_shop_started_idx'), models.Index(fields=['order', '-started_at'], name='attempt_order_started_idx')],
+                "ordering": ["-started_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["shop", "-started_at"], name="attempt_shop_started_idx"),
+                    models.Index(fields=["order", "-started_at"], name="attempt_order_started_idx"),
+                ],
             },
         ),
     ]

@@ -136,7 +136,11 @@ class OdooClient:
 
     def find_partner_by_email(self, email: str) -> int | None:
         ids = self.call(
-            "res.partner", "search", [["email", "=ilike", email], ["parent_id", "=", False]], limit=1, order="id"
+            "res.partner",
+            "search",
+            [["email", "=ilike", email], ["parent_id", "=", False]],
+            limit=1,
+            order="id",
         )
         return ids[0] if ids else None
 

@@ -45,7 +45,9 @@ def classify(exc: BaseException, *, where: str) -> GatewayError | OdooNoneResult
     if isinstance(exc, TimeoutError | socket.timeout | httpx.TimeoutException):
         return TransientGatewayError(f"Odoo at {where} did not answer in time.")
     if isinstance(exc, ConnectionRefusedError | httpx.ConnectError):
-        return TransientGatewayError(f"Cannot connect to Odoo at {where}: connection refused. Is the server up?")
+        return TransientGatewayError(
+            f"Cannot connect to Odoo at {where}: connection refused. Is the server up?"
+        )
     if isinstance(exc, OSError | httpx.TransportError | http.client.HTTPException):
         return TransientGatewayError(f"The connection to Odoo at {where} failed ({type(exc).__name__}).")
     if isinstance(exc, xmlrpc.client.ResponseError | ValueError):

@@ -22,7 +22,7 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         self._use_tls = use_tls
 
     def make_connection(self, host: Any) -> http.client.HTTPConnection:
-        if self._connection and host == self._connection[0]:
+        if self._connection and host == self._connection[0] and self._connection[1] is not None:
             return self._connection[1]
         chost, self._extra_headers, _x509 = self.get_host_info(host)
         connection: http.client.HTTPConnection
@@ -34,7 +34,7 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         return connection
 
 
-class XmlRpcConnector(Connector):  # type: ignore[misc]
+class XmlRpcConnector(Connector):
     """The legacy /xmlrpc/<service> endpoint that odoolib uses, with keep-alive and a timeout."""
 
     PROTOCOL = "xmlrpc"
@@ -63,7 +63,7 @@ class XmlRpcConnector(Connector):  # type: ignore[misc]
         self._proxies.clear()
 
 
-class JsonRpcConnector(Connector):  # type: ignore[misc]
+class JsonRpcConnector(Connector):
     """/jsonrpc through one httpx client (keep-alive) with a timeout; errors raise JsonRPCException."""
 
     PROTOCOL = "jsonrpc"
@@ -93,7 +93,15 @@ class JsonRpcConnector(Connector):  # type: ignore[misc]
 
 
 def make_connection(
-    *, host: str, port: int, use_tls: bool, protocol: str, database: str, login: str, secret: str, timeout: float
+    *,
+    host: str,
+    port: int,
+    use_tls: bool,
+    protocol: str,
+    database: str,
+    login: str,
+    secret: str,
+    timeout: float,
 ) -> odoolib.Connection:
     """An odoolib Connection over our connector."""
     connector_class = JsonRpcConnector if protocol == "jsonrpc" else XmlRpcConnector

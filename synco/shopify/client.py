@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -50,7 +49,7 @@ class OrdersPage:
     has_next_page: bool
 
 
-class _TimedGraphQL(shopify.GraphQL):  # type: ignore[misc]
+class _TimedGraphQL(shopify.GraphQL):
     """ShopifyAPI's GraphQL builds the request; we send it with a timeout and without printing errors."""
 
     def __init__(self, endpoint: str, timeout: float) -> None:
@@ -84,7 +83,9 @@ class ShopifyClient:
         with shopify.Session.temp(self.settings.domain, self.settings.api_version, self.settings.token):
             endpoint = f"{session.site}/graphql.json"
             if self.settings.admin_origin:
-                endpoint = endpoint.replace(f"https://{session.url}", self.settings.admin_origin.rstrip("/"), 1)
+                endpoint = endpoint.replace(
+                    f"https://{session.url}", self.settings.admin_origin.rstrip("/"), 1
+                )
             return _TimedGraphQL(endpoint, self.settings.timeout)
 
     def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -94,8 +95,10 @@ class ShopifyClient:
             self.requests += 1
             try:
                 status, raw, headers = graphql.send(document, variables)
-            except (TimeoutError, socket.timeout) as exc:
-                raise TransientGatewayError(f"Shopify ({self.settings.domain}) did not answer in time.") from exc
+            except TimeoutError as exc:
+                raise TransientGatewayError(
+                    f"Shopify ({self.settings.domain}) did not answer in time."
+                ) from exc
             except (urllib.error.URLError, OSError) as exc:
                 raise TransientGatewayError(
                     f"Cannot reach Shopify for {self.settings.domain}: {getattr(exc, 'reason', exc)}"
@@ -130,7 +133,9 @@ class ShopifyClient:
     def _throttle_wait(status: int, body: dict[str, Any], headers: dict[str, str]) -> float | None:
         errors = body.get("errors")
         throttled = isinstance(errors, list) and any(
-            (error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors if isinstance(error, dict)
+            (error.get("extensions") or {}).get("code") == "THROTTLED"
+            for error in errors
+            if isinstance(error, dict)
         )
         if not throttled and status != 429:
             return None

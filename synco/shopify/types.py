@@ -284,7 +284,8 @@ def parse_order(node: dict[str, Any]) -> ShopifyOrder:
         billing_address=_address(node.get("billingAddress")),
         shipping_address=_address(node.get("shippingAddress")),
         line_items=tuple(
-            _line_item(item, index) for index, item in enumerate((node.get("lineItems") or {}).get("nodes") or [])
+            _line_item(item, index)
+            for index, item in enumerate((node.get("lineItems") or {}).get("nodes") or [])
         ),
         shipping_lines=tuple(
             _shipping_line(item, index)

@@ -1,0 +1,53 @@
+# Two commands for a new developer: `make run` and `make test`. Everything installs into .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+SYNCO_PORT ?= 8000
+SANDBOX_SHOPIFY_PORT ?= 8701
+SANDBOX_ODOO_PORT ?= 8769
+# Tests run their Celery worker on Redis; pytest's own database is SQLite unless DATABASE_URL says otherwise.
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+export SYNCO_PORT SANDBOX_SHOPIFY_PORT SANDBOX_ODOO_PORT
+
+.PHONY: install schema run test lint typecheck pytest clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || (echo "Python 3.11+ is required" && exit 1)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Shopify's official Admin GraphQL schema (npm package @shopify/dev-mcp), cached under var/, never committed.
+schema: install
+	$(PY) -m synco.sandbox.shopify.schema
+
+run: install schema
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Synco is starting at http://127.0.0.1:$(SYNCO_PORT)/"
+	@echo "  Log in as demo / synco-demo   (Ctrl+C stops everything)"
+	@echo ""
+	SYNCO_PORT=$(SYNCO_PORT) SANDBOX_SHOPIFY_PORT=$(SANDBOX_SHOPIFY_PORT) SANDBOX_ODOO_PORT=$(SANDBOX_ODOO_PORT) \
+	SHOPIFY_ADMIN_ORIGIN=http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT) \
+	$(VENV)/bin/honcho start
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy .
+
+pytest: install schema
+	CELERY_BROKER_URL=$(TEST_BROKER_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

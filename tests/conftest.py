@@ -1,0 +1,149 @@
+"""Shared fixtures: the two sandboxes on ephemeral ports, reached over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import xmlrpc.client
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from synco.models import OdooConnection, OrderRules, Shop
+
+ODOO_DB = "synco_demo"
+ODOO_LOGIN = "admin"
+ODOO_PASSWORD = "admin"
+SHOP_DOMAIN = "synco-demo.myshopify.com"
+
+
+def post_json(url: str, payload: dict[str, Any]) -> Any:
+    request = urllib.request.Request(
+        url, json.dumps(payload).encode(), {"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+class OdooSandbox:
+    """Test handle on the Odoo sandbox: fault injection and direct reads over XML-RPC."""
+
+    def __init__(self, server: Any, base_url: str) -> None:
+        self.server = server
+        self.base_url = base_url
+        self.port = int(base_url.rsplit(":", 1)[1])
+
+    def control(self, **payload: Any) -> Any:
+        return post_json(f"{self.base_url}/sandbox/control", payload)
+
+    def execute(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        uid = xmlrpc.client.ServerProxy(f"{self.base_url}/xmlrpc/2/common").authenticate(
+            ODOO_DB, ODOO_LOGIN, ODOO_PASSWORD, {}
+        )
+        proxy = xmlrpc.client.ServerProxy(f"{self.base_url}/xmlrpc/2/object", allow_none=True)
+        return proxy.execute_kw(ODOO_DB, uid, ODOO_PASSWORD, model, method, list(args), kwargs)
+
+    def sale_orders(self, origin: str) -> list[dict[str, Any]]:
+        return self.execute(
+            "sale.order",
+            "search_read",
+            [["origin", "=", origin]],
+            fields=[
+                "name",
+                "state",
+                "amount_untaxed",
+                "amount_tax",
+                "amount_total",
+                "order_line",
+                "date_order",
+                "partner_id",
+                "partner_invoice_id",
+                "partner_shipping_id",
+                "client_order_ref",
+            ],
+        )
+
+
+@pytest.fixture(scope="session")
+def odoo_server() -> Iterator[OdooSandbox]:
+    from synco.sandbox.odoo.server import start_in_thread as start_odoo
+
+    server, base_url = start_odoo(state_path=None, port=0)
+    yield OdooSandbox(server, base_url)
+    server.shutdown_and_save()
+
+
+@pytest.fixture
+def odoo(odoo_server: OdooSandbox) -> OdooSandbox:
+    """A freshly seeded Odoo for each test."""
+    odoo_server.control(reset=True)
+    return odoo_server
+
+
+class ShopifySandbox:
+    def __init__(self, server: Any, base_url: str, token: str) -> None:
+        self.server = server
+        self.base_url = base_url
+        self.token = token
+
+    def control(self, **payload: Any) -> Any:
+        return post_json(f"{self.base_url}/sandbox/control", payload)
+
+
+@pytest.fixture(scope="session")
+def shopify_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopifySandbox]:
+    from synco.sandbox.shopify.server import start_in_thread as start_shopify
+
+    from synco.sandbox.shopify.store import seed_demo
+
+    state = Path(tmp_path_factory.mktemp("shopify")) / "shopify.json"
+    token = seed_demo(state, shop_domain=SHOP_DOMAIN, n_orders=60)
+    server, base_url = start_shopify(state_path=state, port=0)
+    yield ShopifySandbox(server, base_url, token)
+    server.shutdown()
+
+
+@pytest.fixture
+def shopify(shopify_server: ShopifySandbox, settings: Any) -> ShopifySandbox:
+    settings.SHOPIFY_ADMIN_ORIGIN = shopify_server.base_url
+    return shopify_server
+
+
+@pytest.fixture
+def shop(db: None, odoo: OdooSandbox) -> Shop:
+    """The demo shop connected to the Odoo sandbox (and, through the `shopify` fixture, the Shopify one)."""
+    shop = Shop.objects.create(domain=SHOP_DOMAIN, name="Synco Demo", access_token="shpat_unused")
+    OdooConnection.objects.create(
+        shop=shop,
+        url=f"http://127.0.0.1:{odoo.port}",
+        database=ODOO_DB,
+        login=ODOO_LOGIN,
+        secret=ODOO_PASSWORD,
+    )
+    OrderRules.objects.create(shop=shop)
+    return shop
+
+
+@pytest.fixture
+def merchant(db: None, shop: Shop, django_user_model: Any) -> Any:
+    user = django_user_model.objects.create_user("merchant", password="pw-merchant-1")
+    shop.users.add(user)
+    return user
+
+
+@pytest.fixture
+def merchant_client(client: Any, merchant: Any) -> Any:
+    client.force_login(merchant)
+    return client
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
