@@ -103,7 +103,7 @@ def shopify_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shopify
     token = seed_demo(state, shop_domain=SHOP_DOMAIN, n_orders=60)
     server, base_url = start_shopify(state_path=state, port=0)
     yield ShopifySandbox(server, base_url, token)
-    server.shutdown()
+    server.shutdown_sandbox()
 
 
 @pytest.fixture

@@ -106,7 +106,7 @@ class Command(BaseCommand):
             summary = import_orders(shop.pk)
         finally:
             settings.SHOPIFY_ADMIN_ORIGIN = original
-            server.shutdown_and_save()
+            server.shutdown_sandbox()
         self.stdout.write(
             f"Seeded {DEMO_DOMAIN}: {summary.created} orders imported from the Shopify sandbox."
         )
