@@ -149,7 +149,7 @@ def import_orders(shop_id: int) -> ImportSummary:
             f"{summary.unchanged} unchanged, {summary.invalid} unreadable."
         ),
     )
-    logger.info("orders imported", extra={"shop": shop.domain, **summary.__dict__})
+    logger.info("orders imported", extra={"shop": shop.domain, "summary": summary.__dict__})
     return summary
 
 

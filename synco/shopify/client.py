@@ -54,6 +54,8 @@ class _TimedGraphQL(shopify.GraphQL):
 
     def __init__(self, endpoint: str, timeout: float) -> None:
         super().__init__()
+        # ShopifyAPI hands out its live header dict, which the session's exit clears: keep our own copy.
+        self.headers = dict(self.headers)
         self.endpoint = endpoint
         self.timeout = timeout
 
@@ -78,7 +80,7 @@ class ShopifyClient:
         self.requests = 0
         self.throttled = 0
 
-    def _endpoint_and_headers(self) -> _TimedGraphQL:
+    def _graphql(self) -> _TimedGraphQL:
         session = shopify.Session(self.settings.domain, self.settings.api_version, self.settings.token)
         with shopify.Session.temp(self.settings.domain, self.settings.api_version, self.settings.token):
             endpoint = f"{session.site}/graphql.json"
@@ -90,7 +92,7 @@ class ShopifyClient:
 
     def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run one GraphQL document; returns `data`, waits out throttling, classifies failures."""
-        graphql = self._endpoint_and_headers()
+        graphql = self._graphql()
         for attempt in range(MAX_THROTTLE_RETRIES + 1):
             self.requests += 1
             try:
