@@ -125,6 +125,19 @@ class OdooClient:
         info = self._guard("version", self._connection.get_service("common").version)
         return str(info.get("server_version", ""))
 
+    def installed_modules(self, names: tuple[str, ...]) -> list[str]:
+        rows = self.call(
+            "ir.module.module",
+            "search_read",
+            domain=[["name", "in", list(names)], ["state", "=", "installed"]],
+            fields=["name"],
+        )
+        return [str(row["name"]) for row in rows]
+
+    def has_access(self, model: str, operation: str) -> bool:
+        """Odoo 18's `has_access` (check_access_rights is deprecated there and logs a warning)."""
+        return bool(self.call(model, "has_access", [], operation))
+
     def close(self) -> None:
         self._connection.connector.close()
 

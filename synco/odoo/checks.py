@@ -1,0 +1,82 @@
+"""Test connection: each step a merchant can fix on their own, checked in order, each with its fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from synco.errors import GatewayError
+from synco.odoo.client import OdooClient
+
+REQUIRED_MODULES = ("sale_management", "stock", "account")
+SUPPORTED_MAJOR_VERSIONS = (17, 18)
+# (model, operation, what it is needed for)
+REQUIRED_RIGHTS = (
+    ("sale.order", "create", "create sale orders"),
+    ("res.partner", "create", "create customers"),
+    ("account.move", "create", "create invoices"),
+    ("account.payment", "create", "register payments"),
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_connection_checks(client: OdooClient) -> list[Check]:
+    """Reachability, version, database and login, modules, rights: stops at the first step that fails."""
+    checks: list[Check] = []
+    try:
+        version = client.server_version()
+    except GatewayError as exc:
+        return [Check("Server reachable", False, exc.message)]
+    checks.append(Check("Server reachable", True, f"Odoo {version}"))
+    major = _major(version)
+    if major not in SUPPORTED_MAJOR_VERSIONS:
+        checks.append(
+            Check("Version supported", False, f"Odoo {version} is not supported: Synco works with Odoo 17 and 18.")
+        )
+        return checks
+    checks.append(Check("Version supported", True, f"Odoo {major}"))
+
+    try:
+        uid = client.authenticate()
+    except GatewayError as exc:
+        checks.append(Check("Database and login", False, exc.message))
+        return checks
+    checks.append(
+        Check("Database and login", True, f"Logged in to '{client.settings.database}' as user id {uid}")
+    )
+
+    try:
+        installed = set(client.installed_modules(REQUIRED_MODULES))
+        missing = [name for name in REQUIRED_MODULES if name not in installed]
+        checks.append(
+            Check("Required apps installed", False, f"Install these Odoo apps: {', '.join(missing)}.")
+            if missing
+            else Check("Required apps installed", True, ", ".join(REQUIRED_MODULES))
+        )
+        for model, operation, purpose in REQUIRED_RIGHTS:
+            allowed = client.has_access(model, operation)
+            checks.append(
+                Check(
+                    f"May {purpose}",
+                    allowed,
+                    f"{operation} on {model}"
+                    if allowed
+                    else f"The Odoo user '{client.settings.login}' may not {purpose} ({model}): "
+                    "give the user the matching access group in Odoo (Settings > Users).",
+                )
+            )
+    except GatewayError as exc:
+        checks.append(Check("Rights", False, exc.message))
+    return checks
+
+
+def _major(version: str) -> int | None:
+    head = version.split(".", 1)[0]
+    # SaaS builds read 'saas~18.2'
+    head = head.rsplit("~", 1)[-1]
+    return int(head) if head.isdigit() else None

@@ -1,0 +1,222 @@
+"""``Model.load(fields, rows)``: Odoo's import, an atomic create-or-update keyed by external ids.
+
+Errors are returned as ``messages`` (never as a Fault) and roll the whole call back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import tools
+from .errors import AccessDenied
+from .fields import Field
+
+if TYPE_CHECKING:
+    from .orm import Model
+
+
+class ImportIssue(Exception):
+    """One conversion problem, reported as a message."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def split_xmlid(xmlid: str) -> tuple[str, str]:
+    module, dot, name = xmlid.partition(".")
+    return (module, name) if dot else ("__import__", xmlid)
+
+
+def xmlid_lookup(model: Model, module: str, name: str) -> tuple[str, int] | None:
+    for rec in model.db.table("ir.model.data").values():
+        if rec.get("module") == module and rec.get("name") == name:
+            return rec["model"], rec["res_id"]
+    return None
+
+
+def xmlid_register(model: Model, xmlid: str, res_id: int) -> None:
+    module, name = split_xmlid(xmlid)
+    model.env["ir.model.data"].create_record(
+        {"module": module, "name": name, "model": model._name, "res_id": res_id, "noupdate": False}
+    )
+
+
+def _convert(model: Model, field: Field, subpath: list[str], value: str, label: str) -> Any:
+    """Convert one cell for ``field`` (``subpath`` is [], ['id'] or ['.id'])."""
+    if subpath == [".id"] or (field.name == "id" and subpath == []):
+        try:
+            record_id = int(value)
+        except ValueError as error:
+            raise ImportIssue(
+                f"'{value}' does not seem to be an integer for field '{label}'", field.name
+            ) from error
+        referenced = model.env[field.comodel] if field.comodel else model
+        if not referenced.exists_id(record_id):
+            raise ImportIssue(
+                f"No matching record found for database id '{value}' in field '{label}'", field.name
+            )
+        return record_id
+    if subpath == ["id"]:
+        module, name = split_xmlid(value)
+        target = xmlid_lookup(model, module, name)
+        if target is None or (field.comodel and target[0] != field.comodel):
+            raise ImportIssue(
+                f"No matching record found for external id '{value}' in field '{label}'", field.name
+            )
+        return target[1]
+    kind = field.type
+    if kind in ("integer",):
+        try:
+            return int(value)
+        except ValueError as error:
+            raise ImportIssue(
+                f"'{value}' does not seem to be an integer for field '{label}'", field.name
+            ) from error
+    if kind in ("float", "monetary"):
+        try:
+            return float(value)
+        except ValueError as error:
+            raise ImportIssue(
+                f"'{value}' does not seem to be a number for field '{label}'", field.name
+            ) from error
+    if kind == "boolean":
+        lowered = value.strip().lower()
+        if lowered in ("1", "true", "yes"):
+            return True
+        if lowered in ("0", "false", "no", ""):
+            return False
+        raise ImportIssue(f"Unknown value '{value}' for boolean field '{label}'", field.name)
+    if kind == "selection":
+        for key, title in field.selection:
+            if value in (key, title):
+                return key
+        raise ImportIssue(f"Value '{value}' not found in selection field '{label}'", field.name)
+    if kind in ("date", "datetime"):
+        try:
+            return tools.to_date_string(value) if kind == "date" else tools.to_datetime_string(value)
+        except ValueError as error:
+            raise ImportIssue(
+                f"'{value}' does not seem to be a valid {kind} for field '{label}'", field.name
+            ) from error
+    if kind in ("many2one", "many2many"):
+        assert field.comodel is not None
+        comodel = model.env[field.comodel]
+        ids = []
+        for name in value.split(",") if kind == "many2many" else [value]:
+            found = comodel.name_search(name.strip(), operator="=", limit=1)
+            if not found:
+                raise ImportIssue(
+                    f"No matching record found for name '{name.strip()}' in field '{label}'", field.name
+                )
+            ids.append(found[0][0])
+        return ids[0] if kind == "many2one" else [[6, 0, ids]]
+    return value
+
+
+def _values(
+    model: Model, columns: list[tuple[int, list[str]]], row: list[Any], prefix: str
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for index, path in columns:
+        cell = row[index] if index < len(row) else ""
+        if cell is None or cell is False or str(cell) == "":
+            continue
+        cell = str(cell)
+        name = path[0]
+        if name == "id" and len(path) == 1:
+            values["__xmlid"] = cell
+            continue
+        if name == ".id":
+            values["__dbid"] = _convert(model, model.fields_by_name["id"], [], cell, f"{prefix}Database ID")
+            continue
+        field = model.fields_by_name[name]
+        values[name] = _convert(model, field, path[1:], cell, prefix + field.string)
+    return values
+
+
+def _save(model: Model, values: dict[str, Any]) -> int:
+    xmlid = values.pop("__xmlid", None)
+    record_id = values.pop("__dbid", None)
+    if record_id is None and xmlid:
+        found = xmlid_lookup(model, *split_xmlid(xmlid))
+        if found is not None and model.exists_id(found[1]):
+            record_id = found[1]
+    if record_id is not None:
+        model.write_records([record_id], values)
+        return int(record_id)
+    record_id = model.create_record(values)
+    if xmlid:
+        xmlid_register(model, xmlid, record_id)
+    return record_id
+
+
+def load_rows(model: Model, fields: list[str], data: list[list[Any]]) -> dict[str, Any]:
+    paths = [field.split("/") for field in fields]
+    for path in paths:
+        if path[0] not in ("id", ".id") and path[0] not in model.fields_by_name:
+            return {
+                "ids": False,
+                "messages": [{"type": "error", "message": f"Unknown field '{path[0]}'", "field": path[0]}],
+                "nextrow": 0,
+            }
+    one2many = {
+        p[0] for p in paths if p[0] in model.fields_by_name and model.fields_by_name[p[0]].type == "one2many"
+    }
+    own = [(i, p) for i, p in enumerate(paths) if p[0] not in one2many]
+    sub = {name: [(i, p[1:]) for i, p in enumerate(paths) if p[0] == name] for name in one2many}
+
+    # Group rows into records: a row whose own columns are all empty continues the previous record.
+    records: list[tuple[int, int]] = []
+    for row_index, row in enumerate(data):
+        own_cells = [row[i] if i < len(row) else "" for i, _ in own]
+        if records and not any(str(c) for c in own_cells if c not in (None, False)):
+            records[-1] = (records[-1][0], row_index)
+        else:
+            records.append((row_index, row_index))
+
+    messages: list[dict[str, Any]] = []
+    mark = model.db.savepoint()
+    ids: list[int] = []
+    for record_index, (first, last) in enumerate(records):
+        try:
+            # The record is saved before its lines are converted, as in Odoo: a bad line still uses up the
+            # order's sequence number, because sequences are not rolled back.
+            record_id = _save(model, _values(model, own, data[first], ""))
+            for name, columns in sub.items():
+                field = model.fields_by_name[name]
+                assert field.comodel is not None and field.inverse_name is not None
+                comodel = model.env[field.comodel]
+                for row in data[first : last + 1]:
+                    if not any(
+                        str(row[i]) for i, _ in columns if i < len(row) and row[i] not in (None, False)
+                    ):
+                        continue
+                    try:
+                        line = _values(comodel, columns, row, field.string + "/")
+                    except ImportIssue as issue:
+                        raise ImportIssue(issue.message, name) from issue
+                    _save(comodel, {**line, field.inverse_name: record_id})
+            ids.append(record_id)
+        except ImportIssue as issue:
+            messages.append(_message(issue.message, issue.field, record_index, first, last))
+        except AccessDenied:
+            raise
+        except Exception as error:
+            messages.append(_message(str(error), "", record_index, first, last))
+    if messages:
+        model.db.rollback_to(mark)
+        return {"ids": False, "messages": messages, "nextrow": 0}
+    return {"ids": ids, "messages": [], "nextrow": 0}
+
+
+def _message(text: str, field: str, record: int, first: int, last: int) -> dict[str, Any]:
+    return {
+        "type": "error",
+        "message": text,
+        "field": field,
+        "record": record,
+        "rows": {"from": first, "to": last},
+        "moreinfo": False,
+    }

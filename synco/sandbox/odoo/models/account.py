@@ -1,0 +1,652 @@
+"""Accounting: taxes, journals, invoices (account.move), payments and the payment wizard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import tools
+from ..errors import UserError
+from ..fields import (
+    Boolean,
+    Char,
+    Date,
+    Float,
+    Html,
+    Integer,
+    Many2many,
+    Many2one,
+    Monetary,
+    One2many,
+    Selection,
+)
+from ..orm import Model, api_records
+from .taxes import LineAmounts, compute_line, document_totals, tax_is_price_included
+
+MOVE_TYPES = [
+    ("entry", "Journal Entry"),
+    ("out_invoice", "Customer Invoice"),
+    ("out_refund", "Customer Credit Note"),
+    ("in_invoice", "Vendor Bill"),
+    ("in_refund", "Vendor Credit Note"),
+    ("out_receipt", "Sales Receipt"),
+    ("in_receipt", "Purchase Receipt"),
+]
+PAYMENT_STATES = [
+    ("not_paid", "Not Paid"),
+    ("in_payment", "In Payment"),
+    ("paid", "Paid"),
+    ("partial", "Partially Paid"),
+    ("reversed", "Reversed"),
+    ("blocked", "Blocked"),
+    ("invoicing_legacy", "Invoicing App Legacy"),
+]
+INVOICE_LINE_TYPES = ("product", "line_section", "line_note")
+
+
+class AccountTax(Model):
+    _name = "account.tax"
+    _description = "Tax"
+    _order = "sequence, id"
+    name = Char("Tax Name", required=True)
+    amount = Float("Amount", required=True, default=0.0)
+    amount_type = Selection(
+        [
+            ("group", "Group of Taxes"),
+            ("fixed", "Fixed"),
+            ("percent", "Percentage"),
+            ("division", "Percentage Tax Included"),
+        ],
+        "Tax Computation",
+        required=True,
+        default="percent",
+    )
+    type_tax_use = Selection(
+        [("sale", "Sales"), ("purchase", "Purchases"), ("none", "None")],
+        "Tax Type",
+        required=True,
+        default="sale",
+    )
+    price_include_override = Selection(
+        [("tax_included", "Tax Included"), ("tax_excluded", "Tax Excluded")], "Included in Price"
+    )
+    price_include = Boolean("Included in Price (computed)", compute="_compute_price_include", readonly=True)
+    include_base_amount = Boolean("Affect Base of Subsequent Taxes", default=False)
+    description = Char("Description")
+    invoice_label = Char("Label on Invoices")
+    sequence = Integer("Sequence", default=1)
+    company_id = Many2one("res.company", "Company", required=True, default=1)
+    country_id = Many2one("res.country", "Country", default=233)
+    active = Boolean("Active", default=True)
+
+    def _compute_price_include(self, record_id: int, name: str) -> Any:
+        return tax_is_price_included(self.raw(record_id))
+
+
+class AccountAccount(Model):
+    _name = "account.account"
+    _description = "Account"
+    _order = "code"
+    _rec_names_search = ("name", "code")
+    name = Char("Account Name", required=True)
+    code = Char("Code")
+    account_type = Selection(
+        [
+            ("asset_receivable", "Receivable"),
+            ("asset_cash", "Bank and Cash"),
+            ("asset_current", "Current Assets"),
+            ("liability_payable", "Payable"),
+            ("liability_current", "Current Liabilities"),
+            ("income", "Income"),
+            ("expense", "Expenses"),
+        ],
+        "Type",
+        required=True,
+        default="asset_current",
+    )
+    reconcile = Boolean("Allow Reconciliation", default=False)
+    deprecated = Boolean("Deprecated", default=False)
+
+    def _compute_display_name(self, record_id: int, name: str) -> Any:
+        rec = self.raw(record_id)
+        return f"{rec.get('code')} {rec.get('name')}"
+
+
+class AccountJournal(Model):
+    _name = "account.journal"
+    _description = "Journal"
+    _order = "sequence, type, code"
+    name = Char("Journal Name", required=True)
+    code = Char("Short Code", required=True)
+    type = Selection(
+        [
+            ("sale", "Sales"),
+            ("purchase", "Purchase"),
+            ("cash", "Cash"),
+            ("bank", "Bank"),
+            ("credit", "Credit Card"),
+            ("general", "Miscellaneous"),
+        ],
+        "Type",
+        required=True,
+    )
+    sequence = Integer("Sequence", default=10)
+    currency_id = Many2one("res.currency", "Currency")
+    company_id = Many2one("res.company", "Company", default=1)
+    active = Boolean("Active", default=True)
+
+
+class AccountPaymentTerm(Model):
+    _name = "account.payment.term"
+    _description = "Payment Terms"
+    _order = "sequence, id"
+    name = Char("Payment Terms", required=True)
+    note = Html("Description on the Invoice")
+    sequence = Integer("Sequence", default=10)
+    active = Boolean("Active", default=True)
+    days = Integer("Days", default=0)
+
+
+class AccountPaymentMethod(Model):
+    _name = "account.payment.method"
+    _description = "Payment Methods"
+    name = Char("Name", required=True)
+    code = Char("Code", required=True)
+    payment_type = Selection([("inbound", "Inbound"), ("outbound", "Outbound")], "Type", required=True)
+
+
+class AccountPaymentMethodLine(Model):
+    _name = "account.payment.method.line"
+    _description = "Payment Methods"
+    _order = "sequence, id"
+    name = Char("Name")
+    sequence = Integer("Sequence", default=10)
+    payment_method_id = Many2one("account.payment.method", "Payment Method", required=True)
+    journal_id = Many2one("account.journal", "Journal")
+    payment_account_id = Many2one("account.account", "Outstanding Receipts/Payments Account")
+    payment_type = Selection(
+        [("inbound", "Inbound"), ("outbound", "Outbound")], "Payment Type", default="inbound"
+    )
+
+    def _compute_display_name(self, record_id: int, name: str) -> Any:
+        rec = self.raw(record_id)
+        journal = self.db.get("account.journal", rec.get("journal_id") or 0)
+        return f"{rec.get('name')} ({journal['name']})" if journal else rec.get("name")
+
+
+class AccountMove(Model):
+    _name = "account.move"
+    _description = "Journal Entry"
+    _order = "date desc, name desc, id desc"
+    name = Char("Number", default="/")
+    ref = Char("Reference")
+    move_type = Selection(MOVE_TYPES, "Type", required=True, default="entry")
+    state = Selection(
+        [("draft", "Draft"), ("posted", "Posted"), ("cancel", "Cancelled")],
+        "Status",
+        required=True,
+        default="draft",
+    )
+    partner_id = Many2one("res.partner", "Partner")
+    commercial_partner_id = Many2one(
+        "res.partner", "Commercial Entity", compute="_compute_commercial_partner"
+    )
+    partner_shipping_id = Many2one("res.partner", "Delivery Address")
+    invoice_origin = Char("Origin")
+    invoice_date = Date("Invoice/Bill Date")
+    invoice_date_due = Date("Due Date")
+    date = Date("Date", required=True, default=lambda model: tools.today_string())
+    journal_id = Many2one("account.journal", "Journal", required=True, default=1)
+    currency_id = Many2one("res.currency", "Currency", required=True, default=1)
+    company_id = Many2one("res.company", "Company", default=1)
+    invoice_payment_term_id = Many2one("account.payment.term", "Payment Terms")
+    invoice_user_id = Many2one("res.users", "Salesperson")
+    team_id = Many2one("crm.team", "Sales Team")
+    narration = Html("Terms and Conditions")
+    payment_reference = Char("Payment Reference")
+    posted_before = Boolean("Posted Before", default=False)
+    line_ids = One2many("account.move.line", "move_id", "Journal Items")
+    invoice_line_ids = One2many(
+        "account.move.line",
+        "move_id",
+        "Invoice lines",
+        compute="_compute_invoice_lines",
+        inverse="_inverse_invoice_lines",
+    )
+    amount_untaxed = Monetary("Untaxed Amount", compute="_compute_amounts")
+    amount_tax = Monetary("Tax", compute="_compute_amounts")
+    amount_total = Monetary("Total", compute="_compute_amounts")
+    amount_residual = Monetary("Amount Due", compute="_compute_amounts")
+    payment_state = Selection(PAYMENT_STATES, "Payment Status", compute="_compute_payment_state")
+    matched_payment_ids = Many2many("account.payment", "Matched Payments")
+    origin_payment_id = Many2one("account.payment", "Payment")
+
+    def _compute_commercial_partner(self, record_id: int, name: str) -> Any:
+        partner = self.raw(record_id).get("partner_id")
+        return self.env["res.partner"].value(partner, "commercial_partner_id") if partner else False
+
+    def _compute_invoice_lines(self, record_id: int, name: str) -> Any:
+        lines = self.env["account.move.line"]
+        return [
+            lid
+            for lid in self.value(record_id, "line_ids")
+            if lines.raw(lid).get("display_type") in INVOICE_LINE_TYPES
+        ]
+
+    def _inverse_invoice_lines(self, record_id: int, value: Any) -> None:
+        self._apply_one2many(record_id, self.fields_by_name["line_ids"], value)
+        self._sync_receivable_line(record_id)
+
+    def line_amounts(self, record_id: int) -> list[LineAmounts]:
+        lines = self.env.model(AccountMoveLine)
+        return [
+            lines.amounts(lid)
+            for lid in self._compute_invoice_lines(record_id, "")
+            if lines.raw(lid).get("display_type") == "product"
+        ]
+
+    def _compute_amounts(self, record_id: int, name: str) -> Any:
+        untaxed, tax, total = document_totals(self.line_amounts(record_id))
+        if name == "amount_residual":
+            rec = self.raw(record_id)
+            if rec.get("move_type") == "entry":
+                return 0.0
+            payments = self.env["account.payment"]
+            reconciled = sum(
+                float(payments.raw(pid)["amount"])
+                for pid in rec.get("matched_payment_ids") or []
+                if payments.exists_id(pid)
+                and payments.raw(pid).get("is_reconciled")
+                and payments.raw(pid).get("state") != "canceled"
+            )
+            return max(tools.float_round(total - reconciled), 0.0)
+        return {"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": total}[name]
+
+    def _compute_payment_state(self, record_id: int, name: str) -> Any:
+        rec = self.raw(record_id)
+        if rec.get("move_type") == "entry" or rec.get("state") != "posted":
+            return "not_paid"
+        total = self._compute_amounts(record_id, "amount_total")
+        residual = self._compute_amounts(record_id, "amount_residual")
+        payments = self.env["account.payment"]
+        paid = sum(
+            float(payments.raw(pid)["amount"])
+            for pid in rec.get("matched_payment_ids") or []
+            if payments.exists_id(pid) and payments.raw(pid).get("state") != "canceled"
+        )
+        if tools.float_is_zero(residual) or paid >= total - 0.005:
+            return "paid"
+        return "partial" if paid > 0 else "not_paid"
+
+    def create_record(self, vals: dict[str, Any]) -> int:
+        vals = dict(vals)
+        move_type = vals.get("move_type") or self.context.get("default_move_type") or "entry"
+        if move_type in ("out_invoice", "out_refund") and vals.get("name", "/") in ("/", False, None):
+            year = str(vals.get("invoice_date") or tools.today_string())[:4]
+            prefix = "INV" if move_type == "out_invoice" else "RINV"
+            number = self.db.next_sequence(f"account.move.{prefix}.{year}")
+            vals["name"] = f"{prefix}/{year}/{number:05d}"
+        move_id = super().create_record(vals)
+        if move_type != "entry":
+            self._sync_receivable_line(move_id)
+        return move_id
+
+    def write_records(self, ids: list[int], vals: dict[str, Any]) -> None:
+        self._check_existing(ids)
+        locked = [name for name in ("invoice_line_ids", "line_ids") if name in vals]
+        if locked and any(self.raw(rid).get("state") == "posted" for rid in ids):
+            raise UserError(
+                "You cannot modify the following readonly fields on a posted move: " + ", ".join(locked)
+            )
+        super().write_records(ids, vals)
+
+    def _sync_receivable_line(self, move_id: int) -> None:
+        """Keep one receivable ('payment_term') line per invoice, which the payment wizard can target."""
+        lines = self.env["account.move.line"]
+        existing = [
+            lid
+            for lid in lines.children_of("move_id", move_id)
+            if lines.raw(lid).get("display_type") == "payment_term"
+        ]
+        if not existing:
+            lines.create_record(
+                {
+                    "move_id": move_id,
+                    "display_type": "payment_term",
+                    "name": False,
+                    "account_id": 1,
+                    "quantity": 1.0,
+                    "price_unit": 0.0,
+                }
+            )
+
+    @api_records
+    def action_post(self, ids: list[int]) -> bool:
+        self._check_existing(ids)
+        for rid in ids:
+            rec = self.raw(rid)
+            if rec.get("state") != "draft":
+                raise UserError(f"The entry {rec.get('name')} (id {rid}) must be in draft.")
+        for rid in ids:
+            rec = self.raw(rid)
+            today = tools.today_string()
+            invoice_date = rec.get("invoice_date") or (today if rec.get("move_type") != "entry" else False)
+            values: dict[str, Any] = {"state": "posted", "posted_before": True}
+            if invoice_date:
+                values.update(
+                    invoice_date=invoice_date,
+                    invoice_date_due=rec.get("invoice_date_due") or invoice_date,
+                    date=invoice_date,
+                )
+            if rec.get("move_type") != "entry" and not rec.get("payment_reference"):
+                values["payment_reference"] = rec.get("name")
+            self.db.update(self._name, rid, values)
+        # Odoo's action_post ends with `return False` (it used to return the wizard action).
+        return False
+
+    @api_records
+    def button_draft(self, ids: list[int]) -> None:
+        self._check_existing(ids)
+        for rid in ids:
+            if self.raw(rid).get("state") not in ("posted", "cancel"):
+                raise UserError("Only posted/cancelled journal entries can be reset to draft.")
+            self.db.update(self._name, rid, {"state": "draft"})
+
+    @api_records
+    def button_cancel(self, ids: list[int]) -> None:
+        self._check_existing(ids)
+        for rid in ids:
+            if self.raw(rid).get("state") != "draft":
+                raise UserError("Only draft journal entries can be cancelled.")
+            self.db.update(self._name, rid, {"state": "cancel"})
+
+    @api_records
+    def action_register_payment(self, ids: list[int]) -> dict[str, Any]:
+        self._check_existing(ids)
+        lines = self.env["account.move.line"]
+        receivables = [
+            lid
+            for rid in ids
+            for lid in lines.children_of("move_id", rid)
+            if lines.raw(lid).get("display_type") == "payment_term"
+        ]
+        return {
+            "name": "Pay",
+            "res_model": "account.payment.register",
+            "view_mode": "form",
+            "views": [[False, "form"]],
+            "context": {"active_model": "account.move.line", "active_ids": receivables},
+            "target": "new",
+            "type": "ir.actions.act_window",
+        }
+
+
+class AccountMoveLine(Model):
+    _name = "account.move.line"
+    _description = "Journal Item"
+    _order = "sequence, id"
+    move_id = Many2one("account.move", "Journal Entry", required=True, ondelete="cascade")
+    display_type = Selection(
+        [
+            ("product", "Product"),
+            ("cogs", "Cost of Goods Sold"),
+            ("tax", "Tax"),
+            ("discount", "Discount"),
+            ("rounding", "Rounding"),
+            ("payment_term", "Payment Term"),
+            ("line_section", "Section"),
+            ("line_note", "Note"),
+            ("epd", "Early Payment Discount"),
+        ],
+        "Display Type",
+        required=True,
+        default="product",
+    )
+    sequence = Integer("Sequence", default=10)
+    name = Char("Label")
+    product_id = Many2one("product.product", "Product")
+    product_uom_id = Many2one("uom.uom", "Unit")
+    quantity = Float("Quantity", default=1.0)
+    price_unit = Float("Unit Price")
+    discount = Float("Discount (%)")
+    tax_ids = Many2many("account.tax", "Taxes")
+    account_id = Many2one("account.account", "Account", default=2)
+    sale_line_ids = Many2many("sale.order.line", "Sales Order Lines")
+    price_subtotal = Monetary("Subtotal", compute="_compute_price")
+    price_total = Monetary("Total", compute="_compute_price")
+    balance = Monetary("Balance", compute="_compute_balance")
+    amount_residual = Monetary("Residual Amount", compute="_compute_balance")
+    partner_id = Many2one("res.partner", "Partner", compute="_compute_from_move")
+    parent_state = Selection(
+        [("draft", "Draft"), ("posted", "Posted"), ("cancel", "Cancelled")],
+        "Status",
+        compute="_compute_from_move",
+    )
+    currency_id = Many2one("res.currency", "Currency", compute="_compute_from_move")
+
+    def amounts(self, record_id: int) -> LineAmounts:
+        rec = self.raw(record_id)
+        return compute_line(
+            self.env,
+            rec.get("price_unit") or 0.0,
+            rec.get("quantity") or 0.0,
+            rec.get("discount") or 0.0,
+            rec.get("tax_ids") or [],
+        )
+
+    def _compute_price(self, record_id: int, name: str) -> Any:
+        if self.raw(record_id).get("display_type") != "product":
+            return 0.0
+        amounts = self.amounts(record_id)
+        return amounts.price_subtotal if name == "price_subtotal" else amounts.price_total
+
+    def _compute_balance(self, record_id: int, name: str) -> Any:
+        rec = self.raw(record_id)
+        moves = self.env["account.move"]
+        if rec.get("display_type") == "payment_term":
+            field = "amount_total" if name == "balance" else "amount_residual"
+            return moves.value(rec["move_id"], field)
+        if rec.get("display_type") == "product":
+            return -self.amounts(record_id).price_subtotal if name == "balance" else 0.0
+        return 0.0
+
+    def _compute_from_move(self, record_id: int, name: str) -> Any:
+        move = self.raw(record_id)["move_id"]
+        moves = self.env["account.move"]
+        if name == "parent_state":
+            return moves.value(move, "state")
+        if name == "partner_id":
+            return moves.value(move, "commercial_partner_id")
+        return moves.value(move, "currency_id")
+
+
+class AccountPayment(Model):
+    _name = "account.payment"
+    _description = "Payments"
+    _order = "date desc, name desc, id desc"
+    name = Char("Number", default="/")
+    state = Selection(
+        [
+            ("draft", "Draft"),
+            ("in_process", "In Process"),
+            ("paid", "Paid"),
+            ("canceled", "Canceled"),
+            ("rejected", "Rejected"),
+        ],
+        "Status",
+        default="draft",
+    )
+    amount = Monetary("Amount")
+    memo = Char("Memo")
+    date = Date("Date", default=lambda model: tools.today_string())
+    move_id = Many2one("account.move", "Journal Entry")
+    is_reconciled = Boolean("Is Reconciled", default=False)
+    is_matched = Boolean("Is Matched With a Bank Statement", default=False)
+    partner_id = Many2one("res.partner", "Customer/Vendor")
+    journal_id = Many2one("account.journal", "Journal", default=6)
+    payment_method_line_id = Many2one("account.payment.method.line", "Payment Method")
+    payment_type = Selection(
+        [("outbound", "Send"), ("inbound", "Receive")], "Payment Type", default="inbound"
+    )
+    partner_type = Selection(
+        [("customer", "Customer"), ("supplier", "Vendor")], "Partner Type", default="customer"
+    )
+    currency_id = Many2one("res.currency", "Currency", default=1)
+    company_id = Many2one("res.company", "Company", default=1)
+    invoice_ids = Many2many("account.move", "Invoices")
+    reconciled_invoice_ids = Many2many("account.move", "Reconciled Invoices", compute="_compute_reconciled")
+
+    def _compute_reconciled(self, record_id: int, name: str) -> Any:
+        rec = self.raw(record_id)
+        return list(rec.get("invoice_ids") or []) if rec.get("is_reconciled") else []
+
+    @api_records
+    def action_cancel(self, ids: list[int]) -> bool:
+        self._check_existing(ids)
+        for rid in ids:
+            self.db.update(self._name, rid, {"state": "canceled"})
+        return True
+
+
+class AccountPaymentRegister(Model):
+    _name = "account.payment.register"
+    _description = "Pay"
+    line_ids = Many2many("account.move.line", "Journal items")
+    amount = Monetary("Amount")
+    journal_id = Many2one("account.journal", "Journal", default=6)
+    payment_date = Date("Payment Date", required=True, default=lambda model: tools.today_string())
+    payment_method_line_id = Many2one("account.payment.method.line", "Payment Method")
+    communication = Char("Memo")
+    partner_id = Many2one("res.partner", "Customer/Vendor")
+    currency_id = Many2one("res.currency", "Currency", default=1)
+    group_payment = Boolean("Group Payments", default=True)
+    payment_type = Selection(
+        [("outbound", "Send"), ("inbound", "Receive")], "Payment Type", default="inbound"
+    )
+    partner_type = Selection(
+        [("customer", "Customer"), ("supplier", "Vendor")], "Partner Type", default="customer"
+    )
+    payment_difference = Monetary("Payment Difference", compute="_compute_difference")
+
+    def _invoices(self, line_ids: list[int]) -> list[int]:
+        lines = self.env["account.move.line"]
+        return sorted({lines.raw(lid)["move_id"] for lid in line_ids if lines.exists_id(lid)})
+
+    def _residual(self, invoices: list[int]) -> float:
+        moves = self.env["account.move"]
+        return tools.float_round(sum(float(moves.value(m, "amount_residual")) for m in invoices))
+
+    def _compute_difference(self, record_id: int, name: str) -> Any:
+        rec = self.raw(record_id)
+        return tools.float_round(
+            self._residual(self._invoices(rec.get("line_ids") or [])) - float(rec["amount"])
+        )
+
+    def create_record(self, vals: dict[str, Any]) -> int:
+        vals = dict(vals)
+        moves = self.env["account.move"]
+        lines = self.env["account.move.line"]
+        active_model = self.context.get("active_model")
+        active_ids = list(self.context.get("active_ids") or [])
+        if active_model == "account.move":
+            moves._check_existing(active_ids)
+            line_ids = [
+                lid
+                for mid in active_ids
+                for lid in lines.children_of("move_id", mid)
+                if lines.raw(lid).get("display_type") == "payment_term"
+            ]
+        elif active_model == "account.move.line":
+            lines._check_existing(active_ids)
+            line_ids = active_ids
+        else:
+            raise UserError(
+                "The register payment wizard should only be called on account.move or "
+                "account.move.line records."
+            )
+        invoices = self._invoices(line_ids)
+        if any(moves.raw(m).get("state") != "posted" for m in invoices):
+            raise UserError("You can only register payment for posted journal entries.")
+        residual = self._residual(invoices)
+        if tools.float_is_zero(residual):
+            raise UserError(
+                "You can't register a payment because there is nothing left to pay on the selected "
+                "journal items."
+            )
+        first = moves.raw(invoices[0])
+        journal = int(vals.get("journal_id") or 6)
+        vals.setdefault("journal_id", journal)
+        vals["line_ids"] = [[6, 0, line_ids]]
+        vals.setdefault("amount", residual)
+        if "payment_method_line_id" not in vals:
+            method_lines = self.env["account.payment.method.line"].search_ids([["journal_id", "=", journal]])
+            vals["payment_method_line_id"] = method_lines[0] if method_lines else False
+        if "communication" not in vals:
+            name = first.get("name")
+            vals["communication"] = f"{first['ref']} - {name}" if first.get("ref") else name
+        vals.setdefault("partner_id", moves.value(invoices[0], "commercial_partner_id"))
+        return super().create_record(vals)
+
+    @api_records
+    def action_create_payments(self, ids: list[int]) -> dict[str, Any]:
+        self._check_existing(ids)
+        payment_ids = [self._create_payment(rid) for rid in ids]
+        action: dict[str, Any] = {
+            "name": "Payments",
+            "type": "ir.actions.act_window",
+            "res_model": "account.payment",
+            "context": {"create": False},
+        }
+        if len(payment_ids) == 1:
+            action.update(view_mode="form", res_id=payment_ids[0])
+        else:
+            action.update(view_mode="list,form", domain=[["id", "in", payment_ids]])
+        return action
+
+    def _create_payment(self, wizard_id: int) -> int:
+        wizard = self.raw(wizard_id)
+        invoices = self._invoices(wizard.get("line_ids") or [])
+        method_line = (
+            self.db.get("account.payment.method.line", wizard.get("payment_method_line_id") or 0) or {}
+        )
+        journal = self.db.get("account.journal", wizard["journal_id"]) or {}
+        date = wizard.get("payment_date") or tools.today_string()
+        values: dict[str, Any] = {
+            "amount": wizard["amount"],
+            "memo": wizard.get("communication"),
+            "date": date,
+            "partner_id": wizard.get("partner_id"),
+            "journal_id": wizard["journal_id"],
+            "payment_method_line_id": wizard.get("payment_method_line_id"),
+            "invoice_ids": [[6, 0, invoices]],
+        }
+        payments = self.env["account.payment"]
+        if method_line.get("payment_account_id"):
+            # With an outstanding account the payment gets a journal entry and is reconciled with the invoice.
+            year = date[:4]
+            number = self.db.next_sequence(f"account.payment.P{journal.get('code')}.{year}")
+            name = f"P{journal.get('code')}/{year}/{number:05d}"
+            payment_id = payments.create_record(
+                {**values, "name": name, "state": "in_process", "is_reconciled": True}
+            )
+            move_id = self.env["account.move"].create_record(
+                {
+                    "name": name,
+                    "move_type": "entry",
+                    "state": "posted",
+                    "journal_id": wizard["journal_id"],
+                    "date": date,
+                    "partner_id": wizard.get("partner_id"),
+                    "ref": wizard.get("communication"),
+                    "origin_payment_id": payment_id,
+                }
+            )
+            self.db.update("account.payment", payment_id, {"move_id": move_id})
+        else:
+            # Odoo 18's default setup: no outstanding account, hence no journal entry and no reconciliation.
+            number = self.db.next_sequence("account.payment")
+            payment_id = payments.create_record({**values, "name": f"PAY{number:05d}", "state": "paid"})
+        moves = self.env["account.move"]
+        for invoice in invoices:
+            matched = [payment_id, *(moves.raw(invoice).get("matched_payment_ids") or [])]
+            self.db.update("account.move", invoice, {"matched_payment_ids": matched})
+        return payment_id

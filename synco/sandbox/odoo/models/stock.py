@@ -1,0 +1,735 @@
+"""Inventory: warehouses, locations, deliveries (pickings and moves), quants and inventory adjustments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import tools
+from ..errors import UserError, ValidationError
+from ..fields import Boolean, Char, Datetime, Float, Html, Integer, Many2many, Many2one, One2many, Selection
+from ..orm import Environment, Model, api_model, api_records
+from .sale import SaleOrder
+
+STOCK_LOCATION = 8
+CUSTOMERS_LOCATION = 5
+INVENTORY_LOSS_LOCATION = 14
+DELIVERY_TYPE = 2
+MOVE_STATES = [
+    ("draft", "New"),
+    ("waiting", "Waiting Another Move"),
+    ("confirmed", "Waiting Availability"),
+    ("partially_available", "Partially Available"),
+    ("assigned", "Available"),
+    ("done", "Done"),
+    ("cancel", "Cancelled"),
+]
+PICKING_STATES = [
+    ("draft", "Draft"),
+    ("waiting", "Waiting Another Operation"),
+    ("confirmed", "Waiting"),
+    ("assigned", "Ready"),
+    ("done", "Done"),
+    ("cancel", "Cancelled"),
+]
+ACTIVE_MOVE = ("draft", "waiting", "confirmed", "partially_available", "assigned")
+BACKORDER_VIEW_ID = 1331
+
+
+def _is_internal(env: Environment, location_id: Any) -> bool:
+    location = env.db.get("stock.location", location_id or 0)
+    return bool(location and location.get("usage") == "internal")
+
+
+def _is_storable(env: Environment, product_id: Any) -> bool:
+    products = env["product.product"]
+    return bool(
+        product_id
+        and products.value(product_id, "type") == "consu"
+        and products.value(product_id, "is_storable")
+    )
+
+
+def product_quantities(env: Environment, product_id: int) -> dict[str, float]:
+    """On hand, reserved-aware free quantity and forecast of one product over all internal locations."""
+    storable = _is_storable(env, product_id)
+    on_hand = sum(
+        float(q.get("quantity") or 0.0)
+        for q in env.db.table("stock.quant").values()
+        if q.get("product_id") == product_id and _is_internal(env, q.get("location_id"))
+    )
+    reserved = incoming = outgoing = 0.0
+    for move in env.db.table("stock.move").values():
+        if move.get("product_id") != product_id or move.get("state") not in ACTIVE_MOVE:
+            continue
+        source_internal = _is_internal(env, move.get("location_id"))
+        dest_internal = _is_internal(env, move.get("location_dest_id"))
+        if source_internal and not dest_internal:
+            outgoing += float(move.get("product_uom_qty") or 0.0)
+            if storable:
+                reserved += float(move.get("quantity") or 0.0)
+        elif dest_internal and not source_internal:
+            incoming += float(move.get("product_uom_qty") or 0.0)
+    if not storable:
+        on_hand = 0.0
+    return {
+        "qty_available": on_hand,
+        "free_qty": on_hand - reserved,
+        "virtual_available": on_hand + incoming - outgoing,
+        "incoming_qty": incoming,
+        "outgoing_qty": outgoing,
+    }
+
+
+def delivered_quantity(env: Environment, sale_line_id: int) -> float:
+    total = 0.0
+    for move in env.db.table("stock.move").values():
+        if move.get("sale_line_id") != sale_line_id or move.get("state") != "done":
+            continue
+        location = env.db.get("stock.location", move.get("location_dest_id") or 0) or {}
+        sign = 1.0 if location.get("usage") == "customer" else -1.0
+        total += sign * float(move.get("quantity") or 0.0)
+    return total
+
+
+def sync_order_deliveries(env: Environment, order_id: int) -> None:
+    """Odoo's procurement for a confirmed order: a delivery move for every goods quantity not yet covered."""
+    orders = env.model(SaleOrder)
+    lines = env["sale.order.line"]
+    products = env["product.product"]
+    moves = env.model(StockMove)
+    pickings = env.model(StockPicking)
+    order = orders.raw(order_id)
+    needs: list[tuple[int, float]] = []
+    for line_id in orders.line_ids(order_id):
+        line = lines.raw(line_id)
+        product = line.get("product_id")
+        if line.get("display_type") or not product or products.value(product, "type") != "consu":
+            continue
+        covered = sum(
+            float(m.get("product_uom_qty") or 0.0)
+            for m in env.db.table("stock.move").values()
+            if m.get("sale_line_id") == line_id and m.get("state") != "cancel"
+        )
+        missing = float(line.get("product_uom_qty") or 0.0) - covered
+        if missing > 0:
+            needs.append((line_id, missing))
+    if not needs:
+        return
+    open_pickings = [
+        p
+        for p in pickings.children_of("sale_id", order_id)
+        if pickings.value(p, "state") not in ("done", "cancel")
+    ]
+    if open_pickings:
+        picking_id = open_pickings[0]
+    else:
+        reference = order.get("client_order_ref")
+        picking_id = pickings.create_record(
+            {
+                "origin": f"{order['name']} - {reference}" if reference else order["name"],
+                "partner_id": order.get("partner_shipping_id"),
+                "picking_type_id": DELIVERY_TYPE,
+                "location_id": STOCK_LOCATION,
+                "location_dest_id": CUSTOMERS_LOCATION,
+                "sale_id": order_id,
+            }
+        )
+    picking = pickings.raw(picking_id)
+    new_moves = []
+    for line_id, quantity in needs:
+        line = lines.raw(line_id)
+        new_moves.append(
+            moves.create_record(
+                {
+                    "name": line.get("name") or products.display_name_of(line["product_id"]),
+                    "product_id": line["product_id"],
+                    "product_uom_qty": quantity,
+                    "product_uom": line.get("product_uom"),
+                    "picking_id": picking_id,
+                    "location_id": picking["location_id"],
+                    "location_dest_id": picking["location_dest_id"],
+                    "sale_line_id": line_id,
+                    "state": "confirmed",
+                    "origin": order["name"],
+                    "picking_type_id": DELIVERY_TYPE,
+                }
+            )
+        )
+    moves.reserve(new_moves)
+
+
+class StockWarehouse(Model):
+    _name = "stock.warehouse"
+    _description = "Warehouse"
+    name = Char("Warehouse", required=True)
+    code = Char("Short Name", required=True)
+    lot_stock_id = Many2one("stock.location", "Location Stock")
+    view_location_id = Many2one("stock.location", "View Location")
+    company_id = Many2one("res.company", "Company", default=1)
+    active = Boolean("Active", default=True)
+
+
+class StockLocation(Model):
+    _name = "stock.location"
+    _description = "Inventory Locations"
+    _order = "complete_name, id"
+    _rec_name = "complete_name"
+    name = Char("Location Name", required=True)
+    complete_name = Char("Full Location Name")
+    usage = Selection(
+        [
+            ("supplier", "Vendor"),
+            ("view", "Virtual"),
+            ("internal", "Internal"),
+            ("customer", "Customer"),
+            ("inventory", "Inventory Loss"),
+            ("production", "Production"),
+            ("transit", "Transit"),
+        ],
+        "Location Type",
+        required=True,
+        default="internal",
+    )
+    location_id = Many2one("stock.location", "Parent Location")
+    warehouse_id = Many2one("stock.warehouse", "Warehouse")
+    company_id = Many2one("res.company", "Company", default=1)
+    active = Boolean("Active", default=True)
+    _parent_name = "location_id"
+
+    def create_record(self, vals: dict[str, Any]) -> int:
+        vals = dict(vals)
+        if not vals.get("complete_name"):
+            parent = self.db.get(self._name, vals.get("location_id") or 0)
+            vals["complete_name"] = (
+                f"{parent['complete_name']}/{vals.get('name')}" if parent else vals.get("name")
+            )
+        return super().create_record(vals)
+
+
+class StockPickingType(Model):
+    _name = "stock.picking.type"
+    _description = "Picking Type"
+    _order = "sequence, id"
+    name = Char("Operation Type", required=True)
+    code = Selection(
+        [("incoming", "Receipt"), ("outgoing", "Delivery"), ("internal", "Internal Transfer")],
+        "Type of Operation",
+        required=True,
+    )
+    sequence_code = Char("Sequence Prefix", required=True)
+    sequence = Integer("Sequence", default=1)
+    warehouse_id = Many2one("stock.warehouse", "Warehouse")
+    default_location_src_id = Many2one("stock.location", "Default Source Location")
+    default_location_dest_id = Many2one("stock.location", "Default Destination Location")
+    active = Boolean("Active", default=True)
+
+    def _compute_display_name(self, record_id: int, name: str) -> Any:
+        rec = self.raw(record_id)
+        warehouse = self.db.get("stock.warehouse", rec.get("warehouse_id") or 0)
+        return f"{warehouse['name']}: {rec['name']}" if warehouse else rec["name"]
+
+
+class StockPicking(Model):
+    _name = "stock.picking"
+    _description = "Transfer"
+    _order = "priority desc, scheduled_date asc, id desc"
+    name = Char("Reference", default="/")
+    origin = Char("Source Document")
+    note = Html("Notes")
+    priority = Selection([("0", "Normal"), ("1", "Urgent")], "Priority", default="0")
+    partner_id = Many2one("res.partner", "Contact")
+    picking_type_id = Many2one("stock.picking.type", "Operation Type", required=True, default=DELIVERY_TYPE)
+    picking_type_code = Selection(
+        [("incoming", "Receipt"), ("outgoing", "Delivery"), ("internal", "Internal Transfer")],
+        "Type of Operation",
+        compute="_compute_type_code",
+    )
+    location_id = Many2one("stock.location", "Source Location", required=True, default=STOCK_LOCATION)
+    location_dest_id = Many2one(
+        "stock.location", "Destination Location", required=True, default=CUSTOMERS_LOCATION
+    )
+    sale_id = Many2one("sale.order", "Sales Order")
+    move_ids = One2many("stock.move", "picking_id", "Stock Moves")
+    move_ids_without_package = One2many(
+        "stock.move",
+        "picking_id",
+        "Stock moves not in package",
+        compute="_compute_moves_alias",
+        inverse="_inverse_moves_alias",
+    )
+    move_line_ids = One2many("stock.move.line", "picking_id", "Operations")
+    state = Selection(PICKING_STATES, "Status", compute="_compute_state")
+    move_type = Selection(
+        [("direct", "As soon as possible"), ("one", "When all products are ready")],
+        "Shipping Policy",
+        default="direct",
+    )
+    scheduled_date = Datetime("Scheduled Date", default=lambda model: tools.now_string())
+    date_done = Datetime("Date of Transfer")
+    carrier_tracking_ref = Char("Tracking Reference")
+    backorder_id = Many2one("stock.picking", "Back Order of")
+    backorder_ids = One2many("stock.picking", "backorder_id", "Back Orders")
+    company_id = Many2one("res.company", "Company", default=1)
+    user_id = Many2one("res.users", "Responsible", default=lambda model: model.env.uid)
+
+    def _compute_type_code(self, record_id: int, name: str) -> Any:
+        kind = self.db.get("stock.picking.type", self.raw(record_id).get("picking_type_id") or 0) or {}
+        return kind.get("code", False)
+
+    def _compute_moves_alias(self, record_id: int, name: str) -> Any:
+        return self.value(record_id, "move_ids")
+
+    def _inverse_moves_alias(self, record_id: int, value: Any) -> None:
+        self._apply_one2many(record_id, self.fields_by_name["move_ids"], value)
+
+    def _moves(self, record_id: int) -> list[int]:
+        return self.env["stock.move"].children_of("picking_id", record_id)
+
+    def _compute_state(self, record_id: int, name: str) -> Any:
+        moves = self.env["stock.move"]
+        states = [moves.raw(m).get("state") for m in self._moves(record_id)]
+        if not states:
+            return self.raw(record_id).get("empty_state", "draft")
+        if all(state == "cancel" for state in states):
+            return "cancel"
+        if all(state in ("done", "cancel") for state in states):
+            return "done"
+        if any(state in ("assigned", "partially_available") for state in states):
+            return "assigned"
+        return "confirmed"
+
+    def create_record(self, vals: dict[str, Any]) -> int:
+        vals = dict(vals)
+        if vals.get("name", "/") in ("/", False, None):
+            kind = self.db.get("stock.picking.type", vals.get("picking_type_id") or DELIVERY_TYPE) or {}
+            warehouse = self.db.get("stock.warehouse", kind.get("warehouse_id") or 1) or {}
+            code = kind.get("sequence_code", "OUT")
+            number = self.db.next_sequence(f"stock.picking.{warehouse.get('code')}.{code}")
+            vals["name"] = f"{warehouse.get('code', 'WH')}/{code}/{number:05d}"
+        return super().create_record(vals)
+
+    def _active_moves(self, record_id: int) -> list[int]:
+        moves = self.env["stock.move"]
+        return [m for m in self._moves(record_id) if moves.raw(m).get("state") in ACTIVE_MOVE]
+
+    @api_records
+    def action_confirm(self, ids: list[int]) -> bool:
+        self._check_existing(ids)
+        moves = self.env["stock.move"]
+        for rid in ids:
+            for move in self._active_moves(rid):
+                if moves.raw(move).get("state") == "draft":
+                    self.db.update("stock.move", move, {"state": "confirmed"})
+        return True
+
+    @api_records
+    def action_assign(self, ids: list[int]) -> bool:
+        self._check_existing(ids)
+        moves = self.env.model(StockMove)
+        for rid in ids:
+            moves.reserve(self._active_moves(rid))
+        return True
+
+    @api_records
+    def do_unreserve(self, ids: list[int]) -> None:
+        self._check_existing(ids)
+        for rid in ids:
+            for move in self._active_moves(rid):
+                self.db.update("stock.move", move, {"quantity": 0.0, "picked": False, "state": "confirmed"})
+
+    @api_records
+    def action_cancel(self, ids: list[int]) -> bool:
+        self._check_existing(ids)
+        self.cancel_pickings(ids)
+        return True
+
+    def cancel_pickings(self, ids: list[int]) -> None:
+        for rid in ids:
+            for move in self._active_moves(rid):
+                self.db.update("stock.move", move, {"state": "cancel", "quantity": 0.0})
+
+    @api_records
+    def button_validate(self, ids: list[int]) -> Any:
+        self._check_existing(ids)
+        moves = self.env["stock.move"]
+        for rid in ids:
+            active = self._active_moves(rid)
+            if not active or all(float(moves.raw(m).get("quantity") or 0.0) == 0.0 for m in active):
+                raise UserError(
+                    "You cannot validate a transfer if no quantities are reserved. To force the "
+                    "transfer, encode quantities."
+                )
+        for rid in ids:
+            active = self._active_moves(rid)
+            if not any(moves.raw(m).get("picked") for m in active):
+                for move in active:
+                    if float(moves.raw(move).get("quantity") or 0.0) > 0:
+                        self.db.update("stock.move", move, {"picked": True})
+        if not self.context.get("skip_backorder"):
+            needing = [
+                rid
+                for rid in ids
+                if any(
+                    not moves.raw(m).get("picked")
+                    or float(moves.raw(m).get("quantity") or 0.0)
+                    < float(moves.raw(m).get("product_uom_qty") or 0.0)
+                    for m in self._active_moves(rid)
+                )
+            ]
+            if needing:
+                return {
+                    "name": "Create Backorder?",
+                    "type": "ir.actions.act_window",
+                    "view_mode": "form",
+                    "res_model": "stock.backorder.confirmation",
+                    "views": [[BACKORDER_VIEW_ID, "form"]],
+                    "view_id": BACKORDER_VIEW_ID,
+                    "target": "new",
+                    "context": {
+                        "button_validate_picking_ids": ids,
+                        "default_show_transfers": False,
+                        "default_pick_ids": [[4, rid] for rid in needing],
+                    },
+                }
+        no_backorder = set(self.context.get("picking_ids_not_to_backorder") or [])
+        for rid in ids:
+            self._action_done(rid, create_backorder=rid not in no_backorder)
+        return True
+
+    def _action_done(self, picking_id: int, create_backorder: bool) -> None:
+        moves = self.env.model(StockMove)
+        now = tools.now_string()
+        picking = self.raw(picking_id)
+        leftovers: list[tuple[int, float]] = []
+        for move_id in self._active_moves(picking_id):
+            move = moves.raw(move_id)
+            demand = float(move.get("product_uom_qty") or 0.0)
+            done = float(move.get("quantity") or 0.0) if move.get("picked") else 0.0
+            remaining = demand - done
+            if done <= 0:
+                if create_backorder:
+                    leftovers.append((move_id, demand))
+                self.db.update("stock.move", move_id, {"state": "cancel", "quantity": 0.0})
+                continue
+            if remaining > 0:
+                if create_backorder:
+                    leftovers.append((move_id, remaining))
+                # Odoo splits the move: the done part keeps the done quantity as its demand.
+                self.db.update("stock.move", move_id, {"product_uom_qty": done})
+            self.db.update("stock.move", move_id, {"state": "done", "quantity": done, "date": now})
+            moves.post_quantity(move_id, done, picking_id)
+        self.db.update(self._name, picking_id, {"date_done": now})
+        if not leftovers:
+            return
+        backorder = self.create_record(
+            {
+                "origin": picking.get("origin"),
+                "partner_id": picking.get("partner_id"),
+                "picking_type_id": picking.get("picking_type_id"),
+                "location_id": picking.get("location_id"),
+                "location_dest_id": picking.get("location_dest_id"),
+                "sale_id": picking.get("sale_id"),
+                "backorder_id": picking_id,
+                "carrier_tracking_ref": False,
+            }
+        )
+        created = []
+        for move_id, quantity in leftovers:
+            move = moves.raw(move_id)
+            created.append(
+                moves.create_record(
+                    {
+                        "name": move.get("name"),
+                        "product_id": move["product_id"],
+                        "product_uom_qty": quantity,
+                        "product_uom": move.get("product_uom"),
+                        "picking_id": backorder,
+                        "location_id": move["location_id"],
+                        "location_dest_id": move["location_dest_id"],
+                        "sale_line_id": move.get("sale_line_id"),
+                        "state": "confirmed",
+                        "origin": move.get("origin"),
+                        "picking_type_id": move.get("picking_type_id"),
+                    }
+                )
+            )
+        moves.reserve(created)
+
+
+class StockMove(Model):
+    _name = "stock.move"
+    _description = "Stock Move"
+    _order = "sequence, id"
+    name = Char("Description", required=True, default="/")
+    sequence = Integer("Sequence", default=10)
+    reference = Char("Reference", compute="_compute_reference")
+    origin = Char("Source Document")
+    product_id = Many2one("product.product", "Product", required=True)
+    product_uom_qty = Float("Demand", required=True, default=0.0)
+    product_uom = Many2one("uom.uom", "UoM", default=1)
+    quantity = Float("Quantity", default=0.0)
+    picked = Boolean("Picked", default=False)
+    state = Selection(MOVE_STATES, "Status", default="draft")
+    picking_id = Many2one("stock.picking", "Transfer", ondelete="cascade")
+    picking_type_id = Many2one("stock.picking.type", "Operation Type")
+    location_id = Many2one("stock.location", "Source Location", required=True)
+    location_dest_id = Many2one("stock.location", "Destination Location", required=True)
+    sale_line_id = Many2one("sale.order.line", "Sale Line")
+    move_line_ids = One2many("stock.move.line", "move_id", "Operations")
+    is_inventory = Boolean("Inventory", default=False)
+    date = Datetime("Date Scheduled", default=lambda model: tools.now_string())
+    company_id = Many2one("res.company", "Company", default=1)
+
+    def _compute_reference(self, record_id: int, name: str) -> Any:
+        rec = self.raw(record_id)
+        picking = self.db.get("stock.picking", rec.get("picking_id") or 0)
+        return picking["name"] if picking else rec.get("name")
+
+    def reserve(self, ids: list[int]) -> None:
+        for move_id in ids:
+            move = self.raw(move_id)
+            if move.get("state") not in ACTIVE_MOVE:
+                continue
+            demand = float(move.get("product_uom_qty") or 0.0)
+            quantity = float(move.get("quantity") or 0.0)
+            if _is_storable(self.env, move["product_id"]) and _is_internal(self.env, move.get("location_id")):
+                free = product_quantities(self.env, move["product_id"])["free_qty"]
+                quantity += max(0.0, min(demand - quantity, free))
+            else:
+                quantity = max(quantity, demand)  # consumables and services are always available
+            self.db.update(
+                self._name, move_id, {"quantity": quantity, "state": self._state_for(demand, quantity)}
+            )
+
+    @staticmethod
+    def _state_for(demand: float, quantity: float) -> str:
+        if quantity >= demand > 0 or (demand == 0 and quantity > 0):
+            return "assigned"
+        return "partially_available" if quantity > 0 else "confirmed"
+
+    def write_records(self, ids: list[int], vals: dict[str, Any]) -> None:
+        super().write_records(ids, vals)
+        if "quantity" in vals or "product_uom_qty" in vals:
+            for move_id in ids:
+                move = self.raw(move_id)
+                if move.get("state") in ACTIVE_MOVE:
+                    state = self._state_for(
+                        float(move.get("product_uom_qty") or 0.0), float(move.get("quantity") or 0.0)
+                    )
+                    self.db.update(self._name, move_id, {"state": state})
+
+    def post_quantity(self, move_id: int, quantity: float, picking_id: int | None) -> None:
+        """Move ``quantity`` between the quants of the source and destination, and log a done move line."""
+        move = self.raw(move_id)
+        quants = self.env.model(StockQuant)
+        product = move["product_id"]
+        if _is_storable(self.env, product):
+            for location, sign in ((move["location_id"], -1.0), (move["location_dest_id"], 1.0)):
+                if _is_internal(self.env, location):
+                    quants.add_quantity(product, location, sign * quantity)
+        self.env["stock.move.line"].create_record(
+            {
+                "move_id": move_id,
+                "picking_id": picking_id or False,
+                "product_id": product,
+                "quantity": quantity,
+                "location_id": move["location_id"],
+                "location_dest_id": move["location_dest_id"],
+                "state": "done",
+                "reference": self.value(move_id, "reference"),
+                "is_inventory": bool(move.get("is_inventory")),
+            }
+        )
+
+
+class StockMoveLine(Model):
+    _name = "stock.move.line"
+    _description = "Product Moves (Stock Move Line)"
+    _order = "date desc, id desc"
+    move_id = Many2one("stock.move", "Stock Operation", ondelete="cascade")
+    picking_id = Many2one("stock.picking", "Transfer")
+    product_id = Many2one("product.product", "Product")
+    quantity = Float("Quantity")
+    location_id = Many2one("stock.location", "From")
+    location_dest_id = Many2one("stock.location", "To")
+    state = Selection(MOVE_STATES, "Status", default="draft")
+    reference = Char("Reference")
+    is_inventory = Boolean("Is Inventory", default=False)
+    date = Datetime("Date", default=lambda model: tools.now_string())
+
+
+_QUANT_INVENTORY_FIELDS = {
+    "product_id",
+    "location_id",
+    "lot_id",
+    "package_id",
+    "owner_id",
+    "inventory_quantity",
+    "inventory_date",
+    "user_id",
+    "inventory_quantity_set",
+}
+
+
+class StockQuant(Model):
+    _name = "stock.quant"
+    _description = "Quants"
+    product_id = Many2one("product.product", "Product", required=True)
+    location_id = Many2one("stock.location", "Location", required=True)
+    quantity = Float("Quantity", default=0.0)
+    reserved_quantity = Float("Reserved Quantity", compute="_compute_reserved")
+    available_quantity = Float("Available Quantity", compute="_compute_reserved")
+    inventory_quantity = Float("Counted Quantity", default=0.0)
+    inventory_quantity_set = Boolean("Inventory Quantity Set", default=False)
+    inventory_diff_quantity = Float("Difference", compute="_compute_diff")
+    inventory_date = Char("Scheduled Date")
+    warehouse_id = Many2one("stock.warehouse", "Warehouse", compute="_compute_warehouse")
+    company_id = Many2one("res.company", "Company", default=1)
+    user_id = Many2one("res.users", "Assigned To")
+    in_date = Datetime("Incoming Date", default=lambda model: tools.now_string())
+
+    def _compute_reserved(self, record_id: int, name: str) -> Any:
+        rec = self.raw(record_id)
+        siblings = sorted(
+            rid
+            for rid, q in self.table().items()
+            if q.get("product_id") == rec["product_id"] and q.get("location_id") == rec["location_id"]
+        )
+        reserved = 0.0
+        if siblings and siblings[0] == record_id and _is_internal(self.env, rec["location_id"]):
+            # All of the product's reservation sits on its first quant at the location.
+            figures = product_quantities(self.env, rec["product_id"])
+            reserved = figures["qty_available"] - figures["free_qty"]
+        if name == "reserved_quantity":
+            return reserved
+        return float(rec.get("quantity") or 0.0) - reserved
+
+    def _compute_diff(self, record_id: int, name: str) -> Any:
+        rec = self.raw(record_id)
+        if not rec.get("inventory_quantity_set"):
+            return 0.0
+        return float(rec.get("inventory_quantity") or 0.0) - float(rec.get("quantity") or 0.0)
+
+    def _compute_warehouse(self, record_id: int, name: str) -> Any:
+        location = self.db.get("stock.location", self.raw(record_id).get("location_id") or 0) or {}
+        return location.get("warehouse_id") or False
+
+    def _check_product(self, product_id: Any) -> None:
+        if product_id and not _is_storable(self.env, product_id):
+            raise ValidationError("Quants cannot be created for consumables or services.")
+
+    def create_record(self, vals: dict[str, Any]) -> int:
+        vals = dict(vals)
+        self._check_product(vals.get("product_id"))
+        if self.context.get("inventory_mode"):
+            if set(vals) - _QUANT_INVENTORY_FIELDS:
+                raise UserError("Quant's creation is restricted, you can't do this operation.")
+            existing = [
+                rid
+                for rid, q in self.table().items()
+                if q.get("product_id") == vals.get("product_id")
+                and q.get("location_id") == vals.get("location_id")
+            ]
+            if "inventory_quantity" in vals:
+                vals["inventory_quantity_set"] = True
+            if existing:
+                # Odoo's inventory-mode create is an upsert on (product, location).
+                self.write_records(
+                    [existing[0]], {k: v for k, v in vals.items() if k not in ("product_id", "location_id")}
+                )
+                return existing[0]
+        elif "quantity" in vals or "reserved_quantity" in vals:
+            raise UserError("Quant's creation is restricted, you can't do this operation.")
+        return super().create_record(vals)
+
+    def write_records(self, ids: list[int], vals: dict[str, Any]) -> None:
+        if set(vals) - _QUANT_INVENTORY_FIELDS and not self.context.get("sandbox_internal"):
+            raise UserError("Quant's editing is restricted, you can't do this operation.")
+        vals = dict(vals)
+        if "inventory_quantity" in vals and "inventory_quantity_set" not in vals:
+            vals["inventory_quantity_set"] = True
+        super().write_records(ids, vals)
+
+    def add_quantity(self, product_id: int, location_id: int, delta: float) -> None:
+        existing = sorted(
+            rid
+            for rid, q in self.table().items()
+            if q.get("product_id") == product_id and q.get("location_id") == location_id
+        )
+        if existing:
+            quant = existing[0]
+            self.db.update(
+                self._name, quant, {"quantity": float(self.raw(quant).get("quantity") or 0.0) + delta}
+            )
+        else:
+            Model.create_record(
+                self, {"product_id": product_id, "location_id": location_id, "quantity": delta}
+            )
+
+    @api_records
+    def action_apply_inventory(self, ids: list[int]) -> None:
+        self._check_existing(ids)
+        moves = self.env.model(StockMove)
+        for rid in ids:
+            quant = self.raw(rid)
+            if not quant.get("inventory_quantity_set"):
+                continue
+            difference = float(quant.get("inventory_quantity") or 0.0) - float(quant.get("quantity") or 0.0)
+            source, destination = (
+                (INVENTORY_LOSS_LOCATION, quant["location_id"])
+                if difference >= 0
+                else (quant["location_id"], INVENTORY_LOSS_LOCATION)
+            )
+            move_id = moves.create_record(
+                {
+                    "name": "Product Quantity Updated",
+                    "product_id": quant["product_id"],
+                    "product_uom_qty": abs(difference),
+                    "quantity": abs(difference),
+                    "picked": True,
+                    "location_id": source,
+                    "location_dest_id": destination,
+                    "state": "done",
+                    "is_inventory": True,
+                }
+            )
+            moves.post_quantity(move_id, abs(difference), None)
+            self.db.update(self._name, rid, {"inventory_quantity": 0.0, "inventory_quantity_set": False})
+
+    @api_model
+    def action_view_inventory(self) -> dict[str, Any]:
+        return {
+            "name": "Physical Inventory",
+            "type": "ir.actions.act_window",
+            "res_model": "stock.quant",
+            "view_mode": "list",
+            "context": {"inventory_mode": True},
+        }
+
+
+class StockBackorderConfirmation(Model):
+    _name = "stock.backorder.confirmation"
+    _description = "Backorder Confirmation"
+    pick_ids = Many2many("stock.picking", "Transfers")
+    show_transfers = Boolean("Show Transfers", default=False)
+
+    def _pickings(self, ids: list[int]) -> list[int]:
+        from_context = self.context.get("button_validate_picking_ids")
+        if from_context:
+            return [int(p) for p in from_context]
+        return sorted({p for rid in ids for p in self.raw(rid).get("pick_ids") or []})
+
+    @api_records
+    def process(self, ids: list[int]) -> Any:
+        self._check_existing(ids)
+        pickings = self.env.model(StockPicking).with_context(skip_backorder=True)
+        return pickings.button_validate(self._pickings(ids))
+
+    @api_records
+    def process_cancel_backorder(self, ids: list[int]) -> Any:
+        self._check_existing(ids)
+        targets = self._pickings(ids)
+        pickings = self.env.model(StockPicking).with_context(
+            skip_backorder=True, picking_ids_not_to_backorder=targets
+        )
+        return pickings.button_validate(targets)

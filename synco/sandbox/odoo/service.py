@@ -1,0 +1,215 @@
+"""Odoo's RPC services (common, db, object): authentication, access checks and method dispatch."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .errors import AccessDenied, AccessError, UserError, database_missing_error
+from .orm import Environment, Registry, ensure_allowed, rpc_kind
+from .state import Database
+
+VERSION_INFO: dict[str, Any] = {
+    "server_version": "18.0+e-20241005",
+    "server_version_info": [18, 0, 0, "final", 0, ""],
+    "server_serie": "18.0",
+    "protocol_version": 1,
+}
+_PRIVATE = re.compile(r"^(_.*|init)$")
+_READ_METHODS = {
+    "search",
+    "search_read",
+    "search_count",
+    "read",
+    "name_search",
+    "read_group",
+    "get_external_id",
+    "exists",
+}
+_UNCHECKED_METHODS = {
+    "fields_get",
+    "has_access",
+    "check_access_rights",
+    "check_access",
+    "default_get",
+    "context_get",
+}
+WRITE_METHODS = {
+    "create",
+    "write",
+    "unlink",
+    "load",
+    "copy",
+    "create_invoices",
+    "process",
+    "process_cancel_backorder",
+    "do_unreserve",
+    "make_key",
+}
+
+
+def is_write_method(method: str) -> bool:
+    """Methods after which a dropped connection leaves the client unsure whether the write happened."""
+    return method in WRITE_METHODS or method.startswith(("action_", "button_"))
+
+
+def operation_of(method: str) -> str | None:
+    if method in _UNCHECKED_METHODS:
+        return None
+    if method in _READ_METHODS:
+        return "read"
+    if method in ("create", "load"):
+        return "create"
+    if method == "unlink":
+        return "unlink"
+    return "write"
+
+
+class OdooService:
+    def __init__(
+        self,
+        registry: Registry,
+        db: Database,
+        db_name: str,
+        auth_latency_ms: int = 0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.registry = registry
+        self.db = db
+        self.db_name = db_name
+        self.auth_latency_ms = auth_latency_ms
+        self._sleep = sleep
+        # Odoo caches successful (uid, password) checks; some writes drop the cache (see spec §0.8).
+        self._auth_cache: set[tuple[int, str]] = set()
+        self._cache_lock = threading.Lock()
+
+    # -- dispatch --------------------------------------------------------------------------------
+    def dispatch(self, service: str, method: str, params: list[Any]) -> Any:
+        handlers: dict[str, Callable[[str, list[Any]], Any]] = {
+            "common": self._common,
+            "db": self._db,
+            "object": self._object,
+        }
+        return handlers[service](method, list(params))
+
+    def _common(self, method: str, params: list[Any]) -> Any:
+        if method == "version":
+            return dict(VERSION_INFO)
+        if method == "login":
+            db, login, password = params[:3]
+            return self.authenticate(db, login, password)
+        if method == "authenticate":
+            db, login, password = params[:3]
+            return self.authenticate(db, login, password)
+        if method == "about":
+            return "See http://openerp.com"
+        raise KeyError(f"exp_{method}")
+
+    def _db(self, method: str, params: list[Any]) -> Any:
+        if method == "list":
+            return [self.db_name]
+        if method == "server_version":
+            return VERSION_INFO["server_version"]
+        if method == "db_exist":
+            return params[0] == self.db_name
+        if method == "list_lang":
+            return [["en_US", "English (US)"]]
+        raise KeyError(f"exp_{method}")
+
+    def _object(self, method: str, params: list[Any]) -> Any:
+        if method == "execute_kw":
+            db, uid, password, model, name = params[:5]
+            args = params[5] if len(params) > 5 else []
+            kwargs = params[6] if len(params) > 6 else {}
+            return self.execute_kw(db, uid, password, model, name, list(args or []), dict(kwargs or {}))
+        if method == "execute":
+            db, uid, password, model, name = params[:5]
+            return self.execute_kw(db, uid, password, model, name, list(params[5:]), {})
+        raise KeyError(f"exp_{method}")
+
+    # -- authentication --------------------------------------------------------------------------
+    def check_database(self, db: Any) -> None:
+        if db != self.db_name:
+            raise database_missing_error(str(db))
+
+    def _user_for_secret(self, uid: int, secret: Any) -> bool:
+        user = self.db.get("res.users", uid)
+        if not user or not user.get("active", True) or not isinstance(secret, str):
+            return False
+        if user.get("__password") == secret:
+            return True
+        return any(
+            key.get("user_id") == uid and key.get("key") == secret
+            for key in self.db.table("res.users.apikeys").values()
+        )
+
+    def authenticate(self, db: Any, login: Any, password: Any) -> int | bool:
+        self.check_database(db)
+        self._pay_password_hash()
+        for uid, user in list(self.db.table("res.users").items()):
+            if user.get("login") == login and self._user_for_secret(uid, password):
+                with self._cache_lock:
+                    self._auth_cache.add((uid, password))
+                return uid
+        return False
+
+    def check_credentials(self, uid: Any, password: Any) -> None:
+        key = (uid, password)
+        with self._cache_lock:
+            if key in self._auth_cache:
+                return
+        self._pay_password_hash()
+        if not isinstance(uid, int) or not self._user_for_secret(uid, password):
+            raise AccessDenied()
+        with self._cache_lock:
+            self._auth_cache.add(key)
+
+    def _pay_password_hash(self) -> None:
+        """Odoo checks passwords with PBKDF2 (~400 ms); simulated only when asked for."""
+        if self.auth_latency_ms:
+            self._sleep(self.auth_latency_ms / 1000.0)
+
+    def drop_auth_cache(self) -> None:
+        with self._cache_lock:
+            self._auth_cache.clear()
+
+    # -- object service --------------------------------------------------------------------------
+    def execute_kw(
+        self,
+        db: Any,
+        uid: Any,
+        password: Any,
+        model: str,
+        method: str,
+        args: list[Any],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        self.check_database(db)
+        self.check_credentials(uid, password)
+        if _PRIVATE.match(method):
+            raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")
+        context = kwargs.pop("context", None) or {}
+        env = Environment(self.registry, self.db, int(uid), context)
+        with self.db.transaction():
+            if model not in env:
+                raise UserError(f"Object {model} doesn't exist")
+            records = env[model]
+            kind = rpc_kind(records, method)
+            if kind is None:
+                raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
+            operation = operation_of(method)
+            if operation is not None:
+                ensure_allowed(records, operation)
+            function = getattr(records, method)
+            if kind == "records":
+                if not args:
+                    raise IndexError("tuple index out of range")
+                result = function(records._ensure_ids(args[0]), *args[1:], **kwargs)
+            else:
+                result = function(*args, **kwargs)
+        if env.flags.get("drop_auth_cache"):
+            self.drop_auth_cache()
+        return result
