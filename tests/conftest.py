@@ -96,7 +96,6 @@ class ShopifySandbox:
 @pytest.fixture(scope="session")
 def shopify_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopifySandbox]:
     from synco.sandbox.shopify.server import start_in_thread as start_shopify
-
     from synco.sandbox.shopify.store import seed_demo
 
     state = Path(tmp_path_factory.mktemp("shopify")) / "shopify.json"

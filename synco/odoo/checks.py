@@ -36,7 +36,11 @@ def run_connection_checks(client: OdooClient) -> list[Check]:
     major = _major(version)
     if major not in SUPPORTED_MAJOR_VERSIONS:
         checks.append(
-            Check("Version supported", False, f"Odoo {version} is not supported: Synco works with Odoo 17 and 18.")
+            Check(
+                "Version supported",
+                False,
+                f"Odoo {version} is not supported: Synco works with Odoo 17 and 18.",
+            )
         )
         return checks
     checks.append(Check("Version supported", True, f"Odoo {major}"))

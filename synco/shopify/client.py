@@ -55,7 +55,7 @@ class _TimedGraphQL(shopify.GraphQL):
     def __init__(self, endpoint: str, timeout: float) -> None:
         super().__init__()
         # ShopifyAPI hands out its live header dict, which the session's exit clears: keep our own copy.
-        self.headers = dict(self.headers)
+        self.headers: dict[str, str] = dict(shopify.ShopifyResource.get_headers())
         self.endpoint = endpoint
         self.timeout = timeout
 

@@ -50,8 +50,14 @@ def test_it_keeps_the_newer_state_of_an_order(demo_shop):
     newer = order_node(updatedAt="2026-11-21T10:00:00Z", displayFinancialStatus="REFUNDED")
     older = order_node(updatedAt="2026-11-20T10:00:00Z", displayFinancialStatus="PAID")
 
-    assert store_order(demo_shop, OrderResult(gid=newer["id"], node=newer, order=parse_order(newer))) == "created"
-    assert store_order(demo_shop, OrderResult(gid=older["id"], node=older, order=parse_order(older))) == "unchanged"
+    assert (
+        store_order(demo_shop, OrderResult(gid=newer["id"], node=newer, order=parse_order(newer)))
+        == "created"
+    )
+    assert (
+        store_order(demo_shop, OrderResult(gid=older["id"], node=older, order=parse_order(older)))
+        == "unchanged"
+    )
 
     assert Order.objects.get(shop=demo_shop).financial_status == "REFUNDED"
 
@@ -59,7 +65,9 @@ def test_it_keeps_the_newer_state_of_an_order(demo_shop):
 def test_it_stores_an_unreadable_order_with_its_reason(demo_shop):
     node = order_node(createdAt=None)
 
-    outcome = store_order(demo_shop, OrderResult(gid=node["id"], node=node, order=None, error="createdAt is missing"))
+    outcome = store_order(
+        demo_shop, OrderResult(gid=node["id"], node=node, order=None, error="createdAt is missing")
+    )
 
     assert outcome == "invalid"
     order = Order.objects.get(shop=demo_shop)
@@ -87,7 +95,9 @@ def test_it_resumes_from_where_the_last_import_stopped(demo_shop, shopify):
     import_orders(demo_shop.pk)
     latest = Order.objects.filter(shop=demo_shop).order_by("-updated_at").first()
     assert latest is not None
-    Shop.objects.filter(pk=demo_shop.pk).update(orders_imported_until=latest.updated_at - timedelta(seconds=1))
+    Shop.objects.filter(pk=demo_shop.pk).update(
+        orders_imported_until=latest.updated_at - timedelta(seconds=1)
+    )
 
     summary = import_orders(demo_shop.pk)
 

@@ -60,8 +60,13 @@ def page_factor(n: int, model: CostModel) -> int:
 
 
 class _Walker:
-    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode],
-                 variables: dict[str, Any], model: CostModel) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+        model: CostModel,
+    ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
@@ -84,8 +89,12 @@ class _Walker:
             return self.schema.is_sub_type(target, obj)
         return False
 
-    def collect(self, obj: GraphQLObjectType, selections: list[SelectionNode],
-                out: dict[str, list[FieldNode]] | None = None) -> dict[str, list[FieldNode]]:
+    def collect(
+        self,
+        obj: GraphQLObjectType,
+        selections: list[SelectionNode],
+        out: dict[str, list[FieldNode]] | None = None,
+    ) -> dict[str, list[FieldNode]]:
         """Fields selected on `obj`, by response key, with fragments flattened."""
         out = {} if out is None else out
         for sel in selections:
@@ -125,8 +134,12 @@ class _Walker:
 
     @staticmethod
     def is_connection(named: GraphQLNamedType) -> bool:
-        return (isinstance(named, GraphQLObjectType) and named.name.endswith("Connection")
-                and "pageInfo" in named.fields and "edges" in named.fields)
+        return (
+            isinstance(named, GraphQLObjectType)
+            and named.name.endswith("Connection")
+            and "pageInfo" in named.fields
+            and "edges" in named.fields
+        )
 
     def size_arg(self, field_def: Any, node: FieldNode) -> int | None:
         args = get_argument_values(field_def, node, self.variables)
@@ -135,8 +148,9 @@ class _Walker:
                 return int(args[name])
         return None
 
-    def connection_node_selections(self, conn: GraphQLObjectType, nodes: list[FieldNode]
-                                   ) -> tuple[GraphQLNamedType, list[SelectionNode], list[SelectionNode]]:
+    def connection_node_selections(
+        self, conn: GraphQLObjectType, nodes: list[FieldNode]
+    ) -> tuple[GraphQLNamedType, list[SelectionNode], list[SelectionNode]]:
         inner = self.collect(conn, self.sub_selections(nodes))
         edge_type = get_named_type(conn.fields["edges"].type)
         if "nodes" in conn.fields:
@@ -154,8 +168,10 @@ class _Walker:
     # --------------------------------------------------------------------------------- requested
 
     def requested(self, named: GraphQLNamedType, selections: list[SelectionNode]) -> int:
-        costs = [sum(self.requested_field(obj, nodes) for nodes in self.collect(obj, selections).values())
-                 for obj in self.possible(named)]
+        costs = [
+            sum(self.requested_field(obj, nodes) for nodes in self.collect(obj, selections).values())
+            for obj in self.possible(named)
+        ]
         return max(costs, default=0)
 
     def requested_field(self, obj: GraphQLObjectType, nodes: list[FieldNode]) -> int:
@@ -233,13 +249,20 @@ def _operation(document: DocumentNode, operation_name: str | None) -> OperationD
     return ops[0] if len(ops) == 1 else None
 
 
-def _walker(schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any], model: CostModel) -> _Walker:
+def _walker(
+    schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any], model: CostModel
+) -> _Walker:
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     return _Walker(schema, fragments, variables, model)
 
 
-def requested_query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-                         variables: dict[str, Any], model: CostModel = "shopify") -> int:
+def requested_query_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any],
+    model: CostModel = "shopify",
+) -> int:
     """Cost of a validated document, before execution. `variables` must already be coerced."""
     op = _operation(document, operation_name)
     if op is None:
@@ -254,9 +277,14 @@ def requested_query_cost(schema: GraphQLSchema, document: DocumentNode, operatio
     return walker.requested(root_type, list(op.selection_set.selections))
 
 
-def actual_query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-                      variables: dict[str, Any], data: dict[str, Any] | None,
-                      model: CostModel = "shopify") -> int:
+def actual_query_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any],
+    data: dict[str, Any] | None,
+    model: CostModel = "shopify",
+) -> int:
     """Cost of what execution returned: null objects and short pages are cheaper than requested."""
     op = _operation(document, operation_name)
     if op is None or data is None:

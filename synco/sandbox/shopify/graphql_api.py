@@ -54,45 +54,84 @@ def _ctx(info: GraphQLResolveInfo) -> RequestContext:
     return ctx
 
 
-FINANCIAL = {"pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided",
-             "expired"}
-FULFILLMENT = {None: "UNFULFILLED", "fulfilled": "FULFILLED", "partial": "PARTIALLY_FULFILLED",
-               "restocked": "RESTOCKED"}
+FINANCIAL = {
+    "pending",
+    "authorized",
+    "partially_paid",
+    "paid",
+    "partially_refunded",
+    "refunded",
+    "voided",
+    "expired",
+}
+FULFILLMENT = {
+    None: "UNFULFILLED",
+    "fulfilled": "FULFILLED",
+    "partial": "PARTIALLY_FULFILLED",
+    "restocked": "RESTOCKED",
+}
 
 
 def order_view(order: Json, ctx: RequestContext) -> Json:
     shop_ccy, pres_ccy = order["currency"], order["presentment_currency"]
-    applications = [views.discount_application_view(app, i, shop_ccy)
-                    for i, app in enumerate(order.get("discount_applications") or [])]
-    lines = [views.line_item_view(li, applications, shop_ccy, pres_ccy) for li in order.get("line_items") or []]
+    applications = [
+        views.discount_application_view(app, i, shop_ccy)
+        for i, app in enumerate(order.get("discount_applications") or [])
+    ]
+    lines = [
+        views.line_item_view(li, applications, shop_ccy, pres_ccy) for li in order.get("line_items") or []
+    ]
     lines_by_id = {li["_id"]: li for li in lines}
-    transactions = [transaction_view(t, shop_ccy, pres_ccy) for t in ctx.store.transactions(ctx.shop, order["id"])]
+    transactions = [
+        transaction_view(t, shop_ccy, pres_ccy) for t in ctx.store.transactions(ctx.shop, order["id"])
+    ]
     refunds = [refund_view(r, lines_by_id, shop_ccy, pres_ccy) for r in order.get("refunds") or []]
     shipping_lines = [shipping_line_view(s, applications) for s in order.get("shipping_lines") or []]
     risk = ctx.store.risk(ctx.shop, order["id"])
     financial = str(order.get("financial_status") or "").lower()
-    refunded_sets = [t["amount_set"] for r in order.get("refunds") or [] for t in r.get("transactions") or []
-                     if t.get("status") == "success" and "amount_set" in t]
-    received_sets = [t["amount_set"] for t in ctx.store.transactions(ctx.shop, order["id"])
-                     if t.get("status") == "success" and t.get("kind") in ("sale", "capture") and "amount_set" in t]
+    refunded_sets = [
+        t["amount_set"]
+        for r in order.get("refunds") or []
+        for t in r.get("transactions") or []
+        if t.get("status") == "success" and "amount_set" in t
+    ]
+    received_sets = [
+        t["amount_set"]
+        for t in ctx.store.transactions(ctx.shop, order["id"])
+        if t.get("status") == "success" and t.get("kind") in ("sale", "capture") and "amount_set" in t
+    ]
     tags = [t.strip() for t in (order.get("tags") or "").split(",") if t.strip()]
     addr_base = order["id"] * 1000
     return {
         "__typename": "Order",
-        "id": views.gid("Order", order["id"]), "legacyResourceId": str(order["id"]), "name": order["name"],
-        "createdAt": views.utc(order.get("created_at")), "updatedAt": views.utc(order.get("updated_at")),
-        "processedAt": views.utc(order.get("processed_at")), "cancelledAt": views.utc(order.get("cancelled_at")),
-        "closedAt": views.utc(order.get("closed_at")), "closed": order.get("closed_at") is not None,
+        "id": views.gid("Order", order["id"]),
+        "legacyResourceId": str(order["id"]),
+        "name": order["name"],
+        "createdAt": views.utc(order.get("created_at")),
+        "updatedAt": views.utc(order.get("updated_at")),
+        "processedAt": views.utc(order.get("processed_at")),
+        "cancelledAt": views.utc(order.get("cancelled_at")),
+        "closedAt": views.utc(order.get("closed_at")),
+        "closed": order.get("closed_at") is not None,
         "cancelReason": str(order["cancel_reason"]).upper() if order.get("cancel_reason") else None,
-        "confirmed": bool(order.get("confirmed", True)), "confirmationNumber": order.get("confirmation_number"),
+        "confirmed": bool(order.get("confirmed", True)),
+        "confirmationNumber": order.get("confirmation_number"),
         "displayFinancialStatus": financial.upper() if financial in FINANCIAL else None,
         "displayFulfillmentStatus": FULFILLMENT.get(order.get("fulfillment_status"), "UNFULFILLED"),
-        "currencyCode": shop_ccy, "presentmentCurrencyCode": pres_ccy,
-        "taxesIncluded": bool(order.get("taxes_included")), "taxExempt": bool(order.get("tax_exempt")),
-        "test": bool(order.get("test")), "tags": tags, "note": order.get("note"),
-        "email": order.get("email"), "phone": order.get("phone"), "sourceName": order.get("source_name"),
+        "currencyCode": shop_ccy,
+        "presentmentCurrencyCode": pres_ccy,
+        "taxesIncluded": bool(order.get("taxes_included")),
+        "taxExempt": bool(order.get("tax_exempt")),
+        "test": bool(order.get("test")),
+        "tags": tags,
+        "note": order.get("note"),
+        "email": order.get("email"),
+        "phone": order.get("phone"),
+        "sourceName": order.get("source_name"),
         "customerLocale": order.get("customer_locale"),
-        "customAttributes": [{"key": a["name"], "value": a.get("value")} for a in order.get("note_attributes") or []],
+        "customAttributes": [
+            {"key": a["name"], "value": a.get("value")} for a in order.get("note_attributes") or []
+        ],
         "paymentGatewayNames": list(order.get("payment_gateway_names") or []),
         "discountCodes": [d["code"] for d in order.get("discount_codes") or []],
         "discountCode": (order.get("discount_codes") or [{}])[0].get("code"),
@@ -104,77 +143,125 @@ def order_view(order: Json, ctx: RequestContext) -> Json:
         "currentTotalPriceSet": views.bag(order.get("current_total_price_set") or order["total_price_set"]),
         "totalRefundedSet": views.sum_bags(refunded_sets, shop_ccy, pres_ccy),
         "totalReceivedSet": views.sum_bags(received_sets, shop_ccy, pres_ccy),
-        "totalOutstandingSet": views.zero_bag(shop_ccy, pres_ccy) if Decimal(order.get("total_outstanding") or 0) == 0
-        else {"shopMoney": {"amount": views.decimal_str(order["total_outstanding"]), "currencyCode": shop_ccy},
-              "presentmentMoney": {"amount": views.decimal_str(order["total_outstanding"]), "currencyCode": pres_ccy}},
-        "subtotalLineItemsQuantity": sum(int(li.get("quantity") or 0) for li in order.get("line_items") or []),
+        "totalOutstandingSet": views.zero_bag(shop_ccy, pres_ccy)
+        if Decimal(order.get("total_outstanding") or 0) == 0
+        else {
+            "shopMoney": {"amount": views.decimal_str(order["total_outstanding"]), "currencyCode": shop_ccy},
+            "presentmentMoney": {
+                "amount": views.decimal_str(order["total_outstanding"]),
+                "currencyCode": pres_ccy,
+            },
+        },
+        "subtotalLineItemsQuantity": sum(
+            int(li.get("quantity") or 0) for li in order.get("line_items") or []
+        ),
         "fullyPaid": financial in ("paid", "partially_refunded", "refunded"),
         "unpaid": financial in ("pending", "authorized", "expired", "voided"),
-        "capturable": financial == "authorized", "requiresShipping": any(li["requiresShipping"] for li in lines),
+        "capturable": financial == "authorized",
+        "requiresShipping": any(li["requiresShipping"] for li in lines),
         "taxLines": [views.tax_line_view(t) for t in order.get("tax_lines") or []],
         "customer": views.customer_view(order.get("customer")),
         "billingAddress": views.address_view(order.get("billing_address"), addr_base + 991),
         "shippingAddress": views.address_view(order.get("shipping_address"), addr_base + 992),
-        "displayAddress": views.address_view(order.get("shipping_address") or order.get("billing_address"),
-                                             addr_base + 992),
+        "displayAddress": views.address_view(
+            order.get("shipping_address") or order.get("billing_address"), addr_base + 992
+        ),
         "lineItems": views.id_connection(lines),
         "shippingLines": views.id_connection(shipping_lines),
         "shippingLine": shipping_lines[0] if shipping_lines else None,
         "transactions": views.first_list(transactions),
         "fulfillments": views.first_list([fulfillment_view(f) for f in order.get("fulfillments") or []]),
         "refunds": views.first_list(refunds),
-        "risk": {"recommendation": risk.get("recommendation", "NONE"),
-                 "assessments": [{"riskLevel": a.get("riskLevel", "NONE"), "facts": list(a.get("facts") or []),
-                                  "provider": None} for a in risk.get("assessments") or []]},
+        "risk": {
+            "recommendation": risk.get("recommendation", "NONE"),
+            "assessments": [
+                {
+                    "riskLevel": a.get("riskLevel", "NONE"),
+                    "facts": list(a.get("facts") or []),
+                    "provider": None,
+                }
+                for a in risk.get("assessments") or []
+            ],
+        },
     }
 
 
 def shipping_line_view(line: Json, applications: list[Json]) -> Json:
     return {
-        "_id": line["id"], "id": views.gid("ShippingLine", line["id"]), "title": line.get("title"),
-        "code": line.get("code"), "source": line.get("source"), "carrierIdentifier": line.get("carrier_identifier"),
-        "phone": line.get("phone"), "custom": line.get("source") != "shopify", "isRemoved": bool(line.get("is_removed")),
-        "deliveryCategory": None, "shippingRateHandle": None,
+        "_id": line["id"],
+        "id": views.gid("ShippingLine", line["id"]),
+        "title": line.get("title"),
+        "code": line.get("code"),
+        "source": line.get("source"),
+        "carrierIdentifier": line.get("carrier_identifier"),
+        "phone": line.get("phone"),
+        "custom": line.get("source") != "shopify",
+        "isRemoved": bool(line.get("is_removed")),
+        "deliveryCategory": None,
+        "shippingRateHandle": None,
         "originalPriceSet": views.bag(line["price_set"]),
         "discountedPriceSet": views.bag(line.get("discounted_price_set") or line["price_set"]),
         "currentDiscountedPriceSet": views.bag(line.get("discounted_price_set") or line["price_set"]),
         "taxLines": [views.tax_line_view(t) for t in line.get("tax_lines") or []],
         "discountAllocations": [
-            {"allocatedAmountSet": views.bag(a.get("amount_set")),
-             "discountApplication": applications[a["discount_application_index"]]}
-            for a in line.get("discount_allocations") or []],
+            {
+                "allocatedAmountSet": views.bag(a.get("amount_set")),
+                "discountApplication": applications[a["discount_application_index"]],
+            }
+            for a in line.get("discount_allocations") or []
+        ],
     }
 
 
 def transaction_view(t: Json, shop_ccy: str, pres_ccy: str) -> Json:
     amount_set = t.get("amount_set") or {
         "shop_money": {"amount": t["amount"], "currency_code": shop_ccy},
-        "presentment_money": {"amount": t["amount"], "currency_code": t.get("currency") or pres_ccy}}
+        "presentment_money": {"amount": t["amount"], "currency_code": t.get("currency") or pres_ccy},
+    }
     return {
-        "_id": t["id"], "id": views.gid("OrderTransaction", t["id"]), "gateway": t.get("gateway"),
+        "_id": t["id"],
+        "id": views.gid("OrderTransaction", t["id"]),
+        "gateway": t.get("gateway"),
         "formattedGateway": str(t.get("gateway") or "").replace("_", " ").title(),
-        "kind": str(t.get("kind") or "sale").upper(), "status": str(t.get("status") or "success").upper(),
-        "processedAt": views.utc(t.get("processed_at")), "createdAt": views.utc(t.get("created_at")),
-        "test": bool(t.get("test")), "amountSet": views.bag(amount_set), "authorizationCode": t.get("authorization"),
-        "errorCode": t.get("error_code"), "paymentId": t.get("payment_id"),
-        "parentTransaction": {"id": views.gid("OrderTransaction", t["parent_id"])} if t.get("parent_id") else None,
-        "manuallyCapturable": False, "multiCapturable": False,
+        "kind": str(t.get("kind") or "sale").upper(),
+        "status": str(t.get("status") or "success").upper(),
+        "processedAt": views.utc(t.get("processed_at")),
+        "createdAt": views.utc(t.get("created_at")),
+        "test": bool(t.get("test")),
+        "amountSet": views.bag(amount_set),
+        "authorizationCode": t.get("authorization"),
+        "errorCode": t.get("error_code"),
+        "paymentId": t.get("payment_id"),
+        "parentTransaction": {"id": views.gid("OrderTransaction", t["parent_id"])}
+        if t.get("parent_id")
+        else None,
+        "manuallyCapturable": False,
+        "multiCapturable": False,
     }
 
 
 def fulfillment_view(f: Json) -> Json:
     numbers = f.get("tracking_numbers") or ([f["tracking_number"]] if f.get("tracking_number") else [])
     urls = f.get("tracking_urls") or ([f["tracking_url"]] if f.get("tracking_url") else [])
-    tracking = [{"company": f.get("tracking_company"), "number": n, "url": urls[i] if i < len(urls) else None}
-                for i, n in enumerate(numbers)]
+    tracking = [
+        {"company": f.get("tracking_company"), "number": n, "url": urls[i] if i < len(urls) else None}
+        for i, n in enumerate(numbers)
+    ]
     return {
-        "id": views.gid("Fulfillment", f["id"]), "legacyResourceId": str(f["id"]), "name": f.get("name"),
-        "status": str(f.get("status") or "success").upper(), "createdAt": views.utc(f.get("created_at")),
-        "updatedAt": views.utc(f.get("updated_at")), "requiresShipping": True,
+        "id": views.gid("Fulfillment", f["id"]),
+        "legacyResourceId": str(f["id"]),
+        "name": f.get("name"),
+        "status": str(f.get("status") or "success").upper(),
+        "createdAt": views.utc(f.get("created_at")),
+        "updatedAt": views.utc(f.get("updated_at")),
+        "requiresShipping": True,
         "displayStatus": {"delivered": "DELIVERED", "in_transit": "IN_TRANSIT"}.get(
-            str(f.get("shipment_status")), "FULFILLED"),
+            str(f.get("shipment_status")), "FULFILLED"
+        ),
         "totalQuantity": sum(int(li.get("quantity") or 0) for li in f.get("line_items") or []),
-        "trackingInfo": views.first_list(tracking), "deliveredAt": None, "inTransitAt": None,
+        "trackingInfo": views.first_list(tracking),
+        "deliveredAt": None,
+        "inTransitAt": None,
         "estimatedDeliveryAt": None,
     }
 
@@ -185,20 +272,30 @@ def refund_view(r: Json, lines_by_id: dict[int, Json], shop_ccy: str, pres_ccy: 
     for rli in r.get("refund_line_items") or []:
         qty = int(rli.get("quantity") or 0)
         line = lines_by_id.get(rli["line_item_id"])
-        refund_lines.append({
-            "_id": rli["id"], "id": views.gid("RefundLineItem", rli["id"]), "quantity": qty,
-            "restockType": str(rli.get("restock_type") or "no_restock").upper(),
-            "restocked": rli.get("restock_type") in ("return", "cancel", "legacy_restock"),
-            "lineItem": line, "subtotalSet": views.bag(rli.get("subtotal_set")),
-            "totalTaxSet": views.bag(rli.get("total_tax_set")),
-            "priceSet": line["originalUnitPriceSet"] if line else None, "location": None,
-        })
+        refund_lines.append(
+            {
+                "_id": rli["id"],
+                "id": views.gid("RefundLineItem", rli["id"]),
+                "quantity": qty,
+                "restockType": str(rli.get("restock_type") or "no_restock").upper(),
+                "restocked": rli.get("restock_type") in ("return", "cancel", "legacy_restock"),
+                "lineItem": line,
+                "subtotalSet": views.bag(rli.get("subtotal_set")),
+                "totalTaxSet": views.bag(rli.get("total_tax_set")),
+                "priceSet": line["originalUnitPriceSet"] if line else None,
+                "location": None,
+            }
+        )
     return {
-        "id": views.gid("Refund", r["id"]), "legacyResourceId": str(r["id"]), "note": r.get("note"),
-        "createdAt": views.utc(r.get("created_at")), "updatedAt": views.utc(r.get("processed_at") or r.get("created_at")),
+        "id": views.gid("Refund", r["id"]),
+        "legacyResourceId": str(r["id"]),
+        "note": r.get("note"),
+        "createdAt": views.utc(r.get("created_at")),
+        "updatedAt": views.utc(r.get("processed_at") or r.get("created_at")),
         "processedAt": views.utc(r.get("processed_at") or r.get("created_at")),
-        "totalRefundedSet": views.sum_bags([t["amount_set"] for t in r.get("transactions") or [] if "amount_set" in t],
-                                           shop_ccy, pres_ccy),
+        "totalRefundedSet": views.sum_bags(
+            [t["amount_set"] for t in r.get("transactions") or [] if "amount_set" in t], shop_ccy, pres_ccy
+        ),
         "refundLineItems": views.id_connection(refund_lines),
         "transactions": views.id_connection(transactions),
     }
@@ -216,8 +313,15 @@ SORT_KEYS: dict[str, Any] = {
     "TOTAL_PRICE": lambda o: int(Decimal(o["total_price"]) * 100),
     "CURRENT_TOTAL_PRICE": lambda o: int(Decimal(o.get("current_total_price") or o["total_price"]) * 100),
     "TOTAL_ITEMS_QUANTITY": lambda o: sum(int(li.get("quantity") or 0) for li in o.get("line_items") or []),
-    "CUSTOMER_NAME": lambda o: " ".join(filter(None, ((o.get("customer") or o.get("billing_address") or {})
-                                                      .get(k) for k in ("first_name", "last_name")))).lower(),
+    "CUSTOMER_NAME": lambda o: " ".join(
+        filter(
+            None,
+            (
+                (o.get("customer") or o.get("billing_address") or {}).get(k)
+                for k in ("first_name", "last_name")
+            ),
+        )
+    ).lower(),
     "FINANCIAL_STATUS": lambda o: str(o.get("financial_status") or ""),
     "FULFILLMENT_STATUS": lambda o: str(o.get("fulfillment_status") or ""),
     "DESTINATION": lambda o: str((o.get("shipping_address") or {}).get("country_code") or ""),
@@ -225,8 +329,15 @@ SORT_KEYS: dict[str, Any] = {
 }
 
 
-def resolve_orders(_root: Any, info: GraphQLResolveInfo, *, query: str | None = None, sortKey: str = "PROCESSED_AT",
-                   reverse: bool = False, **window: Any) -> Json:
+def resolve_orders(
+    _root: Any,
+    info: GraphQLResolveInfo,
+    *,
+    query: str | None = None,
+    sortKey: str = "PROCESSED_AT",
+    reverse: bool = False,
+    **window: Any,
+) -> Json:
     ctx = _ctx(info)
     views.check_window(window.get("first"), window.get("last"))
     shop = ctx.store.shop(ctx.shop)
@@ -244,8 +355,12 @@ def resolve_orders(_root: Any, info: GraphQLResolveInfo, *, query: str | None = 
     key_of = SORT_KEYS.get(sortKey, SORT_KEYS["ID"])
     matched = sorted(((key_of(o), o["id"]), o) for o in ctx.store.orders(ctx.shop) if matcher(o))
     # Views are built for the page only: pagination works on raw orders.
-    page = views.paginate([o for _, o in matched], [k for k, _ in matched], reverse=reverse,
-                          **{k: window.get(k) for k in ("first", "last", "after", "before")})
+    page = views.paginate(
+        [o for _, o in matched],
+        [k for k, _ in matched],
+        reverse=reverse,
+        **{k: window.get(k) for k in ("first", "last", "after", "before")},
+    )
     built = {id(o): order_view(o, ctx) for o in page["nodes"]}
     page["nodes"] = [built[id(o)] for o in page["nodes"]]
     page["edges"] = [{"cursor": e["cursor"], "node": built[id(e["node"])]} for e in page["edges"]]
@@ -255,7 +370,9 @@ def resolve_orders(_root: Any, info: GraphQLResolveInfo, *, query: str | None = 
 def _node(ctx: RequestContext, global_id: str) -> Json | None:
     parsed = views.parse_gid(global_id)
     if parsed is None:
-        raise GraphQLError(f"Invalid global id '{global_id}'", extensions={"code": "argumentLiteralsIncompatible"})
+        raise GraphQLError(
+            f"Invalid global id '{global_id}'", extensions={"code": "argumentLiteralsIncompatible"}
+        )
     kind, number = parsed
     if kind == "Order":
         order = ctx.store.order(ctx.shop, number)
@@ -279,7 +396,12 @@ def resolve_nodes(_root: Any, info: GraphQLResolveInfo, ids: list[str]) -> list[
     return [_node(_ctx(info), i) for i in ids]
 
 
-PLAN_NAMES = {"standard": "Shopify", "advanced": "Advanced", "plus": "Shopify Plus", "enterprise": "Enterprise"}
+PLAN_NAMES = {
+    "standard": "Shopify",
+    "advanced": "Advanced",
+    "plus": "Shopify Plus",
+    "enterprise": "Enterprise",
+}
 
 
 def resolve_shop(_root: Any, info: GraphQLResolveInfo) -> Json:
@@ -287,12 +409,22 @@ def resolve_shop(_root: Any, info: GraphQLResolveInfo) -> Json:
     shop = ctx.store.shop(ctx.shop)
     plan_name = PLAN_NAMES.get(shop["plan"], shop["plan"].title())
     return {
-        "id": views.gid("Shop", shop["id"]), "name": shop["name"], "email": shop["email"],
-        "contactEmail": shop["email"], "myshopifyDomain": shop["myshopify_domain"], "currencyCode": shop["currency"],
-        "ianaTimezone": shop["iana_timezone"], "enabledPresentmentCurrencies": sorted({shop["currency"], "EUR"}),
-        "taxesIncluded": False, "url": f"https://{shop['myshopify_domain']}",
-        "plan": {"displayName": plan_name, "publicDisplayName": plan_name, "partnerDevelopment": False,
-                 "shopifyPlus": shop["plan"] in ("plus", "enterprise")},
+        "id": views.gid("Shop", shop["id"]),
+        "name": shop["name"],
+        "email": shop["email"],
+        "contactEmail": shop["email"],
+        "myshopifyDomain": shop["myshopify_domain"],
+        "currencyCode": shop["currency"],
+        "ianaTimezone": shop["iana_timezone"],
+        "enabledPresentmentCurrencies": sorted({shop["currency"], "EUR"}),
+        "taxesIncluded": False,
+        "url": f"https://{shop['myshopify_domain']}",
+        "plan": {
+            "displayName": plan_name,
+            "publicDisplayName": plan_name,
+            "partnerDevelopment": False,
+            "shopifyPlus": shop["plan"] in ("plus", "enterprise"),
+        },
     }
 
 
@@ -311,31 +443,63 @@ def attach_resolvers(schema: GraphQLSchema) -> GraphQLSchema:
 # ------------------------------------------------------------------------- Shopify's errors
 
 _RUBY_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
-    (re.compile(r"Cannot query field '(\w+)' on type '(\w+)'"),
-     lambda m: (f"Field '{m[1]}' doesn't exist on type '{m[2]}'",
-                {"code": "undefinedField", "typeName": m[2], "fieldName": m[1]})),
-    (re.compile(r"Field '(\w+)' argument '(\w+)' of type '.+' is required, but it was not provided"),
-     lambda m: (f"Field '{m[1]}' is missing required arguments: {m[2]}",
-                {"code": "missingRequiredArguments", "className": "Field", "name": m[1], "arguments": m[2]})),
-    (re.compile(r"Unknown argument '(\w+)' on field '\w+\.(\w+)'"),
-     lambda m: (f"Field '{m[2]}' doesn't accept argument '{m[1]}'",
-                {"code": "argumentNotAccepted", "name": m[2], "typeName": "Field", "argumentName": m[1]})),
-    (re.compile(r"Variable '\$(\w+)' is not defined(?: by operation '(\w+)')?"),
-     lambda m: (f"Variable ${m[1]} is used by {m[2] or 'anonymous query'} but not declared",
-                {"code": "variableNotDefined", "variableName": m[1]})),
-    (re.compile(r"Variable '\$(\w+)' is never used(?: in operation '(\w+)')?"),
-     lambda m: (f"Variable ${m[1]} is declared by {m[2] or 'anonymous query'} but not used",
-                {"code": "variableNotUsed", "variableName": m[1]})),
-    (re.compile(r"Field '(\w+)' of type '(.+?)' must have a selection of subfields"),
-     lambda m: (f"Field must have selections (field '{m[1]}' returns {m[2].strip('[]!')} but has no selections. "
-                f"Did you mean '{m[1]} {{ ... }}'?)",
-                {"code": "selectionMismatch", "nodeName": f"field '{m[1]}'", "typeName": m[2].strip("[]!")})),
-    (re.compile(r"Field '(\w+)' must not have a selection since type '(.+?)' has no subfields"),
-     lambda m: (f"Selections can't be made on scalars (field '{m[1]}' returns {m[2]} but has selections)",
-                {"code": "selectionMismatch", "nodeName": f"field '{m[1]}'", "typeName": m[2]})),
-    (re.compile(r"Unknown type '(\w+)'"),
-     lambda m: (f"No such type {m[1]}, so it can't be a fragment condition",
-                {"code": "undefinedType", "typeName": m[1]})),
+    (
+        re.compile(r"Cannot query field '(\w+)' on type '(\w+)'"),
+        lambda m: (
+            f"Field '{m[1]}' doesn't exist on type '{m[2]}'",
+            {"code": "undefinedField", "typeName": m[2], "fieldName": m[1]},
+        ),
+    ),
+    (
+        re.compile(r"Field '(\w+)' argument '(\w+)' of type '.+' is required, but it was not provided"),
+        lambda m: (
+            f"Field '{m[1]}' is missing required arguments: {m[2]}",
+            {"code": "missingRequiredArguments", "className": "Field", "name": m[1], "arguments": m[2]},
+        ),
+    ),
+    (
+        re.compile(r"Unknown argument '(\w+)' on field '\w+\.(\w+)'"),
+        lambda m: (
+            f"Field '{m[2]}' doesn't accept argument '{m[1]}'",
+            {"code": "argumentNotAccepted", "name": m[2], "typeName": "Field", "argumentName": m[1]},
+        ),
+    ),
+    (
+        re.compile(r"Variable '\$(\w+)' is not defined(?: by operation '(\w+)')?"),
+        lambda m: (
+            f"Variable ${m[1]} is used by {m[2] or 'anonymous query'} but not declared",
+            {"code": "variableNotDefined", "variableName": m[1]},
+        ),
+    ),
+    (
+        re.compile(r"Variable '\$(\w+)' is never used(?: in operation '(\w+)')?"),
+        lambda m: (
+            f"Variable ${m[1]} is declared by {m[2] or 'anonymous query'} but not used",
+            {"code": "variableNotUsed", "variableName": m[1]},
+        ),
+    ),
+    (
+        re.compile(r"Field '(\w+)' of type '(.+?)' must have a selection of subfields"),
+        lambda m: (
+            f"Field must have selections (field '{m[1]}' returns {m[2].strip('[]!')} but has no selections. "
+            f"Did you mean '{m[1]} {{ ... }}'?)",
+            {"code": "selectionMismatch", "nodeName": f"field '{m[1]}'", "typeName": m[2].strip("[]!")},
+        ),
+    ),
+    (
+        re.compile(r"Field '(\w+)' must not have a selection since type '(.+?)' has no subfields"),
+        lambda m: (
+            f"Selections can't be made on scalars (field '{m[1]}' returns {m[2]} but has selections)",
+            {"code": "selectionMismatch", "nodeName": f"field '{m[1]}'", "typeName": m[2]},
+        ),
+    ),
+    (
+        re.compile(r"Unknown type '(\w+)'"),
+        lambda m: (
+            f"No such type {m[1]}, so it can't be a fragment condition",
+            {"code": "undefinedType", "typeName": m[1]},
+        ),
+    ),
 ]
 
 
@@ -348,7 +512,9 @@ def shopify_error(error: GraphQLError) -> Json:
             message, extensions = convert(match)
             break
     else:
-        extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED" if not error.path else "INTERNAL_SERVER_ERROR")
+        extensions.setdefault(
+            "code", "GRAPHQL_VALIDATION_FAILED" if not error.path else "INTERNAL_SERVER_ERROR"
+        )
     out: Json = {"message": message}
     if error.locations:
         out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
@@ -369,8 +535,15 @@ class GraphQLResponse:
 
 
 class AdminGraphQL:
-    def __init__(self, schema: GraphQLSchema, store: SandboxStore, limiter: RateLimiter | None = None, *,
-                 cost_model: CostModel = "shopify", throttle_http_status: int = 200) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        store: SandboxStore,
+        limiter: RateLimiter | None = None,
+        *,
+        cost_model: CostModel = "shopify",
+        throttle_http_status: int = 200,
+    ) -> None:
         self.schema = attach_resolvers(schema)
         self.store = store
         self.limiter = limiter or RateLimiter()
@@ -379,14 +552,28 @@ class AdminGraphQL:
 
     def _throttled(self, requested: int, status: dict[str, float | int]) -> GraphQLResponse:
         body = {
-            "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_LIMIT_DOCS}}],
-            "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": None,
-                                    "throttleStatus": status}},
+            "errors": [
+                {
+                    "message": "Throttled",
+                    "extensions": {"code": "THROTTLED", "documentation": RATE_LIMIT_DOCS},
+                }
+            ],
+            "extensions": {
+                "cost": {"requestedQueryCost": requested, "actualQueryCost": None, "throttleStatus": status}
+            },
         }
         return GraphQLResponse(self.throttle_http_status, body, throttled=True)
 
-    def execute(self, shop: str, token: str, query: str, variables: Json | None = None,
-                operation_name: str | None = None, *, force_throttle: bool = False) -> GraphQLResponse:
+    def execute(
+        self,
+        shop: str,
+        token: str,
+        query: str,
+        variables: Json | None = None,
+        operation_name: str | None = None,
+        *,
+        force_throttle: bool = False,
+    ) -> GraphQLResponse:
         try:
             document: DocumentNode = parse(query)
         except GraphQLError as exc:
@@ -398,12 +585,16 @@ class AdminGraphQL:
         if operation_name:
             operation = next((o for o in operations if o.name and o.name.value == operation_name), None)
             if operation is None:
-                return GraphQLResponse(200, {"errors": [{"message": f'No operation named "{operation_name}"'}]})
+                return GraphQLResponse(
+                    200, {"errors": [{"message": f'No operation named "{operation_name}"'}]}
+                )
         elif len(operations) == 1:
             operation = operations[0]
         else:
-            return GraphQLResponse(200, {"errors": [
-                {"message": "An operation name is required when sending multiple operations."}]})
+            return GraphQLResponse(
+                200,
+                {"errors": [{"message": "An operation name is required when sending multiple operations."}]},
+            )
         coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables or {})
         if isinstance(coerced, list):
             return GraphQLResponse(200, {"errors": [shopify_error(e) for e in coerced]})
@@ -411,14 +602,26 @@ class AdminGraphQL:
         requested = requested_query_cost(self.schema, document, operation_name, coerced, self.cost_model)
         if requested > MAX_QUERY_COST:
             # Measured on a live shop: this answer has no top-level extensions.cost.
-            return GraphQLResponse(200, {"errors": [{
-                "message": f"Query cost is {requested}, which exceeds the single query max cost limit "
-                           f"({MAX_QUERY_COST}).\n\nSee https://shopify.dev/docs/api/usage/rate-limits for more "
-                           "information on how the\ncost of a query is calculated.\n\nTo query larger amounts of "
-                           "data with fewer limits, bulk operations should be used instead.\nSee "
-                           "https://shopify.dev/docs/api/usage/bulk-operations/queries for usage details.\n",
-                "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST,
-                               "documentation": RATE_LIMIT_DOCS}}]})
+            return GraphQLResponse(
+                200,
+                {
+                    "errors": [
+                        {
+                            "message": f"Query cost is {requested}, which exceeds the single query max cost limit "
+                            f"({MAX_QUERY_COST}).\n\nSee https://shopify.dev/docs/api/usage/rate-limits for more "
+                            "information on how the\ncost of a query is calculated.\n\nTo query larger amounts of "
+                            "data with fewer limits, bulk operations should be used instead.\nSee "
+                            "https://shopify.dev/docs/api/usage/bulk-operations/queries for usage details.\n",
+                            "extensions": {
+                                "code": "MAX_COST_EXCEEDED",
+                                "cost": requested,
+                                "maxCost": MAX_QUERY_COST,
+                                "documentation": RATE_LIMIT_DOCS,
+                            },
+                        }
+                    ]
+                },
+            )
 
         bucket = self.limiter.bucket(shop, token, self.store.shop(shop)["plan"])
         if force_throttle or not bucket.try_take(requested):
@@ -427,21 +630,41 @@ class AdminGraphQL:
         if operation.operation == OperationType.MUTATION:
             bucket.give_back(requested)
             names = ", ".join(s.name.value for s in operation.selection_set.selections if hasattr(s, "name"))
-            return GraphQLResponse(200, {"errors": [{
-                "message": f"The Shopify sandbox does not implement mutations yet ({names})",
-                "extensions": {"code": "NOT_IMPLEMENTED_IN_SANDBOX"}}]})
+            return GraphQLResponse(
+                200,
+                {
+                    "errors": [
+                        {
+                            "message": f"The Shopify sandbox does not implement mutations yet ({names})",
+                            "extensions": {"code": "NOT_IMPLEMENTED_IN_SANDBOX"},
+                        }
+                    ]
+                },
+            )
 
         ctx = RequestContext(self.store, shop)
-        result = execute_sync(self.schema, document, context_value=ctx, variable_values=variables or {},
-                              operation_name=operation_name)
-        actual = actual_query_cost(self.schema, document, operation_name, coerced, result.data, self.cost_model)
+        result = execute_sync(
+            self.schema,
+            document,
+            context_value=ctx,
+            variable_values=variables or {},
+            operation_name=operation_name,
+        )
+        actual = actual_query_cost(
+            self.schema, document, operation_name, coerced, result.data, self.cost_model
+        )
         bucket.give_back(requested - actual)
         body: Json = {}
         if result.errors:
             body["errors"] = [shopify_error(e) for e in result.errors]
         body["data"] = result.data
-        extensions: Json = {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
-                                     "throttleStatus": bucket.status()}}
+        extensions: Json = {
+            "cost": {
+                "requestedQueryCost": requested,
+                "actualQueryCost": actual,
+                "throttleStatus": bucket.status(),
+            }
+        }
         if ctx.search:
             extensions["search"] = ctx.search
         body["extensions"] = extensions

@@ -39,8 +39,9 @@ class LeakyBucket:
 
     def _refill(self) -> None:
         now = self._clock()
-        self._available = min(self.limits.maximum_available,
-                              self._available + (now - self._stamp) * self.limits.restore_rate)
+        self._available = min(
+            self.limits.maximum_available, self._available + (now - self._stamp) * self.limits.restore_rate
+        )
         self._stamp = now
 
     def try_take(self, cost: int) -> bool:

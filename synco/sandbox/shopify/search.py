@@ -64,7 +64,7 @@ def parse(query: str) -> ParsedQuery:
         op = "="
         for candidate in (">=", "<=", ">", "<"):
             if rest.startswith(candidate):
-                op, rest = candidate, rest[len(candidate):]
+                op, rest = candidate, rest[len(candidate) :]
                 break
         groups[-1].append(Term(negate, name.lower(), op, _unquote(rest)))
     return ParsedQuery([g for g in groups if g] or [[]])
@@ -100,17 +100,29 @@ def _compare_range(t: datetime, op: str, start: datetime, end: datetime) -> bool
 
 
 def _compare_number(actual: Decimal, op: str, wanted: Decimal) -> bool:
-    return {">": actual > wanted, ">=": actual >= wanted, "<": actual < wanted,
-            "<=": actual <= wanted}.get(op, actual == wanted)
+    return {">": actual > wanted, ">=": actual >= wanted, "<": actual < wanted, "<=": actual <= wanted}.get(
+        op, actual == wanted
+    )
 
 
-FULFILLMENT: dict[str, set[str | None]] = {"shipped": {"fulfilled"}, "fulfilled": {"fulfilled"}, "unshipped": {None},
-               "unfulfilled": {None}, "partial": {"partial"}}
+FULFILLMENT: dict[str, set[str | None]] = {
+    "shipped": {"fulfilled"},
+    "fulfilled": {"fulfilled"},
+    "unshipped": {None},
+    "unfulfilled": {None},
+    "partial": {"partial"},
+}
 
 
 class OrderMatcher:
-    def __init__(self, query: str | None, *, timezone: str, risk_level: Callable[[Order], str],
-                 now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        query: str | None,
+        *,
+        timezone: str,
+        risk_level: Callable[[Order], str],
+        now: datetime | None = None,
+    ) -> None:
         self.parsed = parse(query or "")
         self.tz = ZoneInfo(timezone)
         self.now = now or datetime.now(UTC)
@@ -118,13 +130,39 @@ class OrderMatcher:
         self._checked_fields: set[str] = set()
         for group in self.parsed.groups:
             for term in group:
-                if term.field is not None and term.field not in self.FIELDS and term.field not in self._checked_fields:
+                if (
+                    term.field is not None
+                    and term.field not in self.FIELDS
+                    and term.field not in self._checked_fields
+                ):
                     self._checked_fields.add(term.field)
-                    self.parsed.warnings.append({"field": term.field, "message": "Invalid search field for this query."})
+                    self.parsed.warnings.append(
+                        {"field": term.field, "message": "Invalid search field for this query."}
+                    )
 
-    FIELDS = frozenset({"created_at", "updated_at", "processed_at", "financial_status", "fulfillment_status",
-                        "status", "test", "name", "id", "customer_id", "email", "tag", "tag_not", "source_name",
-                        "sku", "risk_level", "gateway", "discount_code", "current_total_price"})
+    FIELDS = frozenset(
+        {
+            "created_at",
+            "updated_at",
+            "processed_at",
+            "financial_status",
+            "fulfillment_status",
+            "status",
+            "test",
+            "name",
+            "id",
+            "customer_id",
+            "email",
+            "tag",
+            "tag_not",
+            "source_name",
+            "sku",
+            "risk_level",
+            "gateway",
+            "discount_code",
+            "current_total_price",
+        }
+    )
 
     def __call__(self, order: Order) -> bool:
         return any(all(self._term(order, t) != t.negate for t in group) for group in self.parsed.groups)
@@ -134,8 +172,16 @@ class OrderMatcher:
         low = v.lower()
         if f is None:
             customer = order.get("customer") or {}
-            haystack = " ".join(str(x) for x in (order.get("name"), order.get("email"), customer.get("first_name"),
-                                                 customer.get("last_name")) if x).lower()
+            haystack = " ".join(
+                str(x)
+                for x in (
+                    order.get("name"),
+                    order.get("email"),
+                    customer.get("first_name"),
+                    customer.get("last_name"),
+                )
+                if x
+            ).lower()
             return low in haystack
         if f in ("created_at", "updated_at", "processed_at"):
             stamp = order.get(f)
@@ -149,8 +195,13 @@ class OrderMatcher:
             return order.get("fulfillment_status") in FULFILLMENT.get(low, {"__none__"})
         if f == "status":
             cancelled, closed = order.get("cancelled_at") is not None, order.get("closed_at") is not None
-            return {"any": True, "open": not cancelled and not closed, "closed": closed, "cancelled": cancelled,
-                    "not_closed": not closed}.get(low, False)
+            return {
+                "any": True,
+                "open": not cancelled and not closed,
+                "closed": closed,
+                "cancelled": cancelled,
+                "not_closed": not closed,
+            }.get(low, False)
         if f == "test":
             return bool(order.get("test")) == (low == "true")
         if f == "name":
@@ -161,7 +212,9 @@ class OrderMatcher:
                 return False
             return _compare_number(Decimal(actual), op, Decimal(low))
         if f == "current_total_price":
-            return _compare_number(Decimal(order.get("current_total_price") or order["total_price"]), op, Decimal(v))
+            return _compare_number(
+                Decimal(order.get("current_total_price") or order["total_price"]), op, Decimal(v)
+            )
         if f == "email":
             return str(order.get("email") or "").lower() == low
         if f in ("tag", "tag_not"):

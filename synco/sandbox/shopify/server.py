@@ -71,23 +71,41 @@ class Stats:
     by_status: Counter[int] = field(default_factory=Counter)
 
     def as_json(self) -> Json:
-        return {"requests": self.requests, "graphql_requests": self.graphql_requests, "throttled": self.throttled,
-                "injected_failures": self.injected_failures, "injected_timeouts": self.injected_timeouts,
-                "injected_malformed": self.injected_malformed, "unauthorized": self.unauthorized,
-                "by_status": {str(k): v for k, v in sorted(self.by_status.items())}}
+        return {
+            "requests": self.requests,
+            "graphql_requests": self.graphql_requests,
+            "throttled": self.throttled,
+            "injected_failures": self.injected_failures,
+            "injected_timeouts": self.injected_timeouts,
+            "injected_malformed": self.injected_malformed,
+            "unauthorized": self.unauthorized,
+            "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
+        }
 
 
 class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], store: SandboxStore, *, cache_dir: Path | None = None,
-                 cost_model: CostModel = "shopify", throttle_http_status: int = 200) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        store: SandboxStore,
+        *,
+        cache_dir: Path | None = None,
+        cost_model: CostModel = "shopify",
+        throttle_http_status: int = 200,
+    ) -> None:
         super().__init__(address, SandboxHandler)
         self.store = store
         self.limiter = RateLimiter()
-        self.api = AdminGraphQL(load_schema(cache_dir), store, self.limiter, cost_model=cost_model,
-                                throttle_http_status=throttle_http_status)
+        self.api = AdminGraphQL(
+            load_schema(cache_dir),
+            store,
+            self.limiter,
+            cost_model=cost_model,
+            throttle_http_status=throttle_http_status,
+        )
         self.faults = Faults()
         self.stats_data = Stats()
         self._lock = threading.Lock()
@@ -135,17 +153,31 @@ class SandboxServer(ThreadingHTTPServer):
                 self.limiter.override(shop, None)
             if "bucket" in options:
                 b = options["bucket"]
-                self.limiter.override(shop, None if b is None else PlanLimits(
-                    float(b["maximum_available"]), float(b["restore_rate"])))
-            return {"faults": vars(f).copy(), "throttle_status": self.api.throttle_http_status,
-                    "cost_model": self.api.cost_model}
+                self.limiter.override(
+                    shop,
+                    None
+                    if b is None
+                    else PlanLimits(float(b["maximum_available"]), float(b["restore_rate"])),
+                )
+            return {
+                "faults": vars(f).copy(),
+                "throttle_status": self.api.throttle_http_status,
+                "cost_model": self.api.cost_model,
+            }
 
     def reset(self) -> None:
         self.control(reset=True)
 
-    def add_orders(self, orders: list[Json], shop: str | None = None,
-                   transactions: dict[int, list[Json]] | None = None, risks: dict[int, Json] | None = None) -> int:
-        return self.store.upsert_orders(shop or self.default_shop(), orders, transactions=transactions, risks=risks)
+    def add_orders(
+        self,
+        orders: list[Json],
+        shop: str | None = None,
+        transactions: dict[int, list[Json]] | None = None,
+        risks: dict[int, Json] | None = None,
+    ) -> int:
+        return self.store.upsert_orders(
+            shop or self.default_shop(), orders, transactions=transactions, risks=risks
+        )
 
     def stats(self) -> Json:
         with self._lock:
@@ -178,8 +210,9 @@ class SandboxServer(ThreadingHTTPServer):
                 return "throttle", None
         return None
 
-    def count(self, status: int, *, graphql: bool = False, throttled: bool = False,
-              unauthorized: bool = False) -> None:
+    def count(
+        self, status: int, *, graphql: bool = False, throttled: bool = False, unauthorized: bool = False
+    ) -> None:
         with self._lock:
             s = self.stats_data
             s.requests += 1
@@ -213,8 +246,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _send(self, status: int, payload: bytes, content_type: str = "application/json; charset=utf-8",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        payload: bytes,
+        content_type: str = "application/json; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
@@ -267,9 +305,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
             payload = json.loads(body)
             orders = payload.get("orders") or ([payload["order"]] if "order" in payload else [])
             count = self.server.add_orders(
-                orders, shop=payload.get("shop"),
+                orders,
+                shop=payload.get("shop"),
                 transactions={int(k): v for k, v in (payload.get("transactions") or {}).items()},
-                risks={int(k): v for k, v in (payload.get("risks") or {}).items()})
+                risks={int(k): v for k, v in (payload.get("risks") or {}).items()},
+            )
             self._json(200, {"upserted": count})
         except (ValueError, TypeError, KeyError) as exc:
             self._json(400, {"errors": str(exc)})
@@ -301,8 +341,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault[0] == "timeout":
             server.wait(float(fault[1]))
-        result = server.api.execute(shop, token, query, variables, operation_name,
-                                    force_throttle=fault is not None and fault[0] == "throttle")
+        result = server.api.execute(
+            shop,
+            token,
+            query,
+            variables,
+            operation_name,
+            force_throttle=fault is not None and fault[0] == "throttle",
+        )
         server.count(result.status, graphql=True, throttled=result.throttled)
         payload = json.dumps(result.body, ensure_ascii=False).encode()
         if fault is not None and fault[0] == "malformed":
@@ -345,18 +391,30 @@ class SandboxHandler(BaseHTTPRequestHandler):
 # ------------------------------------------------------------------------------ entry points
 
 
-def make_server(host: str = "127.0.0.1", port: int = 8701, state_path: Path | None = None,
-                cache_dir: Path | None = None, *, cost_model: CostModel = "shopify",
-                throttle_http_status: int = 200) -> SandboxServer:
+def make_server(
+    host: str = "127.0.0.1",
+    port: int = 8701,
+    state_path: Path | None = None,
+    cache_dir: Path | None = None,
+    *,
+    cost_model: CostModel = "shopify",
+    throttle_http_status: int = 200,
+) -> SandboxServer:
     store = SandboxStore(state_path)
     if not store.shop_domains():
         store.add_shop(DEMO_SHOP_DOMAIN, [DEMO_ACCESS_TOKEN])
-    return SandboxServer((host, port), store, cache_dir=cache_dir, cost_model=cost_model,
-                         throttle_http_status=throttle_http_status)
+    return SandboxServer(
+        (host, port),
+        store,
+        cache_dir=cache_dir,
+        cost_model=cost_model,
+        throttle_http_status=throttle_http_status,
+    )
 
 
-def start_in_thread(state_path: Path | None = None, port: int = 0, seed_orders: int = 0,
-                    cache_dir: Path | None = None) -> tuple[SandboxServer, str]:
+def start_in_thread(
+    state_path: Path | None = None, port: int = 0, seed_orders: int = 0, cache_dir: Path | None = None
+) -> tuple[SandboxServer, str]:
     """Start a sandbox on 127.0.0.1 in a daemon thread; stop it with `server.shutdown_sandbox()`.
 
     With `seed_orders`, a state file (if given) is first rewritten with that many demo orders.
@@ -371,27 +429,42 @@ def start_in_thread(state_path: Path | None = None, port: int = 0, seed_orders: 
         data = generate_dataset(seed_orders)
         server.add_orders(data.orders, transactions=data.transactions, risks=data.risks)
     # A short poll interval makes shutdown (which waits for the next poll) quick in tests.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="shopify-sandbox", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="shopify-sandbox", daemon=True
+    )
     thread.start()
     return server, server.base_url
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m synco.sandbox.shopify", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m synco.sandbox.shopify", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8701)
-    parser.add_argument("--state", type=Path, default=None, help="JSON state file (loaded at start, saved on change)")
+    parser.add_argument(
+        "--state", type=Path, default=None, help="JSON state file (loaded at start, saved on change)"
+    )
     parser.add_argument("--cache-dir", type=Path, default=None, help="where the Admin schema is cached")
-    parser.add_argument("--seed-orders", type=int, default=0,
-                        help="if the state file does not exist yet, seed the demo shop with this many orders")
+    parser.add_argument(
+        "--seed-orders",
+        type=int,
+        default=0,
+        help="if the state file does not exist yet, seed the demo shop with this many orders",
+    )
     parser.add_argument("--throttle-status", type=int, default=200, choices=(200, 429))
     parser.add_argument("--cost-model", default="shopify", choices=("shopify", "linear"))
     args = parser.parse_args(argv)
     if args.seed_orders and args.state is not None and not args.state.exists():
         seed_demo(args.state, n_orders=args.seed_orders)
-    server = make_server(args.host, args.port, args.state, args.cache_dir, cost_model=args.cost_model,
-                         throttle_http_status=args.throttle_status)
+    server = make_server(
+        args.host,
+        args.port,
+        args.state,
+        args.cache_dir,
+        cost_model=args.cost_model,
+        throttle_http_status=args.throttle_status,
+    )
 
     def stop(_signum: int, _frame: Any) -> None:
         threading.Thread(target=server.shutdown_sandbox, daemon=True).start()

@@ -33,12 +33,24 @@ def empty_state() -> dict[str, Any]:
     return {"version": STATE_VERSION, "shops": {}, "orders": {}, "transactions": {}, "risks": {}}
 
 
-def make_shop(domain: str, access_tokens: list[str], *, name: str = "Synco Demo", currency: str = "USD",
-              plan: str = "standard", iana_timezone: str = SHOP_TIMEZONE) -> dict[str, Any]:
+def make_shop(
+    domain: str,
+    access_tokens: list[str],
+    *,
+    name: str = "Synco Demo",
+    currency: str = "USD",
+    plan: str = "standard",
+    iana_timezone: str = SHOP_TIMEZONE,
+) -> dict[str, Any]:
     return {
         "id": int(hashlib.sha256(domain.encode()).hexdigest()[:10], 16) % 10**11,
-        "name": name, "email": f"owner@{domain}", "myshopify_domain": domain, "currency": currency,
-        "plan": plan, "iana_timezone": iana_timezone, "access_tokens": list(access_tokens),
+        "name": name,
+        "email": f"owner@{domain}",
+        "myshopify_domain": domain,
+        "currency": currency,
+        "plan": plan,
+        "iana_timezone": iana_timezone,
+        "access_tokens": list(access_tokens),
     }
 
 
@@ -111,9 +123,14 @@ class SandboxStore:
             return default_risk(order or {})
         return dict(found)
 
-    def upsert_orders(self, domain: str, orders: list[Order], *,
-                      transactions: dict[int, list[dict]] | None = None,
-                      risks: dict[int, dict] | None = None) -> int:
+    def upsert_orders(
+        self,
+        domain: str,
+        orders: list[Order],
+        *,
+        transactions: dict[int, list[dict]] | None = None,
+        risks: dict[int, dict] | None = None,
+    ) -> int:
         """Add or replace orders by id. Missing transactions are derived from the order itself."""
         transactions = {int(k): v for k, v in (transactions or {}).items()}
         risks = {int(k): v for k, v in (risks or {}).items()}
@@ -125,7 +142,8 @@ class SandboxStore:
                 stored = copy.deepcopy(order)
                 self._state["orders"][domain][str(oid)] = stored
                 self._state["transactions"][domain][str(oid)] = transactions.get(oid) or derive_transactions(
-                    stored)
+                    stored
+                )
                 if oid in risks:
                     self._state["risks"][domain][str(oid)] = risks[oid]
             self._changed()
@@ -177,8 +195,13 @@ def write_state_file(path: Path, payload: str) -> None:
     os.replace(tmp, path)
 
 
-def seed_demo(state_path: Path, shop_domain: str = DEMO_SHOP_DOMAIN, access_token: str = DEMO_ACCESS_TOKEN,
-              n_orders: int = 60, seed: int = 1) -> str:
+def seed_demo(
+    state_path: Path,
+    shop_domain: str = DEMO_SHOP_DOMAIN,
+    access_token: str = DEMO_ACCESS_TOKEN,
+    n_orders: int = 60,
+    seed: int = 1,
+) -> str:
     """Write a fresh state file with one shop, its token and `n_orders` generated orders."""
     store = SandboxStore(None)
     store.add_shop(shop_domain, [access_token])

@@ -79,11 +79,13 @@ def sandbox(schema: GraphQLSchema, dataset: SandboxDataset) -> Iterator[tuple[Sa
     server.shutdown_sandbox()
 
 
-def _post(url: str, body: bytes | dict[str, Any], headers: dict[str, str] | None = None,
-         timeout: float = 10) -> tuple[int, bytes, dict[str, str]]:
+def _post(
+    url: str, body: bytes | dict[str, Any], headers: dict[str, str] | None = None, timeout: float = 10
+) -> tuple[int, bytes, dict[str, str]]:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, resp.read(), dict(resp.headers)
@@ -91,10 +93,21 @@ def _post(url: str, body: bytes | dict[str, Any], headers: dict[str, str] | None
         return exc.code, exc.read(), dict(exc.headers)
 
 
-def _gql(base: str, query: str, variables: dict[str, Any] | None = None, *, token: str = DEMO_ACCESS_TOKEN,
-        version: str = "2026-10", timeout: float = 10) -> tuple[int, Any, dict[str, str]]:
-    status, raw, headers = _post(f"{base}/admin/api/{version}/graphql.json", {"query": query, "variables": variables},
-                                {"X-Shopify-Access-Token": token}, timeout=timeout)
+def _gql(
+    base: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str = DEMO_ACCESS_TOKEN,
+    version: str = "2026-10",
+    timeout: float = 10,
+) -> tuple[int, Any, dict[str, str]]:
+    status, raw, headers = _post(
+        f"{base}/admin/api/{version}/graphql.json",
+        {"query": query, "variables": variables},
+        {"X-Shopify-Access-Token": token},
+        timeout=timeout,
+    )
     try:
         return status, json.loads(raw), headers
     except ValueError:

@@ -56,7 +56,9 @@ query OrdersPage($first: Int!, $after: String, $query: String) {
 IDS = "query($q: String, $sort: OrderSortKeys, $rev: Boolean) { orders(first: 250, query: $q, sortKey: $sort, reverse: $rev) { nodes { name } } }"
 
 
-def _names(run: Any, api: AdminGraphQL, query: str | None, sort: str = "ORDER_NUMBER", rev: bool = False) -> list[str]:
+def _names(
+    run: Any, api: AdminGraphQL, query: str | None, sort: str = "ORDER_NUMBER", rev: bool = False
+) -> list[str]:
     body = run(api, IDS, {"q": query, "sort": sort, "rev": rev})
     assert "errors" not in body, body
     return [n["name"] for n in body["data"]["orders"]["nodes"]]
@@ -67,9 +69,14 @@ def _by_name(dataset: SandboxDataset) -> dict[str, dict]:
 
 
 def test_it_answers_the_orders_page_query_of_the_platform_notes(
-        schema: GraphQLSchema, api: AdminGraphQL, run: Any, dataset: SandboxDataset) -> None:
+    schema: GraphQLSchema, api: AdminGraphQL, run: Any, dataset: SandboxDataset
+) -> None:
     assert not validate(schema, parse(ORDERS_PAGE))
-    body = run(api, ORDERS_PAGE, {"first": 25, "after": None, "query": "updated_at:>'2026-09-01T00:00:00Z' status:any"})
+    body = run(
+        api,
+        ORDERS_PAGE,
+        {"first": 25, "after": None, "query": "updated_at:>'2026-09-01T00:00:00Z' status:any"},
+    )
     assert "errors" not in body
     assert body["extensions"]["cost"]["requestedQueryCost"] == 938
     page = body["data"]["orders"]
@@ -101,19 +108,31 @@ def test_it_answers_the_orders_page_query_of_the_platform_notes(
     assert line["variant"]["barcode"].startswith("00123456")
     assert line["variant"]["inventoryItem"]["id"].startswith("gid://shopify/InventoryItem/")
     assert jose["shippingLines"]["nodes"][0]["taxLines"][0]["rate"] == 0.19
-    assert jose["transactions"] == [{
-        "id": f"gid://shopify/OrderTransaction/{5550001001700}", "gateway": "shopify_payments", "kind": "SALE",
-        "status": "SUCCESS", "processedAt": jose["processedAt"], "test": False,
-        "amountSet": {"shopMoney": {"amount": jose["totalPriceSet"]["shopMoney"]["amount"], "currencyCode": "USD"}}}]
+    assert jose["transactions"] == [
+        {
+            "id": f"gid://shopify/OrderTransaction/{5550001001700}",
+            "gateway": "shopify_payments",
+            "kind": "SALE",
+            "status": "SUCCESS",
+            "processedAt": jose["processedAt"],
+            "test": False,
+            "amountSet": {
+                "shopMoney": {"amount": jose["totalPriceSet"]["shopMoney"]["amount"], "currencyCode": "USD"}
+            },
+        }
+    ]
     assert jose["displayFinancialStatus"] == "PAID" and jose["displayFulfillmentStatus"] == "FULFILLED"
     tracking = jose["fulfillments"][0]["trackingInfo"][0]
-    assert tracking["number"] == r["fulfillments"][0]["tracking_number"] and tracking["url"].startswith("https://")
+    assert tracking["number"] == r["fulfillments"][0]["tracking_number"] and tracking["url"].startswith(
+        "https://"
+    )
     assert jose["risk"]["recommendation"] == "ACCEPT" and jose["risk"]["assessments"][0]["riskLevel"] == "LOW"
     # discounts: a line-level discount on #1001
     discounted = [li for li in jose["lineItems"]["nodes"] if li["discountAllocations"]]
     assert len(discounted) == 1
     assert Decimal(discounted[0]["discountedUnitPriceSet"]["shopMoney"]["amount"]) < Decimal(
-        discounted[0]["originalUnitPriceSet"]["shopMoney"]["amount"])
+        discounted[0]["originalUnitPriceSet"]["shopMoney"]["amount"]
+    )
 
     hanako = nodes["#1002"]["customer"]
     assert (hanako["firstName"], hanako["lastName"], hanako["defaultPhoneNumber"]) == ("花子", "佐藤", None)
@@ -133,7 +152,10 @@ def test_it_answers_the_orders_page_query_of_the_platform_notes(
     assert [t["kind"] for t in cancelled["transactions"]] == ["AUTHORIZATION", "VOID"]
     refunded = nodes["#1011"]
     assert refunded["displayFinancialStatus"] == "REFUNDED"
-    assert refunded["refunds"][0]["totalRefundedSet"]["shopMoney"]["amount"] == refunded["totalPriceSet"]["shopMoney"]["amount"]
+    assert (
+        refunded["refunds"][0]["totalRefundedSet"]["shopMoney"]["amount"]
+        == refunded["totalPriceSet"]["shopMoney"]["amount"]
+    )
     partial = nodes["#1012"]["refunds"][0]["refundLineItems"]["nodes"][0]
     assert partial["quantity"] == 1 and partial["restockType"] == "NO_RESTOCK"
     assert partial["lineItem"]["sku"] == rest["#1012"]["line_items"][0]["sku"]
@@ -142,8 +164,9 @@ def test_it_answers_the_orders_page_query_of_the_platform_notes(
     assert nodes["#1015"]["shippingAddress"] is None and nodes["#1015"]["shippingLines"]["nodes"] == []
 
 
-def test_it_paginates_forward_and_backward_without_duplicates_or_gaps(api: AdminGraphQL, run: Any,
-                                                                     dataset: SandboxDataset) -> None:
+def test_it_paginates_forward_and_backward_without_duplicates_or_gaps(
+    api: AdminGraphQL, run: Any, dataset: SandboxDataset
+) -> None:
     query = """query($after: String) { orders(first: 7, after: $after, sortKey: UPDATED_AT) {
       pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { name updatedAt } } } }"""
     seen: list[str] = []
@@ -174,43 +197,63 @@ def test_it_paginates_forward_and_backward_without_duplicates_or_gaps(api: Admin
     assert tail == seen
 
 
-def test_it_filters_orders_with_the_search_syntax(api: AdminGraphQL, run: Any, dataset: SandboxDataset) -> None:
+def test_it_filters_orders_with_the_search_syntax(
+    api: AdminGraphQL, run: Any, dataset: SandboxDataset
+) -> None:
     orders = dataset.orders
     everything = [o["name"] for o in orders]
     assert _names(run, api, None) == everything
     assert _names(run, api, "status:any") == everything
     pivot = sorted(o["updated_at"] for o in orders)[30]
+
     def later(o: dict, stamp: str) -> bool:
         return datetime.fromisoformat(o["updated_at"]) > datetime.fromisoformat(stamp)
+
     expected = [o["name"] for o in orders if later(o, pivot)]
     utc_pivot = datetime.fromisoformat(pivot).astimezone().strftime("%Y-%m-%dT%H:%M:%S%z")
     assert _names(run, api, f"updated_at:>'{utc_pivot}'") == expected
     assert _names(run, api, f"updated_at:>={utc_pivot}") == [
-        o["name"] for o in orders if datetime.fromisoformat(o["updated_at"]) >= datetime.fromisoformat(pivot)]
+        o["name"] for o in orders if datetime.fromisoformat(o["updated_at"]) >= datetime.fromisoformat(pivot)
+    ]
     assert _names(run, api, "created_at:<2026-10-10") == [
-        o["name"] for o in orders if o["created_at"][:10] < "2026-10-10"]
-    assert _names(run, api, "financial_status:paid") == [o["name"] for o in orders if o["financial_status"] == "paid"]
+        o["name"] for o in orders if o["created_at"][:10] < "2026-10-10"
+    ]
+    assert _names(run, api, "financial_status:paid") == [
+        o["name"] for o in orders if o["financial_status"] == "paid"
+    ]
     assert _names(run, api, "fulfillment_status:shipped") == [
-        o["name"] for o in orders if o["fulfillment_status"] == "fulfilled"]
+        o["name"] for o in orders if o["fulfillment_status"] == "fulfilled"
+    ]
     assert _names(run, api, "fulfillment_status:unshipped") == [
-        o["name"] for o in orders if o["fulfillment_status"] is None]
+        o["name"] for o in orders if o["fulfillment_status"] is None
+    ]
     assert _names(run, api, "status:cancelled") == ["#1009", "#1010"]
     assert _names(run, api, "status:closed") == [o["name"] for o in orders if o["closed_at"]]
-    assert _names(run, api, "status:open") == [o["name"] for o in orders if not o["closed_at"] and not o["cancelled_at"]]
+    assert _names(run, api, "status:open") == [
+        o["name"] for o in orders if not o["closed_at"] and not o["cancelled_at"]
+    ]
     assert _names(run, api, "test:true") == ["#1006"]
     assert _names(run, api, "test:false") == [n for n in everything if n != "#1006"]
     assert _names(run, api, "name:#1001") == ["#1001"]
     assert _names(run, api, "name:1017") == ["#1017"]
     assert _names(run, api, "financial_status:paid test:true") == ["#1006"]
-    assert _names(run, api, "financial_status:refunded OR financial_status:voided") == ["#1009", "#1010", "#1011"]
+    assert _names(run, api, "financial_status:refunded OR financial_status:voided") == [
+        "#1009",
+        "#1010",
+        "#1011",
+    ]
     assert _names(run, api, "-financial_status:paid status:cancelled") == ["#1009", "#1010"]
     assert _names(run, api, "sku:SKU-DISCONTINUED") == ["#1008"]
     assert _names(run, api, "risk_level:high") == ["#1007"]
     body = run(api, IDS, {"q": "colour:green test:true"})
     assert [n["name"] for n in body["data"]["orders"]["nodes"]] == ["#1006"]
-    assert body["extensions"]["search"] == [{"path": ["orders"], "query": "colour:green test:true",
-                                             "warnings": [{"field": "colour",
-                                                           "message": "Invalid search field for this query."}]}]
+    assert body["extensions"]["search"] == [
+        {
+            "path": ["orders"],
+            "query": "colour:green test:true",
+            "warnings": [{"field": "colour", "message": "Invalid search field for this query."}],
+        }
+    ]
 
 
 def test_it_sorts_by_the_schema_sort_keys(api: AdminGraphQL, run: Any, dataset: SandboxDataset) -> None:
@@ -226,12 +269,19 @@ def test_it_sorts_by_the_schema_sort_keys(api: AdminGraphQL, run: Any, dataset: 
 
 
 def test_it_fetches_single_orders_and_nodes(api: AdminGraphQL, run: Any) -> None:
-    body = run(api, """query($id: ID!, $ids: [ID!]!) {
+    body = run(
+        api,
+        """query($id: ID!, $ids: [ID!]!) {
       order(id: $id) { name }
       node(id: $id) { __typename id ... on Order { name lineItems(first: 1) { nodes { sku } } } }
       nodes(ids: $ids) { __typename ... on Order { name } ... on ProductVariant { sku } }
       missing: order(id: "gid://shopify/Order/1") { name }
-    }""", {"id": "gid://shopify/Order/5550001002", "ids": ["gid://shopify/Order/5550001003", "gid://shopify/Order/9"]})
+    }""",
+        {
+            "id": "gid://shopify/Order/5550001002",
+            "ids": ["gid://shopify/Order/5550001003", "gid://shopify/Order/9"],
+        },
+    )
     assert "errors" not in body
     data = body["data"]
     assert data["order"] == {"name": "#1002"}
@@ -242,18 +292,28 @@ def test_it_fetches_single_orders_and_nodes(api: AdminGraphQL, run: Any) -> None
 
 def test_it_describes_the_shop(api: AdminGraphQL, run: Any) -> None:
     body = run(api, "{ shop { name myshopifyDomain currencyCode ianaTimezone plan { displayName } } }")
-    assert body["data"]["shop"] == {"name": "Synco Demo", "myshopifyDomain": "synco-demo.myshopify.com",
-                                    "currencyCode": "USD", "ianaTimezone": "America/New_York",
-                                    "plan": {"displayName": "Shopify"}}
+    assert body["data"]["shop"] == {
+        "name": "Synco Demo",
+        "myshopifyDomain": "synco-demo.myshopify.com",
+        "currencyCode": "USD",
+        "ianaTimezone": "America/New_York",
+        "plan": {"displayName": "Shopify"},
+    }
     assert body["extensions"]["cost"]["requestedQueryCost"] == 2
     assert body["extensions"]["cost"]["actualQueryCost"] == 2
 
 
 def test_it_rejects_invalid_documents_with_shopify_errors(api: AdminGraphQL, run: Any) -> None:
     body = run(api, "{ orders(first: 1) { nodes { id colour } } }")
-    assert body == {"errors": [{"message": "Field 'colour' doesn't exist on type 'Order'",
-                                "locations": [{"line": 1, "column": 33}],
-                                "extensions": {"code": "undefinedField", "typeName": "Order", "fieldName": "colour"}}]}
+    assert body == {
+        "errors": [
+            {
+                "message": "Field 'colour' doesn't exist on type 'Order'",
+                "locations": [{"line": 1, "column": 33}],
+                "extensions": {"code": "undefinedField", "typeName": "Order", "fieldName": "colour"},
+            }
+        ]
+    }
     body = run(api, "{ order { name } }")
     assert body["errors"][0]["message"] == "Field 'order' is missing required arguments: id"
     assert body["errors"][0]["extensions"]["code"] == "missingRequiredArguments"
@@ -275,18 +335,31 @@ def test_it_prices_queries_like_the_live_api(schema: GraphQLSchema) -> None:
     # Figures measured on live shops (see cost.py): flat orders page, nested line items, BC connector query.
     assert cost("{ orders(first: 250) { nodes { id name } } }") == 13
     assert cost("{ orders(first: 250) { nodes { id lineItems(first: 250) { nodes { id } } } } }") == 156
-    assert cost("{ product(id: \"gid://shopify/Product/1\") { variants(first: 250) { nodes { inventoryItem { id tracked } } } } }") == 25
-    bc = ("{orders(first:25){pageInfo{hasNextPage} edges{cursor node{legacyResourceId name channel { name } "
-          "totalPriceSet{shopMoney{amount currencyCode}} customAttributes{key value} tags risk { assessments { riskLevel }} "
-          "displayAddress { countryCodeV2 } shippingAddress { countryCodeV2 } billingAddress { countryCodeV2 } "
-          "totalTaxSet { presentmentMoney { amount } shopMoney { amount } } taxLines { channelLiable } "
-          "purchasingEntity { ... on PurchasingCompany { company { id }}}}}}}")
+    assert (
+        cost(
+            '{ product(id: "gid://shopify/Product/1") { variants(first: 250) { nodes { inventoryItem { id tracked } } } } }'
+        )
+        == 25
+    )
+    bc = (
+        "{orders(first:25){pageInfo{hasNextPage} edges{cursor node{legacyResourceId name channel { name } "
+        "totalPriceSet{shopMoney{amount currencyCode}} customAttributes{key value} tags risk { assessments { riskLevel }} "
+        "displayAddress { countryCodeV2 } shippingAddress { countryCodeV2 } billingAddress { countryCodeV2 } "
+        "totalTaxSet { presentmentMoney { amount } shopMoney { amount } } taxLines { channelLiable } "
+        "purchasingEntity { ... on PurchasingCompany { company { id }}}}}}}"
+    )
     assert cost(bc) == 68
     assert cost(bc.replace("first:25", "first:150")) == 112
     # The rules read literally (page size as the factor, every object 1 point):
     assert cost("{ orders(first: 250) { nodes { id } } }", "linear") == 252
-    assert cost("{ orders(first: 10) { edges { node { totalPriceSet { shopMoney { amount } } } } } }", "linear") == 32
-    assert cost('mutation { tagsAdd(id: "gid://shopify/Order/1", tags: ["x"]) { userErrors { message } } }') == 10
+    assert (
+        cost("{ orders(first: 10) { edges { node { totalPriceSet { shopMoney { amount } } } } } }", "linear")
+        == 32
+    )
+    assert (
+        cost('mutation { tagsAdd(id: "gid://shopify/Order/1", tags: ["x"]) { userErrors { message } } }')
+        == 10
+    )
 
 
 def test_it_refuses_queries_above_the_single_query_limit(api: AdminGraphQL, run: Any) -> None:
@@ -294,8 +367,9 @@ def test_it_refuses_queries_above_the_single_query_limit(api: AdminGraphQL, run:
     body = run(api, ORDERS_PAGE, {"first": 25})
     error = body["errors"][0]
     assert error["extensions"]["code"] == "MAX_COST_EXCEEDED" and error["extensions"]["maxCost"] == 1000
-    assert error["message"].startswith(f"Query cost is {error['extensions']['cost']}, which exceeds the single query "
-                                       "max cost limit (1000).")
+    assert error["message"].startswith(
+        f"Query cost is {error['extensions']['cost']}, which exceeds the single query max cost limit (1000)."
+    )
     assert "data" not in body and "extensions" not in body
 
 
@@ -304,14 +378,30 @@ def test_it_throttles_with_a_leaky_bucket_and_recovers(api: AdminGraphQL, run: A
     api.limiter.override("synco-demo.myshopify.com", PlanLimits(100.0, 50.0))
     query = "{ orders(first: 50) { nodes { id } } }"  # requested 52, actual 52 (60 orders exist)
     first = run(api, query)
-    assert first["extensions"]["cost"] == {"requestedQueryCost": 52, "actualQueryCost": 52, "throttleStatus": {
-        "maximumAvailable": 100.0, "currentlyAvailable": 48, "restoreRate": 50.0}}
+    assert first["extensions"]["cost"] == {
+        "requestedQueryCost": 52,
+        "actualQueryCost": 52,
+        "throttleStatus": {"maximumAvailable": 100.0, "currentlyAvailable": 48, "restoreRate": 50.0},
+    }
     second = run(api, query)
     assert second == {
-        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED",
-                                                           "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-        "extensions": {"cost": {"requestedQueryCost": 52, "actualQueryCost": None, "throttleStatus": {
-            "maximumAvailable": 100.0, "currentlyAvailable": 48, "restoreRate": 50.0}}}}
+        "errors": [
+            {
+                "message": "Throttled",
+                "extensions": {
+                    "code": "THROTTLED",
+                    "documentation": "https://shopify.dev/api/usage/rate-limits",
+                },
+            }
+        ],
+        "extensions": {
+            "cost": {
+                "requestedQueryCost": 52,
+                "actualQueryCost": None,
+                "throttleStatus": {"maximumAvailable": 100.0, "currentlyAvailable": 48, "restoreRate": 50.0},
+            }
+        },
+    }
     clock.now += (52 - 48) / 50.0  # the back-off of the platform notes, section 4
     third = run(api, query)
     assert third["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 0
@@ -325,6 +415,11 @@ def test_it_throttles_with_a_leaky_bucket_and_recovers(api: AdminGraphQL, run: A
 
 def test_it_uses_the_plan_table(api: AdminGraphQL, run: Any, store: Any) -> None:
     assert run(api, "{ shop { name } }")["extensions"]["cost"]["throttleStatus"] == {
-        "maximumAvailable": 2000.0, "currentlyAvailable": 1999, "restoreRate": 100.0}
+        "maximumAvailable": 2000.0,
+        "currentlyAvailable": 1999,
+        "restoreRate": 100.0,
+    }
     store.set_plan("synco-demo.myshopify.com", "plus")
-    assert run(api, "{ shop { name } }")["extensions"]["cost"]["throttleStatus"]["maximumAvailable"] == 20000.0
+    assert (
+        run(api, "{ shop { name } }")["extensions"]["cost"]["throttleStatus"]["maximumAvailable"] == 20000.0
+    )

@@ -32,8 +32,12 @@ def test_it_keeps_connections_alive(sandbox: tuple[SandboxServer, str]) -> None:
     url = urlparse(base)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=5)
     for _ in range(3):
-        conn.request("POST", "/admin/api/2026-10/graphql.json", body=json.dumps({"query": SHOP_QUERY}),
-                     headers={"X-Shopify-Access-Token": DEMO_ACCESS_TOKEN, "Content-Type": "application/json"})
+        conn.request(
+            "POST",
+            "/admin/api/2026-10/graphql.json",
+            body=json.dumps({"query": SHOP_QUERY}),
+            headers={"X-Shopify-Access-Token": DEMO_ACCESS_TOKEN, "Content-Type": "application/json"},
+        )
         response = conn.getresponse()
         assert response.status == 200 and json.loads(response.read())["data"]["shop"]["name"] == "Synco Demo"
     conn.close()
@@ -44,7 +48,9 @@ def test_it_rejects_missing_and_unknown_tokens(sandbox: tuple[SandboxServer, str
     for token in ("", "shpat_00000000000000000000000000000000"):
         status, body, _ = gql(base, SHOP_QUERY, token=token)
         assert status == 401
-        assert body == {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+        assert body == {
+            "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
+        }
 
 
 def test_it_answers_400_to_a_body_without_a_query(sandbox: tuple[SandboxServer, str], post: Any) -> None:
@@ -56,8 +62,9 @@ def test_it_answers_400_to_a_body_without_a_query(sandbox: tuple[SandboxServer, 
         assert json.loads(raw) == {"errors": {"query": "Required parameter missing or invalid"}}
 
 
-def test_it_falls_forward_for_old_versions_and_404s_malformed_ones(sandbox: tuple[SandboxServer, str],
-                                                                   gql: Any) -> None:
+def test_it_falls_forward_for_old_versions_and_404s_malformed_ones(
+    sandbox: tuple[SandboxServer, str], gql: Any
+) -> None:
     _server, base = sandbox
     for requested, served in (("2024-01", "2025-10"), ("2026-05", "2026-07"), ("2025-10", "2025-10")):
         status, body, headers = gql(base, SHOP_QUERY, version=requested)
@@ -138,15 +145,19 @@ def test_it_applies_latency(sandbox: tuple[SandboxServer, str], gql: Any) -> Non
     assert server.stats()["requests"] == 0
 
 
-def test_it_adds_orders_posted_to_the_sandbox(sandbox: tuple[SandboxServer, str], gql: Any, post: Any,
-                                              now: Any) -> None:
+def test_it_adds_orders_posted_to_the_sandbox(
+    sandbox: tuple[SandboxServer, str], gql: Any, post: Any, now: Any
+) -> None:
     _server, base = sandbox
     order = generate_orders(1, now=now, seed=99, start_id=7770001, start_number=5001)[0]
     status, raw, _ = post(f"{base}/sandbox/orders", {"orders": [order]})
     assert (status, json.loads(raw)) == (200, {"upserted": 1})
-    status, body, _ = gql(base, '{ orders(first: 5, query: "name:#5001") { nodes { id name transactions { kind } } } }')
-    assert body["data"]["orders"]["nodes"] == [{"id": "gid://shopify/Order/7770001", "name": "#5001",
-                                                "transactions": [{"kind": "SALE"}]}]
+    status, body, _ = gql(
+        base, '{ orders(first: 5, query: "name:#5001") { nodes { id name transactions { kind } } } }'
+    )
+    assert body["data"]["orders"]["nodes"] == [
+        {"id": "gid://shopify/Order/7770001", "name": "#5001", "transactions": [{"kind": "SALE"}]}
+    ]
     stats = json.loads(post(f"{base}/sandbox/control", {})[1])
     assert stats["faults"]["fail_next"] == 0
 
@@ -166,8 +177,11 @@ def test_it_is_reachable_through_shopifyapi(sandbox: tuple[SandboxServer, str]) 
     try:
         client = SandboxGraphQL()
         assert client.endpoint == f"{base}/admin/api/2026-10/graphql.json"
-        raw = client.execute("query One($q: String) { orders(first: 1, query: $q) { nodes { name } } }",
-                             variables={"q": "name:#1003"}, operation_name="One")
+        raw = client.execute(
+            "query One($q: String) { orders(first: 1, query: $q) { nodes { name } } }",
+            variables={"q": "name:#1003"},
+            operation_name="One",
+        )
     finally:
         shopify.ShopifyResource.clear_session()
     body = json.loads(raw)
@@ -189,7 +203,13 @@ def test_it_persists_its_state_across_restarts(tmp_path: Path, gql: Any, dataset
     server, base = start_in_thread(state_path=state)
     try:
         _status, body, _ = gql(base, "{ orders(first: 10, sortKey: ORDER_NUMBER) { nodes { name } } }")
-        assert [n["name"] for n in body["data"]["orders"]["nodes"]] == ["#1001", "#1002", "#1003", "#1004", "#1005",
-                                                                         "#1021"]
+        assert [n["name"] for n in body["data"]["orders"]["nodes"]] == [
+            "#1001",
+            "#1002",
+            "#1003",
+            "#1004",
+            "#1005",
+            "#1021",
+        ]
     finally:
         server.shutdown_sandbox()
