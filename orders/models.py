@@ -15,9 +15,10 @@ class SyncStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "In Progress"
     SYNCED = "synced", "Synced"
     FAILED = "failed", "Failed"
+    NEEDS_REVIEW = "needs_review", "Needs review"
 
 
-SYNCABLE_STATUSES = (SyncStatus.NOT_SYNCED, SyncStatus.FAILED)
+SYNCABLE_STATUSES = (SyncStatus.NOT_SYNCED, SyncStatus.FAILED, SyncStatus.NEEDS_REVIEW)
 
 
 class Order(models.Model):
@@ -46,6 +47,12 @@ class Order(models.Model):
     odoo_id = models.IntegerField(null=True, blank=True)
     odoo_name = models.CharField(max_length=64, blank=True)
     odoo_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    odoo_state = models.CharField(max_length=20, blank=True)
+    odoo_invoice_id = models.IntegerField(null=True, blank=True)
+    odoo_invoice_name = models.CharField(max_length=64, blank=True)
+    odoo_payment_id = models.IntegerField(null=True, blank=True)
+    totals_difference = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    review_reason = models.TextField(blank=True)
 
     imported_at = models.DateTimeField(auto_now_add=True)
 

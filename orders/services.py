@@ -10,28 +10,18 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from customers.services import ensure_partner
-from orders.mapping import (
-    MappingError,
-    MappingRules,
-    OdooRefs,
-    odoo_datetime,
-    order_skus,
-    origin_for,
-    sale_order_values,
-)
+from orders.documents import WriteResult, write_order
+from orders.mapping import MappingError
 from orders.models import SYNCABLE_STATUSES, Order, SyncStatus
-from products.services import resolve_products
 from synclogs.models import SyncAttempt
 from synclogs.records import finish_attempt, start_attempt
 from synco.crypto import DecryptionError
 from synco.errors import GatewayError
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
-from synco.odoo.client import OdooClient, OdooSaleOrder
-from synco.sandbox.catalogue import DELIVERY_PRODUCT_CODE
+from synco.odoo.client import OdooClient
 from synco.shopify.client import OrderResult
-from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
+from synco.shopify.types import OrderParseError, parse_order
 
 logger = logging.getLogger(__name__)
 
@@ -179,74 +169,9 @@ def request_sync(order: Order) -> bool:
 # -- writing into Odoo ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SyncOutcome:
-    sale_order: OdooSaleOrder
-    created: bool
-    confirmed: bool
-
-
 def _rules_for(shop: Shop) -> OrderRules:
     rules, _ = OrderRules.objects.get_or_create(shop=shop)
     return rules
-
-
-def write_sale_order(client: OdooClient, shop: Shop, rules: OrderRules, order: ShopifyOrder) -> SyncOutcome:
-    """Create (or find) the Odoo sale order for a Shopify order, confirming it if the rules say so."""
-    confirm = rules.create_as == OrderRules.CreateAs.SALE_ORDER
-    existing_id = client.find_sale_order_by_origin(origin_for(order))
-    if existing_id is not None:
-        existing = client.read_sale_order(existing_id)
-        confirmed = False
-        if confirm and existing.state in ("draft", "sent"):
-            client.confirm_sale_order(existing_id, _date_order(order))
-            existing, confirmed = client.read_sale_order(existing_id), True
-        return SyncOutcome(sale_order=existing, created=False, confirmed=confirmed)
-
-    partner = ensure_partner(client, shop, order, rules.guest_customer_name)
-    product_ids = resolve_products(client, shop, order_skus(order))
-    delivery_id = None
-    if order.shipping_lines:
-        delivery_ids = client.find_products_by_codes([DELIVERY_PRODUCT_CODE]).get(DELIVERY_PRODUCT_CODE) or []
-        delivery_id = delivery_ids[0] if delivery_ids else None
-    refs = OdooRefs(
-        partner_id=partner.partner_id,
-        invoice_partner_id=partner.invoice_id,
-        shipping_partner_id=partner.shipping_id,
-        product_ids=product_ids,
-        delivery_product_id=delivery_id,
-        taxes=client.find_sale_taxes() if _has_taxes(order) else (),
-    )
-    values = sale_order_values(
-        order,
-        MappingRules(
-            order_prefix=rules.order_prefix, use_shopify_order_number=rules.use_shopify_order_number
-        ),
-        refs,
-    )
-    sale_order_id = client.create_sale_order(values)
-    if confirm:
-        client.confirm_sale_order(sale_order_id, values["date_order"])
-    return SyncOutcome(sale_order=client.read_sale_order(sale_order_id), created=True, confirmed=confirm)
-
-
-def _has_taxes(order: ShopifyOrder) -> bool:
-    return any(line.tax_lines for line in order.line_items) or any(s.tax_lines for s in order.shipping_lines)
-
-
-def _date_order(order: ShopifyOrder) -> str:
-    return odoo_datetime(order.created_at)
-
-
-def _success_message(order: Order, outcome: SyncOutcome) -> str:
-    sale = outcome.sale_order
-    verb = "Created" if outcome.created else "Found existing"
-    state = "confirmed sale order" if sale.state == "sale" else "quotation"
-    message = f"{verb} {state} {sale.name} (id {sale.id}) in Odoo; total {sale.amount_total} {sale.currency}."
-    difference = sale.amount_total - order.total_price
-    if difference:
-        message += f" Shopify total is {order.total_price}: difference {difference:+}."
-    return message
 
 
 def sync_order(order_id: int, task_id: str = "") -> None:
@@ -268,10 +193,11 @@ def sync_order(order_id: int, task_id: str = "") -> None:
         task_id=task_id,
     )
     client: OdooClient | None = None
+    first_attempt = not SyncAttempt.objects.filter(order=order).exclude(pk=record.pk).exists()
     try:
         parsed = parse_order(order.payload)
         client = odoo_client_for(shop)
-        outcome = write_sale_order(client, shop, _rules_for(shop), parsed)
+        outcome = write_order(client, shop, _rules_for(shop), parsed, first_attempt=first_attempt)
     except (GatewayError, MappingError, OrderParseError, DecryptionError) as exc:
         _fail(order, record, str(exc), client)
         return
@@ -287,25 +213,35 @@ def sync_order(order_id: int, task_id: str = "") -> None:
     finally:
         if client is not None:
             client.close()
-    sale = outcome.sale_order
+    _record_success(order, record, outcome, client.rpc_calls if client else 0)
+
+
+def _record_success(order: Order, record: SyncAttempt, outcome: WriteResult, rpc_calls: int) -> None:
+    sale, invoice = outcome.sale_order, outcome.invoice
     Order.objects.filter(pk=order.pk).update(
-        sync_status=SyncStatus.SYNCED,
+        sync_status=SyncStatus.NEEDS_REVIEW if outcome.review_reason else SyncStatus.SYNCED,
         sync_error="",
+        review_reason=outcome.review_reason,
         sync_attempts=F("sync_attempts") + 1,
         status_changed_at=timezone.now(),
         synced_at=timezone.now(),
         odoo_model="sale.order",
         odoo_id=sale.id,
         odoo_name=sale.name,
+        odoo_state=sale.state,
         odoo_total=sale.amount_total,
+        totals_difference=outcome.totals.difference,
+        odoo_invoice_id=invoice.id if invoice else None,
+        odoo_invoice_name=invoice.name if invoice else "",
+        odoo_payment_id=outcome.payment_id,
     )
     finish_attempt(
         record,
         succeeded=True,
-        message=_success_message(order, outcome),
+        message=outcome.summary(),
         odoo_model="sale.order",
         odoo_id=sale.id,
-        rpc_calls=client.rpc_calls if client else 0,
+        rpc_calls=rpc_calls,
     )
 
 

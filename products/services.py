@@ -1,32 +1,177 @@
-"""Match Shopify SKUs to Odoo products."""
+"""Match Shopify order lines to Odoo products: by SKU and/or barcode, cached, optionally created."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from typing import Any
 
-from orders.mapping import MappingError
+from orders.mapping import MappingError, is_special
 from products.models import ProductLink
-from synco.models import Shop
-from synco.odoo.client import OdooClient
+from synco.models import OrderRules, Shop
+from synco.odoo.client import OdooClient, OdooProduct
+from synco.shopify.types import LineItem, ShopifyOrder
+
+DELIVERY_PRODUCT_CODE = "Delivery_007"  # installed by Odoo's Delivery module
+FALLBACK_SHIPPING_CODE = "SHOPIFY-SHIPPING"
 
 
-def resolve_products(client: OdooClient, shop: Shop, skus: Iterable[str]) -> dict[str, int]:
-    """SKU -> Odoo product id; an unknown or ambiguous SKU is a MappingError naming it."""
-    found = client.find_products_by_codes(skus)
-    unknown = sorted(sku for sku, ids in found.items() if not ids)
-    if unknown:
-        listed = ", ".join(f"'{sku}'" for sku in unknown)
-        raise MappingError(
-            f"No Odoo product has the SKU {listed}: create it in Odoo with this Internal Reference, then retry."
+def _link_key(line: LineItem) -> str:
+    return line.sku or f"barcode:{line.barcode}"
+
+
+def _lookup_order(rules: OrderRules) -> tuple[str, ...]:
+    if rules.product_match == OrderRules.ProductMatch.BARCODE_THEN_SKU:
+        return ("barcode", "default_code")
+    if rules.product_match == OrderRules.ProductMatch.SKU_ONLY:
+        return ("default_code",)
+    return ("default_code", "barcode")
+
+
+def _describe(products: list[OdooProduct]) -> str:
+    return " and ".join(f"'{p.name}' (id {p.id}{', archived' if not p.active else ''})" for p in products)
+
+
+def resolve_line_products(
+    client: OdooClient, shop: Shop, rules: OrderRules, order: ShopifyOrder
+) -> dict[str, int]:
+    """Shopify line number -> Odoo product id; unknown or ambiguous lines raise one MappingError naming them."""
+    lines = [line for line in order.line_items if line.quantity > 0]
+    result: dict[str, int] = {}
+    regular = [line for line in lines if not is_special(line)]
+    links = dict(
+        ProductLink.objects.filter(shop=shop, sku__in=[_link_key(line) for line in regular]).values_list(
+            "sku", "odoo_product_id"
         )
-    ambiguous = {sku: ids for sku, ids in found.items() if len(ids) > 1}
-    if ambiguous:
-        sku, ids = next(iter(sorted(ambiguous.items())))
-        raise MappingError(
-            f"Several Odoo products have the SKU '{sku}' (ids {', '.join(map(str, ids))}): "
-            "keep the Internal Reference on one product only, then retry."
+    )
+    pending = []
+    for line in regular:
+        if _link_key(line) in links:
+            result[line.number] = links[_link_key(line)]
+        else:
+            pending.append(line)
+    problems: list[str] = []
+    if pending:
+        found = _search(client, rules, pending)
+        for line in pending:
+            product_id, problem = _choose(client, rules, line, found)
+            if problem:
+                problems.append(problem)
+                continue
+            assert product_id is not None
+            result[line.number] = product_id
+            ProductLink.objects.update_or_create(
+                shop=shop, sku=_link_key(line), defaults={"odoo_product_id": product_id}
+            )
+    if problems:
+        raise MappingError(" ".join(problems))
+    for line in lines:
+        if is_special(line):
+            code, name = (
+                (rules.gift_card_product_code, "Shopify gift card")
+                if line.is_gift_card
+                else (rules.custom_item_product_code, "Shopify custom item")
+            )
+            result[line.number] = ensure_service_product(client, shop, code, name)
+    return result
+
+
+def _search(
+    client: OdooClient, rules: OrderRules, lines: list[LineItem]
+) -> dict[str, dict[str, list[OdooProduct]]]:
+    found: dict[str, dict[str, list[OdooProduct]]] = {}
+    for field in _lookup_order(rules):
+        values = [line.sku if field == "default_code" else line.barcode for line in lines]
+        by_value: dict[str, list[OdooProduct]] = defaultdict(list)
+        for product in client.find_products(field, values):
+            by_value[product.default_code if field == "default_code" else product.barcode].append(product)
+        found[field] = by_value
+    return found
+
+
+def _choose(
+    client: OdooClient, rules: OrderRules, line: LineItem, found: dict[str, dict[str, list[OdooProduct]]]
+) -> tuple[int | None, str]:
+    if not line.sku and not line.barcode:
+        return (
+            None,
+            f"Line '{line.title}' has neither a SKU nor a barcode, so no Odoo product can be matched.",
         )
-    matched = {sku: ids[0] for sku, ids in found.items()}
-    for sku, product_id in matched.items():
-        ProductLink.objects.update_or_create(shop=shop, sku=sku, defaults={"odoo_product_id": product_id})
-    return matched
+    for field in _lookup_order(rules):
+        value = line.sku if field == "default_code" else line.barcode
+        candidates = found[field].get(value, []) if value else []
+        if not candidates:
+            continue
+        active = [p for p in candidates if p.active] or candidates
+        if len(active) > 1:
+            label = "SKU" if field == "default_code" else "barcode"
+            return None, (
+                f"Several Odoo products have the {label} '{value}': {_describe(active)}. "
+                "Keep it on one product only, then retry."
+            )
+        return active[0].id, ""
+    if rules.auto_create_products:
+        return _create_product(client, line), ""
+    label = f"SKU '{line.sku}'" if line.sku else f"barcode '{line.barcode}'"
+    return None, (
+        f"No Odoo product has the {label} (line '{line.title}'): create it in Odoo with this "
+        f"{'Internal Reference' if line.sku else 'barcode'}, or turn on 'create missing products', then retry."
+    )
+
+
+def _create_product(client: OdooClient, line: LineItem) -> int:
+    values: dict[str, Any] = {
+        "name": line.title or line.sku,
+        "default_code": line.sku or False,
+        "list_price": line.unit_price,
+        "invoice_policy": "order",
+        **client.dialect.storable_product,
+    }
+    if line.barcode:
+        values["barcode"] = line.barcode
+    return client.create_product({key: value for key, value in values.items() if value is not False})
+
+
+def ensure_service_product(client: OdooClient, shop: Shop, code: str, name: str) -> int:
+    """A service product Synco uses for special lines (tips, discounts, gift cards…), found or created once."""
+    link = ProductLink.objects.filter(shop=shop, sku=code).values_list("odoo_product_id", flat=True).first()
+    if link is not None:
+        return int(link)
+    existing = [p for p in client.find_products("default_code", [code]) if p.active]
+    product_id = (
+        existing[0].id
+        if existing
+        else client.create_product(
+            {
+                "name": name,
+                "default_code": code,
+                "invoice_policy": "order",
+                "taxes_id": [(6, 0, [])],
+                **client.dialect.service_product,
+            }
+        )
+    )
+    ProductLink.objects.update_or_create(shop=shop, sku=code, defaults={"odoo_product_id": product_id})
+    return product_id
+
+
+def delivery_product(client: OdooClient, shop: Shop) -> int:
+    """Odoo's own delivery product when the Delivery module is installed, else a Synco shipping product."""
+    cached = (
+        ProductLink.objects.filter(shop=shop, sku=DELIVERY_PRODUCT_CODE)
+        .values_list("odoo_product_id", flat=True)
+        .first()
+    )
+    if cached is not None:
+        return int(cached)
+    existing = [p for p in client.find_products("default_code", [DELIVERY_PRODUCT_CODE]) if p.active]
+    if existing:
+        ProductLink.objects.update_or_create(
+            shop=shop, sku=DELIVERY_PRODUCT_CODE, defaults={"odoo_product_id": existing[0].id}
+        )
+        return existing[0].id
+    return ensure_service_product(client, shop, FALLBACK_SHIPPING_CODE, "Shopify shipping")
+
+
+def forget_products(shop: Shop, product_ids: list[int]) -> None:
+    """Drop cached matches (a product was deleted in Odoo): the next sync looks them up again."""
+    ProductLink.objects.filter(shop=shop, odoo_product_id__in=product_ids).delete()

@@ -77,14 +77,73 @@ class OrderRules(models.Model):
     class CreateAs(models.TextChoices):
         QUOTATION = "quotation", "Quotation"
         SALE_ORDER = "sale_order", "Confirmed sale order"
+        DRAFT_INVOICE = "draft_invoice", "Sale order + draft invoice"
+        POSTED_INVOICE = "posted_invoice", "Sale order + posted invoice"
+        PAID_INVOICE = "paid_invoice", "Sale order + posted invoice + payment"
+
+    class ProductMatch(models.TextChoices):
+        SKU_THEN_BARCODE = "sku_barcode", "SKU, then barcode"
+        BARCODE_THEN_SKU = "barcode_sku", "Barcode, then SKU"
+        SKU_ONLY = "sku", "SKU only"
+
+    class DiscountMode(models.TextChoices):
+        LINE = "line", "As each line's discount %"
+        DISCOUNT_LINE = "discount_line", "As separate discount lines"
+
+    class TotalsAction(models.TextChoices):
+        ACCEPT = "accept", "Accept and log the difference"
+        ROUNDING_LINE = "rounding_line", "Add a rounding line"
+        HOLD = "hold", "Hold the order for review"
 
     shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="rules")
     create_as = models.CharField(max_length=20, choices=CreateAs.choices, default=CreateAs.SALE_ORDER)
     order_prefix = models.CharField(max_length=20, blank=True, default="SHOP")
     use_shopify_order_number = models.BooleanField(default=True)
+    sync_note = models.BooleanField(default=True)
+    sync_note_attributes = models.BooleanField(default=True)
+    sync_tags = models.BooleanField(default=True)
     guest_customer_name = models.CharField(max_length=255, default="Shopify guest customer")
+    product_match = models.CharField(
+        max_length=20, choices=ProductMatch.choices, default=ProductMatch.SKU_THEN_BARCODE
+    )
+    auto_create_products = models.BooleanField(default=False)
+    auto_create_taxes = models.BooleanField(default=False)
+    discount_mode = models.CharField(max_length=20, choices=DiscountMode.choices, default=DiscountMode.LINE)
+    # Internal references (default_code) of the Odoo products used for special lines.
+    discount_product_code = models.CharField(max_length=64, default="SHOPIFY-DISCOUNT")
+    tip_product_code = models.CharField(max_length=64, default="SHOPIFY-TIP")
+    gift_card_product_code = models.CharField(max_length=64, default="SHOPIFY-GIFTCARD")
+    custom_item_product_code = models.CharField(max_length=64, default="SHOPIFY-CUSTOM")
+    rounding_product_code = models.CharField(max_length=64, default="SHOPIFY-ROUNDING")
+    # Shopify payment gateway -> Odoo journal id; "*" is the fallback.
+    payment_journals = models.JSONField(default=dict, blank=True)
     auto_sync = models.BooleanField(default=False)
     totals_tolerance = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.01"))
+    totals_action = models.CharField(max_length=20, choices=TotalsAction.choices, default=TotalsAction.ACCEPT)
 
     def __str__(self) -> str:
         return f"rules for {self.shop}"
+
+    @property
+    def confirms(self) -> bool:
+        return self.create_as != self.CreateAs.QUOTATION
+
+    @property
+    def invoices(self) -> bool:
+        return self.create_as in (
+            self.CreateAs.DRAFT_INVOICE,
+            self.CreateAs.POSTED_INVOICE,
+            self.CreateAs.PAID_INVOICE,
+        )
+
+    @property
+    def posts_invoice(self) -> bool:
+        return self.create_as in (self.CreateAs.POSTED_INVOICE, self.CreateAs.PAID_INVOICE)
+
+    @property
+    def pays(self) -> bool:
+        return self.create_as == self.CreateAs.PAID_INVOICE
+
+    def journal_for(self, gateway: str) -> int | None:
+        value = self.payment_journals.get(gateway, self.payment_journals.get("*"))
+        return int(value) if value not in (None, "") else None

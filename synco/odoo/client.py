@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from synco.errors import PermanentGatewayError
 from synco.odoo.errors import OdooNoneResult, classify
 from synco.odoo.transport import make_connection
+from synco.odoo.versions import OdooDialect, UnsupportedOdooVersion, dialect_for
 
 logger = logging.getLogger(__name__)
-
-# Odoo 18 names; version-specific names live here and nowhere else.
-SALE_LINE_TAX_FIELD = "tax_id"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,12 @@ class OdooSettings:
         scheme = "https" if self.use_tls else "http"
         return f"{scheme}://{self.host}:{self.port} (database '{self.database}')"
 
+    @property
+    def session_key(self) -> tuple[Any, ...]:
+        # The secret is part of the key (hashed) so that a changed password re-authenticates.
+        digest = hashlib.sha256(self.secret.encode()).hexdigest()
+        return (self.host, self.port, self.use_tls, self.protocol, self.database, self.login, digest)
+
 
 @dataclass(frozen=True)
 class OdooTax:
@@ -42,6 +49,15 @@ class OdooTax:
     name: str
     amount: Decimal
     price_included: bool
+
+
+@dataclass(frozen=True)
+class OdooProduct:
+    id: int
+    name: str
+    default_code: str
+    barcode: str
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,24 @@ class OdooSaleOrder:
     amount_tax: Decimal
     amount_total: Decimal
     currency: str
+    invoice_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class OdooInvoice:
+    id: int
+    name: str
+    state: str
+    payment_state: str
+    amount_total: Decimal
+    amount_residual: Decimal
+    payment_ids: tuple[int, ...]
+
+    @property
+    def is_paid(self) -> bool:
+        # In Odoo 18's default setup a payment leaves the residual unchanged but marks the invoice paid:
+        # any matched payment means "do not pay again".
+        return self.payment_state in ("paid", "in_payment", "reversed") or bool(self.payment_ids)
 
 
 def to_wire(value: Any) -> Any:
@@ -68,13 +102,39 @@ def to_wire(value: Any) -> Any:
     return value
 
 
-def _money(value: Any) -> Decimal:
-    # Odoo returns floats such as 0.5300000000000002: round to cents at the edge.
+def money(value: Any) -> Decimal:
+    """Odoo returns floats such as 0.5300000000000002: round to cents at the edge."""
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
+@dataclass
+class _Session:
+    uid: int
+    server_version: str
+
+
+# Authentication costs ~400 ms on a real Odoo: remember the uid (and version) per credentials, per process.
+_sessions: dict[tuple[Any, ...], _Session] = {}
+_sessions_lock = threading.Lock()
+
+SALE_ORDER_FIELDS: dict[str, dict[str, Any]] = {
+    "name": {},
+    "state": {},
+    "amount_untaxed": {},
+    "amount_tax": {},
+    "amount_total": {},
+    "currency_id": {"fields": {"display_name": {}}},
+    "invoice_ids": {},
+}
+
+
+def forget_sessions() -> None:
+    with _sessions_lock:
+        _sessions.clear()
+
+
 class OdooClient:
-    """One authenticated session with one Odoo database."""
+    """One Odoo database, reached with one set of credentials."""
 
     def __init__(self, settings: OdooSettings) -> None:
         self.settings = settings
@@ -89,6 +149,11 @@ class OdooClient:
             secret=settings.secret,
             timeout=settings.timeout,
         )
+        with _sessions_lock:
+            cached = _sessions.get(settings.session_key)
+        self._server_version = cached.server_version if cached else ""
+        if cached:
+            self._connection.user_id = cached.uid
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -101,6 +166,9 @@ class OdooClient:
             error = classify(exc, where=self.settings.where)
             if isinstance(error, OdooNoneResult):
                 raise error from None
+            if "refused the login" in error.message:
+                with _sessions_lock:
+                    _sessions.pop(self.settings.session_key, None)
             logger.warning(
                 "odoo call failed",
                 extra={"action": action, "error": error.message, "transient": error.transient},
@@ -116,16 +184,75 @@ class OdooClient:
         proxy = getattr(self._connection.get_model(model), method)
         return self._guard(f"{model}.{method}", proxy, *to_wire(args), **to_wire(kwargs))
 
+    def call_allowing_none(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """A method that may return None: over XML-RPC that is a fault although it ran; the caller re-reads."""
+        try:
+            return self.call(model, method, *args, **kwargs)
+        except OdooNoneResult:
+            return None
+
     def authenticate(self) -> int:
-        """Log in once per client (authentication costs ~400 ms on a real server)."""
-        self._guard("login", self._connection.check_login, False)
-        return int(self._connection.user_id)
+        """Log in (once per credentials and process) and learn the server version."""
+        if not self._server_version:
+            self._server_version = self.server_version()
+        self._guard("login", self._connection.check_login, True)
+        uid = int(self._connection.user_id)
+        with _sessions_lock:
+            _sessions[self.settings.session_key] = _Session(uid=uid, server_version=self._server_version)
+        return uid
 
     def server_version(self) -> str:
         info = self._guard("version", self._connection.get_service("common").version)
         return str(info.get("server_version", ""))
 
-    def installed_modules(self, names: tuple[str, ...]) -> list[str]:
+    @property
+    def dialect(self) -> OdooDialect:
+        if not self._server_version:
+            self.authenticate()
+        try:
+            return dialect_for(self._server_version)
+        except UnsupportedOdooVersion as exc:
+            raise PermanentGatewayError(str(exc)) from None
+
+    def close(self) -> None:
+        self._connection.connector.close()
+
+    # -- generic ----------------------------------------------------------------------------
+
+    def web_read(self, model: str, record_id: int, specification: dict[str, Any]) -> dict[str, Any]:
+        rows = self.call(model, "web_read", [record_id], specification)
+        if not rows:
+            raise PermanentGatewayError(f"{model} {record_id} no longer exists in Odoo.")
+        return dict(rows[0])
+
+    def web_save(
+        self, model: str, record_id: int, values: dict[str, Any], specification: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Write and read back in one round trip (Odoo 17+)."""
+        return dict(self.call(model, "web_save", [record_id], values, specification)[0])
+
+    def xmlid_targets(self, module: str, names: Iterable[str]) -> dict[str, int]:
+        """External id name -> record id, for those that exist."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return {}
+        rows = self.call(
+            "ir.model.data",
+            "search_read",
+            domain=[["module", "=", module], ["name", "in", wanted]],
+            fields=["name", "res_id"],
+        )
+        return {str(row["name"]): int(row["res_id"]) for row in rows}
+
+    def load(self, model: str, fields: list[str], rows: list[list[str]]) -> list[int]:
+        """Odoo's import: creates or updates records and their external ids atomically."""
+        result = self.call(model, "load", fields, rows)
+        if result.get("messages"):
+            text = "; ".join(str(message.get("message", message)) for message in result["messages"])
+            raise PermanentGatewayError(f"Odoo refused the {model} import: {text}")
+        return [int(record_id) for record_id in result.get("ids") or []]
+
+    def installed_modules(self, names: Iterable[str]) -> list[str]:
         rows = self.call(
             "ir.module.module",
             "search_read",
@@ -135,11 +262,9 @@ class OdooClient:
         return [str(row["name"]) for row in rows]
 
     def has_access(self, model: str, operation: str) -> bool:
-        """Odoo 18's `has_access` (check_access_rights is deprecated there and logs a warning)."""
-        return bool(self.call(model, "has_access", [], operation))
-
-    def close(self) -> None:
-        self._connection.connector.close()
+        if self.dialect.uses_has_access:
+            return bool(self.call(model, "has_access", [], operation))
+        return bool(self.call(model, "check_access_rights", operation, raise_exception=False))
 
     # -- customers --------------------------------------------------------------------------
 
@@ -167,10 +292,6 @@ class OdooClient:
         ids = self.call("res.partner", "search", domain, limit=1, order="id")
         return ids[0] if ids else None
 
-    def partner_addresses(self, partner_id: int) -> dict[str, int]:
-        result = self.call("res.partner", "address_get", [partner_id], ["delivery", "invoice", "contact"])
-        return {key: int(value) for key, value in result.items() if value}
-
     def find_country_id(self, code: str) -> int | None:
         ids = self.call("res.country", "search", [["code", "=", code.upper()]], limit=1)
         return ids[0] if ids else None
@@ -184,21 +305,37 @@ class OdooClient:
 
     # -- products and taxes -----------------------------------------------------------------
 
-    def find_products_by_codes(self, codes: Iterable[str]) -> dict[str, list[int]]:
-        """SKU -> matching product ids (SKUs are not unique in Odoo; archived ones included)."""
-        wanted = sorted(set(codes))
+    def find_products(self, field: str, values: Iterable[str]) -> list[OdooProduct]:
+        """Products (archived too) whose `default_code` or `barcode` is one of `values`."""
+        wanted = sorted({value for value in values if value})
         if not wanted:
-            return {}
+            return []
         rows = self.call(
             "product.product",
             "search_read",
-            domain=[["default_code", "in", wanted], ["active", "in", [True, False]]],
-            fields=["id", "default_code"],
+            domain=[[field, "in", wanted], ["active", "in", [True, False]]],
+            fields=["id", "display_name", "default_code", "barcode", "active"],
         )
-        found: dict[str, list[int]] = {code: [] for code in wanted}
-        for row in rows:
-            found.setdefault(row["default_code"], []).append(int(row["id"]))
+        return [
+            OdooProduct(
+                id=int(row["id"]),
+                name=str(row["display_name"]),
+                default_code=str(row.get("default_code") or ""),
+                barcode=str(row.get("barcode") or ""),
+                active=bool(row.get("active", True)),
+            )
+            for row in rows
+        ]
+
+    def find_products_by_codes(self, codes: Iterable[str]) -> dict[str, list[int]]:
+        """SKU -> matching product ids (SKUs are not unique in Odoo; archived ones included)."""
+        found: dict[str, list[int]] = {code: [] for code in set(codes) if code}
+        for product in self.find_products("default_code", found):
+            found.setdefault(product.default_code, []).append(product.id)
         return found
+
+    def create_product(self, values: dict[str, Any]) -> int:
+        return int(self.call("product.product", "create", values))
 
     def find_sale_taxes(self) -> list[OdooTax]:
         rows = self.call(
@@ -217,36 +354,156 @@ class OdooClient:
             for row in rows
         ]
 
+    def create_sale_tax(self, percent: Decimal, price_included: bool) -> OdooTax:
+        name = f"Shopify {percent.normalize():f}%{' incl.' if price_included else ''}"
+        tax_id = self.call(
+            "account.tax",
+            "create",
+            {
+                "name": name,
+                "amount": percent,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included" if price_included else "tax_excluded",
+            },
+        )
+        return OdooTax(id=int(tax_id), name=name, amount=percent, price_included=price_included)
+
+    # -- currencies and terms ---------------------------------------------------------------
+
+    def company_currency(self) -> str:
+        rows = self.call("res.company", "search_read", domain=[], fields=["currency_id"], limit=1, order="id")
+        return str(rows[0]["currency_id"][1]) if rows and rows[0].get("currency_id") else ""
+
+    def ensure_pricelist(self, currency: str) -> int:
+        """A pricelist in `currency` (activating the currency), found by Synco's external id or created."""
+        xmlid = f"pricelist_{currency.lower()}"
+        found = self.xmlid_targets("shopify", [xmlid])
+        if xmlid in found:
+            return found[xmlid]
+        currencies = self.call(
+            "res.currency",
+            "search_read",
+            domain=[["name", "=", currency], ["active", "in", [True, False]]],
+            fields=["id", "active"],
+            limit=1,
+        )
+        if not currencies:
+            raise PermanentGatewayError(
+                f"Odoo does not know the currency {currency}: add it under Accounting > Currencies."
+            )
+        if not currencies[0]["active"]:
+            self.call("res.currency", "write", [currencies[0]["id"]], {"active": True})
+        [pricelist_id] = self.load(
+            "product.pricelist",
+            ["id", "name", "currency_id/.id"],
+            [[f"shopify.{xmlid}", f"Shopify {currency}", str(currencies[0]["id"])]],
+        )
+        return pricelist_id
+
+    def find_immediate_payment_term(self) -> int | None:
+        ids = self.call("account.payment.term", "search", [["name", "=", "Immediate Payment"]], limit=1)
+        return ids[0] if ids else None
+
     # -- sale orders ------------------------------------------------------------------------
 
     def find_sale_order_by_origin(self, origin: str) -> int | None:
         ids = self.call("sale.order", "search", [["origin", "=", origin]], limit=1, order="id")
         return ids[0] if ids else None
 
-    def create_sale_order(self, values: dict[str, Any]) -> int:
-        return int(self.call("sale.order", "create", values))
+    def confirm_sale_order(self, order_id: int) -> None:
+        """Confirm; an order that is already confirmed (a retry) is fine."""
+        try:
+            self.call("sale.order", "action_confirm", [order_id])
+        except PermanentGatewayError as exc:
+            if "not in a state requiring confirmation" not in exc.message:
+                raise
+            snapshot = self.read_sale_order(order_id)
+            if snapshot.state != "sale":
+                raise
 
-    def confirm_sale_order(self, order_id: int, date_order: str) -> None:
-        """Confirm, then restore the Shopify order date (confirmation overwrites date_order)."""
-        self.call("sale.order", "action_confirm", [order_id])
-        self.call("sale.order", "write", [order_id], {"date_order": date_order})
-
-    def read_sale_order(self, order_id: int) -> OdooSaleOrder:
-        rows = self.call(
-            "sale.order",
-            "read",
-            [order_id],
-            fields=["name", "state", "amount_untaxed", "amount_tax", "amount_total", "currency_id"],
-        )
-        if not rows:
-            raise LookupError(f"sale.order {order_id} not found")
-        row = rows[0]
+    def read_sale_order(self, order_id: int, *, restore_date: str | None = None) -> OdooSaleOrder:
+        """Read totals and state; with `restore_date`, write date_order back in the same round trip."""
+        if restore_date:
+            row = self.web_save("sale.order", order_id, {"date_order": restore_date}, SALE_ORDER_FIELDS)
+        else:
+            row = self.web_read("sale.order", order_id, SALE_ORDER_FIELDS)
+        currency = row.get("currency_id") or {}
         return OdooSaleOrder(
             id=int(row["id"]),
             name=str(row["name"]),
             state=str(row["state"]),
-            amount_untaxed=_money(row["amount_untaxed"]),
-            amount_tax=_money(row["amount_tax"]),
-            amount_total=_money(row["amount_total"]),
-            currency=str(row["currency_id"][1]) if row.get("currency_id") else "",
+            amount_untaxed=money(row["amount_untaxed"]),
+            amount_tax=money(row["amount_tax"]),
+            amount_total=money(row["amount_total"]),
+            currency=str(currency.get("display_name", "")) if isinstance(currency, dict) else "",
+            invoice_ids=tuple(int(i) for i in row.get("invoice_ids") or []),
         )
+
+    def add_order_line(self, order_id: int, values: dict[str, Any]) -> None:
+        self.call("sale.order", "write", [order_id], {"order_line": [(0, 0, values)]})
+
+    # -- invoices and payments --------------------------------------------------------------
+
+    def create_invoice(self, order_id: int) -> int:
+        """Invoice the order through the `sale.advance.payment.inv` wizard (the private method is refused)."""
+        context = {"active_model": "sale.order", "active_ids": [order_id], "active_id": order_id}
+        wizard_id = self.call(
+            "sale.advance.payment.inv", "create", {"advance_payment_method": "delivered"}, context=context
+        )
+        action = self.call_allowing_none(
+            "sale.advance.payment.inv", "create_invoices", [wizard_id], context=context
+        )
+        if isinstance(action, dict) and action.get("res_id"):
+            return int(action["res_id"])
+        # No payment term on the order: the wizard ran but its None result faulted. Re-read to be sure.
+        invoice_ids = self.read_sale_order(order_id).invoice_ids
+        if not invoice_ids:
+            raise PermanentGatewayError(
+                "Odoo did not create the invoice; check the order's invoicing policy."
+            )
+        return max(invoice_ids)
+
+    def read_invoice(self, invoice_id: int) -> OdooInvoice:
+        row = self.web_read(
+            "account.move",
+            invoice_id,
+            {
+                "name": {},
+                "state": {},
+                "payment_state": {},
+                "amount_total": {},
+                "amount_residual": {},
+                "matched_payment_ids": {},
+            },
+        )
+        return OdooInvoice(
+            id=int(row["id"]),
+            name=str(row.get("name") or ""),
+            state=str(row["state"]),
+            payment_state=str(row.get("payment_state") or ""),
+            amount_total=money(row.get("amount_total")),
+            amount_residual=money(row.get("amount_residual")),
+            payment_ids=tuple(int(i) for i in row.get("matched_payment_ids") or []),
+        )
+
+    def post_invoice(self, invoice_id: int) -> None:
+        """Post a draft invoice (action_post answers False on success); posting twice is refused, so check."""
+        self.call("account.move", "action_post", [invoice_id])
+
+    def register_payment(self, invoice_id: int, journal_id: int | None, payment_date: str) -> int:
+        """Pay the invoice in full through the `account.payment.register` wizard."""
+        context = {"active_model": "account.move", "active_ids": [invoice_id]}
+        values: dict[str, Any] = {"payment_date": payment_date}
+        if journal_id:
+            values["journal_id"] = journal_id
+        wizard_id = self.call("account.payment.register", "create", values, context=context)
+        action = self.call_allowing_none(
+            "account.payment.register", "action_create_payments", [wizard_id], context=context
+        )
+        if isinstance(action, dict) and action.get("res_id"):
+            return int(action["res_id"])
+        invoice = self.read_invoice(invoice_id)
+        if not invoice.payment_ids:
+            raise PermanentGatewayError("Odoo did not register the payment.")
+        return max(invoice.payment_ids)

@@ -16,6 +16,7 @@ fragment OrderFields on Order {{
   totalTaxSet {{ {MONEY_BAG} }}
   totalDiscountsSet {{ {MONEY_BAG} }}
   totalShippingPriceSet {{ {MONEY_BAG} }}
+  totalTipReceivedSet {{ {MONEY_BAG} }}
   email
   customer {{ id legacyResourceId firstName lastName
              defaultEmailAddress {{ emailAddress }} defaultPhoneNumber {{ phoneNumber }} }}
@@ -24,7 +25,7 @@ fragment OrderFields on Order {{
   shippingAddress {{ firstName lastName company address1 address2 city zip province provinceCode
                     country countryCodeV2 phone }}
   lineItems(first: $lineCount) {{ pageInfo {{ hasNextPage endCursor }} nodes {{
-    id sku name title quantity currentQuantity taxable requiresShipping
+    id sku name title quantity currentQuantity taxable requiresShipping isGiftCard
     originalUnitPriceSet {{ {MONEY} }}
     discountedUnitPriceSet {{ {MONEY} }}
     discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}

@@ -61,6 +61,12 @@ class LineItem:
     tax_lines: tuple[TaxLine, ...]
     barcode: str = ""
     variant_id: int | None = None
+    is_gift_card: bool = False
+
+    @property
+    def number(self) -> str:
+        """The numeric part of the line's GID: stable, used in Odoo external ids."""
+        return self.id.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ class ShopifyOrder:
     total_shipping: Decimal
     total_tax: Decimal
     total: Decimal
+    total_tip: Decimal
     customer: Customer | None
     billing_address: Address | None
     shipping_address: Address | None
@@ -234,6 +241,7 @@ def _line_item(raw: Any, index: int) -> LineItem:
         tax_lines=_tax_lines(raw.get("taxLines"), f"{path}.taxLines"),
         barcode=_text(variant.get("barcode")),
         variant_id=_legacy_id(variant["id"]) if variant.get("id") else None,
+        is_gift_card=bool(raw.get("isGiftCard")),
     )
 
 
@@ -280,6 +288,7 @@ def parse_order(node: dict[str, Any]) -> ShopifyOrder:
         total_shipping=_money(node.get("totalShippingPriceSet"), "totalShippingPriceSet"),
         total_tax=_money(node.get("totalTaxSet"), "totalTaxSet"),
         total=_money(node.get("totalPriceSet"), "totalPriceSet"),
+        total_tip=_money(node.get("totalTipReceivedSet"), "totalTipReceivedSet"),
         customer=_customer(node.get("customer")),
         billing_address=_address(node.get("billingAddress")),
         shipping_address=_address(node.get("shippingAddress")),

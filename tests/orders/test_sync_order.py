@@ -72,7 +72,7 @@ def test_it_creates_and_confirms_the_sale_order_in_odoo(shop, odoo):
     assert attempt.status == SyncAttempt.Status.SUCCESS
     assert (
         attempt.message
-        == f"Created confirmed sale order SHOP#1001 (id {sale['id']}) in Odoo; total 61.77 USD."
+        == f"Created confirmed sale order SHOP#1001 (id {sale['id']}) in Odoo; total 61.77 USD. Totals match (61.77)."
     )
     assert attempt.rpc_calls > 0
     assert attempt.duration_ms is not None
@@ -115,6 +115,7 @@ def test_it_fails_with_the_unknown_sku_and_creates_nothing(shop, odoo):
     node = order_node()
     node["lineItems"]["nodes"][0]["sku"] = "SKU-DISCONTINUED"
     node["lineItems"]["nodes"][0]["variant"]["sku"] = "SKU-DISCONTINUED"
+    node["lineItems"]["nodes"][0]["variant"]["barcode"] = "4006381333931"
     order = _in_progress_order(shop, lineItems=node["lineItems"])
 
     sync_order(order.pk)
@@ -122,7 +123,8 @@ def test_it_fails_with_the_unknown_sku_and_creates_nothing(shop, odoo):
     order.refresh_from_db()
     assert order.sync_status == SyncStatus.FAILED
     assert order.sync_error == (
-        "No Odoo product has the SKU 'SKU-DISCONTINUED': create it in Odoo with this Internal Reference, then retry."
+        "No Odoo product has the SKU 'SKU-DISCONTINUED' (line 'Organic T-Shirt - M'): create it in Odoo with this "
+        "Internal Reference, or turn on 'create missing products', then retry."
     )
     assert odoo.sale_orders("shopify:order:5550001001") == []
     assert SyncAttempt.objects.get(order=order).message == order.sync_error

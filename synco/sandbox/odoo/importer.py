@@ -45,6 +45,11 @@ def xmlid_register(model: Model, xmlid: str, res_id: int) -> None:
 
 def _convert(model: Model, field: Field, subpath: list[str], value: str, label: str) -> Any:
     """Convert one cell for ``field`` (``subpath`` is [], ['id'] or ['.id'])."""
+    if field.type == "many2many" and subpath in ([".id"], ["id"]):
+        # Odoo's import splits x2many references on commas: "1,7" links two records.
+        ids = [_convert(model, field, [*subpath, "one"], part.strip(), label) for part in value.split(",")]
+        return [[6, 0, ids]]
+    subpath = subpath[:1]
     if subpath == [".id"] or (field.name == "id" and subpath == []):
         try:
             record_id = int(value)

@@ -466,6 +466,51 @@ class Model:
     def read(self, ids: list[int], fields: list[str] | None = None, load: str = "_classic_read") -> Any:
         return self.read_records(ids, fields)
 
+    @api_records
+    def web_read(self, ids: list[int], specification: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Odoo 17+'s web client read: many2one as a bare id unless the spec asks for its fields.
+
+        Like Odoo's, it goes through ``read``: missing ids are left out (no error), and an empty
+        specification (or only ``id``) answers the ids alone.
+        """
+        names = [name for name in specification if name != "id"]
+        if not names:
+            return [{"id": rid} for rid in dict.fromkeys(ids)]
+        rows = self.read_records(ids, names)
+        for row in rows:
+            for name, spec in specification.items():
+                field = self.fields_by_name.get(name)
+                if field is None or name == "id":
+                    continue
+                value = row.get(name)
+                if field.type == "many2one":
+                    if not value:
+                        row[name] = False
+                    elif "fields" in spec:
+                        row[name] = {"id": value[0], "display_name": value[1]}
+                    else:
+                        row[name] = value[0]
+                elif field.type in ("one2many", "many2many") and "fields" in spec and value:
+                    row[name] = self.env[str(field.comodel)].web_read(value, spec["fields"])
+        return rows
+
+    @api_records
+    def web_save(
+        self,
+        ids: list[int],
+        vals: dict[str, Any],
+        specification: dict[str, dict[str, Any]],
+        next_id: Any = None,
+    ) -> list[dict[str, Any]]:
+        """Write (or create when no ids are given), then answer like web_read: one round trip."""
+        if ids:
+            self.write_records(ids, vals)
+        else:
+            ids = [self.create_record(vals)]
+        if next_id:
+            ids = [int(next_id)]
+        return self.web_read(ids, specification)
+
     @api_model
     def search(self, domain: Any, offset: int = 0, limit: Any = None, order: Any = None) -> list[int]:
         return self.search_ids(domain, offset or 0, limit or None, order or None)

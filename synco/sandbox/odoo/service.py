@@ -24,6 +24,7 @@ _READ_METHODS = {
     "search_read",
     "search_count",
     "read",
+    "web_read",
     "name_search",
     "read_group",
     "get_external_id",
@@ -43,6 +44,7 @@ WRITE_METHODS = {
     "unlink",
     "load",
     "copy",
+    "web_save",
     "create_invoices",
     "process",
     "process_cancel_backorder",
@@ -63,6 +65,8 @@ def operation_of(method: str) -> str | None:
         return "read"
     if method in ("create", "load"):
         return "create"
+    if method == "web_save":
+        return "write"
     if method == "unlink":
         return "unlink"
     return "write"

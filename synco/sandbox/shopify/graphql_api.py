@@ -152,6 +152,15 @@ def order_view(order: Json, ctx: RequestContext) -> Json:
                 "currencyCode": pres_ccy,
             },
         },
+        "totalTipReceivedSet": views.zero_bag(shop_ccy, pres_ccy)
+        if Decimal(order.get("total_tip_received") or 0) == 0
+        else {
+            "shopMoney": {"amount": views.decimal_str(order["total_tip_received"]), "currencyCode": shop_ccy},
+            "presentmentMoney": {
+                "amount": views.decimal_str(order["total_tip_received"]),
+                "currencyCode": pres_ccy,
+            },
+        },
         "subtotalLineItemsQuantity": sum(
             int(li.get("quantity") or 0) for li in order.get("line_items") or []
         ),

@@ -1,0 +1,238 @@
+"""Write a Shopify order into Odoo as the shop's rules ask: sale order, invoice, payment — idempotently."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from customers.services import ensure_partner
+from orders.mapping import (
+    XMLID_MODULE,
+    MappingRules,
+    OdooRefs,
+    SaleOrderDraft,
+    TotalsCheck,
+    load_table,
+    odoo_datetime,
+    order_key,
+    origin_for,
+    required_tax_rates,
+    sale_order_draft,
+    untaxed_lines,
+)
+from products.services import delivery_product, ensure_service_product, resolve_line_products
+from synco.models import OrderRules, Shop
+from synco.odoo.client import OdooClient, OdooInvoice, OdooSaleOrder, OdooTax
+
+logger = logging.getLogger(__name__)
+
+PAID_STATUSES = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED"}
+_CACHE_SECONDS = 300.0
+_cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+
+def _cached(client: OdooClient, name: str, load: Any) -> Any:
+    """Per-process cache of slow-changing Odoo lookups (taxes, company currency, payment term)."""
+    key = (client.settings.session_key, name)
+    hit = _cache.get(key)
+    if hit and time.monotonic() - hit[0] < _CACHE_SECONDS:
+        return hit[1]
+    value = load()
+    _cache[key] = (time.monotonic(), value)
+    return value
+
+
+def forget_cache() -> None:
+    _cache.clear()
+
+
+@dataclass
+class WriteResult:
+    sale_order: OdooSaleOrder
+    created: bool
+    totals: TotalsCheck
+    invoice: OdooInvoice | None = None
+    payment_id: int | None = None
+    review_reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        sale = self.sale_order
+        kind = "confirmed sale order" if sale.state == "sale" else "quotation"
+        parts = [
+            f"{'Created' if self.created else 'Found existing'} {kind} {sale.name} (id {sale.id}) in Odoo; "
+            f"total {sale.amount_total} {sale.currency}. {self.totals.describe()}"
+        ]
+        if self.invoice:
+            paid = " and paid" if self.invoice.is_paid else ""
+            parts.append(f"Invoice {self.invoice.name or self.invoice.id} is {self.invoice.state}{paid}.")
+        parts.extend(self.notes)
+        if self.review_reason:
+            parts.append(f"Held for review: {self.review_reason}")
+        return " ".join(parts)
+
+
+def mapping_rules(rules: OrderRules, tax_field: str) -> MappingRules:
+    return MappingRules(
+        order_prefix=rules.order_prefix,
+        use_shopify_order_number=rules.use_shopify_order_number,
+        sync_note=rules.sync_note,
+        sync_note_attributes=rules.sync_note_attributes,
+        sync_tags=rules.sync_tags,
+        discount_lines=rules.discount_mode == OrderRules.DiscountMode.DISCOUNT_LINE,
+        tax_field=tax_field,
+    )
+
+
+def sale_taxes(client: OdooClient, order: Any, auto_create: bool) -> list[OdooTax]:
+    """Odoo's sale taxes, creating the ones the order needs when the rules allow it."""
+    taxes: list[OdooTax] = _cached(client, "taxes", client.find_sale_taxes)
+    needed = {(rate, order.taxes_included) for rate in required_tax_rates(order)}
+    have = {(tax.amount.normalize(), tax.price_included) for tax in taxes}
+    if needed - have:
+        taxes = client.find_sale_taxes()  # someone may just have created them in Odoo
+        have = {(tax.amount.normalize(), tax.price_included) for tax in taxes}
+        if auto_create:
+            taxes = taxes + [
+                client.create_sale_tax(rate, included) for rate, included in sorted(needed - have)
+            ]
+        _cache[(client.settings.session_key, "taxes")] = (time.monotonic(), taxes)
+    return taxes
+
+
+def build_draft(client: OdooClient, shop: Shop, rules: OrderRules, order: Any) -> SaleOrderDraft:
+    """Look up (or create) everything the order refers to, then map it: no sale order is written here."""
+    partner = ensure_partner(client, shop, order, rules.guest_customer_name)
+    product_ids = resolve_line_products(client, shop, rules, order)
+    pricelist_id = None
+    if order.currency and order.currency != _cached(client, "company_currency", client.company_currency):
+        pricelist_id = _cached(
+            client, f"pricelist_{order.currency}", lambda: client.ensure_pricelist(order.currency)
+        )
+    refs = OdooRefs(
+        partner_id=partner.partner_id,
+        invoice_partner_id=partner.invoice_id,
+        shipping_partner_id=partner.shipping_id,
+        product_ids=product_ids,
+        delivery_product_id=delivery_product(client, shop) if order.shipping_lines else None,
+        discount_product_id=ensure_service_product(
+            client, shop, rules.discount_product_code, "Shopify discount"
+        )
+        if rules.discount_mode == OrderRules.DiscountMode.DISCOUNT_LINE
+        and any(line.discount for line in order.line_items)
+        else None,
+        tip_product_id=ensure_service_product(client, shop, rules.tip_product_code, "Shopify tip")
+        if order.total_tip > 0
+        else None,
+        taxes=sale_taxes(client, order, rules.auto_create_taxes) if required_tax_rates(order) else (),
+        pricelist_id=pricelist_id,
+        # With a payment term, the invoice wizard answers with the invoice id instead of a None fault.
+        payment_term_id=_cached(client, "immediate_term", client.find_immediate_payment_term)
+        if rules.invoices
+        else None,
+    )
+    return sale_order_draft(order, mapping_rules(rules, client.dialect.sale_line_tax_field), refs)
+
+
+def _create_sale_order(client: OdooClient, draft: SaleOrderDraft) -> int:
+    tax_field = client.dialect.sale_line_tax_field
+    fields, rows = load_table(draft, tax_field)
+    [order_id] = client.load("sale.order", fields, rows)
+    untaxed = untaxed_lines(draft)
+    if untaxed:
+        line_ids = list(client.xmlid_targets(XMLID_MODULE, untaxed).values())
+        client.call("sale.order.line", "write", line_ids, {tax_field: [(5, 0, 0)]})
+    return order_id
+
+
+def write_order(
+    client: OdooClient, shop: Shop, rules: OrderRules, order: Any, *, first_attempt: bool
+) -> WriteResult:
+    """Create (or find, on a retry) the Odoo documents for one Shopify order, then check the totals."""
+    existing_id: int | None = None
+    if not first_attempt:
+        # A previous attempt may have written before it died: find its work instead of redoing it.
+        existing_id = client.xmlid_targets(XMLID_MODULE, [order_key(order)]).get(order_key(order))
+        if existing_id is None:
+            existing_id = client.find_sale_order_by_origin(origin_for(order))
+    created = existing_id is None
+    order_id = (
+        existing_id
+        if existing_id is not None
+        else _create_sale_order(client, build_draft(client, shop, rules, order))
+    )
+    date_order = odoo_datetime(order.created_at)
+
+    tolerance = rules.totals_tolerance
+    if rules.totals_action == OrderRules.TotalsAction.HOLD:
+        # Check before confirming, so a held order stays a quotation.
+        sale = client.read_sale_order(order_id)
+        totals = TotalsCheck(sale.amount_total, order.total, tolerance)
+        if not totals.within_tolerance and sale.state in ("draft", "sent"):
+            return WriteResult(sale, created, totals, review_reason=totals.describe())
+    if rules.confirms:
+        client.confirm_sale_order(order_id)
+        sale = client.read_sale_order(order_id, restore_date=date_order)
+    else:
+        sale = client.read_sale_order(order_id)
+    totals = TotalsCheck(sale.amount_total, order.total, tolerance)
+    result = WriteResult(sale, created, totals)
+    if not totals.within_tolerance:
+        if rules.totals_action == OrderRules.TotalsAction.ROUNDING_LINE:
+            _add_rounding_line(client, shop, rules, order_id, totals)
+            result.notes.append(f"Added a rounding line of {-totals.difference:+}.")
+            sale = client.read_sale_order(order_id)
+            result.sale_order, result.totals = sale, TotalsCheck(sale.amount_total, order.total, tolerance)
+        elif rules.totals_action == OrderRules.TotalsAction.HOLD:
+            result.review_reason = totals.describe()
+            return result
+    if rules.invoices:
+        _invoice_and_pay(client, rules, order, result)
+    return result
+
+
+def _add_rounding_line(
+    client: OdooClient, shop: Shop, rules: OrderRules, order_id: int, totals: TotalsCheck
+) -> None:
+    product_id = ensure_service_product(client, shop, rules.rounding_product_code, "Shopify rounding")
+    client.add_order_line(
+        order_id,
+        {
+            "product_id": product_id,
+            "name": "Rounding to the Shopify total",
+            "product_uom_qty": 1,
+            "price_unit": -totals.difference,
+            client.dialect.sale_line_tax_field: [(6, 0, [])],
+        },
+    )
+
+
+def _invoice_and_pay(client: OdooClient, rules: OrderRules, order: Any, result: WriteResult) -> None:
+    sale = result.sale_order
+    invoice_id = max(sale.invoice_ids) if sale.invoice_ids else client.create_invoice(sale.id)
+    invoice = client.read_invoice(invoice_id)
+    if rules.posts_invoice and invoice.state == "draft":
+        client.post_invoice(invoice_id)
+        invoice = client.read_invoice(invoice_id)
+    if rules.pays:
+        if invoice.is_paid:
+            result.notes.append("The invoice was already paid: no second payment.")
+        elif order.financial_status not in PAID_STATUSES:
+            result.notes.append(
+                f"No payment registered: the order is {order.financial_status.lower()} in Shopify."
+            )
+        else:
+            gateway = next(
+                (
+                    t.gateway
+                    for t in order.transactions
+                    if t.kind in ("SALE", "CAPTURE") and t.status == "SUCCESS"
+                ),
+                "",
+            )
+            paid_at = (order.processed_at or order.created_at).strftime("%Y-%m-%d")
+            result.payment_id = client.register_payment(invoice_id, rules.journal_for(gateway), paid_at)
+            invoice = client.read_invoice(invoice_id)
+    result.invoice = invoice

@@ -1,0 +1,155 @@
+"""§11: fault codes and texts on /xmlrpc/2, the legacy /xmlrpc and /jsonrpc; §10 external ids."""
+
+from __future__ import annotations
+
+import xmlrpc.client
+from typing import Any
+
+import pytest
+
+from .conftest import Customer, OdooApi
+
+
+def test_it_refuses_private_methods_with_code_4(odoo_api: OdooApi, spec_order: Any) -> None:
+    order = spec_order()
+    fault = odoo_api.fault("sale.order", "_create_invoices", [[order]])
+    assert (fault.faultCode, fault.faultString) == (
+        4,
+        "Private methods (such as _create_invoices) cannot be called remotely.",
+    )
+
+
+def test_it_refuses_private_methods_with_a_string_code_over_legacy_odoolib(
+    odoo_api: OdooApi, spec_order: Any
+) -> None:
+    order = spec_order()
+    with pytest.raises(xmlrpc.client.Fault) as caught:
+        odoo_api.lib().get_model("sale.order")._create_invoices([order])
+    assert caught.value.faultCode == (
+        "warning -- AccessError\n\nPrivate methods (such as _create_invoices) cannot be called remotely."
+    )
+    assert caught.value.faultString == ""
+
+
+def test_it_reports_an_unknown_model_with_code_2(odoo_api: OdooApi) -> None:
+    fault = odoo_api.fault("sale.orderz", "search", [[]])
+    assert (fault.faultCode, fault.faultString) == (2, "Object sale.orderz doesn't exist")
+
+
+def test_it_reports_an_unknown_method_with_code_1_and_an_attribute_error(
+    odoo_api: OdooApi, spec_order: Any
+) -> None:
+    order = spec_order()
+    fault = odoo_api.fault("sale.order", "do_magic", [[order]])
+    assert fault.faultCode == 1
+    assert fault.faultString.startswith("Traceback (most recent call last):\n")
+    assert (
+        odoo_api.last_line(fault)
+        == "AttributeError: The method 'do_magic' does not exist on the model 'sale.order'"
+    )
+
+
+def test_it_reports_an_unknown_field_in_a_domain_with_code_1(odoo_api: OdooApi) -> None:
+    fault = odoo_api.fault("sale.order", "search", [[["shopify_id", "=", "1"]]])
+    assert fault.faultCode == 1
+    assert (
+        odoo_api.last_line(fault)
+        == "ValueError: Invalid field sale.order.shopify_id in leaf ('shopify_id', '=', '1')"
+    )
+
+
+def test_it_reports_an_unknown_field_in_values_with_code_1(odoo_api: OdooApi, customer: Customer) -> None:
+    fault = odoo_api.fault("res.partner", "write", [[customer.id], {"bogus": 1}])
+    assert fault.faultCode == 1
+    assert odoo_api.last_line(fault) == "ValueError: Invalid field 'bogus' on model 'res.partner'"
+
+
+def test_it_reads_a_missing_id_as_an_empty_list(odoo_api: OdooApi) -> None:
+    missing = odoo_api.missing_id("sale.order")
+    assert odoo_api.call("sale.order", "read", [[missing]], {"fields": ["name"]}) == []
+
+
+def test_it_refuses_to_write_a_missing_id_with_code_2(odoo_api: OdooApi) -> None:
+    missing = odoo_api.missing_id("sale.order")
+    fault = odoo_api.fault("sale.order", "write", [[missing], {"origin": "x"}])
+    assert (fault.faultCode, fault.faultString) == (
+        2,
+        f"Record does not exist or has been deleted.\n(Record: sale.order({missing},), User: {odoo_api.uid})",
+    )
+
+
+def test_it_wraps_a_user_error_in_the_json_rpc_error_envelope(odoo_api: OdooApi, spec_order: Any) -> None:
+    order = spec_order()
+    odoo_api.call("sale.order", "action_confirm", [[order]])
+    answer = odoo_api.json_execute("sale.order", "action_confirm", [[order]])
+    assert "result" not in answer
+    error = answer["error"]
+    assert (error["code"], error["message"]) == (200, "Odoo Server Error")
+    assert error["data"]["name"] == "odoo.exceptions.UserError"
+    assert error["data"]["message"] == "Some orders are not in a state requiring confirmation."
+    assert isinstance(error["data"]["debug"], str)
+
+
+def test_it_names_access_denied_in_the_json_rpc_error_envelope(odoo_api: OdooApi) -> None:
+    answer = odoo_api.json_execute("res.partner", "search", [[]], password="wrong-" + odoo_api.run_id)
+    assert answer["error"]["data"]["name"] == "odoo.exceptions.AccessDenied"
+
+
+def test_it_raises_json_rpc_exception_through_odoolib(odoo_api: OdooApi, spec_order: Any) -> None:
+    from odoolib.tools import JsonRPCException
+
+    order = spec_order()
+    model = odoo_api.lib("jsonrpc").get_model("sale.order")
+    assert model.action_confirm([order]) is True
+    with pytest.raises(JsonRPCException) as caught:
+        model.action_confirm([order])
+    assert caught.value.error["data"]["name"] == "odoo.exceptions.UserError"
+
+
+def test_it_keeps_external_ids_unique_and_resolves_them(odoo_api: OdooApi, spec_order: Any) -> None:
+    order = spec_order()
+    name = f"order_{odoo_api.run_id}"
+    values = {
+        "module": "synco_contract",
+        "name": name,
+        "model": "sale.order",
+        "res_id": order,
+        "noupdate": True,
+    }
+    assert isinstance(odoo_api.call("ir.model.data", "create", [values]), int)
+    fault = odoo_api.fault("ir.model.data", "create", [values])
+    assert (fault.faultCode, fault.faultString) == (
+        2,
+        "The operation cannot be completed: duplicate key value violates unique constraint "
+        f'"ir_model_data_module_name_uniq_index"\nDETAIL:  Key (module, name)=(synco_contract, {name}) already exists.\n',
+    )
+    assert odoo_api.call("ir.model.data", "check_object_reference", ["synco_contract", name]) == [
+        "sale.order",
+        order,
+    ]
+
+
+def test_it_cannot_marshal_get_external_id_over_xml_rpc_but_can_over_json(
+    odoo_api: OdooApi, spec_order: Any
+) -> None:
+    order = spec_order()
+    name = f"order_{odoo_api.run_id}_xid"
+    odoo_api.call(
+        "ir.model.data",
+        "create",
+        [{"module": "synco_contract", "name": name, "model": "sale.order", "res_id": order}],
+    )
+    fault = odoo_api.fault("sale.order", "get_external_id", [[order]])
+    assert fault.faultCode == 1
+    assert odoo_api.last_line(fault) == "TypeError: dictionary key must be string"
+    assert odoo_api.lib("jsonrpc").get_model("sale.order").get_external_id([order]) == {
+        str(order): f"synco_contract.{name}"
+    }
+
+
+def test_it_cannot_create_an_api_key_over_rpc(odoo_api: OdooApi) -> None:
+    wizard = odoo_api.call(
+        "res.users.apikeys.description", "create", [{"name": odoo_api.unique("synco-contract")}]
+    )
+    fault = odoo_api.fault("res.users.apikeys.description", "make_key", [[wizard]])
+    assert (fault.faultCode, fault.faultString) == (2, "This method can only be accessed over HTTP")
