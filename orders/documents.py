@@ -14,15 +14,20 @@ from orders.mapping import (
     OdooRefs,
     SaleOrderDraft,
     TotalsCheck,
+    lines_to_untax,
     load_table,
     odoo_datetime,
     order_key,
     origin_for,
     required_tax_rates,
     sale_order_draft,
-    untaxed_lines,
 )
-from products.services import delivery_product, ensure_service_product, resolve_line_products
+from products.services import (
+    delivery_product,
+    ensure_service_product,
+    products_with_default_taxes,
+    resolve_line_products,
+)
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooInvoice, OdooSaleOrder, OdooTax
 
@@ -136,11 +141,13 @@ def build_draft(client: OdooClient, shop: Shop, rules: OrderRules, order: Any) -
     return sale_order_draft(order, mapping_rules(rules, client.dialect.sale_line_tax_field), refs)
 
 
-def _create_sale_order(client: OdooClient, draft: SaleOrderDraft) -> int:
+def _create_sale_order(client: OdooClient, shop: Shop, draft: SaleOrderDraft) -> int:
     tax_field = client.dialect.sale_line_tax_field
     fields, rows = load_table(draft, tax_field)
     [order_id] = client.load("sale.order", fields, rows)
-    untaxed = untaxed_lines(draft)
+    untaxed = lines_to_untax(
+        draft, products_with_default_taxes(shop, {line.product_id for line in draft.lines})
+    )
     if untaxed:
         line_ids = list(client.xmlid_targets(XMLID_MODULE, untaxed).values())
         client.call("sale.order.line", "write", line_ids, {tax_field: [(5, 0, 0)]})
@@ -161,7 +168,7 @@ def write_order(
     order_id = (
         existing_id
         if existing_id is not None
-        else _create_sale_order(client, build_draft(client, shop, rules, order))
+        else _create_sale_order(client, shop, build_draft(client, shop, rules, order))
     )
     date_order = odoo_datetime(order.created_at)
 

@@ -306,9 +306,9 @@ def load_table(draft: SaleOrderDraft, tax_field: str) -> tuple[list[str], list[l
     return fields, rows
 
 
-def untaxed_lines(draft: SaleOrderDraft) -> list[str]:
-    """Lines without taxes: Odoo's import cannot express an empty tax set, so they are cleared afterwards."""
-    return [line.key for line in draft.lines if not line.tax_ids]
+def lines_to_untax(draft: SaleOrderDraft, taxed_products: set[int]) -> list[str]:
+    """Untaxed lines whose product has default taxes: Odoo's import would apply those, so clear them after."""
+    return [line.key for line in draft.lines if not line.tax_ids and line.product_id in taxed_products]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ class ProductLink(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="product_links")
     sku = models.CharField(max_length=255)
     odoo_product_id = models.IntegerField()
+    # The product's default sale taxes: Odoo applies them to an imported line that names no tax.
+    default_tax_ids = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -53,15 +53,12 @@ def resolve_line_products(
     if pending:
         found = _search(client, rules, pending)
         for line in pending:
-            product_id, problem = _choose(client, rules, line, found)
-            if problem:
+            product, problem = _choose(client, rules, line, found)
+            if product is None:
                 problems.append(problem)
                 continue
-            assert product_id is not None
-            result[line.number] = product_id
-            ProductLink.objects.update_or_create(
-                shop=shop, sku=_link_key(line), defaults={"odoo_product_id": product_id}
-            )
+            result[line.number] = product[0]
+            _remember(shop, _link_key(line), *product)
     if problems:
         raise MappingError(" ".join(problems))
     for line in lines:
@@ -88,9 +85,16 @@ def _search(
     return found
 
 
+def _remember(shop: Shop, key: str, product_id: int, tax_ids: tuple[int, ...]) -> None:
+    ProductLink.objects.update_or_create(
+        shop=shop, sku=key, defaults={"odoo_product_id": product_id, "default_tax_ids": list(tax_ids)}
+    )
+
+
 def _choose(
     client: OdooClient, rules: OrderRules, line: LineItem, found: dict[str, dict[str, list[OdooProduct]]]
-) -> tuple[int | None, str]:
+) -> tuple[tuple[int, tuple[int, ...]] | None, str]:
+    """(product id, its default taxes) or the reason no product fits."""
     if not line.sku and not line.barcode:
         return (
             None,
@@ -108,9 +112,9 @@ def _choose(
                 f"Several Odoo products have the {label} '{value}': {_describe(active)}. "
                 "Keep it on one product only, then retry."
             )
-        return active[0].id, ""
+        return (active[0].id, active[0].tax_ids), ""
     if rules.auto_create_products:
-        return _create_product(client, line), ""
+        return (_create_product(client, line), ()), ""
     label = f"SKU '{line.sku}'" if line.sku else f"barcode '{line.barcode}'"
     return None, (
         f"No Odoo product has the {label} (line '{line.title}'): create it in Odoo with this "
@@ -124,6 +128,8 @@ def _create_product(client: OdooClient, line: LineItem) -> int:
         "default_code": line.sku or False,
         "list_price": line.unit_price,
         "invoice_policy": "order",
+        # No default taxes: each order line carries the taxes Shopify charged.
+        "taxes_id": [(6, 0, [])],
         **client.dialect.storable_product,
     }
     if line.barcode:
@@ -137,20 +143,12 @@ def ensure_service_product(client: OdooClient, shop: Shop, code: str, name: str)
     if link is not None:
         return int(link)
     existing = [p for p in client.find_products("default_code", [code]) if p.active]
-    product_id = (
-        existing[0].id
-        if existing
-        else client.create_product(
-            {
-                "name": name,
-                "default_code": code,
-                "invoice_policy": "order",
-                "taxes_id": [(6, 0, [])],
-                **client.dialect.service_product,
-            }
-        )
-    )
-    ProductLink.objects.update_or_create(shop=shop, sku=code, defaults={"odoo_product_id": product_id})
+    if existing:
+        _remember(shop, code, existing[0].id, existing[0].tax_ids)
+        return existing[0].id
+    values = {"name": name, "default_code": code, "invoice_policy": "order", "taxes_id": [(6, 0, [])]}
+    product_id = client.create_product({**values, **client.dialect.service_product})
+    _remember(shop, code, product_id, ())
     return product_id
 
 
@@ -165,9 +163,7 @@ def delivery_product(client: OdooClient, shop: Shop) -> int:
         return int(cached)
     existing = [p for p in client.find_products("default_code", [DELIVERY_PRODUCT_CODE]) if p.active]
     if existing:
-        ProductLink.objects.update_or_create(
-            shop=shop, sku=DELIVERY_PRODUCT_CODE, defaults={"odoo_product_id": existing[0].id}
-        )
+        _remember(shop, DELIVERY_PRODUCT_CODE, existing[0].id, existing[0].tax_ids)
         return existing[0].id
     return ensure_service_product(client, shop, FALLBACK_SHIPPING_CODE, "Shopify shipping")
 
@@ -175,3 +171,13 @@ def delivery_product(client: OdooClient, shop: Shop) -> int:
 def forget_products(shop: Shop, product_ids: list[int]) -> None:
     """Drop cached matches (a product was deleted in Odoo): the next sync looks them up again."""
     ProductLink.objects.filter(shop=shop, odoo_product_id__in=product_ids).delete()
+
+
+def products_with_default_taxes(shop: Shop, product_ids: set[int]) -> set[int]:
+    """The products Odoo would give default taxes to (unknown ones are assumed to have some)."""
+    untaxed = set(
+        ProductLink.objects.filter(
+            shop=shop, odoo_product_id__in=product_ids, default_tax_ids=[]
+        ).values_list("odoo_product_id", flat=True)
+    )
+    return product_ids - untaxed

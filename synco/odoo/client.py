@@ -58,6 +58,7 @@ class OdooProduct:
     default_code: str
     barcode: str
     active: bool
+    tax_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,11 @@ class OdooClient:
         """Run one model method; failures come out classified."""
         if not self._connection.user_id:
             self.authenticate()
-        proxy = getattr(self._connection.get_model(model), method)
+        remote = self._connection.get_model(model)
+        # odoolib's own search_read helper costs two calls (search, then read): go to Odoo's directly.
+        proxy = (
+            type(remote).__getattr__(remote, method) if method == "search_read" else getattr(remote, method)
+        )
         return self._guard(f"{model}.{method}", proxy, *to_wire(args), **to_wire(kwargs))
 
     def call_allowing_none(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -314,7 +319,7 @@ class OdooClient:
             "product.product",
             "search_read",
             domain=[[field, "in", wanted], ["active", "in", [True, False]]],
-            fields=["id", "display_name", "default_code", "barcode", "active"],
+            fields=["id", "display_name", "default_code", "barcode", "active", "taxes_id"],
         )
         return [
             OdooProduct(
@@ -323,6 +328,7 @@ class OdooClient:
                 default_code=str(row.get("default_code") or ""),
                 barcode=str(row.get("barcode") or ""),
                 active=bool(row.get("active", True)),
+                tax_ids=tuple(int(t) for t in row.get("taxes_id") or []),
             )
             for row in rows
         ]

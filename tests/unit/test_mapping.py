@@ -11,10 +11,10 @@ from orders.mapping import (
     SaleLine,
     TotalsCheck,
     discount_percent,
+    lines_to_untax,
     load_table,
     order_note,
     sale_order_draft,
-    untaxed_lines,
 )
 from synco.odoo.client import OdooTax
 from synco.shopify.types import parse_order
@@ -82,7 +82,8 @@ def test_it_writes_the_load_table_with_an_external_id_on_the_order_and_each_line
     assert [row["order_line/discount"] for row in table] == ["10", "0", "0"]
     assert [row["order_line/tax_id/.id"] for row in table] == ["1", "1", ""]
     assert table[1]["id"] == "" and table[1]["partner_id/.id"] == ""
-    assert untaxed_lines(draft) == ["shipping_5550001001_0"]
+    assert lines_to_untax(draft, {1, 2}) == ["shipping_5550001001_0"]
+    assert lines_to_untax(draft, {2}) == []
 
 
 def test_it_leaves_the_name_to_odoo_when_the_shopify_number_is_not_used():

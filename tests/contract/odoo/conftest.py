@@ -235,25 +235,20 @@ class OdooApi:
         )
 
     # -- cleanup ---------------------------------------------------------------------------------
-    def forget_later(self, order: int) -> int:
+    def discard_later(self, order: int) -> int:
         """Remember a sale order to cancel and delete at the end of the session (best effort)."""
         self._drafts.append(order)
         return order
 
     def cleanup(self) -> None:
+        """Cancel and delete the quotations this run left (confirmed orders stay, as in real life)."""
         for order in self._drafts:
             with contextlib.suppress(xmlrpc.client.Fault, OSError):
-                state = self.call("sale.order", "read", [[order]], {"fields": ["state"]})
-                if not state:
+                rows = self.call("sale.order", "read", [[order]], {"fields": ["state"]})
+                if not rows or rows[0]["state"] not in ("draft", "sent", "cancel"):
                     continue
-                if state[0]["state"] not in ("draft", "cancel"):
-                    self.call(
-                        "sale.order",
-                        "action_cancel",
-                        [[order]],
-                        {"context": {"disable_cancel_warning": True}},
-                    )
-                    continue  # a confirmed order may have pickings and invoices: keep it, cancelled
+                if rows[0]["state"] != "cancel":
+                    self.call("sale.order", "action_cancel", [[order]])
                 self.call("sale.order", "unlink", [[order]])
 
 
@@ -295,6 +290,7 @@ def norights(odoo_target: OdooTarget, odoo_api: OdooApi) -> tuple[int, str]:
 class Refs:
     us: int
     california: int
+    company: int
     tax15: int
     delivery_product: int
     warehouse: int
@@ -302,11 +298,18 @@ class Refs:
     company_currency: int
 
 
-def _sale_tax_15(api: OdooApi) -> int:
+def _sale_tax_15(api: OdooApi, company: int) -> int:
     rows = api.call(
         "account.tax",
         "search_read",
-        [[["type_tax_use", "=", "sale"], ["amount_type", "=", "percent"], ["amount", "=", 15.0]]],
+        [
+            [
+                ["type_tax_use", "=", "sale"],
+                ["amount_type", "=", "percent"],
+                ["amount", "=", 15.0],
+                ["company_id", "=", company],
+            ]
+        ],
         {"fields": ["price_include_override", "price_include"], "order": "id"},
     )
     for row in rows:
@@ -326,15 +329,20 @@ def refs(odoo_api: OdooApi) -> Refs:
     api = odoo_api
     us = api.search_one("res.country", [["code", "=", "US"]])
     california = api.search_one("res.country.state", [["code", "=", "CA"], ["country_id", "=", us]])
-    warehouse = api.call(
-        "stock.warehouse", "search_read", [[]], {"fields": ["lot_stock_id"], "limit": 1, "order": "id"}
-    )[0]
-    company = api.read_one("res.users", api.uid, ["company_id"])["company_id"][0]
+    company = int(api.read_one("res.users", api.uid, ["company_id"])["company_id"][0])
     currency = api.read_one("res.company", company, ["currency_id"])["currency_id"][0]
+    # the warehouse Odoo gives a new order: the company's first in the default order
+    warehouse = api.call(
+        "stock.warehouse",
+        "search_read",
+        [[["company_id", "=", company]]],
+        {"fields": ["lot_stock_id"], "limit": 1},
+    )[0]
     return Refs(
         us=us,
         california=california,
-        tax15=_sale_tax_15(api),
+        company=company,
+        tax15=_sale_tax_15(api, company),
         delivery_product=api.search_one("product.product", [["default_code", "=", "Delivery_007"]]),
         warehouse=int(warehouse["id"]),
         stock_location=int(warehouse["lot_stock_id"][0]),
@@ -514,6 +522,6 @@ def spec_order(odoo_api: OdooApi, refs: Refs, customer: Customer, catalogue: Cat
         values = spec_order_values(odoo_api, refs, customer, catalogue, **extra)
         order = odoo_api.call("sale.order", "create", [values])
         assert isinstance(order, int)
-        return odoo_api.forget_later(order)
+        return odoo_api.discard_later(order)
 
     return create

@@ -54,7 +54,7 @@ def test_it_upserts_an_order_and_its_lines_by_external_id(
     )
     assert first == {"ids": first["ids"], "messages": [], "nextrow": 0}
     assert len(first["ids"]) == 1
-    order = odoo_api.forget_later(first["ids"][0])
+    order = odoo_api.discard_later(first["ids"][0])
     again = odoo_api.call(
         "sale.order", "load", [FIELDS, _rows(odoo_api, customer, catalogue, order_xid, lines)]
     )
@@ -88,7 +88,7 @@ def test_it_appends_lines_again_when_they_have_no_external_id(
     rows = _rows(odoo_api, customer, catalogue, order_xid, ("", ""))
     first = odoo_api.call("sale.order", "load", [FIELDS, rows])
     assert first["messages"] == []
-    order = odoo_api.forget_later(first["ids"][0])
+    order = odoo_api.discard_later(first["ids"][0])
     assert odoo_api.call("sale.order", "load", [FIELDS, rows])["ids"] == [order]
     row = odoo_api.read_one("sale.order", order, ["order_line", "amount_total"])
     assert (len(row["order_line"]), row["amount_total"]) == (4, 123.06)

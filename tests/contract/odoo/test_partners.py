@@ -143,3 +143,16 @@ def test_it_hides_archived_partners_unless_the_domain_mentions_active(odoo_api: 
     assert odoo_api.call(
         "res.partner", "search", [[["name", "=", name], ["active", "in", [True, False]]]]
     ) == [partner]
+
+
+def test_it_picks_the_newest_delivery_child_when_an_order_names_only_the_partner(
+    odoo_api: OdooApi, refs: Refs
+) -> None:
+    parent = make_customer(odoo_api, refs)
+    newest = odoo_api.call(
+        "res.partner", "create", [{"parent_id": parent.id, "type": "delivery", "street": "9 Elm"}]
+    )
+    order = odoo_api.call("sale.order", "create", [{"partner_id": parent.id}])
+    odoo_api.discard_later(order)
+    row = odoo_api.read_one("sale.order", order, ["partner_invoice_id", "partner_shipping_id"])
+    assert (row["partner_invoice_id"][0], row["partner_shipping_id"][0]) == (parent.invoice, newest)

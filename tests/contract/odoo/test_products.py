@@ -70,9 +70,11 @@ def test_it_finds_products_by_sku_and_by_barcode(odoo_api: OdooApi) -> None:
 
 
 def test_it_applies_odoo_18_product_defaults(odoo_api: OdooApi) -> None:
+    companies = odoo_api.call("res.company", "search_read", [[]], {"fields": ["account_sale_tax_id"]})
+    default_taxes = sorted({row["account_sale_tax_id"][0] for row in companies if row["account_sale_tax_id"]})
     product = make_product(odoo_api, "Defaults only")
     row = odoo_api.read_one(
-        "product.product", product, ["type", "is_storable", "invoice_policy", "list_price"]
+        "product.product", product, ["type", "is_storable", "invoice_policy", "list_price", "taxes_id"]
     )
     assert row == {
         "id": product,
@@ -80,7 +82,15 @@ def test_it_applies_odoo_18_product_defaults(odoo_api: OdooApi) -> None:
         "is_storable": False,
         "invoice_policy": "order",
         "list_price": 1.0,
+        "taxes_id": row["taxes_id"],
     }
+    assert sorted(row["taxes_id"]) == default_taxes
+
+
+def test_it_accepts_a_storable_service_as_is(odoo_api: OdooApi) -> None:
+    product = make_product(odoo_api, "Loose", type="service", is_storable=True)
+    row = odoo_api.read_one("product.product", product, ["type", "is_storable"])
+    assert (row["type"], row["is_storable"]) == ("service", True)
 
 
 def test_it_creates_a_variant_with_each_template(odoo_api: OdooApi) -> None:

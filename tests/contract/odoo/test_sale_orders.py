@@ -26,14 +26,14 @@ def _amounts(api: OdooApi, order: int) -> tuple[float, float, float]:
 def _draft(api: OdooApi, customer: Customer, lines: list[Any], **values: Any) -> int:
     order = api.call("sale.order", "create", [{"partner_id": customer.id, "order_line": lines, **values}])
     assert isinstance(order, int)
-    return api.forget_later(order)
+    return api.discard_later(order)
 
 
 def test_it_creates_the_spec_order_with_a_custom_name_addresses_and_odoo_amounts(
     odoo_api: OdooApi, refs: Refs, customer: Customer, catalogue: Catalogue
 ) -> None:
     values = spec_order_values(odoo_api, refs, customer, catalogue)
-    order = odoo_api.forget_later(odoo_api.call("sale.order", "create", [values]))
+    order = odoo_api.discard_later(odoo_api.call("sale.order", "create", [values]))
     row = odoo_api.read_one(
         "sale.order",
         order,

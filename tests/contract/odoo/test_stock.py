@@ -88,7 +88,9 @@ def test_it_upserts_quants_in_inventory_mode_and_applies_them_through_a_none_fau
     values = {"product_id": product, "location_id": refs.stock_location, "inventory_quantity": 10}
     quant = odoo_api.call("stock.quant", "create", [values], ctx)
     assert odoo_api.read_one(
-        "stock.quant", quant, ["quantity", "inventory_quantity", "inventory_quantity_set", "inventory_diff_quantity"]
+        "stock.quant",
+        quant,
+        ["quantity", "inventory_quantity", "inventory_quantity_set", "inventory_diff_quantity"],
     ) == {
         "id": quant,
         "quantity": 0.0,
@@ -113,9 +115,9 @@ def test_it_upserts_quants_in_inventory_mode_and_applies_them_through_a_none_fau
         [[["product_id", "=", product], ["is_inventory", "=", True]]],
         {"fields": ["reference", "location_dest_id", "state", "quantity"]},
     )
-    assert [(line["reference"], line["location_dest_id"][0], line["state"], line["quantity"]) for line in lines] == [
-        ("Product Quantity Updated", refs.stock_location, "done", 15.0)
-    ]
+    assert [
+        (line["reference"], line["location_dest_id"][0], line["state"], line["quantity"]) for line in lines
+    ] == [("Product Quantity Updated", refs.stock_location, "done", 15.0)]
 
 
 def test_it_refuses_quants_for_consumables(odoo_api: OdooApi, refs: Refs, catalogue: Catalogue) -> None:
@@ -125,7 +127,10 @@ def test_it_refuses_quants_for_consumables(odoo_api: OdooApi, refs: Refs, catalo
         [{"product_id": catalogue.wrap, "location_id": refs.stock_location, "inventory_quantity": 1}],
         {"context": {"inventory_mode": True}},
     )
-    assert (fault.faultCode, fault.faultString) == (2, "Quants cannot be created for consumables or services.")
+    assert (fault.faultCode, fault.faultString) == (
+        2,
+        "Quants cannot be created for consumables or services.",
+    )
 
 
 def test_it_validates_a_reserved_delivery_with_button_validate_alone(
@@ -137,7 +142,10 @@ def test_it_validates_a_reserved_delivery_with_button_validate_alone(
     picking = _picking(odoo_api, order)
     assert odoo_api.read_one("stock.picking", picking, ["state"])["state"] == "assigned"
     moves = odoo_api.call(
-        "stock.move", "search_read", [[["picking_id", "=", picking]]], {"fields": ["product_uom_qty", "quantity"]}
+        "stock.move",
+        "search_read",
+        [[["picking_id", "=", picking]]],
+        {"fields": ["product_uom_qty", "quantity"]},
     )
     assert [(move["product_uom_qty"], move["quantity"]) for move in moves] == [(2.0, 2.0)]
     tracking = f"1Z{odoo_api.run_id}"
@@ -148,13 +156,17 @@ def test_it_validates_a_reserved_delivery_with_button_validate_alone(
     assert row["date_done"]
     assert odoo_api.read_one("product.product", product, ["qty_available"])["qty_available"] == 13.0
     assert odoo_api.read_one("sale.order", order, ["delivery_status"])["delivery_status"] == "full"
-    line = odoo_api.call("sale.order.line", "search_read", [[["order_id", "=", order]]], {"fields": ["qty_delivered"]})
+    line = odoo_api.call(
+        "sale.order.line", "search_read", [[["order_id", "=", order]]], {"fields": ["qty_delivered"]}
+    )
     assert [row["qty_delivered"] for row in line] == [2.0]
     fault = odoo_api.fault("stock.picking", "button_validate", [[picking]])
     assert (fault.faultCode, fault.faultString) == (2, NOTHING_RESERVED)
 
 
-def test_it_refuses_to_validate_when_nothing_is_reserved(odoo_api: OdooApi, refs: Refs, customer: Customer) -> None:
+def test_it_refuses_to_validate_when_nothing_is_reserved(
+    odoo_api: OdooApi, refs: Refs, customer: Customer
+) -> None:
     product = _storable(odoo_api, refs)
     order = _confirmed_order(odoo_api, customer, product, 1)
     picking = _picking(odoo_api, order)
@@ -176,3 +188,56 @@ def test_it_forces_a_delivery_when_quantities_are_entered_by_hand(
     assert odoo_api.call("stock.picking", "button_validate", [[picking]]) is True
     assert odoo_api.read_one("stock.picking", picking, ["state"])["state"] == "done"
     assert odoo_api.read_one("product.product", product, ["qty_available"])["qty_available"] == -2.0
+
+
+def test_it_makes_a_stray_undeletable_quant_without_inventory_mode(odoo_api: OdooApi, refs: Refs) -> None:
+    product = _storable(odoo_api, refs)
+    values = {"product_id": product, "location_id": refs.stock_location, "inventory_quantity": 11}
+    stray = odoo_api.call("stock.quant", "create", [values])
+    assert odoo_api.read_one(
+        "stock.quant", stray, ["quantity", "inventory_quantity", "inventory_quantity_set"]
+    ) == {
+        "id": stray,
+        "quantity": 0.0,
+        "inventory_quantity": 11.0,
+        "inventory_quantity_set": False,
+    }
+    assert odoo_api.read_one("product.product", product, ["qty_available"])["qty_available"] == 0.0
+    fault = odoo_api.fault("stock.quant", "unlink", [[stray]])
+    assert fault.faultCode == 4
+    assert fault.faultString.startswith(
+        "You are not allowed to delete 'Quants' (stock.quant) records.\n\nNo group currently allows this operation."
+    )
+
+
+def test_it_offers_a_backorder_on_a_partial_delivery(
+    odoo_api: OdooApi, refs: Refs, customer: Customer
+) -> None:
+    product = _storable(odoo_api, refs)
+    set_stock(odoo_api, refs, product, 1)
+    order = _confirmed_order(odoo_api, customer, product, 3)
+    picking = _picking(odoo_api, order)
+    move = odoo_api.read_one("stock.picking", picking, ["move_ids"])["move_ids"][0]
+    assert odoo_api.call("stock.move", "write", [[move], {"quantity": 1, "picked": True}]) is True
+    wizard = odoo_api.call("stock.picking", "button_validate", [[picking]])
+    assert isinstance(wizard, dict)
+    assert (wizard["name"], wizard["res_model"]) == ("Create Backorder?", "stock.backorder.confirmation")
+    assert wizard["context"]["button_validate_picking_ids"] == [picking]
+    assert wizard["context"]["default_pick_ids"] == [[4, picking]]
+    assert odoo_api.read_one("stock.picking", picking, ["state"])["state"] == "assigned"
+    ctx = {"context": wizard["context"]}
+    confirmation = odoo_api.call("stock.backorder.confirmation", "create", [{}], ctx)
+    assert odoo_api.call("stock.backorder.confirmation", "process", [[confirmation]], ctx) is True
+    pickings = odoo_api.call(
+        "stock.picking",
+        "search_read",
+        [[["sale_id", "=", order]]],
+        {"fields": ["state", "backorder_id"], "order": "id"},
+    )
+    assert [row["state"] for row in pickings] == ["done", "confirmed"]
+    assert pickings[1]["backorder_id"][0] == picking
+    line = odoo_api.call(
+        "sale.order.line", "search_read", [[["order_id", "=", order]]], {"fields": ["qty_delivered"]}
+    )
+    assert [row["qty_delivered"] for row in line] == [1.0]
+    assert odoo_api.read_one("sale.order", order, ["delivery_status"])["delivery_status"] == "partial"

@@ -1,0 +1,183 @@
+"""Other calls Synco's Odoo client makes: web_read/web_save, module and rights checks, line edits, nil args."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import Catalogue, Customer, OdooApi, Refs
+
+REQUIRED_MODULES = ["sale_management", "stock", "account", "delivery"]
+
+
+def test_it_lists_the_required_modules_as_installed(odoo_api: OdooApi) -> None:
+    rows = odoo_api.call(
+        "ir.module.module",
+        "search_read",
+        [[["name", "in", REQUIRED_MODULES], ["state", "=", "installed"]]],
+        {"fields": ["name"]},
+    )
+    assert sorted(row["name"] for row in rows) == sorted(REQUIRED_MODULES)
+
+
+def test_it_still_answers_the_deprecated_check_access_rights(odoo_api: OdooApi) -> None:
+    assert odoo_api.call("sale.order", "check_access_rights", ["create"], {"raise_exception": False}) is True
+
+
+def test_it_denies_a_uid_that_does_not_match_the_password(
+    odoo_api: OdooApi, norights: tuple[int, str]
+) -> None:
+    uid, _password = norights
+    fault = odoo_api.fault("res.partner", "search", [[]], uid=uid)  # the admin's password with another uid
+    assert (fault.faultCode, fault.faultString) == (3, "Access Denied")
+
+
+def test_it_accepts_nil_in_arguments_from_a_client_that_allows_none(
+    odoo_api: OdooApi, customer: Customer
+) -> None:
+    proxy = odoo_api.proxy("object", allow_none=True)
+    found = proxy.execute_kw(
+        odoo_api.target.db,
+        odoo_api.uid,
+        odoo_api.target.password,
+        "res.partner",
+        "search",
+        [[["id", "=", customer.id], ["email", "!=", None]]],
+        {},
+    )
+    assert found == [customer.id]
+
+
+def test_it_web_reads_many2one_as_an_id_or_as_the_fields_asked_for(
+    odoo_api: OdooApi, refs: Refs, spec_order: Any
+) -> None:
+    order = spec_order()
+    rows = odoo_api.call(
+        "sale.order",
+        "web_read",
+        [
+            [order],
+            {
+                "name": {},
+                "partner_id": {},
+                "currency_id": {"fields": {"display_name": {}}},
+                "invoice_ids": {},
+            },
+        ],
+    )
+    name = odoo_api.read_one("sale.order", order, ["name", "partner_id", "currency_id"])
+    assert rows == [
+        {
+            "id": order,
+            "name": name["name"],
+            "partner_id": name["partner_id"][0],
+            "currency_id": {"id": refs.company_currency, "display_name": name["currency_id"][1]},
+            "invoice_ids": [],
+        }
+    ]
+
+
+def test_it_web_reads_a_missing_record_as_an_empty_list(odoo_api: OdooApi) -> None:
+    missing = odoo_api.missing_id("sale.order")
+    assert odoo_api.call("sale.order", "web_read", [[missing], {"name": {}}]) == []
+
+
+def test_it_web_saves_and_answers_like_web_read(odoo_api: OdooApi, spec_order: Any) -> None:
+    order = spec_order()
+    rows = odoo_api.call(
+        "sale.order",
+        "web_save",
+        [[order], {"date_order": "2026-11-21 09:30:00"}, {"date_order": {}, "state": {}, "amount_total": {}}],
+    )
+    assert rows == [
+        {"id": order, "date_order": "2026-11-21 09:30:00", "state": "draft", "amount_total": 61.77}
+    ]
+
+
+def test_it_adds_a_line_to_an_order_with_a_create_command(
+    odoo_api: OdooApi, refs: Refs, catalogue: Catalogue, spec_order: Any
+) -> None:
+    order = spec_order()
+    line = {
+        "product_id": catalogue.wrap,
+        "product_uom_qty": 2,
+        "price_unit": 3.5,
+        "tax_id": [(6, 0, [refs.tax15])],
+    }
+    assert odoo_api.call("sale.order", "write", [[order], {"order_line": [(0, 0, line)]}]) is True
+    row = odoo_api.read_one(
+        "sale.order", order, ["order_line", "amount_untaxed", "amount_tax", "amount_total"]
+    )
+    assert len(row["order_line"]) == 4
+    assert (row["amount_untaxed"], row["amount_tax"], row["amount_total"]) == (61.49, 8.33, 69.82)
+
+
+def test_it_clears_line_taxes_with_a_clear_command(odoo_api: OdooApi, spec_order: Any) -> None:
+    order = spec_order()
+    lines = odoo_api.read_one("sale.order", order, ["order_line"])["order_line"]
+    assert odoo_api.call("sale.order.line", "write", [lines, {"tax_id": [(5, 0, 0)]}]) is True
+    assert [
+        row["tax_id"] for row in odoo_api.call("sale.order.line", "read", [lines], {"fields": ["tax_id"]})
+    ] == [
+        [],
+        [],
+        [],
+    ]
+    row = odoo_api.read_one("sale.order", order, ["amount_untaxed", "amount_tax", "amount_total"])
+    assert (row["amount_untaxed"], row["amount_tax"], row["amount_total"]) == (54.49, 0.0, 54.49)
+
+
+def test_it_creates_a_tax_excluded_sale_tax(odoo_api: OdooApi) -> None:
+    tax = odoo_api.call(
+        "account.tax",
+        "create",
+        [
+            {
+                "name": odoo_api.unique("Shopify 7.5%"),
+                "amount": 7.5,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_excluded",
+            }
+        ],
+    )
+    row = odoo_api.read_one("account.tax", tax, ["amount", "price_include_override", "price_include"])
+    assert row == {"id": tax, "amount": 7.5, "price_include_override": "tax_excluded", "price_include": False}
+
+
+def test_it_finds_external_ids_by_module_and_name(odoo_api: OdooApi, customer: Customer) -> None:
+    name = f"partner_{odoo_api.run_id}"
+    odoo_api.call(
+        "ir.model.data",
+        "create",
+        [{"module": "synco_contract", "name": name, "model": "res.partner", "res_id": customer.id}],
+    )
+    rows = odoo_api.call(
+        "ir.model.data",
+        "search_read",
+        [[["module", "=", "synco_contract"], ["name", "in", [name, f"{name}_missing"]]]],
+        {"fields": ["name", "res_id"]},
+    )
+    assert [(row["name"], row["res_id"]) for row in rows] == [(name, customer.id)]
+
+
+def test_it_reads_the_company_currency(odoo_api: OdooApi) -> None:
+    rows = odoo_api.call(
+        "res.company", "search_read", [[]], {"fields": ["currency_id"], "limit": 1, "order": "id"}
+    )
+    assert len(rows) == 1
+    currency = rows[0]["currency_id"]
+    assert isinstance(currency[0], int) and len(currency[1]) == 3
+
+
+@pytest.mark.parametrize("protocol", ["xmlrpc", "jsonrpc"])
+def test_it_passes_odoolib_keyword_arguments_through(
+    odoo_api: OdooApi, customer: Customer, protocol: str
+) -> None:
+    partners = odoo_api.lib(protocol).get_model("res.partner")
+    found = partners.search(
+        [["email", "=ilike", customer.email], ["parent_id", "=", False]], limit=1, order="id"
+    )
+    assert found == [customer.id]
+    assert partners.search_count([["id", "=", customer.id]]) == 1

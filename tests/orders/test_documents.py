@@ -1,0 +1,251 @@
+"""What each order rule makes Odoo contain, checked in the Odoo sandbox."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Order, SyncStatus
+from orders.services import sync_order
+from synclogs.models import SyncAttempt
+from synco.models import OdooConnection, OrderRules
+from tests.factories import money, order_node
+from tests.orders.helpers import in_progress_order, retry
+
+pytestmark = pytest.mark.django_db
+ORIGIN = "shopify:order:5550001001"
+
+
+def _rules(shop, **values):
+    OrderRules.objects.filter(shop=shop).update(**values)
+
+
+def _invoice(odoo, sale):
+    [invoice] = odoo.execute(
+        "account.move",
+        "read",
+        sale["invoice_ids"],
+        fields=["name", "state", "payment_state", "amount_total", "matched_payment_ids", "partner_id"],
+    )
+    return invoice
+
+
+def _sale(odoo):
+    [sale] = odoo.execute(
+        "sale.order",
+        "search_read",
+        [["origin", "=", ORIGIN]],
+        fields=[
+            "name",
+            "state",
+            "amount_total",
+            "invoice_ids",
+            "order_line",
+            "currency_id",
+            "pricelist_id",
+            "partner_invoice_id",
+        ],
+    )
+    return sale
+
+
+def test_it_creates_a_draft_invoice(shop, odoo):
+    _rules(shop, create_as=OrderRules.CreateAs.DRAFT_INVOICE)
+    order = in_progress_order(shop, order_node())
+
+    sync_order(order.pk)
+
+    sale = _sale(odoo)
+    invoice = _invoice(odoo, sale)
+    assert invoice["state"] == "draft"
+    assert invoice["amount_total"] == 61.77
+    assert invoice["partner_id"][0] == sale["partner_invoice_id"][0]
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.SYNCED
+    assert order.odoo_invoice_id == sale["invoice_ids"][0]
+
+
+def test_it_posts_the_invoice(shop, odoo):
+    _rules(shop, create_as=OrderRules.CreateAs.POSTED_INVOICE)
+    order = in_progress_order(shop, order_node())
+
+    sync_order(order.pk)
+
+    invoice = _invoice(odoo, _sale(odoo))
+    assert invoice["state"] == "posted"
+    assert invoice["name"].startswith("INV/")
+    order.refresh_from_db()
+    assert order.odoo_invoice_name == invoice["name"]
+
+
+def test_it_pays_the_invoice_in_the_journal_of_the_gateway_and_never_twice(shop, odoo):
+    _rules(shop, create_as=OrderRules.CreateAs.PAID_INVOICE, payment_journals={"shopify_payments": 7, "*": 6})
+    order = in_progress_order(shop, order_node())
+
+    sync_order(order.pk)
+    retry(order)
+    sync_order(order.pk)
+
+    invoice = _invoice(odoo, _sale(odoo))
+    assert invoice["state"] == "posted"
+    assert invoice["payment_state"] in ("paid", "in_payment")
+    assert len(invoice["matched_payment_ids"]) == 1
+    [payment] = odoo.execute(
+        "account.payment", "read", invoice["matched_payment_ids"], fields=["journal_id", "amount"]
+    )
+    assert payment["journal_id"][0] == 7
+    assert payment["amount"] == 61.77
+    last = SyncAttempt.objects.filter(order=order).first()
+    assert last is not None and "The invoice was already paid: no second payment." in last.message
+
+
+def test_it_does_not_pay_an_order_that_shopify_has_not_captured(shop, odoo):
+    _rules(shop, create_as=OrderRules.CreateAs.PAID_INVOICE)
+    order = in_progress_order(shop, order_node(displayFinancialStatus="AUTHORIZED"))
+
+    sync_order(order.pk)
+
+    invoice = _invoice(odoo, _sale(odoo))
+    assert invoice["state"] == "posted"
+    assert invoice["matched_payment_ids"] == []
+
+
+def test_it_creates_one_order_when_the_response_of_the_write_is_lost(shop, odoo):
+    order = in_progress_order(shop, order_node())
+    odoo.control(drop_after_write=1)
+
+    sync_order(order.pk)
+
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.FAILED
+    assert "connection to Odoo" in order.sync_error
+    retry(order)
+    sync_order(order.pk)
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.SYNCED
+    sale = _sale(odoo)
+    assert len(sale["order_line"]) == 3
+    assert sale["state"] == "sale"
+
+
+def test_it_holds_an_order_whose_totals_differ_as_a_quotation(shop, odoo):
+    _rules(shop, totals_action=OrderRules.TotalsAction.HOLD)
+    order = in_progress_order(shop, order_node(totalPriceSet=money("62.77")))
+
+    sync_order(order.pk)
+
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.NEEDS_REVIEW
+    assert (
+        order.review_reason == "Odoo total 61.77 differs from Shopify total 62.77 by -1.00 (tolerance 0.01)."
+    )
+    assert order.totals_difference == Decimal("-1.00")
+    assert _sale(odoo)["state"] == "draft"
+
+
+def test_it_adds_a_rounding_line_when_the_rules_say_so(shop, odoo):
+    _rules(shop, totals_action=OrderRules.TotalsAction.ROUNDING_LINE)
+    order = in_progress_order(shop, order_node(totalPriceSet=money("61.80")))
+
+    sync_order(order.pk)
+
+    sale = _sale(odoo)
+    assert sale["amount_total"] == 61.80
+    assert len(sale["order_line"]) == 4
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.SYNCED
+    assert order.totals_difference == Decimal("0.00")
+
+
+def test_it_sells_in_the_order_currency_through_a_pricelist(shop, odoo):
+    node = order_node(currencyCode="EUR")
+    order = in_progress_order(shop, node)
+
+    sync_order(order.pk)
+
+    sale = _sale(odoo)
+    assert sale["currency_id"][1] == "EUR"
+    assert sale["pricelist_id"][1] == "Shopify EUR (EUR)"
+
+
+def test_it_creates_missing_products_and_taxes_when_allowed(shop, odoo):
+    _rules(shop, auto_create_products=True, auto_create_taxes=True)
+    node = order_node()
+    line = node["lineItems"]["nodes"][0]
+    line["sku"] = line["variant"]["sku"] = "SKU-NEW-1"
+    line["variant"]["barcode"] = "4006381333931"
+    line["taxLines"] = [
+        {"title": "State tax", "rate": 0.06, "ratePercentage": 6.0, "priceSet": money("2.70")}
+    ]
+    order = in_progress_order(shop, node)
+
+    sync_order(order.pk)
+
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.SYNCED, order.sync_error
+    [product] = odoo.execute(
+        "product.product",
+        "search_read",
+        [["default_code", "=", "SKU-NEW-1"]],
+        fields=["barcode", "is_storable", "list_price"],
+    )
+    assert (product["barcode"], product["is_storable"], product["list_price"]) == (
+        "4006381333931",
+        True,
+        25.0,
+    )
+    [tax] = odoo.execute(
+        "account.tax",
+        "search_read",
+        [["amount", "=", 6.0], ["type_tax_use", "=", "sale"]],
+        fields=["name", "price_include_override"],
+    )
+    assert tax == {"id": tax["id"], "name": "Shopify 6%", "price_include_override": "tax_excluded"}
+
+
+def test_it_names_both_products_that_share_an_sku(shop, odoo):
+    odoo.execute("product.product", "create", {"name": "T-Shirt M (old)", "default_code": "SKU-TSHIRT-M"})
+    order = in_progress_order(shop, order_node())
+
+    sync_order(order.pk)
+
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.FAILED
+    assert order.sync_error.startswith(
+        "Several Odoo products have the SKU 'SKU-TSHIRT-M': '[SKU-TSHIRT-M] Organic"
+    )
+    assert "'[SKU-TSHIRT-M] T-Shirt M (old)'" in order.sync_error
+
+
+def test_it_works_over_json_rpc_too(shop, odoo):
+    OdooConnection.objects.filter(shop=shop).update(protocol="jsonrpc")
+    order = in_progress_order(shop, order_node())
+
+    sync_order(order.pk)
+
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.SYNCED, order.sync_error
+    assert _sale(odoo)["amount_total"] == 61.77
+
+
+def test_it_needs_three_round_trips_for_a_confirmed_order_when_everything_is_known(shop, odoo):
+    first = in_progress_order(shop, order_node())
+    sync_order(first.pk)
+    node = order_node(id="gid://shopify/Order/5550001002", name="#1002")
+    for index, line in enumerate(node["lineItems"]["nodes"]):
+        line["id"] = f"gid://shopify/LineItem/95{index}"
+    second = in_progress_order(shop, node)
+    odoo.server.reset_stats()
+
+    sync_order(second.pk)
+
+    attempt = SyncAttempt.objects.get(order=second)
+    assert attempt.status == SyncAttempt.Status.SUCCESS
+    assert attempt.rpc_calls == 3
+    assert odoo.server.stats()["calls"] == {
+        "sale.order:load": 1,
+        "sale.order:action_confirm": 1,
+        "sale.order:web_save": 1,
+    }
+    assert Order.objects.get(pk=second.pk).odoo_name == "SHOP#1002"
