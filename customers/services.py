@@ -1,18 +1,24 @@
-"""Find or create the Odoo partner (and its invoice/delivery contacts) for a Shopify order."""
+"""Find or create the Odoo partner (and its invoice/delivery contacts) for a Shopify order.
+
+Partners and addresses Synco creates carry external ids (module `shopify`), written by `load()` together
+with the record, so a retry after a lost response finds them instead of creating twins.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from customers.models import GUEST_CUSTOMER_ID, CustomerLink
+from orders.mapping import XMLID_MODULE
 from synco.models import Shop
+from synco.odoo.cache import cached
 from synco.odoo.client import OdooClient
 from synco.shopify.types import Address, ShopifyOrder
 
 GUEST_REF = "shopify:guest"
+ADDRESS_FIELDS = ("name", "street", "street2", "city", "zip", "phone", "country_id/.id", "state_id/.id")
 
 
 @dataclass(frozen=True)
@@ -26,87 +32,107 @@ def customer_ref(customer_id: int) -> str:
     return f"shopify:customer:{customer_id}"
 
 
-def _address_values(client: OdooClient, address: Address) -> dict[str, Any]:
-    values: dict[str, Any] = {
+def customer_key(customer_id: int) -> str:
+    return "customer_guest" if customer_id == GUEST_CUSTOMER_ID else f"customer_{customer_id}"
+
+
+def _address_cells(client: OdooClient, address: Address, name: str) -> dict[str, str]:
+    country_id = state_id = None
+    if address.country_code:
+        code = address.country_code
+        country_id = cached(client, f"country_{code}", lambda: client.find_country_id(code))
+    if country_id and address.province_code:
+        # A state code is only unique within its country ('CA' is California, Cagliari, Cádiz, ...).
+        province, country = address.province_code, country_id
+        state_id = cached(
+            client, f"state_{country}_{province}", lambda: client.find_state_id(country, province)
+        )
+    return {
+        "name": name,
         "street": address.address1,
         "street2": address.address2,
         "city": address.city,
         "zip": address.zip,
         "phone": address.phone,
+        "country_id/.id": str(country_id or ""),
+        "state_id/.id": str(state_id or ""),
     }
-    if address.country_code:
-        country_id = client.find_country_id(address.country_code)
-        if country_id:
-            values["country_id"] = country_id
-            if address.province_code:
-                state_id = client.find_state_id(country_id, address.province_code)
-                if state_id:
-                    values["state_id"] = state_id
-    return {key: value for key, value in values.items() if value}
 
 
-def _digest(kind: str, address: Address) -> str:
-    return hashlib.sha256(json.dumps([kind, address.__dict__], sort_keys=True).encode()).hexdigest()[:20]
+def _digest(partner_id: int, kind: str, address: Address) -> str:
+    payload = json.dumps([partner_id, kind, address.__dict__], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
 def ensure_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, guest_name: str) -> PartnerRefs:
-    """The order's partner (Synco's link, then ref, then e-mail, else created) and its addresses."""
-    customer = order.customer
-    shopify_id = customer.id if customer else GUEST_CUSTOMER_ID
+    """The order's partner (Synco's link, its external id, then e-mail, else created) and its addresses."""
+    shopify_id = order.customer.id if order.customer else GUEST_CUSTOMER_ID
     link = CustomerLink.objects.filter(shop=shop, shopify_customer_id=shopify_id).first()
     if link is None:
         partner_id = _find_or_create_partner(client, order, guest_name)
         link, _ = CustomerLink.objects.update_or_create(
             shop=shop, shopify_customer_id=shopify_id, defaults={"odoo_partner_id": partner_id}
         )
-    refs = {"invoice": link.odoo_partner_id, "delivery": link.odoo_partner_id}
-    changed = False
-    for kind, address in (("invoice", order.billing_address), ("delivery", order.shipping_address)):
-        if address is None:
-            continue
-        digest = _digest(kind, address)
-        if digest not in link.addresses:
-            link.addresses[digest] = _child_address(client, link.odoo_partner_id, kind, address)
-            changed = True
-        refs[kind] = int(link.addresses[digest])
-    if changed:
+    wanted = [
+        (kind, address, _digest(link.odoo_partner_id, kind, address))
+        for kind, address in (("invoice", order.billing_address), ("delivery", order.shipping_address))
+        if address is not None
+    ]
+    missing = [(kind, address, digest) for kind, address, digest in wanted if digest not in link.addresses]
+    if missing:
+        link.addresses.update(_load_addresses(client, link.odoo_partner_id, missing))
         link.save(update_fields=["addresses"])
+    refs = {kind: int(link.addresses[digest]) for kind, _address, digest in wanted}
     return PartnerRefs(
-        partner_id=link.odoo_partner_id, invoice_id=refs["invoice"], shipping_id=refs["delivery"]
+        partner_id=link.odoo_partner_id,
+        invoice_id=refs.get("invoice", link.odoo_partner_id),
+        shipping_id=refs.get("delivery", link.odoo_partner_id),
     )
 
 
 def _find_or_create_partner(client: OdooClient, order: ShopifyOrder, guest_name: str) -> int:
     customer = order.customer
+    key = customer_key(customer.id if customer else GUEST_CUSTOMER_ID)
+    found = client.xmlid_targets(XMLID_MODULE, [key]).get(key)
+    if found is not None:
+        return found
+    email = (customer.email or order.email) if customer else ""
+    if customer is not None and email:
+        # Top-level contacts only, case-insensitive: the merchant's existing customer record wins.
+        by_email = client.find_partner_by_email(email)
+        if by_email is not None:
+            return by_email
+    cells: dict[str, str]
     if customer is None:
-        return client.find_partner_by_ref(GUEST_REF) or client.create_partner(
-            {"name": guest_name, "ref": GUEST_REF, "customer_rank": 1}
+        cells = {"name": guest_name, "ref": GUEST_REF}
+    else:
+        billing = order.billing_address or order.shipping_address
+        name = (
+            customer.name or (billing.name if billing else "") or email or f"Shopify customer {customer.id}"
         )
-    partner_id = client.find_partner_by_ref(customer_ref(customer.id))
-    email = customer.email or order.email
-    if partner_id is None and email:
-        partner_id = client.find_partner_by_email(email)
-    if partner_id is not None:
-        return partner_id
-    billing = order.billing_address or order.shipping_address
-    values: dict[str, Any] = {
-        "name": customer.name
-        or (billing.name if billing else "")
-        or email
-        or f"Shopify customer {customer.id}",
-        "email": email,
-        "phone": customer.phone,
-        "ref": customer_ref(customer.id),
-        "customer_rank": 1,
-    }
-    if billing:
-        values.update(_address_values(client, billing))
-    return client.create_partner({key: value for key, value in values.items() if value})
+        cells = _address_cells(client, billing, name) if billing else {"name": name}
+        cells.update(
+            {
+                "email": email,
+                "ref": customer_ref(customer.id),
+                "phone": customer.phone or cells.get("phone", ""),
+            }
+        )
+    fields = ["id", "customer_rank", *cells]
+    [partner_id] = client.load("res.partner", fields, [[f"{XMLID_MODULE}.{key}", "1", *cells.values()]])
+    return partner_id
 
 
-def _child_address(client: OdooClient, partner_id: int, kind: str, address: Address) -> int:
-    """An invoice or delivery contact under the partner: an identical one is reused, else created."""
-    values = _address_values(client, address)
-    values.update({"parent_id": partner_id, "type": kind, "name": address.name})
-    values = {key: value for key, value in values.items() if value}
-    return client.find_child_address(values) or client.create_partner(values)
+def _load_addresses(
+    client: OdooClient, partner_id: int, addresses: list[tuple[str, Address, str]]
+) -> dict[str, int]:
+    """Invoice/delivery children of the partner, created (or found, on a retry) in one `load()`."""
+    fields = ["id", "parent_id/.id", "type", *ADDRESS_FIELDS]
+    rows = []
+    for kind, address, digest in addresses:
+        cells = _address_cells(client, address, address.name)
+        rows.append(
+            [f"{XMLID_MODULE}.address_{digest}", str(partner_id), kind, *(cells[f] for f in ADDRESS_FIELDS)]
+        )
+    ids = client.load("res.partner", fields, rows)
+    return {digest: record_id for (_kind, _address, digest), record_id in zip(addresses, ids, strict=True)}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,28 +28,12 @@ from products.services import (
     resolve_line_products,
 )
 from synco.models import OrderRules, Shop
+from synco.odoo.cache import cached, store
 from synco.odoo.client import OdooClient, OdooInvoice, OdooSaleOrder, OdooTax
 
 logger = logging.getLogger(__name__)
 
 PAID_STATUSES = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED"}
-_CACHE_SECONDS = 300.0
-_cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
-
-
-def _cached(client: OdooClient, name: str, load: Any) -> Any:
-    """Per-process cache of slow-changing Odoo lookups (taxes, company currency, payment term)."""
-    key = (client.settings.session_key, name)
-    hit = _cache.get(key)
-    if hit and time.monotonic() - hit[0] < _CACHE_SECONDS:
-        return hit[1]
-    value = load()
-    _cache[key] = (time.monotonic(), value)
-    return value
-
-
-def forget_cache() -> None:
-    _cache.clear()
 
 
 @dataclass
@@ -93,7 +76,7 @@ def mapping_rules(rules: OrderRules, tax_field: str) -> MappingRules:
 
 def sale_taxes(client: OdooClient, order: Any, auto_create: bool) -> list[OdooTax]:
     """Odoo's sale taxes, creating the ones the order needs when the rules allow it."""
-    taxes: list[OdooTax] = _cached(client, "taxes", client.find_sale_taxes)
+    taxes: list[OdooTax] = cached(client, "taxes", client.find_sale_taxes)
     needed = {(rate, order.taxes_included) for rate in required_tax_rates(order)}
     have = {(tax.amount.normalize(), tax.price_included) for tax in taxes}
     if needed - have:
@@ -103,7 +86,7 @@ def sale_taxes(client: OdooClient, order: Any, auto_create: bool) -> list[OdooTa
             taxes = taxes + [
                 client.create_sale_tax(rate, included) for rate, included in sorted(needed - have)
             ]
-        _cache[(client.settings.session_key, "taxes")] = (time.monotonic(), taxes)
+        store(client, "taxes", taxes)
     return taxes
 
 
@@ -112,8 +95,8 @@ def build_draft(client: OdooClient, shop: Shop, rules: OrderRules, order: Any) -
     partner = ensure_partner(client, shop, order, rules.guest_customer_name)
     product_ids = resolve_line_products(client, shop, rules, order)
     pricelist_id = None
-    if order.currency and order.currency != _cached(client, "company_currency", client.company_currency):
-        pricelist_id = _cached(
+    if order.currency and order.currency != cached(client, "company_currency", client.company_currency):
+        pricelist_id = cached(
             client, f"pricelist_{order.currency}", lambda: client.ensure_pricelist(order.currency)
         )
     refs = OdooRefs(
@@ -134,7 +117,7 @@ def build_draft(client: OdooClient, shop: Shop, rules: OrderRules, order: Any) -
         taxes=sale_taxes(client, order, rules.auto_create_taxes) if required_tax_rates(order) else (),
         pricelist_id=pricelist_id,
         # With a payment term, the invoice wizard answers with the invoice id instead of a None fault.
-        payment_term_id=_cached(client, "immediate_term", client.find_immediate_payment_term)
+        payment_term_id=cached(client, "immediate_term", client.find_immediate_payment_term)
         if rules.invoices
         else None,
     )

@@ -146,7 +146,12 @@ def ensure_service_product(client: OdooClient, shop: Shop, code: str, name: str)
     if existing:
         _remember(shop, code, existing[0].id, existing[0].tax_ids)
         return existing[0].id
-    values = {"name": name, "default_code": code, "invoice_policy": "order", "taxes_id": [(6, 0, [])]}
+    values: dict[str, Any] = {
+        "name": name,
+        "default_code": code,
+        "invoice_policy": "order",
+        "taxes_id": [(6, 0, [])],
+    }
     product_id = client.create_product({**values, **client.dialect.service_product})
     _remember(shop, code, product_id, ())
     return product_id

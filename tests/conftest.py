@@ -79,11 +79,11 @@ def odoo_server() -> Iterator[OdooSandbox]:
 @pytest.fixture
 def odoo(odoo_server: OdooSandbox) -> OdooSandbox:
     """A freshly seeded Odoo for each test (and no per-process Odoo caches left from the last one)."""
-    from orders.documents import forget_cache
+    from synco.odoo import cache
     from synco.odoo.client import forget_sessions
 
     odoo_server.control(reset=True)
-    forget_cache()
+    cache.forget()
     forget_sessions()
     return odoo_server
 

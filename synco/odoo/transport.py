@@ -21,7 +21,7 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         self._timeout = timeout
         self._use_tls = use_tls
 
-    def request(self, host: Any, handler: str, request_body: bytes, verbose: bool = False) -> Any:
+    def request(self, host: Any, handler: str, request_body: Any, verbose: bool = False) -> Any:
         # xmlrpc.client silently sends a request again when a kept-alive connection drops mid-call; for a
         # write whose response was lost that would run it twice. Send once; the caller's retry is idempotent.
         return self.single_request(host, handler, request_body, verbose)

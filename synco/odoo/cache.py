@@ -1,0 +1,37 @@
+"""Per-process cache of slow-changing Odoo lookups (taxes, countries, currency, payment term), per database."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from synco.odoo.client import OdooClient
+
+T = TypeVar("T")
+TTL_SECONDS = 300.0
+_entries: dict[tuple[Any, ...], tuple[float, Any]] = {}
+_lock = threading.Lock()
+
+
+def cached(client: OdooClient, name: str, load: Callable[[], T]) -> T:
+    key = (client.settings.session_key, name)
+    with _lock:
+        hit = _entries.get(key)
+    if hit and time.monotonic() - hit[0] < TTL_SECONDS:
+        value: T = hit[1]
+        return value
+    value = load()
+    store(client, name, value)
+    return value
+
+
+def store(client: OdooClient, name: str, value: Any) -> None:
+    with _lock:
+        _entries[(client.settings.session_key, name)] = (time.monotonic(), value)
+
+
+def forget() -> None:
+    with _lock:
+        _entries.clear()
