@@ -200,14 +200,18 @@ def _add_rounding_line(
 
 
 def _invoice_and_pay(client: OdooClient, rules: OrderRules, order: Any, result: WriteResult) -> None:
+    """Invoice, post and pay as the rules say; each step checks what Odoo already has, so retries are safe."""
     sale = result.sale_order
-    invoice_id = max(sale.invoice_ids) if sale.invoice_ids else client.create_invoice(sale.id)
-    invoice = client.read_invoice(invoice_id)
-    if rules.posts_invoice and invoice.state == "draft":
+    if sale.invoice_ids:
+        invoice_id = max(sale.invoice_ids)
+        current = client.read_invoice(invoice_id)
+        state, already_paid = current.state, current.is_paid
+    else:
+        invoice_id, state, already_paid = client.create_invoice(sale.id), "draft", False
+    if rules.posts_invoice and state == "draft":
         client.post_invoice(invoice_id)
-        invoice = client.read_invoice(invoice_id)
     if rules.pays:
-        if invoice.is_paid:
+        if already_paid:
             result.notes.append("The invoice was already paid: no second payment.")
         elif order.financial_status not in PAID_STATUSES:
             result.notes.append(
@@ -224,5 +228,4 @@ def _invoice_and_pay(client: OdooClient, rules: OrderRules, order: Any, result: 
             )
             paid_at = (order.processed_at or order.created_at).strftime("%Y-%m-%d")
             result.payment_id = client.register_payment(invoice_id, rules.journal_for(gateway), paid_at)
-            invoice = client.read_invoice(invoice_id)
-    result.invoice = invoice
+    result.invoice = client.read_invoice(invoice_id)
