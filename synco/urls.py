@@ -12,5 +12,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/", include("orders.urls")),
     path("logs/", include("synclogs.urls")),
+    path("settings/", include("synco.settings_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from synco.errors import GatewayError
 from synco.odoo.client import OdooClient
+from synco.odoo.versions import UnsupportedOdooVersion, dialect_for
 
 REQUIRED_MODULES = ("sale_management", "stock", "account")
-SUPPORTED_MAJOR_VERSIONS = (17, 18)
 # (model, operation, what it is needed for)
 REQUIRED_RIGHTS = (
     ("sale.order", "create", "create sale orders"),
@@ -33,17 +33,12 @@ def run_connection_checks(client: OdooClient) -> list[Check]:
     except GatewayError as exc:
         return [Check("Server reachable", False, exc.message)]
     checks.append(Check("Server reachable", True, f"Odoo {version}"))
-    major = _major(version)
-    if major not in SUPPORTED_MAJOR_VERSIONS:
-        checks.append(
-            Check(
-                "Version supported",
-                False,
-                f"Odoo {version} is not supported: Synco works with Odoo 17 and 18.",
-            )
-        )
+    try:
+        dialect = dialect_for(version)
+    except UnsupportedOdooVersion as exc:
+        checks.append(Check("Version supported", False, str(exc)))
         return checks
-    checks.append(Check("Version supported", True, f"Odoo {major}"))
+    checks.append(Check("Version supported", True, f"Odoo {dialect.major}"))
 
     try:
         uid = client.authenticate()
@@ -77,10 +72,3 @@ def run_connection_checks(client: OdooClient) -> list[Check]:
     except GatewayError as exc:
         checks.append(Check("Rights", False, exc.message))
     return checks
-
-
-def _major(version: str) -> int | None:
-    head = version.split(".", 1)[0]
-    # SaaS builds read 'saas~18.2'
-    head = head.rsplit("~", 1)[-1]
-    return int(head) if head.isdigit() else None
