@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +21,9 @@ from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 logger = logging.getLogger(__name__)
 
 MAX_THROTTLE_RETRIES = 6
+# 25 orders with up to 100 lines each: ~440 points requested, well under Shopify's 1,000 per query.
+PAGE_SIZE = 25
+PAGE_LINES = 100
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,31 @@ class OrdersPage:
     results: list[OrderResult]
     end_cursor: str | None
     has_next_page: bool
+
+
+@dataclass
+class _Bucket:
+    """The shop's leaky bucket as Shopify last reported it."""
+
+    maximum: float
+    available: float
+    restore_rate: float
+    at: float
+
+    def available_now(self) -> float:
+        return min(self.maximum, self.available + (time.monotonic() - self.at) * self.restore_rate)
+
+
+# Per process and shop: the bucket, and what each query cost last time (so we wait *before* a query that
+# would not fit instead of being throttled).
+_buckets: dict[str, _Bucket] = {}
+_query_costs: dict[tuple[str, str], float] = {}
+_bucket_lock = threading.Lock()
+
+
+def _cost_key(document: str, variables: dict[str, Any] | None) -> tuple[str, str]:
+    sizes = sorted((k, v) for k, v in (variables or {}).items() if isinstance(v, int))
+    return document, json.dumps(sizes)
 
 
 class _TimedGraphQL(shopify.GraphQL):
@@ -79,6 +108,7 @@ class ShopifyClient:
         self.settings = settings
         self.requests = 0
         self.throttled = 0
+        self.waited = 0.0  # seconds spent waiting for the bucket to refill before a query
 
     def _graphql(self) -> _TimedGraphQL:
         session = shopify.Session(self.settings.domain, self.settings.api_version, self.settings.token)
@@ -93,7 +123,9 @@ class ShopifyClient:
     def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run one GraphQL document; returns `data`, waits out throttling, classifies failures."""
         graphql = self._graphql()
+        key = _cost_key(document, variables)
         for attempt in range(MAX_THROTTLE_RETRIES + 1):
+            self._wait_for_capacity(key)
             self.requests += 1
             try:
                 status, raw, headers = graphql.send(document, variables)
@@ -106,6 +138,7 @@ class ShopifyClient:
                     f"Cannot reach Shopify for {self.settings.domain}: {getattr(exc, 'reason', exc)}"
                 ) from exc
             body = self._decode(status, raw)
+            self._remember_cost(key, body)
             wait = self._throttle_wait(status, body, headers)
             if wait is not None:
                 self.throttled += 1
@@ -117,6 +150,34 @@ class ShopifyClient:
             self._raise_for_errors(status, body)
             return dict(body.get("data") or {})
         raise TransientGatewayError("Shopify kept throttling the request; it will be retried.")
+
+    def _wait_for_capacity(self, key: tuple[str, str]) -> None:
+        with _bucket_lock:
+            bucket = _buckets.get(self.settings.domain)
+            cost = _query_costs.get(key)
+        if bucket is None or cost is None or bucket.restore_rate <= 0:
+            return
+        missing = cost - bucket.available_now()
+        if missing > 0:
+            self.waited += missing / bucket.restore_rate
+            time.sleep(missing / bucket.restore_rate)
+
+    def _remember_cost(self, key: tuple[str, str], body: dict[str, Any]) -> None:
+        cost = (body.get("extensions") or {}).get("cost") or {}
+        status = cost.get("throttleStatus") or {}
+        try:
+            bucket = _Bucket(
+                maximum=float(status["maximumAvailable"]),
+                available=float(status["currentlyAvailable"]),
+                restore_rate=float(status["restoreRate"]),
+                at=time.monotonic(),
+            )
+        except (KeyError, TypeError, ValueError):
+            return
+        with _bucket_lock:
+            _buckets[self.settings.domain] = bucket
+            if cost.get("requestedQueryCost") is not None:
+                _query_costs[key] = float(cost["requestedQueryCost"])
 
     def _decode(self, status: int, raw: bytes) -> dict[str, Any]:
         if status >= 500:
@@ -170,7 +231,7 @@ class ShopifyClient:
     # -- orders -----------------------------------------------------------------------------
 
     def fetch_orders_page(
-        self, *, after: str | None, query: str | None, first: int = 10, line_count: int = 50
+        self, *, after: str | None, query: str | None, first: int = PAGE_SIZE, line_count: int = PAGE_LINES
     ) -> OrdersPage:
         """One page of orders sorted by updatedAt; each order parsed or carrying its parse error."""
         data = self.execute(
@@ -178,13 +239,14 @@ class ShopifyClient:
         )
         connection = data.get("orders") or {}
         info = connection.get("pageInfo") or {}
+        nodes = [self._with_all_lines(node) for node in connection.get("nodes") or []]
         return OrdersPage(
-            results=[_parse(node) for node in connection.get("nodes") or []],
+            results=[_parse(node) for node in nodes],
             end_cursor=info.get("endCursor"),
             has_next_page=bool(info.get("hasNextPage")),
         )
 
-    def iter_orders(self, *, query: str | None, first: int = 10) -> Iterator[OrderResult]:
+    def iter_orders(self, *, query: str | None, first: int = PAGE_SIZE) -> Iterator[OrderResult]:
         """Every order matching `query`, page by page (streamed, not loaded whole)."""
         after: str | None = None
         while True:
@@ -194,12 +256,27 @@ class ShopifyClient:
                 return
             after = page.end_cursor
 
-    def fetch_order(self, gid: str, line_count: int = 250) -> OrderResult:
-        data = self.execute(queries.ORDER_BY_ID, {"id": gid, "lineCount": line_count})
+    def fetch_order(self, gid: str) -> OrderResult:
+        """One order by GID, with all its lines."""
+        data = self.execute(queries.ORDER_BY_ID, {"id": gid, "lineCount": PAGE_LINES})
         node = data.get("order")
         if not node:
             raise PermanentGatewayError(f"Shopify has no order {gid} (deleted, or outside the app's access).")
-        return _parse(node)
+        return _parse(self._with_all_lines(node))
+
+    def _with_all_lines(self, node: dict[str, Any]) -> dict[str, Any]:
+        """Orders with more lines than a page holds: fetch the rest (250 at a time) and merge them in."""
+        lines = node.get("lineItems") or {}
+        info = lines.get("pageInfo") or {}
+        after = info.get("endCursor")
+        while info.get("hasNextPage") and node.get("id"):
+            data = self.execute(queries.ORDER_LINES, {"id": node["id"], "after": after})
+            more = (data.get("order") or {}).get("lineItems") or {}
+            lines.setdefault("nodes", []).extend(more.get("nodes") or [])
+            info = more.get("pageInfo") or {}
+            after = info.get("endCursor")
+        lines["pageInfo"] = {"hasNextPage": False, "endCursor": after}
+        return node
 
 
 def _parse(node: dict[str, Any]) -> OrderResult:

@@ -37,6 +37,8 @@ fragment OrderFields on Order {{
     taxLines {{ title rate ratePercentage priceSet {{ {MONEY} }} }}
     discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }} }} }}
   transactions(first: 20) {{ id gateway kind status processedAt test amountSet {{ {MONEY} }} }}
+  fulfillments(first: 5) {{ id status createdAt trackingInfo(first: 3) {{ company number url }} }}
+  refunds(first: 5) {{ id createdAt note totalRefundedSet {{ {MONEY} }} }}
   risk {{ recommendation assessments {{ riskLevel facts {{ description sentiment }} }} }}
 }}
 """
@@ -62,10 +64,29 @@ query OrderById($id: ID!, $lineCount: Int!) {
     + ORDER_FIELDS
 )
 
+ORDER_LINES = """
+query OrderLines($id: ID!, $after: String) {
+  order(id: $id) {
+    lineItems(first: 250, after: $after) { pageInfo { hasNextPage endCursor } nodes {
+      id sku name title quantity currentQuantity taxable requiresShipping isGiftCard
+      originalUnitPriceSet { shopMoney { amount currencyCode } }
+      discountedUnitPriceSet { shopMoney { amount currencyCode } }
+      discountAllocations { allocatedAmountSet { shopMoney { amount currencyCode } } }
+      taxLines { title rate ratePercentage priceSet { shopMoney { amount currencyCode } } }
+      variant { id legacyResourceId sku barcode } } }
+  }
+}
+"""
+
 SHOP_INFO = """
 query ShopInfo {
   shop { name myshopifyDomain currencyCode ianaTimezone }
 }
 """
 
-ALL_DOCUMENTS = {"OrdersPage": ORDERS_PAGE, "OrderById": ORDER_BY_ID, "ShopInfo": SHOP_INFO}
+ALL_DOCUMENTS = {
+    "OrdersPage": ORDERS_PAGE,
+    "OrderById": ORDER_BY_ID,
+    "OrderLines": ORDER_LINES,
+    "ShopInfo": SHOP_INFO,
+}

@@ -87,6 +87,28 @@ class Transaction:
 
 
 @dataclass(frozen=True)
+class Tracking:
+    company: str
+    number: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Fulfillment:
+    id: str
+    status: str
+    tracking: tuple[Tracking, ...]
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    created_at: datetime | None
+    note: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class ShopifyOrder:
     id: int
     gid: str
@@ -119,6 +141,11 @@ class ShopifyOrder:
     shipping_lines: tuple[ShippingLine, ...] = ()
     transactions: tuple[Transaction, ...] = ()
     risk_levels: tuple[str, ...] = field(default=())
+    risk_recommendation: str = ""
+    risk_facts: tuple[str, ...] = ()
+    cancel_reason: str = ""
+    fulfillments: tuple[Fulfillment, ...] = ()
+    refunds: tuple[Refund, ...] = ()
 
     @property
     def number(self) -> str:
@@ -310,4 +337,32 @@ def parse_order(node: dict[str, Any]) -> ShopifyOrder:
             for index, item in enumerate(node.get("transactions") or [])
         ),
         risk_levels=tuple(_text(item.get("riskLevel")) for item in risk.get("assessments") or []),
+        risk_recommendation=_text(risk.get("recommendation")),
+        risk_facts=tuple(
+            _text(fact.get("description"))
+            for item in risk.get("assessments") or []
+            for fact in item.get("facts") or []
+            if fact.get("description")
+        ),
+        cancel_reason=_text(node.get("cancelReason")),
+        fulfillments=tuple(
+            Fulfillment(
+                id=_text(item.get("id")),
+                status=_text(item.get("status")),
+                tracking=tuple(
+                    Tracking(_text(t.get("company")), _text(t.get("number")), _text(t.get("url")))
+                    for t in item.get("trackingInfo") or []
+                ),
+            )
+            for item in node.get("fulfillments") or []
+        ),
+        refunds=tuple(
+            Refund(
+                id=_text(item.get("id")),
+                created_at=_optional_datetime(item.get("createdAt"), f"refunds[{index}].createdAt"),
+                note=_text(item.get("note")),
+                amount=_money(item.get("totalRefundedSet"), f"refunds[{index}].totalRefundedSet"),
+            )
+            for index, item in enumerate(node.get("refunds") or [])
+        ),
     )
