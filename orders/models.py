@@ -83,3 +83,58 @@ class Order(models.Model):
         if odoo is None or self.odoo_id is None:
             return ""
         return str(odoo.record_url(self.odoo_model or "sale.order", self.odoo_id))
+
+
+class ImportRun(models.Model):
+    """One import from Shopify: a date-range backfill (resumable) or a bulk operation."""
+
+    class Kind(models.TextChoices):
+        BACKFILL = "backfill", "Backfill"
+        BULK = "bulk", "Bulk operation"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        STOPPING = "stopping", "Stopping"
+        STOPPED = "stopped", "Stopped"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="import_runs")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BACKFILL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_from = models.DateTimeField()
+    created_to = models.DateTimeField()
+    # Where the run stopped: resuming continues after this cursor.
+    cursor = models.TextField(blank=True)
+    reached = models.DateTimeField(null=True, blank=True, help_text="createdAt of the last order imported")
+    bulk_operation_id = models.CharField(max_length=100, blank=True)
+    orders_seen = models.PositiveIntegerField(default=0)
+    orders_created = models.PositiveIntegerField(default=0)
+    orders_updated = models.PositiveIntegerField(default=0)
+    orders_invalid = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_from:%Y-%m-%d} to {self.created_to:%Y-%m-%d} {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING, self.Status.STOPPING)
+
+    @property
+    def percent(self) -> int:
+        """Progress through the date range (orders are read oldest first)."""
+        if self.status == self.Status.DONE:
+            return 100
+        if self.reached is None:
+            return 0
+        span = (self.created_to - self.created_from).total_seconds()
+        done = (self.reached - self.created_from).total_seconds()
+        return max(0, min(99, int(done * 100 / span))) if span > 0 else 0

@@ -143,6 +143,12 @@ def import_orders(shop_id: int) -> ImportSummary:
     return summary
 
 
+def import_order(shop_id: int, gid: str) -> str:
+    """Fetch one order by GID (a webhook is only a trigger: look the order up again) and store it."""
+    shop = Shop.objects.get(pk=shop_id)
+    return store_order(shop, shopify_client_for(shop).fetch_order(gid))
+
+
 # -- claiming ---------------------------------------------------------------------------------
 
 

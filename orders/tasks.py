@@ -30,3 +30,10 @@ def import_orders_task(shop_id: int) -> None:
 def import_all_shops_task() -> None:
     for shop_id in Shop.objects.filter(uninstalled_at__isnull=True).values_list("pk", flat=True):
         import_orders_task.delay(shop_id)
+
+
+@shared_task(acks_late=True)
+def backfill_task(run_id: int) -> None:
+    from orders.imports import run_backfill
+
+    run_backfill(run_id)

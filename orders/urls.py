@@ -7,6 +7,10 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("import/", views.orders_import, name="import"),
+    path("imports/", views.import_runs, name="import_runs"),
+    path("imports/backfill/", views.backfill_start, name="backfill"),
+    path("imports/<int:pk>/stop/", views.import_stop, name="import_stop"),
+    path("imports/<int:pk>/resume/", views.import_resume, name="import_resume"),
     path("<int:pk>/row/", views.order_row, name="row"),
     path("<int:pk>/sync/", views.order_sync, name="sync"),
 ]

@@ -11,8 +11,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
-from orders import services
-from orders.models import Order, SyncStatus
+from orders import imports, services
+from orders.forms import BackfillForm
+from orders.models import ImportRun, Order, SyncStatus
 from orders.tasks import import_orders_task
 from synco.http import HtmxHttpRequest
 from synco.tenancy import current_shop
@@ -53,6 +54,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "orders": list(page.object_list),
         "status_filter": status_filter,
+        **_runs_context(request),
         "filters": [(key, "All" if value is None else value.label) for key, value in FILTERS.items()],
     }
     template = "orders/_order_table.html" if request.htmx else "orders/order_list.html"
@@ -86,3 +88,42 @@ def orders_import(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     transaction.on_commit(lambda: import_orders_task.delay(shop.pk))
     return _toast(HttpResponse(status=204), "Importing new and updated orders from Shopify…")
+
+
+def _runs_context(request: HtmxHttpRequest) -> dict[str, object]:
+    runs = list(ImportRun.objects.filter(shop=current_shop(request))[:5])
+    return {"runs": runs, "any_active": any(run.is_active for run in runs)}
+
+
+@login_required
+@require_GET
+def import_runs(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "orders/_import_runs.html", _runs_context(request))
+
+
+@login_required
+@require_POST
+def backfill_start(request: HtmxHttpRequest) -> HttpResponse:
+    shop = current_shop(request)
+    form = BackfillForm(request.POST)
+    if not form.is_valid():
+        response = render(request, "orders/_import_runs.html", _runs_context(request))
+        return _toast(response, " ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    imports.start_backfill(shop.pk, form.cleaned_data["created_from"], form.cleaned_data["created_to"])
+    return _toast(render(request, "orders/_import_runs.html", _runs_context(request)), "Backfill started.")
+
+
+@login_required
+@require_POST
+def import_stop(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(ImportRun, pk=pk, shop=current_shop(request))
+    imports.stop_backfill(run)
+    return render(request, "orders/_import_runs.html", _runs_context(request))
+
+
+@login_required
+@require_POST
+def import_resume(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(ImportRun, pk=pk, shop=current_shop(request))
+    imports.resume_backfill(run)
+    return render(request, "orders/_import_runs.html", _runs_context(request))

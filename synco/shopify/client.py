@@ -180,6 +180,11 @@ class ShopifyClient:
                 _query_costs[key] = float(cost["requestedQueryCost"])
 
     def _decode(self, status: int, raw: bytes) -> dict[str, Any]:
+        if status in (401, 403):
+            raise PermanentGatewayError(
+                f"Shopify refused the access token for {self.settings.domain} (HTTP {status}): reinstall or "
+                "reconnect the app."
+            )
         if status >= 500:
             raise TransientGatewayError(f"Shopify answered HTTP {status}; it will be retried.")
         try:
@@ -213,11 +218,6 @@ class ShopifyClient:
 
     def _raise_for_errors(self, status: int, body: dict[str, Any]) -> None:
         errors = body.get("errors")
-        if status == 401 or status == 403:
-            raise PermanentGatewayError(
-                f"Shopify refused the access token for {self.settings.domain} (HTTP {status}): reinstall or "
-                "reconnect the app."
-            )
         if status >= 400:
             raise PermanentGatewayError(f"Shopify answered HTTP {status}: {errors}")
         if errors:
@@ -231,12 +231,23 @@ class ShopifyClient:
     # -- orders -----------------------------------------------------------------------------
 
     def fetch_orders_page(
-        self, *, after: str | None, query: str | None, first: int = PAGE_SIZE, line_count: int = PAGE_LINES
+        self,
+        *,
+        after: str | None,
+        query: str | None,
+        first: int = PAGE_SIZE,
+        line_count: int = PAGE_LINES,
+        sort_key: str = "UPDATED_AT",
     ) -> OrdersPage:
-        """One page of orders sorted by updatedAt; each order parsed or carrying its parse error."""
-        data = self.execute(
-            queries.ORDERS_PAGE, {"first": first, "after": after, "query": query, "lineCount": line_count}
-        )
+        """One page of orders (oldest first by `sort_key`); each order parsed or carrying its parse error."""
+        variables = {
+            "first": first,
+            "after": after,
+            "query": query,
+            "lineCount": line_count,
+            "sortKey": sort_key,
+        }
+        data = self.execute(queries.ORDERS_PAGE, variables)
         connection = data.get("orders") or {}
         info = connection.get("pageInfo") or {}
         nodes = [self._with_all_lines(node) for node in connection.get("nodes") or []]

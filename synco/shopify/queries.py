@@ -45,8 +45,8 @@ fragment OrderFields on Order {{
 
 ORDERS_PAGE = (
     """
-query OrdersPage($first: Int!, $after: String, $query: String, $lineCount: Int!) {
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+query OrdersPage($first: Int!, $after: String, $query: String, $lineCount: Int!, $sortKey: OrderSortKeys!) {
+  orders(first: $first, after: $after, query: $query, sortKey: $sortKey) {
     pageInfo { hasNextPage endCursor }
     nodes { ...OrderFields }
   }
