@@ -103,3 +103,55 @@ def test_it_resumes_from_where_the_last_import_stopped(demo_shop, shopify):
 
     assert summary.created == 0
     assert 1 <= summary.seen < 60
+
+
+def test_it_imports_partial_orders_and_keeps_going(demo_shop, shopify_server, shopify, odoo):
+    from orders.models import SyncStatus
+    from orders.services import sync_order
+    from synco.models import OdooConnection, OrderRules
+    from synco.sandbox.shopify.generator import generate_orders
+
+    # given odd but real-world orders: a guest without e-mail, a line without SKU, a deleted variant,
+    # a line whose current quantity is 0 (the order is written as placed; refunds are separate documents)
+    odd = generate_orders(4, seed=11, start_id=8880000001, start_number=9001)
+    odd[0]["customer"] = None
+    odd[0]["email"] = None
+    odd[0]["contact_email"] = None
+    odd[1]["line_items"][0]["sku"] = None
+    odd[1]["line_items"][0]["variant_id"] = None
+    odd[2]["line_items"][0]["variant_id"] = None
+    odd[3]["line_items"][0]["current_quantity"] = 0
+    shopify_server.server.add_orders(odd)
+    OdooConnection.objects.create(
+        shop=demo_shop,
+        url=f"http://127.0.0.1:{odoo.port}",
+        database="synco_demo",
+        login="admin",
+        secret="admin",
+    )
+    OrderRules.objects.create(shop=demo_shop)
+
+    # when
+    summary = import_orders(demo_shop.pk)
+
+    # then every order is stored and readable
+    assert summary.created == 64
+    stored = {
+        o.name: o for o in Order.objects.filter(shop=demo_shop, name__in=["#9001", "#9002", "#9003", "#9004"])
+    }
+    assert [stored[name].parse_error for name in sorted(stored)] == ["", "", "", ""]
+    assert stored["#9001"].email == ""
+    # and they sync: the guest to the fallback customer, the SKU-less line without variant as a custom item,
+    # the deleted variant by its SKU
+    for order in stored.values():
+        Order.objects.filter(pk=order.pk).update(sync_status=SyncStatus.IN_PROGRESS)
+        sync_order(order.pk)
+        order.refresh_from_db()
+        assert order.sync_status == SyncStatus.SYNCED, (order.name, order.sync_error)
+    [line] = odoo.execute(
+        "sale.order.line",
+        "search_read",
+        [["order_id", "=", stored["#9002"].odoo_id], ["product_id.default_code", "=", "SHOPIFY-CUSTOM"]],
+        fields=["name"],
+    )
+    assert line["name"] == odd[1]["line_items"][0]["title"]

@@ -84,7 +84,9 @@ PARENT_WITHOUT_ID = (
     "The parent 'node' field for a nested connection must select the 'id' field without an alias and "
     "must be of 'ID' return type. Connection fields without 'id': {fields}."
 )
-CONNECTION_IN_LIST = "Queries that contain a connection field within a list field are not currently supported."
+CONNECTION_IN_LIST = (
+    "Queries that contain a connection field within a list field are not currently supported."
+)
 NO_CONNECTION = "Bulk queries must contain at least one connection."
 NOT_A_QUERY = "Invalid operation type. Only `query` operations are supported."
 # Paraphrase: Shopify documents that a bulk query has a single top-level field, but no recorded
@@ -122,7 +124,9 @@ class _Shapes(_Walker):
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         super().__init__(schema, fragments, {}, "shopify")
 
-    def fields_of(self, named: GraphQLNamedType, selections: list[SelectionNode]) -> dict[str, list[FieldNode]]:
+    def fields_of(
+        self, named: GraphQLNamedType, selections: list[SelectionNode]
+    ) -> dict[str, list[FieldNode]]:
         """Selected fields by response key, merged over the possible object types of `named`."""
         merged: dict[str, list[FieldNode]] = {}
         for obj in self.possible(named):
@@ -136,9 +140,9 @@ class _Shapes(_Walker):
                 return obj.fields[name].type
         return None
 
-    def node_selections(self, conn: GraphQLObjectType, nodes: list[FieldNode]) -> tuple[
-        dict[str, list[FieldNode]], list[SelectionNode], list[SelectionNode], GraphQLNamedType
-    ]:
+    def node_selections(
+        self, conn: GraphQLObjectType, nodes: list[FieldNode]
+    ) -> tuple[dict[str, list[FieldNode]], list[SelectionNode], list[SelectionNode], GraphQLNamedType]:
         inner = self.collect(conn, self.sub_selections(nodes))
         node_type, via_nodes, via_edges = self.connection_node_selections(conn, nodes)
         return inner, via_nodes, via_edges, node_type
@@ -186,8 +190,10 @@ def _analyze(
             analysis.connections += 1
             analysis.max_depth = max(analysis.max_depth, depth + 1)
             analysis.within_list = analysis.within_list or in_list
-            if parent_connection is not None and not parent_has_id and parent_connection not in (
-                analysis.parents_without_id
+            if (
+                parent_connection is not None
+                and not parent_has_id
+                and parent_connection not in (analysis.parents_without_id)
             ):
                 analysis.parents_without_id.append(parent_connection)
             selected, via_nodes, via_edges, node_type = shapes.node_selections(inner, nodes)
@@ -241,7 +247,11 @@ def check_bulk_query(schema: GraphQLSchema, query: str, *, allow_nodes: bool = F
     if len(operations) != 1:
         return CheckedQuery(
             None,
-            [query_error("Invalid bulk query: An operation name is required when sending multiple operations.")],
+            [
+                query_error(
+                    "Invalid bulk query: An operation name is required when sending multiple operations."
+                )
+            ],
         )
     operation = operations[0]
     if operation.operation != OperationType.QUERY:
@@ -253,7 +263,9 @@ def check_bulk_query(schema: GraphQLSchema, query: str, *, allow_nodes: bool = F
     selections = list(operation.selection_set.selections)
     roots = [k for k, ns in shapes.collect(root, selections).items() if not ns[0].name.value.startswith("__")]
     analysis = _Analysis()
-    analysis.top_level_node = any(ns[0].name.value == "node" for ns in shapes.collect(root, selections).values())
+    analysis.top_level_node = any(
+        ns[0].name.value == "node" for ns in shapes.collect(root, selections).values()
+    )
     _analyze(shapes, root, selections, analysis, 0, False, None, True)
 
     user_errors: list[Json] = []
@@ -272,12 +284,12 @@ def check_bulk_query(schema: GraphQLSchema, query: str, *, allow_nodes: bool = F
     if analysis.connections > MAX_CONNECTIONS:
         user_errors.append(query_error(TOO_MANY))
     if analysis.parents_without_id:
-        user_errors.append(query_error(PARENT_WITHOUT_ID.format(fields=", ".join(analysis.parents_without_id))))
+        user_errors.append(
+            query_error(PARENT_WITHOUT_ID.format(fields=", ".join(analysis.parents_without_id)))
+        )
     if analysis.within_list:
         user_errors.append(query_error(CONNECTION_IN_LIST))
-    if analysis.connections == 0 and (
-        not user_errors or (analysis.top_level_node and len(user_errors) == 1)
-    ):
+    if analysis.connections == 0 and (not user_errors or (analysis.top_level_node and len(user_errors) == 1)):
         user_errors.append(query_error(NO_CONNECTION))
     if not user_errors and len(roots) > 1:
         user_errors.append(query_error(ONE_ROOT_FIELD))
@@ -384,7 +396,9 @@ def _line(node: Json, plan: ConnectionPlan, parent_id: str | None, children: Chi
     return line
 
 
-def _grouped(value: Any, plan: ConnectionPlan, parent_id: str | None, root: bool) -> Iterator[tuple[Json, bool]]:
+def _grouped(
+    value: Any, plan: ConnectionPlan, parent_id: str | None, root: bool
+) -> Iterator[tuple[Json, bool]]:
     for node in _nodes_of(value, plan):
         children: Children = []
         yield _line(node, plan, parent_id, children), root
@@ -506,7 +520,9 @@ class BulkOperations:
         self._ops: dict[int, BulkOperation] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        existing = [int(p.name.split(".")[0]) for p in self.results_dir.glob("*.jsonl") if p.name[0].isdigit()]
+        existing = [
+            int(p.name.split(".")[0]) for p in self.results_dir.glob("*.jsonl") if p.name[0].isdigit()
+        ]
         self._numbers = itertools.count(max(existing, default=0) + 1)
 
     # ------------------------------------------------------------------------------- queries
@@ -558,7 +574,9 @@ class BulkOperations:
             ]
             if len(running) >= concurrency:
                 ids = ", ".join(op.gid for op in running)
-                return None, [{"field": None, "message": IN_PROGRESS.format(ids=ids), "code": "OPERATION_IN_PROGRESS"}]
+                return None, [
+                    {"field": None, "message": IN_PROGRESS.format(ids=ids), "code": "OPERATION_IN_PROGRESS"}
+                ]
             op = BulkOperation(next(self._numbers), shop, app, query, group_objects, now_utc())
             if self.fail_next > 0:
                 self.fail_next -= 1
@@ -600,7 +618,7 @@ class BulkOperations:
                 op.cancel.wait(delay)
             with part.open("w", encoding="utf-8", newline="\n") as out:
                 failed = self._write(op, plan, executor, out)
-        except Exception:  # noqa: BLE001 - any crash of the run is Shopify's INTERNAL_SERVER_ERROR
+        except Exception:  # any crash of the run is Shopify's INTERNAL_SERVER_ERROR
             failed = True
         if op.cancel.is_set() or self._stopping.is_set():
             part.unlink(missing_ok=True)
@@ -665,7 +683,11 @@ class BulkOperations:
 
     def settings(self) -> Json:
         with self._lock:
-            return {"fail_next": self.fail_next, "delay_seconds": self.delay_seconds, "allow_nodes": self.allow_nodes}
+            return {
+                "fail_next": self.fail_next,
+                "delay_seconds": self.delay_seconds,
+                "allow_nodes": self.allow_nodes,
+            }
 
     def close(self) -> None:
         """Stop running operations (they end CANCELED) and remove a temporary results directory."""

@@ -2,9 +2,11 @@
 
 Documents are parsed and validated against the real 2026-10 introspection schema, so a query that
 Shopify would reject is rejected here too; Shopify's error wording is used for the common
-validation failures. Query root fields (`orders`, `order`, `node`, `nodes`, `shop`) get resolvers
-that turn the REST-shaped store into GraphQL-shaped dicts (see `views`). Every request is priced
-(`cost`) and charged to a leaky bucket (`ratelimit`).
+validation failures. Query root fields (`orders`, `order`, `node`, `nodes`, `shop`, the bulk
+operation reads) get resolvers that turn the REST-shaped store into GraphQL-shaped dicts (see
+`views`). Mutations run when every root field of the document has a resolver (`MUTATIONS`: today the
+bulk query mutations of `bulk`); other mutations are priced and answered `NOT_IMPLEMENTED_IN_SANDBOX`.
+Every request is priced (`cost`) and charged to a leaky bucket (`ratelimit`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
+    FieldNode,
     GraphQLError,
     GraphQLResolveInfo,
     GraphQLSchema,
@@ -28,10 +32,20 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from synco.sandbox.shopify import views
+from synco.sandbox.shopify.bulk import (
+    CONCURRENT_QUERIES,
+    FIVE_AT_ONCE_SINCE,
+    BulkOperations,
+    BulkRun,
+    build_plan,
+    check_bulk_query,
+)
 from synco.sandbox.shopify.catalog import variants_by_id
 from synco.sandbox.shopify.cost import MAX_QUERY_COST, CostModel, actual_query_cost, requested_query_cost
 from synco.sandbox.shopify.ratelimit import RateLimiter
+from synco.sandbox.shopify.schema import API_VERSION
 from synco.sandbox.shopify.search import OrderMatcher
+from synco.sandbox.shopify.search import parse as parse_search
 from synco.sandbox.shopify.store import SandboxStore
 
 Json = dict[str, Any]
@@ -43,6 +57,14 @@ class RequestContext:
     store: SandboxStore
     shop: str
     search: list[Json] = field(default_factory=list)
+    token: str = ""  # the app: bulk operations belong to one app on one shop
+    api_version: str = API_VERSION
+    bulk_operations: BulkOperations | None = None
+    bulk_run: BulkRun | None = None  # set while a bulk query executes: no page limits, chunked root
+
+    @property
+    def unbounded(self) -> bool:
+        return self.bulk_run is not None
 
 
 # ------------------------------------------------------------------------------------ orders
@@ -348,7 +370,11 @@ def resolve_orders(
     **window: Any,
 ) -> Json:
     ctx = _ctx(info)
-    views.check_window(window.get("first"), window.get("last"))
+    run = ctx.bulk_run
+    if run is None:
+        views.check_window(window.get("first"), window.get("last"))
+    elif run.matched is not None:  # later chunks of a bulk query: the orders were matched once
+        return _bulk_page(run, ctx)
     shop = ctx.store.shop(ctx.shop)
 
     def risk_level(order: Json) -> str:
@@ -363,17 +389,41 @@ def resolve_orders(
             ctx.search.append(entry)
     key_of = SORT_KEYS.get(sortKey, SORT_KEYS["ID"])
     matched = sorted(((key_of(o), o["id"]), o) for o in ctx.store.orders(ctx.shop) if matcher(o))
+    if run is not None:
+        # A bulk query ignores first/last/after/before and returns every match, a chunk at a time.
+        run.matched = list(reversed(matched)) if reverse else matched
+        return _bulk_page(run, ctx)
     # Views are built for the page only: pagination works on raw orders.
     page = views.paginate(
         [o for _, o in matched],
         [k for k, _ in matched],
         reverse=reverse,
-        **{k: window.get(k) for k in ("first", "last", "after", "before")},
+        **_window_args(window),
     )
     built = {id(o): order_view(o, ctx) for o in page["nodes"]}
     page["nodes"] = [built[id(o)] for o in page["nodes"]]
     page["edges"] = [{"cursor": e["cursor"], "node": built[id(e["node"])]} for e in page["edges"]]
     return page
+
+
+def _bulk_page(run: BulkRun, ctx: RequestContext) -> Json:
+    window = run.window()
+    nodes = [order_view(o, ctx) for _, o in window]
+    cursors = [views.encode_cursor(key[1], key[0]) for key, _ in window]
+    return {
+        "edges": [{"cursor": c, "node": n} for c, n in zip(cursors, nodes, strict=True)],
+        "nodes": nodes,
+        "pageInfo": {
+            "hasNextPage": run.offset + len(window) < run.total,
+            "hasPreviousPage": run.offset > 0,
+            "startCursor": cursors[0] if cursors else None,
+            "endCursor": cursors[-1] if cursors else None,
+        },
+    }
+
+
+def _window_args(window: dict[str, Any]) -> dict[str, Any]:
+    return {k: window.get(k) for k in ("first", "last", "after", "before")}
 
 
 def _node(ctx: RequestContext, global_id: str) -> Json | None:
@@ -389,6 +439,8 @@ def _node(ctx: RequestContext, global_id: str) -> Json | None:
     if kind == "ProductVariant":
         variant = variants_by_id().get(number)
         return views.variant_view(variant) if variant else None
+    if kind == "BulkOperation" and ctx.bulk_operations is not None:
+        return ctx.bulk_operations.get(ctx.shop, ctx.token, number)
     return None
 
 
@@ -437,8 +489,131 @@ def resolve_shop(_root: Any, info: GraphQLResolveInfo) -> Json:
     }
 
 
+# ---------------------------------------------------------------------------- bulk operations
+
+
+def _operations(ctx: RequestContext) -> BulkOperations:
+    if ctx.bulk_operations is None:
+        raise GraphQLError(
+            "Bulk operations are not available here", extensions={"code": "INTERNAL_SERVER_ERROR"}
+        )
+    return ctx.bulk_operations
+
+
+def resolve_bulk_operation(_root: Any, info: GraphQLResolveInfo, id: str) -> Json | None:
+    node = _node(_ctx(info), id)
+    return node if node and node.get("__typename") == "BulkOperation" else None
+
+
+def resolve_current_bulk_operation(_root: Any, info: GraphQLResolveInfo, type: str = "QUERY") -> Json | None:
+    ctx = _ctx(info)
+    return _operations(ctx).current(ctx.shop, ctx.token, type)
+
+
+BULK_SORT_KEYS: dict[str, Any] = {
+    "CREATED_AT": lambda op: op["createdAt"],
+    "COMPLETED_AT": lambda op: op["completedAt"] or "",
+}
+
+
+def _bulk_term(op: Json, term: Any) -> bool:
+    value = str(term.value).lower()
+    if term.field == "status":
+        return bool(op["status"].lower() == value)
+    if term.field == "operation_type":
+        return bool(op["type"].lower() == value)
+    if term.field == "id":
+        number = int(op["id"].rsplit("/", 1)[1])
+        wanted = int(value.rsplit("/", 1)[-1]) if value.rsplit("/", 1)[-1].isdigit() else -1
+        return {
+            ">": number > wanted,
+            ">=": number >= wanted,
+            "<": number < wanted,
+            "<=": number <= wanted,
+        }.get(term.op, number == wanted)
+    if term.field == "created_at":
+        stamp, since = op["createdAt"], value.upper().replace("+00:00", "Z")
+        since = since if "T" in since else f"{since}T00:00:00Z"
+        return {">": stamp > since, ">=": stamp >= since, "<": stamp < since, "<=": stamp <= since}.get(
+            term.op, stamp.startswith(value.upper()[:10])
+        )
+    return True
+
+
+def resolve_bulk_operations(
+    _root: Any,
+    info: GraphQLResolveInfo,
+    *,
+    query: str | None = None,
+    sortKey: str = "CREATED_AT",
+    reverse: bool = False,
+    **window: Any,
+) -> Json:
+    """The app's bulk operations, newest first by default, with the documented search filters."""
+    ctx = _ctx(info)
+    views.check_window(window.get("first"), window.get("last"))
+    parsed = parse_search(query or "")
+    ops = [
+        op
+        for op in _operations(ctx).views(ctx.shop, ctx.token)
+        if any(all(_bulk_term(op, t) != t.negate for t in group) for group in parsed.groups)
+    ]
+    key_of = BULK_SORT_KEYS.get(sortKey, BULK_SORT_KEYS["CREATED_AT"])
+    keyed = sorted(((key_of(op), int(op["id"].rsplit("/", 1)[1])), op) for op in ops)
+    return views.paginate(
+        [op for _, op in keyed],
+        [k for k, _ in keyed],
+        reverse=not reverse,  # the underlying list is newest first
+        **_window_args(window),
+    )
+
+
+def _bulk_number(global_id: str) -> int | None:
+    parsed = views.parse_gid(global_id)
+    return parsed[1] if parsed is not None and parsed[0] == "BulkOperation" else None
+
+
+def resolve_bulk_operation_run_query(
+    _root: Any, info: GraphQLResolveInfo, query: str, groupObjects: bool = False
+) -> Json:
+    ctx = _ctx(info)
+    operations = _operations(ctx)
+    schema = info.schema
+    checked = check_bulk_query(schema, query, allow_nodes=operations.allow_nodes)
+    if checked.document is None:
+        return {"bulkOperation": None, "userErrors": checked.user_errors}
+    document = checked.document
+    store, shop, token = ctx.store, ctx.shop, ctx.token
+
+    def execute_chunk(run: BulkRun) -> ExecutionResult:
+        chunk_ctx = RequestContext(store, shop, token=token, bulk_operations=operations, bulk_run=run)
+        return execute_sync(schema, document, context_value=chunk_ctx)
+
+    version = ctx.api_version
+    concurrency = CONCURRENT_QUERIES if version == "unstable" or version >= FIVE_AT_ONCE_SINCE else 1
+    created, errors = operations.start(
+        shop, token, query, groupObjects, build_plan(schema, document), execute_chunk, concurrency=concurrency
+    )
+    return {"bulkOperation": created, "userErrors": errors}
+
+
+def resolve_bulk_operation_cancel(_root: Any, info: GraphQLResolveInfo, id: str) -> Json:
+    ctx = _ctx(info)
+    number = _bulk_number(id)
+    if number is None:
+        raise GraphQLError(f"Invalid global id '{id}'", extensions={"code": "argumentLiteralsIncompatible"})
+    operation, errors = _operations(ctx).cancel(ctx.shop, ctx.token, number)
+    return {"bulkOperation": operation, "userErrors": errors}
+
+
+MUTATIONS: dict[str, Any] = {
+    "bulkOperationRunQuery": resolve_bulk_operation_run_query,
+    "bulkOperationCancel": resolve_bulk_operation_cancel,
+}
+
+
 def attach_resolvers(schema: GraphQLSchema) -> GraphQLSchema:
-    """Idempotently set the query-root resolvers on the (shared) official schema."""
+    """Idempotently set the query-root and mutation resolvers on the (shared) official schema."""
     root = schema.query_type
     assert root is not None
     root.fields["orders"].resolve = resolve_orders
@@ -446,6 +621,13 @@ def attach_resolvers(schema: GraphQLSchema) -> GraphQLSchema:
     root.fields["node"].resolve = resolve_node
     root.fields["nodes"].resolve = resolve_nodes
     root.fields["shop"].resolve = resolve_shop
+    root.fields["bulkOperation"].resolve = resolve_bulk_operation
+    root.fields["currentBulkOperation"].resolve = resolve_current_bulk_operation
+    root.fields["bulkOperations"].resolve = resolve_bulk_operations
+    mutation = schema.mutation_type
+    assert mutation is not None
+    for name, resolver in MUTATIONS.items():
+        mutation.fields[name].resolve = resolver
     return schema
 
 
@@ -552,12 +734,25 @@ class AdminGraphQL:
         *,
         cost_model: CostModel = "shopify",
         throttle_http_status: int = 200,
+        bulk_operations: BulkOperations | None = None,
     ) -> None:
         self.schema = attach_resolvers(schema)
         self.store = store
         self.limiter = limiter or RateLimiter()
         self.cost_model: CostModel = cost_model
         self.throttle_http_status = throttle_http_status
+        if bulk_operations is None:
+            results = store.state_path.parent / "shopify-bulk" if store.state_path is not None else None
+            bulk_operations = BulkOperations(results)
+        self.bulk_operations = bulk_operations
+
+    def _unimplemented_mutations(self, operation: OperationDefinitionNode) -> list[str]:
+        if operation.operation != OperationType.MUTATION:
+            return []
+        mutation = self.schema.mutation_type
+        assert mutation is not None
+        names = [s.name.value for s in operation.selection_set.selections if isinstance(s, FieldNode)]
+        return [n for n in names if n in mutation.fields and mutation.fields[n].resolve is None]
 
     def _throttled(self, requested: int, status: dict[str, float | int]) -> GraphQLResponse:
         body = {
@@ -582,6 +777,7 @@ class AdminGraphQL:
         operation_name: str | None = None,
         *,
         force_throttle: bool = False,
+        api_version: str = API_VERSION,
     ) -> GraphQLResponse:
         try:
             document: DocumentNode = parse(query)
@@ -636,9 +832,10 @@ class AdminGraphQL:
         if force_throttle or not bucket.try_take(requested):
             return self._throttled(requested, bucket.status())
 
-        if operation.operation == OperationType.MUTATION:
+        missing = self._unimplemented_mutations(operation)
+        if missing:
             bucket.give_back(requested)
-            names = ", ".join(s.name.value for s in operation.selection_set.selections if hasattr(s, "name"))
+            names = ", ".join(missing)
             return GraphQLResponse(
                 200,
                 {
@@ -651,7 +848,13 @@ class AdminGraphQL:
                 },
             )
 
-        ctx = RequestContext(self.store, shop)
+        ctx = RequestContext(
+            self.store,
+            shop,
+            token=token,
+            api_version=api_version,
+            bulk_operations=self.bulk_operations,
+        )
         result = execute_sync(
             self.schema,
             document,

@@ -3,6 +3,7 @@
     POST /admin/api/{version}/graphql.json   X-Shopify-Access-Token: shpat_...
     POST /sandbox/control                     {"fail_next": 2, "status": 502} | {"timeout_next": 1} | ...
     POST /sandbox/orders                      {"orders": [...REST orders...], "transactions": {...}, "risks": {...}}
+    GET  /sandbox/bulk/{id}.jsonl             a bulk operation's result file (no auth, like Shopify's signed URLs)
     GET  /sandbox/stats                       request and throttle counters
     GET  /sandbox/health
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -33,6 +35,7 @@ from synco.sandbox.shopify.store import DEMO_ACCESS_TOKEN, DEMO_SHOP_DOMAIN, San
 
 SUPPORTED_VERSIONS = ("2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
 GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[^/]+)/graphql\.json$")
+BULK_PATH = re.compile(r"^/sandbox/bulk/(?P<number>\d+)\.jsonl$")
 VERSION_FORMAT = re.compile(r"^(\d{4}-(01|04|07|10)|\d{4}-\d{2}|unstable)$")
 INVALID_TOKEN = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
 BAD_BODY = {"errors": {"query": "Required parameter missing or invalid"}}
@@ -106,6 +109,7 @@ class SandboxServer(ThreadingHTTPServer):
             cost_model=cost_model,
             throttle_http_status=throttle_http_status,
         )
+        self.api.bulk_operations.base_url = self.base_url
         self.faults = Faults()
         self.stats_data = Stats()
         self._lock = threading.Lock()
@@ -128,6 +132,7 @@ class SandboxServer(ThreadingHTTPServer):
                 self.limiter.reset()
                 self.api.throttle_http_status = 200
                 self.api.cost_model = "shopify"
+                self.api.bulk_operations.reset_faults()
             if "fail_next" in options:
                 f.fail_next = int(options["fail_next"])
                 f.fail_status = int(options.get("status", 502))
@@ -145,6 +150,13 @@ class SandboxServer(ThreadingHTTPServer):
                 self.api.throttle_http_status = int(options["throttle_status"])
             if "cost_model" in options:
                 self.api.cost_model = options["cost_model"]
+            bulk = self.api.bulk_operations
+            if "bulk_fail_next" in options:
+                bulk.fail_next = int(options["bulk_fail_next"])
+            if "bulk_delay_seconds" in options:
+                bulk.delay_seconds = float(options["bulk_delay_seconds"])
+            if "bulk_allow_nodes" in options:
+                bulk.allow_nodes = bool(options["bulk_allow_nodes"])
             shop = options.get("shop") or self.default_shop()
             if "plan" in options:
                 if options["plan"] not in PLANS:
@@ -163,6 +175,7 @@ class SandboxServer(ThreadingHTTPServer):
                 "faults": vars(f).copy(),
                 "throttle_status": self.api.throttle_http_status,
                 "cost_model": self.api.cost_model,
+                "bulk": bulk.settings(),
             }
 
     def reset(self) -> None:
@@ -229,6 +242,7 @@ class SandboxServer(ThreadingHTTPServer):
         self._stopping.set()
         self.shutdown()
         self.server_close()
+        self.api.bulk_operations.close()
         self.store.close()
 
 
@@ -273,9 +287,27 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._json(200, self.server.stats())
         elif path == "/sandbox/health":
             self._json(200, {"ok": True})
+        elif match := BULK_PATH.match(path):
+            self._bulk_file(int(match["number"]))
         else:
             self.server.count(404)
             self._json(404, {"errors": "Not Found"})
+
+    def _bulk_file(self, number: int) -> None:
+        """Stream a result file; 404 while the operation runs (Shopify has no URL until it ends)."""
+        path = self.server.api.bulk_operations.downloadable(number)
+        if path is None:
+            self.server.count(404)
+            self._json(404, {"errors": "Not Found"})
+            return
+        self.server.count(200)
+        size = path.stat().st_size
+        self.send_response(200)
+        self.send_header("Content-Type", "application/jsonl")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        with path.open("rb") as fh:
+            shutil.copyfileobj(fh, self.wfile, 1 << 16)
 
     def do_POST(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -348,6 +380,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             variables,
             operation_name,
             force_throttle=fault is not None and fault[0] == "throttle",
+            api_version=version,
         )
         server.count(result.status, graphql=True, throttled=result.throttled)
         payload = json.dumps(result.body, ensure_ascii=False).encode()
@@ -476,6 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        server.api.bulk_operations.close()
         server.store.close()
     return 0
 

@@ -122,14 +122,19 @@ def paginate(
     after: str | None = None,
     before: str | None = None,
     reverse: bool = False,
+    unbounded: bool = False,
     **_: Any,
 ) -> Json:
     """A Relay connection over `items`, already sorted ascending by `keys` = (sort value, id).
 
     Cursors hold the (value, id) of their item, so paging stays stable when items are added or
     change between requests: no duplicates and no gaps for items that keep their sort value.
+    `unbounded` (inside a bulk query) ignores the page-size arguments and returns every item.
     """
-    check_window(first, last)
+    if unbounded:
+        first = last = after = before = None
+    else:
+        check_window(first, last)
     order = list(range(len(items)))
     if reverse:
         order.reverse()
@@ -180,8 +185,9 @@ def id_connection(items: list[Json], id_key: str = "_id") -> Callable[..., Json]
     keys = [(item[id_key], item[id_key]) for item in items]
     ordered = sorted(zip(keys, items, strict=True), key=lambda pair: pair[0])
 
-    def resolve(_info: GraphQLResolveInfo, **args: Any) -> Json:
-        return paginate([i for _, i in ordered], [k for k, _ in ordered], **args)
+    def resolve(info: GraphQLResolveInfo, **args: Any) -> Json:
+        unbounded = bool(getattr(info.context, "unbounded", False))
+        return paginate([i for _, i in ordered], [k for k, _ in ordered], unbounded=unbounded, **args)
 
     return resolve
 
