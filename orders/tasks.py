@@ -37,3 +37,13 @@ def backfill_task(run_id: int) -> None:
     from orders.imports import run_backfill
 
     run_backfill(run_id)
+
+
+@shared_task(acks_late=True)
+def bulk_import_task(run_id: int) -> None:
+    """One step; while Shopify is still running the operation, check again a little later."""
+    from orders.imports import run_bulk_import
+
+    delay = run_bulk_import(run_id)
+    if delay is not None:
+        bulk_import_task.apply_async((run_id,), countdown=delay)

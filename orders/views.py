@@ -109,8 +109,9 @@ def backfill_start(request: HtmxHttpRequest) -> HttpResponse:
     if not form.is_valid():
         response = render(request, "orders/_import_runs.html", _runs_context(request))
         return _toast(response, " ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-    imports.start_backfill(shop.pk, form.cleaned_data["created_from"], form.cleaned_data["created_to"])
-    return _toast(render(request, "orders/_import_runs.html", _runs_context(request)), "Backfill started.")
+    start = imports.start_bulk_import if request.POST.get("mode") == "bulk" else imports.start_backfill
+    start(shop.pk, form.cleaned_data["created_from"], form.cleaned_data["created_to"])
+    return _toast(render(request, "orders/_import_runs.html", _runs_context(request)), "Import started.")
 
 
 @login_required

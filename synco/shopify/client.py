@@ -16,6 +16,7 @@ import shopify
 
 from synco.errors import PermanentGatewayError, TransientGatewayError
 from synco.shopify import queries
+from synco.shopify.bulk import group_orders
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,57 @@ class _TimedGraphQL(shopify.GraphQL):
             return exc.code, exc.read(), dict(exc.headers or {})
 
 
-class ShopifyClient:
+@dataclass(frozen=True)
+class BulkStatus:
+    id: str
+    status: str
+    error_code: str
+    object_count: int
+    url: str
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("COMPLETED", "FAILED", "CANCELED", "EXPIRED")
+
+
+class _BulkMixin:
+    """Bulk operations for large backfills: start, poll, then stream the JSONL result."""
+
+    execute: Any
+    settings: ShopifySettings
+
+    def start_bulk_orders(self, search: str) -> str:
+        data = self.execute(queries.RUN_BULK_QUERY, {"query": queries.bulk_orders_query(search)})
+        payload = data.get("bulkOperationRunQuery") or {}
+        errors = payload.get("userErrors") or []
+        if errors:
+            text = "; ".join(str(error.get("message")) for error in errors)
+            raise PermanentGatewayError(f"Shopify refused the bulk import: {text}")
+        return str((payload.get("bulkOperation") or {})["id"])
+
+    def bulk_status(self, operation_id: str) -> BulkStatus:
+        node = self.execute(queries.BULK_OPERATION, {"id": operation_id}).get("node") or {}
+        return BulkStatus(
+            id=operation_id,
+            status=str(node.get("status") or ""),
+            error_code=str(node.get("errorCode") or ""),
+            object_count=int(node.get("objectCount") or 0),
+            url=str(node.get("url") or ""),
+        )
+
+    def iter_bulk_orders(self, url: str) -> Iterator[OrderResult]:
+        """Stream the result file row by row (it can be gigabytes) and yield parsed orders."""
+        try:
+            with urllib.request.urlopen(url, timeout=self.settings.timeout) as response:  # noqa: S310
+                for node in group_orders(response):
+                    yield _parse(node)
+        except (urllib.error.URLError, OSError) as exc:
+            raise TransientGatewayError(f"Downloading Shopify's bulk result failed: {exc}") from exc
+        except ValueError as exc:
+            raise TransientGatewayError(f"Shopify's bulk result file is damaged: {exc}") from exc
+
+
+class ShopifyClient(_BulkMixin):
     """GraphQL Admin API access for one shop."""
 
     def __init__(self, settings: ShopifySettings) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 MONEY = "shopMoney { amount currencyCode }"
 MONEY_BAG = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
 
@@ -31,7 +33,7 @@ fragment OrderFields on Order {{
     discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
     taxLines {{ title rate ratePercentage priceSet {{ {MONEY} }} }}
     variant {{ id legacyResourceId sku barcode }} }} }}
-  shippingLines(first: 10) {{ nodes {{ title code source
+  shippingLines(first: 10) {{ nodes {{ id title code source
     originalPriceSet {{ {MONEY} }}
     discountedPriceSet {{ {MONEY} }}
     taxLines {{ title rate ratePercentage priceSet {{ {MONEY} }} }}
@@ -84,9 +86,47 @@ query ShopInfo {
 }
 """
 
+# Bulk operations: the same order fields, connections without page arguments (children come as their own
+# JSONL rows with __parentId), and no variables.
+BULK_ORDER_FIELDS = (
+    ORDER_FIELDS.replace(
+        "lineItems(first: $lineCount) { pageInfo { hasNextPage endCursor } nodes {", "lineItems { nodes {"
+    )
+    .replace("shippingLines(first: 10) {", "shippingLines {")
+    .replace("fragment OrderFields on Order {", "")
+    .rstrip()
+    .removesuffix("}")
+)
+
+
+def bulk_orders_query(search: str) -> str:
+    """The inner query of a bulk operation over the orders matching `search` (oldest update first)."""
+    escaped = json.dumps(search)  # a GraphQL string literal: quotes and backslashes escaped
+    return f"{{ orders(query: {escaped}, sortKey: UPDATED_AT) {{ edges {{ node {{ {BULK_ORDER_FIELDS} }} }} }} }}"
+
+
+RUN_BULK_QUERY = """
+mutation RunBulk($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: false) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+BULK_OPERATION = """
+query BulkOperationStatus($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation { id status errorCode objectCount rootObjectCount url partialDataUrl }
+  }
+}
+"""
+
 ALL_DOCUMENTS = {
     "OrdersPage": ORDERS_PAGE,
     "OrderById": ORDER_BY_ID,
     "OrderLines": ORDER_LINES,
     "ShopInfo": SHOP_INFO,
+    "RunBulk": RUN_BULK_QUERY,
+    "BulkOperationStatus": BULK_OPERATION,
 }

@@ -517,6 +517,7 @@ class BulkOperations:
         self.fail_next = 0
         self.delay_seconds = 0.0
         self.allow_nodes = False
+        self.chunk_size = CHUNK_SIZE
         self._ops: dict[int, BulkOperation] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -651,7 +652,7 @@ class BulkOperations:
 
     def _write(self, op: BulkOperation, plan: ObjectPlan, executor: Executor, out: TextIO) -> bool:
         """Execute the query chunk by chunk, writing lines as they come; True when the run failed."""
-        run = BulkRun(fail_halfway=op.fail)
+        run = BulkRun(size=self.chunk_size, fail_halfway=op.fail)
         while not (op.cancel.is_set() or self._stopping.is_set()):
             result = executor(run)
             if result.errors:
