@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import logging
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from customers.services import ensure_partner
@@ -45,6 +48,38 @@ class WriteResult:
     payment_id: int | None = None
     review_reason: str = ""
     notes: list[str] = field(default_factory=list)
+
+    def log_summary(self) -> dict[str, Any]:
+        """What the sync log keeps of the exchange: ids, states and amounts (no customer data)."""
+        sale = self.sale_order
+        return {
+            "sale_order": {
+                "id": sale.id,
+                "name": sale.name,
+                "state": sale.state,
+                "created": self.created,
+                "amount_untaxed": str(sale.amount_untaxed),
+                "amount_tax": str(sale.amount_tax),
+                "amount_total": str(sale.amount_total),
+                "currency": sale.currency,
+            },
+            "totals": {
+                "shopify": str(self.totals.shopify_total),
+                "odoo": str(self.totals.odoo_total),
+                "difference": str(self.totals.difference),
+                "tolerance": str(self.totals.tolerance),
+            },
+            "invoice": {
+                "id": self.invoice.id,
+                "name": self.invoice.name,
+                "state": self.invoice.state,
+                "payment_state": self.invoice.payment_state,
+            }
+            if self.invoice
+            else None,
+            "payment_id": self.payment_id,
+            "review_reason": self.review_reason,
+        }
 
     def summary(self) -> str:
         sale = self.sale_order
@@ -90,7 +125,9 @@ def sale_taxes(client: OdooClient, order: Any, auto_create: bool) -> list[OdooTa
     return taxes
 
 
-def build_draft(client: OdooClient, shop: Shop, rules: OrderRules, order: Any) -> SaleOrderDraft:
+def build_draft(
+    client: OdooClient, shop: Shop, rules: OrderRules, order: Any, risk_reason: str = ""
+) -> SaleOrderDraft:
     """Look up (or create) everything the order refers to, then map it: no sale order is written here."""
     partner = ensure_partner(client, shop, order, rules.guest_customer_name)
     product_ids = resolve_line_products(client, shop, rules, order)
@@ -121,7 +158,12 @@ def build_draft(client: OdooClient, shop: Shop, rules: OrderRules, order: Any) -
         if rules.invoices
         else None,
     )
-    return sale_order_draft(order, mapping_rules(rules, client.dialect.sale_line_tax_field), refs)
+    draft = sale_order_draft(order, mapping_rules(rules, client.dialect.sale_line_tax_field), refs)
+    if risk_reason:
+        draft = dataclasses.replace(
+            draft, note=f"<p><strong>Held as a quotation:</strong> {escape(risk_reason)}</p>{draft.note}"
+        )
+    return draft
 
 
 def _create_sale_order(client: OdooClient, shop: Shop, draft: SaleOrderDraft) -> int:
@@ -138,9 +180,21 @@ def _create_sale_order(client: OdooClient, shop: Shop, draft: SaleOrderDraft) ->
 
 
 def write_order(
-    client: OdooClient, shop: Shop, rules: OrderRules, order: Any, *, first_attempt: bool
+    client: OdooClient,
+    shop: Shop,
+    rules: OrderRules,
+    order: Any,
+    *,
+    first_attempt: bool,
+    risk_reason: str = "",
 ) -> WriteResult:
-    """Create (or find, on a retry) the Odoo documents for one Shopify order, then check the totals."""
+    """Create (or find, on a retry) the Odoo documents for one Shopify order, then check the totals.
+
+    A risky order always comes in as a quotation with the risk in its note, whatever the rules say.
+    """
+    if risk_reason:
+        rules = copy.copy(rules)
+        rules.create_as = OrderRules.CreateAs.QUOTATION
     existing_id: int | None = None
     if not first_attempt:
         # A previous attempt may have written before it died: find its work instead of redoing it.
@@ -151,7 +205,7 @@ def write_order(
     order_id = (
         existing_id
         if existing_id is not None
-        else _create_sale_order(client, shop, build_draft(client, shop, rules, order))
+        else _create_sale_order(client, shop, build_draft(client, shop, rules, order, risk_reason))
     )
     date_order = odoo_datetime(order.created_at)
 

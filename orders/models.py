@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from synco.models import Shop
@@ -12,6 +13,7 @@ from synco.models import Shop
 
 class SyncStatus(models.TextChoices):
     NOT_SYNCED = "not_synced", "Not Synced"
+    QUEUED = "queued", "Queued"
     IN_PROGRESS = "in_progress", "In Progress"
     SYNCED = "synced", "Synced"
     FAILED = "failed", "Failed"
@@ -38,7 +40,13 @@ class Order(models.Model):
     payload = models.JSONField(default=dict)
     parse_error = models.TextField(blank=True)
 
+    eligible = models.BooleanField(default=False)
+    ineligible_reason = models.CharField(max_length=255, blank=True)
+    risk_reason = models.TextField(blank=True)
+
     sync_status = models.CharField(max_length=20, choices=SyncStatus.choices, default=SyncStatus.NOT_SYNCED)
+    # Set while a transient failure waits for its automatic retry ("Retrying (2/6)").
+    next_retry_at = models.DateTimeField(null=True, blank=True)
     sync_error = models.TextField(blank=True)
     sync_attempts = models.PositiveIntegerField(default=0)
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -55,6 +63,9 @@ class Order(models.Model):
     review_reason = models.TextField(blank=True)
 
     imported_at = models.DateTimeField(auto_now_add=True)
+    batch = models.ForeignKey(
+        "orders.SyncBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -64,10 +75,24 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["shop", "sync_status", "-created_at"], name="order_shop_status_idx"),
             models.Index(fields=["shop", "-created_at", "-id"], name="order_shop_created_idx"),
+            models.Index(fields=["shop", "eligible", "sync_status"], name="order_shop_eligible_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.shop.domain} {self.name}"
+
+    @property
+    def is_pending(self) -> bool:
+        """Queued or running: the page polls these rows."""
+        return self.sync_status in (SyncStatus.QUEUED, SyncStatus.IN_PROGRESS)
+
+    @property
+    def status_label(self) -> str:
+        if self.parse_error:
+            return "Invalid"
+        if self.sync_status == SyncStatus.QUEUED and self.next_retry_at:
+            return f"Retrying ({self.sync_attempts + 1}/{settings.SYNCO_MAX_ATTEMPTS})"
+        return str(self.get_sync_status_display())
 
     @property
     def is_syncable(self) -> bool:
@@ -83,6 +108,20 @@ class Order(models.Model):
         if odoo is None or self.odoo_id is None:
             return ""
         return str(odoo.record_url(self.odoo_model or "sale.order", self.odoo_id))
+
+
+class SyncBatch(models.Model):
+    """Orders sent to Odoo together by one bulk action: its progress is its orders' states."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_batches")
+    total = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"batch of {self.total} for {self.shop}"
 
 
 class ImportRun(models.Model):

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from orders.documents import WriteResult, write_order
 from orders.mapping import MappingError
-from orders.models import SYNCABLE_STATUSES, Order, SyncStatus
+from orders.models import SYNCABLE_STATUSES, Order, SyncBatch, SyncStatus
+from orders.rules import ineligibility_reason, risk_reason
 from synclogs.models import SyncAttempt
 from synclogs.records import finish_attempt, start_attempt
+from synco import circuit
 from synco.crypto import DecryptionError
-from synco.errors import GatewayError
+from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient
 from synco.shopify.client import OrderResult
-from synco.shopify.types import OrderParseError, parse_order
+from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +45,32 @@ class ImportSummary:
         return self.created + self.updated + self.unchanged
 
 
-def store_order(shop: Shop, result: OrderResult) -> str:
+def classify(order: ShopifyOrder, rules: OrderRules) -> dict[str, object]:
+    """The stored eligibility and risk of an order under the shop's rules."""
+    reason = ineligibility_reason(order, rules.eligibility())
+    return {
+        "eligible": not reason,
+        "ineligible_reason": reason[:255],
+        "risk_reason": risk_reason(order, rules.risk_threshold),
+    }
+
+
+def refresh_eligibility(shop: Shop) -> int:
+    """Re-apply the rules to every stored order (after the rules changed); returns how many are eligible."""
+    rules = _rules_for(shop)
+    for order in (
+        Order.objects.filter(shop=shop, parse_error="").only("pk", "payload").iterator(chunk_size=500)
+    ):
+        Order.objects.filter(pk=order.pk).update(**classify(parse_order(order.payload), rules))
+    return Order.objects.filter(shop=shop, eligible=True).count()
+
+
+def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None) -> str:
     """Insert or refresh one order; a stored state with a newer updatedAt is kept. Returns what happened."""
     parsed = result.order
     if parsed is None:
         return _store_invalid(shop, result)
+    rules = rules or _rules_for(shop)
     values = {
         "gid": parsed.gid,
         "name": parsed.name,
@@ -59,16 +84,23 @@ def store_order(shop: Shop, result: OrderResult) -> str:
         "total_price": parsed.total,
         "payload": result.node,
         "parse_error": "",
+        **classify(parsed, rules),
     }
     with transaction.atomic():
         existing = Order.objects.select_for_update().filter(shop=shop, shopify_id=parsed.id).first()
         if existing is None:
-            Order.objects.create(shop=shop, shopify_id=parsed.id, **values)
-            return "created"
-        if existing.updated_at >= parsed.updated_at and not existing.parse_error:
+            order = Order.objects.create(shop=shop, shopify_id=parsed.id, **values)
+            outcome = "created"
+        elif existing.updated_at >= parsed.updated_at and not existing.parse_error:
             return "unchanged"
-        Order.objects.filter(pk=existing.pk).update(**values)
-        return "updated"
+        else:
+            Order.objects.filter(pk=existing.pk).update(**values)
+            order, outcome = existing, "updated"
+        if rules.auto_sync and values["eligible"]:
+            order.refresh_from_db(fields=["sync_status", "parse_error"])
+            if order.sync_status == SyncStatus.NOT_SYNCED:
+                request_sync(order)
+    return outcome
 
 
 def _store_invalid(shop: Shop, result: OrderResult) -> str:
@@ -152,24 +184,51 @@ def import_order(shop_id: int, gid: str) -> str:
 # -- claiming ---------------------------------------------------------------------------------
 
 
-def claim_for_sync(order: Order) -> bool:
-    """Atomically move a syncable order to In Progress; False if someone else already did."""
+def claim_for_sync(order: Order, batch: SyncBatch | None = None) -> bool:
+    """Atomically queue a syncable order; False if it is already queued, running or done."""
     if order.parse_error:
         return False
     claimed = Order.objects.filter(pk=order.pk, sync_status__in=SYNCABLE_STATUSES, parse_error="").update(
-        sync_status=SyncStatus.IN_PROGRESS, sync_error="", status_changed_at=timezone.now()
+        sync_status=SyncStatus.QUEUED,
+        sync_error="",
+        review_reason="",
+        next_retry_at=None,
+        status_changed_at=timezone.now(),
+        batch=batch,
     )
     return claimed == 1
 
 
-def request_sync(order: Order) -> bool:
-    """Claim the order and enqueue its sync once the claim is committed."""
+def request_sync(order: Order, batch: SyncBatch | None = None) -> bool:
+    """Queue the order and enqueue its task once the claim is committed."""
     from orders.tasks import sync_order_task
 
-    if not claim_for_sync(order):
+    if not claim_for_sync(order, batch):
         return False
     transaction.on_commit(lambda: sync_order_task.delay(order.pk))
     return True
+
+
+def bulk_sync(shop: Shop, order_ids: list[int] | None) -> SyncBatch:
+    """Queue the chosen orders (or every eligible one not yet synced) as one batch with visible progress."""
+    orders = Order.objects.filter(shop=shop, sync_status__in=SYNCABLE_STATUSES, parse_error="")
+    orders = orders.filter(pk__in=order_ids) if order_ids is not None else orders.filter(eligible=True)
+    batch = SyncBatch.objects.create(shop=shop)
+    queued = sum(1 for order in orders.only("pk", "parse_error") if request_sync(order, batch))
+    SyncBatch.objects.filter(pk=batch.pk).update(total=queued)
+    batch.total = queued
+    return batch
+
+
+def batch_progress(batch: SyncBatch) -> dict[str, int]:
+    counts = dict(
+        Order.objects.filter(batch=batch)
+        .values_list("sync_status")
+        .annotate(n=Count("pk"))
+        .values_list("sync_status", "n")
+    )
+    done = sum(counts.get(s, 0) for s in (SyncStatus.SYNCED, SyncStatus.FAILED, SyncStatus.NEEDS_REVIEW))
+    return {"total": batch.total, "done": done, "failed": counts.get(SyncStatus.FAILED, 0), **counts}
 
 
 # -- writing into Odoo ------------------------------------------------------------------------
@@ -180,16 +239,29 @@ def _rules_for(shop: Shop) -> OrderRules:
     return rules
 
 
-def sync_order(order_id: int, task_id: str = "") -> None:
-    """Write one claimed (In Progress) order into Odoo and record the attempt."""
-    order = Order.objects.select_related("shop").filter(pk=order_id).first()
-    if order is None:
-        logger.warning("sync requested for a missing order", extra={"order_id": order_id})
-        return
-    if order.sync_status != SyncStatus.IN_PROGRESS:
-        logger.info("order not in progress, nothing to do", extra={"order_id": order_id})
-        return
+def retry_delay(attempt: int) -> float:
+    """Exponential backoff with jitter: about base x 2^(attempt-1), never all retries at the same moment."""
+    ceiling = min(settings.SYNCO_RETRY_BASE_SECONDS * 2 ** (attempt - 1), settings.SYNCO_RETRY_MAX_SECONDS)
+    return float(random.uniform(ceiling / 2, ceiling))
+
+
+def sync_order(order_id: int, task_id: str = "") -> float | None:
+    """Write one queued order into Odoo and record the attempt; returns seconds until a retry, if one is due."""
+    if not Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED).update(
+        sync_status=SyncStatus.IN_PROGRESS, status_changed_at=timezone.now()
+    ):
+        # Already taken by another worker, done, or gone: nothing to do (this is what makes the task idempotent).
+        return None
+    order = Order.objects.select_related("shop").get(pk=order_id)
     shop = order.shop
+    closed_at = circuit.open_until(shop.pk)
+    if closed_at is not None:
+        # Odoo keeps failing: wait for the circuit to close instead of hammering it.
+        delay = max((closed_at - timezone.now()).total_seconds(), 1.0)
+        Order.objects.filter(pk=order.pk).update(
+            sync_status=SyncStatus.QUEUED, next_retry_at=closed_at, status_changed_at=timezone.now()
+        )
+        return delay
     record = start_attempt(
         shop_id=shop.pk,
         order_id=order.pk,
@@ -203,23 +275,25 @@ def sync_order(order_id: int, task_id: str = "") -> None:
     try:
         parsed = parse_order(order.payload)
         client = odoo_client_for(shop)
-        outcome = write_order(client, shop, _rules_for(shop), parsed, first_attempt=first_attempt)
+        outcome = write_order(
+            client, shop, _rules_for(shop), parsed, first_attempt=first_attempt, risk_reason=order.risk_reason
+        )
+    except TransientGatewayError as exc:
+        return _retry_or_fail(order, record, exc.message, client)
     except (GatewayError, MappingError, OrderParseError, DecryptionError) as exc:
         _fail(order, record, str(exc), client)
-        return
+        return None
     except Exception:
         logger.exception("unexpected error while syncing", extra={"order_id": order_id})
-        _fail(
-            order,
-            record,
-            f"Unexpected error in Synco (log reference #{record.pk}); it has been logged.",
-            client,
-        )
-        return
+        message = f"Unexpected error in Synco (log reference #{record.pk}); it has been logged."
+        _fail(order, record, message, client)
+        return None
     finally:
         if client is not None:
             client.close()
+    circuit.record_success(shop.pk)
     _record_success(order, record, outcome, client.rpc_calls if client else 0)
+    return None
 
 
 def _record_success(order: Order, record: SyncAttempt, outcome: WriteResult, rpc_calls: int) -> None:
@@ -227,6 +301,7 @@ def _record_success(order: Order, record: SyncAttempt, outcome: WriteResult, rpc
     Order.objects.filter(pk=order.pk).update(
         sync_status=SyncStatus.NEEDS_REVIEW if outcome.review_reason else SyncStatus.SYNCED,
         sync_error="",
+        next_retry_at=None,
         review_reason=outcome.review_reason,
         sync_attempts=F("sync_attempts") + 1,
         status_changed_at=timezone.now(),
@@ -248,14 +323,102 @@ def _record_success(order: Order, record: SyncAttempt, outcome: WriteResult, rpc
         odoo_model="sale.order",
         odoo_id=sale.id,
         rpc_calls=rpc_calls,
+        summary=outcome.log_summary(),
     )
+
+
+def _retry_or_fail(
+    order: Order, record: SyncAttempt, message: str, client: OdooClient | None
+) -> float | None:
+    """A transient failure: retry later with backoff, until the attempts run out."""
+    circuit.record_failure(order.shop_id, message)
+    attempt = order.sync_attempts + 1
+    if attempt >= settings.SYNCO_MAX_ATTEMPTS:
+        _fail(
+            order, record, f"{message} Gave up after {attempt} attempts: use Retry once it is fixed.", client
+        )
+        return None
+    delay = retry_delay(attempt)
+    Order.objects.filter(pk=order.pk).update(
+        sync_status=SyncStatus.QUEUED,
+        sync_error=message,
+        sync_attempts=F("sync_attempts") + 1,
+        next_retry_at=timezone.now() + timedelta(seconds=delay),
+        status_changed_at=timezone.now(),
+    )
+    finish_attempt(
+        record,
+        succeeded=False,
+        message=f"{message} Retrying in {delay:.0f} s (attempt {attempt} of {settings.SYNCO_MAX_ATTEMPTS}).",
+        rpc_calls=client.rpc_calls if client else 0,
+    )
+    return delay
 
 
 def _fail(order: Order, record: SyncAttempt, message: str, client: OdooClient | None) -> None:
     Order.objects.filter(pk=order.pk).update(
         sync_status=SyncStatus.FAILED,
         sync_error=message,
+        next_retry_at=None,
         sync_attempts=F("sync_attempts") + 1,
         status_changed_at=timezone.now(),
     )
     finish_attempt(record, succeeded=False, message=message, rpc_calls=client.rpc_calls if client else 0)
+
+
+# -- watchdog and sweep -----------------------------------------------------------------------
+
+
+def recover_stuck_orders() -> int:
+    """Orders left In Progress by a killed worker, or Queued with a lost task, go back to the queue."""
+    from orders.tasks import sync_order_task
+
+    now = timezone.now()
+    stuck_since = now - timedelta(seconds=settings.SYNCO_STUCK_SECONDS)
+    stuck = list(
+        Order.objects.filter(
+            sync_status=SyncStatus.IN_PROGRESS, status_changed_at__lt=stuck_since
+        ).values_list("pk", flat=True)
+    )
+    for pk in stuck:
+        if Order.objects.filter(
+            pk=pk, sync_status=SyncStatus.IN_PROGRESS, status_changed_at__lt=stuck_since
+        ).update(sync_status=SyncStatus.QUEUED, status_changed_at=now, next_retry_at=None):
+            logger.warning("order stuck in progress re-queued", extra={"order_id": pk})
+    lost = Order.objects.filter(sync_status=SyncStatus.QUEUED).filter(
+        Q(next_retry_at__lt=now - timedelta(minutes=5))
+        | Q(next_retry_at=None, status_changed_at__lt=stuck_since)
+    )
+    requeued = list(lost.values_list("pk", flat=True))
+    for pk in set(stuck) | set(requeued):
+        sync_order_task.delay(pk)
+    return len(set(stuck) | set(requeued))
+
+
+def sweep_shop(shop_id: int) -> int:
+    """Catch-up: import what webhooks may have missed, then queue every eligible order never synced."""
+    shop = Shop.objects.get(pk=shop_id)
+    rules = _rules_for(shop)
+    try:
+        import_orders(shop.pk)
+    except GatewayError as exc:
+        logger.warning("sweep import failed", extra={"shop": shop.domain, "error": exc.message})
+    if not rules.auto_sync:
+        return 0
+    pending = Order.objects.filter(
+        shop=shop, eligible=True, sync_status=SyncStatus.NOT_SYNCED, parse_error=""
+    )
+    return sum(1 for order in pending.only("pk", "parse_error") if request_sync(order))
+
+
+def shops_due_for_sweep() -> list[int]:
+    """Installed shops whose last sweep is older than their sweep interval."""
+    now = timezone.now()
+    due = []
+    for rules in OrderRules.objects.filter(shop__uninstalled_at__isnull=True).select_related("shop"):
+        last = rules.last_swept_at
+        is_due = last is None or (now - last).total_seconds() >= rules.sweep_interval_minutes * 60
+        # Conditional update: two beat ticks (or two beats by mistake) never sweep a shop twice.
+        if is_due and OrderRules.objects.filter(pk=rules.pk, last_swept_at=last).update(last_swept_at=now):
+            due.append(rules.shop_id)
+    return due

@@ -1,4 +1,4 @@
-"""Thin Celery tasks: each takes ids and calls one service."""
+"""Thin Celery tasks: each takes ids and calls one service; retries are scheduled from what the service says."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, acks_late=True)
 def sync_order_task(self: Task, order_id: int) -> None:
-    services.sync_order(order_id, task_id=self.request.id or "")
+    delay = services.sync_order(order_id, task_id=self.request.id or "")
+    if delay is not None:
+        sync_order_task.apply_async((order_id,), countdown=delay)
 
 
 @shared_task(acks_late=True)
@@ -26,10 +28,35 @@ def import_orders_task(shop_id: int) -> None:
         logger.warning("order import failed", extra={"shop_id": shop_id, "error": exc.message})
 
 
+@shared_task(acks_late=True)
+def sweep_shop_task(shop_id: int) -> None:
+    services.sweep_shop(shop_id)
+
+
 @shared_task
-def import_all_shops_task() -> None:
-    for shop_id in Shop.objects.filter(uninstalled_at__isnull=True).values_list("pk", flat=True):
-        import_orders_task.delay(shop_id)
+def sweep_due_shops_task() -> None:
+    """Every minute: sweep each installed shop whose own sweep interval has passed."""
+    for shop_id in services.shops_due_for_sweep():
+        sweep_shop_task.delay(shop_id)
+
+
+@shared_task
+def watchdog_task() -> None:
+    services.recover_stuck_orders()
+
+
+@shared_task
+def purge_logs_task() -> None:
+    from synclogs.records import purge_old_attempts
+
+    purge_old_attempts()
+
+
+@shared_task(acks_late=True)
+def refresh_eligibility_task(shop_id: int) -> None:
+    shop = Shop.objects.filter(pk=shop_id).first()
+    if shop is not None:
+        services.refresh_eligibility(shop)
 
 
 @shared_task(acks_late=True)

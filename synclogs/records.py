@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.utils import timezone
 
 from synclogs.models import SyncAttempt
@@ -37,6 +40,7 @@ def finish_attempt(
     odoo_model: str = "",
     odoo_id: int | None = None,
     rpc_calls: int = 0,
+    summary: dict[str, object] | None = None,
 ) -> SyncAttempt:
     record.finished_at = timezone.now()
     record.duration_ms = max(int((record.finished_at - record.started_at).total_seconds() * 1000), 0)
@@ -45,6 +49,7 @@ def finish_attempt(
     record.odoo_model = odoo_model
     record.odoo_id = odoo_id
     record.rpc_calls = rpc_calls
+    record.summary = summary or {}
     record.save(
         update_fields=[
             "finished_at",
@@ -54,6 +59,16 @@ def finish_attempt(
             "odoo_model",
             "odoo_id",
             "rpc_calls",
+            "summary",
         ]
     )
     return record
+
+
+def purge_old_attempts() -> int:
+    """Delete attempts older than SYNCO_LOG_RETENTION_DAYS (0 keeps everything)."""
+    days = settings.SYNCO_LOG_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    deleted, _ = SyncAttempt.objects.filter(started_at__lt=timezone.now() - timedelta(days=days)).delete()
+    return deleted

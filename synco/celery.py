@@ -15,10 +15,12 @@ app.autodiscover_tasks()
 
 @app.on_after_finalize.connect
 def setup_periodic_tasks(sender: Celery, **kwargs: object) -> None:
-    from django.conf import settings
-
     sender.add_periodic_task(
-        float(settings.SYNCO_IMPORT_INTERVAL_SECONDS),
-        sender.signature("orders.tasks.import_all_shops_task"),
-        name="import new and updated Shopify orders",
+        60.0, sender.signature("orders.tasks.sweep_due_shops_task"), name="catch-up sweep of due shops"
+    )
+    sender.add_periodic_task(
+        60.0, sender.signature("orders.tasks.watchdog_task"), name="re-queue stuck orders"
+    )
+    sender.add_periodic_task(
+        3600.0, sender.signature("orders.tasks.purge_logs_task"), name="sync log retention"
     )

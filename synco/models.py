@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
 
 from synco.crypto import EncryptedTextField
+
+if TYPE_CHECKING:
+    from orders.rules import EligibilityRules
 
 
 class Shop(models.Model):
@@ -47,6 +51,10 @@ class OdooConnection(models.Model):
     protocol = models.CharField(max_length=10, choices=Protocol.choices, default=Protocol.XMLRPC)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     server_version = models.CharField(max_length=64, blank=True)
+    # Circuit breaker: after repeated transient failures Synco stops calling Odoo for a while.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    circuit_open_until = models.DateTimeField(null=True, blank=True)
+    last_failure = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"{self.login}@{self.url}/{self.database}"
@@ -69,6 +77,10 @@ class OdooConnection(models.Model):
     def record_url(self, model: str, record_id: int) -> str:
         """The Odoo web client address of one record."""
         return f"{self.url.rstrip('/')}/odoo/{model}/{record_id}"
+
+
+def default_financial_statuses() -> list[str]:
+    return ["PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED"]
 
 
 class OrderRules(models.Model):
@@ -117,7 +129,22 @@ class OrderRules(models.Model):
     rounding_product_code = models.CharField(max_length=64, default="SHOPIFY-ROUNDING")
     # Shopify payment gateway -> Odoo journal id; "*" is the fallback.
     payment_journals = models.JSONField(default=dict, blank=True)
-    auto_sync = models.BooleanField(default=False)
+    auto_sync = models.BooleanField(default=False, help_text="Sync eligible orders as they arrive")
+    last_swept_at = models.DateTimeField(null=True, blank=True)
+    sweep_interval_minutes = models.PositiveIntegerField(
+        default=15, help_text="How often the catch-up sweep looks for eligible orders that were never synced"
+    )
+    # Eligibility: empty lists mean "any".
+    financial_statuses = models.JSONField(default=default_financial_statuses, blank=True)
+    fulfillment_statuses = models.JSONField(default=list, blank=True)
+    sources = models.JSONField(default=list, blank=True)
+    created_after = models.DateTimeField(null=True, blank=True)
+    exclude_test_orders = models.BooleanField(default=True)
+    include_tags = models.JSONField(default=list, blank=True)
+    exclude_tags = models.JSONField(default=list, blank=True)
+    risk_threshold = models.CharField(
+        max_length=10, choices=[("HIGH", "High risk"), ("MEDIUM", "Medium or high risk")], default="HIGH"
+    )
     totals_tolerance = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.01"))
     totals_action = models.CharField(max_length=20, choices=TotalsAction.choices, default=TotalsAction.ACCEPT)
 
@@ -143,6 +170,20 @@ class OrderRules(models.Model):
     @property
     def pays(self) -> bool:
         return self.create_as == self.CreateAs.PAID_INVOICE
+
+    def eligibility(self) -> EligibilityRules:
+        from orders.rules import EligibilityRules
+
+        return EligibilityRules(
+            financial_statuses=tuple(self.financial_statuses or ()),
+            fulfillment_statuses=tuple(self.fulfillment_statuses or ()),
+            sources=tuple(self.sources or ()),
+            created_after=self.created_after,
+            exclude_test=self.exclude_test_orders,
+            include_tags=tuple(self.include_tags or ()),
+            exclude_tags=tuple(self.exclude_tags or ()),
+            risk_threshold=self.risk_threshold,
+        )
 
     def journal_for(self, gateway: str) -> int | None:
         value = self.payment_journals.get(gateway, self.payment_journals.get("*"))

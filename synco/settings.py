@@ -151,6 +151,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SYNCO_IMPORT_INTERVAL_SECONDS = int(env("SYNCO_IMPORT_INTERVAL_SECONDS", "300"))
+# Sync engine: automatic retries of transient failures (exponential backoff with jitter), the watchdog,
+# the circuit breaker that stops calling an Odoo that keeps failing, and log retention.
+SYNCO_MAX_ATTEMPTS = int(env("SYNCO_MAX_ATTEMPTS", "6"))
+SYNCO_RETRY_BASE_SECONDS = float(env("SYNCO_RETRY_BASE_SECONDS", "30"))
+SYNCO_RETRY_MAX_SECONDS = float(env("SYNCO_RETRY_MAX_SECONDS", "1800"))
+SYNCO_STUCK_SECONDS = int(env("SYNCO_STUCK_SECONDS", "600"))
+SYNCO_CIRCUIT_FAILURES = int(env("SYNCO_CIRCUIT_FAILURES", "5"))
+SYNCO_CIRCUIT_OPEN_SECONDS = float(env("SYNCO_CIRCUIT_OPEN_SECONDS", "60"))
+SYNCO_LOG_RETENTION_DAYS = int(env("SYNCO_LOG_RETENTION_DAYS", "90"))
 
 # Shopify
 SHOPIFY_API_KEY = env("SHOPIFY_API_KEY", "synco-dev-api-key")

@@ -1,39 +1,42 @@
-"""Bulk operation results: JSONL rows (children after their parent, with __parentId) back into order nodes."""
+"""Bulk operation results: JSONL rows (parents before their children, children carrying __parentId) back
+into order nodes, streamed with a bounded window of open parents."""
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 # Child row GID type -> the connection of the Order node it belongs to.
 CHILD_CONNECTIONS = {"LineItem": "lineItems", "ShippingLine": "shippingLines"}
+# With groupObjects: false Shopify writes a chunk of parents, then their children: keep this many parents open.
+WINDOW = 1000
 
 
 def _gid_type(gid: str) -> str:
     return gid.removeprefix("gid://shopify/").split("/", 1)[0]
 
 
-def group_orders(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
-    """Yield each order node with its children attached, holding one order in memory at a time."""
-    current: dict[str, Any] | None = None
+def group_orders(lines: Iterable[str | bytes], window: int = WINDOW) -> Iterator[dict[str, Any]]:
+    """Yield each order node with its children attached, in file order, holding at most `window` orders."""
+    open_parents: OrderedDict[str, dict[str, Any]] = OrderedDict()
     for raw in lines:
         if not raw.strip():
             continue
         row = json.loads(raw)
         parent = row.pop("__parentId", None)
         if parent is None:
-            if current is not None:
-                yield current
-            current = row
             for connection in CHILD_CONNECTIONS.values():
-                current.setdefault(connection, {"nodes": []})
+                row.setdefault(connection, {"nodes": []})
+            open_parents[str(row.get("id"))] = row
+            if len(open_parents) > window:
+                yield open_parents.popitem(last=False)[1]
             continue
-        if current is None or current.get("id") != parent:
-            # Shopify writes parents before their children; anything else is a corrupt file.
-            raise ValueError(f"bulk row for {parent} does not follow its parent")
+        owner = open_parents.get(parent)
+        if owner is None:
+            raise ValueError(f"bulk row for {parent} comes after its parent was closed (or before it)")
         child_of = CHILD_CONNECTIONS.get(_gid_type(str(row.get("id", ""))))
         if child_of is not None:
-            current[child_of]["nodes"].append(row)
-    if current is not None:
-        yield current
+            owner[child_of]["nodes"].append(row)
+    yield from open_parents.values()

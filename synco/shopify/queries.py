@@ -7,8 +7,7 @@ import json
 MONEY = "shopMoney { amount currencyCode }"
 MONEY_BAG = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
 
-ORDER_FIELDS = f"""
-fragment OrderFields on Order {{
+ORDER_HEAD = f"""
   id legacyResourceId name createdAt updatedAt processedAt cancelledAt cancelReason
   displayFinancialStatus displayFulfillmentStatus sourceName
   currencyCode presentmentCurrencyCode taxesIncluded test tags note
@@ -26,22 +25,38 @@ fragment OrderFields on Order {{
                    country countryCodeV2 phone }}
   shippingAddress {{ firstName lastName company address1 address2 city zip province provinceCode
                     country countryCodeV2 phone }}
-  lineItems(first: $lineCount) {{ pageInfo {{ hasNextPage endCursor }} nodes {{
+"""
+
+LINE_ITEM = f"""
     id sku name title quantity currentQuantity taxable requiresShipping isGiftCard
     originalUnitPriceSet {{ {MONEY} }}
     discountedUnitPriceSet {{ {MONEY} }}
     discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
     taxLines {{ title rate ratePercentage priceSet {{ {MONEY} }} }}
-    variant {{ id legacyResourceId sku barcode }} }} }}
-  shippingLines(first: 10) {{ nodes {{ id title code source
+    variant {{ id legacyResourceId sku barcode }}
+"""
+
+SHIPPING_LINE = f"""
+    id title code source
     originalPriceSet {{ {MONEY} }}
     discountedPriceSet {{ {MONEY} }}
     taxLines {{ title rate ratePercentage priceSet {{ {MONEY} }} }}
-    discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }} }} }}
+    discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+"""
+
+ORDER_TAIL = f"""
   transactions(first: 20) {{ id gateway kind status processedAt test amountSet {{ {MONEY} }} }}
   fulfillments(first: 5) {{ id status createdAt trackingInfo(first: 3) {{ company number url }} }}
   refunds(first: 5) {{ id createdAt note totalRefundedSet {{ {MONEY} }} }}
   risk {{ recommendation assessments {{ riskLevel facts {{ description sentiment }} }} }}
+"""
+
+ORDER_FIELDS = f"""
+fragment OrderFields on Order {{
+{ORDER_HEAD}
+  lineItems(first: $lineCount) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {LINE_ITEM} }} }}
+  shippingLines(first: 10) {{ nodes {{ {SHIPPING_LINE} }} }}
+{ORDER_TAIL}
 }}
 """
 
@@ -66,18 +81,12 @@ query OrderById($id: ID!, $lineCount: Int!) {
     + ORDER_FIELDS
 )
 
-ORDER_LINES = """
-query OrderLines($id: ID!, $after: String) {
-  order(id: $id) {
-    lineItems(first: 250, after: $after) { pageInfo { hasNextPage endCursor } nodes {
-      id sku name title quantity currentQuantity taxable requiresShipping isGiftCard
-      originalUnitPriceSet { shopMoney { amount currencyCode } }
-      discountedUnitPriceSet { shopMoney { amount currencyCode } }
-      discountAllocations { allocatedAmountSet { shopMoney { amount currencyCode } } }
-      taxLines { title rate ratePercentage priceSet { shopMoney { amount currencyCode } } }
-      variant { id legacyResourceId sku barcode } } }
-  }
-}
+ORDER_LINES = f"""
+query OrderLines($id: ID!, $after: String) {{
+  order(id: $id) {{
+    lineItems(first: 250, after: $after) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {LINE_ITEM} }} }}
+  }}
+}}
 """
 
 SHOP_INFO = """
@@ -86,17 +95,14 @@ query ShopInfo {
 }
 """
 
-# Bulk operations: the same order fields, connections without page arguments (children come as their own
-# JSONL rows with __parentId), and no variables.
-BULK_ORDER_FIELDS = (
-    ORDER_FIELDS.replace(
-        "lineItems(first: $lineCount) { pageInfo { hasNextPage endCursor } nodes {", "lineItems { nodes {"
-    )
-    .replace("shippingLines(first: 10) {", "shippingLines {")
-    .replace("fragment OrderFields on Order {", "")
-    .rstrip()
-    .removesuffix("}")
-)
+# Bulk operations: the same order fields; connections without page arguments and through `edges { node }`
+# (Shopify refuses `nodes` in bulk queries); their nodes come back as JSONL rows of their own with __parentId.
+BULK_ORDER_FIELDS = f"""
+{ORDER_HEAD}
+  lineItems {{ edges {{ node {{ {LINE_ITEM} }} }} }}
+  shippingLines {{ edges {{ node {{ {SHIPPING_LINE} }} }} }}
+{ORDER_TAIL}
+"""
 
 
 def bulk_orders_query(search: str) -> str:

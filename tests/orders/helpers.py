@@ -7,8 +7,8 @@ from synco.models import Shop
 from synco.shopify.types import parse_order
 
 
-def in_progress_order(shop: Shop, node: dict[str, Any]) -> Order:
-    """A stored Shopify order already claimed for sync (as the Sync button leaves it)."""
+def queued_order(shop: Shop, node: dict[str, Any]) -> Order:
+    """A stored Shopify order already queued for sync (as the Sync button leaves it)."""
     parsed = parse_order(node)
     return Order.objects.create(
         shop=shop,
@@ -20,10 +20,10 @@ def in_progress_order(shop: Shop, node: dict[str, Any]) -> Order:
         total_price=parsed.total,
         currency=parsed.currency,
         payload=node,
-        sync_status=SyncStatus.IN_PROGRESS,
+        sync_status=SyncStatus.QUEUED,
     )
 
 
 def retry(order: Order) -> None:
     """What the Retry button does: claim the order again."""
-    Order.objects.filter(pk=order.pk).update(sync_status=SyncStatus.IN_PROGRESS)
+    Order.objects.filter(pk=order.pk).update(sync_status=SyncStatus.QUEUED)

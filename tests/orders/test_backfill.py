@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -136,3 +137,51 @@ def test_it_refuses_a_backwards_range(merchant_client, shop):
 
     assert "The end date must not be before the start date." in response["HX-Trigger"]
     assert not ImportRun.objects.exists()
+
+
+def test_it_imports_through_a_bulk_operation(demo_shop, shopify):
+    from orders.imports import run_bulk_import
+
+    start, end = _whole_range()
+    run = ImportRun.objects.create(
+        shop=demo_shop, kind=ImportRun.Kind.BULK, created_from=start, created_to=end
+    )
+
+    delay = run_bulk_import(run.pk)  # starts the operation
+    assert delay is not None
+    for _ in range(100):
+        delay = run_bulk_import(run.pk)
+        if delay is None:
+            break
+        time.sleep(0.1)
+
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.DONE, run.message
+    assert run.bulk_operation_id.startswith("gid://shopify/BulkOperation/")
+    assert run.orders_created == Order.objects.filter(shop=demo_shop).count() >= 60
+    order = Order.objects.filter(shop=demo_shop).order_by("pk").first()
+    assert order is not None and order.parse_error == ""
+    assert order.payload["lineItems"]["nodes"], "line items are attached from their own JSONL rows"
+
+
+def test_it_reports_a_failed_bulk_operation(demo_shop, shopify):
+    from orders.imports import run_bulk_import
+
+    shopify.control(bulk_fail_next=1)
+    start, end = _whole_range()
+    run = ImportRun.objects.create(
+        shop=demo_shop, kind=ImportRun.Kind.BULK, created_from=start, created_to=end
+    )
+
+    run_bulk_import(run.pk)
+    for _ in range(100):
+        if run_bulk_import(run.pk) is None:
+            break
+        time.sleep(0.1)
+
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.FAILED
+    assert (
+        run.message
+        == "Shopify's bulk operation ended failed (INTERNAL_SERVER_ERROR). Start the import again."
+    )

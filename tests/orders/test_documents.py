@@ -11,7 +11,7 @@ from orders.services import sync_order
 from synclogs.models import SyncAttempt
 from synco.models import OdooConnection, OrderRules
 from tests.factories import money, order_node
-from tests.orders.helpers import in_progress_order, retry
+from tests.orders.helpers import queued_order, retry
 
 pytestmark = pytest.mark.django_db
 ORIGIN = "shopify:order:5550001001"
@@ -52,7 +52,7 @@ def _sale(odoo):
 
 def test_it_creates_a_draft_invoice(shop, odoo):
     _rules(shop, create_as=OrderRules.CreateAs.DRAFT_INVOICE)
-    order = in_progress_order(shop, order_node())
+    order = queued_order(shop, order_node())
 
     sync_order(order.pk)
 
@@ -68,7 +68,7 @@ def test_it_creates_a_draft_invoice(shop, odoo):
 
 def test_it_posts_the_invoice(shop, odoo):
     _rules(shop, create_as=OrderRules.CreateAs.POSTED_INVOICE)
-    order = in_progress_order(shop, order_node())
+    order = queued_order(shop, order_node())
 
     sync_order(order.pk)
 
@@ -81,7 +81,7 @@ def test_it_posts_the_invoice(shop, odoo):
 
 def test_it_pays_the_invoice_in_the_journal_of_the_gateway_and_never_twice(shop, odoo):
     _rules(shop, create_as=OrderRules.CreateAs.PAID_INVOICE, payment_journals={"shopify_payments": 7, "*": 6})
-    order = in_progress_order(shop, order_node())
+    order = queued_order(shop, order_node())
 
     sync_order(order.pk)
     retry(order)
@@ -102,7 +102,7 @@ def test_it_pays_the_invoice_in_the_journal_of_the_gateway_and_never_twice(shop,
 
 def test_it_does_not_pay_an_order_that_shopify_has_not_captured(shop, odoo):
     _rules(shop, create_as=OrderRules.CreateAs.PAID_INVOICE)
-    order = in_progress_order(shop, order_node(displayFinancialStatus="AUTHORIZED"))
+    order = queued_order(shop, order_node(displayFinancialStatus="AUTHORIZED"))
 
     sync_order(order.pk)
 
@@ -112,16 +112,16 @@ def test_it_does_not_pay_an_order_that_shopify_has_not_captured(shop, odoo):
 
 
 def test_it_creates_one_order_when_the_response_of_the_write_is_lost(shop, odoo):
-    order = in_progress_order(shop, order_node())
+    order = queued_order(shop, order_node())
     odoo.control(drop_after_write=1)
 
-    sync_order(order.pk)
+    delay = sync_order(order.pk)
 
     order.refresh_from_db()
-    assert order.sync_status == SyncStatus.FAILED
+    assert order.sync_status == SyncStatus.QUEUED
     assert "connection to Odoo" in order.sync_error
-    retry(order)
-    sync_order(order.pk)
+    assert delay is not None and order.next_retry_at is not None
+    sync_order(order.pk)  # the automatic retry
     order.refresh_from_db()
     assert order.sync_status == SyncStatus.SYNCED
     sale = _sale(odoo)
@@ -131,7 +131,7 @@ def test_it_creates_one_order_when_the_response_of_the_write_is_lost(shop, odoo)
 
 def test_it_holds_an_order_whose_totals_differ_as_a_quotation(shop, odoo):
     _rules(shop, totals_action=OrderRules.TotalsAction.HOLD)
-    order = in_progress_order(shop, order_node(totalPriceSet=money("62.77")))
+    order = queued_order(shop, order_node(totalPriceSet=money("62.77")))
 
     sync_order(order.pk)
 
@@ -146,7 +146,7 @@ def test_it_holds_an_order_whose_totals_differ_as_a_quotation(shop, odoo):
 
 def test_it_adds_a_rounding_line_when_the_rules_say_so(shop, odoo):
     _rules(shop, totals_action=OrderRules.TotalsAction.ROUNDING_LINE)
-    order = in_progress_order(shop, order_node(totalPriceSet=money("61.80")))
+    order = queued_order(shop, order_node(totalPriceSet=money("61.80")))
 
     sync_order(order.pk)
 
@@ -160,7 +160,7 @@ def test_it_adds_a_rounding_line_when_the_rules_say_so(shop, odoo):
 
 def test_it_sells_in_the_order_currency_through_a_pricelist(shop, odoo):
     node = order_node(currencyCode="EUR")
-    order = in_progress_order(shop, node)
+    order = queued_order(shop, node)
 
     sync_order(order.pk)
 
@@ -178,7 +178,7 @@ def test_it_creates_missing_products_and_taxes_when_allowed(shop, odoo):
     line["taxLines"] = [
         {"title": "State tax", "rate": 0.06, "ratePercentage": 6.0, "priceSet": money("2.70")}
     ]
-    order = in_progress_order(shop, node)
+    order = queued_order(shop, node)
 
     sync_order(order.pk)
 
@@ -206,7 +206,7 @@ def test_it_creates_missing_products_and_taxes_when_allowed(shop, odoo):
 
 def test_it_names_both_products_that_share_an_sku(shop, odoo):
     odoo.execute("product.product", "create", {"name": "T-Shirt M (old)", "default_code": "SKU-TSHIRT-M"})
-    order = in_progress_order(shop, order_node())
+    order = queued_order(shop, order_node())
 
     sync_order(order.pk)
 
@@ -220,7 +220,7 @@ def test_it_names_both_products_that_share_an_sku(shop, odoo):
 
 def test_it_works_over_json_rpc_too(shop, odoo):
     OdooConnection.objects.filter(shop=shop).update(protocol="jsonrpc")
-    order = in_progress_order(shop, order_node())
+    order = queued_order(shop, order_node())
 
     sync_order(order.pk)
 
@@ -230,12 +230,12 @@ def test_it_works_over_json_rpc_too(shop, odoo):
 
 
 def test_it_needs_three_round_trips_for_a_confirmed_order_when_everything_is_known(shop, odoo):
-    first = in_progress_order(shop, order_node())
+    first = queued_order(shop, order_node())
     sync_order(first.pk)
     node = order_node(id="gid://shopify/Order/5550001002", name="#1002")
     for index, line in enumerate(node["lineItems"]["nodes"]):
         line["id"] = f"gid://shopify/LineItem/95{index}"
-    second = in_progress_order(shop, node)
+    second = queued_order(shop, node)
     odoo.server.reset_stats()
 
     sync_order(second.pk)

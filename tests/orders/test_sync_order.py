@@ -15,7 +15,7 @@ from tests.factories import order_node
 pytestmark = pytest.mark.django_db
 
 
-def _in_progress_order(shop: Shop, **overrides: object) -> Order:
+def _queued_order(shop: Shop, **overrides: object) -> Order:
     node = order_node(**overrides)
     parsed = parse_order(node)
     return Order.objects.create(
@@ -27,13 +27,13 @@ def _in_progress_order(shop: Shop, **overrides: object) -> Order:
         updated_at=parsed.updated_at,
         total_price=parsed.total,
         payload=node,
-        sync_status=SyncStatus.IN_PROGRESS,
+        sync_status=SyncStatus.QUEUED,
     )
 
 
 def test_it_creates_and_confirms_the_sale_order_in_odoo(shop, odoo):
     # given
-    order = _in_progress_order(shop)
+    order = _queued_order(shop)
 
     # when
     sync_order(order.pk)
@@ -79,9 +79,9 @@ def test_it_creates_and_confirms_the_sale_order_in_odoo(shop, odoo):
 
 
 def test_it_finds_the_existing_odoo_order_instead_of_creating_a_second(shop, odoo):
-    order = _in_progress_order(shop)
+    order = _queued_order(shop)
     sync_order(order.pk)
-    Order.objects.filter(pk=order.pk).update(sync_status=SyncStatus.IN_PROGRESS)
+    Order.objects.filter(pk=order.pk).update(sync_status=SyncStatus.QUEUED)
 
     sync_order(order.pk)
 
@@ -93,7 +93,7 @@ def test_it_finds_the_existing_odoo_order_instead_of_creating_a_second(shop, odo
 def test_it_creates_a_quotation_when_the_rules_say_so(shop, odoo):
     shop.rules.create_as = "quotation"
     shop.rules.save()
-    order = _in_progress_order(shop)
+    order = _queued_order(shop)
 
     sync_order(order.pk)
 
@@ -102,7 +102,7 @@ def test_it_creates_a_quotation_when_the_rules_say_so(shop, odoo):
 
 
 def test_it_uses_the_guest_customer_for_an_order_without_customer(shop, odoo):
-    order = _in_progress_order(shop, customer=None, email=None)
+    order = _queued_order(shop, customer=None, email=None)
 
     sync_order(order.pk)
 
@@ -116,7 +116,7 @@ def test_it_fails_with_the_unknown_sku_and_creates_nothing(shop, odoo):
     node["lineItems"]["nodes"][0]["sku"] = "SKU-DISCONTINUED"
     node["lineItems"]["nodes"][0]["variant"]["sku"] = "SKU-DISCONTINUED"
     node["lineItems"]["nodes"][0]["variant"]["barcode"] = "4006381333931"
-    order = _in_progress_order(shop, lineItems=node["lineItems"])
+    order = _queued_order(shop, lineItems=node["lineItems"])
 
     sync_order(order.pk)
 
@@ -134,7 +134,7 @@ def test_it_fails_clearly_on_a_wrong_password_without_revealing_it(shop, odoo, c
     connection = OdooConnection.objects.get(shop=shop)
     connection.secret = "Wr0ng-Pa55word"
     connection.save()
-    order = _in_progress_order(shop)
+    order = _queued_order(shop)
 
     with caplog.at_level(logging.DEBUG):
         sync_order(order.pk)
@@ -152,23 +152,26 @@ def test_it_fails_clearly_on_a_wrong_password_without_revealing_it(shop, odoo, c
     assert odoo.sale_orders("shopify:order:5550001001") == []
 
 
-def test_it_fails_clearly_when_odoo_cannot_be_reached(shop, odoo, unused_tcp_port):
+def test_it_retries_later_when_odoo_cannot_be_reached(shop, odoo, unused_tcp_port):
     OdooConnection.objects.filter(shop=shop).update(url=f"http://127.0.0.1:{unused_tcp_port}")
-    order = _in_progress_order(shop)
+    order = _queued_order(shop)
 
-    sync_order(order.pk)
+    delay = sync_order(order.pk)
 
     order.refresh_from_db()
-    assert order.sync_status == SyncStatus.FAILED
+    assert order.sync_status == SyncStatus.QUEUED
     assert order.sync_error == (
         f"Cannot connect to Odoo at http://127.0.0.1:{unused_tcp_port} (database 'synco_demo'): "
         "connection refused. Is the server up?"
     )
+    assert 15 <= delay <= 30  # first retry: base 30 s with jitter
+    attempt = SyncAttempt.objects.get(order=order)
+    assert attempt.message.endswith(f"Retrying in {delay:.0f} s (attempt 1 of 6).")
 
 
 def test_it_fails_clearly_on_a_database_that_does_not_exist(shop, odoo):
     OdooConnection.objects.filter(shop=shop).update(database="no_such_db")
-    order = _in_progress_order(shop)
+    order = _queued_order(shop)
 
     sync_order(order.pk)
 
@@ -179,8 +182,8 @@ def test_it_fails_clearly_on_a_database_that_does_not_exist(shop, odoo):
     )
 
 
-def test_it_ignores_an_order_that_is_not_in_progress(shop, odoo):
-    order = _in_progress_order(shop)
+def test_it_ignores_an_order_that_is_not_queued(shop, odoo):
+    order = _queued_order(shop)
     Order.objects.filter(pk=order.pk).update(sync_status=SyncStatus.SYNCED)
 
     sync_order(order.pk)

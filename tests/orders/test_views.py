@@ -79,10 +79,10 @@ def test_it_marks_the_order_in_progress_and_enqueues_the_sync_after_commit(
         response = merchant_client.post(reverse("orders:sync", args=[order.pk]), HTTP_HX_REQUEST="true")
 
     order.refresh_from_db()
-    assert order.sync_status == SyncStatus.IN_PROGRESS
+    assert order.sync_status == SyncStatus.QUEUED
     assert len(callbacks) == 1
     html = response.content.decode()
-    assert "In Progress" in html and 'hx-trigger="every 1s"' in html
+    assert "Queued" in html and 'hx-trigger="every 1s"' in html
     assert "Sync of #1001 started." in response["HX-Trigger"]
 
 
@@ -96,7 +96,7 @@ def test_it_does_not_enqueue_twice_for_a_double_click(
         second = merchant_client.post(reverse("orders:sync", args=[order.pk]))
 
     assert len(callbacks) == 1
-    assert "already in progress" in second["HX-Trigger"]
+    assert "already queued" in second["HX-Trigger"]
 
 
 def test_it_refuses_to_show_or_sync_another_shops_order(merchant_client, shop):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -63,6 +64,7 @@ from graphql import (
 from synco.sandbox.shopify.cost import _Walker
 
 Json = dict[str, Any]
+logger = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 5
 MAX_CONNECTION_DEPTH = 2
@@ -508,11 +510,8 @@ class BulkOperations:
     """The bulk operations of every shop and app, their worker threads and result files."""
 
     def __init__(self, results_dir: Path | None = None, base_url: str = "http://127.0.0.1:8701") -> None:
-        self._owns_dir = results_dir is None
-        self.results_dir = (
-            Path(tempfile.mkdtemp(prefix="synco-shopify-bulk-")) if results_dir is None else Path(results_dir)
-        )
-        self.results_dir.mkdir(parents=True, exist_ok=True)
+        self._results_dir = Path(results_dir) if results_dir is not None else None
+        self._owns_dir = results_dir is None  # a temporary directory, made on first use
         self.base_url = base_url
         self.fail_next = 0
         self.delay_seconds = 0.0
@@ -521,10 +520,19 @@ class BulkOperations:
         self._ops: dict[int, BulkOperation] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        existing = [
-            int(p.name.split(".")[0]) for p in self.results_dir.glob("*.jsonl") if p.name[0].isdigit()
-        ]
+        existing = (
+            [int(p.name.split(".")[0]) for p in self._results_dir.glob("*.jsonl") if p.name[0].isdigit()]
+            if self._results_dir is not None and self._results_dir.is_dir()
+            else []
+        )
         self._numbers = itertools.count(max(existing, default=0) + 1)
+
+    @property
+    def results_dir(self) -> Path:
+        if self._results_dir is None:
+            self._results_dir = Path(tempfile.mkdtemp(prefix="synco-shopify-bulk-"))
+        self._results_dir.mkdir(parents=True, exist_ok=True)
+        return self._results_dir
 
     # ------------------------------------------------------------------------------- queries
 
@@ -620,6 +628,7 @@ class BulkOperations:
             with part.open("w", encoding="utf-8", newline="\n") as out:
                 failed = self._write(op, plan, executor, out)
         except Exception:  # any crash of the run is Shopify's INTERNAL_SERVER_ERROR
+            logger.exception("bulk operation crashed", extra={"bulk_operation": op.number})
             failed = True
         if op.cancel.is_set() or self._stopping.is_set():
             part.unlink(missing_ok=True)
@@ -656,6 +665,11 @@ class BulkOperations:
         while not (op.cancel.is_set() or self._stopping.is_set()):
             result = executor(run)
             if result.errors:
+                # Shopify reports only INTERNAL_SERVER_ERROR; the log says which field the sandbox lacks.
+                logger.warning(
+                    "bulk operation failed",
+                    extra={"bulk_operation": op.number, "error": result.errors[0].message},
+                )
                 return True
             objects = roots = 0
             for line, is_root in result_lines(result.data, plan, op.group_objects):
@@ -699,6 +713,6 @@ class BulkOperations:
                 op.cancel.set()
         for thread in threads:
             thread.join(timeout=5)
-        if self._owns_dir:
+        if self._owns_dir and self._results_dir is not None:
             with contextlib.suppress(OSError):
-                shutil.rmtree(self.results_dir)
+                shutil.rmtree(self._results_dir)
