@@ -79,11 +79,11 @@ def test_it_serves_the_orders_page_and_syncs_an_order_end_to_end(running_app):
     assert "#1001" in page
     order_id = first_syncable_order_id(page)
     row = browser.post(f"/orders/{order_id}/sync/", headers={"HX-Request": "true"})
-    assert "In Progress" in row
+    assert 'data-status="queued"' in row
 
     def synced() -> bool:
         html = browser.get(f"/orders/{order_id}/row/", headers={"HX-Request": "true"})
-        return "In Progress" not in html
+        return 'hx-trigger="every 1s"' not in html
 
     wait_for(synced, 60, "the worker to sync the order")
     row = browser.get(f"/orders/{order_id}/row/", headers={"HX-Request": "true"})
