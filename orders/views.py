@@ -7,25 +7,44 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import imports, services
 from orders.forms import BackfillForm
-from orders.models import ImportRun, Order, SyncStatus
+from orders.models import SYNCABLE_STATUSES, ImportRun, Order, SyncBatch, SyncStatus
 from orders.tasks import import_orders_task
 from synco.http import HtmxHttpRequest
+from synco.models import OdooConnection, Shop
 from synco.tenancy import current_shop
 
 PAGE_SIZE = 50
-FILTERS = {
-    "all": None,
-    "not_synced": SyncStatus.NOT_SYNCED,
-    "in_progress": SyncStatus.IN_PROGRESS,
-    "synced": SyncStatus.SYNCED,
-    "failed": SyncStatus.FAILED,
+FILTERS: dict[str, tuple[str, Q]] = {
+    "all": ("All", Q()),
+    "eligible": ("Eligible", Q(eligible=True, sync_status__in=SYNCABLE_STATUSES, parse_error="")),
+    "not_synced": ("Not Synced", Q(sync_status=SyncStatus.NOT_SYNCED)),
+    "in_progress": ("In progress", Q(sync_status__in=(SyncStatus.QUEUED, SyncStatus.IN_PROGRESS))),
+    "synced": ("Synced", Q(sync_status=SyncStatus.SYNCED)),
+    "sale_order": ("Sale Order", Q(odoo_id__isnull=False, odoo_invoice_id__isnull=True)),
+    "invoice": ("Invoice", Q(odoo_invoice_id__isnull=False)),
+    "failed": ("Failed", Q(sync_status=SyncStatus.FAILED) | ~Q(parse_error="")),
+    "needs_review": ("Needs review", Q(sync_status=SyncStatus.NEEDS_REVIEW)),
+    "risky": ("Risky", ~Q(risk_reason="")),
 }
+
+
+def filtered_orders(shop: Shop, status_filter: str, search: str) -> QuerySet[Order]:
+    orders = Order.objects.filter(shop=shop).filter(FILTERS.get(status_filter, FILTERS["all"])[1])
+    if search:
+        orders = orders.filter(
+            Q(name__icontains=search.lstrip("#"))
+            | Q(customer_name__icontains=search)
+            | Q(email__icontains=search)
+        )
+    return orders
 
 
 def _get_order_for_shop(request: HtmxHttpRequest, pk: int) -> Order:
@@ -44,21 +63,30 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     status_filter = request.GET.get("status", "all")
     if status_filter not in FILTERS:
         status_filter = "all"
-    orders = Order.objects.filter(shop=shop).select_related("shop__odoo")
-    wanted = FILTERS[status_filter]
-    if wanted is not None:
-        orders = orders.filter(sync_status=wanted)
+    search = request.GET.get("q", "").strip()[:100]
+    orders = filtered_orders(shop, status_filter, search).select_related("shop__odoo")
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "shop": shop,
         "page": page,
         "orders": list(page.object_list),
         "status_filter": status_filter,
-        **_runs_context(request),
-        "filters": [(key, "All" if value is None else value.label) for key, value in FILTERS.items()],
+        "search": search,
+        "filters": [(key, label) for key, (label, _q) in FILTERS.items()],
     }
-    template = "orders/_order_table.html" if request.htmx else "orders/order_list.html"
-    return render(request, template, context)
+    if request.htmx and request.htmx.target == "order-table":
+        return render(request, "orders/_order_table.html", context)
+    odoo = OdooConnection.objects.filter(shop=shop).first()
+    batch = SyncBatch.objects.filter(shop=shop).first()
+    context.update(
+        _runs_context(request),
+        odoo=odoo,
+        circuit_open=bool(odoo and odoo.circuit_open_until and odoo.circuit_open_until > timezone.now()),
+        waiting=Order.objects.filter(shop=shop, sync_status=SyncStatus.QUEUED).count(),
+        batch=batch,
+        batch_progress=services.batch_progress(batch) if batch else None,
+    )
+    return render(request, "orders/order_list.html", context)
 
 
 @login_required
@@ -128,3 +156,27 @@ def import_resume(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ImportRun, pk=pk, shop=current_shop(request))
     imports.resume_backfill(run)
     return render(request, "orders/_import_runs.html", _runs_context(request))
+
+
+@login_required
+@require_POST
+def orders_bulk_sync(request: HtmxHttpRequest) -> HttpResponse:
+    """Sync the selected orders, or every eligible one; answers with the progress bar."""
+    shop = current_shop(request)
+    selected = [int(pk) for pk in request.POST.getlist("order") if pk.isdigit()]
+    scope = None if request.POST.get("scope") == "eligible" else selected
+    with transaction.atomic():
+        batch = services.bulk_sync(shop, scope)
+    response = render(
+        request, "orders/_batch.html", {"batch": batch, "batch_progress": services.batch_progress(batch)}
+    )
+    return _toast(response, f"{batch.total} orders queued for Odoo.")
+
+
+@login_required
+@require_GET
+def batch_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(SyncBatch, pk=pk, shop=current_shop(request))
+    return render(
+        request, "orders/_batch.html", {"batch": batch, "batch_progress": services.batch_progress(batch)}
+    )

@@ -63,7 +63,9 @@ def test_it_filters_by_status_and_serves_the_fragment_to_htmx(merchant_client, s
     _order(shop, 1, "#1001")
     _order(shop, 2, "#1002", sync_status=SyncStatus.FAILED, sync_error="boom")
 
-    response = merchant_client.get(reverse("orders:list"), {"status": "failed"}, HTTP_HX_REQUEST="true")
+    response = merchant_client.get(
+        reverse("orders:list"), {"status": "failed"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="order-table"
+    )
 
     html = response.content.decode()
     assert "#1002" in html and "#1001" not in html
@@ -134,3 +136,89 @@ def test_it_shows_the_log_of_the_shop_only(merchant_client, shop):
     html = merchant_client.get(reverse("synclogs:list")).content.decode()
 
     assert "mine" in html and "theirs" not in html
+
+
+@pytest.mark.parametrize(
+    ("status_filter", "expected"),
+    [
+        ("all", {"#1", "#2", "#3", "#4", "#5", "#6"}),
+        ("eligible", {"#1"}),
+        ("not_synced", {"#1", "#2"}),
+        ("in_progress", {"#3"}),
+        ("synced", {"#4", "#6"}),
+        ("sale_order", {"#4"}),
+        ("invoice", {"#6"}),
+        ("failed", {"#5"}),
+        ("needs_review", set()),
+        ("risky", {"#2"}),
+    ],
+)
+def test_every_filter_returns_the_right_rows(merchant_client, shop, status_filter, expected):
+    _order(shop, 1, "#1", eligible=True)
+    _order(shop, 2, "#2", risk_reason="high risk")
+    _order(shop, 3, "#3", sync_status=SyncStatus.QUEUED)
+    _order(shop, 4, "#4", sync_status=SyncStatus.SYNCED, odoo_id=4, odoo_name="S4")
+    _order(shop, 5, "#5", sync_status=SyncStatus.FAILED, sync_error="x")
+    _order(shop, 6, "#6", sync_status=SyncStatus.SYNCED, odoo_id=6, odoo_name="S6", odoo_invoice_id=9)
+
+    html = merchant_client.get(
+        reverse("orders:list"),
+        {"status": status_filter},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="order-table",
+    ).content.decode()
+
+    shown = {f"#{n}" for n in range(1, 7) if f"<strong>#{n}</strong>" in html}
+    assert shown == expected
+
+
+def test_it_searches_by_number_customer_and_email(merchant_client, shop):
+    _order(shop, 1, "#1001")
+    Order.objects.filter(shopify_id=1).update(customer_name="José Müller", email="jose@example.com")
+    _order(shop, 2, "#1002")
+
+    def found(q):
+        html = merchant_client.get(
+            reverse("orders:list"), {"q": q}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="order-table"
+        ).content.decode()
+        return {name for name in ("#1001", "#1002") if f"<strong>{name}</strong>" in html}
+
+    assert found("1001") == {"#1001"}
+    assert found("müller") == {"#1001"}
+    assert found("JOSE@") == {"#1001"}
+
+
+def test_it_bulk_syncs_the_selected_orders_and_shows_progress(
+    merchant_client, shop, django_capture_on_commit_callbacks
+):
+    first, second = _order(shop, 1, "#1"), _order(shop, 2, "#2")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = merchant_client.post(
+            reverse("orders:bulk_sync"), {"order": [first.pk]}, HTTP_HX_REQUEST="true"
+        )
+
+    html = response.content.decode()
+    assert 'data-done="0" data-total="1"' in html
+    assert 'hx-trigger="every 2s"' in html
+    assert len(callbacks) == 1
+    second.refresh_from_db()
+    assert second.sync_status == SyncStatus.NOT_SYNCED
+
+
+def test_it_says_when_odoo_is_down_and_how_many_orders_wait(merchant_client, shop):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from synco.models import OdooConnection
+
+    OdooConnection.objects.filter(shop=shop).update(
+        circuit_open_until=timezone.now() + timedelta(minutes=2), last_failure="Cannot connect to Odoo."
+    )
+    _order(shop, 1, "#1", sync_status=SyncStatus.QUEUED)
+
+    html = merchant_client.get(reverse("orders:list")).content.decode()
+
+    assert "Odoo is not answering." in html and "Cannot connect to Odoo." in html
+    assert "1 order waiting, none lost." in html
