@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from synco.forms import OdooConnectionForm
+from synco.forms import OdooConnectionForm, OrderRulesForm
 from synco.gateways import odoo_client_for
 from synco.http import HtmxHttpRequest
-from synco.models import OdooConnection
+from synco.models import OdooConnection, OrderRules
 from synco.odoo.checks import Check, run_connection_checks
 from synco.tenancy import current_shop
 
@@ -51,3 +52,22 @@ def odoo_check(request: HtmxHttpRequest) -> HttpResponse:
             )
     ok = all(check.ok for check in checks)
     return render(request, "settings/_odoo_checks.html", {"checks": checks, "ok": ok})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_rules(request: HtmxHttpRequest) -> HttpResponse:
+    """The shop's order rules; saving re-applies eligibility to stored orders in the background."""
+    from orders.tasks import refresh_eligibility_task
+
+    shop = current_shop(request)
+    rules, _ = OrderRules.objects.get_or_create(shop=shop)
+    form = OrderRulesForm(request.POST or None, instance=rules)
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            transaction.on_commit(lambda: refresh_eligibility_task.delay(shop.pk))
+        saved = True
+    status = 200 if request.method == "GET" or saved else 422
+    return render(request, "settings/rules.html", {"shop": shop, "form": form, "saved": saved}, status=status)
