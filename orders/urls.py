@@ -15,4 +15,5 @@ urlpatterns = [
     path("imports/<int:pk>/resume/", views.import_resume, name="import_resume"),
     path("<int:pk>/row/", views.order_row, name="row"),
     path("<int:pk>/sync/", views.order_sync, name="sync"),
+    path("<int:pk>/preview/", views.order_preview, name="preview"),
 ]

@@ -16,9 +16,13 @@ from django.views.decorators.http import require_GET, require_POST
 from orders import imports, services
 from orders.forms import BackfillForm
 from orders.models import SYNCABLE_STATUSES, ImportRun, Order, SyncBatch, SyncStatus
+from orders.preview import Preview, preview_order
 from orders.tasks import import_orders_task
+from synco.errors import GatewayError
+from synco.gateways import odoo_client_for
 from synco.http import HtmxHttpRequest
-from synco.models import OdooConnection, Shop
+from synco.models import OdooConnection, OrderRules, Shop
+from synco.shopify.types import parse_order
 from synco.tenancy import current_shop
 
 PAGE_SIZE = 50
@@ -180,3 +184,25 @@ def batch_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "orders/_batch.html", {"batch": batch, "batch_progress": services.batch_progress(batch)}
     )
+
+
+@login_required
+@require_GET
+def order_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Dry run: exactly what Odoo would receive under the current rules; nothing is written."""
+    order = _get_order_for_shop(request, pk)
+    preview: Preview | None = None
+    error = order.parse_error
+    if not error:
+        client = None
+        try:
+            client = odoo_client_for(order.shop)
+            rules, _ = OrderRules.objects.get_or_create(shop=order.shop)
+            preview = preview_order(client, order.shop, rules, parse_order(order.payload), order.risk_reason)
+        except GatewayError as exc:
+            error = exc.message
+        finally:
+            if client is not None:
+                client.close()
+    template = "orders/_preview.html" if request.htmx else "orders/preview.html"
+    return render(request, template, {"order": order, "preview": preview, "error": error})

@@ -31,10 +31,22 @@ def _describe(products: list[OdooProduct]) -> str:
     return " and ".join(f"'{p.name}' (id {p.id}{', archived' if not p.active else ''})" for p in products)
 
 
+WOULD_CREATE = 0  # the product id a dry run reports for a product it would create
+
+
 def resolve_line_products(
-    client: OdooClient, shop: Shop, rules: OrderRules, order: ShopifyOrder
+    client: OdooClient,
+    shop: Shop,
+    rules: OrderRules,
+    order: ShopifyOrder,
+    *,
+    dry_run: bool = False,
+    notes: list[str] | None = None,
 ) -> dict[str, int]:
-    """Shopify line number -> Odoo product id; unknown or ambiguous lines raise one MappingError naming them."""
+    """Shopify line number -> Odoo product id; unknown or ambiguous lines raise one MappingError naming them.
+
+    With `dry_run`, nothing is created or remembered: products that would be created get id 0 and a note.
+    """
     lines = [line for line in order.line_items if line.quantity > 0]
     result: dict[str, int] = {}
     regular = [line for line in lines if not is_special(line)]
@@ -53,12 +65,15 @@ def resolve_line_products(
     if pending:
         found = _search(client, rules, pending)
         for line in pending:
-            product, problem = _choose(client, rules, line, found)
+            product, problem = _choose(client, rules, line, found, dry_run=dry_run)
             if product is None:
                 problems.append(problem)
                 continue
             result[line.number] = product[0]
-            _remember(shop, _link_key(line), *product)
+            if dry_run and product[0] == WOULD_CREATE and notes is not None:
+                notes.append(f"Would create the product '{line.title}' (SKU '{line.sku}').")
+            if not dry_run:
+                _remember(shop, _link_key(line), *product)
     if problems:
         raise MappingError(" ".join(problems))
     for line in lines:
@@ -68,7 +83,7 @@ def resolve_line_products(
                 if line.is_gift_card
                 else (rules.custom_item_product_code, "Shopify custom item")
             )
-            result[line.number] = ensure_service_product(client, shop, code, name)
+            result[line.number] = ensure_service_product(client, shop, code, name, dry_run=dry_run)
     return result
 
 
@@ -92,7 +107,12 @@ def _remember(shop: Shop, key: str, product_id: int, tax_ids: tuple[int, ...]) -
 
 
 def _choose(
-    client: OdooClient, rules: OrderRules, line: LineItem, found: dict[str, dict[str, list[OdooProduct]]]
+    client: OdooClient,
+    rules: OrderRules,
+    line: LineItem,
+    found: dict[str, dict[str, list[OdooProduct]]],
+    *,
+    dry_run: bool = False,
 ) -> tuple[tuple[int, tuple[int, ...]] | None, str]:
     """(product id, its default taxes) or the reason no product fits."""
     if not line.sku and not line.barcode:
@@ -114,7 +134,7 @@ def _choose(
             )
         return (active[0].id, active[0].tax_ids), ""
     if rules.auto_create_products:
-        return (_create_product(client, line), ()), ""
+        return ((WOULD_CREATE if dry_run else _create_product(client, line)), ()), ""
     label = f"SKU '{line.sku}'" if line.sku else f"barcode '{line.barcode}'"
     return None, (
         f"No Odoo product has the {label} (line '{line.title}'): create it in Odoo with this "
@@ -137,12 +157,16 @@ def _create_product(client: OdooClient, line: LineItem) -> int:
     return client.create_product({key: value for key, value in values.items() if value is not False})
 
 
-def ensure_service_product(client: OdooClient, shop: Shop, code: str, name: str) -> int:
+def ensure_service_product(
+    client: OdooClient, shop: Shop, code: str, name: str, *, dry_run: bool = False
+) -> int:
     """A service product Synco uses for special lines (tips, discounts, gift cards…), found or created once."""
     link = ProductLink.objects.filter(shop=shop, sku=code).values_list("odoo_product_id", flat=True).first()
     if link is not None:
         return int(link)
     existing = [p for p in client.find_products("default_code", [code]) if p.active]
+    if dry_run:
+        return existing[0].id if existing else WOULD_CREATE
     if existing:
         _remember(shop, code, existing[0].id, existing[0].tax_ids)
         return existing[0].id
@@ -157,7 +181,7 @@ def ensure_service_product(client: OdooClient, shop: Shop, code: str, name: str)
     return product_id
 
 
-def delivery_product(client: OdooClient, shop: Shop) -> int:
+def delivery_product(client: OdooClient, shop: Shop, *, dry_run: bool = False) -> int:
     """Odoo's own delivery product when the Delivery module is installed, else a Synco shipping product."""
     cached = (
         ProductLink.objects.filter(shop=shop, sku=DELIVERY_PRODUCT_CODE)
@@ -168,9 +192,10 @@ def delivery_product(client: OdooClient, shop: Shop) -> int:
         return int(cached)
     existing = [p for p in client.find_products("default_code", [DELIVERY_PRODUCT_CODE]) if p.active]
     if existing:
-        _remember(shop, DELIVERY_PRODUCT_CODE, existing[0].id, existing[0].tax_ids)
+        if not dry_run:
+            _remember(shop, DELIVERY_PRODUCT_CODE, existing[0].id, existing[0].tax_ids)
         return existing[0].id
-    return ensure_service_product(client, shop, FALLBACK_SHIPPING_CODE, "Shopify shipping")
+    return ensure_service_product(client, shop, FALLBACK_SHIPPING_CODE, "Shopify shipping", dry_run=dry_run)
 
 
 def forget_products(shop: Shop, product_ids: list[int]) -> None:

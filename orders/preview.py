@@ -1,0 +1,163 @@
+"""Dry run: what Odoo would receive for an order under the current rules, computed with reads only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from customers.models import GUEST_CUSTOMER_ID, CustomerLink
+from customers.services import customer_key
+from orders.documents import mapping_rules
+from orders.mapping import (
+    XMLID_MODULE,
+    MappingError,
+    OdooRefs,
+    SaleLine,
+    required_tax_rates,
+    sale_order_draft,
+)
+from products.services import WOULD_CREATE, delivery_product, ensure_service_product, resolve_line_products
+from synco.models import OrderRules, Shop
+from synco.odoo.client import OdooClient, OdooTax
+from synco.shopify.types import ShopifyOrder
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class PreviewLine:
+    name: str
+    product: str
+    quantity: Decimal
+    price_unit: Decimal
+    discount: Decimal
+    taxes: str
+    subtotal: Decimal
+
+
+@dataclass
+class Preview:
+    document: str
+    customer: str
+    addresses: list[str] = field(default_factory=list)
+    lines: list[PreviewLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    amount_untaxed: Decimal = Decimal("0")
+    amount_tax: Decimal = Decimal("0")
+    amount_total: Decimal = Decimal("0")
+    shopify_total: Decimal = Decimal("0")
+
+    @property
+    def difference(self) -> Decimal:
+        return self.amount_total - self.shopify_total
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _line_amounts(line: SaleLine, taxes: dict[int, OdooTax]) -> tuple[Decimal, Decimal]:
+    """Odoo's per-line computation (round per line): untaxed subtotal and tax."""
+    gross = line.price_unit * line.quantity * (1 - line.discount / 100)
+    applied = [taxes[tax_id] for tax_id in line.tax_ids if tax_id in taxes]
+    included = sum((t.amount for t in applied if t.price_included), Decimal("0"))
+    base = gross / (1 + included / 100) if included else gross
+    tax = sum((base * t.amount / 100 for t in applied), Decimal("0"))
+    return _money(base), _money(tax)
+
+
+def preview_order(
+    client: OdooClient, shop: Shop, rules: OrderRules, order: ShopifyOrder, risk_reason: str
+) -> Preview:
+    """Everything Odoo would receive, without writing: matches, creations, lines, taxes and totals."""
+    document = dict(OrderRules.CreateAs.choices)[rules.create_as]
+    if risk_reason:
+        document = f"Quotation (held: {risk_reason})"
+    preview = Preview(document=str(document), customer="", shopify_total=order.total)
+    partner_id = _preview_customer(client, shop, rules, order, preview)
+    try:
+        product_ids = resolve_line_products(client, shop, rules, order, dry_run=True, notes=preview.notes)
+    except MappingError as exc:
+        preview.problems.append(str(exc))
+        return preview
+    taxes = client.find_sale_taxes() if required_tax_rates(order) else []
+    missing = [
+        rate
+        for rate in sorted(required_tax_rates(order))
+        if not any(t.amount.normalize() == rate and t.price_included == order.taxes_included for t in taxes)
+    ]
+    for rate in missing if rules.auto_create_taxes else []:
+        preview.notes.append(f"Would create the sale tax 'Shopify {rate:f}%'.")
+        taxes.append(OdooTax(-len(taxes) - 1, f"Shopify {rate:f}%", rate, order.taxes_included))
+    refs = OdooRefs(
+        partner_id=partner_id,
+        invoice_partner_id=partner_id,
+        shipping_partner_id=partner_id,
+        product_ids=product_ids,
+        delivery_product_id=delivery_product(client, shop, dry_run=True) if order.shipping_lines else None,
+        discount_product_id=ensure_service_product(
+            client, shop, rules.discount_product_code, "", dry_run=True
+        ),
+        tip_product_id=ensure_service_product(client, shop, rules.tip_product_code, "", dry_run=True),
+        taxes=taxes,
+    )
+    try:
+        draft = sale_order_draft(order, mapping_rules(rules, client.dialect.sale_line_tax_field), refs)
+    except MappingError as exc:
+        preview.problems.append(str(exc))
+        return preview
+    by_id = {tax.id: tax for tax in taxes}
+    for line in draft.lines:
+        subtotal, tax = _line_amounts(line, by_id)
+        preview.amount_untaxed += subtotal
+        preview.amount_tax += tax
+        preview.lines.append(
+            PreviewLine(
+                name=line.name,
+                product=f"product #{line.product_id}"
+                if line.product_id != WOULD_CREATE
+                else "new (would be created)",
+                quantity=line.quantity,
+                price_unit=line.price_unit,
+                discount=line.discount,
+                taxes=", ".join(by_id[t].name for t in line.tax_ids if t in by_id) or "none",
+                subtotal=subtotal,
+            )
+        )
+    preview.amount_total = preview.amount_untaxed + preview.amount_tax
+    if abs(preview.difference) > rules.totals_tolerance:
+        action = dict(OrderRules.TotalsAction.choices)[rules.totals_action]
+        preview.notes.append(
+            f"Totals would differ by {preview.difference:+} (tolerance {rules.totals_tolerance}): {action}."
+        )
+    return preview
+
+
+def _preview_customer(
+    client: OdooClient, shop: Shop, rules: OrderRules, order: ShopifyOrder, preview: Preview
+) -> int:
+    customer = order.customer
+    shopify_id = customer.id if customer else GUEST_CUSTOMER_ID
+    link = CustomerLink.objects.filter(shop=shop, shopify_customer_id=shopify_id).first()
+    if link is not None:
+        preview.customer = f"Existing partner #{link.odoo_partner_id} (matched before)"
+        return link.odoo_partner_id
+    key = customer_key(shopify_id)
+    found = client.xmlid_targets(XMLID_MODULE, [key]).get(key)
+    if found is None and customer is not None and (customer.email or order.email):
+        found = client.find_partner_by_email(customer.email or order.email)
+        if found is not None:
+            preview.customer = f"Existing partner #{found} (same e-mail)"
+            return found
+    if found is not None:
+        preview.customer = f"Existing partner #{found} (Synco's id)"
+        return found
+    name = rules.guest_customer_name if customer is None else customer.name or order.email
+    preview.customer = f"New partner '{name}' would be created"
+    for kind, address in (("invoice", order.billing_address), ("delivery", order.shipping_address)):
+        if address is not None:
+            preview.addresses.append(
+                f"{kind.title()} address {address.address1}, {address.city} would be created"
+            )
+    return WOULD_CREATE
