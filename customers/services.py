@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from customers.models import GUEST_CUSTOMER_ID, CustomerLink
 from orders.mapping import XMLID_MODULE
+from synclogs.records import record_created
 from synco.models import Shop
 from synco.odoo.cache import cached
 from synco.odoo.client import OdooClient
@@ -69,7 +70,7 @@ def ensure_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, guest_na
     shopify_id = order.customer.id if order.customer else GUEST_CUSTOMER_ID
     link = CustomerLink.objects.filter(shop=shop, shopify_customer_id=shopify_id).first()
     if link is None:
-        partner_id = _find_or_create_partner(client, order, guest_name)
+        partner_id = _find_or_create_partner(client, shop, order, guest_name)
         link, _ = CustomerLink.objects.update_or_create(
             shop=shop, shopify_customer_id=shopify_id, defaults={"odoo_partner_id": partner_id}
         )
@@ -90,7 +91,7 @@ def ensure_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, guest_na
     )
 
 
-def _find_or_create_partner(client: OdooClient, order: ShopifyOrder, guest_name: str) -> int:
+def _find_or_create_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, guest_name: str) -> int:
     customer = order.customer
     key = customer_key(customer.id if customer else GUEST_CUSTOMER_ID)
     found = client.xmlid_targets(XMLID_MODULE, [key]).get(key)
@@ -120,6 +121,15 @@ def _find_or_create_partner(client: OdooClient, order: ShopifyOrder, guest_name:
         )
     fields = ["id", "customer_rank", *cells]
     [partner_id] = client.load("res.partner", fields, [[f"{XMLID_MODULE}.{key}", "1", *cells.values()]])
+    label = "the guest customer" if customer is None else f"Shopify customer {customer.id}"
+    record_created(
+        shop_id=shop.pk,
+        object_type="customer",
+        object_ref=label,
+        odoo_model="res.partner",
+        odoo_id=partner_id,
+        message=f"Created {label} in Odoo as partner #{partner_id} (external id {XMLID_MODULE}.{key}).",
+    )
     return partner_id
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from orders.mapping import MappingError, is_special
 from products.models import ProductLink
+from synclogs.records import record_created
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooProduct
 from synco.shopify.types import LineItem, ShopifyOrder
@@ -134,7 +135,7 @@ def _choose(
             )
         return (active[0].id, active[0].tax_ids), ""
     if rules.auto_create_products:
-        return ((WOULD_CREATE if dry_run else _create_product(client, line)), ()), ""
+        return ((WOULD_CREATE if dry_run else _create_product(client, rules.shop, line)), ()), ""
     label = f"SKU '{line.sku}'" if line.sku else f"barcode '{line.barcode}'"
     return None, (
         f"No Odoo product has the {label} (line '{line.title}'): create it in Odoo with this "
@@ -142,7 +143,7 @@ def _choose(
     )
 
 
-def _create_product(client: OdooClient, line: LineItem) -> int:
+def _create_product(client: OdooClient, shop: Shop, line: LineItem) -> int:
     values: dict[str, Any] = {
         "name": line.title or line.sku,
         "default_code": line.sku or False,
@@ -154,7 +155,16 @@ def _create_product(client: OdooClient, line: LineItem) -> int:
     }
     if line.barcode:
         values["barcode"] = line.barcode
-    return client.create_product({key: value for key, value in values.items() if value is not False})
+    product_id = client.create_product({key: value for key, value in values.items() if value is not False})
+    record_created(
+        shop_id=shop.pk,
+        object_type="product",
+        object_ref=line.sku or line.barcode,
+        odoo_model="product.product",
+        odoo_id=product_id,
+        message=f"Created the product '{line.title}' (SKU '{line.sku}') in Odoo as #{product_id}.",
+    )
+    return product_id
 
 
 def ensure_service_product(

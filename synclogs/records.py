@@ -72,3 +72,24 @@ def purge_old_attempts() -> int:
         return 0
     deleted, _ = SyncAttempt.objects.filter(started_at__lt=timezone.now() - timedelta(days=days)).delete()
     return deleted
+
+
+def record_created(
+    *, shop_id: int, object_type: str, object_ref: str, odoo_model: str, odoo_id: int, message: str
+) -> SyncAttempt:
+    """A row for a customer or product Synco created in Odoo on the way to an order (no customer data)."""
+    now = timezone.now()
+    return SyncAttempt.objects.create(
+        shop_id=shop_id,
+        object_type=object_type,
+        object_ref=object_ref,
+        operation=f"create_{object_type}",
+        status=SyncAttempt.Status.SUCCESS,
+        message=message,
+        odoo_model=odoo_model,
+        odoo_id=odoo_id,
+        rpc_calls=1,
+        started_at=now,
+        finished_at=now,
+        duration_ms=0,
+    )

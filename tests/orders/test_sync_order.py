@@ -62,6 +62,11 @@ def test_it_creates_and_confirms_the_sale_order_in_odoo(shop, odoo):
     assert partner["email"] == "jane.doe@example.com"
     assert partner["ref"] == "shopify:customer:7001"
     assert sale["partner_invoice_id"][0] != sale["partner_shipping_id"][0]
+    customer_log = SyncAttempt.objects.get(object_type="customer")
+    assert customer_log.message == (
+        f"Created Shopify customer 7001 in Odoo as partner #{partner['id']} (external id shopify.customer_7001)."
+    )
+    assert "Jane" not in customer_log.message and "jane.doe" not in customer_log.message
     # and the row and the log say so
     order.refresh_from_db()
     assert order.sync_status == SyncStatus.SYNCED
@@ -69,6 +74,7 @@ def test_it_creates_and_confirms_the_sale_order_in_odoo(shop, odoo):
     assert order.odoo_name == "SHOP#1001"
     assert order.odoo_total == Decimal("61.77")
     attempt = SyncAttempt.objects.get(order=order)
+    assert attempt.summary["sale_order"]["amount_total"] == "61.77"
     assert attempt.status == SyncAttempt.Status.SUCCESS
     assert (
         attempt.message
