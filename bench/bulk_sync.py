@@ -35,8 +35,10 @@ os.environ.setdefault("LOG_LEVEL", "ERROR")
 def _ensure_database() -> None:
     url = os.environ["DATABASE_URL"]
     if url.startswith("postgres"):
+        # A fresh database per run: the bench's encryption key lives in a temporary var dir.
         name = url.rsplit("/", 1)[1]
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True)
+        subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
 
 
 _ensure_database()

@@ -150,7 +150,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-SYNCO_IMPORT_INTERVAL_SECONDS = int(env("SYNCO_IMPORT_INTERVAL_SECONDS", "300"))
 # Sync engine: automatic retries of transient failures (exponential backoff with jitter), the watchdog,
 # the circuit breaker that stops calling an Odoo that keeps failing, and log retention.
 SYNCO_MAX_ATTEMPTS = int(env("SYNCO_MAX_ATTEMPTS", "6"))
