@@ -54,7 +54,7 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, interval: flo
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last_error})")
 
 
-def first_syncable_order_id(html: str) -> int:
-    match = re.search(r'<tr id="order-(\d+)" data-status="not_synced"', html)
-    assert match, "no Not Synced order on the page"
-    return int(match.group(1))
+def syncable_order_ids(html: str) -> list[int]:
+    ids = [int(pk) for pk in re.findall(r'<tr id="order-(\d+)" data-status="not_synced"', html)]
+    assert ids, "no Not Synced order on the page"
+    return ids

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import Browser, first_syncable_order_id, wait_for
+from tests.e2e.helpers import Browser, syncable_order_ids, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -77,15 +77,19 @@ def test_it_serves_the_orders_page_and_syncs_an_order_end_to_end(running_app):
 
     assert "<h1>Orders</h1>" in page
     assert "#1001" in page
-    order_id = first_syncable_order_id(page)
-    row = browser.post(f"/orders/{order_id}/sync/", headers={"HX-Request": "true"})
-    assert 'data-status="queued"' in row
+    # The demo deliberately holds a few orders Odoo cannot take (an unknown SKU): the first good one must sync.
+    for order_id in syncable_order_ids(page)[:3]:
+        row = browser.post(f"/orders/{order_id}/sync/", headers={"HX-Request": "true"})
+        assert 'data-status="queued"' in row
 
-    def synced() -> bool:
-        html = browser.get(f"/orders/{order_id}/row/", headers={"HX-Request": "true"})
-        return 'hx-trigger="every 1s"' not in html
+        def settled(order_id: int = order_id) -> bool:
+            html = browser.get(f"/orders/{order_id}/row/", headers={"HX-Request": "true"})
+            return 'hx-trigger="every 1s"' not in html
 
-    wait_for(synced, 60, "the worker to sync the order")
-    row = browser.get(f"/orders/{order_id}/row/", headers={"HX-Request": "true"})
-    assert 'data-status="synced"' in row, row
-    assert re.search(r"\(id \d+\)", row)
+        wait_for(settled, 60, "the worker to sync the order")
+        row = browser.get(f"/orders/{order_id}/row/", headers={"HX-Request": "true"})
+        if 'data-status="synced"' in row:
+            assert re.search(r"\(id \d+\)", row)
+            return
+        assert 'data-status="failed"' in row and 'class="reason"' in row, row
+    raise AssertionError("none of the first three orders synced")

@@ -203,7 +203,11 @@ def test_it_creates_missing_products_and_taxes_when_allowed(shop, odoo):
     )
     assert tax == {"id": tax["id"], "name": "Shopify 6%", "price_include_override": "tax_excluded"}
     created = SyncAttempt.objects.get(shop=shop, object_type="product")
-    assert (created.operation, created.odoo_id, created.object_ref) == ("create_product", product["id"], "SKU-NEW-1")
+    assert (created.operation, created.odoo_id, created.object_ref) == (
+        "create_product",
+        product["id"],
+        "SKU-NEW-1",
+    )
 
 
 def test_it_names_both_products_that_share_an_sku(shop, odoo):
