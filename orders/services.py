@@ -330,8 +330,26 @@ def _record_success(order: Order, record: SyncAttempt, outcome: WriteResult, rpc
 def _retry_or_fail(
     order: Order, record: SyncAttempt, message: str, client: OdooClient | None
 ) -> float | None:
-    """A transient failure: retry later with backoff, until the attempts run out."""
-    circuit.record_failure(order.shop_id, message)
+    """A transient failure: retry later with backoff, until the attempts run out.
+
+    While Odoo is down (the circuit opens) the order simply waits for it: those failures do not use up
+    attempts, so an hour-long outage loses nothing and the backlog drains when Odoo is back.
+    """
+    reopens_at = circuit.record_failure(order.shop_id, message)
+    if reopens_at is not None:
+        Order.objects.filter(pk=order.pk).update(
+            sync_status=SyncStatus.QUEUED,
+            sync_error=message,
+            next_retry_at=reopens_at,
+            status_changed_at=timezone.now(),
+        )
+        finish_attempt(
+            record,
+            succeeded=False,
+            message=f"{message} Odoo keeps failing: waiting until {reopens_at:%H:%M:%S} UTC before trying again.",
+            rpc_calls=client.rpc_calls if client else 0,
+        )
+        return max((reopens_at - timezone.now()).total_seconds(), 1.0)
     attempt = order.sync_attempts + 1
     if attempt >= settings.SYNCO_MAX_ATTEMPTS:
         _fail(

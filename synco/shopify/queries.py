@@ -33,7 +33,7 @@ LINE_ITEM = f"""
     discountedUnitPriceSet {{ {MONEY} }}
     discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
     taxLines {{ title rate ratePercentage priceSet {{ {MONEY} }} }}
-    variant {{ id legacyResourceId sku barcode }}
+    variant {{ id legacyResourceId sku barcode product {{ id }} }}
 """
 
 SHIPPING_LINE = f"""

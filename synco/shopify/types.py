@@ -62,6 +62,7 @@ class LineItem:
     barcode: str = ""
     variant_id: int | None = None
     is_gift_card: bool = False
+    product_id: int | None = None
 
     @property
     def number(self) -> str:
@@ -134,6 +135,9 @@ class ShopifyOrder:
     total_tax: Decimal
     total: Decimal
     total_tip: Decimal
+    # What the customer saw and paid, in the presentment currency.
+    presentment_total: Decimal
+    presentment_tax: Decimal
     customer: Customer | None
     billing_address: Address | None
     shipping_address: Address | None
@@ -161,11 +165,11 @@ class ShopifyOrder:
         return ""
 
 
-def _money(bag: Any, path: str) -> Decimal:
-    """Read `shopMoney.amount` from a MoneyBag; missing means zero."""
+def _money(bag: Any, path: str, side: str = "shopMoney") -> Decimal:
+    """Read `shopMoney.amount` (or `presentmentMoney.amount`) from a MoneyBag; missing means zero."""
     if not bag:
         return Decimal("0")
-    amount = (bag.get("shopMoney") or {}).get("amount")
+    amount = (bag.get(side) or bag.get("shopMoney") or {}).get("amount")
     if amount is None:
         return Decimal("0")
     try:
@@ -269,6 +273,7 @@ def _line_item(raw: Any, index: int) -> LineItem:
         barcode=_text(variant.get("barcode")),
         variant_id=_legacy_id(variant["id"]) if variant.get("id") else None,
         is_gift_card=bool(raw.get("isGiftCard")),
+        product_id=_legacy_id(variant["product"]["id"]) if (variant.get("product") or {}).get("id") else None,
     )
 
 
@@ -316,6 +321,8 @@ def parse_order(node: dict[str, Any]) -> ShopifyOrder:
         total_tax=_money(node.get("totalTaxSet"), "totalTaxSet"),
         total=_money(node.get("totalPriceSet"), "totalPriceSet"),
         total_tip=_money(node.get("totalTipReceivedSet"), "totalTipReceivedSet"),
+        presentment_total=_money(node.get("totalPriceSet"), "totalPriceSet", "presentmentMoney"),
+        presentment_tax=_money(node.get("totalTaxSet"), "totalTaxSet", "presentmentMoney"),
         customer=_customer(node.get("customer")),
         billing_address=_address(node.get("billingAddress")),
         shipping_address=_address(node.get("shippingAddress")),

@@ -246,3 +246,24 @@ def test_it_purges_log_rows_older_than_the_retention(shop, settings):
 
     assert purge_old_attempts() == 1
     assert list(SyncAttempt.objects.values_list("operation", flat=True)) == ["y"]
+
+
+def test_an_outage_does_not_use_up_attempts(shop, odoo, settings):
+    settings.SYNCO_MAX_ATTEMPTS = 2
+    settings.SYNCO_CIRCUIT_FAILURES = 1
+    order = queued_order(shop, order_node())
+    odoo.control(down=True)
+
+    for _ in range(4):  # four probes of a dead Odoo, each reopening the circuit
+        OdooConnection.objects.filter(shop=shop).update(circuit_open_until=None)
+        Order.objects.filter(pk=order.pk).update(sync_status=SyncStatus.QUEUED)
+        assert sync_order(order.pk) is not None
+
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.QUEUED
+    assert order.sync_attempts == 0
+    odoo.control(down=False)
+    OdooConnection.objects.filter(shop=shop).update(circuit_open_until=None)
+    sync_order(order.pk)
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.SYNCED

@@ -54,8 +54,16 @@ def test_it_handles_a_throttled_429_too(gateway, shopify_server):
 
 
 def test_it_waits_before_a_query_that_would_not_fit_the_bucket(gateway, shopify_server):
-    # A bucket just big enough for one 5-order page (148 points requested): the next page must wait for it to refill.
-    shopify_server.control(bucket={"maximum_available": 150, "restore_rate": 100})
+    from graphql import parse
+
+    from synco.sandbox.shopify.cost import requested_query_cost
+    from synco.sandbox.shopify.schema import load_schema
+    from synco.shopify import queries
+
+    variables = {"first": 5, "after": None, "query": None, "lineCount": 100, "sortKey": "UPDATED_AT"}
+    cost = requested_query_cost(load_schema(), parse(queries.ORDERS_PAGE), "OrdersPage", variables)
+    # A bucket just big enough for one 5-order page: the next page must wait for it to refill.
+    shopify_server.control(bucket={"maximum_available": cost + 2, "restore_rate": 100})
     gateway.fetch_orders_page(after=None, query=None, first=5)
 
     gateway.fetch_orders_page(after=None, query=None, first=5)

@@ -44,3 +44,20 @@ def test_it_reads_a_guest_order_name_from_the_billing_address():
 def test_it_names_the_field_that_makes_an_order_unreadable(override, message):
     with pytest.raises(OrderParseError, match=message):
         parse_order(order_node(**override))
+
+
+def test_it_keeps_the_presentment_currency_amounts_and_product_ids():
+    node = order_node(
+        presentmentCurrencyCode="EUR",
+        totalPriceSet={"shopMoney": {"amount": "61.77"}, "presentmentMoney": {"amount": "57.10"}},
+    )
+    node["lineItems"]["nodes"][0]["variant"]["product"] = {"id": "gid://shopify/Product/632910392"}
+
+    order = parse_order(node)
+
+    assert (order.total, order.presentment_total, order.presentment_currency) == (
+        Decimal("61.77"),
+        Decimal("57.10"),
+        "EUR",
+    )
+    assert order.line_items[0].product_id == 632910392
