@@ -9,6 +9,8 @@ from synco.odoo.client import OdooClient
 from synco.odoo.versions import UnsupportedOdooVersion, dialect_for
 
 REQUIRED_MODULES = ("sale_management", "stock", "account")
+# Not required: without them shipping lines use a Synco service product and deliveries are not linked to sales.
+OPTIONAL_MODULES = ("sale_stock", "delivery")
 # (model, operation, what it is needed for)
 REQUIRED_RIGHTS = (
     ("sale.order", "create", "create sale orders"),
@@ -50,12 +52,23 @@ def run_connection_checks(client: OdooClient) -> list[Check]:
     )
 
     try:
-        installed = set(client.installed_modules(REQUIRED_MODULES))
+        installed = set(client.installed_modules((*REQUIRED_MODULES, *OPTIONAL_MODULES)))
         missing = [name for name in REQUIRED_MODULES if name not in installed]
         checks.append(
             Check("Required apps installed", False, f"Install these Odoo apps: {', '.join(missing)}.")
             if missing
             else Check("Required apps installed", True, ", ".join(REQUIRED_MODULES))
+        )
+        absent = [name for name in OPTIONAL_MODULES if name not in installed]
+        checks.append(
+            Check(
+                "Delivery apps",
+                True,
+                f"Not installed: {', '.join(absent)}. Shipping lines will use a Synco shipping product; install "
+                "Delivery (and Sales Stock) to use Odoo's own delivery product and link deliveries to orders."
+                if absent
+                else "sale_stock, delivery",
+            )
         )
         for model, operation, purpose in REQUIRED_RIGHTS:
             allowed = client.has_access(model, operation)

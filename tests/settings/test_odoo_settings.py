@@ -19,6 +19,7 @@ def test_it_reports_every_check_ok_for_a_working_connection(merchant_client, sho
     assert "Version supported</strong> — Odoo 18" in html
     assert "Database and login</strong> — Logged in to &#x27;synco_demo&#x27; as user id 2" in html
     assert "Required apps installed</strong> — sale_management, stock, account" in html
+    assert "Delivery apps</strong> — sale_stock, delivery" in html
     assert "May create sale orders" in html and "May register payments" in html
     assert "Odoo is ready for Synco." in html
     assert OdooConnection.objects.get(shop=shop).server_version == "18.0+e-20241005"
