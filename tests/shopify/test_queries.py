@@ -20,3 +20,10 @@ def test_it_would_notice_a_field_shopify_does_not_have():
     errors = validate(load_schema(), parse("query { shop { name riskLevel } }"))
 
     assert [error.message for error in errors] == ["Cannot query field 'riskLevel' on type 'Shop'."]
+
+
+def test_the_bulk_import_query_is_valid_and_uses_edges():
+    inner = queries.bulk_orders_query("created_at:>='2026-01-01T00:00:00Z' name:\"#1001\"")
+
+    assert validate(load_schema(), parse(inner)) == []
+    assert "nodes {" not in inner  # Shopify refuses `nodes` inside bulk queries
