@@ -208,11 +208,6 @@ def delivery_product(client: OdooClient, shop: Shop, *, dry_run: bool = False) -
     return ensure_service_product(client, shop, FALLBACK_SHIPPING_CODE, "Shopify shipping", dry_run=dry_run)
 
 
-def forget_products(shop: Shop, product_ids: list[int]) -> None:
-    """Drop cached matches (a product was deleted in Odoo): the next sync looks them up again."""
-    ProductLink.objects.filter(shop=shop, odoo_product_id__in=product_ids).delete()
-
-
 def products_with_default_taxes(shop: Shop, product_ids: set[int]) -> set[int]:
     """The products Odoo would give default taxes to (unknown ones are assumed to have some)."""
     untaxed = set(

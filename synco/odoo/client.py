@@ -273,10 +273,6 @@ class OdooClient:
 
     # -- customers --------------------------------------------------------------------------
 
-    def find_partner_by_ref(self, ref: str) -> int | None:
-        ids = self.call("res.partner", "search", [["ref", "=", ref], ["parent_id", "=", False]], limit=1)
-        return ids[0] if ids else None
-
     def find_partner_by_email(self, email: str) -> int | None:
         ids = self.call(
             "res.partner",
@@ -285,16 +281,6 @@ class OdooClient:
             limit=1,
             order="id",
         )
-        return ids[0] if ids else None
-
-    def create_partner(self, values: dict[str, Any]) -> int:
-        return int(self.call("res.partner", "create", values))
-
-    def find_child_address(self, values: dict[str, Any]) -> int | None:
-        """A child contact whose type and address fields equal `values` exactly."""
-        keys = ("parent_id", "type", "name", "street", "street2", "city", "zip", "country_id", "state_id")
-        domain = [[key, "=", values.get(key, False)] for key in keys]
-        ids = self.call("res.partner", "search", domain, limit=1, order="id")
         return ids[0] if ids else None
 
     def find_country_id(self, code: str) -> int | None:
@@ -332,13 +318,6 @@ class OdooClient:
             )
             for row in rows
         ]
-
-    def find_products_by_codes(self, codes: Iterable[str]) -> dict[str, list[int]]:
-        """SKU -> matching product ids (SKUs are not unique in Odoo; archived ones included)."""
-        found: dict[str, list[int]] = {code: [] for code in set(codes) if code}
-        for product in self.find_products("default_code", found):
-            found.setdefault(product.default_code, []).append(product.id)
-        return found
 
     def create_product(self, values: dict[str, Any]) -> int:
         return int(self.call("product.product", "create", values))

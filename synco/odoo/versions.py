@@ -7,7 +7,7 @@ from typing import Any
 
 
 class UnsupportedOdooVersion(ValueError):
-    pass
+    """The server's Odoo version has no entry in DIALECTS."""
 
 
 @dataclass(frozen=True)

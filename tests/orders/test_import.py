@@ -155,3 +155,12 @@ def test_it_imports_partial_orders_and_keeps_going(demo_shop, shopify_server, sh
         fields=["name"],
     )
     assert line["name"] == odd[1]["line_items"][0]["title"]
+
+
+def test_it_imports_a_single_order_by_id(demo_shop, shopify):
+    from orders.services import import_order
+
+    assert import_order(demo_shop.pk, "gid://shopify/Order/5550001001") == "created"
+    assert import_order(demo_shop.pk, "gid://shopify/Order/5550001001") == "unchanged"
+
+    assert list(Order.objects.filter(shop=demo_shop).values_list("name", flat=True)) == ["#1001"]
