@@ -48,3 +48,36 @@ class SyncAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.object_ref} {self.status}"
+
+
+class WebhookReceipt(models.Model):
+    """Every verified webhook, stored before anything else happens; (shop, event, topic) is received once."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    shop = models.ForeignKey(Shop, on_delete=models.SET_NULL, null=True, blank=True, related_name="webhooks")
+    shop_domain = models.CharField(max_length=255)
+    topic = models.CharField(max_length=100)
+    event_id = models.CharField(max_length=100)
+    webhook_id = models.CharField(max_length=100, blank=True)
+    api_version = models.CharField(max_length=20, blank=True)
+    triggered_at = models.CharField(max_length=64, blank=True)
+    headers = models.JSONField(default=dict)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    message = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop_domain", "event_id", "topic"], name="webhook_event_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.shop_domain} {self.event_id}"

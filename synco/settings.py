@@ -162,7 +162,8 @@ SYNCO_LOG_RETENTION_DAYS = int(env("SYNCO_LOG_RETENTION_DAYS", "90"))
 
 # Shopify
 SHOPIFY_API_KEY = env("SHOPIFY_API_KEY", "synco-dev-api-key")
-SHOPIFY_API_SECRET = env("SHOPIFY_API_SECRET", "")
+# Set it in production; the default is the Shopify sandbox's development secret, never a real one.
+SHOPIFY_API_SECRET = env("SHOPIFY_API_SECRET", "synco-sandbox-secret-not-for-production")
 SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", "2026-10")
 # Empty means the real Shopify (https://{shop}); the sandbox sets its own origin here.
 SHOPIFY_ADMIN_ORIGIN = env("SHOPIFY_ADMIN_ORIGIN", "")
