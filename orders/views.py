@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -18,6 +17,7 @@ from orders.forms import BackfillForm
 from orders.models import SYNCABLE_STATUSES, ImportRun, Order, SyncBatch, SyncStatus
 from orders.preview import Preview, preview_order
 from orders.tasks import import_orders_task
+from synco.embedded import shop_required
 from synco.errors import GatewayError
 from synco.gateways import odoo_client_for
 from synco.http import HtmxHttpRequest
@@ -60,7 +60,7 @@ def _toast(response: HttpResponse, message: str, level: str = "info") -> HttpRes
     return response
 
 
-@login_required
+@shop_required
 @require_GET
 def order_list(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
@@ -93,13 +93,13 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "orders/order_list.html", context)
 
 
-@login_required
+@shop_required
 @require_GET
 def order_row(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "orders/_order_row.html", {"order": _get_order_for_shop(request, pk)})
 
 
-@login_required
+@shop_required
 @require_POST
 def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     order = _get_order_for_shop(request, pk)
@@ -114,7 +114,7 @@ def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _toast(response, f"{order.name} is already {order.get_sync_status_display().lower()}.", "warning")
 
 
-@login_required
+@shop_required
 @require_POST
 def orders_import(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
@@ -127,13 +127,13 @@ def _runs_context(request: HtmxHttpRequest) -> dict[str, object]:
     return {"runs": runs, "any_active": any(run.is_active for run in runs)}
 
 
-@login_required
+@shop_required
 @require_GET
 def import_runs(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "orders/_import_runs.html", _runs_context(request))
 
 
-@login_required
+@shop_required
 @require_POST
 def backfill_start(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
@@ -146,7 +146,7 @@ def backfill_start(request: HtmxHttpRequest) -> HttpResponse:
     return _toast(render(request, "orders/_import_runs.html", _runs_context(request)), "Import started.")
 
 
-@login_required
+@shop_required
 @require_POST
 def import_stop(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ImportRun, pk=pk, shop=current_shop(request))
@@ -154,7 +154,7 @@ def import_stop(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "orders/_import_runs.html", _runs_context(request))
 
 
-@login_required
+@shop_required
 @require_POST
 def import_resume(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ImportRun, pk=pk, shop=current_shop(request))
@@ -162,7 +162,7 @@ def import_resume(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "orders/_import_runs.html", _runs_context(request))
 
 
-@login_required
+@shop_required
 @require_POST
 def orders_bulk_sync(request: HtmxHttpRequest) -> HttpResponse:
     """Sync the selected orders, or every eligible one; answers with the progress bar."""
@@ -177,7 +177,7 @@ def orders_bulk_sync(request: HtmxHttpRequest) -> HttpResponse:
     return _toast(response, f"{batch.total} orders queued for Odoo.")
 
 
-@login_required
+@shop_required
 @require_GET
 def batch_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(SyncBatch, pk=pk, shop=current_shop(request))
@@ -186,7 +186,7 @@ def batch_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@shop_required
 @require_GET
 def order_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Dry run: exactly what Odoo would receive under the current rules; nothing is written."""

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from synclogs.models import SyncAttempt
+from synco.embedded import shop_required
 from synco.http import HtmxHttpRequest
 from synco.tenancy import current_shop
 
 
-@login_required
+@shop_required
 @require_GET
 def attempt_list(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from synco.tenancy import shops_for
@@ -7,4 +8,7 @@ from synco.tenancy import shops_for
 
 def shops(request: HttpRequest) -> dict[str, object]:
     """The shops the user may switch between (evaluated here: templates run no queries)."""
-    return {"nav_shops": list(shops_for(request.user).only("pk", "domain")[:50])}
+    return {
+        "nav_shops": list(shops_for(request.user).only("pk", "domain")[:50]),
+        "shopify_api_key": settings.SHOPIFY_API_KEY,
+    }

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "synco.embedded.EmbeddedAppMiddleware",
 ]
 
 ROOT_URLCONF = "synco.urls"
@@ -163,10 +164,16 @@ SYNCO_LOG_RETENTION_DAYS = int(env("SYNCO_LOG_RETENTION_DAYS", "90"))
 # Shopify
 SHOPIFY_API_KEY = env("SHOPIFY_API_KEY", "synco-dev-api-key")
 # Set it in production; the default is the Shopify sandbox's development secret, never a real one.
-SHOPIFY_API_SECRET = env("SHOPIFY_API_SECRET", "synco-sandbox-secret-not-for-production")
-SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", "2026-10")
 # Empty means the real Shopify (https://{shop}); the sandbox sets its own origin here.
 SHOPIFY_ADMIN_ORIGIN = env("SHOPIFY_ADMIN_ORIGIN", "")
+SHOPIFY_API_SECRET = env("SHOPIFY_API_SECRET")
+if not SHOPIFY_API_SECRET and SHOPIFY_ADMIN_ORIGIN:
+    # Only against the sandbox: its development app secret. Without a secret, real Shopify's webhooks and
+    # session tokens are all refused (never accepted unchecked).
+    SHOPIFY_API_SECRET = "synco-dev-api-secret-not-for-production"  # noqa: S105 - the sandbox's, public
+# Extra origins allowed to frame the embedded app, e.g. the Shopify sandbox's admin page in development.
+SYNCO_EXTRA_FRAME_ANCESTORS = env("SYNCO_EXTRA_FRAME_ANCESTORS", "")
+SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", "2026-10")
 SHOPIFY_TIMEOUT_SECONDS = float(env("SHOPIFY_TIMEOUT_SECONDS", "20"))
 
 # Odoo

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from synco.embedded import shop_required
 from synco.forms import OdooConnectionForm, OrderRulesForm
 from synco.gateways import odoo_client_for
 from synco.http import HtmxHttpRequest
@@ -17,7 +17,7 @@ from synco.odoo.checks import Check, run_connection_checks
 from synco.tenancy import current_shop
 
 
-@login_required
+@shop_required
 @require_http_methods(["GET", "POST"])
 def odoo_settings(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
@@ -31,7 +31,7 @@ def odoo_settings(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "settings/odoo.html", {"shop": shop, "form": form, "saved": saved}, status=status)
 
 
-@login_required
+@shop_required
 @require_POST
 def odoo_check(request: HtmxHttpRequest) -> HttpResponse:
     """Run the connection checks against the saved settings and return the checklist fragment."""
@@ -54,7 +54,7 @@ def odoo_check(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "settings/_odoo_checks.html", {"checks": checks, "ok": ok})
 
 
-@login_required
+@shop_required
 @require_http_methods(["GET", "POST"])
 def order_rules(request: HtmxHttpRequest) -> HttpResponse:
     """The shop's order rules; saving re-applies eligibility to stored orders in the background."""

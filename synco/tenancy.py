@@ -22,6 +22,9 @@ def shops_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Shop]:
 
 def current_shop(request: HttpRequest) -> Shop:
     """The shop chosen in this session (or the user's first), never one outside the user's shops."""
+    embedded = getattr(request, "embedded_shop", None)
+    if embedded is not None:
+        return embedded
     shops = shops_for(request.user)
     chosen = request.session.get(SESSION_KEY)
     shop = shops.filter(pk=chosen).first() if chosen else None

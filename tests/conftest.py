@@ -67,6 +67,12 @@ class OdooSandbox:
         )
 
 
+@pytest.fixture(autouse=True)
+def shopify_app_secret(settings: Any) -> None:
+    """Tests sign webhooks and session tokens with their own secret (as Shopify would with the app's)."""
+    settings.SHOPIFY_API_SECRET = "synco-test-app-secret-0123456789abcdef"
+
+
 @pytest.fixture(scope="session")
 def odoo_server() -> Iterator[OdooSandbox]:
     from synco.sandbox.odoo.server import start_in_thread as start_odoo

@@ -75,6 +75,8 @@ class SessionToken:
 
 def decode_session_token(token: str, *, api_key: str, secret: str) -> SessionToken:
     """Validate an App Bridge ID token (HS256, audience, expiry with leeway, iss/dest match); returns the shop."""
+    if not secret:
+        raise AuthError("Invalid session token: SHOPIFY_API_SECRET is not configured.")
     try:
         claims = jwt.decode(
             token,
@@ -99,4 +101,6 @@ def webhook_hmac(body: bytes, secret: str) -> str:
 
 def verify_webhook(body: bytes, signature: str | None, secret: str) -> bool:
     """Compare X-Shopify-Hmac-Sha256 with the HMAC of the raw body, in constant time."""
-    return bool(signature) and hmac.compare_digest(str(signature), webhook_hmac(body, secret))
+    if not secret or not signature:
+        return False
+    return hmac.compare_digest(str(signature), webhook_hmac(body, secret))

@@ -119,3 +119,11 @@ def test_it_verifies_webhook_signatures_over_the_raw_body():
     assert verify_webhook(body, webhook_hmac(body, SECRET), SECRET)
     assert not verify_webhook(body + b" ", webhook_hmac(body, SECRET), SECRET)
     assert not verify_webhook(body, None, SECRET)
+
+
+def test_without_a_configured_secret_nothing_is_trusted():
+    body = b"{}"
+
+    assert not verify_webhook(body, webhook_hmac(body, ""), "")
+    with pytest.raises(AuthError, match="SHOPIFY_API_SECRET is not configured"):
+        decode_session_token(_token(), api_key=API_KEY, secret="")

@@ -6,6 +6,20 @@
     GET  /sandbox/bulk/{id}.jsonl             a bulk operation's result file (no auth, like Shopify's signed URLs)
     GET  /sandbox/stats                       request and throttle counters
     GET  /sandbox/health
+    POST /sandbox/orders {"emit": true, ...}  also sends orders/create or orders/updated webhooks
+
+Install side and webhooks (see `oauth` and `webhooks`):
+
+    GET  /admin/oauth/authorize?shop=…&client_id&scope&redirect_uri&state[&grant_options[]=per-user]
+    GET  /store/{shop}/admin/oauth/authorize?…   the same, shop in the path (name or full domain)
+    POST /admin/oauth/access_token               code / token exchange / migration / refresh grants
+    GET  /admin/apps/{api_key}?shop=…            admin page framing the app with a fresh id_token
+    GET  /store/{shop}/apps/{api_key}            the same, shop in the path
+    GET  /sandbox/session_token?shop=…[&user_id=…][&ttl=60]   {"id_token": "<JWT>"}
+    POST /sandbox/webhooks/send                  {"topic", "shop", "order_id" | "payload", ...}
+    GET  /sandbox/webhooks/deliveries            every delivery attempt
+    POST /sandbox/control {"app": {...}}         change the registered app
+    POST /sandbox/control {"webhooks": {"timeout_seconds", "max_retries", "retry_base_seconds"}}
 
 Faults are a sandbox feature: they let the app's tests see the failures a real shop produces
 (gateway errors, hanging requests, cut-off bodies, throttling) on demand.
@@ -20,22 +34,38 @@ import shutil
 import signal
 import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from synco.sandbox.shopify.cost import CostModel
 from synco.sandbox.shopify.graphql_api import AdminGraphQL
+from synco.sandbox.shopify.oauth import (
+    DEFAULT_API_KEY,
+    DEFAULT_API_SECRET,
+    DEFAULT_APP_URL,
+    DEFAULT_SCOPES,
+    AppConfig,
+    OAuthError,
+    OAuthProvider,
+    make_session_token,
+)
 from synco.sandbox.shopify.ratelimit import PLANS, PlanLimits, RateLimiter
 from synco.sandbox.shopify.schema import load_schema
 from synco.sandbox.shopify.store import DEMO_ACCESS_TOKEN, DEMO_SHOP_DOMAIN, SandboxStore, seed_demo
+from synco.sandbox.shopify.webhooks import WebhookDispatcher
 
 SUPPORTED_VERSIONS = ("2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
 GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[^/]+)/graphql\.json$")
 BULK_PATH = re.compile(r"^/sandbox/bulk/(?P<number>\d+)\.jsonl$")
+AUTHORIZE_PATH = re.compile(r"^(?:/store/(?P<shop>[^/]+))?/admin/oauth/authorize/?$")
+TOKEN_PATH = re.compile(r"^(?:/store/(?P<shop>[^/]+))?/admin/oauth/access_token/?$")
+APP_PAGE_PATH = re.compile(r"^(?:/store/(?P<shop>[^/]+)(?:/admin)?|/admin)/apps/(?P<key>[^/]+)/?$")
 VERSION_FORMAT = re.compile(r"^(\d{4}-(01|04|07|10)|\d{4}-\d{2}|unstable)$")
 INVALID_TOKEN = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
 BAD_BODY = {"errors": {"query": "Required parameter missing or invalid"}}
@@ -98,9 +128,14 @@ class SandboxServer(ThreadingHTTPServer):
         cache_dir: Path | None = None,
         cost_model: CostModel = "shopify",
         throttle_http_status: int = 200,
+        app: AppConfig | None = None,
     ) -> None:
         super().__init__(address, SandboxHandler)
         self.store = store
+        self.clock = time.time  # replace in tests to move the OAuth/token clock
+        self.app = app or AppConfig()
+        self.oauth = OAuthProvider(self.app, store, clock=lambda: self.clock())
+        self.webhooks = WebhookDispatcher(self.app, store, clock=lambda: self.clock())
         self.limiter = RateLimiter()
         self.api = AdminGraphQL(
             load_schema(cache_dir),
@@ -133,6 +168,11 @@ class SandboxServer(ThreadingHTTPServer):
                 self.api.throttle_http_status = 200
                 self.api.cost_model = "shopify"
                 self.api.bulk_operations.reset_faults()
+                self.webhooks.reset()
+            if "app" in options:
+                self.app.update(options["app"] or {})
+            if "webhooks" in options:
+                self.webhooks.configure(options["webhooks"] or {})
             if "fail_next" in options:
                 f.fail_next = int(options["fail_next"])
                 f.fail_status = int(options.get("status", 502))
@@ -176,6 +216,8 @@ class SandboxServer(ThreadingHTTPServer):
                 "throttle_status": self.api.throttle_http_status,
                 "cost_model": self.api.cost_model,
                 "bulk": bulk.settings(),
+                "app": self.app.as_json(),
+                "webhooks": vars(self.webhooks.settings).copy(),
             }
 
     def reset(self) -> None:
@@ -187,9 +229,34 @@ class SandboxServer(ThreadingHTTPServer):
         shop: str | None = None,
         transactions: dict[int, list[Json]] | None = None,
         risks: dict[int, Json] | None = None,
+        *,
+        emit: bool = False,
+        address: str | None = None,
     ) -> int:
-        return self.store.upsert_orders(
-            shop or self.default_shop(), orders, transactions=transactions, risks=risks
+        """Add or replace orders; with `emit`, send orders/create (new) or orders/updated for each."""
+        domain = shop or self.default_shop()
+        existed = {int(o["id"]): self.store.order(domain, int(o["id"])) is not None for o in orders}
+        count = self.store.upsert_orders(domain, orders, transactions=transactions, risks=risks)
+        if emit:
+            for order in orders:
+                topic = "orders/updated" if existed[int(order["id"])] else "orders/create"
+                self.send_webhook(topic, domain, order_id=int(order["id"]), address=address)
+        return count
+
+    # ------------------------------------------------------------------------- install and webhooks
+
+    def send_webhook(self, topic: str, shop: str | None = None, **options: Any) -> Json:
+        """Deliver a signed webhook from a background thread (see `webhooks`); returns its ids."""
+        return self.webhooks.send(topic, shop or self.default_shop(), **options)
+
+    def deliveries(self, **filters: Any) -> list[Json]:
+        return self.webhooks.deliveries(**filters)
+
+    def session_token(self, shop: str | None = None, **options: Any) -> str:
+        """A fresh session token (ID token) for the registered app, as App Bridge would give it."""
+        options.setdefault("now", self.clock())
+        return make_session_token(
+            shop or self.default_shop(), api_key=self.app.api_key, api_secret=self.app.api_secret, **options
         )
 
     def stats(self) -> Json:
@@ -240,6 +307,7 @@ class SandboxServer(ThreadingHTTPServer):
 
     def shutdown_sandbox(self) -> None:
         self._stopping.set()
+        self.webhooks.close()
         self.shutdown()
         self.server_close()
         self.api.bulk_operations.close()
@@ -279,6 +347,21 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(body, ensure_ascii=False).encode(), headers=headers)
 
+    def _query(self, raw: str | None = None) -> Json:
+        """Query (or form) parameters: one string per key; keys ending in `[]` keep a list."""
+        if raw is None:
+            raw = self.path.split("?", 1)[1] if "?" in self.path else ""
+        parsed = parse_qs(raw, keep_blank_values=True)
+        return {k: (v if k.endswith("[]") else v[-1]) for k, v in parsed.items()}
+
+    def _shop_param(self, path_shop: str | None, query: Json) -> str:
+        shop = path_shop or query.get("shop") or self.server.default_shop()
+        shop = str(shop).strip().lower()
+        return shop if "." in shop else f"{shop}.myshopify.com"
+
+    def _html(self, status: int, text: str) -> None:
+        self._send(status, text.encode(), content_type="text/html; charset=utf-8")
+
     # -------------------------------------------------------------------------------- routing
 
     def do_GET(self) -> None:
@@ -289,6 +372,23 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._json(200, {"ok": True})
         elif match := BULK_PATH.match(path):
             self._bulk_file(int(match["number"]))
+        elif match := AUTHORIZE_PATH.match(path):
+            self._authorize(match["shop"])
+        elif match := APP_PAGE_PATH.match(path):
+            self._app_page(match["shop"], match["key"])
+        elif path == "/sandbox/webhooks/deliveries":
+            query = self._query()
+            self.server.count(200)
+            self._json(
+                200,
+                {
+                    "deliveries": self.server.deliveries(
+                        topic=query.get("topic"), event_id=query.get("event_id")
+                    )
+                },
+            )
+        elif path == "/sandbox/session_token":
+            self._session_token()
         else:
             self.server.count(404)
             self._json(404, {"errors": "Not Found"})
@@ -312,6 +412,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         path = self.path.split("?", 1)[0]
         body = self._body()
+        if TOKEN_PATH.match(path):
+            self._access_token(body)
+            return
+        if path == "/sandbox/webhooks/send":
+            self._webhook_send(body)
+            return
         if path == "/sandbox/control":
             self._sandbox_control(body)
             return
@@ -341,10 +447,87 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 shop=payload.get("shop"),
                 transactions={int(k): v for k, v in (payload.get("transactions") or {}).items()},
                 risks={int(k): v for k, v in (payload.get("risks") or {}).items()},
+                emit=bool(payload.get("emit")),
+                address=payload.get("address"),
             )
             self._json(200, {"upserted": count})
         except (ValueError, TypeError, KeyError) as exc:
             self._json(400, {"errors": str(exc)})
+
+    # ------------------------------------------------------------------- install and webhooks
+
+    def _authorize(self, path_shop: str | None) -> None:
+        query = self._query()
+        try:
+            location = self.server.oauth.authorize(self._shop_param(path_shop, query), query)
+        except (OAuthError, ValueError) as exc:
+            error = exc if isinstance(exc, OAuthError) else OAuthError(400, "invalid_request", str(exc))
+            self.server.count(error.status)
+            self._html(error.status, error.as_html())
+            return
+        self.server.count(302)
+        self._send(302, b"", content_type="text/html; charset=utf-8", headers={"Location": location})
+
+    def _access_token(self, raw: bytes) -> None:
+        content_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        params = self._query()
+        try:
+            if content_type == "application/json":
+                body = json.loads(raw or b"{}")
+                if not isinstance(body, dict):
+                    raise ValueError("body must be a JSON object")
+                params |= body
+            else:
+                params |= self._query(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            self.server.count(400)
+            self._json(400, {"error": "invalid_request", "error_description": "Malformed request body"})
+            return
+        try:
+            answer = self.server.oauth.access_token(params)
+        except OAuthError as exc:
+            self.server.count(exc.status)
+            self._json(exc.status, exc.as_json())
+            return
+        self.server.count(200)
+        self._json(200, answer)
+
+    def _app_page(self, path_shop: str | None, api_key: str) -> None:
+        shop = self._shop_param(path_shop, self._query())
+        if api_key != self.server.app.api_key or shop not in self.server.store.shop_domains():
+            self.server.count(404)
+            self._html(404, "<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>")
+            return
+        self.server.count(200)
+        self._html(200, self.server.oauth.admin_page(shop))
+
+    def _session_token(self) -> None:
+        query = self._query()
+        shop = self._shop_param(None, query)
+        if shop not in self.server.store.shop_domains():
+            self.server.count(404)
+            self._json(404, {"errors": f"unknown shop {shop}"})
+            return
+        options: Json = {"ttl": int(query.get("ttl") or 60)}
+        if query.get("user_id"):
+            options["user_id"] = query["user_id"]
+        self.server.count(200)
+        self._json(200, {"id_token": self.server.session_token(shop, **options), "shop": shop})
+
+    def _webhook_send(self, raw: bytes) -> None:
+        try:
+            options = json.loads(raw or b"{}")
+            if not isinstance(options, dict):
+                raise ValueError("body must be a JSON object")
+            topic = str(options.pop("topic", ""))
+            shop = options.pop("shop", None)
+            result = self.server.send_webhook(topic, shop, **options)
+        except (ValueError, TypeError, KeyError) as exc:
+            self.server.count(400)
+            self._json(400, {"errors": str(exc)})
+            return
+        self.server.count(202)
+        self._json(202, result)
 
     def _graphql(self, requested_version: str, raw: bytes) -> None:
         server = self.server
@@ -355,11 +538,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return
         version_header = {"X-Shopify-API-Version": version}
         token = self.headers.get("X-Shopify-Access-Token") or ""
-        shop = server.store.shop_for_token(token) if token else None
+        shop = server.store.shop_for_token(token, server.clock()) if token else None
         if shop is None:
             server.count(401, graphql=True, unauthorized=True)
             self._json(401, INVALID_TOKEN)
             return
+        server.oauth.note_access_token_used(token)
         query, variables, operation_name = self._parse_graphql_body(raw)
         if query is None:
             server.count(400, graphql=True)
@@ -432,6 +616,7 @@ def make_server(
     *,
     cost_model: CostModel = "shopify",
     throttle_http_status: int = 200,
+    app: AppConfig | None = None,
 ) -> SandboxServer:
     store = SandboxStore(state_path)
     if not store.shop_domains():
@@ -442,11 +627,17 @@ def make_server(
         cache_dir=cache_dir,
         cost_model=cost_model,
         throttle_http_status=throttle_http_status,
+        app=app,
     )
 
 
 def start_in_thread(
-    state_path: Path | None = None, port: int = 0, seed_orders: int = 0, cache_dir: Path | None = None
+    state_path: Path | None = None,
+    port: int = 0,
+    seed_orders: int = 0,
+    cache_dir: Path | None = None,
+    *,
+    app: AppConfig | None = None,
 ) -> tuple[SandboxServer, str]:
     """Start a sandbox on 127.0.0.1 in a daemon thread; stop it with `server.shutdown_sandbox()`.
 
@@ -455,7 +646,7 @@ def start_in_thread(
     """
     if seed_orders and state_path is not None:
         seed_demo(state_path, n_orders=seed_orders)
-    server = make_server("127.0.0.1", port, state_path, cache_dir)
+    server = make_server("127.0.0.1", port, state_path, cache_dir, app=app)
     if seed_orders and state_path is None:
         from synco.sandbox.shopify.generator import generate_dataset
 
@@ -487,6 +678,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--throttle-status", type=int, default=200, choices=(200, 429))
     parser.add_argument("--cost-model", default="shopify", choices=("shopify", "linear"))
+    parser.add_argument("--app-url", default=DEFAULT_APP_URL, help="the app's application_url")
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the app's client id")
+    parser.add_argument("--api-secret", default=DEFAULT_API_SECRET, help="the app's client secret")
+    parser.add_argument("--scopes", default=DEFAULT_SCOPES, help="the app's access scopes (comma-separated)")
     args = parser.parse_args(argv)
     if args.seed_orders and args.state is not None and not args.state.exists():
         seed_demo(args.state, n_orders=args.seed_orders)
@@ -497,6 +692,12 @@ def main(argv: list[str] | None = None) -> int:
         args.cache_dir,
         cost_model=args.cost_model,
         throttle_http_status=args.throttle_status,
+        app=AppConfig(
+            api_key=args.api_key,
+            api_secret=args.api_secret,
+            application_url=args.app_url.rstrip("/"),
+            scopes=args.scopes,
+        ),
     )
 
     def stop(_signum: int, _frame: Any) -> None:

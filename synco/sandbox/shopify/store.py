@@ -79,12 +79,44 @@ class SandboxStore:
             self._state["risks"].setdefault(domain, {})
             self._changed()
 
-    def shop_for_token(self, token: str) -> str | None:
+    def shop_for_token(self, token: str, now: float | None = None) -> str | None:
+        """The shop a token belongs to; None if unknown or (with `now`) past its expiry."""
         with self._lock:
             for domain, shop in self._state["shops"].items():
                 if token in shop["access_tokens"]:
+                    expires_at = (shop.get("access_token_expiry") or {}).get(token)
+                    if now is not None and expires_at is not None and now >= float(expires_at):
+                        return None
                     return str(domain)
         return None
+
+    def add_access_token(self, domain: str, token: str, expires_at: float | None = None) -> None:
+        """Grant a token on a shop (an OAuth install); `expires_at` is epoch seconds, None never."""
+        with self._lock:
+            shop = self._state["shops"][domain]
+            if token not in shop["access_tokens"]:
+                shop["access_tokens"].append(token)
+            expiry = shop.setdefault("access_token_expiry", {})
+            if expires_at is None:
+                expiry.pop(token, None)
+            else:
+                expiry[token] = float(expires_at)
+            self._changed()
+
+    def remove_access_token(self, domain: str, token: str) -> None:
+        with self._lock:
+            shop = self._state["shops"].get(domain)
+            if shop is None:
+                return
+            if token in shop["access_tokens"]:
+                shop["access_tokens"].remove(token)
+            (shop.get("access_token_expiry") or {}).pop(token, None)
+            self._changed()
+
+    def access_token_expiry(self, domain: str, token: str) -> float | None:
+        with self._lock:
+            found = (self._state["shops"][domain].get("access_token_expiry") or {}).get(token)
+            return None if found is None else float(found)
 
     def shop(self, domain: str) -> dict[str, Any]:
         with self._lock:

@@ -9,3 +9,17 @@ document.body.addEventListener("toast", function (event) {
   box.appendChild(toast);
   setTimeout(function () { toast.remove(); }, 5000);
 });
+
+// Inside the Shopify admin, cookies do not work: every HTMX request carries a fresh App Bridge ID token.
+// App Bridge only patches fetch(); htmx uses XMLHttpRequest, so get the token before each request.
+(function () {
+  if (!window.shopify || !window.shopify.idToken) return;
+  var token = null;
+  document.body.addEventListener("htmx:confirm", function (event) {
+    event.preventDefault();
+    window.shopify.idToken().then(function (fresh) { token = fresh; event.detail.issueRequest(); });
+  });
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (token) event.detail.headers["Authorization"] = "Bearer " + token;
+  });
+})();
