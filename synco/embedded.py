@@ -17,6 +17,8 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
+from synco.errors import GatewayError
+from synco.gateways import install_from_session_token
 from synco.models import Shop
 from synco.shopify.auth import AuthError, decode_session_token
 
@@ -48,11 +50,17 @@ class EmbeddedAppMiddleware:
                 response = HttpResponse(str(exc), status=401, content_type="text/plain")
                 response["X-Shopify-Retry-Invalid-Session-Request"] = "1"
                 return response
-            shop = Shop.objects.filter(domain=session.shop, uninstalled_at__isnull=True).first()
+            shop = (
+                Shop.objects.filter(domain=session.shop, uninstalled_at__isnull=True)
+                .exclude(access_token="")
+                .first()
+            )
             if shop is None:
-                return HttpResponse(
-                    f"{session.shop} has not installed Synco.", status=403, content_type="text/plain"
-                )
+                # Shopify installed the app (managed installation): exchange the ID token for an offline token.
+                try:
+                    shop = install_from_session_token(session.shop, token)
+                except GatewayError as exc:
+                    return HttpResponse(exc.message, status=502, content_type="text/plain")
             request.embedded_shop = shop  # type: ignore[attr-defined]
             if request.headers.get("Authorization"):
                 # A bearer token is not sent by the browser on its own, so it cannot be forged cross-site: the

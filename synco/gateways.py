@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from synco.errors import PermanentGatewayError
-from synco.models import OdooConnection, Shop
+from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooSettings
+from synco.shopify import tokens
 from synco.shopify.client import ShopifyClient, ShopifySettings
 
 
@@ -36,13 +39,75 @@ def odoo_client_for(shop: Shop) -> OdooClient:
     return OdooClient(odoo_settings(connection))
 
 
+def store_grant(shop: Shop, grant: tokens.Grant) -> None:
+    shop.access_token = grant.access_token
+    shop.access_scopes = grant.scope or shop.access_scopes
+    shop.access_token_expires_at = grant.expires_at
+    if grant.refresh_token:
+        shop.refresh_token = grant.refresh_token
+        shop.refresh_token_expires_at = grant.refresh_expires_at
+    shop.save(
+        update_fields=[
+            "access_token",
+            "access_scopes",
+            "access_token_expires_at",
+            "refresh_token",
+            "refresh_token_expires_at",
+        ]
+    )
+
+
+def install_from_session_token(domain: str, id_token: str) -> Shop:
+    """Shopify-managed installation: the first embedded load exchanges the ID token for an offline token."""
+    grant = tokens.exchange_id_token(
+        shop=domain,
+        id_token=id_token,
+        api_key=settings.SHOPIFY_API_KEY,
+        secret=settings.SHOPIFY_API_SECRET,
+        admin_origin=settings.SHOPIFY_ADMIN_ORIGIN,
+        now=timezone.now(),
+        timeout=settings.SHOPIFY_TIMEOUT_SECONDS,
+    )
+    shop, _ = Shop.objects.get_or_create(domain=domain)
+    Shop.objects.filter(pk=shop.pk).update(uninstalled_at=None)
+    shop.uninstalled_at = None
+    store_grant(shop, grant)
+    OrderRules.objects.get_or_create(shop=shop)
+    return shop
+
+
+def fresh_access_token(shop: Shop) -> str:
+    """The shop's access token, refreshed first when it expires within a few minutes."""
+    expires = shop.access_token_expires_at
+    if expires is None or expires - tokens.REFRESH_MARGIN > timezone.now() or not shop.refresh_token:
+        return shop.access_token
+    with transaction.atomic():
+        locked = Shop.objects.select_for_update().get(pk=shop.pk)
+        if (
+            locked.access_token_expires_at
+            and locked.access_token_expires_at - tokens.REFRESH_MARGIN > timezone.now()
+        ):
+            return locked.access_token  # another worker refreshed it meanwhile
+        grant = tokens.refresh(
+            shop=locked.domain,
+            refresh_token=locked.refresh_token,
+            api_key=settings.SHOPIFY_API_KEY,
+            secret=settings.SHOPIFY_API_SECRET,
+            admin_origin=settings.SHOPIFY_ADMIN_ORIGIN,
+            now=timezone.now(),
+            timeout=settings.SHOPIFY_TIMEOUT_SECONDS,
+        )
+        store_grant(locked, grant)
+    return grant.access_token
+
+
 def shopify_client_for(shop: Shop) -> ShopifyClient:
     if not shop.access_token:
         raise PermanentGatewayError(f"{shop.domain} has no Shopify access token: reinstall the app.")
     return ShopifyClient(
         ShopifySettings(
             domain=shop.domain,
-            token=shop.access_token,
+            token=fresh_access_token(shop),
             api_version=settings.SHOPIFY_API_VERSION,
             admin_origin=settings.SHOPIFY_ADMIN_ORIGIN,
             timeout=settings.SHOPIFY_TIMEOUT_SECONDS,

@@ -23,6 +23,10 @@ class Shop(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     access_token = EncryptedTextField(blank=True)
     access_scopes = models.TextField(blank=True)
+    # Expiring offline tokens (token exchange): refreshed before they expire; both tokens encrypted.
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
     installed_at = models.DateTimeField(auto_now_add=True)
     uninstalled_at = models.DateTimeField(null=True, blank=True)
     # Where incremental import stopped: the newest Shopify updatedAt seen.

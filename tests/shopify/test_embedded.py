@@ -48,7 +48,7 @@ def _order(shop, shopify_id, name):
 
 
 def test_the_app_home_opens_with_an_id_token_and_frames_only_in_that_shops_admin(client, settings):
-    Shop.objects.create(domain=DOMAIN)
+    Shop.objects.create(domain=DOMAIN, access_token="shpat_installed")
 
     response = client.get(
         reverse("orders:list"), {"id_token": _token(settings), "shop": DOMAIN, "embedded": "1"}
@@ -78,7 +78,7 @@ def test_pages_outside_the_admin_refuse_to_be_framed(client):
     [{"exp": int(time.time()) - 60}, {"aud": "another-app"}, {"dest": "https://other.myshopify.com"}],
 )
 def test_an_invalid_session_token_gets_401_with_the_retry_header(client, settings, overrides):
-    Shop.objects.create(domain=DOMAIN)
+    Shop.objects.create(domain=DOMAIN, access_token="shpat_installed")
 
     response = client.get(
         reverse("orders:list"), HTTP_AUTHORIZATION=f"Bearer {_token(settings, **overrides)}"
@@ -89,7 +89,7 @@ def test_an_invalid_session_token_gets_401_with_the_retry_header(client, setting
 
 
 def test_htmx_posts_with_a_bearer_token_work_without_cookies_and_stay_in_their_shop(client, settings):
-    shop = Shop.objects.create(domain=DOMAIN)
+    shop = Shop.objects.create(domain=DOMAIN, access_token="shpat_installed")
     other = Shop.objects.create(domain="other.myshopify.com")
     mine, theirs = _order(shop, 1, "#1"), _order(other, 2, "#2")
     client.handler.enforce_csrf_checks = True
@@ -104,11 +104,45 @@ def test_htmx_posts_with_a_bearer_token_work_without_cookies_and_stay_in_their_s
     assert "<strong>#1</strong>" in listed and "<strong>#2</strong>" not in listed
 
 
-def test_a_token_for_a_shop_that_uninstalled_is_refused(client, settings):
+def test_the_first_embedded_load_installs_the_shop_with_an_expiring_offline_token(client, settings, shopify):
+    from synco.sandbox.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+    settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET = DEFAULT_API_KEY, DEFAULT_API_SECRET
+    id_token = shopify.server.session_token(DOMAIN)
+
+    response = client.get(reverse("orders:list"), {"id_token": id_token, "shop": DOMAIN, "embedded": "1"})
+
+    assert response.status_code == 200
+    shop = Shop.objects.get(domain=DOMAIN)
+    assert shop.access_token.startswith("shpat_") and shop.refresh_token
+    assert shop.access_token_expires_at is not None and shop.rules.pk
+
+
+def test_an_expiring_token_is_refreshed_before_a_sync_uses_it(settings, shopify):
+    from datetime import timedelta
+
     from django.utils import timezone
 
-    Shop.objects.create(domain=DOMAIN, uninstalled_at=timezone.now())
+    from synco.gateways import install_from_session_token, shopify_client_for
+    from synco.sandbox.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
-    response = client.get(reverse("orders:list"), HTTP_AUTHORIZATION=f"Bearer {_token(settings)}")
+    settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET = DEFAULT_API_KEY, DEFAULT_API_SECRET
+    shop = install_from_session_token(DOMAIN, shopify.server.session_token(DOMAIN))
+    first_access, first_refresh = shop.access_token, shop.refresh_token
+    Shop.objects.filter(pk=shop.pk).update(access_token_expires_at=timezone.now() + timedelta(minutes=1))
+    shop.refresh_from_db()
 
-    assert response.status_code == 403
+    client = shopify_client_for(shop)
+    page = client.fetch_orders_page(after=None, query=None, first=1)
+
+    shop.refresh_from_db()
+    assert len(page.results) == 1
+    assert shop.access_token != first_access and shop.refresh_token != first_refresh
+    assert shop.access_token_expires_at > timezone.now() + timedelta(minutes=30)
+
+
+def test_an_invalid_id_token_never_installs_anything(client, settings, shopify):
+    response = client.get(reverse("orders:list"), {"id_token": _token(settings, aud="another-app")})
+
+    assert response.status_code == 401
+    assert not Shop.objects.exists()
