@@ -12,7 +12,9 @@ from synco.tenancy import choose_shop
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponseRedirect(reverse("orders:list"))
+    # The admin opens the app with ?id_token=…&shop=…: keep the query so the orders page is authenticated too.
+    query = request.GET.urlencode()
+    return HttpResponseRedirect(reverse("orders:list") + (f"?{query}" if query else ""))
 
 
 @login_required
