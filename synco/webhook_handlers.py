@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -28,6 +29,9 @@ def process_webhook(receipt_id: int) -> None:
     if not claimed:
         return
     receipt = WebhookReceipt.objects.get(pk=receipt_id)
+    if receipt.shop_id is None:
+        shop_id = Shop.objects.filter(domain=receipt.shop_domain).values_list("pk", flat=True).first()
+        WebhookReceipt.objects.filter(pk=receipt.pk).update(shop_id=shop_id)
     try:
         status, message = _handle(receipt)
     except GatewayError as exc:
@@ -117,3 +121,18 @@ def _redact_shop(domain: str) -> tuple[str, str]:
         payload={}, headers={}
     )
     return WebhookReceipt.Status.PROCESSED, f"Erased the shop and its data ({deleted} records)."
+
+
+def requeue_receipts(older_than_seconds: int = 120) -> int:
+    """Receipts stored but never processed (their task was lost): queue them again."""
+    from synco.tasks import process_webhook_task
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    pending = list(
+        WebhookReceipt.objects.filter(
+            status=WebhookReceipt.Status.RECEIVED, processed_at=None, received_at__lt=cutoff
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in pending:
+        process_webhook_task.delay(pk)
+    return len(pending)

@@ -165,3 +165,17 @@ def test_a_shop_redaction_erases_the_shop(client, settings):
 
     assert not Shop.objects.exists() and not Order.objects.exists()
     assert WebhookReceipt.objects.get().status == WebhookReceipt.Status.PROCESSED
+
+
+def test_receipts_whose_task_was_lost_are_queued_again(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from synco.webhook_handlers import requeue_receipts
+
+    _post(client, settings, "orders/create", {"id": 1})
+    _post(client, settings, "orders/create", {"id": 2})
+    WebhookReceipt.objects.filter(payload__id=1).update(received_at=timezone.now() - timedelta(minutes=5))
+
+    assert requeue_receipts() == 1
