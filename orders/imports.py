@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from orders.models import ImportRun
-from orders.services import store_order
+from orders.services import rules_for, store_order
 from synco.errors import GatewayError
 from synco.gateways import shopify_client_for
 
@@ -71,13 +71,14 @@ def run_backfill(run_id: int) -> None:
     run = ImportRun.objects.select_related("shop").get(pk=run_id)
     try:
         client = shopify_client_for(run.shop)
+        rules = rules_for(run.shop)
         after = run.cursor or None
         while True:
             page = client.fetch_orders_page(after=after, query=range_query(run), sort_key="CREATED_AT")
             counts = {"created": 0, "updated": 0, "invalid": 0, "unchanged": 0}
             reached = run.reached
             for result in page.results:
-                counts[store_order(run.shop, result)] += 1
+                counts[store_order(run.shop, result, rules)] += 1
                 if result.order is not None:
                     reached = max(reached, result.order.created_at) if reached else result.order.created_at
             after = page.end_cursor or after
@@ -154,8 +155,9 @@ def run_bulk_import(run_id: int) -> float | None:
             return None
         counts = {"created": 0, "updated": 0, "invalid": 0, "unchanged": 0}
         seen = 0
+        rules = rules_for(run.shop)
         for result in client.iter_bulk_orders(status.url) if status.url else ():
-            counts[store_order(run.shop, result)] += 1
+            counts[store_order(run.shop, result, rules)] += 1
             seen += 1
             if seen % 500 == 0:
                 ImportRun.objects.filter(pk=run.pk).update(orders_seen=seen)

@@ -9,6 +9,7 @@ from customers.models import GUEST_CUSTOMER_ID, CustomerLink
 from customers.services import customer_key
 from orders.documents import mapping_rules
 from orders.mapping import (
+    CENT,
     XMLID_MODULE,
     MappingError,
     OdooRefs,
@@ -20,8 +21,6 @@ from products.services import WOULD_CREATE, delivery_product, ensure_service_pro
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooTax
 from synco.shopify.types import ShopifyOrder
-
-CENT = Decimal("0.01")
 
 
 @dataclass

@@ -57,7 +57,7 @@ def classify(order: ShopifyOrder, rules: OrderRules) -> dict[str, object]:
 
 def refresh_eligibility(shop: Shop) -> int:
     """Re-apply the rules to every stored order (after the rules changed); returns how many are eligible."""
-    rules = _rules_for(shop)
+    rules = rules_for(shop)
     for order in (
         Order.objects.filter(shop=shop, parse_error="").only("pk", "payload").iterator(chunk_size=500)
     ):
@@ -70,7 +70,7 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
     parsed = result.order
     if parsed is None:
         return _store_invalid(shop, result)
-    rules = rules or _rules_for(shop)
+    rules = rules or rules_for(shop)
     values = {
         "gid": parsed.gid,
         "name": parsed.name,
@@ -142,6 +142,7 @@ def import_orders(shop_id: int) -> ImportSummary:
         object_type=SyncAttempt.Object.SHOP,
         object_ref=shop.domain,
     )
+    rules = rules_for(shop)
     summary = ImportSummary()
     since = shop.orders_imported_until
     newest: datetime | None = since
@@ -152,7 +153,7 @@ def import_orders(shop_id: int) -> ImportSummary:
             # Overlap by a minute: updatedAt ties at the boundary must not be lost.
             query = f"updated_at:>='{(since - timedelta(minutes=1)).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
         for result in client.iter_orders(query=query):
-            outcome = store_order(shop, result)
+            outcome = store_order(shop, result, rules)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
             if result.order and (newest is None or result.order.updated_at > newest):
                 newest = result.order.updated_at
@@ -234,7 +235,7 @@ def batch_progress(batch: SyncBatch) -> dict[str, int]:
 # -- writing into Odoo ------------------------------------------------------------------------
 
 
-def _rules_for(shop: Shop) -> OrderRules:
+def rules_for(shop: Shop) -> OrderRules:
     rules, _ = OrderRules.objects.get_or_create(shop=shop)
     return rules
 
@@ -276,7 +277,7 @@ def sync_order(order_id: int, task_id: str = "") -> float | None:
         parsed = parse_order(order.payload)
         client = odoo_client_for(shop)
         outcome = write_order(
-            client, shop, _rules_for(shop), parsed, first_attempt=first_attempt, risk_reason=order.risk_reason
+            client, shop, rules_for(shop), parsed, first_attempt=first_attempt, risk_reason=order.risk_reason
         )
     except TransientGatewayError as exc:
         return _retry_or_fail(order, record, exc.message, client)
@@ -416,7 +417,7 @@ def recover_stuck_orders() -> int:
 def sweep_shop(shop_id: int) -> int:
     """Catch-up: import what webhooks may have missed, then queue every eligible order never synced."""
     shop = Shop.objects.get(pk=shop_id)
-    rules = _rules_for(shop)
+    rules = rules_for(shop)
     try:
         import_orders(shop.pk)
     except GatewayError as exc:

@@ -21,7 +21,7 @@ from synco.embedded import shop_required
 from synco.errors import GatewayError
 from synco.gateways import odoo_client_for
 from synco.http import HtmxHttpRequest
-from synco.models import OdooConnection, OrderRules, Shop
+from synco.models import OdooConnection, Shop
 from synco.shopify.types import parse_order
 from synco.tenancy import current_shop
 
@@ -197,8 +197,13 @@ def order_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         client = None
         try:
             client = odoo_client_for(order.shop)
-            rules, _ = OrderRules.objects.get_or_create(shop=order.shop)
-            preview = preview_order(client, order.shop, rules, parse_order(order.payload), order.risk_reason)
+            preview = preview_order(
+                client,
+                order.shop,
+                services.rules_for(order.shop),
+                parse_order(order.payload),
+                order.risk_reason,
+            )
         except GatewayError as exc:
             error = exc.message
         finally:

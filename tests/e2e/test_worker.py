@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from orders.models import Order, SyncStatus
+from orders.models import SyncStatus
 from synco.celery import app as celery_app
-from synco.shopify.types import parse_order
 from tests.factories import order_node
+from tests.orders.helpers import stored_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -81,18 +81,7 @@ def redis_worker() -> Iterator[subprocess.Popen[bytes]]:
 
 def test_it_syncs_an_order_through_a_real_celery_worker(shop, odoo, merchant_client, redis_worker):
     # given an order that is not synced
-    node = order_node()
-    parsed = parse_order(node)
-    order = Order.objects.create(
-        shop=shop,
-        shopify_id=parsed.id,
-        gid=parsed.gid,
-        name=parsed.name,
-        created_at=parsed.created_at,
-        updated_at=parsed.updated_at,
-        total_price=parsed.total,
-        payload=node,
-    )
+    order = stored_order(shop, order_node())
 
     # when the merchant clicks Sync
     clicked = merchant_client.post(reverse("orders:sync", args=[order.pk]), HTTP_HX_REQUEST="true")

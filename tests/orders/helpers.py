@@ -9,6 +9,11 @@ from synco.shopify.types import parse_order
 
 def queued_order(shop: Shop, node: dict[str, Any]) -> Order:
     """A stored Shopify order already queued for sync (as the Sync button leaves it)."""
+    return stored_order(shop, node, SyncStatus.QUEUED)
+
+
+def stored_order(shop: Shop, node: dict[str, Any], status: str = SyncStatus.NOT_SYNCED) -> Order:
+    """A Shopify order as the import stores it."""
     parsed = parse_order(node)
     return Order.objects.create(
         shop=shop,
@@ -20,7 +25,7 @@ def queued_order(shop: Shop, node: dict[str, Any]) -> Order:
         total_price=parsed.total,
         currency=parsed.currency,
         payload=node,
-        sync_status=SyncStatus.QUEUED,
+        sync_status=status,
     )
 
 

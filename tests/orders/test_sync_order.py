@@ -9,26 +9,14 @@ from orders.models import Order, SyncStatus
 from orders.services import sync_order
 from synclogs.models import SyncAttempt
 from synco.models import OdooConnection, Shop
-from synco.shopify.types import parse_order
 from tests.factories import order_node
+from tests.orders.helpers import queued_order
 
 pytestmark = pytest.mark.django_db
 
 
 def _queued_order(shop: Shop, **overrides: object) -> Order:
-    node = order_node(**overrides)
-    parsed = parse_order(node)
-    return Order.objects.create(
-        shop=shop,
-        shopify_id=parsed.id,
-        gid=parsed.gid,
-        name=parsed.name,
-        created_at=parsed.created_at,
-        updated_at=parsed.updated_at,
-        total_price=parsed.total,
-        payload=node,
-        sync_status=SyncStatus.QUEUED,
-    )
+    return queued_order(shop, order_node(**overrides))
 
 
 def test_it_creates_and_confirms_the_sale_order_in_odoo(shop, odoo):
