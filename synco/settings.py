@@ -99,6 +99,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the worker and beat share one file: wait for locks instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+if env("SYNCO_TEST_DB"):
+    # Several test runs at once (e.g. two checkouts) each need their own test database.
+    DATABASES["default"]["TEST"] = {**DATABASES["default"].get("TEST", {}), "NAME": env("SYNCO_TEST_DB")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
