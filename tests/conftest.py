@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from synco.models import OdooConnection, OrderRules, Shop
+from tests.celery_worker import WorkerProcess, celery_worker
 
 ODOO_DB = "synco_demo"
 ODOO_LOGIN = "admin"
@@ -157,3 +158,10 @@ def unused_tcp_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def redis_worker(transactional_db: None, tmp_path: Path) -> Iterator[WorkerProcess]:
+    """A real Celery worker on Redis sharing the test database (hence a transactional test)."""
+    with celery_worker(tmp_path / "celery-worker.log") as worker:
+        yield worker
