@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from orders.cancellation import schedule_cancel, wants_cancel
 from orders.documents import WriteResult, write_order
 from orders.mapping import MappingError
 from orders.models import SYNCABLE_STATUSES, Order, SyncBatch, SyncStatus
@@ -96,6 +97,8 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
         else:
             Order.objects.filter(pk=existing.pk).update(**values)
             order, outcome = existing, "updated"
+            if wants_cancel(existing, parsed):
+                schedule_cancel(existing.pk)
         if rules.auto_sync and values["eligible"]:
             order.refresh_from_db(fields=["sync_status", "parse_error"])
             if order.sync_status == SyncStatus.NOT_SYNCED:

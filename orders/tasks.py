@@ -20,6 +20,15 @@ def sync_order_task(self: Task, order_id: int) -> None:
         sync_order_task.apply_async((order_id,), countdown=delay)
 
 
+@shared_task(bind=True, acks_late=True)
+def cancel_order_task(self: Task, order_id: int, waited: int = 0) -> None:
+    from orders.cancellation import cancel_in_odoo
+
+    delay = cancel_in_odoo(order_id, waited=waited, task_id=self.request.id or "")
+    if delay is not None:
+        cancel_order_task.apply_async((order_id, waited + 1), countdown=delay)
+
+
 @shared_task(acks_late=True)
 def import_orders_task(shop_id: int) -> None:
     try:

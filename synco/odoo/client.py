@@ -425,6 +425,11 @@ class OdooClient:
             invoice_ids=tuple(int(i) for i in row.get("invoice_ids") or []),
         )
 
+    def cancel_sale_order(self, order_id: int) -> None:
+        """Cancel an order and its open deliveries. Without `disable_cancel_warning` Odoo 18 only answers
+        with the cancel wizard for a confirmed order and cancels nothing."""
+        self.call("sale.order", "action_cancel", [order_id], context={"disable_cancel_warning": True})
+
     def add_order_line(self, order_id: int, values: dict[str, Any]) -> None:
         self.call("sale.order", "write", [order_id], {"order_line": [(0, 0, values)]})
 
