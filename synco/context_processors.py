@@ -11,4 +11,5 @@ def shops(request: HttpRequest) -> dict[str, object]:
     return {
         "nav_shops": list(shops_for(request.user).only("pk", "domain")[:50]),
         "shopify_api_key": settings.SHOPIFY_API_KEY,
+        "shopify_app_bridge_url": settings.SHOPIFY_APP_BRIDGE_URL,
     }
