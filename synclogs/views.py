@@ -1,26 +1,513 @@
-"""The sync log browser."""
+"""The sync log browser: attempts (filter, page, detail, CSV export) and the webhooks Shopify delivered.
+
+Pages are keyset-paginated on (time, id) and counts are capped, so a page costs the same few queries whether a
+shop has 300 or 300,000 rows.
+"""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import render
+import csv
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar, cast
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from synclogs.models import SyncAttempt
+from orders.models import Order
+from synclogs.forms import AttemptFilterForm, WebhookFilterForm, operation_label
+from synclogs.models import SyncAttempt, WebhookReceipt
 from synco.embedded import shop_required
 from synco.http import HtmxHttpRequest
+from synco.models import OdooConnection, Shop
 from synco.tenancy import current_shop
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+OPERATIONS_CACHE_SECONDS = 600
+LIST_FIELDS = (
+    "id",
+    "started_at",
+    "object_type",
+    "object_ref",
+    "operation",
+    "attempt",
+    "status",
+    "message",
+    "odoo_model",
+    "odoo_id",
+    "duration_ms",
+    "rpc_calls",
+    "order_id",
+)
+
+RowT = TypeVar("RowT", bound=Model)
+
+# -- keyset pagination ------------------------------------------------------------------------------------
+
+
+def encode_cursor(moment: datetime, pk: int) -> str:
+    """A row's position as `<microseconds since the epoch>-<id>` (exact, URL-safe)."""
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return f"{micros}-{pk}"
+
+
+def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """The position in a cursor; None for anything malformed (the page then starts at the newest row)."""
+    match = re.fullmatch(r"(-?\d{1,18})-(\d{1,18})", value or "")
+    if match is None:
+        return None
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(match[1]))
+    return moment, int(match[2])
+
+
+@dataclass
+class KeysetPage(Generic[RowT]):
+    rows: list[RowT]
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    at_start: bool = True
+
+
+def keyset_page(
+    queryset: QuerySet[RowT], time_field: str, *, after: str | None, before: str | None, size: int = PAGE_SIZE
+) -> KeysetPage[RowT]:
+    """One page, newest first, of rows older than `after` or newer than `before`: one bounded query."""
+
+    def position(row: RowT) -> str:
+        return encode_cursor(getattr(row, time_field), row.pk)
+
+    older_than, newer_than = decode_cursor(after), decode_cursor(before)
+    if newer_than is not None:
+        moment, pk = newer_than
+        # The plain bound on the time column is what lets the index range scan start at the cursor.
+        rows = list(
+            queryset.filter(**{f"{time_field}__gte": moment})
+            .filter(Q(**{f"{time_field}__gt": moment}) | Q(pk__gt=pk))
+            .order_by(time_field, "pk")[: size + 1]
+        )
+        more = len(rows) > size
+        rows = rows[:size][::-1]
+        return KeysetPage(
+            rows,
+            next_cursor=position(rows[-1]) if rows else None,
+            previous_cursor=position(rows[0]) if rows and more else None,
+            at_start=not more,
+        )
+    if older_than is not None:
+        moment, pk = older_than
+        queryset = queryset.filter(**{f"{time_field}__lte": moment}).filter(
+            Q(**{f"{time_field}__lt": moment}) | Q(pk__lt=pk)
+        )
+    rows = list(queryset.order_by(f"-{time_field}", "-pk")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(
+        rows,
+        next_cursor=position(rows[-1]) if more else None,
+        previous_cursor=position(rows[0]) if older_than is not None and rows else None,
+        at_start=older_than is None,
+    )
+
+
+def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many rows match, counting at most cap + 1 of them: (count, more than cap)."""
+    count = queryset.order_by()[: cap + 1].count()
+    return min(count, cap), count > cap
+
+
+# -- what may be shown ------------------------------------------------------------------------------------
+
+REDACTED = "(redacted)"
+SENSITIVE_KEY = re.compile(
+    r"password|secret|token|api_?key|authori[sz]ation|hmac|cookie|e_?mail|phone|address|street|zip|postal"
+    r"|first_?name|last_?name|customer_name|partner_name|contact",
+    re.IGNORECASE,
+)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def redact_text(text: str) -> str:
+    """Masks e-mail addresses, should a message from Odoo or Shopify quote one."""
+    return EMAIL.sub("(e-mail redacted)", text)
+
+
+def redact_summary(value: Any) -> Any:
+    """The summary with any secret- or person-like key masked (summaries are written redacted; belt and braces)."""
+    if isinstance(value, dict):
+        return {
+            str(key): REDACTED if SENSITIVE_KEY.search(str(key)) else redact_summary(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_summary(item) for item in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+LABELS = {
+    "id": "Odoo id",
+    "name": "Name",
+    "state": "State",
+    "created": "Created by this attempt",
+    "amount_untaxed": "Untaxed",
+    "amount_tax": "Tax",
+    "amount_total": "Total",
+    "currency": "Currency",
+    "shopify": "Shopify total",
+    "odoo": "Odoo total",
+    "difference": "Difference",
+    "tolerance": "Tolerance",
+    "payment_state": "Payment state",
+    "payment_id": "Payment (Odoo id)",
+    "review_reason": "Held for review because",
+    "sale_order": "Sale order",
+    "invoice": "Invoice",
+    "totals": "Totals comparison",
+}
+# Which Odoo model a section's "id" (or a top-level "<x>_id") points at, to link to the record in Odoo.
+SECTION_MODELS = {"sale_order": "sale.order", "invoice": "account.move"}
+TOP_LEVEL_ID_MODELS = {"payment_id": "account.payment"}
+
+
+@dataclass
+class Fact:
+    label: str
+    value: str
+    url: str = ""
+
+
+@dataclass
+class Section:
+    title: str
+    facts: list[Fact] = field(default_factory=list)
+
+
+def _label(key: str) -> str:
+    return LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_display(item) for item in value) or "—"
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def summary_sections(summary: dict[str, Any], odoo: OdooConnection | None) -> list[Section]:
+    """The redacted summary as titled groups of label/value pairs, ids linked to the record in Odoo."""
+
+    def record_url(model: str | None, value: Any) -> str:
+        if odoo is None or model is None or isinstance(value, bool) or not isinstance(value, int):
+            return ""
+        return odoo.record_url(model, value)
+
+    general = Section("Outcome")
+    sections: list[Section] = []
+    for key, value in redact_summary(summary).items():
+        if isinstance(value, dict):
+            section = Section(_label(key))
+            for inner_key, inner in value.items():
+                model = SECTION_MODELS.get(key) if inner_key == "id" else None
+                section.facts.append(Fact(_label(inner_key), _display(inner), record_url(model, inner)))
+            sections.append(section)
+        elif value not in (None, ""):
+            url = record_url(TOP_LEVEL_ID_MODELS.get(key), value)
+            general.facts.append(Fact(_label(key), _display(value), url))
+    return sections + ([general] if general.facts else [])
+
+
+# -- shared view helpers ----------------------------------------------------------------------------------
+
+
+def _known_operations(shop: Shop) -> list[str]:
+    """Operations this shop has logged (cached: a DISTINCT over 300k rows is not for every page view)."""
+
+    def distinct() -> list[str]:
+        return sorted(
+            SyncAttempt.objects.filter(shop=shop).order_by().values_list("operation", flat=True).distinct()
+        )
+
+    operations = cache.get_or_set(f"synclogs:operations:{shop.pk}", distinct, OPERATIONS_CACHE_SECONDS)
+    return list(operations or [])
+
+
+def _odoo_for(shop: Shop) -> OdooConnection | None:
+    return OdooConnection.objects.filter(shop=shop).only("id", "url", "shop_id").first()
+
+
+def _order_url(order_pk: int, order_name: str) -> str:
+    """The order's page; until there is one, the orders list searched for it."""
+    try:
+        return reverse("orders:detail", args=[order_pk])
+    except NoReverseMatch:
+        return f"{reverse('orders:list')}?{urlencode({'q': order_name})}"
+
+
+def _fragment_or_page(
+    request: HtmxHttpRequest, target: str, fragment: str, page: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The results fragment for HTMX (and the address bar set to a clean, shareable URL), else the page."""
+    partial = bool(request.htmx) and request.htmx.target == target
+    response = render(request, fragment if partial else page, context)
+    if partial:
+        response["HX-Push-Url"] = context.get("current_url") or request.get_full_path()
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def _page_links(
+    request: HtmxHttpRequest, base: str, params: dict[str, str], page: KeysetPage[Any]
+) -> dict[str, str]:
+    def link(**cursor: str) -> str:
+        query = urlencode({**params, **cursor})
+        return f"{base}?{query}" if query else base
+
+    here = {key: request.GET[key] for key in ("after", "before") if decode_cursor(request.GET.get(key))}
+    return {
+        "current_url": link(**here),
+        "newest_url": "" if page.at_start else link(),
+        "previous_url": link(before=page.previous_cursor) if page.previous_cursor else "",
+        "next_url": link(after=page.next_cursor) if page.next_cursor else "",
+    }
+
+
+@dataclass
+class AttemptRow:
+    attempt: SyncAttempt
+    operation: str
+    message: str
+    odoo_url: str
+
+
+# -- sync attempts ----------------------------------------------------------------------------------------
 
 
 @shop_required
 @require_GET
 def attempt_list(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
-    attempts = SyncAttempt.objects.filter(shop=shop)
-    order_id = request.GET.get("order")
-    if order_id and order_id.isdigit():
-        attempts = attempts.filter(order_id=int(order_id))
-    page = Paginator(attempts, 50).get_page(request.GET.get("page"))
-    template = "synclogs/_attempt_table.html" if request.htmx else "synclogs/attempt_list.html"
-    return render(request, template, {"shop": shop, "page": page, "attempts": list(page.object_list)})
+    form = AttemptFilterForm(request.GET or None, operations=_known_operations(shop))
+    context: dict[str, Any] = {"shop": shop, "form": form, "rows": [], "filtered": False}
+    if form.is_bound and not form.is_valid():
+        context["errors"] = [error for errors in form.errors.values() for error in errors]
+    else:
+        params = form.query_params() if form.is_bound else {}
+        attempts = form.filter(shop) if form.is_bound else SyncAttempt.objects.filter(shop=shop)
+        page = keyset_page(
+            attempts.only(*LIST_FIELDS),
+            "started_at",
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+        )
+        odoo = _odoo_for(shop) if any(row.odoo_id for row in page.rows) else None
+        count, more = capped_count(attempts) if page.rows or not page.at_start else (0, False)
+        order_pk = params.get("order")
+        context.update(
+            _page_links(request, reverse("synclogs:list"), params, page),
+            rows=[
+                AttemptRow(
+                    attempt=row,
+                    operation=operation_label(row.operation),
+                    message=redact_text(row.message),
+                    odoo_url=odoo.record_url(row.odoo_model, row.odoo_id) if odoo and row.odoo_id else "",
+                )
+                for row in page.rows
+            ],
+            count=count,
+            count_more=more,
+            filtered=bool(set(params) - {"order"}),
+            query=urlencode(params),
+            order_name=(
+                Order.objects.filter(pk=order_pk, shop=shop).values_list("name", flat=True).first()
+                if order_pk
+                else None
+            ),
+            order_pk=order_pk,
+        )
+    return _fragment_or_page(
+        request, "log-results", "synclogs/_attempt_table.html", "synclogs/attempt_list.html", context
+    )
+
+
+@shop_required
+@require_GET
+def attempt_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    shop = current_shop(request)
+    attempt = get_object_or_404(
+        SyncAttempt.objects.select_related("order").only(
+            *LIST_FIELDS, "finished_at", "task_id", "summary", "order__name"
+        ),
+        pk=pk,
+        shop=shop,
+    )
+    odoo = _odoo_for(shop)
+    context = {
+        "shop": shop,
+        "attempt": attempt,
+        "operation": operation_label(attempt.operation),
+        "message": redact_text(attempt.message),
+        "sections": summary_sections(attempt.summary or {}, odoo),
+        "summary_json": json.dumps(redact_summary(attempt.summary or {}), indent=2, sort_keys=True),
+        "odoo_url": odoo.record_url(attempt.odoo_model, attempt.odoo_id)
+        if odoo and attempt.odoo_model and attempt.odoo_id
+        else "",
+        "order_url": _order_url(attempt.order.pk, attempt.order.name) if attempt.order else "",
+    }
+    return render(request, "synclogs/attempt_detail.html", context)
+
+
+CSV_HEADER = (
+    "Started (UTC)",
+    "Order",
+    "Object type",
+    "Reference",
+    "Operation",
+    "Status",
+    "Attempt",
+    "Odoo model",
+    "Odoo id",
+    "Duration ms",
+    "RPC calls",
+    "Message",
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, so csv.writer can feed a streaming response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(text: str) -> str:
+    """Text that a spreadsheet would run as a formula is quoted (CSV injection)."""
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def csv_lines(attempts: QuerySet[SyncAttempt]) -> Iterator[str]:
+    """The attempts as CSV lines, read from the database in chunks (memory stays flat for any number of rows)."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    objects = dict(SyncAttempt.Object.choices)
+    statuses = dict(SyncAttempt.Status.choices)
+    rows = attempts.order_by("-started_at", "-id").values_list(
+        "started_at",
+        "object_type",
+        "object_ref",
+        "operation",
+        "status",
+        "attempt",
+        "odoo_model",
+        "odoo_id",
+        "duration_ms",
+        "rpc_calls",
+        "message",
+    )
+    for (
+        started,
+        object_type,
+        ref,
+        operation,
+        status,
+        attempt,
+        model,
+        odoo_id,
+        duration,
+        rpc,
+        message,
+    ) in rows.iterator(chunk_size=2000):
+        is_order = object_type == SyncAttempt.Object.ORDER
+        yield writer.writerow(
+            (
+                started.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                _cell(ref) if is_order else "",
+                objects.get(object_type, object_type),
+                "" if is_order else _cell(ref),
+                operation_label(operation),
+                statuses.get(status, status),
+                attempt,
+                model,
+                "" if odoo_id is None else odoo_id,
+                "" if duration is None else duration,
+                rpc,
+                _cell(redact_text(message)),
+            )
+        )
+
+
+def export_filename(shop: Shop, today: datetime) -> str:
+    handle = re.sub(r"[^a-z0-9-]+", "-", shop.domain.removesuffix(".myshopify.com").lower()).strip("-")
+    return f"synco-log-{handle or 'shop'}-{today:%Y-%m-%d}.csv"
+
+
+@shop_required
+@require_GET
+def attempt_export(request: HtmxHttpRequest) -> HttpResponse:
+    """The filtered attempts as CSV, streamed."""
+    shop = current_shop(request)
+    form = AttemptFilterForm(request.GET, operations=_known_operations(shop))
+    if not form.is_valid():
+        errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        return HttpResponseBadRequest(f"The export was not made: {errors}", content_type="text/plain")
+    response = StreamingHttpResponse(csv_lines(form.filter(shop)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(shop, timezone.now())}"'
+    response["Cache-Control"] = "no-store"
+    # shop_required is typed for HttpResponse; a streaming response is served by Django all the same.
+    return cast(HttpResponse, response)
+
+
+# -- webhooks ---------------------------------------------------------------------------------------------
+
+
+@shop_required
+@require_GET
+def webhook_list(request: HtmxHttpRequest) -> HttpResponse:
+    """What Shopify delivered: topic, when, and what Synco did with it (never the payload: it holds PII)."""
+    shop = current_shop(request)
+    form = WebhookFilterForm(request.GET or None)
+    context: dict[str, Any] = {"shop": shop, "form": form, "receipts": [], "filtered": False}
+    if form.is_bound and not form.is_valid():
+        context["errors"] = [error for errors in form.errors.values() for error in errors]
+    else:
+        params = form.query_params() if form.is_bound else {}
+        receipts = (
+            form.filter(shop) if form.is_bound else WebhookReceipt.objects.filter(shop_domain=shop.domain)
+        )
+        receipts = receipts.only(
+            "id", "topic", "status", "message", "received_at", "processed_at", "event_id"
+        )
+        page = keyset_page(
+            receipts, "received_at", after=request.GET.get("after"), before=request.GET.get("before")
+        )
+        count, more = capped_count(receipts) if page.rows or not page.at_start else (0, False)
+        for receipt in page.rows:
+            receipt.message = redact_text(receipt.message)
+        context.update(
+            _page_links(request, reverse("synclogs:webhooks"), params, page),
+            receipts=page.rows,
+            count=count,
+            count_more=more,
+            filtered=bool(params),
+        )
+    return _fragment_or_page(
+        request, "log-results", "synclogs/_webhook_table.html", "synclogs/webhook_list.html", context
+    )

@@ -1,0 +1,159 @@
+"""Filters of the log browser: bound to the query string, so every filtered view is a shareable URL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from synclogs.models import SyncAttempt, WebhookReceipt
+from synco.models import Shop
+
+# What each operation means to a merchant; operations not listed here are shown as they are stored.
+OPERATION_LABELS = {
+    "create_sale_order": "Sync order to Odoo",
+    "import_orders": "Import orders from Shopify",
+    "create_customer": "Create customer in Odoo",
+    "create_product": "Create product in Odoo",
+}
+
+# The topics shopify.app.toml subscribes to, compliance topics included.
+WEBHOOK_TOPICS = (
+    "orders/create",
+    "orders/updated",
+    "orders/paid",
+    "orders/cancelled",
+    "orders/fulfilled",
+    "products/update",
+    "inventory_levels/update",
+    "app/uninstalled",
+    "customers/data_request",
+    "customers/redact",
+    "shop/redact",
+)
+
+# Dates are calendar days in UTC (the shop's timezone is not stored): the page says so next to the fields.
+DATE_HELP = "Dates are in UTC."
+
+
+def operation_label(operation: str) -> str:
+    return OPERATION_LABELS.get(operation, operation.replace("_", " ").capitalize())
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateRangeForm(forms.Form):
+    date_from = forms.DateField(
+        required=False,
+        label="From",
+        widget=DateInput(),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "“From” is not a date: use the format YYYY-MM-DD."},
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="To",
+        widget=DateInput(),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "“To” is not a date: use the format YYYY-MM-DD."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            raise forms.ValidationError("“To” is before “From”: pick an end date on or after the start date.")
+        return cleaned
+
+    def time_range(self, field: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Keep rows whose `field` falls within the chosen days (both inclusive, UTC)."""
+        start: date | None = self.cleaned_data.get("date_from")
+        end: date | None = self.cleaned_data.get("date_to")
+        if start:
+            queryset = queryset.filter(**{f"{field}__gte": _midnight(start)})
+        if end:
+            queryset = queryset.filter(**{f"{field}__lt": _midnight(end + timedelta(days=1))})
+        return queryset
+
+    def query_params(self) -> dict[str, str]:
+        """The valid filters as query parameters (empty ones left out), for links that keep them."""
+        params: dict[str, str] = {}
+        for name, value in self.cleaned_data.items():
+            if value in (None, ""):
+                continue
+            params[name] = value.isoformat() if isinstance(value, date) else str(value)
+        return params
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+class AttemptFilterForm(DateRangeForm):
+    ref = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Order number",
+        help_text="For example #1001; part of the number is enough.",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "#1001", "autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *SyncAttempt.Status.choices])
+    object_type = forms.ChoiceField(
+        required=False, label="Object", choices=[("", "Any object"), *SyncAttempt.Object.choices]
+    )
+    operation = forms.ChoiceField(required=False, choices=[])
+    # The orders page links here with ?order=<pk>: the attempts of one order.
+    order = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    field_order = ["date_from", "date_to", "ref", "status", "object_type", "operation", "order"]
+
+    def __init__(self, *args: Any, operations: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        known = list(OPERATION_LABELS)
+        known += sorted(set(operations or []) - set(known))
+        field = self.fields["operation"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Any operation"), *((op, operation_label(op)) for op in known)]
+
+    def clean_ref(self) -> str:
+        return str(self.cleaned_data.get("ref") or "").strip()
+
+    def filter(self, shop: Shop) -> QuerySet[SyncAttempt]:
+        """The shop's attempts matching the (valid) filters."""
+        data = self.cleaned_data
+        attempts = self.time_range("started_at", SyncAttempt.objects.filter(shop=shop))
+        if data.get("order"):
+            attempts = attempts.filter(order_id=data["order"])
+        for name in ("status", "object_type", "operation"):
+            if data.get(name):
+                attempts = attempts.filter(**{name: data[name]})
+        ref = data.get("ref")
+        if ref:
+            # "1001" finds "#1001"; a leading "#" is part of the name and may be typed or not.
+            attempts = attempts.filter(object_ref__icontains=ref)
+        return attempts
+
+
+class WebhookFilterForm(DateRangeForm):
+    topic = forms.ChoiceField(
+        required=False, choices=[("", "Any topic"), *((topic, topic) for topic in WEBHOOK_TOPICS)]
+    )
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *WebhookReceipt.Status.choices])
+
+    field_order = ["date_from", "date_to", "topic", "status"]
+
+    def filter(self, shop: Shop) -> QuerySet[WebhookReceipt]:
+        """What Shopify delivered for this shop (matched by domain: the shop is resolved after intake)."""
+        data = self.cleaned_data
+        receipts = self.time_range("received_at", WebhookReceipt.objects.filter(shop_domain=shop.domain))
+        for name in ("topic", "status"):
+            if data.get(name):
+                receipts = receipts.filter(**{name: data[name]})
+        return receipts
