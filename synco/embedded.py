@@ -15,15 +15,39 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
 from synco.errors import GatewayError
 from synco.gateways import install_from_session_token
 from synco.models import Shop
-from synco.shopify.auth import AuthError, decode_session_token
+from synco.shopify.auth import AuthError, decode_session_token, valid_shop_domain
 
 logger = logging.getLogger(__name__)
 ADMIN_ORIGIN = "https://admin.shopify.com"
+UNAUTHENTICATED_PREFIXES = ("/shopify/", "/webhooks/", "/health/", "/static/")
+
+
+def _bounce(request: HttpRequest) -> HttpResponse:
+    """A page load inside the admin without a valid ID token: let App Bridge reload it with a fresh one."""
+    query = request.GET.copy()
+    query.pop("id_token", None)
+    reload_to = request.build_absolute_uri(request.path + (f"?{query.urlencode()}" if query else ""))
+    query["shopify-reload"] = reload_to
+    return HttpResponseRedirect(f"{reverse('shopify_bounce')}?{query.urlencode()}")
+
+
+def _legacy_install(request: HttpRequest) -> HttpResponse | None:
+    """The app URL opened with a signed install query for a shop that is not installed: authorization code."""
+    if request.path != "/" or "hmac" not in request.GET or "id_token" in request.GET:
+        return None
+    domain = valid_shop_domain(request.GET.get("shop"))
+    if domain is None:
+        return None
+    installed = (
+        Shop.objects.filter(domain=domain, uninstalled_at__isnull=True).exclude(access_token="").exists()
+    )
+    return None if installed else HttpResponseRedirect(f"{reverse('shopify_auth')}?{request.GET.urlencode()}")
 
 
 def _token_from(request: HttpRequest) -> str:
@@ -39,35 +63,13 @@ class EmbeddedAppMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.embedded_shop = None  # type: ignore[attr-defined]
-        token = _token_from(request)
-        if token:
-            try:
-                session = decode_session_token(
-                    token, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET
-                )
-            except AuthError as exc:
-                logger.info("invalid session token", extra={"reason": str(exc)})
-                response = HttpResponse(str(exc), status=401, content_type="text/plain")
-                response["X-Shopify-Retry-Invalid-Session-Request"] = "1"
-                return response
-            shop = (
-                Shop.objects.filter(domain=session.shop, uninstalled_at__isnull=True)
-                .exclude(access_token="")
-                .first()
-            )
-            if shop is None:
-                # Shopify installed the app (managed installation): exchange the ID token for an offline token.
-                try:
-                    shop = install_from_session_token(session.shop, token)
-                except GatewayError as exc:
-                    return HttpResponse(exc.message, status=502, content_type="text/plain")
-            request.embedded_shop = shop  # type: ignore[attr-defined]
-            if request.headers.get("Authorization"):
-                # A bearer token is not sent by the browser on its own, so it cannot be forged cross-site: the
-                # CSRF cookie (which the iframe cannot keep anyway) is not needed.
-                request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
-        response = self.get_response(request)
-        if response.get("Content-Type", "").startswith("text/html"):
+        # Install and webhook URLs are signed by Shopify in their own way; the bounce page is how a token is got.
+        refused = None if request.path.startswith(UNAUTHENTICATED_PREFIXES) else self._authenticate(request)
+        response = refused or self.get_response(request)
+        if (
+            response.get("Content-Type", "").startswith("text/html")
+            and "Content-Security-Policy" not in response
+        ):
             shop = getattr(request, "embedded_shop", None)
             # Per-shop frame-ancestors (a wildcard fails App Store review); outside the admin, no framing at all.
             ancestors = f"https://{shop.domain} {ADMIN_ORIGIN}" if shop else "'none'"
@@ -75,6 +77,43 @@ class EmbeddedAppMiddleware:
                 ancestors += f" {settings.SYNCO_EXTRA_FRAME_ANCESTORS}"
             response["Content-Security-Policy"] = f"frame-ancestors {ancestors};"
         return response
+
+    def _authenticate(self, request: HttpRequest) -> HttpResponse | None:
+        """Scope the request to the shop of its ID token; a response if it must not go further."""
+        token = _token_from(request)
+        document = not request.headers.get("Authorization") and request.method == "GET"
+        if not token:
+            if document and request.GET.get("embedded") == "1":
+                return _bounce(request)  # a page opened inside the admin without its token
+            return _legacy_install(request)
+        try:
+            session = decode_session_token(
+                token, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET
+            )
+        except AuthError as exc:
+            logger.info("invalid session token", extra={"reason": str(exc)})
+            if document:
+                return _bounce(request)  # a page load: App Bridge reloads it with a fresh token
+            response = HttpResponse(str(exc), status=401, content_type="text/plain")
+            response["X-Shopify-Retry-Invalid-Session-Request"] = "1"  # fetch/XHR: App Bridge retries
+            return response
+        shop = (
+            Shop.objects.filter(domain=session.shop, uninstalled_at__isnull=True)
+            .exclude(access_token="")
+            .first()
+        )
+        if shop is None:
+            # Shopify installed the app (managed installation): exchange the ID token for an offline token.
+            try:
+                shop = install_from_session_token(session.shop, token)
+            except GatewayError as exc:
+                return HttpResponse(exc.message, status=502, content_type="text/plain")
+        request.embedded_shop = shop  # type: ignore[attr-defined]
+        if request.headers.get("Authorization"):
+            # A bearer token is not sent by the browser on its own, so it cannot be forged cross-site: the
+            # CSRF cookie (which the iframe cannot keep anyway) is not needed.
+            request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+        return None
 
 
 def shop_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

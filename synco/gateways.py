@@ -68,6 +68,25 @@ def install_from_session_token(domain: str, id_token: str) -> Shop:
         now=timezone.now(),
         timeout=settings.SHOPIFY_TIMEOUT_SECONDS,
     )
+    return _install(domain, grant)
+
+
+def install_from_code(domain: str, code: str) -> Shop:
+    """The authorization-code fallback: the callback's code becomes an expiring offline token."""
+    grant = tokens.exchange_code(
+        shop=domain,
+        code=code,
+        api_key=settings.SHOPIFY_API_KEY,
+        secret=settings.SHOPIFY_API_SECRET,
+        admin_origin=settings.SHOPIFY_ADMIN_ORIGIN,
+        now=timezone.now(),
+        timeout=settings.SHOPIFY_TIMEOUT_SECONDS,
+    )
+    return _install(domain, grant)
+
+
+def _install(domain: str, grant: tokens.Grant) -> Shop:
+    """Create or reinstate the shop with its new token (a reinstall after uninstall starts syncing again)."""
     shop, _ = Shop.objects.get_or_create(domain=domain)
     Shop.objects.filter(pk=shop.pk).update(uninstalled_at=None)
     shop.uninstalled_at = None

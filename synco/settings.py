@@ -177,6 +177,14 @@ if not SHOPIFY_API_SECRET and SHOPIFY_ADMIN_ORIGIN:
 # Extra origins allowed to frame the embedded app, e.g. the Shopify sandbox's admin page in development.
 SYNCO_EXTRA_FRAME_ANCESTORS = env("SYNCO_EXTRA_FRAME_ANCESTORS", "")
 SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", "2026-10")
+# Asked for by the authorization-code fallback; the same list as shopify.app.toml's access_scopes.
+SHOPIFY_SCOPES = env(
+    "SHOPIFY_SCOPES",
+    "read_orders,read_all_orders,read_customers,read_products,read_inventory,write_inventory,read_locations,"
+    "read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders",
+)
+# App Bridge comes from Shopify's CDN (never bundled); the Shopify sandbox serves a local stand-in for it.
+SHOPIFY_APP_BRIDGE_URL = env("SHOPIFY_APP_BRIDGE_URL", "https://cdn.shopify.com/shopifycloud/app-bridge.js")
 SHOPIFY_TIMEOUT_SECONDS = float(env("SHOPIFY_TIMEOUT_SECONDS", "20"))
 
 # Odoo

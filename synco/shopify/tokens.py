@@ -81,6 +81,14 @@ def exchange_id_token(
     return _grant(_post(token_url(shop, admin_origin), body, timeout), now)
 
 
+def exchange_code(
+    *, shop: str, code: str, api_key: str, secret: str, admin_origin: str, now: datetime, timeout: float
+) -> Grant:
+    """Authorization-code grant (the fallback install, spec §1.4): the code becomes an expiring offline token."""
+    body = {"client_id": api_key, "client_secret": secret, "code": code, "expiring": 1}
+    return _grant(_post(token_url(shop, admin_origin), body, timeout), now)
+
+
 def refresh(
     *,
     shop: str,

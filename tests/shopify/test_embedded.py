@@ -142,9 +142,13 @@ def test_an_expiring_token_is_refreshed_before_a_sync_uses_it(settings, shopify)
 
 
 def test_an_invalid_id_token_never_installs_anything(client, settings, shopify):
-    response = client.get(reverse("orders:list"), {"id_token": _token(settings, aud="another-app")})
+    page = client.get(reverse("orders:list"), {"id_token": _token(settings, aud="another-app")})
+    fetch = client.get(
+        reverse("orders:list"), HTTP_AUTHORIZATION=f"Bearer {_token(settings, aud='another-app')}"
+    )
 
-    assert response.status_code == 401
+    assert page.status_code == 302 and page["Location"].startswith(reverse("shopify_bounce"))
+    assert fetch.status_code == 401
     assert not Shop.objects.exists()
 
 

@@ -1,0 +1,150 @@
+"""Installing without Shopify-managed installation: the authorization-code grant, and the ID-token bounce page.
+
+Shopify installs Synco itself (managed installation) and the first embedded load exchanges the ID token
+(`synco.embedded`). This module is the fallback for a shop that reaches the app with a signed install request
+instead (legacy install links, a non-embedded install), spec §1.4:
+
+    GET /shopify/auth/?shop&timestamp&hmac       check the HMAC, the timestamp and the shop; remember a nonce in
+                                                 a signed first-party cookie; redirect to Shopify's authorize URL
+    GET /shopify/auth/callback/?code&hmac&host&shop&state&timestamp
+                                                 check all three again plus state == nonce; exchange the code for
+                                                 an expiring offline token; open the app in the shop's admin
+
+and the "patch ID token" page (spec §1.2): a document request inside the admin whose ID token is missing or
+stale is redirected here; App Bridge then reloads `shopify-reload` with a fresh `id_token`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from synco.embedded import ADMIN_ORIGIN
+from synco.errors import GatewayError
+from synco.gateways import install_from_code
+from synco.shopify.auth import AuthError, valid_shop_domain, verify_query
+
+logger = logging.getLogger(__name__)
+STATE_COOKIE = "synco_oauth_state"
+STATE_MAX_AGE = 600  # seconds: the merchant has ten minutes to approve the install
+STATE_SALT = "synco.oauth.state"
+
+
+def _shop_origin(shop: str) -> str:
+    return settings.SHOPIFY_ADMIN_ORIGIN.rstrip("/") or f"https://{shop}"
+
+
+def authorize_url(shop: str, redirect_uri: str, state: str) -> str:
+    """Shopify's consent URL for an expiring offline token (no per-user grant)."""
+    query = {
+        "client_id": settings.SHOPIFY_API_KEY,
+        "scope": settings.SHOPIFY_SCOPES,
+        "redirect_uri": redirect_uri,
+        "state": state,
+    }
+    if settings.SHOPIFY_ADMIN_ORIGIN:
+        query["shop"] = shop  # the sandbox serves every shop on one origin
+    return f"{_shop_origin(shop)}/admin/oauth/authorize?{urlencode(query)}"
+
+
+def admin_app_url(shop: str) -> str:
+    """Where the merchant lands after installing: Synco inside the shop's admin."""
+    url = f"{_shop_origin(shop)}/admin/apps/{settings.SHOPIFY_API_KEY}"
+    return f"{url}?{urlencode({'shop': shop})}" if settings.SHOPIFY_ADMIN_ORIGIN else url
+
+
+def _refuse(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+    logger.warning("shopify install refused", extra={"reason": message})
+    return render(request, "shopify/auth_error.html", {"message": message}, status=status)
+
+
+def _framed(request: HttpRequest) -> bool:
+    return request.headers.get("Sec-Fetch-Dest") == "iframe" or request.GET.get("embedded") == "1"
+
+
+@require_GET
+def oauth_begin(request: HttpRequest) -> HttpResponse:
+    params = {key: request.GET.get(key, "") for key in request.GET}
+    try:
+        shop = verify_query(params, settings.SHOPIFY_API_SECRET)
+    except AuthError as exc:
+        return _refuse(request, str(exc))
+    if _framed(request):
+        # A cookie set inside the admin's iframe is a third-party cookie and would be lost: leave the frame first.
+        response = render(
+            request, "shopify/exit_iframe.html", {"url": request.build_absolute_uri(request.get_full_path())}
+        )
+        response["Content-Security-Policy"] = f"frame-ancestors https://{shop} {ADMIN_ORIGIN};"
+        return response
+    nonce = secrets.token_urlsafe(24)
+    redirect_uri = request.build_absolute_uri(reverse("shopify_auth_callback"))
+    response = HttpResponseRedirect(authorize_url(shop, redirect_uri, nonce))
+    response.set_signed_cookie(
+        STATE_COOKIE,
+        f"{shop}|{nonce}",
+        salt=STATE_SALT,
+        max_age=STATE_MAX_AGE,
+        httponly=True,
+        secure=request.is_secure(),
+        samesite="Lax",  # it must come back on Shopify's top-level redirect to the callback
+        path=reverse("shopify_auth_callback"),
+    )
+    return response
+
+
+@require_GET
+def oauth_callback(request: HttpRequest) -> HttpResponse:
+    params = {key: request.GET.get(key, "") for key in request.GET}
+    try:
+        shop = verify_query(params, settings.SHOPIFY_API_SECRET)
+    except AuthError as exc:
+        return _refuse(request, str(exc))
+    try:
+        remembered = request.get_signed_cookie(STATE_COOKIE, salt=STATE_SALT, max_age=STATE_MAX_AGE)
+    except (KeyError, signing.BadSignature):
+        return _refuse(
+            request, "This install link has expired or was opened in another browser: start again.", 403
+        )
+    remembered_shop, _, nonce = str(remembered).partition("|")
+    if remembered_shop != shop or not hmac.compare_digest(nonce, params.get("state", "")):
+        return _refuse(
+            request, "The install request does not match the one this browser started (state).", 403
+        )
+    if not params.get("code"):
+        return _refuse(request, "Shopify sent no authorization code.")
+    try:
+        installed = install_from_code(shop, params["code"])
+    except GatewayError as exc:
+        return _refuse(request, f"Shopify did not grant access: {exc.message}", 502)
+    if request.user.is_authenticated:
+        installed.users.add(request.user)  # a Synco login that installs a shop may see it standalone too
+    logger.info("shop installed with the authorization-code grant", extra={"shop": shop})
+    response = HttpResponseRedirect(admin_app_url(shop))
+    response.delete_cookie(STATE_COOKIE, path=reverse("shopify_auth_callback"))
+    return response
+
+
+@require_GET
+def session_token_bounce(request: HttpRequest) -> HttpResponse:
+    """Only App Bridge: it fetches a fresh ID token and reloads `shopify-reload` with it."""
+    shop = valid_shop_domain(request.GET.get("shop"))
+    reload_to = request.GET.get("shopify-reload", "")
+    target = urlsplit(reload_to)
+    # Never bounce to another site (an open redirect carrying a fresh session token).
+    if target.netloc and target.netloc != request.get_host():
+        return _refuse(request, "The page to reload is not part of Synco.")
+    response = render(request, "shopify/bounce.html", {"reload_to": reload_to})
+    ancestors = f"https://{shop} {ADMIN_ORIGIN}" if shop else ADMIN_ORIGIN
+    if settings.SYNCO_EXTRA_FRAME_ANCESTORS:
+        ancestors += f" {settings.SYNCO_EXTRA_FRAME_ANCESTORS}"
+    response["Content-Security-Policy"] = f"frame-ancestors {ancestors};"
+    return response
