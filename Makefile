@@ -32,10 +32,12 @@ run: install schema
 	@echo ""
 	@echo "  Synco is starting at http://127.0.0.1:$(SYNCO_PORT)/"
 	@echo "  Log in as demo / synco-demo   (Ctrl+C stops everything)"
+	@echo "  Inside the (sandbox) Shopify admin: http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT)/admin/apps/synco-dev-api-key?shop=synco-demo.myshopify.com"
 	@echo ""
 	SYNCO_PORT=$(SYNCO_PORT) SANDBOX_SHOPIFY_PORT=$(SANDBOX_SHOPIFY_PORT) SANDBOX_ODOO_PORT=$(SANDBOX_ODOO_PORT) \
 	SHOPIFY_ADMIN_ORIGIN=http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT) \
 	SYNCO_EXTRA_FRAME_ANCESTORS=http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT) \
+	SHOPIFY_APP_BRIDGE_URL=http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT)/sandbox/app-bridge.js \
 	$(VENV)/bin/honcho start
 
 lint: install

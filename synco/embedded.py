@@ -109,10 +109,10 @@ class EmbeddedAppMiddleware:
             except GatewayError as exc:
                 return HttpResponse(exc.message, status=502, content_type="text/plain")
         request.embedded_shop = shop  # type: ignore[attr-defined]
-        if request.headers.get("Authorization"):
-            # A bearer token is not sent by the browser on its own, so it cannot be forged cross-site: the
-            # CSRF cookie (which the iframe cannot keep anyway) is not needed.
-            request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+        # A valid ID token (a Bearer header, or the URL of a form App Bridge just signed) is not sent by the browser
+        # on its own and lives one minute, so it cannot be forged cross-site: the CSRF cookie (which the iframe
+        # cannot keep anyway) is not needed. Pages send no Referer to other sites (same-origin policy).
+        request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
         return None
 
 

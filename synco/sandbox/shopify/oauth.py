@@ -468,6 +468,31 @@ class OAuthProvider:
  <a href="">reload (fresh ID token, valid 60 s)</a>
  <a href="{url}" target="_top">open the app outside the iframe</a></header>
 <iframe src="{url}" title="app" allow="clipboard-write"></iframe>
+<div id="toast" role="status" aria-live="polite"
+     style="position:fixed;bottom:16px;left:50%;transform:translateX(-50%);background:#1a1a1a;color:#fff;border-radius:8px"></div>
+<script>
+// What App Bridge asks the admin for: a fresh session token for this shop, signed with the app's secret.
+window.addEventListener("message", function (event) {{
+  var data = event.data || {{}};
+  var frame = document.querySelector("iframe");
+  if (event.source !== frame.contentWindow) return;
+  if (data.type === "shopify-sandbox:toast") {{
+    var box = document.getElementById("toast");
+    box.textContent = data.message; box.style.padding = "8px 14px";
+    setTimeout(function () {{ box.textContent = ""; box.style.padding = "0"; }}, 4000);
+    return;
+  }}
+  if (data.type !== "shopify-sandbox:id-token-request") return;
+  fetch("/sandbox/session_token?shop=" + encodeURIComponent({json.dumps(shop)}))
+    .then(function (r) {{ return r.json(); }})
+    .then(function (body) {{
+      event.source.postMessage({{type: "shopify-sandbox:id-token", id: data.id, token: body.id_token}}, event.origin);
+    }})
+    .catch(function (error) {{
+      event.source.postMessage({{type: "shopify-sandbox:id-token", id: data.id, error: String(error)}}, event.origin);
+    }});
+}});
+</script>
 </body></html>
 """
 

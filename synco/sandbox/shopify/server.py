@@ -16,6 +16,7 @@ Install side and webhooks (see `oauth` and `webhooks`):
     GET  /admin/apps/{api_key}?shop=…            admin page framing the app with a fresh id_token
     GET  /store/{shop}/apps/{api_key}            the same, shop in the path
     GET  /sandbox/session_token?shop=…[&user_id=…][&ttl=60]   {"id_token": "<JWT>"}
+    GET  /sandbox/app-bridge.js                  a stand-in for App Bridge's CDN script (idToken, shopify-reload)
     POST /sandbox/webhooks/send                  {"topic", "shop", "order_id" | "payload", ...}
     GET  /sandbox/webhooks/deliveries            every delivery attempt
     POST /sandbox/control {"app": {...}}         change the registered app
@@ -79,6 +80,9 @@ def resolve_version(requested: str) -> str | None:
     if requested == "unstable":
         return requested
     return next((v for v in SUPPORTED_VERSIONS if v >= requested), SUPPORTED_VERSIONS[-1])
+
+
+APP_BRIDGE_JS = Path(__file__).with_name("static") / "app-bridge.js"
 
 
 @dataclass
@@ -389,6 +393,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             )
         elif path == "/sandbox/session_token":
             self._session_token()
+        elif path == "/sandbox/app-bridge.js":
+            self.server.count(200)
+            self._send(200, APP_BRIDGE_JS.read_bytes(), content_type="text/javascript; charset=utf-8")
         else:
             self.server.count(404)
             self._json(404, {"errors": "Not Found"})

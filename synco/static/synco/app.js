@@ -10,10 +10,24 @@ document.body.addEventListener("toast", function (event) {
   setTimeout(function () { toast.remove(); }, 5000);
 });
 
-// Inside the Shopify admin, cookies do not work: every HTMX request carries a fresh App Bridge ID token.
-// App Bridge only patches fetch(); htmx uses XMLHttpRequest, so get the token before each request.
+// Inside the Shopify admin, cookies do not work: every request carries a fresh App Bridge ID token (1 minute).
 (function () {
   if (!window.shopify || !window.shopify.idToken) return;
+  var here = new URLSearchParams(window.location.search);
+  // What the admin put on the app URL: kept on every page so a reload can be re-authenticated (bounced).
+  var context = { embedded: "1", shop: here.get("shop") || "", host: here.get("host") || "" };
+
+  function embeddedUrl(href, token) {
+    var url = new URL(href, window.location.href);
+    Object.keys(context).forEach(function (key) {
+      if (context[key] && !url.searchParams.has(key)) url.searchParams.set(key, context[key]);
+    });
+    if (token) url.searchParams.set("id_token", token);
+    else url.searchParams.delete("id_token");
+    return url;
+  }
+
+  // HTMX uses XMLHttpRequest, which App Bridge does not patch: get the token before each request.
   var token = null;
   document.body.addEventListener("htmx:confirm", function (event) {
     event.preventDefault();
@@ -21,5 +35,37 @@ document.body.addEventListener("toast", function (event) {
   });
   document.body.addEventListener("htmx:configRequest", function (event) {
     if (token) event.detail.headers["Authorization"] = "Bearer " + token;
+  });
+  // A URL pushed into history must not keep a stale token, but must say it is embedded (a reload bounces).
+  document.body.addEventListener("htmx:pushedIntoHistory", function (event) {
+    window.history.replaceState(window.history.state, "", embeddedUrl(event.detail.path).toString());
+  });
+  window.history.replaceState(window.history.state, "", embeddedUrl(window.location.href).toString());
+
+  // Plain links and forms to Synco's own pages: a full page load, so the token goes into the URL.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (!link || event.defaultPrevented || event.button !== 0) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if ((link.target && link.target !== "_self") || link.hasAttribute("download")) return;
+    var url = new URL(link.href, window.location.href);
+    if (url.origin !== window.location.origin || url.pathname.indexOf("/static/") === 0) return;
+    event.preventDefault();
+    window.shopify.idToken().then(function (fresh) { window.location.assign(embeddedUrl(url.href, fresh).toString()); });
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) return;
+    event.preventDefault();
+    window.shopify.idToken().then(function (fresh) {
+      var url = embeddedUrl(form.action || window.location.href, fresh);
+      if ((form.method || "get").toLowerCase() === "get") {
+        new FormData(form).forEach(function (value, key) { url.searchParams.set(key, value); });
+        window.location.assign(url.toString());
+      } else {
+        form.action = url.toString();
+        form.submit();
+      }
+    });
   });
 })();
