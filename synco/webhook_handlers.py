@@ -56,7 +56,14 @@ def _handle(receipt: WebhookReceipt) -> tuple[str, str]:
         outcome = import_order(shop.pk, gid)
         return WebhookReceipt.Status.PROCESSED, f"Order {payload.get('name') or gid} re-fetched: {outcome}."
     if topic == "app/uninstalled":
-        Shop.objects.filter(pk=shop.pk).update(uninstalled_at=timezone.now(), access_token="")
+        # Shopify has already revoked the tokens: delete both, never call the API for this shop again.
+        Shop.objects.filter(pk=shop.pk).update(
+            uninstalled_at=timezone.now(),
+            access_token="",
+            access_token_expires_at=None,
+            refresh_token="",
+            refresh_token_expires_at=None,
+        )
         return (
             WebhookReceipt.Status.PROCESSED,
             "Uninstalled: access token deleted, syncing stopped, logs kept.",
