@@ -103,11 +103,38 @@ class Order(models.Model):
         """The key Synco writes into Odoo's `origin` to find this order again."""
         return f"shopify:order:{self.shopify_id}"
 
+    @property
+    def is_retry(self) -> bool:
+        """A failed or held order: its action is Retry rather than Sync."""
+        return self.sync_status in (SyncStatus.FAILED, SyncStatus.NEEDS_REVIEW)
+
+    @property
+    def financial_status_label(self) -> str:
+        return _shopify_label(self.financial_status)
+
+    @property
+    def fulfillment_status_label(self) -> str:
+        return _shopify_label(self.fulfillment_status)
+
     def odoo_url(self) -> str:
+        return self._odoo_record_url(self.odoo_model or "sale.order", self.odoo_id)
+
+    def odoo_invoice_url(self) -> str:
+        return self._odoo_record_url("account.move", self.odoo_invoice_id)
+
+    def odoo_payment_url(self) -> str:
+        return self._odoo_record_url("account.payment", self.odoo_payment_id)
+
+    def _odoo_record_url(self, model: str, record_id: int | None) -> str:
         odoo: Any = getattr(self.shop, "odoo", None)
-        if odoo is None or self.odoo_id is None:
+        if odoo is None or record_id is None:
             return ""
-        return str(odoo.record_url(self.odoo_model or "sale.order", self.odoo_id))
+        return str(odoo.record_url(model, record_id))
+
+
+def _shopify_label(status: str) -> str:
+    """Shopify's PARTIALLY_REFUNDED as the admin shows it: "Partially refunded"."""
+    return status.replace("_", " ").capitalize()
 
 
 class SyncBatch(models.Model):

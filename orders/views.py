@@ -1,94 +1,184 @@
-"""Orders page: one URL serves the page or, for HTMX, its fragment; actions return the updated row."""
+"""Orders page and order detail: one URL serves the page or, for HTMX, its fragment; actions return the update."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import imports, services
-from orders.forms import BackfillForm
+from orders.forms import BackfillForm, OrderFilterForm
 from orders.models import SYNCABLE_STATUSES, ImportRun, Order, SyncBatch, SyncStatus
 from orders.preview import Preview, preview_order
 from orders.tasks import import_orders_task
+from synclogs.models import SyncAttempt
 from synco.embedded import shop_required
 from synco.errors import GatewayError
 from synco.gateways import odoo_client_for
 from synco.http import HtmxHttpRequest
-from synco.models import OdooConnection, Shop
-from synco.shopify.types import parse_order
+from synco.models import OdooConnection, OrderRules, Shop
+from synco.odoo.client import OdooInvoice, OdooSaleOrder
+from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 from synco.tenancy import current_shop
 
 PAGE_SIZE = 50
+# The poll for live rows sends the ids of the pending rows on one page: never more than a page.
+MAX_POLLED_ROWS = PAGE_SIZE
+ATTEMPTS_SHOWN = 50
 FILTERS: dict[str, tuple[str, Q]] = {
     "all": ("All", Q()),
-    "eligible": ("Eligible", Q(eligible=True, sync_status__in=SYNCABLE_STATUSES, parse_error="")),
-    "not_synced": ("Not Synced", Q(sync_status=SyncStatus.NOT_SYNCED)),
-    "in_progress": ("In progress", Q(sync_status__in=(SyncStatus.QUEUED, SyncStatus.IN_PROGRESS))),
     "synced": ("Synced", Q(sync_status=SyncStatus.SYNCED)),
+    # An unreadable order is listed as Failed (with its reason), never as waiting to be synced.
+    "not_synced": ("Not Synced", Q(sync_status=SyncStatus.NOT_SYNCED, parse_error="")),
+    "eligible": ("Eligible", Q(eligible=True, sync_status__in=SYNCABLE_STATUSES, parse_error="")),
     "sale_order": ("Sale Order", Q(odoo_id__isnull=False, odoo_invoice_id__isnull=True)),
     "invoice": ("Invoice", Q(odoo_invoice_id__isnull=False)),
     "failed": ("Failed", Q(sync_status=SyncStatus.FAILED) | ~Q(parse_error="")),
     "needs_review": ("Needs review", Q(sync_status=SyncStatus.NEEDS_REVIEW)),
+    "in_progress": ("In progress", Q(sync_status__in=(SyncStatus.QUEUED, SyncStatus.IN_PROGRESS))),
     "risky": ("Risky", ~Q(risk_reason="")),
+}
+SALE_ORDER_STATES = {
+    "draft": "Quotation",
+    "sent": "Quotation sent",
+    "sale": "Sales order",
+    "cancel": "Cancelled",
+}
+INVOICE_STATES = {"draft": "Draft", "posted": "Posted", "cancel": "Cancelled"}
+PAYMENT_STATES = {
+    "not_paid": "Not paid",
+    "in_payment": "In payment",
+    "paid": "Paid",
+    "partial": "Partially paid",
+    "reversed": "Reversed",
 }
 
 
-def filtered_orders(shop: Shop, status_filter: str, search: str) -> QuerySet[Order]:
-    orders = Order.objects.filter(shop=shop).filter(FILTERS.get(status_filter, FILTERS["all"])[1])
+def filtered_orders(
+    shop: Shop,
+    status_filter: str,
+    search: str,
+    created_from: Any = None,
+    created_to: Any = None,
+) -> QuerySet[Order]:
+    """The shop's orders under one tab, a search (number, customer or e-mail) and [created_from, created_to)."""
+    orders = _searched_orders(shop, search, created_from, created_to)
+    return orders.filter(FILTERS.get(status_filter, FILTERS["all"])[1])
+
+
+def _searched_orders(shop: Shop, search: str, created_from: Any, created_to: Any) -> QuerySet[Order]:
+    orders = Order.objects.filter(shop=shop)
     if search:
         orders = orders.filter(
             Q(name__icontains=search.lstrip("#"))
             | Q(customer_name__icontains=search)
             | Q(email__icontains=search)
         )
+    if created_from is not None:
+        orders = orders.filter(created_at__gte=created_from)
+    if created_to is not None:
+        orders = orders.filter(created_at__lt=created_to)
     return orders
+
+
+def filter_counts(orders: QuerySet[Order]) -> dict[str, int]:
+    """How many orders each tab holds, in one aggregate query."""
+    aggregates: dict[str, Any] = {
+        key: Count("pk", filter=condition) if condition else Count("pk")
+        for key, (_label, condition) in FILTERS.items()
+    }
+    return {key: int(value or 0) for key, value in orders.aggregate(**aggregates).items()}
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (from the tab counts) instead of running COUNT(*) again."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
 
 
 def _get_order_for_shop(request: HtmxHttpRequest, pk: int) -> Order:
     return get_object_or_404(Order.objects.select_related("shop__odoo"), pk=pk, shop=current_shop(request))
 
 
-def _toast(response: HttpResponse, message: str, level: str = "info") -> HttpResponse:
-    response["HX-Trigger"] = json.dumps({"toast": {"message": message, "level": level}})
+def _toast(response: HttpResponse, message: str, level: str = "info", **events: object) -> HttpResponse:
+    response["HX-Trigger"] = json.dumps({"toast": {"message": message, "level": level}, **events})
     return response
+
+
+def _as_rows(orders: QuerySet[Order]) -> QuerySet[Order]:
+    # The payload (the whole Shopify order) is only read on the detail page.
+    return orders.select_related("shop__odoo").defer("payload")
+
+
+# -- the orders page ----------------------------------------------------------------------------
 
 
 @shop_required
 @require_GET
 def order_list(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
-    status_filter = request.GET.get("status", "all")
+    form = OrderFilterForm(request.GET)
+    form.is_valid()
+    status_filter = form.cleaned_data.get("status") or "all"
     if status_filter not in FILTERS:
         status_filter = "all"
-    search = request.GET.get("q", "").strip()[:100]
-    orders = filtered_orders(shop, status_filter, search).select_related("shop__odoo")
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    search = form.cleaned_data.get("q", "")
+    created_from, created_to = form.created_range()
+    searched = _searched_orders(shop, search, created_from, created_to)
+    counts = filter_counts(searched)
+    orders = _as_rows(searched.filter(FILTERS[status_filter][1])).order_by("-created_at", "-id")
+    page = CountedPaginator(orders, PAGE_SIZE, counts[status_filter]).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    # Links keep the search and the date range (only valid dates: a wrong one stays in the box, with its message).
+    kept = {"q": search}
+    if not form.errors:
+        kept.update(
+            created_from=request.GET.get("created_from", ""), created_to=request.GET.get("created_to", "")
+        )
+    filter_query = urlencode({key: value for key, value in kept.items() if value})
     context = {
         "shop": shop,
+        "form": form,
         "page": page,
-        "orders": list(page.object_list),
+        "orders": rows,
         "status_filter": status_filter,
+        "status_label": FILTERS[status_filter][0],
         "search": search,
-        "filters": [(key, label) for key, (label, _q) in FILTERS.items()],
+        "created_from": request.GET.get("created_from", ""),
+        "created_to": request.GET.get("created_to", ""),
+        "date_errors": [str(error) for errors in form.errors.values() for error in errors],
+        "narrowed": bool(search or created_from or created_to),
+        "filter_query": filter_query,
+        "page_query": urlencode({"status": status_filter, **{k: v for k, v in kept.items() if v}}),
+        "filters": [(key, label, counts[key]) for key, (label, _q) in FILTERS.items()],
+        "polling": any(order.is_pending for order in rows),
     }
     if request.htmx and request.htmx.target == "order-table":
         return render(request, "orders/_order_table.html", context)
     odoo = OdooConnection.objects.filter(shop=shop).first()
-    batch = SyncBatch.objects.filter(shop=shop).first()
+    context.update(_runs_context(request))
+    context.update(_batch_context(SyncBatch.objects.filter(shop=shop).first()))
     context.update(
-        _runs_context(request),
         odoo=odoo,
         circuit_open=bool(odoo and odoo.circuit_open_until and odoo.circuit_open_until > timezone.now()),
         waiting=Order.objects.filter(shop=shop, sync_status=SyncStatus.QUEUED).count(),
-        batch=batch,
-        batch_progress=services.batch_progress(batch) if batch else None,
     )
     return render(request, "orders/order_list.html", context)
 
@@ -100,13 +190,28 @@ def order_row(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @shop_required
+@require_GET
+def order_rows(request: HtmxHttpRequest) -> HttpResponse:
+    """The page's one poll: the rows whose ids it sends, swapped in place; finished ones announced."""
+    ids = [int(pk) for pk in request.GET.getlist("pending") if pk.isdigit()][:MAX_POLLED_ROWS]
+    shop_orders = Order.objects.filter(shop=current_shop(request), pk__in=ids)
+    orders = list(_as_rows(shop_orders).order_by("-created_at", "-id"))
+    finished = [order for order in orders if not order.is_pending]
+    return render(request, "orders/_order_rows.html", {"orders": orders, "finished": finished})
+
+
+@shop_required
 @require_POST
 def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Sync or Retry; answers with the row (orders page) or the sync panel (order detail)."""
     order = _get_order_for_shop(request, pk)
     with transaction.atomic():
         started = services.request_sync(order)
     order.refresh_from_db()
-    response = render(request, "orders/_order_row.html", {"order": order})
+    if request.htmx and request.htmx.target == "order-live":
+        response = render(request, "orders/_order_live.html", _live_context(order))
+    else:
+        response = render(request, "orders/_order_row.html", {"order": order, "arm_poll": order.is_pending})
     if started:
         return _toast(response, f"Sync of {order.name} started.")
     if order.parse_error:
@@ -169,21 +274,32 @@ def orders_bulk_sync(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     selected = [int(pk) for pk in request.POST.getlist("order") if pk.isdigit()]
     scope = None if request.POST.get("scope") == "eligible" else selected
+    if scope is not None and not scope:
+        response = render(
+            request, "orders/_batch.html", _batch_context(SyncBatch.objects.filter(shop=shop).first())
+        )
+        return _toast(response, "Select the orders to sync first.", "warning")
     with transaction.atomic():
         batch = services.bulk_sync(shop, scope)
-    response = render(
-        request, "orders/_batch.html", {"batch": batch, "batch_progress": services.batch_progress(batch)}
-    )
-    return _toast(response, f"{batch.total} orders queued for Odoo.")
+    response = render(request, "orders/_batch.html", _batch_context(batch))
+    if not batch.total:
+        return _toast(response, "No order to sync: they are all synced, queued or not eligible.", "warning")
+    # The table reloads its current page, so the queued rows show it and start being polled.
+    return _toast(response, f"{batch.total} orders queued for Odoo.", ordersQueued=True)
+
+
+def _batch_context(batch: SyncBatch | None) -> dict[str, object]:
+    """The last bulk sync and its progress; it is polled while any of its orders is queued or running."""
+    progress = services.batch_progress(batch) if batch else {}
+    running = progress.get(SyncStatus.QUEUED, 0) + progress.get(SyncStatus.IN_PROGRESS, 0)
+    return {"batch": batch, "batch_progress": progress, "batch_running": running > 0}
 
 
 @shop_required
 @require_GET
 def batch_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(SyncBatch, pk=pk, shop=current_shop(request))
-    return render(
-        request, "orders/_batch.html", {"batch": batch, "batch_progress": services.batch_progress(batch)}
-    )
+    return render(request, "orders/_batch.html", _batch_context(batch))
 
 
 @shop_required
@@ -211,3 +327,153 @@ def order_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 client.close()
     template = "orders/_preview.html" if request.htmx else "orders/preview.html"
     return render(request, template, {"order": order, "preview": preview, "error": error})
+
+
+# -- the order detail page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineRow:
+    title: str
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal
+    tax: Decimal
+    total: Decimal
+    is_shipping: bool = False
+
+
+def _line_rows(shopify: ShopifyOrder) -> list[LineRow]:
+    """The order's lines and shipping lines as the detail page lists them (totals after discounts)."""
+    rows = [
+        LineRow(
+            title=line.title,
+            sku=line.sku,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            tax=sum((tax.amount for tax in line.tax_lines), Decimal("0")),
+            total=line.unit_price * line.quantity - line.discount,
+        )
+        for line in shopify.line_items
+    ]
+    rows.extend(
+        LineRow(
+            title=f"Shipping: {shipping.title}",
+            sku=shipping.code,
+            quantity=1,
+            unit_price=shipping.price,
+            discount=shipping.discount,
+            tax=sum((tax.amount for tax in shipping.tax_lines), Decimal("0")),
+            total=shipping.price - shipping.discount,
+            is_shipping=True,
+        )
+        for shipping in shopify.shipping_lines
+    )
+    return rows
+
+
+def _live_context(order: Order) -> dict[str, object]:
+    """What changes while the order syncs: its state, the Odoo documents, the totals and the attempts."""
+    attempts = list(
+        SyncAttempt.objects.filter(shop_id=order.shop_id, order=order)
+        .only(
+            "pk",
+            "operation",
+            "status",
+            "message",
+            "attempt",
+            "started_at",
+            "duration_ms",
+            "rpc_calls",
+            "odoo_model",
+            "odoo_id",
+            "object_type",
+            "object_ref",
+        )
+        .order_by("-started_at", "-id")[: ATTEMPTS_SHOWN + 1]
+    )
+    rules = OrderRules.objects.filter(shop_id=order.shop_id).only("totals_tolerance").first()
+    difference = order.totals_difference
+    if difference is None and order.odoo_total is not None:
+        difference = order.odoo_total - order.total_price
+    return {
+        "order": order,
+        "attempts": attempts[:ATTEMPTS_SHOWN],
+        "more_attempts": len(attempts) > ATTEMPTS_SHOWN,
+        "difference": difference,
+        "difference_display": f"{difference:+.2f}" if difference is not None else "",
+        "tolerance": rules.totals_tolerance if rules else None,
+        "odoo_state_label": SALE_ORDER_STATES.get(order.odoo_state, order.odoo_state),
+    }
+
+
+@shop_required
+@require_GET
+def order_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The Shopify order, what Synco made of it in Odoo, and every attempt; from the database only."""
+    order = _get_order_for_shop(request, pk)
+    context = _live_context(order)
+    if request.htmx and request.htmx.target == "order-live":
+        # Only a pending page polls: an answer that is no longer pending is the change to announce.
+        return render(
+            request,
+            "orders/_order_live.html",
+            {**context, "oob_attempts": True, "announce": not order.is_pending},
+        )
+    shopify: ShopifyOrder | None = None
+    unreadable = order.parse_error
+    if not unreadable:
+        try:
+            shopify = parse_order(order.payload)
+        except OrderParseError as exc:
+            unreadable = str(exc)
+    context.update(
+        shop=order.shop,
+        shopify=shopify,
+        unreadable=unreadable,
+        lines=_line_rows(shopify) if shopify else [],
+        other_currency=bool(shopify and shopify.presentment_currency != shopify.currency),
+    )
+    return render(request, "orders/order_detail.html", context)
+
+
+@dataclass(frozen=True)
+class LiveDocuments:
+    sale_order: OdooSaleOrder
+    invoice: OdooInvoice | None
+
+
+@shop_required
+@require_GET
+def order_odoo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Refresh from Odoo: the documents' state as Odoo has it now (reads only)."""
+    order = _get_order_for_shop(request, pk)
+    live: LiveDocuments | None = None
+    error = ""
+    if order.odoo_id is None:
+        error = "Nothing has been written to Odoo for this order yet."
+    else:
+        client = None
+        try:
+            client = odoo_client_for(order.shop)
+            sale_order = client.read_sale_order(order.odoo_id)
+            invoice = client.read_invoice(order.odoo_invoice_id) if order.odoo_invoice_id else None
+            live = LiveDocuments(sale_order, invoice)
+        except GatewayError as exc:
+            error = exc.message
+        finally:
+            if client is not None:
+                client.close()
+    context: dict[str, object] = {"order": order, "live": live, "error": error, "checked_at": timezone.now()}
+    if live is not None:
+        sale_order, invoice = live.sale_order, live.invoice
+        context.update(
+            sale_order_state=SALE_ORDER_STATES.get(sale_order.state, sale_order.state),
+            invoice_state=INVOICE_STATES.get(invoice.state, invoice.state) if invoice else "",
+            payment_state=PAYMENT_STATES.get(invoice.payment_state, invoice.payment_state) if invoice else "",
+            total_changed=order.odoo_total is not None and sale_order.amount_total != order.odoo_total,
+            state_changed=bool(order.odoo_state) and sale_order.state != order.odoo_state,
+        )
+    return render(request, "orders/_order_odoo.html", context)

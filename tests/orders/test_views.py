@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -55,8 +59,12 @@ def test_it_polls_only_rows_that_are_in_progress(merchant_client, shop):
 
     html = merchant_client.get(reverse("orders:list")).content.decode()
 
-    assert f'hx-get="/orders/{waiting.pk}/row/" hx-trigger="every 1s"' in html
-    assert f'hx-get="/orders/{done.pk}/row/"' not in html
+    # one poll for the whole table, sending the ids of the pending rows only
+    assert html.count('hx-trigger="every 1s') == 1
+    assert 'hx-get="/orders/rows/"' in html and 'hx-include="#order-table input[name=pending]"' in html
+    assert f'<input type="hidden" name="pending" value="{waiting.pk}">' in html
+    assert f'name="pending" value="{done.pk}"' not in html
+    assert "/row/" not in html
 
 
 def test_it_filters_by_status_and_serves_the_fragment_to_htmx(merchant_client, shop):
@@ -84,7 +92,9 @@ def test_it_marks_the_order_in_progress_and_enqueues_the_sync_after_commit(
     assert order.sync_status == SyncStatus.QUEUED
     assert len(callbacks) == 1
     html = response.content.decode()
-    assert "Queued" in html and 'hx-trigger="every 1s"' in html
+    assert "Queued" in html and f'<input type="hidden" name="pending" value="{order.pk}">' in html
+    # the answer arms the table's poll, so the row goes on updating without a reload
+    assert '<div id="order-poll" hidden hx-swap-oob="true"' in html and 'hx-trigger="every 1s' in html
     assert "Sync of #1001 started." in response["HX-Trigger"]
 
 
@@ -222,3 +232,290 @@ def test_it_says_when_odoo_is_down_and_how_many_orders_wait(merchant_client, sho
 
     assert "Odoo is not answering." in html and "Cannot connect to Odoo." in html
     assert "1 order waiting, none lost." in html
+
+
+# -- filters, date range, pagination, counts ------------------------------------------------------
+
+
+def _fragment(merchant_client, **params):
+    return merchant_client.get(
+        reverse("orders:list"), params, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="order-table"
+    ).content.decode()
+
+
+def _shown(html, names):
+    return {name for name in names if f"<strong>{name}</strong>" in html}
+
+
+def _created(order: Order, when: str) -> None:
+    Order.objects.filter(pk=order.pk).update(created_at=datetime.fromisoformat(when))
+
+
+def test_the_date_range_includes_both_days_and_keeps_the_status_filter(merchant_client, shop):
+    for number, when in [
+        (1, "2026-10-31T23:59:59+00:00"),
+        (2, "2026-11-01T00:00:00+00:00"),
+        (3, "2026-11-15T23:59:59+00:00"),
+        (4, "2026-11-16T00:00:00+00:00"),
+    ]:
+        _created(_order(shop, number, f"#{number}"), when)
+    Order.objects.filter(shopify_id=3).update(sync_status=SyncStatus.FAILED)
+    names = {"#1", "#2", "#3", "#4"}
+
+    assert _shown(_fragment(merchant_client, created_from="2026-11-01", created_to="2026-11-15"), names) == {
+        "#2",
+        "#3",
+    }
+    assert _shown(_fragment(merchant_client, created_from="2026-11-15"), names) == {"#3", "#4"}
+    assert _shown(_fragment(merchant_client, created_to="2026-10-31"), names) == {"#1"}
+    assert _shown(
+        _fragment(merchant_client, status="failed", created_from="2026-11-01", created_to="2026-11-15"), names
+    ) == {"#3"}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"created_from": "2026-13-45"}, "“Created from” is not a date: use YYYY-MM-DD."),
+        ({"created_to": "yesterday"}, "“Created to” is not a date: use YYYY-MM-DD."),
+        (
+            {"created_from": "2026-11-20", "created_to": "2026-11-01"},
+            "“Created to” must not be before “Created from”.",
+        ),
+        ({"created_from": "1066-10-14"}, "Choose a date between 2000 and 2099."),
+    ],
+)
+def test_a_wrong_date_range_says_why_and_is_not_applied(merchant_client, shop, params, message):
+    _created(_order(shop, 1, "#1"), "2026-11-10T10:00:00+00:00")
+
+    response = merchant_client.get(reverse("orders:list"), params)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html and "The date range is not applied until it is corrected." in html
+    assert 'role="alert"' in html and 'aria-invalid="true"' in html
+    assert _shown(html, {"#1"}) == {"#1"}
+
+
+def test_pagination_keeps_the_filter_the_search_and_the_dates(merchant_client, shop):
+    Order.objects.bulk_create(
+        Order(
+            shop=shop,
+            shopify_id=n,
+            gid=f"gid://shopify/Order/{n}",
+            name=f"#{1000 + n}",
+            created_at=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=n),
+            updated_at=datetime(2026, 11, 1, tzinfo=UTC),
+            customer_name="Jane Doe",
+            sync_status=SyncStatus.FAILED,
+        )
+        for n in range(1, 56)
+    )
+    params = {"status": "failed", "q": "jane", "created_from": "2026-11-01", "created_to": "2026-11-02"}
+
+    first = _fragment(merchant_client, **params)
+    second = _fragment(merchant_client, **params, page="2")
+
+    next_link = "?status=failed&amp;q=jane&amp;created_from=2026-11-01&amp;created_to=2026-11-02&amp;page=2"
+    assert f'href="{next_link}"' in first and "Page 1 of 2" in first and "1\N{EN DASH}50 of 55" in first
+    assert "Page 2 of 2" in second and "51\N{EN DASH}55 of 55" in second
+    # newest first: page 2 holds the five oldest
+    assert _shown(second, {f"#{1000 + n}" for n in range(1, 56)}) == {f"#{1000 + n}" for n in range(1, 6)}
+
+
+def test_tabs_show_their_counts_for_the_current_search(merchant_client, shop):
+    _order(shop, 1, "#1", eligible=True)
+    _order(shop, 2, "#2", sync_status=SyncStatus.FAILED, sync_error="x")
+    _order(shop, 3, "#3", sync_status=SyncStatus.SYNCED, odoo_id=3, odoo_name="S3", odoo_invoice_id=7)
+    _order(shop, 4, "#4", parse_error="createdAt is missing")
+    Order.objects.filter(shopify_id=3).update(customer_name="Zoë Zed")
+
+    def counts(html):
+        return dict(re.findall(r'id="tab-count-(\w+)">([\d,]+)<', html))
+
+    assert counts(_fragment(merchant_client)) == {
+        "all": "4",
+        "synced": "1",
+        "not_synced": "1",
+        "eligible": "1",
+        "sale_order": "0",
+        "invoice": "1",
+        "failed": "2",
+        "needs_review": "0",
+        "in_progress": "0",
+        "risky": "0",
+    }
+    assert counts(_fragment(merchant_client, q="zoë"))["all"] == "1"
+    assert counts(_fragment(merchant_client, q="zoë"))["synced"] == "1"
+    # the accessible name of a tab is its label alone
+    assert 'aria-label="Not Synced" aria-describedby="tab-count-not_synced"' in _fragment(merchant_client)
+
+
+def test_the_page_runs_as_many_queries_for_fifty_rows_as_for_one(merchant_client, shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert merchant_client.get(reverse("orders:list")).status_code == 200
+        return len(captured)
+
+    _order(shop, 1, "#1", sync_status=SyncStatus.SYNCED, odoo_id=1, odoo_name="S1", odoo_invoice_id=2)
+    one = queries()
+    for n in range(2, 61):
+        _order(
+            shop, n, f"#{n}", sync_status=SyncStatus.SYNCED, odoo_id=n, odoo_name=f"S{n}", odoo_invoice_id=n
+        )
+
+    assert queries() == one
+
+
+# -- columns, actions ---------------------------------------------------------------------------
+
+
+def test_a_row_shows_statuses_the_odoo_documents_and_its_action(merchant_client, shop):
+    synced = _order(
+        shop,
+        1,
+        "#1",
+        sync_status=SyncStatus.SYNCED,
+        financial_status="PARTIALLY_REFUNDED",
+        fulfillment_status="UNFULFILLED",
+        odoo_id=41,
+        odoo_name="SHOP#1",
+        odoo_invoice_id=77,
+        odoo_invoice_name="INV/2026/00077",
+        email="jane.doe@example.com",
+    )
+    review = _order(shop, 2, "#2", sync_status=SyncStatus.NEEDS_REVIEW, review_reason="Odoo total 10 differs")
+    fresh = _order(shop, 3, "#3", eligible=False, ineligible_reason="payment status is PENDING")
+
+    html = merchant_client.get(reverse("orders:list")).content.decode()
+
+    row = html.split(f'id="order-{synced.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "Partially refunded" in row and "Unfulfilled" in row and "jane.doe@example.com" in row
+    assert "61.77 USD" in row
+    assert f'href="http://127.0.0.1:{shop.odoo.port}/odoo/sale.order/41"' in row and "SHOP#1" in row
+    assert f'href="http://127.0.0.1:{shop.odoo.port}/odoo/account.move/77"' in row and "INV/2026/00077" in row
+    assert f'href="/orders/{synced.pk}/"' in row
+    assert 'aria-label="Sync #1"' not in row and 'aria-label="Preview #1"' in row
+    assert 'aria-label="Retry #2"' in html and "Odoo total 10 differs" in html
+    assert 'aria-label="Sync #3"' in html and "Not eligible: payment status is PENDING" in html
+    assert (
+        f'value="{fresh.pk}" aria-label="Select #3"' in html
+        and f'value="{review.pk}" aria-label="Select #2"' in html
+    )
+
+
+def test_the_rows_poll_swaps_the_rows_it_asks_for_and_announces_finished_ones(merchant_client, shop):
+    running = _order(shop, 1, "#1", sync_status=SyncStatus.IN_PROGRESS)
+    finished = _order(shop, 2, "#2", sync_status=SyncStatus.SYNCED, odoo_id=5, odoo_name="SHOP#2")
+    _order(shop, 3, "#3", sync_status=SyncStatus.IN_PROGRESS)
+
+    html = merchant_client.get(
+        reverse("orders:rows"), {"pending": [running.pk, finished.pk]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert f'<tr id="order-{running.pk}" data-status="in_progress" hx-swap-oob="true"' in html
+    assert f'<tr id="order-{finished.pk}" data-status="synced" hx-swap-oob="true"' in html
+    assert "#3" not in html
+    assert (
+        '<div id="order-announcer" hx-swap-oob="innerHTML"><p>#2: Synced, SHOP#2 in Odoo.</p></div>' in html
+    )
+
+
+def test_the_rows_poll_announces_nothing_while_rows_are_still_running(merchant_client, shop):
+    running = _order(shop, 1, "#1", sync_status=SyncStatus.QUEUED)
+
+    html = merchant_client.get(reverse("orders:rows"), {"pending": [running.pk]}).content.decode()
+
+    assert "order-announcer" not in html and 'name="pending"' in html
+
+
+def test_the_poll_is_not_armed_when_nothing_is_in_progress(merchant_client, shop):
+    _order(shop, 1, "#1", sync_status=SyncStatus.SYNCED, odoo_id=1, odoo_name="S1")
+    _order(shop, 2, "#2", sync_status=SyncStatus.FAILED, sync_error="x")
+
+    html = merchant_client.get(reverse("orders:list")).content.decode()
+
+    assert '<div id="order-poll" hidden></div>' in html and "every 1s" not in html
+
+
+def test_bulk_sync_without_a_selection_says_so_and_queues_nothing(merchant_client, shop):
+    order = _order(shop, 1, "#1")
+
+    response = merchant_client.post(reverse("orders:bulk_sync"), {}, HTTP_HX_REQUEST="true")
+
+    assert "Select the orders to sync first." in response["HX-Trigger"]
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.NOT_SYNCED
+
+
+def test_bulk_sync_tells_the_table_to_reload_and_the_bar_stops_polling_when_done(
+    merchant_client, shop, django_capture_on_commit_callbacks
+):
+    first, second = _order(shop, 1, "#1", eligible=True), _order(shop, 2, "#2", eligible=True)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = merchant_client.post(
+            reverse("orders:bulk_sync"), {"scope": "eligible"}, HTTP_HX_REQUEST="true"
+        )
+    assert json.loads(response["HX-Trigger"])["ordersQueued"] is True
+    batch_url = reverse("orders:batch", args=[Order.objects.get(pk=first.pk).batch_id])
+
+    # one done, one still running: the bar goes on polling
+    Order.objects.filter(pk=first.pk).update(sync_status=SyncStatus.SYNCED)
+    Order.objects.filter(pk=second.pk).update(sync_status=SyncStatus.IN_PROGRESS)
+    running = merchant_client.get(batch_url).content.decode()
+    assert 'hx-trigger="every 2s"' in running and 'data-done="1" data-total="2"' in running
+
+    # both done: no more polling, and it says it finished
+    Order.objects.filter(pk=second.pk).update(sync_status=SyncStatus.FAILED, sync_error="x")
+    done = merchant_client.get(batch_url).content.decode()
+    assert "hx-trigger" not in done and 'data-done="2" data-total="2"' in done
+    assert "Finished." in done and "1 failed" in done and "See the failed orders" in done
+
+
+def test_a_batch_stops_polling_even_if_one_of_its_orders_was_synced_again_alone(merchant_client, shop):
+    from orders.models import SyncBatch
+
+    batch = SyncBatch.objects.create(shop=shop, total=2)
+    _order(shop, 1, "#1", sync_status=SyncStatus.SYNCED, odoo_id=1, batch=batch)
+    _order(shop, 2, "#2", sync_status=SyncStatus.QUEUED)  # retried by hand: no longer in the batch
+
+    html = merchant_client.get(reverse("orders:batch", args=[batch.pk])).content.decode()
+
+    assert "hx-trigger" not in html and "Finished." in html
+
+
+def test_the_orders_page_renders_inside_the_shopify_admin(client, shop, settings):
+    _order(shop, 1, "#1001")
+
+    response = client.get(reverse("orders:list"), {"id_token": _session_token(settings), "shop": shop.domain})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<strong>#1001</strong>" in html and 'name="shopify-api-key"' in html
+
+
+def _session_token(settings, domain="synco-demo.myshopify.com"):
+    import time
+    import uuid
+
+    import jwt
+
+    now = int(time.time())
+    return jwt.encode(
+        {
+            "iss": f"https://{domain}/admin",
+            "dest": f"https://{domain}",
+            "aud": settings.SHOPIFY_API_KEY,
+            "sub": "42",
+            "exp": now + 60,
+            "nbf": now,
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+            "sid": "s1",
+        },
+        settings.SHOPIFY_API_SECRET,
+        algorithm="HS256",
+    )
