@@ -121,7 +121,7 @@ def keyset_page(
     )
 
 
-def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
+def capped_count(queryset: QuerySet[Any], cap: int) -> tuple[int, bool]:
     """How many rows match, counting at most cap + 1 of them: (count, more than cap)."""
     count = queryset.order_by()[: cap + 1].count()
     return min(count, cap), count > cap
@@ -318,7 +318,7 @@ def attempt_list(request: HtmxHttpRequest) -> HttpResponse:
             before=request.GET.get("before"),
         )
         odoo = _odoo_for(shop) if any(row.odoo_id for row in page.rows) else None
-        count, more = capped_count(attempts) if page.rows or not page.at_start else (0, False)
+        count, more = capped_count(attempts, COUNT_CAP) if page.rows or not page.at_start else (0, False)
         order_pk = params.get("order")
         context.update(
             _page_links(request, reverse("synclogs:list"), params, page),
@@ -498,7 +498,7 @@ def webhook_list(request: HtmxHttpRequest) -> HttpResponse:
         page = keyset_page(
             receipts, "received_at", after=request.GET.get("after"), before=request.GET.get("before")
         )
-        count, more = capped_count(receipts) if page.rows or not page.at_start else (0, False)
+        count, more = capped_count(receipts, COUNT_CAP) if page.rows or not page.at_start else (0, False)
         for receipt in page.rows:
             receipt.message = redact_text(receipt.message)
         context.update(
