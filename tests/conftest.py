@@ -18,6 +18,8 @@ ODOO_DB = "synco_demo"
 ODOO_LOGIN = "admin"
 ODOO_PASSWORD = "admin"
 SHOP_DOMAIN = "synco-demo.myshopify.com"
+MERCHANT_USERNAME = "merchant"
+MERCHANT_PASSWORD = "pw-merchant-1"
 
 
 def post_json(url: str, payload: dict[str, Any]) -> Any:
@@ -140,7 +142,7 @@ def shop(db: None, odoo: OdooSandbox) -> Shop:
 
 @pytest.fixture
 def merchant(db: None, shop: Shop, django_user_model: Any) -> Any:
-    user = django_user_model.objects.create_user("merchant", password="pw-merchant-1")
+    user = django_user_model.objects.create_user(MERCHANT_USERNAME, password=MERCHANT_PASSWORD)
     shop.users.add(user)
     return user
 
@@ -165,3 +167,5 @@ def redis_worker(transactional_db: None, tmp_path: Path) -> Iterator[WorkerProce
     """A real Celery worker on Redis sharing the test database (hence a transactional test)."""
     with celery_worker(tmp_path / "celery-worker.log") as worker:
         yield worker
+    # pytest shows this only for a failed test: what the worker did, in its own words
+    print(f"--- Celery worker log ({worker.log_path}) ---\n{worker.log()[-6000:]}")

@@ -1,0 +1,140 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against the live app, both sandboxes and a worker.
+
+The app runs in pytest-django's `live_server` (a thread of this process) on the transactional test database,
+so the Celery worker subprocess (`redis_worker`) and the test itself see the same rows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import MERCHANT_PASSWORD, MERCHANT_USERNAME
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
+# Waiting for the Celery worker: it starts with the test and talks to Odoo over HTTP.
+WORKER_TIMEOUT_MS = 30_000
+
+_saved_screenshots: list[Path] = []
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the whole package; each test gets its own context (cookies, storage)."""
+    if not CHROMIUM.exists():
+        reason = (
+            f"{CHROMIUM} is missing: `apt-get install -y chromium chromium-driver` to run the browser tests"
+        )
+        if os.environ.get("SYNCO_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"SYNCO_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    # Playwright's sync API runs an asyncio event loop in this thread, so Django sees a "running loop" and
+    # refuses ORM calls from the test (SynchronousOnlyOperation). The test really is synchronous: the loop
+    # only drives the browser while a Playwright call is in progress, never concurrently with our queries.
+    # Set only while Playwright runs (package scope), so the rest of the suite keeps Django's check.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """The login form is real; PBKDF2's million rounds per test are not what it tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def live_url(live_server: Any) -> str:
+    return str(live_server.url)
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_url: str) -> Iterator[Callable[..., Page]]:
+    """Open pages in fresh browser contexts (desktop by default); all closed after the test."""
+    contexts = []
+
+    def open_page(viewport: dict[str, int] | None = None) -> Page:
+        context = browser.new_context(viewport=viewport or DESKTOP, base_url=live_url)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def log_in(page: Page, username: str = MERCHANT_USERNAME, password: str = MERCHANT_PASSWORD) -> None:
+    """Through the real login form, as a merchant outside the Shopify admin would."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"/login/"))
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Page], merchant: Any) -> Page:
+    """A desktop page logged in as the shop's merchant."""
+    opened = new_page()
+    log_in(opened)
+    return opened
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def screenshot(screenshots_dir: Path) -> Callable[[Page, str], Path]:
+    """Save a full-page PNG of what the browser shows, named for the page and the viewport width."""
+
+    def take(page: Page, name: str) -> Path:
+        width = page.viewport_size["width"] if page.viewport_size else 0
+        path = screenshots_dir / f"{name}-{width}.png"
+        page.screenshot(path=str(path), full_page=True)
+        _saved_screenshots.append(path)
+        return path
+
+    return take
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _saved_screenshots:
+        terminalreporter.write_sep("-", "browser screenshots")
+        terminalreporter.write_line(f"{len(_saved_screenshots)} screenshots saved in {SCREENSHOTS}/")
+        for path in _saved_screenshots:
+            terminalreporter.write_line(f"  {path.name}")
