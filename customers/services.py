@@ -2,6 +2,9 @@
 
 Partners and addresses Synco creates carry external ids (module `shopify`), written by `load()` together
 with the record, so a retry after a lost response finds them instead of creating twins.
+
+How customers are matched is the shop's choice (`OrderRules.customer_match`): by e-mail (the default), always
+a contact of Synco's own per Shopify customer, or every order on one chosen contact (no customer data sent).
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ import json
 from dataclasses import dataclass
 
 from customers.models import GUEST_CUSTOMER_ID, CustomerLink
-from orders.mapping import XMLID_MODULE
+from orders.mapping import XMLID_MODULE, MappingError
 from synclogs.records import record_created
-from synco.models import Shop
+from synco.models import OrderRules, Shop
 from synco.odoo.cache import cached
 from synco.odoo.client import OdooClient
 from synco.shopify.types import Address, ShopifyOrder
@@ -65,12 +68,19 @@ def _digest(partner_id: int, kind: str, address: Address) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-def ensure_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, guest_name: str) -> PartnerRefs:
+def ensure_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, rules: OrderRules) -> PartnerRefs:
     """The order's partner (Synco's link, its external id, then e-mail, else created) and its addresses."""
+    if rules.customer_match == OrderRules.CustomerMatch.SINGLE:
+        # One contact for every order: no customer, address or e-mail of the shopper goes to Odoo.
+        partner_id = single_partner(client, rules)
+        return PartnerRefs(partner_id=partner_id, invoice_id=partner_id, shipping_id=partner_id)
     shopify_id = order.customer.id if order.customer else GUEST_CUSTOMER_ID
     link = CustomerLink.objects.filter(shop=shop, shopify_customer_id=shopify_id).first()
     if link is None:
-        partner_id = _find_or_create_partner(client, shop, order, guest_name)
+        match_email = rules.customer_match == OrderRules.CustomerMatch.EMAIL
+        partner_id = _find_or_create_partner(
+            client, shop, order, rules.guest_customer_name, match_email=match_email
+        )
         link, _ = CustomerLink.objects.update_or_create(
             shop=shop, shopify_customer_id=shopify_id, defaults={"odoo_partner_id": partner_id}
         )
@@ -91,14 +101,43 @@ def ensure_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, guest_na
     )
 
 
-def _find_or_create_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, guest_name: str) -> int:
+def single_partner(client: OdooClient, rules: OrderRules) -> int:
+    """The contact chosen for every order, checked once per process that it still exists in Odoo."""
+    partner_id = rules.single_partner_id
+    if not partner_id:
+        raise MappingError(
+            "Every order goes on one Odoo contact, but none is chosen: pick it in Settings > Products and "
+            "customers."
+        )
+    name = cached(client, f"single_partner_{partner_id}", lambda: describe_partner(client, partner_id))
+    if name is None:
+        raise MappingError(
+            f"The Odoo contact #{partner_id} that every order goes on does not exist in Odoo: choose another "
+            "one in Settings > Products and customers."
+        )
+    return partner_id
+
+
+def describe_partner(client: OdooClient, partner_id: int) -> str | None:
+    """The contact's name as Odoo shows it ('(archived)' added), or None if Odoo has no such contact."""
+    # web_read, unlike search_read, also answers for an archived contact (orders can still be put on it).
+    rows = client.call("res.partner", "web_read", [partner_id], {"display_name": {}, "active": {}})
+    if not rows:
+        return None
+    name = str(rows[0].get("display_name") or f"Contact #{partner_id}")
+    return name if rows[0].get("active", True) else f"{name} (archived)"
+
+
+def _find_or_create_partner(
+    client: OdooClient, shop: Shop, order: ShopifyOrder, guest_name: str, *, match_email: bool = True
+) -> int:
     customer = order.customer
     key = customer_key(customer.id if customer else GUEST_CUSTOMER_ID)
     found = client.xmlid_targets(XMLID_MODULE, [key]).get(key)
     if found is not None:
         return found
     email = (customer.email or order.email) if customer else ""
-    if customer is not None and email:
+    if customer is not None and email and match_email:
         # Top-level contacts only, case-insensitive: the merchant's existing customer record wins.
         by_email = client.find_partner_by_email(email)
         if by_email is not None:

@@ -129,7 +129,7 @@ def build_draft(
     client: OdooClient, shop: Shop, rules: OrderRules, order: Any, risk_reason: str = ""
 ) -> SaleOrderDraft:
     """Look up (or create) everything the order refers to, then map it: no sale order is written here."""
-    partner = ensure_partner(client, shop, order, rules.guest_customer_name)
+    partner = ensure_partner(client, shop, order, rules)
     product_ids = resolve_line_products(client, shop, rules, order)
     pricelist_id = None
     if order.currency and order.currency != cached(client, "company_currency", client.company_currency):

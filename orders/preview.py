@@ -136,6 +136,10 @@ def preview_order(
 def _preview_customer(
     client: OdooClient, shop: Shop, rules: OrderRules, order: ShopifyOrder, preview: Preview
 ) -> int:
+    if rules.customer_match == OrderRules.CustomerMatch.SINGLE:
+        chosen = f"#{rules.single_partner_id} {rules.single_partner_name}".strip()
+        preview.customer = f"Partner {chosen}: every order goes on this one contact"
+        return rules.single_partner_id or WOULD_CREATE
     customer = order.customer
     shopify_id = customer.id if customer else GUEST_CUSTOMER_ID
     link = CustomerLink.objects.filter(shop=shop, shopify_customer_id=shopify_id).first()
@@ -144,7 +148,8 @@ def _preview_customer(
         return link.odoo_partner_id
     key = customer_key(shopify_id)
     found = client.xmlid_targets(XMLID_MODULE, [key]).get(key)
-    if found is None and customer is not None and (customer.email or order.email):
+    by_email = rules.customer_match == OrderRules.CustomerMatch.EMAIL
+    if found is None and by_email and customer is not None and (customer.email or order.email):
         found = client.find_partner_by_email(customer.email or order.email)
         if found is not None:
             preview.customer = f"Existing partner #{found} (same e-mail)"

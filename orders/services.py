@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from orders.cancellation import schedule_cancel, wants_cancel
@@ -101,7 +101,10 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
                 schedule_cancel(existing.pk)
         if rules.auto_sync and values["eligible"]:
             order.refresh_from_db(fields=["sync_status", "parse_error"])
-            if order.sync_status == SyncStatus.NOT_SYNCED:
+            # Paused: auto-sync leaves it Not Synced with the reason shown (queued again on resume).
+            if order.sync_status == SyncStatus.NOT_SYNCED and not hold_while_paused(
+                Order.objects.filter(pk=order.pk)
+            ):
                 request_sync(order)
     return outcome
 
@@ -192,7 +195,10 @@ def claim_for_sync(order: Order, batch: SyncBatch | None = None) -> bool:
     """Atomically queue a syncable order; False if it is already queued, running or done."""
     if order.parse_error:
         return False
-    claimed = Order.objects.filter(pk=order.pk, sync_status__in=SYNCABLE_STATUSES, parse_error="").update(
+    # shop__sync_paused=False: nothing is queued while the shop paused syncing, whichever path asks.
+    claimed = Order.objects.filter(
+        pk=order.pk, sync_status__in=SYNCABLE_STATUSES, parse_error="", shop__sync_paused=False
+    ).update(
         sync_status=SyncStatus.QUEUED,
         sync_error="",
         review_reason="",
@@ -215,6 +221,8 @@ def request_sync(order: Order, batch: SyncBatch | None = None) -> bool:
 
 def bulk_sync(shop: Shop, order_ids: list[int] | None) -> SyncBatch:
     """Queue the chosen orders (or every eligible one not yet synced) as one batch with visible progress."""
+    if Shop.objects.filter(pk=shop.pk, sync_paused=True).exists():
+        raise SyncPausedError(SYNC_PAUSED_REASON)
     orders = Order.objects.filter(shop=shop, sync_status__in=SYNCABLE_STATUSES, parse_error="")
     orders = orders.filter(pk__in=order_ids) if order_ids is not None else orders.filter(eligible=True)
     batch = SyncBatch.objects.create(shop=shop)
@@ -251,10 +259,12 @@ def retry_delay(attempt: int) -> float:
 
 def sync_order(order_id: int, task_id: str = "") -> float | None:
     """Write one queued order into Odoo and record the attempt; returns seconds until a retry, if one is due."""
-    if not Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED).update(
+    if not Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED, shop__sync_paused=False).update(
         sync_status=SyncStatus.IN_PROGRESS, status_changed_at=timezone.now()
     ):
         # Already taken by another worker, done, or gone: nothing to do (this is what makes the task idempotent).
+        # Or the shop paused syncing: a queued order goes back to Not Synced without calling Odoo.
+        put_back_while_paused(Order.objects.filter(pk=order_id))
         return None
     order = Order.objects.select_related("shop").get(pk=order_id)
     shop = order.shop
@@ -430,6 +440,8 @@ def sweep_shop(shop_id: int) -> int:
     pending = Order.objects.filter(
         shop=shop, eligible=True, sync_status=SyncStatus.NOT_SYNCED, parse_error=""
     )
+    if hold_while_paused(pending):
+        return 0
     return sum(1 for order in pending.only("pk", "parse_error") if request_sync(order))
 
 
@@ -444,3 +456,67 @@ def shops_due_for_sweep() -> list[int]:
         if is_due and OrderRules.objects.filter(pk=rules.pk, last_swept_at=last).update(last_swept_at=now):
             due.append(rules.shop_id)
     return due
+
+
+# -- pausing (Settings > Danger zone) ---------------------------------------------------------
+
+SYNC_PAUSED_REASON = "Syncing is paused: nothing is sent to Odoo until it is resumed in Settings."
+
+
+class SyncPausedError(Exception):
+    """The shop paused syncing: the action is refused, and the message says where to resume."""
+
+
+def hold_while_paused(orders: QuerySet[Order]) -> int:
+    """Not Synced orders that auto-sync would queue: while the shop is paused they stay, showing why."""
+    return orders.filter(sync_status=SyncStatus.NOT_SYNCED, shop__sync_paused=True).update(
+        sync_error=SYNC_PAUSED_REASON
+    )
+
+
+def put_back_while_paused(orders: QuerySet[Order]) -> int:
+    """Queued orders of a paused shop go back to Not Synced (with the reason) instead of reaching Odoo."""
+    return orders.filter(sync_status=SyncStatus.QUEUED, shop__sync_paused=True).update(
+        sync_status=SyncStatus.NOT_SYNCED,
+        sync_error=SYNC_PAUSED_REASON,
+        next_retry_at=None,
+        status_changed_at=timezone.now(),
+    )
+
+
+def pause_syncing(shop: Shop, paused_by: str) -> bool:
+    """Stop sending anything to Odoo; queued orders are put back. False if it was already paused."""
+    with transaction.atomic():
+        paused = Shop.objects.filter(pk=shop.pk, sync_paused=False).update(
+            sync_paused=True, sync_paused_at=timezone.now(), sync_paused_by=paused_by[:255]
+        )
+        put_back_while_paused(Order.objects.filter(shop=shop))
+    logger.info("syncing paused", extra={"shop": shop.domain, "changed": bool(paused)})
+    return bool(paused)
+
+
+def resume_syncing(shop: Shop) -> bool:
+    """Send orders to Odoo again; the orders the pause held are queued again in the background."""
+    from orders.tasks import requeue_held_orders_task
+
+    with transaction.atomic():
+        resumed = Shop.objects.filter(pk=shop.pk, sync_paused=True).update(
+            sync_paused=False, sync_paused_at=None, sync_paused_by=""
+        )
+        if resumed:
+            transaction.on_commit(lambda: requeue_held_orders_task.delay(shop.pk))
+    logger.info("syncing resumed", extra={"shop": shop.domain, "changed": bool(resumed)})
+    return bool(resumed)
+
+
+def requeue_held_orders(shop_id: int) -> int:
+    """After a resume: queue again every order the pause held (auto-synced, or queued before the pause)."""
+    held = Order.objects.filter(
+        shop_id=shop_id, sync_status=SyncStatus.NOT_SYNCED, sync_error=SYNC_PAUSED_REASON, parse_error=""
+    ).only("pk", "parse_error", "batch")
+    return sum(
+        1
+        for order in held.iterator(chunk_size=500)
+        # A stub keeps the order in its bulk-sync batch, so that progress bar still completes.
+        if request_sync(order, SyncBatch(pk=order.batch_id) if order.batch_id else None)
+    )

@@ -83,3 +83,9 @@ def bulk_import_task(run_id: int) -> None:
     delay = run_bulk_import(run_id)
     if delay is not None:
         bulk_import_task.apply_async((run_id,), countdown=delay)
+
+
+@shared_task(acks_late=True)
+def requeue_held_orders_task(shop_id: int) -> None:
+    """After syncing is resumed: queue again the orders the pause held."""
+    services.requeue_held_orders(shop_id)

@@ -214,6 +214,8 @@ def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         response = render(request, "orders/_order_row.html", {"order": order, "arm_poll": order.is_pending})
     if started:
         return _toast(response, f"Sync of {order.name} started.")
+    if order.shop.sync_paused:
+        return _toast(response, f"{order.name} was not sent: {services.SYNC_PAUSED_REASON}", "error")
     if order.parse_error:
         return _toast(response, f"{order.name} cannot be synced: {order.parse_error}", "error")
     return _toast(response, f"{order.name} is already {order.get_sync_status_display().lower()}.", "warning")
@@ -279,8 +281,11 @@ def orders_bulk_sync(request: HtmxHttpRequest) -> HttpResponse:
             request, "orders/_batch.html", _batch_context(SyncBatch.objects.filter(shop=shop).first())
         )
         return _toast(response, "Select the orders to sync first.", "warning")
-    with transaction.atomic():
-        batch = services.bulk_sync(shop, scope)
+    try:
+        with transaction.atomic():
+            batch = services.bulk_sync(shop, scope)
+    except services.SyncPausedError as exc:
+        return _toast(HttpResponse(status=204), f"No order was sent: {exc}", "error")
     response = render(request, "orders/_batch.html", _batch_context(batch))
     if not batch.total:
         return _toast(response, "No order to sync: they are all synced, queued or not eligible.", "warning")

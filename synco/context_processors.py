@@ -1,9 +1,40 @@
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import HttpRequest
+from dataclasses import dataclass
+from datetime import datetime
 
-from synco.tenancy import shops_for
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from synco.models import Shop
+from synco.tenancy import current_shop, shops_for
+
+
+@dataclass(frozen=True)
+class SyncPause:
+    paused_at: datetime | None
+    paused_by: str
+
+
+def _sync_pause(request: HttpRequest) -> SyncPause | None:
+    """The current shop's pause, read fresh (a pause in this very request shows at once); None if not paused."""
+    embedded = getattr(request, "embedded_shop", None)
+    if embedded is not None:
+        shop_id = embedded.pk
+    elif request.user.is_authenticated:
+        try:
+            shop_id = current_shop(request).pk
+        except Http404:
+            return None
+    else:
+        return None
+    row = (
+        Shop.objects.filter(pk=shop_id, sync_paused=True)
+        .values_list("sync_paused_at", "sync_paused_by")
+        .first()
+    )
+    return SyncPause(paused_at=row[0], paused_by=row[1]) if row else None
 
 
 def shops(request: HttpRequest) -> dict[str, object]:
@@ -12,4 +43,6 @@ def shops(request: HttpRequest) -> dict[str, object]:
         "nav_shops": list(shops_for(request.user).only("pk", "domain")[:50]),
         "shopify_api_key": settings.SHOPIFY_API_KEY,
         "shopify_app_bridge_url": settings.SHOPIFY_APP_BRIDGE_URL,
+        # Read only by full pages (the banner in _base.html), not by HTMX fragments.
+        "sync_pause": SimpleLazyObject(lambda: _sync_pause(request)),
     }

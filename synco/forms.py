@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
+from synco.errors import GatewayError
 from synco.models import OdooConnection, OrderRules
 
 
@@ -51,6 +53,9 @@ class OdooConnectionForm(forms.ModelForm):
         new_secret = self.cleaned_data.get("secret")
         if not new_secret and self.has_stored_secret:
             connection.secret = OdooConnection.objects.get(pk=connection.pk).secret
+        if new_secret or any(name in self.changed_data for name in ("url", "database", "login", "protocol")):
+            # Other settings than the ones checked: the last Test connection says nothing about them.
+            connection.forget_check()
         if commit:
             connection.save()
         return connection
@@ -95,6 +100,8 @@ class CommaListField(forms.CharField):
 
 
 class OrderRulesForm(forms.ModelForm):
+    """Which orders are synced and what they become in Odoo (matching has its own form)."""
+
     financial_statuses = forms.MultipleChoiceField(
         choices=FINANCIAL_STATUSES,
         required=False,
@@ -137,9 +144,6 @@ class OrderRulesForm(forms.ModelForm):
             "include_tags",
             "exclude_tags",
             "risk_threshold",
-            "guest_customer_name",
-            "product_match",
-            "auto_create_products",
             "auto_create_taxes",
             "discount_mode",
             "payment_journals",
@@ -147,12 +151,84 @@ class OrderRulesForm(forms.ModelForm):
             "totals_action",
         ]
         widgets = {"created_after": forms.DateTimeInput(attrs={"type": "datetime-local"})}
-        help_texts = {
-            "create_as": "Risky orders always come in as quotations, whatever is chosen here.",
-            "order_prefix": "Put before the Shopify number in the Odoo order name, e.g. SHOP → SHOP#1001.",
-            "created_after": "Orders created before this are never eligible (e.g. your go-live date).",
-            "totals_tolerance": "Largest difference between Odoo's and Shopify's total that is accepted as is.",
+        labels = {
+            "create_as": "Create in Odoo",
+            "use_shopify_order_number": "Use the Shopify order number in the Odoo order name",
+            "sync_note": "Copy the order note",
+            "sync_note_attributes": "Copy the note attributes (additional details)",
+            "sync_tags": "Copy the order tags",
+            "auto_sync": "Sync eligible orders automatically",
+            "sweep_interval_minutes": "Catch-up sweep every (minutes)",
+            "created_after": "Only orders created after",
+            "exclude_test_orders": "Never sync test orders",
+            "risk_threshold": "Treat as risky",
+            "auto_create_taxes": "Create missing taxes in Odoo",
+            "discount_mode": "Discounts",
+            "totals_tolerance": "Totals tolerance",
+            "totals_action": "When totals differ by more",
         }
+        help_texts = {
+            "create_as": "Risky orders always come in as quotations, whatever is chosen here. Invoices are "
+            "created through Odoo's own invoicing; the payment goes to the journal mapped below.",
+            "order_prefix": "Put before the Shopify number in the Odoo order name, e.g. SHOP → SHOP#1001. "
+            "No spaces; may be empty.",
+            "use_shopify_order_number": "Off: Odoo numbers the order itself (S00042) and the Shopify number "
+            "goes into the customer reference.",
+            "sync_note": "The order's note goes into the Odoo order's terms and conditions.",
+            "sync_tags": "Tags are added to the note, so they can be searched in Odoo.",
+            "auto_sync": "Off: orders are only sent when you press Sync or Sync all eligible.",
+            "sweep_interval_minutes": "Imports what webhooks may have missed and, with automatic sync, queues "
+            "eligible orders never synced. 5 to 1440 minutes.",
+            "created_after": "Orders created before this are never eligible (e.g. your go-live date). "
+            "Empty: any date. Times are UTC.",
+            "exclude_test_orders": "Orders placed with Shopify's test gateway (Bogus Gateway).",
+            "risk_threshold": "Risky orders come in as quotations, with the reason in the Odoo note, and are "
+            "listed under Risky.",
+            "auto_create_taxes": "Off: an order whose tax rate has no matching Odoo sale tax fails with the "
+            "rate to create.",
+            "discount_mode": "Separate discount lines keep the list price on each line (one discount line per "
+            "tax rate).",
+            "totals_tolerance": "Largest difference between Odoo's and Shopify's total that is accepted as is "
+            "(0.00 to 10.00, in the order's currency).",
+            "totals_action": "A hold keeps the order as a quotation with the status Needs review.",
+        }
+
+    SECTIONS = (
+        (
+            "What Synco creates in Odoo",
+            (
+                "create_as",
+                "payment_journals",
+                "order_prefix",
+                "use_shopify_order_number",
+                "discount_mode",
+                "auto_create_taxes",
+                "sync_note",
+                "sync_note_attributes",
+                "sync_tags",
+            ),
+        ),
+        (
+            "Which orders are synced",
+            (
+                "auto_sync",
+                "sweep_interval_minutes",
+                "financial_statuses",
+                "fulfillment_statuses",
+                "sources",
+                "created_after",
+                "exclude_test_orders",
+                "include_tags",
+                "exclude_tags",
+                "risk_threshold",
+            ),
+        ),
+        ("Totals check", ("totals_tolerance", "totals_action")),
+    )
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The fields grouped as the page shows them (every field exactly once)."""
+        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -189,6 +265,10 @@ class OrderRulesForm(forms.ModelForm):
                 raise forms.ValidationError(
                     f"Line {number} should read 'gateway = journal id', e.g. 'paypal = 8'."
                 )
+            if int(journal.strip()) == 0:
+                raise forms.ValidationError(f"Line {number}: an Odoo journal id starts at 1.")
+            if gateway.strip() in mapping:
+                raise forms.ValidationError(f"Line {number}: '{gateway.strip()}' is mapped twice.")
             mapping[gateway.strip()] = int(journal.strip())
         return mapping
 
@@ -204,3 +284,100 @@ class OrderRulesForm(forms.ModelForm):
         if data.get("create_as") == OrderRules.CreateAs.PAID_INVOICE and not data.get("payment_journals"):
             self.add_error("payment_journals", "Map at least '* = <journal id>' to register payments.")
         return data
+
+
+# Looks a contact up in Odoo: its name, or None if there is none (raises GatewayError if Odoo cannot be asked).
+PartnerLookup = Callable[[int], str | None]
+
+
+class MatchingForm(forms.ModelForm):
+    """How Shopify products and customers are found (or created) in Odoo."""
+
+    customer_match = forms.ChoiceField(
+        label="Customers",
+        choices=OrderRules.CustomerMatch.choices,
+        widget=forms.RadioSelect,
+        help_text="By e-mail: an Odoo contact (not a company's child contact) with the same e-mail, case "
+        "ignored, gets the order; otherwise Synco creates one. New contact per customer: Synco never reuses "
+        "your existing contacts. One contact: no name, address or e-mail of your customers is sent to Odoo "
+        "(choose it when you fulfil in Shopify and use Odoo for accounting). Customers Synco already linked "
+        "keep their contact when you switch between the first two.",
+    )
+    single_partner_id = forms.IntegerField(
+        label="Odoo contact id for every order",
+        required=False,
+        min_value=1,
+        help_text="Only with 'Put every order on one Odoo contact'. The number at the end of the contact's "
+        "address in Odoo (…/odoo/contacts/42 → 42). Synco checks it in Odoo when you save.",
+    )
+
+    class Meta:
+        model = OrderRules
+        fields = [
+            "product_match",
+            "auto_create_products",
+            "customer_match",
+            "single_partner_id",
+            "guest_customer_name",
+        ]
+        widgets = {"product_match": forms.RadioSelect}
+        labels = {
+            "product_match": "Find Odoo products by",
+            "auto_create_products": "Create missing products in Odoo",
+            "guest_customer_name": "Name of the contact for guest checkouts",
+        }
+        help_texts = {
+            "product_match": "A Shopify SKU is matched with the Odoo product's Internal Reference, a barcode "
+            "with its Barcode. A value shared by several Odoo products stops the order with their names.",
+            "auto_create_products": "Off: an order with an unknown product fails, naming the SKU to create. "
+            "On: Synco creates a storable product with the Shopify title, SKU, barcode and price.",
+            "guest_customer_name": "Orders without a Shopify customer go on one contact of this name (not "
+            "used with 'Put every order on one Odoo contact').",
+        }
+
+    def __init__(self, *args: Any, partner_lookup: PartnerLookup | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.partner_lookup = partner_lookup
+        self.partner_name = self.instance.single_partner_name
+
+    def clean_guest_customer_name(self) -> str:
+        name = str(self.cleaned_data["guest_customer_name"]).strip()
+        if not name:
+            raise forms.ValidationError("Give the guest contact a name, e.g. 'Shopify guest customer'.")
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("customer_match") != OrderRules.CustomerMatch.SINGLE:
+            return data
+        partner_id = data.get("single_partner_id")
+        if not partner_id:
+            if "single_partner_id" not in self.errors:
+                self.add_error("single_partner_id", "Enter the id of the Odoo contact every order goes on.")
+            return data
+        if self.partner_lookup is None or (
+            partner_id == self.instance.single_partner_id and self.instance.single_partner_name
+        ):
+            return data  # already checked when it was chosen
+        try:
+            name = self.partner_lookup(partner_id)
+        except GatewayError as exc:
+            self.add_error(
+                "single_partner_id", f"Could not check contact #{partner_id} in Odoo: {exc.message}"
+            )
+            return data
+        if name is None:
+            self.add_error("single_partner_id", f"Odoo has no contact #{partner_id}.")
+        else:
+            self.partner_name = name
+        return data
+
+    def save(self, commit: bool = True) -> OrderRules:
+        rules: OrderRules = super().save(commit=False)
+        single = rules.customer_match == OrderRules.CustomerMatch.SINGLE
+        rules.single_partner_name = self.partner_name if single else ""
+        if not single:
+            rules.single_partner_id = None
+        if commit:
+            rules.save()
+        return rules

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from synco.crypto import EncryptedTextField
 
 if TYPE_CHECKING:
     from orders.rules import EligibilityRules
+    from synco.odoo.checks import Check
 
 
 class Shop(models.Model):
@@ -32,6 +35,10 @@ class Shop(models.Model):
     # Where incremental import stopped: the newest Shopify updatedAt seen.
     orders_imported_until = models.DateTimeField(null=True, blank=True)
     users = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="shops", blank=True)
+    # Danger zone: while paused nothing is sent to Odoo (see orders.services.pause_syncing).
+    sync_paused = models.BooleanField(default=False)
+    sync_paused_at = models.DateTimeField(null=True, blank=True)
+    sync_paused_by = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["domain"]
@@ -53,7 +60,11 @@ class OdooConnection(models.Model):
     login = models.CharField(max_length=255)
     secret = EncryptedTextField(help_text="Password or API key")
     protocol = models.CharField(max_length=10, choices=Protocol.choices, default=Protocol.XMLRPC)
+    # The last Test connection (Settings or `manage.py check_odoo`): when, whether every check passed, and each
+    # check as {"name", "ok", "detail"} (details are merchant-safe messages, never secrets).
     last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_check_ok = models.BooleanField(null=True, blank=True)
+    last_check_report = models.JSONField(default=list, blank=True)
     server_version = models.CharField(max_length=64, blank=True)
     # Circuit breaker: after repeated transient failures Synco stops calling Odoo for a while.
     consecutive_failures = models.PositiveIntegerField(default=0)
@@ -81,6 +92,25 @@ class OdooConnection(models.Model):
     def record_url(self, model: str, record_id: int) -> str:
         """The Odoo web client address of one record."""
         return f"{self.url.rstrip('/')}/odoo/{model}/{record_id}"
+
+    def record_check(self, checks: Iterable[Check]) -> None:
+        """Keep the result of a Test connection run (the home page's checklist reads it)."""
+        report = [{"name": check.name, "ok": check.ok, "detail": check.detail} for check in checks]
+        self.last_checked_at = timezone.now()
+        self.last_check_ok = bool(report) and all(item["ok"] for item in report)
+        self.last_check_report = report
+        version = next((c["detail"] for c in report if c["name"] == "Server reachable" and c["ok"]), "")
+        fields = ["last_checked_at", "last_check_ok", "last_check_report"]
+        if version:
+            self.server_version = str(version).removeprefix("Odoo ")
+            fields.append("server_version")
+        self.save(update_fields=fields)
+
+    def forget_check(self) -> None:
+        """The settings changed: the last Test connection no longer says anything about them."""
+        self.last_checked_at = None
+        self.last_check_ok = None
+        self.last_check_report = []
 
 
 def default_financial_statuses() -> list[str]:
@@ -111,6 +141,11 @@ class OrderRules(models.Model):
         ROUNDING_LINE = "rounding_line", "Add a rounding line"
         HOLD = "hold", "Hold the order for review"
 
+    class CustomerMatch(models.TextChoices):
+        EMAIL = "email", "Match Odoo contacts by e-mail, create the missing ones"
+        CREATE = "create", "Create a new Odoo contact for each Shopify customer"
+        SINGLE = "single", "Put every order on one Odoo contact"
+
     shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="rules")
     create_as = models.CharField(max_length=20, choices=CreateAs.choices, default=CreateAs.SALE_ORDER)
     order_prefix = models.CharField(max_length=20, blank=True, default="SHOP")
@@ -119,6 +154,12 @@ class OrderRules(models.Model):
     sync_note_attributes = models.BooleanField(default=True)
     sync_tags = models.BooleanField(default=True)
     guest_customer_name = models.CharField(max_length=255, default="Shopify guest customer")
+    customer_match = models.CharField(
+        max_length=10, choices=CustomerMatch.choices, default=CustomerMatch.EMAIL
+    )
+    # With CustomerMatch.SINGLE: the Odoo contact every order goes on, and its name when it was chosen.
+    single_partner_id = models.PositiveIntegerField(null=True, blank=True)
+    single_partner_name = models.CharField(max_length=255, blank=True)
     product_match = models.CharField(
         max_length=20, choices=ProductMatch.choices, default=ProductMatch.SKU_THEN_BARCODE
     )
@@ -151,6 +192,8 @@ class OrderRules(models.Model):
     )
     totals_tolerance = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.01"))
     totals_action = models.CharField(max_length=20, choices=TotalsAction.choices, default=TotalsAction.ACCEPT)
+    # When the merchant last saved the rules (None: still the defaults Synco started with).
+    saved_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"rules for {self.shop}"

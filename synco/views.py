@@ -1,20 +1,33 @@
-"""Core views: home redirect, shop switcher, health."""
+"""Core views: the home dashboard, shop switcher, health."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from synco.tenancy import choose_shop
+from synco import dashboard
+from synco.embedded import shop_required
+from synco.http import HtmxHttpRequest
+from synco.tenancy import choose_shop, current_shop
 
 
+@shop_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    # The admin opens the app with ?id_token=…&shop=…: keep the query so the orders page is authenticated too.
-    query = request.GET.urlencode()
-    return HttpResponseRedirect(reverse("orders:list") + (f"?{query}" if query else ""))
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    """The dashboard: setup checklist, counts, 30-day chart, last errors, backlog, Odoo and webhook health."""
+    shop = current_shop(request)
+    orders = reverse("orders:list")
+    links = dashboard.Links(
+        odoo=reverse("settings:odoo"),
+        rules=reverse("settings:rules"),
+        matching=reverse("settings:matching"),
+        failed_orders=f"{orders}?status=failed",
+        webhooks=reverse("synclogs:webhooks"),
+    )
+    return render(request, "home.html", {"shop": shop, "home": dashboard.get_home(shop, links)})
 
 
 @login_required
@@ -22,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def switch_shop(request: HttpRequest) -> HttpResponse:
     shop_id = request.POST.get("shop", "")
     choose_shop(request, int(shop_id) if shop_id.isdigit() else 0)
-    return HttpResponseRedirect(reverse("orders:list"))
+    return HttpResponseRedirect(reverse("home"))
 
 
 @require_GET

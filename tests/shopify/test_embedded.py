@@ -152,12 +152,13 @@ def test_an_invalid_id_token_never_installs_anything(client, settings, shopify):
     assert not Shop.objects.exists()
 
 
-def test_the_app_url_keeps_the_id_token_on_its_way_to_the_orders_page(client, settings):
+def test_the_app_url_with_the_id_token_opens_the_home_page_of_that_shop(client, settings):
     Shop.objects.create(domain=DOMAIN, access_token="shpat_installed")
     token = _token(settings)
 
-    response = client.get("/", {"embedded": "1", "id_token": token, "shop": DOMAIN}, follow=True)
+    response = client.get("/", {"embedded": "1", "id_token": token, "shop": DOMAIN})
 
     assert response.status_code == 200
-    assert response.redirect_chain[0][0].startswith("/orders/?")
-    assert "<h1>Orders</h1>" in response.content.decode()
+    html = response.content.decode()
+    assert "<h1>Home</h1>" in html and 'id="setup-heading">Setup</h2>' in html
+    assert response["Content-Security-Policy"].startswith(f"frame-ancestors https://{DOMAIN} ")

@@ -1,4 +1,4 @@
-"""Run Test connection for a shop from the command line."""
+"""Run Test connection for a shop from the command line; the result is kept like the Settings button's."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from synco.gateways import odoo_client_for
-from synco.models import Shop
-from synco.odoo.checks import run_connection_checks
+from synco.models import OdooConnection
+from synco.odoo.checks import check_connection
 
 
 class Command(BaseCommand):
@@ -18,14 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("shop", help="The shop's myshopify domain")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        shop = Shop.objects.filter(domain=options["shop"]).first()
-        if shop is None:
-            raise CommandError(f"No shop {options['shop']}")
-        client = odoo_client_for(shop)
-        try:
-            checks = run_connection_checks(client)
-        finally:
-            client.close()
+        connection = OdooConnection.objects.filter(shop__domain=options["shop"]).first()
+        if connection is None:
+            raise CommandError(
+                f"No Odoo connection for the shop {options['shop']}: save one in Settings first."
+            )
+        checks = check_connection(connection)
+        connection.record_check(checks)
         for check in checks:
             self.stdout.write(f"[{'ok' if check.ok else 'FIX'}] {check.name}: {check.detail}")
         if not all(check.ok for check in checks):

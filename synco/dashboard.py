@@ -1,0 +1,451 @@
+"""What the home page shows about one shop, read with a fixed number of bounded queries.
+
+Counts come from one aggregate over the shop's orders (the same filters as the orders page's tabs); the chart,
+the last errors and the webhook health read only a time window through the sync log's and the webhook
+receipts' (shop, time) indexes, so the page costs the same with 100 orders or 100,000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncDate
+from django.utils import dateformat, timezone
+
+from customers.models import CustomerLink
+from orders.models import Order, SyncStatus
+from orders.views import FILTERS
+from products.models import ProductLink
+from synclogs.models import SyncAttempt, WebhookReceipt
+from synco.models import OdooConnection, OrderRules, Shop
+
+CHART_DAYS = 30
+LAST_ERRORS = 5
+# A receipt still unprocessed after this long is stuck (the requeue job retries after two minutes).
+WEBHOOK_STUCK_AFTER = timedelta(minutes=5)
+# Shopify changed orders this much later than the last webhook arrived: webhooks are probably not arriving.
+WEBHOOK_SILENCE = timedelta(hours=1)
+# Where the product matcher says a line has no (or more than one) Odoo product, and where the customer
+# matcher says the chosen contact is missing: a failed order with one of these needs matching, not a retry.
+PRODUCT_MATCH_ERRORS = (
+    "No Odoo product has the",
+    "Several Odoo products have the",
+    "neither a SKU nor a barcode",
+)
+CUSTOMER_MATCH_ERRORS = ("Settings > Products and customers",)
+COUNTED = ("synced", "not_synced", "eligible", "failed", "needs_review", "in_progress")
+WAITING = Q(eligible=True, parse_error="", sync_status__in=(SyncStatus.NOT_SYNCED, SyncStatus.QUEUED))
+
+
+@dataclass(frozen=True)
+class OrderCounts:
+    total: int
+    synced: int
+    not_synced: int
+    eligible: int
+    failed: int
+    needs_review: int
+    in_progress: int
+    # Eligible orders not in Odoo yet (Not Synced or Queued) and when the oldest of them was created.
+    backlog: int
+    oldest_waiting: datetime | None
+    # Failed because a product or the customer could not be matched.
+    unmatched_products: int
+    unmatched_customers: int
+
+    def tiles(self) -> list[tuple[str, str, int]]:
+        """(orders page filter, label, count) in the order the home page shows them."""
+        return [(key, FILTERS[key][0], getattr(self, key)) for key in COUNTED]
+
+
+def _contains_any(column: str, needles: tuple[str, ...]) -> Q:
+    query = Q()
+    for needle in needles:
+        query |= Q(**{f"{column}__contains": needle})
+    return query
+
+
+def get_order_counts(shop: Shop) -> OrderCounts:
+    """Every count on the home page in one aggregate query."""
+    failed = Q(sync_status=SyncStatus.FAILED)
+    # Aliases are prefixed: an aggregate named like a field ("eligible") would shadow it in the filters.
+    row = Order.objects.filter(shop=shop).aggregate(
+        n_total=Count("pk"),
+        **{f"n_{key}": Count("pk", filter=FILTERS[key][1]) for key in COUNTED},
+        n_backlog=Count("pk", filter=WAITING),
+        n_oldest_waiting=Min("created_at", filter=WAITING),
+        n_unmatched_products=Count("pk", filter=failed & _contains_any("sync_error", PRODUCT_MATCH_ERRORS)),
+        n_unmatched_customers=Count("pk", filter=failed & _contains_any("sync_error", CUSTOMER_MATCH_ERRORS)),
+    )
+    return OrderCounts(**{name.removeprefix("n_"): value for name, value in row.items()})
+
+
+@dataclass(frozen=True)
+class ChartDay:
+    day: date
+    synced: int
+    failed: int
+    synced_percent: float
+    failed_percent: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    days: list[ChartDay]
+    peak: int
+
+    @property
+    def synced(self) -> int:
+        return sum(day.synced for day in self.days)
+
+    @property
+    def failed(self) -> int:
+        return sum(day.failed for day in self.days)
+
+
+def chart_days(
+    today: date, synced: dict[date, int], failed: dict[date, int], days: int = CHART_DAYS
+) -> Chart:
+    """Every day of the window (empty days too), bar heights as a share of the busiest day."""
+    dates = [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+    peak = max((synced.get(d, 0) + failed.get(d, 0) for d in dates), default=0)
+    scale = 100 / peak if peak else 0
+    return Chart(
+        days=[
+            ChartDay(
+                day=d,
+                synced=synced.get(d, 0),
+                failed=failed.get(d, 0),
+                synced_percent=round(synced.get(d, 0) * scale, 1),
+                failed_percent=round(failed.get(d, 0) * scale, 1),
+            )
+            for d in dates
+        ],
+        peak=peak,
+    )
+
+
+def get_chart(shop: Shop, now: datetime | None = None) -> Chart:
+    """Orders synced (a successful write to Odoo) and orders with a failed attempt, per day, from the sync log."""
+    now = timezone.localtime(now or timezone.now())
+    today = now.date()
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=CHART_DAYS - 1)
+    rows = (
+        SyncAttempt.objects.filter(
+            shop=shop,
+            started_at__gte=start,
+            object_type=SyncAttempt.Object.ORDER,
+            operation="create_sale_order",
+            status__in=(SyncAttempt.Status.SUCCESS, SyncAttempt.Status.FAILED),
+        )
+        .annotate(day=TruncDate("started_at"))
+        .values("day", "status")
+        .annotate(orders=Count("order", distinct=True))
+        .order_by()
+    )
+    synced: dict[date, int] = {}
+    failed: dict[date, int] = {}
+    for row in rows:
+        target = synced if row["status"] == SyncAttempt.Status.SUCCESS else failed
+        target[row["day"]] = row["orders"]
+    return chart_days(today, synced, failed)
+
+
+def get_last_errors(shop: Shop) -> list[SyncAttempt]:
+    return list(
+        SyncAttempt.objects.filter(shop=shop, status=SyncAttempt.Status.FAILED)
+        .order_by("-started_at", "-id")
+        .only("pk", "order_id", "object_type", "object_ref", "operation", "message", "started_at")[
+            :LAST_ERRORS
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class WebhookHealth:
+    last_received_at: datetime | None
+    received_24h: int
+    failed_24h: int
+    stuck: int
+    # Shopify's newest order change Synco imported, later than the last webhook by more than WEBHOOK_SILENCE.
+    silent_since: datetime | None
+
+    @property
+    def healthy(self) -> bool:
+        return (
+            self.last_received_at is not None
+            and not self.failed_24h
+            and not self.stuck
+            and not self.silent_since
+        )
+
+
+def get_webhook_health(shop: Shop, now: datetime | None = None) -> WebhookHealth:
+    now = now or timezone.now()
+    receipts = WebhookReceipt.objects.filter(shop_domain=shop.domain)
+    last = receipts.order_by("-received_at", "-id").values_list("received_at", flat=True).first()
+    window = receipts.filter(received_at__gte=now - timedelta(hours=24)).aggregate(
+        received=Count("pk"),
+        failed=Count("pk", filter=Q(status=WebhookReceipt.Status.FAILED)),
+        stuck=Count(
+            "pk",
+            filter=Q(
+                status=WebhookReceipt.Status.RECEIVED,
+                processed_at=None,
+                received_at__lt=now - WEBHOOK_STUCK_AFTER,
+            ),
+        ),
+    )
+    imported = shop.orders_imported_until
+    silent = imported if last is not None and imported and imported - last > WEBHOOK_SILENCE else None
+    return WebhookHealth(
+        last_received_at=last,
+        received_24h=window["received"],
+        failed_24h=window["failed"],
+        stuck=window["stuck"],
+        silent_since=silent,
+    )
+
+
+@dataclass(frozen=True)
+class OdooHealth:
+    connected: bool
+    circuit_open_until: datetime | None
+    consecutive_failures: int
+    last_failure: str
+    server_version: str
+    last_checked_at: datetime | None
+    last_check_ok: bool | None
+
+    @property
+    def circuit_open(self) -> bool:
+        return self.circuit_open_until is not None
+
+
+def get_odoo_health(connection: OdooConnection | None, now: datetime | None = None) -> OdooHealth:
+    if connection is None:
+        return OdooHealth(False, None, 0, "", "", None, None)
+    now = now or timezone.now()
+    until = connection.circuit_open_until
+    return OdooHealth(
+        connected=True,
+        circuit_open_until=until if until and until > now else None,
+        consecutive_failures=connection.consecutive_failures,
+        last_failure=connection.last_failure,
+        server_version=connection.server_version,
+        last_checked_at=connection.last_checked_at,
+        last_check_ok=connection.last_check_ok,
+    )
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    key: str
+    title: str
+    done: bool
+    detail: str
+    fix_label: str
+    fix_url: str
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where each checklist item is fixed (URLs reversed by the view)."""
+
+    odoo: str
+    rules: str
+    matching: str
+    failed_orders: str
+    webhooks: str
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _find_check(report: list[dict[str, object]], name: str) -> dict[str, object] | None:
+    return next((item for item in report if item.get("name") == name), None)
+
+
+def setup_steps(
+    connection: OdooConnection | None,
+    rules: OrderRules | None,
+    counts: OrderCounts,
+    product_links: int,
+    customer_links: int,
+    webhooks: WebhookHealth,
+    links: Links,
+) -> list[SetupStep]:
+    """The setup checklist: each step says what is true now and where to fix it (pure: no queries)."""
+    steps = [_odoo_step(connection, links), _modules_step(connection, links), _rules_step(rules, links)]
+    steps.append(_matching_step(counts, product_links, customer_links, links))
+    steps.append(_webhooks_step(webhooks, links))
+    return steps
+
+
+def _odoo_step(connection: OdooConnection | None, links: Links) -> SetupStep:
+    title = "Odoo connected and checked"
+    if connection is None:
+        return SetupStep(
+            "odoo", title, False, "Enter your Odoo URL, database and login.", "Connect Odoo", links.odoo
+        )
+    if connection.last_check_ok:
+        checked = connection.last_checked_at
+        when = f" on {dateformat.format(timezone.localtime(checked), 'M j, H:i')}" if checked else ""
+        version = f" (Odoo {connection.server_version})" if connection.server_version else ""
+        return SetupStep(
+            "odoo", title, True, f"Test connection passed{when}{version}.", "Settings", links.odoo
+        )
+    if connection.last_check_ok is False:
+        failed = next((item for item in connection.last_check_report if not item.get("ok")), None)
+        detail = (
+            f"The last Test connection failed at “{failed['name']}”: {failed['detail']}"
+            if failed
+            else "The last Test connection failed."
+        )
+        return SetupStep("odoo", title, False, detail, "Fix the connection", links.odoo)
+    return SetupStep(
+        "odoo", title, False, "Saved but not checked yet: run Test connection.", "Test connection", links.odoo
+    )
+
+
+def _modules_step(connection: OdooConnection | None, links: Links) -> SetupStep:
+    title = "Required Odoo apps installed"
+    report = connection.last_check_report if connection else []
+    check = _find_check(report, "Required apps installed")
+    if check is None:
+        return SetupStep(
+            "modules",
+            title,
+            False,
+            "Test connection checks that Sales, Inventory and Invoicing are installed.",
+            "Test connection",
+            links.odoo,
+        )
+    if check.get("ok"):
+        return SetupStep("modules", title, True, f"Installed: {check['detail']}.", "Settings", links.odoo)
+    return SetupStep("modules", title, False, str(check["detail"]), "Check again", links.odoo)
+
+
+def _rules_step(rules: OrderRules | None, links: Links) -> SetupStep:
+    title = "Order rules set"
+    if rules is None or rules.saved_at is None:
+        return SetupStep(
+            "rules",
+            title,
+            False,
+            "Choose what orders become in Odoo and which ones are synced, then save.",
+            "Set order rules",
+            links.rules,
+        )
+    mode = "synced automatically" if rules.auto_sync else "synced when you press Sync"
+    return SetupStep(
+        "rules",
+        title,
+        True,
+        f"Orders become: {rules.get_create_as_display().lower()}; {mode}.",
+        "Edit rules",
+        links.rules,
+    )
+
+
+def _matching_step(counts: OrderCounts, product_links: int, customer_links: int, links: Links) -> SetupStep:
+    title = "Products and customers matched"
+    if counts.unmatched_products or counts.unmatched_customers:
+        parts = []
+        if counts.unmatched_products:
+            parts.append(f"{counts.unmatched_products} failed because a product has no single match in Odoo")
+        if counts.unmatched_customers:
+            parts.append(f"{counts.unmatched_customers} failed because the chosen Odoo contact is missing")
+        return SetupStep(
+            "matching",
+            title,
+            False,
+            f"Orders: {'; '.join(parts)}. Fix them in Odoo or in the matching options, then Retry.",
+            "See failed orders",
+            links.failed_orders,
+        )
+    if not counts.synced and not counts.needs_review:
+        return SetupStep(
+            "matching",
+            title,
+            False,
+            "No order has reached Odoo yet. Preview an order to see how its products and customer would be "
+            "matched, then sync it.",
+            "Matching options",
+            links.matching,
+        )
+    return SetupStep(
+        "matching",
+        title,
+        True,
+        f"{_plural(product_links, 'product')} and {_plural(customer_links, 'customer')} linked to Odoo "
+        "records so far; no order is failing for a product or a customer.",
+        "Matching options",
+        links.matching,
+    )
+
+
+def _webhooks_step(health: WebhookHealth, links: Links) -> SetupStep:
+    title = "Webhooks healthy"
+    if health.last_received_at is None:
+        detail = "No webhook from Shopify yet. One arrives when an order is created or updated in Shopify."
+    elif health.failed_24h or health.stuck:
+        parts = []
+        if health.failed_24h:
+            parts.append(f"{health.failed_24h} failed in the last 24 hours")
+        if health.stuck:
+            parts.append(
+                f"{health.stuck} not processed after {int(WEBHOOK_STUCK_AFTER.total_seconds() // 60)} minutes"
+            )
+        detail = f"Webhooks: {', '.join(parts)}."
+    elif health.silent_since is not None:
+        detail = (
+            "Shopify changed orders after the last webhook arrived: webhooks may not be reaching Synco (the "
+            "catch-up sweep imports those orders meanwhile)."
+        )
+    else:
+        return SetupStep(
+            "webhooks",
+            title,
+            True,
+            "Webhooks arrive and are processed; none failed or stuck in the last 24 hours.",
+            "Webhook log",
+            links.webhooks,
+        )
+    return SetupStep("webhooks", title, False, detail, "Webhook log", links.webhooks)
+
+
+@dataclass(frozen=True)
+class Home:
+    counts: OrderCounts
+    steps: list[SetupStep]
+    chart: Chart
+    last_errors: list[SyncAttempt]
+    odoo: OdooHealth
+    webhooks: WebhookHealth
+
+    @property
+    def steps_done(self) -> int:
+        return sum(1 for step in self.steps if step.done)
+
+
+def get_home(shop: Shop, links: Links) -> Home:
+    """Everything the home page shows, in a fixed number of queries whatever the shop's size."""
+    connection = OdooConnection.objects.filter(shop=shop).first()
+    rules = OrderRules.objects.filter(shop=shop).first()
+    counts = get_order_counts(shop)
+    webhooks = get_webhook_health(shop)
+    matched = counts.synced or counts.needs_review
+    product_links = ProductLink.objects.filter(shop=shop).count() if matched else 0
+    customer_links = CustomerLink.objects.filter(shop=shop).count() if matched else 0
+    return Home(
+        counts=counts,
+        steps=setup_steps(connection, rules, counts, product_links, customer_links, webhooks, links),
+        chart=get_chart(shop),
+        last_errors=get_last_errors(shop),
+        odoo=get_odoo_health(connection),
+        webhooks=webhooks,
+    )
