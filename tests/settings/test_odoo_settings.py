@@ -80,3 +80,117 @@ def test_it_keeps_the_stored_secret_when_the_field_is_left_blank(merchant_client
     assert "A secret is stored (not shown)." in html
     assert 'value="admin"' in html  # the login, not the password
     assert html.count('value="admin"') == 1
+
+
+def _form(odoo, **overrides):
+    values = {
+        "url": f"http://127.0.0.1:{odoo.port}",
+        "database": "synco_demo",
+        "login": "admin",
+        "secret": "",
+        "protocol": "xmlrpc",
+    }
+    return {**values, **overrides}
+
+
+def test_test_connection_keeps_its_result_and_the_page_shows_it_later(merchant_client, shop, odoo):
+    html = merchant_client.post(
+        reverse("settings:odoo_check"), _form(odoo), HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert "Odoo is ready for Synco." in html and "differ from the stored ones" not in html
+    connection = OdooConnection.objects.get(shop=shop)
+    assert connection.last_check_ok is True and connection.last_checked_at is not None
+    assert {"name": "Database and login", "ok": True, "detail": "Logged in to 'synco_demo' as user id 2"} in (
+        connection.last_check_report
+    )
+    page = merchant_client.get(reverse("settings:odoo")).content.decode()
+    assert "Last Test connection" in page and "Required apps installed</strong> — sale_management" in page
+
+
+def test_a_wrong_password_typed_in_the_form_is_reported_clearly_and_not_kept(merchant_client, shop, odoo):
+    html = merchant_client.post(
+        reverse("settings:odoo_check"), _form(odoo, secret="typo-password"), HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert (
+        '<p class="banner banner-critical" role="alert"><strong>Synco cannot use this Odoo yet.</strong>'
+        in html
+    )
+    assert "“Database and login” failed: Odoo refused the login at http://127.0.0.1:" in html
+    assert "check the login and the password or API key." in html
+    assert "You tested settings that differ from the stored ones: press <strong>Save</strong>" in html
+    assert "typo-password" not in html
+    connection = OdooConnection.objects.get(shop=shop)
+    assert connection.secret == "admin" and connection.last_check_ok is None
+
+
+def test_an_incomplete_form_is_reported_as_a_failed_check(merchant_client, shop, odoo):
+    html = merchant_client.post(
+        reverse("settings:odoo_check"), _form(odoo, url="", database=""), HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert (
+        "Settings complete</strong> — Odoo URL: This field is required. Database: This field is required."
+        in html
+    )
+
+
+def test_changing_the_saved_settings_forgets_the_last_check(merchant_client, shop, odoo):
+    merchant_client.post(reverse("settings:odoo_check"), HTTP_HX_REQUEST="true")
+    assert OdooConnection.objects.get(shop=shop).last_check_ok is True
+
+    merchant_client.post(reverse("settings:odoo"), _form(odoo, login="someone-else"))
+
+    connection = OdooConnection.objects.get(shop=shop)
+    assert (connection.login, connection.last_check_ok, connection.last_check_report) == (
+        "someone-else",
+        None,
+        [],
+    )
+    assert "Last Test connection" not in merchant_client.get(reverse("settings:odoo")).content.decode()
+
+
+def test_saving_the_same_settings_keeps_the_last_check(merchant_client, shop, odoo):
+    merchant_client.post(reverse("settings:odoo_check"), HTTP_HX_REQUEST="true")
+
+    merchant_client.post(reverse("settings:odoo"), _form(odoo))
+
+    assert OdooConnection.objects.get(shop=shop).last_check_ok is True
+
+
+def test_check_odoo_keeps_its_result_like_the_button(shop, odoo):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("check_odoo", shop.domain, stdout=out)
+    assert "[ok] Database and login: Logged in to 'synco_demo' as user id 2" in out.getvalue()
+    assert OdooConnection.objects.get(shop=shop).last_check_ok is True
+
+    connection = OdooConnection.objects.get(shop=shop)
+    connection.secret = "wrong"
+    connection.save()
+    with pytest.raises(CommandError, match=r"The Odoo connection needs attention\."):
+        call_command("check_odoo", shop.domain, stdout=StringIO())
+    connection.refresh_from_db()
+    assert connection.last_check_ok is False
+    assert [item["name"] for item in connection.last_check_report if not item["ok"]] == ["Database and login"]
+
+
+def test_the_overview_sums_up_each_section_without_the_secret(merchant_client, shop, odoo):
+    merchant_client.post(reverse("settings:odoo_check"), HTTP_HX_REQUEST="true")
+
+    html = merchant_client.get(reverse("settings:index")).content.decode()
+
+    assert "<h1>Settings</h1>" in html
+    assert (
+        f"http://127.0.0.1:{odoo.port} · database <strong>synco_demo</strong> · login <strong>admin</strong>"
+        in html
+    )
+    assert "Test connection passed on" in html and "(Odoo 18.0+e-20241005)" in html
+    assert "Synco's defaults: review and save them." in html
+    assert "Products by <strong>SKU, then barcode</strong>" in html
+    assert 'id="danger-zone"' in html and ">Pause syncing</button>" in html
+    assert html.count('value="admin"') == 0

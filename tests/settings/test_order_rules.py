@@ -97,3 +97,36 @@ def test_it_refuses_invalid_rules_with_a_clear_message(merchant_client, shop, ch
     assert response.status_code == 422
     assert escape(message) in response.content.decode()
     assert OrderRules.objects.get(shop=shop).create_as == "sale_order"
+
+
+def test_saving_the_rules_records_when(merchant_client, shop, django_capture_on_commit_callbacks):
+    assert OrderRules.objects.get(shop=shop).saved_at is None
+
+    with django_capture_on_commit_callbacks(execute=False):
+        merchant_client.post(reverse("settings:rules"), VALID)
+
+    assert OrderRules.objects.get(shop=shop).saved_at is not None
+
+
+def test_the_rules_page_groups_its_fields_with_help(merchant_client, shop):
+    html = merchant_client.get(reverse("settings:rules")).content.decode()
+
+    for legend in ("What Synco creates in Odoo", "Which orders are synced", "Totals check"):
+        assert f"<legend>{legend}</legend>" in html
+    assert '<label for="id_auto_sync"><input type="checkbox" name="auto_sync"' in html
+    assert 'aria-describedby="id_order_prefix_helptext"' in html
+    assert '<p class="help" id="id_order_prefix_helptext">' in html
+
+
+@pytest.mark.parametrize(
+    ("journals", "message"),
+    [
+        ("* = 0", "Line 1: an Odoo journal id starts at 1."),
+        ("paypal = 8\npaypal = 9", "Line 2: &#x27;paypal&#x27; is mapped twice."),
+    ],
+)
+def test_it_refuses_unusable_journal_mappings(merchant_client, shop, journals, message):
+    response = merchant_client.post(reverse("settings:rules"), {**VALID, "payment_journals": journals})
+
+    assert response.status_code == 422
+    assert message in response.content.decode()
