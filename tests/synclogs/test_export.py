@@ -165,9 +165,12 @@ def test_the_export_streams_every_row_from_one_query(merchant_client, shop, djan
 
     response = merchant_client.get(reverse("synclogs:export"))
     with django_assert_num_queries(1):
-        lines = sum(1 for _ in response.streaming_content)
+        chunks = list(response.streaming_content)
 
-    assert lines == 4501
+    body = b"".join(chunks).decode()
+    assert body.count("\r\n") == 4501
+    assert len(chunks) == 9  # 500 rows a chunk
+    assert body.splitlines()[-1].startswith("2026-11-20 10:45:01,#4499,")
 
 
 def test_the_filename_names_the_shop_and_the_day():
