@@ -103,7 +103,7 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
             order.refresh_from_db(fields=["sync_status", "parse_error"])
             # Paused: auto-sync leaves it Not Synced with the reason shown (queued again on resume).
             if order.sync_status == SyncStatus.NOT_SYNCED and not hold_while_paused(
-                Order.objects.filter(pk=order.pk)
+                shop.pk, Order.objects.filter(pk=order.pk)
             ):
                 request_sync(order)
     return outcome
@@ -195,10 +195,7 @@ def claim_for_sync(order: Order, batch: SyncBatch | None = None) -> bool:
     """Atomically queue a syncable order; False if it is already queued, running or done."""
     if order.parse_error:
         return False
-    # shop__sync_paused=False: nothing is queued while the shop paused syncing, whichever path asks.
-    claimed = Order.objects.filter(
-        pk=order.pk, sync_status__in=SYNCABLE_STATUSES, parse_error="", shop__sync_paused=False
-    ).update(
+    claimed = Order.objects.filter(pk=order.pk, sync_status__in=SYNCABLE_STATUSES, parse_error="").update(
         sync_status=SyncStatus.QUEUED,
         sync_error="",
         review_reason="",
@@ -209,10 +206,12 @@ def claim_for_sync(order: Order, batch: SyncBatch | None = None) -> bool:
     return claimed == 1
 
 
-def request_sync(order: Order, batch: SyncBatch | None = None) -> bool:
-    """Queue the order and enqueue its task once the claim is committed."""
+def request_sync(order: Order, batch: SyncBatch | None = None, *, check_paused: bool = True) -> bool:
+    """Queue the order and enqueue its task once the claim is committed; nothing is queued while paused."""
     from orders.tasks import sync_order_task
 
+    if check_paused and is_sync_paused(order.shop_id):
+        return False
     if not claim_for_sync(order, batch):
         return False
     transaction.on_commit(lambda: sync_order_task.delay(order.pk))
@@ -221,12 +220,17 @@ def request_sync(order: Order, batch: SyncBatch | None = None) -> bool:
 
 def bulk_sync(shop: Shop, order_ids: list[int] | None) -> SyncBatch:
     """Queue the chosen orders (or every eligible one not yet synced) as one batch with visible progress."""
-    if Shop.objects.filter(pk=shop.pk, sync_paused=True).exists():
+    if is_sync_paused(shop.pk):
         raise SyncPausedError(SYNC_PAUSED_REASON)
     orders = Order.objects.filter(shop=shop, sync_status__in=SYNCABLE_STATUSES, parse_error="")
     orders = orders.filter(pk__in=order_ids) if order_ids is not None else orders.filter(eligible=True)
     batch = SyncBatch.objects.create(shop=shop)
-    queued = sum(1 for order in orders.only("pk", "parse_error") if request_sync(order, batch))
+    # Checked once above (a pause in the meantime is caught by each task): one query per order, not two.
+    queued = sum(
+        1
+        for order in orders.only("pk", "parse_error", "shop")
+        if request_sync(order, batch, check_paused=False)
+    )
     SyncBatch.objects.filter(pk=batch.pk).update(total=queued)
     batch.total = queued
     return batch
@@ -259,12 +263,14 @@ def retry_delay(attempt: int) -> float:
 
 def sync_order(order_id: int, task_id: str = "") -> float | None:
     """Write one queued order into Odoo and record the attempt; returns seconds until a retry, if one is due."""
-    if not Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED, shop__sync_paused=False).update(
+    if Order.objects.filter(pk=order_id, shop__sync_paused=True).exists():
+        # The shop paused syncing: a queued order goes back to Not Synced without calling Odoo.
+        put_back_queued(Order.objects.filter(pk=order_id))
+        return None
+    if not Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED).update(
         sync_status=SyncStatus.IN_PROGRESS, status_changed_at=timezone.now()
     ):
         # Already taken by another worker, done, or gone: nothing to do (this is what makes the task idempotent).
-        # Or the shop paused syncing: a queued order goes back to Not Synced without calling Odoo.
-        put_back_while_paused(Order.objects.filter(pk=order_id))
         return None
     order = Order.objects.select_related("shop").get(pk=order_id)
     shop = order.shop
@@ -440,9 +446,11 @@ def sweep_shop(shop_id: int) -> int:
     pending = Order.objects.filter(
         shop=shop, eligible=True, sync_status=SyncStatus.NOT_SYNCED, parse_error=""
     )
-    if hold_while_paused(pending):
+    if hold_while_paused(shop.pk, pending):
         return 0
-    return sum(1 for order in pending.only("pk", "parse_error") if request_sync(order))
+    return sum(
+        1 for order in pending.only("pk", "parse_error", "shop") if request_sync(order, check_paused=False)
+    )
 
 
 def shops_due_for_sweep() -> list[int]:
@@ -459,6 +467,8 @@ def shops_due_for_sweep() -> list[int]:
 
 
 # -- pausing (Settings > Danger zone) ---------------------------------------------------------
+# The pause is read on its own, never joined into an order's conditional UPDATE: Django turns a joined UPDATE
+# into `id IN (subquery)`, whose conditions PostgreSQL does not re-check after waiting for a row lock.
 
 SYNC_PAUSED_REASON = "Syncing is paused: nothing is sent to Odoo until it is resumed in Settings."
 
@@ -467,16 +477,21 @@ class SyncPausedError(Exception):
     """The shop paused syncing: the action is refused, and the message says where to resume."""
 
 
-def hold_while_paused(orders: QuerySet[Order]) -> int:
-    """Not Synced orders that auto-sync would queue: while the shop is paused they stay, showing why."""
-    return orders.filter(sync_status=SyncStatus.NOT_SYNCED, shop__sync_paused=True).update(
-        sync_error=SYNC_PAUSED_REASON
-    )
+def is_sync_paused(shop_id: int) -> bool:
+    return Shop.objects.filter(pk=shop_id, sync_paused=True).exists()
 
 
-def put_back_while_paused(orders: QuerySet[Order]) -> int:
+def hold_while_paused(shop_id: int, orders: QuerySet[Order]) -> bool:
+    """While the shop is paused, Not Synced orders auto-sync would queue stay, showing why; True if paused."""
+    if not is_sync_paused(shop_id):
+        return False
+    orders.filter(sync_status=SyncStatus.NOT_SYNCED).update(sync_error=SYNC_PAUSED_REASON)
+    return True
+
+
+def put_back_queued(orders: QuerySet[Order]) -> int:
     """Queued orders of a paused shop go back to Not Synced (with the reason) instead of reaching Odoo."""
-    return orders.filter(sync_status=SyncStatus.QUEUED, shop__sync_paused=True).update(
+    return orders.filter(sync_status=SyncStatus.QUEUED).update(
         sync_status=SyncStatus.NOT_SYNCED,
         sync_error=SYNC_PAUSED_REASON,
         next_retry_at=None,
@@ -490,7 +505,7 @@ def pause_syncing(shop: Shop, paused_by: str) -> bool:
         paused = Shop.objects.filter(pk=shop.pk, sync_paused=False).update(
             sync_paused=True, sync_paused_at=timezone.now(), sync_paused_by=paused_by[:255]
         )
-        put_back_while_paused(Order.objects.filter(shop=shop))
+        put_back_queued(Order.objects.filter(shop=shop))
     logger.info("syncing paused", extra={"shop": shop.domain, "changed": bool(paused)})
     return bool(paused)
 
@@ -513,7 +528,7 @@ def requeue_held_orders(shop_id: int) -> int:
     """After a resume: queue again every order the pause held (auto-synced, or queued before the pause)."""
     held = Order.objects.filter(
         shop_id=shop_id, sync_status=SyncStatus.NOT_SYNCED, sync_error=SYNC_PAUSED_REASON, parse_error=""
-    ).only("pk", "parse_error", "batch")
+    ).only("pk", "parse_error", "shop", "batch")
     return sum(
         1
         for order in held.iterator(chunk_size=500)

@@ -172,8 +172,8 @@ class OrderRulesForm(forms.ModelForm):
             "created through Odoo's own invoicing; the payment goes to the journal mapped below.",
             "order_prefix": "Put before the Shopify number in the Odoo order name, e.g. SHOP → SHOP#1001. "
             "No spaces; may be empty.",
-            "use_shopify_order_number": "Off: Odoo numbers the order itself (S00042) and the Shopify number "
-            "goes into the customer reference.",
+            "use_shopify_order_number": "Off: Odoo numbers the order itself (S00042). The Shopify number is "
+            "always in the order's customer reference.",
             "sync_note": "The order's note goes into the Odoo order's terms and conditions.",
             "sync_tags": "Tags are added to the note, so they can be searched in Odoo.",
             "auto_sync": "Off: orders are only sent when you press Sync or Sync all eligible.",
@@ -294,7 +294,7 @@ class MatchingForm(forms.ModelForm):
     """How Shopify products and customers are found (or created) in Odoo."""
 
     customer_match = forms.ChoiceField(
-        label="Customers",
+        label="Which Odoo contact gets the order",
         choices=OrderRules.CustomerMatch.choices,
         widget=forms.RadioSelect,
         help_text="By e-mail: an Odoo contact (not a company's child contact) with the same e-mail, case "
@@ -331,8 +331,8 @@ class MatchingForm(forms.ModelForm):
             "with its Barcode. A value shared by several Odoo products stops the order with their names.",
             "auto_create_products": "Off: an order with an unknown product fails, naming the SKU to create. "
             "On: Synco creates a storable product with the Shopify title, SKU, barcode and price.",
-            "guest_customer_name": "Orders without a Shopify customer go on one contact of this name (not "
-            "used with 'Put every order on one Odoo contact').",
+            "guest_customer_name": "Orders without a Shopify customer go on one contact of this name, created "
+            "the first time it is needed (not used with 'Put every order on one Odoo contact').",
         }
 
     def __init__(self, *args: Any, partner_lookup: PartnerLookup | None = None, **kwargs: Any) -> None:
