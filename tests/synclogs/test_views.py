@@ -204,7 +204,7 @@ def _bulk(shop, count, start=NOW):
 
 
 def _link(html, rel):
-    match = re.search(rf'<a href="([^"]+)" hx-get="[^"]+" hx-target="#log-results" rel="{rel}">', html)
+    match = re.search(rf'<a href="([^"]+)" hx-get="[^"]+" hx-target="#log-results"[^>]* rel="{rel}">', html)
     return match[1].replace("&amp;", "&") if match else None
 
 
