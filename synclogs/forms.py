@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -17,7 +18,10 @@ OPERATION_LABELS = {
     "import_orders": "Import orders from Shopify",
     "create_customer": "Create customer in Odoo",
     "create_product": "Create product in Odoo",
+    "cancel_sale_order": "Cancel sale order in Odoo",
 }
+# An operation in a shared URL need not be known here to be filtered on: it only has to look like one.
+OPERATION_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
 
 # The topics shopify.app.toml subscribes to, compliance topics included.
 WEBHOOK_TOPICS = (
@@ -117,7 +121,9 @@ class AttemptFilterForm(DateRangeForm):
     def __init__(self, *args: Any, operations: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         known = list(OPERATION_LABELS)
-        known += sorted(set(operations or []) - set(known))
+        requested = str(self.data.get("operation", "")) if self.is_bound else ""
+        extra = set(operations or []) | ({requested} if OPERATION_NAME.fullmatch(requested) else set())
+        known += sorted(extra - set(known))
         field = self.fields["operation"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "Any operation"), *((op, operation_label(op)) for op in known)]

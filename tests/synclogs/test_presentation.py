@@ -113,8 +113,8 @@ def test_operations_have_merchant_words():
         ({"order": "abc"}, {"order": ["Enter a whole number."]}),
         ({"ref": "x" * 101}, {"ref": ["Ensure this value has at most 100 characters (it has 101)."]}),
         (
-            {"operation": "drop_tables"},
-            {"operation": ["Select a valid choice. drop_tables is not one of the available choices."]},
+            {"operation": "DROP TABLE x;"},
+            {"operation": ["Select a valid choice. DROP TABLE x; is not one of the available choices."]},
         ),
     ],
 )
@@ -131,3 +131,11 @@ def test_the_filter_form_keeps_only_the_filters_given():
     assert form.is_valid()
     assert form.cleaned_data["date_from"] == date(2026, 11, 1)
     assert form.query_params() == {"date_from": "2026-11-01", "ref": "#10"}
+
+
+def test_an_operation_from_a_shared_url_is_filtered_on_even_if_not_logged_yet():
+    form = AttemptFilterForm({"operation": "refund_invoice"}, operations=["create_sale_order"])
+
+    assert form.is_valid()
+    assert form.cleaned_data["operation"] == "refund_invoice"
+    assert ("refund_invoice", "Refund invoice") in form.fields["operation"].choices
