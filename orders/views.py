@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -19,7 +17,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from orders import imports, services
 from orders.forms import BackfillForm, OrderFilterForm
-from orders.models import SYNCABLE_STATUSES, ImportRun, Order, SyncBatch, SyncStatus
+from orders.models import (
+    ELIGIBLE,
+    FAILED,
+    IN_ODOO_AS_SALE_ORDER,
+    IN_ODOO_WITH_INVOICE,
+    RISKY,
+    ImportRun,
+    Order,
+    SyncBatch,
+    SyncStatus,
+)
 from orders.preview import Preview, preview_order
 from orders.tasks import import_orders_task
 from synclogs.models import SyncAttempt
@@ -33,6 +41,10 @@ from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 from synco.tenancy import current_shop
 
 PAGE_SIZE = 50
+# Tab counts stop counting here ("1,000+"): beyond it an exact number is not worth reading every order.
+COUNT_CAP = 1000
+# Far enough for any real use; keeps OFFSET bounded.
+MAX_PAGE = 2000
 # The poll for live rows sends the ids of the pending rows on one page: never more than a page.
 MAX_POLLED_ROWS = PAGE_SIZE
 ATTEMPTS_SHOWN = 50
@@ -41,13 +53,13 @@ FILTERS: dict[str, tuple[str, Q]] = {
     "synced": ("Synced", Q(sync_status=SyncStatus.SYNCED)),
     # An unreadable order is listed as Failed (with its reason), never as waiting to be synced.
     "not_synced": ("Not Synced", Q(sync_status=SyncStatus.NOT_SYNCED, parse_error="")),
-    "eligible": ("Eligible", Q(eligible=True, sync_status__in=SYNCABLE_STATUSES, parse_error="")),
-    "sale_order": ("Sale Order", Q(odoo_id__isnull=False, odoo_invoice_id__isnull=True)),
-    "invoice": ("Invoice", Q(odoo_invoice_id__isnull=False)),
-    "failed": ("Failed", Q(sync_status=SyncStatus.FAILED) | ~Q(parse_error="")),
+    "eligible": ("Eligible", ELIGIBLE),
+    "sale_order": ("Sale Order", IN_ODOO_AS_SALE_ORDER),
+    "invoice": ("Invoice", IN_ODOO_WITH_INVOICE),
+    "failed": ("Failed", FAILED),
     "needs_review": ("Needs review", Q(sync_status=SyncStatus.NEEDS_REVIEW)),
     "in_progress": ("In progress", Q(sync_status__in=(SyncStatus.QUEUED, SyncStatus.IN_PROGRESS))),
-    "risky": ("Risky", ~Q(risk_reason="")),
+    "risky": ("Risky", RISKY),
 }
 SALE_ORDER_STATES = {
     "draft": "Quotation",
@@ -92,25 +104,107 @@ def _searched_orders(shop: Shop, search: str, created_from: Any, created_to: Any
     return orders
 
 
-def filter_counts(orders: QuerySet[Order]) -> dict[str, int]:
-    """How many orders each tab holds, in one aggregate query."""
-    aggregates: dict[str, Any] = {
-        key: Count("pk", filter=condition) if condition else Count("pk")
-        for key, (_label, condition) in FILTERS.items()
-    }
-    return {key: int(value or 0) for key, value in orders.aggregate(**aggregates).items()}
+def narrow_orders(
+    shop: Shop, search: str, created_from: Any = None, created_to: Any = None
+) -> tuple[QuerySet[Order], dict[str, int | None]]:
+    """The orders a search and date range leave, and how many each tab holds (up to COUNT_CAP; None: unknown).
+
+    Every count reads at most COUNT_CAP rows, so the page costs the same for a hundred orders or a hundred
+    thousand. A search is read once: when it matches fewer than COUNT_CAP orders (looking for one order or one
+    customer), the page then reads those by primary key and counts every tab exactly; when it matches more, only
+    "All" is known (1,000+) and the page walks the date index, where such a frequent match comes soon.
+    """
+    orders = _searched_orders(shop, search, created_from, created_to)
+    if not search:
+        return orders, tab_counts(orders)
+    matched = list(orders.order_by().values_list("pk", flat=True)[:COUNT_CAP])
+    if len(matched) >= COUNT_CAP:
+        return orders, {key: COUNT_CAP if key == "all" else None for key in FILTERS}
+    orders = Order.objects.filter(shop=shop, pk__in=matched)
+    # Prefixed: an alias named like a field ("eligible") would stand for the alias in the filters.
+    row = orders.aggregate(
+        **{
+            f"n_{key}": Count("pk", filter=condition) if condition else Count("pk")
+            for key, (_label, condition) in FILTERS.items()
+        }
+    )
+    return orders, {key: int(row[f"n_{key}"] or 0) for key in FILTERS}
 
 
-class CountedPaginator(Paginator):
-    """A paginator told its count (from the tab counts) instead of running COUNT(*) again."""
+def tab_counts(orders: QuerySet[Order]) -> dict[str, int | None]:
+    """Each tab's count up to COUNT_CAP, in one query: each reads at most COUNT_CAP rows through its index."""
+    connection = connections[orders.db]
+    quote = connection.ops.quote_name
+    columns: list[str] = []
+    params: list[Any] = []
+    for key, (_label, condition) in FILTERS.items():
+        capped = orders.filter(condition).order_by().values("pk")[:COUNT_CAP]
+        sql, sub_params = capped.query.sql_with_params()
+        columns.append(f"(SELECT COUNT(*) FROM ({sql}) {quote(key + '_rows')}) {quote(key)}")
+        params.extend(sub_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(columns), params)
+        values = cursor.fetchone()
+    return {key: int(count) for key, count in zip(FILTERS, values, strict=True)}
 
-    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
 
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
+@dataclass(frozen=True)
+class OrdersPage:
+    """One page of a tab; the total is exact below COUNT_CAP and "at least" from there (no COUNT(*) of it all)."""
+
+    rows: list[Order]
+    number: int
+    has_next: bool
+    total: int
+
+    @property
+    def total_known(self) -> bool:
+        return self.total < COUNT_CAP
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + len(self.rows)
+
+
+def get_orders_page(orders: QuerySet[Order], requested: str | None, total: int) -> OrdersPage:
+    """The requested page (the last one when past the end of a known total), one row more to know of a next."""
+    number = int(requested) if requested and requested.isdigit() and int(requested) > 0 else 1
+    number = min(number, MAX_PAGE)
+    if total < COUNT_CAP:
+        number = min(number, max(1, -(-total // PAGE_SIZE)))
+    offset = (number - 1) * PAGE_SIZE
+    rows = list(orders[offset : offset + PAGE_SIZE + 1])
+    return OrdersPage(rows=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE, total=total)
+
+
+def _count_label(count: int | None) -> str:
+    if count is None:
+        return ""
+    return f"{count:,}" if count < COUNT_CAP else f"{COUNT_CAP:,}+"
 
 
 def _get_order_for_shop(request: HtmxHttpRequest, pk: int) -> Order:
@@ -124,7 +218,21 @@ def _toast(response: HttpResponse, message: str, level: str = "info", **events: 
 
 def _as_rows(orders: QuerySet[Order]) -> QuerySet[Order]:
     # The payload (the whole Shopify order) is only read on the detail page.
-    return orders.select_related("shop__odoo").defer("payload")
+    return orders.defer("payload")
+
+
+def _odoo_connection(shop: Shop) -> OdooConnection | None:
+    """The shop's connection without its secret (a page needs its URL and state, never the password)."""
+    return OdooConnection.objects.filter(shop=shop).defer("secret").first()
+
+
+def _attach_shop(rows: list[Order], shop: Shop, odoo: OdooConnection | None) -> list[Order]:
+    """Give every row the one shop and connection already read, for its Odoo links (no query or decryption per row)."""
+    # Cached even when there is none, so that no row asks the database again.
+    Shop.odoo.related.set_cached_value(shop, odoo)
+    for order in rows:
+        order.shop = shop
+    return rows
 
 
 # -- the orders page ----------------------------------------------------------------------------
@@ -141,11 +249,12 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
         status_filter = "all"
     search = form.cleaned_data.get("q", "")
     created_from, created_to = form.created_range()
-    searched = _searched_orders(shop, search, created_from, created_to)
-    counts = filter_counts(searched)
+    searched, counts = narrow_orders(shop, search, created_from, created_to)
     orders = _as_rows(searched.filter(FILTERS[status_filter][1])).order_by("-created_at", "-id")
-    page = CountedPaginator(orders, PAGE_SIZE, counts[status_filter]).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    total = counts[status_filter]
+    page = get_orders_page(orders, request.GET.get("page"), COUNT_CAP if total is None else total)
+    odoo = _odoo_connection(shop)
+    rows = _attach_shop(page.rows, shop, odoo)
     # Links keep the search and the date range (only valid dates: a wrong one stays in the box, with its message).
     kept = {"q": search}
     if not form.errors:
@@ -167,12 +276,14 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
         "narrowed": bool(search or created_from or created_to),
         "filter_query": filter_query,
         "page_query": urlencode({"status": status_filter, **{k: v for k, v in kept.items() if v}}),
-        "filters": [(key, label, counts[key]) for key, (label, _q) in FILTERS.items()],
+        "filters": [
+            (key, label, _count_label(counts[key]), counts[key]) for key, (label, _q) in FILTERS.items()
+        ],
+        "count_cap": COUNT_CAP,
         "polling": any(order.is_pending for order in rows),
     }
     if request.htmx and request.htmx.target == "order-table":
         return render(request, "orders/_order_table.html", context)
-    odoo = OdooConnection.objects.filter(shop=shop).first()
     context.update(_runs_context(request))
     context.update(_batch_context(SyncBatch.objects.filter(shop=shop).first()))
     context.update(
@@ -194,8 +305,11 @@ def order_row(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def order_rows(request: HtmxHttpRequest) -> HttpResponse:
     """The page's one poll: the rows whose ids it sends, swapped in place; finished ones announced."""
     ids = [int(pk) for pk in request.GET.getlist("pending") if pk.isdigit()][:MAX_POLLED_ROWS]
-    shop_orders = Order.objects.filter(shop=current_shop(request), pk__in=ids)
-    orders = list(_as_rows(shop_orders).order_by("-created_at", "-id"))
+    shop = current_shop(request)
+    shop_orders = Order.objects.filter(shop=shop, pk__in=ids)
+    orders = _attach_shop(
+        list(_as_rows(shop_orders).order_by("-created_at", "-id")), shop, _odoo_connection(shop)
+    )
     finished = [order for order in orders if not order.is_pending]
     return render(request, "orders/_order_rows.html", {"orders": orders, "finished": finished})
 

@@ -519,3 +519,43 @@ def _session_token(settings, domain="synco-demo.myshopify.com"):
         settings.SHOPIFY_API_SECRET,
         algorithm="HS256",
     )
+
+
+def test_counts_stop_at_the_cap_and_pages_go_on_without_a_total(merchant_client, shop, monkeypatch):
+    from orders import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for n in range(1, 6):
+        _order(shop, n, f"#{n}", sync_status=SyncStatus.FAILED if n == 5 else SyncStatus.NOT_SYNCED)
+    names = {f"#{n}" for n in range(1, 6)}
+
+    first = _fragment(merchant_client)
+    assert 'id="tab-count-all">3+<' in first and 'id="tab-count-failed">1<' in first
+    assert "1\N{EN DASH}2 of 3+" in first and "Page 1</span>" in first and "Page 1 of" not in first
+
+    # past the cap the pages go on: the third page holds the oldest order
+    third = _fragment(merchant_client, page="3")
+    assert _shown(third, names) == {"#1"} and "Next ›" not in third and "‹ Previous" in third
+    assert "past the last order" in _fragment(merchant_client, page="9")
+
+
+def test_a_search_counts_its_tabs_from_the_matches_when_they_are_few(merchant_client, shop, monkeypatch):
+    from orders import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    _order(shop, 1, "#1", sync_status=SyncStatus.FAILED, sync_error="x")
+    _order(shop, 2, "#2")
+    Order.objects.filter(shopify_id=1).update(customer_name="Ana Ortiz")
+    Order.objects.filter(shopify_id=2).update(customer_name="Ana Ortiz")
+    for n in range(3, 7):
+        _order(shop, n, f"#{n}")
+
+    few = _fragment(merchant_client, q="ortiz")
+    assert 'id="tab-count-all">2<' in few and 'id="tab-count-failed">1<' in few
+    assert 'id="tab-count-not_synced">1<' in few and 'id="tab-count-synced">0<' in few
+
+    # "jane" matches four orders: more than the cap, so only All is counted (1,000+ in real life)
+    many = _fragment(merchant_client, q="jane")
+    assert 'id="tab-count-all">3+<' in many and "tab-count-failed" not in many
+    assert 'aria-label="Failed"' in many
