@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.celery_worker import WorkerProcess, celery_worker
 from tests.conftest import MERCHANT_PASSWORD, MERCHANT_USERNAME
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -63,6 +64,27 @@ def browser() -> Iterator[Browser]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="package")
+def shared_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+    """One Celery worker for the browser tests: starting one takes seconds, and these tests wait on it."""
+    with celery_worker(tmp_path_factory.mktemp("browser-worker") / "celery-worker.log") as worker:
+        yield worker
+
+
+@pytest.fixture
+def redis_worker(shared_worker: WorkerProcess, transactional_db: None) -> Iterator[WorkerProcess]:
+    """The shared worker, with an empty queue. Its per-process Odoo caches survive the sandbox's reset between
+    tests: they hold only records of the sandbox's seed (same ids after every reset)."""
+    from synco.celery import app as celery_app
+
+    shared_worker.assert_alive()
+    celery_app.control.purge()
+    start = len(shared_worker.log())
+    yield shared_worker
+    # pytest shows this only for a failed test: what the worker did during it, in its own words
+    print(f"--- Celery worker log ({shared_worker.log_path}) ---\n{shared_worker.log()[start:][-6000:]}")
 
 
 @pytest.fixture(autouse=True)
