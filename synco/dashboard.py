@@ -1,8 +1,8 @@
 """What the home page shows about one shop, read with a fixed number of bounded queries.
 
-Counts come from one aggregate over the shop's orders (the same filters as the orders page's tabs); the chart,
-the last errors and the webhook health read only a time window through the sync log's and the webhook
-receipts' (shop, time) indexes, so the page costs the same with 100 orders or 100,000.
+Counts come from the (shop, eligible, sync_status) index and the few failed orders (the same definitions as
+the orders page's tabs); the chart, the last errors and the webhook health read only a time window through the
+sync log's and the webhook receipts' (shop, time) indexes, so the page costs the same with 100 orders or 100,000.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import dateformat, timezone
 
 from customers.models import CustomerLink
-from orders.models import Order, SyncStatus
+from orders.models import SYNCABLE_STATUSES, Order, SyncStatus
 from orders.views import FILTERS
 from products.models import ProductLink
 from synclogs.models import SyncAttempt, WebhookReceipt
@@ -36,7 +36,6 @@ PRODUCT_MATCH_ERRORS = (
 )
 CUSTOMER_MATCH_ERRORS = ("Settings > Products and customers",)
 COUNTED = ("synced", "not_synced", "eligible", "failed", "needs_review", "in_progress")
-WAITING = Q(eligible=True, parse_error="", sync_status__in=(SyncStatus.NOT_SYNCED, SyncStatus.QUEUED))
 
 
 @dataclass(frozen=True)
@@ -68,18 +67,73 @@ def _contains_any(column: str, needles: tuple[str, ...]) -> Q:
 
 
 def get_order_counts(shop: Shop) -> OrderCounts:
-    """Every count on the home page in one aggregate query."""
+    """The counts of the orders page's tabs, the backlog and the matching failures, in four bounded queries.
+
+    Reading 100,000 orders' rows for one conditional aggregate costs ~100 ms on PostgreSQL; instead:
+    1. every order counted by (status, eligible): only columns of the (shop, eligible, sync_status) index, so
+       PostgreSQL counts from the index alone (an index-only scan, ~3x faster);
+    2. the failed or unreadable orders (few, through the Failed tab's index) in one conditional aggregate:
+       unreadable orders are listed as Failed, so they are taken out of the other counts here;
+    3. and 4. the oldest order waiting, Not Synced or Queued, each the first row of an index in created order.
+    """
+    orders = Order.objects.filter(shop=shop)
+    by_state: dict[tuple[str, bool], int] = {
+        (status, eligible): count
+        for status, eligible, count in orders.values_list("sync_status", "eligible")
+        .annotate(count=Count("sync_status"))
+        .values_list("sync_status", "eligible", "count")
+        .order_by()
+    }
+
+    def count(statuses: tuple[str, ...], eligible_only: bool = False) -> int:
+        return sum(
+            n
+            for (status, eligible), n in by_state.items()
+            if status in statuses and (eligible or not eligible_only)
+        )
+
+    unreadable = ~Q(parse_error="")
+    waiting_statuses = (SyncStatus.NOT_SYNCED, SyncStatus.QUEUED)
     failed = Q(sync_status=SyncStatus.FAILED)
     # Aliases are prefixed: an aggregate named like a field ("eligible") would shadow it in the filters.
-    row = Order.objects.filter(shop=shop).aggregate(
-        n_total=Count("pk"),
-        **{f"n_{key}": Count("pk", filter=FILTERS[key][1]) for key in COUNTED},
-        n_backlog=Count("pk", filter=WAITING),
-        n_oldest_waiting=Min("created_at", filter=WAITING),
-        n_unmatched_products=Count("pk", filter=failed & _contains_any("sync_error", PRODUCT_MATCH_ERRORS)),
-        n_unmatched_customers=Count("pk", filter=failed & _contains_any("sync_error", CUSTOMER_MATCH_ERRORS)),
+    odd = orders.filter(FILTERS["failed"][1]).aggregate(
+        n_failed=Count("sync_status"),
+        n_unreadable_not_synced=Count(
+            "sync_status", filter=unreadable & Q(sync_status=SyncStatus.NOT_SYNCED)
+        ),
+        n_unreadable_eligible=Count(
+            "sync_status", filter=unreadable & Q(eligible=True, sync_status__in=SYNCABLE_STATUSES)
+        ),
+        n_unreadable_waiting=Count(
+            "sync_status", filter=unreadable & Q(eligible=True, sync_status__in=waiting_statuses)
+        ),
+        n_unmatched_products=Count(
+            "sync_status", filter=failed & _contains_any("sync_error", PRODUCT_MATCH_ERRORS)
+        ),
+        n_unmatched_customers=Count(
+            "sync_status", filter=failed & _contains_any("sync_error", CUSTOMER_MATCH_ERRORS)
+        ),
     )
-    return OrderCounts(**{name.removeprefix("n_"): value for name, value in row.items()})
+    oldest = [
+        first
+        for status in waiting_statuses
+        for first in orders.filter(eligible=True, parse_error="", sync_status=status)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)[:1]
+    ]
+    return OrderCounts(
+        total=sum(by_state.values()),
+        synced=count((SyncStatus.SYNCED,)),
+        not_synced=count((SyncStatus.NOT_SYNCED,)) - odd["n_unreadable_not_synced"],
+        eligible=count(SYNCABLE_STATUSES, eligible_only=True) - odd["n_unreadable_eligible"],
+        failed=odd["n_failed"],
+        needs_review=count((SyncStatus.NEEDS_REVIEW,)),
+        in_progress=count((SyncStatus.QUEUED, SyncStatus.IN_PROGRESS)),
+        backlog=count(waiting_statuses, eligible_only=True) - odd["n_unreadable_waiting"],
+        oldest_waiting=min(oldest, default=None),
+        unmatched_products=odd["n_unmatched_products"],
+        unmatched_customers=odd["n_unmatched_customers"],
+    )
 
 
 @dataclass(frozen=True)
