@@ -77,6 +77,8 @@ def imported_order(
     return order
 
 
+# The Synced status, not "Not Synced" (expect's to_contain_text matches substrings).
+SYNCED = re.compile(r"(?<!Not )Synced")
 ORDER_NUMBER = re.compile(r"(?:^|\s)(#\d+)\b")
 
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from orders.models import Order, SyncStatus
 from tests.browser.conftest import WORKER_TIMEOUT_MS
-from tests.browser.helpers import imported_order, order_row
+from tests.browser.helpers import SYNCED, imported_order, order_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +16,7 @@ def test_bulk_sync_shows_its_progress_and_every_row_ends_synced(page, shop, odoo
     # given five eligible orders and one that the rules leave out, and an Odoo that takes its time
     eligible = [imported_order(shop, number) for number in (3001, 3002, 3003, 3004, 3005)]
     left_out = imported_order(shop, 3006, financial_status="PENDING")
-    odoo.control(latency_ms=100)
+    odoo.control(latency_ms=30)
     page.goto("/orders/")
     progress = page.get_by_role("progressbar", name="Bulk sync progress")
 
@@ -32,14 +32,14 @@ def test_bulk_sync_shows_its_progress_and_every_row_ends_synced(page, shop, odoo
     expect(page.get_by_text("2 of 2 done")).to_be_visible(timeout=WORKER_TIMEOUT_MS)
     expect(progress).to_have_attribute("value", "2")
     for order in eligible[:2]:
-        expect(order_row(page, order)).to_contain_text("Synced", timeout=WORKER_TIMEOUT_MS)
+        expect(order_row(page, order)).to_contain_text(SYNCED, timeout=WORKER_TIMEOUT_MS)
 
     # when they click Sync all eligible: only the three eligible orders not synced yet are sent
     page.get_by_role("button", name="Sync all eligible").click()
     expect(progress).to_have_attribute("max", "3")
     expect(page.get_by_text("3 of 3 done")).to_be_visible(timeout=WORKER_TIMEOUT_MS)
     for order in eligible:
-        expect(order_row(page, order)).to_contain_text("Synced", timeout=WORKER_TIMEOUT_MS)
+        expect(order_row(page, order)).to_contain_text(SYNCED, timeout=WORKER_TIMEOUT_MS)
     expect(order_row(page, left_out)).to_contain_text("Not Synced")
 
     # and Odoo has exactly one sale order for each eligible order, none for the other

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from orders.models import SyncStatus
 from tests.browser.conftest import WORKER_TIMEOUT_MS
-from tests.browser.helpers import imported_order, order_row
+from tests.browser.helpers import SYNCED, imported_order, order_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,7 @@ def test_it_shows_an_order_go_from_in_progress_to_synced_with_its_odoo_id(
     # then the row says In Progress, then Synced with the sale order's name and id, without a reload
     expect(row).to_contain_text("In Progress", timeout=WORKER_TIMEOUT_MS)
     screenshot(page, "orders-in-progress")
-    expect(row).to_contain_text("Synced", timeout=WORKER_TIMEOUT_MS)
+    expect(row).to_contain_text(SYNCED, timeout=WORKER_TIMEOUT_MS)
     [sale] = odoo.sale_orders(order.origin)
     expect(row.get_by_role("link", name=sale["name"])).to_be_visible()
     expect(row).to_contain_text(f"(id {sale['id']})")
@@ -60,7 +60,7 @@ def test_it_shows_why_an_order_failed_and_retry_syncs_it_once_the_cause_is_fixed
     row.get_by_role("button", name="Retry").click()
 
     # then the same row turns Synced, and Odoo has exactly one sale order for it
-    expect(row).to_contain_text("Synced", timeout=WORKER_TIMEOUT_MS)
+    expect(row).to_contain_text(SYNCED, timeout=WORKER_TIMEOUT_MS)
     expect(row).not_to_contain_text("No Odoo product")
     [sale] = odoo.sale_orders(order.origin)
     expect(row).to_contain_text(f"(id {sale['id']})")

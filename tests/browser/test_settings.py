@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from orders.models import SyncStatus
 from synco.models import OdooConnection, OrderRules
+from tests.browser.conftest import WORKER_TIMEOUT_MS
+from tests.browser.helpers import SYNCED, imported_order, order_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,6 +75,70 @@ def test_order_rules_are_validated_then_saved(page, shop, screenshot):
     expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
     expect(page.get_by_label("Order prefix")).to_have_value("WEB")
     expect(page.get_by_label("Exclude tags")).to_have_value("VIP, wholesale")
-    screenshot(page, "settings-rules")
+    screenshot(page, "settings-rules-saved")
     rules = OrderRules.objects.get(shop=shop)
     assert (rules.order_prefix, rules.include_tags, rules.exclude_tags) == ("WEB", [], ["VIP", "wholesale"])
+
+
+def test_matching_options_check_the_chosen_odoo_contact_before_saving(page, shop, odoo, screenshot):
+    [partner] = odoo.execute(
+        "res.partner", "search_read", [["is_company", "=", True]], fields=["id", "name"], limit=1
+    )
+    page.goto("/settings/matching/")
+    page.get_by_label("SKU only").check()
+    page.get_by_label("Put every order on one Odoo contact").check()
+
+    # a contact Odoo does not have is refused, with the reason, and nothing is saved
+    page.get_by_label("Odoo contact id for every order").fill("99999")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Odoo has no contact #99999.")).to_be_visible()
+    assert OrderRules.objects.get(shop=shop).customer_match == OrderRules.CustomerMatch.EMAIL
+
+    # a real one is saved, with its name as Odoo has it
+    page.get_by_label("Odoo contact id for every order").fill(str(partner["id"]))
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    expect(
+        page.get_by_text(f"Every order goes on {partner['name']} (Odoo contact #{partner['id']})")
+    ).to_be_visible()
+    screenshot(page, "settings-matching-saved")
+    rules = OrderRules.objects.get(shop=shop)
+    assert (rules.product_match, rules.customer_match, rules.single_partner_id) == (
+        OrderRules.ProductMatch.SKU_ONLY,
+        OrderRules.CustomerMatch.SINGLE,
+        partner["id"],
+    )
+
+
+def test_pausing_syncing_refuses_sync_until_it_is_resumed(page, shop, odoo, redis_worker, screenshot):
+    order = imported_order(shop, 7001)
+    page.goto("/settings/")
+    danger_zone = page.get_by_role("region", name="Danger zone")
+
+    # when the merchant pauses syncing, every page says so
+    danger_zone.get_by_role("button", name="Pause syncing").click()
+    expect(danger_zone).to_contain_text("Paused")
+    expect(page.get_by_role("status").filter(has_text="Syncing is paused.")).to_be_visible()
+    screenshot(page, "settings-paused")
+    shop.refresh_from_db()
+    assert shop.sync_paused
+
+    # and Sync is refused with the reason; the order is not queued
+    page.goto("/orders/")
+    expect(page.get_by_role("status").filter(has_text="Syncing is paused.")).to_be_visible()
+    row = order_row(page, order)
+    row.get_by_role("button", name="Sync").click()
+    expect(page.get_by_text("#7001 was not sent: Syncing is paused")).to_be_visible()
+    expect(row).to_contain_text("Not Synced")
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.NOT_SYNCED
+
+    # when it is resumed, the banner goes and Sync works again
+    page.goto("/settings/")
+    page.get_by_role("region", name="Danger zone").get_by_role("button", name="Resume syncing").click()
+    expect(page.get_by_role("region", name="Danger zone")).to_contain_text("Syncing")
+    expect(page.get_by_role("status").filter(has_text="Syncing is paused.")).to_have_count(0)
+    page.goto("/orders/")
+    order_row(page, order).get_by_role("button", name="Sync").click()
+    expect(order_row(page, order)).to_contain_text(SYNCED, timeout=WORKER_TIMEOUT_MS)
+    assert len(odoo.sale_orders(order.origin)) == 1

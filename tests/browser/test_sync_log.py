@@ -106,7 +106,7 @@ def expect_attempts(page: Page, messages: list[str]) -> None:
 def test_each_filter_of_the_log_browser_lists_the_right_attempts(page, attempts, screenshot):
     page.goto("/logs/")
     expect_attempts(page, ALL)
-    screenshot(page, "sync-log")
+    screenshot(page, "sync-log-all")
 
     page.get_by_label("Status", exact=True).select_option(label="Failed")
     expect_attempts(page, [NO_PRODUCT, IMPORT])
@@ -156,7 +156,7 @@ def test_the_detail_of_an_attempt_shows_the_redacted_summary_and_the_error(page,
     expect(page.get_by_text("61.77").first).to_be_visible()
     # a person's details never reach the page, even if a summary carried them
     expect(page.get_by_text("jane.doe@example.com")).to_have_count(0)
-    screenshot(page, "sync-log-detail")
+    screenshot(page, "sync-log-detail-redacted")
 
     page.goto(f"/logs/{attempts['failed'].pk}/")
     expect(page.get_by_role("heading", name="Error")).to_be_visible()
