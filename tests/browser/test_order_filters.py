@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import SyncStatus
-from tests.browser.helpers import expect_listed, filter_tab, imported_order
+from tests.browser.helpers import expect_listed, filter_tab, imported_order, order_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -122,3 +122,19 @@ def test_the_date_range_lists_orders_created_within_it(page, orders_in_every_sta
     expect_listed(page, ["#2001"])
     page.reload()
     expect_listed(page, ["#2001"])
+
+
+def test_pages_of_fifty_orders_move_forward_and_back(page, shop):
+    for number in range(2101, 2156):  # 55 orders, the newest first
+        imported_order(shop, number, days_ago=2156 - number)
+    page.goto("/orders/")
+    expect(order_rows(page)).to_have_count(50)
+    expect(page.get_by_text("#2155", exact=True)).to_be_visible()
+
+    page.get_by_role("link", name="Next").click()
+    expect_listed(page, ["#2101", "#2102", "#2103", "#2104", "#2105"])
+    expect(page).to_have_url(re.compile(r"page=2"))
+
+    page.get_by_role("link", name="Previous").click()
+    expect(order_rows(page)).to_have_count(50)
+    expect(page.get_by_text("#2101", exact=True)).to_have_count(0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -37,6 +39,12 @@ def test_it_shows_an_order_go_from_in_progress_to_synced_with_its_odoo_id(
     assert (order.sync_status, order.odoo_id) == (SyncStatus.SYNCED, sale["id"])
     assert sale["state"] == "sale"
 
+    # and with nothing in progress the page stops polling (watched over two poll intervals)
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url) if "/orders/rows/" in request.url else None)
+    page.wait_for_timeout(2_500)
+    assert polls == []
+
 
 def test_it_shows_why_an_order_failed_and_retry_syncs_it_once_the_cause_is_fixed(
     page, shop, odoo, redis_worker, screenshot
@@ -66,3 +74,25 @@ def test_it_shows_why_an_order_failed_and_retry_syncs_it_once_the_cause_is_fixed
     expect(row).to_contain_text(f"(id {sale['id']})")
     order.refresh_from_db()
     assert (order.sync_status, order.odoo_id, order.sync_error) == (SyncStatus.SYNCED, sale["id"], "")
+
+
+def test_preview_shows_what_odoo_would_receive_and_writes_nothing(page, shop, odoo, screenshot):
+    order = imported_order(shop, 1004)
+    page.goto("/orders/")
+
+    order_row(page, order).get_by_role("link", name="Preview").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("#1004")
+    expect(page.get_by_text("nothing has been written to Odoo")).to_be_visible()
+    lines = page.get_by_role("row")
+    # 2 x 25.00 with Shopify's 5.00 discount as 10 %: 45.00
+    expect(lines.filter(has_text="Organic T-Shirt - M")).to_contain_text(
+        re.compile(r"25\.00\s*10\.00\s*15%\s*45\.00")
+    )
+    expect(lines.filter(has_text="Gift wrap")).to_contain_text("3.50")
+    expect(page.get_by_text("Total in Shopify")).to_be_visible()
+    expect(page.get_by_text("61.77").first).to_be_visible()
+    screenshot(page, "order-preview-from-orders")
+    assert odoo.sale_orders(order.origin) == []
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.NOT_SYNCED
