@@ -24,3 +24,7 @@ def setup_periodic_tasks(sender: Celery, **kwargs: object) -> None:
     sender.add_periodic_task(
         3600.0, sender.signature("orders.tasks.purge_logs_task"), name="sync log retention"
     )
+    # Webhook receipts stored but never queued (broker down, web process killed before it sent them).
+    sender.add_periodic_task(
+        60.0, sender.signature("synco.tasks.requeue_webhooks_task"), name="re-queue unprocessed webhooks"
+    )

@@ -12,6 +12,16 @@ def process_webhook_task(receipt_id: int) -> None:
     webhook_handlers.process_webhook(receipt_id)
 
 
+@shared_task(acks_late=False)
+def process_webhooks_task(receipt_ids: list[int]) -> None:
+    """Receipts the web stored close together: one task each, so that every worker takes a share.
+
+    Acknowledged on delivery, not late like the others: a worker dying halfway leaves the rest Received for
+    the sweep, where a redelivery would queue some of them twice."""
+    for receipt_id in receipt_ids:
+        process_webhook_task.delay(receipt_id)
+
+
 @shared_task
 def requeue_webhooks_task() -> None:
     webhook_handlers.requeue_receipts()

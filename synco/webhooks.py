@@ -1,16 +1,37 @@
 """The webhook endpoint: verify the HMAC over the raw body first, store the event once, answer at once.
 
 All work happens afterwards in Celery (`synco.tasks.process_webhook_task`): a webhook is only a trigger.
+
+The answer to Shopify costs a share of one INSERT (bench/webhooks.py measures it):
+
+- Receipts are written by group commit: a request that arrives while another one's write is in progress
+  waits, and the next writer stores every waiting delivery in one `INSERT … ON CONFLICT DO NOTHING` (the
+  receipt's unique key) and one commit; each request is answered once its own row is committed. Alone, a
+  request writes its row at once.
+- The body is stored as Shopify sent it (checked to be a JSON object, not parsed and serialised again).
+- New receipts are queued by a background thread after the answer, many to a Celery message. A message
+  lost (broker down, process killed) leaves its receipts Received; the minutely sweep queues them again.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
+from django.db.models import JSONField
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -30,10 +51,208 @@ HEADER_NAMES = (
     "Triggered-At",
     "Name",
 )
+# Rows per INSERT and receipts per message: bounds a statement (bodies are ~5-20 KB) and SQLite's parameters.
+MAX_BATCH = 100
+# How long stored receipts wait for others to share their Celery message (Shopify's answer never waits).
+PUBLISH_LINGER_SECONDS = 0.01
 
 
 def _header(request: HttpRequest, name: str) -> str:
     return str(request.headers.get(f"X-Shopify-{name}") or request.headers.get(f"Shopify-{name}") or "")
+
+
+class NotJSONError(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise NotJSONError(f"{name} is not JSON")  # Python's json accepts NaN and Infinity; the database does not
+
+
+def _payload_text(body: bytes) -> str:
+    """The JSON object to store: the body as sent, or any other JSON value wrapped as {"body": …}."""
+    try:
+        text = body.decode() if body else "{}"
+        payload = json.loads(text, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, NotJSONError) as exc:
+        raise NotJSONError(str(exc)) from exc
+    return text if isinstance(payload, dict) else json.dumps({"body": payload})
+
+
+@dataclass(eq=False)
+class Delivery:
+    """One verified delivery to store, and what became of it."""
+
+    shop_domain: str
+    topic: str
+    event_id: str
+    webhook_id: str
+    api_version: str
+    triggered_at: str
+    headers: str
+    payload: str
+    stored: bool = False  # committed: a new receipt, or the event was already there
+    receipt_id: int | None = None  # the new receipt (None: a repeat of an event already stored)
+    refused: bool = False  # the database refuses this delivery's values
+    done: bool = field(default=False, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.shop_domain, self.event_id, self.topic)
+
+
+@cache
+def _insert_sql(vendor: str, rows: int) -> str:
+    table = connection.ops.quote_name(WebhookReceipt._meta.db_table)
+    json_type = JSONField().db_type(connection)  # jsonb on PostgreSQL, text on SQLite
+    row = f"(%s, %s, %s, %s, %s, %s, CAST(%s AS {json_type}), CAST(%s AS {json_type}), %s, '', %s)"
+    return (
+        f"INSERT INTO {table} (shop_domain, topic, event_id, webhook_id, api_version, triggered_at, headers, "
+        f"payload, status, message, received_at) VALUES {', '.join([row] * rows)} "
+        "ON CONFLICT (shop_domain, event_id, topic) DO NOTHING RETURNING id, shop_domain, event_id, topic"
+    )
+
+
+def insert_receipts(deliveries: list[Delivery]) -> None:
+    """Store the deliveries in one statement (each event once) and mark each stored, with its new receipt."""
+    received_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    params: list[Any] = []
+    for delivery in deliveries:
+        params += [
+            delivery.shop_domain,
+            delivery.topic,
+            delivery.event_id,
+            delivery.webhook_id,
+            delivery.api_version,
+            delivery.triggered_at,
+            delivery.headers,
+            delivery.payload,
+            WebhookReceipt.Status.RECEIVED.value,
+            received_at,
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection.vendor, len(deliveries)), params)
+        new = {(domain, event_id, topic): pk for pk, domain, event_id, topic in cursor.fetchall()}
+    for delivery in deliveries:
+        # The same event twice in one batch: the first delivery has the receipt, the second is a repeat.
+        delivery.receipt_id = new.pop(delivery.key, None)
+        delivery.stored = True
+
+
+def _write(batch: list[Delivery]) -> None:
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint: a refused row leaves the caller's transaction usable
+                insert_receipts(batch)
+        else:
+            insert_receipts(batch)  # autocommit: committed when it returns
+    except (DataError, IntegrityError):
+        if len(batch) == 1:
+            logger.warning("webhook refused by the database", extra={"topic": batch[0].topic})
+            batch[0].refused = True
+            return
+        # A delivery the database refuses (PostgreSQL takes no \u0000 in JSON) must not fail the others.
+        for delivery in batch:
+            _write([delivery])
+    except DatabaseError:
+        logger.exception("webhook receipts could not be stored", extra={"deliveries": len(batch)})
+
+
+class GroupCommit:
+    """Deliveries waiting to be stored, in arrival order; the first one's request writes what is waiting."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._waiting: deque[Delivery] = deque()
+
+    def store(self, delivery: Delivery) -> None:
+        """Return once the delivery is committed (`stored`) or could not be."""
+        if connection.in_atomic_block:
+            # Inside a caller's transaction only this delivery may depend on its commit.
+            batch = [delivery]
+            _write(batch)
+        else:
+            with self._changed:
+                self._waiting.append(delivery)
+                while not delivery.done and self._waiting[0] is not delivery:
+                    self._changed.wait()
+                if delivery.done:
+                    return  # written by another request, which also queues it
+                batch = list(islice(self._waiting, MAX_BATCH))
+            try:
+                _write(batch)
+            finally:
+                with self._changed:
+                    for written in batch:
+                        self._waiting.popleft()
+                        written.done = True
+                    self._changed.notify_all()
+        new = [written.receipt_id for written in batch if written.receipt_id is not None]
+        if new:
+            transaction.on_commit(lambda: publisher.add(new))
+
+
+def queue_receipts(receipt_ids: list[int]) -> None:
+    """One message for these receipts; if it is lost they wait as Received until the sweep queues them."""
+    from synco.tasks import process_webhooks_task
+
+    try:
+        process_webhooks_task.delay(receipt_ids)
+    except Exception:  # the broker is down or unreachable: requeue_receipts picks the receipts up
+        logger.warning(
+            "webhook receipts stored but not queued; the sweep will queue them",
+            exc_info=True,
+            extra={"receipts": len(receipt_ids)},
+        )
+
+
+class Publisher:
+    """Queues stored receipts from a background thread, after the answer to Shopify: receipts stored within
+    PUBLISH_LINGER_SECONDS of each other share one message."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._pending: list[int] = []
+        self._sending = False
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def add(self, receipt_ids: list[int]) -> None:
+        with self._changed:
+            idle = not self._pending
+            self._pending.extend(receipt_ids)
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                # Started on first use in each process: a forked web worker does not inherit the thread.
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="webhook-publisher", daemon=True)
+                self._thread.start()
+            if idle:
+                self._changed.notify_all()
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until every receipt added so far has been sent (or failed to be); False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._pending and not self._sending, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: bool(self._pending))
+                self._sending = True
+            time.sleep(PUBLISH_LINGER_SECONDS)
+            with self._changed:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                queue_receipts(batch)
+            finally:
+                with self._changed:
+                    self._sending = False
+                    self._changed.notify_all()
+
+
+receipts = GroupCommit()
+publisher = Publisher()
+atexit.register(publisher.flush, 5.0)  # a worker stopping sends what it holds (the sweep covers a kill)
 
 
 @csrf_exempt
@@ -51,28 +270,26 @@ def receive_webhook(request: HttpRequest) -> HttpResponse:
     if not topic or domain is None or not event_id:
         return HttpResponse("Missing topic, shop domain or event id", status=400)
     try:
-        payload = json.loads(body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        payload = _payload_text(body)
+    except NotJSONError:
         return HttpResponse("The body is not JSON", status=400)
-    from synco.tasks import process_webhook_task
-
-    try:
-        # The unique key makes a repeat fail here; the shop is resolved later, in the task, so the answer to
-        # Shopify costs one INSERT and one publish.
-        with transaction.atomic():
-            receipt = WebhookReceipt.objects.create(
-                shop_domain=domain,
-                topic=topic,
-                event_id=event_id,
-                webhook_id=_header(request, "Webhook-Id"),
-                api_version=_header(request, "API-Version"),
-                triggered_at=_header(request, "Triggered-At"),
-                headers={name: _header(request, name) for name in HEADER_NAMES if name != "Hmac-Sha256"},
-                payload=payload if isinstance(payload, dict) else {"body": payload},
-            )
-    except IntegrityError:
+    delivery = Delivery(
+        shop_domain=domain,
+        topic=topic,
+        event_id=event_id,
+        webhook_id=_header(request, "Webhook-Id"),
+        api_version=_header(request, "API-Version"),
+        triggered_at=_header(request, "Triggered-At"),
+        headers=json.dumps({name: _header(request, name) for name in HEADER_NAMES if name != "Hmac-Sha256"}),
+        payload=payload,
+    )
+    # The shop is resolved later, in the task.
+    receipts.store(delivery)
+    if delivery.refused:
+        return HttpResponse("The event cannot be stored", status=400)
+    if not delivery.stored:
+        return HttpResponse("The event could not be stored; retry later", status=503)
+    if delivery.receipt_id is None:
         # Shopify delivers at least once: the same event again is acknowledged and dropped.
         return HttpResponse("Duplicate event ignored", status=200)
-    # If this publish is lost (broker down), the sweep re-queues receipts still waiting (see requeue_receipts).
-    transaction.on_commit(lambda: process_webhook_task.delay(receipt.pk))
     return HttpResponse("OK", status=200)
