@@ -134,9 +134,8 @@ def page(new_page: Callable[..., Page], merchant: Any) -> Page:
 
 @pytest.fixture(scope="session")
 def screenshots_dir() -> Path:
+    # Overwritten by name, never emptied: runs side by side in one checkout share the directory.
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SCREENSHOTS.glob("*.png"):
-        old.unlink()
     return SCREENSHOTS
 
 
