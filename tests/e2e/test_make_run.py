@@ -84,7 +84,7 @@ def test_it_serves_the_orders_page_and_syncs_an_order_end_to_end(running_app):
 
         def settled(order_id: int = order_id) -> bool:
             html = browser.get(f"/orders/{order_id}/row/", headers={"HX-Request": "true"})
-            return 'hx-trigger="every 1s"' not in html
+            return 'aria-busy="true"' not in html  # neither queued nor in progress any more
 
         wait_for(settled, 60, "the worker to sync the order")
         row = browser.get(f"/orders/{order_id}/row/", headers={"HX-Request": "true"})
