@@ -50,6 +50,22 @@ def test_a_wrong_password_is_saved_write_only_and_test_connection_says_the_login
     expect(page.get_by_role("listitem").filter(has_text="Database and login")).to_contain_text("Logged in")
 
 
+def test_test_connection_checks_what_is_typed_without_saving_it(page, shop, odoo):
+    page.goto("/settings/odoo/")
+
+    # a wrong password typed but not saved is what Test connection tries
+    page.get_by_label("Password or API key").fill("typo-in-the-password")
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.get_by_role("listitem").filter(has_text="Database and login")).to_contain_text(
+        "Odoo refused the login"
+    )
+    # and nothing was saved: the stored password still works
+    assert OdooConnection.objects.get(shop=shop).secret == "admin"
+    page.goto("/settings/odoo/")
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.get_by_text("Odoo is ready for Synco.")).to_be_visible()
+
+
 def test_order_rules_are_validated_then_saved(page, shop, screenshot):
     page.goto("/settings/rules/")
 
