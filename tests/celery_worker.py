@@ -41,7 +41,7 @@ class WorkerProcess:
 
 
 @contextmanager
-def celery_worker(log_path: Path) -> Iterator[WorkerProcess]:
+def celery_worker(log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[WorkerProcess]:
     """Start `celery worker` on the test broker (emptied first) and the test database; stop it afterwards."""
     from synco.celery import app as celery_app
 
@@ -58,6 +58,7 @@ def celery_worker(log_path: Path) -> Iterator[WorkerProcess]:
         "SYNCO_VAR_DIR": str(settings.VAR_DIR),
         "SYNCO_ENCRYPTION_KEY": ",".join(settings.SYNCO_ENCRYPTION_KEYS),
         "SECRET_KEY": settings.SECRET_KEY,
+        **(extra_env or {}),
     }
     # A file, not a pipe: nobody reads a pipe while the test runs, and a full pipe would block the worker.
     with log_path.open("wb") as log:

@@ -91,7 +91,8 @@ def odoo(odoo_server: OdooSandbox) -> OdooSandbox:
     from synco.odoo import cache
     from synco.odoo.client import forget_sessions
 
-    odoo_server.control(reset=True)
+    # Faults too: a test that left Odoo down or slow must not slow or break the next one.
+    odoo_server.control(reset=True, fail_next=0, latency_ms=0, drop_after_write=0, down=False)
     cache.forget()
     forget_sessions()
     return odoo_server

@@ -34,6 +34,9 @@ PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 # Waiting for the Celery worker: it starts with the test and talks to Odoo over HTTP.
 WORKER_TIMEOUT_MS = 30_000
+# Transient failures give up after two attempts, a few seconds apart, so a test sees "Retrying" then "Failed".
+# The worker and the web (live_server, whose page shows "Retrying (2/2)") must agree.
+ENGINE_SETTINGS = {"SYNCO_MAX_ATTEMPTS": 2, "SYNCO_RETRY_BASE_SECONDS": 3}
 
 _saved_screenshots: list[Path] = []
 
@@ -69,7 +72,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="package")
 def shared_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
     """One Celery worker for the browser tests: starting one takes seconds, and these tests wait on it."""
-    with celery_worker(tmp_path_factory.mktemp("browser-worker") / "celery-worker.log") as worker:
+    log_path = tmp_path_factory.mktemp("browser-worker") / "celery-worker.log"
+    with celery_worker(log_path, {name: str(value) for name, value in ENGINE_SETTINGS.items()}) as worker:
         yield worker
 
 
@@ -88,8 +92,10 @@ def redis_worker(shared_worker: WorkerProcess, transactional_db: None) -> Iterat
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """The login form is real; PBKDF2's million rounds per test are not what it tests."""
+def browser_test_settings(settings: Any) -> None:
+    for name, value in ENGINE_SETTINGS.items():
+        setattr(settings, name, value)
+    # The login form is real; PBKDF2's million rounds per test are not what it tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

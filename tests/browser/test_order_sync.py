@@ -76,6 +76,30 @@ def test_it_shows_why_an_order_failed_and_retry_syncs_it_once_the_cause_is_fixed
     assert (order.sync_status, order.odoo_id, order.sync_error) == (SyncStatus.SYNCED, sale["id"], "")
 
 
+def test_an_odoo_outage_shows_retrying_then_failed_and_retry_syncs_once_odoo_is_back(
+    page, shop, odoo, redis_worker
+):
+    # given an Odoo that drops every connection
+    order = imported_order(shop, 1003)
+    odoo.control(down=True)
+    page.goto("/orders/")
+    row = order_row(page, order)
+
+    # when the merchant clicks Sync, the row says it retries by itself, then gives up with the reason
+    row.get_by_role("button", name="Sync").click()
+    expect(row).to_contain_text("Retrying (2/2)", timeout=WORKER_TIMEOUT_MS)
+    expect(row).to_contain_text("Failed", timeout=WORKER_TIMEOUT_MS)
+    expect(row.get_by_role("note")).to_contain_text("Gave up after 2 attempts: use Retry once it is fixed.")
+    odoo.control(down=False)
+    assert odoo.sale_orders(order.origin) == []
+
+    # when Odoo is back and the merchant clicks Retry, the order lands in Odoo once
+    row.get_by_role("button", name="Retry").click()
+    expect(row).to_contain_text(SYNCED, timeout=WORKER_TIMEOUT_MS)
+    [sale] = odoo.sale_orders(order.origin)
+    expect(row).to_contain_text(f"(id {sale['id']})")
+
+
 def test_preview_shows_what_odoo_would_receive_and_writes_nothing(page, shop, odoo, screenshot):
     order = imported_order(shop, 1004)
     page.goto("/orders/")
