@@ -27,6 +27,7 @@ OPERATION = "cancel_sale_order"
 WAIT_FOR_SYNC_SECONDS = 30.0
 MAX_WAITS = 20
 TRANSIENT_RETRY_SECONDS = 60.0
+PAUSED_RETRY_SECONDS = 300.0
 
 
 def wants_cancel(order: Order, parsed: ShopifyOrder) -> bool:
@@ -53,6 +54,9 @@ def cancel_in_odoo(order_id: int, waited: int = 0, task_id: str = "") -> float |
         return WAIT_FOR_SYNC_SECONDS if waited < MAX_WAITS else None
     if order.odoo_id is None:
         return None  # it never reached Odoo (and, being cancelled, it is no longer eligible)
+    if order.shop.sync_paused:
+        # Nothing is sent to Odoo while the merchant has paused syncing: ask again later (waits unbounded).
+        return PAUSED_RETRY_SECONDS
     record = start_attempt(
         shop_id=order.shop_id, order_id=order.pk, object_ref=order.name, operation=OPERATION, task_id=task_id
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orders.cancellation import WAIT_FOR_SYNC_SECONDS, cancel_in_odoo
+from orders.cancellation import PAUSED_RETRY_SECONDS, WAIT_FOR_SYNC_SECONDS, cancel_in_odoo
 from orders.models import Order, SyncStatus
 from orders.services import store_order, sync_order
 from synclogs.models import SyncAttempt
@@ -104,5 +104,18 @@ def test_odoo_down_is_retried_later(shop, odoo):
     assert cancel_in_odoo(order.pk) == 60.0
 
     odoo.control(down=False)
+    assert cancel_in_odoo(order.pk) is None
+    assert odoo.sale_orders(ORIGIN)[0]["state"] == "cancel"
+
+
+def test_nothing_is_cancelled_while_syncing_is_paused(shop, odoo):
+    order = _synced(shop, odoo, create_as=OrderRules.CreateAs.SALE_ORDER)
+    store_order(shop, _cancelled(order.payload))
+    type(shop).objects.filter(pk=shop.pk).update(sync_paused=True)
+
+    assert cancel_in_odoo(order.pk) == PAUSED_RETRY_SECONDS
+    assert odoo.sale_orders(ORIGIN)[0]["state"] == "sale"
+
+    type(shop).objects.filter(pk=shop.pk).update(sync_paused=False)
     assert cancel_in_odoo(order.pk) is None
     assert odoo.sale_orders(ORIGIN)[0]["state"] == "cancel"
