@@ -130,6 +130,35 @@ class Order(models.Model):
         return f"shopify:order:{self.shopify_id}"
 
     @property
+    def status_badge(self) -> str:
+        """The badge's style: an unreadable order shows as failed whatever its state."""
+        return "failed" if self.parse_error else str(self.sync_status)
+
+    @property
+    def status_notes(self) -> list[tuple[str, str]]:
+        """What to say under the status badge, as (style, text): why it failed, waits, is held or is left out."""
+        notes = []
+        if self.sync_error and (self.sync_status == SyncStatus.FAILED or self.next_retry_at):
+            notes.append(("reason", self.sync_error))
+        if self.review_reason:
+            notes.append(("reason", self.review_reason))
+        if self.sync_status == SyncStatus.NOT_SYNCED and not self.parse_error:
+            if self.sync_error:
+                notes.append(("muted small", self.sync_error))
+            if not self.eligible and self.ineligible_reason:
+                notes.append(("muted small", f"Not eligible: {self.ineligible_reason}"))
+        if self.parse_error:
+            notes.append(("reason", self.parse_error))
+        return notes
+
+    @property
+    def sync_action(self) -> str:
+        """The row's button: Sync, Retry, or none while it is queued, running or done."""
+        if not self.is_syncable:
+            return ""
+        return "Retry" if self.is_retry else "Sync"
+
+    @property
     def is_retry(self) -> bool:
         """A failed or held order: its action is Retry rather than Sync."""
         return self.sync_status in (SyncStatus.FAILED, SyncStatus.NEEDS_REVIEW)

@@ -45,6 +45,8 @@ PAGE_SIZE = 50
 COUNT_CAP = 1000
 # Far enough for any real use; keeps OFFSET bounded.
 MAX_PAGE = 2000
+# From this offset a page first finds its ids through the index, then reads only those rows.
+DEEP_OFFSET = 1000
 # The poll for live rows sends the ids of the pending rows on one page: never more than a page.
 MAX_POLLED_ROWS = PAGE_SIZE
 ATTEMPTS_SHOWN = 50
@@ -197,7 +199,11 @@ def get_orders_page(orders: QuerySet[Order], requested: str | None, total: int) 
     if total < COUNT_CAP:
         number = min(number, max(1, -(-total // PAGE_SIZE)))
     offset = (number - 1) * PAGE_SIZE
-    rows = list(orders[offset : offset + PAGE_SIZE + 1])
+    window = orders[offset : offset + PAGE_SIZE + 1]
+    if offset >= DEEP_OFFSET and connections[orders.db].features.allow_sliced_subqueries_with_in:
+        # Deep pages skip their offset in the index alone (ids only), then read just the page's rows.
+        window = orders.filter(pk__in=orders.values("pk")[offset : offset + PAGE_SIZE + 1])
+    rows = list(window)
     return OrdersPage(rows=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE, total=total)
 
 

@@ -299,7 +299,13 @@ def test_a_wrong_date_range_says_why_and_is_not_applied(merchant_client, shop, p
     assert _shown(html, {"#1"}) == {"#1"}
 
 
-def test_pagination_keeps_the_filter_the_search_and_the_dates(merchant_client, shop):
+@pytest.mark.parametrize("deep_offset", [1000, 0])
+def test_pagination_keeps_the_filter_the_search_and_the_dates(
+    merchant_client, shop, monkeypatch, deep_offset
+):
+    from orders import views
+
+    monkeypatch.setattr(views, "DEEP_OFFSET", deep_offset)  # 0: every page through the ids-first path
     Order.objects.bulk_create(
         Order(
             shop=shop,
