@@ -290,13 +290,12 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     }
     if request.htmx and request.htmx.target == "order-table":
         return render(request, "orders/_order_table.html", context)
-    context.update(_runs_context(request))
+    context.update(_runs_context(shop))
     context.update(_batch_context(SyncBatch.objects.filter(shop=shop).first()))
-    context.update(
-        odoo=odoo,
-        circuit_open=bool(odoo and odoo.circuit_open_until and odoo.circuit_open_until > timezone.now()),
-        waiting=Order.objects.filter(shop=shop, sync_status=SyncStatus.QUEUED).count(),
-    )
+    circuit_open = bool(odoo and odoo.circuit_open_until and odoo.circuit_open_until > timezone.now())
+    # How many wait is only said while Odoo is not answering.
+    waiting = Order.objects.filter(shop=shop, sync_status=SyncStatus.QUEUED).count() if circuit_open else 0
+    context.update(odoo=odoo, circuit_open=circuit_open, waiting=waiting)
     return render(request, "orders/order_list.html", context)
 
 
@@ -349,15 +348,15 @@ def orders_import(request: HtmxHttpRequest) -> HttpResponse:
     return _toast(HttpResponse(status=204), "Importing new and updated orders from Shopify…")
 
 
-def _runs_context(request: HtmxHttpRequest) -> dict[str, object]:
-    runs = list(ImportRun.objects.filter(shop=current_shop(request))[:5])
+def _runs_context(shop: Shop) -> dict[str, object]:
+    runs = list(ImportRun.objects.filter(shop=shop)[:5])
     return {"runs": runs, "any_active": any(run.is_active for run in runs)}
 
 
 @shop_required
 @require_GET
 def import_runs(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "orders/_import_runs.html", _runs_context(request))
+    return render(request, "orders/_import_runs.html", _runs_context(current_shop(request)))
 
 
 @shop_required
@@ -366,27 +365,29 @@ def backfill_start(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     form = BackfillForm(request.POST)
     if not form.is_valid():
-        response = render(request, "orders/_import_runs.html", _runs_context(request))
+        response = render(request, "orders/_import_runs.html", _runs_context(shop))
         return _toast(response, " ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     start = imports.start_bulk_import if request.POST.get("mode") == "bulk" else imports.start_backfill
     start(shop.pk, form.cleaned_data["created_from"], form.cleaned_data["created_to"])
-    return _toast(render(request, "orders/_import_runs.html", _runs_context(request)), "Import started.")
+    return _toast(render(request, "orders/_import_runs.html", _runs_context(shop)), "Import started.")
 
 
 @shop_required
 @require_POST
 def import_stop(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(ImportRun, pk=pk, shop=current_shop(request))
+    shop = current_shop(request)
+    run = get_object_or_404(ImportRun, pk=pk, shop=shop)
     imports.stop_backfill(run)
-    return render(request, "orders/_import_runs.html", _runs_context(request))
+    return render(request, "orders/_import_runs.html", _runs_context(shop))
 
 
 @shop_required
 @require_POST
 def import_resume(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(ImportRun, pk=pk, shop=current_shop(request))
+    shop = current_shop(request)
+    run = get_object_or_404(ImportRun, pk=pk, shop=shop)
     imports.resume_backfill(run)
-    return render(request, "orders/_import_runs.html", _runs_context(request))
+    return render(request, "orders/_import_runs.html", _runs_context(shop))
 
 
 @shop_required
