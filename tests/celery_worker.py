@@ -39,10 +39,24 @@ class WorkerProcess:
     def assert_alive(self) -> None:
         assert self.process.poll() is None, f"the Celery worker died:\n{self.log()[-4000:]}"
 
+    def stop(self) -> None:
+        # The test is over: no need for a warm shutdown (seconds per test); the next worker purges the queue.
+        self.process.kill()
+        self.process.wait()
+
 
 @contextmanager
 def celery_worker(log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[WorkerProcess]:
-    """Start `celery worker` on the test broker (emptied first) and the test database; stop it afterwards."""
+    """A worker for the duration of the block."""
+    worker = start_worker(log_path, extra_env)
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+def start_worker(log_path: Path, extra_env: dict[str, str] | None = None) -> WorkerProcess:
+    """Start `celery worker` on the test broker (emptied first) and the test database."""
     from synco.celery import app as celery_app
 
     broker = settings.CELERY_BROKER_URL
@@ -83,10 +97,4 @@ def celery_worker(log_path: Path, extra_env: dict[str, str] | None = None) -> It
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    worker = WorkerProcess(process, log_path)
-    try:
-        yield worker
-    finally:
-        # The test is over: no need for a warm shutdown (seconds per test); the next worker purges the queue.
-        process.kill()
-        process.wait()
+    return WorkerProcess(process, log_path)

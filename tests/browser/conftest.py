@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.celery_worker import WorkerProcess, celery_worker
+from tests.celery_worker import WorkerProcess, start_worker
 from tests.conftest import MERCHANT_PASSWORD, MERCHANT_USERNAME
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,6 +39,7 @@ WORKER_TIMEOUT_MS = 30_000
 ENGINE_SETTINGS = {"SYNCO_MAX_ATTEMPTS": 2, "SYNCO_RETRY_BASE_SECONDS": 3}
 
 _saved_screenshots: list[Path] = []
+FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="package")
@@ -69,26 +70,60 @@ def browser() -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+class SharedWorker:
+    """One Celery worker for the browser tests (starting one takes seconds, and these tests wait on it).
+
+    Restarted after a failed test: it may still hold retries that test scheduled (a countdown task is kept by
+    the worker, not in the queue that is emptied before each test).
+    """
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.starts = 0
+        self.process = self._start()
+
+    def _start(self) -> WorkerProcess:
+        self.starts += 1
+        env = {name: str(value) for name, value in ENGINE_SETTINGS.items()}
+        return start_worker(self.log_dir / f"celery-worker-{self.starts}.log", env)
+
+    def restart(self) -> None:
+        self.process.stop()
+        self.process = self._start()
+
+
 @pytest.fixture(scope="package")
-def shared_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
-    """One Celery worker for the browser tests: starting one takes seconds, and these tests wait on it."""
-    log_path = tmp_path_factory.mktemp("browser-worker") / "celery-worker.log"
-    with celery_worker(log_path, {name: str(value) for name, value in ENGINE_SETTINGS.items()}) as worker:
-        yield worker
+def shared_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedWorker]:
+    shared = SharedWorker(tmp_path_factory.mktemp("browser-worker"))
+    yield shared
+    shared.process.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    report = yield
+    if report.failed:
+        item.stash[FAILED] = True
+    return report
 
 
 @pytest.fixture
-def redis_worker(shared_worker: WorkerProcess, transactional_db: None) -> Iterator[WorkerProcess]:
+def redis_worker(
+    shared_worker: SharedWorker, transactional_db: None, request: pytest.FixtureRequest
+) -> Iterator[WorkerProcess]:
     """The shared worker, with an empty queue. Its per-process Odoo caches survive the sandbox's reset between
     tests: they hold only records of the sandbox's seed (same ids after every reset)."""
     from synco.celery import app as celery_app
 
-    shared_worker.assert_alive()
+    worker = shared_worker.process
+    worker.assert_alive()
     celery_app.control.purge()
-    start = len(shared_worker.log())
-    yield shared_worker
-    # pytest shows this only for a failed test: what the worker did during it, in its own words
-    print(f"--- Celery worker log ({shared_worker.log_path}) ---\n{shared_worker.log()[start:][-6000:]}")
+    start = len(worker.log())
+    yield worker
+    if request.node.stash.get(FAILED, False):
+        # pytest shows this for the failed test: what the worker did during it, in its own words
+        print(f"--- Celery worker log ({worker.log_path}) ---\n{worker.log()[start:][-6000:]}")
+        shared_worker.restart()
 
 
 @pytest.fixture(autouse=True)
