@@ -77,15 +77,16 @@ class SharedWorker:
     the worker, not in the queue that is emptied before each test).
     """
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, shopify_origin: str) -> None:
         self.log_dir = log_dir
+        self.env = {name: str(value) for name, value in ENGINE_SETTINGS.items()}
+        self.env["SHOPIFY_ADMIN_ORIGIN"] = shopify_origin
         self.starts = 0
         self.process = self._start()
 
     def _start(self) -> WorkerProcess:
         self.starts += 1
-        env = {name: str(value) for name, value in ENGINE_SETTINGS.items()}
-        return start_worker(self.log_dir / f"celery-worker-{self.starts}.log", env)
+        return start_worker(self.log_dir / f"celery-worker-{self.starts}.log", self.env)
 
     def restart(self) -> None:
         self.process.stop()
@@ -93,8 +94,11 @@ class SharedWorker:
 
 
 @pytest.fixture(scope="package")
-def shared_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedWorker]:
-    shared = SharedWorker(tmp_path_factory.mktemp("browser-worker"))
+def shared_worker(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory, shopify_server: Any
+) -> Iterator[SharedWorker]:
+    # The worker reaches both sandboxes: Odoo through each shop's connection, Shopify through this origin.
+    shared = SharedWorker(tmp_path_factory.mktemp("browser-worker"), shopify_server.base_url)
     yield shared
     shared.process.stop()
 
