@@ -248,6 +248,27 @@ def test_it_stores_the_body_as_shopify_sent_it_with_the_headers_but_not_the_sign
     assert timezone.is_aware(receipt.received_at)
 
 
+def test_it_takes_the_headers_without_the_x_prefix_of_the_newer_events_delivery(client, settings):
+    body = b'{"id": 5550001001}'
+    response = client.post(
+        reverse("webhooks"),
+        data=body,
+        content_type="application/json",
+        HTTP_SHOPIFY_TOPIC="orders/create",
+        HTTP_SHOPIFY_SHOP_DOMAIN=DOMAIN,
+        HTTP_SHOPIFY_EVENT_ID="evt-9",
+        HTTP_SHOPIFY_HMAC_SHA256=webhook_hmac(body, settings.SHOPIFY_API_SECRET),
+    )
+
+    assert (response.status_code, response.content) == (200, b"OK")
+    receipt = WebhookReceipt.objects.get()
+    assert (receipt.topic, receipt.event_id, receipt.payload) == (
+        "orders/create",
+        "evt-9",
+        {"id": 5550001001},
+    )
+
+
 def test_a_json_value_that_is_not_an_object_is_stored_wrapped(client, settings):
     _post(client, settings, "orders/create", None, raw=b"[1, 2]")
 
