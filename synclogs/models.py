@@ -87,6 +87,9 @@ class WebhookReceipt(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["shop_domain", "-received_at", "-id"], name="webhook_domain_recent_idx"),
+            models.Index(
+                fields=["shop_domain", "status", "-received_at", "-id"], name="webhook_domain_status_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["shop_domain", "event_id", "topic"], name="webhook_event_once"),

@@ -250,7 +250,6 @@ def test_the_query_count_does_not_grow_with_the_rows_on_a_page(merchant_client, 
     attempt(shop, "#1", order=order, odoo_model="sale.order", odoo_id=4)
     url = reverse("synclogs:list")
     filtered = f"{url}?status=success&order={order.pk}"
-    merchant_client.get(url)  # the operations list is cached after the first view
     few, few_filtered = _queries(merchant_client, url), _queries(merchant_client, filtered)
 
     SyncAttempt.objects.bulk_create(
@@ -269,8 +268,8 @@ def test_the_query_count_does_not_grow_with_the_rows_on_a_page(merchant_client, 
     many, many_filtered = _queries(merchant_client, url), _queries(merchant_client, filtered)
 
     assert len(many) == len(few) and len(many_filtered) == len(few_filtered)
-    # the log's own reads: one page of rows and one capped count
-    assert len([sql for sql in many if "synclogs_syncattempt" in sql]) == 2
+    # the log's own reads: the operations (an index walk), one page of rows and one capped count
+    assert len([sql for sql in many if "synclogs_syncattempt" in sql]) == 3
     assert len([sql for sql in many_filtered if "orders_order" in sql]) == 1  # the order's name, once
 
 
