@@ -1076,7 +1076,12 @@ class Result:
 
     @property
     def idle_p95(self) -> float:
-        """What the page would take on an idle machine: this process's CPU (p95) plus its queries' own time."""
+        """What the page would take on an idle machine: this process's CPU (p95) plus its queries' own time.
+
+        A streamed export is judged on its first byte, which comes after its first batch; CPU and EXPLAIN cover the
+        whole download, so its estimate is the fastest first byte seen (an upper bound of the idle figure)."""
+        if self.case.streamed:
+            return min(self.values("first_byte"))
         return _p95(self.values("app_cpu")) + self.db_ms
 
     @property
@@ -1395,7 +1400,8 @@ def build_cases(shop: Shop, requests: int) -> tuple[list[Case], list[tuple[str, 
     url = _url("synclogs:export")
     if url is not None:
         cases.append(Case("logs", "CSV export: everything (once)", url, requests=1, streamed=True))
-    pairs.append(("CSV export", "logs / CSV export: 1 order", "logs / CSV export: status failed"))
+    # The CSV export is a download read in keyset batches of 2,000 rows: one query per batch by design, so it is
+    # not in the "query count per page" pairs; its memory and first byte stay flat instead.
 
     add("home", "home dashboard", "home")
     return cases, pairs, notes

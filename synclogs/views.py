@@ -513,20 +513,22 @@ def _keyset_batches(
 
     A server-side cursor outside a transaction is declared WITH HOLD, and PostgreSQL then computes the whole
     result before the first row: the first byte of a 300k-row export would wait a second. Each batch here is a
-    bounded index range scan, so the first byte comes after one batch whatever the export's size.
+    bounded index range scan (the first one small, so the first line leaves at once), whatever the export's size.
     """
     columns = ("id", "started_at", *fields)
     ordered = attempts.order_by("-started_at", "-id")
-    batch = list(ordered.values_list(*columns)[:size])
+    limit = CSV_ROWS_PER_CHUNK
+    batch = list(ordered.values_list(*columns)[:limit])
     while batch:
         yield from (row[2:] for row in batch)
-        if len(batch) < size:
+        if len(batch) < limit:
             return
         last_id, last_started = batch[-1][0], batch[-1][1]
+        limit = size
         batch = list(
             ordered.filter(started_at__lte=last_started)
             .filter(Q(started_at__lt=last_started) | Q(id__lt=last_id))
-            .values_list(*columns)[:size]
+            .values_list(*columns)[:limit]
         )
 
 

@@ -164,7 +164,9 @@ def test_the_export_streams_every_row_in_bounded_batches(merchant_client, shop, 
     )
 
     response = merchant_client.get(reverse("synclogs:export"))
-    with django_assert_num_queries(3):  # 2,000 + 2,000 + 500 rows, each batch starting where the last stopped
+    with django_assert_num_queries(
+        4
+    ):  # 500 + 2,000 + 2,000 + 0 rows, each batch starting where the last stopped
         chunks = list(response.streaming_content)
 
     body = b"".join(chunks).decode()
