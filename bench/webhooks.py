@@ -311,8 +311,6 @@ def main() -> int:
             str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
             "--log-level",
             "warning",
             *args.gunicorn_arg,
