@@ -107,6 +107,9 @@ def preview_order(
         preview.problems.append(str(exc))
         return preview
     by_id = {tax.id: tax for tax in taxes}
+    names = _product_names(
+        client, {line.product_id for line in draft.lines if line.product_id != WOULD_CREATE}
+    )
     for line in draft.lines:
         subtotal, tax = _line_amounts(line, by_id)
         preview.amount_untaxed += subtotal
@@ -114,7 +117,7 @@ def preview_order(
         preview.lines.append(
             PreviewLine(
                 name=line.name,
-                product=f"product #{line.product_id}"
+                product=names.get(line.product_id, f"product #{line.product_id}")
                 if line.product_id != WOULD_CREATE
                 else "new (would be created)",
                 quantity=line.quantity,
@@ -131,6 +134,14 @@ def preview_order(
             f"Totals would differ by {preview.difference:+} (tolerance {rules.totals_tolerance}): {action}."
         )
     return preview
+
+
+def _product_names(client: OdooClient, ids: set[int]) -> dict[int, str]:
+    """Odoo's names of the matched products ("[SKU] Name"), in one read."""
+    if not ids:
+        return {}
+    rows = client.call("product.product", "read", sorted(ids), ["display_name"])
+    return {int(row["id"]): str(row["display_name"]) for row in rows}
 
 
 def _preview_customer(

@@ -452,7 +452,7 @@ def order_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             if client is not None:
                 client.close()
     template = "orders/_preview.html" if request.htmx else "orders/preview.html"
-    return render(request, template, {"order": order, "preview": preview, "error": error})
+    return render(request, template, {"shop": order.shop, "order": order, "preview": preview, "error": error})
 
 
 # -- the order detail page ----------------------------------------------------------------------

@@ -23,6 +23,7 @@ def test_it_shows_what_odoo_would_receive_without_writing_anything(merchant_clie
     assert "New partner &#x27;Jane Doe&#x27; would be created" in html
     assert "Invoice address 1 Market St, San Francisco would be created" in html
     assert "Organic T-Shirt - M" in html and "Shipping: Standard" in html
+    assert "product #" not in html  # the matched Odoo products by their names, read in one call
     assert "<dd data-untaxed>54.49</dd>" in html
     assert "<dd data-tax>7.28</dd>" in html
     assert "<dd data-total>61.77</dd>" in html
