@@ -356,7 +356,12 @@ def _runs_context(shop: Shop) -> dict[str, object]:
 @shop_required
 @require_GET
 def import_runs(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "orders/_import_runs.html", _runs_context(current_shop(request)))
+    context = _runs_context(current_shop(request))
+    response = render(request, "orders/_import_runs.html", context)
+    if request.GET.get("polling") and not context["any_active"]:
+        # The import the page was watching has finished: the order table reloads itself to show what came in.
+        response["HX-Trigger"] = "ordersQueued"
+    return response
 
 
 @shop_required

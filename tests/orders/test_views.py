@@ -567,3 +567,19 @@ def test_a_search_counts_its_tabs_from_the_matches_when_they_are_few(merchant_cl
     many = _fragment(merchant_client, q="jane")
     assert 'id="tab-count-all">3+<' in many and "tab-count-failed" not in many
     assert 'aria-label="Failed"' in many
+
+
+def test_the_order_table_reloads_when_the_import_it_watched_finishes(merchant_client, shop):
+    from orders.models import ImportRun
+
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    run = ImportRun.objects.create(shop=shop, created_from=now - timedelta(days=7), created_to=now)
+    url = reverse("orders:import_runs") + "?polling=1"
+
+    running = merchant_client.get(url, HTTP_HX_REQUEST="true")
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.DONE)
+    finished = merchant_client.get(url, HTTP_HX_REQUEST="true")
+
+    assert "HX-Trigger" not in running and 'hx-trigger="every 2s"' in running.content.decode()
+    assert finished["HX-Trigger"] == "ordersQueued"  # the table's own listener reloads it
+    assert 'hx-trigger="every 2s"' not in finished.content.decode()
