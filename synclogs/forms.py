@@ -46,6 +46,10 @@ def operation_label(operation: str) -> str:
     return OPERATION_LABELS.get(operation, operation.replace("_", " ").capitalize())
 
 
+# Shorter order-number searches match the whole number: a substring that short matches most of the log.
+SUBSTRING_MIN = 3
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -105,7 +109,7 @@ class AttemptFilterForm(DateRangeForm):
         required=False,
         max_length=100,
         label="Order number",
-        help_text="For example #1001; part of the number is enough.",
+        help_text="For example #1001; part of the number is enough (three digits or more).",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "#1001", "autocomplete": "off"}),
     )
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *SyncAttempt.Status.choices])
@@ -143,7 +147,11 @@ class AttemptFilterForm(DateRangeForm):
         ref = data.get("ref")
         if ref:
             # "1001" finds "#1001"; a leading "#" is part of the name and may be typed or not.
-            attempts = attempts.filter(object_ref__icontains=ref)
+            if len(ref.lstrip("#")) < SUBSTRING_MIN:
+                # Too short for the trigram index ("12" is in thousands of names): the order with that number.
+                attempts = attempts.filter(object_ref__in=[f"#{ref.lstrip('#')}", ref.lstrip("#")])
+            else:
+                attempts = attempts.filter(object_ref__icontains=ref)
         return attempts
 
 

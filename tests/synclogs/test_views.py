@@ -115,7 +115,11 @@ def varied(shop):
         ({"date_from": "2026-11-04"}, {"customer", "import"}),
         ({"date_to": "2026-11-01"}, {"paid"}),
         ({"date_from": "2026-11-02", "status": "success"}, {"customer", "import"}),
-        ({"ref": "#1", "status": "failed", "object_type": "order"}, {"failed"}),
+        ({"ref": "#100", "status": "failed", "object_type": "order"}, {"failed"}),
+        (
+            {"ref": "#1"},
+            set(),
+        ),  # under three digits: the whole number (order #1), not a substring of thousands
         ({"status": "failed", "date_from": "2026-11-03"}, set()),
     ],
 )
