@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import CustomerLink
@@ -19,12 +20,19 @@ from synco.models import Shop
 logger = logging.getLogger(__name__)
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
 REDACTED = "(redacted)"
+# A receipt claimed this long ago and still not done was held by a worker that died.
+CLAIM_TIMEOUT = timedelta(minutes=15)
 
 
 def process_webhook(receipt_id: int) -> None:
     """Handle one stored webhook (idempotent: a receipt already handled is left alone)."""
-    claimed = WebhookReceipt.objects.filter(pk=receipt_id, status=WebhookReceipt.Status.RECEIVED).update(
-        processed_at=timezone.now()
+    # Claimed once: a second task for the same receipt (a re-queue while the first waited in a backlog) finds it
+    # taken. A claim older than CLAIM_TIMEOUT belongs to a worker that died: it may be taken again.
+    now = timezone.now()
+    claimed = (
+        WebhookReceipt.objects.filter(pk=receipt_id, status=WebhookReceipt.Status.RECEIVED)
+        .filter(Q(processed_at__isnull=True) | Q(processed_at__lt=now - CLAIM_TIMEOUT))
+        .update(processed_at=now)
     )
     if not claimed:
         return
@@ -131,14 +139,15 @@ def _redact_shop(domain: str) -> tuple[str, str]:
 
 
 def requeue_receipts(older_than_seconds: int = 120) -> int:
-    """Receipts stored but never processed (their task was lost): queue them again."""
+    """Receipts stored but never processed (their task was lost, or its worker died holding it): queue them again."""
     from synco.tasks import process_webhook_task
 
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=older_than_seconds)
     pending = list(
-        WebhookReceipt.objects.filter(
-            status=WebhookReceipt.Status.RECEIVED, processed_at=None, received_at__lt=cutoff
-        ).values_list("pk", flat=True)[:1000]
+        WebhookReceipt.objects.filter(status=WebhookReceipt.Status.RECEIVED, received_at__lt=cutoff)
+        .filter(Q(processed_at__isnull=True) | Q(processed_at__lt=now - CLAIM_TIMEOUT))
+        .values_list("pk", flat=True)[:1000]
     )
     for pk in pending:
         process_webhook_task.delay(pk)
