@@ -68,7 +68,9 @@ def _refuse(request: HttpRequest, message: str, status: int = 400) -> HttpRespon
 
 
 def _framed(request: HttpRequest) -> bool:
-    return request.headers.get("Sec-Fetch-Dest") == "iframe" or request.GET.get("embedded") == "1"
+    # Only the browser's own header: the signed query must be kept as is (`embedded=1` is part of what the HMAC
+    # covers), so the top-level reload carries it too and must not be taken for a framed request again.
+    return request.headers.get("Sec-Fetch-Dest") == "iframe"
 
 
 @require_GET

@@ -217,3 +217,13 @@ def test_the_bounce_page_never_reloads_another_site(client):
     response = client.get(reverse("shopify_bounce"), {"shopify-reload": "https://evil.example/steal"})
 
     assert response.status_code == 400
+
+
+def test_the_install_reloaded_at_the_top_level_goes_on_to_shopify(client, app):
+    params = _signed(DEFAULT_API_SECRET, shop=DOMAIN, embedded="1", host="abc")
+
+    framed = client.get(reverse("shopify_auth"), params, HTTP_SEC_FETCH_DEST="iframe")
+    top = client.get(reverse("shopify_auth"), params, HTTP_SEC_FETCH_DEST="document")
+
+    assert framed.status_code == 200 and "window.top.location.href" in framed.content.decode()
+    assert top.status_code == 302 and "/admin/oauth/authorize?" in top["Location"]
