@@ -44,6 +44,11 @@ def process_webhook(receipt_id: int) -> None:
         status, message = _handle(receipt)
     except GatewayError as exc:
         status, message = WebhookReceipt.Status.FAILED, exc.message
+    except Exception:
+        # A bug, not a passing fault: shown as Failed (Home's webhook health, the Webhooks tab), not retried forever.
+        logger.exception("unexpected error while handling a webhook", extra={"receipt_id": receipt.pk})
+        status = WebhookReceipt.Status.FAILED
+        message = f"Unexpected error in Synco (receipt #{receipt.pk}); it has been logged."
     WebhookReceipt.objects.filter(pk=receipt.pk).update(
         status=status, message=message, processed_at=timezone.now()
     )

@@ -55,3 +55,18 @@ def test_the_sweep_requeues_lost_and_abandoned_receipts_but_not_ones_being_handl
 
     assert requeue_receipts() == 2
     assert sorted(queued) == sorted([lost.pk, abandoned.pk])
+
+
+def test_a_bug_in_a_handler_fails_the_receipt_visibly_instead_of_retrying_forever(monkeypatch):
+    receipt = _receipt()
+
+    def broken(receipt):
+        raise KeyError("id")
+
+    monkeypatch.setattr("synco.webhook_handlers._handle", broken)
+    process_webhook(receipt.pk)
+
+    stored = WebhookReceipt.objects.get()
+    assert stored.status == WebhookReceipt.Status.FAILED
+    assert stored.message == f"Unexpected error in Synco (receipt #{receipt.pk}); it has been logged."
+    assert requeue_receipts(older_than_seconds=0) == 0
