@@ -81,6 +81,14 @@ class KeysetPage(Generic[RowT]):
     at_start: bool = True
 
 
+def _older_than(queryset: QuerySet[RowT], time_field: str, moment: datetime, pk: int) -> QuerySet[RowT]:
+    """Rows after (moment, pk) in newest-first order; the plain bound on the time column lets the index range
+    scan start at the cursor."""
+    return queryset.filter(**{f"{time_field}__lte": moment}).filter(
+        Q(**{f"{time_field}__lt": moment}) | Q(pk__lt=pk)
+    )
+
+
 def keyset_page(
     queryset: QuerySet[RowT], time_field: str, *, after: str | None, before: str | None, size: int = PAGE_SIZE
 ) -> KeysetPage[RowT]:
@@ -107,10 +115,7 @@ def keyset_page(
             at_start=not more,
         )
     if older_than is not None:
-        moment, pk = older_than
-        queryset = queryset.filter(**{f"{time_field}__lte": moment}).filter(
-            Q(**{f"{time_field}__lt": moment}) | Q(pk__lt=pk)
-        )
+        queryset = _older_than(queryset, time_field, *older_than)
     rows = list(queryset.order_by(f"-{time_field}", "-pk")[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -525,11 +530,7 @@ def _keyset_batches(
             return
         last_id, last_started = batch[-1][0], batch[-1][1]
         limit = size
-        batch = list(
-            ordered.filter(started_at__lte=last_started)
-            .filter(Q(started_at__lt=last_started) | Q(id__lt=last_id))
-            .values_list(*columns)[:limit]
-        )
+        batch = list(_older_than(ordered, "started_at", last_started, last_id).values_list(*columns)[:limit])
 
 
 def export_filename(shop: Shop, today: datetime) -> str:

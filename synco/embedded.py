@@ -28,6 +28,15 @@ ADMIN_ORIGIN = "https://admin.shopify.com"
 UNAUTHENTICATED_PREFIXES = ("/shopify/", "/webhooks/", "/health/", "/static/")
 
 
+def admin_frame_policy(shop_domain: str | None) -> str:
+    """The CSP letting the shop's admin frame a page: per shop (a wildcard fails App Store review)."""
+    origins = [f"https://{shop_domain}"] if shop_domain else []
+    origins.append(ADMIN_ORIGIN)
+    if settings.SYNCO_EXTRA_FRAME_ANCESTORS:
+        origins.append(settings.SYNCO_EXTRA_FRAME_ANCESTORS)  # development: the Shopify sandbox's admin page
+    return f"frame-ancestors {' '.join(origins)};"
+
+
 def _bounce(request: HttpRequest) -> HttpResponse:
     """A page load inside the admin without a valid ID token: let App Bridge reload it with a fresh one."""
     query = request.GET.copy()
@@ -71,11 +80,10 @@ class EmbeddedAppMiddleware:
             and "Content-Security-Policy" not in response
         ):
             shop = getattr(request, "embedded_shop", None)
-            # Per-shop frame-ancestors (a wildcard fails App Store review); outside the admin, no framing at all.
-            ancestors = f"https://{shop.domain} {ADMIN_ORIGIN}" if shop else "'none'"
-            if shop and settings.SYNCO_EXTRA_FRAME_ANCESTORS:
-                ancestors += f" {settings.SYNCO_EXTRA_FRAME_ANCESTORS}"
-            response["Content-Security-Policy"] = f"frame-ancestors {ancestors};"
+            # Outside the admin, no framing at all.
+            response["Content-Security-Policy"] = (
+                admin_frame_policy(shop.domain) if shop else "frame-ancestors 'none';"
+            )
         return response
 
     def _authenticate(self, request: HttpRequest) -> HttpResponse | None:

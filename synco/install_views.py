@@ -28,10 +28,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from synco.embedded import ADMIN_ORIGIN
+from synco.embedded import admin_frame_policy
 from synco.errors import GatewayError
 from synco.gateways import install_from_code
 from synco.shopify.auth import AuthError, valid_shop_domain, verify_query
+from synco.shopify.tokens import shop_origin
 
 logger = logging.getLogger(__name__)
 STATE_COOKIE = "synco_oauth_state"
@@ -40,7 +41,7 @@ STATE_SALT = "synco.oauth.state"
 
 
 def _shop_origin(shop: str) -> str:
-    return settings.SHOPIFY_ADMIN_ORIGIN.rstrip("/") or f"https://{shop}"
+    return shop_origin(shop, settings.SHOPIFY_ADMIN_ORIGIN)
 
 
 def authorize_url(shop: str, redirect_uri: str, state: str) -> str:
@@ -85,7 +86,7 @@ def oauth_begin(request: HttpRequest) -> HttpResponse:
         response = render(
             request, "shopify/exit_iframe.html", {"url": request.build_absolute_uri(request.get_full_path())}
         )
-        response["Content-Security-Policy"] = f"frame-ancestors https://{shop} {ADMIN_ORIGIN};"
+        response["Content-Security-Policy"] = admin_frame_policy(shop)
         return response
     nonce = secrets.token_urlsafe(24)
     redirect_uri = request.build_absolute_uri(reverse("shopify_auth_callback"))
@@ -145,8 +146,5 @@ def session_token_bounce(request: HttpRequest) -> HttpResponse:
     if target.netloc and target.netloc != request.get_host():
         return _refuse(request, "The page to reload is not part of Synco.")
     response = render(request, "shopify/bounce.html", {"reload_to": reload_to})
-    ancestors = f"https://{shop} {ADMIN_ORIGIN}" if shop else ADMIN_ORIGIN
-    if settings.SYNCO_EXTRA_FRAME_ANCESTORS:
-        ancestors += f" {settings.SYNCO_EXTRA_FRAME_ANCESTORS}"
-    response["Content-Security-Policy"] = f"frame-ancestors {ancestors};"
+    response["Content-Security-Policy"] = admin_frame_policy(shop)
     return response

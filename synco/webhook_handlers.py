@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -24,6 +24,11 @@ REDACTED = "(redacted)"
 CLAIM_TIMEOUT = timedelta(minutes=15)
 
 
+def _unclaimed(now: datetime) -> Q:
+    """Receipts no task holds: never claimed, or claimed by a worker that died (CLAIM_TIMEOUT ago)."""
+    return Q(processed_at__isnull=True) | Q(processed_at__lt=now - CLAIM_TIMEOUT)
+
+
 def process_webhook(receipt_id: int) -> None:
     """Handle one stored webhook (idempotent: a receipt already handled is left alone)."""
     # Claimed once: a second task for the same receipt (a re-queue while the first waited in a backlog) finds it
@@ -31,7 +36,7 @@ def process_webhook(receipt_id: int) -> None:
     now = timezone.now()
     claimed = (
         WebhookReceipt.objects.filter(pk=receipt_id, status=WebhookReceipt.Status.RECEIVED)
-        .filter(Q(processed_at__isnull=True) | Q(processed_at__lt=now - CLAIM_TIMEOUT))
+        .filter(_unclaimed(now))
         .update(processed_at=now)
     )
     if not claimed:
@@ -151,7 +156,7 @@ def requeue_receipts(older_than_seconds: int = 120) -> int:
     cutoff = now - timedelta(seconds=older_than_seconds)
     pending = list(
         WebhookReceipt.objects.filter(status=WebhookReceipt.Status.RECEIVED, received_at__lt=cutoff)
-        .filter(Q(processed_at__isnull=True) | Q(processed_at__lt=now - CLAIM_TIMEOUT))
+        .filter(_unclaimed(now))
         .values_list("pk", flat=True)[:1000]
     )
     for pk in pending:

@@ -69,7 +69,7 @@ def _shopify_headers(request: HttpRequest) -> dict[str, str]:
 
 
 class NotJSONError(ValueError):
-    pass
+    """The webhook's body is not a JSON document."""
 
 
 def _refuse_constant(name: str) -> Any:

@@ -61,8 +61,13 @@ def _grant(data: dict[str, Any], now: datetime) -> Grant:
     )
 
 
+def shop_origin(shop: str, admin_origin: str) -> str:
+    """Where the shop's admin answers: https://{shop}, or the one origin of the Shopify sandbox."""
+    return admin_origin.rstrip("/") if admin_origin else f"https://{shop}"
+
+
 def token_url(shop: str, admin_origin: str) -> str:
-    return f"{admin_origin.rstrip('/') if admin_origin else f'https://{shop}'}/admin/oauth/access_token"
+    return f"{shop_origin(shop, admin_origin)}/admin/oauth/access_token"
 
 
 def exchange_id_token(
