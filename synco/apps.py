@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class SyncoConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "synco"
     verbose_name = "Synco"
+
+    def ready(self) -> None:
+        from synco.crypto import check_encryption_keys
+
+        checks.register(check_encryption_keys, checks.Tags.security, checks.Tags.database)

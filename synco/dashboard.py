@@ -345,6 +345,9 @@ def _odoo_step(connection: OdooConnection | None, links: Links) -> SetupStep:
         return SetupStep(
             "odoo", title, False, "Enter your Odoo URL, database and login.", "Connect Odoo", links.odoo
         )
+    if connection.secret_unreadable:
+        detail = "Synco can no longer read the stored password or API key (its encryption key changed): enter it again."
+        return SetupStep("odoo", title, False, detail, "Reconnect Odoo", links.odoo)
     if connection.last_check_ok:
         checked = connection.last_checked_at
         when = f" on {dateformat.format(timezone.localtime(checked), 'M j, H:i')}" if checked else ""

@@ -110,12 +110,16 @@ class EmbeddedAppMiddleware:
             .exclude(access_token="")
             .first()
         )
-        if shop is None:
-            # Shopify installed the app (managed installation): exchange the ID token for an offline token.
+        if shop is None or shop.token_unreadable:
+            # Shopify installed the app (managed installation), or the stored token can no longer be decrypted
+            # (lost or wrong SYNCO_ENCRYPTION_KEY): exchange the ID token for a new offline token.
             try:
                 shop = install_from_session_token(session.shop, token)
             except GatewayError as exc:
-                return HttpResponse(exc.message, status=502, content_type="text/plain")
+                if shop is None:
+                    return HttpResponse(exc.message, status=502, content_type="text/plain")
+                # The pages still work: their banner says to reinstall.
+                logger.warning("new token for an unreadable one refused", extra={"reason": exc.message})
         request.embedded_shop = shop  # type: ignore[attr-defined]
         # A valid ID token (a Bearer header, or the URL of a form App Bridge just signed) is not sent by the browser
         # on its own and lives one minute, so it cannot be forged cross-site: the CSRF cookie (which the iframe

@@ -21,3 +21,11 @@ class TransientGatewayError(GatewayError):
     """Network, timeout, 5xx or throttling: the same call may succeed later."""
 
     transient = True
+
+
+class SecretUnreadableError(PermanentGatewayError):
+    """A stored Odoo secret or Shopify token cannot be decrypted with the configured keys (lost or wrong key).
+
+    Permanent for the shop until the merchant re-enters the secret (or reinstalls) or the operator restores the
+    key; work that failed only because of it (webhook receipts) is kept to be retried, not dropped.
+    """

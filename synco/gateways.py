@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from synco.errors import PermanentGatewayError
+from synco.errors import PermanentGatewayError, SecretUnreadableError
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooSettings
 from synco.shopify import tokens
@@ -14,6 +14,11 @@ from synco.shopify.client import ShopifyClient, ShopifySettings
 
 
 def odoo_settings(connection: OdooConnection) -> OdooSettings:
+    if connection.secret_unreadable:
+        raise SecretUnreadableError(
+            "Synco can no longer read the stored Odoo password or API key (its encryption key changed): "
+            "enter it again in Settings to reconnect Odoo."
+        )
     if not connection.host:
         raise PermanentGatewayError(
             f"The Odoo URL '{connection.url}' has no host name: check it in Settings."
@@ -97,6 +102,7 @@ def _install(domain: str, grant: tokens.Grant) -> Shop:
 
 def fresh_access_token(shop: Shop) -> str:
     """The shop's access token, refreshed first when it expires within a few minutes."""
+    _require_readable_token(shop)
     expires = shop.access_token_expires_at
     if expires is None or expires - tokens.REFRESH_MARGIN > timezone.now() or not shop.refresh_token:
         return shop.access_token
@@ -107,6 +113,7 @@ def fresh_access_token(shop: Shop) -> str:
             and locked.access_token_expires_at - tokens.REFRESH_MARGIN > timezone.now()
         ):
             return locked.access_token  # another worker refreshed it meanwhile
+        _require_readable_token(locked)
         grant = tokens.refresh(
             shop=locked.domain,
             refresh_token=locked.refresh_token,
@@ -120,7 +127,16 @@ def fresh_access_token(shop: Shop) -> str:
     return grant.access_token
 
 
+def _require_readable_token(shop: Shop) -> None:
+    if shop.token_unreadable:
+        raise SecretUnreadableError(
+            f"Synco can no longer read the stored Shopify access token of {shop.domain} (its encryption key "
+            "changed): open the app from the Shopify admin again, or reinstall it."
+        )
+
+
 def shopify_client_for(shop: Shop) -> ShopifyClient:
+    _require_readable_token(shop)
     if not shop.access_token:
         raise PermanentGatewayError(f"{shop.domain} has no Shopify access token: reinstall the app.")
     return ShopifyClient(

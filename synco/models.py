@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from synco.crypto import EncryptedTextField
+from synco.crypto import EncryptedTextField, is_unreadable
 
 if TYPE_CHECKING:
     from orders.rules import EligibilityRules
@@ -46,6 +46,11 @@ class Shop(models.Model):
     def __str__(self) -> str:
         return self.domain
 
+    @property
+    def token_unreadable(self) -> bool:
+        """The stored Shopify token cannot be decrypted (lost or wrong SYNCO_ENCRYPTION_KEY): reinstall."""
+        return is_unreadable(self.access_token) or is_unreadable(self.refresh_token)
+
 
 class OdooConnection(models.Model):
     """How to reach the shop's Odoo; the password or API key is encrypted at rest."""
@@ -73,6 +78,11 @@ class OdooConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.login}@{self.url}/{self.database}"
+
+    @property
+    def secret_unreadable(self) -> bool:
+        """The stored password or API key cannot be decrypted (lost or wrong SYNCO_ENCRYPTION_KEY): type it again."""
+        return is_unreadable(self.secret)
 
     @property
     def host(self) -> str:

@@ -14,7 +14,7 @@ from customers.models import CustomerLink
 from orders.models import Order
 from orders.services import import_order
 from synclogs.models import WebhookReceipt
-from synco.errors import GatewayError
+from synco.errors import GatewayError, SecretUnreadableError
 from synco.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,11 @@ def process_webhook(receipt_id: int) -> None:
         WebhookReceipt.objects.filter(pk=receipt.pk).update(shop_id=shop_id)
     try:
         status, message = _handle(receipt)
+    except SecretUnreadableError as exc:
+        # The shop's token cannot be decrypted (lost or wrong key): the receipt stays Received and claimed, so
+        # requeue_receipts tries it again every CLAIM_TIMEOUT until the key is restored or the app reinstalled.
+        WebhookReceipt.objects.filter(pk=receipt.pk).update(message=exc.message, processed_at=timezone.now())
+        return
     except GatewayError as exc:
         status, message = WebhookReceipt.Status.FAILED, exc.message
     except Exception:
