@@ -9,6 +9,7 @@ from django.utils import timezone
 from synco.errors import PermanentGatewayError, SecretUnreadableError
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooSettings
+from synco.odoo.destination import OutboundPolicy, parse_odoo_url
 from synco.shopify import tokens
 from synco.shopify.client import ShopifyClient, ShopifySettings
 
@@ -23,15 +24,27 @@ def odoo_settings(connection: OdooConnection) -> OdooSettings:
         raise PermanentGatewayError(
             f"The Odoo URL '{connection.url}' has no host name: check it in Settings."
         )
+    policy = odoo_outbound_policy()
+    # Refused before anything is sent: a URL Synco may not reach (the address is checked again after DNS).
+    address = parse_odoo_url(connection.url, policy)
     return OdooSettings(
-        host=connection.host,
-        port=connection.port,
-        use_tls=connection.uses_tls,
+        host=address.host,
+        port=address.port,
+        use_tls=address.use_tls,
         database=connection.database,
         login=connection.login,
         secret=connection.secret,
         protocol=connection.protocol,
-        timeout=settings.ODOO_TIMEOUT_SECONDS,
+        timeout=settings.SYNCO_ODOO_CALL_DEADLINE,
+        policy=policy,
+    )
+
+
+def odoo_outbound_policy() -> OutboundPolicy:
+    """Where Odoo URLs may point: https, public addresses, port 443 or SYNCO_ODOO_ALLOWED_PORTS."""
+    return OutboundPolicy(
+        allow_loopback=settings.SYNCO_ODOO_ALLOW_LOOPBACK_HTTP,
+        allowed_ports=frozenset(settings.SYNCO_ODOO_ALLOWED_PORTS),
     )
 
 

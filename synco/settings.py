@@ -189,6 +189,18 @@ SHOPIFY_TIMEOUT_SECONDS = float(env("SHOPIFY_TIMEOUT_SECONDS", "20"))
 
 # Odoo
 ODOO_TIMEOUT_SECONDS = float(env("ODOO_TIMEOUT_SECONDS", "30"))
+# The total deadline of one Odoo call (connect, send, the whole answer), however slowly a server trickles.
+SYNCO_ODOO_CALL_DEADLINE = float(env("SYNCO_ODOO_CALL_DEADLINE", str(ODOO_TIMEOUT_SECONDS)))
+# Test connection runs in the web request: all its checks together end within this many seconds, one check
+# at a time per shop and at most SYNCO_ODOO_CHECK_CONCURRENCY at once across all web processes (keep it well
+# below WEB_CONCURRENCY x WEB_THREADS so webhooks always find a free thread).
+SYNCO_ODOO_CHECK_DEADLINE = float(env("SYNCO_ODOO_CHECK_DEADLINE", "10"))
+SYNCO_ODOO_CHECK_CONCURRENCY = int(env("SYNCO_ODOO_CHECK_CONCURRENCY", "3"))
+# Outbound Odoo URLs: https to public addresses on port 443, plus these ports (e.g. "8069" for a self-hosted
+# Odoo serving https there). Development only: SYNCO_ODOO_ALLOW_LOOPBACK_HTTP lets http and any port through
+# to loopback addresses (the sandboxes); `make run` and the tests set it. Never in production.
+SYNCO_ODOO_ALLOWED_PORTS = [int(port) for port in env_list("SYNCO_ODOO_ALLOWED_PORTS", "")]
+SYNCO_ODOO_ALLOW_LOOPBACK_HTTP = env_bool("SYNCO_ODOO_ALLOW_LOOPBACK_HTTP", False)
 
 # Sandboxes (used by `make run` and the tests)
 SANDBOX_SHOPIFY_PORT = int(env("SANDBOX_SHOPIFY_PORT", "8701"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 import xmlrpc.client
 from collections.abc import Iterator
@@ -68,6 +69,16 @@ class OdooSandbox:
                 "client_order_ref",
             ],
         )
+
+
+# The sandboxes listen on http://127.0.0.1:<port>: the development setting that lets loopback http through,
+# for this process (the fixture below) and the processes tests start (Celery worker, web server).
+os.environ.setdefault("SYNCO_ODOO_ALLOW_LOOPBACK_HTTP", "true")
+
+
+@pytest.fixture(autouse=True)
+def odoo_loopback_allowed(settings: Any) -> None:
+    settings.SYNCO_ODOO_ALLOW_LOOPBACK_HTTP = True
 
 
 @pytest.fixture(autouse=True)

@@ -33,10 +33,13 @@ class Check:
 
 def check_connection(connection: OdooConnection) -> list[Check]:
     """Run every check against these settings (saved or not); nothing is stored here."""
+    from django.conf import settings
+
     from synco.gateways import odoo_settings
 
     try:
-        client = OdooClient(odoo_settings(connection))
+        # One short budget for all the checks together: a silent or trickling server cannot hold the request.
+        client = OdooClient(odoo_settings(connection), total_seconds=settings.SYNCO_ODOO_CHECK_DEADLINE)
     except GatewayError as exc:
         return [Check("Server reachable", False, exc.message)]
     try:
@@ -49,7 +52,7 @@ def run_connection_checks(client: OdooClient) -> list[Check]:
     """Reachability, version, database and login, modules, rights: stops at the first step that fails."""
     checks: list[Check] = []
     try:
-        version = client.server_version()
+        version = client.probe_version()
     except GatewayError as exc:
         return [Check("Server reachable", False, exc.message)]
     checks.append(Check("Server reachable", True, f"Odoo {version}"))

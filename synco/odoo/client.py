@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
 import threading
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from synco.errors import PermanentGatewayError
+from synco.errors import GatewayError, PermanentGatewayError, TransientGatewayError
+from synco.odoo.destination import OdooAddress, OutboundPolicy
 from synco.odoo.errors import OdooNoneResult, classify
 from synco.odoo.transport import make_connection
 from synco.odoo.versions import OdooDialect, UnsupportedOdooVersion, dialect_for
@@ -28,7 +30,13 @@ class OdooSettings:
     login: str
     secret: str
     protocol: str = "xmlrpc"
+    # The total deadline of one call (connect, send and the whole answer), not of each socket read.
     timeout: float = 30.0
+    policy: OutboundPolicy = field(default_factory=OutboundPolicy)
+
+    @property
+    def address(self) -> OdooAddress:
+        return OdooAddress(scheme="https" if self.use_tls else "http", host=self.host, port=self.port)
 
     @property
     def where(self) -> str:
@@ -134,21 +142,35 @@ def forget_sessions() -> None:
         _sessions.clear()
 
 
+class OdooUnreachableError(TransientGatewayError):
+    """No Odoo answered at the address: refused, filtered, reset, too slow, or something else answered."""
+
+
+# One message for every way of not reaching an Odoo, so Test connection cannot tell open ports from closed ones.
+UNREACHABLE_MESSAGE = (
+    "Cannot connect to Odoo at this address: no Odoo server answered there. Check the URL (the address you "
+    "open Odoo at) and that Odoo is up."
+)
+
+
 class OdooClient:
     """One Odoo database, reached with one set of credentials."""
 
-    def __init__(self, settings: OdooSettings) -> None:
+    def __init__(self, settings: OdooSettings, *, total_seconds: float | None = None) -> None:
+        """`total_seconds` bounds every call this client makes together (Test connection's budget)."""
         self.settings = settings
         self.rpc_calls = 0
+        # Called before every call to Odoo (the sync renews its lease here, and stops if it was taken over).
+        self.before_call: Callable[[], None] | None = None
         self._connection = make_connection(
-            host=settings.host,
-            port=settings.port,
-            use_tls=settings.use_tls,
+            address=settings.address,
+            policy=settings.policy,
             protocol=settings.protocol,
             database=settings.database,
             login=settings.login,
             secret=settings.secret,
-            timeout=settings.timeout,
+            call_seconds=settings.timeout,
+            not_after=None if total_seconds is None else time.monotonic() + total_seconds,
         )
         with _sessions_lock:
             cached = _sessions.get(settings.session_key)
@@ -159,10 +181,14 @@ class OdooClient:
     # -- plumbing ---------------------------------------------------------------------------
 
     def _guard(self, action: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.before_call is not None:
+            self.before_call()
         self.rpc_calls += 1
         started = time.monotonic()
         try:
             return func(*args, **kwargs)
+        except GatewayError:
+            raise  # already classified (the URL policy refused the address before connecting)
         except Exception as exc:
             error = classify(exc, where=self.settings.where)
             if isinstance(error, OdooNoneResult):
@@ -209,6 +235,29 @@ class OdooClient:
     def server_version(self) -> str:
         info = self._guard("version", self._connection.get_service("common").version)
         return str(info.get("server_version", ""))
+
+    def probe_version(self) -> str:
+        """The server version, for Test connection: not reaching an Odoo is one error whatever the cause.
+
+        Refused, filtered (a deadline), reset, TLS failure, an HTTP error or an answer that is not Odoo's all
+        read the same, so the button cannot be used to map which ports of a host are open. A refused URL and
+        an unknown host name keep their own messages: they say nothing about ports.
+        """
+        try:
+            info = self._connection.get_service("common").version()
+            self.rpc_calls += 1
+            version = info.get("server_version") if isinstance(info, dict) else None
+            if not isinstance(version, str) or not version:
+                raise ValueError("not an Odoo version answer")
+        except GatewayError:
+            raise
+        except socket.gaierror as exc:
+            raise classify(exc, where=self.settings.where) from None
+        except Exception as exc:
+            logger.info("odoo probe failed", extra={"error": type(exc).__name__})
+            raise OdooUnreachableError(UNREACHABLE_MESSAGE) from None
+        self._server_version = self._server_version or version
+        return version
 
     @property
     def dialect(self) -> OdooDialect:

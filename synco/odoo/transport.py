@@ -1,82 +1,226 @@
-"""odoolib connectors with a timeout on every call and one kept-alive HTTP connection per service."""
+"""odoolib connectors: one kept-alive HTTP connection per service, pinned to a checked address, with a deadline.
+
+Every connection looks its host up once, checks each address against the outbound policy
+(synco/odoo/destination.py) and connects to that very address, with the host name kept for SNI, certificate
+checks and the Host header, so a DNS answer cannot change between the check and the connect.
+
+Every call has a total deadline: a socket timeout only bounds each read, so a server trickling one byte every
+few seconds would hold a worker (or a web thread) for as long as it likes. Before each connect, TLS handshake,
+send and read the socket timeout is set to what is left of the call's deadline. Redirects are never followed
+(a 3xx is an HTTP error like any other), so there is no second hop to check.
+"""
 
 from __future__ import annotations
 
 import http.client
 import itertools
+import json
+import select
+import socket
+import ssl
+import time
 import xmlrpc.client
-from typing import Any
+from typing import Any, cast
 
-import httpx
 import odoolib
 from odoolib.rpc import Connector
 from odoolib.tools import JsonRPCException
 
+from synco.odoo.destination import OdooAddress, OutboundPolicy, Resolver, resolve
 
-class _TimeoutTransport(xmlrpc.client.Transport):
-    """xmlrpc.client.Transport keeps its HTTP connection open between requests; add a timeout."""
 
-    def __init__(self, timeout: float, use_tls: bool) -> None:
+class DeadlineExceededError(TimeoutError):
+    """The whole call took longer than its deadline (however slowly the server kept sending)."""
+
+
+class Deadline:
+    """A point in time (monotonic) that one call must end by; shared by the connection and its socket."""
+
+    def __init__(self) -> None:
+        self.until = float("inf")
+        self.seconds = 0.0
+
+    def start(self, seconds: float, not_after: float | None = None) -> None:
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds
+        if not_after is not None:
+            self.until = min(self.until, not_after)
+
+    def remaining(self) -> float:
+        left = self.until - time.monotonic()
+        if left <= 0:
+            raise DeadlineExceededError(f"no answer within {self.seconds:g} s")
+        return left
+
+
+class _DeadlineSocket(socket.socket):
+    """A TCP socket whose every read and write may only use what is left of the call's deadline."""
+
+    deadline: Deadline
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        self.settimeout(self.deadline.remaining())
+        return super().recv(bufsize, flags)
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        self.settimeout(self.deadline.remaining())
+        return super().recv_into(buffer, nbytes, flags)
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        self.settimeout(self.deadline.remaining())
+        super().sendall(data, flags)
+
+
+class _DeadlineSSLSocket(ssl.SSLSocket):
+    """The TLS counterpart (ssl.SSLContext.sslsocket_class): reads and writes bounded by the deadline."""
+
+    deadline: Deadline
+
+    def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
+        self.settimeout(self.deadline.remaining())
+        return super().recv_into(buffer, nbytes, flags)
+
+    def recv(self, buflen: int = 1024, flags: int = 0) -> bytes:
+        self.settimeout(self.deadline.remaining())
+        return super().recv(buflen, flags)
+
+    def send(self, data: Any, flags: int = 0) -> int:
+        self.settimeout(self.deadline.remaining())
+        return super().send(data, flags)
+
+
+def _tls_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.sslsocket_class = _DeadlineSSLSocket
+    return context
+
+
+class PinnedConnection(http.client.HTTPConnection):
+    """An HTTP(S) connection to the address `resolve` approved, for one host, bounded by `deadline`."""
+
+    def __init__(
+        self, address: OdooAddress, policy: OutboundPolicy, deadline: Deadline, resolver: Resolver
+    ) -> None:
+        super().__init__(address.host, address.port)
+        self.address = address
+        self.policy = policy
+        self.deadline = deadline
+        self.resolver = resolver
+
+    def connect(self) -> None:
+        ip = resolve(self.address, self.policy, self.resolver)
+        family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+        sock = _DeadlineSocket(family, socket.SOCK_STREAM)
+        sock.deadline = self.deadline
+        try:
+            sock.settimeout(self.deadline.remaining())
+            sock.connect((ip, self.address.port))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.address.use_tls:
+                # The handshake's own timeout is a total one: what is left of the deadline.
+                sock.settimeout(self.deadline.remaining())
+                tls = cast(
+                    _DeadlineSSLSocket, _tls_context().wrap_socket(sock, server_hostname=self.address.host)
+                )
+                tls.deadline = self.deadline
+                self.sock = tls
+            else:
+                self.sock = sock
+        except BaseException:
+            sock.close()
+            raise
+
+    def ensure_fresh(self) -> None:
+        """A kept-alive connection the server closed (or wrote to unasked) is dropped before it is reused."""
+        if self.sock is not None:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+            if readable:
+                self.close()
+
+
+class _PinnedTransport(xmlrpc.client.Transport):
+    """xmlrpc.client.Transport over a PinnedConnection; it keeps the connection open between requests."""
+
+    def __init__(self, connection: PinnedConnection) -> None:
         super().__init__()
-        self._timeout = timeout
-        self._use_tls = use_tls
+        self._pinned = connection
 
     def request(self, host: Any, handler: str, request_body: Any, verbose: bool = False) -> Any:
         # xmlrpc.client silently sends a request again when a kept-alive connection drops mid-call; for a
         # write whose response was lost that would run it twice. Send once; the caller's retry is idempotent.
+        self._pinned.ensure_fresh()
         return self.single_request(host, handler, request_body, verbose)
 
     def make_connection(self, host: Any) -> http.client.HTTPConnection:
-        if self._connection and host == self._connection[0] and self._connection[1] is not None:
-            return self._connection[1]
-        chost, self._extra_headers, _x509 = self.get_host_info(host)
-        connection: http.client.HTTPConnection
-        if self._use_tls:
-            connection = http.client.HTTPSConnection(chost, timeout=self._timeout)
-        else:
-            connection = http.client.HTTPConnection(chost, timeout=self._timeout)
-        self._connection = host, connection
-        return connection
+        self._connection = host, self._pinned
+        return self._pinned
+
+    def close(self) -> None:
+        self._pinned.close()
 
 
-class XmlRpcConnector(Connector):
-    """The legacy /xmlrpc/<service> endpoint that odoolib uses, with keep-alive and a timeout."""
+class _Connector(Connector):
+    """What both connectors share: the pinned address, the policy and a deadline per call."""
+
+    def __init__(
+        self,
+        address: OdooAddress,
+        *,
+        policy: OutboundPolicy,
+        call_seconds: float,
+        not_after: float | None,
+        resolver: Resolver,
+    ) -> None:
+        self.address = address
+        self.url = f"{address.scheme}://{address.host}:{address.port}"
+        self._policy = policy
+        self._call_seconds = call_seconds
+        self._not_after = not_after
+        self._resolver = resolver
+        self._deadline = Deadline()
+
+    def _connection(self) -> PinnedConnection:
+        return PinnedConnection(self.address, self._policy, self._deadline, self._resolver)
+
+    def _start_call(self) -> None:
+        self._deadline.start(self._call_seconds, self._not_after)
+        self._deadline.remaining()  # a budget already spent fails before any byte is sent
+
+
+class XmlRpcConnector(_Connector):
+    """The legacy /xmlrpc/<service> endpoint that odoolib uses."""
 
     PROTOCOL = "xmlrpc"
 
-    def __init__(self, hostname: str, port: int, *, timeout: float, use_tls: bool) -> None:
-        scheme = "https" if use_tls else "http"
-        self.url = f"{scheme}://{hostname}:{port}/xmlrpc"
-        self._timeout = timeout
-        self._use_tls = use_tls
-        self._proxies: dict[str, xmlrpc.client.ServerProxy] = {}
+    def __init__(self, address: OdooAddress, **options: Any) -> None:
+        super().__init__(address, **options)
+        self._proxies: dict[str, tuple[xmlrpc.client.ServerProxy, _PinnedTransport]] = {}
 
     def send(self, service_name: str, method: str, *args: Any) -> Any:
-        proxy = self._proxies.get(service_name)
-        if proxy is None:
+        entry = self._proxies.get(service_name)
+        if entry is None:
+            transport = _PinnedTransport(self._connection())
             proxy = xmlrpc.client.ServerProxy(
-                f"{self.url}/{service_name}",
-                transport=_TimeoutTransport(self._timeout, self._use_tls),
-                allow_none=True,
+                f"{self.url}/xmlrpc/{service_name}", transport=transport, allow_none=True
             )
-            self._proxies[service_name] = proxy
-        return getattr(proxy, method)(*args)
+            entry = self._proxies[service_name] = (proxy, transport)
+        self._start_call()
+        return getattr(entry[0], method)(*args)
 
     def close(self) -> None:
-        for proxy in self._proxies.values():
-            proxy("close")()
+        for _proxy, transport in self._proxies.values():
+            transport.close()
         self._proxies.clear()
 
 
-class JsonRpcConnector(Connector):
-    """/jsonrpc through one httpx client (keep-alive) with a timeout; errors raise JsonRPCException."""
+class JsonRpcConnector(_Connector):
+    """/jsonrpc over one kept-alive PinnedConnection; Odoo's errors raise JsonRPCException."""
 
     PROTOCOL = "jsonrpc"
 
-    def __init__(self, hostname: str, port: int, *, timeout: float, use_tls: bool) -> None:
-        scheme = "https" if use_tls else "http"
-        self.url = f"{scheme}://{hostname}:{port}/jsonrpc"
-        self._client = httpx.Client(timeout=timeout)
+    def __init__(self, address: OdooAddress, **options: Any) -> None:
+        super().__init__(address, **options)
+        self._http = self._connection()
         self._ids = itertools.count(1)
 
     def send(self, service_name: str, method: str, *args: Any) -> Any:
@@ -86,29 +230,46 @@ class JsonRpcConnector(Connector):
             "params": {"service": service_name, "method": method, "args": list(args)},
             "id": next(self._ids),
         }
-        response = self._client.post(self.url, json=payload)
-        response.raise_for_status()
-        body = response.json()
-        if body.get("error"):
-            raise JsonRPCException(body["error"])
-        return body.get("result", False)
+        body = json.dumps(payload).encode()
+        self._start_call()
+        self._http.ensure_fresh()
+        try:
+            self._http.request(
+                "POST", "/jsonrpc", body, {"Content-Type": "application/json", "Accept": "application/json"}
+            )
+            response = self._http.getresponse()
+            data = response.read()
+        except BaseException:
+            self._http.close()
+            raise
+        if response.status != 200:
+            raise xmlrpc.client.ProtocolError(f"{self.url}/jsonrpc", response.status, response.reason, {})
+        answer = json.loads(data)
+        if not isinstance(answer, dict):
+            raise ValueError("not a JSON-RPC answer")
+        if answer.get("error"):
+            raise JsonRPCException(answer["error"])
+        return answer.get("result", False)
 
     def close(self) -> None:
-        self._client.close()
+        self._http.close()
 
 
 def make_connection(
     *,
-    host: str,
-    port: int,
-    use_tls: bool,
+    address: OdooAddress,
+    policy: OutboundPolicy,
     protocol: str,
     database: str,
     login: str,
     secret: str,
-    timeout: float,
+    call_seconds: float,
+    not_after: float | None = None,
+    resolver: Resolver = socket.getaddrinfo,
 ) -> odoolib.Connection:
-    """An odoolib Connection over our connector."""
+    """An odoolib Connection over our connector; each call ends by `call_seconds` (and by `not_after`)."""
     connector_class = JsonRpcConnector if protocol == "jsonrpc" else XmlRpcConnector
-    connector = connector_class(host, port, timeout=timeout, use_tls=use_tls)
+    connector = connector_class(
+        address, policy=policy, call_seconds=call_seconds, not_after=not_after, resolver=resolver
+    )
     return odoolib.Connection(connector, database, login, secret)
