@@ -56,9 +56,10 @@ def watchdog_task() -> None:
 
 @shared_task
 def purge_logs_task() -> None:
-    from synclogs.records import purge_old_attempts
+    from synclogs.records import purge_old_attempts, purge_old_receipts
 
     purge_old_attempts()
+    purge_old_receipts()
 
 
 @shared_task(acks_late=True)

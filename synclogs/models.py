@@ -82,6 +82,10 @@ class WebhookReceipt(models.Model):
     message = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Times a worker took it up; a transient failure puts it back (Received) until next_attempt_at. The intake's
+    # INSERT names no column for it: the database fills in its default.
+    attempts = models.PositiveIntegerField(db_default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from synclogs.models import SyncAttempt
+from synclogs.models import SyncAttempt, WebhookReceipt
+from synco.models import Shop
+
+# Rows deleted per statement: the purge never holds a long lock or builds a huge transaction at 300k rows.
+PURGE_BATCH = 2000
 
 
 def start_attempt(
@@ -72,6 +77,35 @@ def purge_old_attempts() -> int:
         return 0
     deleted, _ = SyncAttempt.objects.filter(started_at__lt=timezone.now() - timedelta(days=days)).delete()
     return deleted
+
+
+def purge_old_receipts() -> int:
+    """Delete webhook receipts (their bodies hold customer data) older than SYNCO_WEBHOOK_RETENTION_DAYS (0 keeps
+    them), and those of shops that are not installed (never were, or erased) after
+    SYNCO_WEBHOOK_UNKNOWN_SHOP_RETENTION_HOURS."""
+    now = timezone.now()
+    deleted = 0
+    days = settings.SYNCO_WEBHOOK_RETENTION_DAYS
+    if days > 0:
+        deleted += _delete_in_batches(
+            WebhookReceipt.objects.filter(received_at__lt=now - timedelta(days=days))
+        )
+    unknown = WebhookReceipt.objects.filter(
+        received_at__lt=now - timedelta(hours=settings.SYNCO_WEBHOOK_UNKNOWN_SHOP_RETENTION_HOURS)
+    ).exclude(shop_domain__in=Shop.objects.values("domain"))
+    return deleted + _delete_in_batches(unknown)
+
+
+def _delete_in_batches(receipts: QuerySet[WebhookReceipt]) -> int:
+    """Delete in primary-key order, PURGE_BATCH rows a statement (the oldest rows have the smallest keys)."""
+    deleted = 0
+    while True:
+        batch = list(receipts.order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH])
+        if not batch:
+            return deleted
+        deleted += WebhookReceipt.objects.filter(pk__in=batch).delete()[0]
+        if len(batch) < PURGE_BATCH:
+            return deleted
 
 
 def record_created(

@@ -163,6 +163,10 @@ SYNCO_STUCK_SECONDS = int(env("SYNCO_STUCK_SECONDS", "600"))
 SYNCO_CIRCUIT_FAILURES = int(env("SYNCO_CIRCUIT_FAILURES", "5"))
 SYNCO_CIRCUIT_OPEN_SECONDS = float(env("SYNCO_CIRCUIT_OPEN_SECONDS", "60"))
 SYNCO_LOG_RETENTION_DAYS = int(env("SYNCO_LOG_RETENTION_DAYS", "90"))
+# Webhook receipts (their bodies hold customer data): deleted after this many days (0 keeps them); those of a
+# shop that is not installed (never was, or erased) after SYNCO_WEBHOOK_UNKNOWN_SHOP_RETENTION_HOURS.
+SYNCO_WEBHOOK_RETENTION_DAYS = int(env("SYNCO_WEBHOOK_RETENTION_DAYS", "30"))
+SYNCO_WEBHOOK_UNKNOWN_SHOP_RETENTION_HOURS = int(env("SYNCO_WEBHOOK_UNKNOWN_SHOP_RETENTION_HOURS", "24"))
 
 # Shopify
 SHOPIFY_API_KEY = env("SHOPIFY_API_KEY", "synco-dev-api-key")

@@ -9,7 +9,11 @@ from synco import webhook_handlers
 
 @shared_task(acks_late=True)
 def process_webhook_task(receipt_id: int) -> None:
-    webhook_handlers.process_webhook(receipt_id)
+    """Handle one receipt; one that a passing fault put back is tried again after the delay the service set
+    (if this message is lost, the sweep queues it once that delay has passed)."""
+    delay = webhook_handlers.process_webhook(receipt_id)
+    if delay is not None:
+        process_webhook_task.apply_async((receipt_id,), countdown=delay)
 
 
 @shared_task(acks_late=False)

@@ -1,27 +1,42 @@
-"""What each webhook topic does once stored: re-fetch and apply the rules, uninstall, privacy requests."""
+"""What each webhook topic does once stored: re-fetch and apply the rules, uninstall, privacy requests.
+
+Shopify signs the body, not the headers: each handler acts only on what the body proves (the intake refuses
+the mismatches it can see; the handler checks again). A passing fault (Shopify throttling, a 5xx) puts the
+receipt back for a later attempt, with backoff, up to MAX_ATTEMPTS.
+"""
 
 from __future__ import annotations
 
 import logging
+import random
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from customers.models import CustomerLink
 from orders.models import Order
 from orders.services import import_order
 from synclogs.models import WebhookReceipt
-from synco.errors import GatewayError, SecretUnreadableError
+from synco.crypto import UnreadableSecret
+from synco.errors import GatewayError, SecretUnreadableError, TransientGatewayError
 from synco.models import Shop
+from synco.webhooks import NotJSONError, forgery, parse_json
 
 logger = logging.getLogger(__name__)
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
 REDACTED = "(redacted)"
 # A receipt claimed this long ago and still not done was held by a worker that died.
 CLAIM_TIMEOUT = timedelta(minutes=15)
+# A receipt is taken up at most this many times (passing faults, or workers that died holding it), then Failed.
+MAX_ATTEMPTS = 8
+# The wait after the n-th passing fault: RETRY_BASE_SECONDS * 2**(n-1), at most RETRY_MAX_SECONDS, +-20 % jitter.
+RETRY_BASE_SECONDS = 30.0
+RETRY_MAX_SECONDS = 3600.0
 
 
 def _unclaimed(now: datetime) -> Q:
@@ -29,53 +44,142 @@ def _unclaimed(now: datetime) -> Q:
     return Q(processed_at__isnull=True) | Q(processed_at__lt=now - CLAIM_TIMEOUT)
 
 
-def process_webhook(receipt_id: int) -> None:
-    """Handle one stored webhook (idempotent: a receipt already handled is left alone)."""
+def _due(now: datetime) -> Q:
+    """Receipts not waiting out the backoff of a passing fault."""
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
+def process_webhook(receipt_id: int) -> float | None:
+    """Handle one stored webhook (idempotent: a receipt already handled is left alone); the seconds after which
+    to try it again when a passing fault put it back, else None."""
     # Claimed once: a second task for the same receipt (a re-queue while the first waited in a backlog) finds it
     # taken. A claim older than CLAIM_TIMEOUT belongs to a worker that died: it may be taken again.
     now = timezone.now()
     claimed = (
         WebhookReceipt.objects.filter(pk=receipt_id, status=WebhookReceipt.Status.RECEIVED)
-        .filter(_unclaimed(now))
-        .update(processed_at=now)
+        .filter(_unclaimed(now), _due(now))
+        .update(processed_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:
-        return
-    receipt = WebhookReceipt.objects.get(pk=receipt_id)
+        return None
+    # The body is read as text and parsed here, depth-limited: a poison body fails its receipt, not the worker.
+    receipt = WebhookReceipt.objects.defer("payload").get(pk=receipt_id)
     if receipt.shop_id is None:
         shop_id = Shop.objects.filter(domain=receipt.shop_domain).values_list("pk", flat=True).first()
         WebhookReceipt.objects.filter(pk=receipt.pk).update(shop_id=shop_id)
+    status: str = WebhookReceipt.Status.FAILED
+    message = ""
     try:
-        status, message = _handle(receipt)
+        if receipt.attempts > MAX_ATTEMPTS:
+            # Only a worker that died holding it each time gets here (a passing fault stops at MAX_ATTEMPTS).
+            message = f"Gave up after {MAX_ATTEMPTS} attempts: the worker handling it stopped each time."
+        else:
+            receipt.payload = parse_json(_stored_body(receipt.pk))
+            status, message = _handle(receipt)
+    except NotJSONError as exc:
+        message = f"The stored body cannot be read ({exc}); it was not handled."
     except SecretUnreadableError as exc:
         # The shop's token cannot be decrypted (lost or wrong key): the receipt stays Received and claimed, so
-        # requeue_receipts tries it again every CLAIM_TIMEOUT until the key is restored or the app reinstalled.
-        WebhookReceipt.objects.filter(pk=receipt.pk).update(message=exc.message, processed_at=timezone.now())
-        return
+        # requeue_receipts tries it again every CLAIM_TIMEOUT until the key is restored or the app reinstalled
+        # (such a wait is not one of its MAX_ATTEMPTS).
+        WebhookReceipt.objects.filter(pk=receipt.pk).update(
+            message=exc.message, processed_at=timezone.now(), attempts=F("attempts") - 1
+        )
+        return None
+    except TransientGatewayError as exc:
+        if receipt.attempts < MAX_ATTEMPTS:
+            return _put_back(receipt, exc, now)
+        message = f"Gave up after {receipt.attempts} attempts; the last one: {_without_promise(exc.message)}"
     except GatewayError as exc:
-        status, message = WebhookReceipt.Status.FAILED, exc.message
+        message = exc.message
     except Exception:
         # A bug, not a passing fault: shown as Failed (Home's webhook health, the Webhooks tab), not retried forever.
         logger.exception("unexpected error while handling a webhook", extra={"receipt_id": receipt.pk})
-        status = WebhookReceipt.Status.FAILED
         message = f"Unexpected error in Synco (receipt #{receipt.pk}); it has been logged."
     WebhookReceipt.objects.filter(pk=receipt.pk).update(
-        status=status, message=message, processed_at=timezone.now()
+        status=status, message=message, processed_at=timezone.now(), next_attempt_at=None
     )
+    return None
+
+
+def _stored_body(receipt_id: int) -> str:
+    """The receipt's body as JSON text: not decoded by the ORM, whose json.loads has no depth limit."""
+    text = (
+        WebhookReceipt.objects.filter(pk=receipt_id)
+        .values_list(Cast("payload", output_field=TextField()), flat=True)
+        .get()
+    )
+    return str(text or "{}")
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds before the next attempt after the `attempt`-th passing fault: doubling, capped, with jitter."""
+    delay = min(RETRY_BASE_SECONDS * 2 ** (attempt - 1), RETRY_MAX_SECONDS)
+    return delay * random.uniform(0.8, 1.2)  # jitter spreads retries out; not a secret
+
+
+def _put_back(receipt: WebhookReceipt, exc: TransientGatewayError, now: datetime) -> float:
+    delay = retry_delay(receipt.attempts)
+    message = (
+        f"{_without_promise(exc.message)} Attempt {receipt.attempts} of {MAX_ATTEMPTS} failed; the next one in "
+        f"about {round(delay)} s."
+    )
+    WebhookReceipt.objects.filter(pk=receipt.pk).update(
+        status=WebhookReceipt.Status.RECEIVED,
+        message=message,
+        processed_at=None,
+        next_attempt_at=now + timedelta(seconds=delay),
+    )
+    logger.info(
+        "webhook put back after a passing fault",
+        extra={"receipt_id": receipt.pk, "attempt": receipt.attempts, "delay": round(delay)},
+    )
+    return delay
+
+
+_PROMISE = re.compile(r"[;,.]?\s*(?:it|this) will be retried\.?", re.IGNORECASE)
+
+
+def _without_promise(message: str) -> str:
+    """A gateway's message without its "it will be retried": the receipt's own message says what happens."""
+    return _PROMISE.sub("", message).rstrip(" ;,.") + "."
 
 
 def _handle(receipt: WebhookReceipt) -> tuple[str, str]:
-    shop = Shop.objects.filter(domain=receipt.shop_domain).first()
-    topic, payload = receipt.topic, receipt.payload
+    topic, payload, domain = receipt.topic, receipt.payload, receipt.shop_domain
+    # Checked at intake too; again here for receipts stored before that check, or by another path.
+    forged = forgery(topic, domain, payload)
+    if forged is not None:
+        logger.warning(
+            "forged webhook not handled: %s", forged, extra={"receipt_id": receipt.pk, "topic": topic}
+        )
+        return (
+            WebhookReceipt.Status.FAILED,
+            f"Not handled: {forged} (a signed body sent again under other headers).",
+        )
+    shop = Shop.objects.filter(domain=domain).first()
     if topic == "shop/redact":
-        return _redact_shop(receipt.shop_domain)
+        if shop is not None and _installed(shop):
+            # Shopify asks 48 hours after an uninstall; an installed shop (reinstalled since, or a forgery) stays.
+            logger.warning("shop erasure refused: the shop is installed", extra={"receipt_id": receipt.pk})
+            return (
+                WebhookReceipt.Status.IGNORED,
+                "Not erased: the app is installed on this shop (Shopify asks 48 hours after an uninstall).",
+            )
+        return _redact_shop(domain)
     if shop is None:
         return WebhookReceipt.Status.IGNORED, "No such shop is installed."
     if topic in ORDER_TOPICS:
         if shop.uninstalled_at is not None:
             return WebhookReceipt.Status.IGNORED, "The app is uninstalled from this shop."
-        gid = str(payload.get("admin_graphql_api_id") or f"gid://shopify/Order/{payload.get('id')}")
-        # A webhook is only a trigger: look the order up again to be sure of its current state.
+        gid = order_gid(payload)
+        if gid is None:
+            return (
+                WebhookReceipt.Status.FAILED,
+                f"The body of {topic} is not an order (no id, or ids that differ).",
+            )
+        # A webhook is only a trigger: look the order up again, in the shop of the headers, to be sure of its
+        # current state (an order body of another shop names an order this shop does not have: nothing is stored).
         outcome = import_order(shop.pk, gid)
         return WebhookReceipt.Status.PROCESSED, f"Order {payload.get('name') or gid} re-fetched: {outcome}."
     if topic == "app/uninstalled":
@@ -96,6 +200,23 @@ def _handle(receipt: WebhookReceipt) -> tuple[str, str]:
     if topic == "customers/redact":
         return _redact_customer(shop, payload)
     return WebhookReceipt.Status.IGNORED, f"Topic {topic} is not used yet."
+
+
+def _installed(shop: Shop) -> bool:
+    """The app is installed on the shop: not uninstalled, and a token (readable or not) to call it with."""
+    token = shop.access_token
+    return shop.uninstalled_at is None and (bool(token) or isinstance(token, UnreadableSecret))
+
+
+def order_gid(payload: dict[str, Any]) -> str | None:
+    """The order an orders/* body names: its numeric id, which its GraphQL id (when present) must repeat."""
+    order_id = payload.get("id")
+    if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
+        return None
+    gid = f"gid://shopify/Order/{order_id}"
+    if payload.get("admin_graphql_api_id") not in (None, gid):
+        return None
+    return gid
 
 
 def _customer_orders(shop: Shop, payload: dict[str, Any]) -> Any:
@@ -122,7 +243,8 @@ def _data_report(shop: Shop, payload: dict[str, Any]) -> str:
 
 
 def _redact_customer(shop: Shop, payload: dict[str, Any]) -> tuple[str, str]:
-    """Erase the person's data Synco keeps: names, e-mail and addresses in stored orders, the partner link."""
+    """Erase the person's data Synco keeps: names, e-mail and addresses in stored orders and stored webhook
+    bodies, the partner link."""
     customer_id = (payload.get("customer") or {}).get("id")
     with transaction.atomic():
         count = 0
@@ -133,7 +255,29 @@ def _redact_customer(shop: Shop, payload: dict[str, Any]) -> tuple[str, str]:
             order.save(update_fields=["payload", "customer_name", "email"])
             count += 1
         CustomerLink.objects.filter(shop=shop, shopify_customer_id=customer_id or -1).delete()
-    return WebhookReceipt.Status.PROCESSED, f"Redacted the customer's data in {count} stored orders."
+        bodies = _customer_receipts(shop.domain, payload).update(payload={"redacted": True})
+    return (
+        WebhookReceipt.Status.PROCESSED,
+        f"Redacted the customer's data in {count} stored orders and {bodies} stored webhooks.",
+    )
+
+
+def _customer_receipts(domain: str, payload: dict[str, Any]) -> Any:
+    """The shop's stored webhook bodies about the customer: their orders (by id), and any body naming the
+    customer's id or e-mail (this request itself among them)."""
+    customer = payload.get("customer") or {}
+    customer_id = customer.get("id")
+    email = str(customer.get("email") or "")
+    order_ids = [int(i) for i in payload.get("orders_to_redact") or payload.get("orders_requested") or []]
+    about = Q(topic__startswith="orders/", payload__id__in=order_ids) if order_ids else Q(pk__in=[])
+    if isinstance(customer_id, int) and not isinstance(customer_id, bool):
+        about |= Q(payload__customer__id=customer_id) | Q(
+            topic__startswith="customers/", payload__id=customer_id
+        )
+    if email:
+        for key in ("email", "contact_email", "customer__email"):
+            about |= Q(**{f"payload__{key}__iexact": email})
+    return WebhookReceipt.objects.filter(shop_domain=domain).filter(about)
 
 
 def _scrub(node: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +305,7 @@ def requeue_receipts(older_than_seconds: int = 120) -> int:
     cutoff = now - timedelta(seconds=older_than_seconds)
     pending = list(
         WebhookReceipt.objects.filter(status=WebhookReceipt.Status.RECEIVED, received_at__lt=cutoff)
-        .filter(_unclaimed(now))
+        .filter(_unclaimed(now), _due(now))
         .values_list("pk", flat=True)[:1000]
     )
     for pk in pending:

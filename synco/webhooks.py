@@ -9,7 +9,11 @@ The answer to Shopify costs a share of one INSERT (bench/webhooks.py measures it
   receipt's unique key) and one commit; each request is answered once its own row is committed. Alone, a
   request writes its row at once.
 - The body is stored as Shopify sent it: the database checks it is JSON; it is not parsed and serialised
-  again here.
+  again here. Only its nesting is measured (a scan of its brackets): deeper than MAX_JSON_DEPTH is refused.
+- Shopify signs the body, not the headers. The topics that erase or uninstall (SHOP_BOUND_TOPICS, a trickle)
+  are parsed here: a body that does not name the shop of X-Shopify-Shop-Domain, or does not have the
+  topic's shape, is a signed body replayed under other headers: 401, logged, nothing stored.
+- A batch the database refuses is written again one delivery at a time: only the delivery at fault fails.
 - New receipts are queued by a background thread after the answer, many to a Celery message. A message
   lost (broker down, process killed) leaves its receipts Received; the minutely sweep queues them again.
 """
@@ -20,6 +24,7 @@ import atexit
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -29,7 +34,15 @@ from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.db.models import JSONField
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -54,6 +67,16 @@ HEADER_NAMES = (
 )
 # Rows per INSERT and receipts per message: bounds a statement (bodies are ~5-20 KB) and SQLite's parameters.
 MAX_BATCH = 100
+# Deeper JSON is refused at intake and by the worker: Shopify's bodies nest under 10 levels, and Python's json
+# (and PostgreSQL's jsonb) fail on deep nesting outside any handler.
+MAX_JSON_DEPTH = 64
+# The topics that erase data or stop syncing, and the body field that names their shop: each is bound to it.
+SHOP_BOUND_TOPICS = {
+    "app/uninstalled": "myshopify_domain",
+    "shop/redact": "shop_domain",
+    "customers/redact": "shop_domain",
+    "customers/data_request": "shop_domain",
+}
 # How long stored receipts wait for others to share their Celery message (Shopify's answer never waits).
 PUBLISH_LINGER_SECONDS = 0.05
 
@@ -76,21 +99,80 @@ def _refuse_constant(name: str) -> Any:
     raise NotJSONError(f"{name} is not JSON")  # Python's json accepts NaN and Infinity; the database does not
 
 
+_ESCAPES = re.compile(rb"\\.", re.DOTALL)
+_BRACKETS = bytes.maketrans(b"[{]}", b"(())")
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+
+
+def nesting_depth(data: bytes, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deep the JSON's arrays and objects nest (at most limit + 1), from its brackets outside strings,
+    without parsing it (a fraction of json.loads); brackets that do not pair up are NotJSONError."""
+    if b"\\" in data:
+        data = _ESCAPES.sub(b"", data)  # an escaped quote does not end a string
+    # Outside strings: every other piece between quotes; of that only the brackets, as ( and ).
+    brackets = b"".join(data.split(b'"')[::2]).translate(_BRACKETS, _NOT_BRACKETS)
+    depth = 0
+    while brackets and depth <= limit:
+        # Each pass takes away the innermost pairs: as many passes as the nesting is deep.
+        shorter = brackets.replace(b"()", b"")
+        if len(shorter) == len(brackets):
+            raise NotJSONError("its brackets do not pair up")
+        brackets = shorter
+        depth += 1
+    return depth
+
+
+def _check_depth(data: bytes) -> None:
+    if nesting_depth(data) > MAX_JSON_DEPTH:
+        raise NotJSONError(f"the JSON nests deeper than {MAX_JSON_DEPTH} levels")
+
+
+def parse_json(text: str) -> Any:
+    """Untrusted JSON text parsed, or NotJSONError (also for nesting deeper than MAX_JSON_DEPTH)."""
+    _check_depth(text.encode(errors="surrogatepass"))
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except NotJSONError:
+        raise
+    except (ValueError, RecursionError) as exc:  # ValueError: also an integer of over 4,300 digits
+        raise NotJSONError(str(exc)) from exc
+
+
 def _payload_text(body: bytes) -> str:
     """The JSON object to store: a body that is one is stored as sent (the database checks its syntax, so it
-    is not parsed here); any other JSON value is wrapped as {"body": …}."""
+    is not parsed here, only its nesting measured); any other JSON value is wrapped as {"body": …}."""
     try:
         text = body.decode()
     except UnicodeDecodeError as exc:
         raise NotJSONError(str(exc)) from exc
     if text.lstrip().startswith("{"):
+        _check_depth(body)
         return text
     if not text.strip():
         return "{}"
-    try:
-        return json.dumps({"body": json.loads(text, parse_constant=_refuse_constant)})
-    except (json.JSONDecodeError, NotJSONError) as exc:
-        raise NotJSONError(str(exc)) from exc
+    return json.dumps({"body": parse_json(text)})
+
+
+def _is_shopify_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def forgery(topic: str, shop_domain: str, payload: object) -> str | None:
+    """Why a body cannot be the `topic` event of `shop_domain` (None: it can). Shopify signs the body, not the
+    headers, so an erasing or uninstalling topic must be proved by the body: its shape and the shop it names."""
+    field_name = SHOP_BOUND_TOPICS.get(topic)
+    if field_name is None:
+        return None
+    if not isinstance(payload, dict):
+        return f"the body of {topic} is not a JSON object"
+    if str(payload.get(field_name) or "").strip().lower() != shop_domain:
+        return f"the body's {field_name} is not the shop named in the headers"
+    id_field = "id" if topic == "app/uninstalled" else "shop_id"
+    if not _is_shopify_id(payload.get(id_field)):
+        return f"the body of {topic} has no shop {id_field}"
+    if topic.startswith("customers/") and not isinstance(payload.get("customer"), dict):
+        return f"the body of {topic} names no customer"
+    return None
 
 
 @dataclass(eq=False)
@@ -160,16 +242,24 @@ def _write(batch: list[Delivery]) -> None:
                 insert_receipts(batch)
         else:
             insert_receipts(batch)  # autocommit: committed when it returns
-    except (DataError, IntegrityError):
-        if len(batch) == 1:
+    except DatabaseError as exc:
+        if len(batch) > 1 and not _connection_lost(exc):
+            # A delivery the database refuses (PostgreSQL takes no \u0000 in JSON; a body can also hit one of
+            # its limits, which is not a DataError) must not fail the others: each is written alone.
+            for delivery in batch:
+                _write([delivery])
+        elif isinstance(exc, (DataError, IntegrityError)):
             logger.warning("webhook refused by the database", extra={"topic": batch[0].topic})
             batch[0].refused = True
-            return
-        # A delivery the database refuses (PostgreSQL takes no \u0000 in JSON) must not fail the others.
-        for delivery in batch:
-            _write([delivery])
-    except DatabaseError:
-        logger.exception("webhook receipts could not be stored", extra={"deliveries": len(batch)})
+        else:  # not stored: answered 503, Shopify delivers it again
+            logger.exception("webhook receipts could not be stored", extra={"deliveries": len(batch)})
+
+
+def _connection_lost(exc: DatabaseError) -> bool:
+    """The database is unreachable: writing the deliveries one by one would fail each of them as well."""
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    return connection.connection is None or not connection.is_usable()
 
 
 class GroupCommit:
@@ -286,8 +376,13 @@ def receive_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("Missing topic, shop domain or event id", status=400)
     try:
         payload = _payload_text(body)
+        # Parsed only for the topics that erase or uninstall (a trickle), never for orders.
+        forged = forgery(topic, domain, parse_json(payload)) if topic in SHOP_BOUND_TOPICS else None
     except NotJSONError:
-        return HttpResponse("The body is not JSON", status=400)
+        return HttpResponse("The body is not JSON, or nests too deep", status=400)
+    if forged is not None:
+        logger.warning("forged webhook refused: %s", forged, extra={"topic": topic, "shop_domain": domain})
+        return HttpResponse("The body does not match the topic and shop of the headers", status=401)
     delivery = Delivery(
         shop_domain=domain,
         topic=topic,

@@ -27,7 +27,7 @@ def test_uninstall_revokes_both_tokens_stops_the_sweep_and_a_reinstall_starts_ag
     shop = install_from_session_token(DOMAIN, shopify.server.session_token(DOMAIN))
     SyncAttempt.objects.create(shop=shop, operation="import_orders", started_at=shop.installed_at)
     assert shop.refresh_token and shop.pk in shops_due_for_sweep()
-    body = json.dumps({"domain": DOMAIN}).encode()
+    body = json.dumps({"id": 954889, "domain": DOMAIN, "myshopify_domain": DOMAIN}).encode()
 
     response = client.post(
         reverse("webhooks"),

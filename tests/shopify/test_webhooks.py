@@ -94,7 +94,7 @@ def test_an_order_webhook_refetches_the_order_from_shopify(client, settings, sho
 
 def test_uninstall_deletes_the_token_and_keeps_the_logs(client, settings):
     shop = Shop.objects.create(domain=DOMAIN, access_token="shpat_live")
-    _post(client, settings, "app/uninstalled", {"domain": DOMAIN})
+    _post(client, settings, "app/uninstalled", {"id": 954889, "domain": DOMAIN, "myshopify_domain": DOMAIN})
 
     process_webhook(WebhookReceipt.objects.get().pk)
 
@@ -419,7 +419,7 @@ def test_a_webhook_is_handled_by_a_real_worker(client, settings, redis_worker):
     shop = Shop.objects.create(domain=DOMAIN, access_token="shpat_live")
 
     # when Shopify says the app was uninstalled
-    response = _post(client, settings, "app/uninstalled", {"domain": DOMAIN})
+    response = _post(client, settings, "app/uninstalled", {"id": 954889, "domain": DOMAIN, "myshopify_domain": DOMAIN})
     assert response.status_code == 200
 
     # then a real Celery worker handles the stored event: the token is gone
