@@ -8,7 +8,9 @@ SANDBOX_SHOPIFY_PORT ?= 8701
 SANDBOX_ODOO_PORT ?= 8769
 # Tests run their Celery worker on Redis; pytest's own database is SQLite unless DATABASE_URL says otherwise.
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
-export SYNCO_PORT SANDBOX_SHOPIFY_PORT SANDBOX_ODOO_PORT
+# Development only: the Odoo sandbox is http://127.0.0.1:<port>, which production refuses (https, public addresses).
+SYNCO_ODOO_ALLOW_LOOPBACK_HTTP ?= true
+export SYNCO_PORT SANDBOX_SHOPIFY_PORT SANDBOX_ODOO_PORT SYNCO_ODOO_ALLOW_LOOPBACK_HTTP
 
 .PHONY: install schema run test lint typecheck pytest clean
 

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SYNCO_VAR_DIR", tempfile.mkdtemp(prefix="synco-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synco.settings")
+os.environ.setdefault("SYNCO_ODOO_ALLOW_LOOPBACK_HTTP", "true")  # the Odoo sandbox is http://127.0.0.1
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
 import django  # noqa: E402
