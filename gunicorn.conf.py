@@ -11,3 +11,5 @@ import os
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
+# The access log never holds an ID token, an HMAC, an OAuth code or a credential header (synco/access_log.py).
+logger_class = "synco.access_log.RedactingLogger"

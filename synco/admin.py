@@ -1,21 +1,67 @@
-from django.contrib import admin
+"""The Django admin for support staff: never a secret, neither shown nor editable (nor its ciphertext)."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+
+from synco.crypto import EncryptedTextField
 from synco.models import OdooConnection, OrderRules, Shop
+from synco.throttle import ThrottledAdminLoginForm
+
+admin.site.login_form = ThrottledAdminLoginForm
+
+
+def encrypted_field_names(model: type[models.Model]) -> set[str]:
+    """The model's secrets: every EncryptedTextField."""
+    return {field.name for field in model._meta.get_fields() if isinstance(field, EncryptedTextField)}
+
+
+class SecretsHiddenAdmin(admin.ModelAdmin):
+    """A ModelAdmin that leaves out every encrypted field wherever the admin could show or edit it."""
+
+    def _without_secrets(self, names: Sequence[Any]) -> list[Any]:
+        secrets = encrypted_field_names(self.model)
+        return [
+            name
+            for name in names
+            if not (isinstance(name, str) and name.lstrip("^=@").split("__")[0] in secrets)
+        ]
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*(super().get_exclude(request, obj) or ()), *sorted(encrypted_field_names(self.model))]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return self._without_secrets(super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return self._without_secrets(super().get_readonly_fields(request, obj))
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        return self._without_secrets(super().get_list_display(request))
+
+    def get_search_fields(self, request: HttpRequest) -> list[Any]:
+        return self._without_secrets(super().get_search_fields(request))
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        return self._without_secrets(super().get_list_filter(request))
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(SecretsHiddenAdmin):
     list_display = ("domain", "name", "currency", "installed_at", "uninstalled_at")
-    exclude = ("access_token",)
     filter_horizontal = ("users",)
 
 
 @admin.register(OdooConnection)
-class OdooConnectionAdmin(admin.ModelAdmin):
+class OdooConnectionAdmin(SecretsHiddenAdmin):
     list_display = ("shop", "url", "database", "login", "protocol")
-    exclude = ("secret",)
 
 
 @admin.register(OrderRules)
-class OrderRulesAdmin(admin.ModelAdmin):
+class OrderRulesAdmin(SecretsHiddenAdmin):
     list_display = ("shop", "create_as", "order_prefix", "auto_sync")

@@ -41,8 +41,9 @@ def _bounce(request: HttpRequest) -> HttpResponse:
     """A page load inside the admin without a valid ID token: let App Bridge reload it with a fresh one."""
     query = request.GET.copy()
     query.pop("id_token", None)
-    reload_to = request.build_absolute_uri(request.path + (f"?{query.urlencode()}" if query else ""))
-    query["shopify-reload"] = reload_to
+    # A path on this site, never an absolute URL built from the request's Host header (the bounce page accepts
+    # nothing else: synco.install_views.same_origin_path).
+    query["shopify-reload"] = request.path + (f"?{query.urlencode()}" if query else "")
     return HttpResponseRedirect(f"{reverse('shopify_bounce')}?{query.urlencode()}")
 
 
@@ -84,6 +85,10 @@ class EmbeddedAppMiddleware:
             response["Content-Security-Policy"] = (
                 admin_frame_policy(shop.domain) if shop else "frame-ancestors 'none';"
             )
+        policy = response.get("Content-Security-Policy", "")
+        if policy.startswith("frame-ancestors") and "'none'" not in policy:
+            # The shop's admin may frame this page (the CSP says which origins): no X-Frame-Options: DENY.
+            response.xframe_options_exempt = True
         return response
 
     def _authenticate(self, request: HttpRequest) -> HttpResponse | None:

@@ -40,6 +40,22 @@ STATE_MAX_AGE = 600  # seconds: the merchant has ten minutes to approve the inst
 STATE_SALT = "synco.oauth.state"
 
 
+def public_url(path: str) -> str:
+    """An absolute URL of Synco: from SYNCO_PUBLIC_URL, never from the request's (forgeable) Host header."""
+    return f"{settings.SYNCO_PUBLIC_URL.rstrip('/')}{path}"
+
+
+def same_origin_path(target: str) -> str | None:
+    """`target` if it is a path on this site, else None (another site, a scheme, or a browser-normalised trick)."""
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    # Browsers read a backslash as a slash and drop tabs and newlines: both tricks make "//evil.com".
+    if "\\" in target or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
 def _shop_origin(shop: str) -> str:
     return shop_origin(shop, settings.SHOPIFY_ADMIN_ORIGIN)
 
@@ -83,13 +99,11 @@ def oauth_begin(request: HttpRequest) -> HttpResponse:
         return _refuse(request, str(exc))
     if _framed(request):
         # A cookie set inside the admin's iframe is a third-party cookie and would be lost: leave the frame first.
-        response = render(
-            request, "shopify/exit_iframe.html", {"url": request.build_absolute_uri(request.get_full_path())}
-        )
+        response = render(request, "shopify/exit_iframe.html", {"url": public_url(request.get_full_path())})
         response["Content-Security-Policy"] = admin_frame_policy(shop)
         return response
     nonce = secrets.token_urlsafe(24)
-    redirect_uri = request.build_absolute_uri(reverse("shopify_auth_callback"))
+    redirect_uri = public_url(reverse("shopify_auth_callback"))
     response = HttpResponseRedirect(authorize_url(shop, redirect_uri, nonce))
     response.set_signed_cookie(
         STATE_COOKIE,
@@ -140,10 +154,9 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
 def session_token_bounce(request: HttpRequest) -> HttpResponse:
     """Only App Bridge: it fetches a fresh ID token and reloads `shopify-reload` with it."""
     shop = valid_shop_domain(request.GET.get("shop"))
-    reload_to = request.GET.get("shopify-reload", "")
-    target = urlsplit(reload_to)
-    # Never bounce to another site (an open redirect carrying a fresh session token).
-    if target.netloc and target.netloc != request.get_host():
+    # Only a path on this site: App Bridge must never carry a fresh session token to another one.
+    reload_to = same_origin_path(request.GET.get("shopify-reload", ""))
+    if reload_to is None:
         return _refuse(request, "The page to reload is not part of Synco.")
     response = render(request, "shopify/bounce.html", {"reload_to": reload_to})
     response["Content-Security-Policy"] = admin_frame_policy(shop)

@@ -245,3 +245,20 @@ class OrderRules(models.Model):
     def journal_for(self, gateway: str) -> int | None:
         value = self.payment_journals.get(gateway, self.payment_journals.get("*"))
         return int(value) if value not in (None, "") else None
+
+
+class LoginFailure(models.Model):
+    """One failed login, kept for the throttling window (synco.throttle), shared by every process and machine."""
+
+    # An HMAC of "username:<name>" or "address:<ip>": what was typed in the username field is never stored.
+    key = models.CharField(max_length=64)
+    failed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key", "failed_at"], name="synco_loginfailure_key"),
+            models.Index(fields=["failed_at"], name="synco_loginfailure_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"login failure at {self.failed_at:%Y-%m-%d %H:%M:%S}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -37,9 +38,47 @@ SYNCO_ENCRYPTION_KEYS = env_list("SYNCO_ENCRYPTION_KEY", "") or [
     read_or_create(VAR_DIR / "encryption_key", "fernet")
 ]
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-SYNCO_PUBLIC_URL = env("SYNCO_PUBLIC_URL", "http://127.0.0.1:8000")
+# The address merchants and Shopify reach Synco at: every absolute URL (the OAuth redirect_uri) is built from it,
+# never from the request's Host header. Development: this machine on SYNCO_PORT (`make run`).
+SYNCO_PUBLIC_URL = (env("SYNCO_PUBLIC_URL") or f"http://127.0.0.1:{env('SYNCO_PORT') or '8000'}").rstrip("/")
+_public = urlsplit(SYNCO_PUBLIC_URL)
+# The production profile: DEBUG off and served over https. Its security defaults below make
+# `manage.py check --deploy` clean; development (an http public URL) keeps plain-http defaults.
+SYNCO_PRODUCTION = not DEBUG and _public.scheme == "https"
+
+# Empty means the default (as every value in .env.example).
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "") or (
+    [_public.hostname or ""] if SYNCO_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "") or [f"{_public.scheme}://{_public.netloc}"]
+
+# HTTPS. Behind a TLS-terminating proxy, SYNCO_PROXY_SSL_HEADER names the header it sets and its https value,
+# e.g. "HTTP_X_FORWARDED_PROTO,https" (only if the proxy always overwrites that header).
+_proxy_ssl_header = env_list("SYNCO_PROXY_SSL_HEADER", "")
+SECURE_PROXY_SSL_HEADER = (
+    (_proxy_ssl_header[0], _proxy_ssl_header[1]) if len(_proxy_ssl_header) == 2 else None
+)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SYNCO_PRODUCTION)
+# A load balancer's health check talks plain http straight to the app.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS") or (31536000 if SYNCO_PRODUCTION else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SYNCO_PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SYNCO_PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SYNCO_PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SYNCO_PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env("SECURE_REFERRER_POLICY") or "same-origin"
+# Pages outside the Shopify admin are never framed; embedded pages are exempted by synco.embedded, which sends
+# the shop's CSP frame-ancestors instead.
+X_FRAME_OPTIONS = "DENY"
+
+# Login throttling (synco.throttle): failed logins per username and per client address within the window.
+SYNCO_LOGIN_FAILURES_PER_USER = int(env("SYNCO_LOGIN_FAILURES_PER_USER") or 5)
+SYNCO_LOGIN_FAILURES_PER_IP = int(env("SYNCO_LOGIN_FAILURES_PER_IP") or 20)
+SYNCO_LOGIN_WINDOW_SECONDS = int(env("SYNCO_LOGIN_WINDOW_SECONDS") or 900)
+# Behind a proxy: the header carrying the client address, e.g. X-Forwarded-For (its last entry is used: the
+# one our own proxy added). Empty: REMOTE_ADDR.
+SYNCO_CLIENT_IP_HEADER = env("SYNCO_CLIENT_IP_HEADER", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -12,7 +12,7 @@ urlpatterns = [
     path("shopify/auth/callback/", install_views.oauth_callback, name="shopify_auth_callback"),
     path("shopify/session-token-bounce/", install_views.session_token_bounce, name="shopify_bounce"),
     path("shop/", views.switch_shop, name="switch_shop"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/", include("orders.urls")),
     path("logs/", include("synclogs.urls")),

@@ -1,7 +1,8 @@
-"""Core views: the home dashboard, shop switcher, health."""
+"""Core views: the home dashboard, shop switcher, health, the throttled login."""
 
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -12,6 +13,7 @@ from synco import dashboard
 from synco.embedded import shop_required
 from synco.http import HtmxHttpRequest
 from synco.tenancy import choose_shop, current_shop
+from synco.throttle import ThrottledLoginForm
 
 
 @shop_required
@@ -41,3 +43,16 @@ def switch_shop(request: HttpRequest) -> HttpResponse:
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, refused with 429 for a while after too many failed attempts (synco.throttle)."""
+
+    authentication_form = ThrottledLoginForm
+
+    def form_invalid(self, form: ThrottledLoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after_seconds)
+        return response
