@@ -194,6 +194,22 @@ def test_the_production_profile_forces_https_and_the_development_one_does_not(tm
     }
 
 
+def test_behind_the_proxy_plain_http_is_redirected_but_the_health_check_is_not(
+    client: Any, settings: Any
+) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_HSTS_SECONDS = 31536000
+
+    plain = client.get("/login/")
+    proxied = client.get("/login/", HTTP_X_FORWARDED_PROTO="https")
+    health = client.get("/health/")
+
+    assert plain.status_code == 301 and plain["Location"] == "https://testserver/login/"
+    assert proxied.status_code == 200 and proxied["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert health.status_code == 200
+
+
 def test_pages_outside_the_admin_cannot_be_framed_and_embedded_ones_can(
     client: Any, secret_shop: Shop
 ) -> None:
