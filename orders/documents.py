@@ -31,8 +31,9 @@ from products.services import (
     resolve_line_products,
 )
 from synco.models import OrderRules, Shop
-from synco.odoo.cache import cached, store
+from synco.odoo.cache import cached, forget, store
 from synco.odoo.client import OdooClient, OdooInvoice, OdooSaleOrder, OdooTax
+from synco.odoo.errors import OdooMissingRecordError
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +180,19 @@ def _create_sale_order(client: OdooClient, shop: Shop, draft: SaleOrderDraft) ->
     return order_id
 
 
+def _create_with_fresh_lookups(
+    client: OdooClient, shop: Shop, rules: OrderRules, order: Any, risk_reason: str
+) -> int:
+    """Create the sale order; if a record the cached lookups gave (a tax) was deleted in Odoo meanwhile, the
+    import is refused as a whole: forget the cache and look everything up again, once."""
+    try:
+        return _create_sale_order(client, shop, build_draft(client, shop, rules, order, risk_reason))
+    except OdooMissingRecordError as exc:
+        logger.info("a cached odoo record was deleted: looking up again", extra={"error": exc.message})
+        forget(client)
+        return _create_sale_order(client, shop, build_draft(client, shop, rules, order, risk_reason))
+
+
 def write_order(
     client: OdooClient,
     shop: Shop,
@@ -205,7 +219,7 @@ def write_order(
     order_id = (
         existing_id
         if existing_id is not None
-        else _create_sale_order(client, shop, build_draft(client, shop, rules, order, risk_reason))
+        else _create_with_fresh_lookups(client, shop, rules, order, risk_reason)
     )
     date_order = odoo_datetime(order.created_at)
 
@@ -266,6 +280,8 @@ def _invoice_and_pay(client: OdooClient, rules: OrderRules, order: Any, result: 
         client.post_invoice(invoice_id)
     if rules.pays:
         if already_paid:
+            # An earlier attempt paid it but lost Odoo's answer: keep the payment's id all the same.
+            result.payment_id = max(current.payment_ids) if current.payment_ids else None
             result.notes.append("The invoice was already paid: no second payment.")
         elif order.financial_status not in PAID_STATUSES:
             result.notes.append(

@@ -56,6 +56,10 @@ class Order(models.Model):
     sync_status = models.CharField(max_length=20, choices=SyncStatus.choices, default=SyncStatus.NOT_SYNCED)
     # Set while a transient failure waits for its automatic retry ("Retrying (2/6)").
     next_retry_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the worker running it (In Progress): renewed while it talks to Odoo; only an expired lease is
+    # taken over by the watchdog, and a worker whose token is gone stops before writing anything more.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
     sync_error = models.TextField(blank=True)
     sync_attempts = models.PositiveIntegerField(default=0)
     status_changed_at = models.DateTimeField(null=True, blank=True)

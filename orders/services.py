@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+import time
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from orders.cancellation import schedule_cancel, wants_cancel
 from orders.documents import WriteResult, write_order
@@ -23,7 +27,7 @@ from synco import circuit
 from synco.crypto import DecryptionError
 from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for, shopify_client_for
-from synco.models import OrderRules, Shop
+from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooClient
 from synco.shopify.client import OrderResult
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
@@ -206,19 +210,60 @@ def claim_for_sync(order: Order, batch: SyncBatch | None = None) -> bool:
     return claimed == 1
 
 
-def request_sync(order: Order, batch: SyncBatch | None = None, *, check_paused: bool = True) -> bool:
-    """Queue the order and enqueue its task once the claim is committed; nothing is queued while paused."""
+def publish_sync(order_id: int, countdown: float | None = None) -> bool:
+    """Send the order's task to the broker; False (logged) if the broker is unreachable.
+
+    The order stays Queued either way: the watchdog sends the task of a queued order whose task was lost.
+    """
     from orders.tasks import sync_order_task
 
+    try:
+        if countdown is None:
+            sync_order_task.apply_async((order_id,))
+        else:
+            sync_order_task.apply_async((order_id,), countdown=countdown)
+    except (BrokerError, OSError) as exc:
+        logger.warning(
+            "task broker unreachable: the queued order waits for the watchdog",
+            extra={"order_id": order_id, "error": type(exc).__name__},
+        )
+        return False
+    return True
+
+
+@dataclass
+class Dispatch:
+    """Sync tasks sent once their claims commit; `unsent` counts those the broker did not take."""
+
+    unsent: int = 0
+    order_ids: list[int] = field(default_factory=list)
+
+    def send_on_commit(self, order_id: int) -> None:
+        transaction.on_commit(lambda: self._send(order_id))
+
+    def _send(self, order_id: int) -> None:
+        self.order_ids.append(order_id)
+        if not publish_sync(order_id):
+            self.unsent += 1
+
+
+def request_sync(
+    order: Order,
+    batch: SyncBatch | None = None,
+    *,
+    check_paused: bool = True,
+    dispatch: Dispatch | None = None,
+) -> bool:
+    """Queue the order and enqueue its task once the claim is committed; nothing is queued while paused."""
     if check_paused and is_sync_paused(order.shop_id):
         return False
     if not claim_for_sync(order, batch):
         return False
-    transaction.on_commit(lambda: sync_order_task.delay(order.pk))
+    (dispatch or Dispatch()).send_on_commit(order.pk)
     return True
 
 
-def bulk_sync(shop: Shop, order_ids: list[int] | None) -> SyncBatch:
+def bulk_sync(shop: Shop, order_ids: list[int] | None, dispatch: Dispatch | None = None) -> SyncBatch:
     """Queue the chosen orders (or every eligible one not yet synced) as one batch with visible progress."""
     if is_sync_paused(shop.pk):
         raise SyncPausedError(SYNC_PAUSED_REASON)
@@ -229,7 +274,7 @@ def bulk_sync(shop: Shop, order_ids: list[int] | None) -> SyncBatch:
     queued = sum(
         1
         for order in orders.only("pk", "parse_error", "shop")
-        if request_sync(order, batch, check_paused=False)
+        if request_sync(order, batch, check_paused=False, dispatch=dispatch)
     )
     SyncBatch.objects.filter(pk=batch.pk).update(total=queued)
     batch.total = queued
@@ -261,27 +306,113 @@ def retry_delay(attempt: int) -> float:
     return float(random.uniform(ceiling / 2, ceiling))
 
 
+class LeaseLostError(Exception):
+    """The order's lease expired and another worker took it over: this run stops without writing more."""
+
+
+@dataclass
+class Lease:
+    """A worker's hold on one In Progress order, renewed while it works (at most every sixth of its length)."""
+
+    order_id: int
+    shop_id: int
+    token: str
+    renewed_at: float = field(default_factory=time.monotonic)
+
+    def mine(self) -> QuerySet[Order]:
+        """The order, as long as this lease still holds it: every write of the run goes through this."""
+        return Order.objects.filter(
+            pk=self.order_id, sync_status=SyncStatus.IN_PROGRESS, lease_token=self.token
+        )
+
+    def renew(self) -> None:
+        if time.monotonic() - self.renewed_at < settings.SYNCO_LEASE_SECONDS / 6:
+            return
+        if not self.mine().update(lease_until=_lease_end()):
+            raise LeaseLostError(f"order {self.order_id} was taken over")
+        self.renewed_at = time.monotonic()
+
+
+def _lease_end() -> datetime:
+    return timezone.now() + timedelta(seconds=settings.SYNCO_LEASE_SECONDS)
+
+
+_RELEASED = {"lease_until": None, "lease_token": ""}
+
+
+def claim_to_run(order_id: int) -> Lease | float | None:
+    """Take a queued order for this worker: its lease, or seconds to wait (the shop is at its concurrency
+    cap, across all workers), or None (not queued: taken by another worker, done, or gone)."""
+    shop_id = (
+        Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED)
+        .values_list("shop_id", flat=True)
+        .first()
+    )
+    if shop_id is None:
+        return None
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        # The shop's running orders are counted under its connection's row lock: the cap holds across workers
+        # and machines, and a crashed worker's slot frees itself when its lease expires.
+        list(OdooConnection.objects.select_for_update().filter(shop_id=shop_id).values_list("pk", flat=True))
+        running = Order.objects.filter(
+            shop_id=shop_id, sync_status=SyncStatus.IN_PROGRESS, lease_until__gt=now
+        ).count()
+        cap = max(settings.SYNCO_SHOP_CONCURRENCY, 1)
+        if running >= cap:
+            waiting = Order.objects.filter(shop_id=shop_id, sync_status=SyncStatus.QUEUED).count()
+            # Still queued, freshly (the watchdog leaves it alone); the next free slot hands over to the
+            # oldest waiting order, so this check is only a fallback, spread over the expected wait.
+            Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED).update(status_changed_at=now)
+            return defer_delay(waiting, cap)
+        claimed = Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED).update(
+            sync_status=SyncStatus.IN_PROGRESS,
+            status_changed_at=now,
+            lease_until=_lease_end(),
+            lease_token=token,
+        )
+    return Lease(order_id, shop_id, token) if claimed else None
+
+
+def defer_delay(waiting: int, cap: int) -> float:
+    """When an order of a shop at its cap looks again: jittered, later the longer the shop's queue."""
+    spread = max(2.0, waiting / cap)
+    return min(random.uniform(1.0, spread), settings.SYNCO_STUCK_SECONDS / 2)
+
+
 def sync_order(order_id: int, task_id: str = "") -> float | None:
     """Write one queued order into Odoo and record the attempt; returns seconds until a retry, if one is due."""
     if Order.objects.filter(pk=order_id, shop__sync_paused=True).exists():
         # The shop paused syncing: a queued order goes back to Not Synced without calling Odoo.
         put_back_queued(Order.objects.filter(pk=order_id))
         return None
-    if not Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED).update(
-        sync_status=SyncStatus.IN_PROGRESS, status_changed_at=timezone.now()
-    ):
-        # Already taken by another worker, done, or gone: nothing to do (this is what makes the task idempotent).
-        return None
-    order = Order.objects.select_related("shop").get(pk=order_id)
+    claim = claim_to_run(order_id)
+    if claim is None or isinstance(claim, float):
+        # Taken by another worker, done or gone (this is what makes the task idempotent), or to be deferred.
+        return claim
+    try:
+        return _run(claim, task_id)
+    finally:
+        hand_over_slot(claim.shop_id)
+
+
+def _run(lease: Lease, task_id: str) -> float | None:
+    order = Order.objects.select_related("shop").get(pk=lease.order_id)
     shop = order.shop
-    closed_at = circuit.open_until(shop.pk)
+    closed_at = circuit.admit(shop.pk)
     if closed_at is not None:
-        # Odoo keeps failing: wait for the circuit to close instead of hammering it.
-        delay = max((closed_at - timezone.now()).total_seconds(), 1.0)
-        Order.objects.filter(pk=order.pk).update(
-            sync_status=SyncStatus.QUEUED, next_retry_at=closed_at, status_changed_at=timezone.now()
+        # Odoo keeps failing and another order is probing it: wait to be released instead of hammering it.
+        lease.mine().update(
+            sync_status=SyncStatus.QUEUED,
+            next_retry_at=closed_at,
+            status_changed_at=timezone.now(),
+            **_RELEASED,
         )
-        return delay
+        if circuit.open_until(shop.pk) is None:
+            # The probe succeeded (and released the waiting orders) while this one was being put back.
+            return random.uniform(0.0, settings.SYNCO_CIRCUIT_RELEASE_SECONDS)
+        return circuit.waiting_delay(closed_at)
     record = start_attempt(
         shop_id=shop.pk,
         order_id=order.pk,
@@ -295,30 +426,82 @@ def sync_order(order_id: int, task_id: str = "") -> float | None:
     try:
         parsed = parse_order(order.payload)
         client = odoo_client_for(shop)
+        client.before_call = lease.renew
         outcome = write_order(
             client, shop, rules_for(shop), parsed, first_attempt=first_attempt, risk_reason=order.risk_reason
         )
+    except LeaseLostError:
+        logger.warning("lease lost: another worker runs this order", extra={"order_id": order.pk})
+        finish_attempt(
+            record,
+            succeeded=False,
+            message="Stopped: this run took too long and another worker took the order over.",
+            rpc_calls=client.rpc_calls if client else 0,
+        )
+        return None
     except TransientGatewayError as exc:
-        return _retry_or_fail(order, record, exc.message, client)
+        return _retry_or_fail(lease, order, record, exc.message, client)
+    except SoftTimeLimitExceeded:
+        message = "Odoo took too long to answer; the sync was stopped."
+        return _retry_or_fail(lease, order, record, message, client)
     except (GatewayError, MappingError, OrderParseError, DecryptionError) as exc:
-        _fail(order, record, str(exc), client)
+        _odoo_answered(shop.pk, client)
+        _fail(lease, order, record, str(exc), client)
         return None
     except Exception:
-        logger.exception("unexpected error while syncing", extra={"order_id": order_id})
+        logger.exception("unexpected error while syncing", extra={"order_id": order.pk})
         message = f"Unexpected error in Synco (log reference #{record.pk}); it has been logged."
-        _fail(order, record, message, client)
+        _fail(lease, order, record, message, client)
         return None
     finally:
         if client is not None:
             client.close()
-    circuit.record_success(shop.pk)
-    _record_success(order, record, outcome, client.rpc_calls if client else 0)
+    _odoo_answered(shop.pk, client)
+    _record_success(lease, record, outcome, client.rpc_calls if client else 0)
     return None
 
 
-def _record_success(order: Order, record: SyncAttempt, outcome: WriteResult, rpc_calls: int) -> None:
+def _odoo_answered(shop_id: int, client: OdooClient | None) -> None:
+    """Odoo answered (even with a refusal): close the circuit, and release the orders it held at once."""
+    if client is not None and client.rpc_calls and circuit.record_success(shop_id):
+        release_held_orders(shop_id)
+
+
+def release_held_orders(shop_id: int) -> int:
+    """After a successful probe: the orders waiting for Odoo run now, spread over a second or two."""
+    held = list(
+        Order.objects.filter(
+            shop_id=shop_id, sync_status=SyncStatus.QUEUED, next_retry_at__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    Order.objects.filter(pk__in=held, sync_status=SyncStatus.QUEUED).update(
+        next_retry_at=None, status_changed_at=timezone.now()
+    )
+    spread = settings.SYNCO_CIRCUIT_RELEASE_SECONDS
+    for pk in held:
+        publish_sync(pk, countdown=random.uniform(0.0, spread))
+    if held:
+        logger.info("odoo is back: waiting orders released", extra={"shop_id": shop_id, "orders": len(held)})
+    return len(held)
+
+
+def hand_over_slot(shop_id: int) -> None:
+    """A finished run frees a slot of its shop: the oldest order waiting for one starts now."""
+    if circuit.open_until(shop_id) is not None:
+        return
+    waiting = (
+        Order.objects.filter(shop_id=shop_id, sync_status=SyncStatus.QUEUED, next_retry_at=None)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if waiting is not None:
+        publish_sync(waiting)
+
+
+def _record_success(lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc_calls: int) -> None:
     sale, invoice = outcome.sale_order, outcome.invoice
-    Order.objects.filter(pk=order.pk).update(
+    if not lease.mine().update(
         sync_status=SyncStatus.NEEDS_REVIEW if outcome.review_reason else SyncStatus.SYNCED,
         sync_error="",
         next_retry_at=None,
@@ -335,7 +518,10 @@ def _record_success(order: Order, record: SyncAttempt, outcome: WriteResult, rpc
         odoo_invoice_id=invoice.id if invoice else None,
         odoo_invoice_name=invoice.name if invoice else "",
         odoo_payment_id=outcome.payment_id,
-    )
+        **_RELEASED,
+    ):
+        # Taken over meanwhile: the other run finds these documents in Odoo and records them.
+        logger.warning("lease lost after writing to odoo", extra={"order_id": lease.order_id})
     finish_attempt(
         record,
         succeeded=True,
@@ -348,41 +534,48 @@ def _record_success(order: Order, record: SyncAttempt, outcome: WriteResult, rpc
 
 
 def _retry_or_fail(
-    order: Order, record: SyncAttempt, message: str, client: OdooClient | None
+    lease: Lease, order: Order, record: SyncAttempt, message: str, client: OdooClient | None
 ) -> float | None:
     """A transient failure: retry later with backoff, until the attempts run out.
 
     While Odoo is down (the circuit opens) the order simply waits for it: those failures do not use up
-    attempts, so an hour-long outage loses nothing and the backlog drains when Odoo is back.
+    attempts, so an hour-long outage loses nothing and the backlog drains when Odoo is back. The order whose
+    failure (re)opened the circuit probes it when the open period ends.
     """
     reopens_at = circuit.record_failure(order.shop_id, message)
     if reopens_at is not None:
-        Order.objects.filter(pk=order.pk).update(
+        lease.mine().update(
             sync_status=SyncStatus.QUEUED,
             sync_error=message,
             next_retry_at=reopens_at,
             status_changed_at=timezone.now(),
+            **_RELEASED,
         )
         finish_attempt(
             record,
             succeeded=False,
-            message=f"{message} Odoo keeps failing: waiting until {reopens_at:%H:%M:%S} UTC before trying again.",
+            message=f"{message} Odoo keeps failing: trying again at {reopens_at:%H:%M:%S} UTC.",
             rpc_calls=client.rpc_calls if client else 0,
         )
-        return max((reopens_at - timezone.now()).total_seconds(), 1.0)
+        return circuit.probe_delay(reopens_at)
     attempt = order.sync_attempts + 1
     if attempt >= settings.SYNCO_MAX_ATTEMPTS:
         _fail(
-            order, record, f"{message} Gave up after {attempt} attempts: use Retry once it is fixed.", client
+            lease,
+            order,
+            record,
+            f"{message} Gave up after {attempt} attempts: use Retry once it is fixed.",
+            client,
         )
         return None
     delay = retry_delay(attempt)
-    Order.objects.filter(pk=order.pk).update(
+    lease.mine().update(
         sync_status=SyncStatus.QUEUED,
         sync_error=message,
         sync_attempts=F("sync_attempts") + 1,
         next_retry_at=timezone.now() + timedelta(seconds=delay),
         status_changed_at=timezone.now(),
+        **_RELEASED,
     )
     finish_attempt(
         record,
@@ -393,13 +586,14 @@ def _retry_or_fail(
     return delay
 
 
-def _fail(order: Order, record: SyncAttempt, message: str, client: OdooClient | None) -> None:
-    Order.objects.filter(pk=order.pk).update(
+def _fail(lease: Lease, order: Order, record: SyncAttempt, message: str, client: OdooClient | None) -> None:
+    lease.mine().update(
         sync_status=SyncStatus.FAILED,
         sync_error=message,
         next_retry_at=None,
         sync_attempts=F("sync_attempts") + 1,
         status_changed_at=timezone.now(),
+        **_RELEASED,
     )
     finish_attempt(record, succeeded=False, message=message, rpc_calls=client.rpc_calls if client else 0)
 
@@ -408,29 +602,32 @@ def _fail(order: Order, record: SyncAttempt, message: str, client: OdooClient | 
 
 
 def recover_stuck_orders() -> int:
-    """Orders left In Progress by a killed worker, or Queued with a lost task, go back to the queue."""
-    from orders.tasks import sync_order_task
+    """Orders whose worker's lease expired (killed, hung), or Queued with a lost task, go back to the queue.
 
+    A run that is alive renews its lease, however long it takes: it is never run a second time alongside.
+    """
     now = timezone.now()
     stuck_since = now - timedelta(seconds=settings.SYNCO_STUCK_SECONDS)
-    stuck = list(
-        Order.objects.filter(
-            sync_status=SyncStatus.IN_PROGRESS, status_changed_at__lt=stuck_since
-        ).values_list("pk", flat=True)
+    # Rows without a lease come from before leases existed: the old time limit applies to them.
+    expired = Q(sync_status=SyncStatus.IN_PROGRESS) & (
+        Q(lease_until__lt=now) | Q(lease_until=None, status_changed_at__lt=stuck_since)
     )
+    stuck = list(Order.objects.filter(expired).values_list("pk", flat=True))
     for pk in stuck:
-        if Order.objects.filter(
-            pk=pk, sync_status=SyncStatus.IN_PROGRESS, status_changed_at__lt=stuck_since
-        ).update(sync_status=SyncStatus.QUEUED, status_changed_at=now, next_retry_at=None):
-            logger.warning("order stuck in progress re-queued", extra={"order_id": pk})
+        # Clearing the token is what stops the old worker, should it still be running.
+        if Order.objects.filter(expired, pk=pk).update(
+            sync_status=SyncStatus.QUEUED, status_changed_at=now, next_retry_at=None, **_RELEASED
+        ):
+            logger.warning("order whose lease expired re-queued", extra={"order_id": pk})
     lost = Order.objects.filter(sync_status=SyncStatus.QUEUED).filter(
         Q(next_retry_at__lt=now - timedelta(minutes=5))
         | Q(next_retry_at=None, status_changed_at__lt=stuck_since)
     )
     requeued = list(lost.values_list("pk", flat=True))
-    for pk in set(stuck) | set(requeued):
-        sync_order_task.delay(pk)
-    return len(set(stuck) | set(requeued))
+    due = set(stuck) | set(requeued)
+    for pk in sorted(due):
+        publish_sync(pk)
+    return len(due)
 
 
 def sweep_shop(shop_id: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
+from django.conf import settings
 
 from orders import services
 from synco.errors import GatewayError
@@ -13,11 +14,17 @@ from synco.models import Shop
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    # A hung Odoo never holds a worker for good: stopped (and retried) at the soft limit, killed at the hard one.
+    soft_time_limit=settings.SYNCO_SYNC_SOFT_TIME_LIMIT,
+    time_limit=settings.SYNCO_SYNC_TIME_LIMIT,
+)
 def sync_order_task(self: Task, order_id: int) -> None:
     delay = services.sync_order(order_id, task_id=self.request.id or "")
     if delay is not None:
-        sync_order_task.apply_async((order_id,), countdown=delay)
+        services.publish_sync(order_id, countdown=delay)
 
 
 @shared_task(bind=True, acks_late=True)

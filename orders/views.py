@@ -324,13 +324,17 @@ def order_rows(request: HtmxHttpRequest) -> HttpResponse:
 def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Sync or Retry; answers with the row (orders page) or the sync panel (order detail)."""
     order = _get_order_for_shop(request, pk)
+    dispatch = services.Dispatch()
     with transaction.atomic():
-        started = services.request_sync(order)
+        started = services.request_sync(order, dispatch=dispatch)
     order.refresh_from_db()
     if request.htmx and request.htmx.target == "order-live":
         response = render(request, "orders/_order_live.html", _live_context(order))
     else:
         response = render(request, "orders/_order_row.html", {"order": order, "arm_poll": order.is_pending})
+    if started and dispatch.unsent:
+        # The order is queued (committed): its task goes out as soon as the task queue answers again.
+        return _toast(response, f"{order.name} is queued: the sync will start shortly.")
     if started:
         return _toast(response, f"Sync of {order.name} started.")
     if order.shop.sync_paused:
@@ -407,15 +411,20 @@ def orders_bulk_sync(request: HtmxHttpRequest) -> HttpResponse:
             request, "orders/_batch.html", _batch_context(SyncBatch.objects.filter(shop=shop).first())
         )
         return _toast(response, "Select the orders to sync first.", "warning")
+    dispatch = services.Dispatch()
     try:
         with transaction.atomic():
-            batch = services.bulk_sync(shop, scope)
+            batch = services.bulk_sync(shop, scope, dispatch)
     except services.SyncPausedError as exc:
         return _toast(HttpResponse(status=204), f"No order was sent: {exc}", "error")
     response = render(request, "orders/_batch.html", _batch_context(batch))
     if not batch.total:
         return _toast(response, "No order to sync: they are all synced, queued or not eligible.", "warning")
     # The table reloads its current page, so the queued rows show it and start being polled.
+    if dispatch.unsent:
+        return _toast(
+            response, f"{batch.total} orders queued for Odoo; they will start shortly.", ordersQueued=True
+        )
     return _toast(response, f"{batch.total} orders queued for Odoo.", ordersQueued=True)
 
 

@@ -201,7 +201,21 @@ SYNCO_RETRY_BASE_SECONDS = float(env("SYNCO_RETRY_BASE_SECONDS", "30"))
 SYNCO_RETRY_MAX_SECONDS = float(env("SYNCO_RETRY_MAX_SECONDS", "1800"))
 SYNCO_STUCK_SECONDS = int(env("SYNCO_STUCK_SECONDS", "600"))
 SYNCO_CIRCUIT_FAILURES = int(env("SYNCO_CIRCUIT_FAILURES", "5"))
-SYNCO_CIRCUIT_OPEN_SECONDS = float(env("SYNCO_CIRCUIT_OPEN_SECONDS", "60"))
+# The circuit opens for this long, doubling at each failed probe up to the maximum: Odoo back after an outage is
+# noticed within SYNCO_CIRCUIT_MAX_OPEN_SECONDS (plus one probe), and the waiting orders are released at once.
+SYNCO_CIRCUIT_OPEN_SECONDS = float(env("SYNCO_CIRCUIT_OPEN_SECONDS", "5"))
+SYNCO_CIRCUIT_MAX_OPEN_SECONDS = float(env("SYNCO_CIRCUIT_MAX_OPEN_SECONDS", "10"))
+# Orders waiting on an open circuit look again after about this long (jittered), should no probe release them.
+SYNCO_CIRCUIT_RECHECK_SECONDS = float(env("SYNCO_CIRCUIT_RECHECK_SECONDS", "30"))
+# The released backlog is spread over this many seconds.
+SYNCO_CIRCUIT_RELEASE_SECONDS = float(env("SYNCO_CIRCUIT_RELEASE_SECONDS", "2"))
+# A running sync holds a lease on its order, renewed on Odoo calls; the watchdog re-queues only expired leases.
+SYNCO_LEASE_SECONDS = float(env("SYNCO_LEASE_SECONDS", "90"))
+# Orders of one shop synced at the same time, across all workers: a slow Odoo holds no more than this many.
+SYNCO_SHOP_CONCURRENCY = int(env("SYNCO_SHOP_CONCURRENCY", "1"))
+# A sync task is stopped (and retried) after the soft limit, killed after the hard one.
+SYNCO_SYNC_SOFT_TIME_LIMIT = int(env("SYNCO_SYNC_SOFT_TIME_LIMIT", "240"))
+SYNCO_SYNC_TIME_LIMIT = int(env("SYNCO_SYNC_TIME_LIMIT", "300"))
 SYNCO_LOG_RETENTION_DAYS = int(env("SYNCO_LOG_RETENTION_DAYS", "90"))
 # Webhook receipts (their bodies hold customer data): deleted after this many days (0 keeps them); those of a
 # shop that is not installed (never was, or erased) after SYNCO_WEBHOOK_UNKNOWN_SHOP_RETENTION_HOURS.

@@ -32,6 +32,11 @@ def store(client: OdooClient, name: str, value: Any) -> None:
         _entries[(client.settings.session_key, name)] = (time.monotonic(), value)
 
 
-def forget() -> None:
+def forget(client: OdooClient | None = None) -> None:
+    """Drop what is cached for the client's database (for every database without one)."""
     with _lock:
-        _entries.clear()
+        if client is None:
+            _entries.clear()
+            return
+        for key in [key for key in _entries if key[0] == client.settings.session_key]:
+            del _entries[key]

@@ -14,7 +14,7 @@ from typing import Any
 
 from synco.errors import GatewayError, PermanentGatewayError, TransientGatewayError
 from synco.odoo.destination import OdooAddress, OutboundPolicy
-from synco.odoo.errors import OdooNoneResult, classify
+from synco.odoo.errors import MISSING_RECORD_TEXTS, OdooMissingRecordError, OdooNoneResult, classify
 from synco.odoo.transport import make_connection
 from synco.odoo.versions import OdooDialect, UnsupportedOdooVersion, dialect_for
 
@@ -303,6 +303,8 @@ class OdooClient:
         result = self.call(model, "load", fields, rows)
         if result.get("messages"):
             text = "; ".join(str(message.get("message", message)) for message in result["messages"])
+            if any(missing in text for missing in MISSING_RECORD_TEXTS):
+                raise OdooMissingRecordError(f"Odoo refused the {model} import: {text}")
             raise PermanentGatewayError(f"Odoo refused the {model} import: {text}")
         return [int(record_id) for record_id in result.get("ids") or []]
 

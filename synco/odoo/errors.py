@@ -24,6 +24,17 @@ class OdooNoneResult(Exception):
     """The method ran and committed, but its None result could not be sent over XML-RPC."""
 
 
+class OdooMissingRecordError(PermanentGatewayError):
+    """A record Synco referred to by id no longer exists in Odoo (deleted): what Synco cached is stale."""
+
+
+# Odoo's MissingError, and the import's message for a `.id` that points at nothing.
+MISSING_RECORD_TEXTS = (
+    "Record does not exist or has been deleted",
+    "No matching record found for database id",
+)
+
+
 def classify(exc: BaseException, *, where: str) -> GatewayError | OdooNoneResult:
     """Map an exception raised by an odoolib call to our error types; `where` names the server."""
     if isinstance(exc, AuthenticationError):
@@ -102,6 +113,8 @@ def _access_denied(where: str) -> PermanentGatewayError:
 
 
 def _user_facing(kind: str, message: str, where: str) -> PermanentGatewayError:
+    if kind == "MissingError" or any(text in message for text in MISSING_RECORD_TEXTS):
+        return OdooMissingRecordError(f"Odoo refused the operation: {message}")
     if kind == "AccessError":
         first = message.split("\n", 1)[0]
         return PermanentGatewayError(f"The Odoo user lacks access rights: {first}")
