@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
+from orders.forms import MAX_DAY, MIN_DAY
 from synco.errors import GatewayError
+from synco.gateways import odoo_outbound_policy
 from synco.models import OdooConnection, OrderRules
+from synco.odoo.destination import DestinationRefusedError, origin_of, parse_odoo_url
 
 
 class OdooConnectionForm(forms.ModelForm):
@@ -38,6 +43,8 @@ class OdooConnectionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.has_stored_secret = bool(self.instance.pk and self.instance.secret)
+        # The stored secret belongs to the server it was saved for: never sent anywhere else.
+        self.secret_origin = origin_of(self.instance.url) if self.has_stored_secret else None
         if not self.has_stored_secret:
             self.fields["secret"].required = True
 
@@ -46,7 +53,31 @@ class OdooConnectionForm(forms.ModelForm):
         for suffix in ("/odoo", "/web", "/web/login"):
             if url.endswith(suffix):
                 url = url[: -len(suffix)]
+        try:
+            parse_odoo_url(url, odoo_outbound_policy())
+        except DestinationRefusedError as exc:
+            raise forms.ValidationError(exc.message, code="destination") from None
         return url
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        url = cleaned.get("url")
+        # Another server (scheme, host or port) gets the secret only if it is typed again. Database, login and
+        # protocol may change on their own: the secret still only goes to the server it was given for.
+        if (
+            url
+            and not cleaned.get("secret")
+            and self.has_stored_secret
+            and origin_of(url) != self.secret_origin
+        ):
+            self.add_error(
+                "secret",
+                forms.ValidationError(
+                    "Enter the password or API key again: it is only sent to the server it was saved for.",
+                    code="secret_bound",
+                ),
+            )
+        return cleaned
 
     def save(self, commit: bool = True) -> OdooConnection:
         connection: OdooConnection = super().save(commit=False)
@@ -83,6 +114,10 @@ FULFILLMENT_STATUSES = [
     ("RESTOCKED", "Restocked"),
     ("REQUEST_DECLINED", "Request declined"),
 ]
+
+
+# Odoo's record ids are PostgreSQL integers (and XML-RPC ints are 32-bit): a larger number names no record.
+MAX_ODOO_ID = 2**31 - 1
 
 
 def _split(value: str) -> list[str]:
@@ -243,6 +278,12 @@ class OrderRulesForm(forms.ModelForm):
             raise forms.ValidationError("The prefix cannot contain spaces.")
         return prefix
 
+    def clean_created_after(self) -> datetime | None:
+        moment: datetime | None = self.cleaned_data.get("created_after")
+        if moment is not None and not MIN_DAY <= moment.date() <= MAX_DAY:
+            raise forms.ValidationError(f"Choose a date between {MIN_DAY:%Y} and {MAX_DAY:%Y}, or leave it empty.")
+        return moment
+
     def clean_sweep_interval_minutes(self) -> int:
         minutes = int(self.cleaned_data["sweep_interval_minutes"])
         if not 5 <= minutes <= 1440:
@@ -261,12 +302,16 @@ class OrderRulesForm(forms.ModelForm):
             if not line.strip():
                 continue
             gateway, sep, journal = line.partition("=")
-            if not sep or not gateway.strip() or not journal.strip().isdigit():
+            if not sep or not gateway.strip() or not re.fullmatch(r"[0-9]{1,19}", journal.strip()):
                 raise forms.ValidationError(
                     f"Line {number} should read 'gateway = journal id', e.g. 'paypal = 8'."
                 )
             if int(journal.strip()) == 0:
                 raise forms.ValidationError(f"Line {number}: an Odoo journal id starts at 1.")
+            if int(journal.strip()) > MAX_ODOO_ID:
+                raise forms.ValidationError(
+                    f"Line {number}: {journal.strip()} is not an Odoo journal id (they go up to {MAX_ODOO_ID})."
+                )
             if gateway.strip() in mapping:
                 raise forms.ValidationError(f"Line {number}: '{gateway.strip()}' is mapped twice.")
             mapping[gateway.strip()] = int(journal.strip())
@@ -307,6 +352,8 @@ class MatchingForm(forms.ModelForm):
         label="Odoo contact id for every order",
         required=False,
         min_value=1,
+        max_value=MAX_ODOO_ID,
+        error_messages={"max_value": f"Odoo contact ids go up to {MAX_ODOO_ID}: check the number."},
         help_text="Only with 'Put every order on one Odoo contact'. The number at the end of the contact's "
         "address in Odoo (…/odoo/contacts/42 → 42). Synco checks it in Odoo when you save.",
     )

@@ -123,6 +123,21 @@ class OdooConnection(models.Model):
         self.last_check_report = []
 
 
+class OdooCheckSlot(models.Model):
+    """One of the SYNCO_ODOO_CHECK_CONCURRENCY places a Test connection runs in, shared by every web process.
+
+    A shop holds at most one (the unique `shop`), so a merchant clicking again, or many shops at once, cannot
+    take every web thread; `expires_at` frees the place of a process that died mid-check.
+    """
+
+    number = models.PositiveSmallIntegerField(primary_key=True)
+    shop = models.OneToOneField(Shop, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Test connection slot {self.number}"
+
+
 def default_financial_statuses() -> list[str]:
     return ["PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED"]
 

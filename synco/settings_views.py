@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -19,10 +20,13 @@ from synco.gateways import odoo_client_for
 from synco.http import HtmxHttpRequest
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.checks import Check, check_connection
+from synco.odoo_check_slots import CheckSlotUnavailableError, claim_check_slot, release_check_slot
 from synco.tenancy import current_shop
 
 # What Test connection compares to tell "the saved settings" from "what is typed in the form".
 CONNECTION_FIELDS = ("url", "database", "login", "secret", "protocol")
+# A Test connection's place is held a little past its deadline (closing, recording), then freed anyway.
+CHECK_SLOT_MARGIN_SECONDS = 5.0
 
 
 def _toast(response: HttpResponse, message: str, level: str = "info") -> HttpResponse:
@@ -96,7 +100,7 @@ def odoo_check(request: HtmxHttpRequest) -> HttpResponse:
             Check("Settings saved", False, "Enter the Odoo URL, database, login and password, then save.")
         ]
     if not checks and tested is not None:
-        checks = check_connection(tested)
+        checks = _check_in_a_slot(shop, tested)
     is_saved = (
         stored is not None
         and tested is not None
@@ -113,6 +117,24 @@ def odoo_check(request: HtmxHttpRequest) -> HttpResponse:
         "checked_at": timezone.now(),
     }
     return render(request, "settings/_odoo_checks.html", context)
+
+
+def _check_in_a_slot(shop: Shop, tested: OdooConnection) -> list[Check]:
+    """Run the checks (a short total deadline) in one of the few places web threads may spend on them."""
+    deadline = settings.SYNCO_ODOO_CHECK_DEADLINE
+    try:
+        number = claim_check_slot(
+            shop,
+            now=timezone.now(),
+            hold_seconds=deadline + CHECK_SLOT_MARGIN_SECONDS,
+            capacity=settings.SYNCO_ODOO_CHECK_CONCURRENCY,
+        )
+    except CheckSlotUnavailableError as exc:
+        return [Check("Test connection", False, exc.message)]
+    try:
+        return check_connection(tested)
+    finally:
+        release_check_slot(shop, number)
 
 
 @shop_required

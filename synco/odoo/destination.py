@@ -124,6 +124,20 @@ def parse_odoo_url(url: str, policy: OutboundPolicy) -> OdooAddress:
     return address
 
 
+def origin_of(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a URL, the default port filled in; None when it cannot be read."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        return None
+    return (scheme, host, port or (HTTPS_PORT if scheme == "https" else 80))
+
+
 def refusal_for_address(
     ip: ipaddress.IPv4Address | ipaddress.IPv6Address, address: OdooAddress, policy: OutboundPolicy
 ) -> str | None:
