@@ -161,8 +161,10 @@ def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified or ip.is_link_local)
 
 
-def resolve(address: OdooAddress, policy: OutboundPolicy, resolver: Resolver = socket.getaddrinfo) -> str:
-    """Look the host up once; every address it has must be allowed. Returns the one to connect to.
+def resolve(
+    address: OdooAddress, policy: OutboundPolicy, resolver: Resolver = socket.getaddrinfo
+) -> list[str]:
+    """Look the host up once; every address it has must be allowed. Returns them, to connect to in order.
 
     A name that also resolves to a private address is refused as a whole: the connection must not depend on
     which address the resolver lists first. Raises socket.gaierror when the name does not exist.
@@ -179,7 +181,7 @@ def resolve(address: OdooAddress, policy: OutboundPolicy, resolver: Resolver = s
         refusal = refusal_for_address(ip, address, policy)
         if refusal:
             raise DestinationRefusedError(refusal)
-    return str(found[0])
+    return [str(ip) for ip in found]
 
 
 def _scheme_or_port_refusal(address: OdooAddress, policy: OutboundPolicy) -> str | None:

@@ -108,13 +108,8 @@ class PinnedConnection(http.client.HTTPConnection):
         self.resolver = resolver
 
     def connect(self) -> None:
-        ip = resolve(self.address, self.policy, self.resolver)
-        family = socket.AF_INET6 if ":" in ip else socket.AF_INET
-        sock = _DeadlineSocket(family, socket.SOCK_STREAM)
-        sock.deadline = self.deadline
+        sock = self._connect_to_one(resolve(self.address, self.policy, self.resolver))
         try:
-            sock.settimeout(self.deadline.remaining())
-            sock.connect((ip, self.address.port))
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.address.use_tls:
                 # The handshake's own timeout is a total one: what is left of the deadline.
@@ -129,6 +124,24 @@ class PinnedConnection(http.client.HTTPConnection):
         except BaseException:
             sock.close()
             raise
+
+    def _connect_to_one(self, addresses: list[str]) -> _DeadlineSocket:
+        """The first of the checked addresses that accepts (like socket.create_connection, never re-resolving)."""
+        failure: OSError | None = None
+        for ip in addresses:
+            sock = _DeadlineSocket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM)
+            sock.deadline = self.deadline
+            try:
+                sock.settimeout(self.deadline.remaining())
+                sock.connect((ip, self.address.port))
+            except OSError as exc:
+                sock.close()
+                if isinstance(exc, DeadlineExceededError):
+                    raise
+                failure = exc
+                continue
+            return sock
+        raise failure or OSError("no address to connect to")
 
     def ensure_fresh(self) -> None:
         """A kept-alive connection the server closed (or wrote to unasked) is dropped before it is reused."""

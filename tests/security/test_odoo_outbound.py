@@ -11,6 +11,7 @@ import ipaddress
 import re
 import socket
 import socketserver
+import ssl
 import threading
 import time
 import xmlrpc.client
@@ -132,13 +133,14 @@ def _serve(conn: socket.socket, peer: Peer) -> None:
 def peers() -> Iterator[Any]:
     started: list[tuple[Peer, socketserver.ThreadingTCPServer]] = []
 
-    def start(mode: str) -> Peer:
+    def start(mode: str, tls: ssl.SSLContext | None = None) -> Peer:
         peer = Peer(mode)
 
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
                 with contextlib.suppress(OSError):
-                    _serve(self.request, peer)
+                    conn = tls.wrap_socket(self.request, server_side=True) if tls else self.request
+                    _serve(conn, peer)
 
         server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
@@ -319,10 +321,13 @@ def test_it_refuses_a_host_name_that_resolves_to_any_private_address(addresses: 
         resolve(address, PRODUCTION, _resolver(*addresses))
 
 
-def test_it_connects_to_the_public_address_the_name_resolved_to() -> None:
+def test_it_connects_to_the_public_addresses_the_name_resolved_to() -> None:
     address = parse_odoo_url("https://mycompany.odoo.com", PRODUCTION)
 
-    assert resolve(address, PRODUCTION, _resolver("93.184.216.34", "2606:2800:220:1::1")) == "93.184.216.34"
+    assert resolve(address, PRODUCTION, _resolver("93.184.216.34", "2606:2800:220:1::1")) == [
+        "93.184.216.34",
+        "2606:2800:220:1::1",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -556,6 +561,88 @@ def test_test_connection_ends_within_its_deadline_against_a_trickling_server(
     assert time.monotonic() - started < 3.0
     assert _failed(checks) == ["Server reachable"]
     assert OdooCheckSlot.objects.filter(shop=shop).count() == 0  # its place is given back
+
+
+# -- https: the checked address, the URL's host name for SNI and the certificate -----------------------------
+
+
+@pytest.fixture(scope="module")
+def localhost_tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, str]:
+    """A server context with a self-signed certificate for the name `localhost` only, and that certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = timezone.now()
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_file, key_file = folder / "localhost.pem", folder / "localhost.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return context, str(cert_file)
+
+
+def test_https_reaches_the_checked_address_with_the_host_name_for_the_certificate(
+    peers: Any, localhost_tls: tuple[ssl.SSLContext, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server_context, trusted = localhost_tls
+    monkeypatch.setenv("SSL_CERT_FILE", trusted)  # OpenSSL's default trust store, read per context
+    odoo = peers("odoo", tls=server_context)
+
+    client = OdooClient(_odoo_settings(f"https://localhost:{odoo.port}", LOOPBACK_DEV))
+
+    assert client.server_version() == "18.0"
+    assert b"Host: localhost:" in odoo.received
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_https_refuses_a_certificate_that_is_not_for_the_url_or_not_trusted(
+    peers: Any, localhost_tls: tuple[ssl.SSLContext, str], monkeypatch: pytest.MonkeyPatch, trusted: bool
+) -> None:
+    server_context, cert_file = localhost_tls
+    if trusted:
+        monkeypatch.setenv("SSL_CERT_FILE", cert_file)
+    odoo = peers("odoo", tls=server_context)
+    # trusted: the certificate names `localhost`, not 127.0.0.1; untrusted: nobody vouches for it
+    url = f"https://127.0.0.1:{odoo.port}" if trusted else f"https://localhost:{odoo.port}"
+
+    with pytest.raises(PermanentGatewayError):
+        OdooClient(_odoo_settings(url, LOOPBACK_DEV)).server_version()
+    assert odoo.calls == []
+
+
+def test_a_trickling_https_server_cannot_hold_a_call_past_its_deadline(
+    peers: Any, localhost_tls: tuple[ssl.SSLContext, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server_context, trusted = localhost_tls
+    monkeypatch.setenv("SSL_CERT_FILE", trusted)
+    trickle = peers("trickle", tls=server_context)
+    client = OdooClient(_odoo_settings(f"https://localhost:{trickle.port}", LOOPBACK_DEV, timeout=1.5))
+
+    error, elapsed = _timed(client.server_version)
+
+    assert isinstance(error, TransientGatewayError)
+    assert 1.4 < elapsed < 2.5
 
 
 # -- Test connection: one per shop, a few overall ----------------------------------------------------------
