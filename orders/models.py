@@ -106,6 +106,12 @@ class Order(models.Model):
                 name="order_tab_invoice_idx",
             ),
             models.Index(fields=["shop", "-created_at", "-id"], condition=RISKY, name="order_tab_risky_idx"),
+            # Orders waiting for a worker, of any shop: the per-shop fairness asks whether another shop has some.
+            models.Index(
+                fields=["shop"],
+                condition=Q(sync_status=SyncStatus.QUEUED, next_retry_at__isnull=True),
+                name="order_waiting_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -180,6 +180,38 @@ def test_a_shop_at_its_cap_is_deferred_while_another_shops_order_is_synced(shop,
     assert len(_sale_orders(odoo, waiting)) == 1
 
 
+def _quick_history(shop: Shop, milliseconds: int) -> None:
+    """The shop's last sync took this long."""
+    SyncAttempt.objects.create(
+        shop=shop,
+        operation="create_sale_order",
+        status=SyncAttempt.Status.SUCCESS,
+        started_at=timezone.now() - timedelta(seconds=1),
+        finished_at=timezone.now(),
+        duration_ms=milliseconds,
+    )
+
+
+def test_a_quick_shop_alone_may_use_more_workers_than_its_cap(shop, settings):
+    settings.SYNCO_SHOP_CONCURRENCY = 1
+    _quick_history(shop, 300)
+    assert isinstance(claim_to_run(queued_order(shop, _node(1)).pk), Lease)
+
+    assert isinstance(claim_to_run(queued_order(shop, _node(2)).pk), Lease)
+
+
+@pytest.mark.parametrize("slow", ["last sync", "running sync"])
+def test_a_slow_shop_is_held_to_its_cap_even_alone(shop, settings, slow):
+    settings.SYNCO_SHOP_CONCURRENCY = 1
+    _quick_history(shop, 30_000 if slow == "last sync" else 300)
+    running = queued_order(shop, _node(1))
+    assert isinstance(claim_to_run(running.pk), Lease)
+    if slow == "running sync":
+        Order.objects.filter(pk=running.pk).update(status_changed_at=timezone.now() - timedelta(seconds=30))
+
+    assert isinstance(claim_to_run(queued_order(shop, _node(2)).pk), float)
+
+
 def test_a_finished_run_hands_its_slot_to_the_shops_next_waiting_order(shop, odoo, settings, published):
     settings.SYNCO_SHOP_CONCURRENCY = 1
     first, second = queued_order(shop, _node(1)), queued_order(shop, _node(2))
