@@ -28,7 +28,10 @@ def valid_shop_domain(value: str | None) -> str | None:
     if not value:
         return None
     value = value.strip().lower()
-    domain = shop_url.sanitize_shop_domain(value)
+    try:
+        domain = shop_url.sanitize_shop_domain(value)
+    except ValueError:  # urlparse refuses some input outright, e.g. "[" (an unclosed IPv6 address)
+        return None
     # sanitize_shop_domain turns a bare "evil" into "evil.myshopify.com"; only accept what was given in full.
     if domain is None or value.removeprefix("https://").removeprefix("http://").rstrip("/") != domain:
         return None

@@ -17,7 +17,10 @@ DOMAIN = "synco-demo.myshopify.com"
 
 def _receipt(**values):
     receipt = WebhookReceipt.objects.create(
-        shop_domain=DOMAIN, topic="app/uninstalled", event_id=str(values.pop("event", "e1")), payload={}
+        shop_domain=DOMAIN,
+        topic="app/uninstalled",
+        event_id=str(values.pop("event", "e1")),
+        payload={"id": 954889, "myshopify_domain": DOMAIN},
     )
     WebhookReceipt.objects.filter(pk=receipt.pk).update(**values)
     return receipt
