@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -9,6 +11,22 @@ from django.utils import timezone
 # Shopify did not exist before 2006; far-future dates are typos. Both would only make empty pages.
 MIN_DAY = date(2000, 1, 1)
 MAX_DAY = date(2099, 12, 31)
+# Row ids are 64-bit (BigAutoField): a larger number names no row and cannot even be sent to the database.
+MAX_ID = 2**63 - 1
+ID_TEXT = re.compile(r"[0-9]{1,19}")
+
+
+def parse_ids(values: Iterable[str]) -> list[int]:
+    """The row ids among `values` (ASCII digits within the id range); anything else names no row and is dropped."""
+    ids = (int(value) for value in values if ID_TEXT.fullmatch(value))
+    return [pk for pk in ids if 1 <= pk <= MAX_ID]
+
+
+def parse_page_number(value: str | None) -> int:
+    """A requested page number, 1 for anything that is not one (a huge one is capped by the caller)."""
+    if value is None or not re.fullmatch(r"[0-9]{1,9}", value):
+        return 1
+    return max(int(value), 1)
 
 
 class BackfillForm(forms.Form):
@@ -18,6 +36,10 @@ class BackfillForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("created_from"), data.get("created_to")
+        for name, day in (("created_from", start), ("created_to", end)):
+            if day is not None and not MIN_DAY <= day <= MAX_DAY:
+                self.add_error(name, f"Choose a date between {MIN_DAY:%Y} and {MAX_DAY:%Y}.")
+                return data
         if start and end:
             if end < start:
                 raise forms.ValidationError("The end date must not be before the start date.")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import imports, services
-from orders.forms import BackfillForm, OrderFilterForm
+from orders.forms import BackfillForm, OrderFilterForm, parse_ids, parse_page_number
 from orders.models import (
     ELIGIBLE,
     FAILED,
@@ -194,8 +194,7 @@ class OrdersPage:
 
 def get_orders_page(orders: QuerySet[Order], requested: str | None, total: int) -> OrdersPage:
     """The requested page (the last one when past the end of a known total), one row more to know of a next."""
-    number = int(requested) if requested and requested.isdigit() and int(requested) > 0 else 1
-    number = min(number, MAX_PAGE)
+    number = min(parse_page_number(requested), MAX_PAGE)
     if total < COUNT_CAP:
         number = min(number, max(1, -(-total // PAGE_SIZE)))
     offset = (number - 1) * PAGE_SIZE
@@ -309,7 +308,7 @@ def order_row(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def order_rows(request: HtmxHttpRequest) -> HttpResponse:
     """The page's one poll: the rows whose ids it sends, swapped in place; finished ones announced."""
-    ids = [int(pk) for pk in request.GET.getlist("pending") if pk.isdigit()][:MAX_POLLED_ROWS]
+    ids = parse_ids(request.GET.getlist("pending"))[:MAX_POLLED_ROWS]
     shop = current_shop(request)
     shop_orders = Order.objects.filter(shop=shop, pk__in=ids)
     orders = _attach_shop(
@@ -404,7 +403,7 @@ def import_resume(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def orders_bulk_sync(request: HtmxHttpRequest) -> HttpResponse:
     """Sync the selected orders, or every eligible one; answers with the progress bar."""
     shop = current_shop(request)
-    selected = [int(pk) for pk in request.POST.getlist("order") if pk.isdigit()]
+    selected = parse_ids(request.POST.getlist("order"))
     scope = None if request.POST.get("scope") == "eligible" else selected
     if scope is not None and not scope:
         response = render(

@@ -40,6 +40,12 @@ WEBHOOK_TOPICS = (
 
 # Dates are calendar days in UTC (the shop's timezone is not stored): the page says so next to the fields.
 DATE_HELP = "Dates are in UTC."
+# The days a filter may name: Synco keeps no log from before 2000, and the day after the last one must still be
+# a date (a range ends at the next midnight) in any time zone.
+MIN_DAY = date(2000, 1, 1)
+MAX_DAY = date(9999, 12, 30)
+# Row ids are 64-bit (BigAutoField): a larger number names no row and cannot even be sent to the database.
+MAX_ID = 2**63 - 1
 
 
 def operation_label(operation: str) -> str:
@@ -73,6 +79,12 @@ class DateRangeForm(forms.Form):
         error_messages={"invalid": "“To” is not a date: use the format YYYY-MM-DD."},
     )
 
+    def clean_date_from(self) -> date | None:
+        return _day_in_range(self.cleaned_data.get("date_from"), "From")
+
+    def clean_date_to(self) -> date | None:
+        return _day_in_range(self.cleaned_data.get("date_to"), "To")
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
@@ -100,6 +112,14 @@ class DateRangeForm(forms.Form):
         return params
 
 
+def _day_in_range(day: date | None, label: str) -> date | None:
+    if day is not None and not MIN_DAY <= day <= MAX_DAY:
+        raise forms.ValidationError(
+            f"“{label}” must be between {MIN_DAY.isoformat()} and {MAX_DAY.isoformat()}.", code="out_of_range"
+        )
+    return day
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
@@ -118,7 +138,16 @@ class AttemptFilterForm(DateRangeForm):
     )
     operation = forms.ChoiceField(required=False, choices=[])
     # The orders page links here with ?order=<pk>: the attempts of one order.
-    order = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    order = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        widget=forms.HiddenInput,
+        error_messages={
+            "min_value": "The order to show is not an order id.",
+            "max_value": "The order to show is not an order id.",
+        },
+    )
 
     field_order = ["date_from", "date_to", "ref", "status", "object_type", "operation", "order"]
 

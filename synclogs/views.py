@@ -27,7 +27,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from orders.models import Order
-from synclogs.forms import AttemptFilterForm, WebhookFilterForm, operation_label
+from synclogs.forms import MAX_ID, AttemptFilterForm, WebhookFilterForm, operation_label
 from synclogs.models import SyncAttempt, WebhookReceipt
 from synco.embedded import shop_required
 from synco.http import HtmxHttpRequest
@@ -64,13 +64,24 @@ def encode_cursor(moment: datetime, pk: int) -> str:
     return f"{micros}-{pk}"
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The moments a cursor may name: what a datetime can hold (a row's time is always well within).
+CURSOR_MICROS = (
+    (datetime(1, 1, 1, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1),
+    (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1),
+)
+
+
 def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
-    """The position in a cursor; None for anything malformed (the page then starts at the newest row)."""
-    match = re.fullmatch(r"(-?\d{1,18})-(\d{1,18})", value or "")
+    """The position in a cursor; None for anything malformed or out of range (the page then starts at the newest
+    row)."""
+    match = re.fullmatch(r"(-?[0-9]{1,18})-([0-9]{1,19})", value or "")
     if match is None:
         return None
-    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(match[1]))
-    return moment, int(match[2])
+    micros, pk = int(match[1]), int(match[2])
+    if not CURSOR_MICROS[0] <= micros <= CURSOR_MICROS[1] or not 1 <= pk <= MAX_ID:
+        return None
+    return EPOCH + timedelta(microseconds=micros), pk
 
 
 @dataclass

@@ -281,7 +281,9 @@ class OrderRulesForm(forms.ModelForm):
     def clean_created_after(self) -> datetime | None:
         moment: datetime | None = self.cleaned_data.get("created_after")
         if moment is not None and not MIN_DAY <= moment.date() <= MAX_DAY:
-            raise forms.ValidationError(f"Choose a date between {MIN_DAY:%Y} and {MAX_DAY:%Y}, or leave it empty.")
+            raise forms.ValidationError(
+                f"Choose a date between {MIN_DAY:%Y} and {MAX_DAY:%Y}, or leave it empty."
+            )
         return moment
 
     def clean_sweep_interval_minutes(self) -> int:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from orders.models import Order, SyncStatus
 from orders.services import recover_stuck_orders, sync_order
+from orders.tasks import sync_order_task
 from synclogs.models import SyncAttempt, WebhookReceipt
 from synco.crypto import check_encryption_keys, count_unreadable_secrets
 from synco.errors import SecretUnreadableError
@@ -151,7 +152,8 @@ def test_the_watchdog_requeues_a_stuck_order_that_then_fails_instead_of_crashing
 ):
     # given: an order left In Progress long ago
     queued: list[int] = []
-    monkeypatch.setattr("orders.tasks.sync_order_task.delay", queued.append)
+    monkeypatch.setattr(sync_order_task, "delay", queued.append)
+    monkeypatch.setattr(sync_order_task, "apply_async", lambda args, **options: queued.append(args[0]))
     order = queued_order(shop, order_node())
     Order.objects.filter(pk=order.pk).update(
         sync_status=SyncStatus.IN_PROGRESS, status_changed_at=timezone.now() - timedelta(hours=2)
