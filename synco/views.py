@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -36,7 +38,8 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def switch_shop(request: HttpRequest) -> HttpResponse:
     shop_id = request.POST.get("shop", "")
-    choose_shop(request, int(shop_id) if shop_id.isdigit() else 0)
+    # ASCII digits only, at most 19 ("²" is a digit to str.isdigit but not to int()).
+    choose_shop(request, int(shop_id) if re.fullmatch(r"[0-9]{1,19}", shop_id) else 0)
     return HttpResponseRedirect(reverse("home"))
 
 

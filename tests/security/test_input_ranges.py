@@ -267,3 +267,10 @@ def test_the_matching_form_refuses_a_contact_id_out_of_range_without_asking_odoo
 
     assert response.status_code in (200, 400, 422)
     assert OrderRules.objects.filter(shop=shop).values().get() == before
+
+
+@pytest.mark.parametrize("value", [HUGE, "²", "9" * 5000, "-1", "abc"])
+def test_switching_to_a_shop_id_out_of_range_is_not_found(merchant_client, shop, value):
+    response = merchant_client.post(reverse("switch_shop"), {"shop": value})
+
+    assert response.status_code == 404
