@@ -211,14 +211,17 @@ def test_an_order_body_replayed_to_another_shop_only_refetches_an_order_that_sho
     assert not Order.objects.exists()
 
 
-def test_an_order_body_whose_ids_disagree_is_not_an_order(client, settings):
-    Shop.objects.create(domain=DOMAIN, access_token="shpat_unused")
-    forged = _receipt("orders/updated", {"id": 1, "admin_graphql_api_id": "gid://shopify/Order/2"})
+def test_an_order_body_whose_ids_disagree_is_not_an_order(client, settings, shopify):
+    # given bodies whose GraphQL id names a real order of the shop but whose numeric id does not, or with no id
+    Shop.objects.create(domain=DOMAIN, access_token=shopify.token)
+    real = _order_body(shopify)
+    forged = _receipt("orders/updated", {**real, "id": 1})
     no_id = _receipt("orders/paid", {"shop_id": 954889, "shop_domain": DOMAIN})
 
     process_webhook(forged.pk)
     process_webhook(no_id.pk)
 
+    # then neither is taken for an order: nothing is fetched and stored
     assert list(WebhookReceipt.objects.values_list("status", flat=True)) == [WebhookReceipt.Status.FAILED] * 2
     assert not Order.objects.exists()
 
@@ -414,6 +417,28 @@ def test_a_poison_receipt_already_stored_fails_once_with_a_reason_and_is_not_que
     assert requeue_receipts() == 0
     assert process_webhook(receipt.pk) is None
     assert WebhookReceipt.objects.values_list("attempts", flat=True).get() == 1
+
+
+def test_a_receipt_whose_worker_died_every_time_fails_after_the_last_attempt_instead_of_forever(settings):
+    # given a receipt taken up MAX_ATTEMPTS times by workers that died holding it (the last 20 minutes ago)
+    Shop.objects.create(domain=DOMAIN, access_token="shpat_live")
+    receipt = _receipt("orders/updated", {"id": 5550001001})
+    WebhookReceipt.objects.update(
+        attempts=MAX_ATTEMPTS,
+        processed_at=timezone.now() - timedelta(minutes=20),
+        received_at=timezone.now() - timedelta(hours=3),
+    )
+
+    # when the sweep queues it again and a worker takes it up
+    assert requeue_receipts() == 1
+    process_webhook(receipt.pk)
+
+    # then it fails with the reason, is not handled, and is never queued again
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.attempts) == (WebhookReceipt.Status.FAILED, MAX_ATTEMPTS + 1)
+    assert receipt.message.startswith(f"Gave up after {MAX_ATTEMPTS} attempts")
+    assert not Order.objects.exists()
+    assert requeue_receipts() == 0
 
 
 @pytest.mark.django_db(transaction=True)
