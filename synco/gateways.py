@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from synco.crypto import is_unreadable
 from synco.errors import PermanentGatewayError, SecretUnreadableError
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooSettings
@@ -64,6 +65,10 @@ def store_grant(shop: Shop, grant: tokens.Grant) -> None:
     if grant.refresh_token:
         shop.refresh_token = grant.refresh_token
         shop.refresh_token_expires_at = grant.refresh_expires_at
+    elif is_unreadable(shop.refresh_token):
+        # A refresh token of an older grant that the key no longer decrypts: this grant replaces it.
+        shop.refresh_token = ""
+        shop.refresh_token_expires_at = None
     shop.save(
         update_fields=[
             "access_token",

@@ -25,7 +25,7 @@ from synco.errors import SecretUnreadableError
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OdooConnection, Shop
 from synco.webhook_handlers import CLAIM_TIMEOUT, process_webhook
-from tests.conftest import ODOO_PASSWORD
+from tests.conftest import ODOO_PASSWORD, SHOP_DOMAIN
 from tests.factories import order_node
 from tests.orders.helpers import queued_order
 
@@ -266,3 +266,78 @@ def test_the_system_check_refuses_a_key_that_is_not_a_fernet_key(settings):
     [error] = check_encryption_keys(databases=None)
 
     assert error.id == "synco.E001"
+
+
+def test_opening_the_app_in_the_shopify_admin_replaces_an_unreadable_token(
+    client, settings, shopify, lose_key
+):
+    from synco.sandbox.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+    # given: a shop installed with the right key, then the key is lost
+    settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET = DEFAULT_API_KEY, DEFAULT_API_SECRET
+    restore_right_key = lose_key
+    restore_right_key()
+    client.get(
+        reverse("orders:list"),
+        {"id_token": shopify.server.session_token(SHOP_DOMAIN), "shop": SHOP_DOMAIN, "embedded": "1"},
+    )
+    settings.SYNCO_ENCRYPTION_KEYS = [WRONG_KEY]
+    assert Shop.objects.get(domain=SHOP_DOMAIN).token_unreadable
+
+    # when: the merchant opens the app from the Shopify admin
+    response = client.get(
+        reverse("orders:list"),
+        {"id_token": shopify.server.session_token(SHOP_DOMAIN), "shop": SHOP_DOMAIN, "embedded": "1"},
+    )
+
+    # then: a new token, encrypted with the current key, and no banner
+    assert response.status_code == 200
+    shop = Shop.objects.get(domain=SHOP_DOMAIN)
+    assert shop.token_unreadable is False
+    assert shop.access_token.startswith("shpat_")
+    assert b'id="unreadable-secrets"' not in response.content
+
+
+def test_a_grant_without_refresh_token_replaces_an_unreadable_one(shop, lose_key):
+    from synco.gateways import store_grant
+    from synco.shopify.tokens import Grant
+
+    with connection.cursor() as cursor:  # the refresh token as stored under the right key
+        cursor.execute(
+            "UPDATE synco_shop SET refresh_token = %s WHERE id = %s",
+            [_raw(Shop, shop.pk, "access_token"), shop.pk],
+        )
+    loaded = Shop.objects.get(pk=shop.pk)
+    assert loaded.token_unreadable
+
+    store_grant(loaded, Grant("shpat_new", "read_orders", None, "", None))
+
+    reloaded = Shop.objects.get(pk=shop.pk)
+    assert (reloaded.token_unreadable, reloaded.access_token, reloaded.refresh_token) == (
+        False,
+        "shpat_new",
+        "",
+    )
+
+
+def test_key_rotation_leaves_the_secrets_no_key_decrypts_as_they_are(shop, settings):
+    from django.core.management import call_command
+
+    # given: the shop's secrets under the old key, and the Odoo secret under a key nobody has any more
+    old_key = settings.SYNCO_ENCRYPTION_KEYS[0]
+    settings.SYNCO_ENCRYPTION_KEYS = [WRONG_KEY]
+    odoo = OdooConnection.objects.get(shop=shop)
+    odoo.secret = "under-a-forgotten-key"
+    odoo.save()
+    forgotten = _raw(OdooConnection, odoo.pk, "secret")
+    new_key = Fernet.generate_key().decode()
+    settings.SYNCO_ENCRYPTION_KEYS = [new_key, old_key]
+
+    # when
+    call_command("rotate_encryption_key")
+
+    # then: the readable one is under the new key alone, the other one untouched
+    settings.SYNCO_ENCRYPTION_KEYS = [new_key]
+    assert Shop.objects.get(pk=shop.pk).access_token == "shpat_unused"
+    assert _raw(OdooConnection, odoo.pk, "secret") == forgotten
+    assert OdooConnection.objects.get(pk=odoo.pk).secret_unreadable

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
     help = "Re-encrypt stored secrets with the first key of SYNCO_ENCRYPTION_KEY (old keys must still be listed)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        rotated = 0
+        rotated = unreadable = 0
         with transaction.atomic():
             for model in (Shop, OdooConnection):
                 fields = [f for f in model._meta.get_fields() if isinstance(f, EncryptedTextField)]
@@ -26,8 +27,17 @@ class Command(BaseCommand):
                         cursor.execute(f"SELECT id, {column} FROM {table} WHERE {column} <> ''")
                         rows = cursor.fetchall()
                         for pk, token in rows:
-                            cursor.execute(
-                                f"UPDATE {table} SET {column} = %s WHERE id = %s", [rotate(token), pk]
-                            )
+                            try:
+                                fresh = rotate(token)
+                            except InvalidToken:
+                                # No listed key decrypts it: left as stored, for the key that does to be added.
+                                unreadable += 1
+                                continue
+                            cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [fresh, pk])
                             rotated += 1
         self.stdout.write(f"Re-encrypted {rotated} secrets with the newest key.")
+        if unreadable:
+            self.stderr.write(
+                f"{unreadable} stored secrets were left as they are: no key in SYNCO_ENCRYPTION_KEY decrypts them. "
+                "Add the key they were encrypted with and run this again."
+            )
