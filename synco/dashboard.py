@@ -245,11 +245,13 @@ def get_webhook_health(shop: Shop, now: datetime | None = None) -> WebhookHealth
         failed=Count("pk", filter=Q(status=WebhookReceipt.Status.FAILED)),
         stuck=Count(
             "pk",
+            # A receipt waiting out the backoff of a passing fault is not stuck until its retry is overdue.
             filter=Q(
                 status=WebhookReceipt.Status.RECEIVED,
                 processed_at=None,
                 received_at__lt=now - WEBHOOK_STUCK_AFTER,
-            ),
+            )
+            & (Q(next_attempt_at=None) | Q(next_attempt_at__lt=now - WEBHOOK_STUCK_AFTER)),
         ),
     )
     imported = shop.orders_imported_until

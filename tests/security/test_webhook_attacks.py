@@ -556,3 +556,20 @@ def test_the_task_queues_the_next_attempt_after_the_backoff(client, settings, sh
 
     assert _queued() == [("synco.tasks.process_webhook_task", [receipt.pk])]
     assert WebhookReceipt.objects.get().status == WebhookReceipt.Status.RECEIVED
+
+
+def test_a_receipt_waiting_for_its_retry_is_not_reported_stuck_until_the_retry_is_overdue():
+    from synco.dashboard import get_webhook_health
+
+    shop = Shop.objects.create(domain=DOMAIN, access_token="shpat_live")
+    now = timezone.now()
+    for event_id, next_attempt_at in [
+        ("waiting", now + timedelta(minutes=8)),
+        ("overdue", now - timedelta(hours=1)),
+    ]:
+        WebhookReceipt.objects.create(
+            shop_domain=DOMAIN, topic="orders/updated", event_id=event_id, next_attempt_at=next_attempt_at
+        )
+    WebhookReceipt.objects.update(received_at=now - timedelta(hours=2))
+
+    assert get_webhook_health(shop, now).stuck == 1
