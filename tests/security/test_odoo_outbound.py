@@ -118,6 +118,11 @@ def _serve(conn: socket.socket, peer: Peer) -> None:
             return
         if peer.mode == "http404":
             conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nNot Found")
+        elif peer.mode == "redirect":  # to the cloud metadata service
+            conn.sendall(
+                b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://169.254.169.254/latest/meta-data/\r\n"
+                b"Content-Length: 0\r\n\r\n"
+            )
         elif peer.mode == "odoo":
             params, method = xmlrpc.client.loads(body)
             peer.calls.append((str(method), params))
@@ -469,6 +474,17 @@ def test_a_stored_url_outside_the_policy_is_refused_for_syncing_too(
     assert connects == []
 
 
+@pytest.mark.parametrize("protocol", ["xmlrpc", "jsonrpc"])
+def test_a_redirect_is_never_followed(peers: Any, connects: list[Any], protocol: str) -> None:
+    redirect = peers("redirect")
+    client = OdooClient(_odoo_settings(redirect.url, LOOPBACK_DEV, protocol=protocol))
+
+    with pytest.raises(PermanentGatewayError):
+        client.server_version()
+
+    assert connects == [("127.0.0.1", redirect.port)]
+
+
 # -- no port scan ------------------------------------------------------------------------------------------
 
 
@@ -478,7 +494,7 @@ def test_closed_and_open_but_not_odoo_ports_read_the_same(
 ) -> None:
     settings.SYNCO_ODOO_CHECK_DEADLINE = 1.0
     urls = [f"http://127.0.0.1:{unused_tcp_port}"] + [
-        peers(mode).url for mode in ("close", "redis", "http404", "silent", "trickle")
+        peers(mode).url for mode in ("close", "redis", "http404", "redirect", "silent", "trickle")
     ]
 
     details = {
