@@ -203,12 +203,12 @@ SYNCO_STUCK_SECONDS = int(env("SYNCO_STUCK_SECONDS", "600"))
 SYNCO_CIRCUIT_FAILURES = int(env("SYNCO_CIRCUIT_FAILURES", "5"))
 # The circuit opens for this long, doubling at each failed probe up to the maximum: Odoo back after an outage is
 # noticed within SYNCO_CIRCUIT_MAX_OPEN_SECONDS (plus one probe), and the waiting orders are released at once.
-SYNCO_CIRCUIT_OPEN_SECONDS = float(env("SYNCO_CIRCUIT_OPEN_SECONDS", "5"))
-SYNCO_CIRCUIT_MAX_OPEN_SECONDS = float(env("SYNCO_CIRCUIT_MAX_OPEN_SECONDS", "10"))
+SYNCO_CIRCUIT_OPEN_SECONDS = float(env("SYNCO_CIRCUIT_OPEN_SECONDS", "2"))
+SYNCO_CIRCUIT_MAX_OPEN_SECONDS = float(env("SYNCO_CIRCUIT_MAX_OPEN_SECONDS", "5"))
 # Orders waiting on an open circuit look again after about this long (jittered), should no probe release them.
 SYNCO_CIRCUIT_RECHECK_SECONDS = float(env("SYNCO_CIRCUIT_RECHECK_SECONDS", "30"))
 # The released backlog is spread over this many seconds.
-SYNCO_CIRCUIT_RELEASE_SECONDS = float(env("SYNCO_CIRCUIT_RELEASE_SECONDS", "2"))
+SYNCO_CIRCUIT_RELEASE_SECONDS = float(env("SYNCO_CIRCUIT_RELEASE_SECONDS", "1"))
 # A running sync holds a lease on its order, renewed on Odoo calls; the watchdog re-queues only expired leases.
 SYNCO_LEASE_SECONDS = float(env("SYNCO_LEASE_SECONDS", "90"))
 # Orders of one shop synced at the same time, across all workers: a slow Odoo holds no more than this many.
