@@ -27,8 +27,8 @@ class OdooConnectionForm(forms.ModelForm):
         label="Password or API key",
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Write-only. Leave blank to keep the stored one. An API key (Odoo: Preferences > Account "
-        "Security > New API Key) is safer than the password.",
+        help_text="Write-only. Leave blank to keep the stored one (for the same Odoo URL only). An API key "
+        "(Odoo: Preferences > Account Security > New API Key) is safer than the password.",
     )
 
     class Meta:
