@@ -55,11 +55,14 @@ def _tampered(settings: Any) -> str:
     return f"{header}.{claims}.{signature}"
 
 
+def _now() -> int:
+    return int(time.time())  # when the test runs, not when it was collected
+
+
 def _claims(settings: Any, **overrides: Any) -> dict[str, Any]:
     return id_token_claims(A_DOMAIN, settings.SHOPIFY_API_KEY, **overrides)
 
 
-NOW = int(time.time())
 FORGERIES: dict[str, Callable[[Any], str]] = {
     "alg_none": lambda s: raw_jwt({"alg": "none", "typ": "JWT"}, _claims(s), b""),
     "alg_None_capitalised": lambda s: raw_jwt({"alg": "None", "typ": "JWT"}, _claims(s), b""),
@@ -72,8 +75,12 @@ FORGERIES: dict[str, Callable[[Any], str]] = {
     "hs512_right_secret": lambda s: _hs(
         {"alg": "HS512", "typ": "JWT"}, _claims(s), s.SHOPIFY_API_SECRET, hashlib.sha512
     ),
-    "expired_beyond_leeway": lambda s: id_token(s, A_DOMAIN, exp=NOW - 30, iat=NOW - 90, nbf=NOW - 90),
-    "not_before_in_the_future": lambda s: id_token(s, A_DOMAIN, nbf=NOW + 60, iat=NOW + 60, exp=NOW + 120),
+    "expired_beyond_leeway": lambda s: id_token(
+        s, A_DOMAIN, exp=_now() - 30, iat=_now() - 90, nbf=_now() - 90
+    ),
+    "not_before_in_the_future": lambda s: id_token(
+        s, A_DOMAIN, nbf=_now() + 60, iat=_now() + 60, exp=_now() + 120
+    ),
     "another_apps_audience": lambda s: id_token(s, A_DOMAIN, aud="another-apps-api-key"),
     "issuer_a_destination_b": lambda s: id_token(s, A_DOMAIN, dest=f"https://{B_DOMAIN}"),
     "issuer_b_destination_a": lambda s: id_token(s, A_DOMAIN, iss=f"https://{B_DOMAIN}/admin"),
