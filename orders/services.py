@@ -361,7 +361,9 @@ def claim_to_run(order_id: int) -> Lease | float | None:
         ).aggregate(count=Count("pk"), oldest=Min("status_changed_at"))
         cap = max(settings.SYNCO_SHOP_CONCURRENCY, 1)
         if running["count"] >= cap and not _may_exceed_cap(shop_id, running["oldest"], now):
-            waiting = Order.objects.filter(shop_id=shop_id, sync_status=SyncStatus.QUEUED).count()
+            waiting = Order.objects.filter(
+                shop_id=shop_id, sync_status=SyncStatus.QUEUED, next_retry_at=None
+            ).count()
             # Still queued, freshly (the watchdog leaves it alone); the next free slot hands over to the
             # oldest waiting order, so this check is only a fallback, spread over the expected wait.
             Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED).update(status_changed_at=now)
@@ -402,7 +404,8 @@ def _may_exceed_cap(shop_id: int, oldest_running: datetime | None, now: datetime
 def defer_delay(waiting: int, cap: int) -> float:
     """When an order of a shop at its cap looks again: jittered, later the longer the shop's queue."""
     spread = max(2.0, waiting / cap)
-    return min(random.uniform(1.0, spread), settings.SYNCO_STUCK_SECONDS / 2)
+    # Below the watchdog's limit for a lost task, so a deferred order is never sent twice by it.
+    return min(random.uniform(1.0, spread), max(settings.SYNCO_STUCK_SECONDS / 2, 1.0))
 
 
 def sync_order(order_id: int, task_id: str = "") -> float | None:
