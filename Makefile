@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 
 # Shopify's official Admin GraphQL schema (npm package @shopify/dev-mcp), cached under var/, never committed.
 schema: install
-	$(PY) -m synco.sandbox.shopify.schema
+	$(PY) -m sandboxes.shopify.schema
 
 run: install schema
 	$(PY) manage.py migrate --noinput

@@ -56,11 +56,11 @@ from customers.models import CustomerLink  # noqa: E402
 from orders.models import Order, SyncStatus  # noqa: E402
 from orders.services import bulk_sync, import_orders  # noqa: E402
 from products.models import ProductLink  # noqa: E402
+from sandboxes.shopify.server import start_in_thread as start_shopify  # noqa: E402
+from sandboxes.shopify.store import DEMO_SHOP_DOMAIN, seed_demo  # noqa: E402
 from synclogs.models import SyncAttempt  # noqa: E402
 from synco.celery import app as celery_app  # noqa: E402
 from synco.models import OdooConnection, OrderRules, Shop  # noqa: E402
-from synco.sandbox.shopify.server import start_in_thread as start_shopify  # noqa: E402
-from synco.sandbox.shopify.store import DEMO_SHOP_DOMAIN, seed_demo  # noqa: E402
 
 DONE = (SyncStatus.SYNCED, SyncStatus.FAILED, SyncStatus.NEEDS_REVIEW)
 
@@ -164,7 +164,7 @@ def main() -> int:
     shop = Shop.objects.create(domain=DEMO_SHOP_DOMAIN, access_token=token)
     port = _free_port()
     odoo = subprocess.Popen(
-        [sys.executable, "-m", "synco.sandbox.odoo", "--port", str(port)],
+        [sys.executable, "-m", "sandboxes.odoo", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

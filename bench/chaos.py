@@ -142,10 +142,10 @@ from django.db import close_old_connections, connections  # noqa: E402
 
 from orders.models import Order, SyncStatus  # noqa: E402
 from orders.services import import_orders, request_sync  # noqa: E402
+from sandboxes.odoo.server import start_in_thread as start_odoo  # noqa: E402
+from sandboxes.shopify.server import start_in_thread as start_shopify  # noqa: E402
+from sandboxes.shopify.store import seed_demo  # noqa: E402
 from synco.models import OdooConnection, OrderRules, Shop  # noqa: E402
-from synco.sandbox.odoo.server import start_in_thread as start_odoo  # noqa: E402
-from synco.sandbox.shopify.server import start_in_thread as start_shopify  # noqa: E402
-from synco.sandbox.shopify.store import seed_demo  # noqa: E402
 from synco.shopify.auth import webhook_hmac  # noqa: E402
 
 TERMINAL = (SyncStatus.SYNCED, SyncStatus.NEEDS_REVIEW, SyncStatus.FAILED)

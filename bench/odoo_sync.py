@@ -37,12 +37,12 @@ from django.core.management import call_command  # noqa: E402
 
 from orders.models import Order, SyncStatus  # noqa: E402
 from orders.services import import_orders, sync_order  # noqa: E402
+from sandboxes.shopify.server import start_in_thread as start_shopify  # noqa: E402
+from sandboxes.shopify.store import seed_demo  # noqa: E402
 from synclogs.models import SyncAttempt  # noqa: E402
 from synco.models import OdooConnection, OrderRules, Shop  # noqa: E402
 from synco.odoo import cache  # noqa: E402
 from synco.odoo.client import forget_sessions  # noqa: E402
-from synco.sandbox.shopify.server import start_in_thread as start_shopify  # noqa: E402
-from synco.sandbox.shopify.store import seed_demo  # noqa: E402
 
 MODES = (
     ("quotation", OrderRules.CreateAs.QUOTATION),
@@ -103,7 +103,7 @@ def main() -> int:
     odoo_server = None
     odoo_url = args.odoo_url
     if not odoo_url:
-        from synco.sandbox.odoo.server import start_in_thread as start_odoo
+        from sandboxes.odoo.server import start_in_thread as start_odoo
 
         odoo_server, odoo_url = start_odoo(state_path=None, port=0)
         odoo_server.control(latency_ms=args.latency_ms)

@@ -51,9 +51,9 @@ from django.core.management import call_command  # noqa: E402
 
 from orders.models import Order, SyncStatus  # noqa: E402
 from orders.services import publish_sync  # noqa: E402
+from sandboxes.odoo.server import start_in_thread as start_odoo  # noqa: E402
 from synco.celery import app  # noqa: E402
 from synco.models import OdooConnection, OrderRules, Shop  # noqa: E402
-from synco.sandbox.odoo.server import start_in_thread as start_odoo  # noqa: E402
 from synco.shopify.types import parse_order  # noqa: E402
 from tests.factories import order_node  # noqa: E402
 

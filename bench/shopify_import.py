@@ -37,8 +37,8 @@ from django.core.management import call_command  # noqa: E402
 
 from orders.models import Order  # noqa: E402
 from orders.services import store_order  # noqa: E402
+from sandboxes.shopify.store import DEMO_ACCESS_TOKEN, DEMO_SHOP_DOMAIN  # noqa: E402
 from synco.models import Shop  # noqa: E402
-from synco.sandbox.shopify.store import DEMO_ACCESS_TOKEN, DEMO_SHOP_DOMAIN  # noqa: E402
 from synco.shopify import client as client_module  # noqa: E402
 from synco.shopify.client import ShopifyClient, ShopifySettings  # noqa: E402
 
@@ -66,7 +66,7 @@ def run(n: int, plan: str) -> dict[str, float]:
         [
             sys.executable,
             "-m",
-            "synco.sandbox.shopify",
+            "sandboxes.shopify",
             "--port",
             str(port),
             "--state",

@@ -50,7 +50,7 @@ os.environ.update(
     }
 )
 
-from synco.sandbox.shopify.generator import generate_orders  # noqa: E402
+from sandboxes.shopify.generator import generate_orders  # noqa: E402
 from synco.shopify.auth import webhook_hmac  # noqa: E402
 
 DOMAIN = "bench-shop.myshopify.com"

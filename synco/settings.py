@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -96,6 +97,13 @@ INSTALLED_APPS = [
     "products",
     "synclogs",
 ]
+# The sandboxes (top-level `sandboxes/`, development and tests only, never installed by `pip install .`) carry
+# `manage.py seed_demo`. On by default in a source checkout outside the production profile.
+SYNCO_SANDBOXES = env_bool(
+    "SYNCO_SANDBOXES", not SYNCO_PRODUCTION and importlib.util.find_spec("sandboxes") is not None
+)
+if SYNCO_SANDBOXES:
+    INSTALLED_APPS.append("sandboxes")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

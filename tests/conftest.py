@@ -89,7 +89,7 @@ def shopify_app_secret(settings: Any) -> None:
 
 @pytest.fixture(scope="session")
 def odoo_server() -> Iterator[OdooSandbox]:
-    from synco.sandbox.odoo.server import start_in_thread as start_odoo
+    from sandboxes.odoo.server import start_in_thread as start_odoo
 
     server, base_url = start_odoo(state_path=None, port=0)
     yield OdooSandbox(server, base_url)
@@ -121,8 +121,8 @@ class ShopifySandbox:
 
 @pytest.fixture(scope="session")
 def shopify_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopifySandbox]:
-    from synco.sandbox.shopify.server import start_in_thread as start_shopify
-    from synco.sandbox.shopify.store import seed_demo
+    from sandboxes.shopify.server import start_in_thread as start_shopify
+    from sandboxes.shopify.store import seed_demo
 
     state = Path(tmp_path_factory.mktemp("shopify")) / "shopify.json"
     token = seed_demo(state, shop_domain=SHOP_DOMAIN, n_orders=60)

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from sandboxes.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_APP_URL
 from synco.models import Shop
-from synco.sandbox.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_APP_URL
 from tests.conftest import SHOP_DOMAIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -108,8 +108,8 @@ def test_it_resumes_from_where_the_last_import_stopped(demo_shop, shopify):
 def test_it_imports_partial_orders_and_keeps_going(demo_shop, shopify_server, shopify, odoo):
     from orders.models import SyncStatus
     from orders.services import sync_order
+    from sandboxes.shopify.generator import generate_orders
     from synco.models import OdooConnection, OrderRules
-    from synco.sandbox.shopify.generator import generate_orders
 
     # given odd but real-world orders: a guest without e-mail, a line without SKU, a deleted variant,
     # a line whose current quantity is 0 (the order is written as placed; refunds are separate documents)

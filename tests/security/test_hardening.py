@@ -31,10 +31,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from sandboxes.shopify.oauth import query_hmac
 from synco.access_log import RedactingLogger
 from synco.crypto import EncryptedTextField
 from synco.models import LoginFailure, OdooConnection, Shop
-from synco.sandbox.shopify.oauth import query_hmac
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = "hardening-store.myshopify.com"

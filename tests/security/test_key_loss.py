@@ -271,7 +271,7 @@ def test_the_system_check_refuses_a_key_that_is_not_a_fernet_key(settings):
 def test_opening_the_app_in_the_shopify_admin_replaces_an_unreadable_token(
     client, settings, shopify, lose_key
 ):
-    from synco.sandbox.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
+    from sandboxes.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
     # given: a shop installed with the right key, then the key is lost
     settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET = DEFAULT_API_KEY, DEFAULT_API_SECRET

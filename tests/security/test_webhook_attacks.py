@@ -2,7 +2,7 @@
 passing faults, and the customer data webhook bodies hold (issue 11, items 1, 4, 9 and 10).
 
 Shopify signs the body only: a captured body can be sent again with any X-Shopify-Topic and
-X-Shopify-Shop-Domain. Bodies here are the sandbox's, built the way it signs them (synco/sandbox/shopify).
+X-Shopify-Shop-Domain. Bodies here are the sandbox's, built the way it signs them (sandboxes/shopify).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from django.utils import timezone
 
 from customers.models import CustomerLink
 from orders.models import Order
+from sandboxes.shopify.webhooks import build_payload
 from synclogs.models import WebhookReceipt
 from synclogs.records import purge_old_receipts
 from synco import webhook_handlers, webhooks
 from synco.celery import app as celery_app
 from synco.models import Shop
-from synco.sandbox.shopify.webhooks import build_payload
 from synco.shopify.auth import webhook_hmac
 from synco.tasks import process_webhook_task
 from synco.webhook_handlers import MAX_ATTEMPTS, process_webhook, requeue_receipts

@@ -56,8 +56,8 @@ def test_it_handles_a_throttled_429_too(gateway, shopify_server):
 def test_it_waits_before_a_query_that_would_not_fit_the_bucket(gateway, shopify_server):
     from graphql import parse
 
-    from synco.sandbox.shopify.cost import requested_query_cost
-    from synco.sandbox.shopify.schema import load_schema
+    from sandboxes.shopify.cost import requested_query_cost
+    from sandboxes.shopify.schema import load_schema
     from synco.shopify import queries
 
     variables = {"first": 5, "after": None, "query": None, "lineCount": 100, "sortKey": "UPDATED_AT"}
@@ -107,7 +107,7 @@ def test_it_reports_an_order_that_is_gone(gateway):
 
 
 def test_it_fetches_every_line_of_a_very_large_order(gateway, shopify_server):
-    from synco.sandbox.shopify.generator import generate_orders
+    from sandboxes.shopify.generator import generate_orders
 
     [big] = [
         o

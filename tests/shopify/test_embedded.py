@@ -105,7 +105,7 @@ def test_htmx_posts_with_a_bearer_token_work_without_cookies_and_stay_in_their_s
 
 
 def test_the_first_embedded_load_installs_the_shop_with_an_expiring_offline_token(client, settings, shopify):
-    from synco.sandbox.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
+    from sandboxes.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
     settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET = DEFAULT_API_KEY, DEFAULT_API_SECRET
     id_token = shopify.server.session_token(DOMAIN)
@@ -123,8 +123,8 @@ def test_an_expiring_token_is_refreshed_before_a_sync_uses_it(settings, shopify)
 
     from django.utils import timezone
 
+    from sandboxes.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
     from synco.gateways import install_from_session_token, shopify_client_for
-    from synco.sandbox.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
     settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET = DEFAULT_API_KEY, DEFAULT_API_SECRET
     shop = install_from_session_token(DOMAIN, shopify.server.session_token(DOMAIN))

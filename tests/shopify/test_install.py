@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
+from sandboxes.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_APP_URL, query_hmac
 from synco.gateways import shopify_client_for
 from synco.models import Shop
-from synco.sandbox.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_APP_URL, query_hmac
 from synco.shopify.auth import AuthError, verify_query
 
 pytestmark = pytest.mark.django_db

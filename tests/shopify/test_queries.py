@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from graphql import parse, validate
 
-from synco.sandbox.shopify.schema import load_schema
+from sandboxes.shopify.schema import load_schema
 from synco.shopify import queries
 
 

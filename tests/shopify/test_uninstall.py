@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 
 from orders.services import shops_due_for_sweep
+from sandboxes.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from synclogs.models import SyncAttempt, WebhookReceipt
 from synco.gateways import install_from_session_token
 from synco.models import Shop
-from synco.sandbox.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from synco.shopify.auth import webhook_hmac
 from synco.webhook_handlers import process_webhook
 

@@ -78,7 +78,7 @@ def odoo_target() -> Iterator[OdooTarget]:
     if target is not None:
         yield target
         return
-    from synco.sandbox.odoo.server import (
+    from sandboxes.odoo.server import (
         ADMIN_LOGIN,
         ADMIN_PASSWORD,
         DEFAULT_API_KEY,

@@ -1,0 +1,112 @@
+"""Create the demo shop connected to both sandboxes, with its orders imported from the Shopify sandbox."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from orders.services import import_orders
+from sandboxes.odoo.server import start_in_thread as start_odoo
+from sandboxes.shopify.server import start_in_thread as start_shopify
+from sandboxes.shopify.store import seed_demo as seed_shopify_state
+from synco.gateways import odoo_settings
+from synco.models import OdooConnection, OrderRules, Shop
+from synco.odoo.client import OdooClient
+
+DEMO_DOMAIN = "synco-demo.myshopify.com"
+DEMO_USER = "demo"
+DEMO_PASSWORD = "synco-demo"  # noqa: S105 - the documented local demo login
+ODOO_DB = "synco_demo"
+ODOO_LOGIN = "admin"
+ODOO_PASSWORD = "admin"  # noqa: S105 - the sandbox's own admin password
+# Taxes the generated demo orders use beyond those a fresh Odoo sandbox has; a merchant creates these in Odoo.
+DEMO_TAXES = (("6%", 6.0, "tax_excluded"),)
+
+
+class Command(BaseCommand):
+    help = "Seed the demo shop: Shopify sandbox orders, Odoo sandbox connection, demo login."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--orders", type=int, default=60, help="How many Shopify orders to generate")
+        parser.add_argument("--reset", action="store_true", help="Throw away sandbox state and the demo shop")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sandbox_dir = Path(settings.VAR_DIR) / "sandbox"
+        sandbox_dir.mkdir(parents=True, exist_ok=True)
+        shopify_state = sandbox_dir / "shopify.json"
+        odoo_state = sandbox_dir / "odoo.json"
+        if options["reset"]:
+            for path in (shopify_state, odoo_state):
+                path.unlink(missing_ok=True)
+            Shop.objects.filter(domain=DEMO_DOMAIN).delete()
+        if Shop.objects.filter(domain=DEMO_DOMAIN).exists() and shopify_state.exists():
+            self.stdout.write(f"Demo shop {DEMO_DOMAIN} already seeded (use --reset to start over).")
+            return
+
+        token = seed_shopify_state(shopify_state, shop_domain=DEMO_DOMAIN, n_orders=options["orders"])
+        odoo_port = settings.SANDBOX_ODOO_PORT
+        with transaction.atomic():
+            shop, _ = Shop.objects.update_or_create(
+                domain=DEMO_DOMAIN, defaults={"name": "Synco Demo Store", "access_token": token}
+            )
+            OdooConnection.objects.update_or_create(
+                shop=shop,
+                defaults={
+                    "url": f"http://127.0.0.1:{odoo_port}",
+                    "database": ODOO_DB,
+                    "login": ODOO_LOGIN,
+                    "secret": ODOO_PASSWORD,
+                },
+            )
+            OrderRules.objects.get_or_create(shop=shop)
+            user_model = get_user_model()
+            user = user_model.objects.filter(username=DEMO_USER).first()
+            if user is None:
+                user = user_model.objects.create_user(DEMO_USER, password=DEMO_PASSWORD)
+            shop.users.add(user)
+
+        self._prepare_odoo(odoo_state)
+        self._import_orders(shop, shopify_state)
+
+    def _prepare_odoo(self, state: Path) -> None:
+        server, base_url = start_odoo(state_path=state, port=0)
+        try:
+            connection = OdooConnection.objects.get(shop__domain=DEMO_DOMAIN)
+            port = int(base_url.rsplit(":", 1)[1])
+            client = OdooClient(replace(odoo_settings(connection), port=port))
+            existing = {(float(tax.amount), tax.price_included) for tax in client.find_sale_taxes()}
+            for name, amount, include in DEMO_TAXES:
+                if (amount, include == "tax_included") not in existing:
+                    client.call(
+                        "account.tax",
+                        "create",
+                        {
+                            "name": name,
+                            "amount": amount,
+                            "amount_type": "percent",
+                            "type_tax_use": "sale",
+                            "price_include_override": include,
+                        },
+                    )
+            client.close()
+        finally:
+            server.shutdown_and_save()
+
+    def _import_orders(self, shop: Shop, state: Path) -> None:
+        server, base_url = start_shopify(state_path=state, port=0)
+        original = settings.SHOPIFY_ADMIN_ORIGIN
+        settings.SHOPIFY_ADMIN_ORIGIN = base_url
+        try:
+            summary = import_orders(shop.pk)
+        finally:
+            settings.SHOPIFY_ADMIN_ORIGIN = original
+            server.shutdown_sandbox()
+        self.stdout.write(
+            f"Seeded {DEMO_DOMAIN}: {summary.created} orders imported from the Shopify sandbox."
+        )

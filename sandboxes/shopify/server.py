@@ -1,0 +1,726 @@
+"""The Shopify sandbox HTTP server: the Admin GraphQL endpoint plus sandbox control endpoints.
+
+    POST /admin/api/{version}/graphql.json   X-Shopify-Access-Token: shpat_...
+    POST /sandbox/control                     {"fail_next": 2, "status": 502} | {"timeout_next": 1} | ...
+    POST /sandbox/orders                      {"orders": [...REST orders...], "transactions": {...}, "risks": {...}}
+    GET  /sandbox/bulk/{id}.jsonl             a bulk operation's result file (no auth, like Shopify's signed URLs)
+    GET  /sandbox/stats                       request and throttle counters
+    GET  /sandbox/health
+    POST /sandbox/orders {"emit": true, ...}  also sends orders/create or orders/updated webhooks
+
+Install side and webhooks (see `oauth` and `webhooks`):
+
+    GET  /admin/oauth/authorize?shop=…&client_id&scope&redirect_uri&state[&grant_options[]=per-user]
+    GET  /store/{shop}/admin/oauth/authorize?…   the same, shop in the path (name or full domain)
+    POST /admin/oauth/access_token               code / token exchange / migration / refresh grants
+    GET  /admin/apps/{api_key}?shop=…            admin page framing the app with a fresh id_token
+    GET  /store/{shop}/apps/{api_key}            the same, shop in the path
+    GET  /sandbox/session_token?shop=…[&user_id=…][&ttl=60]   {"id_token": "<JWT>"}
+    GET  /sandbox/app-bridge.js                  a stand-in for App Bridge's CDN script (idToken, shopify-reload)
+    POST /sandbox/webhooks/send                  {"topic", "shop", "order_id" | "payload", ...}
+    GET  /sandbox/webhooks/deliveries            every delivery attempt
+    POST /sandbox/control {"app": {...}}         change the registered app
+    POST /sandbox/control {"webhooks": {"timeout_seconds", "max_retries", "retry_base_seconds"}}
+
+Faults are a sandbox feature: they let the app's tests see the failures a real shop produces
+(gateway errors, hanging requests, cut-off bodies, throttling) on demand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from sandboxes.shopify.cost import CostModel
+from sandboxes.shopify.graphql_api import AdminGraphQL
+from sandboxes.shopify.oauth import (
+    DEFAULT_API_KEY,
+    DEFAULT_API_SECRET,
+    DEFAULT_APP_URL,
+    DEFAULT_SCOPES,
+    AppConfig,
+    OAuthError,
+    OAuthProvider,
+    make_session_token,
+)
+from sandboxes.shopify.ratelimit import PLANS, PlanLimits, RateLimiter
+from sandboxes.shopify.schema import load_schema
+from sandboxes.shopify.store import DEMO_ACCESS_TOKEN, DEMO_SHOP_DOMAIN, SandboxStore, seed_demo
+from sandboxes.shopify.webhooks import WebhookDispatcher
+
+SUPPORTED_VERSIONS = ("2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
+GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[^/]+)/graphql\.json$")
+BULK_PATH = re.compile(r"^/sandbox/bulk/(?P<number>\d+)\.jsonl$")
+AUTHORIZE_PATH = re.compile(r"^(?:/store/(?P<shop>[^/]+))?/admin/oauth/authorize/?$")
+TOKEN_PATH = re.compile(r"^(?:/store/(?P<shop>[^/]+))?/admin/oauth/access_token/?$")
+APP_PAGE_PATH = re.compile(r"^(?:/store/(?P<shop>[^/]+)(?:/admin)?|/admin)/apps/(?P<key>[^/]+)/?$")
+VERSION_FORMAT = re.compile(r"^(\d{4}-(01|04|07|10)|\d{4}-\d{2}|unstable)$")
+INVALID_TOKEN = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+BAD_BODY = {"errors": {"query": "Required parameter missing or invalid"}}
+Json = dict[str, Any]
+
+
+def resolve_version(requested: str) -> str | None:
+    """The version that answers: Shopify falls forward to the next supported one; None if malformed."""
+    if not VERSION_FORMAT.match(requested):
+        return None
+    if requested == "unstable":
+        return requested
+    return next((v for v in SUPPORTED_VERSIONS if v >= requested), SUPPORTED_VERSIONS[-1])
+
+
+APP_BRIDGE_JS = Path(__file__).with_name("static") / "app-bridge.js"
+
+
+@dataclass
+class Faults:
+    fail_next: int = 0
+    fail_status: int = 502
+    timeout_next: int = 0
+    timeout_seconds: float = 30.0
+    malformed_next: int = 0
+    throttle_next: int = 0
+    latency_ms: int = 0
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    graphql_requests: int = 0
+    throttled: int = 0
+    injected_failures: int = 0
+    injected_timeouts: int = 0
+    injected_malformed: int = 0
+    unauthorized: int = 0
+    by_status: Counter[int] = field(default_factory=Counter)
+
+    def as_json(self) -> Json:
+        return {
+            "requests": self.requests,
+            "graphql_requests": self.graphql_requests,
+            "throttled": self.throttled,
+            "injected_failures": self.injected_failures,
+            "injected_timeouts": self.injected_timeouts,
+            "injected_malformed": self.injected_malformed,
+            "unauthorized": self.unauthorized,
+            "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
+        }
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        store: SandboxStore,
+        *,
+        cache_dir: Path | None = None,
+        cost_model: CostModel = "shopify",
+        throttle_http_status: int = 200,
+        app: AppConfig | None = None,
+    ) -> None:
+        super().__init__(address, SandboxHandler)
+        self.store = store
+        self.clock = time.time  # replace in tests to move the OAuth/token clock
+        self.app = app or AppConfig()
+        self.oauth = OAuthProvider(self.app, store, clock=lambda: self.clock())
+        self.webhooks = WebhookDispatcher(self.app, store, clock=lambda: self.clock())
+        self.limiter = RateLimiter()
+        self.api = AdminGraphQL(
+            load_schema(cache_dir),
+            store,
+            self.limiter,
+            cost_model=cost_model,
+            throttle_http_status=throttle_http_status,
+        )
+        self.api.bulk_operations.base_url = self.base_url
+        self.faults = Faults()
+        self.stats_data = Stats()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # ------------------------------------------------------------------------- control (Python)
+
+    def control(self, **options: Any) -> Json:
+        """Same options as POST /sandbox/control; returns the resulting settings."""
+        with self._lock:
+            f = self.faults
+            if options.get("reset"):
+                self.faults = f = Faults()
+                self.stats_data = Stats()
+                self.limiter.reset()
+                self.api.throttle_http_status = 200
+                self.api.cost_model = "shopify"
+                self.api.bulk_operations.reset_faults()
+                self.webhooks.reset()
+            if "app" in options:
+                self.app.update(options["app"] or {})
+            if "webhooks" in options:
+                self.webhooks.configure(options["webhooks"] or {})
+            if "fail_next" in options:
+                f.fail_next = int(options["fail_next"])
+                f.fail_status = int(options.get("status", 502))
+            if "timeout_next" in options:
+                f.timeout_next = int(options["timeout_next"])
+            if "timeout_seconds" in options:
+                f.timeout_seconds = float(options["timeout_seconds"])
+            if "malformed_next" in options:
+                f.malformed_next = int(options["malformed_next"])
+            if "throttle_next" in options:
+                f.throttle_next = int(options["throttle_next"])
+            if "latency_ms" in options:
+                f.latency_ms = int(options["latency_ms"])
+            if "throttle_status" in options:
+                self.api.throttle_http_status = int(options["throttle_status"])
+            if "cost_model" in options:
+                self.api.cost_model = options["cost_model"]
+            bulk = self.api.bulk_operations
+            if "bulk_fail_next" in options:
+                bulk.fail_next = int(options["bulk_fail_next"])
+            if "bulk_delay_seconds" in options:
+                bulk.delay_seconds = float(options["bulk_delay_seconds"])
+            if "bulk_allow_nodes" in options:
+                bulk.allow_nodes = bool(options["bulk_allow_nodes"])
+            shop = options.get("shop") or self.default_shop()
+            if "plan" in options:
+                if options["plan"] not in PLANS:
+                    raise ValueError(f"unknown plan {options['plan']!r}; known: {', '.join(PLANS)}")
+                self.store.set_plan(shop, options["plan"])
+                self.limiter.override(shop, None)
+            if "bucket" in options:
+                b = options["bucket"]
+                self.limiter.override(
+                    shop,
+                    None
+                    if b is None
+                    else PlanLimits(float(b["maximum_available"]), float(b["restore_rate"])),
+                )
+            return {
+                "faults": vars(f).copy(),
+                "throttle_status": self.api.throttle_http_status,
+                "cost_model": self.api.cost_model,
+                "bulk": bulk.settings(),
+                "app": self.app.as_json(),
+                "webhooks": vars(self.webhooks.settings).copy(),
+            }
+
+    def reset(self) -> None:
+        self.control(reset=True)
+
+    def add_orders(
+        self,
+        orders: list[Json],
+        shop: str | None = None,
+        transactions: dict[int, list[Json]] | None = None,
+        risks: dict[int, Json] | None = None,
+        *,
+        emit: bool = False,
+        address: str | None = None,
+    ) -> int:
+        """Add or replace orders; with `emit`, send orders/create (new) or orders/updated for each."""
+        domain = shop or self.default_shop()
+        existed = {int(o["id"]): self.store.order(domain, int(o["id"])) is not None for o in orders}
+        count = self.store.upsert_orders(domain, orders, transactions=transactions, risks=risks)
+        if emit:
+            for order in orders:
+                topic = "orders/updated" if existed[int(order["id"])] else "orders/create"
+                self.send_webhook(topic, domain, order_id=int(order["id"]), address=address)
+        return count
+
+    # ------------------------------------------------------------------------- install and webhooks
+
+    def send_webhook(self, topic: str, shop: str | None = None, **options: Any) -> Json:
+        """Deliver a signed webhook from a background thread (see `webhooks`); returns its ids."""
+        return self.webhooks.send(topic, shop or self.default_shop(), **options)
+
+    def deliveries(self, **filters: Any) -> list[Json]:
+        return self.webhooks.deliveries(**filters)
+
+    def session_token(self, shop: str | None = None, **options: Any) -> str:
+        """A fresh session token (ID token) for the registered app, as App Bridge would give it."""
+        options.setdefault("now", self.clock())
+        return make_session_token(
+            shop or self.default_shop(), api_key=self.app.api_key, api_secret=self.app.api_secret, **options
+        )
+
+    def stats(self) -> Json:
+        with self._lock:
+            return self.stats_data.as_json()
+
+    def default_shop(self) -> str:
+        domains = self.store.shop_domains()
+        if not domains:
+            raise ValueError("the sandbox has no shop")
+        return DEMO_SHOP_DOMAIN if DEMO_SHOP_DOMAIN in domains else domains[0]
+
+    def take_fault(self) -> tuple[str, Any] | None:
+        """The fault to apply to the next GraphQL request, consuming one from its counter."""
+        with self._lock:
+            f = self.faults
+            if f.fail_next > 0:
+                f.fail_next -= 1
+                self.stats_data.injected_failures += 1
+                return "fail", f.fail_status
+            if f.timeout_next > 0:
+                f.timeout_next -= 1
+                self.stats_data.injected_timeouts += 1
+                return "timeout", f.timeout_seconds
+            if f.malformed_next > 0:
+                f.malformed_next -= 1
+                self.stats_data.injected_malformed += 1
+                return "malformed", None
+            if f.throttle_next > 0:
+                f.throttle_next -= 1
+                return "throttle", None
+        return None
+
+    def count(
+        self, status: int, *, graphql: bool = False, throttled: bool = False, unauthorized: bool = False
+    ) -> None:
+        with self._lock:
+            s = self.stats_data
+            s.requests += 1
+            s.graphql_requests += int(graphql)
+            s.throttled += int(throttled)
+            s.unauthorized += int(unauthorized)
+            s.by_status[status] += 1
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, but wake up when the server shuts down (so held requests don't block exit)."""
+        self._stopping.wait(seconds)
+
+    def shutdown_sandbox(self) -> None:
+        self._stopping.set()
+        self.webhooks.close()
+        self.shutdown()
+        self.server_close()
+        self.api.bulk_operations.close()
+        self.store.close()
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: SandboxServer
+    server_version = "ShopifySandbox/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # requests are counted in /sandbox/stats; access logs would drown test output
+
+    # --------------------------------------------------------------------------------- helpers
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(
+        self,
+        status: int,
+        payload: bytes,
+        content_type: str = "application/json; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Request-Id", str(uuid.uuid4()))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(body, ensure_ascii=False).encode(), headers=headers)
+
+    def _query(self, raw: str | None = None) -> Json:
+        """Query (or form) parameters: one string per key; keys ending in `[]` keep a list."""
+        if raw is None:
+            raw = self.path.split("?", 1)[1] if "?" in self.path else ""
+        parsed = parse_qs(raw, keep_blank_values=True)
+        return {k: (v if k.endswith("[]") else v[-1]) for k, v in parsed.items()}
+
+    def _shop_param(self, path_shop: str | None, query: Json) -> str:
+        shop = path_shop or query.get("shop") or self.server.default_shop()
+        shop = str(shop).strip().lower()
+        return shop if "." in shop else f"{shop}.myshopify.com"
+
+    def _html(self, status: int, text: str) -> None:
+        self._send(status, text.encode(), content_type="text/html; charset=utf-8")
+
+    # -------------------------------------------------------------------------------- routing
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/sandbox/stats":
+            self._json(200, self.server.stats())
+        elif path == "/sandbox/health":
+            self._json(200, {"ok": True})
+        elif match := BULK_PATH.match(path):
+            self._bulk_file(int(match["number"]))
+        elif match := AUTHORIZE_PATH.match(path):
+            self._authorize(match["shop"])
+        elif match := APP_PAGE_PATH.match(path):
+            self._app_page(match["shop"], match["key"])
+        elif path == "/sandbox/webhooks/deliveries":
+            query = self._query()
+            self.server.count(200)
+            self._json(
+                200,
+                {
+                    "deliveries": self.server.deliveries(
+                        topic=query.get("topic"), event_id=query.get("event_id")
+                    )
+                },
+            )
+        elif path == "/sandbox/session_token":
+            self._session_token()
+        elif path == "/sandbox/app-bridge.js":
+            self.server.count(200)
+            self._send(200, APP_BRIDGE_JS.read_bytes(), content_type="text/javascript; charset=utf-8")
+        else:
+            self.server.count(404)
+            self._json(404, {"errors": "Not Found"})
+
+    def _bulk_file(self, number: int) -> None:
+        """Stream a result file; 404 while the operation runs (Shopify has no URL until it ends)."""
+        path = self.server.api.bulk_operations.downloadable(number)
+        if path is None:
+            self.server.count(404)
+            self._json(404, {"errors": "Not Found"})
+            return
+        self.server.count(200)
+        size = path.stat().st_size
+        self.send_response(200)
+        self.send_header("Content-Type", "application/jsonl")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        with path.open("rb") as fh:
+            shutil.copyfileobj(fh, self.wfile, 1 << 16)
+
+    def do_POST(self) -> None:
+        path = self.path.split("?", 1)[0]
+        body = self._body()
+        if TOKEN_PATH.match(path):
+            self._access_token(body)
+            return
+        if path == "/sandbox/webhooks/send":
+            self._webhook_send(body)
+            return
+        if path == "/sandbox/control":
+            self._sandbox_control(body)
+            return
+        if path == "/sandbox/orders":
+            self._sandbox_orders(body)
+            return
+        match = GRAPHQL_PATH.match(path)
+        if not match:
+            self.server.count(404)
+            self._json(404, {"errors": "Not Found"})
+            return
+        self._graphql(match["version"], body)
+
+    def _sandbox_control(self, body: bytes) -> None:
+        try:
+            options = json.loads(body or b"{}")
+            self._json(200, self.server.control(**options))
+        except (ValueError, TypeError, KeyError) as exc:
+            self._json(400, {"errors": str(exc)})
+
+    def _sandbox_orders(self, body: bytes) -> None:
+        try:
+            payload = json.loads(body)
+            orders = payload.get("orders") or ([payload["order"]] if "order" in payload else [])
+            count = self.server.add_orders(
+                orders,
+                shop=payload.get("shop"),
+                transactions={int(k): v for k, v in (payload.get("transactions") or {}).items()},
+                risks={int(k): v for k, v in (payload.get("risks") or {}).items()},
+                emit=bool(payload.get("emit")),
+                address=payload.get("address"),
+            )
+            self._json(200, {"upserted": count})
+        except (ValueError, TypeError, KeyError) as exc:
+            self._json(400, {"errors": str(exc)})
+
+    # ------------------------------------------------------------------- install and webhooks
+
+    def _authorize(self, path_shop: str | None) -> None:
+        query = self._query()
+        try:
+            location = self.server.oauth.authorize(self._shop_param(path_shop, query), query)
+        except (OAuthError, ValueError) as exc:
+            error = exc if isinstance(exc, OAuthError) else OAuthError(400, "invalid_request", str(exc))
+            self.server.count(error.status)
+            self._html(error.status, error.as_html())
+            return
+        self.server.count(302)
+        self._send(302, b"", content_type="text/html; charset=utf-8", headers={"Location": location})
+
+    def _access_token(self, raw: bytes) -> None:
+        content_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        params = self._query()
+        try:
+            if content_type == "application/json":
+                body = json.loads(raw or b"{}")
+                if not isinstance(body, dict):
+                    raise ValueError("body must be a JSON object")
+                params |= body
+            else:
+                params |= self._query(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            self.server.count(400)
+            self._json(400, {"error": "invalid_request", "error_description": "Malformed request body"})
+            return
+        try:
+            answer = self.server.oauth.access_token(params)
+        except OAuthError as exc:
+            self.server.count(exc.status)
+            self._json(exc.status, exc.as_json())
+            return
+        self.server.count(200)
+        self._json(200, answer)
+
+    def _app_page(self, path_shop: str | None, api_key: str) -> None:
+        shop = self._shop_param(path_shop, self._query())
+        if api_key != self.server.app.api_key or shop not in self.server.store.shop_domains():
+            self.server.count(404)
+            self._html(404, "<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>")
+            return
+        self.server.count(200)
+        self._html(200, self.server.oauth.admin_page(shop))
+
+    def _session_token(self) -> None:
+        query = self._query()
+        shop = self._shop_param(None, query)
+        if shop not in self.server.store.shop_domains():
+            self.server.count(404)
+            self._json(404, {"errors": f"unknown shop {shop}"})
+            return
+        options: Json = {"ttl": int(query.get("ttl") or 60)}
+        if query.get("user_id"):
+            options["user_id"] = query["user_id"]
+        self.server.count(200)
+        self._json(200, {"id_token": self.server.session_token(shop, **options), "shop": shop})
+
+    def _webhook_send(self, raw: bytes) -> None:
+        try:
+            options = json.loads(raw or b"{}")
+            if not isinstance(options, dict):
+                raise ValueError("body must be a JSON object")
+            topic = str(options.pop("topic", ""))
+            shop = options.pop("shop", None)
+            result = self.server.send_webhook(topic, shop, **options)
+        except (ValueError, TypeError, KeyError) as exc:
+            self.server.count(400)
+            self._json(400, {"errors": str(exc)})
+            return
+        self.server.count(202)
+        self._json(202, result)
+
+    def _graphql(self, requested_version: str, raw: bytes) -> None:
+        server = self.server
+        version = resolve_version(requested_version)
+        if version is None:
+            server.count(404)
+            self._json(404, {"errors": "Not Found"})
+            return
+        version_header = {"X-Shopify-API-Version": version}
+        token = self.headers.get("X-Shopify-Access-Token") or ""
+        shop = server.store.shop_for_token(token, server.clock()) if token else None
+        if shop is None:
+            server.count(401, graphql=True, unauthorized=True)
+            self._json(401, INVALID_TOKEN)
+            return
+        server.oauth.note_access_token_used(token)
+        query, variables, operation_name = self._parse_graphql_body(raw)
+        if query is None:
+            server.count(400, graphql=True)
+            self._json(400, BAD_BODY, headers=version_header)
+            return
+        if server.faults.latency_ms:
+            server.wait(server.faults.latency_ms / 1000)
+        fault = server.take_fault()
+        if fault is not None and fault[0] == "fail":
+            self._injected_failure(int(fault[1]))
+            return
+        if fault is not None and fault[0] == "timeout":
+            server.wait(float(fault[1]))
+        result = server.api.execute(
+            shop,
+            token,
+            query,
+            variables,
+            operation_name,
+            force_throttle=fault is not None and fault[0] == "throttle",
+            api_version=version,
+        )
+        server.count(result.status, graphql=True, throttled=result.throttled)
+        payload = json.dumps(result.body, ensure_ascii=False).encode()
+        if fault is not None and fault[0] == "malformed":
+            payload = payload[: max(1, len(payload) // 2)]
+        self._send(result.status, payload, headers=version_header)
+
+    def _parse_graphql_body(self, raw: bytes) -> tuple[str | None, Json | None, str | None]:
+        content_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        if content_type == "application/graphql":
+            text = raw.decode("utf-8", "replace")
+            return (text or None), None, None
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return None, None, None
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
+            return None, None, None
+        variables = body.get("variables")
+        if isinstance(variables, str):  # some clients send variables as a JSON string
+            try:
+                variables = json.loads(variables) if variables else None
+            except ValueError:
+                return None, None, None
+        if variables is not None and not isinstance(variables, dict):
+            return None, None, None
+        operation = body.get("operationName")
+        return body["query"], variables, operation if isinstance(operation, str) and operation else None
+
+    def _injected_failure(self, status: int) -> None:
+        self.server.count(status, graphql=True)
+        if status == 500:
+            self._json(500, {"errors": "Internal Server Error"})
+            return
+        reason = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}.get(status, "Error")
+        html = f"<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>"
+        headers = {"Retry-After": "1"} if status in (429, 503) else {}
+        self._send(status, html.encode(), content_type="text/html; charset=utf-8", headers=headers)
+
+
+# ------------------------------------------------------------------------------ entry points
+
+
+def make_server(
+    host: str = "127.0.0.1",
+    port: int = 8701,
+    state_path: Path | None = None,
+    cache_dir: Path | None = None,
+    *,
+    cost_model: CostModel = "shopify",
+    throttle_http_status: int = 200,
+    app: AppConfig | None = None,
+) -> SandboxServer:
+    store = SandboxStore(state_path)
+    if not store.shop_domains():
+        store.add_shop(DEMO_SHOP_DOMAIN, [DEMO_ACCESS_TOKEN])
+    return SandboxServer(
+        (host, port),
+        store,
+        cache_dir=cache_dir,
+        cost_model=cost_model,
+        throttle_http_status=throttle_http_status,
+        app=app,
+    )
+
+
+def start_in_thread(
+    state_path: Path | None = None,
+    port: int = 0,
+    seed_orders: int = 0,
+    cache_dir: Path | None = None,
+    *,
+    app: AppConfig | None = None,
+) -> tuple[SandboxServer, str]:
+    """Start a sandbox on 127.0.0.1 in a daemon thread; stop it with `server.shutdown_sandbox()`.
+
+    With `seed_orders`, a state file (if given) is first rewritten with that many demo orders.
+    The demo shop answers to `store.DEMO_ACCESS_TOKEN`.
+    """
+    if seed_orders and state_path is not None:
+        seed_demo(state_path, n_orders=seed_orders)
+    server = make_server("127.0.0.1", port, state_path, cache_dir, app=app)
+    if seed_orders and state_path is None:
+        from sandboxes.shopify.generator import generate_dataset
+
+        data = generate_dataset(seed_orders)
+        server.add_orders(data.orders, transactions=data.transactions, risks=data.risks)
+    # A short poll interval makes shutdown (which waits for the next poll) quick in tests.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="shopify-sandbox", daemon=True
+    )
+    thread.start()
+    return server, server.base_url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m sandboxes.shopify", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8701)
+    parser.add_argument(
+        "--state", type=Path, default=None, help="JSON state file (loaded at start, saved on change)"
+    )
+    parser.add_argument("--cache-dir", type=Path, default=None, help="where the Admin schema is cached")
+    parser.add_argument(
+        "--seed-orders",
+        type=int,
+        default=0,
+        help="if the state file does not exist yet, seed the demo shop with this many orders",
+    )
+    parser.add_argument("--throttle-status", type=int, default=200, choices=(200, 429))
+    parser.add_argument("--cost-model", default="shopify", choices=("shopify", "linear"))
+    parser.add_argument("--app-url", default=DEFAULT_APP_URL, help="the app's application_url")
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the app's client id")
+    parser.add_argument("--api-secret", default=DEFAULT_API_SECRET, help="the app's client secret")
+    parser.add_argument("--scopes", default=DEFAULT_SCOPES, help="the app's access scopes (comma-separated)")
+    args = parser.parse_args(argv)
+    if args.seed_orders and args.state is not None and not args.state.exists():
+        seed_demo(args.state, n_orders=args.seed_orders)
+    server = make_server(
+        args.host,
+        args.port,
+        args.state,
+        args.cache_dir,
+        cost_model=args.cost_model,
+        throttle_http_status=args.throttle_status,
+        app=AppConfig(
+            api_key=args.api_key,
+            api_secret=args.api_secret,
+            application_url=args.app_url.rstrip("/"),
+            scopes=args.scopes,
+        ),
+    )
+
+    def stop(_signum: int, _frame: Any) -> None:
+        threading.Thread(target=server.shutdown_sandbox, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"shopify sandbox listening on {server.base_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.api.bulk_operations.close()
+        server.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
