@@ -1,7 +1,7 @@
 """gunicorn settings of the web process (Procfile, README's deploy, bench/webhooks.py), from the environment.
 
 Threads, not only processes: a request waiting for PostgreSQL (a webhook's commit) lets another one run, and
-webhooks arriving together share one INSERT and one commit (synco/webhooks.py).
+webhooks arriving together share one INSERT and one commit (synco/shopify_app/webhooks.py).
 """
 
 from __future__ import annotations

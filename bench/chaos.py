@@ -222,7 +222,7 @@ class Bench:
     # -- periodic services (beat's job, here on a timer) ---------------------------------------------------
     def periodic(self) -> None:
         from orders.tasks import watchdog_task
-        from synco.tasks import requeue_webhooks_task
+        from synco.shopify_app.tasks import requeue_webhooks_task
 
         while not self.stop_periodic.wait(ARGS.periodic):
             try:

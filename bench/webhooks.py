@@ -276,7 +276,11 @@ def _check_stored(broker: redis.Redis) -> tuple[int, int, int, int, int]:
     for raw in messages:
         envelope = json.loads(raw)
         args, _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
-        queued.update(args[0] if envelope["headers"]["task"] == "synco.tasks.process_webhooks_task" else args)
+        queued.update(
+            args[0]
+            if envelope["headers"]["task"] == "synco.shopify_app.tasks.process_webhooks_task"
+            else args
+        )
     never = len(stored - set(queued))
     twice = sum(1 for count in queued.values() if count > 1)
     return len(stored), int(doubled_line), len(messages), never, twice

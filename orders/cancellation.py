@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Order, SyncStatus
 from synclogs.records import finish_attempt, start_attempt
+from synco import queue
 from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for
 from synco.odoo.client import OdooClient
@@ -39,9 +39,7 @@ def wants_cancel(order: Order, parsed: ShopifyOrder) -> bool:
 
 def schedule_cancel(order_id: int) -> None:
     """Cancel in Odoo once the current transaction (which stored the cancelled order) has committed."""
-    from orders.tasks import cancel_order_task
-
-    transaction.on_commit(lambda: cancel_order_task.delay(order_id))
+    queue.delay_on_commit("orders.tasks.cancel_order_task", order_id)
 
 
 def cancel_in_odoo(order_id: int, waited: int = 0, task_id: str = "") -> float | None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from orders.models import ImportRun
 from orders.services import rules_for, store_order
+from synco import queue
 from synco.errors import GatewayError
 from synco.gateways import shopify_client_for
 
@@ -27,12 +27,10 @@ def range_query(run: ImportRun) -> str:
 
 def start_backfill(shop_id: int, created_from: datetime, created_to: datetime) -> ImportRun:
     """Queue a backfill of the orders created in the range."""
-    from orders.tasks import backfill_task
-
     if created_to <= created_from:
         raise ValueError("The end of the range must be after its start.")
     run = ImportRun.objects.create(shop_id=shop_id, created_from=created_from, created_to=created_to)
-    transaction.on_commit(lambda: backfill_task.delay(run.pk))
+    queue.delay_on_commit("orders.tasks.backfill_task", run.pk)
     return run
 
 
@@ -51,13 +49,11 @@ def stop_backfill(run: ImportRun) -> bool:
 
 def resume_backfill(run: ImportRun) -> bool:
     """Queue a stopped or failed backfill again; it continues after its saved cursor."""
-    from orders.tasks import backfill_task
-
     resumed = ImportRun.objects.filter(
         pk=run.pk, status__in=(ImportRun.Status.STOPPED, ImportRun.Status.FAILED)
     ).update(status=ImportRun.Status.QUEUED, message="", finished_at=None)
     if resumed:
-        transaction.on_commit(lambda: backfill_task.delay(run.pk))
+        queue.delay_on_commit("orders.tasks.backfill_task", run.pk)
     return bool(resumed)
 
 
@@ -112,14 +108,12 @@ BULK_POLL_SECONDS = 2.0
 
 def start_bulk_import(shop_id: int, created_from: datetime, created_to: datetime) -> ImportRun:
     """Queue a bulk-operation import of the range: for large backfills (no page-by-page rate limit)."""
-    from orders.tasks import bulk_import_task
-
     if created_to <= created_from:
         raise ValueError("The end of the range must be after its start.")
     run = ImportRun.objects.create(
         shop_id=shop_id, kind=ImportRun.Kind.BULK, created_from=created_from, created_to=created_to
     )
-    transaction.on_commit(lambda: bulk_import_task.delay(run.pk))
+    queue.delay_on_commit("orders.tasks.bulk_import_task", run.pk)
     return run
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from synco.shopify.types import ShopifyOrder
+
+if TYPE_CHECKING:
+    from synco.models import OrderRules
 
 RISK_LEVELS = {"LOW": 1, "MEDIUM": 2, "HIGH": 3}
 
@@ -21,6 +25,20 @@ class EligibilityRules:
     include_tags: Sequence[str] = ()  # any of these
     exclude_tags: Sequence[str] = field(default_factory=tuple)
     risk_threshold: str = "HIGH"  # HIGH or MEDIUM
+
+
+def eligibility_rules(rules: OrderRules) -> EligibilityRules:
+    """The shop's stored order rules as the pure rules the functions below apply."""
+    return EligibilityRules(
+        financial_statuses=tuple(rules.financial_statuses or ()),
+        fulfillment_statuses=tuple(rules.fulfillment_statuses or ()),
+        sources=tuple(rules.sources or ()),
+        created_after=rules.created_after,
+        exclude_test=rules.exclude_test_orders,
+        include_tags=tuple(rules.include_tags or ()),
+        exclude_tags=tuple(rules.exclude_tags or ()),
+        risk_threshold=rules.risk_threshold,
+    )
 
 
 def _norm(values: Sequence[str]) -> set[str]:

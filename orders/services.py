@@ -20,10 +20,10 @@ from orders.cancellation import schedule_cancel, wants_cancel
 from orders.documents import WriteResult, write_order
 from orders.mapping import MappingError
 from orders.models import SYNCABLE_STATUSES, Order, SyncBatch, SyncStatus
-from orders.rules import ineligibility_reason, risk_reason
+from orders.rules import eligibility_rules, ineligibility_reason, risk_reason
 from synclogs.models import SyncAttempt
 from synclogs.records import finish_attempt, start_attempt
-from synco import circuit
+from synco import circuit, queue
 from synco.crypto import DecryptionError
 from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for, shopify_client_for
@@ -52,7 +52,7 @@ class ImportSummary:
 
 def classify(order: ShopifyOrder, rules: OrderRules) -> dict[str, object]:
     """The stored eligibility and risk of an order under the shop's rules."""
-    reason = ineligibility_reason(order, rules.eligibility())
+    reason = ineligibility_reason(order, eligibility_rules(rules))
     return {
         "eligible": not reason,
         "ineligible_reason": reason[:255],
@@ -215,8 +215,7 @@ def publish_sync(order_id: int, countdown: float | None = None) -> bool:
 
     The order stays Queued either way: the watchdog sends the task of a queued order whose task was lost.
     """
-    from orders.tasks import sync_order_task
-
+    sync_order_task = queue.task("orders.tasks.sync_order_task")
     try:
         if countdown is None:
             sync_order_task.apply_async((order_id,))
@@ -736,14 +735,12 @@ def pause_syncing(shop: Shop, paused_by: str) -> bool:
 
 def resume_syncing(shop: Shop) -> bool:
     """Send orders to Odoo again; the orders the pause held are queued again in the background."""
-    from orders.tasks import requeue_held_orders_task
-
     with transaction.atomic():
         resumed = Shop.objects.filter(pk=shop.pk, sync_paused=True).update(
             sync_paused=False, sync_paused_at=None, sync_paused_by=""
         )
         if resumed:
-            transaction.on_commit(lambda: requeue_held_orders_task.delay(shop.pk))
+            queue.delay_on_commit("orders.tasks.requeue_held_orders_task", shop.pk)
     logger.info("syncing resumed", extra={"shop": shop.domain, "changed": bool(resumed)})
     return bool(resumed)
 

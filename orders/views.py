@@ -31,13 +31,13 @@ from orders.models import (
 from orders.preview import Preview, preview_order
 from orders.tasks import import_orders_task
 from synclogs.models import SyncAttempt
-from synco.embedded import shop_required
 from synco.errors import GatewayError
 from synco.gateways import odoo_client_for
 from synco.http import HtmxHttpRequest
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooInvoice, OdooSaleOrder
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
+from synco.shopify_app.embedded import shop_required
 from synco.tenancy import current_shop
 
 PAGE_SIZE = 50

@@ -29,9 +29,9 @@ from django.views.decorators.http import require_GET
 from orders.models import Order
 from synclogs.forms import MAX_ID, AttemptFilterForm, WebhookFilterForm, operation_label
 from synclogs.models import SyncAttempt, WebhookReceipt
-from synco.embedded import shop_required
 from synco.http import HtmxHttpRequest
 from synco.models import OdooConnection, Shop
+from synco.shopify_app.embedded import shop_required
 from synco.tenancy import current_shop
 
 PAGE_SIZE = 50

@@ -11,3 +11,5 @@ class SyncoConfig(AppConfig):
         from synco.crypto import check_encryption_keys
 
         checks.register(check_encryption_keys, checks.Tags.security, checks.Tags.database)
+        # Services enqueue by task name (synco/queue.py): the tasks must be registered in every process.
+        import synco.shopify_app.tasks  # noqa: F401

@@ -26,5 +26,7 @@ def setup_periodic_tasks(sender: Celery, **kwargs: object) -> None:
     )
     # Webhook receipts stored but never queued (broker down, web process killed before it sent them).
     sender.add_periodic_task(
-        60.0, sender.signature("synco.tasks.requeue_webhooks_task"), name="re-queue unprocessed webhooks"
+        60.0,
+        sender.signature("synco.shopify_app.tasks.requeue_webhooks_task"),
+        name="re-queue unprocessed webhooks",
     )

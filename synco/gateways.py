@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from synco.crypto import is_unreadable
-from synco.errors import PermanentGatewayError, SecretUnreadableError
+from synco.errors import GatewayError, PermanentGatewayError, SecretUnreadableError
 from synco.models import OdooConnection, OrderRules, Shop
+from synco.odoo.checks import Check, run_connection_checks
 from synco.odoo.client import OdooClient, OdooSettings
 from synco.odoo.destination import OutboundPolicy, parse_odoo_url
 from synco.shopify import tokens
@@ -166,3 +167,16 @@ def shopify_client_for(shop: Shop) -> ShopifyClient:
             timeout=settings.SHOPIFY_TIMEOUT_SECONDS,
         )
     )
+
+
+def check_connection(connection: OdooConnection) -> list[Check]:
+    """Run every check against these settings (saved or not); nothing is stored here."""
+    try:
+        # One short budget for all the checks together: a silent or trickling server cannot hold the request.
+        client = OdooClient(odoo_settings(connection), total_seconds=settings.SYNCO_ODOO_CHECK_DEADLINE)
+    except GatewayError as exc:
+        return [Check("Server reachable", False, exc.message)]
+    try:
+        return run_connection_checks(client)
+    finally:
+        client.close()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -14,8 +13,18 @@ from django.utils import timezone
 from synco.crypto import EncryptedTextField, is_unreadable
 
 if TYPE_CHECKING:
-    from orders.rules import EligibilityRules
-    from synco.odoo.checks import Check
+    from collections.abc import Iterable
+
+
+class CheckResult(Protocol):
+    """One step of Test connection (synco.odoo.checks.Check), as the connection keeps it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def detail(self) -> str: ...
 
 
 class Shop(models.Model):
@@ -103,7 +112,7 @@ class OdooConnection(models.Model):
         """The Odoo web client address of one record."""
         return f"{self.url.rstrip('/')}/odoo/{model}/{record_id}"
 
-    def record_check(self, checks: Iterable[Check]) -> None:
+    def record_check(self, checks: Iterable[CheckResult]) -> None:
         """Keep the result of a Test connection run (the home page's checklist reads it)."""
         report = [{"name": check.name, "ok": check.ok, "detail": check.detail} for check in checks]
         self.last_checked_at = timezone.now()
@@ -242,20 +251,6 @@ class OrderRules(models.Model):
     @property
     def pays(self) -> bool:
         return self.create_as == self.CreateAs.PAID_INVOICE
-
-    def eligibility(self) -> EligibilityRules:
-        from orders.rules import EligibilityRules
-
-        return EligibilityRules(
-            financial_statuses=tuple(self.financial_statuses or ()),
-            fulfillment_statuses=tuple(self.fulfillment_statuses or ()),
-            sources=tuple(self.sources or ()),
-            created_after=self.created_after,
-            exclude_test=self.exclude_test_orders,
-            include_tags=tuple(self.include_tags or ()),
-            exclude_tags=tuple(self.exclude_tags or ()),
-            risk_threshold=self.risk_threshold,
-        )
 
     def journal_for(self, gateway: str) -> int | None:
         value = self.payment_journals.get(gateway, self.payment_journals.get("*"))

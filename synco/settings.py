@@ -69,7 +69,7 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SYNCO_PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SYNCO_PRODUCTION)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = env("SECURE_REFERRER_POLICY") or "same-origin"
-# Pages outside the Shopify admin are never framed; embedded pages are exempted by synco.embedded, which sends
+# Pages outside the Shopify admin are never framed; embedded pages are exempted by synco.shopify_app.embedded, which sends
 # the shop's CSP frame-ancestors instead.
 X_FRAME_OPTIONS = "DENY"
 
@@ -115,7 +115,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "synco.embedded.EmbeddedAppMiddleware",
+    "synco.shopify_app.embedded.EmbeddedAppMiddleware",
 ]
 
 ROOT_URLCONF = "synco.urls"
@@ -131,7 +131,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "synco.context_processors.shops",
+                "synco.pages.context_processors.shops",
             ],
         },
     },

@@ -18,8 +18,8 @@ from orders.models import Order, SyncStatus
 from orders.services import sync_order
 from orders.views import filtered_orders
 from synclogs.models import SyncAttempt, WebhookReceipt
-from synco.dashboard import chart_days, get_order_counts
 from synco.models import OdooConnection, OrderRules, Shop
+from synco.pages.home import chart_days, get_order_counts
 from tests.conftest import SHOP_DOMAIN
 from tests.factories import order_node
 from tests.orders.helpers import queued_order, stored_order

@@ -355,9 +355,7 @@ def start_in_thread(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m sandboxes.odoo", description="A local Odoo 18 sandbox."
-    )
+    parser = argparse.ArgumentParser(prog="python -m sandboxes.odoo", description="A local Odoo 18 sandbox.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8769)
     parser.add_argument("--state", type=Path, default=None, help="JSON file to load and save the database")

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from synco.errors import GatewayError
 from synco.odoo.client import OdooClient
 from synco.odoo.versions import UnsupportedOdooVersion, dialect_for
-
-if TYPE_CHECKING:
-    from synco.models import OdooConnection
 
 REQUIRED_MODULES = ("sale_management", "stock", "account")
 # Not required: without them shipping lines use a Synco service product and deliveries are not linked to sales.
@@ -29,23 +25,6 @@ class Check:
     name: str
     ok: bool
     detail: str
-
-
-def check_connection(connection: OdooConnection) -> list[Check]:
-    """Run every check against these settings (saved or not); nothing is stored here."""
-    from django.conf import settings
-
-    from synco.gateways import odoo_settings
-
-    try:
-        # One short budget for all the checks together: a silent or trickling server cannot hold the request.
-        client = OdooClient(odoo_settings(connection), total_seconds=settings.SYNCO_ODOO_CHECK_DEADLINE)
-    except GatewayError as exc:
-        return [Check("Server reachable", False, exc.message)]
-    try:
-        return run_connection_checks(client)
-    finally:
-        client.close()
 
 
 def run_connection_checks(client: OdooClient) -> list[Check]:

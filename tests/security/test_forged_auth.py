@@ -1,4 +1,4 @@
-"""Forged credentials stay refused: App Bridge ID tokens (synco/embedded.py) and signed install queries.
+"""Forged credentials stay refused: App Bridge ID tokens (synco/shopify_app/embedded.py) and signed install queries.
 
 Every forged ID token gets 401 with the retry header on a fetch, a bounce through App Bridge on a page load, and
 neither carries any data of the shop. tests/shopify/test_embedded.py and tests/shopify/test_install.py hold the
@@ -21,9 +21,9 @@ from django.test import Client
 from django.urls import reverse
 
 from orders.models import Order, SyncStatus
-from synco.install_views import STATE_COOKIE
 from synco.models import Shop
 from synco.shopify.auth import query_hmac
+from synco.shopify_app.install import STATE_COOKIE
 from tests.security.conftest import (
     A_ORDER_NAME,
     B_DOMAIN,
@@ -207,7 +207,7 @@ def test_a_valid_token_of_shop_a_cannot_act_on_shop_b(settings, two_shops):
     assert Order.objects.get(pk=two_shops.b_order.pk).sync_status == SyncStatus.SYNCED
 
 
-# --- the signed install query (synco/install_views.py) --------------------------------------------------------
+# --- the signed install query (synco/shopify_app/install.py) --------------------------------------------------------
 
 
 def _signed(settings: Any, **params: str) -> dict[str, str]:

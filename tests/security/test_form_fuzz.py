@@ -23,14 +23,14 @@ from orders.forms import BackfillForm, OrderFilterForm
 from orders.models import ImportRun
 from synclogs.forms import AttemptFilterForm, WebhookFilterForm
 from synclogs.models import SyncAttempt, WebhookReceipt
-from synco.forms import (
+from synco.models import OdooConnection, OrderRules
+from synco.pages.forms import (
     FINANCIAL_STATUSES,
     FULFILLMENT_STATUSES,
     MatchingForm,
     OdooConnectionForm,
     OrderRulesForm,
 )
-from synco.models import OdooConnection, OrderRules
 
 pytestmark = pytest.mark.django_db
 FUZZ = settings(

@@ -24,7 +24,7 @@ from synco.crypto import check_encryption_keys, count_unreadable_secrets
 from synco.errors import SecretUnreadableError
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OdooConnection, Shop
-from synco.webhook_handlers import CLAIM_TIMEOUT, process_webhook
+from synco.shopify_app.webhook_handlers import CLAIM_TIMEOUT, process_webhook
 from tests.conftest import ODOO_PASSWORD, SHOP_DOMAIN
 from tests.factories import order_node
 from tests.orders.helpers import queued_order

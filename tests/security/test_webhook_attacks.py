@@ -25,12 +25,12 @@ from orders.models import Order
 from sandboxes.shopify.webhooks import build_payload
 from synclogs.models import WebhookReceipt
 from synclogs.records import purge_old_receipts
-from synco import webhook_handlers, webhooks
 from synco.celery import app as celery_app
 from synco.models import Shop
 from synco.shopify.auth import webhook_hmac
-from synco.tasks import process_webhook_task
-from synco.webhook_handlers import MAX_ATTEMPTS, process_webhook, requeue_receipts
+from synco.shopify_app import webhook_handlers, webhooks
+from synco.shopify_app.tasks import process_webhook_task
+from synco.shopify_app.webhook_handlers import MAX_ATTEMPTS, process_webhook, requeue_receipts
 from tests.factories import order_node
 from tests.shopify.test_webhooks import _deliver_while_a_write_waits, _queued
 
@@ -554,12 +554,12 @@ def test_the_task_queues_the_next_attempt_after_the_backoff(client, settings, sh
 
     process_webhook_task.apply(args=[receipt.pk])
 
-    assert _queued() == [("synco.tasks.process_webhook_task", [receipt.pk])]
+    assert _queued() == [("synco.shopify_app.tasks.process_webhook_task", [receipt.pk])]
     assert WebhookReceipt.objects.get().status == WebhookReceipt.Status.RECEIVED
 
 
 def test_a_receipt_waiting_for_its_retry_is_not_reported_stuck_until_the_retry_is_overdue():
-    from synco.dashboard import get_webhook_health
+    from synco.pages.home import get_webhook_health
 
     shop = Shop.objects.create(domain=DOMAIN, access_token="shpat_live")
     now = timezone.now()

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from synclogs.models import WebhookReceipt
 from synco.models import Shop
 from synco.shopify.auth import webhook_hmac
-from synco.webhook_handlers import process_webhook
+from synco.shopify_app.webhook_handlers import process_webhook
 
 pytestmark = pytest.mark.django_db
 DOMAIN = "synco-demo.myshopify.com"

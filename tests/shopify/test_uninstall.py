@@ -14,7 +14,7 @@ from synclogs.models import SyncAttempt, WebhookReceipt
 from synco.gateways import install_from_session_token
 from synco.models import Shop
 from synco.shopify.auth import webhook_hmac
-from synco.webhook_handlers import process_webhook
+from synco.shopify_app.webhook_handlers import process_webhook
 
 pytestmark = pytest.mark.django_db
 DOMAIN = "synco-demo.myshopify.com"

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from synclogs.models import WebhookReceipt
 from synco.models import Shop
-from synco.webhook_handlers import CLAIM_TIMEOUT, process_webhook, requeue_receipts
+from synco.shopify_app.webhook_handlers import CLAIM_TIMEOUT, process_webhook, requeue_receipts
 
 pytestmark = pytest.mark.django_db
 DOMAIN = "synco-demo.myshopify.com"
@@ -49,7 +49,7 @@ def test_a_claim_whose_worker_died_is_taken_again_and_handled_once():
 
 def test_the_sweep_requeues_lost_and_abandoned_receipts_but_not_ones_being_handled(monkeypatch):
     queued = []
-    monkeypatch.setattr("synco.tasks.process_webhook_task.delay", queued.append)
+    monkeypatch.setattr("synco.shopify_app.tasks.process_webhook_task.delay", queued.append)
     old = timezone.now() - timedelta(minutes=5)
     lost = _receipt(event="lost", received_at=old)
     abandoned = _receipt(event="abandoned", received_at=old, processed_at=timezone.now() - CLAIM_TIMEOUT * 2)
@@ -66,7 +66,7 @@ def test_a_bug_in_a_handler_fails_the_receipt_visibly_instead_of_retrying_foreve
     def broken(receipt):
         raise KeyError("id")
 
-    monkeypatch.setattr("synco.webhook_handlers._handle", broken)
+    monkeypatch.setattr("synco.shopify_app.webhook_handlers._handle", broken)
     process_webhook(receipt.pk)
 
     stored = WebhookReceipt.objects.get()

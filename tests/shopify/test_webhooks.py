@@ -23,9 +23,9 @@ from synclogs.models import WebhookReceipt
 from synco.celery import app as celery_app
 from synco.models import Shop
 from synco.shopify.auth import webhook_hmac
-from synco.tasks import process_webhooks_task
-from synco.webhook_handlers import process_webhook, requeue_receipts
-from synco.webhooks import publisher, receipts
+from synco.shopify_app.tasks import process_webhooks_task
+from synco.shopify_app.webhook_handlers import process_webhook, requeue_receipts
+from synco.shopify_app.webhooks import publisher, receipts
 from tests.factories import order_node
 
 pytestmark = pytest.mark.django_db
@@ -207,7 +207,7 @@ def _queued_receipts() -> list[int]:
     return [
         receipt_id
         for task, args in _queued()
-        if task == "synco.tasks.process_webhooks_task"
+        if task == "synco.shopify_app.tasks.process_webhooks_task"
         for receipt_id in args[0]
     ]
 
@@ -382,7 +382,7 @@ def test_a_webhook_is_kept_for_the_sweep_when_the_broker_is_down(
     monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
 
     # when Shopify delivers an event
-    with caplog.at_level(logging.WARNING, logger="synco.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="synco.shopify_app.webhooks"):
         response = _post(client, settings, "orders/create", {"id": 5550001001})
         assert publisher.flush(30)
 
@@ -395,7 +395,7 @@ def test_a_webhook_is_kept_for_the_sweep_when_the_broker_is_down(
     monkeypatch.undo()
     WebhookReceipt.objects.update(received_at=timezone.now() - timedelta(minutes=5))
     assert requeue_receipts() == 1
-    assert _queued() == [("synco.tasks.process_webhook_task", [receipt.pk])]
+    assert _queued() == [("synco.shopify_app.tasks.process_webhook_task", [receipt.pk])]
 
 
 def test_a_batch_message_becomes_one_task_per_receipt():
@@ -403,14 +403,16 @@ def test_a_batch_message_becomes_one_task_per_receipt():
 
     process_webhooks_task.apply(args=[[11, 12, 13]])
 
-    assert sorted(_queued()) == [("synco.tasks.process_webhook_task", [pk]) for pk in (11, 12, 13)]
+    assert sorted(_queued()) == [
+        ("synco.shopify_app.tasks.process_webhook_task", [pk]) for pk in (11, 12, 13)
+    ]
 
 
 def test_the_sweep_of_receipts_never_queued_runs_every_minute():
     celery_app.finalize()
     schedule = {entry["task"]: entry["schedule"] for entry in celery_app.conf.beat_schedule.values()}
 
-    assert schedule["synco.tasks.requeue_webhooks_task"] == 60.0
+    assert schedule["synco.shopify_app.tasks.requeue_webhooks_task"] == 60.0
 
 
 @pytest.mark.e2e
@@ -419,7 +421,9 @@ def test_a_webhook_is_handled_by_a_real_worker(client, settings, redis_worker):
     shop = Shop.objects.create(domain=DOMAIN, access_token="shpat_live")
 
     # when Shopify says the app was uninstalled
-    response = _post(client, settings, "app/uninstalled", {"id": 954889, "domain": DOMAIN, "myshopify_domain": DOMAIN})
+    response = _post(
+        client, settings, "app/uninstalled", {"id": 954889, "domain": DOMAIN, "myshopify_domain": DOMAIN}
+    )
     assert response.status_code == 200
 
     # then a real Celery worker handles the stored event: the token is gone

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from synco.gateways import check_connection
 from synco.models import OdooConnection
-from synco.odoo.checks import check_connection
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from synco import settings_views
+from synco.pages import settings_views
 
 app_name = "settings"
 

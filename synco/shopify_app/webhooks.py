@@ -1,6 +1,6 @@
 """The webhook endpoint: verify the HMAC over the raw body first, store the event once, answer at once.
 
-All work happens afterwards in Celery (`synco.tasks.process_webhook_task`): a webhook is only a trigger.
+All work happens afterwards in Celery (`synco.shopify_app.tasks.process_webhook_task`): a webhook is only a trigger.
 
 The answer to Shopify costs a share of one INSERT (bench/webhooks.py measures it):
 
@@ -50,6 +50,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from synclogs.models import WebhookReceipt
+from synco import queue
 from synco.shopify.auth import valid_shop_domain, verify_webhook
 
 logger = logging.getLogger(__name__)
@@ -298,10 +299,8 @@ class GroupCommit:
 
 def queue_receipts(receipt_ids: list[int]) -> None:
     """One message for these receipts; if it is lost they wait as Received until the sweep queues them."""
-    from synco.tasks import process_webhooks_task
-
     try:
-        process_webhooks_task.delay(receipt_ids)
+        queue.task("synco.shopify_app.tasks.process_webhooks_task").delay(receipt_ids)
     except Exception:  # the broker is down or unreachable: requeue_receipts picks the receipts up
         logger.warning(
             "webhook receipts stored but not queued; the sweep will queue them",

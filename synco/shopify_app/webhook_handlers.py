@@ -22,10 +22,11 @@ from customers.models import CustomerLink
 from orders.models import Order
 from orders.services import import_order
 from synclogs.models import WebhookReceipt
+from synco import queue
 from synco.crypto import UnreadableSecret
 from synco.errors import GatewayError, SecretUnreadableError, TransientGatewayError
 from synco.models import Shop
-from synco.webhooks import NotJSONError, forgery, parse_json
+from synco.shopify_app.webhooks import NotJSONError, forgery, parse_json
 
 logger = logging.getLogger(__name__)
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
@@ -299,8 +300,6 @@ def _redact_shop(domain: str) -> tuple[str, str]:
 
 def requeue_receipts(older_than_seconds: int = 120) -> int:
     """Receipts stored but never processed (their task was lost, or its worker died holding it): queue them again."""
-    from synco.tasks import process_webhook_task
-
     now = timezone.now()
     cutoff = now - timedelta(seconds=older_than_seconds)
     pending = list(
@@ -308,6 +307,7 @@ def requeue_receipts(older_than_seconds: int = 120) -> int:
         .filter(_unclaimed(now), _due(now))
         .values_list("pk", flat=True)[:1000]
     )
+    process_webhook_task = queue.task("synco.shopify_app.tasks.process_webhook_task")
     for pk in pending:
         process_webhook_task.delay(pk)
     return len(pending)

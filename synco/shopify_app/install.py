@@ -1,7 +1,7 @@
 """Installing without Shopify-managed installation: the authorization-code grant, and the ID-token bounce page.
 
 Shopify installs Synco itself (managed installation) and the first embedded load exchanges the ID token
-(`synco.embedded`). This module is the fallback for a shop that reaches the app with a signed install request
+(`synco.shopify_app.embedded`). This module is the fallback for a shop that reaches the app with a signed install request
 instead (legacy install links, a non-embedded install), spec §1.4:
 
     GET /shopify/auth/?shop&timestamp&hmac       check the HMAC, the timestamp and the shop; remember a nonce in
@@ -28,11 +28,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from synco.embedded import admin_frame_policy
 from synco.errors import GatewayError
 from synco.gateways import install_from_code
 from synco.shopify.auth import AuthError, valid_shop_domain, verify_query
 from synco.shopify.tokens import shop_origin
+from synco.shopify_app.embedded import admin_frame_policy
 
 logger = logging.getLogger(__name__)
 STATE_COOKIE = "synco_oauth_state"

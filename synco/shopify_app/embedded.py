@@ -42,7 +42,7 @@ def _bounce(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("id_token", None)
     # A path on this site, never an absolute URL built from the request's Host header (the bounce page accepts
-    # nothing else: synco.install_views.same_origin_path).
+    # nothing else: synco.shopify_app.install.same_origin_path).
     query["shopify-reload"] = request.path + (f"?{query.urlencode()}" if query else "")
     return HttpResponseRedirect(f"{reverse('shopify_bounce')}?{query.urlencode()}")
 

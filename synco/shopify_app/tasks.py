@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from synco import webhook_handlers
+from synco.shopify_app import webhook_handlers
 
 
 @shared_task(acks_late=True)

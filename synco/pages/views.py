@@ -1,4 +1,4 @@
-"""Core views: the home dashboard, shop switcher, health, the throttled login."""
+"""Merchant pages: the home dashboard, shop switcher, health, the throttled login."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from synco import dashboard
-from synco.embedded import shop_required
 from synco.http import HtmxHttpRequest
+from synco.pages.home import Links, get_home
+from synco.shopify_app.embedded import shop_required
 from synco.tenancy import choose_shop, current_shop
 from synco.throttle import ThrottledLoginForm
 
@@ -24,14 +24,14 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     """The dashboard: setup checklist, counts, 30-day chart, last errors, backlog, Odoo and webhook health."""
     shop = current_shop(request)
     orders = reverse("orders:list")
-    links = dashboard.Links(
+    links = Links(
         odoo=reverse("settings:odoo"),
         rules=reverse("settings:rules"),
         matching=reverse("settings:matching"),
         failed_orders=f"{orders}?status=failed",
         webhooks=reverse("synclogs:webhooks"),
     )
-    return render(request, "home.html", {"shop": shop, "home": dashboard.get_home(shop, links)})
+    return render(request, "home.html", {"shop": shop, "home": get_home(shop, links)})
 
 
 @login_required

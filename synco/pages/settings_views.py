@@ -14,13 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from customers.services import describe_partner
 from orders.services import pause_syncing, resume_syncing
-from synco.embedded import shop_required
-from synco.forms import MatchingForm, OdooConnectionForm, OrderRulesForm
-from synco.gateways import odoo_client_for
+from synco.gateways import check_connection, odoo_client_for
 from synco.http import HtmxHttpRequest
 from synco.models import OdooConnection, OrderRules, Shop
-from synco.odoo.checks import Check, check_connection
+from synco.odoo.checks import Check
 from synco.odoo_check_slots import CheckSlotUnavailableError, claim_check_slot, release_check_slot
+from synco.pages.forms import MatchingForm, OdooConnectionForm, OrderRulesForm
+from synco.shopify_app.embedded import shop_required
 from synco.tenancy import current_shop
 
 # What Test connection compares to tell "the saved settings" from "what is typed in the form".
