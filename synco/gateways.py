@@ -1,4 +1,4 @@
-"""Build gateway clients from a shop's stored settings."""
+"""Build gateway clients from a shop's stored settings, and run Test connection against them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Celery tasks of the core app."""
+"""Celery tasks of the Shopify app surface: processing and re-queueing webhook receipts."""
 
 from __future__ import annotations
 
