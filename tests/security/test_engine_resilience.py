@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
+import xmlrpc.client
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +32,7 @@ from synco import circuit
 from synco.celery import app
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooClient
+from synco.odoo.errors import OdooMissingRecordError, classify
 from tests.conftest import ODOO_DB, ODOO_LOGIN, ODOO_PASSWORD
 from tests.factories import order_node
 from tests.orders.helpers import queued_order, stored_order
@@ -226,6 +229,22 @@ def test_sync_tasks_have_time_limits():
     assert tasks.sync_order_task.soft_time_limit < tasks.sync_order_task.time_limit
 
 
+def test_a_sync_stopped_at_its_time_limit_is_retried_not_failed(shop, odoo, monkeypatch, published):
+    order = queued_order(shop, _node(1))
+
+    def hang(*args: Any, **kwargs: Any) -> None:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("orders.services.write_order", hang)
+
+    delay = sync_order(order.pk)
+
+    order.refresh_from_db()
+    assert delay is not None
+    assert order.sync_status == SyncStatus.QUEUED and order.next_retry_at is not None
+    assert order.lease_token == ""
+
+
 # -- 11: a lease on In Progress ------------------------------------------------------------------------
 
 
@@ -346,6 +365,20 @@ def test_a_tax_deleted_in_odoo_is_looked_up_again_instead_of_failing_every_order
     [sale] = _sale_orders(odoo, second)
     lines = odoo.execute("sale.order.line", "read", sale["order_line"], fields=["tax_id"])
     assert {tax for line in lines for tax in line["tax_id"]} == {new_tax}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        xmlrpc.client.Fault(
+            2, "Record does not exist or has been deleted.\n(Record: account.tax(1,), User: 2)"
+        ),
+        xmlrpc.client.Fault("warning -- MissingError\n\nRecord does not exist or has been deleted.", ""),
+    ],
+    ids=["xmlrpc/2", "legacy xmlrpc"],
+)
+def test_a_deleted_record_is_classified_as_missing(fault):
+    assert isinstance(classify(fault, where="odoo"), OdooMissingRecordError)
 
 
 @pytest.fixture
