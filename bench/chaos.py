@@ -15,8 +15,8 @@ sqlite:/// URL works too). What happens, in order:
 2. Odoo drops the response of its next `--drops` writes (the write is done, the answer lost) and answers every
    call `--latency-ms` late.
 3. Duplicate clicks: each imported order gets three Sync clicks at once (the view's own `request_sync`, from
-   threads). Duplicate webhooks: each forgotten order gets orders/create twice (the same event) and
-   orders/updated once, signed, POSTed to gunicorn.
+   threads). Duplicate webhooks: each forgotten order gets orders/create twice and orders/updated twice (each
+   pair one event delivered twice), signed, POSTed to gunicorn.
 4. When a tenth of the orders is done, one worker is killed with SIGKILL in the middle of its work and a new one
    started. When a quarter is done, Odoo goes down (connections dropped) for `--outage` seconds; meanwhile the
    synced orders get another webhook and more clicks (they must not be synced again).
@@ -366,7 +366,7 @@ def main() -> int:
     expected = {shopify_id for _, shopify_id in eligible}
     print(
         f"{len(expected)} eligible orders of {ARGS.orders}: {len(clicked)} clicked 3x each, {len(by_webhook)} by "
-        f"webhook (orders/create twice, orders/updated once); {ARGS.workers} workers; Odoo: {ARGS.drops} dropped "
+        f"webhook (orders/create twice, orders/updated twice); {ARGS.workers} workers; Odoo: {ARGS.drops} dropped "
         f"responses, {ARGS.latency_ms} ms per call, down {ARGS.outage:.0f} s; database "
         f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, broker {ARGS.broker}; "
         f"SYNCO_STUCK_SECONDS={ARGS.stuck_seconds}, visibility timeout {ARGS.visibility_timeout} s; "
@@ -425,17 +425,21 @@ def main() -> int:
             event = str(uuid.uuid4())
             deliveries.append(pool.submit(_webhook, web_base, "orders/create", shopify_id, event))
             deliveries.append(pool.submit(_webhook, web_base, "orders/create", shopify_id, event))
-            deliveries.append(
-                pool.submit(_webhook, web_base, "orders/updated", shopify_id, str(uuid.uuid4()))
-            )
+            event = str(uuid.uuid4())
+            deliveries.append(pool.submit(_webhook, web_base, "orders/updated", shopify_id, event))
+            deliveries.append(pool.submit(_webhook, web_base, "orders/updated", shopify_id, event))
         bench.note(f"{len(clicks)} clicks and {len(deliveries)} webhooks on their way")
 
         wait_until(max(1, len(expected) // 10), 120)
         victim = bench.workers[0]
+        running = Order.objects.filter(shop=shop, sync_status=SyncStatus.IN_PROGRESS).count()
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait()
         bench.start_worker()
-        bench.note(f"worker 0 killed with SIGKILL at {done()} done; worker {len(bench.workers) - 1} started")
+        bench.note(
+            f"worker 0 killed with SIGKILL at {done()} done, {running} orders in progress; "
+            f"worker {len(bench.workers) - 1} started"
+        )
         queued = sum(1 for click in clicks if click.result())
         statuses = Counter(delivery.result() for delivery in deliveries)
         bench.note(f"clicks queued {queued} orders (of {len(clicked)}); webhook answers {dict(statuses)}")
