@@ -132,7 +132,9 @@ def two_shops(shop: Shop, merchant: Any) -> TwoShops:
         email="rival.buyer@example.net",
         first_name="Rivalina",
         last_name="Buyerson",
-        sync_status=SyncStatus.SYNCED,
+        # Needs review: it has its Odoo documents and can be synced again, so a Sync that reached it would show.
+        sync_status=SyncStatus.NEEDS_REVIEW,
+        review_reason="rival totals differ",
         odoo_model="sale.order",
         odoo_id=42,
         odoo_name="RIVALSO0042",
