@@ -18,13 +18,14 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import tasks
+from orders import services, tasks
 from orders.models import Order, SyncStatus
 from orders.services import (
     Lease,
     LeaseLostError,
     claim_to_run,
     recover_stuck_orders,
+    store_order,
     sync_order,
 )
 from synclogs.models import SyncAttempt
@@ -33,6 +34,8 @@ from synco.celery import app
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooClient
 from synco.odoo.errors import OdooMissingRecordError, classify
+from synco.shopify.client import OrderResult
+from synco.shopify.types import parse_order
 from tests.conftest import ODOO_DB, ODOO_LOGIN, ODOO_PASSWORD
 from tests.factories import order_node
 from tests.orders.helpers import queued_order, stored_order
@@ -428,3 +431,21 @@ def test_bulk_sync_with_the_broker_down_answers_and_keeps_the_orders_queued(
 
     assert response.status_code == 200
     assert set(Order.objects.filter(shop=shop).values_list("sync_status", flat=True)) == {SyncStatus.QUEUED}
+
+
+def test_the_same_new_order_stored_twice_at_once_is_refreshed_not_an_error(shop, monkeypatch):
+    node = _node(1)
+    result = OrderResult(gid=node["id"], node=node, order=parse_order(node))
+    real_insert = services._insert_order
+
+    def other_delivery_first(*args: Any) -> Order | None:
+        # the other webhook's transaction stores the order between our lookup and our insert
+        stored_order(shop, node)
+        return real_insert(*args)
+
+    monkeypatch.setattr(services, "_insert_order", other_delivery_first)
+
+    outcome = store_order(shop, result)
+
+    assert outcome == "unchanged"
+    assert Order.objects.filter(shop=shop, shopify_id=result.order.id).count() == 1
