@@ -30,11 +30,12 @@ _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 # `customer_email`, `shipping_address`), case-insensitive, also inside nested dicts.
 _SECRET_KEY = re.compile(
     r"pass(?:word|wd)|secret|token|api_?key|authorization|cookie|credential|hmac|signature|session"
-    r"|e_?mail|phone|address|first_?name|last_?name|full_?name|customer_?name",
+    r"|e_?mail|phone|address|first_?name|last_?name|full_?name|(?:customer|billing|shipping|contact)_?name",
     re.IGNORECASE,
 )
-# Keys that are customer data only as a whole word (an order's `name` is "#1001", a customer's is a person).
-_PERSONAL_KEYS = frozenset({"name", "customer", "note", "ip"})
+# Keys that are customer data as a whole word: a customer or an Odoo partner (name, email, address) whole, an
+# order's note. A bare `name` is not among them: it names a task, a product, an order ("#1001").
+_PERSONAL_KEYS = frozenset({"customer", "partner", "note", "ip"})
 
 # Secrets inside free text (a message, an exception, a string extra), each replaced by REDACTED.
 _SECRET_TEXT: list[tuple[re.Pattern[str], str]] = [

@@ -100,6 +100,8 @@ def test_it_never_writes_secrets_or_customer_data(formatter: logging.Formatter) 
             "access_token": "shpat_0123456789abcdef",
             "odoo_password": "Wr0ng-Pa55word",
             "customer": {"first_name": "Jane", "last_name": "Doe", "phone": "+33 6 12 34 56 78"},
+            "partner_values": {"ref": "gid-9", "billing_address": "1 rue Haute", "contact_name": "Lee Park"},
+            "data": {"name": "orders.tasks.sync_order_task", "args": [17]},
             "reason": "refresh_token=r-e-f-r-e-s-h expired",
         },
         ("shpat_abc", "joe@example.org"),
@@ -120,11 +122,15 @@ def test_it_never_writes_secrets_or_customer_data(formatter: logging.Formatter) 
         "abc.def",
         "eyJ",
         "r-e-f-r-e-s-h",
+        "rue Haute",
+        "Lee Park",
     ):
         assert secret not in line
     assert "[redacted]" in line
     assert "shop_id" in line
     assert "shop=a" in line
+    assert "gid-9" in line
+    assert "orders.tasks.sync_order_task" in line
 
 
 def test_it_logs_a_request_by_its_method_and_path_only() -> None:
