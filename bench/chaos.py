@@ -20,7 +20,9 @@ sqlite:/// URL works too). What happens, in order:
 4. When a tenth of the orders is done, one worker is killed with SIGKILL in the middle of its work and a new one
    started. When a quarter is done, Odoo goes down (connections dropped) for `--outage` seconds; meanwhile the
    synced orders get another webhook and more clicks (they must not be synced again).
-5. From Odoo's return, the clock runs until no order is left Queued or In progress: the drain time.
+5. From Odoo's return, the clock runs until no order is left Queued or In progress: the drain time. It is
+   how soon the return is noticed (also printed: the first order synced after it) plus the time to sync the
+   backlog at the rate this machine manages (printed, with the rate before the outage for comparison).
 
 The watchdog (stuck orders) and the webhook re-queue run every `--periodic` seconds in the bench, as beat would
 run them; the catch-up sweep does not run (it would hide a lost order). SYNCO_STUCK_SECONDS and
@@ -384,6 +386,7 @@ def main() -> int:
         "timed_out": False,
         "backlog_at_outage": 0,
         "dropped": 0,
+        "rate_before": 0.0,
     }
     try:
         bench.spawn(
@@ -429,6 +432,7 @@ def main() -> int:
             deliveries.append(pool.submit(_webhook, web_base, "orders/updated", shopify_id, event))
             deliveries.append(pool.submit(_webhook, web_base, "orders/updated", shopify_id, event))
         bench.note(f"{len(clicks)} clicks and {len(deliveries)} webhooks on their way")
+        storm = time.monotonic()
 
         wait_until(max(1, len(expected) // 10), 120)
         victim = bench.workers[0]
@@ -446,7 +450,9 @@ def main() -> int:
 
         wait_until(max(2, len(expected) // 4), 60)
         odoo_server.control(down=True)
-        result["backlog_at_outage"] = len(expected) - done()
+        done_before = done()
+        result["rate_before"] = done_before / max(time.monotonic() - storm, 0.001)
+        result["backlog_at_outage"] = len(expected) - done_before
         bench.note(f"Odoo down, {result['backlog_at_outage']} orders not done yet")
         synced_ids = list(
             Order.objects.filter(shop=shop, sync_status=SyncStatus.SYNCED).values_list("pk", "shopify_id")[:5]
@@ -543,7 +549,7 @@ def main() -> int:
         (
             "drain rate",
             f"{result['drained'] / drain:.1f}/s" if drain else "-",
-            f"{result['drained']} orders",
+            f"{result['drained']} orders; before the outage {result['rate_before']:.1f}/s (with the chaos)",
         ),
         ("Odoo responses dropped after a write", result["dropped"], f"of {ARGS.drops} asked"),
         ("whole run seconds", f"{bench.elapsed():.0f}", ""),
