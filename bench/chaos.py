@@ -6,8 +6,8 @@
 Everything runs on this machine, on loopback: the Shopify and Odoo sandboxes (threads of this process), the web
 app under gunicorn (a subprocess, for the webhooks), `--workers` Celery workers (subprocesses, solo pool) on Redis
 (`--broker`, default redis://127.0.0.1:6379/14: only that database is ever emptied) and PostgreSQL
-(`--database`, default postgres://postgres@127.0.0.1:5432/synco_chaos, dropped and created by the bench; a
-sqlite:/// URL works too). What happens, in order:
+(`--database`, default postgres://postgres@127.0.0.1:5432/synco_chaos, created by the bench and dropped at the
+end unless `--keep-database`; a sqlite:/// URL works too). What happens, in order:
 
 1. The Shopify sandbox holds `--orders` orders; Synco imports them (automatic sync off), then forgets half of
    them: those will arrive by webhook. Automatic sync is switched on (every payment status is eligible, orders
@@ -40,6 +40,7 @@ synced, or if `--timeout` (600 s) ran out; every child process is killed on the 
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
@@ -86,6 +87,7 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep-database", action="store_true", help="leave the database for a post-mortem")
     return parser.parse_args()
 
 
@@ -317,19 +319,31 @@ def _odoo_documents(odoo_base: str) -> dict[str, Counter[str]]:
     return counts
 
 
-def _status_counts(pks: list[int]) -> Counter[str]:
-    return Counter(Order.objects.filter(pk__in=pks).values_list("sync_status", flat=True))
-
-
 def _out_of_time(signum: int, frame: Any) -> None:
     raise TimeoutError(f"--timeout {ARGS.timeout:.0f} s ran out")
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # runs the finally blocks: the children are killed
+
+
+def _drop_database() -> None:
+    connections.close_all()
+    url = ARGS.database
+    if url.startswith("postgres"):
+        name = url.rsplit("/", 1)[1]
+        subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name], check=False)
+    elif url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+
+
 def main() -> int:
     bench = Bench()
+    atexit.register(bench.kill_all)
     # The hard stop: whatever hangs, the children are killed (finally below) and the run fails.
     signal.signal(signal.SIGALRM, _out_of_time)
-    signal.alarm(int(ARGS.timeout) + 60)
+    signal.signal(signal.SIGTERM, _terminated)
+    signal.alarm(int(ARGS.timeout))
     broker = redis.Redis.from_url(ARGS.broker)
     broker.flushdb()  # the bench's own database only (--broker)
     call_command("migrate", verbosity=0)
@@ -489,14 +503,20 @@ def main() -> int:
             if result["drain"] is not None
             else f"--timeout {ARGS.timeout:.0f} s ran out before the backlog drained"
         )
+    except TimeoutError:
+        result["timed_out"] = True
+        bench.note(f"--timeout {ARGS.timeout:.0f} s ran out: what was reached so far")
+        connections.close_all()  # the alarm may have cut a query short
     finally:
         bench.stop_periodic.set()
         bench.kill_all()
         if periodic.is_alive():
             periodic.join(timeout=30)
+        signal.alarm(120)  # reading the outcome is bounded too
 
     # -- the verdict --------------------------------------------------------------------------------------------
-    result["dropped"] = ARGS.drops - int(odoo_server.control()["drop_after_write"])
+    # Odoo is read as it is (up again, should the timeout have cut the outage short).
+    result["dropped"] = ARGS.drops - int(odoo_server.control(down=False, latency_ms=0)["drop_after_write"])
     documents = _odoo_documents(odoo_base)
     odoo_server.shutdown_and_save()
     shopify_server.shutdown_sandbox()
@@ -579,6 +599,10 @@ def main() -> int:
     elif drain > ARGS.drain_target:
         failures.append(f"drain {drain:.1f} s > --drain-target {ARGS.drain_target:.0f} s")
     print("FAIL: " + "; ".join(failures) if failures else "OK")
+    signal.alarm(0)
+    broker.flushdb()
+    if not ARGS.keep_database:
+        _drop_database()
     return 1 if failures else 0
 
 
