@@ -138,6 +138,9 @@ class PlainFormatter(logging.Formatter):
         record.asctime = self.formatTime(record)
         line = self.formatMessage(record)
         fields = {**context_ids(record), **extra_fields(record)}
+        if record.name.startswith("celery."):
+            # Celery's `data` repeats what its message already says (task name, id, runtime).
+            fields.pop("data", None)
         if fields:
             line += " " + " ".join(f"{key}={_plain_value(value)}" for key, value in fields.items())
         if record.exc_info:
