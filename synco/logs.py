@@ -184,9 +184,14 @@ class JsonLineFormatter(JsonFormatter):
         log_data.update(fields)
 
 
+def is_valid_request_id(value: str) -> bool:
+    """Short and of a safe charset: fit for a log line and a response header."""
+    return bool(_VALID_REQUEST_ID.fullmatch(value))
+
+
 def new_request_id(header: str | None) -> str:
-    """The client's X-Request-ID if it is short and of a safe charset, else a new uuid4."""
-    if header and _VALID_REQUEST_ID.fullmatch(header):
+    """The client's X-Request-ID if it is valid, else a new uuid4."""
+    if header and is_valid_request_id(header):
         return header
     return uuid.uuid4().hex
 

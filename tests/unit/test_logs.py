@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.urls import path
 
 from synco import logs
-from synco.celery import app
+from synco.celery import REQUEST_ID_HEADER, app, pass_request_id
 
 logger = logging.getLogger("tests.unit.test_logs")
 
@@ -185,6 +185,31 @@ def test_it_puts_the_task_id_on_every_line_of_a_task(json_lines: list[str]) -> N
     assert fields["order_id"] == 17
     assert "request_id" not in fields
     assert logs.task_id.get() is None
+
+
+def test_it_sends_the_request_id_with_a_task_enqueued_by_a_request() -> None:
+    # given: a task published while a request is handled
+    headers: dict[str, object] = {}
+    token = logs.request_id.set("edge-7f3a.01")
+    try:
+        # when
+        pass_request_id(headers=headers, body=None, exchange="", routing_key="celery")
+    finally:
+        logs.request_id.reset(token)
+
+    # then
+    assert headers == {REQUEST_ID_HEADER: "edge-7f3a.01"}
+
+
+def test_it_puts_the_enqueuing_request_id_on_the_lines_of_its_task(json_lines: list[str]) -> None:
+    logging_task.apply(task_id="task-43", headers={REQUEST_ID_HEADER: "edge-7f3a.01"})
+    logging_task.apply(task_id="task-44", headers={REQUEST_ID_HEADER: 'a" level=ERROR'})
+
+    first, second = (json.loads(line) for line in json_lines)
+    assert (first["task_id"], first["request_id"]) == ("task-43", "edge-7f3a.01")
+    assert second["task_id"] == "task-44"
+    assert "request_id" not in second
+    assert logs.request_id.get() is None
 
 
 def test_it_writes_the_exception_without_its_secrets() -> None:
