@@ -13,7 +13,7 @@ end unless `--keep-database`; a sqlite:/// URL works too). What happens, in orde
    them: those will arrive by webhook. Automatic sync is switched on (every payment status is eligible, orders
    become sale order + posted invoice + payment in Odoo).
 2. Odoo drops the response of its next `--drops` writes (the write is done, the answer lost) and answers every
-   call `--latency-ms` late.
+   call `--latency-ms` late (none by default).
 3. Duplicate clicks: each imported order gets three Sync clicks at once (the view's own `request_sync`, from
    threads). Duplicate webhooks: each forgotten order gets orders/create twice and orders/updated twice (each
    pair one event delivered twice), signed, POSTed to gunicorn.
@@ -75,7 +75,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--outage", type=float, default=20.0, help="seconds Odoo is down")
     parser.add_argument("--drops", type=int, default=5, help="Odoo writes whose response is dropped")
-    parser.add_argument("--latency-ms", type=int, default=20, help="added to every Odoo call")
+    parser.add_argument("--latency-ms", type=int, default=0, help="added to every Odoo call")
     parser.add_argument("--drain-target", type=float, default=15.0, help="seconds; a longer drain fails")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds for the whole run")
     parser.add_argument("--periodic", type=float, default=5.0, help="seconds between watchdog runs")
