@@ -419,7 +419,9 @@ def test_a_webhook_is_handled_by_a_real_worker(client, settings, redis_worker):
     shop = Shop.objects.create(domain=DOMAIN, access_token="shpat_live")
 
     # when Shopify says the app was uninstalled
-    response = _post(client, settings, "app/uninstalled", {"id": 954889, "domain": DOMAIN, "myshopify_domain": DOMAIN})
+    response = _post(
+        client, settings, "app/uninstalled", {"id": 954889, "domain": DOMAIN, "myshopify_domain": DOMAIN}
+    )
     assert response.status_code == 200
 
     # then a real Celery worker handles the stored event: the token is gone
