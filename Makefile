@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements.lock
 SYNCO_PORT ?= 8000
 SANDBOX_SHOPIFY_PORT ?= 8701
 SANDBOX_ODOO_PORT ?= 8769
@@ -12,16 +13,27 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 SYNCO_ODOO_ALLOW_LOOPBACK_HTTP ?= true
 export SYNCO_PORT SANDBOX_SHOPIFY_PORT SANDBOX_ODOO_PORT SYNCO_ODOO_ALLOW_LOOPBACK_HTTP
 
-.PHONY: install schema run test lint typecheck pytest clean
+.PHONY: install lock schema run test lint typecheck pytest clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exactly the tested set: the lock file's pinned, hash-checked packages, then Synco itself without resolving again.
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || (echo "Python 3.11+ is required" && exit 1)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing pyproject.toml's dependencies: resolve them again (the product and its dev and sandbox extras,
+# for every platform, Python 3.11 up) into the lock file, with every file's hash. `make lock UPGRADE=1` takes
+# the newest releases pyproject allows; without it the pins already in the lock file are kept where they fit.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet 'uv>=0.9,<1'
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra sandbox --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade) --output-file $(LOCK)
 
 # Shopify's official Admin GraphQL schema (npm package @shopify/dev-mcp), cached under var/, never committed.
 schema: install

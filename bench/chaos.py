@@ -6,21 +6,23 @@
 Everything runs on this machine, on loopback: the Shopify and Odoo sandboxes (threads of this process), the web
 app under gunicorn (a subprocess, for the webhooks), `--workers` Celery workers (subprocesses, solo pool) on Redis
 (`--broker`, default redis://127.0.0.1:6379/14: only that database is ever emptied) and PostgreSQL
-(`--database`, default postgres://postgres@127.0.0.1:5432/synco_chaos, dropped and created by the bench; a
-sqlite:/// URL works too). What happens, in order:
+(`--database`, default postgres://postgres@127.0.0.1:5432/synco_chaos, created by the bench and dropped at the
+end unless `--keep-database`; a sqlite:/// URL works too). What happens, in order:
 
 1. The Shopify sandbox holds `--orders` orders; Synco imports them (automatic sync off), then forgets half of
    them: those will arrive by webhook. Automatic sync is switched on (every payment status is eligible, orders
    become sale order + posted invoice + payment in Odoo).
 2. Odoo drops the response of its next `--drops` writes (the write is done, the answer lost) and answers every
-   call `--latency-ms` late.
+   call `--latency-ms` late (none by default).
 3. Duplicate clicks: each imported order gets three Sync clicks at once (the view's own `request_sync`, from
-   threads). Duplicate webhooks: each forgotten order gets orders/create twice (the same event) and
-   orders/updated once, signed, POSTed to gunicorn.
+   threads). Duplicate webhooks: each forgotten order gets orders/create twice and orders/updated twice (each
+   pair one event delivered twice), signed, POSTed to gunicorn.
 4. When a tenth of the orders is done, one worker is killed with SIGKILL in the middle of its work and a new one
    started. When a quarter is done, Odoo goes down (connections dropped) for `--outage` seconds; meanwhile the
    synced orders get another webhook and more clicks (they must not be synced again).
-5. From Odoo's return, the clock runs until no order is left Queued or In progress: the drain time.
+5. From Odoo's return, the clock runs until no order is left Queued or In progress: the drain time. It is
+   how soon the return is noticed (also printed: the first order synced after it) plus the time to sync the
+   backlog at the rate this machine manages (printed, with the rate before the outage for comparison).
 
 The watchdog (stuck orders) and the webhook re-queue run every `--periodic` seconds in the bench, as beat would
 run them; the catch-up sweep does not run (it would hide a lost order). SYNCO_STUCK_SECONDS and
@@ -38,6 +40,7 @@ synced, or if `--timeout` (600 s) ran out; every child process is killed on the 
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
@@ -72,7 +75,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--outage", type=float, default=20.0, help="seconds Odoo is down")
     parser.add_argument("--drops", type=int, default=5, help="Odoo writes whose response is dropped")
-    parser.add_argument("--latency-ms", type=int, default=20, help="added to every Odoo call")
+    parser.add_argument("--latency-ms", type=int, default=0, help="added to every Odoo call")
     parser.add_argument("--drain-target", type=float, default=15.0, help="seconds; a longer drain fails")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds for the whole run")
     parser.add_argument("--periodic", type=float, default=5.0, help="seconds between watchdog runs")
@@ -84,6 +87,7 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep-database", action="store_true", help="leave the database for a post-mortem")
     return parser.parse_args()
 
 
@@ -315,19 +319,31 @@ def _odoo_documents(odoo_base: str) -> dict[str, Counter[str]]:
     return counts
 
 
-def _status_counts(pks: list[int]) -> Counter[str]:
-    return Counter(Order.objects.filter(pk__in=pks).values_list("sync_status", flat=True))
-
-
 def _out_of_time(signum: int, frame: Any) -> None:
     raise TimeoutError(f"--timeout {ARGS.timeout:.0f} s ran out")
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # runs the finally blocks: the children are killed
+
+
+def _drop_database() -> None:
+    connections.close_all()
+    url = ARGS.database
+    if url.startswith("postgres"):
+        name = url.rsplit("/", 1)[1]
+        subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name], check=False)
+    elif url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+
+
 def main() -> int:
     bench = Bench()
+    atexit.register(bench.kill_all)
     # The hard stop: whatever hangs, the children are killed (finally below) and the run fails.
     signal.signal(signal.SIGALRM, _out_of_time)
-    signal.alarm(int(ARGS.timeout) + 60)
+    signal.signal(signal.SIGTERM, _terminated)
+    signal.alarm(int(ARGS.timeout))
     broker = redis.Redis.from_url(ARGS.broker)
     broker.flushdb()  # the bench's own database only (--broker)
     call_command("migrate", verbosity=0)
@@ -366,7 +382,7 @@ def main() -> int:
     expected = {shopify_id for _, shopify_id in eligible}
     print(
         f"{len(expected)} eligible orders of {ARGS.orders}: {len(clicked)} clicked 3x each, {len(by_webhook)} by "
-        f"webhook (orders/create twice, orders/updated once); {ARGS.workers} workers; Odoo: {ARGS.drops} dropped "
+        f"webhook (orders/create twice, orders/updated twice); {ARGS.workers} workers; Odoo: {ARGS.drops} dropped "
         f"responses, {ARGS.latency_ms} ms per call, down {ARGS.outage:.0f} s; database "
         f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, broker {ARGS.broker}; "
         f"SYNCO_STUCK_SECONDS={ARGS.stuck_seconds}, visibility timeout {ARGS.visibility_timeout} s; "
@@ -384,6 +400,7 @@ def main() -> int:
         "timed_out": False,
         "backlog_at_outage": 0,
         "dropped": 0,
+        "rate_before": 0.0,
     }
     try:
         bench.spawn(
@@ -425,24 +442,31 @@ def main() -> int:
             event = str(uuid.uuid4())
             deliveries.append(pool.submit(_webhook, web_base, "orders/create", shopify_id, event))
             deliveries.append(pool.submit(_webhook, web_base, "orders/create", shopify_id, event))
-            deliveries.append(
-                pool.submit(_webhook, web_base, "orders/updated", shopify_id, str(uuid.uuid4()))
-            )
+            event = str(uuid.uuid4())
+            deliveries.append(pool.submit(_webhook, web_base, "orders/updated", shopify_id, event))
+            deliveries.append(pool.submit(_webhook, web_base, "orders/updated", shopify_id, event))
         bench.note(f"{len(clicks)} clicks and {len(deliveries)} webhooks on their way")
+        storm = time.monotonic()
 
         wait_until(max(1, len(expected) // 10), 120)
         victim = bench.workers[0]
+        running = Order.objects.filter(shop=shop, sync_status=SyncStatus.IN_PROGRESS).count()
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait()
         bench.start_worker()
-        bench.note(f"worker 0 killed with SIGKILL at {done()} done; worker {len(bench.workers) - 1} started")
+        bench.note(
+            f"worker 0 killed with SIGKILL at {done()} done, {running} orders in progress; "
+            f"worker {len(bench.workers) - 1} started"
+        )
         queued = sum(1 for click in clicks if click.result())
         statuses = Counter(delivery.result() for delivery in deliveries)
         bench.note(f"clicks queued {queued} orders (of {len(clicked)}); webhook answers {dict(statuses)}")
 
         wait_until(max(2, len(expected) // 4), 60)
         odoo_server.control(down=True)
-        result["backlog_at_outage"] = len(expected) - done()
+        done_before = done()
+        result["rate_before"] = done_before / max(time.monotonic() - storm, 0.001)
+        result["backlog_at_outage"] = len(expected) - done_before
         bench.note(f"Odoo down, {result['backlog_at_outage']} orders not done yet")
         synced_ids = list(
             Order.objects.filter(shop=shop, sync_status=SyncStatus.SYNCED).values_list("pk", "shopify_id")[:5]
@@ -479,14 +503,20 @@ def main() -> int:
             if result["drain"] is not None
             else f"--timeout {ARGS.timeout:.0f} s ran out before the backlog drained"
         )
+    except TimeoutError:
+        result["timed_out"] = True
+        bench.note(f"--timeout {ARGS.timeout:.0f} s ran out: what was reached so far")
+        connections.close_all()  # the alarm may have cut a query short
     finally:
         bench.stop_periodic.set()
         bench.kill_all()
         if periodic.is_alive():
             periodic.join(timeout=30)
+        signal.alarm(120)  # reading the outcome is bounded too
 
     # -- the verdict --------------------------------------------------------------------------------------------
-    result["dropped"] = ARGS.drops - int(odoo_server.control()["drop_after_write"])
+    # Odoo is read as it is (up again, should the timeout have cut the outage short).
+    result["dropped"] = ARGS.drops - int(odoo_server.control(down=False, latency_ms=0)["drop_after_write"])
     documents = _odoo_documents(odoo_base)
     odoo_server.shutdown_and_save()
     shopify_server.shutdown_sandbox()
@@ -539,7 +569,7 @@ def main() -> int:
         (
             "drain rate",
             f"{result['drained'] / drain:.1f}/s" if drain else "-",
-            f"{result['drained']} orders",
+            f"{result['drained']} orders; before the outage {result['rate_before']:.1f}/s (with the chaos)",
         ),
         ("Odoo responses dropped after a write", result["dropped"], f"of {ARGS.drops} asked"),
         ("whole run seconds", f"{bench.elapsed():.0f}", ""),
@@ -569,6 +599,10 @@ def main() -> int:
     elif drain > ARGS.drain_target:
         failures.append(f"drain {drain:.1f} s > --drain-target {ARGS.drain_target:.0f} s")
     print("FAIL: " + "; ".join(failures) if failures else "OK")
+    signal.alarm(0)
+    broker.flushdb()
+    if not ARGS.keep_database:
+        _drop_database()
     return 1 if failures else 0
 
 

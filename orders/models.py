@@ -271,3 +271,36 @@ class ImportRun(models.Model):
         span = (self.created_to - self.created_from).total_seconds()
         done = (self.reached - self.created_from).total_seconds()
         return max(0, min(99, int(done * 100 / span))) if span > 0 else 0
+
+
+class ProposedChange(models.Model):
+    """A Shopify edit of an order Odoo has already delivered or invoiced: shown for the merchant to decide."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACCEPTED = "accepted", "Accepted"
+        DISMISSED = "dismissed", "Dismissed"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="proposed_changes")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Shopify's updatedAt of the edit: one proposal per state of the order.
+    shopify_updated_at = models.DateTimeField()
+    # {"lines": [{"key", "title", "quantity", "price_unit", ...}], "total": "..."}: what Odoo has, what it would get.
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    reason = models.TextField(blank=True, help_text="Why it was not applied directly")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PROPOSED)
+    decided_by = models.CharField(max_length=255, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True, help_text="What Accept applied in Odoo, and what it could not")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "shopify_updated_at"], name="proposed_change_once_per_edit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} change of {self.shopify_updated_at:%Y-%m-%d %H:%M} ({self.state})"

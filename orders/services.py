@@ -8,10 +8,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -93,12 +94,13 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
     }
     with transaction.atomic():
         existing = Order.objects.select_for_update().filter(shop=shop, shopify_id=parsed.id).first()
-        if existing is None:
-            order = Order.objects.create(shop=shop, shopify_id=parsed.id, **values)
+        order = _insert_order(shop, parsed.id, values) if existing is None else None
+        if order is not None:
             outcome = "created"
-        elif existing.updated_at >= parsed.updated_at and not existing.parse_error:
-            return "unchanged"
         else:
+            existing = existing or Order.objects.select_for_update().get(shop=shop, shopify_id=parsed.id)
+            if existing.updated_at >= parsed.updated_at and not existing.parse_error:
+                return "unchanged"
             Order.objects.filter(pk=existing.pk).update(**values)
             order, outcome = existing, "updated"
             if wants_cancel(existing, parsed):
@@ -111,6 +113,15 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
             ):
                 request_sync(order)
     return outcome
+
+
+def _insert_order(shop: Shop, shopify_id: int, values: dict[str, Any]) -> Order | None:
+    """Create the order; None if the same new order was stored at this very moment (two webhooks at once)."""
+    try:
+        with transaction.atomic():
+            return Order.objects.create(shop=shop, shopify_id=shopify_id, **values)
+    except IntegrityError:
+        return None
 
 
 def _store_invalid(shop: Shop, result: OrderResult) -> str:

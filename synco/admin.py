@@ -60,6 +60,9 @@ class ShopAdmin(SecretsHiddenAdmin):
 @admin.register(OdooConnection)
 class OdooConnectionAdmin(SecretsHiddenAdmin):
     list_display = ("shop", "url", "database", "login", "protocol")
+    # The stored secret is only ever sent to the URL it was saved with: a new URL goes through the settings
+    # form, which asks for the secret again. Here the address cannot be changed at all.
+    readonly_fields = ("url",)
 
 
 @admin.register(OrderRules)

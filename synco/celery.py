@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging.config
 import os
+from contextvars import Token
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
+
+from synco import logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synco.settings")
 
@@ -30,3 +36,58 @@ def setup_periodic_tasks(sender: Celery, **kwargs: object) -> None:
         sender.signature("synco.shopify_app.tasks.requeue_webhooks_task"),
         name="re-queue unprocessed webhooks",
     )
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs: object) -> None:
+    """The worker and beat log through settings.LOGGING (synco/logs.py), not Celery's own format."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+# The task id on every log line of a task (synco.logs), and the id of the web request that enqueued it, so one id
+# follows a webhook to the sync it triggered. Keyed by task id, as an eager task may run inside another.
+REQUEST_ID_HEADER = "synco_request_id"
+_context_tokens: dict[str, tuple[Token[str | None], Token[str | None]]] = {}
+
+
+@before_task_publish.connect
+def pass_request_id(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    current = logs.request_id.get()
+    if current and headers is not None:
+        headers.setdefault(REQUEST_ID_HEADER, current)
+
+
+def _enqueuing_request_id(task: Task | None) -> str | None:
+    if task is None:
+        return None
+    # A worker's task request carries custom headers as attributes; an eager apply() under `headers`.
+    value = getattr(task.request, REQUEST_ID_HEADER, None) or (task.request.headers or {}).get(
+        REQUEST_ID_HEADER
+    )
+    return value if isinstance(value, str) and logs.is_valid_request_id(value) else None
+
+
+@task_prerun.connect
+def bind_task_id(task_id: str | None = None, task: Task | None = None, **kwargs: Any) -> None:
+    if task_id:
+        _context_tokens[task_id] = (
+            logs.task_id.set(task_id),
+            logs.request_id.set(_enqueuing_request_id(task)),
+        )
+
+
+@task_postrun.connect
+def unbind_task_id(task_id: str | None = None, **kwargs: Any) -> None:
+    tokens = _context_tokens.pop(task_id, None) if task_id else None
+    if tokens is None:
+        return
+    task_token, request_token = tokens
+    try:
+        logs.request_id.reset(request_token)
+        logs.task_id.reset(task_token)
+    except ValueError:
+        # Set in another context (a thread pool ran prerun elsewhere): clear them instead.
+        logs.request_id.set(None)
+        logs.task_id.set(None)

@@ -48,6 +48,8 @@ class Shop(models.Model):
     sync_paused = models.BooleanField(default=False)
     sync_paused_at = models.DateTimeField(null=True, blank=True)
     sync_paused_by = models.CharField(max_length=255, blank=True)
+    # Shopify's `shop { ianaTimezone }` (install, seed, sweep): invoice and payment dates and the pages use it.
+    iana_timezone = models.CharField(max_length=64, default="UTC")
 
     class Meta:
         ordering = ["domain"]
@@ -175,6 +177,11 @@ class OrderRules(models.Model):
         ROUNDING_LINE = "rounding_line", "Add a rounding line"
         HOLD = "hold", "Hold the order for review"
 
+    class InvoiceDateSource(models.TextChoices):
+        ORDER_DATE = "order_date", "Order date (Shopify's processedAt)"
+        PAID_DATE = "paid_date", "Paid date (the first successful sale or capture)"
+        SYNC_DATE = "sync_date", "Sync date (the day Synco writes the invoice)"
+
     class CustomerMatch(models.TextChoices):
         EMAIL = "email", "Match Odoo contacts by e-mail, create the missing ones"
         CREATE = "create", "Create a new Odoo contact for each Shopify customer"
@@ -226,6 +233,9 @@ class OrderRules(models.Model):
     )
     totals_tolerance = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.01"))
     totals_action = models.CharField(max_length=20, choices=TotalsAction.choices, default=TotalsAction.ACCEPT)
+    invoice_date_source = models.CharField(
+        max_length=12, choices=InvoiceDateSource.choices, default=InvoiceDateSource.PAID_DATE
+    )
     # When the merchant last saved the rules (None: still the defaults Synco started with).
     saved_at = models.DateTimeField(null=True, blank=True)
 

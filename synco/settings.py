@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from synco.secrets import read_or_create
 
@@ -106,6 +107,8 @@ if SYNCO_SANDBOXES:
     INSTALLED_APPS.append("sandboxes")
 
 MIDDLEWARE = [
+    # First: every log line of the request, other middleware's included, carries the request id.
+    "synco.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -275,11 +278,22 @@ SANDBOX_SHOPIFY_PORT = int(env("SANDBOX_SHOPIFY_PORT", "8701"))
 SANDBOX_ODOO_PORT = int(env("SANDBOX_ODOO_PORT", "8769"))
 SYNCO_CACHE_DIR = Path(env("SYNCO_CACHE_DIR", str(VAR_DIR / "cache")))
 
+# Log lines (synco/logs.py) keep every `extra` field and the request or Celery task id, and never show a secret
+# or customer data: one JSON object per line in production, a readable line otherwise (`make run`, tests).
+LOG_FORMAT = env("LOG_FORMAT") or ("json" if SYNCO_PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "synco.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"()": "synco.logs.PlainFormatter"},
+        "json": {"()": "synco.logs.JsonLineFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         # odoolib logs call arguments at DEBUG; keep it quiet whatever the root level is.

@@ -45,6 +45,9 @@ class Field:
     delegate: str | None = None  # _inherits: the many2one that holds the parent record
     delegate_model: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Float fields: the decimal.precision record ("Product Price", "Discount", ...) whose digits Odoo rounds
+    # every stored value to (fields.Float(digits='Discount') rounds in convert_to_cache, before any compute).
+    digits: str | None = None
 
     @property
     def store(self) -> bool:
@@ -80,6 +83,8 @@ class Field:
         if kind == "integer":
             return int(value or 0)
         if kind in ("float", "monetary"):
+            if self.digits and value:
+                return tools.float_round(float(value), 10.0 ** -precision_digits(env, self.digits))
             return float(value or 0.0)
         if kind == "boolean":
             return bool(value)
@@ -142,6 +147,25 @@ class Field:
             info["context"] = {}
         info.update(self.extra)
         return info
+
+
+# Odoo 18's decimal.precision records as `product` and `account` install them (all 2 digits but Payment Terms).
+DEFAULT_DIGITS = {
+    "Product Price": 2,
+    "Discount": 2,
+    "Product Unit of Measure": 2,
+    "Stock Weight": 2,
+    "Volume": 2,
+    "Payment Terms": 6,
+}
+
+
+def precision_digits(env: Environment, name: str) -> int:
+    """``decimal.precision.precision_get``: the digits of a named precision (a merchant may change them)."""
+    for record in env.db.table("decimal.precision").values():
+        if record.get("name") == name:
+            return int(record.get("digits") or 0)
+    return DEFAULT_DIGITS.get(name, 2)
 
 
 def Char(string: str = "", **kw: Any) -> Field:

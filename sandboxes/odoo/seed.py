@@ -7,6 +7,7 @@ from typing import Any
 
 from ..catalogue import CATALOGUE, DELIVERY_PRODUCT_CODE
 from .access import ADMIN_UID, SALES_NONE_UID
+from .fields import DEFAULT_DIGITS
 from .models import build_registry
 from .orm import Environment, Model, Registry
 from .state import Database
@@ -258,6 +259,14 @@ def _seed_base(env: Environment, api_key: str, uninstalled: set[str]) -> None:
     ]
     _many(env, "res.partner", partners)
     _make(env, "res.company", 1, {"name": "My Company", "currency_id": 1, "partner_id": 1, "country_id": 233})
+    _many(
+        env,
+        "decimal.precision",
+        [
+            (index, {"name": name, "digits": digits})
+            for index, (name, digits) in enumerate(DEFAULT_DIGITS.items(), start=1)
+        ],
+    )
     users: list[tuple[int, dict[str, Any]]] = [
         (1, {"name": "OdooBot", "login": "__system__", "partner_id": 2, "active": False}),
         (ADMIN_UID, {"name": "Administrator", "login": "admin", "partner_id": 3}),

@@ -38,41 +38,47 @@ def _shop_id(request: HttpRequest) -> int | None:
     return None
 
 
-def _unreadable_secrets(request: HttpRequest) -> UnreadableSecrets | None:
-    """The current shop's secrets Synco can no longer decrypt (lost or wrong key); None if all are readable."""
+@dataclass(frozen=True)
+class Banners:
+    """What the banners of a full page say about the current shop (one query, when a page shows them)."""
+
+    sync_pause: SyncPause | None
+    unreadable_secrets: UnreadableSecrets | None
+
+
+def _banners(request: HttpRequest) -> Banners:
+    """The current shop's pause and unreadable secrets, read fresh (a pause in this very request shows at once)."""
     shop_id = _shop_id(request)
-    if shop_id is None:
-        return None
-    row = Shop.objects.filter(pk=shop_id).values_list("access_token", "refresh_token", "odoo__secret").first()
+    row = (
+        Shop.objects.filter(pk=shop_id)
+        .values_list(
+            "sync_paused", "sync_paused_at", "sync_paused_by", "access_token", "refresh_token", "odoo__secret"
+        )
+        .first()
+        if shop_id is not None
+        else None
+    )
     if row is None:
-        return None
-    access_token, refresh_token, odoo_secret = row
-    found = UnreadableSecrets(
+        return Banners(sync_pause=None, unreadable_secrets=None)
+    paused, paused_at, paused_by, access_token, refresh_token, odoo_secret = row
+    # Secrets no configured key decrypts (a lost or wrong SYNCO_ENCRYPTION_KEY): what to reconnect.
+    unreadable = UnreadableSecrets(
         odoo=is_unreadable(odoo_secret), shopify=is_unreadable(access_token) or is_unreadable(refresh_token)
     )
-    return found if found.odoo or found.shopify else None
-
-
-def _sync_pause(request: HttpRequest) -> SyncPause | None:
-    """The current shop's pause, read fresh (a pause in this very request shows at once); None if not paused."""
-    shop_id = _shop_id(request)
-    if shop_id is None:
-        return None
-    row = (
-        Shop.objects.filter(pk=shop_id, sync_paused=True)
-        .values_list("sync_paused_at", "sync_paused_by")
-        .first()
+    return Banners(
+        sync_pause=SyncPause(paused_at=paused_at, paused_by=paused_by) if paused else None,
+        unreadable_secrets=unreadable if unreadable.odoo or unreadable.shopify else None,
     )
-    return SyncPause(paused_at=row[0], paused_by=row[1]) if row else None
 
 
 def shops(request: HttpRequest) -> dict[str, object]:
     """The shops the user may switch between (evaluated here: templates run no queries)."""
+    banners: Banners = SimpleLazyObject(lambda: _banners(request))  # type: ignore[assignment]
     return {
         "nav_shops": list(shops_for(request.user).only("pk", "domain")[:50]),
         "shopify_api_key": settings.SHOPIFY_API_KEY,
         "shopify_app_bridge_url": settings.SHOPIFY_APP_BRIDGE_URL,
         # Read only by full pages (the banner in _base.html), not by HTMX fragments.
-        "sync_pause": SimpleLazyObject(lambda: _sync_pause(request)),
-        "unreadable_secrets": SimpleLazyObject(lambda: _unreadable_secrets(request)),
+        "sync_pause": SimpleLazyObject(lambda: banners.sync_pause),
+        "unreadable_secrets": SimpleLazyObject(lambda: banners.unreadable_secrets),
     }

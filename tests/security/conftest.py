@@ -102,6 +102,21 @@ def two_shops(shop: Shop, merchant: Any) -> TwoShops:
         message="alpha attempt log",
         started_at=timezone.now(),
     )
+    SyncBatch.objects.create(shop=shop, total=1)
+    ImportRun.objects.create(
+        shop=shop,
+        created_from=datetime(2026, 1, 1, tzinfo=UTC),
+        created_to=datetime(2026, 2, 1, tzinfo=UTC),
+        status=ImportRun.Status.STOPPED,
+        message="alpha import note",
+    )
+    WebhookReceipt.objects.create(
+        shop=shop,
+        shop_domain=shop.domain,
+        topic="orders/paid",
+        event_id="alpha-event-1",
+        message="alpha note",
+    )
 
     rival = Shop.objects.create(pk=B_ID, domain=B_DOMAIN, name="Rival Store", access_token="shpat_rival")
     OdooConnection.objects.create(
@@ -117,7 +132,9 @@ def two_shops(shop: Shop, merchant: Any) -> TwoShops:
         email="rival.buyer@example.net",
         first_name="Rivalina",
         last_name="Buyerson",
-        sync_status=SyncStatus.SYNCED,
+        # Needs review: it has its Odoo documents and can be synced again, so a Sync that reached it would show.
+        sync_status=SyncStatus.NEEDS_REVIEW,
+        review_reason="rival totals differ",
         odoo_model="sale.order",
         odoo_id=42,
         odoo_name="RIVALSO0042",

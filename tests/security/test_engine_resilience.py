@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import threading
 import time
+import xmlrpc.client
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import tasks
+from orders import services, tasks
 from orders.models import Order, SyncStatus
 from orders.services import (
     Lease,
     LeaseLostError,
     claim_to_run,
     recover_stuck_orders,
+    store_order,
     sync_order,
 )
 from synclogs.models import SyncAttempt
@@ -30,6 +33,9 @@ from synco import circuit
 from synco.celery import app
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooClient
+from synco.odoo.errors import OdooMissingRecordError, classify
+from synco.shopify.client import OrderResult
+from synco.shopify.types import parse_order
 from tests.conftest import ODOO_DB, ODOO_LOGIN, ODOO_PASSWORD
 from tests.factories import order_node
 from tests.orders.helpers import queued_order, stored_order
@@ -226,6 +232,22 @@ def test_sync_tasks_have_time_limits():
     assert tasks.sync_order_task.soft_time_limit < tasks.sync_order_task.time_limit
 
 
+def test_a_sync_stopped_at_its_time_limit_is_retried_not_failed(shop, odoo, monkeypatch, published):
+    order = queued_order(shop, _node(1))
+
+    def hang(*args: Any, **kwargs: Any) -> None:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("orders.services.write_order", hang)
+
+    delay = sync_order(order.pk)
+
+    order.refresh_from_db()
+    assert delay is not None
+    assert order.sync_status == SyncStatus.QUEUED and order.next_retry_at is not None
+    assert order.lease_token == ""
+
+
 # -- 11: a lease on In Progress ------------------------------------------------------------------------
 
 
@@ -348,6 +370,20 @@ def test_a_tax_deleted_in_odoo_is_looked_up_again_instead_of_failing_every_order
     assert {tax for line in lines for tax in line["tax_id"]} == {new_tax}
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [
+        xmlrpc.client.Fault(
+            2, "Record does not exist or has been deleted.\n(Record: account.tax(1,), User: 2)"
+        ),
+        xmlrpc.client.Fault("warning -- MissingError\n\nRecord does not exist or has been deleted.", ""),
+    ],
+    ids=["xmlrpc/2", "legacy xmlrpc"],
+)
+def test_a_deleted_record_is_classified_as_missing(fault):
+    assert isinstance(classify(fault, where="odoo"), OdooMissingRecordError)
+
+
 @pytest.fixture
 def broker_down(monkeypatch, unused_tcp_port) -> None:
     """The task broker refuses connections (as Redis does when it is down)."""
@@ -395,3 +431,21 @@ def test_bulk_sync_with_the_broker_down_answers_and_keeps_the_orders_queued(
 
     assert response.status_code == 200
     assert set(Order.objects.filter(shop=shop).values_list("sync_status", flat=True)) == {SyncStatus.QUEUED}
+
+
+def test_the_same_new_order_stored_twice_at_once_is_refreshed_not_an_error(shop, monkeypatch):
+    node = _node(1)
+    result = OrderResult(gid=node["id"], node=node, order=parse_order(node))
+    real_insert = services._insert_order
+
+    def other_delivery_first(*args: Any) -> Order | None:
+        # the other webhook's transaction stores the order between our lookup and our insert
+        stored_order(shop, node)
+        return real_insert(*args)
+
+    monkeypatch.setattr(services, "_insert_order", other_delivery_first)
+
+    outcome = store_order(shop, result)
+
+    assert outcome == "unchanged"
+    assert Order.objects.filter(shop=shop, shopify_id=result.order.id).count() == 1

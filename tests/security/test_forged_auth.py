@@ -204,7 +204,7 @@ def test_a_valid_token_of_shop_a_cannot_act_on_shop_b(settings, two_shops):
     assert leaked_markers(synced.content.decode() + detail.content.decode() + paused.content.decode()) == []
     assert shop_state(two_shops.b) == before
     assert Shop.objects.get(pk=two_shops.a.pk).sync_paused is True
-    assert Order.objects.get(pk=two_shops.b_order.pk).sync_status == SyncStatus.SYNCED
+    assert Order.objects.get(pk=two_shops.b_order.pk).sync_status == SyncStatus.NEEDS_REVIEW
 
 
 # --- the signed install query (synco/shopify_app/install.py) --------------------------------------------------------

@@ -131,6 +131,33 @@ def test_saving_a_shop_in_the_admin_keeps_its_secrets(admin_client: Any, secret_
     assert (shop.name, shop.access_token, shop.refresh_token) == ("Renamed", ACCESS_TOKEN, REFRESH_TOKEN)
 
 
+def test_the_admin_cannot_point_the_stored_odoo_secret_at_another_url(
+    admin_client: Any, secret_shop: Shop
+) -> None:
+    odoo = secret_shop.odoo
+    saved_url = odoo.url
+
+    response = admin_client.post(
+        reverse("admin:synco_odooconnection_change", args=[odoo.pk]),
+        {
+            "shop": secret_shop.pk,
+            "url": "https://attacker.example.com",
+            "database": odoo.database,
+            "login": odoo.login,
+            "protocol": odoo.protocol,
+            "consecutive_failures": 0,
+            "last_check_ok": "unknown",
+            "last_check_report": "[]",
+            "server_version": "",
+            "last_failure": "",
+        },
+    )
+
+    assert response.status_code == 302
+    odoo.refresh_from_db()
+    assert (odoo.url, odoo.secret) == (saved_url, ODOO_SECRET)
+
+
 # --- 6. check --deploy in the production profile ---------------------------------------------------------
 
 

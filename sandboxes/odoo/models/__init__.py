@@ -12,6 +12,7 @@ MODEL_CLASSES: tuple[type[Model], ...] = (
     base.ResCountry,
     base.ResCountryState,
     base.ResCurrency,
+    base.DecimalPrecision,
     base.UomUom,
     base.CrmTeam,
     base.IrModuleModule,

@@ -405,9 +405,9 @@ class AccountMoveLine(Model):
     name = Char("Label")
     product_id = Many2one("product.product", "Product")
     product_uom_id = Many2one("uom.uom", "Unit")
-    quantity = Float("Quantity", default=1.0)
-    price_unit = Float("Unit Price")
-    discount = Float("Discount (%)")
+    quantity = Float("Quantity", default=1.0, digits="Product Unit of Measure")
+    price_unit = Float("Unit Price", digits="Product Price")
+    discount = Float("Discount (%)", digits="Discount")
     tax_ids = Many2many("account.tax", "Taxes")
     account_id = Many2one("account.account", "Account", default=2)
     sale_line_ids = Many2many("sale.order.line", "Sales Order Lines")
@@ -431,6 +431,7 @@ class AccountMoveLine(Model):
             rec.get("quantity") or 0.0,
             rec.get("discount") or 0.0,
             rec.get("tax_ids") or [],
+            self.env["account.move"].raw(rec["move_id"]).get("currency_id") if rec.get("move_id") else None,
         )
 
     def _compute_price(self, record_id: int, name: str) -> Any:

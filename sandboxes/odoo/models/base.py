@@ -33,6 +33,11 @@ class ResCompany(Model):
     partner_id = Many2one("res.partner", "Partner")
     country_id = Many2one("res.country", "Country")
     account_sale_tax_id = Many2one("account.tax", "Default Sale Tax")
+    tax_calculation_rounding_method = Selection(
+        [("round_per_line", "Round per Line"), ("round_globally", "Round Globally")],
+        "Tax Calculation Rounding Method",
+        default="round_per_line",
+    )
     email = Char("Email")
     phone = Char("Phone")
     active = Boolean("Active", default=True)
@@ -123,6 +128,13 @@ class ResCurrency(Model):
         [("after", "After Amount"), ("before", "Before Amount")], "Symbol Position", default="after"
     )
     active = Boolean("Active", default=True)
+
+
+class DecimalPrecision(Model):
+    _name = "decimal.precision"
+    _description = "Decimal Precision"
+    name = Char("Usage", required=True)
+    digits = Integer("Digits", required=True, default=2)
 
 
 class UomUom(Model):

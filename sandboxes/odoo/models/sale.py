@@ -344,10 +344,10 @@ class SaleOrderLine(Model):
     product_id = Many2one("product.product", "Product")
     product_template_id = Many2one("product.template", "Product Template", compute="_compute_template")
     name = Text("Description", required=True)
-    product_uom_qty = Float("Quantity", default=1.0)
+    product_uom_qty = Float("Quantity", default=1.0, digits="Product Unit of Measure")
     product_uom = Many2one("uom.uom", "Unit of Measure")
-    price_unit = Float("Unit Price", default=0.0)
-    discount = Float("Discount (%)", default=0.0)
+    price_unit = Float("Unit Price", default=0.0, digits="Product Price")
+    discount = Float("Discount (%)", default=0.0, digits="Discount")
     tax_id = Many2many("account.tax", "Taxes")
     price_subtotal = Monetary("Subtotal", compute="_compute_amount")
     price_tax = Float("Total Tax", compute="_compute_amount")
@@ -382,6 +382,7 @@ class SaleOrderLine(Model):
             rec.get("product_uom_qty") or 0.0,
             rec.get("discount") or 0.0,
             rec.get("tax_id") or [],
+            self.env["sale.order"].value(rec["order_id"], "currency_id") if rec.get("order_id") else None,
         )
 
     def _compute_amount(self, record_id: int, name: str) -> Any:
