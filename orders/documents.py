@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from django.utils import timezone
+
 from customers.services import ensure_partner
+from orders.dates import accounting_dates, shop_zone
 from orders.mapping import (
     XMLID_MODULE,
     MappingRules,
@@ -247,7 +250,7 @@ def write_order(
             result.review_reason = totals.describe()
             return result
     if rules.invoices:
-        _invoice_and_pay(client, rules, order, result)
+        _invoice_and_pay(client, rules, order, result, shop)
     return result
 
 
@@ -267,8 +270,14 @@ def _add_rounding_line(
     )
 
 
-def _invoice_and_pay(client: OdooClient, rules: OrderRules, order: Any, result: WriteResult) -> None:
-    """Invoice, post and pay as the rules say; each step checks what Odoo already has, so retries are safe."""
+def _invoice_and_pay(
+    client: OdooClient, rules: OrderRules, order: Any, result: WriteResult, shop: Shop
+) -> None:
+    """Invoice, post and pay as the rules say; each step checks what Odoo already has, so retries are safe.
+
+    The invoice is dated per the shop's setting and the payment on its transaction's day, both in the shop's
+    time zone (never the sync's UTC day)."""
+    dates = accounting_dates(order, rules.invoice_date_source, shop_zone(shop.iana_timezone), timezone.now())
     sale = result.sale_order
     if sale.invoice_ids:
         invoice_id = max(sale.invoice_ids)
@@ -276,6 +285,8 @@ def _invoice_and_pay(client: OdooClient, rules: OrderRules, order: Any, result: 
         state, already_paid = current.state, current.is_paid
     else:
         invoice_id, state, already_paid = client.create_invoice(sale.id), "draft", False
+    if state == "draft":
+        client.set_invoice_date(invoice_id, dates.invoice_date.isoformat())
     if rules.posts_invoice and state == "draft":
         client.post_invoice(invoice_id)
     if rules.pays:
@@ -296,6 +307,9 @@ def _invoice_and_pay(client: OdooClient, rules: OrderRules, order: Any, result: 
                 ),
                 "",
             )
-            paid_at = (order.processed_at or order.created_at).strftime("%Y-%m-%d")
-            result.payment_id = client.register_payment(invoice_id, rules.journal_for(gateway), paid_at)
+            result.payment_id = client.register_payment(
+                invoice_id, rules.journal_for(gateway), dates.payment_date.isoformat()
+            )
+            if dates.payment_note:
+                result.notes.append(dates.payment_note)
     result.invoice = client.read_invoice(invoice_id)
