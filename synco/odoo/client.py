@@ -98,6 +98,35 @@ class OdooInvoice:
         return self.payment_state in ("paid", "in_payment", "reversed") or bool(self.payment_ids)
 
 
+@dataclass(frozen=True)
+class OdooOrderLine:
+    """A sale order line as an edit needs it: what was ordered, delivered and invoiced."""
+
+    id: int
+    product_id: int | None
+    name: str
+    quantity: Decimal
+    price_unit: Decimal
+    discount: Decimal
+    qty_delivered: Decimal
+    qty_invoiced: Decimal
+    is_storable: bool  # a goods product ('consu'): Odoo refuses an ordered quantity below what was delivered
+    display_type: str = ""
+
+
+ORDER_LINE_FIELDS = [
+    "product_id",
+    "name",
+    "product_uom_qty",
+    "price_unit",
+    "discount",
+    "qty_delivered",
+    "qty_invoiced",
+    "qty_delivered_method",
+    "display_type",
+]
+
+
 def to_wire(value: Any) -> Any:
     """XML-RPC and JSON-RPC carry doubles: Decimals become floats here, at the edge, and nowhere else."""
     if isinstance(value, Decimal):
@@ -484,6 +513,48 @@ class OdooClient:
     def add_order_line(self, order_id: int, values: dict[str, Any]) -> None:
         self.call("sale.order", "write", [order_id], {"order_line": [(0, 0, values)]})
 
+    def read_order_lines(self, order_id: int) -> list[OdooOrderLine]:
+        """The order's lines with their delivered and invoiced quantities."""
+        rows = self.call(
+            "sale.order.line",
+            "search_read",
+            domain=[["order_id", "=", order_id]],
+            fields=ORDER_LINE_FIELDS,
+            order="sequence, id",
+        )
+        return [
+            OdooOrderLine(
+                id=int(row["id"]),
+                product_id=int(row["product_id"][0]) if row.get("product_id") else None,
+                name=str(row.get("name") or ""),
+                quantity=Decimal(str(row.get("product_uom_qty") or 0)),
+                price_unit=Decimal(str(row.get("price_unit") or 0)),
+                discount=Decimal(str(row.get("discount") or 0)),
+                qty_delivered=Decimal(str(row.get("qty_delivered") or 0)),
+                qty_invoiced=Decimal(str(row.get("qty_invoiced") or 0)),
+                is_storable=row.get("qty_delivered_method") == "stock_move",
+                display_type=str(row.get("display_type") or ""),
+            )
+            for row in rows
+        ]
+
+    def order_line_keys(self, module: str, line_ids: Iterable[int]) -> dict[int, str]:
+        """Line id -> the external id name Synco gave it (lines Synco did not write have none)."""
+        wanted = sorted(set(line_ids))
+        if not wanted:
+            return {}
+        rows = self.call(
+            "ir.model.data",
+            "search_read",
+            domain=[["module", "=", module], ["model", "=", "sale.order.line"], ["res_id", "in", wanted]],
+            fields=["name", "res_id"],
+        )
+        return {int(row["res_id"]): str(row["name"]) for row in rows}
+
+    def write_order_lines(self, order_id: int, commands: list[tuple[Any, ...]]) -> None:
+        """Change an order's lines in one write: (1, id, values) updates, (2, id, 0) removes."""
+        self.call("sale.order", "write", [order_id], {"order_line": list(commands)})
+
     # -- invoices and payments --------------------------------------------------------------
 
     def create_invoice(self, order_id: int) -> int:
@@ -527,6 +598,14 @@ class OdooClient:
             amount_residual=money(row.get("amount_residual")),
             payment_ids=tuple(int(i) for i in row.get("matched_payment_ids") or []),
         )
+
+    def set_invoice_date(self, invoice_id: int, invoice_date: str) -> None:
+        """Date a draft invoice ('YYYY-MM-DD'); posting keeps it (Odoo sets today only when it is empty)."""
+        self.call("account.move", "write", [invoice_id], {"invoice_date": invoice_date})
+
+    def read_invoice_date(self, invoice_id: int) -> str:
+        rows = self.call("account.move", "read", [invoice_id], ["invoice_date"])
+        return str(rows[0].get("invoice_date") or "") if rows else ""
 
     def post_invoice(self, invoice_id: int) -> None:
         """Post a draft invoice (action_post answers False on success); posting twice is refused, so check."""

@@ -13,6 +13,7 @@ ORDER_HEAD = f"""
   currencyCode presentmentCurrencyCode taxesIncluded test tags note
   customAttributes {{ key value }}
   totalPriceSet {{ {MONEY_BAG} }}
+  currentTotalPriceSet {{ {MONEY_BAG} }}
   subtotalPriceSet {{ {MONEY_BAG} }}
   totalTaxSet {{ {MONEY_BAG} }}
   totalDiscountsSet {{ {MONEY_BAG} }}

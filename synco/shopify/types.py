@@ -63,6 +63,8 @@ class LineItem:
     variant_id: int | None = None
     is_gift_card: bool = False
     product_id: int | None = None
+    # After edits and refunds (Shopify's currentQuantity); None when Shopify did not send it: `quantity`.
+    current_quantity: int | None = None
 
     @property
     def number(self) -> str:
@@ -77,6 +79,7 @@ class ShippingLine:
     price: Decimal
     discount: Decimal
     tax_lines: tuple[TaxLine, ...]
+    id: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Transaction:
     kind: str
     status: str
     amount: Decimal
+    processed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,8 @@ class ShopifyOrder:
     cancel_reason: str = ""
     fulfillments: tuple[Fulfillment, ...] = ()
     refunds: tuple[Refund, ...] = ()
+    # Shopify's currentTotalPriceSet: the total after edits, refunds and returns (None: not sent, `total`).
+    current_total: Decimal | None = None
 
     @property
     def number(self) -> str:
@@ -274,12 +280,14 @@ def _line_item(raw: Any, index: int) -> LineItem:
         variant_id=_legacy_id(variant["id"]) if variant.get("id") else None,
         is_gift_card=bool(raw.get("isGiftCard")),
         product_id=_legacy_id(variant["product"]["id"]) if (variant.get("product") or {}).get("id") else None,
+        current_quantity=raw["currentQuantity"] if isinstance(raw.get("currentQuantity"), int) else None,
     )
 
 
 def _shipping_line(raw: Any, index: int) -> ShippingLine:
     path = f"shippingLines[{index}]"
     return ShippingLine(
+        id=_text(raw.get("id")),
         title=_text(raw.get("title")) or "Shipping",
         code=_text(raw.get("code")),
         price=_money(raw.get("originalPriceSet"), f"{path}.originalPriceSet"),
@@ -323,6 +331,9 @@ def parse_order(node: dict[str, Any]) -> ShopifyOrder:
         total_tip=_money(node.get("totalTipReceivedSet"), "totalTipReceivedSet"),
         presentment_total=_money(node.get("totalPriceSet"), "totalPriceSet", "presentmentMoney"),
         presentment_tax=_money(node.get("totalTaxSet"), "totalTaxSet", "presentmentMoney"),
+        current_total=_money(node.get("currentTotalPriceSet"), "currentTotalPriceSet")
+        if node.get("currentTotalPriceSet")
+        else None,
         customer=_customer(node.get("customer")),
         billing_address=_address(node.get("billingAddress")),
         shipping_address=_address(node.get("shippingAddress")),
@@ -340,6 +351,9 @@ def parse_order(node: dict[str, Any]) -> ShopifyOrder:
                 kind=_text(item.get("kind")),
                 status=_text(item.get("status")),
                 amount=_money(item.get("amountSet"), f"transactions[{index}].amountSet"),
+                processed_at=_optional_datetime(
+                    item.get("processedAt"), f"transactions[{index}].processedAt"
+                ),
             )
             for index, item in enumerate(node.get("transactions") or [])
         ),
