@@ -105,6 +105,11 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
             order, outcome = existing, "updated"
             if wants_cancel(existing, parsed):
                 schedule_cancel(existing.pk)
+        if parsed.refunds:
+            from refunds.services import store_refunds
+
+            order.refresh_from_db(fields=["odoo_id"])
+            store_refunds(order, parsed, result.node)
         if rules.auto_sync and values["eligible"]:
             order.refresh_from_db(fields=["sync_status", "parse_error"])
             # Paused: auto-sync leaves it Not Synced with the reason shown (queued again on resume).
@@ -612,6 +617,10 @@ def _record_success(lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc
     ):
         # Taken over meanwhile: the other run finds these documents in Odoo and records them.
         logger.warning("lease lost after writing to odoo", extra={"order_id": lease.order_id})
+    else:
+        from refunds.services import queue_order_refunds
+
+        queue_order_refunds(lease.order_id)  # refunds that waited for the order follow it into Odoo
     finish_attempt(
         record,
         succeeded=True,
@@ -728,6 +737,9 @@ def sweep_shop(shop_id: int) -> int:
         import_orders(shop.pk)
     except GatewayError as exc:
         logger.warning("sweep import failed", extra={"shop": shop.domain, "error": exc.message})
+    from refunds.services import queue_pending_refunds
+
+    queue_pending_refunds(shop.pk)
     if not rules.auto_sync:
         return 0
     pending = Order.objects.filter(

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "customers",
     "products",
     "synclogs",
+    "refunds",
 ]
 
 MIDDLEWARE = [

@@ -627,3 +627,96 @@ class OdooClient:
         if not invoice.payment_ids:
             raise PermanentGatewayError("Odoo did not register the payment.")
         return max(invoice.payment_ids)
+
+    # -- refunds: credit notes and sale order reductions ------------------------------------
+
+    def read_sale_lines(self, line_ids: Iterable[int]) -> list[OdooSaleLine]:
+        """Product, quantities and taxes of sale order lines (what a refund credits or lowers)."""
+        wanted = sorted(set(line_ids))
+        if not wanted:
+            return []
+        tax_field = self.dialect.sale_line_tax_field
+        rows = self.call(
+            "sale.order.line",
+            "search_read",
+            domain=[["id", "in", wanted]],
+            fields=["id", "product_id", "product_uom_qty", "qty_invoiced", tax_field],
+        )
+        return [
+            OdooSaleLine(
+                id=int(row["id"]),
+                product_id=int(row["product_id"][0]) if row.get("product_id") else 0,
+                quantity=Decimal(str(row.get("product_uom_qty") or 0)),
+                quantity_invoiced=Decimal(str(row.get("qty_invoiced") or 0)),
+                tax_ids=tuple(int(t) for t in row.get(tax_field) or []),
+            )
+            for row in rows
+        ]
+
+    def set_sale_line_quantities(self, order_id: int, quantities: dict[int, Decimal]) -> None:
+        """Lower (or set) the quantities of a confirmed order's lines in one write."""
+        if quantities:
+            commands = [(1, line_id, {"product_uom_qty": qty}) for line_id, qty in sorted(quantities.items())]
+            self.call("sale.order", "write", [order_id], {"order_line": commands})
+
+    def read_move_header(self, move_id: int) -> OdooMoveHeader:
+        row = self.web_read(
+            "account.move",
+            move_id,
+            {"move_type": {}, "state": {}, "partner_id": {}, "currency_id": {}, "invoice_origin": {}},
+        )
+        partner, currency = row.get("partner_id"), row.get("currency_id")
+        return OdooMoveHeader(
+            id=int(row["id"]),
+            move_type=str(row.get("move_type") or ""),
+            state=str(row.get("state") or ""),
+            partner_id=int(partner["id"] if isinstance(partner, dict) else partner or 0),
+            currency_id=int(currency["id"] if isinstance(currency, dict) else currency or 0),
+            origin=str(row.get("invoice_origin") or ""),
+        )
+
+    def find_credit_note(self, ref: str) -> int | None:
+        """The customer credit note Synco created with this reference (its key per Shopify refund)."""
+        ids = self.call(
+            "account.move",
+            "search",
+            [["move_type", "=", "out_refund"], ["ref", "=", ref]],
+            limit=1,
+            order="id",
+        )
+        return ids[0] if ids else None
+
+    def create_credit_note(self, values: dict[str, Any], lines: list[dict[str, Any]]) -> int:
+        """Create a draft customer credit note (out_refund) with its lines; taxes are set on every line
+        (an empty set too, or Odoo would put the product's default taxes on it)."""
+        commands = [(0, 0, {**line, "tax_ids": [(6, 0, list(line.get("tax_ids") or []))]}) for line in lines]
+        return int(
+            self.call(
+                "account.move",
+                "create",
+                {**values, "move_type": "out_refund", "invoice_line_ids": commands},
+                context={"default_move_type": "out_refund"},
+            )
+        )
+
+    def add_move_line(self, move_id: int, values: dict[str, Any]) -> None:
+        self.call("account.move", "write", [move_id], {"invoice_line_ids": [(0, 0, values)]})
+
+
+@dataclass(frozen=True)
+class OdooSaleLine:
+    id: int
+    product_id: int
+    quantity: Decimal
+    quantity_invoiced: Decimal
+    tax_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class OdooMoveHeader:
+    id: int
+    move_type: str
+    state: str
+    partner_id: int
+    currency_id: int
+    origin: str
