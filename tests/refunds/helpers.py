@@ -86,6 +86,6 @@ def one_shirt(number: int = 77001, **options: Any) -> dict[str, Any]:
 
 def refunded_order(*refunds: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     """Order #1001 with these refunds (its updatedAt moved past them)."""
-    node = order_node(refunds=list(refunds), updatedAt="2026-11-23T10:01:00Z", **overrides)
+    node = order_node(**{"refunds": list(refunds), "updatedAt": "2026-11-23T10:01:00Z", **overrides})
     node["shippingLines"]["nodes"][0]["id"] = "gid://shopify/ShippingLine/1"
     return node
