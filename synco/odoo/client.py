@@ -70,6 +70,16 @@ class OdooProduct:
 
 
 @dataclass(frozen=True)
+class OdooLineAmounts:
+    """One sale order line's amounts as Odoo computed them (price_tax is the sum of its taxes)."""
+
+    id: int
+    name: str
+    price_subtotal: Decimal
+    price_tax: Decimal
+
+
+@dataclass(frozen=True)
 class OdooSaleOrder:
     id: int
     name: str
@@ -79,6 +89,8 @@ class OdooSaleOrder:
     amount_total: Decimal
     currency: str
     invoice_ids: tuple[int, ...] = ()
+    # Read in the same round trip as the totals, in Odoo's line order (sequence, id).
+    lines: tuple[OdooLineAmounts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,7 @@ SALE_ORDER_FIELDS: dict[str, dict[str, Any]] = {
     "amount_total": {},
     "currency_id": {"fields": {"display_name": {}}},
     "invoice_ids": {},
+    "order_line": {"fields": {"name": {}, "price_subtotal": {}, "price_tax": {}, "display_type": {}}},
 }
 
 
@@ -466,6 +479,19 @@ class OdooClient:
         )
         return pricelist_id
 
+    def company_tax_rounding(self) -> str:
+        """The company's tax_calculation_rounding_method: 'round_per_line' (Odoo's default) or 'round_globally'."""
+        rows = self.call(
+            "res.company",
+            "search_read",
+            domain=[],
+            fields=["tax_calculation_rounding_method"],
+            limit=1,
+            order="id",
+        )
+        method = rows[0].get("tax_calculation_rounding_method") if rows else None
+        return str(method or "round_per_line")
+
     def find_immediate_payment_term(self) -> int | None:
         ids = self.call("account.payment.term", "search", [["name", "=", "Immediate Payment"]], limit=1)
         return ids[0] if ids else None
@@ -503,6 +529,16 @@ class OdooClient:
             amount_total=money(row["amount_total"]),
             currency=str(currency.get("display_name", "")) if isinstance(currency, dict) else "",
             invoice_ids=tuple(int(i) for i in row.get("invoice_ids") or []),
+            lines=tuple(
+                OdooLineAmounts(
+                    id=int(line["id"]),
+                    name=str(line.get("name") or ""),
+                    price_subtotal=money(line.get("price_subtotal")),
+                    price_tax=money(line.get("price_tax")),
+                )
+                for line in row.get("order_line") or []
+                if isinstance(line, dict) and not line.get("display_type")
+            ),
         )
 
     def cancel_sale_order(self, order_id: int) -> None:
