@@ -105,6 +105,11 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
             order, outcome = existing, "updated"
             if wants_cancel(existing, parsed):
                 schedule_cancel(existing.pk)
+        if parsed.refunds:
+            from refunds.services import store_refunds
+
+            order.refresh_from_db(fields=["odoo_id"])
+            store_refunds(order, parsed, result.node)
         if rules.auto_sync and values["eligible"]:
             order.refresh_from_db(fields=["sync_status", "parse_error"])
             # Paused: auto-sync leaves it Not Synced with the reason shown (queued again on resume).
@@ -206,11 +211,52 @@ def import_order(shop_id: int, gid: str) -> str:
 # -- claiming ---------------------------------------------------------------------------------
 
 
+SYNC_REFUSED = "sync_refused"
+
+
+def sync_refusal(order: Order) -> str:
+    """Why the order may not be sent to Odoo ('' when it may): the one answer for the Sync and Retry buttons,
+    bulk sync, auto-sync from webhooks, the sweep and the worker itself — the eligibility the page shows."""
+    if order.parse_error:
+        return f"Shopify's data for {order.name} cannot be read: {order.parse_error}"
+    if not order.eligible:
+        return (
+            f"{order.name} is not eligible: {order.ineligible_reason or 'it does not match the order rules'}."
+        )
+    return ""
+
+
+def refuse_sync(order_id: int, *, task_id: str = "") -> str:
+    """An order a path wanted to send but may not: the reason, recorded in the sync log ('' if it may)."""
+    order = (
+        Order.objects.filter(pk=order_id)
+        .only("pk", "shop_id", "name", "parse_error", "eligible", "ineligible_reason")
+        .first()
+    )
+    if order is None:
+        return ""
+    reason = sync_refusal(order)
+    if reason:
+        record = start_attempt(
+            shop_id=order.shop_id,
+            order_id=order.pk,
+            object_ref=order.name,
+            operation=SYNC_REFUSED,
+            task_id=task_id,
+        )
+        finish_attempt(record, succeeded=False, message=f"Not sent to Odoo: {reason}")
+        logger.info("sync refused: the order is not eligible", extra={"order_id": order.pk})
+    return reason
+
+
 def claim_for_sync(order: Order, batch: SyncBatch | None = None) -> bool:
-    """Atomically queue a syncable order; False if it is already queued, running or done."""
+    """Atomically queue a syncable, eligible order; False if it is not eligible, or already queued, running or
+    done. Eligibility is part of the conditional UPDATE: no path queues an order the rules leave out."""
     if order.parse_error:
         return False
-    claimed = Order.objects.filter(pk=order.pk, sync_status__in=SYNCABLE_STATUSES, parse_error="").update(
+    claimed = Order.objects.filter(
+        pk=order.pk, sync_status__in=SYNCABLE_STATUSES, parse_error="", eligible=True
+    ).update(
         sync_status=SyncStatus.QUEUED,
         sync_error="",
         review_reason="",
@@ -268,6 +314,7 @@ def request_sync(
     if check_paused and is_sync_paused(order.shop_id):
         return False
     if not claim_for_sync(order, batch):
+        refuse_sync(order.pk)
         return False
     (dispatch or Dispatch()).send_on_commit(order.pk)
     return True
@@ -437,6 +484,16 @@ def sync_order(order_id: int, task_id: str = "") -> float | None:
 def _run(lease: Lease, task_id: str) -> float | None:
     order = Order.objects.select_related("shop").get(pk=lease.order_id)
     shop = order.shop
+    if sync_refusal(order):
+        # Queued, then cancelled in Shopify (or left out by new rules) before a worker took it: nothing is written.
+        lease.mine().update(
+            sync_status=SyncStatus.NEEDS_REVIEW if order.odoo_id else SyncStatus.NOT_SYNCED,
+            next_retry_at=None,
+            status_changed_at=timezone.now(),
+            **_RELEASED,
+        )
+        refuse_sync(order.pk, task_id=task_id)
+        return None
     closed_at = circuit.admit(shop.pk)
     if closed_at is not None:
         # Odoo keeps failing and another order is probing it: wait to be released instead of hammering it.
@@ -559,6 +616,10 @@ def _record_success(lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc
     ):
         # Taken over meanwhile: the other run finds these documents in Odoo and records them.
         logger.warning("lease lost after writing to odoo", extra={"order_id": lease.order_id})
+    else:
+        from refunds.services import queue_order_refunds
+
+        queue_order_refunds(lease.order_id)  # refunds that waited for the order follow it into Odoo
     finish_attempt(
         record,
         succeeded=True,
@@ -675,6 +736,9 @@ def sweep_shop(shop_id: int) -> int:
         import_orders(shop.pk)
     except GatewayError as exc:
         logger.warning("sweep import failed", extra={"shop": shop.domain, "error": exc.message})
+    from refunds.services import queue_pending_refunds
+
+    queue_pending_refunds(shop.pk)
     if not rules.auto_sync:
         return 0
     pending = Order.objects.filter(

@@ -338,8 +338,9 @@ def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _toast(response, f"Sync of {order.name} started.")
     if order.shop.sync_paused:
         return _toast(response, f"{order.name} was not sent: {services.SYNC_PAUSED_REASON}", "error")
-    if order.parse_error:
-        return _toast(response, f"{order.name} cannot be synced: {order.parse_error}", "error")
+    refusal = services.sync_refusal(order)
+    if refusal:
+        return _toast(response, f"Not sent to Odoo: {refusal}", "error")
     return _toast(response, f"{order.name} is already {order.get_sync_status_display().lower()}.", "warning")
 
 
@@ -417,14 +418,34 @@ def orders_bulk_sync(request: HtmxHttpRequest) -> HttpResponse:
     except services.SyncPausedError as exc:
         return _toast(HttpResponse(status=204), f"No order was sent: {exc}", "error")
     response = render(request, "orders/_batch.html", _batch_context(batch))
+    refused = _ineligible_selected(shop, scope)
     if not batch.total:
-        return _toast(response, "No order to sync: they are all synced, queued or not eligible.", "warning")
+        return _toast(
+            response, refused or "No order to sync: they are all synced, queued or not eligible.", "warning"
+        )
+    if refused:
+        return _toast(
+            response, f"{batch.total} orders queued for Odoo. {refused}", "warning", ordersQueued=True
+        )
     # The table reloads its current page, so the queued rows show it and start being polled.
     if dispatch.unsent:
         return _toast(
             response, f"{batch.total} orders queued for Odoo; they will start shortly.", ordersQueued=True
         )
     return _toast(response, f"{batch.total} orders queued for Odoo.", ordersQueued=True)
+
+
+def _ineligible_selected(shop: Shop, selected: list[int] | None) -> str:
+    """What the toast says of the chosen orders that bulk sync left out as not eligible ('' if none)."""
+    if not selected:
+        return ""
+    refused = Order.objects.filter(shop=shop, pk__in=selected).filter(Q(eligible=False) | ~Q(parse_error=""))
+    first = refused.only("pk", "name", "parse_error", "eligible", "ineligible_reason").first()
+    if first is None:
+        return ""
+    count = refused.count()
+    others = f" ({count - 1} more not eligible: see the sync log)" if count > 1 else ""
+    return f"Not sent to Odoo: {services.sync_refusal(first)}{others}"
 
 
 def _batch_context(batch: SyncBatch | None) -> dict[str, object]:

@@ -61,6 +61,7 @@ class RequestContext:
     api_version: str = API_VERSION
     bulk_operations: BulkOperations | None = None
     bulk_run: BulkRun | None = None  # set while a bulk query executes: no page limits, chunked root
+    on_refund: Any = None  # (shop, order id) -> None: sends refunds/create
 
     @property
     def unbounded(self) -> bool:
@@ -107,8 +108,10 @@ def order_view(order: Json, ctx: RequestContext) -> Json:
     transactions = [
         transaction_view(t, shop_ccy, pres_ccy) for t in ctx.store.transactions(ctx.shop, order["id"])
     ]
-    refunds = [refund_view(r, lines_by_id, shop_ccy, pres_ccy) for r in order.get("refunds") or []]
     shipping_lines = [shipping_line_view(s, applications) for s in order.get("shipping_lines") or []]
+    refunds = [
+        refund_view(r, lines_by_id, shop_ccy, pres_ccy, shipping_lines) for r in order.get("refunds") or []
+    ]
     risk = ctx.store.risk(ctx.shop, order["id"])
     financial = str(order.get("financial_status") or "").lower()
     refunded_sets = [
@@ -297,7 +300,13 @@ def fulfillment_view(f: Json) -> Json:
     }
 
 
-def refund_view(r: Json, lines_by_id: dict[int, Json], shop_ccy: str, pres_ccy: str) -> Json:
+def refund_view(
+    r: Json,
+    lines_by_id: dict[int, Json],
+    shop_ccy: str,
+    pres_ccy: str,
+    shipping_lines: list[Json] | None = None,
+) -> Json:
     transactions = [transaction_view(t, shop_ccy, pres_ccy) for t in r.get("transactions") or []]
     refund_lines = []
     for rli in r.get("refund_line_items") or []:
@@ -329,6 +338,65 @@ def refund_view(r: Json, lines_by_id: dict[int, Json], shop_ccy: str, pres_ccy: 
         ),
         "refundLineItems": views.id_connection(refund_lines),
         "transactions": views.id_connection(transactions),
+        "refundShippingLines": views.id_connection(_refund_shipping_lines(r, shipping_lines or [])),
+        "orderAdjustments": views.id_connection(
+            [
+                {
+                    "_id": a["id"],
+                    "id": views.gid("OrderAdjustment", a["id"]),
+                    "reason": ADJUSTMENT_REASONS.get(str(a.get("kind")), "REFUND_DISCREPANCY"),
+                    "amountSet": views.bag(a.get("amount_set")),
+                    "taxAmountSet": views.bag(a.get("tax_amount_set")),
+                }
+                for a in r.get("order_adjustments") or []
+                if a.get("kind") != "shipping_refund"
+            ]
+        ),
+    }
+
+
+ADJUSTMENT_REASONS = {
+    "refund_discrepancy": "REFUND_DISCREPANCY",
+    "pending_refund_discrepancy": "PENDING_REFUND_DISCREPANCY",
+}
+
+
+def _refund_shipping_lines(r: Json, shipping_lines: list[Json]) -> list[Json]:
+    """Refunded shipping: the refund's own shipping lines, or (older refunds) its shipping_refund adjustments,
+    whose amounts Shopify signs negative."""
+    by_id = {line["_id"]: line for line in shipping_lines}
+    rows = [
+        {
+            "_id": s["id"],
+            "id": views.gid("RefundShippingLine", s["id"]),
+            "shippingLine": by_id.get(s["shipping_line_id"])
+            or {"id": views.gid("ShippingLine", s["shipping_line_id"])},
+            "subtotalAmountSet": views.bag(s.get("subtotal_amount_set")),
+            "taxAmountSet": views.bag(s.get("tax_amount_set")),
+        }
+        for s in r.get("refund_shipping_lines") or []
+    ]
+    for a in r.get("order_adjustments") or []:
+        if a.get("kind") != "shipping_refund":
+            continue
+        amount, tax = a.get("amount_set") or {}, a.get("tax_amount_set") or {}
+        rows.append(
+            {
+                "_id": a["id"],
+                "id": views.gid("RefundShippingLine", a["id"]),
+                "shippingLine": shipping_lines[0] if shipping_lines else None,
+                "subtotalAmountSet": views.bag(_negated(amount)),
+                "taxAmountSet": views.bag(_negated(tax)),
+            }
+        )
+    return rows
+
+
+def _negated(bag: Json) -> Json:
+    return {
+        side: {**money, "amount": str(-Decimal(str(money.get("amount") or 0)))}
+        for side, money in bag.items()
+        if isinstance(money, dict)
     }
 
 
@@ -606,7 +674,54 @@ def resolve_bulk_operation_cancel(_root: Any, info: GraphQLResolveInfo, id: str)
     return {"bulkOperation": operation, "userErrors": errors}
 
 
+def resolve_refund_create(_root: Any, info: GraphQLResolveInfo, input: Json) -> Json:
+    """`refundCreate`: amounts computed from the order's lines and taxes; `refunds/create` is sent."""
+    from sandboxes.shopify.refunds import RefundError, record_refund
+
+    ctx = _ctx(info)
+    parsed = views.parse_gid(str(input.get("orderId") or ""))
+    if parsed is None or parsed[0] != "Order":
+        return {
+            "refund": None,
+            "order": None,
+            "userErrors": [{"field": ["orderId"], "message": "Order does not exist."}],
+        }
+    shipping = input.get("shipping") or {}
+    lines = []
+    for item in input.get("refundLineItems") or []:
+        line = views.parse_gid(str(item.get("lineItemId") or ""))
+        lines.append(
+            {
+                "line_item_id": line[1] if line else 0,
+                "quantity": item.get("quantity"),
+                "restock_type": item.get("restockType") or "NO_RESTOCK",
+            }
+        )
+    amount = (shipping.get("shippingRefundAmount") or {}).get("amount")
+    try:
+        refund, order = record_refund(
+            ctx.store,
+            ctx.shop,
+            parsed[1],
+            lines=lines,
+            shipping={"full_refund": bool(shipping.get("fullRefund")), "amount": amount},
+            note=str(input.get("note") or ""),
+        )
+    except RefundError as error:
+        return {
+            "refund": None,
+            "order": None,
+            "userErrors": [{"field": error.field, "message": error.message}],
+        }
+    if ctx.on_refund is not None:
+        ctx.on_refund(ctx.shop, int(order["id"]))
+    view = order_view(order, ctx)
+    refund_node = next(r for r in view["refunds"](info) if r["id"] == views.gid("Refund", refund["id"]))
+    return {"refund": refund_node, "order": view, "userErrors": []}
+
+
 MUTATIONS: dict[str, Any] = {
+    "refundCreate": resolve_refund_create,
     "bulkOperationRunQuery": resolve_bulk_operation_run_query,
     "bulkOperationCancel": resolve_bulk_operation_cancel,
 }
@@ -745,6 +860,7 @@ class AdminGraphQL:
             results = store.state_path.parent / "shopify-bulk" if store.state_path is not None else None
             bulk_operations = BulkOperations(results)
         self.bulk_operations = bulk_operations
+        self.on_refund: Any = None  # set by the server: refundCreate sends refunds/create through it
 
     def _unimplemented_mutations(self, operation: OperationDefinitionNode) -> list[str]:
         if operation.operation != OperationType.MUTATION:
@@ -854,6 +970,7 @@ class AdminGraphQL:
             token=token,
             api_version=api_version,
             bulk_operations=self.bulk_operations,
+            on_refund=self.on_refund,
         )
         result = execute_sync(
             self.schema,

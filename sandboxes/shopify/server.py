@@ -149,6 +149,9 @@ class SandboxServer(ThreadingHTTPServer):
             throttle_http_status=throttle_http_status,
         )
         self.api.bulk_operations.base_url = self.base_url
+        self.api.on_refund = lambda shop, order_id: self.send_webhook(
+            "refunds/create", shop, order_id=order_id
+        )
         self.faults = Faults()
         self.stats_data = Stats()
         self._lock = threading.Lock()
@@ -248,6 +251,19 @@ class SandboxServer(ThreadingHTTPServer):
         return count
 
     # ------------------------------------------------------------------------- install and webhooks
+
+    def create_refund(
+        self, order_id: int, shop: str | None = None, *, emit: bool = True, **options: Any
+    ) -> Json:
+        """A refund as `refundCreate` makes it (see sandbox.shopify.refunds.build_refund for the options);
+        with `emit`, `refunds/create` is sent. Returns the refund (REST shape)."""
+        from sandboxes.shopify.refunds import record_refund
+
+        domain = shop or self.default_shop()
+        refund, _ = record_refund(self.store, domain, int(order_id), **options)
+        if emit:
+            self.send_webhook("refunds/create", domain, order_id=int(order_id))
+        return refund
 
     def send_webhook(self, topic: str, shop: str | None = None, **options: Any) -> Json:
         """Deliver a signed webhook from a background thread (see `webhooks`); returns its ids."""

@@ -70,6 +70,16 @@ class OdooProduct:
 
 
 @dataclass(frozen=True)
+class OdooLineAmounts:
+    """One sale order line's amounts as Odoo computed them (price_tax is the sum of its taxes)."""
+
+    id: int
+    name: str
+    price_subtotal: Decimal
+    price_tax: Decimal
+
+
+@dataclass(frozen=True)
 class OdooSaleOrder:
     id: int
     name: str
@@ -79,6 +89,8 @@ class OdooSaleOrder:
     amount_total: Decimal
     currency: str
     invoice_ids: tuple[int, ...] = ()
+    # Read in the same round trip as the totals, in Odoo's line order (sequence, id).
+    lines: tuple[OdooLineAmounts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,35 @@ class OdooInvoice:
         # In Odoo 18's default setup a payment leaves the residual unchanged but marks the invoice paid:
         # any matched payment means "do not pay again".
         return self.payment_state in ("paid", "in_payment", "reversed") or bool(self.payment_ids)
+
+
+@dataclass(frozen=True)
+class OdooOrderLine:
+    """A sale order line as an edit needs it: what was ordered, delivered and invoiced."""
+
+    id: int
+    product_id: int | None
+    name: str
+    quantity: Decimal
+    price_unit: Decimal
+    discount: Decimal
+    qty_delivered: Decimal
+    qty_invoiced: Decimal
+    is_storable: bool  # a goods product ('consu'): Odoo refuses an ordered quantity below what was delivered
+    display_type: str = ""
+
+
+ORDER_LINE_FIELDS = [
+    "product_id",
+    "name",
+    "product_uom_qty",
+    "price_unit",
+    "discount",
+    "qty_delivered",
+    "qty_invoiced",
+    "qty_delivered_method",
+    "display_type",
+]
 
 
 def to_wire(value: Any) -> Any:
@@ -134,6 +175,7 @@ SALE_ORDER_FIELDS: dict[str, dict[str, Any]] = {
     "amount_total": {},
     "currency_id": {"fields": {"display_name": {}}},
     "invoice_ids": {},
+    "order_line": {"fields": {"name": {}, "price_subtotal": {}, "price_tax": {}, "display_type": {}}},
 }
 
 
@@ -437,6 +479,19 @@ class OdooClient:
         )
         return pricelist_id
 
+    def company_tax_rounding(self) -> str:
+        """The company's tax_calculation_rounding_method: 'round_per_line' (Odoo's default) or 'round_globally'."""
+        rows = self.call(
+            "res.company",
+            "search_read",
+            domain=[],
+            fields=["tax_calculation_rounding_method"],
+            limit=1,
+            order="id",
+        )
+        method = rows[0].get("tax_calculation_rounding_method") if rows else None
+        return str(method or "round_per_line")
+
     def find_immediate_payment_term(self) -> int | None:
         ids = self.call("account.payment.term", "search", [["name", "=", "Immediate Payment"]], limit=1)
         return ids[0] if ids else None
@@ -474,6 +529,16 @@ class OdooClient:
             amount_total=money(row["amount_total"]),
             currency=str(currency.get("display_name", "")) if isinstance(currency, dict) else "",
             invoice_ids=tuple(int(i) for i in row.get("invoice_ids") or []),
+            lines=tuple(
+                OdooLineAmounts(
+                    id=int(line["id"]),
+                    name=str(line.get("name") or ""),
+                    price_subtotal=money(line.get("price_subtotal")),
+                    price_tax=money(line.get("price_tax")),
+                )
+                for line in row.get("order_line") or []
+                if isinstance(line, dict) and not line.get("display_type")
+            ),
         )
 
     def cancel_sale_order(self, order_id: int) -> None:
@@ -483,6 +548,48 @@ class OdooClient:
 
     def add_order_line(self, order_id: int, values: dict[str, Any]) -> None:
         self.call("sale.order", "write", [order_id], {"order_line": [(0, 0, values)]})
+
+    def read_order_lines(self, order_id: int) -> list[OdooOrderLine]:
+        """The order's lines with their delivered and invoiced quantities."""
+        rows = self.call(
+            "sale.order.line",
+            "search_read",
+            domain=[["order_id", "=", order_id]],
+            fields=ORDER_LINE_FIELDS,
+            order="sequence, id",
+        )
+        return [
+            OdooOrderLine(
+                id=int(row["id"]),
+                product_id=int(row["product_id"][0]) if row.get("product_id") else None,
+                name=str(row.get("name") or ""),
+                quantity=Decimal(str(row.get("product_uom_qty") or 0)),
+                price_unit=Decimal(str(row.get("price_unit") or 0)),
+                discount=Decimal(str(row.get("discount") or 0)),
+                qty_delivered=Decimal(str(row.get("qty_delivered") or 0)),
+                qty_invoiced=Decimal(str(row.get("qty_invoiced") or 0)),
+                is_storable=row.get("qty_delivered_method") == "stock_move",
+                display_type=str(row.get("display_type") or ""),
+            )
+            for row in rows
+        ]
+
+    def order_line_keys(self, module: str, line_ids: Iterable[int]) -> dict[int, str]:
+        """Line id -> the external id name Synco gave it (lines Synco did not write have none)."""
+        wanted = sorted(set(line_ids))
+        if not wanted:
+            return {}
+        rows = self.call(
+            "ir.model.data",
+            "search_read",
+            domain=[["module", "=", module], ["model", "=", "sale.order.line"], ["res_id", "in", wanted]],
+            fields=["name", "res_id"],
+        )
+        return {int(row["res_id"]): str(row["name"]) for row in rows}
+
+    def write_order_lines(self, order_id: int, commands: list[tuple[Any, ...]]) -> None:
+        """Change an order's lines in one write: (1, id, values) updates, (2, id, 0) removes."""
+        self.call("sale.order", "write", [order_id], {"order_line": list(commands)})
 
     # -- invoices and payments --------------------------------------------------------------
 
@@ -528,6 +635,14 @@ class OdooClient:
             payment_ids=tuple(int(i) for i in row.get("matched_payment_ids") or []),
         )
 
+    def set_invoice_date(self, invoice_id: int, invoice_date: str) -> None:
+        """Date a draft invoice ('YYYY-MM-DD'); posting keeps it (Odoo sets today only when it is empty)."""
+        self.call("account.move", "write", [invoice_id], {"invoice_date": invoice_date})
+
+    def read_invoice_date(self, invoice_id: int) -> str:
+        rows = self.call("account.move", "read", [invoice_id], ["invoice_date"])
+        return str(rows[0].get("invoice_date") or "") if rows else ""
+
     def post_invoice(self, invoice_id: int) -> None:
         """Post a draft invoice (action_post answers False on success); posting twice is refused, so check."""
         self.call("account.move", "action_post", [invoice_id])
@@ -548,3 +663,96 @@ class OdooClient:
         if not invoice.payment_ids:
             raise PermanentGatewayError("Odoo did not register the payment.")
         return max(invoice.payment_ids)
+
+    # -- refunds: credit notes and sale order reductions ------------------------------------
+
+    def read_sale_lines(self, line_ids: Iterable[int]) -> list[OdooSaleLine]:
+        """Product, quantities and taxes of sale order lines (what a refund credits or lowers)."""
+        wanted = sorted(set(line_ids))
+        if not wanted:
+            return []
+        tax_field = self.dialect.sale_line_tax_field
+        rows = self.call(
+            "sale.order.line",
+            "search_read",
+            domain=[["id", "in", wanted]],
+            fields=["id", "product_id", "product_uom_qty", "qty_invoiced", tax_field],
+        )
+        return [
+            OdooSaleLine(
+                id=int(row["id"]),
+                product_id=int(row["product_id"][0]) if row.get("product_id") else 0,
+                quantity=Decimal(str(row.get("product_uom_qty") or 0)),
+                quantity_invoiced=Decimal(str(row.get("qty_invoiced") or 0)),
+                tax_ids=tuple(int(t) for t in row.get(tax_field) or []),
+            )
+            for row in rows
+        ]
+
+    def set_sale_line_quantities(self, order_id: int, quantities: dict[int, Decimal]) -> None:
+        """Lower (or set) the quantities of a confirmed order's lines in one write."""
+        if quantities:
+            commands = [(1, line_id, {"product_uom_qty": qty}) for line_id, qty in sorted(quantities.items())]
+            self.call("sale.order", "write", [order_id], {"order_line": commands})
+
+    def read_move_header(self, move_id: int) -> OdooMoveHeader:
+        row = self.web_read(
+            "account.move",
+            move_id,
+            {"move_type": {}, "state": {}, "partner_id": {}, "currency_id": {}, "invoice_origin": {}},
+        )
+        partner, currency = row.get("partner_id"), row.get("currency_id")
+        return OdooMoveHeader(
+            id=int(row["id"]),
+            move_type=str(row.get("move_type") or ""),
+            state=str(row.get("state") or ""),
+            partner_id=int(partner["id"] if isinstance(partner, dict) else partner or 0),
+            currency_id=int(currency["id"] if isinstance(currency, dict) else currency or 0),
+            origin=str(row.get("invoice_origin") or ""),
+        )
+
+    def find_credit_note(self, ref: str) -> int | None:
+        """The customer credit note Synco created with this reference (its key per Shopify refund)."""
+        ids = self.call(
+            "account.move",
+            "search",
+            [["move_type", "=", "out_refund"], ["ref", "=", ref]],
+            limit=1,
+            order="id",
+        )
+        return ids[0] if ids else None
+
+    def create_credit_note(self, values: dict[str, Any], lines: list[dict[str, Any]]) -> int:
+        """Create a draft customer credit note (out_refund) with its lines; taxes are set on every line
+        (an empty set too, or Odoo would put the product's default taxes on it)."""
+        commands = [(0, 0, {**line, "tax_ids": [(6, 0, list(line.get("tax_ids") or []))]}) for line in lines]
+        return int(
+            self.call(
+                "account.move",
+                "create",
+                {**values, "move_type": "out_refund", "invoice_line_ids": commands},
+                context={"default_move_type": "out_refund"},
+            )
+        )
+
+    def add_move_line(self, move_id: int, values: dict[str, Any]) -> None:
+        self.call("account.move", "write", [move_id], {"invoice_line_ids": [(0, 0, values)]})
+
+
+@dataclass(frozen=True)
+class OdooSaleLine:
+    id: int
+    product_id: int
+    quantity: Decimal
+    quantity_invoiced: Decimal
+    tax_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class OdooMoveHeader:
+    id: int
+    move_type: str
+    state: str
+    partner_id: int
+    currency_id: int
+    origin: str

@@ -326,6 +326,14 @@ class ShopifyClient(_BulkMixin):
             raise PermanentGatewayError(f"Shopify has no order {gid} (deleted, or outside the app's access).")
         return _parse(self._with_all_lines(node))
 
+    def fetch_shop_timezone(self) -> str:
+        """The shop's IANA time zone (`shop { ianaTimezone }`): its invoice dates and pages are in it."""
+        data = self.execute(queries.SHOP_INFO)
+        zone = str((data.get("shop") or {}).get("ianaTimezone") or "")
+        if not zone:
+            raise PermanentGatewayError("Shopify did not say the shop's time zone.")
+        return zone
+
     def _with_all_lines(self, node: dict[str, Any]) -> dict[str, Any]:
         """Orders with more lines than a page holds: fetch the rest (250 at a time) and merge them in."""
         lines = node.get("lineItems") or {}

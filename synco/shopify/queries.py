@@ -13,6 +13,7 @@ ORDER_HEAD = f"""
   currencyCode presentmentCurrencyCode taxesIncluded test tags note
   customAttributes {{ key value }}
   totalPriceSet {{ {MONEY_BAG} }}
+  currentTotalPriceSet {{ {MONEY_BAG} }}
   subtotalPriceSet {{ {MONEY_BAG} }}
   totalTaxSet {{ {MONEY_BAG} }}
   totalDiscountsSet {{ {MONEY_BAG} }}
@@ -47,8 +48,19 @@ SHIPPING_LINE = f"""
 ORDER_TAIL = f"""
   transactions(first: 20) {{ id gateway kind status processedAt test amountSet {{ {MONEY} }} }}
   fulfillments(first: 5) {{ id status createdAt trackingInfo(first: 3) {{ company number url }} }}
-  refunds(first: 5) {{ id createdAt note totalRefundedSet {{ {MONEY} }} }}
   risk {{ recommendation assessments {{ riskLevel facts {{ description sentiment }} }} }}
+"""
+
+# A refund as Synco maps it into a credit note: the refunded lines, shipping, adjustments and the money moved.
+REFUNDS = f"""
+  refunds(first: 5) {{ id createdAt note totalRefundedSet {{ {MONEY} }}
+    refundLineItems(first: 50) {{ nodes {{ lineItem {{ id }} quantity restockType
+      subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} }} }}
+    refundShippingLines(first: 5) {{ nodes {{ shippingLine {{ id }}
+      subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }} }}
+    orderAdjustments(first: 5) {{ nodes {{ id reason amountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }} }}
+    transactions(first: 5) {{ nodes {{ id kind status gateway processedAt amountSet {{ {MONEY} }} }} }}
+  }}
 """
 
 ORDER_FIELDS = f"""
@@ -57,6 +69,7 @@ fragment OrderFields on Order {{
   lineItems(first: $lineCount) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {LINE_ITEM} }} }}
   shippingLines(first: 10) {{ nodes {{ {SHIPPING_LINE} }} }}
 {ORDER_TAIL}
+{REFUNDS}
 }}
 """
 
@@ -102,6 +115,7 @@ BULK_ORDER_FIELDS = f"""
   lineItems {{ edges {{ node {{ {LINE_ITEM} }} }} }}
   shippingLines {{ edges {{ node {{ {SHIPPING_LINE} }} }} }}
 {ORDER_TAIL}
+  refunds(first: 5) {{ id createdAt note totalRefundedSet {{ {MONEY} }} }}
 """
 
 

@@ -63,6 +63,8 @@ class LineItem:
     variant_id: int | None = None
     is_gift_card: bool = False
     product_id: int | None = None
+    # After edits and refunds (Shopify's currentQuantity); None when Shopify did not send it: `quantity`.
+    current_quantity: int | None = None
 
     @property
     def number(self) -> str:
@@ -77,6 +79,7 @@ class ShippingLine:
     price: Decimal
     discount: Decimal
     tax_lines: tuple[TaxLine, ...]
+    id: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Transaction:
     kind: str
     status: str
     amount: Decimal
+    processed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -102,11 +106,60 @@ class Fulfillment:
 
 
 @dataclass(frozen=True)
+class RefundLine:
+    """A refunded quantity of one order line: Shopify's subtotal (after discounts) and tax for it."""
+
+    line_item_id: str  # the LineItem's GID
+    quantity: int
+    restock_type: str  # NO_RESTOCK, CANCEL, RETURN, LEGACY_RESTOCK
+    subtotal: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class RefundShipping:
+    shipping_line_id: str
+    subtotal: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class OrderAdjustment:
+    """A refund's discrepancy or shipping adjustment (amounts as Shopify signs them)."""
+
+    id: str
+    reason: str
+    amount: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class RefundTransaction:
+    id: str
+    gateway: str
+    kind: str
+    status: str
+    amount: Decimal
+    processed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Refund:
     id: str
     created_at: datetime | None
     note: str
     amount: Decimal
+    lines: tuple[RefundLine, ...] = ()
+    shipping: tuple[RefundShipping, ...] = ()
+    adjustments: tuple[OrderAdjustment, ...] = ()
+    transactions: tuple[RefundTransaction, ...] = ()
+    # False when the query asked only for the summary (bulk imports): the lines must be fetched to map it.
+    detailed: bool = False
+
+    @property
+    def number(self) -> str:
+        """The numeric part of the refund's GID: stable, used in Odoo external ids."""
+        return self.id.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -150,6 +203,8 @@ class ShopifyOrder:
     cancel_reason: str = ""
     fulfillments: tuple[Fulfillment, ...] = ()
     refunds: tuple[Refund, ...] = ()
+    # Shopify's currentTotalPriceSet: the total after edits, refunds and returns (None: not sent, `total`).
+    current_total: Decimal | None = None
 
     @property
     def number(self) -> str:
@@ -274,17 +329,87 @@ def _line_item(raw: Any, index: int) -> LineItem:
         variant_id=_legacy_id(variant["id"]) if variant.get("id") else None,
         is_gift_card=bool(raw.get("isGiftCard")),
         product_id=_legacy_id(variant["product"]["id"]) if (variant.get("product") or {}).get("id") else None,
+        current_quantity=raw["currentQuantity"] if isinstance(raw.get("currentQuantity"), int) else None,
     )
 
 
 def _shipping_line(raw: Any, index: int) -> ShippingLine:
     path = f"shippingLines[{index}]"
     return ShippingLine(
+        id=_text(raw.get("id")),
         title=_text(raw.get("title")) or "Shipping",
         code=_text(raw.get("code")),
         price=_money(raw.get("originalPriceSet"), f"{path}.originalPriceSet"),
         discount=_discount(raw.get("discountAllocations"), f"{path}.discountAllocations"),
         tax_lines=_tax_lines(raw.get("taxLines"), f"{path}.taxLines"),
+    )
+
+
+def _nodes(raw: Any) -> list[Any]:
+    """A connection's nodes (or a bulk row's edges), a plain list as it is."""
+    if isinstance(raw, list):
+        return raw
+    if not isinstance(raw, dict):
+        return []
+    if "nodes" in raw:
+        return list(raw.get("nodes") or [])
+    return [edge.get("node") for edge in raw.get("edges") or [] if edge.get("node")]
+
+
+def parse_refund(raw: Any, index: int = 0) -> Refund:
+    """Parse one Refund node (detailed or a summary) into a Refund."""
+    path = f"refunds[{index}]"
+    lines = []
+    for k, item in enumerate(_nodes(raw.get("refundLineItems"))):
+        quantity = item.get("quantity")
+        if not isinstance(quantity, int):
+            raise OrderParseError(f"{path}.refundLineItems[{k}].quantity is missing")
+        lines.append(
+            RefundLine(
+                line_item_id=_text((item.get("lineItem") or {}).get("id")),
+                quantity=quantity,
+                restock_type=_text(item.get("restockType")) or "NO_RESTOCK",
+                subtotal=_money(item.get("subtotalSet"), f"{path}.refundLineItems[{k}].subtotalSet"),
+                tax=_money(item.get("totalTaxSet"), f"{path}.refundLineItems[{k}].totalTaxSet"),
+            )
+        )
+    return Refund(
+        id=_text(raw.get("id")),
+        created_at=_optional_datetime(raw.get("createdAt"), f"{path}.createdAt"),
+        note=_text(raw.get("note")),
+        amount=_money(raw.get("totalRefundedSet"), f"{path}.totalRefundedSet"),
+        lines=tuple(lines),
+        shipping=tuple(
+            RefundShipping(
+                shipping_line_id=_text((item.get("shippingLine") or {}).get("id")),
+                subtotal=_money(item.get("subtotalAmountSet"), f"{path}.refundShippingLines[{k}]"),
+                tax=_money(item.get("taxAmountSet"), f"{path}.refundShippingLines[{k}].taxAmountSet"),
+            )
+            for k, item in enumerate(_nodes(raw.get("refundShippingLines")))
+        ),
+        adjustments=tuple(
+            OrderAdjustment(
+                id=_text(item.get("id")),
+                reason=_text(item.get("reason")),
+                amount=_money(item.get("amountSet"), f"{path}.orderAdjustments[{k}].amountSet"),
+                tax=_money(item.get("taxAmountSet"), f"{path}.orderAdjustments[{k}].taxAmountSet"),
+            )
+            for k, item in enumerate(_nodes(raw.get("orderAdjustments")))
+        ),
+        transactions=tuple(
+            RefundTransaction(
+                id=_text(item.get("id")),
+                gateway=_text(item.get("gateway")),
+                kind=_text(item.get("kind")),
+                status=_text(item.get("status")),
+                amount=_money(item.get("amountSet"), f"{path}.transactions[{k}].amountSet"),
+                processed_at=_optional_datetime(
+                    item.get("processedAt"), f"{path}.transactions[{k}].processedAt"
+                ),
+            )
+            for k, item in enumerate(_nodes(raw.get("transactions")))
+        ),
+        detailed="refundLineItems" in raw,
     )
 
 
@@ -323,6 +448,9 @@ def parse_order(node: dict[str, Any]) -> ShopifyOrder:
         total_tip=_money(node.get("totalTipReceivedSet"), "totalTipReceivedSet"),
         presentment_total=_money(node.get("totalPriceSet"), "totalPriceSet", "presentmentMoney"),
         presentment_tax=_money(node.get("totalTaxSet"), "totalTaxSet", "presentmentMoney"),
+        current_total=_money(node.get("currentTotalPriceSet"), "currentTotalPriceSet")
+        if node.get("currentTotalPriceSet")
+        else None,
         customer=_customer(node.get("customer")),
         billing_address=_address(node.get("billingAddress")),
         shipping_address=_address(node.get("shippingAddress")),
@@ -340,6 +468,9 @@ def parse_order(node: dict[str, Any]) -> ShopifyOrder:
                 kind=_text(item.get("kind")),
                 status=_text(item.get("status")),
                 amount=_money(item.get("amountSet"), f"transactions[{index}].amountSet"),
+                processed_at=_optional_datetime(
+                    item.get("processedAt"), f"transactions[{index}].processedAt"
+                ),
             )
             for index, item in enumerate(node.get("transactions") or [])
         ),
@@ -363,13 +494,5 @@ def parse_order(node: dict[str, Any]) -> ShopifyOrder:
             )
             for item in node.get("fulfillments") or []
         ),
-        refunds=tuple(
-            Refund(
-                id=_text(item.get("id")),
-                created_at=_optional_datetime(item.get("createdAt"), f"refunds[{index}].createdAt"),
-                note=_text(item.get("note")),
-                amount=_money(item.get("totalRefundedSet"), f"refunds[{index}].totalRefundedSet"),
-            )
-            for index, item in enumerate(node.get("refunds") or [])
-        ),
+        refunds=tuple(parse_refund(item, index) for index, item in enumerate(node.get("refunds") or [])),
     )

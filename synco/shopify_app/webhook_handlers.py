@@ -183,6 +183,18 @@ def _handle(receipt: WebhookReceipt) -> tuple[str, str]:
         # current state (an order body of another shop names an order this shop does not have: nothing is stored).
         outcome = import_order(shop.pk, gid)
         return WebhookReceipt.Status.PROCESSED, f"Order {payload.get('name') or gid} re-fetched: {outcome}."
+    if topic == "refunds/create":
+        if shop.uninstalled_at is not None:
+            return WebhookReceipt.Status.IGNORED, "The app is uninstalled from this shop."
+        gid = refund_order_gid(payload)
+        if gid is None:
+            return WebhookReceipt.Status.FAILED, "The body of refunds/create names no order (order_id)."
+        # A webhook is only a trigger: the order (with its refunds) is read again from Shopify.
+        outcome = import_order(shop.pk, gid)
+        return (
+            WebhookReceipt.Status.PROCESSED,
+            f"Refund {payload.get('id')}: order {gid} re-fetched: {outcome}.",
+        )
     if topic == "app/uninstalled":
         # Shopify has already revoked the tokens: delete both, never call the API for this shop again.
         Shop.objects.filter(pk=shop.pk).update(
@@ -218,6 +230,14 @@ def order_gid(payload: dict[str, Any]) -> str | None:
     if payload.get("admin_graphql_api_id") not in (None, gid):
         return None
     return gid
+
+
+def refund_order_gid(payload: dict[str, Any]) -> str | None:
+    """The order a refunds/create body names (its `order_id`)."""
+    order_id = payload.get("order_id")
+    if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
+        return None
+    return f"gid://shopify/Order/{order_id}"
 
 
 def _customer_orders(shop: Shop, payload: dict[str, Any]) -> Any:

@@ -12,8 +12,10 @@ def queued_order(shop: Shop, node: dict[str, Any]) -> Order:
     return stored_order(shop, node, SyncStatus.QUEUED)
 
 
-def stored_order(shop: Shop, node: dict[str, Any], status: str = SyncStatus.NOT_SYNCED) -> Order:
-    """A Shopify order as the import stores it."""
+def stored_order(
+    shop: Shop, node: dict[str, Any], status: str = SyncStatus.NOT_SYNCED, *, eligible: bool = True
+) -> Order:
+    """A Shopify order as the import stores it (eligible unless told otherwise: the sync refuses the others)."""
     parsed = parse_order(node)
     return Order.objects.create(
         shop=shop,
@@ -26,6 +28,7 @@ def stored_order(shop: Shop, node: dict[str, Any], status: str = SyncStatus.NOT_
         currency=parsed.currency,
         payload=node,
         sync_status=status,
+        eligible=eligible,
     )
 
 

@@ -85,7 +85,7 @@ def test_it_filters_by_status_and_serves_the_fragment_to_htmx(merchant_client, s
 def test_it_marks_the_order_in_progress_and_enqueues_the_sync_after_commit(
     merchant_client, shop, django_capture_on_commit_callbacks
 ):
-    order = _order(shop)
+    order = _order(shop, eligible=True)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = merchant_client.post(reverse("orders:sync", args=[order.pk]), HTTP_HX_REQUEST="true")
@@ -103,7 +103,7 @@ def test_it_marks_the_order_in_progress_and_enqueues_the_sync_after_commit(
 def test_it_does_not_enqueue_twice_for_a_double_click(
     merchant_client, shop, django_capture_on_commit_callbacks
 ):
-    order = _order(shop)
+    order = _order(shop, eligible=True)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         merchant_client.post(reverse("orders:sync", args=[order.pk]))
@@ -203,7 +203,7 @@ def test_it_searches_by_number_customer_and_email(merchant_client, shop):
 def test_it_bulk_syncs_the_selected_orders_and_shows_progress(
     merchant_client, shop, django_capture_on_commit_callbacks
 ):
-    first, second = _order(shop, 1, "#1"), _order(shop, 2, "#2")
+    first, second = _order(shop, 1, "#1", eligible=True), _order(shop, 2, "#2", eligible=True)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = merchant_client.post(

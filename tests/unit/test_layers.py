@@ -14,7 +14,7 @@ from pathlib import Path
 from celery import current_app
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT = ("synco", "orders", "customers", "products", "synclogs")
+PRODUCT = ("synco", "orders", "customers", "products", "synclogs", "refunds")
 LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
 
 
@@ -112,5 +112,5 @@ def _task_names_sent_through_the_seam() -> set[str]:
 def test_it_registers_every_task_a_service_sends_by_name():
     names = _task_names_sent_through_the_seam()
 
-    assert len(names) == 7
+    assert len(names) == 8
     assert sorted(name for name in names if name not in current_app.tasks) == []

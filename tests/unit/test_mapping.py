@@ -10,7 +10,6 @@ from orders.mapping import (
     OdooRefs,
     SaleLine,
     TotalsCheck,
-    discount_percent,
     lines_to_untax,
     load_table,
     order_note,
@@ -33,6 +32,7 @@ REFS = OdooRefs(
     discount_product_id=30,
     tip_product_id=31,
     taxes=TAXES,
+    correction_product_id=32,
 )
 
 
@@ -46,9 +46,7 @@ def test_it_maps_lines_discounts_taxes_and_shipping():
     assert draft.date_order == "2026-11-20 14:03:00"
     assert (draft.partner_id, draft.invoice_partner_id, draft.shipping_partner_id) == (7, 9, 8)
     assert draft.lines == (
-        SaleLine(
-            "line_9001", 2, "Organic T-Shirt - M", Decimal(2), Decimal("25.00"), Decimal("10.0000"), (1,)
-        ),
+        SaleLine("line_9001", 2, "Organic T-Shirt - M", Decimal(2), Decimal("22.50"), Decimal("0"), (1,)),
         SaleLine("line_9002", 5, "Gift wrap", Decimal(1), Decimal("3.50"), Decimal("0"), (1,)),
         SaleLine(
             "shipping_5550001001_0",
@@ -78,8 +76,8 @@ def test_it_writes_the_load_table_with_an_external_id_on_the_order_and_each_line
         "shopify.line_9002",
         "shopify.shipping_5550001001_0",
     ]
-    assert [row["order_line/price_unit"] for row in table] == ["25", "3.5", "5.99"]
-    assert [row["order_line/discount"] for row in table] == ["10", "0", "0"]
+    assert [row["order_line/price_unit"] for row in table] == ["22.5", "3.5", "5.99"]
+    assert [row["order_line/discount"] for row in table] == ["0", "0", "0"]
     assert [row["order_line/tax_id/.id"] for row in table] == ["1", "1", ""]
     assert table[1]["id"] == "" and table[1]["partner_id/.id"] == ""
     assert lines_to_untax(draft, {1, 2}) == ["shipping_5550001001_0"]
@@ -124,8 +122,8 @@ def test_it_refuses_a_tax_rate_odoo_does_not_have():
 
 def test_it_matches_price_included_taxes_only_to_included_odoo_taxes():
     node = order_node(taxesIncluded=True)
-    for line in node["lineItems"]["nodes"]:
-        line["taxLines"] = [{"title": "VAT", "rate": 0.2, "ratePercentage": 20.0, "priceSet": None}]
+    for line, tax in zip(node["lineItems"]["nodes"], ("7.50", "0.58"), strict=True):
+        line["taxLines"] = [{"title": "VAT", "rate": 0.2, "ratePercentage": 20.0, "priceSet": money(tax)}]
 
     draft = sale_order_draft(parse_order(node), MappingRules(), REFS)
 
@@ -153,9 +151,19 @@ def test_it_writes_note_attributes_and_tags_into_the_note_as_the_rules_say():
     )
 
 
-def test_it_computes_the_discount_percentage_from_the_allocated_amount():
-    assert discount_percent(Decimal("25.00"), 3, Decimal("5.00")) == Decimal("6.6667")
-    assert discount_percent(Decimal("0"), 1, Decimal("1")) == Decimal("0")
+def test_it_nets_a_discount_into_prices_odoo_can_hold_to_the_cent():
+    # 3 x 25.00 - 5.00 = 70.00 does not divide by 3: two lines, 2 x 23.33 and 1 x 23.34
+    node = order_node()
+    node["lineItems"]["nodes"][0]["quantity"] = 3
+    node["lineItems"]["nodes"][0]["taxLines"][0]["priceSet"] = money("10.50")
+
+    draft = sale_order_draft(parse_order(node), MappingRules(), REFS)
+
+    assert [(line.key, line.quantity, line.price_unit, line.discount) for line in draft.lines[:2]] == [
+        ("line_9001", Decimal(2), Decimal("23.33"), Decimal(0)),
+        ("line_9001_2", Decimal(1), Decimal("23.34"), Decimal(0)),
+    ]
+    assert draft.expected_untaxed == Decimal("79.49")
 
 
 def test_it_judges_totals_against_the_tolerance():

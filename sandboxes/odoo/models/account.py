@@ -576,10 +576,14 @@ class AccountPaymentRegister(Model):
         first = moves.raw(invoices[0])
         journal = int(vals.get("journal_id") or 6)
         vals.setdefault("journal_id", journal)
+        # A customer credit note is paid back: the wizard sends money (Odoo computes it from the lines' sign).
+        vals.setdefault("payment_type", "outbound" if first.get("move_type") == "out_refund" else "inbound")
         vals["line_ids"] = [[6, 0, line_ids]]
         vals.setdefault("amount", residual)
         if "payment_method_line_id" not in vals:
-            method_lines = self.env["account.payment.method.line"].search_ids([["journal_id", "=", journal]])
+            method_lines = self.env["account.payment.method.line"].search_ids(
+                [["journal_id", "=", journal], ["payment_type", "=", vals["payment_type"]]]
+            ) or self.env["account.payment.method.line"].search_ids([["journal_id", "=", journal]])
             vals["payment_method_line_id"] = method_lines[0] if method_lines else False
         if "communication" not in vals:
             name = first.get("name")
@@ -618,6 +622,7 @@ class AccountPaymentRegister(Model):
             "partner_id": wizard.get("partner_id"),
             "journal_id": wizard["journal_id"],
             "payment_method_line_id": wizard.get("payment_method_line_id"),
+            "payment_type": wizard.get("payment_type") or "inbound",
             "invoice_ids": [[6, 0, invoices]],
         }
         payments = self.env["account.payment"]

@@ -508,11 +508,65 @@ class SaleOrderLine(Model):
             )
         if vals.get("product_id"):
             self._product_defaults(vals, set(vals))
+        self._check_confirmed_write(ids, vals)
         super().write_records(ids, vals)
         if {"product_uom_qty", "product_id"} & set(vals):
             orders = sorted({self.raw(rid)["order_id"] for rid in ids})
             sale_orders = self.env.model(SaleOrder)
             sale_orders.sync_deliveries([o for o in orders if sale_orders.raw(o).get("state") == "sale"])
+
+    def _check_confirmed_write(self, ids: list[int], vals: dict[str, Any]) -> None:
+        """Odoo 18's refusals on a confirmed order's lines: a locked order's protected fields (sale), and an
+        ordered quantity below what was delivered (sale_stock's `_update_line_quantity`)."""
+        protected = set(LOCKED_PROTECTED_FIELDS) & set(vals)
+        orders = self.env.model(SaleOrder)
+        if protected and any(orders.raw(self.raw(rid)["order_id"]).get("locked") for rid in ids):
+            raise UserError(
+                "It is forbidden to modify the following fields in a locked order:\n"
+                + "\n".join(self.fields_by_name[name].string for name in sorted(protected))
+            )
+        if "product_uom_qty" not in vals:
+            return
+        wanted = float(vals["product_uom_qty"] or 0.0)
+        changed = [
+            rid
+            for rid in ids
+            if self.value(rid, "state") == "sale"
+            and not tools.float_is_zero(float(self.raw(rid).get("product_uom_qty") or 0.0) - wanted)
+        ]
+        products = self.env["product.product"]
+        delivered = [
+            float(self.value(rid, "qty_delivered"))
+            for rid in changed
+            if self.raw(rid).get("product_id")
+            and products.value(self.raw(rid)["product_id"], "type") == "consu"
+        ]
+        if delivered and wanted < max(delivered) and not tools.float_is_zero(wanted - max(delivered)):
+            raise UserError(
+                "The ordered quantity of a sale order line cannot be decreased below the amount already "
+                "delivered. Instead, create a return in your inventory."
+            )
+
+    def unlink_records(self, ids: list[int]) -> None:
+        self._check_existing(ids)
+        if any(self.value(rid, "state") == "sale" and not self.raw(rid).get("display_type") for rid in ids):
+            raise UserError(
+                "Once a sales order is confirmed, you can't remove one of its lines (we need to track if "
+                "something gets invoiced or delivered).\n                Set the quantity to 0 instead."
+            )
+        super().unlink_records(ids)
+
+
+# sale.order.line._get_protected_fields() in Odoo 18
+LOCKED_PROTECTED_FIELDS = (
+    "product_id",
+    "name",
+    "price_unit",
+    "product_uom",
+    "product_uom_qty",
+    "tax_id",
+    "analytic_distribution",
+)
 
 
 class SaleOrderCancel(Model):

@@ -1,0 +1,245 @@
+"""Pure mapping of a Shopify refund to what Odoo receives: credit-note lines, or sale-order reductions.
+
+No ORM, no settings, no network: the refs (Odoo ids) are looked up by the service and passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+from synco.shopify.types import Refund, ShopifyOrder
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+# Transactions whose money has not moved yet: the refund waits (held) until Shopify settles them.
+UNSETTLED = {"PENDING", "AWAITING_RESPONSE", "UNKNOWN"}
+FAILED = {"FAILURE", "ERROR"}
+REFUND_KINDS = {"REFUND"}
+
+
+class RefundMappingError(ValueError):
+    """The refund cannot be mapped as it is: the message says why (shown as the reason it is held)."""
+
+
+@dataclass(frozen=True)
+class SaleLineRef:
+    """One line of the order's Odoo sale order, as the refund needs it."""
+
+    id: int
+    product_id: int
+    quantity: Decimal
+    tax_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RefundRefs:
+    # Shopify line number -> its sale order line; shipping line index -> its sale order line.
+    lines: dict[str, SaleLineRef]
+    shipping: dict[int, SaleLineRef]
+    adjustment_product_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    product_id: int
+    name: str
+    quantity: Decimal
+    price_unit: Decimal
+    tax_ids: tuple[int, ...] = ()
+    # The sale order line it refunds, if any (lowered before invoicing).
+    sale_line_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Settlement:
+    # What Shopify's refund amounts to, tax included: the credit note must total this to the cent.
+    expected_total: Decimal
+    # Money that went back (successful refund transactions), its gateway and date; zero: nothing to pay.
+    paid_amount: Decimal
+    gateway: str
+    paid_on: str  # YYYY-MM-DD
+
+
+@dataclass(frozen=True)
+class CreditNoteDraft:
+    key: str  # external id name of the credit note
+    lines: tuple[CreditLine, ...]
+    settlement: Settlement
+
+
+def refund_key(refund: Refund) -> str:
+    return f"refund_{refund.number}"
+
+
+def split_cents(total: Decimal, quantity: int) -> list[tuple[int, Decimal]]:
+    """`total` over `quantity` units as at most two (quantity, unit price) pairs that add up to the cent.
+
+    19.99 x 3 = 59.97 stays one line; 56.65 over 3 units becomes 2 x 18.88 + 1 x 18.89.
+    """
+    if quantity <= 0:
+        return []
+    cents = int((total / CENT).to_integral_value())
+    base = (Decimal(cents) / quantity).to_integral_value(rounding=ROUND_FLOOR)
+    extra = cents - int(base) * quantity
+    pairs = []
+    if quantity - extra:
+        pairs.append((quantity - extra, base * CENT))
+    if extra:
+        pairs.append((extra, (base + 1) * CENT))
+    return pairs
+
+
+def refund_problem(order: ShopifyOrder, refund: Refund) -> str:
+    """Why the refund cannot be mapped now ("" if it can): a pending or failed transaction, an unknown line."""
+    if any(t.status in UNSETTLED for t in refund.transactions):
+        return "Its refund transaction is still pending in Shopify: it is synced once Shopify settles it."
+    if refund.transactions and all(t.status in FAILED for t in refund.transactions):
+        return "Its refund transaction failed in Shopify: no money went back."
+    known = {line.id for line in order.line_items}
+    for line in refund.lines:
+        if line.line_item_id not in known:
+            return f"It refunds a line ({line.line_item_id or 'no id'}) that the order does not have."
+    return ""
+
+
+def expected_total(order: ShopifyOrder, refund: Refund) -> Decimal:
+    """The refund's total as Shopify computed it: lines and shipping with their taxes, and its adjustments."""
+    tax_on_top = not order.taxes_included
+    total = sum((line.subtotal + (line.tax if tax_on_top else ZERO) for line in refund.lines), ZERO)
+    total += sum((s.subtotal + (s.tax if tax_on_top else ZERO) for s in refund.shipping), ZERO)
+    # Shopify signs an adjustment against the refund: -5.00 means five more went back.
+    total -= sum((adj.amount + adj.tax for adj in refund.adjustments), ZERO)
+    return total.quantize(CENT)
+
+
+def money_returned(refund: Refund) -> Decimal:
+    return sum(
+        (t.amount for t in refund.transactions if t.status == "SUCCESS" and t.kind in REFUND_KINDS), ZERO
+    )
+
+
+def credit_note_draft(order: ShopifyOrder, refund: Refund, refs: RefundRefs) -> CreditNoteDraft:
+    """The credit note for one refund: refunded quantities at Shopify's refunded amounts, with the order's
+    taxes; shipping on the order's delivery product; adjustments on a service product without tax."""
+    problem = refund_problem(order, refund)
+    if problem:
+        raise RefundMappingError(problem)
+    items = {line.id: line for line in order.line_items}
+    lines: list[CreditLine] = []
+    for refunded in refund.lines:
+        if refunded.quantity <= 0:
+            continue
+        item = items[refunded.line_item_id]
+        sale_line = refs.lines.get(item.number)
+        if sale_line is None:
+            raise RefundMappingError(f"Line '{item.title}' has no line in Odoo's sale order.")
+        # Taxes included: Shopify's subtotal holds the tax, and so does Odoo's price (a price-included tax).
+        for quantity, price in split_cents(refunded.subtotal, refunded.quantity):
+            lines.append(
+                CreditLine(
+                    product_id=sale_line.product_id,
+                    name=item.title,
+                    quantity=Decimal(quantity),
+                    price_unit=price,
+                    tax_ids=sale_line.tax_ids,
+                    sale_line_id=sale_line.id,
+                )
+            )
+    shipping_ids = {line_id: index for index, line_id in enumerate(_shipping_gids(order))}
+    for shipping in refund.shipping:
+        if not shipping.subtotal:
+            continue
+        index = shipping_ids.get(shipping.shipping_line_id, 0 if len(refs.shipping) == 1 else -1)
+        sale_line = refs.shipping.get(index)
+        if sale_line is None:
+            raise RefundMappingError("It refunds shipping that has no line in Odoo's sale order.")
+        lines.append(
+            CreditLine(
+                product_id=sale_line.product_id,
+                name="Shipping refund",
+                quantity=Decimal(1),
+                price_unit=shipping.subtotal,
+                tax_ids=sale_line.tax_ids,
+            )
+        )
+    for adjustment in refund.adjustments:
+        amount = -(adjustment.amount + adjustment.tax)
+        if not amount:
+            continue
+        if refs.adjustment_product_id is None:
+            raise RefundMappingError("The refund adjustment product is missing in Odoo.")
+        lines.append(
+            CreditLine(
+                product_id=refs.adjustment_product_id,
+                name=f"Refund adjustment ({_label(adjustment.reason)})",
+                quantity=Decimal(1),
+                price_unit=amount,
+            )
+        )
+    if not lines:
+        raise RefundMappingError("The refund has no line, shipping or adjustment to credit.")
+    return CreditNoteDraft(key=refund_key(refund), lines=tuple(lines), settlement=settlement(order, refund))
+
+
+def settlement(order: ShopifyOrder, refund: Refund) -> Settlement:
+    """What the credit note must total and what was paid back, when and through which gateway."""
+    total = expected_total(order, refund)
+    paid = money_returned(refund)
+    if paid and paid != total:
+        raise RefundMappingError(
+            f"Shopify returned {paid} but the refund's lines, shipping and adjustments add up to {total}."
+        )
+    settled = next((t for t in refund.transactions if t.status == "SUCCESS" and t.kind in REFUND_KINDS), None)
+    when = (
+        settled.processed_at if settled and settled.processed_at else refund.created_at
+    ) or order.created_at
+    return Settlement(
+        expected_total=total,
+        paid_amount=paid,
+        gateway=settled.gateway if settled else "",
+        paid_on=when.strftime("%Y-%m-%d"),
+    )
+
+
+def reduced_quantities(order: ShopifyOrder, refund: Refund, refs: RefundRefs) -> dict[int, Decimal]:
+    """Before invoicing: each sale line this refund touches gets Shopify's quantity minus every refund of it
+    up to and including this one (absolute figures, so applying them twice changes nothing)."""
+    items = {line.id: line for line in order.line_items}
+    touched = {items[line.line_item_id].number for line in refund.lines if line.line_item_id in items}
+    refunded: dict[str, int] = {}
+    for earlier in order.refunds:
+        for line in earlier.lines:
+            item = items.get(line.line_item_id)
+            if item is not None and item.number in touched:
+                refunded[item.number] = refunded.get(item.number, 0) + line.quantity
+        if earlier.number == refund.number:
+            break
+    return {
+        refs.lines[item.number].id: Decimal(max(item.quantity - refunded.get(item.number, 0), 0))
+        for item in order.line_items
+        if item.number in touched and item.number in refs.lines
+    }
+
+
+def _shipping_gids(order: ShopifyOrder) -> list[str]:
+    return [line.id or f"#{index}" for index, line in enumerate(order.shipping_lines)]
+
+
+def _label(reason: str) -> str:
+    return reason.replace("_", " ").lower() or "other"
+
+
+def sale_order_extras(draft: CreditNoteDraft) -> list[CreditLine]:
+    """Before invoicing, what quantities cannot express (shipping, adjustments): negative sale order lines."""
+    return [
+        CreditLine(
+            product_id=line.product_id,
+            name=line.name,
+            quantity=line.quantity,
+            price_unit=-line.price_unit,
+            tax_ids=line.tax_ids,
+        )
+        for line in draft.lines
+        if line.sale_line_id is None
+    ]

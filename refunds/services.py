@@ -1,0 +1,456 @@
+"""Shopify refunds into Odoo: a credit note per refund (paid back in the gateway's journal), or, before the
+order is invoiced, lower quantities on its sale order. Idempotent: each refund is keyed in Odoo."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from orders.mapping import XMLID_MODULE, MappingError
+from orders.models import Order
+from products.services import ensure_service_product
+from refunds.mapping import (
+    CENT,
+    CreditNoteDraft,
+    RefundMappingError,
+    RefundRefs,
+    SaleLineRef,
+    Settlement,
+    credit_note_draft,
+    reduced_quantities,
+    refund_problem,
+    sale_order_extras,
+    settlement,
+)
+from refunds.models import Refund, RefundState
+from synclogs.records import finish_attempt, start_attempt
+from synco import queue
+from synco.errors import GatewayError, TransientGatewayError
+from synco.gateways import odoo_client_for
+from synco.models import OrderRules, Shop
+from synco.odoo.client import OdooClient
+from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order, parse_refund
+from synco.shopify.types import Refund as ShopifyRefund
+
+logger = logging.getLogger(__name__)
+
+ADJUSTMENT_PRODUCT_CODE = "SHOPIFY-REFUND-ADJUSTMENT"
+CLAIM_SECONDS = 600
+MAX_ATTEMPTS = 8
+WAITS_FOR_ORDER = "Waits for its order to reach Odoo."
+
+
+def refund_ref(shopify_id: int | str) -> str:
+    """The key Synco writes into the credit note's reference to find it again (one per Shopify refund)."""
+    return f"shopify:refund:{shopify_id}"
+
+
+# -- storing --------------------------------------------------------------------------------
+
+
+def store_refunds(order: Order, parsed: ShopifyOrder, node: dict[str, Any]) -> list[int]:
+    """Create or refresh the order's Refund rows; queue those that can go to Odoo. Returns the queued ids."""
+    raw_refunds = [item for item in node.get("refunds") or [] if isinstance(item, dict)]
+    queued: list[int] = []
+    for refund, raw in zip(parsed.refunds, raw_refunds, strict=False):
+        if not refund.number.isdigit():
+            continue
+        row, created = Refund.objects.get_or_create(
+            shop_id=order.shop_id,
+            shopify_id=int(refund.number),
+            defaults={
+                "order": order,
+                "gid": refund.id,
+                "payload": raw,
+                "amount": refund.amount,
+                "created_at": refund.created_at or parsed.updated_at,
+            },
+        )
+        if not created and refund.detailed and row.state in (RefundState.PENDING, RefundState.HELD):
+            # A held refund whose transaction has settled since is tried again.
+            Refund.objects.filter(pk=row.pk, state__in=(RefundState.PENDING, RefundState.HELD)).update(
+                payload=raw, amount=refund.amount, state=RefundState.PENDING, reason=""
+            )
+            row.state = RefundState.PENDING
+        if row.state == RefundState.PENDING and order.odoo_id is not None:
+            queue_refund(row.pk)
+            queued.append(row.pk)
+    return queued
+
+
+def queue_refund(refund_id: int) -> None:
+    queue.delay_on_commit("refunds.tasks.sync_refund_task", refund_id)
+
+
+def queue_order_refunds(order_id: int) -> int:
+    """After the order reached Odoo: its waiting refunds follow."""
+    ids = list(
+        Refund.objects.filter(order_id=order_id, state=RefundState.PENDING).values_list("pk", flat=True)
+    )
+    for refund_id in ids:
+        queue_refund(refund_id)
+    return len(ids)
+
+
+def queue_pending_refunds(shop_id: int) -> int:
+    """The sweep: every pending refund of an order already in Odoo, not being worked on, is queued."""
+    now = timezone.now()
+    ids = list(
+        Refund.objects.filter(shop_id=shop_id, state=RefundState.PENDING, order__odoo_id__isnull=False)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .values_list("pk", flat=True)
+    )
+    for refund_id in ids:
+        queue_refund(refund_id)
+    return len(ids)
+
+
+def retry_refund(refund: Refund) -> bool:
+    """Retry of a held or failed refund (the order page's button)."""
+    updated = Refund.objects.filter(pk=refund.pk, state__in=(RefundState.HELD, RefundState.FAILED)).update(
+        state=RefundState.PENDING, reason="", attempts=0
+    )
+    if updated:
+        queue_refund(refund.pk)
+    return bool(updated)
+
+
+# -- the figure the order page compares with Shopify's current total ----------------------------
+
+
+def invoiced_net_of_credit_notes(order: Order) -> Decimal | None:
+    """Odoo's invoice total minus the credit notes Synco made for the order's refunds (None: not invoiced)."""
+    if order.odoo_invoice_id is None or order.odoo_total is None:
+        return None
+    credited = Refund.objects.filter(
+        order=order, state=RefundState.SYNCED, odoo_credit_note_id__isnull=False
+    ).aggregate(total=Sum("odoo_total"))["total"]
+    return (order.odoo_total - (credited or Decimal("0"))).quantize(CENT)
+
+
+# -- syncing ---------------------------------------------------------------------------------
+
+
+def _claim(refund_id: int) -> Refund | float | None:
+    """Take the refund for this run: None if done, gone or another worker has it; seconds to wait if another
+    refund of the same order is being written (they change the same documents)."""
+    now = timezone.now()
+    row = Refund.objects.filter(pk=refund_id).select_related("order", "shop").first()
+    if row is None or row.state != RefundState.PENDING:
+        return None
+    busy = Refund.objects.filter(order_id=row.order_id, claimed_until__gt=now).exclude(pk=row.pk).exists()
+    if busy:
+        return 5.0
+    taken = (
+        Refund.objects.filter(pk=refund_id, state=RefundState.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=row.attempts + 1)
+    )
+    if not taken:
+        return None
+    row.attempts += 1
+    return row
+
+
+def sync_refund(refund_id: int, task_id: str = "") -> float | None:
+    """Write one refund into Odoo exactly once; returns seconds until a retry when Odoo is unreachable."""
+    claim = _claim(refund_id)
+    if claim is None or isinstance(claim, float):
+        return claim
+    refund = claim
+    order = refund.order
+    if order.odoo_id is None:
+        _finish(refund, RefundState.PENDING, WAITS_FOR_ORDER)
+        return None
+    record = start_attempt(
+        shop_id=refund.shop_id,
+        order_id=order.pk,
+        object_ref=f"{order.name} refund {refund.shopify_id}",
+        operation="create_credit_note",
+        attempt=refund.attempts,
+        task_id=task_id,
+    )
+    client: OdooClient | None = None
+    try:
+        parsed = parse_order(order.payload)
+        shopify_refund = _refund_in(parsed, refund)
+        problem = refund_problem(parsed, shopify_refund)
+        if problem:
+            raise RefundMappingError(problem)
+        client = odoo_client_for(refund.shop)
+        message = write_refund(
+            client, refund.shop, _rules(refund.shop), order, parsed, shopify_refund, refund
+        )
+    except _Held:
+        finish_attempt(
+            record,
+            succeeded=False,
+            message="Held: the credit note differs from Shopify's refund.",
+            rpc_calls=_calls(client),
+        )
+        return None
+    except RefundMappingError as exc:
+        _finish(refund, RefundState.HELD, str(exc))
+        finish_attempt(record, succeeded=False, message=f"Held: {exc}", rpc_calls=_calls(client))
+        return None
+    except TransientGatewayError as exc:
+        if refund.attempts >= MAX_ATTEMPTS:
+            _finish(refund, RefundState.FAILED, exc.message)
+            finish_attempt(record, succeeded=False, message=exc.message, rpc_calls=_calls(client))
+            return None
+        _finish(refund, RefundState.PENDING, exc.message)
+        finish_attempt(record, succeeded=False, message=exc.message, rpc_calls=_calls(client))
+        return float(min(30 * 2 ** (refund.attempts - 1), 1800))
+    except (GatewayError, MappingError, OrderParseError) as exc:
+        _finish(refund, RefundState.FAILED, str(exc))
+        finish_attempt(record, succeeded=False, message=str(exc), rpc_calls=_calls(client))
+        return None
+    finally:
+        if client is not None:
+            client.close()
+    refund.refresh_from_db()
+    finish_attempt(
+        record,
+        succeeded=True,
+        message=message,
+        odoo_model="account.move" if refund.odoo_credit_note_id else "sale.order",
+        odoo_id=refund.odoo_credit_note_id or order.odoo_id,
+        rpc_calls=_calls(client),
+    )
+    return None
+
+
+def _calls(client: OdooClient | None) -> int:
+    return client.rpc_calls if client is not None else 0
+
+
+def _rules(shop: Shop) -> OrderRules:
+    rules, _ = OrderRules.objects.get_or_create(shop=shop)
+    return rules
+
+
+def _finish(refund: Refund, state: str, reason: str, **values: Any) -> None:
+    Refund.objects.filter(pk=refund.pk).update(state=state, reason=reason, claimed_until=None, **values)
+
+
+def _refund_in(parsed: ShopifyOrder, refund: Refund) -> ShopifyRefund:
+    found = next((r for r in parsed.refunds if r.number == str(refund.shopify_id)), None)
+    if found is None or not found.detailed:
+        # The stored order came from a bulk import (refund summaries only): read this refund's own copy.
+        found = parse_refund(refund.payload)
+    if not found.detailed:
+        raise RefundMappingError(
+            "Shopify has not sent this refund's lines yet: it is read again at the next sweep."
+        )
+    return found
+
+
+def _refs(client: OdooClient, shop: Shop, parsed: ShopifyOrder, refund: ShopifyRefund) -> RefundRefs:
+    """The sale order lines the refund touches (by the external ids the order sync gave them)."""
+    items = {line.id: line for line in parsed.line_items}
+    line_keys = {
+        f"line_{items[line.line_item_id].number}": items[line.line_item_id].number
+        for line in refund.lines
+        if line.line_item_id in items
+    }
+    shipping_keys = {f"shipping_{parsed.id}_{index}": index for index in range(len(parsed.shipping_lines))}
+    targets = client.xmlid_targets(XMLID_MODULE, [*line_keys, *(shipping_keys if refund.shipping else {})])
+    sale_lines = {line.id: line for line in client.read_sale_lines(targets.values())}
+
+    def ref(key: str) -> SaleLineRef | None:
+        line = sale_lines.get(targets.get(key, 0))
+        if line is None:
+            return None
+        return SaleLineRef(
+            id=line.id, product_id=line.product_id, quantity=line.quantity, tax_ids=line.tax_ids
+        )
+
+    lines = {number: found for key, number in line_keys.items() if (found := ref(key)) is not None}
+    shipping = {index: found for key, index in shipping_keys.items() if (found := ref(key)) is not None}
+    adjustment = (
+        ensure_service_product(client, shop, ADJUSTMENT_PRODUCT_CODE, "Shopify refund adjustment")
+        if refund.adjustments
+        else None
+    )
+    return RefundRefs(lines=lines, shipping=shipping, adjustment_product_id=adjustment)
+
+
+def write_refund(
+    client: OdooClient,
+    shop: Shop,
+    rules: OrderRules,
+    order: Order,
+    parsed: ShopifyOrder,
+    shopify_refund: ShopifyRefund,
+    refund: Refund,
+) -> str:
+    """Credit note (posted, paid back) once the order is invoiced; lower sale order quantities before."""
+    assert order.odoo_id is not None
+    key = refund_ref(refund.shopify_id)
+    credit_id = client.find_credit_note(key)
+    if credit_id is None:
+        sale = client.read_sale_order(order.odoo_id)
+        refs = _refs(client, shop, parsed, shopify_refund)
+        draft = credit_note_draft(parsed, shopify_refund, refs)
+        if not sale.invoice_ids:
+            return _reduce_sale_order(client, order, parsed, shopify_refund, refs, draft, refund)
+        invoice = client.read_move_header(max(sale.invoice_ids))
+        if invoice.state != "posted":
+            raise RefundMappingError(
+                "The order's invoice is still a draft in Odoo: post it (or delete it), then retry the refund."
+            )
+        credit_id = client.create_credit_note(
+            {
+                "partner_id": invoice.partner_id,
+                "currency_id": invoice.currency_id,
+                "ref": key,
+                "invoice_origin": order.name,
+                "invoice_date": draft.settlement.paid_on,
+            },
+            [_line_values(line) for line in draft.lines],
+        )
+        line_count = len(draft.lines)
+    else:
+        # An earlier run created it and lost Odoo's answer (or stopped before posting): finish that one.
+        line_count = (
+            1 + len(shopify_refund.lines) + len(shopify_refund.shipping) + len(shopify_refund.adjustments)
+        )
+    return _post_and_pay(
+        client, shop, rules, settlement(parsed, shopify_refund), line_count, credit_id, refund
+    )
+
+
+def _line_values(line: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "product_id": line.product_id,
+        "name": line.name,
+        "quantity": line.quantity,
+        "price_unit": line.price_unit,
+        "tax_ids": list(line.tax_ids),
+    }
+    if line.sale_line_id is not None:
+        values["sale_line_ids"] = [(6, 0, [line.sale_line_id])]
+    return values
+
+
+def _post_and_pay(
+    client: OdooClient,
+    shop: Shop,
+    rules: OrderRules,
+    draft: Settlement,
+    line_count: int,
+    credit_id: int,
+    refund: Refund,
+) -> str:
+    credit = client.read_invoice(credit_id)
+    notes = []
+    if credit.state == "draft":
+        difference = draft.expected_total - credit.amount_total
+        if difference:
+            if abs(difference) > CENT * line_count:
+                _finish(
+                    refund,
+                    RefundState.HELD,
+                    f"Odoo's credit note totals {credit.amount_total}, Shopify refunded {draft.expected_total}: "
+                    "it is left as a draft in Odoo to fix (then Retry).",
+                    odoo_credit_note_id=credit.id,
+                    odoo_credit_note_name=credit.name,
+                    odoo_total=credit.amount_total,
+                )
+                raise _Held(credit.id)
+            product_id = ensure_service_product(
+                client, shop, ADJUSTMENT_PRODUCT_CODE, "Shopify refund adjustment"
+            )
+            client.add_move_line(
+                credit.id,
+                {
+                    "product_id": product_id,
+                    "name": "Rounding to Shopify's refund",
+                    "quantity": 1,
+                    "price_unit": difference,
+                    "tax_ids": [(6, 0, [])],
+                },
+            )
+            notes.append(f"Added a rounding line of {difference:+}.")
+        client.post_invoice(credit.id)
+    payment_id: int | None = None
+    if draft.paid_amount:
+        current = client.read_invoice(credit.id)
+        if current.is_paid:
+            payment_id = max(current.payment_ids) if current.payment_ids else None
+        else:
+            payment_id = client.register_payment(credit.id, rules.journal_for(draft.gateway), draft.paid_on)
+    credit = client.read_invoice(credit.id)
+    _finish(
+        refund,
+        RefundState.SYNCED,
+        "",
+        odoo_credit_note_id=credit.id,
+        odoo_credit_note_name=credit.name,
+        odoo_total=credit.amount_total,
+        odoo_payment_id=payment_id,
+        processed_at=timezone.now(),
+        rpc_calls=client.rpc_calls,
+    )
+    paid = f", paid back ({credit.payment_state})" if payment_id else ""
+    return " ".join([f"Credit note {credit.name} (id {credit.id}) for {credit.amount_total}{paid}.", *notes])
+
+
+class _Held(RefundMappingError):
+    def __init__(self, credit_id: int) -> None:
+        super().__init__("held with a draft credit note")
+        self.credit_id = credit_id
+
+
+def _reduce_sale_order(
+    client: OdooClient,
+    order: Order,
+    parsed: ShopifyOrder,
+    shopify_refund: ShopifyRefund,
+    refs: RefundRefs,
+    draft: CreditNoteDraft,
+    refund: Refund,
+) -> str:
+    """Before invoicing: lower the refunded lines' quantities; shipping and adjustments become negative lines
+    (each named after the refund, so a second run finds it instead of adding it again)."""
+    assert order.odoo_id is not None
+    quantities = reduced_quantities(parsed, shopify_refund, refs)
+    client.set_sale_line_quantities(order.odoo_id, quantities)
+    extras = sale_order_extras(draft)
+    for line in extras:
+        tag = f"Refund {refund.shopify_id}: {line.name}"
+        existing = client.call(
+            "sale.order.line", "search", [["order_id", "=", order.odoo_id], ["name", "=", tag]], limit=1
+        )
+        if not existing:
+            client.add_order_line(
+                order.odoo_id,
+                {
+                    "product_id": line.product_id,
+                    "name": tag,
+                    "product_uom_qty": 1,
+                    "price_unit": line.price_unit,
+                    client.dialect.sale_line_tax_field: [(6, 0, list(line.tax_ids))],
+                },
+            )
+    sale = client.read_sale_order(order.odoo_id)
+    Order.objects.filter(pk=order.pk).update(odoo_total=sale.amount_total)
+    _finish(
+        refund,
+        RefundState.SYNCED,
+        "",
+        reduced_sale_order=True,
+        odoo_total=draft.settlement.expected_total,
+        processed_at=timezone.now(),
+        rpc_calls=client.rpc_calls,
+    )
+    return (
+        f"Not invoiced yet: lowered {len(quantities)} line(s) of {sale.name}"
+        + (f" and added {len(extras)} negative line(s)" if extras else "")
+        + f"; its total is now {sale.amount_total}."
+    )
