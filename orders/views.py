@@ -582,6 +582,8 @@ def order_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "orders/_order_live.html",
             {**context, "oob_attempts": True, "announce": not order.is_pending},
         )
+    from refunds.services import order_refunds
+
     shopify: ShopifyOrder | None = None
     unreadable = order.parse_error
     if not unreadable:
@@ -595,6 +597,7 @@ def order_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         unreadable=unreadable,
         lines=_line_rows(shopify) if shopify else [],
         other_currency=bool(shopify and shopify.presentment_currency != shopify.currency),
+        order_refunds=order_refunds(order),
     )
     return render(request, "orders/order_detail.html", context)
 

@@ -456,3 +456,11 @@ def _reduce_sale_order(
         + (f" and added {len(extras)} negative line(s)" if extras else "")
         + f"; its total is now {sale.amount_total}."
     )
+
+
+def order_refunds(order: Order) -> list[Refund]:
+    """The order's refunds for its page (oldest first), with the shop attached for their Odoo links."""
+    rows = list(Refund.objects.filter(order=order).defer("payload"))
+    for row in rows:
+        row.shop = order.shop
+    return rows
