@@ -41,6 +41,7 @@ PAYMENT_STATES = [
     ("invoicing_legacy", "Invoicing App Legacy"),
 ]
 INVOICE_LINE_TYPES = ("product", "line_section", "line_note")
+SALE_DOCUMENTS = ("out_invoice", "out_refund", "out_receipt")
 
 
 class AccountTax(Model):
@@ -340,8 +341,21 @@ class AccountMove(Model):
             if rec.get("move_type") != "entry" and not rec.get("payment_reference"):
                 values["payment_reference"] = rec.get("name")
             self.db.update(self._name, rid, values)
+            if rec.get("move_type") in SALE_DOCUMENTS:
+                self.raise_customer_rank(rec.get("partner_id"))
         # Odoo's action_post ends with `return False` (it used to return the wizard action).
         return False
+
+    def raise_customer_rank(self, partner_id: Any) -> None:
+        """Posting a sale document (or a customer payment's entry) adds 1 to the customer_rank of the partner
+        and of its commercial partner, as Odoo 18.0's `_increase_rank` does."""
+        if not partner_id:
+            return
+        partners = self.env["res.partner"]
+        commercial = partners.value(int(partner_id), "commercial_partner_id") or partner_id
+        for partner in {int(partner_id), int(commercial)}:
+            rank = int(partners.raw(partner).get("customer_rank") or 0)
+            self.db.update("res.partner", partner, {"customer_rank": rank + 1})
 
     @api_records
     def button_draft(self, ids: list[int]) -> None:
@@ -586,8 +600,9 @@ class AccountPaymentRegister(Model):
             ) or self.env["account.payment.method.line"].search_ids([["journal_id", "=", journal]])
             vals["payment_method_line_id"] = method_lines[0] if method_lines else False
         if "communication" not in vals:
-            name = first.get("name")
-            vals["communication"] = f"{first['ref']} - {name}" if first.get("ref") else name
+            # Odoo 18.0 (18.0-20250702): the invoice's payment reference (set to its name on posting), else its
+            # ref, else its name.
+            vals["communication"] = first.get("payment_reference") or first.get("ref") or first.get("name")
         vals.setdefault("partner_id", moves.value(invoices[0], "commercial_partner_id"))
         return super().create_record(vals)
 
@@ -646,6 +661,8 @@ class AccountPaymentRegister(Model):
                     "origin_payment_id": payment_id,
                 }
             )
+            # Posting the entry raises the rank of the customer on its receivable line.
+            self.env.model(AccountMove).raise_customer_rank(wizard.get("partner_id"))
             self.db.update("account.payment", payment_id, {"move_id": move_id})
         else:
             # Odoo 18's default setup: no outstanding account, hence no journal entry and no reconciliation.
