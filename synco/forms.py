@@ -222,10 +222,12 @@ class OrderRulesForm(forms.ModelForm):
             "auto_create_taxes": "Off: an order whose tax rate has no matching Odoo sale tax fails with the "
             "rate to create.",
             "discount_mode": "Separate discount lines keep the list price on each line (one discount line per "
-            "tax rate).",
-            "totals_tolerance": "Largest difference between Odoo's and Shopify's total that is accepted as is "
-            "(0.00 to 10.00, in the order's currency).",
-            "totals_action": "A hold keeps the order as a quotation with the status Needs review.",
+            "tax rate). Otherwise each line's price is net of its discount (a line is split in two when the "
+            "net does not divide by the quantity), so Odoo's line equals Shopify's to the cent.",
+            "totals_tolerance": "Largest difference between Odoo's and Shopify's total (or tax) that the action "
+            "below may accept (0.00 to 10.00, in the order's currency). Beyond it: always Needs review.",
+            "totals_action": "Held orders stay quotations with the status Needs review, the differing lines "
+            "shown on the order page.",
         }
 
     SECTIONS = (
