@@ -115,6 +115,10 @@ def _install(domain: str, grant: tokens.Grant) -> Shop:
     shop.uninstalled_at = None
     store_grant(shop, grant)
     OrderRules.objects.get_or_create(shop=shop)
+    # The shop's time zone (its invoice dates, its pages): asked once the install has committed.
+    from orders.tasks import refresh_shop_timezone_task
+
+    transaction.on_commit(lambda: refresh_shop_timezone_task.delay(shop.pk))
     return shop
 
 

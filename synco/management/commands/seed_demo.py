@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from orders.services import import_orders
+from orders.services import import_orders, refresh_shop_timezone
 from synco.gateways import odoo_settings
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooClient
@@ -103,6 +103,7 @@ class Command(BaseCommand):
         original = settings.SHOPIFY_ADMIN_ORIGIN
         settings.SHOPIFY_ADMIN_ORIGIN = base_url
         try:
+            refresh_shop_timezone(shop.pk)
             summary = import_orders(shop.pk)
         finally:
             settings.SHOPIFY_ADMIN_ORIGIN = original
