@@ -4,6 +4,8 @@ order is invoiced, lower quantities on its sale order. Idempotent: each refund i
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -458,9 +460,25 @@ def _reduce_sale_order(
     )
 
 
-def order_refunds(order: Order) -> list[Refund]:
-    """The order's refunds for its page (oldest first), with the shop attached for their Odoo links."""
+@dataclass(frozen=True)
+class OrderRefunds:
+    """The order's refunds for its page (oldest first); `pending`: one is on its way (the fragment polls)."""
+
+    rows: list[Refund]
+
+    def __iter__(self) -> Iterator[Refund]:
+        return iter(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    @property
+    def pending(self) -> bool:
+        return any(row.state == RefundState.PENDING for row in self.rows)
+
+
+def order_refunds(order: Order) -> OrderRefunds:
     rows = list(Refund.objects.filter(order=order).defer("payload"))
     for row in rows:
-        row.shop = order.shop
-    return rows
+        row.shop = order.shop  # already read: their Odoo links need no query
+    return OrderRefunds(rows)

@@ -7,13 +7,29 @@ import json
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from orders.models import Order
 from refunds import services
 from refunds.models import Refund
 from synco.embedded import shop_required
 from synco.http import HtmxHttpRequest
 from synco.tenancy import current_shop
+
+
+@shop_required
+@require_GET
+def order_refunds(request: HtmxHttpRequest, order_pk: int) -> HttpResponse:
+    """The order's refunds fragment (the order page polls it while a refund is on its way to Odoo)."""
+    order = get_object_or_404(
+        Order.objects.select_related("shop__odoo"), pk=order_pk, shop=current_shop(request)
+    )
+    refunds = services.order_refunds(order)
+    response = render(request, "refunds/_order_refunds.html", {"order": order, "order_refunds": refunds})
+    if request.htmx and not refunds.pending:
+        # The poll saw its last refund land: the page's totals and attempts change with it, reload them all.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @shop_required

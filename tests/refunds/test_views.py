@@ -74,3 +74,18 @@ def test_retry_of_another_shops_refund_is_not_found(merchant_client, shop):
     assert response.status_code == 404
     refund.refresh_from_db()
     assert refund.state == RefundState.HELD
+
+
+def test_the_polled_fragment_reloads_the_page_once_no_refund_is_pending(merchant_client, shop):
+    order = stored_order(shop, order_node())
+    refund = _refund(order, state=RefundState.PENDING)
+    url = reverse("refunds:order", args=[order.pk])
+
+    pending = merchant_client.get(url, HTTP_HX_REQUEST="true")
+    Refund.objects.filter(pk=refund.pk).update(state=RefundState.SYNCED)
+    landed = merchant_client.get(url, HTTP_HX_REQUEST="true")
+
+    assert 'hx-trigger="every 2s"' in pending.content.decode()
+    assert "HX-Refresh" not in pending
+    assert landed["HX-Refresh"] == "true"
+    assert 'hx-trigger="every 2s"' not in landed.content.decode()

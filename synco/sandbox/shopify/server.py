@@ -256,7 +256,13 @@ class SandboxServer(ThreadingHTTPServer):
     # ------------------------------------------------------------------------- install and webhooks
 
     def create_refund(
-        self, order_id: int, shop: str | None = None, *, emit: bool = True, **options: Any
+        self,
+        order_id: int,
+        shop: str | None = None,
+        *,
+        emit: bool = True,
+        address: str | None = None,
+        **options: Any,
     ) -> Json:
         """A refund as `refundCreate` makes it (see sandbox.shopify.refunds.build_refund for the options);
         with `emit`, `refunds/create` is sent. Returns the refund (REST shape)."""
@@ -265,7 +271,7 @@ class SandboxServer(ThreadingHTTPServer):
         domain = shop or self.default_shop()
         refund, _ = record_refund(self.store, domain, int(order_id), **options)
         if emit:
-            self.send_webhook("refunds/create", domain, order_id=int(order_id))
+            self.send_webhook("refunds/create", domain, order_id=int(order_id), address=address)
         return refund
 
     def send_webhook(self, topic: str, shop: str | None = None, **options: Any) -> Json:
