@@ -33,10 +33,10 @@ from refunds.mapping import (
 from refunds.models import Refund, RefundState
 from synclogs.records import finish_attempt, start_attempt
 from synco.errors import GatewayError, TransientGatewayError
-from synco.gateways import odoo_client_for
+from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient
-from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order, parse_refund
+from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 from synco.shopify.types import Refund as ShopifyRefund
 
 logger = logging.getLogger(__name__)
@@ -181,8 +181,7 @@ def sync_refund(refund_id: int, task_id: str = "") -> float | None:
     )
     client: OdooClient | None = None
     try:
-        parsed = parse_order(order.payload)
-        shopify_refund = _refund_in(parsed, refund)
+        parsed, shopify_refund = _read_refund(order, refund)
         problem = refund_problem(parsed, shopify_refund)
         if problem:
             raise RefundMappingError(problem)
@@ -242,16 +241,22 @@ def _finish(refund: Refund, state: str, reason: str, **values: Any) -> None:
     Refund.objects.filter(pk=refund.pk).update(state=state, reason=reason, claimed_until=None, **values)
 
 
-def _refund_in(parsed: ShopifyOrder, refund: Refund) -> ShopifyRefund:
+def _read_refund(order: Order, refund: Refund) -> tuple[ShopifyOrder, ShopifyRefund]:
+    """The order and this refund with its lines; an order stored by a bulk import has refund summaries only,
+    so it is read again from Shopify (the refund's lines are kept for the next runs)."""
+    parsed = parse_order(order.payload)
     found = next((r for r in parsed.refunds if r.number == str(refund.shopify_id)), None)
-    if found is None or not found.detailed:
-        # The stored order came from a bulk import (refund summaries only): read this refund's own copy.
-        found = parse_refund(refund.payload)
-    if not found.detailed:
-        raise RefundMappingError(
-            "Shopify has not sent this refund's lines yet: it is read again at the next sweep."
-        )
-    return found
+    if found is not None and found.detailed:
+        return parsed, found
+    result = shopify_client_for(refund.shop).fetch_order(order.gid)
+    if result.order is None:
+        raise RefundMappingError(f"Shopify's order could not be read: {result.error}")
+    raw = next((item for item in result.node.get("refunds") or [] if str(item.get("id")) == refund.gid), None)
+    found = next((r for r in result.order.refunds if r.number == str(refund.shopify_id)), None)
+    if raw is None or found is None or not found.detailed:
+        raise RefundMappingError("Shopify does not list this refund's lines on its order.")
+    Refund.objects.filter(pk=refund.pk).update(payload=raw)
+    return result.order, found
 
 
 def _refs(client: OdooClient, shop: Shop, parsed: ShopifyOrder, refund: ShopifyRefund) -> RefundRefs:
@@ -301,6 +306,9 @@ def write_refund(
         sale = client.read_sale_order(order.odoo_id)
         refs = _refs(client, shop, parsed, shopify_refund)
         draft = credit_note_draft(parsed, shopify_refund, refs)
+        if not sale.invoice_ids and sale.state == "cancel":
+            _finish(refund, RefundState.SYNCED, "", odoo_total=Decimal("0"), processed_at=timezone.now())
+            return f"Nothing to lower: {sale.name} is cancelled in Odoo."
         if not sale.invoice_ids:
             return _reduce_sale_order(client, order, parsed, shopify_refund, refs, draft, refund)
         invoice = client.read_move_header(max(sale.invoice_ids))
