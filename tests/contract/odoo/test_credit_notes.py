@@ -198,3 +198,42 @@ def test_it_lowers_the_quantities_of_a_confirmed_order_before_invoicing(
     assert (row["state"], row["amount_total"]) == ("sale", 35.9)
     lowered = next(line for line in _sale_lines(odoo_api, order) if line["id"] == shirt["id"])
     assert lowered["product_uom_qty"] == 1.0
+
+
+def test_it_adds_a_negative_line_for_refunded_shipping_to_a_confirmed_order_and_finds_it_by_name(
+    odoo_api: OdooApi, spec_order: Any, refs: Refs
+) -> None:
+    order = int(spec_order())
+    odoo_api.call("sale.order", "action_confirm", [[order]])
+    tag = f"Refund {odoo_api.unique('r')}: Shipping refund"
+    assert (
+        odoo_api.call(
+            "sale.order",
+            "write",
+            [
+                [order],
+                {
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": refs.delivery_product,
+                                "name": tag,
+                                "product_uom_qty": 1,
+                                "price_unit": -5.99,
+                                "tax_id": [(6, 0, [])],
+                            },
+                        )
+                    ]
+                },
+            ],
+        )
+        is True
+    )
+    found = odoo_api.call(
+        "sale.order.line", "search", [[["order_id", "=", order], ["name", "=", tag]]], {"limit": 1}
+    )
+    assert len(found) == 1
+    row = odoo_api.read_one("sale.order", order, ["state", "amount_total"])
+    assert (row["state"], row["amount_total"]) == ("sale", 55.78)
