@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import json
+import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from orders.edits import (
     accept_proposal,
@@ -17,11 +20,14 @@ from orders.edits import (
     refunded_quantities,
 )
 from orders.models import Order, ProposedChange, SyncStatus
-from orders.services import store_order, sync_order
-from synclogs.models import SyncAttempt
-from synco.models import OrderRules
+from orders.services import import_order, store_order, sync_order
+from synclogs.models import SyncAttempt, WebhookReceipt
+from synco.models import OrderRules, Shop
+from synco.shopify.auth import webhook_hmac
 from synco.shopify.client import OrderResult
 from synco.shopify.types import parse_order
+from synco.webhook_handlers import process_webhook
+from tests.conftest import SHOP_DOMAIN
 from tests.factories import money, order_node
 from tests.orders.helpers import queued_order
 
@@ -283,3 +289,68 @@ def test_an_edit_of_an_order_not_in_odoo_waits_for_the_sync(shop, odoo, django_c
     assert callbacks == []  # nothing to compare: the sync writes the order, then applies the edit
     assert apply_shopify_edit(order.pk) is None
     assert odoo.sale_orders(ORIGIN) == []
+
+
+def _signed_webhook(client, settings, topic: str, payload: dict[str, Any]):
+    body = json.dumps(payload).encode()
+    return client.post(
+        reverse("webhooks"),
+        data=body,
+        content_type="application/json",
+        HTTP_X_SHOPIFY_TOPIC=topic,
+        HTTP_X_SHOPIFY_SHOP_DOMAIN=SHOP_DOMAIN,
+        HTTP_X_SHOPIFY_API_VERSION="2026-10",
+        HTTP_X_SHOPIFY_WEBHOOK_ID=str(uuid.uuid4()),
+        HTTP_X_SHOPIFY_EVENT_ID=str(uuid.uuid4()),
+        HTTP_X_SHOPIFY_HMAC_SHA256=webhook_hmac(body, settings.SHOPIFY_API_SECRET),
+    )
+
+
+def test_an_edit_in_shopify_reaches_odoo_through_orders_edited(
+    client, settings, shop, odoo, shopify, django_capture_on_commit_callbacks
+):
+    # given: a Shopify sandbox order synced into Odoo as a confirmed sale order
+    Shop.objects.filter(pk=shop.pk).update(access_token=shopify.token)
+    store = shopify.server.store
+    source = next(o for o in store.orders(SHOP_DOMAIN) if len(o["line_items"]) >= 2 and not o.get("refunds"))
+    with django_capture_on_commit_callbacks(execute=False):
+        import_order(shop.pk, f"gid://shopify/Order/{source['id']}")
+    order = Order.objects.get(shop=shop, shopify_id=source["id"])
+    Order.objects.filter(pk=order.pk).update(eligible=True, sync_status=SyncStatus.QUEUED)
+    sync_order(order.pk)
+    order.refresh_from_db()
+    lines_before = odoo.execute("sale.order", "read", [order.odoo_id], fields=["order_line"])[0]["order_line"]
+
+    # when: the merchant removes the first line in Shopify, and Shopify sends orders/edited
+    removed = source["line_items"][0]
+    body = shopify.server.edit_order(source["id"], set_quantities={removed["id"]: 0}, emit=False)
+    assert body["order_edit"]["line_items"]["removals"] == [
+        {"id": removed["id"], "delta": removed["quantity"]}
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _signed_webhook(client, settings, "orders/edited", body).status_code == 200
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        process_webhook(WebhookReceipt.objects.get(topic="orders/edited").pk)
+    assert len(callbacks) >= 1
+    apply_shopify_edit(order.pk)
+
+    # then: Odoo's line is at 0 (a confirmed order keeps its lines) and the totals are Shopify's edited total
+    receipt = WebhookReceipt.objects.get(topic="orders/edited")
+    assert receipt.status == WebhookReceipt.Status.PROCESSED
+    rows = odoo.execute("sale.order.line", "read", lines_before, fields=["product_uom_qty"])
+    assert rows[0]["product_uom_qty"] == 0.0
+    order.refresh_from_db()
+    edited = store.order(SHOP_DOMAIN, source["id"])
+    assert order.total_price == Decimal(edited["total_price_set"]["shop_money"]["amount"])
+    assert order.odoo_total == order.total_price
+
+
+def test_an_orders_edited_body_without_an_order_edit_fails_its_receipt(client, settings, shop):
+    _signed_webhook(client, settings, "orders/edited", {"id": 5550001001})
+
+    process_webhook(WebhookReceipt.objects.get().pk)
+
+    receipt = WebhookReceipt.objects.get()
+    assert receipt.status == WebhookReceipt.Status.FAILED
+    assert "order_edit.order_id" in receipt.message
+    assert not Order.objects.exists()
