@@ -256,7 +256,10 @@ def snapshot(odoo_lines: Sequence[OdooOrderLine], keys: Mapping[int, str], total
 
 def proposal_after(plan: EditPlan, before: dict[str, Any], shopify_total: Decimal) -> dict[str, Any]:
     """What Odoo would receive: each changed line before and after, and Shopify's total as edited."""
-    return {"changes": [change.as_json() for change in plan.changes], "total": str(shopify_total)}
+    return {
+        "changes": [change.as_json() for change in plan.changes],
+        "total": str(shopify_total.quantize(CENT)),
+    }
 
 
 # -- writing the plan into Odoo ---------------------------------------------------------------
@@ -381,6 +384,9 @@ def apply_shopify_edit(order_id: int, task_id: str = "") -> float | None:
         reason = blocker(seen.sale, seen.lines)
         if reason:
             message = _propose(order, parsed, seen, reason)
+            if not message:
+                record.delete()
+                return None
             finish_attempt(
                 record,
                 succeeded=True,
@@ -455,7 +461,9 @@ def _propose(order: Order, parsed: ShopifyOrder, seen: Comparison, reason: str) 
                     reason=f"{reason}: Synco does not change it without you.",
                 )
         except IntegrityError:
-            pass  # the same edit seen again (orders/updated and orders/edited both came)
+            return (
+                ""  # the same edit seen again (orders/updated and orders/edited both came): proposed already
+            )
     return (
         f"Shopify's edit of {order.name} was not applied: {reason}. Proposed on the order page for you to accept "
         f"or dismiss: {seen.plan.describe()}."

@@ -505,6 +505,8 @@ class LineRow:
     tax: Decimal
     total: Decimal
     is_shipping: bool = False
+    # Units left after Shopify edits and refunds, when it differs from the quantity ordered.
+    current_quantity: int | None = None
 
 
 def _line_rows(shopify: ShopifyOrder) -> list[LineRow]:
@@ -518,6 +520,7 @@ def _line_rows(shopify: ShopifyOrder) -> list[LineRow]:
             discount=line.discount,
             tax=sum((tax.amount for tax in line.tax_lines), Decimal("0")),
             total=line.unit_price * line.quantity - line.discount,
+            current_quantity=line.current_quantity if line.current_quantity != line.quantity else None,
         )
         for line in shopify.line_items
     ]
@@ -574,6 +577,30 @@ def _live_context(order: Order) -> dict[str, object]:
         "current_differs": current_total is not None and current_total != order.total_price,
         "invoiced_net": invoiced_net_of_credit_notes(order),
         **_proposals_context(order),
+    }
+
+
+def _money_explanation(order: Order) -> dict[str, Any] | None:
+    """The last sync's comparison, line by line and per tax (Shopify's figures beside Odoo's), as it stored it."""
+    summary = (
+        SyncAttempt.objects.filter(
+            shop_id=order.shop_id,
+            order=order,
+            operation="create_sale_order",
+            status=SyncAttempt.Status.SUCCESS,
+        )
+        .order_by("-started_at", "-id")
+        .values_list("summary", flat=True)
+        .first()
+    )
+    if not isinstance(summary, dict) or not summary.get("lines"):
+        return None
+    lines = [line for line in summary["lines"] if isinstance(line, dict)]
+    return {
+        "lines": lines,
+        "taxes": [tax for tax in summary.get("taxes") or [] if isinstance(tax, dict)],
+        "totals": summary.get("totals") or {},
+        "differs": any(line.get("differs") for line in lines),
     }
 
 
@@ -662,6 +689,7 @@ def order_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         shop=order.shop,
         shopify=shopify,
         unreadable=unreadable,
+        money=_money_explanation(order),
         lines=_line_rows(shopify) if shopify else [],
         other_currency=bool(shopify and shopify.presentment_currency != shopify.currency),
         order_refunds=order_refunds(order),
