@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from django.urls import reverse
 
 from orders.dates import ORDER_DATE, PAID_DATE, SYNC_DATE, accounting_dates, shop_zone
-from orders.services import sync_order
+from orders.services import sweep_shop, sync_order
 from synco.models import OrderRules, Shop
+from synco.sandbox.shopify.store import SHOP_TIMEZONE
 from synco.shopify.types import parse_order
 from tests.factories import money, order_node
 from tests.orders.helpers import queued_order
@@ -126,3 +128,24 @@ def test_odoo_gets_the_invoice_and_payment_dates_in_the_shops_zone(shop, odoo, s
     assert invoice["invoice_date"] == (invoice_date or today_in_auckland)
     assert payment["date"] == (invoice_date or today_in_auckland)
     assert payment["date"] >= invoice["invoice_date"]
+
+
+@pytest.mark.django_db
+def test_the_order_page_shows_times_in_the_shops_zone(merchant_client, shop):
+    Shop.objects.filter(pk=shop.pk).update(iana_timezone="Pacific/Auckland")
+    order = queued_order(shop, order_node())  # created 2026-11-20 14:03 UTC = the 21st 03:03 in Auckland
+
+    html = merchant_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+
+    assert "Nov 21, 2026 03:03" in html
+    assert "Times in Pacific/Auckland" in html
+
+
+@pytest.mark.django_db
+def test_the_sweep_stores_the_shops_zone_as_shopify_has_it(shop, shopify):
+    Shop.objects.filter(pk=shop.pk).update(access_token=shopify.token, iana_timezone="UTC")
+
+    sweep_shop(shop.pk)
+
+    shop.refresh_from_db()
+    assert shop.iana_timezone == SHOP_TIMEZONE

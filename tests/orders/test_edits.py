@@ -354,3 +354,57 @@ def test_an_orders_edited_body_without_an_order_edit_fails_its_receipt(client, s
     assert receipt.status == WebhookReceipt.Status.FAILED
     assert "order_edit.order_id" in receipt.message
     assert not Order.objects.exists()
+
+
+def _proposed(shop, odoo, django_capture_on_commit_callbacks) -> tuple[Order, ProposedChange]:
+    order = _synced(shop, odoo, OrderRules.CreateAs.PAID_INVOICE)
+    _edit_in_shopify(shop, order, django_capture_on_commit_callbacks)
+    apply_shopify_edit(order.pk)
+    return order, ProposedChange.objects.get(order=order)
+
+
+def test_the_order_page_shows_the_proposal_with_accept_and_dismiss(
+    merchant_client, shop, odoo, django_capture_on_commit_callbacks
+):
+    order, proposal = _proposed(shop, odoo, django_capture_on_commit_callbacks)
+
+    html = merchant_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+
+    assert f'data-proposal="{proposal.pk}" data-state="proposed"' in html
+    assert reverse("orders:proposal_accept", args=[order.pk, proposal.pk]) in html
+    assert reverse("orders:proposal_dismiss", args=[order.pk, proposal.pk]) in html
+    assert "(now 0)" in html  # the removed gift wrap, beside its ordered quantity
+
+
+def test_dismissing_from_the_page_records_who_and_answers_with_the_panel(
+    merchant_client, shop, odoo, django_capture_on_commit_callbacks
+):
+    order, proposal = _proposed(shop, odoo, django_capture_on_commit_callbacks)
+
+    response = merchant_client.post(
+        reverse("orders:proposal_dismiss", args=[order.pk, proposal.pk]), HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 200
+    assert 'data-state="dismissed"' in response.content.decode()
+    assert json.loads(response["HX-Trigger"])["toast"]["level"] == "info"
+    proposal.refresh_from_db()
+    assert (proposal.state, proposal.decided_by) == (ProposedChange.State.DISMISSED, "merchant")
+    again = merchant_client.post(reverse("orders:proposal_accept", args=[order.pk, proposal.pk]))
+    assert json.loads(again["HX-Trigger"])["toast"]["level"] == "warning"
+    proposal.refresh_from_db()
+    assert proposal.state == ProposedChange.State.DISMISSED
+
+
+def test_another_shops_proposal_cannot_be_decided(
+    merchant_client, shop, odoo, django_capture_on_commit_callbacks
+):
+    order, proposal = _proposed(shop, odoo, django_capture_on_commit_callbacks)
+    other = Shop.objects.create(domain="other.myshopify.com")
+    Order.objects.filter(pk=order.pk).update(shop=other)
+
+    response = merchant_client.post(reverse("orders:proposal_accept", args=[order.pk, proposal.pk]))
+
+    assert response.status_code == 404
+    proposal.refresh_from_db()
+    assert proposal.state == ProposedChange.State.PROPOSED
