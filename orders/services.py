@@ -111,7 +111,7 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
         if parsed.refunds:
             from refunds.services import store_refunds
 
-            order.refresh_from_db(fields=["odoo_id"])
+            order.refresh_from_db(fields=["odoo_id", "sync_status"])
             store_refunds(order, parsed, result.node)
         if rules.auto_sync and values["eligible"]:
             order.refresh_from_db(fields=["sync_status", "parse_error"])
@@ -640,10 +640,11 @@ def _record_success(lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc
     ):
         # Taken over meanwhile: the other run finds these documents in Odoo and records them.
         logger.warning("lease lost after writing to odoo", extra={"order_id": lease.order_id})
-    else:
+    elif not outcome.review_reason:
         from refunds.services import queue_order_refunds
 
-        queue_order_refunds(lease.order_id)  # refunds that waited for the order follow it into Odoo
+        # Refunds that waited for the order follow it into Odoo (a held order's documents are left alone).
+        queue_order_refunds(lease.order_id)
     finish_attempt(
         record,
         succeeded=True,

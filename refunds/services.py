@@ -15,7 +15,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from orders.mapping import XMLID_MODULE, MappingError
-from orders.models import Order
+from orders.models import Order, SyncStatus
 from products.services import ensure_service_product
 from refunds.mapping import (
     CENT,
@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 ADJUSTMENT_PRODUCT_CODE = "SHOPIFY-REFUND-ADJUSTMENT"
 CLAIM_SECONDS = 600
 MAX_ATTEMPTS = 8
-WAITS_FOR_ORDER = "Waits for its order to reach Odoo."
+WAITS_FOR_ORDER = "Waits for its order to be synced to Odoo."
 
 
 def refund_ref(shopify_id: int | str) -> str:
@@ -79,7 +79,11 @@ def store_refunds(order: Order, parsed: ShopifyOrder, node: dict[str, Any]) -> l
                 payload=raw, amount=refund.amount, state=RefundState.PENDING, reason=""
             )
             row.state = RefundState.PENDING
-        if row.state == RefundState.PENDING and order.odoo_id is not None:
+        if (
+            row.state == RefundState.PENDING
+            and order.odoo_id is not None
+            and order.sync_status == SyncStatus.SYNCED
+        ):
             queue_refund(row.pk)
             queued.append(row.pk)
     return queued
@@ -105,7 +109,12 @@ def queue_pending_refunds(shop_id: int) -> int:
     """The sweep: every pending refund of an order already in Odoo, not being worked on, is queued."""
     now = timezone.now()
     ids = list(
-        Refund.objects.filter(shop_id=shop_id, state=RefundState.PENDING, order__odoo_id__isnull=False)
+        Refund.objects.filter(
+            shop_id=shop_id,
+            state=RefundState.PENDING,
+            order__odoo_id__isnull=False,
+            order__sync_status=SyncStatus.SYNCED,
+        )
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .values_list("pk", flat=True)
     )
@@ -168,7 +177,9 @@ def sync_refund(refund_id: int, task_id: str = "") -> float | None:
         return claim
     refund = claim
     order = refund.order
-    if order.odoo_id is None:
+    if order.odoo_id is None or order.sync_status != SyncStatus.SYNCED:
+        # Not in Odoo yet, or held for review (its documents are the merchant's to fix): the order's next
+        # successful sync queues the refund again.
         _finish(refund, RefundState.PENDING, WAITS_FOR_ORDER)
         return None
     record = start_attempt(
