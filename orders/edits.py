@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,6 +28,7 @@ from orders.documents import build_draft
 from orders.mapping import XMLID_MODULE, MappingError, SaleLine, SaleOrderDraft, lines_to_untax
 from orders.models import Order, ProposedChange, SyncStatus
 from products.services import products_with_default_taxes
+from refunds.models import Refund
 from synclogs.records import finish_attempt, start_attempt
 from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for
@@ -47,10 +48,15 @@ WAIT_FOR_SYNC_SECONDS = 30.0
 # -- what Shopify's order is after its edits (pure) -------------------------------------------
 
 
-def refunded_quantities(order: ShopifyOrder) -> dict[str, int]:
-    """Line GID -> units refunded: Shopify's currentQuantity leaves out refunded and removed units alike."""
+def refunded_quantities(order: ShopifyOrder, reduced: Collection[str] = ()) -> dict[str, int]:
+    """Line GID -> units refunded: Shopify's currentQuantity leaves out refunded and removed units alike.
+
+    Refunds whose GID is in `reduced` already lowered the sale order's quantities (before invoicing): their
+    units stay out of it, so an edit check never puts them back."""
     refunded: dict[str, int] = {}
     for refund in order.refunds:
+        if refund.id in reduced:
+            continue
         for line in refund.lines:
             refunded[line.line_item_id] = refunded.get(line.line_item_id, 0) + line.quantity
     return refunded
@@ -68,10 +74,10 @@ def refunds_known(order: ShopifyOrder) -> bool:
     return all(refund.detailed or not refund.amount for refund in order.refunds)
 
 
-def with_edits(order: ShopifyOrder) -> ShopifyOrder:
+def with_edits(order: ShopifyOrder, reduced: Collection[str] = ()) -> ShopifyOrder:
     """The order as edited in Shopify: each line at its edited quantity, its discount and taxes scaled with it
     (Shopify's line figures are for the quantity ordered)."""
-    refunded = refunded_quantities(order)
+    refunded = refunded_quantities(order, reduced)
     lines = []
     for line in order.line_items:
         quantity = edited_quantity(line, refunded)
@@ -334,7 +340,8 @@ def _compare(
     sale = client.read_sale_order(order.odoo_id)
     lines = client.read_order_lines(sale.id)
     keys = client.order_line_keys(XMLID_MODULE, [line.id for line in lines])
-    draft = build_draft(client, shop, rules, with_edits(parsed))
+    reduced = set(Refund.objects.filter(order=order, reduced_sale_order=True).values_list("gid", flat=True))
+    draft = build_draft(client, shop, rules, with_edits(parsed, reduced))
     plan = plan_edit(lines, keys, draft, confirmed=sale.state == "sale")
     return Comparison(sale, lines, keys, draft, plan)
 

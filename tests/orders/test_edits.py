@@ -408,3 +408,59 @@ def test_another_shops_proposal_cannot_be_decided(
     assert response.status_code == 404
     proposal.refresh_from_db()
     assert proposal.state == ProposedChange.State.PROPOSED
+
+
+def test_a_refund_that_lowered_the_sale_order_is_not_put_back_by_an_edit_check(
+    shop, odoo, django_capture_on_commit_callbacks
+):
+    from refunds.models import Refund
+
+    # given: the gift wrap refunded before invoicing, and the refund already lowered Odoo's line to 0
+    order = _synced(shop, odoo)
+    refunded = copy.deepcopy(order.payload)
+    refunded["lineItems"]["nodes"][1]["currentQuantity"] = 0
+    refunded["updatedAt"] = "2026-11-22T10:00:00Z"
+    refunded["refunds"] = [
+        {
+            "id": "gid://shopify/Refund/77",
+            "createdAt": "2026-11-22T10:00:00Z",
+            "note": None,
+            "totalRefundedSet": money("4.03"),
+            "refundLineItems": {
+                "nodes": [
+                    {
+                        "quantity": 1,
+                        "restockType": "NO_RESTOCK",
+                        "lineItem": {"id": WRAP, "sku": "SKU-GIFTWRAP"},
+                        "subtotalSet": money("3.50"),
+                        "totalTaxSet": money("0.53"),
+                    }
+                ]
+            },
+        }
+    ]
+    with django_capture_on_commit_callbacks(execute=False):
+        _store(shop, refunded)
+    Refund.objects.update_or_create(
+        shop=shop,
+        shopify_id=77,
+        defaults={
+            "order": order,
+            "gid": "gid://shopify/Refund/77",
+            "reduced_sale_order": True,
+            "state": "synced",
+            "created_at": "2026-11-22T10:00:00Z",
+        },
+    )
+    [sale] = odoo.sale_orders(ORIGIN)
+    wrap_line = sale["order_line"][1]
+    odoo.execute(
+        "sale.order", "write", [sale["id"]], {"order_line": [(1, wrap_line, {"product_uom_qty": 0})]}
+    )
+
+    # when the edit check runs (Shopify's quantities changed)
+    apply_shopify_edit(order.pk)
+
+    # then the refunded unit stays out of the sale order: nothing to apply
+    assert _lines(odoo)[1] == ("Gift wrap", 0.0)
+    assert not SyncAttempt.objects.filter(order=order, operation="apply_order_edit").exists()
