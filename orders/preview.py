@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from customers.models import GUEST_CUSTOMER_ID, CustomerLink
 from customers.services import customer_key
 from orders.documents import mapping_rules
 from orders.mapping import (
-    CENT,
     XMLID_MODULE,
     MappingError,
     OdooRefs,
-    SaleLine,
     required_tax_rates,
     sale_order_draft,
 )
+from orders.money import ROUND_PER_LINE, LineInput, TaxRate, currency_unit, document_figures
 from products.services import WOULD_CREATE, delivery_product, ensure_service_product, resolve_line_products
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooTax
@@ -50,20 +49,6 @@ class Preview:
     @property
     def difference(self) -> Decimal:
         return self.amount_total - self.shopify_total
-
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _line_amounts(line: SaleLine, taxes: dict[int, OdooTax]) -> tuple[Decimal, Decimal]:
-    """Odoo's per-line computation (round per line): untaxed subtotal and tax."""
-    gross = line.price_unit * line.quantity * (1 - line.discount / 100)
-    applied = [taxes[tax_id] for tax_id in line.tax_ids if tax_id in taxes]
-    included = sum((t.amount for t in applied if t.price_included), Decimal("0"))
-    base = gross / (1 + included / 100) if included else gross
-    tax = sum((base * t.amount / 100 for t in applied), Decimal("0"))
-    return _money(base), _money(tax)
 
 
 def preview_order(
@@ -100,6 +85,10 @@ def preview_order(
         ),
         tip_product_id=ensure_service_product(client, shop, rules.tip_product_code, "", dry_run=True),
         taxes=taxes,
+        correction_product_id=ensure_service_product(
+            client, shop, rules.rounding_product_code, "", dry_run=True
+        ),
+        tax_rounding=client.company_tax_rounding() if taxes else ROUND_PER_LINE,
     )
     try:
         draft = sale_order_draft(order, mapping_rules(rules, client.dialect.sale_line_tax_field), refs)
@@ -110,10 +99,14 @@ def preview_order(
     names = _product_names(
         client, {line.product_id for line in draft.lines if line.product_id != WOULD_CREATE}
     )
-    for line in draft.lines:
-        subtotal, tax = _line_amounts(line, by_id)
-        preview.amount_untaxed += subtotal
-        preview.amount_tax += tax
+    # Odoo's own arithmetic (orders/money.py): the figures Odoo will show, rounding method included.
+    figures = document_figures(
+        [LineInput(line.quantity, line.price_unit, line.discount, line.tax_ids) for line in draft.lines],
+        {tax.id: TaxRate(tax.id, tax.amount, tax.price_included) for tax in taxes},
+        currency_unit(order.currency),
+        refs.tax_rounding,
+    )
+    for line, figure in zip(draft.lines, figures.lines, strict=True):
         preview.lines.append(
             PreviewLine(
                 name=line.name,
@@ -124,9 +117,10 @@ def preview_order(
                 price_unit=line.price_unit,
                 discount=line.discount,
                 taxes=", ".join(by_id[t].name for t in line.tax_ids if t in by_id) or "none",
-                subtotal=subtotal,
+                subtotal=figure.subtotal,
             )
         )
+    preview.amount_untaxed, preview.amount_tax = figures.untaxed, figures.tax
     preview.amount_total = preview.amount_untaxed + preview.amount_tax
     if abs(preview.difference) > rules.totals_tolerance:
         action = dict(OrderRules.TotalsAction.choices)[rules.totals_action]

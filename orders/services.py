@@ -19,6 +19,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from orders.cancellation import schedule_cancel, wants_cancel
 from orders.documents import WriteResult, write_order
+from orders.edits import edit_signature, has_edits, schedule_edit
 from orders.mapping import MappingError
 from orders.models import SYNCABLE_STATUSES, Order, SyncBatch, SyncStatus
 from orders.rules import eligibility_rules, ineligibility_reason, risk_reason
@@ -105,10 +106,12 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
             order, outcome = existing, "updated"
             if wants_cancel(existing, parsed):
                 schedule_cancel(existing.pk)
+            elif existing.odoo_id is not None and _lines_changed(existing.payload, parsed):
+                schedule_edit(existing.pk)
         if parsed.refunds:
             from refunds.services import store_refunds
 
-            order.refresh_from_db(fields=["odoo_id"])
+            order.refresh_from_db(fields=["odoo_id", "sync_status"])
             store_refunds(order, parsed, result.node)
         if rules.auto_sync and values["eligible"]:
             order.refresh_from_db(fields=["sync_status", "parse_error"])
@@ -118,6 +121,23 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
             ):
                 request_sync(order)
     return outcome
+
+
+def _lines_changed(stored_payload: dict[str, Any], parsed: ShopifyOrder) -> bool:
+    """Shopify's lines or their quantities changed (an edit, or a refund, which the edit check tells apart)."""
+    try:
+        return edit_signature(parse_order(stored_payload)) != edit_signature(parsed)
+    except OrderParseError:
+        return True
+
+
+def refresh_shop_timezone(shop_id: int) -> str:
+    """Store the shop's IANA time zone as Shopify has it (install, sweep): dates in Odoo and pages use it."""
+    shop = Shop.objects.get(pk=shop_id)
+    zone = shopify_client_for(shop).fetch_shop_timezone()
+    if zone != shop.iana_timezone:
+        Shop.objects.filter(pk=shop.pk).update(iana_timezone=zone[:64])
+    return zone
 
 
 def _insert_order(shop: Shop, shopify_id: int, values: dict[str, Any]) -> Order | None:
@@ -552,6 +572,9 @@ def _run(lease: Lease, task_id: str) -> float | None:
             client.close()
     _odoo_answered(shop.pk, client)
     _record_success(lease, record, outcome, client.rpc_calls if client else 0)
+    if has_edits(parsed):
+        # Written as Shopify first took it; the edits made since follow (applied, or proposed for review).
+        schedule_edit(order.pk)
     return None
 
 
@@ -616,10 +639,11 @@ def _record_success(lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc
     ):
         # Taken over meanwhile: the other run finds these documents in Odoo and records them.
         logger.warning("lease lost after writing to odoo", extra={"order_id": lease.order_id})
-    else:
+    elif not outcome.review_reason:
         from refunds.services import queue_order_refunds
 
-        queue_order_refunds(lease.order_id)  # refunds that waited for the order follow it into Odoo
+        # Refunds that waited for the order follow it into Odoo (a held order's documents are left alone).
+        queue_order_refunds(lease.order_id)
     finish_attempt(
         record,
         succeeded=True,
@@ -732,6 +756,12 @@ def sweep_shop(shop_id: int) -> int:
     """Catch-up: import what webhooks may have missed, then queue every eligible order never synced."""
     shop = Shop.objects.get(pk=shop_id)
     rules = rules_for(shop)
+    try:
+        refresh_shop_timezone(shop.pk)
+    except GatewayError as exc:
+        logger.warning(
+            "sweep: shop time zone not refreshed", extra={"shop": shop.domain, "error": exc.message}
+        )
     try:
         import_orders(shop.pk)
     except GatewayError as exc:

@@ -97,3 +97,20 @@ def bulk_import_task(run_id: int) -> None:
 def requeue_held_orders_task(shop_id: int) -> None:
     """After syncing is resumed: queue again the orders the pause held."""
     services.requeue_held_orders(shop_id)
+
+
+@shared_task(bind=True, acks_late=True)
+def apply_edit_task(self: Task, order_id: int, waited: int = 0) -> None:
+    from orders.edits import apply_shopify_edit
+
+    delay = apply_shopify_edit(order_id, task_id=self.request.id or "")
+    if delay is not None and waited < 20:
+        apply_edit_task.apply_async((order_id, waited + 1), countdown=delay)
+
+
+@shared_task(acks_late=True)
+def refresh_shop_timezone_task(shop_id: int) -> None:
+    try:
+        services.refresh_shop_timezone(shop_id)
+    except GatewayError as exc:
+        logger.warning("shop time zone not refreshed", extra={"shop_id": shop_id, "error": exc.message})

@@ -19,4 +19,6 @@ urlpatterns = [
     path("<int:pk>/row/", views.order_row, name="row"),
     path("<int:pk>/sync/", views.order_sync, name="sync"),
     path("<int:pk>/preview/", views.order_preview, name="preview"),
+    path("<int:pk>/changes/<int:proposal_pk>/accept/", views.proposal_accept, name="proposal_accept"),
+    path("<int:pk>/changes/<int:proposal_pk>/dismiss/", views.proposal_dismiss, name="proposal_dismiss"),
 ]

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from orders import imports, services
+from orders import edits, imports, services
 from orders.forms import BackfillForm, OrderFilterForm, parse_ids, parse_page_number
 from orders.models import (
     ELIGIBLE,
@@ -25,11 +25,13 @@ from orders.models import (
     RISKY,
     ImportRun,
     Order,
+    ProposedChange,
     SyncBatch,
     SyncStatus,
 )
 from orders.preview import Preview, preview_order
 from orders.tasks import import_orders_task
+from refunds.services import invoiced_net_of_credit_notes
 from synclogs.models import SyncAttempt
 from synco.errors import GatewayError
 from synco.gateways import odoo_client_for
@@ -50,6 +52,7 @@ DEEP_OFFSET = 1000
 # The poll for live rows sends the ids of the pending rows on one page: never more than a page.
 MAX_POLLED_ROWS = PAGE_SIZE
 ATTEMPTS_SHOWN = 50
+PROPOSALS_SHOWN = 10
 FILTERS: dict[str, tuple[str, Q]] = {
     "all": ("All", Q()),
     "synced": ("Synced", Q(sync_status=SyncStatus.SYNCED)),
@@ -502,6 +505,8 @@ class LineRow:
     tax: Decimal
     total: Decimal
     is_shipping: bool = False
+    # Units left after Shopify edits and refunds, when it differs from the quantity ordered.
+    current_quantity: int | None = None
 
 
 def _line_rows(shopify: ShopifyOrder) -> list[LineRow]:
@@ -515,6 +520,7 @@ def _line_rows(shopify: ShopifyOrder) -> list[LineRow]:
             discount=line.discount,
             tax=sum((tax.amount for tax in line.tax_lines), Decimal("0")),
             total=line.unit_price * line.quantity - line.discount,
+            current_quantity=line.current_quantity if line.current_quantity != line.quantity else None,
         )
         for line in shopify.line_items
     ]
@@ -555,6 +561,7 @@ def _live_context(order: Order) -> dict[str, object]:
         .order_by("-started_at", "-id")[: ATTEMPTS_SHOWN + 1]
     )
     rules = OrderRules.objects.filter(shop_id=order.shop_id).only("totals_tolerance").first()
+    current_total = _shopify_current_total(order)
     difference = order.totals_difference
     if difference is None and order.odoo_total is not None:
         difference = order.odoo_total - order.total_price
@@ -566,7 +573,94 @@ def _live_context(order: Order) -> dict[str, object]:
         "difference_display": f"{difference:+.2f}" if difference is not None else "",
         "tolerance": rules.totals_tolerance if rules else None,
         "odoo_state_label": SALE_ORDER_STATES.get(order.odoo_state, order.odoo_state),
+        "current_total": current_total,
+        "current_differs": current_total is not None and current_total != order.total_price,
+        "invoiced_net": invoiced_net_of_credit_notes(order),
+        **_proposals_context(order),
     }
+
+
+def _money_explanation(order: Order) -> dict[str, Any] | None:
+    """The last sync's comparison, line by line and per tax (Shopify's figures beside Odoo's), as it stored it."""
+    summary = (
+        SyncAttempt.objects.filter(
+            shop_id=order.shop_id,
+            order=order,
+            operation="create_sale_order",
+            status=SyncAttempt.Status.SUCCESS,
+        )
+        .order_by("-started_at", "-id")
+        .values_list("summary", flat=True)
+        .first()
+    )
+    if not isinstance(summary, dict) or not summary.get("lines"):
+        return None
+    lines = [line for line in summary["lines"] if isinstance(line, dict)]
+    return {
+        "lines": lines,
+        "taxes": [tax for tax in summary.get("taxes") or [] if isinstance(tax, dict)],
+        "totals": summary.get("totals") or {},
+        "differs": any(line.get("differs") for line in lines),
+    }
+
+
+def _shopify_current_total(order: Order) -> Decimal | None:
+    """Shopify's currentTotalPriceSet as stored: the total after edits, refunds and returns."""
+    bag = (order.payload or {}).get("currentTotalPriceSet") or {}
+    amount = (bag.get("shopMoney") or {}).get("amount")
+    try:
+        return Decimal(str(amount)).quantize(Decimal("0.01")) if amount is not None else None
+    except ArithmeticError:
+        return None
+
+
+def _proposals_context(order: Order) -> dict[str, object]:
+    proposals = list(ProposedChange.objects.filter(order=order)[:PROPOSALS_SHOWN])
+    return {
+        "proposals": proposals,
+        "open_proposals": [p for p in proposals if p.state == ProposedChange.State.PROPOSED],
+    }
+
+
+def _get_proposal_for_shop(request: HtmxHttpRequest, pk: int, proposal_pk: int) -> ProposedChange:
+    order = _get_order_for_shop(request, pk)
+    return get_object_or_404(ProposedChange.objects.select_related("order"), pk=proposal_pk, order=order)
+
+
+def _who(request: HtmxHttpRequest) -> str:
+    if request.user.is_authenticated:
+        return request.user.get_username()
+    return "a user in the Shopify admin"
+
+
+@shop_required
+@require_POST
+def proposal_accept(request: HtmxHttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+    """Accept a proposed change: apply to the sale order what Odoo allows; the answer says what it could not."""
+    proposal = _get_proposal_for_shop(request, pk, proposal_pk)
+    try:
+        outcome = edits.accept_proposal(proposal, _who(request))
+        level = "warning" if "Not applied" in outcome or "failed" in outcome else "success"
+    except edits.ProposalClosedError as exc:
+        outcome, level = str(exc), "warning"
+    order = _get_order_for_shop(request, pk)
+    response = render(request, "orders/_order_live.html", _live_context(order))
+    return _toast(response, outcome, level)
+
+
+@shop_required
+@require_POST
+def proposal_dismiss(request: HtmxHttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+    """Dismiss a proposed change: Odoo stays as it is, and the decision is recorded."""
+    proposal = _get_proposal_for_shop(request, pk, proposal_pk)
+    try:
+        edits.dismiss_proposal(proposal, _who(request))
+        message, level = f"Dismissed: {proposal.order.name} stays as it is in Odoo.", "info"
+    except edits.ProposalClosedError as exc:
+        message, level = str(exc), "warning"
+    order = _get_order_for_shop(request, pk)
+    response = render(request, "orders/_order_live.html", _live_context(order))
+    return _toast(response, message, level)
 
 
 @shop_required
@@ -582,6 +676,8 @@ def order_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "orders/_order_live.html",
             {**context, "oob_attempts": True, "announce": not order.is_pending},
         )
+    from refunds.services import order_refunds
+
     shopify: ShopifyOrder | None = None
     unreadable = order.parse_error
     if not unreadable:
@@ -593,8 +689,10 @@ def order_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         shop=order.shop,
         shopify=shopify,
         unreadable=unreadable,
+        money=_money_explanation(order),
         lines=_line_rows(shopify) if shopify else [],
         other_currency=bool(shopify and shopify.presentment_currency != shopify.currency),
+        order_refunds=order_refunds(order),
     )
     return render(request, "orders/order_detail.html", context)
 

@@ -4,6 +4,8 @@ order is invoiced, lower quantities on its sale order. Idempotent: each refund i
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,7 +14,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from orders.mapping import XMLID_MODULE, MappingError
-from orders.models import Order
+from orders.models import Order, SyncStatus
 from products.services import ensure_service_product
 from refunds.mapping import (
     CENT,
@@ -31,10 +33,10 @@ from refunds.models import Refund, RefundState
 from synclogs.records import finish_attempt, start_attempt
 from synco import queue
 from synco.errors import GatewayError, TransientGatewayError
-from synco.gateways import odoo_client_for
+from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient
-from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order, parse_refund
+from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 from synco.shopify.types import Refund as ShopifyRefund
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ logger = logging.getLogger(__name__)
 ADJUSTMENT_PRODUCT_CODE = "SHOPIFY-REFUND-ADJUSTMENT"
 CLAIM_SECONDS = 600
 MAX_ATTEMPTS = 8
-WAITS_FOR_ORDER = "Waits for its order to reach Odoo."
+WAITS_FOR_ORDER = "Waits for its order to be synced to Odoo."
 
 
 def refund_ref(shopify_id: int | str) -> str:
@@ -77,7 +79,11 @@ def store_refunds(order: Order, parsed: ShopifyOrder, node: dict[str, Any]) -> l
                 payload=raw, amount=refund.amount, state=RefundState.PENDING, reason=""
             )
             row.state = RefundState.PENDING
-        if row.state == RefundState.PENDING and order.odoo_id is not None:
+        if (
+            row.state == RefundState.PENDING
+            and order.odoo_id is not None
+            and order.sync_status == SyncStatus.SYNCED
+        ):
             queue_refund(row.pk)
             queued.append(row.pk)
     return queued
@@ -101,7 +107,12 @@ def queue_pending_refunds(shop_id: int) -> int:
     """The sweep: every pending refund of an order already in Odoo, not being worked on, is queued."""
     now = timezone.now()
     ids = list(
-        Refund.objects.filter(shop_id=shop_id, state=RefundState.PENDING, order__odoo_id__isnull=False)
+        Refund.objects.filter(
+            shop_id=shop_id,
+            state=RefundState.PENDING,
+            order__odoo_id__isnull=False,
+            order__sync_status=SyncStatus.SYNCED,
+        )
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .values_list("pk", flat=True)
     )
@@ -164,7 +175,9 @@ def sync_refund(refund_id: int, task_id: str = "") -> float | None:
         return claim
     refund = claim
     order = refund.order
-    if order.odoo_id is None:
+    if order.odoo_id is None or order.sync_status != SyncStatus.SYNCED:
+        # Not in Odoo yet, or held for review (its documents are the merchant's to fix): the order's next
+        # successful sync queues the refund again.
         _finish(refund, RefundState.PENDING, WAITS_FOR_ORDER)
         return None
     record = start_attempt(
@@ -177,8 +190,7 @@ def sync_refund(refund_id: int, task_id: str = "") -> float | None:
     )
     client: OdooClient | None = None
     try:
-        parsed = parse_order(order.payload)
-        shopify_refund = _refund_in(parsed, refund)
+        parsed, shopify_refund = _read_refund(order, refund)
         problem = refund_problem(parsed, shopify_refund)
         if problem:
             raise RefundMappingError(problem)
@@ -238,16 +250,22 @@ def _finish(refund: Refund, state: str, reason: str, **values: Any) -> None:
     Refund.objects.filter(pk=refund.pk).update(state=state, reason=reason, claimed_until=None, **values)
 
 
-def _refund_in(parsed: ShopifyOrder, refund: Refund) -> ShopifyRefund:
+def _read_refund(order: Order, refund: Refund) -> tuple[ShopifyOrder, ShopifyRefund]:
+    """The order and this refund with its lines; an order stored by a bulk import has refund summaries only,
+    so it is read again from Shopify (the refund's lines are kept for the next runs)."""
+    parsed = parse_order(order.payload)
     found = next((r for r in parsed.refunds if r.number == str(refund.shopify_id)), None)
-    if found is None or not found.detailed:
-        # The stored order came from a bulk import (refund summaries only): read this refund's own copy.
-        found = parse_refund(refund.payload)
-    if not found.detailed:
-        raise RefundMappingError(
-            "Shopify has not sent this refund's lines yet: it is read again at the next sweep."
-        )
-    return found
+    if found is not None and found.detailed:
+        return parsed, found
+    result = shopify_client_for(refund.shop).fetch_order(order.gid)
+    if result.order is None:
+        raise RefundMappingError(f"Shopify's order could not be read: {result.error}")
+    raw = next((item for item in result.node.get("refunds") or [] if str(item.get("id")) == refund.gid), None)
+    found = next((r for r in result.order.refunds if r.number == str(refund.shopify_id)), None)
+    if raw is None or found is None or not found.detailed:
+        raise RefundMappingError("Shopify does not list this refund's lines on its order.")
+    Refund.objects.filter(pk=refund.pk).update(payload=raw)
+    return result.order, found
 
 
 def _refs(client: OdooClient, shop: Shop, parsed: ShopifyOrder, refund: ShopifyRefund) -> RefundRefs:
@@ -297,6 +315,9 @@ def write_refund(
         sale = client.read_sale_order(order.odoo_id)
         refs = _refs(client, shop, parsed, shopify_refund)
         draft = credit_note_draft(parsed, shopify_refund, refs)
+        if not sale.invoice_ids and sale.state == "cancel":
+            _finish(refund, RefundState.SYNCED, "", odoo_total=Decimal("0"), processed_at=timezone.now())
+            return f"Nothing to lower: {sale.name} is cancelled in Odoo."
         if not sale.invoice_ids:
             return _reduce_sale_order(client, order, parsed, shopify_refund, refs, draft, refund)
         invoice = client.read_move_header(max(sale.invoice_ids))
@@ -454,3 +475,27 @@ def _reduce_sale_order(
         + (f" and added {len(extras)} negative line(s)" if extras else "")
         + f"; its total is now {sale.amount_total}."
     )
+
+
+@dataclass(frozen=True)
+class OrderRefunds:
+    """The order's refunds for its page (oldest first); `pending`: one is on its way (the fragment polls)."""
+
+    rows: list[Refund]
+
+    def __iter__(self) -> Iterator[Refund]:
+        return iter(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    @property
+    def pending(self) -> bool:
+        return any(row.state == RefundState.PENDING for row in self.rows)
+
+
+def order_refunds(order: Order) -> OrderRefunds:
+    rows = list(Refund.objects.filter(order=order).defer("payload"))
+    for row in rows:
+        row.shop = order.shop  # already read: their Odoo links need no query
+    return OrderRefunds(rows)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from synco import queue
 from synco.crypto import is_unreadable
 from synco.errors import GatewayError, PermanentGatewayError, SecretUnreadableError
 from synco.models import OdooConnection, OrderRules, Shop
@@ -116,6 +117,8 @@ def _install(domain: str, grant: tokens.Grant) -> Shop:
     shop.uninstalled_at = None
     store_grant(shop, grant)
     OrderRules.objects.get_or_create(shop=shop)
+    # The shop's time zone (its invoice dates, its pages): asked once the install has committed.
+    queue.delay_on_commit("orders.tasks.refresh_shop_timezone_task", shop.pk)
     return shop
 
 

@@ -169,13 +169,15 @@ class OrderRules(models.Model):
         SKU_ONLY = "sku", "SKU only"
 
     class DiscountMode(models.TextChoices):
-        LINE = "line", "As each line's discount %"
+        # Odoo's discount % has 2 digits and cannot hold every amount: the discount is netted into the price.
+        LINE = "line", "Netted into each line's price"
         DISCOUNT_LINE = "discount_line", "As separate discount lines"
 
     class TotalsAction(models.TextChoices):
-        ACCEPT = "accept", "Accept and log the difference"
-        ROUNDING_LINE = "rounding_line", "Add a rounding line"
-        HOLD = "hold", "Hold the order for review"
+        # Within the tolerance only: a difference beyond it is always held for review.
+        ACCEPT = "accept", "Accept a difference within the tolerance"
+        ROUNDING_LINE = "rounding_line", "Add a rounding line for a difference within the tolerance"
+        HOLD = "hold", "Hold every difference for review"
 
     class InvoiceDateSource(models.TextChoices):
         ORDER_DATE = "order_date", "Order date (Shopify's processedAt)"
@@ -232,7 +234,7 @@ class OrderRules(models.Model):
         max_length=10, choices=[("HIGH", "High risk"), ("MEDIUM", "Medium or high risk")], default="HIGH"
     )
     totals_tolerance = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.01"))
-    totals_action = models.CharField(max_length=20, choices=TotalsAction.choices, default=TotalsAction.ACCEPT)
+    totals_action = models.CharField(max_length=20, choices=TotalsAction.choices, default=TotalsAction.HOLD)
     invoice_date_source = models.CharField(
         max_length=12, choices=InvoiceDateSource.choices, default=InvoiceDateSource.PAID_DATE
     )

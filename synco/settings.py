@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "synco.shopify_app.embedded.EmbeddedAppMiddleware",
+    # After the shop is known (session or embedded): pages show times in the shop's time zone.
+    "synco.timezones.ShopTimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "synco.urls"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/", include("orders.urls")),
+    path("refunds/", include("refunds.urls")),
     path("logs/", include("synclogs.urls")),
     path("settings/", include("synco.pages.settings_urls")),
     path("admin/", admin.site.urls),

@@ -232,6 +232,18 @@ def _seed_base(env: Environment, api_key: str, uninstalled: set[str]) -> None:
                     "active": False,
                 },
             ),
+            (
+                25,
+                {
+                    "name": "JPY",
+                    "full_name": "Japanese yen",
+                    "symbol": "¥",
+                    "position": "before",
+                    "rounding": 1.0,
+                    "decimal_places": 0,
+                    "active": False,
+                },
+            ),
         ],
     )
     for country_id, code, name, currency in COUNTRIES:

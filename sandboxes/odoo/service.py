@@ -193,17 +193,18 @@ class OdooService:
     ) -> Any:
         self.check_database(db)
         self.check_credentials(uid, password)
-        if _PRIVATE.match(method):
-            raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")
         context = kwargs.pop("context", None) or {}
         env = Environment(self.registry, self.db, int(uid), context)
         with self.db.transaction():
             if model not in env:
                 raise UserError(f"Object {model} doesn't exist")
+            # The texts of Odoo 18.0 since mid-2025 (18.0-20250702 checked): the method named with its model.
+            if _PRIVATE.match(method):
+                raise AccessError(f"Private methods (such as '{model}.{method}') cannot be called remotely.")
             records = env[model]
             kind = rpc_kind(records, method)
             if kind is None:
-                raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
+                raise AttributeError(f"The method '{model}.{method}' does not exist")
             operation = operation_of(method)
             if operation is not None:
                 ensure_allowed(records, operation)

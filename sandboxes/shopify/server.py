@@ -29,6 +29,7 @@ Faults are a sandbox feature: they let the app's tests see the failures a real s
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import re
 import shutil
@@ -56,6 +57,7 @@ from sandboxes.shopify.oauth import (
     OAuthProvider,
     make_session_token,
 )
+from sandboxes.shopify.order_edits import edit_order
 from sandboxes.shopify.ratelimit import PLANS, PlanLimits, RateLimiter
 from sandboxes.shopify.schema import load_schema
 from sandboxes.shopify.store import DEMO_ACCESS_TOKEN, DEMO_SHOP_DOMAIN, SandboxStore, seed_demo
@@ -156,6 +158,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.stats_data = Stats()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._edits = 0
 
     @property
     def base_url(self) -> str:
@@ -253,7 +256,13 @@ class SandboxServer(ThreadingHTTPServer):
     # ------------------------------------------------------------------------- install and webhooks
 
     def create_refund(
-        self, order_id: int, shop: str | None = None, *, emit: bool = True, **options: Any
+        self,
+        order_id: int,
+        shop: str | None = None,
+        *,
+        emit: bool = True,
+        address: str | None = None,
+        **options: Any,
     ) -> Json:
         """A refund as `refundCreate` makes it (see sandbox.shopify.refunds.build_refund for the options);
         with `emit`, `refunds/create` is sent. Returns the refund (REST shape)."""
@@ -262,7 +271,7 @@ class SandboxServer(ThreadingHTTPServer):
         domain = shop or self.default_shop()
         refund, _ = record_refund(self.store, domain, int(order_id), **options)
         if emit:
-            self.send_webhook("refunds/create", domain, order_id=int(order_id))
+            self.send_webhook("refunds/create", domain, order_id=int(order_id), address=address)
         return refund
 
     def send_webhook(self, topic: str, shop: str | None = None, **options: Any) -> Json:
@@ -271,6 +280,33 @@ class SandboxServer(ThreadingHTTPServer):
 
     def deliveries(self, **filters: Any) -> list[Json]:
         return self.webhooks.deliveries(**filters)
+
+    def edit_order(
+        self,
+        order_id: int,
+        shop: str | None = None,
+        *,
+        set_quantities: dict[int, int] | None = None,
+        add: list[Json] | None = None,
+        emit: bool = True,
+        address: str | None = None,
+    ) -> Json:
+        """Commit an order edit as Shopify does; with `emit`, send orders/edited and orders/updated for it."""
+        domain = shop or self.default_shop()
+        stored = self.store.order(domain, int(order_id))
+        if stored is None:
+            raise KeyError(f"order {order_id} not found on {domain}")
+        order = copy.deepcopy(stored)
+        with self._lock:
+            self._edits += 1
+            edit_id = self._edits
+        body = edit_order(order, set_quantities=set_quantities, add=add, edit_id=edit_id)
+        transactions = self.store.transactions(domain, int(order_id))
+        self.store.upsert_orders(domain, [order], transactions={int(order_id): transactions})
+        if emit:
+            self.send_webhook("orders/edited", domain, payload=body, address=address)
+            self.send_webhook("orders/updated", domain, order_id=int(order_id), address=address)
+        return body
 
     def session_token(self, shop: str | None = None, **options: Any) -> str:
         """A fresh session token (ID token) for the registered app, as App Bridge would give it."""
@@ -453,6 +489,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._json(404, {"errors": "Not Found"})
             return
         self._graphql(match["version"], body)
+        if path == "/sandbox/orders/edit":
+            self._sandbox_order_edit(body)
+            return
 
     def _sandbox_control(self, body: bytes) -> None:
         try:
@@ -490,6 +529,25 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return
         self.server.count(302)
         self._send(302, b"", content_type="text/html; charset=utf-8", headers={"Location": location})
+
+    def _sandbox_order_edit(self, body: bytes) -> None:
+        """POST /sandbox/orders/edit {"order_id", "shop"?, "set_quantities": {line id: qty}, "add": [...],
+        "emit"?: true}: the edit Shopify's orderEdit* mutations commit, and its webhooks."""
+        try:
+            payload = json.loads(body or b"{}")
+            if not isinstance(payload, dict):
+                raise ValueError("body must be a JSON object")
+            answer = self.server.edit_order(
+                int(payload["order_id"]),
+                payload.get("shop"),
+                set_quantities=payload.get("set_quantities"),
+                add=payload.get("add"),
+                emit=bool(payload.get("emit", True)),
+                address=payload.get("address"),
+            )
+            self._json(200, answer)
+        except (ValueError, TypeError, KeyError) as exc:
+            self._json(400, {"errors": str(exc)})
 
     def _access_token(self, raw: bytes) -> None:
         content_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()

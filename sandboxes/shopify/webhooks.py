@@ -143,6 +143,19 @@ def build_payload(store: SandboxStore, topic: str, shop: str, options: Json) -> 
         order = store.order(shop, int(options["order_id"]))
         if order is None:
             raise KeyError(f"order {options['order_id']} not found on {shop}")
+    if topic == "orders/edited":
+        # Shopify's body for this topic is the OrderEdit, not the Order (POST /sandbox/orders/edit sends the
+        # edit it committed); without one, an empty edit of the order.
+        if order is None:
+            raise ValueError(f"{topic} needs order_id or payload")
+        return {
+            "order_edit": {
+                "id": 0,
+                "order_id": int(order["id"]),
+                "created_at": order.get("updated_at"),
+                "line_items": {"additions": [], "removals": []},
+            }
+        }
     if topic in ORDER_TOPICS:
         if order is None:
             raise ValueError(f"{topic} needs order_id or payload")

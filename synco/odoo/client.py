@@ -639,10 +639,6 @@ class OdooClient:
         """Date a draft invoice ('YYYY-MM-DD'); posting keeps it (Odoo sets today only when it is empty)."""
         self.call("account.move", "write", [invoice_id], {"invoice_date": invoice_date})
 
-    def read_invoice_date(self, invoice_id: int) -> str:
-        rows = self.call("account.move", "read", [invoice_id], ["invoice_date"])
-        return str(rows[0].get("invoice_date") or "") if rows else ""
-
     def post_invoice(self, invoice_id: int) -> None:
         """Post a draft invoice (action_post answers False on success); posting twice is refused, so check."""
         self.call("account.move", "action_post", [invoice_id])

@@ -128,7 +128,10 @@ def _server_exception(traceback_text: str, where: str) -> GatewayError:
         return PermanentGatewayError(
             f"The Odoo database '{missing.group(1)}' does not exist on {where}: check the database name."
         )
-    last = _last_line(traceback_text)
+    # JSON-RPC names built-in exceptions "builtins.AttributeError"; tracebacks say "AttributeError".
+    last = _last_line(traceback_text).removeprefix("builtins.")
+    # By class and the texts' stable start: Odoo 18.0 reworded the unknown-method text in mid-2025
+    # ("The method 'x' does not exist on the model 'm'" became "The method 'm.x' does not exist").
     if last.startswith(("ValueError: Invalid field", "AttributeError: The method")):
         return PermanentGatewayError(f"Odoo rejected a field or method Synco uses: {last.split(': ', 1)[1]}")
     if last.startswith(("psycopg2.", "OperationalError")):

@@ -184,6 +184,7 @@ class OrderRulesForm(forms.ModelForm):
             "payment_journals",
             "totals_tolerance",
             "totals_action",
+            "invoice_date_source",
         ]
         widgets = {"created_after": forms.DateTimeInput(attrs={"type": "datetime-local"})}
         labels = {
@@ -201,6 +202,7 @@ class OrderRulesForm(forms.ModelForm):
             "discount_mode": "Discounts",
             "totals_tolerance": "Totals tolerance",
             "totals_action": "When totals differ by more",
+            "invoice_date_source": "Invoice date",
         }
         help_texts = {
             "create_as": "Risky orders always come in as quotations, whatever is chosen here. Invoices are "
@@ -215,17 +217,21 @@ class OrderRulesForm(forms.ModelForm):
             "sweep_interval_minutes": "Imports what webhooks may have missed and, with automatic sync, queues "
             "eligible orders never synced. 5 to 1440 minutes.",
             "created_after": "Orders created before this are never eligible (e.g. your go-live date). "
-            "Empty: any date. Times are UTC.",
+            "Empty: any date. Times are in the shop's time zone.",
             "exclude_test_orders": "Orders placed with Shopify's test gateway (Bogus Gateway).",
             "risk_threshold": "Risky orders come in as quotations, with the reason in the Odoo note, and are "
             "listed under Risky.",
             "auto_create_taxes": "Off: an order whose tax rate has no matching Odoo sale tax fails with the "
             "rate to create.",
             "discount_mode": "Separate discount lines keep the list price on each line (one discount line per "
-            "tax rate).",
-            "totals_tolerance": "Largest difference between Odoo's and Shopify's total that is accepted as is "
-            "(0.00 to 10.00, in the order's currency).",
-            "totals_action": "A hold keeps the order as a quotation with the status Needs review.",
+            "tax rate). Otherwise each line's price is net of its discount (a line is split in two when the "
+            "net does not divide by the quantity), so Odoo's line equals Shopify's to the cent.",
+            "totals_tolerance": "Largest difference between Odoo's and Shopify's total (or tax) that the action "
+            "below may accept (0.00 to 10.00, in the order's currency). Beyond it: always Needs review.",
+            "totals_action": "Held orders stay quotations with the status Needs review, the differing lines "
+            "shown on the order page.",
+            "invoice_date_source": "The day in the shop's time zone. The payment is dated on the day Shopify "
+            "took it, never before the invoice.",
         }
 
     SECTIONS = (
@@ -234,6 +240,7 @@ class OrderRulesForm(forms.ModelForm):
             (
                 "create_as",
                 "payment_journals",
+                "invoice_date_source",
                 "order_prefix",
                 "use_shopify_order_number",
                 "discount_mode",

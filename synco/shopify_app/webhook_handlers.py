@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from customers.models import CustomerLink
+from orders.edits import schedule_edit
 from orders.models import Order
 from orders.services import import_order
 from synclogs.models import WebhookReceipt
@@ -195,6 +196,8 @@ def _handle(receipt: WebhookReceipt) -> tuple[str, str]:
             WebhookReceipt.Status.PROCESSED,
             f"Refund {payload.get('id')}: order {gid} re-fetched: {outcome}.",
         )
+    if topic == "orders/edited":
+        return _handle_order_edit(shop, payload)
     if topic == "app/uninstalled":
         # Shopify has already revoked the tokens: delete both, never call the API for this shop again.
         Shop.objects.filter(pk=shop.pk).update(
@@ -213,6 +216,41 @@ def _handle(receipt: WebhookReceipt) -> tuple[str, str]:
     if topic == "customers/redact":
         return _redact_customer(shop, payload)
     return WebhookReceipt.Status.IGNORED, f"Topic {topic} is not used yet."
+
+
+def _handle_order_edit(shop: Shop, payload: dict[str, Any]) -> tuple[str, str]:
+    """orders/edited: re-fetch the order the edit names; if it is in Odoo, compare it with Odoo (the edit is
+    applied there, or proposed to the merchant)."""
+    if shop.uninstalled_at is not None:
+        return WebhookReceipt.Status.IGNORED, "The app is uninstalled from this shop."
+    gid = edited_order_gid(payload)
+    if gid is None:
+        return (
+            WebhookReceipt.Status.FAILED,
+            "The body of orders/edited is not an order edit (no order_edit.order_id).",
+        )
+    outcome = import_order(shop.pk, gid)
+    order_id = (
+        Order.objects.filter(shop=shop, gid=gid, odoo_id__isnull=False).values_list("pk", flat=True).first()
+    )
+    if order_id is None:
+        return WebhookReceipt.Status.PROCESSED, f"Order edit of {gid} re-fetched: {outcome}; not in Odoo yet."
+    schedule_edit(order_id)
+    return (
+        WebhookReceipt.Status.PROCESSED,
+        f"Order edit of {gid} re-fetched: {outcome}; compared with Odoo (see the order's sync log).",
+    )
+
+
+def edited_order_gid(payload: dict[str, Any]) -> str | None:
+    """The order an orders/edited body (an OrderEdit) names: `order_edit.order_id`."""
+    edit = payload.get("order_edit")
+    if not isinstance(edit, dict):
+        return None
+    order_id = edit.get("order_id")
+    if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
+        return None
+    return f"gid://shopify/Order/{order_id}"
 
 
 def _installed(shop: Shop) -> bool:

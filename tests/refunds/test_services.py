@@ -223,3 +223,23 @@ def test_a_refund_waits_for_its_order_and_follows_it_into_odoo(
     assert refund.state == RefundState.SYNCED
     # The order went in at its original amount (61.77, paid); the credit note brings it to Shopify's current total.
     assert invoiced_net_of_credit_notes(Order.objects.get()) == Decimal("35.89")
+
+
+def test_a_refund_of_an_order_held_for_review_waits_and_touches_nothing(
+    shop, odoo, django_capture_on_commit_callbacks
+):
+    order = _in_odoo(shop, odoo)
+    Order.objects.filter(pk=order.pk).update(
+        sync_status=SyncStatus.NEEDS_REVIEW, review_reason="Totals differ"
+    )
+    node = refunded_order(one_shirt())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        store_order(shop, OrderResult(gid=node["id"], node=node, order=parse_order(node)))
+    refund = Refund.objects.get()
+    assert callbacks == []
+
+    sync_refund(refund.pk)
+
+    refund.refresh_from_db()
+    assert (refund.state, refund.reason) == (RefundState.PENDING, "Waits for its order to be synced to Odoo.")
+    assert _credit_notes(odoo) == []

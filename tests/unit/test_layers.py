@@ -112,5 +112,5 @@ def _task_names_sent_through_the_seam() -> set[str]:
 def test_it_registers_every_task_a_service_sends_by_name():
     names = _task_names_sent_through_the_seam()
 
-    assert len(names) == 8
+    assert {"orders.tasks.sync_order_task", "synco.shopify_app.tasks.process_webhook_task"} <= names
     assert sorted(name for name in names if name not in current_app.tasks) == []

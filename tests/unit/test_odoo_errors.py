@@ -129,3 +129,49 @@ def test_it_reads_json_rpc_errors_by_exception_class():
     )
 
     assert error.message == "Odoo refused the operation: Nothing to invoice."
+
+
+OLD_UNKNOWN_METHOD = "The method 'do_magic' does not exist on the model 'sale.order'"  # 18.0 before mid-2025
+NEW_UNKNOWN_METHOD = "The method 'sale.order.do_magic' does not exist"  # 18.0-20250702
+OLD_PRIVATE_METHOD = "Private methods (such as _create_invoices) cannot be called remotely."
+NEW_PRIVATE_METHOD = "Private methods (such as 'sale.order._create_invoices') cannot be called remotely."
+
+
+@pytest.mark.parametrize("text", [OLD_UNKNOWN_METHOD, NEW_UNKNOWN_METHOD])
+def test_it_reports_an_unknown_method_in_the_older_and_the_current_wording(text):
+    faults = [
+        xmlrpc.client.Fault(1, f"{TRACEBACK}AttributeError: {text}\n"),
+        xmlrpc.client.Fault(text, f"{TRACEBACK}AttributeError: {text}\n"),  # legacy /xmlrpc
+        JsonRPCException(
+            {
+                "code": 200,
+                "message": "Odoo Server Error",
+                "data": {"name": "builtins.AttributeError", "message": text, "debug": TRACEBACK},
+            }
+        ),
+    ]
+
+    errors = [classify(fault, where=WHERE) for fault in faults]
+
+    assert [type(error) for error in errors] == [PermanentGatewayError] * 3
+    assert [error.message for error in errors] == [f"Odoo rejected a field or method Synco uses: {text}"] * 3
+
+
+@pytest.mark.parametrize("text", [OLD_PRIVATE_METHOD, NEW_PRIVATE_METHOD])
+def test_it_reports_a_private_method_as_missing_rights_in_the_older_and_the_current_wording(text):
+    faults = [
+        xmlrpc.client.Fault(4, text),
+        xmlrpc.client.Fault(f"warning -- AccessError\n\n{text}", ""),  # legacy /xmlrpc
+        JsonRPCException(
+            {
+                "code": 200,
+                "message": "Odoo Server Error",
+                "data": {"name": "odoo.exceptions.AccessError", "message": text, "debug": ""},
+            }
+        ),
+    ]
+
+    errors = [classify(fault, where=WHERE) for fault in faults]
+
+    assert [type(error) for error in errors] == [PermanentGatewayError] * 3
+    assert [error.message for error in errors] == [f"The Odoo user lacks access rights: {text}"] * 3

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from orders.services import import_orders
+from orders.services import import_orders, refresh_shop_timezone
 from sandboxes.odoo.server import start_in_thread as start_odoo
 from sandboxes.shopify.server import start_in_thread as start_shopify
 from sandboxes.shopify.store import seed_demo as seed_shopify_state
@@ -103,6 +103,7 @@ class Command(BaseCommand):
         original = settings.SHOPIFY_ADMIN_ORIGIN
         settings.SHOPIFY_ADMIN_ORIGIN = base_url
         try:
+            refresh_shop_timezone(shop.pk)
             summary = import_orders(shop.pk)
         finally:
             settings.SHOPIFY_ADMIN_ORIGIN = original

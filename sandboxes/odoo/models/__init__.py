@@ -32,6 +32,7 @@ MODEL_CLASSES: tuple[type[Model], ...] = (
     account.AccountMoveLine,
     account.AccountPayment,
     account.AccountPaymentRegister,
+    account.AccountMoveReversal,
     sale.SaleOrder,
     sale.SaleOrderLine,
     sale.SaleOrderCancel,

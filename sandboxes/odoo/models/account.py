@@ -41,6 +41,7 @@ PAYMENT_STATES = [
     ("invoicing_legacy", "Invoicing App Legacy"),
 ]
 INVOICE_LINE_TYPES = ("product", "line_section", "line_note")
+SALE_DOCUMENTS = ("out_invoice", "out_refund", "out_receipt")
 
 
 class AccountTax(Model):
@@ -219,6 +220,7 @@ class AccountMove(Model):
     payment_state = Selection(PAYMENT_STATES, "Payment Status", compute="_compute_payment_state")
     matched_payment_ids = Many2many("account.payment", "Matched Payments")
     origin_payment_id = Many2one("account.payment", "Payment")
+    reversed_entry_id = Many2one("account.move", "Reversal of")
 
     def _compute_commercial_partner(self, record_id: int, name: str) -> Any:
         partner = self.raw(record_id).get("partner_id")
@@ -258,6 +260,8 @@ class AccountMove(Model):
                 and payments.raw(pid).get("is_reconciled")
                 and payments.raw(pid).get("state") != "canceled"
             )
+            # What a posted reversal (credit note <-> its invoice) reconciled, kept outside the fields.
+            reconciled += float(rec.get("_reversal_reconciled") or 0.0)
             return max(tools.float_round(total - reconciled), 0.0)
         return {"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": total}[name]
 
@@ -273,9 +277,17 @@ class AccountMove(Model):
             for pid in rec.get("matched_payment_ids") or []
             if payments.exists_id(pid) and payments.raw(pid).get("state") != "canceled"
         )
+        reversed_amount = float(rec.get("_reversal_reconciled") or 0.0)
+        if (
+            rec.get("move_type") == "out_invoice"
+            and reversed_amount
+            and tools.float_is_zero(residual)
+            and not paid
+        ):
+            return "reversed"
         if tools.float_is_zero(residual) or paid >= total - 0.005:
             return "paid"
-        return "partial" if paid > 0 else "not_paid"
+        return "partial" if paid > 0 or reversed_amount else "not_paid"
 
     def create_record(self, vals: dict[str, Any]) -> int:
         vals = dict(vals)
@@ -340,8 +352,37 @@ class AccountMove(Model):
             if rec.get("move_type") != "entry" and not rec.get("payment_reference"):
                 values["payment_reference"] = rec.get("name")
             self.db.update(self._name, rid, values)
+            if rec.get("move_type") in SALE_DOCUMENTS:
+                self.raise_customer_rank(rec.get("partner_id"))
+            if rec.get("move_type") == "out_refund" and rec.get("reversed_entry_id"):
+                self._reconcile_with_reversed(rid, int(rec["reversed_entry_id"]))
         # Odoo's action_post ends with `return False` (it used to return the wizard action).
         return False
+
+    def _reconcile_with_reversed(self, credit_id: int, invoice_id: int) -> None:
+        """Odoo 18 reconciles a posted credit note with the open receivable of the invoice it reverses."""
+        if self.raw(invoice_id).get("state") != "posted":
+            return
+        amount = min(
+            float(self._compute_amounts(credit_id, "amount_residual")),
+            float(self._compute_amounts(invoice_id, "amount_residual")),
+        )
+        if amount <= 0:
+            return
+        for move_id in (credit_id, invoice_id):
+            done = float(self.raw(move_id).get("_reversal_reconciled") or 0.0)
+            self.db.update(self._name, move_id, {"_reversal_reconciled": tools.float_round(done + amount)})
+
+    def raise_customer_rank(self, partner_id: Any) -> None:
+        """Posting a sale document (or a customer payment's entry) adds 1 to the customer_rank of the partner
+        and of its commercial partner, as Odoo 18.0's `_increase_rank` does."""
+        if not partner_id:
+            return
+        partners = self.env["res.partner"]
+        commercial = partners.value(int(partner_id), "commercial_partner_id") or partner_id
+        for partner in {int(partner_id), int(commercial)}:
+            rank = int(partners.raw(partner).get("customer_rank") or 0)
+            self.db.update("res.partner", partner, {"customer_rank": rank + 1})
 
     @api_records
     def button_draft(self, ids: list[int]) -> None:
@@ -586,8 +627,9 @@ class AccountPaymentRegister(Model):
             ) or self.env["account.payment.method.line"].search_ids([["journal_id", "=", journal]])
             vals["payment_method_line_id"] = method_lines[0] if method_lines else False
         if "communication" not in vals:
-            name = first.get("name")
-            vals["communication"] = f"{first['ref']} - {name}" if first.get("ref") else name
+            # Odoo 18.0 (18.0-20250702): the invoice's payment reference (set to its name on posting), else its
+            # ref, else its name.
+            vals["communication"] = first.get("payment_reference") or first.get("ref") or first.get("name")
         vals.setdefault("partner_id", moves.value(invoices[0], "commercial_partner_id"))
         return super().create_record(vals)
 
@@ -646,6 +688,8 @@ class AccountPaymentRegister(Model):
                     "origin_payment_id": payment_id,
                 }
             )
+            # Posting the entry raises the rank of the customer on its receivable line.
+            self.env.model(AccountMove).raise_customer_rank(wizard.get("partner_id"))
             self.db.update("account.payment", payment_id, {"move_id": move_id})
         else:
             # Odoo 18's default setup: no outstanding account, hence no journal entry and no reconciliation.
@@ -656,3 +700,126 @@ class AccountPaymentRegister(Model):
             matched = [payment_id, *(moves.raw(invoice).get("matched_payment_ids") or [])]
             self.db.update("account.move", invoice, {"matched_payment_ids": matched})
         return payment_id
+
+
+def _copied_lines(env: Any, move_id: int, keys: tuple[str, ...]) -> list[list[Any]]:
+    """Create commands copying a move's invoice lines (product, section and note lines) with their taxes."""
+    moves, lines = env["account.move"], env["account.move.line"]
+    return [
+        [
+            0,
+            0,
+            {key: lines.raw(lid).get(key) for key in keys}
+            | {"tax_ids": [[6, 0, list(lines.raw(lid).get("tax_ids") or [])]]},
+        ]
+        for lid in moves._compute_invoice_lines(move_id, "")
+    ]
+
+
+LINE_KEYS = ("display_type", "name", "product_id", "quantity", "price_unit", "discount")
+
+
+class AccountMoveReversal(Model):
+    """The "Reverse" wizard: a draft credit note copying the invoice's lines (refund_moves / reverse_moves),
+    or, with modify_moves, a posted one reconciled with it and a new draft invoice to edit (Odoo 18)."""
+
+    _name = "account.move.reversal"
+    _description = "Account move reversal"
+    move_ids = Many2many("account.move", "Move")
+    new_move_ids = Many2many("account.move", "New Move")
+    date = Date("Reversal date", default=lambda model: tools.today_string())
+    reason = Char("Reason displayed on Credit Note")
+    # Required and without a default over RPC (the form computes it; a create without it is refused).
+    journal_id = Many2one("account.journal", "Journal", required=True)
+    company_id = Many2one("res.company", "Company", required=True, default=1)
+    currency_id = Many2one("res.currency", "Currency")
+    move_type = Char("Move Type")
+    residual = Monetary("Residual")
+
+    def create_record(self, vals: dict[str, Any]) -> int:
+        vals = dict(vals)
+        if not vals.get("move_ids") and self.context.get("active_model") == "account.move":
+            vals["move_ids"] = [[6, 0, list(self.context.get("active_ids") or [])]]
+        moves = self.env["account.move"]
+        ids = [i for command in vals.get("move_ids") or [] if command[0] == 6 for i in command[2]]
+        moves._check_existing(ids)
+        if any(moves.raw(m).get("state") != "posted" for m in ids):
+            raise UserError("You can only reverse posted moves.")
+        if ids:
+            first = moves.raw(ids[0])
+            vals.setdefault("move_type", first.get("move_type"))
+            vals.setdefault("currency_id", first.get("currency_id"))
+        return super().create_record(vals)
+
+    def _reverse(self, wizard_id: int) -> list[int]:
+        wizard = self.raw(wizard_id)
+        moves = self.env["account.move"]
+        created = []
+        for move_id in wizard.get("move_ids") or []:
+            move = moves.raw(move_id)
+            reason = wizard.get("reason")
+            ref = f"Reversal of: {move.get('name')}" + (f", {reason}" if reason else "")
+            created.append(
+                moves.create_record(
+                    {
+                        "move_type": "out_refund" if move.get("move_type") == "out_invoice" else "in_refund",
+                        "partner_id": move.get("partner_id"),
+                        "currency_id": move.get("currency_id"),
+                        "journal_id": wizard.get("journal_id") or move.get("journal_id"),
+                        "invoice_origin": move.get("invoice_origin"),
+                        "ref": ref,
+                        "reversed_entry_id": move_id,
+                        "invoice_date": wizard.get("date") or tools.today_string(),
+                        "invoice_line_ids": _copied_lines(self.env, move_id, LINE_KEYS),
+                    }
+                )
+            )
+        self.db.update(self._name, wizard_id, {"new_move_ids": created})
+        return created
+
+    @staticmethod
+    def _action(move_ids: list[int], move_type: str) -> dict[str, Any]:
+        action: dict[str, Any] = {
+            "name": "Reverse Moves",
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "context": {"default_move_type": move_type},
+        }
+        if len(move_ids) == 1:
+            action.update(view_mode="form", res_id=move_ids[0])
+        else:
+            action.update(view_mode="list,form", domain=[["id", "in", move_ids]])
+        return action
+
+    @api_records
+    def refund_moves(self, ids: list[int]) -> dict[str, Any]:
+        self._check_existing(ids)
+        return self._action([m for rid in ids for m in self._reverse(rid)], "out_refund")
+
+    @api_records
+    def reverse_moves(self, ids: list[int], is_modify: bool = False) -> dict[str, Any]:
+        return self.modify_moves(ids) if is_modify else self.refund_moves(ids)
+
+    @api_records
+    def modify_moves(self, ids: list[int]) -> dict[str, Any]:
+        self._check_existing(ids)
+        moves = self.env.model(AccountMove)
+        new_invoices = []
+        for rid in ids:
+            for credit in self._reverse(rid):
+                moves.action_post([credit])
+                original_id = int(moves.raw(credit)["reversed_entry_id"])
+                original = moves.raw(original_id)
+                new_invoices.append(
+                    moves.create_record(
+                        {
+                            "move_type": original.get("move_type"),
+                            "partner_id": original.get("partner_id"),
+                            "currency_id": original.get("currency_id"),
+                            "journal_id": original.get("journal_id"),
+                            "invoice_origin": original.get("invoice_origin"),
+                            "invoice_line_ids": _copied_lines(self.env, original_id, LINE_KEYS),
+                        }
+                    )
+                )
+        return self._action(new_invoices, "out_invoice")

@@ -33,6 +33,7 @@ PICKING_STATES = [
 ]
 ACTIVE_MOVE = ("draft", "waiting", "confirmed", "partially_available", "assigned")
 BACKORDER_VIEW_ID = 1331
+SUPERUSER_ID = 1  # __system__: Odoo leaves its name out of inventory adjustments
 
 
 def _is_internal(env: Environment, location_id: Any) -> bool:
@@ -351,6 +352,10 @@ class StockPicking(Model):
     @api_records
     def button_validate(self, ids: list[int]) -> Any:
         self._check_existing(ids)
+        # Odoo 18.0 (checked on 18.0-20250702) skips done pickings: validating one again answers True.
+        ids = [rid for rid in ids if self.value(rid, "state") != "done"]
+        if not ids:
+            return True
         moves = self.env["stock.move"]
         for rid in ids:
             active = self._active_moves(rid)
@@ -632,6 +637,8 @@ class StockQuant(Model):
             ]
             if "inventory_quantity" in vals:
                 vals["inventory_quantity_set"] = True
+                # Odoo assigns the count to the user who entered it (named in the adjustment's move).
+                vals.setdefault("user_id", self.env.uid)
             if existing:
                 # Odoo's inventory-mode create is an upsert on (product, location).
                 self.write_records(
@@ -680,9 +687,16 @@ class StockQuant(Model):
                 if difference >= 0
                 else (quant["location_id"], INVENTORY_LOSS_LOCATION)
             )
+            # As Odoo 18.0 names it (18.0-20250702): the counting user appended unless it is the superuser.
+            name = "Product Quantity Updated"
+            if tools.float_is_zero(difference):
+                name = "Product Quantity Confirmed"
+            user = quant.get("user_id")
+            if user and user != SUPERUSER_ID:
+                name += f" ({self.env['res.users'].display_name_of(user)})"
             move_id = moves.create_record(
                 {
-                    "name": "Product Quantity Updated",
+                    "name": name,
                     "product_id": quant["product_id"],
                     "product_uom_qty": abs(difference),
                     "quantity": abs(difference),
@@ -694,7 +708,8 @@ class StockQuant(Model):
                 }
             )
             moves.post_quantity(move_id, abs(difference), None)
-            self.db.update(self._name, rid, {"inventory_quantity": 0.0, "inventory_quantity_set": False})
+            cleared = {"inventory_quantity": 0.0, "inventory_quantity_set": False, "user_id": False}
+            self.db.update(self._name, rid, cleared)
 
     @api_model
     def action_view_inventory(self) -> dict[str, Any]:

@@ -198,3 +198,94 @@ def test_it_lowers_the_quantities_of_a_confirmed_order_before_invoicing(
     assert (row["state"], row["amount_total"]) == ("sale", 35.9)
     lowered = next(line for line in _sale_lines(odoo_api, order) if line["id"] == shirt["id"])
     assert lowered["product_uom_qty"] == 1.0
+
+
+def test_it_adds_a_negative_line_for_refunded_shipping_to_a_confirmed_order_and_finds_it_by_name(
+    odoo_api: OdooApi, spec_order: Any, refs: Refs
+) -> None:
+    order = int(spec_order())
+    odoo_api.call("sale.order", "action_confirm", [[order]])
+    tag = f"Refund {odoo_api.unique('r')}: Shipping refund"
+    assert (
+        odoo_api.call(
+            "sale.order",
+            "write",
+            [
+                [order],
+                {
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": refs.delivery_product,
+                                "name": tag,
+                                "product_uom_qty": 1,
+                                "price_unit": -5.99,
+                                "tax_id": [(6, 0, [])],
+                            },
+                        )
+                    ]
+                },
+            ],
+        )
+        is True
+    )
+    found = odoo_api.call(
+        "sale.order.line", "search", [[["order_id", "=", order], ["name", "=", tag]]], {"limit": 1}
+    )
+    assert len(found) == 1
+    row = odoo_api.read_one("sale.order", order, ["state", "amount_total"])
+    assert (row["state"], row["amount_total"]) == ("sale", 55.78)
+
+
+def test_the_reversal_wizard_makes_a_draft_credit_note_that_reconciles_with_the_invoice_once_posted(
+    odoo_api: OdooApi, spec_order: Any
+) -> None:
+    """Not what Synco sends (it builds the credit note from the refunded lines): what Odoo does when the
+    merchant reverses an invoice, so the sandbox behaves the same."""
+    _, invoice = _invoiced(odoo_api, spec_order)
+    ctx = {"context": {"active_model": "account.move", "active_ids": [invoice]}}
+    fault = odoo_api.fault("account.move.reversal", "create", [{"reason": "Damaged"}], ctx)
+    assert "Field: Journal (journal_id)" in fault.faultString  # no default over RPC
+    journal = odoo_api.read_one("account.move", invoice, ["journal_id"])["journal_id"][0]
+    wizard = odoo_api.call(
+        "account.move.reversal",
+        "create",
+        [{"reason": "Damaged", "date": "2026-11-23", "journal_id": journal}],
+        ctx,
+    )
+    assert odoo_api.read_one("account.move.reversal", wizard, ["move_ids"])["move_ids"] == [invoice]
+
+    action = odoo_api.call("account.move.reversal", "refund_moves", [[wizard]], ctx)
+
+    assert {key: action[key] for key in ("type", "res_model", "view_mode")} == {
+        "type": "ir.actions.act_window",
+        "res_model": "account.move",
+        "view_mode": "form",
+    }
+    assert action["context"]["default_move_type"] == "out_refund"
+    credit = action["res_id"]
+    row = odoo_api.read_one(
+        "account.move", credit, ["move_type", "state", "amount_total", "reversed_entry_id", "payment_state"]
+    )
+    assert (row["move_type"], row["state"], row["amount_total"], row["reversed_entry_id"][0]) == (
+        "out_refund",
+        "draft",
+        61.77,
+        invoice,
+    )
+    assert odoo_api.call("account.move", "action_post", [[credit]]) is False
+    # Posted, the reversal is reconciled with the invoice's open receivable: nothing is left to pay back.
+    assert odoo_api.read_one("account.move", credit, ["payment_state"])["payment_state"] == "paid"
+    assert odoo_api.read_one("account.move", invoice, ["payment_state"])["payment_state"] == "reversed"
+    fault = odoo_api.fault(
+        "account.payment.register",
+        "create",
+        [{}],
+        {"context": {"active_model": "account.move", "active_ids": [credit]}},
+    )
+    assert (
+        fault.faultString
+        == "You can't register a payment because there is nothing left to pay on the selected journal items."
+    )

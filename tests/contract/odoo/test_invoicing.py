@@ -114,11 +114,24 @@ def test_it_returns_the_invoice_action_when_the_order_has_a_payment_term(
     assert action["res_id"] == odoo_api.read_one("sale.order", order, ["invoice_ids"])["invoice_ids"][0]
 
 
+def _ranks(api: OdooApi, customer: Customer) -> dict[int, int]:
+    partners = [customer.id, customer.invoice, customer.delivery]
+    rows = api.call("res.partner", "read", [partners], {"fields": ["customer_rank"]})
+    return {row["id"]: row["customer_rank"] for row in rows}
+
+
 def test_it_posts_an_invoice_with_false_and_refuses_to_post_it_twice(
-    odoo_api: OdooApi, spec_order: Any
+    odoo_api: OdooApi, spec_order: Any, customer: Customer
 ) -> None:
     invoice = _invoice_through_none_fault(odoo_api, _confirmed(odoo_api, spec_order))
+    before = _ranks(odoo_api, customer)
     assert odoo_api.call("account.move", "action_post", [[invoice]]) is False
+    # Posting a customer invoice raises customer_rank on its partner (the invoice address) and on the
+    # commercial partner; the delivery address is not involved.
+    after = _ranks(odoo_api, customer)
+    assert after[customer.id] > before[customer.id]
+    assert after[customer.invoice] > before[customer.invoice]
+    assert after[customer.delivery] == before[customer.delivery]
     row = odoo_api.read_one("account.move", invoice, ["name", "state", "invoice_date"])
     assert row["state"] == "posted"
     assert row["invoice_date"]
@@ -143,12 +156,15 @@ def test_it_pays_an_invoice_through_the_register_wizard(odoo_api: OdooApi, spec_
     row = odoo_api.read_one(
         "account.payment.register", wizard, ["amount", "payment_difference", "communication"]
     )
-    move = odoo_api.read_one("account.move", invoice, ["name", "ref"])
+    move = odoo_api.read_one("account.move", invoice, ["name", "ref", "payment_reference"])
+    # Posting set the payment reference to the invoice number; the memo is that reference (older 18.0 builds
+    # wrote "<ref> - <name>"). Synco does not set the memo; it needs the payment matched and the invoice paid.
+    assert move["payment_reference"] == move["name"]
     assert row == {
         "id": wizard,
         "amount": 61.77,
         "payment_difference": 0.0,
-        "communication": f"{move['ref']} - {move['name']}",
+        "communication": move["payment_reference"],
     }
     action = odoo_api.call("account.payment.register", "action_create_payments", [[wizard]], ctx)
     assert isinstance(action, dict)

@@ -109,15 +109,18 @@ def test_it_upserts_quants_in_inventory_mode_and_applies_them_through_a_none_fau
         "inventory_quantity_set": False,
     }
     assert odoo_api.read_one("product.product", product, ["qty_available"])["qty_available"] == 15.0
+    # One done inventory move of the applied difference into stock. Its name is Odoo's wording
+    # ("Product Quantity Updated", with the counting user's name appended since mid-2025): not asserted.
     lines = odoo_api.call(
         "stock.move.line",
         "search_read",
         [[["product_id", "=", product], ["is_inventory", "=", True]]],
         {"fields": ["reference", "location_dest_id", "state", "quantity"]},
     )
-    assert [
-        (line["reference"], line["location_dest_id"][0], line["state"], line["quantity"]) for line in lines
-    ] == [("Product Quantity Updated", refs.stock_location, "done", 15.0)]
+    assert [(line["location_dest_id"][0], line["state"], line["quantity"]) for line in lines] == [
+        (refs.stock_location, "done", 15.0)
+    ]
+    assert lines[0]["reference"]
 
 
 def test_it_refuses_quants_for_consumables(odoo_api: OdooApi, refs: Refs, catalogue: Catalogue) -> None:
@@ -160,8 +163,14 @@ def test_it_validates_a_reserved_delivery_with_button_validate_alone(
         "sale.order.line", "search_read", [[["order_id", "=", order]]], {"fields": ["qty_delivered"]}
     )
     assert [row["qty_delivered"] for row in line] == [2.0]
-    fault = odoo_api.fault("stock.picking", "button_validate", [[picking]])
-    assert (fault.faultCode, fault.faultString) == (2, NOTHING_RESERVED)
+    # Validating a done picking again is harmless: True (older 18.0 builds refused it with a UserError),
+    # no second move or picking, nothing delivered twice.
+    moves_before = odoo_api.call("stock.move", "search", [[["product_id", "=", product]]])
+    assert odoo_api.call("stock.picking", "button_validate", [[picking]]) is True
+    assert odoo_api.call("stock.move", "search", [[["product_id", "=", product]]]) == moves_before
+    assert odoo_api.read_one("sale.order", order, ["picking_ids"])["picking_ids"] == [picking]
+    assert odoo_api.read_one("stock.picking", picking, ["state"])["state"] == "done"
+    assert odoo_api.read_one("product.product", product, ["qty_available"])["qty_available"] == 13.0
 
 
 def test_it_refuses_to_validate_when_nothing_is_reserved(
