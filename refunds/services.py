@@ -37,6 +37,7 @@ from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient
+from synco.shopify.queries import REFUND_LINES
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 from synco.shopify.types import Refund as ShopifyRefund
 
@@ -266,7 +267,10 @@ def _read_refund(order: Order, refund: Refund) -> tuple[ShopifyOrder, ShopifyRef
     raw = next((item for item in result.node.get("refunds") or [] if str(item.get("id")) == refund.gid), None)
     found = next((r for r in result.order.refunds if r.number == str(refund.shopify_id)), None)
     if raw is None or found is None or not found.detailed:
-        raise RefundMappingError("Shopify does not list this refund's lines on its order.")
+        raise RefundMappingError(
+            f"Synco reads up to {REFUND_LINES} lines of a refund and this one has more (or Shopify no longer "
+            "lists it): credit it in Odoo by hand."
+        )
     Refund.objects.filter(pk=refund.pk).update(payload=raw)
     return result.order, found
 
