@@ -100,13 +100,10 @@ def has_edits(order: ShopifyOrder) -> bool:
 
 
 def edit_signature(order: ShopifyOrder) -> tuple[tuple[str, int], ...]:
-    """The lines and their current quantities: what an edit (or a refund) changes."""
-    return tuple(
-        sorted(
-            (line.id, line.current_quantity if line.current_quantity is not None else line.quantity)
-            for line in order.line_items
-        )
-    )
+    """The lines and their quantities after edits (refunded units counted back in): what only an edit changes,
+    so a refund alone does not start an edit check."""
+    refunded = refunded_quantities(order)
+    return tuple(sorted((line.id, edited_quantity(line, refunded)) for line in order.line_items))
 
 
 def edited_total(order: ShopifyOrder) -> Decimal:
