@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from orders.edits import (
+    WAITING_NOTE,
     accept_proposal,
     apply_shopify_edit,
     dismiss_proposal,
@@ -188,6 +189,12 @@ def test_it_proposes_an_edit_of_an_invoiced_order_and_leaves_odoo_unchanged(
     ]
     attempt = SyncAttempt.objects.get(order=order, operation="apply_order_edit")
     assert attempt.status == SyncAttempt.Status.SUCCESS and "not applied" in attempt.message
+    # never silently ignored either: the order shows the difference and that a decision waits
+    order.refresh_from_db()
+    assert (order.odoo_total, order.total_price) == (Decimal("61.77"), Decimal("86.49"))
+    assert order.totals_difference == Decimal("-24.72")
+    assert order.review_reason == WAITING_NOTE
+    assert order.sync_status == SyncStatus.SYNCED
     # seen again (orders/updated and orders/edited): still one proposal
     apply_shopify_edit(order.pk)
     assert ProposedChange.objects.filter(order=order).count() == 1
@@ -246,6 +253,8 @@ def test_dismissing_keeps_odoo_as_it_is(shop, odoo, django_capture_on_commit_cal
     dismiss_proposal(ProposedChange.objects.get(order=order), "merchant")
 
     assert _lines(odoo) == before
+    order.refresh_from_db()
+    assert order.review_reason == ""
     proposal = ProposedChange.objects.get(order=order)
     assert (proposal.state, proposal.decided_by) == (ProposedChange.State.DISMISSED, "merchant")
 
