@@ -69,6 +69,7 @@ def _copy(order: Order, shop: Shop, offset: int, suffix: str) -> Order:
         total_price=order.total_price,
         currency=order.currency,
         payload=node,
+        eligible=True,  # every copy is synced (the worker refuses ineligible orders, as the Sync button does)
     )
 
 

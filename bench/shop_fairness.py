@@ -85,6 +85,7 @@ def _queue(shop: Shop, count: int, first_id: int) -> list[int]:
             total_price=parsed.total,
             payload=node,
             sync_status=SyncStatus.QUEUED,
+            eligible=True,  # as the import stores this paid order: the worker refuses ineligible ones
         )
         ids.append(order.pk)
     return ids

@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 APPLY_OPERATION = "apply_order_edit"
 ACCEPT_OPERATION = "accept_order_edit"
 CENT = Decimal("0.01")
+# Shown with the order (under its status and its totals) while a proposed change waits for the merchant.
+WAITING_NOTE = "Changed in Shopify after it reached Odoo: accept or dismiss the change on this page."
 # While the order is being written to Odoo, wait for that to finish before comparing.
 WAIT_FOR_SYNC_SECONDS = 30.0
 
@@ -101,13 +103,10 @@ def has_edits(order: ShopifyOrder) -> bool:
 
 
 def edit_signature(order: ShopifyOrder) -> tuple[tuple[str, int], ...]:
-    """The lines and their current quantities: what an edit (or a refund) changes."""
-    return tuple(
-        sorted(
-            (line.id, line.current_quantity if line.current_quantity is not None else line.quantity)
-            for line in order.line_items
-        )
-    )
+    """The lines and their quantities after edits (refunded units counted back in): what only an edit changes,
+    so a refund alone does not start an edit check."""
+    refunded = refunded_quantities(order)
+    return tuple(sorted((line.id, edited_quantity(line, refunded)) for line in order.line_items))
 
 
 def edited_total(order: ShopifyOrder) -> Decimal:
@@ -438,11 +437,17 @@ def apply_shopify_edit(order_id: int, task_id: str = "") -> float | None:
 
 
 def _record_odoo(order: Order, sale: OdooSaleOrder, parsed: ShopifyOrder) -> None:
+    """Odoo's total against Shopify's edited total, as the order page compares them."""
     Order.objects.filter(pk=order.pk).update(
         odoo_total=sale.amount_total,
         odoo_state=sale.state,
         totals_difference=sale.amount_total - edited_total(parsed),
     )
+
+
+def _clear_waiting_note(order_id: int) -> None:
+    """The decision is taken: the order no longer says it waits for one (another reason is left as it is)."""
+    Order.objects.filter(pk=order_id, review_reason=WAITING_NOTE).update(review_reason="")
 
 
 def _propose(order: Order, parsed: ShopifyOrder, seen: Comparison, reason: str) -> str:
@@ -467,9 +472,11 @@ def _propose(order: Order, parsed: ShopifyOrder, seen: Comparison, reason: str) 
                     reason=f"{reason}: Synco does not change it without you.",
                 )
         except IntegrityError:
-            return (
-                ""  # the same edit seen again (orders/updated and orders/edited both came): proposed already
-            )
+            # The same edit seen again (orders/updated and orders/edited both came): proposed already.
+            return ""
+    # Visible until decided: Odoo's total now differs from Shopify's, and the page says why.
+    _record_odoo(order, seen.sale, parsed)
+    Order.objects.filter(pk=order.pk, review_reason="").update(review_reason=WAITING_NOTE)
     return (
         f"Shopify's edit of {order.name} was not applied: {reason}. Proposed on the order page for you to accept "
         f"or dismiss: {seen.plan.describe()}."
@@ -490,6 +497,7 @@ def dismiss_proposal(proposal: ProposedChange, decided_by: str) -> None:
     ):
         raise ProposalClosedError("This change was already decided.")
     order = proposal.order
+    _clear_waiting_note(order.pk)
     record = start_attempt(
         shop_id=order.shop_id, order_id=order.pk, object_ref=order.name, operation=ACCEPT_OPERATION
     )
@@ -531,6 +539,7 @@ def accept_proposal(proposal: ProposedChange, decided_by: str) -> str:
         if client is not None:
             client.close()
     _record_odoo(order, sale, parsed)
+    _clear_waiting_note(order.pk)
     applied = plan.describe() if not plan.is_empty else "nothing left to change"
     untouched = (
         f" Invoice {order.odoo_invoice_name or ''} and deliveries are unchanged: settle the difference in Odoo "

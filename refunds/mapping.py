@@ -30,6 +30,8 @@ class SaleLineRef:
     product_id: int
     quantity: Decimal
     tax_ids: tuple[int, ...]
+    price_unit: Decimal = ZERO
+    discount: Decimal = ZERO
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from refunds.mapping import (
     SaleLineRef,
     Settlement,
     credit_note_draft,
+    expected_total,
     reduced_quantities,
     refund_problem,
     sale_order_extras,
@@ -36,6 +37,7 @@ from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient
+from synco.shopify.queries import REFUND_LINES
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 from synco.shopify.types import Refund as ShopifyRefund
 
@@ -263,7 +265,10 @@ def _read_refund(order: Order, refund: Refund) -> tuple[ShopifyOrder, ShopifyRef
     raw = next((item for item in result.node.get("refunds") or [] if str(item.get("id")) == refund.gid), None)
     found = next((r for r in result.order.refunds if r.number == str(refund.shopify_id)), None)
     if raw is None or found is None or not found.detailed:
-        raise RefundMappingError("Shopify does not list this refund's lines on its order.")
+        raise RefundMappingError(
+            f"Synco reads up to {REFUND_LINES} lines of a refund and this one has more (or Shopify no longer "
+            "lists it): credit it in Odoo by hand."
+        )
     Refund.objects.filter(pk=refund.pk).update(payload=raw)
     return result.order, found
 
@@ -285,7 +290,12 @@ def _refs(client: OdooClient, shop: Shop, parsed: ShopifyOrder, refund: ShopifyR
         if line is None:
             return None
         return SaleLineRef(
-            id=line.id, product_id=line.product_id, quantity=line.quantity, tax_ids=line.tax_ids
+            id=line.id,
+            product_id=line.product_id,
+            quantity=line.quantity,
+            tax_ids=line.tax_ids,
+            price_unit=line.price_unit,
+            discount=line.discount,
         )
 
     lines = {number: found for key, number in line_keys.items() if (found := ref(key)) is not None}
@@ -319,7 +329,7 @@ def write_refund(
             _finish(refund, RefundState.SYNCED, "", odoo_total=Decimal("0"), processed_at=timezone.now())
             return f"Nothing to lower: {sale.name} is cancelled in Odoo."
         if not sale.invoice_ids:
-            return _reduce_sale_order(client, order, parsed, shopify_refund, refs, draft, refund)
+            return _reduce_sale_order(client, shop, rules, order, parsed, shopify_refund, refs, draft, refund)
         invoice = client.read_move_header(max(sale.invoice_ids))
         if invoice.state != "posted":
             raise RefundMappingError(
@@ -428,8 +438,19 @@ class _Held(RefundMappingError):
         self.credit_id = credit_id
 
 
+def _refunds_up_to(parsed: ShopifyOrder, refund: ShopifyRefund) -> list[ShopifyRefund]:
+    refunds = []
+    for earlier in parsed.refunds:
+        refunds.append(earlier)
+        if earlier.number == refund.number:
+            break
+    return refunds
+
+
 def _reduce_sale_order(
     client: OdooClient,
+    shop: Shop,
+    rules: OrderRules,
     order: Order,
     parsed: ShopifyOrder,
     shopify_refund: ShopifyRefund,
@@ -441,7 +462,8 @@ def _reduce_sale_order(
     (each named after the refund, so a second run finds it instead of adding it again)."""
     assert order.odoo_id is not None
     quantities = reduced_quantities(parsed, shopify_refund, refs)
-    client.set_sale_line_quantities(order.odoo_id, quantities)
+    prices = {line.id: (line.price_unit, line.discount) for line in refs.lines.values()}
+    client.set_sale_line_quantities(order.odoo_id, quantities, prices)
     extras = sale_order_extras(draft)
     for line in extras:
         tag = f"Refund {refund.shopify_id}: {line.name}"
@@ -460,6 +482,35 @@ def _reduce_sale_order(
                 },
             )
     sale = client.read_sale_order(order.odoo_id)
+    # Odoo rounds the lowered line's tax on what is left; Shopify kept the refunded share: a cent may differ.
+    remaining = parsed.total - sum(
+        (expected_total(parsed, r) for r in _refunds_up_to(parsed, shopify_refund)), Decimal("0")
+    )
+    difference = remaining - sale.amount_total
+    if difference:
+        if abs(difference) > max(rules.totals_tolerance, CENT * (len(quantities) + len(extras))):
+            Order.objects.filter(pk=order.pk).update(odoo_total=sale.amount_total)
+            raise RefundMappingError(
+                f"After lowering {sale.name}, Odoo's total is {sale.amount_total} and Shopify's is {remaining}: "
+                "check the sale order in Odoo, then Retry."
+            )
+        tag = f"Refund {refund.shopify_id}: rounding to Shopify's total"
+        if not client.call(
+            "sale.order.line", "search", [["order_id", "=", order.odoo_id], ["name", "=", tag]], limit=1
+        ):
+            client.add_order_line(
+                order.odoo_id,
+                {
+                    "product_id": ensure_service_product(
+                        client, shop, ADJUSTMENT_PRODUCT_CODE, "Shopify refund adjustment"
+                    ),
+                    "name": tag,
+                    "product_uom_qty": 1,
+                    "price_unit": difference,
+                    client.dialect.sale_line_tax_field: [(6, 0, [])],
+                },
+            )
+            sale = client.read_sale_order(order.odoo_id)
     Order.objects.filter(pk=order.pk).update(odoo_total=sale.amount_total)
     _finish(
         refund,

@@ -55,6 +55,8 @@ class SecretsHiddenAdmin(admin.ModelAdmin):
 class ShopAdmin(SecretsHiddenAdmin):
     list_display = ("domain", "name", "currency", "installed_at", "uninstalled_at")
     filter_horizontal = ("users",)
+    # Shopify's `ianaTimezone`, refreshed at install and by each sweep: not Synco's to change.
+    readonly_fields = ("iana_timezone",)
 
 
 @admin.register(OdooConnection)

@@ -672,7 +672,15 @@ class OdooClient:
             "sale.order.line",
             "search_read",
             domain=[["id", "in", wanted]],
-            fields=["id", "product_id", "product_uom_qty", "qty_invoiced", tax_field],
+            fields=[
+                "id",
+                "product_id",
+                "product_uom_qty",
+                "qty_invoiced",
+                "price_unit",
+                "discount",
+                tax_field,
+            ],
         )
         return [
             OdooSaleLine(
@@ -681,14 +689,31 @@ class OdooClient:
                 quantity=Decimal(str(row.get("product_uom_qty") or 0)),
                 quantity_invoiced=Decimal(str(row.get("qty_invoiced") or 0)),
                 tax_ids=tuple(int(t) for t in row.get(tax_field) or []),
+                price_unit=Decimal(str(row.get("price_unit") or 0)),
+                discount=Decimal(str(row.get("discount") or 0)),
             )
             for row in rows
         ]
 
-    def set_sale_line_quantities(self, order_id: int, quantities: dict[int, Decimal]) -> None:
-        """Lower (or set) the quantities of a confirmed order's lines in one write."""
+    def set_sale_line_quantities(
+        self, order_id: int, quantities: dict[int, Decimal], prices: dict[int, tuple[Decimal, Decimal]]
+    ) -> None:
+        """Lower (or set) the quantities of an order's lines in one write. Odoo 18 recomputes an uninvoiced
+        line's price (from the pricelist) and discount when only its quantity is written: `prices` (line id ->
+        price_unit, discount, as read) are written with it and kept."""
         if quantities:
-            commands = [(1, line_id, {"product_uom_qty": qty}) for line_id, qty in sorted(quantities.items())]
+            commands = [
+                (
+                    1,
+                    line_id,
+                    {
+                        "product_uom_qty": qty,
+                        "price_unit": prices[line_id][0],
+                        "discount": prices[line_id][1],
+                    },
+                )
+                for line_id, qty in sorted(quantities.items())
+            ]
             self.call("sale.order", "write", [order_id], {"order_line": commands})
 
     def read_move_header(self, move_id: int) -> OdooMoveHeader:
@@ -742,6 +767,8 @@ class OdooSaleLine:
     quantity: Decimal
     quantity_invoiced: Decimal
     tax_ids: tuple[int, ...]
+    price_unit: Decimal = Decimal("0")
+    discount: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,11 @@ class OrderRulesForm(forms.ModelForm):
         self.initial["payment_journals"] = "\n".join(
             f"{gateway} = {journal}" for gateway, journal in journals.items()
         )
+        # A form posted without it (an older page, a script) keeps the rule as it is.
+        self.fields["invoice_date_source"].required = False
+
+    def clean_invoice_date_source(self) -> str:
+        return str(self.cleaned_data.get("invoice_date_source") or self.instance.invoice_date_source)
 
     def clean_order_prefix(self) -> str:
         prefix = str(self.cleaned_data["order_prefix"])

@@ -52,14 +52,16 @@ ORDER_TAIL = f"""
 """
 
 # A refund as Synco maps it into a credit note: the refunded lines, shipping, adjustments and the money moved.
+# Kept small (a page of 25 orders stays near 500 cost points); a refund with more lines is held with the reason.
+REFUND_LINES = 20
 REFUNDS = f"""
   refunds(first: 5) {{ id createdAt note totalRefundedSet {{ {MONEY} }}
-    refundLineItems(first: 50) {{ nodes {{ lineItem {{ id }} quantity restockType
+    refundLineItems(first: {REFUND_LINES}) {{ pageInfo {{ hasNextPage }} nodes {{ lineItem {{ id }} quantity restockType
       subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} }} }}
-    refundShippingLines(first: 5) {{ nodes {{ shippingLine {{ id }}
+    refundShippingLines(first: 2) {{ nodes {{ shippingLine {{ id }}
       subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }} }}
-    orderAdjustments(first: 5) {{ nodes {{ id reason amountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }} }}
-    transactions(first: 5) {{ nodes {{ id kind status gateway processedAt amountSet {{ {MONEY} }} }} }}
+    orderAdjustments(first: 3) {{ nodes {{ id reason amountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }} }}
+    transactions(first: 3) {{ nodes {{ id kind status gateway processedAt amountSet {{ {MONEY} }} }} }}
   }}
 """
 

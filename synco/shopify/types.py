@@ -409,7 +409,8 @@ def parse_refund(raw: Any, index: int = 0) -> Refund:
             )
             for k, item in enumerate(_nodes(raw.get("transactions")))
         ),
-        detailed="refundLineItems" in raw,
+        detailed="refundLineItems" in raw
+        and not ((raw.get("refundLineItems") or {}).get("pageInfo") or {}).get("hasNextPage"),
     )
 
 

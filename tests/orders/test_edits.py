@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from orders.edits import (
+    WAITING_NOTE,
     accept_proposal,
     apply_shopify_edit,
     dismiss_proposal,
@@ -188,6 +189,12 @@ def test_it_proposes_an_edit_of_an_invoiced_order_and_leaves_odoo_unchanged(
     ]
     attempt = SyncAttempt.objects.get(order=order, operation="apply_order_edit")
     assert attempt.status == SyncAttempt.Status.SUCCESS and "not applied" in attempt.message
+    # never silently ignored either: the order shows the difference and that a decision waits
+    order.refresh_from_db()
+    assert (order.odoo_total, order.total_price) == (Decimal("61.77"), Decimal("86.49"))
+    assert order.totals_difference == Decimal("-24.72")
+    assert order.review_reason == WAITING_NOTE
+    assert order.sync_status == SyncStatus.SYNCED
     # seen again (orders/updated and orders/edited): still one proposal
     apply_shopify_edit(order.pk)
     assert ProposedChange.objects.filter(order=order).count() == 1
@@ -246,6 +253,8 @@ def test_dismissing_keeps_odoo_as_it_is(shop, odoo, django_capture_on_commit_cal
     dismiss_proposal(ProposedChange.objects.get(order=order), "merchant")
 
     assert _lines(odoo) == before
+    order.refresh_from_db()
+    assert order.review_reason == ""
     proposal = ProposedChange.objects.get(order=order)
     assert (proposal.state, proposal.decided_by) == (ProposedChange.State.DISMISSED, "merchant")
 
@@ -464,3 +473,46 @@ def test_a_refund_that_lowered_the_sale_order_is_not_put_back_by_an_edit_check(
     # then the refunded unit stays out of the sale order: nothing to apply
     assert _lines(odoo)[1] == ("Gift wrap", 0.0)
     assert not SyncAttempt.objects.filter(order=order, operation="apply_order_edit").exists()
+
+
+def test_a_refund_alone_does_not_start_an_edit_check(
+    shop, odoo, monkeypatch, django_capture_on_commit_callbacks
+):
+    order = _synced(shop, odoo)
+    refunded = copy.deepcopy(order.payload)
+    refunded["lineItems"]["nodes"][1]["currentQuantity"] = 0
+    refunded["updatedAt"] = "2026-11-22T10:00:00Z"
+    refunded["refunds"] = [
+        {
+            "id": "gid://shopify/Refund/78",
+            "createdAt": "2026-11-22T10:00:00Z",
+            "note": None,
+            "totalRefundedSet": money("4.03"),
+            "refundLineItems": {
+                "nodes": [
+                    {
+                        "quantity": 1,
+                        "restockType": "NO_RESTOCK",
+                        "lineItem": {"id": WRAP, "sku": "SKU-GIFTWRAP"},
+                        "subtotalSet": money("3.50"),
+                        "totalTaxSet": money("0.53"),
+                    }
+                ]
+            },
+        }
+    ]
+
+    scheduled: list[int] = []
+    monkeypatch.setattr("orders.services.schedule_edit", scheduled.append)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert _store(shop, refunded) == "updated"
+
+    assert (
+        scheduled == []
+    )  # the refund's own work follows (a credit note, or a lower sale order); no edit check
+    edited = _edited(refunded)
+    edited["updatedAt"] = "2026-11-23T10:00:00Z"
+    with django_capture_on_commit_callbacks(execute=False):
+        _store(shop, edited)
+    assert scheduled == [order.pk]  # a line added afterwards is an edit

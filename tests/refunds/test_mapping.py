@@ -147,3 +147,13 @@ def test_a_refund_whose_money_differs_from_its_lines_is_held():
 
     with pytest.raises(RefundMappingError, match=r"Shopify returned 20\.00 but"):
         _draft(refund)
+
+
+def test_a_refund_with_more_lines_than_the_query_reads_is_not_taken_as_complete():
+    from synco.shopify.types import parse_refund
+
+    node = one_shirt()
+    assert parse_refund(node).detailed is True
+    node["refundLineItems"]["pageInfo"] = {"hasNextPage": True}
+    assert parse_refund(node).detailed is False
+    assert parse_refund({"id": "gid://shopify/Refund/1", "totalRefundedSet": None}).detailed is False

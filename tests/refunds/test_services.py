@@ -136,8 +136,19 @@ def test_before_invoicing_a_refund_lowers_the_sale_orders_quantities(
     sync_refund(refund.pk)  # again: the quantity is absolute, nothing is lowered twice
 
     [sale] = odoo.sale_orders("shopify:order:5550001001")
-    lines = odoo.execute("sale.order.line", "read", sale["order_line"], fields=["product_uom_qty"])
-    assert [line["product_uom_qty"] for line in lines] == [1.0, 1.0, 1.0]
+    lines = odoo.execute(
+        "sale.order.line", "read", sale["order_line"], fields=["name", "product_uom_qty", "price_unit"]
+    )
+    # The shirt keeps its price (Odoo would reprice a quantity written alone); Odoo's tax on the one shirt
+    # left (3.38) is a cent above what Shopify kept (6.75 - 3.38): one rounding line, added once.
+    assert [(line["product_uom_qty"], line["price_unit"]) for line in lines] == [
+        (1.0, 22.5),
+        (1.0, 3.5),
+        (1.0, 5.99),
+        (1.0, -0.01),
+    ]
+    assert lines[-1]["name"] == "Refund 77001: rounding to Shopify's total"
+    assert sale["amount_total"] == 35.89  # Shopify's 61.77 less the refund's 25.88
     assert _credit_notes(odoo) == []
     refund.refresh_from_db()
     assert (refund.state, refund.reduced_sale_order, refund.odoo_credit_note_id) == (

@@ -44,6 +44,7 @@ def _order(shop, shopify_id, name):
         created_at="2026-11-20T14:03:00Z",
         updated_at="2026-11-20T14:05:00Z",
         payload=node,
+        eligible=True,  # as the import stores this paid order: the sync refuses ineligible ones
     )
 
 

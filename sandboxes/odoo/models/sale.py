@@ -510,10 +510,24 @@ class SaleOrderLine(Model):
             self._product_defaults(vals, set(vals))
         self._check_confirmed_write(ids, vals)
         super().write_records(ids, vals)
+        if "product_uom_qty" in vals and "price_unit" not in vals:
+            self._reprice(ids)
         if {"product_uom_qty", "product_id"} & set(vals):
             orders = sorted({self.raw(rid)["order_id"] for rid in ids})
             sale_orders = self.env.model(SaleOrder)
             sale_orders.sync_deliveries([o for o in orders if sale_orders.raw(o).get("state") == "sale"])
+
+    def _reprice(self, ids: list[int]) -> None:
+        """Odoo 18's `_compute_price_unit` runs again when a quantity changes (confirmed orders too): a line
+        not invoiced yet gets its pricelist price back (the list price here), whatever price was written."""
+        products = self.env["product.product"]
+        for rid in ids:
+            rec = self.raw(rid)
+            if rec.get("display_type") or not rec.get("product_id"):
+                continue
+            if float(self.value(rid, "qty_invoiced")) > 0:
+                continue
+            self.db.update(self._name, rid, {"price_unit": products.value(rec["product_id"], "lst_price")})
 
     def _check_confirmed_write(self, ids: list[int], vals: dict[str, Any]) -> None:
         """Odoo 18's refusals on a confirmed order's lines: a locked order's protected fields (sale), and an

@@ -289,3 +289,55 @@ def test_the_reversal_wizard_makes_a_draft_credit_note_that_reconciles_with_the_
         fault.faultString
         == "You can't register a payment because there is nothing left to pay on the selected journal items."
     )
+
+
+def test_lowering_a_quantity_alone_reprices_the_line_so_synco_writes_its_price_with_it(
+    odoo_api: OdooApi, refs: Refs, customer: Any, catalogue: Catalogue
+) -> None:
+    """Odoo 18 recomputes an uninvoiced line's price from the pricelist (here the list price, 25.00) when its
+    quantity changes: a price Synco set (22.50, a discount netted in) is lost unless written in the same write."""
+    order = odoo_api.call(
+        "sale.order",
+        "create",
+        [
+            {
+                "partner_id": customer.id,
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": catalogue.shirt,
+                            "product_uom_qty": 3,
+                            "price_unit": 22.5,
+                            "discount": 0.0,
+                            "tax_id": [(6, 0, [refs.tax15])],
+                        },
+                    )
+                ],
+            }
+        ],
+    )
+    odoo_api.discard_later(order)
+    odoo_api.call("sale.order", "action_confirm", [[order]])
+    [line] = odoo_api.read_one("sale.order", order, ["order_line"])["order_line"]
+
+    odoo_api.call("sale.order", "write", [[order], {"order_line": [(1, line, {"product_uom_qty": 2})]}])
+    assert odoo_api.read_one("sale.order.line", line, ["product_uom_qty", "price_unit"]) == {
+        "id": line,
+        "product_uom_qty": 2.0,
+        "price_unit": 25.0,
+    }
+
+    odoo_api.call(
+        "sale.order",
+        "write",
+        [[order], {"order_line": [(1, line, {"product_uom_qty": 1, "price_unit": 22.5, "discount": 0.0})]}],
+    )
+    assert odoo_api.read_one("sale.order.line", line, ["product_uom_qty", "price_unit", "discount"]) == {
+        "id": line,
+        "product_uom_qty": 1.0,
+        "price_unit": 22.5,
+        "discount": 0.0,
+    }
+    assert odoo_api.read_one("sale.order", order, ["amount_total"])["amount_total"] == 25.88

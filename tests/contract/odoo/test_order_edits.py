@@ -9,9 +9,11 @@ changes nothing (one transaction per call).
 
 from __future__ import annotations
 
+import contextlib
+import xmlrpc.client
 from typing import Any
 
-from .conftest import Catalogue, OdooApi, Refs
+from .conftest import Catalogue, OdooApi, Refs, set_stock
 
 LINE_FIELDS = [
     "product_id",
@@ -160,7 +162,11 @@ def test_a_confirmed_orders_line_cannot_be_deleted_only_set_to_zero(
     assert odoo_api.read_one("sale.order", order, ["amount_total"])["amount_total"] == 57.74
 
 
-def test_a_delivered_quantity_is_a_floor_for_the_ordered_quantity(odoo_api: OdooApi, spec_order: Any) -> None:
+def test_a_delivered_quantity_is_a_floor_for_the_ordered_quantity(
+    odoo_api: OdooApi, spec_order: Any, refs: Refs, catalogue: Catalogue
+) -> None:
+    # the shirts come from stock put there for them: the shared catalogue's stock ends where it was (0)
+    set_stock(odoo_api, refs, catalogue.shirt, 2)
     order = spec_order()
     assert odoo_api.call("sale.order", "action_confirm", [[order]]) is True
     _deliver(odoo_api, order)
@@ -178,3 +184,22 @@ def test_a_delivered_quantity_is_a_floor_for_the_ordered_quantity(odoo_api: Odoo
         "sale.order", "write", [[order], {"order_line": [(1, shirt, {"product_uom_qty": 3})]}]
     )
     assert _quantities(odoo_api, order) == [3.0, 1.0, 1.0]
+
+
+def test_a_locked_orders_lines_cannot_be_changed(odoo_api: OdooApi, spec_order: Any) -> None:
+    order = spec_order()
+    assert odoo_api.call("sale.order", "action_confirm", [[order]]) is True
+    # action_lock answers None, which XML-RPC cannot carry: the lock is done, the answer faults
+    with contextlib.suppress(xmlrpc.client.Fault):
+        odoo_api.call("sale.order", "action_lock", [[order]])
+    assert odoo_api.read_one("sale.order", order, ["locked"])["locked"] is True
+    shirt = _lines(odoo_api, order)[0]["id"]
+
+    fault = odoo_api.fault(
+        "sale.order", "write", [[order], {"order_line": [(1, shirt, {"product_uom_qty": 3})]}]
+    )
+
+    assert fault.faultCode == 2
+    assert _quantities(odoo_api, order) == [2.0, 1.0, 1.0]
+    with contextlib.suppress(xmlrpc.client.Fault):
+        odoo_api.call("sale.order", "action_unlock", [[order]])

@@ -139,3 +139,22 @@ def test_it_rounds_to_the_currency_of_the_order(odoo) -> None:
 
     totals = odoo.read_one("sale.order", order, TOTALS)
     assert (totals["amount_untaxed"], totals["amount_tax"], totals["amount_total"]) == (1234.0, 123.0, 1357.0)
+
+
+def test_it_gives_the_totals_measured_on_a_real_odoo_18_for_both_rounding_methods(odoo) -> None:
+    # /work/odoo18/FACTS.md (c): 3 lines at 15 %, of 1.05 x 1 and of 1.05 x 3, on Odoo 18.0-20250702
+    tax = _tax(odoo, 15.0)
+    measured = {
+        ("round_per_line", 1): (3.15, 0.48, 3.63),
+        ("round_per_line", 3): (9.45, 1.41, 10.86),
+        ("round_globally", 1): (3.15, 0.47, 3.62),
+        ("round_globally", 3): (9.45, 1.42, 10.87),
+    }
+    for (method, quantity), expected in measured.items():
+        odoo.call("res.company", "write", [[1], {"tax_calculation_rounding_method": method}])
+        lines = [{"product_uom_qty": quantity, "price_unit": 1.05, "tax_id": [(6, 0, [tax])]}] * 3
+
+        order = _order(odoo, lines)
+
+        totals = odoo.read_one("sale.order", order, TOTALS)
+        assert (totals["amount_untaxed"], totals["amount_tax"], totals["amount_total"]) == expected, method
