@@ -154,6 +154,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.api.on_refund = lambda shop, order_id: self.send_webhook(
             "refunds/create", shop, order_id=order_id
         )
+        self.api.on_order_edit = self._order_edited
         self.faults = Faults()
         self.stats_data = Stats()
         self._lock = threading.Lock()
@@ -273,6 +274,11 @@ class SandboxServer(ThreadingHTTPServer):
         if emit:
             self.send_webhook("refunds/create", domain, order_id=int(order_id), address=address)
         return refund
+
+    def _order_edited(self, shop: str, order_id: int, body: Json) -> None:
+        """An edit committed through the GraphQL mutations: Shopify sends both topics."""
+        self.send_webhook("orders/edited", shop, payload=body)
+        self.send_webhook("orders/updated", shop, order_id=order_id)
 
     def send_webhook(self, topic: str, shop: str | None = None, **options: Any) -> Json:
         """Deliver a signed webhook from a background thread (see `webhooks`); returns its ids."""
