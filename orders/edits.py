@@ -29,6 +29,7 @@ from orders.mapping import XMLID_MODULE, MappingError, SaleLine, SaleOrderDraft,
 from orders.models import Order, ProposedChange, SyncStatus
 from products.services import products_with_default_taxes
 from refunds.models import Refund
+from synclogs.models import SyncAttempt
 from synclogs.records import finish_attempt, start_attempt
 from synco import queue
 from synco.errors import GatewayError, TransientGatewayError
@@ -372,43 +373,48 @@ def apply_shopify_edit(order_id: int, task_id: str = "") -> float | None:
     if not refunds_known(parsed):
         logger.info("edit check waits for the refund lines", extra={"order_id": order.pk})
         return None
-    record = start_attempt(
-        shop_id=order.shop_id,
-        order_id=order.pk,
-        object_ref=order.name,
-        operation=APPLY_OPERATION,
-        task_id=task_id,
-    )
+
+    # The log line is written once there is something to say (a repeat, or a refund alone, says nothing).
+    def attempt() -> SyncAttempt:
+        return start_attempt(
+            shop_id=order.shop_id,
+            order_id=order.pk,
+            object_ref=order.name,
+            operation=APPLY_OPERATION,
+            task_id=task_id,
+        )
+
     client: OdooClient | None = None
+    record: SyncAttempt | None = None
     try:
         client = odoo_client_for(order.shop)
         seen = _compare(client, order.shop, _rules(order.shop), order, parsed)
         if seen.plan.is_empty:
-            record.delete()  # nothing differs (a refund changed Shopify's quantities, or a repeat): no log line
             return None
         reason = blocker(seen.sale, seen.lines)
         if reason:
             message = _propose(order, parsed, seen, reason)
-            if not message:
-                record.delete()
-                return None
-            finish_attempt(
-                record,
-                succeeded=True,
-                message=message,
-                odoo_model="sale.order",
-                odoo_id=seen.sale.id,
-                rpc_calls=client.rpc_calls,
-            )
+            if message:
+                finish_attempt(
+                    attempt(),
+                    succeeded=True,
+                    message=message,
+                    odoo_model="sale.order",
+                    odoo_id=seen.sale.id,
+                    rpc_calls=client.rpc_calls,
+                )
             return None
+        record = attempt()
         write_plan(client, order.shop, seen.sale.id, seen.plan, seen.draft)
         sale = client.read_sale_order(seen.sale.id)
     except TransientGatewayError as exc:
-        finish_attempt(record, succeeded=False, message=f"{exc.message} Trying again in a minute.")
+        finish_attempt(
+            record or attempt(), succeeded=False, message=f"{exc.message} Trying again in a minute."
+        )
         return 60.0
     except (GatewayError, MappingError) as exc:
         finish_attempt(
-            record,
+            record or attempt(),
             succeeded=False,
             message=f"Shopify's edit of {order.name} could not be applied in Odoo: {exc}",
             rpc_calls=client.rpc_calls if client else 0,

@@ -31,7 +31,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from sandboxes.shopify import views
+from sandboxes.shopify import order_edit_api, views
 from sandboxes.shopify.bulk import (
     CONCURRENT_QUERIES,
     FIVE_AT_ONCE_SINCE,
@@ -62,6 +62,7 @@ class RequestContext:
     bulk_operations: BulkOperations | None = None
     bulk_run: BulkRun | None = None  # set while a bulk query executes: no page limits, chunked root
     on_refund: Any = None  # (shop, order id) -> None: sends refunds/create
+    on_order_edit: Any = None  # (shop, order id, OrderEdit body) -> None: sends orders/edited, orders/updated
 
     @property
     def unbounded(self) -> bool:
@@ -721,6 +722,10 @@ def resolve_refund_create(_root: Any, info: GraphQLResolveInfo, input: Json) -> 
 
 
 MUTATIONS: dict[str, Any] = {
+    "orderEditBegin": order_edit_api.resolve_order_edit_begin,
+    "orderEditSetQuantity": order_edit_api.resolve_order_edit_set_quantity,
+    "orderEditAddVariant": order_edit_api.resolve_order_edit_add_variant,
+    "orderEditCommit": order_edit_api.resolve_order_edit_commit,
     "refundCreate": resolve_refund_create,
     "bulkOperationRunQuery": resolve_bulk_operation_run_query,
     "bulkOperationCancel": resolve_bulk_operation_cancel,
@@ -861,6 +866,7 @@ class AdminGraphQL:
             bulk_operations = BulkOperations(results)
         self.bulk_operations = bulk_operations
         self.on_refund: Any = None  # set by the server: refundCreate sends refunds/create through it
+        self.on_order_edit: Any = None  # set by the server: orderEditCommit sends orders/edited through it
 
     def _unimplemented_mutations(self, operation: OperationDefinitionNode) -> list[str]:
         if operation.operation != OperationType.MUTATION:
@@ -971,6 +977,7 @@ class AdminGraphQL:
             api_version=api_version,
             bulk_operations=self.bulk_operations,
             on_refund=self.on_refund,
+            on_order_edit=self.on_order_edit,
         )
         result = execute_sync(
             self.schema,

@@ -154,6 +154,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.api.on_refund = lambda shop, order_id: self.send_webhook(
             "refunds/create", shop, order_id=order_id
         )
+        self.api.on_order_edit = self._order_edited
         self.faults = Faults()
         self.stats_data = Stats()
         self._lock = threading.Lock()
@@ -274,13 +275,6 @@ class SandboxServer(ThreadingHTTPServer):
             self.send_webhook("refunds/create", domain, order_id=int(order_id), address=address)
         return refund
 
-    def send_webhook(self, topic: str, shop: str | None = None, **options: Any) -> Json:
-        """Deliver a signed webhook from a background thread (see `webhooks`); returns its ids."""
-        return self.webhooks.send(topic, shop or self.default_shop(), **options)
-
-    def deliveries(self, **filters: Any) -> list[Json]:
-        return self.webhooks.deliveries(**filters)
-
     def edit_order(
         self,
         order_id: int,
@@ -307,6 +301,18 @@ class SandboxServer(ThreadingHTTPServer):
             self.send_webhook("orders/edited", domain, payload=body, address=address)
             self.send_webhook("orders/updated", domain, order_id=int(order_id), address=address)
         return body
+
+    def _order_edited(self, shop: str, order_id: int, body: Json) -> None:
+        """An edit committed through the GraphQL mutations: Shopify sends both topics."""
+        self.send_webhook("orders/edited", shop, payload=body)
+        self.send_webhook("orders/updated", shop, order_id=order_id)
+
+    def send_webhook(self, topic: str, shop: str | None = None, **options: Any) -> Json:
+        """Deliver a signed webhook from a background thread (see `webhooks`); returns its ids."""
+        return self.webhooks.send(topic, shop or self.default_shop(), **options)
+
+    def deliveries(self, **filters: Any) -> list[Json]:
+        return self.webhooks.deliveries(**filters)
 
     def session_token(self, shop: str | None = None, **options: Any) -> str:
         """A fresh session token (ID token) for the registered app, as App Bridge would give it."""
@@ -483,15 +489,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if path == "/sandbox/orders":
             self._sandbox_orders(body)
             return
+        if path == "/sandbox/orders/edit":
+            self._sandbox_order_edit(body)
+            return
         match = GRAPHQL_PATH.match(path)
         if not match:
             self.server.count(404)
             self._json(404, {"errors": "Not Found"})
             return
         self._graphql(match["version"], body)
-        if path == "/sandbox/orders/edit":
-            self._sandbox_order_edit(body)
-            return
 
     def _sandbox_control(self, body: bytes) -> None:
         try:
@@ -518,18 +524,6 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------- install and webhooks
 
-    def _authorize(self, path_shop: str | None) -> None:
-        query = self._query()
-        try:
-            location = self.server.oauth.authorize(self._shop_param(path_shop, query), query)
-        except (OAuthError, ValueError) as exc:
-            error = exc if isinstance(exc, OAuthError) else OAuthError(400, "invalid_request", str(exc))
-            self.server.count(error.status)
-            self._html(error.status, error.as_html())
-            return
-        self.server.count(302)
-        self._send(302, b"", content_type="text/html; charset=utf-8", headers={"Location": location})
-
     def _sandbox_order_edit(self, body: bytes) -> None:
         """POST /sandbox/orders/edit {"order_id", "shop"?, "set_quantities": {line id: qty}, "add": [...],
         "emit"?: true}: the edit Shopify's orderEdit* mutations commit, and its webhooks."""
@@ -548,6 +542,18 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._json(200, answer)
         except (ValueError, TypeError, KeyError) as exc:
             self._json(400, {"errors": str(exc)})
+
+    def _authorize(self, path_shop: str | None) -> None:
+        query = self._query()
+        try:
+            location = self.server.oauth.authorize(self._shop_param(path_shop, query), query)
+        except (OAuthError, ValueError) as exc:
+            error = exc if isinstance(exc, OAuthError) else OAuthError(400, "invalid_request", str(exc))
+            self.server.count(error.status)
+            self._html(error.status, error.as_html())
+            return
+        self.server.count(302)
+        self._send(302, b"", content_type="text/html; charset=utf-8", headers={"Location": location})
 
     def _access_token(self, raw: bytes) -> None:
         content_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()

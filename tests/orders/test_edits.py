@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import uuid
+import xmlrpc.client
 from decimal import Decimal
 from typing import Any
 
@@ -516,3 +518,22 @@ def test_a_refund_alone_does_not_start_an_edit_check(
     with django_capture_on_commit_callbacks(execute=False):
         _store(shop, edited)
     assert scheduled == [order.pk]  # a line added afterwards is an edit
+
+
+def test_an_edit_odoo_refuses_is_logged_as_failed_and_changes_nothing(
+    shop, odoo, django_capture_on_commit_callbacks
+):
+    order = _synced(shop, odoo)
+    [sale] = odoo.sale_orders(ORIGIN)
+    with contextlib.suppress(xmlrpc.client.Fault):  # action_lock locks, then its None answer faults
+        odoo.execute("sale.order", "action_lock", [sale["id"]])  # locked in Odoo: its lines are protected
+    before = _lines(odoo)
+    _edit_in_shopify(shop, order, django_capture_on_commit_callbacks)
+
+    assert apply_shopify_edit(order.pk) is None
+
+    assert _lines(odoo) == before
+    [attempt] = SyncAttempt.objects.filter(order=order, operation="apply_order_edit")
+    assert attempt.status == SyncAttempt.Status.FAILED
+    assert attempt.message.startswith("Shopify's edit of #1001 could not be applied in Odoo:")
+    assert not ProposedChange.objects.exists()

@@ -109,3 +109,42 @@ def test_an_edit_of_an_unknown_line_is_refused_and_changes_nothing(
     assert status == 400
     assert "no line item 1" in json.loads(raw)["errors"]
     assert _order(server, gql, base, source["id"]) == before
+
+
+EDIT_BEGIN = """mutation($id: ID!) { orderEditBegin(id: $id) {
+  calculatedOrder { id } orderEditSession { id } userErrors { field message } } }"""
+EDIT_SET = """mutation($id: ID!, $line: ID!, $q: Int!) { orderEditSetQuantity(id: $id, lineItemId: $line, quantity: $q) {
+  calculatedLineItem { id } userErrors { field message } } }"""
+EDIT_ADD = """mutation($id: ID!, $variant: ID!, $q: Int!) { orderEditAddVariant(id: $id, variantId: $variant, quantity: $q) {
+  calculatedLineItem { id } userErrors { field message } } }"""
+EDIT_COMMIT = """mutation($id: ID!) { orderEditCommit(id: $id, notifyCustomer: false, staffNote: "x") {
+  order { id totalPriceSet { shopMoney { amount } } } userErrors { field message } } }"""
+
+
+def test_the_order_edit_mutations_commit_an_edit(sandbox: tuple[SandboxServer, str], gql: Any) -> None:
+    from sandboxes.shopify.catalog import variants_by_sku
+
+    server, base = sandbox
+    source = _editable(server)
+    line = source["line_items"][0]
+    order_gid = f"gid://shopify/Order/{source['id']}"
+    variant = variants_by_sku()["SKU-TSHIRT-L"]
+
+    _, begun, _ = gql(base, EDIT_BEGIN, {"id": order_gid})
+    calculated = begun["data"]["orderEditBegin"]["calculatedOrder"]["id"]
+    line_gid = f"gid://shopify/CalculatedLineItem/{line['id']}"
+    _, changed, _ = gql(base, EDIT_SET, {"id": calculated, "line": line_gid, "q": 0})
+    variant_gid = f"gid://shopify/ProductVariant/{variant.variant_id}"
+    _, added, _ = gql(base, EDIT_ADD, {"id": calculated, "variant": variant_gid, "q": 1})
+    _, committed, _ = gql(base, EDIT_COMMIT, {"id": calculated})
+
+    assert changed["data"]["orderEditSetQuantity"]["userErrors"] == []
+    assert added["data"]["orderEditAddVariant"]["userErrors"] == []
+    assert committed["data"]["orderEditCommit"]["userErrors"] == []
+    after = _order(server, gql, base, source["id"])
+    quantities = {n["sku"]: n["currentQuantity"] for n in after["lineItems"]["nodes"]}
+    assert quantities[line["sku"]] == 0 and quantities["SKU-TSHIRT-L"] == 1
+    assert committed["data"]["orderEditCommit"]["order"]["totalPriceSet"] == after["totalPriceSet"]
+    # a committed session is closed
+    _, again, _ = gql(base, EDIT_COMMIT, {"id": calculated})
+    assert again["data"]["orderEditCommit"]["userErrors"] == [{"field": ["id"], "message": "Invalid id"}]
