@@ -498,7 +498,21 @@ def get_home(shop: Shop, links: Links) -> Home:
     counts = get_order_counts(shop)
     webhooks = get_webhook_health(shop)
     matched = counts.synced or counts.needs_review
-    product_links = ProductLink.objects.filter(shop=shop).count() if matched else 0
+    # The service products Synco creates itself (rounding, discount, tip ...) are not matches of Shopify products.
+    own_products = (
+        [
+            rules.discount_product_code,
+            rules.tip_product_code,
+            rules.gift_card_product_code,
+            rules.custom_item_product_code,
+            rules.rounding_product_code,
+        ]
+        if rules
+        else []
+    )
+    product_links = (
+        ProductLink.objects.filter(shop=shop).exclude(sku__in=own_products).count() if matched else 0
+    )
     customer_links = CustomerLink.objects.filter(shop=shop).count() if matched else 0
     return Home(
         counts=counts,

@@ -187,6 +187,12 @@ def test_receipts_whose_task_was_lost_are_queued_again(client, settings):
     assert requeue_receipts() == 1
 
 
+def _empty_queue() -> None:
+    """Start from an empty broker: what an earlier test's publisher still held is sent first, then dropped."""
+    assert publisher.flush(30)
+    celery_app.control.purge()
+
+
 def _queued() -> list[tuple[str, list[Any]]]:
     """The tasks waiting in the test broker (each receipt the web queued), taken off it as a worker would."""
     assert publisher.flush(30)
@@ -305,7 +311,7 @@ def _deliver_while_a_write_waits(settings, deliveries: list[tuple[str, bytes]]) 
 
 @pytest.mark.django_db(transaction=True)
 def test_deliveries_arriving_during_a_write_are_stored_together_by_the_next_one(settings):
-    celery_app.control.purge()
+    _empty_queue()
 
     # when five events (one of them delivered twice) arrive while a write is in progress
     events = ["evt-1", "evt-2", "evt-3", "evt-4", "evt-5", "evt-3"]
@@ -327,7 +333,7 @@ def test_deliveries_arriving_during_a_write_are_stored_together_by_the_next_one(
 def test_a_delivery_the_database_refuses_does_not_fail_the_others_written_with_it(settings):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite stores \\u0000 in JSON; PostgreSQL refuses it")
-    celery_app.control.purge()
+    _empty_queue()
 
     answers = _deliver_while_a_write_waits(
         settings,
@@ -345,7 +351,7 @@ def test_a_delivery_the_database_refuses_does_not_fail_the_others_written_with_i
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_deliveries_are_each_stored_once_and_queued_once(settings):
-    celery_app.control.purge()
+    _empty_queue()
     events = [f"evt-{n}" for n in range(40)]
     answers: list[bytes] = []
 
@@ -375,7 +381,7 @@ def test_concurrent_deliveries_are_each_stored_once_and_queued_once(settings):
 def test_a_webhook_is_kept_for_the_sweep_when_the_broker_is_down(
     client, settings, monkeypatch, caplog, unused_tcp_port
 ):
-    celery_app.control.purge()
+    _empty_queue()
     # given a broker nobody answers on
     monkeypatch.setitem(celery_app.conf, "broker_write_url", f"redis://127.0.0.1:{unused_tcp_port}/0")
     monkeypatch.setattr(celery_app, "_pool", None)
@@ -399,7 +405,7 @@ def test_a_webhook_is_kept_for_the_sweep_when_the_broker_is_down(
 
 
 def test_a_batch_message_becomes_one_task_per_receipt():
-    celery_app.control.purge()
+    _empty_queue()
 
     process_webhooks_task.apply(args=[[11, 12, 13]])
 
