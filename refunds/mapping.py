@@ -245,3 +245,28 @@ def sale_order_extras(draft: CreditNoteDraft) -> list[CreditLine]:
         for line in draft.lines
         if line.sale_line_id is None
     ]
+
+
+# Shopify's RefundLineItemRestockType: RETURN and LEGACY_RESTOCK put goods that reached the customer back in
+# stock (a return through Odoo's wizard); CANCEL is for goods never shipped (the sale quantity falls and Odoo
+# lowers the open delivery itself); NO_RESTOCK keeps them out of stock.
+RETURNED_RESTOCK_TYPES = frozenset({"RETURN", "LEGACY_RESTOCK"})
+
+
+def returns_goods(refund: Refund) -> bool:
+    return any(line.restock_type in RETURNED_RESTOCK_TYPES and line.quantity > 0 for line in refund.lines)
+
+
+def returned_quantities(order: ShopifyOrder, refund: Refund, refs: RefundRefs) -> dict[int, Decimal]:
+    """Odoo product id -> quantity the customer sent back with this refund (restocked as returned)."""
+    items = {line.id: line for line in order.line_items}
+    wanted: dict[int, Decimal] = {}
+    for line in refund.lines:
+        item = items.get(line.line_item_id)
+        if line.restock_type not in RETURNED_RESTOCK_TYPES or line.quantity <= 0 or item is None:
+            continue
+        ref = refs.lines.get(item.number)
+        if ref is None:
+            continue
+        wanted[ref.product_id] = wanted.get(ref.product_id, Decimal("0")) + Decimal(line.quantity)
+    return wanted

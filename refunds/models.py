@@ -34,6 +34,9 @@ class Refund(models.Model):
     odoo_credit_note_name = models.CharField(max_length=64, blank=True)
     odoo_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     odoo_payment_id = models.IntegerField(null=True, blank=True)
+    # The return receipt of the restocked items (OrderRules.return_restocked_items).
+    odoo_return_picking_id = models.IntegerField(null=True, blank=True)
+    odoo_return_picking_name = models.CharField(max_length=64, blank=True)
     # Before invoicing a refund lowers the sale order's quantities instead of making a credit note.
     reduced_sale_order = models.BooleanField(default=False)
     rpc_calls = models.PositiveIntegerField(default=0)
@@ -67,3 +70,9 @@ class Refund(models.Model):
             return ""
         odoo: Any = getattr(self.shop, "odoo", None)
         return "" if odoo is None else str(odoo.record_url("account.move", self.odoo_credit_note_id))
+
+    def return_picking_url(self) -> str:
+        if self.odoo_return_picking_id is None:
+            return ""
+        odoo: Any = getattr(self.shop, "odoo", None)
+        return "" if odoo is None else str(odoo.record_url("stock.picking", self.odoo_return_picking_id))

@@ -27,6 +27,8 @@ from refunds.mapping import (
     expected_total,
     reduced_quantities,
     refund_problem,
+    returned_quantities,
+    returns_goods,
     sale_order_extras,
     settlement,
 )
@@ -320,6 +322,7 @@ def write_refund(
     """Credit note (posted, paid back) once the order is invoiced; lower sale order quantities before."""
     assert order.odoo_id is not None
     key = refund_ref(refund.shopify_id)
+    returned = _return_restocked(client, shop, rules, order, parsed, shopify_refund, refund)
     credit_id = client.find_credit_note(key)
     if credit_id is None:
         sale = client.read_sale_order(order.odoo_id)
@@ -329,7 +332,10 @@ def write_refund(
             _finish(refund, RefundState.SYNCED, "", odoo_total=Decimal("0"), processed_at=timezone.now())
             return f"Nothing to lower: {sale.name} is cancelled in Odoo."
         if not sale.invoice_ids:
-            return _reduce_sale_order(client, shop, rules, order, parsed, shopify_refund, refs, draft, refund)
+            reduced = _reduce_sale_order(
+                client, shop, rules, order, parsed, shopify_refund, refs, draft, refund
+            )
+            return " ".join(filter(None, [reduced, returned]))
         invoice = client.read_move_header(max(sale.invoice_ids))
         if invoice.state != "posted":
             raise RefundMappingError(
@@ -351,9 +357,58 @@ def write_refund(
         line_count = (
             1 + len(shopify_refund.lines) + len(shopify_refund.shipping) + len(shopify_refund.adjustments)
         )
-    return _post_and_pay(
+    credited = _post_and_pay(
         client, shop, rules, settlement(parsed, shopify_refund), line_count, credit_id, refund
     )
+    return " ".join(filter(None, [credited, returned]))
+
+
+def _return_restocked(
+    client: OdooClient,
+    shop: Shop,
+    rules: OrderRules,
+    order: Order,
+    parsed: ShopifyOrder,
+    shopify_refund: ShopifyRefund,
+    refund: Refund,
+) -> str:
+    """When the shop wants it: the items Shopify restocked as returned come back through Odoo's return
+    wizard on the order's done delivery, once per refund (the return's origin carries the refund's key; a
+    return an earlier run created without learning of it is recognised by its quantities)."""
+    if not rules.return_restocked_items or refund.odoo_return_picking_id or not returns_goods(shopify_refund):
+        return ""
+    assert order.odoo_id is not None
+    key = refund_ref(refund.shopify_id)
+    deliveries = client.done_deliveries(order.odoo_id)
+    returns = {delivery.id: client.return_pickings(delivery.id) for delivery in deliveries}
+    found = next((p for pickings in returns.values() for p in pickings if key in p.origin), None)
+    if found is None:
+        wanted = returned_quantities(parsed, shopify_refund, _refs(client, shop, parsed, shopify_refund))
+        delivery = next(
+            (
+                d
+                for d in reversed(deliveries)
+                if wanted and all(d.quantities.get(product, 0) >= qty for product, qty in wanted.items())
+            ),
+            None,
+        )
+        if delivery is None:
+            return "No return picking: Odoo has no validated delivery of the restocked items."
+        found = next(
+            (p for p in returns[delivery.id] if "shopify:refund:" not in p.origin and p.quantities == wanted),
+            None,
+        )
+        picking_id = found.id if found is not None else client.create_return_picking(delivery.id, wanted)
+        client.set_picking_origin(picking_id, f"Return of {delivery.name} ({key})")
+        found = client.read_pickings([["id", "=", picking_id]])[0]
+    if rules.validate_return_pickings and found.state != "done":
+        client.validate_picking(found.id)
+    Refund.objects.filter(pk=refund.pk).update(
+        odoo_return_picking_id=found.id, odoo_return_picking_name=found.name
+    )
+    refund.odoo_return_picking_id = found.id
+    state = "validated" if rules.validate_return_pickings else "ready to receive"
+    return f"Return picking {found.name} (id {found.id}), {state}."
 
 
 def _line_values(line: Any) -> dict[str, Any]:

@@ -238,6 +238,10 @@ class OrderRules(models.Model):
     invoice_date_source = models.CharField(
         max_length=12, choices=InvoiceDateSource.choices, default=InvoiceDateSource.PAID_DATE
     )
+    # Refund lines Shopify restocked (RETURN, LEGACY_RESTOCK) of a delivered order come back through Odoo's
+    # return wizard: a receipt left ready for the warehouse, or validated at once.
+    return_restocked_items = models.BooleanField(default=False)
+    validate_return_pickings = models.BooleanField(default=False)
     # When the merchant last saved the rules (None: still the defaults Synco started with).
     saved_at = models.DateTimeField(null=True, blank=True)
 

@@ -759,6 +759,83 @@ class OdooClient:
     def add_move_line(self, move_id: int, values: dict[str, Any]) -> None:
         self.call("account.move", "write", [move_id], {"invoice_line_ids": [(0, 0, values)]})
 
+    def read_pickings(self, domain: list[Any]) -> list[OdooPicking]:
+        """Transfers matching the domain, oldest first, with their quantities per product (done moves'
+        quantities for a done transfer, the demand otherwise; cancelled moves left out)."""
+        rows = self.call(
+            "stock.picking", "search_read", domain, fields=["name", "state", "origin", "move_ids"], order="id"
+        )
+        move_ids = [move for row in rows for move in row.get("move_ids") or []]
+        moves = (
+            self.call("stock.move", "read", move_ids, ["product_id", "product_uom_qty", "quantity", "state"])
+            if move_ids
+            else []
+        )
+        by_id = {int(move["id"]): move for move in moves}
+        pickings = []
+        for row in rows:
+            quantities: dict[int, Decimal] = {}
+            for move_id in row.get("move_ids") or []:
+                move = by_id.get(int(move_id))
+                if move is None or move.get("state") == "cancel":
+                    continue
+                product = int(_many2one_id(move.get("product_id")))
+                amount = move.get("quantity") if move.get("state") == "done" else move.get("product_uom_qty")
+                quantities[product] = quantities.get(product, Decimal("0")) + Decimal(str(amount or 0))
+            pickings.append(
+                OdooPicking(
+                    id=int(row["id"]),
+                    name=str(row.get("name") or ""),
+                    state=str(row.get("state") or ""),
+                    origin=str(row.get("origin") or ""),
+                    quantities=quantities,
+                )
+            )
+        return pickings
+
+    def done_deliveries(self, sale_order_id: int) -> list[OdooPicking]:
+        """The sale order's validated deliveries (outgoing transfers in state done), oldest first."""
+        return self.read_pickings(
+            [["sale_id", "=", sale_order_id], ["picking_type_code", "=", "outgoing"], ["state", "=", "done"]]
+        )
+
+    def return_pickings(self, delivery_id: int) -> list[OdooPicking]:
+        """The returns made of a delivery (Odoo links them by `return_id`), cancelled ones left out."""
+        return self.read_pickings([["return_id", "=", delivery_id], ["state", "!=", "cancel"]])
+
+    def create_return_picking(self, picking_id: int, quantities_by_product: dict[int, Decimal]) -> int:
+        """Odoo's Return wizard on a done delivery: its lines start at quantity 0 (and Odoo refuses to return
+        nothing), so the wanted quantities are written on them first. Returns the new return picking (ready
+        to receive: Odoo confirms and reserves it)."""
+        wizard_id = int(self.call("stock.return.picking", "create", {"picking_id": picking_id}))
+        line_ids = self.call("stock.return.picking", "read", [wizard_id], ["product_return_moves"])[0][
+            "product_return_moves"
+        ]
+        lines = self.call("stock.return.picking.line", "read", line_ids, ["product_id"]) if line_ids else []
+        left = dict(quantities_by_product)
+        for line in lines:
+            product = int(_many2one_id(line.get("product_id")))
+            quantity = left.pop(product, Decimal("0"))
+            if quantity:
+                self.call("stock.return.picking.line", "write", [line["id"]], {"quantity": float(quantity)})
+        if left:
+            raise PermanentGatewayError(
+                f"Odoo's delivery {picking_id} has no move for product(s) {sorted(left)} to return."
+            )
+        action = self.call("stock.return.picking", "action_create_returns", [wizard_id])
+        return int(action["res_id"])
+
+    def set_picking_origin(self, picking_id: int, origin: str) -> None:
+        self.call("stock.picking", "write", [picking_id], {"origin": origin})
+
+    def validate_picking(self, picking_id: int) -> None:
+        """Validate a fully reserved transfer (all its quantities done: Odoo asks nothing back)."""
+        result = self.call_allowing_none("stock.picking", "button_validate", [picking_id])
+        if isinstance(result, dict):
+            raise PermanentGatewayError(
+                f"Odoo asks for a decision to validate transfer {picking_id} ({result.get('res_model')})."
+            )
+
 
 @dataclass(frozen=True)
 class OdooSaleLine:
@@ -769,6 +846,23 @@ class OdooSaleLine:
     tax_ids: tuple[int, ...]
     price_unit: Decimal = Decimal("0")
     discount: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class OdooPicking:
+    id: int
+    name: str
+    state: str
+    origin: str
+    quantities: dict[int, Decimal]  # product id -> quantity
+
+
+def _many2one_id(value: Any) -> int:
+    if isinstance(value, list | tuple):
+        return int(value[0]) if value else 0
+    if isinstance(value, dict):
+        return int(value.get("id") or 0)
+    return int(value or 0)
 
 
 @dataclass(frozen=True)

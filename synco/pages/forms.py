@@ -185,6 +185,8 @@ class OrderRulesForm(forms.ModelForm):
             "totals_tolerance",
             "totals_action",
             "invoice_date_source",
+            "return_restocked_items",
+            "validate_return_pickings",
         ]
         widgets = {"created_after": forms.DateTimeInput(attrs={"type": "datetime-local"})}
         labels = {
@@ -203,8 +205,15 @@ class OrderRulesForm(forms.ModelForm):
             "totals_tolerance": "Totals tolerance",
             "totals_action": "When totals differ by more",
             "invoice_date_source": "Invoice date",
+            "return_restocked_items": "Return restocked items in Odoo",
+            "validate_return_pickings": "Validate the return at once",
         }
         help_texts = {
+            "return_restocked_items": "When a Shopify refund restocks items (returned) of an order Odoo has "
+            "delivered, Synco creates a return receipt of those quantities from the delivery, once per refund. "
+            "Cancelled-before-shipping items need none: Odoo lowers the open delivery itself.",
+            "validate_return_pickings": "Off: the return waits, ready, for the warehouse to receive it. On: "
+            "Synco validates it, putting the items back in stock right away.",
             "create_as": "Risky orders always come in as quotations, whatever is chosen here. Invoices are "
             "created through Odoo's own invoicing; the payment goes to the journal mapped below.",
             "order_prefix": "Put before the Shopify number in the Odoo order name, e.g. SHOP → SHOP#1001. "

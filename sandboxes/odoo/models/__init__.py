@@ -45,6 +45,8 @@ MODEL_CLASSES: tuple[type[Model], ...] = (
     stock.StockMoveLine,
     stock.StockQuant,
     stock.StockBackorderConfirmation,
+    stock.StockReturnPicking,
+    stock.StockReturnPickingLine,
 )
 
 

@@ -270,6 +270,8 @@ class StockPicking(Model):
     carrier_tracking_ref = Char("Tracking Reference")
     backorder_id = Many2one("stock.picking", "Back Order of")
     backorder_ids = One2many("stock.picking", "backorder_id", "Back Orders")
+    return_id = Many2one("stock.picking", "Return of")
+    return_ids = One2many("stock.picking", "return_id", "Returns")
     company_id = Many2one("res.company", "Company", default=1)
     user_id = Many2one("res.users", "Responsible", default=lambda model: model.env.uid)
 
@@ -480,6 +482,8 @@ class StockMove(Model):
     location_id = Many2one("stock.location", "Source Location", required=True)
     location_dest_id = Many2one("stock.location", "Destination Location", required=True)
     sale_line_id = Many2one("sale.order.line", "Sale Line")
+    origin_returned_move_id = Many2one("stock.move", "Origin return move")
+    to_refund = Boolean("Update quantities on SO/PO", default=False)
     move_line_ids = One2many("stock.move.line", "move_id", "Operations")
     is_inventory = Boolean("Inventory", default=False)
     date = Datetime("Date Scheduled", default=lambda model: tools.now_string())
@@ -748,3 +752,119 @@ class StockBackorderConfirmation(Model):
             skip_backorder=True, picking_ids_not_to_backorder=targets
         )
         return pickings.button_validate(targets)
+
+
+RECEIPT_TYPE = 1
+
+
+class StockReturnPickingLine(Model):
+    _name = "stock.return.picking.line"
+    _description = "Return Picking Line"
+    product_id = Many2one("product.product", "Product", required=True)
+    move_quantity = Float("Move Quantity", default=0.0)
+    quantity = Float("Quantity", required=True, default=0.0)
+    uom_id = Many2one("uom.uom", "Unit of Measure", default=1)
+    wizard_id = Many2one("stock.return.picking", "Wizard", ondelete="cascade")
+    move_id = Many2one("stock.move", "Move")
+    to_refund = Boolean("Update quantities on SO/PO", default=True)
+
+
+class StockReturnPicking(Model):
+    """Odoo 18's return wizard: created on a done picking, one line per done move at quantity 0 (the user
+    enters what comes back); `action_create_returns` refuses all-zero lines and makes a ready receipt."""
+
+    _name = "stock.return.picking"
+    _description = "Return Picking"
+    picking_id = Many2one("stock.picking", "Picking")
+    product_return_moves = One2many("stock.return.picking.line", "wizard_id", "Moves")
+    company_id = Many2one("res.company", "Company", default=1)
+
+    def create_record(self, vals: dict[str, Any]) -> int:
+        vals = dict(vals)
+        picking_id = vals.get("picking_id") or (
+            self.context.get("active_id") if self.context.get("active_model") == "stock.picking" else None
+        )
+        vals["picking_id"] = picking_id or False
+        pickings = self.env.model(StockPicking)
+        if picking_id:
+            pickings._check_existing([picking_id])
+            if pickings.value(picking_id, "state") != "done":
+                raise UserError("You may only return Done pickings.")
+        wizard_id = super().create_record({k: v for k, v in vals.items() if k != "product_return_moves"})
+        lines = self.env["stock.return.picking.line"]
+        moves = self.env["stock.move"]
+        for move_id in moves.children_of("picking_id", picking_id) if picking_id else []:
+            move = moves.raw(move_id)
+            if move.get("state") == "cancel":
+                continue
+            lines.create_record(
+                {
+                    "wizard_id": wizard_id,
+                    "product_id": move["product_id"],
+                    "move_id": move_id,
+                    "move_quantity": float(move.get("quantity") or 0.0),
+                    "quantity": 0.0,
+                    "uom_id": move.get("product_uom") or 1,
+                }
+            )
+        if vals.get("product_return_moves"):
+            field = self.fields_by_name["product_return_moves"]
+            self._apply_one2many(wizard_id, field, vals["product_return_moves"])
+        return wizard_id
+
+    @api_records
+    def action_create_returns(self, ids: list[int]) -> Any:
+        self._check_existing(ids)
+        wizard = self.raw(ids[0])
+        lines = self.env["stock.return.picking.line"]
+        wanted = [lines.raw(line) for line in lines.children_of("wizard_id", ids[0])]
+        wanted = [line for line in wanted if float(line.get("quantity") or 0.0) > 0]
+        if not wanted:
+            raise UserError("Please specify at least one non-zero quantity.")
+        pickings = self.env.model(StockPicking)
+        moves = self.env.model(StockMove)
+        original = pickings.raw(wizard["picking_id"])
+        kind = self.db.get("stock.picking.type", RECEIPT_TYPE) or {}
+        new_id = pickings.create_record(
+            {
+                "origin": f"Return of {original['name']}",
+                "partner_id": original.get("partner_id"),
+                "picking_type_id": RECEIPT_TYPE,
+                "location_id": original["location_dest_id"],
+                "location_dest_id": kind.get("default_location_dest_id") or original["location_id"],
+                "sale_id": original.get("sale_id"),
+                "return_id": original["id"],
+            }
+        )
+        picking = pickings.raw(new_id)
+        created = []
+        for line in wanted:
+            move = moves.raw(line["move_id"])
+            created.append(
+                moves.create_record(
+                    {
+                        "name": move.get("name"),
+                        "product_id": move["product_id"],
+                        "product_uom_qty": float(line["quantity"]),
+                        "product_uom": move.get("product_uom"),
+                        "picking_id": new_id,
+                        "location_id": picking["location_id"],
+                        "location_dest_id": picking["location_dest_id"],
+                        "sale_line_id": move.get("sale_line_id") if line.get("to_refund") else False,
+                        "origin_returned_move_id": move["id"],
+                        "to_refund": bool(line.get("to_refund")),
+                        "state": "confirmed",
+                        "origin": f"Return of {original['name']}",
+                        "picking_type_id": RECEIPT_TYPE,
+                    }
+                )
+            )
+        moves.reserve(created)
+        return {
+            "name": "Returned Picking",
+            "view_mode": "form",
+            "res_model": "stock.picking",
+            "res_id": new_id,
+            "type": "ir.actions.act_window",
+            "context": {},
+        }
