@@ -79,10 +79,15 @@ def refunds_known(order: ShopifyOrder) -> bool:
 
 
 def with_edits(order: ShopifyOrder, reduced: Collection[str] = ()) -> ShopifyOrder:
-    """The order as edited in Shopify: each line at its edited quantity, its discount and taxes scaled with it
-    (Shopify's line figures are for the quantity ordered)."""
+    """The order as edited in Shopify: each line at its edited quantity, its discount and taxes scaled with it,
+    and the order's totals less what the removed units came to.
+
+    Shopify's line figures (quantity, taxLines, discountAllocations) and its totalPriceSet count every unit
+    ordered, removed and refunded ones included; added lines are in both. Only currentQuantity and
+    currentTotalPriceSet leave out removed units, and refunded ones too: refunds become credit notes."""
     refunded = refunded_quantities(order, reduced)
     lines = []
+    removed_net = removed_tax = removed_discount = Decimal(0)
     for line in order.line_items:
         quantity = edited_quantity(line, refunded)
         if quantity == line.quantity:
@@ -93,8 +98,23 @@ def with_edits(order: ShopifyOrder, reduced: Collection[str] = ()) -> ShopifyOrd
             dataclasses.replace(tax, amount=(tax.amount * share).quantize(CENT)) for tax in line.tax_lines
         )
         discount = (line.discount * share).quantize(CENT)
+        removed_net += line.unit_price * (line.quantity - quantity) - (line.discount - discount)
+        removed_tax += sum((tax.amount for tax in line.tax_lines), Decimal(0)) - sum(
+            (tax.amount for tax in taxes), Decimal(0)
+        )
+        removed_discount += line.discount - discount
         lines.append(dataclasses.replace(line, quantity=quantity, discount=discount, tax_lines=taxes))
-    return dataclasses.replace(order, line_items=tuple(lines))
+    if not removed_net and not removed_tax and not removed_discount:
+        return dataclasses.replace(order, line_items=tuple(lines))
+    removed_total = removed_net + (Decimal(0) if order.taxes_included else removed_tax)
+    return dataclasses.replace(
+        order,
+        line_items=tuple(lines),
+        subtotal=order.subtotal - removed_net,
+        total_discounts=order.total_discounts - removed_discount,
+        total_tax=order.total_tax - removed_tax,
+        total=order.total - removed_total,
+    )
 
 
 def has_edits(order: ShopifyOrder) -> bool:
@@ -111,9 +131,9 @@ def edit_signature(order: ShopifyOrder) -> tuple[tuple[str, int], ...]:
 
 
 def edited_total(order: ShopifyOrder) -> Decimal:
-    """Shopify's total of the order as edited, before refunds (totalPriceSet follows edits; currentTotalPriceSet
-    also deducts refunds): what the sale order should come to."""
-    return order.total
+    """Shopify's total of the order as edited, before refunds (totalPriceSet still counts removed units;
+    currentTotalPriceSet also deducts refunds): what the sale order should come to."""
+    return with_edits(order).total
 
 
 # -- the plan: Odoo's lines against what Odoo would receive (pure) ----------------------------

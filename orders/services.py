@@ -19,7 +19,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from orders.cancellation import schedule_cancel, wants_cancel
 from orders.documents import WriteResult, write_order
-from orders.edits import edit_signature, has_edits, schedule_edit
+from orders.edits import edit_signature, has_edits, refunds_known, schedule_edit, with_edits
 from orders.mapping import MappingError
 from orders.models import SYNCABLE_STATUSES, Order, SyncBatch, SyncStatus
 from orders.rules import eligibility_rules, ineligibility_reason, risk_reason
@@ -539,10 +539,18 @@ def _run(lease: Lease, task_id: str) -> float | None:
     first_attempt = not SyncAttempt.objects.filter(order=order).exclude(pk=record.pk).exists()
     try:
         parsed = parse_order(order.payload)
+        # Written as Shopify has it now (its edits in, its refunds left to refunds/), when the refunds' lines
+        # tell removed units from refunded ones; otherwise as first placed, its edits following.
+        as_edited = refunds_known(parsed)
         client = odoo_client_for(shop)
         client.before_call = lease.renew
         outcome = write_order(
-            client, shop, rules_for(shop), parsed, first_attempt=first_attempt, risk_reason=order.risk_reason
+            client,
+            shop,
+            rules_for(shop),
+            with_edits(parsed) if as_edited else parsed,
+            first_attempt=first_attempt,
+            risk_reason=order.risk_reason,
         )
     except LeaseLostError:
         logger.warning("lease lost: another worker runs this order", extra={"order_id": order.pk})
@@ -572,7 +580,7 @@ def _run(lease: Lease, task_id: str) -> float | None:
             client.close()
     _odoo_answered(shop.pk, client)
     _record_success(lease, record, outcome, client.rpc_calls if client else 0)
-    if has_edits(parsed):
+    if not as_edited and has_edits(parsed):
         # Written as Shopify first took it; the edits made since follow (applied, or proposed for review).
         schedule_edit(order.pk)
     return None

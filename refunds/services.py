@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from orders.edits import with_edits
 from orders.mapping import XMLID_MODULE, MappingError
 from orders.models import Order, SyncStatus
 from products.services import ensure_service_product
@@ -516,7 +517,9 @@ def _reduce_sale_order(
     """Before invoicing: lower the refunded lines' quantities; shipping and adjustments become negative lines
     (each named after the refund, so a second run finds it instead of adding it again)."""
     assert order.odoo_id is not None
-    quantities = reduced_quantities(parsed, shopify_refund, refs)
+    # The sale order holds Shopify's edited quantities (orders/edits.py): the refunds come off those.
+    edited = with_edits(parsed)
+    quantities = reduced_quantities(edited, shopify_refund, refs)
     prices = {line.id: (line.price_unit, line.discount) for line in refs.lines.values()}
     client.set_sale_line_quantities(order.odoo_id, quantities, prices)
     extras = sale_order_extras(draft)
@@ -538,7 +541,7 @@ def _reduce_sale_order(
             )
     sale = client.read_sale_order(order.odoo_id)
     # Odoo rounds the lowered line's tax on what is left; Shopify kept the refunded share: a cent may differ.
-    remaining = parsed.total - sum(
+    remaining = edited.total - sum(
         (expected_total(parsed, r) for r in _refunds_up_to(parsed, shopify_refund)), Decimal("0")
     )
     difference = remaining - sale.amount_total

@@ -1,9 +1,11 @@
 """Order edits as Shopify commits them (orderEditBegin / orderEditSetQuantity / orderEditAddVariant /
 orderEditCommit), applied to a stored order in one step.
 
-What changes, as in Shopify: a line's `current_quantity` (its `quantity` only grows: removed units stay counted
-there), new lines for added variants, the line's taxes for the units it has now, the order's totals
-(`total_price`, `subtotal_price`, `total_tax`, `current_total_price`, outstanding amount) and `updated_at`. The
+What changes, as in Shopify (2026-10 schema: LineItem.quantity, taxLines and discountAllocations include "refunded
+and removed" units; Order.totalPriceSet is "before returns"): a line's `current_quantity` (its `quantity` only
+grows: removed units stay counted there, and in its taxes), new lines for added variants, `current_total_price`
+and the outstanding amount by every change, `total_price`, `subtotal_price` and `total_tax` by added units only,
+and `updated_at`. The
 return value is the `orders/edited` webhook body: `{"order_edit": {..., "line_items": {"additions", "removals"}}}`.
 """
 
@@ -76,8 +78,12 @@ def edit_order(
     shop_ccy, pres_ccy = order["currency"], order["presentment_currency"]
     total = _amount(order["total_price_set"])
     fx = _amount(order["total_price_set"], "presentment_money") / total if total else Decimal(1)
-    delta_net = Decimal(0)
+    delta_net = Decimal(0)  # the current figures: every change
     delta_tax = Decimal(0)
+    ordered_net = Decimal(
+        0
+    )  # totalPriceSet, subtotal, totalTax: units added only (removed ones stay counted)
+    ordered_tax = Decimal(0)
     additions: list[Json] = []
     removals: list[Json] = []
     for line_id, wanted in sorted(set_quantities.items()):
@@ -89,16 +95,28 @@ def edit_order(
         current = int(line.get("current_quantity", line.get("quantity") or 0))
         if wanted == current:
             continue
-        if wanted > int(line["quantity"]):
-            # Units added to a line: Shopify's ordered quantity grows with them.
+        ordered = int(line["quantity"])
+        net_before, tax_before = _line_net(line, current), _line_tax(line, current, included)
+        ordered_net_before = _line_net(line, ordered)
+        ordered_tax_before = sum(
+            (_amount(t.get("price_set")) for t in line.get("tax_lines") or []), Decimal(0)
+        )
+        if wanted > ordered:
+            # Units added to a line: Shopify's ordered quantity grows with them, and so do the line's taxes
+            # (taxLines are for every unit ordered). Removed units stay in both: only currentQuantity drops.
             line["quantity"] = wanted
-        delta_net += _line_net(line, wanted) - _line_net(line, current)
-        delta_tax += _line_tax(line, wanted, included) - _line_tax(line, current, included)
-        for tax_line in line.get("tax_lines") or []:
-            rate = Decimal(str(tax_line.get("rate") or 0))
-            amount = _tax(_line_net(line, wanted), rate, included)
-            tax_line["price"] = str(amount)
-            tax_line["price_set"] = _set(amount, shop_ccy, amount * fx, pres_ccy)
+            for tax_line in line.get("tax_lines") or []:
+                rate = Decimal(str(tax_line.get("rate") or 0))
+                amount = _tax(_line_net(line, wanted), rate, included)
+                tax_line["price"] = str(amount)
+                tax_line["price_set"] = _set(amount, shop_ccy, amount * fx, pres_ccy)
+        delta_net += _line_net(line, wanted) - net_before
+        delta_tax += _line_tax(line, wanted, included) - tax_before
+        ordered_net += _line_net(line, int(line["quantity"])) - ordered_net_before
+        ordered_tax += (
+            sum((_amount(t.get("price_set")) for t in line.get("tax_lines") or []), Decimal(0))
+            - ordered_tax_before
+        )
         line["current_quantity"] = wanted
         line["fulfillable_quantity"] = max(0, min(int(line.get("fulfillable_quantity") or 0), wanted))
         change = {"id": line_id, "delta": abs(wanted - current)}
@@ -157,13 +175,16 @@ def edit_order(
         additions.append({"id": line_id, "delta": quantity})
         delta_net += net
         delta_tax += tax
+        ordered_net += net
+        ordered_tax += tax
     delta_total = delta_net + (Decimal(0) if included else delta_tax)
+    ordered_total = ordered_net + (Decimal(0) if included else ordered_tax)
     current_total = _amount(order.get("current_total_price_set") or order["total_price_set"])
     for key, base, delta in (
-        ("total_price", _amount(order["total_price_set"]), delta_total),
+        ("total_price", _amount(order["total_price_set"]), ordered_total),
         ("current_total_price", current_total, delta_total),
-        ("subtotal_price", _amount(order.get("subtotal_price_set")), delta_net),
-        ("total_tax", _amount(order.get("total_tax_set")), delta_tax),
+        ("subtotal_price", _amount(order.get("subtotal_price_set")), ordered_net),
+        ("total_tax", _amount(order.get("total_tax_set")), ordered_tax),
     ):
         value = base + delta
         order[key] = str(_q(value))

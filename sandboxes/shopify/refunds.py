@@ -226,8 +226,21 @@ def apply_refund(order: Json, refund: Json) -> Json:
         t for r in order["refunds"] for t in r.get("transactions") or [] if t.get("status") == "success"
     ]
     refunded = {m: sum((_amount(t["amount_set"], m) for t in succeeded), ZERO) for m in MONIES}
-    total = {m: _amount(order["total_price_set"], m) for m in MONIES}
-    current = {m: total[m] - refunded[m] for m in MONIES}
+    # The current total before this refund (after edits: totalPriceSet still counts the units an edit
+    # removed), less what this refund gave back.
+    before = {m: _amount(order.get("current_total_price_set") or order["total_price_set"], m) for m in MONIES}
+    returned = {
+        m: sum(
+            (
+                _amount(t["amount_set"], m)
+                for t in refund.get("transactions") or []
+                if t.get("status") == "success"
+            ),
+            ZERO,
+        )
+        for m in MONIES
+    }
+    current = {m: before[m] - returned[m] for m in MONIES}
     order["current_total_price"] = str(q(current["shop_money"]))
     order["current_total_price_set"] = money_set(
         current["shop_money"], shop_ccy, current["presentment_money"], pres_ccy

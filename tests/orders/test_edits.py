@@ -66,8 +66,10 @@ def _edited(node: dict[str, Any]) -> dict[str, Any]:
     lines[1]["currentQuantity"] = 0
     lines.append(copy.deepcopy(ADDED))
     edited["updatedAt"] = "2026-11-21T09:00:00Z"
-    edited["totalPriceSet"] = money("86.49")  # 61.77 - 3.50 - 0.53 + 25.00 + 3.75
-    edited["currentTotalPriceSet"] = money("86.49")
+    # Shopify's totalPriceSet still counts the removed gift wrap (as its quantity and taxLines do): only the
+    # current total leaves it out.
+    edited["totalPriceSet"] = money("90.52")  # 61.77 + 25.00 + 3.75
+    edited["currentTotalPriceSet"] = money("86.49")  # less the gift wrap's 3.50 + 0.53
     return edited
 
 
@@ -193,7 +195,7 @@ def test_it_proposes_an_edit_of_an_invoiced_order_and_leaves_odoo_unchanged(
     assert attempt.status == SyncAttempt.Status.SUCCESS and "not applied" in attempt.message
     # never silently ignored either: the order shows the difference and that a decision waits
     order.refresh_from_db()
-    assert (order.odoo_total, order.total_price) == (Decimal("61.77"), Decimal("86.49"))
+    assert (order.odoo_total, order.total_price) == (Decimal("61.77"), Decimal("90.52"))
     assert order.totals_difference == Decimal("-24.72")
     assert order.review_reason == WAITING_NOTE
     assert order.sync_status == SyncStatus.SYNCED
@@ -353,7 +355,7 @@ def test_an_edit_in_shopify_reaches_odoo_through_orders_edited(
     order.refresh_from_db()
     edited = store.order(SHOP_DOMAIN, source["id"])
     assert order.total_price == Decimal(edited["total_price_set"]["shop_money"]["amount"])
-    assert order.odoo_total == order.total_price
+    assert order.odoo_total == Decimal(edited["current_total_price_set"]["shop_money"]["amount"])
 
 
 def test_an_orders_edited_body_without_an_order_edit_fails_its_receipt(client, settings, shop):
