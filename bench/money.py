@@ -12,8 +12,16 @@ import path (parse_order + store_order) and syncs it through the real sync servi
 
 Then reads every sale order (and invoice) back from Odoo in a few batched reads and prints, per kind: orders
 whose Odoo total and tax equal Shopify's to the cent / orders, orders held as Needs review, orders failed,
-and orders marked Synced with a difference. Exits 1 if any order is Synced with a difference, or if nothing
-was measured.
+and orders marked Synced with a difference.
+
+Then (bench/money_life.py, `--life N` orders per kind, 6 by default) the order's later life, made in the
+Shopify sandbox and brought to Odoo through Synco's import, refund and edit paths: a partial line refund after
+invoicing, a full refund with shipping, a refund with an order adjustment, a refund before invoicing (confirmed
+sale order), a quantity lowered and a line added by an order edit (confirmed sale order). Each is compared with
+Shopify's currentTotalPriceSet: Odoo's posted invoices minus posted credit notes, or the sale order's total
+before invoicing and for edits; RPC calls per refund (p50/max) are printed.
+
+Exits 1 if any order or refund is Synced with a difference, or if nothing was measured.
 
 Adding a kind: write a function `(rng, index) -> OrderSpec` and add it to KINDS.
 """
@@ -45,6 +53,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
+from bench.money_life import percentile, run_life  # noqa: E402
 from orders.models import Order, SyncStatus  # noqa: E402
 from orders.services import store_order, sync_order  # noqa: E402
 from sandboxes.catalogue import CATALOGUE  # noqa: E402
@@ -391,6 +400,12 @@ def main() -> int:
     parser.add_argument(
         "--round-globally", action="store_true", help="sandbox only: the company rounds globally"
     )
+    parser.add_argument(
+        "--life",
+        type=int,
+        default=6,
+        help="orders per refund/edit kind (made in the Shopify sandbox); 0: none",
+    )
     parser.add_argument("--odoo-url", default="", help="a real Odoo instead of the sandbox")
     parser.add_argument("--db", default="synco_demo")
     parser.add_argument("--login", default="admin")
@@ -449,6 +464,7 @@ def main() -> int:
         elapsed = time.perf_counter() - started
         everything = [order for orders in by_kind.values() for order in orders]
         sales, invoices = _read_back(shop, everything)
+        life = run_life(shop, args.life, args.seed) if args.life > 0 else {}
     finally:
         if odoo_server:
             odoo_server.shutdown_and_save()
@@ -507,10 +523,39 @@ def main() -> int:
         f"({totals.orders / elapsed if elapsed else 0:.1f} orders/s). "
         f"Needs review: {totals.review}. Synced with a difference: {totals.synced_with_difference}."
     )
-    if not totals.orders:
+    life_orders = sum(t.orders for t in life.values())
+    life_difference = sum(t.synced_with_difference for t in life.values())
+    if life:
+        print(
+            f"\nRefunds and edits (Shopify sandbox -> Synco's refund and edit paths -> Odoo), compared with "
+            f"Shopify's current total:\n{'kind':<26} {'to the cent':>12} {'review':>7} {'failed':>7} "
+            f"{'synced≠':>8} {'refunds':>8} {'RPC/refund p50/max':>19}"
+        )
+        calls: list[int] = []
+        for kind, tally in life.items():
+            calls += tally.rpc_calls
+            rpc = f"{percentile(tally.rpc_calls, 0.5)}/{max(tally.rpc_calls)}" if tally.rpc_calls else "-"
+            print(
+                f"{kind:<26} {tally.exact:>5}/{tally.orders:<6} {tally.review:>7} {tally.failed:>7} "
+                f"{tally.synced_with_difference:>8} {tally.refunds:>8} {rpc:>19}"
+            )
+            for example in tally.examples:
+                print(f"    e.g. {example}")
+        life_exact = sum(t.exact for t in life.values())
+        print(
+            f"{'all':<26} {life_exact:>5}/{life_orders:<6} {sum(t.review for t in life.values()):>7} "
+            f"{sum(t.failed for t in life.values()):>7} {life_difference:>8} "
+            f"{sum(t.refunds for t in life.values()):>8} "
+            f"{(f'{percentile(calls, 0.5)}/{max(calls)}' if calls else '-'):>19}"
+        )
+        print(
+            f"\nOrders measured in all: {totals.orders + life_orders}; to the cent: {totals.exact + life_exact} "
+            f"({100 * (totals.exact + life_exact) / (totals.orders + life_orders):.1f}%)."
+        )
+    if not totals.orders and not life_orders:
         print("Nothing was measured.")
         return 1
-    return 1 if totals.synced_with_difference else 0
+    return 1 if totals.synced_with_difference or life_difference else 0
 
 
 if __name__ == "__main__":
