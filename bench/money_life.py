@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,7 +125,8 @@ class Life:
         finally:
             client.close()
         OrderRules.objects.filter(shop=shop).update(payment_journals={"*": journal})
-        self.next_id = 9_100_000_000 + (shop.pk % 1000) * 1_000_000
+        # Fresh Shopify ids per run: a real Odoo keeps the external ids of earlier runs.
+        self.next_id = 9_000_000_000 + (int(time.time()) % 900_000) * 1000
 
     def close(self) -> None:
         self.server.shutdown_sandbox()
