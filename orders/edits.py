@@ -444,17 +444,36 @@ def apply_shopify_edit(order_id: int, task_id: str = "") -> float | None:
         if client is not None:
             client.close()
     _record_odoo(order, sale, parsed)
+    expected = expected_sale_total(parsed)
+    difference = sale.amount_total - expected
+    if abs(difference) > _rules(order.shop).totals_tolerance:
+        # Never silently wrong: an applied edit that does not land on Shopify's figure is held for review.
+        reason = (
+            f"After Shopify's edit, Odoo's {sale.name} totals {sale.amount_total} {sale.currency} but Shopify's "
+            f"order now totals {expected} ({difference:+} {sale.currency}); check the sale order's lines in Odoo."
+        )
+        Order.objects.filter(pk=order.pk).update(sync_status=SyncStatus.NEEDS_REVIEW, review_reason=reason)
+        finish_attempt(
+            record,
+            succeeded=False,
+            message=f"Applied Shopify's edit to {sale.name}: {seen.plan.describe()}. Held for review: {reason}",
+            odoo_model="sale.order",
+            odoo_id=sale.id,
+            rpc_calls=client.rpc_calls,
+        )
+        logger.warning("shopify edit applied with a totals difference", extra={"order_id": order.pk})
+        return None
     finish_attempt(
         record,
         succeeded=True,
         message=f"Applied Shopify's edit to {sale.name}: {seen.plan.describe()}. Total now {sale.amount_total} "
-        f"{sale.currency}; Shopify's edited total {edited_total(parsed)}.",
+        f"{sale.currency}; Shopify's edited total {expected}.",
         odoo_model="sale.order",
         odoo_id=sale.id,
         rpc_calls=client.rpc_calls,
         summary={
             "before": snapshot(seen.lines, seen.keys, seen.sale.amount_total),
-            "after": proposal_after(seen.plan, {}, edited_total(parsed)),
+            "after": proposal_after(seen.plan, {}, expected),
             "sale_order": {"id": sale.id, "state": sale.state, "amount_total": str(sale.amount_total)},
         },
     )
@@ -462,12 +481,20 @@ def apply_shopify_edit(order_id: int, task_id: str = "") -> float | None:
     return None
 
 
+def expected_sale_total(parsed: ShopifyOrder) -> Decimal:
+    """What the sale order should come to after an applied edit: Shopify's current total when no refund is in
+    play (it is then exactly the edited order), else the edited total before refunds."""
+    if parsed.current_total is not None and not parsed.refunds:
+        return parsed.current_total
+    return edited_total(parsed)
+
+
 def _record_odoo(order: Order, sale: OdooSaleOrder, parsed: ShopifyOrder) -> None:
     """Odoo's total against Shopify's edited total, as the order page compares them."""
     Order.objects.filter(pk=order.pk).update(
         odoo_total=sale.amount_total,
         odoo_state=sale.state,
-        totals_difference=sale.amount_total - edited_total(parsed),
+        totals_difference=sale.amount_total - expected_sale_total(parsed),
     )
 
 

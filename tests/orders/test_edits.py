@@ -142,6 +142,40 @@ def test_it_applies_an_edit_to_a_quotation(shop, odoo, django_capture_on_commit_
     assert not ProposedChange.objects.exists()
 
 
+def test_an_applied_edit_that_misses_shopifys_total_is_held_for_review(
+    shop, odoo, django_capture_on_commit_callbacks
+):
+    # given a quotation to which someone added a line in Odoo (a line Synco did not write, so it stays)
+    order = _synced(shop, odoo, OrderRules.CreateAs.QUOTATION)
+    [sale] = odoo.sale_orders(ORIGIN)
+    product = odoo.execute("sale.order.line", "read", sale["order_line"][:1], fields=["product_id"])[0]
+    odoo.execute(
+        "sale.order",
+        "write",
+        [sale["id"]],
+        {
+            "order_line": [
+                (0, 0, {"product_id": product["product_id"][0], "product_uom_qty": 1, "price_unit": 10})
+            ]
+        },
+    )
+    _edit_in_shopify(shop, order, django_capture_on_commit_callbacks)
+
+    # when Shopify's edit is applied
+    apply_shopify_edit(order.pk)
+
+    # then the edit is written, but Odoo's total is not Shopify's: the order is held for review, not Synced
+    [sale] = odoo.sale_orders(ORIGIN)
+    assert Decimal(str(sale["amount_total"])) != Decimal("86.49")
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.NEEDS_REVIEW
+    assert "86.49" in order.review_reason
+    assert order.totals_difference == Decimal(str(sale["amount_total"])) - Decimal("86.49")
+    attempt = SyncAttempt.objects.get(order=order, operation="apply_order_edit")
+    assert attempt.status == SyncAttempt.Status.FAILED
+    assert "Held for review" in attempt.message
+
+
 def test_it_applies_an_edit_to_a_confirmed_order_nothing_of_which_is_delivered(
     shop, odoo, django_capture_on_commit_callbacks
 ):
