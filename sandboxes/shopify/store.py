@@ -181,6 +181,14 @@ class SandboxStore:
             self._changed()
         return len(orders)
 
+    def remove_orders(self, domain: str, order_ids: list[int]) -> None:
+        """Forget these orders of the shop (and their transactions and risks), as if never placed."""
+        with self._lock:
+            for key in ("orders", "transactions", "risks"):
+                for order_id in order_ids:
+                    self._state[key].get(domain, {}).pop(str(order_id), None)
+            self._changed()
+
     def clear_orders(self, domain: str) -> None:
         with self._lock:
             for key in ("orders", "transactions", "risks"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,15 @@ pytestmark = pytest.mark.django_db
 _ids = itertools.count(1)
 
 
-def _sandbox_order(shopify) -> dict[str, Any]:
+@pytest.fixture(autouse=True)
+def _added_orders(shopify) -> Iterator[list[int]]:
+    """The orders a test adds to the Shopify sandbox (shared by the session) are taken out again after it."""
+    added: list[int] = []
+    yield added
+    shopify.server.store.remove_orders(SHOP_DOMAIN, added)
+
+
+def _sandbox_order(shopify, added: list[int]) -> dict[str, Any]:
     """A fresh paid USD order with two lines or more, one of them for several units, copied from the seed."""
     base = next(
         o
@@ -41,6 +50,7 @@ def _sandbox_order(shopify) -> dict[str, Any]:
     order["id"] = 8_900_000_000 + next(_ids) * 1000 + uuid.uuid4().int % 1000
     order["name"] = f"#E{order['id'] % 100000}"
     shopify.server.add_orders([order])
+    added.append(order["id"])
     return order
 
 
@@ -77,8 +87,8 @@ def _amount_total(odoo, stored: Order) -> Decimal:
     return Decimal(str(sale["amount_total"])).quantize(Decimal("0.01"))
 
 
-def test_it_writes_a_quantity_lowered_before_the_first_sync(shop, shopify, odoo):
-    order = _sandbox_order(shopify)
+def test_it_writes_a_quantity_lowered_before_the_first_sync(shop, shopify, odoo, _added_orders):
+    order = _sandbox_order(shopify, _added_orders)
     line = _several(order)
     shopify.server.edit_order(
         order["id"], SHOP_DOMAIN, set_quantities={line["id"]: line["quantity"] - 1}, emit=False
@@ -107,8 +117,8 @@ def test_it_writes_a_quantity_lowered_before_the_first_sync(shop, shopify, odoo)
     assert abs(edited.total - current) <= Decimal("0.01") * len(order["line_items"])
 
 
-def test_it_writes_a_line_added_before_the_first_sync(shop, shopify, odoo):
-    order = _sandbox_order(shopify)
+def test_it_writes_a_line_added_before_the_first_sync(shop, shopify, odoo, _added_orders):
+    order = _sandbox_order(shopify, _added_orders)
     sku = order["line_items"][0]["sku"]
     shopify.server.edit_order(
         order["id"],
@@ -126,8 +136,8 @@ def test_it_writes_a_line_added_before_the_first_sync(shop, shopify, odoo):
     assert _amount_total(odoo, stored) == shopify_total
 
 
-def test_an_edit_and_a_refund_before_the_first_sync_are_each_counted_once(shop, shopify, odoo):
-    order = _sandbox_order(shopify)
+def test_an_edit_and_a_refund_before_the_first_sync_are_each_counted_once(shop, shopify, odoo, _added_orders):
+    order = _sandbox_order(shopify, _added_orders)
     line = _several(order)
     other = next(item for item in order["line_items"] if item["id"] != line["id"])
     shopify.server.edit_order(order["id"], SHOP_DOMAIN, set_quantities={other["id"]: 0}, emit=False)
