@@ -41,6 +41,15 @@ mutation Refund($input: RefundInput!, $key: String!) {
 """
 
 
+@pytest.fixture(autouse=True)
+def _take_added_orders_out(shopify):
+    """The orders a test adds to the Shopify sandbox (shared by the session) are taken out again after it."""
+    before = {int(o["id"]) for o in shopify.server.store.orders(SHOP_DOMAIN)}
+    yield
+    added = [int(o["id"]) for o in shopify.server.store.orders(SHOP_DOMAIN) if int(o["id"]) not in before]
+    shopify.server.store.remove_orders(SHOP_DOMAIN, added)
+
+
 def _sandbox_order(shopify) -> dict:
     """A fresh paid USD order (taxes on top, with shipping) in the Shopify sandbox, copied from the seed."""
     store = shopify.server.store
