@@ -138,6 +138,17 @@ def shopify(shopify_server: ShopifySandbox, settings: Any) -> ShopifySandbox:
 
 
 @pytest.fixture
+def added_shopify_orders_removed(shopify: ShopifySandbox) -> Iterator[None]:
+    """The orders a test adds to the Shopify sandbox (shared by the session) are taken out again after it."""
+    store = shopify.server.store
+    before = {int(o["id"]) for o in store.orders(SHOP_DOMAIN)}
+    yield
+    store.remove_orders(
+        SHOP_DOMAIN, [int(o["id"]) for o in store.orders(SHOP_DOMAIN) if int(o["id"]) not in before]
+    )
+
+
+@pytest.fixture
 def shop(db: None, odoo: OdooSandbox) -> Shop:
     """The demo shop connected to the Odoo sandbox (and, through the `shopify` fixture, the Shopify one)."""
     shop = Shop.objects.create(domain=SHOP_DOMAIN, name="Synco Demo", access_token="shpat_unused")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import itertools
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -20,19 +19,11 @@ from synco.models import OrderRules, Shop
 from synco.shopify.types import parse_order
 from tests.conftest import SHOP_DOMAIN
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("added_shopify_orders_removed")]
 _ids = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def _added_orders(shopify) -> Iterator[list[int]]:
-    """The orders a test adds to the Shopify sandbox (shared by the session) are taken out again after it."""
-    added: list[int] = []
-    yield added
-    shopify.server.store.remove_orders(SHOP_DOMAIN, added)
-
-
-def _sandbox_order(shopify, added: list[int]) -> dict[str, Any]:
+def _sandbox_order(shopify) -> dict[str, Any]:
     """A fresh paid USD order with two lines or more, one of them for several units, copied from the seed."""
     base = next(
         o
@@ -50,7 +41,6 @@ def _sandbox_order(shopify, added: list[int]) -> dict[str, Any]:
     order["id"] = 8_900_000_000 + next(_ids) * 1000 + uuid.uuid4().int % 1000
     order["name"] = f"#E{order['id'] % 100000}"
     shopify.server.add_orders([order])
-    added.append(order["id"])
     return order
 
 
@@ -87,8 +77,8 @@ def _amount_total(odoo, stored: Order) -> Decimal:
     return Decimal(str(sale["amount_total"])).quantize(Decimal("0.01"))
 
 
-def test_it_writes_a_quantity_lowered_before_the_first_sync(shop, shopify, odoo, _added_orders):
-    order = _sandbox_order(shopify, _added_orders)
+def test_it_writes_a_quantity_lowered_before_the_first_sync(shop, shopify, odoo):
+    order = _sandbox_order(shopify)
     line = _several(order)
     shopify.server.edit_order(
         order["id"], SHOP_DOMAIN, set_quantities={line["id"]: line["quantity"] - 1}, emit=False
@@ -117,8 +107,8 @@ def test_it_writes_a_quantity_lowered_before_the_first_sync(shop, shopify, odoo,
     assert abs(edited.total - current) <= Decimal("0.01") * len(order["line_items"])
 
 
-def test_it_writes_a_line_added_before_the_first_sync(shop, shopify, odoo, _added_orders):
-    order = _sandbox_order(shopify, _added_orders)
+def test_it_writes_a_line_added_before_the_first_sync(shop, shopify, odoo):
+    order = _sandbox_order(shopify)
     sku = order["line_items"][0]["sku"]
     shopify.server.edit_order(
         order["id"],
@@ -136,8 +126,8 @@ def test_it_writes_a_line_added_before_the_first_sync(shop, shopify, odoo, _adde
     assert _amount_total(odoo, stored) == shopify_total
 
 
-def test_an_edit_and_a_refund_before_the_first_sync_are_each_counted_once(shop, shopify, odoo, _added_orders):
-    order = _sandbox_order(shopify, _added_orders)
+def test_an_edit_and_a_refund_before_the_first_sync_are_each_counted_once(shop, shopify, odoo):
+    order = _sandbox_order(shopify)
     line = _several(order)
     other = next(item for item in order["line_items"] if item["id"] != line["id"])
     shopify.server.edit_order(order["id"], SHOP_DOMAIN, set_quantities={other["id"]: 0}, emit=False)

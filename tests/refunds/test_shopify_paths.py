@@ -22,7 +22,7 @@ from synco.shopify.auth import webhook_hmac
 from synco.shopify_app.webhook_handlers import process_webhook
 from tests.conftest import SHOP_DOMAIN
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("added_shopify_orders_removed")]
 _ids = itertools.count(1)
 
 REFUND_CREATE = """
@@ -39,15 +39,6 @@ mutation Refund($input: RefundInput!, $key: String!) {
   }
 }
 """
-
-
-@pytest.fixture(autouse=True)
-def _take_added_orders_out(shopify):
-    """The orders a test adds to the Shopify sandbox (shared by the session) are taken out again after it."""
-    before = {int(o["id"]) for o in shopify.server.store.orders(SHOP_DOMAIN)}
-    yield
-    added = [int(o["id"]) for o in shopify.server.store.orders(SHOP_DOMAIN) if int(o["id"]) not in before]
-    shopify.server.store.remove_orders(SHOP_DOMAIN, added)
 
 
 def _sandbox_order(shopify) -> dict:
