@@ -443,8 +443,7 @@ def apply_shopify_edit(order_id: int, task_id: str = "") -> float | None:
     finally:
         if client is not None:
             client.close()
-    _record_odoo(order, sale, parsed)
-    expected = expected_sale_total(parsed)
+    expected = _record_odoo(order, sale, parsed)
     difference = sale.amount_total - expected
     if abs(difference) > _rules(order.shop).totals_tolerance:
         # Never silently wrong: an applied edit that does not land on Shopify's figure is held for review.
@@ -489,13 +488,15 @@ def expected_sale_total(parsed: ShopifyOrder) -> Decimal:
     return edited_total(parsed)
 
 
-def _record_odoo(order: Order, sale: OdooSaleOrder, parsed: ShopifyOrder) -> None:
-    """Odoo's total against Shopify's edited total, as the order page compares them."""
+def _record_odoo(order: Order, sale: OdooSaleOrder, parsed: ShopifyOrder) -> Decimal:
+    """Odoo's total against Shopify's edited total, as the order page compares them; returns Shopify's."""
+    expected = expected_sale_total(parsed)
     Order.objects.filter(pk=order.pk).update(
         odoo_total=sale.amount_total,
         odoo_state=sale.state,
-        totals_difference=sale.amount_total - expected_sale_total(parsed),
+        totals_difference=sale.amount_total - expected,
     )
+    return expected
 
 
 def _clear_waiting_note(order_id: int) -> None:
