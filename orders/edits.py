@@ -18,7 +18,7 @@ import dataclasses
 import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -36,7 +36,7 @@ from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooOrderLine, OdooSaleOrder
-from synco.shopify.types import LineItem, OrderParseError, ShopifyOrder, parse_order
+from synco.shopify.types import LineItem, OrderParseError, ShopifyOrder, TaxLine, parse_order
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,37 @@ def refunds_known(order: ShopifyOrder) -> bool:
     return all(refund.detailed or not refund.amount for refund in order.refunds)
 
 
+def _half_up(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _tax_on(net: Decimal, rate: Decimal, included: bool) -> Decimal:
+    return _half_up(net * rate / (1 + rate)) if included else _half_up(net * rate)
+
+
+def edited_line_amounts(
+    line: LineItem, quantity: int, taxes_included: bool
+) -> tuple[Decimal, tuple[TaxLine, ...]]:
+    """The line's discount and tax lines for `quantity` of its units, as Shopify works them out after an edit.
+
+    The line's price after discounts is spread over its units (rounded to the cent); the discount is what is
+    left of the units' list price. Shopify recalculates a tax it computed (rate x price after discounts) on
+    the new price; a tax that was not rate x price (entered by hand, charged before an order discount) is
+    scaled with the quantity instead."""
+    if not line.quantity:
+        return Decimal(0), tuple(dataclasses.replace(tax, amount=Decimal(0)) for tax in line.tax_lines)
+    share = Decimal(quantity) / Decimal(line.quantity)
+    net_before = line.unit_price * line.quantity - line.discount
+    net = _half_up(net_before * share)
+    discount = line.unit_price * quantity - net
+    taxes = []
+    for tax in line.tax_lines:
+        computed = bool(tax.rate) and tax.amount == _tax_on(net_before, tax.rate, taxes_included)
+        amount = _tax_on(net, tax.rate, taxes_included) if computed else _half_up(tax.amount * share)
+        taxes.append(dataclasses.replace(tax, amount=amount))
+    return discount, tuple(taxes)
+
+
 def with_edits(order: ShopifyOrder, reduced: Collection[str] = ()) -> ShopifyOrder:
     """The order as edited in Shopify: each line at its edited quantity, its discount and taxes scaled with it,
     and the order's totals less what the removed units came to.
@@ -93,11 +124,7 @@ def with_edits(order: ShopifyOrder, reduced: Collection[str] = ()) -> ShopifyOrd
         if quantity == line.quantity:
             lines.append(line)
             continue
-        share = Decimal(quantity) / Decimal(line.quantity) if line.quantity else Decimal(0)
-        taxes = tuple(
-            dataclasses.replace(tax, amount=(tax.amount * share).quantize(CENT)) for tax in line.tax_lines
-        )
-        discount = (line.discount * share).quantize(CENT)
+        discount, taxes = edited_line_amounts(line, quantity, order.taxes_included)
         removed_net += line.unit_price * (line.quantity - quantity) - (line.discount - discount)
         removed_tax += sum((tax.amount for tax in line.tax_lines), Decimal(0)) - sum(
             (tax.amount for tax in taxes), Decimal(0)
@@ -209,10 +236,19 @@ def plan_edit(
         if have is None:
             plan.additions.append(line)
             plan.changes.append(LineChange(key, line.name, Decimal(0), line.quantity, line.price_unit))
-        elif not _same(have.quantity, line.quantity) or not _same(have.price_unit, line.price_unit):
-            values: dict[str, Any] = {"product_uom_qty": line.quantity}
-            if not _same(have.price_unit, line.price_unit):
-                values["price_unit"] = line.price_unit
+        elif (
+            not _same(have.quantity, line.quantity)
+            or not _same(have.price_unit, line.price_unit)
+            or not _same(have.discount, line.discount)
+        ):
+            # Price and discount go with the quantity, always: Odoo recomputes both from the pricelist when
+            # only the quantity is written (`_compute_price_unit`, `_compute_discount`), but leaves fields
+            # written in the same call as they are.
+            values: dict[str, Any] = {
+                "product_uom_qty": line.quantity,
+                "price_unit": line.price_unit,
+                "discount": line.discount,
+            }
             plan.updates.append((have.id, values))
             plan.changes.append(
                 LineChange(key, line.name, have.quantity, line.quantity, line.price_unit, have.id)
@@ -221,7 +257,8 @@ def plan_edit(
         if key in wanted or not have.quantity:
             continue
         if confirmed:
-            plan.updates.append((have.id, {"product_uom_qty": Decimal(0)}))
+            values = {"product_uom_qty": Decimal(0), "price_unit": have.price_unit, "discount": have.discount}
+            plan.updates.append((have.id, values))
         else:
             plan.removals.append(have.id)
         plan.changes.append(

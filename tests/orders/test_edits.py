@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import uuid
 import xmlrpc.client
@@ -18,6 +19,7 @@ from orders.edits import (
     accept_proposal,
     apply_shopify_edit,
     dismiss_proposal,
+    edited_line_amounts,
     edited_quantity,
     has_edits,
     refunded_quantities,
@@ -193,6 +195,57 @@ def test_it_applies_an_edit_to_a_confirmed_order_nothing_of_which_is_delivered(
     ]
     [sale] = odoo.sale_orders(ORIGIN)
     assert (sale["state"], sale["amount_total"]) == ("sale", 86.49)
+
+
+def test_a_lowered_quantity_keeps_the_lines_netted_price_and_lands_on_shopifys_total(
+    shop, odoo, django_capture_on_commit_callbacks
+):
+    # given a confirmed order whose 2 shirts (25.00, 5.00 discount) went to Odoo at the netted 22.50 each
+    order = _synced(shop, odoo)
+    edited = copy.deepcopy(order.payload)
+    edited["lineItems"]["nodes"][0]["currentQuantity"] = 1
+    edited["updatedAt"] = "2026-11-21T09:00:00Z"
+    # Shopify recalculates the shirt's tax on what is left: 22.50 x 15 % = 3.375 -> 3.38 (not 6.75 / 2)
+    edited["currentTotalPriceSet"] = money("35.90")  # 22.50 + 3.38 + 3.50 + 0.53 + 5.99
+    with django_capture_on_commit_callbacks(execute=False):
+        assert _store(shop, edited) == "updated"
+
+    # when Shopify's edit is applied
+    apply_shopify_edit(order.pk)
+
+    # then Odoo's line keeps its price (Odoo reprices a line whose quantity alone is written) and the sale
+    # order comes to Shopify's current total
+    [sale] = odoo.sale_orders(ORIGIN)
+    shirt = odoo.execute(
+        "sale.order.line",
+        "read",
+        sale["order_line"][:1],
+        fields=["product_uom_qty", "price_unit", "discount"],
+    )[0]
+    assert (shirt["product_uom_qty"], shirt["price_unit"], shirt["discount"]) == (1.0, 22.5, 0.0)
+    assert sale["amount_total"] == 35.90
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.SYNCED
+    assert order.totals_difference == Decimal("0.00")
+
+
+def test_an_edited_lines_tax_is_recalculated_as_shopify_does_or_scaled_when_entered_by_hand():
+    [shirt, _wrap] = parse_order(order_node()).line_items
+    # 2 x 25.00 - 5.00 = 45.00, tax 6.75 at 15 %: one unit left is 22.50 and 3.38 (3.375 rounded half up)
+    discount, [tax] = edited_line_amounts(shirt, 1, taxes_included=False)
+    assert (discount, tax.amount) == (Decimal("2.50"), Decimal("3.38"))
+    # a tax that was not rate x price (entered by hand) is scaled with the quantity
+    manual = dataclasses.replace(
+        shirt, tax_lines=(dataclasses.replace(shirt.tax_lines[0], amount=Decimal("5.00")),)
+    )
+    _discount, [tax] = edited_line_amounts(manual, 1, taxes_included=False)
+    assert tax.amount == Decimal("2.50")
+    # taxes included: the tax is the included part of what is left
+    included = dataclasses.replace(
+        shirt, tax_lines=(dataclasses.replace(shirt.tax_lines[0], amount=Decimal("5.87")),)
+    )  # 45.00 x 0.15 / 1.15 = 5.869...
+    _discount, [tax] = edited_line_amounts(included, 1, taxes_included=True)
+    assert tax.amount == Decimal("2.93")  # 22.50 x 0.15 / 1.15 = 2.934...
 
 
 def test_applying_the_same_edit_again_changes_nothing(shop, odoo, django_capture_on_commit_callbacks):

@@ -162,6 +162,23 @@ def test_a_confirmed_orders_line_cannot_be_deleted_only_set_to_zero(
     assert odoo_api.read_one("sale.order", order, ["amount_total"])["amount_total"] == 57.74
 
 
+def test_a_price_and_discount_written_with_a_quantity_are_kept(odoo_api: OdooApi, spec_order: Any) -> None:
+    # Odoo recomputes price_unit and discount from the pricelist when a line's quantity changes; Synco writes
+    # all three together on an edit, and depends on Odoo keeping the fields written in the same call.
+    order = spec_order()
+    assert odoo_api.call("sale.order", "action_confirm", [[order]]) is True
+    shirt = _lines(odoo_api, order)[0]["id"]
+
+    assert odoo_api.call(
+        "sale.order",
+        "write",
+        [[order], {"order_line": [(1, shirt, {"product_uom_qty": 1, "price_unit": 22.5, "discount": 0})]}],
+    )
+
+    line = _lines(odoo_api, order)[0]
+    assert (line["product_uom_qty"], line["price_unit"], line["discount"]) == (1.0, 22.5, 0.0)
+
+
 def test_a_delivered_quantity_is_a_floor_for_the_ordered_quantity(
     odoo_api: OdooApi, spec_order: Any, refs: Refs, catalogue: Catalogue
 ) -> None:
