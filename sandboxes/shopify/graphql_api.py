@@ -116,15 +116,15 @@ def order_view(order: Json, ctx: RequestContext) -> Json:
     risk = ctx.store.risk(ctx.shop, order["id"])
     financial = str(order.get("financial_status") or "").lower()
     refunded_sets = [
-        t["amount_set"]
+        _amount_set(t, shop_ccy, pres_ccy)
         for r in order.get("refunds") or []
         for t in r.get("transactions") or []
-        if t.get("status") == "success" and "amount_set" in t
+        if (t.get("status") or "success") == "success"
     ]
     received_sets = [
-        t["amount_set"]
+        _amount_set(t, shop_ccy, pres_ccy)
         for t in ctx.store.transactions(ctx.shop, order["id"])
-        if t.get("status") == "success" and t.get("kind") in ("sale", "capture") and "amount_set" in t
+        if (t.get("status") or "success") == "success" and t.get("kind") in ("sale", "capture")
     ]
     tags = [t.strip() for t in (order.get("tags") or "").split(",") if t.strip()]
     addr_base = order["id"] * 1000
@@ -248,11 +248,17 @@ def shipping_line_view(line: Json, applications: list[Json]) -> Json:
     }
 
 
-def transaction_view(t: Json, shop_ccy: str, pres_ccy: str) -> Json:
-    amount_set = t.get("amount_set") or {
+def _amount_set(t: Json, shop_ccy: str, pres_ccy: str) -> Json:
+    """A transaction's money bag. REST transactions as Shopify publishes them carry only `amount` and
+    `currency` (the generator adds `amount_set`): Shopify serves the same amount in both monies then."""
+    return t.get("amount_set") or {
         "shop_money": {"amount": t["amount"], "currency_code": shop_ccy},
         "presentment_money": {"amount": t["amount"], "currency_code": t.get("currency") or pres_ccy},
     }
+
+
+def transaction_view(t: Json, shop_ccy: str, pres_ccy: str) -> Json:
+    amount_set = _amount_set(t, shop_ccy, pres_ccy)
     return {
         "_id": t["id"],
         "id": views.gid("OrderTransaction", t["id"]),
@@ -335,7 +341,7 @@ def refund_view(
         "updatedAt": views.utc(r.get("processed_at") or r.get("created_at")),
         "processedAt": views.utc(r.get("processed_at") or r.get("created_at")),
         "totalRefundedSet": views.sum_bags(
-            [t["amount_set"] for t in r.get("transactions") or [] if "amount_set" in t], shop_ccy, pres_ccy
+            [_amount_set(t, shop_ccy, pres_ccy) for t in r.get("transactions") or []], shop_ccy, pres_ccy
         ),
         "refundLineItems": views.id_connection(refund_lines),
         "transactions": views.id_connection(transactions),
