@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from . import domain as domains
 from . import tools
@@ -23,6 +23,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound="Model")
 RPC_KIND = "_rpc_kind"
 MAGIC_FIELDS = ("create_date", "write_date", "create_uid", "write_uid")
+
+
+class ChangeHook(Protocol):
+    """Told about every create and write of a model it watches (base_automation's rules use it)."""
+
+    def watches(self, model: Model) -> bool: ...
+
+    def changed(self, model: Model, ids: list[int], old: dict[int, dict[str, Any]] | None) -> None:
+        """``old`` holds the written fields' previous values per record, ``None`` for a creation."""
+
+
+CHANGE_HOOKS: list[ChangeHook] = []
+# Run inside the call's transaction after the method (Odoo's flush), then after the commit.
+PRECOMMIT_HOOKS: list[Callable[[Environment], None]] = []
+POSTCOMMIT_HOOKS: list[Callable[[Environment], None]] = []
 
 
 def api_model(function: F) -> F:
@@ -98,7 +113,15 @@ class Environment:
         return cls(self)
 
     def __contains__(self, model: str) -> bool:
-        return model in self.registry.models
+        cls = self.registry.models.get(model)
+        if cls is None:
+            return False
+        if cls._module is None:
+            return True
+        return any(
+            rec.get("name") == cls._module and rec.get("state") == "installed"
+            for rec in self.db.table("ir.module.module").values()
+        )
 
     def with_context(self, **values: Any) -> Environment:
         env = Environment(self.registry, self.db, self.uid, {**self.context, **values})
@@ -114,6 +137,9 @@ class Model:
     _rec_names_search: ClassVar[tuple[str, ...]] = ()
     _inherits: ClassVar[dict[str, str]] = {}
     _parent_name: ClassVar[str] = "parent_id"
+    _module: ClassVar[str | None] = (
+        None  # a module that is not installed by default: the model exists once it is
+    )
     fields_by_name: ClassVar[dict[str, Field]] = {}
 
     def __init__(self, env: Environment) -> None:
@@ -290,12 +316,27 @@ class Model:
         for field, value in later:
             self._apply_later(record_id, field, value)
         self._check_constraints([record_id])
+        self.notify_change([record_id], None)
         return record_id
+
+    def change_hooks(self) -> list[ChangeHook]:
+        return [hook for hook in CHANGE_HOOKS if hook.watches(self)]
+
+    def notify_change(
+        self, ids: list[int], old: dict[int, dict[str, Any]] | None, hooks: list[ChangeHook] | None = None
+    ) -> None:
+        for hook in self.change_hooks() if hooks is None else hooks:
+            hook.changed(self, ids, old)
 
     def write_records(self, ids: list[int], vals: dict[str, Any]) -> None:
         self._check_existing(ids)
         vals = dict(vals or {})
         self._check_field_names(vals)
+        hooks = self.change_hooks()
+        old: dict[int, dict[str, Any]] = {}
+        if hooks:
+            watched = [n for n in vals if self.fields_by_name[n].store or self.fields_by_name[n].inverse]
+            old = {rid: {n: self.value(rid, n) for n in watched} for rid in ids}
         for parent_model, link in self._inherits.items():
             parent_vals = {k: vals.pop(k) for k in list(vals) if self.fields_by_name[k].delegate == link}
             if parent_vals:
@@ -320,6 +361,8 @@ class Model:
             for field, value in later:
                 self._apply_later(rid, field, value)
         self._check_constraints(ids)
+        if hooks:
+            self.notify_change(ids, old, hooks)
 
     def unlink_records(self, ids: list[int]) -> None:
         self._check_existing(ids)

@@ -35,6 +35,7 @@ OTHER_MODULES = (
     ("website_sale", "eCommerce"),
     ("point_of_sale", "Point of Sale"),
     ("sale_loyalty", "Sale Loyalty"),
+    ("base_automation", "Automation Rules"),
 )
 
 COUNTRIES = (  # (id, code, name, currency id)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import AccessDenied, AccessError, UserError, database_missing_error
-from .orm import Environment, Registry, ensure_allowed, rpc_kind
+from .orm import POSTCOMMIT_HOOKS, PRECOMMIT_HOOKS, Environment, Registry, ensure_allowed, rpc_kind
 from .state import Database
 
 VERSION_INFO: dict[str, Any] = {
@@ -215,6 +215,10 @@ class OdooService:
                 result = function(records._ensure_ids(args[0]), *args[1:], **kwargs)
             else:
                 result = function(*args, **kwargs)
+            for precommit in PRECOMMIT_HOOKS:
+                precommit(env)
+        for postcommit in POSTCOMMIT_HOOKS:
+            postcommit(env)
         if env.flags.get("drop_auth_cache"):
             self.drop_auth_cache()
         return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..orm import Model, Registry
-from . import account, base, product, sale, stock
+from . import account, automation, base, product, sale, stock
 
 MODEL_CLASSES: tuple[type[Model], ...] = (
     base.ResCompany,
@@ -45,8 +45,13 @@ MODEL_CLASSES: tuple[type[Model], ...] = (
     stock.StockMoveLine,
     stock.StockQuant,
     stock.StockBackorderConfirmation,
+    stock.DeliveryCarrier,
     stock.StockReturnPicking,
     stock.StockReturnPickingLine,
+    automation.IrModel,
+    automation.IrModelFields,
+    automation.IrActionsServer,
+    automation.BaseAutomation,
 )
 
 

@@ -173,6 +173,20 @@ class IrModuleModule(Model):
     latest_version = Char("Latest Version")
     application = Boolean("Application")
 
+    # Modules the sandbox can install at run time (their models carry ``_module``).
+    INSTALLABLE = ("base_automation",)
+
+    @api_records
+    def button_immediate_install(self, ids: list[int]) -> Any:
+        """Odoo 18: installs at once and answers a client action reloading the web client."""
+        self._check_existing(ids)
+        for rid in ids:
+            name = self.raw(rid).get("name")
+            if name not in self.INSTALLABLE:
+                raise UserError(f"The Odoo sandbox cannot install the module {name!r}.")
+            self.db.update(self._name, rid, {"state": "installed"})
+        return {"type": "ir.actions.act_url", "target": "self", "url": "/odoo"}
+
 
 class IrModelData(Model):
     _name = "ir.model.data"

@@ -169,9 +169,9 @@ class ProductProduct(Model):
         return self.value(record_id, "default_code")
 
     def _compute_quantities(self, record_id: int, name: str) -> Any:
-        from .stock import product_quantities
+        from .stock import product_quantities, scope_from_context
 
-        return product_quantities(self.env, record_id)[name]
+        return product_quantities(self.env, record_id, scope_from_context(self.env))[name]
 
     def create_record(self, vals: dict[str, Any]) -> int:
         plain = self.with_context(create_product_product=False)

@@ -7,7 +7,7 @@ from typing import Any
 from .. import tools
 from ..errors import UserError, ValidationError
 from ..fields import Boolean, Char, Datetime, Float, Html, Integer, Many2many, Many2one, One2many, Selection
-from ..orm import Environment, Model, api_model, api_records
+from ..orm import PRECOMMIT_HOOKS, Environment, Model, api_model, api_records
 from .sale import SaleOrder
 
 STOCK_LOCATION = 8
@@ -50,28 +50,145 @@ def _is_storable(env: Environment, product_id: Any) -> bool:
     )
 
 
-def product_quantities(env: Environment, product_id: int) -> dict[str, float]:
-    """On hand, reserved-aware free quantity and forecast of one product over all internal locations."""
-    storable = _is_storable(env, product_id)
-    on_hand = sum(
-        float(q.get("quantity") or 0.0)
-        for q in env.db.table("stock.quant").values()
+DIRTY = "stock_dirty_products"  # env.flags: products whose quants' reserved quantities need refreshing
+
+
+def touch(env: Environment, model: str, record_id: int, vals: dict[str, Any]) -> None:
+    """An internal write as Odoo's ORM does it: ``write_date`` moves, automation rules are told."""
+    target = env[model]
+    hooks = target.change_hooks()
+    old = {record_id: {name: target.value(record_id, name) for name in vals}} if hooks else {}
+    env.db.update(model, record_id, {**vals, "write_date": tools.now_string(), "write_uid": env.uid})
+    if model in ("stock.move", "stock.quant"):
+        product = env.db.table(model)[record_id].get("product_id")
+        if product:
+            env.flags.setdefault(DIRTY, set()).add(product)
+    if hooks:
+        target.notify_change([record_id], old, hooks)
+
+
+def locations_under(env: Environment, location_ids: list[int]) -> set[int]:
+    """The locations and all their children (Odoo's ``child_of``)."""
+    table = env.db.table("stock.location")
+    found = {int(i) for i in location_ids if int(i) in table}
+    changed = True
+    while changed:
+        changed = False
+        for rid, rec in table.items():
+            if rid not in found and rec.get("location_id") in found:
+                found.add(rid)
+                changed = True
+    return found
+
+
+def reservations(env: Environment, product_id: int) -> tuple[dict[int, float], dict[int, float]]:
+    """Where the active moves' reserved quantities sit: per quant, and per location when no quant holds them.
+
+    Odoo reserves quants under the move's source location (children included), oldest quant first.
+    """
+    if not _is_storable(env, product_id):
+        return {}, {}
+    quants = sorted(
+        (rid, q)
+        for rid, q in env.db.table("stock.quant").items()
         if q.get("product_id") == product_id and _is_internal(env, q.get("location_id"))
     )
-    reserved = incoming = outgoing = 0.0
+    room = {rid: max(0.0, float(q.get("quantity") or 0.0)) for rid, q in quants}
+    allocated = {rid: 0.0 for rid, _q in quants}
+    loose: dict[int, float] = {}
+    for _mid, move in sorted(env.db.table("stock.move").items()):
+        if move.get("product_id") != product_id or move.get("state") not in ACTIVE_MOVE:
+            continue
+        if not _is_internal(env, move.get("location_id")):
+            continue
+        need = float(move.get("quantity") or 0.0)
+        if need <= 0:
+            continue
+        under = locations_under(env, [move["location_id"]])
+        candidates = [rid for rid, q in quants if q.get("location_id") in under]
+        for rid in candidates:
+            take = min(need, room[rid])
+            if take > 0:
+                room[rid] -= take
+                allocated[rid] += take
+                need -= take
+        if need > 0:
+            if candidates:
+                allocated[candidates[0]] += need
+            else:
+                loose[move["location_id"]] = loose.get(move["location_id"], 0.0) + need
+    return allocated, loose
+
+
+def refresh_reservations(env: Environment) -> None:
+    """Store each quant's reserved quantity (Odoo writes it when it reserves): a flush before commit."""
+    dirty = env.flags.pop(DIRTY, None)
+    if not dirty:
+        return
+    for product_id in sorted(dirty):
+        allocated, _loose = reservations(env, product_id)
+        for quant_id, reserved in allocated.items():
+            current = float(env.db.table("stock.quant")[quant_id].get("reserved_quantity") or 0.0)
+            if not tools.float_is_zero(current - reserved, 0.0001):
+                touch(env, "stock.quant", quant_id, {"reserved_quantity": reserved})
+        env.flags.pop(DIRTY, None)
+
+
+PRECOMMIT_HOOKS.append(refresh_reservations)
+
+
+def scope_from_context(env: Environment) -> list[int] | None:
+    """Odoo 18's ``_get_domain_locations``: context ``location`` and/or ``warehouse_id`` (ids); ``warehouse`` is ignored."""
+
+    def ids(value: Any) -> list[int]:
+        values = value if isinstance(value, list) else [value]
+        return [int(v) for v in values if isinstance(v, int) and not isinstance(v, bool)]
+
+    location = ids(env.context.get("location")) if env.context.get("location") else []
+    warehouse = ids(env.context.get("warehouse_id")) if env.context.get("warehouse_id") else []
+    if not location and not warehouse:
+        return None
+    if warehouse:
+        views = [(env.db.get("stock.warehouse", w) or {}).get("view_location_id") for w in warehouse]
+        under = locations_under(env, [v for v in views if v])
+        if location:
+            return [loc for loc in location if loc in under]
+        return [v for v in views if v]
+    return location
+
+
+def product_quantities(
+    env: Environment, product_id: int, locations: list[int] | None = None
+) -> dict[str, float]:
+    """On hand, free (on hand minus reserved) and forecast of one product, over all internal locations or
+    over ``locations`` and their children."""
+    storable = _is_storable(env, product_id)
+    scope = locations_under(env, locations) if locations is not None else None
+
+    def inside(location: Any) -> bool:
+        return _is_internal(env, location) and (scope is None or location in scope)
+
+    quants = env.db.table("stock.quant")
+    on_hand = sum(
+        float(q.get("quantity") or 0.0)
+        for q in quants.values()
+        if q.get("product_id") == product_id and inside(q.get("location_id"))
+    )
+    allocated, loose = reservations(env, product_id)
+    reserved = sum(v for rid, v in allocated.items() if inside(quants[rid].get("location_id")))
+    reserved += sum(v for location, v in loose.items() if inside(location))
+    incoming = outgoing = 0.0
     for move in env.db.table("stock.move").values():
         if move.get("product_id") != product_id or move.get("state") not in ACTIVE_MOVE:
             continue
-        source_internal = _is_internal(env, move.get("location_id"))
-        dest_internal = _is_internal(env, move.get("location_dest_id"))
-        if source_internal and not dest_internal:
+        source_inside = inside(move.get("location_id"))
+        dest_inside = inside(move.get("location_dest_id"))
+        if source_inside and not dest_inside:
             outgoing += float(move.get("product_uom_qty") or 0.0)
-            if storable:
-                reserved += float(move.get("quantity") or 0.0)
-        elif dest_internal and not source_internal:
+        elif dest_inside and not source_inside:
             incoming += float(move.get("product_uom_qty") or 0.0)
     if not storable:
-        on_hand = 0.0
+        on_hand = reserved = 0.0
     return {
         "qty_available": on_hand,
         "free_qty": on_hand - reserved,
@@ -125,14 +242,24 @@ def sync_order_deliveries(env: Environment, order_id: int) -> None:
         picking_id = open_pickings[0]
     else:
         reference = order.get("client_order_ref")
+        warehouse = env.db.get("stock.warehouse", order.get("warehouse_id") or 1) or {}
+        out_type = next(
+            (
+                rid
+                for rid, kind in sorted(env.db.table("stock.picking.type").items())
+                if kind.get("warehouse_id") == warehouse.get("id") and kind.get("code") == "outgoing"
+            ),
+            DELIVERY_TYPE,
+        )
         picking_id = pickings.create_record(
             {
                 "origin": f"{order['name']} - {reference}" if reference else order["name"],
                 "partner_id": order.get("partner_shipping_id"),
-                "picking_type_id": DELIVERY_TYPE,
-                "location_id": STOCK_LOCATION,
+                "picking_type_id": out_type,
+                "location_id": warehouse.get("lot_stock_id") or STOCK_LOCATION,
                 "location_dest_id": CUSTOMERS_LOCATION,
                 "sale_id": order_id,
+                "carrier_id": order.get("carrier_id") or False,
             }
         )
     picking = pickings.raw(picking_id)
@@ -152,7 +279,7 @@ def sync_order_deliveries(env: Environment, order_id: int) -> None:
                     "sale_line_id": line_id,
                     "state": "confirmed",
                     "origin": order["name"],
-                    "picking_type_id": DELIVERY_TYPE,
+                    "picking_type_id": picking["picking_type_id"],
                 }
             )
         )
@@ -168,6 +295,49 @@ class StockWarehouse(Model):
     view_location_id = Many2one("stock.location", "View Location")
     company_id = Many2one("res.company", "Company", default=1)
     active = Boolean("Active", default=True)
+
+    def create_record(self, vals: dict[str, Any]) -> int:
+        """Odoo creates the warehouse's view location (its code), ``CODE/Stock`` and its operation types."""
+        vals = dict(vals)
+        code = vals.get("code")
+        if not code:
+            raise ValidationError("The short name of the warehouse is required.")
+        for rec in self.table().values():
+            if rec.get("code") == code and rec.get("company_id") == vals.get("company_id", 1):
+                raise ValidationError("The short name of the warehouse must be unique per company!")
+            if rec.get("name") == vals.get("name") and rec.get("company_id") == vals.get("company_id", 1):
+                raise ValidationError("The name of the warehouse must be unique per company!")
+        locations = self.env.model(StockLocation)
+        if not vals.get("view_location_id"):
+            vals["view_location_id"] = locations.create_record(
+                {"name": code, "usage": "view", "location_id": 1}
+            )
+        if not vals.get("lot_stock_id"):
+            vals["lot_stock_id"] = locations.create_record(
+                {"name": "Stock", "usage": "internal", "location_id": vals["view_location_id"]}
+            )
+        warehouse_id = super().create_record(vals)
+        for location in locations_under(self.env, [vals["view_location_id"]]):
+            self.db.update("stock.location", location, {"warehouse_id": warehouse_id})
+        stock = vals["lot_stock_id"]
+        kinds = self.env["stock.picking.type"]
+        for name, kind, prefix, source, dest, sequence in (
+            ("Receipts", "incoming", "IN", 4, stock, 1),
+            ("Delivery Orders", "outgoing", "OUT", stock, CUSTOMERS_LOCATION, 2),
+            ("Internal Transfers", "internal", "INT", stock, stock, 3),
+        ):
+            kinds.create_record(
+                {
+                    "name": name,
+                    "code": kind,
+                    "sequence_code": prefix,
+                    "sequence": sequence,
+                    "warehouse_id": warehouse_id,
+                    "default_location_src_id": source,
+                    "default_location_dest_id": dest,
+                }
+            )
+        return warehouse_id
 
 
 class StockLocation(Model):
@@ -204,6 +374,9 @@ class StockLocation(Model):
             vals["complete_name"] = (
                 f"{parent['complete_name']}/{vals.get('name')}" if parent else vals.get("name")
             )
+        if "warehouse_id" not in vals:
+            parent = self.db.get(self._name, vals.get("location_id") or 0) or {}
+            vals["warehouse_id"] = parent.get("warehouse_id") or False
         return super().create_record(vals)
 
 
@@ -268,6 +441,7 @@ class StockPicking(Model):
     scheduled_date = Datetime("Scheduled Date", default=lambda model: tools.now_string())
     date_done = Datetime("Date of Transfer")
     carrier_tracking_ref = Char("Tracking Reference")
+    carrier_id = Many2one("delivery.carrier", "Carrier")
     backorder_id = Many2one("stock.picking", "Back Order of")
     backorder_ids = One2many("stock.picking", "backorder_id", "Back Orders")
     return_id = Many2one("stock.picking", "Return of")
@@ -322,7 +496,7 @@ class StockPicking(Model):
         for rid in ids:
             for move in self._active_moves(rid):
                 if moves.raw(move).get("state") == "draft":
-                    self.db.update("stock.move", move, {"state": "confirmed"})
+                    touch(self.env, "stock.move", move, {"state": "confirmed"})
         return True
 
     @api_records
@@ -338,7 +512,7 @@ class StockPicking(Model):
         self._check_existing(ids)
         for rid in ids:
             for move in self._active_moves(rid):
-                self.db.update("stock.move", move, {"quantity": 0.0, "picked": False, "state": "confirmed"})
+                touch(self.env, "stock.move", move, {"quantity": 0.0, "picked": False, "state": "confirmed"})
 
     @api_records
     def action_cancel(self, ids: list[int]) -> bool:
@@ -349,7 +523,7 @@ class StockPicking(Model):
     def cancel_pickings(self, ids: list[int]) -> None:
         for rid in ids:
             for move in self._active_moves(rid):
-                self.db.update("stock.move", move, {"state": "cancel", "quantity": 0.0})
+                touch(self.env, "stock.move", move, {"state": "cancel", "quantity": 0.0})
 
     @api_records
     def button_validate(self, ids: list[int]) -> Any:
@@ -371,7 +545,7 @@ class StockPicking(Model):
             if not any(moves.raw(m).get("picked") for m in active):
                 for move in active:
                     if float(moves.raw(move).get("quantity") or 0.0) > 0:
-                        self.db.update("stock.move", move, {"picked": True})
+                        touch(self.env, "stock.move", move, {"picked": True})
         if not self.context.get("skip_backorder"):
             needing = [
                 rid
@@ -416,16 +590,16 @@ class StockPicking(Model):
             if done <= 0:
                 if create_backorder:
                     leftovers.append((move_id, demand))
-                self.db.update("stock.move", move_id, {"state": "cancel", "quantity": 0.0})
+                touch(self.env, "stock.move", move_id, {"state": "cancel", "quantity": 0.0})
                 continue
             if remaining > 0:
                 if create_backorder:
                     leftovers.append((move_id, remaining))
                 # Odoo splits the move: the done part keeps the done quantity as its demand.
-                self.db.update("stock.move", move_id, {"product_uom_qty": done})
-            self.db.update("stock.move", move_id, {"state": "done", "quantity": done, "date": now})
+                touch(self.env, "stock.move", move_id, {"product_uom_qty": done})
+            touch(self.env, "stock.move", move_id, {"state": "done", "quantity": done, "date": now})
             moves.post_quantity(move_id, done, picking_id)
-        self.db.update(self._name, picking_id, {"date_done": now})
+        touch(self.env, self._name, picking_id, {"date_done": now})
         if not leftovers:
             return
         backorder = self.create_record(
@@ -502,12 +676,15 @@ class StockMove(Model):
             demand = float(move.get("product_uom_qty") or 0.0)
             quantity = float(move.get("quantity") or 0.0)
             if _is_storable(self.env, move["product_id"]) and _is_internal(self.env, move.get("location_id")):
-                free = product_quantities(self.env, move["product_id"])["free_qty"]
+                free = product_quantities(self.env, move["product_id"], [move["location_id"]])["free_qty"]
                 quantity += max(0.0, min(demand - quantity, free))
             else:
                 quantity = max(quantity, demand)  # consumables and services are always available
-            self.db.update(
-                self._name, move_id, {"quantity": quantity, "state": self._state_for(demand, quantity)}
+            touch(
+                self.env,
+                self._name,
+                move_id,
+                {"quantity": quantity, "state": self._state_for(demand, quantity)},
             )
 
     @staticmethod
@@ -525,7 +702,9 @@ class StockMove(Model):
                     state = self._state_for(
                         float(move.get("product_uom_qty") or 0.0), float(move.get("quantity") or 0.0)
                     )
-                    self.db.update(self._name, move_id, {"state": state})
+                    touch(self.env, self._name, move_id, {"state": state})
+        for move_id in ids:
+            self.env.flags.setdefault(DIRTY, set()).add(self.raw(move_id).get("product_id"))
 
     def post_quantity(self, move_id: int, quantity: float, picking_id: int | None) -> None:
         """Move ``quantity`` between the quants of the source and destination, and log a done move line."""
@@ -533,9 +712,9 @@ class StockMove(Model):
         quants = self.env.model(StockQuant)
         product = move["product_id"]
         if _is_storable(self.env, product):
+            # Odoo keeps quants in every location, virtual ones too (Inventory adjustment, Customers).
             for location, sign in ((move["location_id"], -1.0), (move["location_dest_id"], 1.0)):
-                if _is_internal(self.env, location):
-                    quants.add_quantity(product, location, sign * quantity)
+                quants.add_quantity(product, location, sign * quantity)
         self.env["stock.move.line"].create_record(
             {
                 "move_id": move_id,
@@ -586,8 +765,8 @@ class StockQuant(Model):
     product_id = Many2one("product.product", "Product", required=True)
     location_id = Many2one("stock.location", "Location", required=True)
     quantity = Float("Quantity", default=0.0)
-    reserved_quantity = Float("Reserved Quantity", compute="_compute_reserved")
-    available_quantity = Float("Available Quantity", compute="_compute_reserved")
+    reserved_quantity = Float("Reserved Quantity", default=0.0)
+    available_quantity = Float("Available Quantity", compute="_compute_available")
     inventory_quantity = Float("Counted Quantity", default=0.0)
     inventory_quantity_set = Boolean("Inventory Quantity Set", default=False)
     inventory_diff_quantity = Float("Difference", compute="_compute_diff")
@@ -597,21 +776,9 @@ class StockQuant(Model):
     user_id = Many2one("res.users", "Assigned To")
     in_date = Datetime("Incoming Date", default=lambda model: tools.now_string())
 
-    def _compute_reserved(self, record_id: int, name: str) -> Any:
+    def _compute_available(self, record_id: int, name: str) -> Any:
         rec = self.raw(record_id)
-        siblings = sorted(
-            rid
-            for rid, q in self.table().items()
-            if q.get("product_id") == rec["product_id"] and q.get("location_id") == rec["location_id"]
-        )
-        reserved = 0.0
-        if siblings and siblings[0] == record_id and _is_internal(self.env, rec["location_id"]):
-            # All of the product's reservation sits on its first quant at the location.
-            figures = product_quantities(self.env, rec["product_id"])
-            reserved = figures["qty_available"] - figures["free_qty"]
-        if name == "reserved_quantity":
-            return reserved
-        return float(rec.get("quantity") or 0.0) - reserved
+        return float(rec.get("quantity") or 0.0) - float(rec.get("reserved_quantity") or 0.0)
 
     def _compute_diff(self, record_id: int, name: str) -> Any:
         rec = self.raw(record_id)
@@ -648,6 +815,8 @@ class StockQuant(Model):
                 self.write_records(
                     [existing[0]], {k: v for k, v in vals.items() if k not in ("product_id", "location_id")}
                 )
+                # The upsert goes through create in Odoo: automation rules see a creation.
+                self.notify_change([existing[0]], None)
                 return existing[0]
         elif "quantity" in vals or "reserved_quantity" in vals:
             raise UserError("Quant's creation is restricted, you can't do this operation.")
@@ -669,13 +838,17 @@ class StockQuant(Model):
         )
         if existing:
             quant = existing[0]
-            self.db.update(
-                self._name, quant, {"quantity": float(self.raw(quant).get("quantity") or 0.0) + delta}
+            touch(
+                self.env,
+                self._name,
+                quant,
+                {"quantity": float(self.raw(quant).get("quantity") or 0.0) + delta},
             )
         else:
             Model.create_record(
                 self, {"product_id": product_id, "location_id": location_id, "quantity": delta}
             )
+            self.env.flags.setdefault(DIRTY, set()).add(product_id)
 
     @api_records
     def action_apply_inventory(self, ids: list[int]) -> None:
@@ -713,7 +886,7 @@ class StockQuant(Model):
             )
             moves.post_quantity(move_id, abs(difference), None)
             cleared = {"inventory_quantity": 0.0, "inventory_quantity_set": False, "user_id": False}
-            self.db.update(self._name, rid, cleared)
+            touch(self.env, self._name, rid, cleared)
 
     @api_model
     def action_view_inventory(self) -> dict[str, Any]:
@@ -724,6 +897,19 @@ class StockQuant(Model):
             "view_mode": "list",
             "context": {"inventory_mode": True},
         }
+
+
+class DeliveryCarrier(Model):
+    _name = "delivery.carrier"
+    _description = "Shipping Methods"
+    _order = "sequence, id"
+    name = Char("Delivery Method", required=True)
+    sequence = Integer("Sequence", default=10)
+    delivery_type = Selection(
+        [("base_on_rule", "Based on Rules"), ("fixed", "Fixed Price")], "Provider", default="fixed"
+    )
+    product_id = Many2one("product.product", "Delivery Product")
+    active = Boolean("Active", default=True)
 
 
 class StockBackorderConfirmation(Model):
