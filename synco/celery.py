@@ -8,6 +8,7 @@ from contextvars import Token
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 
 from synco import logs
@@ -29,6 +30,16 @@ def setup_periodic_tasks(sender: Celery, **kwargs: object) -> None:
     )
     sender.add_periodic_task(
         3600.0, sender.signature("orders.tasks.purge_logs_task"), name="sync log retention"
+    )
+    # Stock (issue 14): the sweep catches Odoo stock changes whose notification was lost; the drift report runs
+    # nightly (03:15 in the beat's time zone).
+    sender.add_periodic_task(
+        60.0, sender.signature("stock.tasks.sweep_all_stock_task"), name="stock levels sweep"
+    )
+    sender.add_periodic_task(
+        crontab(hour=3, minute=15),
+        sender.signature("stock.tasks.nightly_drift_task"),
+        name="nightly stock drift report",
     )
     # Webhook receipts stored but never queued (broker down, web process killed before it sent them).
     sender.add_periodic_task(

@@ -17,6 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/", include("orders.urls")),
     path("refunds/", include("refunds.urls")),
+    path("stock/", include("stock.urls")),
     path("logs/", include("synclogs.urls")),
     path("settings/", include("synco.pages.settings_urls")),
     path("admin/", admin.site.urls),

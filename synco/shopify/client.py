@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 import urllib.error
@@ -25,6 +26,17 @@ MAX_THROTTLE_RETRIES = 6
 # 25 orders with up to 100 lines each: ~440 points requested, well under Shopify's 1,000 per query.
 PAGE_SIZE = 25
 PAGE_LINES = 100
+
+
+class AccessDeniedError(PermanentGatewayError):
+    """Shopify refused a field for a missing access scope (`ACCESS_DENIED`): the merchant must grant it again."""
+
+    def __init__(self, message: str, scope: str = "") -> None:
+        super().__init__(message)
+        self.scope = scope
+
+
+_REQUIRED_SCOPE = re.compile(r"`([a-z_]+)` access scope")
 
 
 @dataclass(frozen=True)
@@ -271,6 +283,15 @@ class ShopifyClient(_BulkMixin):
         errors = body.get("errors")
         if status >= 400:
             raise PermanentGatewayError(f"Shopify answered HTTP {status}: {errors}")
+        denied = [
+            error
+            for error in (errors if isinstance(errors, list) else [])
+            if isinstance(error, dict) and (error.get("extensions") or {}).get("code") == "ACCESS_DENIED"
+        ]
+        if denied:
+            text = "; ".join(str(error.get("message", "")) for error in denied)
+            match = _REQUIRED_SCOPE.search(text)
+            raise AccessDeniedError(f"Shopify denied access: {text}", scope=match.group(1) if match else "")
         if errors:
             messages = (
                 "; ".join(str(error.get("message", error)) for error in errors if isinstance(error, dict))

@@ -1,0 +1,219 @@
+"""Pure stock mapping: what Shopify should show per item and location, coalescing, batches, drift, matching.
+
+No ORM, no settings, no clock, no network: the services hand in plain values and get plain values back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+from synco.odoo.client import OdooProduct
+from synco.shopify.inventory import MAX_QUANTITIES, QuantityToSet, ShopifyInventoryItem
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """A matched Shopify inventory item and its Odoo product."""
+
+    inventory_item_gid: str
+    odoo_product_id: int
+    sku: str = ""
+
+
+@dataclass(frozen=True)
+class LocationRef:
+    """A mapped Shopify location and the Odoo internal locations (each with its children) it adds up."""
+
+    location_gid: str
+    odoo_location_ids: tuple[int, ...]
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class DesiredLevel:
+    inventory_item_gid: str
+    location_gid: str
+    odoo_product_id: int
+    odoo_figure: Decimal
+    quantity: int
+    sku: str = ""
+    location_name: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.inventory_item_gid, self.location_gid)
+
+
+@dataclass(frozen=True)
+class Drift:
+    level: DesiredLevel
+    shopify_available: int | None
+
+    @property
+    def difference(self) -> int:
+        return self.level.quantity - (self.shopify_available or 0)
+
+
+@dataclass(frozen=True)
+class Match:
+    inventory_item_gid: str
+    odoo_product_id: int | None
+    reason: str = ""
+
+
+def desired_available(figures: Iterable[Decimal], buffer: int) -> int:
+    """What Shopify should show: the mapped locations' figures added up, less the buffer, whole units, never < 0."""
+    total = sum(figures, Decimal(0)) - buffer
+    # A fraction of a unit (kg, m) cannot be sold as one: round down.
+    return max(0, math.floor(total))
+
+
+def desired_levels(
+    items: Iterable[ItemRef],
+    locations: Sequence[LocationRef],
+    figures: Mapping[tuple[int, int], Decimal],
+    buffer: int,
+) -> list[DesiredLevel]:
+    """Every item at every mapped location, from Odoo's figure per (product, Odoo location); missing is 0."""
+    out = []
+    for item in items:
+        for location in locations:
+            if not location.odoo_location_ids:
+                continue  # an unsynced Shopify location is left as it is
+            parts = [
+                figures.get((item.odoo_product_id, odoo_id), Decimal(0))
+                for odoo_id in location.odoo_location_ids
+            ]
+            out.append(
+                DesiredLevel(
+                    inventory_item_gid=item.inventory_item_gid,
+                    location_gid=location.location_gid,
+                    odoo_product_id=item.odoo_product_id,
+                    odoo_figure=sum(parts, Decimal(0)),
+                    quantity=desired_available(parts, buffer),
+                    sku=item.sku,
+                    location_name=location.name,
+                )
+            )
+    return out
+
+
+def coalesce(levels: Iterable[DesiredLevel]) -> list[DesiredLevel]:
+    """One write per (item, location): the last figure of each pair wins, first-seen order kept."""
+    latest: dict[tuple[str, str], DesiredLevel] = {}
+    for level in levels:
+        latest.pop(level.key, None)
+        latest[level.key] = level
+    return list(latest.values())
+
+
+def items_for_products(product_ids: Iterable[int], items: Iterable[ItemRef]) -> list[ItemRef]:
+    """The linked items of the changed products (several notifications of one product: the item once)."""
+    wanted = set(product_ids)
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item.odoo_product_id in wanted and item.inventory_item_gid not in seen:
+            seen.add(item.inventory_item_gid)
+            out.append(item)
+    return out
+
+
+def batches(values: Sequence[T], size: int = MAX_QUANTITIES) -> list[list[T]]:
+    """Chunks of at most `size` (Shopify's limit of 250 quantities per inventorySetQuantities)."""
+    if size <= 0:
+        raise ValueError("size must be positive")
+    return [list(values[start : start + size]) for start in range(0, len(values), size)]
+
+
+def quantities_to_set(
+    levels: Iterable[DesiredLevel], known: Mapping[tuple[str, str], int | None]
+) -> list[QuantityToSet]:
+    """The mutation's quantities; where Synco knows Shopify's current value it is the compare-and-set guard."""
+    return [
+        QuantityToSet(
+            inventory_item_gid=level.inventory_item_gid,
+            location_gid=level.location_gid,
+            quantity=level.quantity,
+            change_from=known.get(level.key),
+        )
+        for level in levels
+    ]
+
+
+def drift(levels: Iterable[DesiredLevel], shopify: Mapping[tuple[str, str], int | None]) -> list[Drift]:
+    """The pairs where Shopify's available is not what Odoo says it should be (not stocked counts as 0)."""
+    out = []
+    for level in levels:
+        available = shopify.get(level.key)
+        row = Drift(level=level, shopify_available=available)
+        if row.difference != 0 or (available is None and level.quantity != 0):
+            out.append(row)
+    return out
+
+
+def match_items(
+    items: Iterable[ShopifyInventoryItem],
+    fields: Sequence[str],
+    found: Mapping[str, Mapping[str, Sequence[OdooProduct]]],
+    cached: Mapping[str, int],
+) -> list[Match]:
+    """Each inventory item's Odoo product, by the shop's product rules (`fields` in order); else the reason.
+
+    `found[field][value]` are the Odoo products with that default_code or barcode; `cached` is what orders
+    already matched (products/ ProductLink, keyed by SKU or "barcode:<value>"). Nothing is ever guessed.
+    """
+    out = []
+    for item in items:
+        out.append(_match_one(item, fields, found, cached))
+    return out
+
+
+def link_key(sku: str, barcode: str) -> str:
+    """products/'s ProductLink key for a SKU, or for a barcode when there is no SKU."""
+    return sku or f"barcode:{barcode}"
+
+
+def _match_one(
+    item: ShopifyInventoryItem,
+    fields: Sequence[str],
+    found: Mapping[str, Mapping[str, Sequence[OdooProduct]]],
+    cached: Mapping[str, int],
+) -> Match:
+    label = item.title or item.sku or item.gid
+    if not item.tracked:
+        return Match(item.gid, None, f"Shopify does not track inventory for '{label}'.")
+    if not item.sku and not item.barcode:
+        return Match(
+            item.gid, None, f"'{label}' has neither a SKU nor a barcode, so no Odoo product can be matched."
+        )
+    key = link_key(item.sku, item.barcode)
+    if key in cached:
+        return Match(item.gid, cached[key])
+    for field in fields:
+        value = item.sku if field == "default_code" else item.barcode
+        candidates = list(found.get(field, {}).get(value, [])) if value else []
+        if not candidates:
+            continue
+        active = [p for p in candidates if p.active] or candidates
+        if len(active) > 1:
+            what = "SKU" if field == "default_code" else "barcode"
+            names = " and ".join(f"'{p.name}' (id {p.id})" for p in active)
+            return Match(item.gid, None, f"Several Odoo products have the {what} '{value}': {names}.")
+        return Match(item.gid, active[0].id)
+    what = f"SKU '{item.sku}'" if item.sku else f"barcode '{item.barcode}'"
+    return Match(item.gid, None, f"No Odoo product has the {what} ('{label}').")
+
+
+def group_by_field(products: Iterable[OdooProduct], field: str) -> dict[str, list[OdooProduct]]:
+    by_value: dict[str, list[OdooProduct]] = defaultdict(list)
+    for product in products:
+        by_value[product.default_code if field == "default_code" else product.barcode].append(product)
+    return dict(by_value)

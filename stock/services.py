@@ -1,0 +1,798 @@
+"""Stock levels from Odoo to Shopify: matching, location mapping, coalesced pushes, the sweep and drift reports.
+
+Odoo is the stock master: Synco sets Shopify's `available` per item and location to the Odoo figure of the
+mapped Odoo locations (less the shop's buffer) with `inventorySetQuantities`. A notification from Odoo is only a
+trigger: the figures are read again from Odoo when the push runs.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from products.models import ProductLink
+from products.services import _lookup_order as product_lookup_fields
+from stock import mapping
+from stock.mapping import DesiredLevel, ItemRef, LocationRef
+from stock.models import (
+    DriftReport,
+    DriftRow,
+    InventoryLink,
+    KnownLevel,
+    LocationMapping,
+    PendingChange,
+    StockPush,
+    StockSettings,
+)
+from synclogs.models import SyncAttempt
+from synclogs.records import finish_attempt, start_attempt
+from synco import queue
+from synco.errors import GatewayError, PermanentGatewayError, TransientGatewayError
+from synco.gateways import odoo_client_for, shopify_client_for
+from synco.models import OrderRules, Shop
+from synco.odoo.client import OdooProduct
+from synco.shopify import inventory
+from synco.shopify.client import AccessDeniedError, ShopifyClient
+from synco.shopify.inventory import QuantityToSet
+
+logger = logging.getLogger(__name__)
+
+FLUSH_TASK = "stock.tasks.flush_pending_task"
+SWEEP_TASK = "stock.tasks.sweep_stock_task"
+# Odoo figures are read for this many products per call (a whole catalogue goes through in chunks).
+FIGURE_CHUNK = 500
+PREVIEW_ITEMS = 10
+
+
+class OdooWarehouse(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def lot_stock_id(self) -> int: ...
+
+
+class OdooLocation(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+
+
+class StockOdoo(Protocol):
+    """What the stock sync needs from Odoo (synco/odoo/client.py, issue 14's section)."""
+
+    rpc_calls: int
+
+    def find_products(self, field: str, values: Iterable[str]) -> list[OdooProduct]: ...
+    def stock_warehouses(self) -> Sequence[OdooWarehouse]: ...
+    def internal_locations(self) -> Sequence[OdooLocation]: ...
+    def stock_figures(
+        self, product_ids: Sequence[int], location_ids: Sequence[int], figure: str
+    ) -> dict[tuple[int, int], Decimal]: ...
+    def stock_changes_since(self, cursor: str) -> tuple[list[int], str]: ...
+
+
+def odoo_for(shop: Shop) -> StockOdoo:
+    client: Any = odoo_client_for(shop)
+    return client  # type: ignore[no-any-return,unused-ignore]
+
+
+# -- settings, locations and links ------------------------------------------------------------
+
+
+def get_settings(shop: Shop) -> StockSettings:
+    settings, _ = StockSettings.objects.get_or_create(shop=shop)
+    return settings
+
+
+def refresh_locations(shop: Shop, client: ShopifyClient | None = None) -> list[LocationMapping]:
+    """Shopify's locations as mapping rows (new ones unsynced; names kept current; mappings kept)."""
+    client = client or shopify_client_for(shop)
+    locations = inventory.fetch_locations(client)
+    for location in locations:
+        LocationMapping.objects.update_or_create(
+            shop=shop,
+            shopify_location_gid=location.gid,
+            defaults={"shopify_location_name": location.name},
+        )
+    return list(LocationMapping.objects.filter(shop=shop))
+
+
+def map_location(
+    shop: Shop,
+    location: LocationMapping,
+    *,
+    warehouse_id: int | None,
+    location_ids: Sequence[int],
+    odoo: StockOdoo | None = None,
+) -> LocationMapping:
+    """Map a Shopify location to one Odoo warehouse (its stock location and children) or to internal locations."""
+    if location.shop_id != shop.pk:
+        raise PermanentGatewayError("That location belongs to another shop.")
+    if warehouse_id is None and not location_ids:
+        location.odoo_warehouse_id = None
+        location.odoo_warehouse_name = ""
+        location.odoo_location_ids = []
+        location.odoo_location_names = []
+        location.save()
+        return location
+    odoo = odoo or odoo_for(shop)
+    if warehouse_id is not None:
+        warehouses = {w.id: w for w in odoo.stock_warehouses()}
+        warehouse = warehouses.get(warehouse_id)
+        if warehouse is None:
+            raise PermanentGatewayError(f"Odoo has no warehouse {warehouse_id}.")
+        location.odoo_warehouse_id = warehouse.id
+        location.odoo_warehouse_name = warehouse.name
+        location.odoo_location_ids = [warehouse.lot_stock_id]
+        location.odoo_location_names = [f"{warehouse.name} stock"]
+    else:
+        known = {loc.id: loc for loc in odoo.internal_locations()}
+        missing = [i for i in location_ids if i not in known]
+        if missing:
+            raise PermanentGatewayError(f"Odoo has no internal location {', '.join(map(str, missing))}.")
+        location.odoo_warehouse_id = None
+        location.odoo_warehouse_name = ""
+        location.odoo_location_ids = sorted(set(location_ids))
+        location.odoo_location_names = [known[i].name for i in location.odoo_location_ids]
+    location.save()
+    return location
+
+
+def location_refs(shop: Shop) -> list[LocationRef]:
+    return [
+        LocationRef(
+            location_gid=m.shopify_location_gid,
+            odoo_location_ids=tuple(int(i) for i in m.odoo_location_ids),
+            name=m.shopify_location_name,
+        )
+        for m in LocationMapping.objects.filter(shop=shop)
+        if m.odoo_location_ids
+    ]
+
+
+def item_refs(shop: Shop, product_ids: Iterable[int] | None = None) -> list[ItemRef]:
+    links = InventoryLink.objects.filter(shop=shop, odoo_product_id__isnull=False)
+    if product_ids is not None:
+        links = links.filter(odoo_product_id__in=list(product_ids))
+    return [
+        ItemRef(inventory_item_gid=gid, odoo_product_id=int(product or 0), sku=sku)
+        for gid, product, sku in links.order_by("id").values_list(
+            "inventory_item_gid", "odoo_product_id", "sku"
+        )
+    ]
+
+
+def refresh_links(shop: Shop, *, shopify: ShopifyClient | None = None, odoo: StockOdoo | None = None) -> int:
+    """Match every Shopify inventory item to an Odoo product (the shop's product rules); returns the matched."""
+    shopify = shopify or shopify_client_for(shop)
+    odoo = odoo or odoo_for(shop)
+    rules = OrderRules.objects.filter(shop=shop).first() or OrderRules(shop=shop)
+    fields = product_lookup_fields(rules)
+    seen: list[str] = []
+    matched = 0
+    page: list[inventory.ShopifyInventoryItem] = []
+
+    def flush(items: list[inventory.ShopifyInventoryItem]) -> int:
+        cached = dict(
+            ProductLink.objects.filter(
+                shop=shop, sku__in=[mapping.link_key(i.sku, i.barcode) for i in items]
+            ).values_list("sku", "odoo_product_id")
+        )
+        found: dict[str, dict[str, list[OdooProduct]]] = {}
+        for field_name in fields:
+            values = [i.sku if field_name == "default_code" else i.barcode for i in items]
+            values = [v for v in values if v]
+            found[field_name] = mapping.group_by_field(
+                odoo.find_products(field_name, values) if values else [], field_name
+            )
+        count = 0
+        by_gid = {i.gid: i for i in items}
+        for match in mapping.match_items(items, fields, found, cached):
+            item = by_gid[match.inventory_item_gid]
+            InventoryLink.objects.update_or_create(
+                shop=shop,
+                inventory_item_gid=item.gid,
+                defaults={
+                    "sku": item.sku,
+                    "barcode": item.barcode,
+                    "title": item.title[:500],
+                    "odoo_product_id": match.odoo_product_id,
+                    "unmatched_reason": match.reason,
+                },
+            )
+            count += match.odoo_product_id is not None
+        return count
+
+    for item in inventory.iter_inventory_items(shopify):
+        seen.append(item.gid)
+        page.append(item)
+        if len(page) >= inventory.ITEMS_PAGE:
+            matched += flush(page)
+            page = []
+    if page:
+        matched += flush(page)
+    InventoryLink.objects.filter(shop=shop).exclude(inventory_item_gid__in=seen).delete()
+    return matched
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+
+def desired_levels(
+    shop: Shop, settings: StockSettings, items: Sequence[ItemRef], odoo: StockOdoo
+) -> list[DesiredLevel]:
+    """What Shopify should show for these items at every mapped location, read from Odoo now."""
+    locations = location_refs(shop)
+    if not items or not locations:
+        return []
+    odoo_locations = sorted({i for loc in locations for i in loc.odoo_location_ids})
+    out: list[DesiredLevel] = []
+    for chunk in mapping.batches(list(items), FIGURE_CHUNK):
+        products = sorted({item.odoo_product_id for item in chunk})
+        figures = odoo.stock_figures(products, odoo_locations, settings.figure)
+        out.extend(mapping.desired_levels(chunk, locations, figures, settings.safety_buffer))
+    return out
+
+
+def preview(shop: Shop, limit: int = PREVIEW_ITEMS) -> list[DesiredLevel]:
+    """What would be pushed for the first `limit` matched items (Settings' live preview)."""
+    settings = get_settings(shop)
+    items = item_refs(shop)[:limit]
+    return desired_levels(shop, settings, items, odoo_for(shop)) if items else []
+
+
+# -- pushes -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PushOutcome:
+    sent: int = 0
+    failed: int = 0
+    blocked: bool = False
+    calls: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def is_blocked(shop: Shop, settings: StockSettings) -> bool:
+    """A revoked scope stops pushes until the shop's granted scopes change (a reinstall) or the merchant retries."""
+    if not settings.blocked_reason:
+        return False
+    if settings.blocked_scopes != shop.access_scopes:
+        StockSettings.objects.filter(pk=settings.pk).update(
+            blocked_reason="", blocked_scopes="", blocked_at=None
+        )
+        settings.blocked_reason = ""
+        return False
+    return True
+
+
+def clear_block(shop: Shop) -> None:
+    StockSettings.objects.filter(shop=shop).update(blocked_reason="", blocked_scopes="", blocked_at=None)
+
+
+def push_levels(
+    shop: Shop,
+    levels: Sequence[DesiredLevel],
+    *,
+    trigger: str,
+    shopify: ShopifyClient | None = None,
+    task_id: str = "",
+) -> PushOutcome:
+    """Set Shopify's available to these levels: one write per item and location, ≤250 per call, idempotent."""
+    settings = get_settings(shop)
+    outcome = PushOutcome()
+    levels = mapping.coalesce(levels)
+    if not levels:
+        return outcome
+    if is_blocked(shop, settings):
+        outcome.blocked = True
+        return outcome
+    shopify = shopify or shopify_client_for(shop)
+    known = _known_levels(shop, levels)
+    for batch in mapping.batches(levels):
+        _push_batch(
+            shop, settings, batch, known, trigger=trigger, shopify=shopify, outcome=outcome, task_id=task_id
+        )
+        if outcome.blocked:
+            break
+    return outcome
+
+
+def _known_levels(shop: Shop, levels: Sequence[DesiredLevel]) -> dict[tuple[str, str], int | None]:
+    items = {level.inventory_item_gid for level in levels}
+    rows = KnownLevel.objects.filter(shop=shop, inventory_item_gid__in=items).values_list(
+        "inventory_item_gid", "location_gid", "available"
+    )
+    return {(item, location): available for item, location, available in rows}
+
+
+def _push_batch(
+    shop: Shop,
+    settings: StockSettings,
+    batch: Sequence[DesiredLevel],
+    known: dict[tuple[str, str], int | None],
+    *,
+    trigger: str,
+    shopify: ShopifyClient,
+    outcome: PushOutcome,
+    task_id: str,
+) -> None:
+    attempt = start_attempt(
+        shop_id=shop.pk,
+        operation="stock_push",
+        object_type=SyncAttempt.Object.PRODUCT,
+        object_ref=_batch_ref(batch),
+        task_id=task_id,
+    )
+    reference = inventory.REFERENCE_URI.format(shop=shop.pk)
+    quantities = mapping.quantities_to_set(batch, known)
+    key = inventory.idempotency_key(shop.domain, quantities)
+    try:
+        result = inventory.set_quantities(shopify, quantities, key=key, reference=reference)
+        outcome.calls += 1
+        if result.stale:
+            # Shopify's quantity moved since Synco last saw it (a sale): read it again and set once more.
+            fresh = inventory.read_levels(shopify, [level.key for level in batch])
+            known.update(fresh)
+            quantities = mapping.quantities_to_set(batch, fresh)
+            key = inventory.idempotency_key(shop.domain, quantities)
+            result = inventory.set_quantities(shopify, quantities, key=key, reference=reference)
+            outcome.calls += 1
+        if result.retry_later:
+            raise TransientGatewayError(
+                "Shopify is still processing the same inventory update; it will be retried."
+            )
+    except AccessDeniedError as exc:
+        reason = (
+            f"Shopify refused to change stock: the app lacks the '{exc.scope or 'write_inventory'}' permission. "
+            "Open the app from the Shopify admin and approve its permissions (or reinstall it); pushes wait "
+            "until then."
+        )
+        StockSettings.objects.filter(pk=settings.pk).update(
+            blocked_reason=reason, blocked_scopes=shop.access_scopes, blocked_at=timezone.now()
+        )
+        _record_pushes(shop, batch, quantities, key, StockPush.Outcome.BLOCKED, reason, trigger)
+        finish_attempt(attempt, succeeded=False, message=reason, summary=_summary(batch, key, trigger))
+        outcome.blocked = True
+        outcome.errors.append(reason)
+        return
+    except GatewayError as exc:
+        _record_pushes(shop, batch, quantities, key, StockPush.Outcome.FAILED, exc.message, trigger)
+        finish_attempt(attempt, succeeded=False, message=exc.message, summary=_summary(batch, key, trigger))
+        if exc.transient:
+            raise
+        outcome.failed += len(batch)
+        outcome.errors.append(exc.message)
+        return
+    if result.user_errors:
+        message = "Shopify refused the quantities: " + inventory.describe_user_errors(result.user_errors)
+        _record_pushes(shop, batch, quantities, key, StockPush.Outcome.FAILED, message, trigger)
+        finish_attempt(attempt, succeeded=False, message=message, summary=_summary(batch, key, trigger))
+        outcome.failed += len(batch)
+        outcome.errors.append(message)
+        return
+    after = {level.key: result.after.get(level.key, level.quantity) for level in batch}
+    _remember_levels(shop, after)
+    known.update(after)
+    _record_pushes(shop, batch, quantities, key, StockPush.Outcome.SET, "", trigger)
+    outcome.sent += len(batch)
+    finish_attempt(
+        attempt,
+        succeeded=True,
+        message=f"Set {len(batch)} stock level{'s' if len(batch) != 1 else ''} in Shopify ({trigger}).",
+        summary=_summary(batch, key, trigger),
+    )
+
+
+def _batch_ref(batch: Sequence[DesiredLevel]) -> str:
+    if len(batch) == 1:
+        level = batch[0]
+        return f"{level.sku or level.inventory_item_gid.rsplit('/', 1)[-1]} @ {level.location_name}"[:100]
+    return f"{len(batch)} stock levels"
+
+
+def _summary(batch: Sequence[DesiredLevel], key: str, trigger: str) -> dict[str, object]:
+    return {
+        "trigger": trigger,
+        "idempotency_key": key,
+        "levels": [
+            {"sku": level.sku, "location": level.location_name, "quantity": level.quantity}
+            for level in batch[:50]
+        ],
+        "count": len(batch),
+    }
+
+
+def _remember_levels(shop: Shop, levels: dict[tuple[str, str], int]) -> None:
+    for (item, location), available in levels.items():
+        KnownLevel.objects.update_or_create(
+            shop=shop, inventory_item_gid=item, location_gid=location, defaults={"available": available}
+        )
+
+
+def _record_pushes(
+    shop: Shop,
+    batch: Sequence[DesiredLevel],
+    quantities: Sequence[QuantityToSet],
+    key: str,
+    outcome: str,
+    error: str,
+    trigger: str,
+) -> None:
+    change_from = {(q.inventory_item_gid, q.location_gid): q.change_from for q in quantities}
+    StockPush.objects.bulk_create(
+        StockPush(
+            shop=shop,
+            inventory_item_gid=level.inventory_item_gid,
+            location_gid=level.location_gid,
+            sku=level.sku,
+            location_name=level.location_name,
+            quantity=level.quantity,
+            change_from=change_from.get(level.key),
+            outcome=outcome,
+            error=error,
+            idempotency_key=key,
+            trigger=trigger,
+        )
+        for level in batch
+    )
+
+
+def push_products(
+    shop: Shop,
+    product_ids: Iterable[int] | None,
+    *,
+    trigger: str,
+    odoo: StockOdoo | None = None,
+    shopify: ShopifyClient | None = None,
+    task_id: str = "",
+) -> PushOutcome:
+    """Read the Odoo figures of these products (None: every linked one) and push them to every mapped location."""
+    settings = get_settings(shop)
+    items = item_refs(shop, product_ids)
+    if not items:
+        return PushOutcome()
+    odoo = odoo or odoo_for(shop)
+    outcome = PushOutcome()
+    # Chunked so a whole catalogue never sits in memory at once.
+    for chunk in mapping.batches(items, FIGURE_CHUNK):
+        part = push_levels(
+            shop,
+            desired_levels(shop, settings, chunk, odoo),
+            trigger=trigger,
+            shopify=shopify,
+            task_id=task_id,
+        )
+        outcome.sent += part.sent
+        outcome.failed += part.failed
+        outcome.calls += part.calls
+        outcome.errors.extend(part.errors)
+        if part.blocked:
+            outcome.blocked = True
+            break
+    return outcome
+
+
+def push_all(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
+    """The initial (or a full) push: every linked item at every mapped location."""
+    shop = Shop.objects.filter(pk=shop_id, uninstalled_at__isnull=True).first()
+    if shop is None:
+        return None
+    return push_products(shop, None, trigger="initial", task_id=task_id)
+
+
+def refresh_links_of(shop_id: int) -> int | None:
+    shop = Shop.objects.filter(pk=shop_id, uninstalled_at__isnull=True).first()
+    return None if shop is None else refresh_links(shop)
+
+
+# -- notifications and coalescing -------------------------------------------------------------
+
+
+def webhook_token_matches(settings: StockSettings, token: str) -> bool:
+    expected = str(settings.webhook_token or "")
+    return bool(token) and bool(expected) and hmac.compare_digest(expected.encode(), token.encode())
+
+
+def product_ids_from_notification(payload: Any) -> list[int]:
+    """The products an Odoo "Send Webhook Notification" names (stock.quant / stock.move / product records)."""
+    records = payload if isinstance(payload, list) else [payload]
+    out: list[int] = []
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        model = str(record.get("_model") or record.get("model") or "")
+        if model in ("product.product",) and record.get("_id") is not None:
+            out.extend(_ids(record.get("_id")))
+        for key in ("product_id", "product_ids"):
+            if key in record:
+                out.extend(_ids(record[key]))
+    return sorted(set(out))
+
+
+def _ids(value: Any) -> list[int]:
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, int):
+        return [value] if value > 0 else []
+    if isinstance(value, str) and value.isdigit():
+        return [int(value)]
+    if isinstance(value, dict):
+        return _ids(value.get("id"))
+    if isinstance(value, list | tuple):
+        # A many2one as [id, "name"], or a list of ids.
+        if len(value) == 2 and isinstance(value[0], int) and isinstance(value[1], str):
+            return [value[0]]
+        return [i for v in value for i in _ids(v)]
+    return []
+
+
+def note_changes(shop: Shop, product_ids: Iterable[int]) -> int:
+    """Remember the products whose stock moved and schedule one flush after the coalescing window."""
+    now = timezone.now()
+    count = 0
+    for product_id in set(product_ids):
+        updated = PendingChange.objects.filter(shop=shop, odoo_product_id=product_id).update(noted_at=now)
+        if not updated:
+            try:
+                with transaction.atomic():
+                    PendingChange.objects.create(shop=shop, odoo_product_id=product_id, noted_at=now)
+            except IntegrityError:
+                PendingChange.objects.filter(shop=shop, odoo_product_id=product_id).update(noted_at=now)
+        count += 1
+    if count:
+        schedule_flush(shop)
+    return count
+
+
+def schedule_flush(shop: Shop) -> bool:
+    """Enqueue the flush once per window: the first change of a window wins a conditional UPDATE."""
+    settings = get_settings(shop)
+    window = max(float(settings.coalesce_seconds), 0.0)
+    due = timezone.now() + timedelta(seconds=window)
+    claimed = StockSettings.objects.filter(pk=settings.pk, flush_due_at__isnull=True).update(flush_due_at=due)
+    if not claimed:
+        # A flush is due; one whose worker died leaves the stamp behind: take it over once well past due.
+        stale = timezone.now() - timedelta(seconds=window + 60)
+        claimed = StockSettings.objects.filter(pk=settings.pk, flush_due_at__lt=stale).update(
+            flush_due_at=due
+        )
+    if claimed:
+        shop_id = shop.pk
+        transaction.on_commit(lambda: queue.task(FLUSH_TASK).apply_async((shop_id,), countdown=window))
+    return bool(claimed)
+
+
+def request_sweep(shop: Shop) -> None:
+    """A notification that names no product: the sweep reads what changed since its cursor."""
+    queue.delay_on_commit(SWEEP_TASK, shop.pk)
+
+
+def flush_pending(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
+    """Push the products noted since the last flush (one write per item and location, however many changes)."""
+    shop = Shop.objects.filter(pk=shop_id, uninstalled_at__isnull=True).first()
+    if shop is None:
+        logger.info("stock flush for a missing or uninstalled shop", extra={"shop_id": shop_id})
+        return None
+    started = timezone.now()
+    # Changes noted from now on schedule a flush of their own.
+    StockSettings.objects.filter(shop=shop).update(flush_due_at=None)
+    settings = get_settings(shop)
+    pending = list(
+        PendingChange.objects.filter(shop=shop, noted_at__lte=started).values_list(
+            "odoo_product_id", flat=True
+        )
+    )
+    if not pending:
+        return PushOutcome()
+    if not settings.enabled:
+        PendingChange.objects.filter(shop=shop, noted_at__lte=started).delete()
+        return PushOutcome()
+    if is_blocked(shop, settings):
+        return PushOutcome(blocked=True)  # kept for after the merchant grants the scope again
+    outcome = push_products(shop, pending, trigger="notification", task_id=task_id)
+    if not outcome.blocked:
+        PendingChange.objects.filter(shop=shop, odoo_product_id__in=pending, noted_at__lte=started).delete()
+    return outcome
+
+
+# -- the sweep --------------------------------------------------------------------------------
+
+
+def sweep(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
+    """Push what changed in Odoo since the cursor (a lost notification is caught here)."""
+    shop = Shop.objects.filter(pk=shop_id, uninstalled_at__isnull=True).first()
+    if shop is None:
+        return None
+    settings = get_settings(shop)
+    if not settings.enabled or is_blocked(shop, settings):
+        return None
+    odoo = odoo_for(shop)
+    product_ids, cursor = odoo.stock_changes_since(settings.sweep_cursor)
+    outcome = PushOutcome()
+    if product_ids:
+        outcome = push_products(shop, product_ids, trigger="sweep", odoo=odoo, task_id=task_id)
+    if not outcome.blocked:
+        StockSettings.objects.filter(pk=settings.pk).update(sweep_cursor=cursor, last_swept_at=timezone.now())
+    return outcome
+
+
+def shops_to_sweep() -> list[int]:
+    return list(
+        StockSettings.objects.filter(enabled=True, shop__uninstalled_at__isnull=True).values_list(
+            "shop_id", flat=True
+        )
+    )
+
+
+# -- drift report and repair ------------------------------------------------------------------
+
+
+def run_drift_report(shop_id: int, *, trigger: str = "on demand", task_id: str = "") -> DriftReport | None:
+    """Every linked item at every mapped location: Shopify's available against what Odoo says; rows that differ."""
+    shop = Shop.objects.filter(pk=shop_id, uninstalled_at__isnull=True).first()
+    if shop is None:
+        return None
+    settings = get_settings(shop)
+    report = DriftReport.objects.create(shop=shop, trigger=trigger)
+    attempt = start_attempt(
+        shop_id=shop.pk,
+        operation="stock_drift",
+        object_type=SyncAttempt.Object.SHOP,
+        object_ref=shop.domain[:100],
+        task_id=task_id,
+    )
+    try:
+        shopify = shopify_client_for(shop)
+        odoo = odoo_for(shop)
+        links = {
+            gid: (int(product or 0), sku)
+            for gid, product, sku in InventoryLink.objects.filter(
+                shop=shop, odoo_product_id__isnull=False
+            ).values_list("inventory_item_gid", "odoo_product_id", "sku")
+        }
+        page: list[inventory.ShopifyInventoryItem] = []
+        for item in inventory.iter_inventory_items(shopify):
+            if item.gid in links:
+                page.append(item)
+            if len(page) >= FIGURE_CHUNK:
+                _drift_page(shop, settings, report, page, links, odoo)
+                page = []
+        if page:
+            _drift_page(shop, settings, report, page, links, odoo)
+    except GatewayError as exc:
+        report.status = DriftReport.Status.FAILED
+        report.message = exc.message
+        report.finished_at = timezone.now()
+        report.save()
+        finish_attempt(attempt, succeeded=False, message=exc.message, summary={"report": report.pk})
+        _keep_summary(settings, report)
+        return report
+    report.status = DriftReport.Status.DONE
+    report.finished_at = timezone.now()
+    report.message = (
+        f"{report.drifted} of {report.levels_checked} stock levels differ from Odoo."
+        if report.drifted
+        else f"All {report.levels_checked} stock levels match Odoo."
+    )
+    report.save()
+    finish_attempt(
+        attempt,
+        succeeded=True,
+        message=report.message,
+        rpc_calls=int(getattr(odoo, "rpc_calls", 0)),
+        summary={
+            "report": report.pk,
+            "items": report.items_checked,
+            "drifted": report.drifted,
+            "trigger": trigger,
+        },
+    )
+    _keep_summary(settings, report)
+    return report
+
+
+def _drift_page(
+    shop: Shop,
+    settings: StockSettings,
+    report: DriftReport,
+    page: list[inventory.ShopifyInventoryItem],
+    links: dict[str, tuple[int, str]],
+    odoo: StockOdoo,
+) -> None:
+    items = [ItemRef(item.gid, links[item.gid][0], links[item.gid][1]) for item in page]
+    levels = desired_levels(shop, settings, items, odoo)
+    shopify_levels = {
+        (item.gid, location): available for item in page for location, available in item.available.items()
+    }
+    rows = mapping.drift(levels, shopify_levels)
+    DriftRow.objects.bulk_create(
+        DriftRow(
+            report=report,
+            inventory_item_gid=row.level.inventory_item_gid,
+            location_gid=row.level.location_gid,
+            sku=row.level.sku,
+            location_name=row.level.location_name,
+            odoo_product_id=row.level.odoo_product_id,
+            shopify_available=row.shopify_available,
+            odoo_figure=row.level.odoo_figure,
+            desired=row.level.quantity,
+            difference=row.difference,
+        )
+        for row in rows
+    )
+    # What Shopify has now is what the next push compares with.
+    _remember_levels(shop, {key: value for key, value in shopify_levels.items() if value is not None})
+    report.items_checked += len(items)
+    report.levels_checked += len(levels)
+    report.drifted += len(rows)
+
+
+def _keep_summary(settings: StockSettings, report: DriftReport) -> None:
+    StockSettings.objects.filter(pk=settings.pk).update(
+        last_drift_summary={
+            "report": report.pk,
+            "status": report.status,
+            "finished_at": report.finished_at.isoformat() if report.finished_at else None,
+            "items": report.items_checked,
+            "levels": report.levels_checked,
+            "drifted": report.drifted,
+            "message": report.message,
+        }
+    )
+
+
+def repair(shop_id: int, row_ids: Sequence[int], *, task_id: str = "") -> PushOutcome | None:
+    """Push Odoo's figures, read again now, for the selected drift rows' items and locations."""
+    shop = Shop.objects.filter(pk=shop_id, uninstalled_at__isnull=True).first()
+    if shop is None:
+        return None
+    rows = list(DriftRow.objects.filter(report__shop=shop, pk__in=list(row_ids), repaired_at__isnull=True))
+    if not rows:
+        return PushOutcome()
+    settings = get_settings(shop)
+    wanted = {(row.inventory_item_gid, row.location_gid) for row in rows}
+    items = [item for item in item_refs(shop, {row.odoo_product_id for row in rows})]
+    levels = [level for level in desired_levels(shop, settings, items, odoo_for(shop)) if level.key in wanted]
+    outcome = push_levels(shop, levels, trigger="repair", task_id=task_id)
+    if outcome.sent and not outcome.failed and not outcome.blocked:
+        DriftRow.objects.filter(pk__in=[row.pk for row in rows]).update(repaired_at=timezone.now())
+    return outcome
+
+
+# -- what the Stock page shows ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockOverview:
+    settings: StockSettings
+    report: DriftReport | None
+    rows: list[DriftRow]
+    pushes: list[StockPush]
+    failures: list[StockPush]
+    unmatched: list[InventoryLink]
+    locations: list[LocationMapping]
+
+
+def get_overview(shop: Shop, *, limit: int = 50) -> StockOverview:
+    report = DriftReport.objects.filter(shop=shop).exclude(status=DriftReport.Status.RUNNING).first()
+    return StockOverview(
+        settings=get_settings(shop),
+        report=report,
+        rows=list(report.rows.all()[:500]) if report else [],
+        pushes=list(StockPush.objects.filter(shop=shop)[:limit]),
+        failures=list(StockPush.objects.filter(shop=shop).exclude(outcome=StockPush.Outcome.SET)[:limit]),
+        unmatched=list(InventoryLink.objects.filter(shop=shop, odoo_product_id__isnull=True)[:limit]),
+        locations=list(LocationMapping.objects.filter(shop=shop)),
+    )

@@ -1,0 +1,253 @@
+"""The Stock page, the stock section of Settings, and the endpoint Odoo's webhook notifications reach."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from stock import services
+from stock.forms import LocationMappingForm, StockSettingsForm
+from stock.models import DriftRow, LocationMapping, StockSettings
+from stock.tasks import drift_report_task, push_all_task, refresh_links_task, repair_drift_task
+from synco.errors import GatewayError
+from synco.http import HtmxHttpRequest
+from synco.shopify_app.embedded import shop_required
+from synco.tenancy import current_shop
+
+logger = logging.getLogger(__name__)
+# An Odoo notification is a few hundred bytes; anything far larger is not one.
+MAX_NOTIFICATION_BYTES = 256 * 1024
+
+
+def _toast(response: HttpResponse, message: str, level: str = "info") -> HttpResponse:
+    response["HX-Trigger"] = json.dumps({"toast": {"message": message, "level": level}})
+    return response
+
+
+def _render_stock(request: HtmxHttpRequest, **extra: Any) -> HttpResponse:
+    shop = current_shop(request)
+    context = {"shop": shop, "overview": services.get_overview(shop), **extra}
+    template = "stock/_stock_body.html" if request.htmx else "stock/stock_page.html"
+    return render(request, template, context)
+
+
+@shop_required
+@require_GET
+def stock_page(request: HtmxHttpRequest) -> HttpResponse:
+    """The Stock page (or, for HTMX, its body): drift report, last pushes, failures, unmatched items."""
+    return _render_stock(request)
+
+
+@shop_required
+@require_POST
+def run_drift(request: HtmxHttpRequest) -> HttpResponse:
+    shop = current_shop(request)
+    transaction.on_commit(lambda: drift_report_task.delay(shop.pk, "on demand"))
+    return _toast(_render_stock(request), "The drift report is running; this page shows it when it is done.")
+
+
+@shop_required
+@require_POST
+def repair(request: HtmxHttpRequest) -> HttpResponse:
+    """Repair the selected drift rows (the latest report's rows of this shop only)."""
+    shop = current_shop(request)
+    wanted = [int(value) for value in request.POST.getlist("row") if value.isdigit()]
+    row_ids = list(
+        DriftRow.objects.filter(report__shop=shop, pk__in=wanted, repaired_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    if not row_ids:
+        return _toast(_render_stock(request), "Select the rows to repair first.", "warning")
+    transaction.on_commit(lambda: repair_drift_task.delay(shop.pk, row_ids))
+    return _toast(
+        _render_stock(request), f"Repairing {len(row_ids)} stock level{'s' if len(row_ids) != 1 else ''}."
+    )
+
+
+@shop_required
+@require_POST
+def refresh_links(request: HtmxHttpRequest) -> HttpResponse:
+    shop = current_shop(request)
+    transaction.on_commit(lambda: refresh_links_task.delay(shop.pk))
+    return _toast(_render_stock(request), "Matching Shopify's inventory items with Odoo products again.")
+
+
+@shop_required
+@require_POST
+def push_all(request: HtmxHttpRequest) -> HttpResponse:
+    shop = current_shop(request)
+    transaction.on_commit(lambda: push_all_task.delay(shop.pk))
+    return _toast(_render_stock(request), "Pushing every matched item's stock to Shopify.")
+
+
+@shop_required
+@require_POST
+def unblock(request: HtmxHttpRequest) -> HttpResponse:
+    services.clear_block(current_shop(request))
+    return _toast(_render_stock(request), "Stock pushes will try Shopify again.")
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+
+def _odoo_choices(shop: Any) -> tuple[list[tuple[int, str]], list[tuple[int, str]], str]:
+    try:
+        odoo = services.odoo_for(shop)
+        warehouses = [(w.id, w.name) for w in odoo.stock_warehouses()]
+        locations = [(loc.id, loc.name) for loc in odoo.internal_locations()]
+    except (GatewayError, AttributeError) as exc:
+        message = (
+            exc.message if isinstance(exc, GatewayError) else "This Synco cannot read Odoo's warehouses yet."
+        )
+        return [], [], message
+    return warehouses, locations, ""
+
+
+@shop_required
+@require_http_methods(["GET", "POST"])
+def stock_settings(request: HtmxHttpRequest) -> HttpResponse:
+    """Settings, Stock: on/off, figure, buffer, window; the Odoo webhook URL; the location mapping."""
+    shop = current_shop(request)
+    settings = services.get_settings(shop)
+    saved = False
+    if request.method == "POST":
+        form = StockSettingsForm(request.POST, instance=settings)
+        if form.is_valid():
+            form.save()
+            saved = True
+    else:
+        form = StockSettingsForm(instance=settings)
+    warehouses, odoo_locations, odoo_error = _odoo_choices(shop)
+    mappings = [
+        (
+            mapping,
+            LocationMappingForm(
+                initial={
+                    "mapping_id": mapping.pk,
+                    "warehouse": mapping.odoo_warehouse_id,
+                    "locations": [] if mapping.odoo_warehouse_id else mapping.odoo_location_ids,
+                },
+                prefix=f"loc{mapping.pk}",
+                warehouses=warehouses,
+                locations=odoo_locations,
+            ),
+        )
+        for mapping in LocationMapping.objects.filter(shop=shop)
+    ]
+    return render(
+        request,
+        "stock/settings.html",
+        {
+            "shop": shop,
+            "form": form,
+            "saved": saved,
+            "mappings": mappings,
+            "odoo_error": odoo_error,
+            "webhook_url": _webhook_url(request, settings),
+        },
+    )
+
+
+def _webhook_url(request: HttpRequest, settings: StockSettings) -> str:
+    path = reverse("stock:odoo_webhook", args=[settings.shop_id])
+    return request.build_absolute_uri(f"{path}?token={settings.webhook_token}")
+
+
+@shop_required
+@require_POST
+def refresh_locations(request: HtmxHttpRequest) -> HttpResponse:
+    shop = current_shop(request)
+    try:
+        services.refresh_locations(shop)
+    except GatewayError as exc:
+        return _toast(HttpResponse(status=204), exc.message, "critical")
+    response = HttpResponse(status=204)
+    response["HX-Refresh"] = "true"
+    return response
+
+
+@shop_required
+@require_POST
+def map_location(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Save one Shopify location's mapping; answers with its row."""
+    shop = current_shop(request)
+    mapping = get_object_or_404(LocationMapping, pk=pk, shop=shop)
+    warehouses, odoo_locations, odoo_error = _odoo_choices(shop)
+    form = LocationMappingForm(
+        request.POST, prefix=f"loc{mapping.pk}", warehouses=warehouses, locations=odoo_locations
+    )
+    message, level = "Saved.", "info"
+    if form.is_valid():
+        try:
+            services.map_location(
+                shop,
+                mapping,
+                warehouse_id=form.cleaned_data.get("warehouse"),
+                location_ids=form.cleaned_data.get("locations") or [],
+            )
+        except GatewayError as exc:
+            message, level = exc.message, "critical"
+    else:
+        message, level = " ".join(str(e) for errors in form.errors.values() for e in errors), "warning"
+    response = render(
+        request, "stock/_location_row.html", {"mapping": mapping, "form": form, "odoo_error": odoo_error}
+    )
+    # The preview below the mapping reloads itself on this event.
+    response["HX-Trigger"] = json.dumps(
+        {"toast": {"message": message, "level": level}, "stockMappingSaved": True}
+    )
+    return response
+
+
+@shop_required
+@require_GET
+def preview(request: HtmxHttpRequest) -> HttpResponse:
+    """What would be pushed for the first items (a live preview of the mapping)."""
+    shop = current_shop(request)
+    error = ""
+    levels: list[Any] = []
+    try:
+        levels = services.preview(shop)
+    except (GatewayError, AttributeError) as exc:
+        error = exc.message if isinstance(exc, GatewayError) else "This Synco cannot read Odoo's stock yet."
+    return render(request, "stock/_preview.html", {"levels": levels, "error": error})
+
+
+# -- Odoo's webhook notification ---------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def odoo_webhook(request: HttpRequest, shop_pk: int) -> HttpResponse:
+    """Odoo's "Send Webhook Notification": a trigger only (figures are read again); answers at once, queues."""
+    settings = StockSettings.objects.select_related("shop").filter(shop_id=shop_pk).first()
+    token = str(request.GET.get("token", ""))
+    if settings is None or not services.webhook_token_matches(settings, token):
+        # The same answer for an unknown shop and a wrong token; the token itself is never logged.
+        logger.warning("stock notification refused", extra={"shop_id": shop_pk})
+        return JsonResponse({"ok": False, "error": "unknown shop or wrong token"}, status=403)
+    if len(request.body) > MAX_NOTIFICATION_BYTES:
+        return JsonResponse({"ok": False, "error": "too large"}, status=413)
+    try:
+        payload = json.loads(request.body or b"{}")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return JsonResponse({"ok": False, "error": "not JSON"}, status=400)
+    if not settings.enabled or settings.shop.uninstalled_at is not None:
+        return JsonResponse({"ok": True, "queued": 0, "note": "stock sync is off"}, status=202)
+    product_ids = services.product_ids_from_notification(payload)
+    if product_ids:
+        queued = services.note_changes(settings.shop, product_ids)
+    else:
+        # No product named (an action on another model): let the sweep look at what changed.
+        queued = 0
+        services.request_sweep(settings.shop)
+    return JsonResponse({"ok": True, "queued": queued}, status=202)
