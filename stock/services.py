@@ -415,10 +415,19 @@ def _summary(batch: Sequence[DesiredLevel], key: str, trigger: str) -> dict[str,
 
 
 def _remember_levels(shop: Shop, levels: dict[tuple[str, str], int]) -> None:
-    for (item, location), available in levels.items():
-        KnownLevel.objects.update_or_create(
-            shop=shop, inventory_item_gid=item, location_gid=location, defaults={"available": available}
-        )
+    now = timezone.now()
+    KnownLevel.objects.bulk_create(
+        [
+            KnownLevel(
+                shop=shop, inventory_item_gid=item, location_gid=location, available=available, seen_at=now
+            )
+            for (item, location), available in levels.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["shop", "inventory_item_gid", "location_gid"],
+        update_fields=["available", "seen_at"],
+        batch_size=500,
+    )
 
 
 def _record_pushes(
@@ -463,17 +472,23 @@ def push_products(
     items = item_refs(shop, product_ids)
     if not items:
         return PushOutcome()
-    odoo = odoo or odoo_for(shop)
     outcome = PushOutcome()
+    if is_blocked(shop, settings):
+        outcome.blocked = True
+        return outcome
+    try:
+        odoo = odoo or odoo_for(shop)
+    except GatewayError as exc:
+        _record_odoo_failure(shop, exc, trigger=trigger, task_id=task_id, outcome=outcome)
+        return outcome
     # Chunked so a whole catalogue never sits in memory at once.
     for chunk in mapping.batches(items, FIGURE_CHUNK):
-        part = push_levels(
-            shop,
-            desired_levels(shop, settings, chunk, odoo),
-            trigger=trigger,
-            shopify=shopify,
-            task_id=task_id,
-        )
+        try:
+            levels = desired_levels(shop, settings, chunk, odoo)
+        except GatewayError as exc:
+            _record_odoo_failure(shop, exc, trigger=trigger, task_id=task_id, outcome=outcome)
+            return outcome
+        part = push_levels(shop, levels, trigger=trigger, shopify=shopify, task_id=task_id)
         outcome.sent += part.sent
         outcome.failed += part.failed
         outcome.calls += part.calls
@@ -482,6 +497,26 @@ def push_products(
             outcome.blocked = True
             break
     return outcome
+
+
+def _record_odoo_failure(
+    shop: Shop, exc: GatewayError, *, trigger: str, task_id: str, outcome: PushOutcome
+) -> None:
+    """Odoo could not say the figures: logged with its reason; a transient failure is raised to be retried."""
+    attempt = start_attempt(
+        shop_id=shop.pk,
+        operation="stock_push",
+        object_type=SyncAttempt.Object.PRODUCT,
+        object_ref="Odoo stock figures",
+        task_id=task_id,
+    )
+    message = f"Reading Odoo's stock failed: {exc.message}" + (
+        " It will be retried." if exc.transient else ""
+    )
+    finish_attempt(attempt, succeeded=False, message=message, summary={"trigger": trigger})
+    if exc.transient:
+        raise exc
+    outcome.errors.append(message)
 
 
 def push_all(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
@@ -618,9 +653,15 @@ def sweep(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
     settings = get_settings(shop)
     if not settings.enabled or is_blocked(shop, settings):
         return None
-    odoo = odoo_for(shop)
-    product_ids, cursor = odoo.stock_changes_since(settings.sweep_cursor)
+    if PendingChange.objects.filter(shop=shop).exists():
+        schedule_flush(shop)  # notified changes whose flush was lost (retries exhausted, worker gone)
     outcome = PushOutcome()
+    try:
+        odoo = odoo_for(shop)
+        product_ids, cursor = odoo.stock_changes_since(settings.sweep_cursor)
+    except GatewayError as exc:
+        _record_odoo_failure(shop, exc, trigger="sweep", task_id=task_id, outcome=outcome)
+        return outcome
     if product_ids:
         outcome = push_products(shop, product_ids, trigger="sweep", odoo=odoo, task_id=task_id)
     if not outcome.blocked:
