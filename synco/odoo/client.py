@@ -828,6 +828,12 @@ class OdooClient:
     def set_picking_origin(self, picking_id: int, origin: str) -> None:
         self.call("stock.picking", "write", [picking_id], {"origin": origin})
 
+    def assign_picking(self, picking_id: int) -> None:
+        """Reserve a transfer again: in Odoo 18 a new return of a delivery unreserves the moves of the
+        delivery's other open returns (their picking may still read `assigned`), and validating them is
+        refused until they are reserved again. Harmless on a reserved transfer."""
+        self.call_allowing_none("stock.picking", "action_assign", [picking_id])
+
     def validate_picking(self, picking_id: int) -> None:
         """Validate a fully reserved transfer (all its quantities done: Odoo asks nothing back)."""
         result = self.call_allowing_none("stock.picking", "button_validate", [picking_id])
@@ -835,6 +841,258 @@ class OdooClient:
             raise PermanentGatewayError(
                 f"Odoo asks for a decision to validate transfer {picking_id} ({result.get('res_model')})."
             )
+
+    # -- stock levels and deliveries (issue 14) -----------------------------------------------
+    # Verified on Odoo 18.0-20250702 (tests/contract/odoo/test_stock_levels.py, test_stock_notifications.py,
+    # test_deliveries.py). write_date is the writing transaction's start time, to the second: a sweep must
+    # overlap its cursor a little and tolerate rows it has already seen.
+
+    def warehouses(self) -> list[OdooWarehouse]:
+        rows = self.call(
+            "stock.warehouse",
+            "search_read",
+            [],
+            fields=["name", "code", "lot_stock_id", "view_location_id"],
+            order="id",
+        )
+        return [
+            OdooWarehouse(
+                id=int(row["id"]),
+                name=str(row.get("name") or ""),
+                code=str(row.get("code") or ""),
+                lot_stock_id=_many2one_id(row.get("lot_stock_id")),
+                view_location_id=_many2one_id(row.get("view_location_id")),
+            )
+            for row in rows
+        ]
+
+    def internal_locations(self) -> list[OdooLocation]:
+        """Active internal locations (``usage='internal'``), by full name."""
+        rows = self.call(
+            "stock.location",
+            "search_read",
+            [["usage", "=", "internal"]],
+            fields=["complete_name", "warehouse_id", "location_id"],
+            order="complete_name, id",
+        )
+        return [
+            OdooLocation(
+                id=int(row["id"]),
+                complete_name=str(row.get("complete_name") or ""),
+                warehouse_id=_many2one_id(row.get("warehouse_id")),
+                parent_id=_many2one_id(row.get("location_id")),
+            )
+            for row in rows
+        ]
+
+    def stock_levels(
+        self, product_ids: Iterable[int], location_ids: Iterable[int], figure: str = "free"
+    ) -> dict[int, Decimal]:
+        """One figure per product over a set of internal locations and their children: ``free`` (on hand
+        minus reserved), ``on_hand`` (one ``read_group`` on stock.quant), or ``forecast``
+        (``virtual_available`` read with context ``location``). Products without stock answer 0."""
+        products = sorted({int(p) for p in product_ids})
+        locations = sorted({int(loc) for loc in location_ids})
+        levels = {product: Decimal("0") for product in products}
+        if not products or not locations:
+            return levels
+        if figure == "forecast":
+            rows = self.call(
+                "product.product", "read", products, ["virtual_available"], context={"location": locations}
+            )
+            for row in rows:
+                levels[int(row["id"])] = Decimal(str(row.get("virtual_available") or 0))
+            return levels
+        if figure not in ("free", "on_hand"):
+            raise ValueError(f"unknown stock figure {figure!r}")
+        groups = self.call(
+            "stock.quant",
+            "read_group",
+            [
+                ["product_id", "in", products],
+                ["location_id", "child_of", locations],
+                ["location_id.usage", "=", "internal"],
+            ],
+            ["quantity:sum", "reserved_quantity:sum"],
+            ["product_id"],
+            lazy=False,
+        )
+        for group in groups:
+            product = _many2one_id(group.get("product_id"))
+            on_hand = Decimal(str(group.get("quantity") or 0))
+            reserved = Decimal(str(group.get("reserved_quantity") or 0))
+            levels[product] = on_hand if figure == "on_hand" else on_hand - reserved
+        return levels
+
+    def quants_changed_since(self, since: str, after_id: int = 0, limit: int = 1000) -> list[OdooQuant]:
+        """Internal quants written at or after ``since`` ('YYYY-MM-DD HH:MM:SS', UTC), by (write_date, id);
+        with ``after_id``, rows at exactly ``since`` are only those with a greater id (keyset paging)."""
+        rows = self.call(
+            "stock.quant",
+            "search_read",
+            [*_since_domain(since, after_id), ["location_id.usage", "=", "internal"]],
+            fields=["product_id", "location_id", "quantity", "reserved_quantity", "write_date"],
+            order="write_date, id",
+            limit=limit,
+        )
+        return [
+            OdooQuant(
+                id=int(row["id"]),
+                product_id=_many2one_id(row.get("product_id")),
+                location_id=_many2one_id(row.get("location_id")),
+                quantity=Decimal(str(row.get("quantity") or 0)),
+                reserved=Decimal(str(row.get("reserved_quantity") or 0)),
+                write_date=str(row.get("write_date") or ""),
+            )
+            for row in rows
+        ]
+
+    def moves_done_since(self, since: str, after_id: int = 0, limit: int = 1000) -> list[OdooStockMove]:
+        """Done stock moves written at or after ``since``, by (write_date, id) (same paging as quants)."""
+        rows = self.call(
+            "stock.move",
+            "search_read",
+            [*_since_domain(since, after_id), ["state", "=", "done"]],
+            fields=["product_id", "location_id", "location_dest_id", "quantity", "picking_id", "write_date"],
+            order="write_date, id",
+            limit=limit,
+        )
+        return [
+            OdooStockMove(
+                id=int(row["id"]),
+                product_id=_many2one_id(row.get("product_id")),
+                location_id=_many2one_id(row.get("location_id")),
+                location_dest_id=_many2one_id(row.get("location_dest_id")),
+                quantity=Decimal(str(row.get("quantity") or 0)),
+                picking_id=_many2one_id(row.get("picking_id")),
+                write_date=str(row.get("write_date") or ""),
+            )
+            for row in rows
+        ]
+
+    def _picking_carrier_fields(self) -> list[str]:
+        """``carrier_id`` / ``carrier_tracking_ref`` exist only with module stock_delivery: asked once."""
+        cached = getattr(self, "_carrier_fields", None)
+        if cached is None:
+            found = self.call(
+                "stock.picking", "fields_get", ["carrier_id", "carrier_tracking_ref"], attributes=["type"]
+            )
+            cached = [name for name in ("carrier_id", "carrier_tracking_ref") if name in found]
+            self._carrier_fields = cached
+        return list(cached)
+
+    def deliveries(self, sale_order_id: int) -> list[OdooDelivery]:
+        """The order's outgoing transfers (backorders included), oldest first, with their moves."""
+        fields = ["name", "state", "date_done", "backorder_id", "move_ids", *self._picking_carrier_fields()]
+        rows = self.call(
+            "stock.picking",
+            "search_read",
+            [["sale_id", "=", sale_order_id], ["picking_type_code", "=", "outgoing"]],
+            fields=fields,
+            order="id",
+        )
+        move_ids = [move for row in rows for move in row.get("move_ids") or []]
+        moves = (
+            self.call(
+                "stock.move",
+                "read",
+                move_ids,
+                ["product_id", "product_uom_qty", "quantity", "picked", "state", "sale_line_id"],
+            )
+            if move_ids
+            else []
+        )
+        by_id = {int(move["id"]): move for move in moves}
+        result = []
+        for row in rows:
+            lines = []
+            for move_id in row.get("move_ids") or []:
+                move = by_id.get(int(move_id))
+                if move is None:
+                    continue
+                lines.append(
+                    OdooDeliveryMove(
+                        id=int(move["id"]),
+                        product_id=_many2one_id(move.get("product_id")),
+                        sale_line_id=_many2one_id(move.get("sale_line_id")),
+                        demand=Decimal(str(move.get("product_uom_qty") or 0)),
+                        quantity=Decimal(str(move.get("quantity") or 0)),
+                        picked=bool(move.get("picked")),
+                        state=str(move.get("state") or ""),
+                    )
+                )
+            carrier = row.get("carrier_id")
+            result.append(
+                OdooDelivery(
+                    id=int(row["id"]),
+                    name=str(row.get("name") or ""),
+                    state=str(row.get("state") or ""),
+                    date_done=str(row.get("date_done") or ""),
+                    backorder_of=_many2one_id(row.get("backorder_id")),
+                    tracking_ref=str(row.get("carrier_tracking_ref") or ""),
+                    carrier=str(carrier[1]) if isinstance(carrier, list | tuple) and carrier else "",
+                    moves=tuple(lines),
+                )
+            )
+        return result
+
+    def set_tracking_ref(self, picking_id: int, tracking_ref: str) -> None:
+        """Odoo accepts it before and after validation."""
+        self.call("stock.picking", "write", [picking_id], {"carrier_tracking_ref": tracking_ref})
+
+    def validate_delivery(
+        self, picking_id: int, quantities: dict[int, Decimal], *, backorder: bool = True
+    ) -> list[int]:
+        """Ship ``quantities`` (product id -> quantity) of an open delivery and validate it. Moves of other
+        products ship nothing. Short of the demand, Odoo asks about a backorder: made when ``backorder``,
+        otherwise the rest is dropped. Returns the backorders made (open transfers)."""
+        moves = self.call(
+            "stock.move",
+            "search_read",
+            [["picking_id", "=", picking_id], ["state", "not in", ["done", "cancel"]]],
+            fields=["product_id", "product_uom_qty"],
+            order="id",
+        )
+        left = {int(product): Decimal(str(quantity)) for product, quantity in quantities.items()}
+        last_move = {_many2one_id(move.get("product_id")): int(move["id"]) for move in moves}
+        commands = []
+        for move in moves:
+            product = _many2one_id(move.get("product_id"))
+            wanted = max(left.get(product, Decimal("0")), Decimal("0"))
+            demand = Decimal(str(move.get("product_uom_qty") or 0))
+            # a product's last move takes whatever is left (Odoo accepts more than the demand)
+            take = wanted if last_move[product] == int(move["id"]) else min(wanted, demand)
+            left[product] = wanted - take
+            commands.append((1, int(move["id"]), {"quantity": float(take), "picked": True}))
+        if commands:
+            self.call("stock.picking", "write", [picking_id], {"move_ids": commands})
+        result = self.call_allowing_none("stock.picking", "button_validate", [picking_id])
+        if isinstance(result, dict):
+            if result.get("res_model") != "stock.backorder.confirmation":
+                raise PermanentGatewayError(
+                    f"Odoo asks for a decision to validate transfer {picking_id} ({result.get('res_model')})."
+                )
+            context = result.get("context") or {}
+            wizard = self.call("stock.backorder.confirmation", "create", [{}], context=context)
+            wizard_id = int(wizard[0] if isinstance(wizard, list) else wizard)
+            method = "process" if backorder else "process_cancel_backorder"
+            self.call_allowing_none("stock.backorder.confirmation", method, [wizard_id], context=context)
+        return [
+            int(pid)
+            for pid in self.call("stock.picking", "search", [["backorder_id", "=", picking_id]], order="id")
+        ]
+
+    def apply_inventory(self, product_id: int, location_id: int, quantity: Decimal) -> int:
+        """Set the on-hand quantity at a location (an inventory adjustment, applied at once); the quant id."""
+        created = self.call(
+            "stock.quant",
+            "create",
+            [{"product_id": product_id, "location_id": location_id, "inventory_quantity": float(quantity)}],
+            context={"inventory_mode": True},
+        )
+        quant_id = int(created[0] if isinstance(created, list) else created)
+        self.call_allowing_none("stock.quant", "action_apply_inventory", [quant_id])
+        return quant_id
 
 
 @dataclass(frozen=True)
@@ -873,3 +1131,73 @@ class OdooMoveHeader:
     partner_id: int
     currency_id: int
     origin: str
+
+
+# -- stock levels and deliveries (issue 14) ---------------------------------------------------
+
+
+def _since_domain(since: str, after_id: int) -> list[Any]:
+    if after_id:
+        return ["|", ["write_date", ">", since], "&", ["write_date", "=", since], ["id", ">", after_id]]
+    return [["write_date", ">=", since]]
+
+
+@dataclass(frozen=True)
+class OdooWarehouse:
+    id: int
+    name: str
+    code: str
+    lot_stock_id: int
+    view_location_id: int
+
+
+@dataclass(frozen=True)
+class OdooLocation:
+    id: int
+    complete_name: str
+    warehouse_id: int  # 0 when the location belongs to no warehouse
+    parent_id: int
+
+
+@dataclass(frozen=True)
+class OdooQuant:
+    id: int
+    product_id: int
+    location_id: int
+    quantity: Decimal
+    reserved: Decimal
+    write_date: str
+
+
+@dataclass(frozen=True)
+class OdooStockMove:
+    id: int
+    product_id: int
+    location_id: int
+    location_dest_id: int
+    quantity: Decimal
+    picking_id: int
+    write_date: str
+
+
+@dataclass(frozen=True)
+class OdooDeliveryMove:
+    id: int
+    product_id: int
+    sale_line_id: int
+    demand: Decimal
+    quantity: Decimal
+    picked: bool
+    state: str
+
+
+@dataclass(frozen=True)
+class OdooDelivery:
+    id: int
+    name: str
+    state: str
+    date_done: str  # '' until done
+    backorder_of: int  # 0 unless this is a backorder
+    tracking_ref: str  # '' when none (or stock_delivery not installed)
+    carrier: str  # the carrier's name, '' when none
+    moves: tuple[OdooDeliveryMove, ...]

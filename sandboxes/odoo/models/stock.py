@@ -371,8 +371,11 @@ class StockLocation(Model):
         vals = dict(vals)
         if not vals.get("complete_name"):
             parent = self.db.get(self._name, vals.get("location_id") or 0)
+            # Odoo: a view location's full name is its own name ("WH"), others are "<parent>/<name>".
             vals["complete_name"] = (
-                f"{parent['complete_name']}/{vals.get('name')}" if parent else vals.get("name")
+                f"{parent['complete_name']}/{vals.get('name')}"
+                if parent and vals.get("usage", "internal") != "view"
+                else vals.get("name")
             )
         if "warehouse_id" not in vals:
             parent = self.db.get(self._name, vals.get("location_id") or 0) or {}
