@@ -31,7 +31,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from sandboxes.shopify import order_edit_api, views
+from sandboxes.shopify import order_edit_api, stock_api, views
 from sandboxes.shopify.bulk import (
     CONCURRENT_QUERIES,
     FIVE_AT_ONCE_SINCE,
@@ -63,6 +63,11 @@ class RequestContext:
     bulk_run: BulkRun | None = None  # set while a bulk query executes: no page limits, chunked root
     on_refund: Any = None  # (shop, order id) -> None: sends refunds/create
     on_order_edit: Any = None  # (shop, order id, OrderEdit body) -> None: sends orders/edited, orders/updated
+    scopes: frozenset[str] | None = None  # the token's access scopes; None: not enforced (in-process use)
+    on_webhook: Any = None  # (shop, topic, payload) -> None: inventory_levels/update
+    on_fulfillment: Any = (
+        None  # (shop, order, fulfillment, topic) -> None: fulfillments/create|update, orders/*
+    )
 
     @property
     def unbounded(self) -> bool:
@@ -206,6 +211,7 @@ def order_view(order: Json, ctx: RequestContext) -> Json:
         "shippingLine": shipping_lines[0] if shipping_lines else None,
         "transactions": views.first_list(transactions),
         "fulfillments": views.first_list([fulfillment_view(f) for f in order.get("fulfillments") or []]),
+        "fulfillmentOrders": stock_api.order_fulfillment_orders(order, ctx),
         "refunds": views.first_list(refunds),
         "risk": {
             "recommendation": risk.get("recommendation", "NONE"),
@@ -516,7 +522,7 @@ def _node(ctx: RequestContext, global_id: str) -> Json | None:
         return views.variant_view(variant) if variant else None
     if kind == "BulkOperation" and ctx.bulk_operations is not None:
         return ctx.bulk_operations.get(ctx.shop, ctx.token, number)
-    return None
+    return stock_api.node(ctx, kind, number)
 
 
 def resolve_order(_root: Any, info: GraphQLResolveInfo, id: str) -> Json | None:
@@ -735,6 +741,7 @@ MUTATIONS: dict[str, Any] = {
     "refundCreate": resolve_refund_create,
     "bulkOperationRunQuery": resolve_bulk_operation_run_query,
     "bulkOperationCancel": resolve_bulk_operation_cancel,
+    **stock_api.MUTATIONS,
 }
 
 
@@ -750,6 +757,8 @@ def attach_resolvers(schema: GraphQLSchema) -> GraphQLSchema:
     root.fields["bulkOperation"].resolve = resolve_bulk_operation
     root.fields["currentBulkOperation"].resolve = resolve_current_bulk_operation
     root.fields["bulkOperations"].resolve = resolve_bulk_operations
+    for name, resolver in stock_api.QUERIES.items():
+        root.fields[name].resolve = resolver
     mutation = schema.mutation_type
     assert mutation is not None
     for name, resolver in MUTATIONS.items():
@@ -873,6 +882,9 @@ class AdminGraphQL:
         self.bulk_operations = bulk_operations
         self.on_refund: Any = None  # set by the server: refundCreate sends refunds/create through it
         self.on_order_edit: Any = None  # set by the server: orderEditCommit sends orders/edited through it
+        self.scopes_for: Any = None  # set by the server: (shop, token) -> the token's scopes (frozenset)
+        self.on_webhook: Any = None  # set by the server: (shop, topic, payload) -> None
+        self.on_fulfillment: Any = None  # set by the server: (shop, order, fulfillment, topic) -> None
 
     def _unimplemented_mutations(self, operation: OperationDefinitionNode) -> list[str]:
         if operation.operation != OperationType.MUTATION:
@@ -984,6 +996,9 @@ class AdminGraphQL:
             bulk_operations=self.bulk_operations,
             on_refund=self.on_refund,
             on_order_edit=self.on_order_edit,
+            scopes=self.scopes_for(shop, token) if self.scopes_for is not None else None,
+            on_webhook=self.on_webhook,
+            on_fulfillment=self.on_fulfillment,
         )
         result = execute_sync(
             self.schema,

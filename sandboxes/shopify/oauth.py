@@ -49,7 +49,11 @@ Json = dict[str, Any]
 DEFAULT_API_KEY = "synco-dev-api-key"
 DEFAULT_API_SECRET = "synco-dev-api-secret-not-for-production"  # noqa: S105 (a public dev value)
 DEFAULT_APP_URL = "http://127.0.0.1:8000"
-DEFAULT_SCOPES = "read_orders,read_products,write_inventory,read_locations,write_fulfillments"
+# The scopes of the project's shopify.app.toml: what the sandbox grants when a request names none.
+DEFAULT_SCOPES = (
+    "read_orders,read_all_orders,read_customers,read_products,read_inventory,write_inventory,read_locations,"
+    "read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders"
+)
 
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105
 ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"  # noqa: S105
@@ -388,10 +392,10 @@ class OAuthProvider:
         now = self.clock()
         body: Json = {"access_token": token, "scope": scope}
         if not expiring:
-            self.store.add_access_token(shop, token, None)
+            self.store.add_access_token(shop, token, None, scope)
         else:
             refresh = "shprt_" + secrets.token_hex(16)
-            self.store.add_access_token(shop, token, now + EXPIRING_TOKEN_LIFETIME)
+            self.store.add_access_token(shop, token, now + EXPIRING_TOKEN_LIFETIME, scope)
             with self._lock:
                 self._refresh[refresh] = _Refresh(
                     shop, scope, token, now + REFRESH_TOKEN_LIFETIME, predecessor=predecessor
@@ -407,7 +411,7 @@ class OAuthProvider:
 
     def _issue_online(self, shop: str, scope: str, user_id: int) -> Json:
         token = self._new_token()
-        self.store.add_access_token(shop, token, self.clock() + ONLINE_TOKEN_LIFETIME)
+        self.store.add_access_token(shop, token, self.clock() + ONLINE_TOKEN_LIFETIME, scope)
         name = shop.removesuffix(".myshopify.com")
         body: Json = {
             "access_token": token,
@@ -501,3 +505,9 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, list):
         value = value[-1] if value else None
     return str(value).strip().lower() in ("1", "true", "yes")
+
+
+def granted_scopes(scope: str) -> frozenset[str]:
+    """A scope list as Shopify applies it: a write_ scope grants its read_ scope too."""
+    names = {s.strip() for s in scope.split(",") if s.strip()}
+    return frozenset(names | {"read_" + n[len("write_") :] for n in names if n.startswith("write_")})

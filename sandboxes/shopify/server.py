@@ -18,6 +18,11 @@ Install side and webhooks (see `oauth` and `webhooks`):
     GET  /sandbox/session_token?shop=…[&user_id=…][&ttl=60]   {"id_token": "<JWT>"}
     GET  /sandbox/app-bridge.js                  a stand-in for App Bridge's CDN script (idToken, shopify-reload)
     POST /sandbox/webhooks/send                  {"topic", "shop", "order_id" | "payload", ...}
+    GET  /sandbox/inventory?shop=…               {"locations": [...], "levels": [...]}
+    POST /sandbox/inventory                      {"shop"?, "inventory_item_id", "location_id", "available"}
+    POST /sandbox/fulfillments                   {"shop"?, "order_id", "lines"?: {line id: qty}, "tracking"?}
+    POST /sandbox/fulfillment_orders/{hold|release|assign_to_service}  {"shop"?, "order_id"}
+    GET  /store/{shop}/admin/stock               the sandbox admin's stock and fulfilment page (forms)
     GET  /sandbox/webhooks/deliveries            every delivery attempt
     POST /sandbox/control {"app": {...}}         change the registered app
     POST /sandbox/control {"webhooks": {"timeout_seconds", "max_retries", "retry_base_seconds"}}
@@ -43,8 +48,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
+from sandboxes.shopify import fulfillments, inventory, stock_admin
 from sandboxes.shopify.cost import CostModel
 from sandboxes.shopify.graphql_api import AdminGraphQL
 from sandboxes.shopify.oauth import (
@@ -55,6 +61,7 @@ from sandboxes.shopify.oauth import (
     AppConfig,
     OAuthError,
     OAuthProvider,
+    granted_scopes,
     make_session_token,
 )
 from sandboxes.shopify.order_edits import edit_order
@@ -68,6 +75,10 @@ GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[^/]+)/graphql\.json$")
 BULK_PATH = re.compile(r"^/sandbox/bulk/(?P<number>\d+)\.jsonl$")
 AUTHORIZE_PATH = re.compile(r"^(?:/store/(?P<shop>[^/]+))?/admin/oauth/authorize/?$")
 TOKEN_PATH = re.compile(r"^(?:/store/(?P<shop>[^/]+))?/admin/oauth/access_token/?$")
+STOCK_PAGE_PATH = re.compile(r"^/store/(?P<shop>[^/]+)/admin/stock/?$")
+FULFILLMENT_ORDER_ACTION = re.compile(
+    r"^/sandbox/fulfillment_orders/(?P<action>hold|release|assign_to_service)$"
+)
 APP_PAGE_PATH = re.compile(r"^(?:/store/(?P<shop>[^/]+)(?:/admin)?|/admin)/apps/(?P<key>[^/]+)/?$")
 VERSION_FORMAT = re.compile(r"^(\d{4}-(01|04|07|10)|\d{4}-\d{2}|unstable)$")
 INVALID_TOKEN = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
@@ -155,6 +166,9 @@ class SandboxServer(ThreadingHTTPServer):
             "refunds/create", shop, order_id=order_id
         )
         self.api.on_order_edit = self._order_edited
+        self.api.scopes_for = self.token_scopes
+        self.api.on_webhook = lambda shop, topic, payload: self.send_webhook(topic, shop, payload=payload)
+        self.api.on_fulfillment = self._fulfillment_changed
         self.faults = Faults()
         self.stats_data = Stats()
         self._lock = threading.Lock()
@@ -243,11 +257,27 @@ class SandboxServer(ThreadingHTTPServer):
         *,
         emit: bool = False,
         address: str | None = None,
+        emit_levels: bool = False,
     ) -> int:
-        """Add or replace orders; with `emit`, send orders/create (new) or orders/updated for each."""
+        """Add or replace orders; with `emit`, send orders/create (new) or orders/updated for each.
+
+        A new order gets its fulfilment order at the default location and commits its unfulfilled units
+        there (available down, committed up); with `emit_levels` too, inventory_levels/update is sent."""
         domain = shop or self.default_shop()
         existed = {int(o["id"]): self.store.order(domain, int(o["id"])) is not None for o in orders}
         count = self.store.upsert_orders(domain, orders, transactions=transactions, risks=risks)
+        placed = [o for o in orders if not existed[int(o["id"])]]
+        if placed:  # Shopify routes a new order to a location and commits its stock there
+            changed = self.store.transact(
+                lambda state: [c for o in placed for c in fulfillments.place(state, domain, o)]
+            )
+            if emit and emit_levels:
+                for item_id, location_id, lvl in changed:
+                    self.send_webhook(
+                        "inventory_levels/update",
+                        domain,
+                        payload=inventory.level_webhook(item_id, location_id, lvl),
+                    )
         if emit:
             for order in orders:
                 topic = "orders/updated" if existed[int(order["id"])] else "orders/create"
@@ -306,6 +336,225 @@ class SandboxServer(ThreadingHTTPServer):
         """An edit committed through the GraphQL mutations: Shopify sends both topics."""
         self.send_webhook("orders/edited", shop, payload=body)
         self.send_webhook("orders/updated", shop, order_id=order_id)
+
+    # ------------------------------------------------------------------------- stock and fulfilment
+
+    def token_scopes(self, shop: str, token: str) -> frozenset[str]:
+        """The access scopes of a token: those it was issued with, else the app's current scopes."""
+        scope = self.store.token_scope(shop, token)
+        return granted_scopes(self.app.scopes if scope is None else scope)
+
+    def locations(self, shop: str | None = None) -> list[Json]:
+        domain = shop or self.default_shop()
+        return self.store.transact(lambda s: inventory.locations(s, domain), write=False)  # type: ignore[no-any-return]
+
+    def levels(
+        self, shop: str | None = None, *, item: int | None = None, location: int | None = None
+    ) -> list[Json]:
+        """Levels as {item_id, location_id, available, committed, on_hand, updated_at}."""
+        domain = shop or self.default_shop()
+        return self.store.transact(  # type: ignore[no-any-return]
+            lambda s: inventory.levels_of(s, domain, item_id=item, location_id=location), write=False
+        )
+
+    def set_level(
+        self,
+        shop: str | None,
+        item: int,
+        location: int,
+        available: int,
+        *,
+        emit: bool = True,
+        address: str | None = None,
+    ) -> Json:
+        """Change `available` as a merchant does in the Shopify admin; sends inventory_levels/update."""
+        domain = shop or self.default_shop()
+
+        def change(state: Json) -> tuple[Json, int]:
+            if int(item) not in inventory.items_by_id(state, domain):
+                raise KeyError(f"inventory item {item} not found on {domain}")
+            loc = inventory.location(state, domain, int(location))
+            if loc is None or not loc["active"]:
+                raise KeyError(f"no active location {location} on {domain}")
+            return inventory.set_available(state, domain, int(item), int(location), int(available))
+
+        lvl, delta = self.store.transact(change)
+        if emit and delta:
+            self.send_webhook(
+                "inventory_levels/update",
+                domain,
+                payload=inventory.level_webhook(int(item), int(location), lvl),
+                address=address,
+            )
+        return self.levels(domain, item=int(item), location=int(location))[0]
+
+    def add_inventory_items(
+        self, items: list[Json], shop: str | None = None, *, quantities: dict[int, int] | None = None
+    ) -> list[Json]:
+        """Extra inventory items (variants) for a shop, e.g. a 10,000-variant catalogue for a bench:
+        `items` = [{"sku", "barcode"?, "title"?, "tracked"?}], stocked with `quantities` {location id: n}."""
+        domain = shop or self.default_shop()
+        return self.store.transact(  # type: ignore[no-any-return]
+            lambda s: inventory.add_items(s, domain, items, quantities)
+        )
+
+    def fulfillment_orders(self, order_id: int, shop: str | None = None) -> list[Json]:
+        domain = shop or self.default_shop()
+
+        def read(state: Json) -> list[Json]:
+            order = state["orders"].get(domain, {}).get(str(order_id))
+            if order is None:
+                raise KeyError(f"order {order_id} not found on {domain}")
+            return [copy.deepcopy(fo) for fo in fulfillments.ensure(state, domain, order)]
+
+        return self.store.transact(read)  # type: ignore[no-any-return]
+
+    def _fulfillment_order_id(self, order_id: int, shop: str, fulfillment_order_id: int | None) -> int:
+        if fulfillment_order_id is not None:
+            return int(fulfillment_order_id)
+        fos = self.fulfillment_orders(order_id, shop)
+        open_ones = [fo for fo in fos if fo["status"] in ("OPEN", "IN_PROGRESS", "ON_HOLD")]
+        return int((open_ones or fos)[0]["id"])
+
+    def fulfil_in_admin(
+        self,
+        order_id: int,
+        shop: str | None = None,
+        *,
+        lines: dict[int, int] | None = None,
+        tracking: Json | None = None,
+        notify_customer: bool = False,
+        fulfillment_order_id: int | None = None,
+        emit: bool = True,
+        address: str | None = None,
+    ) -> Json:
+        """Fulfil as the merchant (or a 3PL) does in the Shopify admin: `lines` = {order line item id: qty}
+        (None: everything remaining), `tracking` = {"company", "number", "url"}. Sends fulfillments/create,
+        orders/updated and orders/fulfilled or orders/partially_fulfilled. Returns the REST fulfilment."""
+        domain = shop or self.default_shop()
+        fo_id = self._fulfillment_order_id(int(order_id), domain, fulfillment_order_id)
+
+        def change(state: Json) -> fulfillments.Created:
+            wanted = None
+            if lines:
+                found = fulfillments.find(state, domain, fo_id)
+                by_line = {line["line_item_id"]: line["id"] for line in (found[1]["lines"] if found else [])}
+                wanted = [{"id": by_line.get(int(k), 0), "quantity": int(v)} for k, v in lines.items()]
+            return fulfillments.create(
+                state,
+                domain,
+                [{"fulfillment_order_id": fo_id, "lines": wanted}],
+                tracking=tracking,
+                notify_customer=notify_customer,
+                admin=True,
+            )
+
+        created = self.store.transact(change)
+        if emit:
+            self._fulfillment_changed(
+                domain, created.order, created.fulfillment, "fulfillments/create", address
+            )
+        return created.fulfillment
+
+    def update_tracking_in_admin(
+        self, fulfillment_id: int, tracking: Json, shop: str | None = None, *, emit: bool = True
+    ) -> Json:
+        domain = shop or self.default_shop()
+        updated, order = self.store.transact(
+            lambda s: fulfillments.update_tracking(s, domain, int(fulfillment_id), tracking)
+        )
+        if emit:
+            self._fulfillment_changed(domain, order, updated, "fulfillments/update")
+        return updated  # type: ignore[no-any-return]
+
+    def hold_fulfillment_order(
+        self,
+        order_id: int,
+        shop: str | None = None,
+        *,
+        reason: str = "OTHER",
+        notes: str | None = None,
+        fulfillment_order_id: int | None = None,
+        emit: bool = True,
+    ) -> Json:
+        """Put a fulfilment order on hold (fulfillment_orders/placed_on_hold)."""
+        domain = shop or self.default_shop()
+        fo_id = self._fulfillment_order_id(int(order_id), domain, fulfillment_order_id)
+        fo = self.store.transact(lambda s: copy.deepcopy(fulfillments.hold(s, domain, fo_id, reason, notes)))
+        if emit:
+            self.send_webhook(
+                "fulfillment_orders/placed_on_hold",
+                domain,
+                payload=fulfillments.fulfillment_order_webhook(fo),
+            )
+        return fo  # type: ignore[no-any-return]
+
+    def release_fulfillment_order(
+        self,
+        order_id: int,
+        shop: str | None = None,
+        *,
+        fulfillment_order_id: int | None = None,
+        emit: bool = True,
+    ) -> Json:
+        domain = shop or self.default_shop()
+        fo_id = self._fulfillment_order_id(int(order_id), domain, fulfillment_order_id)
+        fo = self.store.transact(lambda s: copy.deepcopy(fulfillments.release(s, domain, fo_id)))
+        if emit:
+            self.send_webhook(
+                "fulfillment_orders/hold_released", domain, payload=fulfillments.fulfillment_order_webhook(fo)
+            )
+        return fo  # type: ignore[no-any-return]
+
+    def assign_to_service(
+        self,
+        order_id: int,
+        shop: str | None = None,
+        *,
+        location_id: int = inventory.FULFILLMENT_SERVICE_LOCATION,
+        fulfillment_order_id: int | None = None,
+        emit: bool = True,
+    ) -> Json:
+        """Move a fulfilment order to another location; by default the fulfilment service's ("Acme
+        Fulfillment"), which an order-management app may not fulfil. Sends fulfillment_orders/moved."""
+        domain = shop or self.default_shop()
+        fo_id = self._fulfillment_order_id(int(order_id), domain, fulfillment_order_id)
+
+        def change(state: Json) -> tuple[int, Json]:
+            found = fulfillments.find(state, domain, fo_id)
+            source = found[1]["location_id"] if found else 0
+            return source, copy.deepcopy(fulfillments.move(state, domain, fo_id, int(location_id)))
+
+        source, fo = self.store.transact(change)
+        if emit:
+            body = fulfillments.fulfillment_order_webhook(fo)["fulfillment_order"]
+            self.send_webhook(
+                "fulfillment_orders/moved",
+                domain,
+                payload={
+                    "original_fulfillment_order": body,
+                    "moved_fulfillment_order": body,
+                    "destination_location_id": int(location_id),
+                    "fulfillment_order_line_items_requested": None,
+                    "source_location": {"id": f"gid://shopify/Location/{source}"},
+                },
+            )
+        return fo  # type: ignore[no-any-return]
+
+    def _fulfillment_changed(
+        self, shop: str, order: Json, fulfillment: Json, topic: str, address: str | None = None
+    ) -> None:
+        """A fulfilment was created or its tracking changed: Shopify's webhooks for it."""
+        body = {k: v for k, v in fulfillment.items() if k not in ("fulfillment_order_ids", "notify_customer")}
+        self.send_webhook(topic, shop, payload=body, address=address)
+        if topic == "fulfillments/create":
+            self.send_webhook("orders/updated", shop, payload=order, address=address)
+            done = (
+                "orders/fulfilled"
+                if order.get("fulfillment_status") == "fulfilled"
+                else "orders/partially_fulfilled"
+            )
+            self.send_webhook(done, shop, payload=order, address=address)
 
     def send_webhook(self, topic: str, shop: str | None = None, **options: Any) -> Json:
         """Deliver a signed webhook from a background thread (see `webhooks`); returns its ids."""
@@ -436,6 +685,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._bulk_file(int(match["number"]))
         elif match := AUTHORIZE_PATH.match(path):
             self._authorize(match["shop"])
+        elif match := STOCK_PAGE_PATH.match(path):
+            self._stock_page(match["shop"])
+        elif path == "/sandbox/inventory":
+            shop = self._shop_param(None, self._query())
+            self.server.count(200)
+            self._json(
+                200,
+                {"shop": shop, "locations": self.server.locations(shop), "levels": self.server.levels(shop)},
+            )
         elif match := APP_PAGE_PATH.match(path):
             self._app_page(match["shop"], match["key"])
         elif path == "/sandbox/webhooks/deliveries":
@@ -492,6 +750,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if path == "/sandbox/orders/edit":
             self._sandbox_order_edit(body)
             return
+        if match := STOCK_PAGE_PATH.match(path):
+            self._stock_form(match["shop"], body)
+            return
+        if path in ("/sandbox/inventory", "/sandbox/fulfillments") or FULFILLMENT_ORDER_ACTION.match(path):
+            self._sandbox_stock(path, body)
+            return
         match = GRAPHQL_PATH.match(path)
         if not match:
             self.server.count(404)
@@ -542,6 +806,76 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._json(200, answer)
         except (ValueError, TypeError, KeyError) as exc:
             self._json(400, {"errors": str(exc)})
+
+    def _stock_page(self, path_shop: str, message: str = "") -> None:
+        shop = self._shop_param(path_shop, {})
+        if shop not in self.server.store.shop_domains():
+            self.server.count(404)
+            self._html(404, "<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>")
+            return
+        self.server.count(200)
+        self._html(
+            200, stock_admin.render(self.server, shop, message or str(self._query().get("message") or ""))
+        )
+
+    def _stock_form(self, path_shop: str, raw: bytes) -> None:
+        """A form of the stock page; answered with a redirect back to it (POST/redirect/GET)."""
+        shop = self._shop_param(path_shop, {})
+        try:
+            message = stock_admin.handle_form(self.server, shop, self._query(raw.decode("utf-8")))
+        except (ValueError, KeyError, TypeError, fulfillments.FulfillmentError) as exc:
+            message = f"Refused: {getattr(exc, 'message', None) or exc}"
+        name = shop.removesuffix(".myshopify.com")
+        self.server.count(303)
+        self._send(
+            303,
+            b"",
+            content_type="text/html; charset=utf-8",
+            headers={"Location": f"/store/{name}/admin/stock?{urlencode({'message': message})}"},
+        )
+
+    def _sandbox_stock(self, path: str, raw: bytes) -> None:
+        """POST /sandbox/inventory | /sandbox/fulfillments | /sandbox/fulfillment_orders/{action} (JSON)."""
+        server = self.server
+        try:
+            payload = json.loads(raw or b"{}")
+            if not isinstance(payload, dict):
+                raise ValueError("body must be a JSON object")
+            shop = payload.get("shop")
+            if path == "/sandbox/inventory":
+                answer: Json = server.set_level(
+                    shop,
+                    int(payload["inventory_item_id"]),
+                    int(payload["location_id"]),
+                    int(payload["available"]),
+                )
+            elif path == "/sandbox/fulfillments":
+                answer = server.fulfil_in_admin(
+                    int(payload["order_id"]),
+                    shop,
+                    lines={int(k): int(v) for k, v in (payload.get("lines") or {}).items()} or None,
+                    tracking=payload.get("tracking"),
+                    notify_customer=bool(payload.get("notify_customer")),
+                    emit=bool(payload.get("emit", True)),
+                )
+            else:
+                action = path.rsplit("/", 1)[1]
+                method = {
+                    "hold": server.hold_fulfillment_order,
+                    "release": server.release_fulfillment_order,
+                    "assign_to_service": server.assign_to_service,
+                }[action]
+                answer = method(int(payload["order_id"]), shop)
+        except fulfillments.FulfillmentError as exc:
+            server.count(422)
+            self._json(422, {"errors": exc.message})
+            return
+        except (ValueError, TypeError, KeyError) as exc:
+            server.count(400)
+            self._json(400, {"errors": str(exc)})
+            return
+        server.count(200)
+        self._json(200, answer)
 
     def _authorize(self, path_shop: str | None) -> None:
         query = self._query()

@@ -13,8 +13,9 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sandboxes.shopify.generator import SHOP_TIMEZONE, default_risk, derive_transactions, generate_dataset
 
@@ -23,6 +24,7 @@ DEMO_ACCESS_TOKEN = "shpat_" + hashlib.sha256(b"synco-demo-shop").hexdigest()[:3
 STATE_VERSION = 1
 
 Order = dict[str, Any]
+T = TypeVar("T")
 
 
 def new_access_token(seed: str) -> str:
@@ -90,12 +92,17 @@ class SandboxStore:
                     return str(domain)
         return None
 
-    def add_access_token(self, domain: str, token: str, expires_at: float | None = None) -> None:
-        """Grant a token on a shop (an OAuth install); `expires_at` is epoch seconds, None never."""
+    def add_access_token(
+        self, domain: str, token: str, expires_at: float | None = None, scope: str | None = None
+    ) -> None:
+        """Grant a token on a shop (an OAuth install); `expires_at` is epoch seconds, None never;
+        `scope` the granted access scopes (comma-separated; None: whatever the app has)."""
         with self._lock:
             shop = self._state["shops"][domain]
             if token not in shop["access_tokens"]:
                 shop["access_tokens"].append(token)
+            if scope is not None:
+                shop.setdefault("access_token_scopes", {})[token] = scope
             expiry = shop.setdefault("access_token_expiry", {})
             if expires_at is None:
                 expiry.pop(token, None)
@@ -111,6 +118,21 @@ class SandboxStore:
             if token in shop["access_tokens"]:
                 shop["access_tokens"].remove(token)
             (shop.get("access_token_expiry") or {}).pop(token, None)
+            self._changed()
+
+    def token_scope(self, domain: str, token: str) -> str | None:
+        """The scopes granted with this token, None when the token was not issued with a scope list."""
+        with self._lock:
+            found = (self._state["shops"].get(domain, {}).get("access_token_scopes") or {}).get(token)
+            return None if found is None else str(found)
+
+    def set_token_scope(self, domain: str, token: str, scope: str | None) -> None:
+        with self._lock:
+            scopes = self._state["shops"][domain].setdefault("access_token_scopes", {})
+            if scope is None:
+                scopes.pop(token, None)
+            else:
+                scopes[token] = scope
             self._changed()
 
     def access_token_expiry(self, domain: str, token: str) -> float | None:
@@ -194,6 +216,17 @@ class SandboxStore:
             for key in ("orders", "transactions", "risks"):
                 self._state[key][domain] = {}
             self._changed()
+
+    # ------------------------------------------------------------------------- other sections
+
+    def transact(self, change: Callable[[dict[str, Any]], T], *, write: bool = True) -> T:
+        """Run `change(state)` under the store lock (inventory and fulfilment state live in the same
+        JSON state as the orders); with `write`, the state is saved afterwards."""
+        with self._lock:
+            result = change(self._state)
+            if write:
+                self._changed()
+            return result
 
     # ---------------------------------------------------------------------------------- persistence
 
