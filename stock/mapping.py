@@ -78,26 +78,27 @@ def desired_available(figures: Iterable[Decimal], buffer: int) -> int:
 def desired_levels(
     items: Iterable[ItemRef],
     locations: Sequence[LocationRef],
-    figures: Mapping[tuple[int, int], Decimal],
+    figures: Mapping[tuple[int, str], Decimal],
     buffer: int,
 ) -> list[DesiredLevel]:
-    """Every item at every mapped location, from Odoo's figure per (product, Odoo location); missing is 0."""
+    """Every item at every mapped location, from Odoo's figure per (product, Shopify location); missing is 0.
+
+    The figure of a Shopify location is Odoo's for the set of internal locations mapped to it (Odoo adds them
+    up with their children, each counted once).
+    """
     out = []
     for item in items:
         for location in locations:
             if not location.odoo_location_ids:
                 continue  # an unsynced Shopify location is left as it is
-            parts = [
-                figures.get((item.odoo_product_id, odoo_id), Decimal(0))
-                for odoo_id in location.odoo_location_ids
-            ]
+            figure = figures.get((item.odoo_product_id, location.location_gid), Decimal(0))
             out.append(
                 DesiredLevel(
                     inventory_item_gid=item.inventory_item_gid,
                     location_gid=location.location_gid,
                     odoo_product_id=item.odoo_product_id,
-                    odoo_figure=sum(parts, Decimal(0)),
-                    quantity=desired_available(parts, buffer),
+                    odoo_figure=figure,
+                    quantity=desired_available([figure], buffer),
                     sku=item.sku,
                     location_name=location.name,
                 )

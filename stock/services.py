@@ -52,34 +52,44 @@ FIGURE_CHUNK = 500
 PREVIEW_ITEMS = 10
 
 
-class OdooWarehouse(Protocol):
+class OdooRecord(Protocol):
     @property
     def id(self) -> int: ...
-    @property
-    def name(self) -> str: ...
+
+
+class OdooWarehouse(OdooRecord, Protocol):
     @property
     def lot_stock_id(self) -> int: ...
 
 
-class OdooLocation(Protocol):
+class QuantChange(Protocol):
     @property
     def id(self) -> int: ...
     @property
-    def name(self) -> str: ...
+    def product_id(self) -> int: ...
+    @property
+    def write_date(self) -> str: ...
 
 
 class StockOdoo(Protocol):
-    """What the stock sync needs from Odoo (synco/odoo/client.py, issue 14's section)."""
+    """What the stock sync needs from Odoo (synco/odoo/client.py, "stock levels and deliveries (issue 14)")."""
 
     rpc_calls: int
 
     def find_products(self, field: str, values: Iterable[str]) -> list[OdooProduct]: ...
-    def stock_warehouses(self) -> Sequence[OdooWarehouse]: ...
-    def internal_locations(self) -> Sequence[OdooLocation]: ...
-    def stock_figures(
-        self, product_ids: Sequence[int], location_ids: Sequence[int], figure: str
-    ) -> dict[tuple[int, int], Decimal]: ...
-    def stock_changes_since(self, cursor: str) -> tuple[list[int], str]: ...
+    def warehouses(self) -> Sequence[OdooWarehouse]: ...
+    def internal_locations(self) -> Sequence[OdooRecord]: ...
+    def stock_levels(
+        self, product_ids: Sequence[int], location_ids: Sequence[int], figure: str = ...
+    ) -> dict[int, Decimal]: ...
+    def quants_changed_since(
+        self, cursor: str, *, after_id: int = ..., limit: int = ...
+    ) -> Sequence[QuantChange]: ...
+
+
+def record_label(record: Any) -> str:
+    """An Odoo warehouse's or location's name as the merchant knows it (full path where there is one)."""
+    return str(getattr(record, "complete_name", "") or getattr(record, "name", "") or f"#{record.id}")
 
 
 def odoo_for(shop: Shop) -> StockOdoo:
@@ -128,14 +138,14 @@ def map_location(
         return location
     odoo = odoo or odoo_for(shop)
     if warehouse_id is not None:
-        warehouses = {w.id: w for w in odoo.stock_warehouses()}
+        warehouses = {w.id: w for w in odoo.warehouses()}
         warehouse = warehouses.get(warehouse_id)
         if warehouse is None:
             raise PermanentGatewayError(f"Odoo has no warehouse {warehouse_id}.")
         location.odoo_warehouse_id = warehouse.id
-        location.odoo_warehouse_name = warehouse.name
+        location.odoo_warehouse_name = record_label(warehouse)
         location.odoo_location_ids = [warehouse.lot_stock_id]
-        location.odoo_location_names = [f"{warehouse.name} stock"]
+        location.odoo_location_names = [f"{record_label(warehouse)} stock"]
     else:
         known = {loc.id: loc for loc in odoo.internal_locations()}
         missing = [i for i in location_ids if i not in known]
@@ -144,7 +154,7 @@ def map_location(
         location.odoo_warehouse_id = None
         location.odoo_warehouse_name = ""
         location.odoo_location_ids = sorted(set(location_ids))
-        location.odoo_location_names = [known[i].name for i in location.odoo_location_ids]
+        location.odoo_location_names = [record_label(known[i]) for i in location.odoo_location_ids]
     location.save()
     return location
 
@@ -236,11 +246,14 @@ def desired_levels(
     locations = location_refs(shop)
     if not items or not locations:
         return []
-    odoo_locations = sorted({i for loc in locations for i in loc.odoo_location_ids})
     out: list[DesiredLevel] = []
     for chunk in mapping.batches(list(items), FIGURE_CHUNK):
         products = sorted({item.odoo_product_id for item in chunk})
-        figures = odoo.stock_figures(products, odoo_locations, settings.figure)
+        figures: dict[tuple[int, str], Decimal] = {}
+        # One read per Shopify location and chunk: Odoo adds up its internal locations (children included).
+        for location in locations:
+            levels = odoo.stock_levels(products, list(location.odoo_location_ids), settings.figure)
+            figures.update(((product, location.location_gid), value) for product, value in levels.items())
         out.extend(mapping.desired_levels(chunk, locations, figures, settings.safety_buffer))
     return out
 
@@ -658,7 +671,7 @@ def sweep(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
     outcome = PushOutcome()
     try:
         odoo = odoo_for(shop)
-        product_ids, cursor = odoo.stock_changes_since(settings.sweep_cursor)
+        product_ids, cursor = changed_products(odoo, settings.sweep_cursor)
     except GatewayError as exc:
         _record_odoo_failure(shop, exc, trigger="sweep", task_id=task_id, outcome=outcome)
         return outcome
@@ -667,6 +680,26 @@ def sweep(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
     if not outcome.blocked:
         StockSettings.objects.filter(pk=settings.pk).update(sweep_cursor=cursor, last_swept_at=timezone.now())
     return outcome
+
+
+SWEEP_PAGE = 2000
+
+
+def changed_products(odoo: StockOdoo, cursor: str) -> tuple[list[int], str]:
+    """The products whose quants changed after the cursor ("<write_date>|<quant id>"), and the new cursor."""
+    write_date, _, last_id = cursor.partition("|")
+    after_id = int(last_id) if last_id.isdigit() else 0
+    products: set[int] = set()
+    while True:
+        page = list(odoo.quants_changed_since(write_date, after_id=after_id, limit=SWEEP_PAGE))
+        for quant in page:
+            products.add(int(quant.product_id))
+        if page:
+            newest = max(page, key=lambda q: (str(q.write_date), int(q.id)))
+            write_date, after_id = str(newest.write_date), int(newest.id)
+        if len(page) < SWEEP_PAGE:
+            break
+    return sorted(products), f"{write_date}|{after_id}" if write_date else ""
 
 
 def shops_to_sweep() -> list[int]:

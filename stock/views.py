@@ -102,8 +102,8 @@ def unblock(request: HtmxHttpRequest) -> HttpResponse:
 def _odoo_choices(shop: Any) -> tuple[list[tuple[int, str]], list[tuple[int, str]], str]:
     try:
         odoo = services.odoo_for(shop)
-        warehouses = [(w.id, w.name) for w in odoo.stock_warehouses()]
-        locations = [(loc.id, loc.name) for loc in odoo.internal_locations()]
+        warehouses = [(w.id, services.record_label(w)) for w in odoo.warehouses()]
+        locations = [(loc.id, services.record_label(loc)) for loc in odoo.internal_locations()]
     except (GatewayError, AttributeError) as exc:
         message = (
             exc.message if isinstance(exc, GatewayError) else "This Synco cannot read Odoo's warehouses yet."

@@ -32,13 +32,13 @@ def test_it_never_goes_below_zero():
     assert mapping.desired_available([Decimal("-4")], buffer=0) == 0
 
 
-def test_it_adds_up_the_mapped_odoo_locations_and_skips_unsynced_ones():
+def test_it_takes_each_shopify_locations_figure_and_skips_unsynced_ones():
     items = [ItemRef(ITEM, 7, "SKU")]
     locations = [
         LocationRef(SHOP_LOC, (100, 101), "Main"),
         LocationRef(OTHER_LOC, (), "Popup"),  # not synced
     ]
-    figures = {(7, 100): Decimal("4"), (7, 101): Decimal("6"), (8, 100): Decimal("99")}
+    figures = {(7, SHOP_LOC): Decimal("10"), (7, OTHER_LOC): Decimal("6"), (8, SHOP_LOC): Decimal("99")}
 
     levels = mapping.desired_levels(items, locations, figures, buffer=1)
 
