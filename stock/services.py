@@ -11,9 +11,9 @@ import hmac
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,7 +38,7 @@ from synco import queue
 from synco.errors import GatewayError, PermanentGatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
-from synco.odoo.client import OdooProduct
+from synco.odoo.client import OdooClient, OdooLocation, OdooProduct, OdooWarehouse
 from synco.shopify import inventory
 from synco.shopify.client import AccessDeniedError, ShopifyClient
 from synco.shopify.inventory import QuantityToSet
@@ -50,51 +50,19 @@ SWEEP_TASK = "stock.tasks.sweep_stock_task"
 # Odoo figures are read for this many products per call (a whole catalogue goes through in chunks).
 FIGURE_CHUNK = 500
 PREVIEW_ITEMS = 10
+# Pushes triggered by a change in Odoo leave out the levels Shopify already shows (as Synco last saw them);
+# a repair or a full push sets every level it is given.
+UNCHANGED_SKIPPED = frozenset({"notification", "sweep"})
 
 
-class OdooRecord(Protocol):
-    @property
-    def id(self) -> int: ...
+def record_label(record: OdooWarehouse | OdooLocation) -> str:
+    """An Odoo warehouse's or location's name as the merchant knows it (a location's full path)."""
+    name = record.name if isinstance(record, OdooWarehouse) else record.complete_name
+    return name or f"#{record.id}"
 
 
-class OdooWarehouse(OdooRecord, Protocol):
-    @property
-    def lot_stock_id(self) -> int: ...
-
-
-class QuantChange(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def product_id(self) -> int: ...
-    @property
-    def write_date(self) -> str: ...
-
-
-class StockOdoo(Protocol):
-    """What the stock sync needs from Odoo (synco/odoo/client.py, "stock levels and deliveries (issue 14)")."""
-
-    rpc_calls: int
-
-    def find_products(self, field: str, values: Iterable[str]) -> list[OdooProduct]: ...
-    def warehouses(self) -> Sequence[OdooWarehouse]: ...
-    def internal_locations(self) -> Sequence[OdooRecord]: ...
-    def stock_levels(
-        self, product_ids: Sequence[int], location_ids: Sequence[int], figure: str = ...
-    ) -> dict[int, Decimal]: ...
-    def quants_changed_since(
-        self, cursor: str, *, after_id: int = ..., limit: int = ...
-    ) -> Sequence[QuantChange]: ...
-
-
-def record_label(record: Any) -> str:
-    """An Odoo warehouse's or location's name as the merchant knows it (full path where there is one)."""
-    return str(getattr(record, "complete_name", "") or getattr(record, "name", "") or f"#{record.id}")
-
-
-def odoo_for(shop: Shop) -> StockOdoo:
-    client: Any = odoo_client_for(shop)
-    return client  # type: ignore[no-any-return,unused-ignore]
+def odoo_for(shop: Shop) -> OdooClient:
+    return odoo_client_for(shop)
 
 
 # -- settings, locations and links ------------------------------------------------------------
@@ -124,7 +92,7 @@ def map_location(
     *,
     warehouse_id: int | None,
     location_ids: Sequence[int],
-    odoo: StockOdoo | None = None,
+    odoo: OdooClient | None = None,
 ) -> LocationMapping:
     """Map a Shopify location to one Odoo warehouse (its stock location and children) or to internal locations."""
     if location.shop_id != shop.pk:
@@ -183,7 +151,7 @@ def item_refs(shop: Shop, product_ids: Iterable[int] | None = None) -> list[Item
     ]
 
 
-def refresh_links(shop: Shop, *, shopify: ShopifyClient | None = None, odoo: StockOdoo | None = None) -> int:
+def refresh_links(shop: Shop, *, shopify: ShopifyClient | None = None, odoo: OdooClient | None = None) -> int:
     """Match every Shopify inventory item to an Odoo product (the shop's product rules); returns the matched."""
     shopify = shopify or shopify_client_for(shop)
     odoo = odoo or odoo_for(shop)
@@ -240,7 +208,7 @@ def refresh_links(shop: Shop, *, shopify: ShopifyClient | None = None, odoo: Sto
 
 
 def desired_levels(
-    shop: Shop, settings: StockSettings, items: Sequence[ItemRef], odoo: StockOdoo
+    shop: Shop, settings: StockSettings, items: Sequence[ItemRef], odoo: OdooClient
 ) -> list[DesiredLevel]:
     """What Shopify should show for these items at every mapped location, read from Odoo now."""
     locations = location_refs(shop)
@@ -311,8 +279,13 @@ def push_levels(
     if is_blocked(shop, settings):
         outcome.blocked = True
         return outcome
-    shopify = shopify or shopify_client_for(shop)
     known = _known_levels(shop, levels)
+    if trigger in UNCHANGED_SKIPPED:
+        # Shopify already shows it (as far as Synco last saw): a second notification or the sweep's overlap.
+        levels = [level for level in levels if known.get(level.key) != level.quantity]
+        if not levels:
+            return outcome
+    shopify = shopify or shopify_client_for(shop)
     for batch in mapping.batches(levels):
         _push_batch(
             shop, settings, batch, known, trigger=trigger, shopify=shopify, outcome=outcome, task_id=task_id
@@ -476,7 +449,7 @@ def push_products(
     product_ids: Iterable[int] | None,
     *,
     trigger: str,
-    odoo: StockOdoo | None = None,
+    odoo: OdooClient | None = None,
     shopify: ShopifyClient | None = None,
     task_id: str = "",
 ) -> PushOutcome:
@@ -683,23 +656,38 @@ def sweep(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
 
 
 SWEEP_PAGE = 2000
+# Odoo's write_date is the writing transaction's start, to the second: a transaction that began before the last
+# sweep may commit after it. Each sweep looks back this far again (a product seen twice is pushed only if its
+# figure changed).
+SWEEP_OVERLAP = timedelta(seconds=30)
+EPOCH = "1970-01-01 00:00:00"
 
 
-def changed_products(odoo: StockOdoo, cursor: str) -> tuple[list[int], str]:
-    """The products whose quants changed after the cursor ("<write_date>|<quant id>"), and the new cursor."""
-    write_date, _, last_id = cursor.partition("|")
-    after_id = int(last_id) if last_id.isdigit() else 0
+def changed_products(odoo: OdooClient, cursor: str) -> tuple[list[int], str]:
+    """The products whose quants changed, or that moved, since the cursor (Odoo's write_date), and the new one."""
+    since = _earlier(cursor, SWEEP_OVERLAP) if cursor else EPOCH
     products: set[int] = set()
-    while True:
-        page = list(odoo.quants_changed_since(write_date, after_id=after_id, limit=SWEEP_PAGE))
-        for quant in page:
-            products.add(int(quant.product_id))
-        if page:
-            newest = max(page, key=lambda q: (str(q.write_date), int(q.id)))
-            write_date, after_id = str(newest.write_date), int(newest.id)
-        if len(page) < SWEEP_PAGE:
-            break
-    return sorted(products), f"{write_date}|{after_id}" if write_date else ""
+    newest = cursor
+    for read in (odoo.quants_changed_since, odoo.moves_done_since):
+        write_date, after_id = since, 0
+        while True:
+            page = read(write_date, after_id=after_id, limit=SWEEP_PAGE)
+            products.update(int(row.product_id) for row in page if row.product_id)
+            if page:
+                last = page[-1]  # ordered by (write_date, id)
+                newest = max(newest, last.write_date)
+                write_date, after_id = last.write_date, last.id
+            if len(page) < SWEEP_PAGE:
+                break
+    return sorted(products), newest
+
+
+def _earlier(write_date: str, delta: timedelta) -> str:
+    try:
+        moment = datetime.strptime(write_date[:19], "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return EPOCH
+    return (moment - delta).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def shops_to_sweep() -> list[int]:
@@ -783,7 +771,7 @@ def _drift_page(
     report: DriftReport,
     page: list[inventory.ShopifyInventoryItem],
     links: dict[str, tuple[int, str]],
-    odoo: StockOdoo,
+    odoo: OdooClient,
 ) -> None:
     items = [ItemRef(item.gid, links[item.gid][0], links[item.gid][1]) for item in page]
     levels = desired_levels(shop, settings, items, odoo)

@@ -217,8 +217,8 @@ def preview(request: HtmxHttpRequest) -> HttpResponse:
     levels: list[Any] = []
     try:
         levels = services.preview(shop)
-    except (GatewayError, AttributeError) as exc:
-        error = exc.message if isinstance(exc, GatewayError) else "This Synco cannot read Odoo's stock yet."
+    except GatewayError as exc:
+        error = exc.message
     return render(request, "stock/_preview.html", {"levels": levels, "error": error})
 
 
