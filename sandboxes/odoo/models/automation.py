@@ -175,11 +175,11 @@ class IrActionsServer(Model):
             "_id": record_id,
             "_action": f"{rec.get('name')}(#{action_id})",
         }
-        names = [
-            (self.db.get("ir.model.fields", fid) or {}).get("name")
+        found = [
+            str((self.db.get("ir.model.fields", fid) or {}).get("name") or "")
             for fid in rec.get("webhook_field_ids") or []
         ]
-        names = [n for n in names if n and n in model.fields_by_name]
+        names = sorted(n for n in found if n in model.fields_by_name)
         if names:
             vals["id"] = record_id
             for name in names:
