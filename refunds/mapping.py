@@ -5,6 +5,7 @@ No ORM, no settings, no network: the refs (Odoo ids) are looked up by the servic
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
@@ -270,3 +271,76 @@ def returned_quantities(order: ShopifyOrder, refund: Refund, refs: RefundRefs) -
             continue
         wanted[ref.product_id] = wanted.get(ref.product_id, Decimal("0")) + Decimal(line.quantity)
     return wanted
+
+
+@dataclass(frozen=True)
+class Unreturned:
+    """Units of one product a refund restocked that no delivery can take back: what Odoo delivered of it in
+    all and how much of that its earlier returns already took back."""
+
+    product_id: int
+    quantity: Decimal
+    delivered: Decimal
+    already_returned: Decimal
+
+
+@dataclass(frozen=True)
+class ReturnAllocation:
+    # Delivery id -> product id -> quantity to return from it, newest delivery first (only those involved).
+    by_delivery: dict[int, dict[int, Decimal]]
+    unreturned: tuple[Unreturned, ...]
+
+
+def allocate_returns(
+    wanted: Mapping[int, Decimal],
+    deliveries: Sequence[tuple[int, Mapping[int, Decimal]]],
+    returned: Mapping[int, Mapping[int, Decimal]],
+) -> ReturnAllocation:
+    """Spread the wanted quantities (product id -> units) over the done deliveries, newest first (delivery
+    id, delivered quantities by product), taking from each no more than it delivered minus what its returns
+    (`returned`: delivery id -> product id -> units, cancelled returns left out) already took back.
+    What no delivery can take is reported per product."""
+    by_delivery: dict[int, dict[int, Decimal]] = {}
+    unreturned = []
+    for product, quantity in wanted.items():
+        left = quantity
+        delivered = already = ZERO
+        for delivery_id, quantities in deliveries:
+            shipped = quantities.get(product, ZERO)
+            taken = returned.get(delivery_id, {}).get(product, ZERO)
+            delivered += shipped
+            already += min(taken, shipped)
+            share = min(left, max(shipped - taken, ZERO))
+            if share > 0:
+                by_delivery.setdefault(delivery_id, {})[product] = share
+                left -= share
+        if left > 0:
+            unreturned.append(
+                Unreturned(product_id=product, quantity=left, delivered=delivered, already_returned=already)
+            )
+    order = [delivery_id for delivery_id, _ in deliveries if delivery_id in by_delivery]
+    return ReturnAllocation(
+        by_delivery={delivery_id: by_delivery[delivery_id] for delivery_id in order},
+        unreturned=tuple(unreturned),
+    )
+
+
+def _units(quantity: Decimal) -> str:
+    return f"{quantity.normalize():f}"
+
+
+def unreturned_note(unreturned: Sequence[Unreturned], names: Mapping[int, str]) -> str:
+    """Which restocked quantities no return picking takes back, and why ("" when none)."""
+    parts = []
+    for item in unreturned:
+        if item.delivered <= 0:
+            why = "Odoo has no validated delivery of it"
+        elif item.already_returned >= item.delivered:
+            why = f"the {_units(item.delivered)} Odoo delivered are already returned"
+        elif item.already_returned > 0:
+            why = f"Odoo delivered {_units(item.delivered)}, {_units(item.already_returned)} of them already returned"
+        else:
+            why = f"Odoo delivered only {_units(item.delivered)}"
+        name = names.get(item.product_id) or f"product {item.product_id}"
+        parts.append(f"{_units(item.quantity)} x {name} ({why})")
+    return f"Not returned in Odoo: {'; '.join(parts)}." if parts else ""

@@ -37,6 +37,12 @@ class Refund(models.Model):
     # The return receipt of the restocked items (OrderRules.return_restocked_items).
     odoo_return_picking_id = models.IntegerField(null=True, blank=True)
     odoo_return_picking_name = models.CharField(max_length=64, blank=True)
+    # All of its return pickings, one per delivery the items came from ([{"id": .., "name": ..}]); the first
+    # one is also in odoo_return_picking_id/name.
+    odoo_return_pickings = models.JSONField(default=list, blank=True)
+    # Delivery id -> the highest return id it had when Synco asked Odoo's wizard for a return from it: a
+    # return newer than that without the refund's key is the one a run created without learning of it.
+    return_picking_marks = models.JSONField(default=dict, blank=True)
     # Before invoicing a refund lowers the sale order's quantities instead of making a credit note.
     reduced_sale_order = models.BooleanField(default=False)
     rpc_calls = models.PositiveIntegerField(default=0)
@@ -70,6 +76,21 @@ class Refund(models.Model):
             return ""
         odoo: Any = getattr(self.shop, "odoo", None)
         return "" if odoo is None else str(odoo.record_url("account.move", self.odoo_credit_note_id))
+
+    def return_pickings(self) -> list[dict[str, Any]]:
+        """Its return pickings ({id, name, url}) for its page; a row from before the list keeps its one."""
+        rows = [row for row in self.odoo_return_pickings or [] if isinstance(row, dict) and row.get("id")]
+        if not rows and self.odoo_return_picking_id is not None:
+            rows = [{"id": self.odoo_return_picking_id, "name": self.odoo_return_picking_name}]
+        odoo: Any = getattr(self.shop, "odoo", None)
+        return [
+            {
+                "id": int(row["id"]),
+                "name": str(row.get("name") or row["id"]),
+                "url": "" if odoo is None else str(odoo.record_url("stock.picking", int(row["id"]))),
+            }
+            for row in rows
+        ]
 
     def return_picking_url(self) -> str:
         if self.odoo_return_picking_id is None:

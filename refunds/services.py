@@ -22,8 +22,10 @@ from refunds.mapping import (
     CreditNoteDraft,
     RefundMappingError,
     RefundRefs,
+    ReturnAllocation,
     SaleLineRef,
     Settlement,
+    allocate_returns,
     credit_note_draft,
     expected_total,
     reduced_quantities,
@@ -32,6 +34,7 @@ from refunds.mapping import (
     returns_goods,
     sale_order_extras,
     settlement,
+    unreturned_note,
 )
 from refunds.models import Refund, RefundState
 from synclogs.records import finish_attempt, start_attempt
@@ -39,7 +42,7 @@ from synco import queue
 from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
-from synco.odoo.client import OdooClient
+from synco.odoo.client import OdooClient, OdooPicking
 from synco.shopify.queries import REFUND_LINES
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 from synco.shopify.types import Refund as ShopifyRefund
@@ -374,42 +377,111 @@ def _return_restocked(
     refund: Refund,
 ) -> str:
     """When the shop wants it: the items Shopify restocked as returned come back through Odoo's return
-    wizard on the order's done delivery, once per refund (the return's origin carries the refund's key; a
-    return an earlier run created without learning of it is recognised by its quantities)."""
+    wizard, one return per done delivery they are taken from (newest delivery first, never more than it
+    delivered minus what its returns already took back: Odoo does not check). Each return's origin carries
+    the refund's key, so a rerun finds those made and creates only the rest; a return an earlier run created
+    without learning of it is recognised by the mark left before asking for it and by its quantities.
+    What cannot be returned is said in the message; the refund syncs all the same."""
     if not rules.return_restocked_items or refund.odoo_return_picking_id or not returns_goods(shopify_refund):
         return ""
     assert order.odoo_id is not None
-    key = refund_ref(refund.shopify_id)
-    deliveries = client.done_deliveries(order.odoo_id)
+    tag = f"({refund_ref(refund.shopify_id)})"
+    refs = _refs(client, shop, parsed, shopify_refund)
+    wanted = returned_quantities(parsed, shopify_refund, refs)
+    deliveries = list(reversed(client.done_deliveries(order.odoo_id)))  # newest first
     returns = {delivery.id: client.return_pickings(delivery.id) for delivery in deliveries}
-    found = next((p for pickings in returns.values() for p in pickings if key in p.origin), None)
-    if found is None:
-        wanted = returned_quantities(parsed, shopify_refund, _refs(client, shop, parsed, shopify_refund))
-        delivery = next(
-            (
-                d
-                for d in reversed(deliveries)
-                if wanted and all(d.quantities.get(product, 0) >= qty for product, qty in wanted.items())
-            ),
-            None,
-        )
-        if delivery is None:
-            return "No return picking: Odoo has no validated delivery of the restocked items."
-        found = next(
-            (p for p in returns[delivery.id] if "shopify:refund:" not in p.origin and p.quantities == wanted),
-            None,
-        )
-        picking_id = found.id if found is not None else client.create_return_picking(delivery.id, wanted)
-        client.set_picking_origin(picking_id, f"Return of {delivery.name} ({key})")
-        found = client.read_pickings([["id", "=", picking_id]])[0]
-    if rules.validate_return_pickings and found.state != "done":
-        client.validate_picking(found.id)
+    ours = [p for pickings in returns.values() for p in pickings if tag in p.origin]
+    # What an earlier run already returned is not asked again.
+    for picking in ours:
+        for product, quantity in picking.quantities.items():
+            if product in wanted:
+                wanted[product] -= quantity
+    wanted = {product: quantity for product, quantity in wanted.items() if quantity > 0}
+    marks = {int(k): int(v) for k, v in (refund.return_picking_marks or {}).items()}
+    # Returns without any refund's key made after this refund's mark on their delivery: maybe the one a run
+    # created without learning of it. They are set aside, then taken as its own if their quantities are those
+    # it would ask for; otherwise they count as returned like any other return.
+    unsure = {
+        delivery_id: [
+            p
+            for p in pickings
+            if "shopify:refund:" not in p.origin and delivery_id in marks and p.id > marks[delivery_id]
+        ]
+        for delivery_id, pickings in returns.items()
+    }
+    allocation = _allocate(wanted, deliveries, returns, unsure)
+    adopted = {
+        delivery_id: found
+        for delivery_id, quantities in allocation.by_delivery.items()
+        if (found := next((p for p in unsure[delivery_id] if p.quantities == quantities), None)) is not None
+    }
+    if any(p not in adopted.values() for ps in unsure.values() for p in ps):
+        unsure = {d: [adopted[d]] if d in adopted else [] for d in unsure}
+        allocation = _allocate(wanted, deliveries, returns, unsure)
+    made = list(ours)
+    by_id = {delivery.id: delivery for delivery in deliveries}
+    for delivery_id, quantities in allocation.by_delivery.items():
+        known = adopted.get(delivery_id)
+        if known is not None and known.quantities == quantities:
+            picking_id = known.id
+        else:
+            _mark_return(refund, delivery_id, max((p.id for p in returns[delivery_id]), default=0))
+            picking_id = client.create_return_picking(delivery_id, quantities)
+        client.set_picking_origin(picking_id, f"Return of {by_id[delivery_id].name} {tag}")
+        made.extend(client.read_pickings([["id", "=", picking_id]]))
+    if rules.validate_return_pickings:
+        for picking in made:
+            if picking.state != "done":
+                # A later return of the same delivery unreserves it (its state may still say assigned).
+                client.assign_picking(picking.id)
+                client.validate_picking(picking.id)
+    note = unreturned_note(allocation.unreturned, _product_names(parsed, refs))
+    if not made:
+        return " ".join(["No return picking.", note]).strip()
+    made.sort(key=lambda p: p.id)
     Refund.objects.filter(pk=refund.pk).update(
-        odoo_return_picking_id=found.id, odoo_return_picking_name=found.name
+        odoo_return_picking_id=made[0].id,
+        odoo_return_picking_name=made[0].name,
+        odoo_return_pickings=[{"id": p.id, "name": p.name} for p in made],
     )
-    refund.odoo_return_picking_id = found.id
+    refund.odoo_return_picking_id = made[0].id
     state = "validated" if rules.validate_return_pickings else "ready to receive"
-    return f"Return picking {found.name} (id {found.id}), {state}."
+    listed = ", ".join(f"{p.name} (id {p.id})" for p in made)
+    plural = "s" if len(made) > 1 else ""
+    return " ".join(filter(None, [f"Return picking{plural} {listed}, {state}.", note]))
+
+
+def _allocate(
+    wanted: dict[int, Decimal],
+    deliveries: list[OdooPicking],
+    returns: dict[int, list[OdooPicking]],
+    unsure: dict[int, list[OdooPicking]],
+) -> ReturnAllocation:
+    """The wanted quantities over the deliveries (newest first), each delivery's returns counted as returned
+    except those set aside as maybe this refund's own."""
+    skip = {p.id for pickings in unsure.values() for p in pickings}
+    returned: dict[int, dict[int, Decimal]] = {}
+    for delivery_id, pickings in returns.items():
+        totals = returned.setdefault(delivery_id, {})
+        for picking in pickings:
+            if picking.id not in skip:
+                for product, quantity in picking.quantities.items():
+                    totals[product] = totals.get(product, Decimal("0")) + quantity
+    return allocate_returns(wanted, [(d.id, d.quantities) for d in deliveries], returned)
+
+
+def _mark_return(refund: Refund, delivery_id: int, last_return_id: int) -> None:
+    """Before asking Odoo's wizard for a return: if its answer is lost, the next run knows where to look."""
+    marks = dict(refund.return_picking_marks or {})
+    marks[str(delivery_id)] = last_return_id
+    Refund.objects.filter(pk=refund.pk).update(return_picking_marks=marks)
+    refund.return_picking_marks = marks
+
+
+def _product_names(parsed: ShopifyOrder, refs: RefundRefs) -> dict[int, str]:
+    """Odoo product id -> the order line's title in Shopify (for the messages)."""
+    titles = {item.number: item.title for item in parsed.line_items}
+    return {ref.product_id: titles[number] for number, ref in refs.lines.items() if number in titles}
 
 
 def _line_values(line: Any) -> dict[str, Any]:
