@@ -19,6 +19,7 @@ from stock.models import DriftRow, LocationMapping, StockSettings
 from stock.tasks import drift_report_task, push_all_task, refresh_links_task, repair_drift_task
 from synco.errors import GatewayError
 from synco.http import HtmxHttpRequest
+from synco.models import Shop
 from synco.shopify_app.embedded import shop_required
 from synco.tenancy import current_shop
 
@@ -99,16 +100,13 @@ def unblock(request: HtmxHttpRequest) -> HttpResponse:
 # -- settings -----------------------------------------------------------------------------------
 
 
-def _odoo_choices(shop: Any) -> tuple[list[tuple[int, str]], list[tuple[int, str]], str]:
+def _odoo_choices(shop: Shop) -> tuple[list[tuple[int, str]], list[tuple[int, str]], str]:
     try:
         odoo = services.odoo_for(shop)
         warehouses = [(w.id, services.record_label(w)) for w in odoo.warehouses()]
         locations = [(loc.id, services.record_label(loc)) for loc in odoo.internal_locations()]
-    except (GatewayError, AttributeError) as exc:
-        message = (
-            exc.message if isinstance(exc, GatewayError) else "This Synco cannot read Odoo's warehouses yet."
-        )
-        return [], [], message
+    except GatewayError as exc:
+        return [], [], exc.message
     return warehouses, locations, ""
 
 
