@@ -235,7 +235,7 @@ def add_items(
         known.add(sku)
         added.append(item)
         for loc in (MAIN_WAREHOUSE, RETAIL_STORE):
-            state["levels"][shop][level_key(item["id"], loc)] = {
+            state["levels"][shop][level_key(int(item["id"] or 0), loc)] = {
                 "available": int((quantities or {}).get(loc, 0)),
                 "committed": 0,
                 "updated_at": now_utc(),
@@ -397,7 +397,7 @@ def validate_set(state: State, shop: str, data: Json) -> list[Json]:
             )
             continue
         loc = location(state, shop, loc_id) if loc_id is not None else None
-        if loc is None or not loc["active"]:
+        if loc_id is None or loc is None or not loc["active"]:
             errors.append(
                 _error(
                     "INVALID_LOCATION", [*path, "locationId"], "The specified location could not be found."

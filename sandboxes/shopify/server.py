@@ -346,14 +346,14 @@ class SandboxServer(ThreadingHTTPServer):
 
     def locations(self, shop: str | None = None) -> list[Json]:
         domain = shop or self.default_shop()
-        return self.store.transact(lambda s: inventory.locations(s, domain), write=False)  # type: ignore[no-any-return]
+        return self.store.transact(lambda s: inventory.locations(s, domain), write=False)
 
     def levels(
         self, shop: str | None = None, *, item: int | None = None, location: int | None = None
     ) -> list[Json]:
         """Levels as {item_id, location_id, available, committed, on_hand, updated_at}."""
         domain = shop or self.default_shop()
-        return self.store.transact(  # type: ignore[no-any-return]
+        return self.store.transact(
             lambda s: inventory.levels_of(s, domain, item_id=item, location_id=location), write=False
         )
 
@@ -394,9 +394,7 @@ class SandboxServer(ThreadingHTTPServer):
         """Extra inventory items (variants) for a shop, e.g. a 10,000-variant catalogue for a bench:
         `items` = [{"sku", "barcode"?, "title"?, "tracked"?}], stocked with `quantities` {location id: n}."""
         domain = shop or self.default_shop()
-        return self.store.transact(  # type: ignore[no-any-return]
-            lambda s: inventory.add_items(s, domain, items, quantities)
-        )
+        return self.store.transact(lambda s: inventory.add_items(s, domain, items, quantities))
 
     def fulfillment_orders(self, order_id: int, shop: str | None = None) -> list[Json]:
         domain = shop or self.default_shop()
@@ -407,7 +405,7 @@ class SandboxServer(ThreadingHTTPServer):
                 raise KeyError(f"order {order_id} not found on {domain}")
             return [copy.deepcopy(fo) for fo in fulfillments.ensure(state, domain, order)]
 
-        return self.store.transact(read)  # type: ignore[no-any-return]
+        return self.store.transact(read)
 
     def _fulfillment_order_id(self, order_id: int, shop: str, fulfillment_order_id: int | None) -> int:
         if fulfillment_order_id is not None:
@@ -465,7 +463,7 @@ class SandboxServer(ThreadingHTTPServer):
         )
         if emit:
             self._fulfillment_changed(domain, order, updated, "fulfillments/update")
-        return updated  # type: ignore[no-any-return]
+        return updated
 
     def hold_fulfillment_order(
         self,
@@ -487,7 +485,7 @@ class SandboxServer(ThreadingHTTPServer):
                 domain,
                 payload=fulfillments.fulfillment_order_webhook(fo),
             )
-        return fo  # type: ignore[no-any-return]
+        return fo
 
     def release_fulfillment_order(
         self,
@@ -504,7 +502,7 @@ class SandboxServer(ThreadingHTTPServer):
             self.send_webhook(
                 "fulfillment_orders/hold_released", domain, payload=fulfillments.fulfillment_order_webhook(fo)
             )
-        return fo  # type: ignore[no-any-return]
+        return fo
 
     def assign_to_service(
         self,
@@ -539,7 +537,7 @@ class SandboxServer(ThreadingHTTPServer):
                     "source_location": {"id": f"gid://shopify/Location/{source}"},
                 },
             )
-        return fo  # type: ignore[no-any-return]
+        return fo
 
     def _fulfillment_changed(
         self, shop: str, order: Json, fulfillment: Json, topic: str, address: str | None = None
@@ -860,7 +858,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 )
             else:
                 action = path.rsplit("/", 1)[1]
-                method = {
+                method: Any = {
                     "hold": server.hold_fulfillment_order,
                     "release": server.release_fulfillment_order,
                     "assign_to_service": server.assign_to_service,

@@ -278,7 +278,7 @@ def _level(ctx: Any, item_id: int | None, loc_id: int | None) -> Json | None:
         loc = inventory.location(s, ctx.shop, loc_id)
         return level_view(item, loc, rows[0], ctx) if rows and item and loc else None
 
-    return _state(ctx, read)  # type: ignore[no-any-return]
+    return _state(ctx, read)
 
 
 # ------------------------------------------------------------------------------ query roots
