@@ -1,0 +1,45 @@
+"""Odoo notification -> real Celery worker -> Shopify sandbox level, end to end through Redis."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from stock import services
+from stock.models import PendingChange, StockPush
+from tests.celery_worker import celery_worker
+
+from .conftest import item_gid, odoo_product, set_odoo_quantity, shopify_available
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_notified_odoo_change_reaches_shopify_within_seconds(
+    client, stock_shop, shopify, odoo, main_location, warehouse_stock, tmp_path: Path
+):
+    product = odoo_product(odoo)
+    settings = services.get_settings(stock_shop)
+    url = reverse("stock:odoo_webhook", args=[stock_shop.pk]) + f"?token={settings.webhook_token}"
+    location = main_location.shopify_location_gid
+    env = {"SHOPIFY_ADMIN_ORIGIN": shopify.base_url}
+    with celery_worker(tmp_path / "worker.log", env) as worker:
+        # when Odoo's quantity changes and its automation rule notifies Synco (twice, as quant and move)
+        set_odoo_quantity(odoo, product, warehouse_stock, 23)
+        started = time.monotonic()
+        for model in ("stock.quant", "stock.move"):
+            body = {"_model": model, "_id": 1, "product_id": product}
+            assert client.post(url, body, "application/json").status_code == 202
+
+        # then the worker sets Shopify's level once the coalescing window closes
+        while shopify_available(shopify, item_gid(), location) != 23 and time.monotonic() - started < 30:
+            worker.assert_alive()
+            time.sleep(0.1)
+        latency = time.monotonic() - started
+        assert shopify_available(shopify, item_gid(), location) == 23, worker.log()[-4000:]
+    print(f"stock latency through the worker: {latency:.2f} s")
+    assert latency < 5
+    assert StockPush.objects.filter(shop=stock_shop, outcome=StockPush.Outcome.SET).count() == 1
+    assert PendingChange.objects.filter(shop=stock_shop).count() == 0
