@@ -174,23 +174,28 @@ def refresh_links(shop: Shop, *, shopify: ShopifyClient | None = None, odoo: Odo
             found[field_name] = mapping.group_by_field(
                 odoo.find_products(field_name, values) if values else [], field_name
             )
-        count = 0
         by_gid = {i.gid: i for i in items}
-        for match in mapping.match_items(items, fields, found, cached):
-            item = by_gid[match.inventory_item_gid]
-            InventoryLink.objects.update_or_create(
-                shop=shop,
-                inventory_item_gid=item.gid,
-                defaults={
-                    "sku": item.sku,
-                    "barcode": item.barcode,
-                    "title": item.title[:500],
-                    "odoo_product_id": match.odoo_product_id,
-                    "unmatched_reason": match.reason,
-                },
-            )
-            count += match.odoo_product_id is not None
-        return count
+        matches = mapping.match_items(items, fields, found, cached)
+        now = timezone.now()
+        InventoryLink.objects.bulk_create(
+            [
+                InventoryLink(
+                    shop=shop,
+                    inventory_item_gid=match.inventory_item_gid,
+                    sku=by_gid[match.inventory_item_gid].sku,
+                    barcode=by_gid[match.inventory_item_gid].barcode,
+                    title=by_gid[match.inventory_item_gid].title[:500],
+                    odoo_product_id=match.odoo_product_id,
+                    unmatched_reason=match.reason,
+                    updated_at=now,
+                )
+                for match in matches
+            ],
+            update_conflicts=True,
+            unique_fields=["shop", "inventory_item_gid"],
+            update_fields=["sku", "barcode", "title", "odoo_product_id", "unmatched_reason", "updated_at"],
+        )
+        return sum(match.odoo_product_id is not None for match in matches)
 
     for item in inventory.iter_inventory_items(shopify):
         seen.append(item.gid)
