@@ -274,6 +274,11 @@ def _refunds_then_now(shop: Any, rows: list[Row], stored_by_row: list[Any]) -> N
             except Exception as exc:  # reported with the order
                 row.reason += f" [refund {refund.shopify_id}: {type(exc).__name__}: {exc}]"
         refunds = list(Refund.objects.filter(order=stored).order_by("created_at", "pk"))
+        # The order's status after its refunds: one held, or Odoo off Shopify's current total, holds the order.
+        stored.refresh_from_db()
+        if str(stored.sync_status) != row.status:
+            row.status = str(stored.sync_status)
+            row.reason += f" {stored.review_reason}"
         row.refunds = len(refunds)
         row.refunds_synced = all(r.state == RefundState.SYNCED for r in refunds)
         row.refund_states = "; ".join(

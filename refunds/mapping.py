@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from orders.money import LineInput
+from refunds.taxes import TaxContext, refunded_tax_by_id, tax_corrections
 from synco.shopify.types import Refund, ShopifyOrder
 
 CENT = Decimal("0.01")
@@ -41,6 +43,8 @@ class RefundRefs:
     lines: dict[str, SaleLineRef]
     shipping: dict[int, SaleLineRef]
     adjustment_product_id: int | None = None
+    # Odoo's taxes and rounding, for the tax corrections (None: Odoo's computed tax is taken as it is).
+    tax_context: TaxContext | None = None
 
 
 @dataclass(frozen=True)
@@ -150,13 +154,16 @@ def credit_note_draft(order: ShopifyOrder, refund: Refund, refs: RefundRefs) -> 
                 )
             )
     shipping_ids = {line_id: index for index, line_id in enumerate(_shipping_gids(order))}
+    shipping_taxes: list[tuple[int, ...]] = []
     for shipping in refund.shipping:
         if not shipping.subtotal:
+            shipping_taxes.append(())
             continue
         index = shipping_ids.get(shipping.shipping_line_id, 0 if len(refs.shipping) == 1 else -1)
         sale_line = refs.shipping.get(index)
         if sale_line is None:
             raise RefundMappingError("It refunds shipping that has no line in Odoo's sale order.")
+        shipping_taxes.append(sale_line.tax_ids)
         lines.append(
             CreditLine(
                 product_id=sale_line.product_id,
@@ -166,6 +173,7 @@ def credit_note_draft(order: ShopifyOrder, refund: Refund, refs: RefundRefs) -> 
                 tax_ids=sale_line.tax_ids,
             )
         )
+    lines += _refunded_tax_corrections(order, refund, refs, lines, shipping_taxes)
     for adjustment in refund.adjustments:
         amount = -(adjustment.amount + adjustment.tax)
         if not amount:
@@ -183,6 +191,39 @@ def credit_note_draft(order: ShopifyOrder, refund: Refund, refs: RefundRefs) -> 
     if not lines:
         raise RefundMappingError("The refund has no line, shipping or adjustment to credit.")
     return CreditNoteDraft(key=refund_key(refund), lines=tuple(lines), settlement=settlement(order, refund))
+
+
+def _refunded_tax_corrections(
+    order: ShopifyOrder,
+    refund: Refund,
+    refs: RefundRefs,
+    lines: Sequence[CreditLine],
+    shipping_taxes: Sequence[tuple[int, ...]],
+) -> list[CreditLine]:
+    """Correction lines that bring Odoo's tax on the refunded lines and shipping to the tax Shopify refunded."""
+    context = refs.tax_context
+    if context is None:
+        return []
+    items = {line.id: line for line in order.line_items}
+    line_taxes = {
+        gid: refs.lines[item.number].tax_ids for gid, item in items.items() if item.number in refs.lines
+    }
+    charged = refunded_tax_by_id(order, refund, line_taxes, shipping_taxes, context)
+    inputs = [LineInput(line.quantity, line.price_unit, ZERO, line.tax_ids) for line in lines]
+    try:
+        corrections = tax_corrections(inputs, charged, context)
+    except LookupError as exc:
+        raise RefundMappingError(str(exc)) from None
+    return [
+        CreditLine(
+            product_id=fix.product_id,
+            name=fix.name,
+            quantity=Decimal(1),
+            price_unit=fix.price_unit,
+            tax_ids=fix.tax_ids,
+        )
+        for fix in corrections
+    ]
 
 
 def settlement(order: ShopifyOrder, refund: Refund) -> Settlement:

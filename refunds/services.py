@@ -16,6 +16,7 @@ from django.utils import timezone
 from orders.edits import with_edits
 from orders.mapping import XMLID_MODULE, MappingError
 from orders.models import Order, SyncStatus
+from orders.money import TaxRate, currency_unit
 from products.services import ensure_service_product
 from refunds.mapping import (
     CENT,
@@ -37,11 +38,13 @@ from refunds.mapping import (
     unreturned_note,
 )
 from refunds.models import Refund, RefundState
+from refunds.taxes import TaxContext
 from synclogs.records import finish_attempt, start_attempt
 from synco import queue
 from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
+from synco.odoo.cache import cached
 from synco.odoo.client import OdooClient, OdooPicking
 from synco.shopify.queries import REFUND_LINES
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
@@ -90,7 +93,7 @@ def store_refunds(order: Order, parsed: ShopifyOrder, node: dict[str, Any]) -> l
         if (
             row.state == RefundState.PENDING
             and order.odoo_id is not None
-            and order.sync_status == SyncStatus.SYNCED
+            and (order.sync_status == SyncStatus.SYNCED or held_by_refunds(order))
         ):
             queue_refund(row.pk)
             queued.append(row.pk)
@@ -119,7 +122,13 @@ def queue_pending_refunds(shop_id: int) -> int:
             shop_id=shop_id,
             state=RefundState.PENDING,
             order__odoo_id__isnull=False,
-            order__sync_status=SyncStatus.SYNCED,
+        )
+        .filter(
+            Q(order__sync_status=SyncStatus.SYNCED)
+            | Q(
+                order__sync_status=SyncStatus.NEEDS_REVIEW,
+                order__review_reason__startswith=REFUND_REVIEW_PREFIX,
+            )
         )
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .values_list("pk", flat=True)
@@ -183,9 +192,9 @@ def sync_refund(refund_id: int, task_id: str = "") -> float | None:
         return claim
     refund = claim
     order = refund.order
-    if order.odoo_id is None or order.sync_status != SyncStatus.SYNCED:
+    if order.odoo_id is None or not (order.sync_status == SyncStatus.SYNCED or held_by_refunds(order)):
         # Not in Odoo yet, or held for review (its documents are the merchant's to fix): the order's next
-        # successful sync queues the refund again.
+        # successful sync queues the refund again. An order held only because of its refunds takes them.
         _finish(refund, RefundState.PENDING, WAITS_FOR_ORDER)
         return None
     record = start_attempt(
@@ -213,15 +222,18 @@ def sync_refund(refund_id: int, task_id: str = "") -> float | None:
             message="Held: the credit note differs from Shopify's refund.",
             rpc_calls=_calls(client),
         )
+        review_order_refunds(order.pk)
         return None
     except RefundMappingError as exc:
         _finish(refund, RefundState.HELD, str(exc))
         finish_attempt(record, succeeded=False, message=f"Held: {exc}", rpc_calls=_calls(client))
+        review_order_refunds(order.pk)
         return None
     except TransientGatewayError as exc:
         if refund.attempts >= MAX_ATTEMPTS:
             _finish(refund, RefundState.FAILED, exc.message)
             finish_attempt(record, succeeded=False, message=exc.message, rpc_calls=_calls(client))
+            review_order_refunds(order.pk)
             return None
         _finish(refund, RefundState.PENDING, exc.message)
         finish_attempt(record, succeeded=False, message=exc.message, rpc_calls=_calls(client))
@@ -229,6 +241,7 @@ def sync_refund(refund_id: int, task_id: str = "") -> float | None:
     except (GatewayError, MappingError, OrderParseError) as exc:
         _finish(refund, RefundState.FAILED, str(exc))
         finish_attempt(record, succeeded=False, message=str(exc), rpc_calls=_calls(client))
+        review_order_refunds(order.pk)
         return None
     finally:
         if client is not None:
@@ -242,7 +255,66 @@ def sync_refund(refund_id: int, task_id: str = "") -> float | None:
         odoo_id=refund.odoo_credit_note_id or order.odoo_id,
         rpc_calls=_calls(client),
     )
+    review_order_refunds(order.pk)
     return None
+
+
+# -- the order's status after its refunds ----------------------------------------------------
+
+# The start of the review reason of an order held because of its refunds (not its own documents).
+REFUND_REVIEW_PREFIX = "Refunds: "
+
+
+def held_by_refunds(order: Order) -> bool:
+    return order.sync_status == SyncStatus.NEEDS_REVIEW and order.review_reason.startswith(
+        REFUND_REVIEW_PREFIX
+    )
+
+
+def refund_review_reason(order: Order, refunds: list[Refund], current: Decimal | None) -> str:
+    """Why the order needs the merchant after its refunds ("" when it does not): a refund held or failed, or
+    Odoo's figure (invoices net of credit notes, or the lowered sale order) off Shopify's current total."""
+    stuck = [r for r in refunds if r.state in (RefundState.HELD, RefundState.FAILED)]
+    if stuck:
+        return REFUND_REVIEW_PREFIX + " ".join(
+            f"refund {r.shopify_id} is {r.get_state_display().lower()}: {r.reason}" for r in stuck
+        )
+    if not refunds or any(r.state != RefundState.SYNCED for r in refunds) or current is None:
+        return ""
+    net = invoiced_net_of_credit_notes(order)
+    odoo, figure = (
+        (net, "invoices net of credit notes") if net is not None else (order.odoo_total, "sale order")
+    )
+    if odoo is None:
+        return ""
+    difference = odoo - current
+    if abs(difference) <= _rules(order.shop).totals_tolerance:
+        return ""
+    return REFUND_REVIEW_PREFIX + (
+        f"after its refunds, Odoo's {figure} come to {odoo} {order.currency} but Shopify's current total is "
+        f"{current} ({difference:+} {order.currency}); compare the refunds with Shopify's order."
+    )
+
+
+def review_order_refunds(order_id: int) -> None:
+    """An order whose refunds did not all land as Shopify has them is visibly Needs review with the reason;
+    once they do, it is Synced again. An order held for its own documents is left as it is."""
+    order = Order.objects.select_related("shop").filter(pk=order_id).first()
+    if order is None or not (order.sync_status == SyncStatus.SYNCED or held_by_refunds(order)):
+        return
+    try:
+        current = parse_order(order.payload).current_total
+    except OrderParseError:
+        current = None
+    reason = refund_review_reason(order, list(Refund.objects.filter(order=order)), current)
+    if reason:
+        Order.objects.filter(
+            pk=order.pk, sync_status__in=(SyncStatus.SYNCED, SyncStatus.NEEDS_REVIEW)
+        ).update(sync_status=SyncStatus.NEEDS_REVIEW, review_reason=reason, status_changed_at=timezone.now())
+    elif held_by_refunds(order):
+        Order.objects.filter(pk=order.pk, sync_status=SyncStatus.NEEDS_REVIEW).update(
+            sync_status=SyncStatus.SYNCED, review_reason="", status_changed_at=timezone.now()
+        )
 
 
 def _calls(client: OdooClient | None) -> int:
@@ -311,7 +383,32 @@ def _refs(client: OdooClient, shop: Shop, parsed: ShopifyOrder, refund: ShopifyR
         if refund.adjustments
         else None
     )
-    return RefundRefs(lines=lines, shipping=shipping, adjustment_product_id=adjustment)
+    return RefundRefs(
+        lines=lines,
+        shipping=shipping,
+        adjustment_product_id=adjustment,
+        tax_context=_tax_context(client, shop, parsed, refund),
+    )
+
+
+def _tax_context(
+    client: OdooClient, shop: Shop, parsed: ShopifyOrder, refund: ShopifyRefund
+) -> TaxContext | None:
+    """Odoo's sale taxes, rounding and rounding product, when the refund gives back tax (cached: no call
+    once the order sync has read them)."""
+    if not any(line.tax for line in refund.lines) and not any(s.tax for s in refund.shipping):
+        return None
+    taxes = cached(client, "taxes", client.find_sale_taxes)
+    rules = _rules(shop)
+    return TaxContext(
+        rates={tax.id: TaxRate(tax.id, tax.amount, tax.price_included) for tax in taxes},
+        names={tax.id: tax.name for tax in taxes},
+        unit=currency_unit(parsed.currency),
+        method=cached(client, "tax_rounding", client.company_tax_rounding),
+        correction_product_id=ensure_service_product(
+            client, shop, rules.rounding_product_code, "Shopify rounding"
+        ),
+    )
 
 
 def write_refund(

@@ -11,9 +11,9 @@ from refunds.services import invoiced_net_of_credit_notes, retry_refund, sync_re
 from synco.models import OrderRules, Shop
 from synco.shopify.client import OrderResult
 from synco.shopify.types import parse_order
-from tests.factories import order_node
+from tests.factories import money, order_node
 from tests.orders.helpers import queued_order
-from tests.refunds.helpers import one_shirt, refund_node, refunded_order
+from tests.refunds.helpers import SHIRT, one_shirt, refund_node, refunded_order
 
 pytestmark = pytest.mark.django_db
 
@@ -179,6 +179,10 @@ def test_a_held_refund_is_synced_once_shopify_settles_it(shop, odoo, django_capt
     _in_odoo(shop, odoo)
     refund = _refunded(shop, refunded_order(one_shirt(status="PENDING")), django_capture_on_commit_callbacks)
     sync_refund(refund.pk)
+    # a held refund holds its order: visibly Needs review with the refund's reason, never Synced
+    order = Order.objects.get(pk=refund.order_id)
+    assert order.sync_status == SyncStatus.NEEDS_REVIEW
+    assert order.review_reason.startswith("Refunds: refund ") and "still pending" in order.review_reason
 
     settled = refunded_order(one_shirt(), updatedAt="2026-11-23T12:00:00Z")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -189,6 +193,8 @@ def test_a_held_refund_is_synced_once_shopify_settles_it(shop, odoo, django_capt
     refund.refresh_from_db()
     assert refund.state == RefundState.SYNCED
     assert [c["amount_total"] for c in _credit_notes(odoo)] == [25.88]
+    order.refresh_from_db()
+    assert (order.sync_status, order.review_reason) == (SyncStatus.SYNCED, "")
 
 
 def test_a_refund_of_an_unknown_line_is_held_and_retry_queues_it_again(
@@ -254,3 +260,49 @@ def test_a_refund_of_an_order_held_for_review_waits_and_touches_nothing(
     refund.refresh_from_db()
     assert (refund.state, refund.reason) == (RefundState.PENDING, "Waits for its order to be synced to Odoo.")
     assert _credit_notes(odoo) == []
+
+
+def test_a_refunded_tax_entered_by_hand_is_credited_as_shopify_refunded_it(
+    shop, odoo, django_capture_on_commit_callbacks
+):
+    # given an invoiced order, and a refund of one shirt whose tax Shopify gave back as 1.00 (not 15 % of 22.50)
+    order = _in_odoo(shop, odoo)
+    manual = refund_node(lines=[(SHIRT, 1, "22.50", "1.00")], amount="23.50")
+    node = refunded_order(manual, currentTotalPriceSet=money("38.27"))  # 61.77 - 23.50
+    refund = _refunded(shop, node, django_capture_on_commit_callbacks)
+
+    # when the refund is synced
+    sync_refund(refund.pk)
+
+    # then the credit note carries Shopify's refunded tax (a correction line on the tax and its untaxed
+    # counterpart), totals the refund to the cent, and the order stays Synced: Odoo's net is Shopify's current
+    refund.refresh_from_db()
+    assert refund.state == RefundState.SYNCED, refund.reason
+    [credit] = odoo.execute(
+        "account.move",
+        "search_read",
+        [["move_type", "=", "out_refund"]],
+        fields=["amount_total", "amount_tax"],
+    )
+    assert (credit["amount_total"], credit["amount_tax"]) == (23.50, 1.00)
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.SYNCED
+    assert invoiced_net_of_credit_notes(order) == Decimal("38.27")
+
+
+def test_an_order_whose_odoo_net_misses_shopifys_current_total_after_its_refunds_needs_review(
+    shop, odoo, django_capture_on_commit_callbacks
+):
+    # given Shopify's current total that its refunds do not explain (61.77 - 25.88 is 35.89, Shopify says 40.00)
+    order = _in_odoo(shop, odoo)
+    node = refunded_order(one_shirt(), currentTotalPriceSet=money("40.00"))
+    refund = _refunded(shop, node, django_capture_on_commit_callbacks)
+
+    sync_refund(refund.pk)
+
+    # then the credit note is made, but the order is not Synced: it needs review, with both figures
+    refund.refresh_from_db()
+    assert refund.state == RefundState.SYNCED
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.NEEDS_REVIEW
+    assert "35.89" in order.review_reason and "40.00" in order.review_reason
