@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from products.models import ProductLink
@@ -39,6 +41,7 @@ from synco.errors import GatewayError, PermanentGatewayError, TransientGatewayEr
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooLocation, OdooProduct, OdooWarehouse
+from synco.odoo.stock_notifications import NotificationRules, ensure_stock_notifications
 from synco.shopify import inventory
 from synco.shopify.client import AccessDeniedError, ShopifyClient
 from synco.shopify.inventory import QuantityToSet
@@ -524,6 +527,41 @@ def refresh_links_of(shop_id: int) -> int | None:
 
 
 # -- notifications and coalescing -------------------------------------------------------------
+
+
+def webhook_url(settings: StockSettings) -> str:
+    """The address Odoo's automation rules POST to: Synco's public URL, the shop, its secret token."""
+    path = reverse("stock:odoo_webhook", args=[settings.shop_id])
+    return f"{django_settings.SYNCO_PUBLIC_URL}{path}?token={settings.webhook_token}"
+
+
+def install_odoo_notifications(shop: Shop, *, install_module: bool) -> NotificationRules:
+    """Create (or re-point) the Odoo automation rules that notify Synco when stock moves; logged."""
+    settings = get_settings(shop)
+    attempt = start_attempt(
+        shop_id=shop.pk,
+        operation="stock_notifications",
+        object_type=SyncAttempt.Object.SHOP,
+        object_ref=shop.domain[:100],
+    )
+    odoo = odoo_for(shop)
+    try:
+        rules = ensure_stock_notifications(odoo, webhook_url(settings), install=install_module)
+    except GatewayError as exc:
+        finish_attempt(attempt, succeeded=False, message=exc.message, rpc_calls=odoo.rpc_calls)
+        raise
+    finish_attempt(
+        attempt,
+        succeeded=True,
+        message=(
+            f"Odoo notifies Synco of stock changes: {rules.created} rule(s) created, {rules.updated} updated"
+            + (", Automation Rules installed." if rules.installed_module else ".")
+        ),
+        odoo_model="base.automation",
+        odoo_id=rules.rule_ids[0] if rules.rule_ids else None,
+        rpc_calls=odoo.rpc_calls,
+    )
+    return rules
 
 
 def webhook_token_matches(settings: StockSettings, token: str) -> bool:

@@ -15,5 +15,6 @@ urlpatterns = [
     path("settings/locations/refresh/", views.refresh_locations, name="refresh_locations"),
     path("settings/locations/<int:pk>/", views.map_location, name="map_location"),
     path("settings/preview/", views.preview, name="preview"),
+    path("settings/notifications/", views.install_notifications, name="install_notifications"),
     path("odoo-webhook/<int:shop_pk>/", views.odoo_webhook, name="odoo_webhook"),
 ]

@@ -9,7 +9,6 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -150,14 +149,22 @@ def stock_settings(request: HtmxHttpRequest) -> HttpResponse:
             "saved": saved,
             "mappings": mappings,
             "odoo_error": odoo_error,
-            "webhook_url": _webhook_url(request, settings),
+            "webhook_url": services.webhook_url(settings),
         },
     )
 
 
-def _webhook_url(request: HttpRequest, settings: StockSettings) -> str:
-    path = reverse("stock:odoo_webhook", args=[settings.shop_id])
-    return request.build_absolute_uri(f"{path}?token={settings.webhook_token}")
+@shop_required
+@require_POST
+def install_notifications(request: HtmxHttpRequest) -> HttpResponse:
+    """Create the Odoo automation rules that notify Synco (installing Automation Rules if the merchant asks)."""
+    shop = current_shop(request)
+    try:
+        rules = services.install_odoo_notifications(shop, install_module=request.POST.get("install") == "1")
+    except GatewayError as exc:
+        return _toast(HttpResponse(status=204), exc.message, "critical")
+    message = f"Odoo now notifies Synco of stock changes ({len(rules.rule_ids)} automation rules)."
+    return _toast(HttpResponse(status=204), message)
 
 
 @shop_required

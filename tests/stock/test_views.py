@@ -147,3 +147,15 @@ def test_the_settings_form_saves_the_figure_and_buffer(merchant_client, shop, od
         3,
         1.5,
     )
+
+
+def test_creating_the_odoo_rules_says_why_it_cannot(merchant_client, shop, odoo):
+    # given an Odoo without the Automation Rules app, and the merchant did not ask Synco to install it
+    response = merchant_client.post(reverse("stock:install_notifications"), headers={"HX-Request": "true"})
+
+    assert response.status_code == 204
+    assert "Automation Rules app (base_automation) is not installed" in response["HX-Trigger"]
+    module = odoo.execute(
+        "ir.module.module", "search_read", [["name", "=", "base_automation"]], fields=["state"]
+    )
+    assert module[0]["state"] != "installed"

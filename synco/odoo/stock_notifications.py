@@ -1,0 +1,124 @@
+"""The Odoo automation rules that tell Synco when stock moves ("Send Webhook Notification", base_automation).
+
+As verified on Odoo 18.0 (tests/contract/odoo/test_stock_notifications.py): a rule on stock.quant fires when an
+internal quant's quantity or reservation changes, one on stock.move when a move is done; each POSTs JSON with
+`_model`, `_id` and the chosen fields (`product_id` as a bare id) to the URL. Synco creates or updates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from synco.errors import PermanentGatewayError
+from synco.odoo.client import OdooClient
+
+RULE_PREFIX = "Synco stock"
+MODULE = "base_automation"
+# (model, rule name, fields that trigger it, records it is for, fields sent)
+RULES = (
+    (
+        "stock.quant",
+        f"{RULE_PREFIX}: quants",
+        ["quantity", "reserved_quantity"],
+        "[('location_id.usage', '=', 'internal')]",
+        ["product_id", "location_id"],
+    ),
+    ("stock.move", f"{RULE_PREFIX}: done moves", ["state"], "[('state', '=', 'done')]", ["product_id"]),
+)
+
+
+@dataclass(frozen=True)
+class NotificationRules:
+    rule_ids: tuple[int, ...]
+    installed_module: bool
+    created: int
+    updated: int
+
+
+def automation_installed(client: OdooClient) -> bool:
+    rows = client.call("ir.module.module", "search_read", [["name", "=", MODULE]], fields=["state"], limit=1)
+    return bool(rows) and rows[0].get("state") == "installed"
+
+
+def ensure_stock_notifications(client: OdooClient, url: str, *, install: bool = False) -> NotificationRules:
+    """Create (or point at `url` again) the rules that notify Synco of stock changes; install the module if asked."""
+    installed = False
+    if not automation_installed(client):
+        if not install:
+            raise PermanentGatewayError(
+                "Odoo's Automation Rules app (base_automation) is not installed: install it in Odoo's Apps, or "
+                "let Synco install it."
+            )
+        rows = client.call(
+            "ir.module.module", "search_read", [["name", "=", MODULE]], fields=["state"], limit=1
+        )
+        if not rows:
+            raise PermanentGatewayError("This Odoo has no Automation Rules app (base_automation) to install.")
+        client.call("ir.module.module", "button_immediate_install", [rows[0]["id"]])
+        installed = True
+    rule_ids: list[int] = []
+    created = updated = 0
+    for model, name, triggers, domain, fields in RULES:
+        model_id = _model_id(client, model)
+        existing = client.call(
+            "base.automation",
+            "search_read",
+            [["name", "=", name]],
+            fields=["action_server_ids"],
+            context={"active_test": False},
+        )
+        if existing:
+            rule = int(existing[0]["id"])
+            actions = [int(a) for a in existing[0].get("action_server_ids") or []]
+            if actions:
+                client.call("ir.actions.server", "write", actions, {"webhook_url": url})
+            client.call("base.automation", "write", [rule], {"active": True, "filter_domain": domain})
+            updated += 1
+        else:
+            rule = int(
+                client.call(
+                    "base.automation",
+                    "create",
+                    {
+                        "name": name,
+                        "model_id": model_id,
+                        "trigger": "on_create_or_write",
+                        "trigger_field_ids": [(6, 0, _field_ids(client, model, triggers))],
+                        "filter_domain": domain,
+                        "action_server_ids": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "name": "Notify Synco",
+                                    "model_id": model_id,
+                                    "state": "webhook",
+                                    "webhook_url": url,
+                                    "webhook_field_ids": [(6, 0, _field_ids(client, model, fields))],
+                                },
+                            )
+                        ],
+                    },
+                )
+            )
+            created += 1
+        rule_ids.append(rule)
+    return NotificationRules(tuple(rule_ids), installed, created, updated)
+
+
+def _model_id(client: OdooClient, model: str) -> int:
+    ids = client.call("ir.model", "search", [["model", "=", model]], limit=1)
+    if not ids:
+        raise PermanentGatewayError(f"This Odoo has no model {model}: is the Inventory app installed?")
+    return int(ids[0])
+
+
+def _field_ids(client: OdooClient, model: str, names: list[str]) -> list[int]:
+    rows = client.call(
+        "ir.model.fields", "search_read", [["model", "=", model], ["name", "in", names]], fields=["name"]
+    )
+    found = {str(row["name"]): int(row["id"]) for row in rows}
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise PermanentGatewayError(f"Odoo's {model} has no field {', '.join(missing)}.")
+    return [found[name] for name in names]
