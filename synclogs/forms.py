@@ -19,6 +19,9 @@ OPERATION_LABELS = {
     "create_customer": "Create customer in Odoo",
     "create_product": "Create product in Odoo",
     "cancel_sale_order": "Cancel sale order in Odoo",
+    "stock_push": "Push stock levels to Shopify",
+    "stock_drift": "Stock drift report",
+    "stock_notifications": "Set up Odoo stock notifications",
 }
 # An operation in a shared URL need not be known here to be filtered on: it only has to look like one.
 OPERATION_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
