@@ -321,6 +321,7 @@ def _push_batch(
     shopify: ShopifyClient,
     outcome: PushOutcome,
     task_id: str,
+    retrying: bool = False,
 ) -> None:
     attempt = start_attempt(
         shop_id=shop.pk,
@@ -370,6 +371,35 @@ def _push_batch(
         outcome.errors.append(exc.message)
         return
     if result.user_errors:
+        refused = _refused_indexes(result.user_errors, len(batch))
+        if refused and len(refused) < len(batch) and not retrying:
+            # Shopify refuses a whole call for one bad quantity: record those with their reason, send the rest.
+            bad = [batch[i] for i in sorted(refused)]
+            for index in sorted(refused):
+                reason = "Shopify refused this quantity: " + inventory.describe_user_errors(refused[index])
+                _record_pushes(
+                    shop, [batch[index]], [quantities[index]], key, StockPush.Outcome.FAILED, reason, trigger
+                )
+                outcome.errors.append(reason)
+            outcome.failed += len(bad)
+            message = (
+                f"Shopify refused {len(bad)} of {len(batch)} quantities: "
+                + inventory.describe_user_errors([error for errors in refused.values() for error in errors])
+            )
+            finish_attempt(attempt, succeeded=False, message=message, summary=_summary(bad, key, trigger))
+            rest = [level for i, level in enumerate(batch) if i not in refused]
+            _push_batch(
+                shop,
+                settings,
+                rest,
+                known,
+                trigger=trigger,
+                shopify=shopify,
+                outcome=outcome,
+                task_id=task_id,
+                retrying=True,
+            )
+            return
         message = "Shopify refused the quantities: " + inventory.describe_user_errors(result.user_errors)
         _record_pushes(shop, batch, quantities, key, StockPush.Outcome.FAILED, message, trigger)
         finish_attempt(attempt, succeeded=False, message=message, summary=_summary(batch, key, trigger))
@@ -387,6 +417,25 @@ def _push_batch(
         message=f"Set {len(batch)} stock level{'s' if len(batch) != 1 else ''} in Shopify ({trigger}).",
         summary=_summary(batch, key, trigger),
     )
+
+
+def _refused_indexes(
+    errors: Sequence[inventory.InventoryUserError], size: int
+) -> dict[int, list[inventory.InventoryUserError]]:
+    """The quantities Shopify's user errors point at (`field: ["input", "quantities", "<i>", ...]`); {} if any
+    error points at none (then the whole call is refused)."""
+    refused: dict[int, list[inventory.InventoryUserError]] = {}
+    for error in errors:
+        field = error.field
+        if (
+            len(field) < 3
+            or field[:2] != ("input", "quantities")
+            or not field[2].isdigit()
+            or int(field[2]) >= size
+        ):
+            return {}
+        refused.setdefault(int(field[2]), []).append(error)
+    return refused
 
 
 def _batch_ref(batch: Sequence[DesiredLevel]) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from stock import services
+from stock.mapping import DesiredLevel
 from stock.models import DriftRow, InventoryLink, KnownLevel, PendingChange, StockPush, StockSettings
 from stock.tasks import flush_pending_task
 from synclogs.models import SyncAttempt
@@ -244,3 +246,27 @@ def test_the_sweep_pushes_what_changed_in_odoo_since_its_cursor(
     pushed = {q.inventory_item_gid for _, quantities in set_spy.calls for q in quantities}
     assert item_gid() in pushed
     assert StockSettings.objects.get(shop=stock_shop).sweep_cursor >= cursor
+
+
+def test_a_quantity_shopify_refuses_fails_alone_and_the_rest_is_set(stock_shop, shopify, main_location):
+    # given a batch where one item no longer exists in Shopify
+    location = main_location.shopify_location_gid
+    current = shopify_available(shopify, item_gid(), location)
+    good = DesiredLevel(item_gid(), location, 1, Decimal(current + 2), current + 2, SKU, "Main warehouse")
+    gone = DesiredLevel("gid://shopify/InventoryItem/1", location, 2, Decimal(4), 4, "GONE", "Main warehouse")
+
+    # when
+    outcome = services.push_levels(stock_shop, [gone, good], trigger="repair")
+
+    # then
+    assert (outcome.sent, outcome.failed) == (1, 1)
+    assert shopify_available(shopify, item_gid(), location) == current + 2
+    pushes = {p.sku: p for p in StockPush.objects.filter(shop=stock_shop)}
+    assert pushes[SKU].outcome == StockPush.Outcome.SET
+    assert pushes["GONE"].outcome == StockPush.Outcome.FAILED
+    assert pushes["GONE"].error == (
+        "Shopify refused this quantity: The specified inventory item could not be found. (INVALID_INVENTORY_ITEM)"
+    )
+    attempts = list(SyncAttempt.objects.filter(shop=stock_shop, operation="stock_push").order_by("id"))
+    assert [a.status for a in attempts] == [SyncAttempt.Status.FAILED, SyncAttempt.Status.SUCCESS]
+    assert attempts[0].message.startswith("Shopify refused 1 of 2 quantities:")
