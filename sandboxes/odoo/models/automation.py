@@ -101,7 +101,7 @@ class IrModelFields(Model):
 class IrActionsServer(Model):
     _name = "ir.actions.server"
     _description = "Server Actions"
-    name = Char("Action Name")
+    name = Char("Action Name", required=True)  # required even inside a rule (Odoo 18 then renames it)
     model_id = Many2one("ir.model", "Model", required=True)
     model_name = Char("Model Name", compute="_compute_model_name")
     usage = Selection(

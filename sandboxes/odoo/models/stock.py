@@ -58,13 +58,21 @@ def touch(env: Environment, model: str, record_id: int, vals: dict[str, Any]) ->
     target = env[model]
     hooks = target.change_hooks()
     old = {record_id: {name: target.value(record_id, name) for name in vals}} if hooks else {}
-    env.db.update(model, record_id, {**vals, "write_date": tools.now_string(), "write_uid": env.uid})
+    picking = env.db.table(model)[record_id].get("picking_id") if model == "stock.move" else None
+    pickings = env["stock.picking"]
+    picking_state = pickings.value(picking, "state") if picking and "state" in vals else None
+    now = tools.now_string()
+    env.db.update(model, record_id, {**vals, "write_date": now, "write_uid": env.uid})
     if model in ("stock.move", "stock.quant"):
         product = env.db.table(model)[record_id].get("product_id")
         if product:
             env.flags.setdefault(DIRTY, set()).add(product)
     if hooks:
         target.notify_change([record_id], old, hooks)
+    if picking_state is not None and pickings.value(picking, "state") != picking_state:
+        # A picking's state is stored in Odoo (computed from its moves): it is written, rules see it.
+        env.db.update("stock.picking", picking, {"write_date": now, "write_uid": env.uid})
+        pickings.notify_change([picking], {picking: {"state": picking_state}})
 
 
 def locations_under(env: Environment, location_ids: list[int]) -> set[int]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import NONE_FAULT, OdooApi, Refs, make_product
+from .conftest import NONE_FAULT, Customer, OdooApi, Refs, make_product
 
 QUANT_FIELDS = [
     "product_id",
@@ -245,3 +245,93 @@ def test_a_done_move_posts_the_move_and_a_dead_receiver_fails_nothing(
         4.0,
         False,
     )
+
+
+PICKING_FIELDS = [
+    "name",
+    "state",
+    "origin",
+    "sale_id",
+    "carrier_tracking_ref",
+    "carrier_id",
+    "date_done",
+    "backorder_id",
+]
+
+
+def test_a_reservation_posts_the_quant_with_its_reserved_quantity(
+    odoo_api: OdooApi, refs: Refs, customer: Customer, listener: Listener, rules: list[int]
+) -> None:
+    rule, _action = webhook_rule(
+        odoo_api,
+        "stock.quant",
+        listener.url("/hooks/quant"),
+        QUANT_FIELDS,
+        ["quantity", "reserved_quantity"],
+        INTERNAL_ONLY,
+    )
+    rules.append(rule)
+    product = make_product(odoo_api, "Reserved", type="consu", is_storable=True)
+    quant = adjust(odoo_api, product, refs.stock_location, 9)
+    listener.wait_for(lambda body: body.get("_id") == quant and body.get("quantity") == 9.0)
+    order = odoo_api.call(
+        "sale.order",
+        "create",
+        [{"partner_id": customer.id, "order_line": [(0, 0, {"product_id": product, "product_uom_qty": 3})]}],
+    )
+    assert odoo_api.call("sale.order", "action_confirm", [[order]]) is True
+    seen = listener.wait_for(lambda body: body.get("_id") == quant and body.get("reserved_quantity") == 3.0)
+    assert (seen[-1][2]["quantity"], seen[-1][2]["available_quantity"]) == (9.0, 6.0)
+
+
+def test_a_validated_delivery_posts_the_picking_done_and_its_tracking_ref(
+    odoo_api: OdooApi, refs: Refs, customer: Customer, listener: Listener, rules: list[int]
+) -> None:
+    done, _ = webhook_rule(
+        odoo_api,
+        "stock.picking",
+        listener.url("/hooks/done"),
+        PICKING_FIELDS,
+        ["state"],
+        "[('state', '=', 'done'), ('picking_type_code', '=', 'outgoing')]",
+    )
+    tracking, _ = webhook_rule(
+        odoo_api,
+        "stock.picking",
+        listener.url("/hooks/tracking"),
+        PICKING_FIELDS,
+        ["carrier_tracking_ref"],
+        "[('carrier_tracking_ref', '!=', False)]",
+    )
+    rules.extend([done, tracking])
+    product = make_product(odoo_api, "Shipped", type="consu", is_storable=True)
+    adjust(odoo_api, product, refs.stock_location, 5)
+    order = odoo_api.call(
+        "sale.order",
+        "create",
+        [{"partner_id": customer.id, "order_line": [(0, 0, {"product_id": product, "product_uom_qty": 2})]}],
+    )
+    assert odoo_api.call("sale.order", "action_confirm", [[order]]) is True
+    [picking] = odoo_api.read_one("sale.order", order, ["picking_ids"])["picking_ids"]
+    odoo_api.call("stock.picking", "write", [[picking], {"carrier_tracking_ref": "1ZHOOK0001"}])
+    seen = listener.wait_for(lambda body: body.get("_id") == picking)
+    path, _headers, body = seen[-1]
+    assert path == "/hooks/tracking"
+    assert set(body) == {"_action", "_id", "_model", "id", *PICKING_FIELDS}
+    assert (body["_model"], body["state"], body["carrier_tracking_ref"], body["sale_id"]) == (
+        "stock.picking",
+        "assigned",
+        "1ZHOOK0001",
+        order,
+    )
+    assert odoo_api.call("stock.picking", "button_validate", [[picking]]) is True
+    seen = listener.wait_for(lambda body: body.get("_id") == picking and body.get("state") == "done")
+    path, _headers, body = seen[-1]
+    assert path == "/hooks/done"
+    # Odoo writes the state before date_done: the notification carries date_done false (re-read it).
+    assert (body["date_done"], body["carrier_tracking_ref"], body["backorder_id"]) == (
+        False,
+        "1ZHOOK0001",
+        False,
+    )
+    assert odoo_api.read_one("stock.picking", picking, ["date_done"])["date_done"]

@@ -63,6 +63,7 @@ def install_rule(odoo: Any, url: str) -> None:
                         0,
                         0,
                         {
+                            "name": "hook",
                             "model_id": model,
                             "state": "webhook",
                             "webhook_url": url,
@@ -113,6 +114,20 @@ def test_a_rolled_back_call_sends_nothing(odoo: Any, receiver: Any) -> None:
     SENDER.join()
     time.sleep(0.2)
     assert received.empty()
+
+
+def test_an_action_needs_a_name_even_inside_a_rule(odoo: Any) -> None:
+    install_rule(odoo, "http://127.0.0.1:9/nobody")
+    model = odoo.call("ir.model", "search", [[["model", "=", "stock.move"]]])[0]
+    action = {"model_id": model, "state": "webhook", "webhook_url": "http://127.0.0.1:9/x"}
+    rule = {
+        "name": "r",
+        "model_id": model,
+        "trigger": "on_create_or_write",
+        "action_server_ids": [(0, 0, action)],
+    }
+    fault = odoo.fault("base.automation", "create", [[rule]])
+    assert "Field: Action Name (name)" in fault.faultString
 
 
 def test_a_dead_receiver_fails_nothing(odoo: Any) -> None:
