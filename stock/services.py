@@ -570,6 +570,15 @@ def push_all(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
     return push_products(shop, None, trigger="initial", task_id=task_id)
 
 
+def start_sync(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
+    """Stock sync was just turned on: match Shopify's items to Odoo products, then push every level once."""
+    shop = Shop.objects.filter(pk=shop_id, uninstalled_at__isnull=True).first()
+    if shop is None:
+        return None
+    refresh_links(shop)
+    return push_products(shop, None, trigger="initial", task_id=task_id)
+
+
 def refresh_links_of(shop_id: int) -> int | None:
     shop = Shop.objects.filter(pk=shop_id, uninstalled_at__isnull=True).first()
     return None if shop is None else refresh_links(shop)
@@ -810,6 +819,9 @@ def run_drift_report(shop_id: int, *, trigger: str = "on demand", task_id: str =
     try:
         shopify = shopify_client_for(shop)
         odoo = odoo_for(shop)
+        if trigger == "nightly":
+            # Variants added in Shopify or products in Odoo since the last run are matched first.
+            refresh_links(shop, shopify=shopify, odoo=odoo)
         links = {
             gid: (int(product or 0), sku)
             for gid, product, sku in InventoryLink.objects.filter(

@@ -67,3 +67,10 @@ def push_all_task(self: Task, shop_id: int) -> None:
 )
 def refresh_links_task(self: Task, shop_id: int) -> None:
     services.refresh_links_of(shop_id)
+
+
+@shared_task(
+    bind=True, acks_late=True, autoretry_for=(TransientGatewayError,), retry_backoff=True, max_retries=8
+)
+def start_sync_task(self: Task, shop_id: int) -> None:
+    services.start_sync(shop_id, task_id=self.request.id or "")

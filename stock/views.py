@@ -15,7 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from stock import services
 from stock.forms import LocationMappingForm, StockSettingsForm
 from stock.models import DriftRow, LocationMapping, StockSettings
-from stock.tasks import drift_report_task, push_all_task, refresh_links_task, repair_drift_task
+from stock.tasks import (
+    drift_report_task,
+    push_all_task,
+    refresh_links_task,
+    repair_drift_task,
+    start_sync_task,
+)
 from synco.errors import GatewayError
 from synco.http import HtmxHttpRequest
 from synco.models import Shop
@@ -117,10 +123,14 @@ def stock_settings(request: HtmxHttpRequest) -> HttpResponse:
     settings = services.get_settings(shop)
     saved = False
     if request.method == "POST":
+        was_enabled = settings.enabled
         form = StockSettingsForm(request.POST, instance=settings)
         if form.is_valid():
             form.save()
             saved = True
+            if settings.enabled and not was_enabled:
+                # Turned on: match the items and push every level once (the initial push).
+                transaction.on_commit(lambda: start_sync_task.delay(shop.pk))
     else:
         form = StockSettingsForm(instance=settings)
     warehouses, odoo_locations, odoo_error = _odoo_choices(shop)

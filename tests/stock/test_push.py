@@ -270,3 +270,26 @@ def test_a_quantity_shopify_refuses_fails_alone_and_the_rest_is_set(stock_shop, 
     attempts = list(SyncAttempt.objects.filter(shop=stock_shop, operation="stock_push").order_by("id"))
     assert [a.status for a in attempts] == [SyncAttempt.Status.FAILED, SyncAttempt.Status.SUCCESS]
     assert attempts[0].message.startswith("Shopify refused 1 of 2 quantities:")
+
+
+def test_turning_stock_sync_on_matches_and_pushes_everything_and_the_preview_shows_it(
+    stock_shop, shopify, odoo, main_location, warehouse_stock
+):
+    # given
+    product = odoo_product(odoo)
+    set_odoo_quantity(odoo, product, warehouse_stock, 26)
+    InventoryLink.objects.filter(shop=stock_shop).delete()
+
+    # when
+    outcome = services.start_sync(stock_shop.pk)
+
+    # then every matched item is set at the mapped location (Odoo's 0 where it has no stock)
+    assert outcome is not None and outcome.failed == 0
+    assert outcome.sent == InventoryLink.objects.filter(shop=stock_shop).exclude(odoo_product_id=None).count()
+    assert shopify_available(shopify, item_gid(), main_location.shopify_location_gid) == 26
+    preview = {level.sku: level for level in services.preview(stock_shop, limit=1000)}
+    assert (preview[SKU].odoo_figure, preview[SKU].quantity, preview[SKU].location_name) == (
+        Decimal("26"),
+        26,
+        "Main warehouse",
+    )

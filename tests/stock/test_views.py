@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from stock import services
 from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, StockPush, StockSettings
-from stock.tasks import drift_report_task, repair_drift_task
+from stock.tasks import drift_report_task, repair_drift_task, start_sync_task
 from synco.gateways import odoo_client_for
 from synco.models import Shop
 
@@ -133,13 +133,20 @@ def test_the_settings_page_maps_a_location_and_previews(merchant_client, shop, o
     assert "map a location and match items first" in preview.content.decode()
 
 
-def test_the_settings_form_saves_the_figure_and_buffer(merchant_client, shop, odoo):
-    response = merchant_client.post(
-        reverse("stock:settings"),
-        {"enabled": "on", "figure": "on_hand", "safety_buffer": "3", "coalesce_seconds": "1.5"},
-    )
+def test_the_settings_form_saves_the_figure_and_buffer_and_starts_the_sync(
+    merchant_client, shop, odoo, monkeypatch, django_capture_on_commit_callbacks
+):
+    started: list[int] = []
+    monkeypatch.setattr(start_sync_task, "delay", started.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = merchant_client.post(
+            reverse("stock:settings"),
+            {"enabled": "on", "figure": "on_hand", "safety_buffer": "3", "coalesce_seconds": "1.5"},
+        )
 
     assert response.status_code == 200
+    assert started == [shop.pk]
     settings = services.get_settings(shop)
     assert (settings.enabled, settings.figure, settings.safety_buffer, settings.coalesce_seconds) == (
         True,
