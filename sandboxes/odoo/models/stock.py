@@ -58,7 +58,7 @@ def touch(env: Environment, model: str, record_id: int, vals: dict[str, Any]) ->
     target = env[model]
     hooks = target.change_hooks()
     old = {record_id: {name: target.value(record_id, name) for name in vals}} if hooks else {}
-    picking = env.db.table(model)[record_id].get("picking_id") if model == "stock.move" else None
+    picking = int(env.db.table(model)[record_id].get("picking_id") or 0) if model == "stock.move" else 0
     pickings = env["stock.picking"]
     picking_state = pickings.value(picking, "state") if picking and "state" in vals else None
     now = tools.now_string()
