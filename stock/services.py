@@ -762,13 +762,19 @@ SWEEP_PAGE = 2000
 # figure changed).
 SWEEP_OVERLAP = timedelta(seconds=30)
 EPOCH = "1970-01-01 00:00:00"
+FIRST_SWEEP_LOOKBACK = timedelta(minutes=5)
 
 
 def changed_products(odoo: OdooClient, cursor: str) -> tuple[list[int], str]:
     """The products whose quants changed, or that moved, since the cursor (Odoo's write_date), and the new one."""
-    since = _earlier(cursor, SWEEP_OVERLAP) if cursor else EPOCH
+    if cursor:
+        since = _earlier(cursor, SWEEP_OVERLAP)
+    else:
+        # The first sweep starts shortly before now: turning stock sync on pushed every level already, and a
+        # real Odoo's whole history of moves is not worth reading.
+        since = (timezone.now() - FIRST_SWEEP_LOOKBACK).strftime("%Y-%m-%d %H:%M:%S")
     products: set[int] = set()
-    newest = cursor
+    newest = cursor or since
     for read in (odoo.quants_changed_since, odoo.moves_done_since):
         write_date, after_id = since, 0
         while True:

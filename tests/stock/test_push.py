@@ -227,7 +227,7 @@ def test_the_drift_report_finds_a_difference_and_a_repair_clears_it(
 def test_the_sweep_pushes_what_changed_in_odoo_since_its_cursor(
     stock_shop, shopify, odoo, main_location, warehouse_stock, set_spy: SetSpy
 ):
-    # given a first sweep (from the beginning: nothing in stock yet) and one that set the cursor
+    # given a first sweep (it looks back a few minutes) and one that set the cursor
     product = odoo_product(odoo)
     services.sweep(stock_shop.pk)
     set_odoo_quantity(odoo, product, warehouse_stock, 4)
