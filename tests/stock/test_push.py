@@ -293,3 +293,39 @@ def test_turning_stock_sync_on_matches_and_pushes_everything_and_the_preview_sho
         26,
         "Main warehouse",
     )
+
+
+def test_shopify_throttling_is_waited_out(stock_shop, shopify, odoo, main_location, warehouse_stock):
+    product = odoo_product(odoo)
+    set_odoo_quantity(odoo, product, warehouse_stock, 13)
+    client = shopify_client_for(stock_shop)
+    shopify.control(throttle_next=1)
+    try:
+        outcome = services.push_products(stock_shop, [product], trigger="initial", shopify=client)
+    finally:
+        shopify.control(throttle_next=0)
+
+    assert (outcome.sent, outcome.failed, client.throttled) == (1, 0, 1)
+    assert shopify_available(shopify, item_gid(), main_location.shopify_location_gid) == 13
+
+
+def test_a_shopify_outage_is_retried_with_the_same_key(
+    stock_shop, shopify, odoo, main_location, warehouse_stock, set_spy: SetSpy
+):
+    # given Shopify answers 502 once
+    product = odoo_product(odoo)
+    set_odoo_quantity(odoo, product, warehouse_stock, 11)
+    shopify.control(fail_next=1, status=502)
+
+    # when the task runs, fails, and Celery runs it again
+    with pytest.raises(TransientGatewayError):
+        services.push_products(stock_shop, [product], trigger="initial")
+    retried = services.push_products(stock_shop, [product], trigger="initial")
+
+    # then the retry sent the same batch under the same key, and the level is set
+    assert retried.sent == 1
+    assert [key for key, _ in set_spy.calls] == [set_spy.calls[0][0]] * 2
+    assert shopify_available(shopify, item_gid(), main_location.shopify_location_gid) == 11
+    outcomes = list(StockPush.objects.filter(shop=stock_shop).order_by("id").values_list("outcome", "error"))
+    assert outcomes[0][0] == StockPush.Outcome.FAILED and "502" in outcomes[0][1]
+    assert outcomes[1] == (StockPush.Outcome.SET, "")
