@@ -652,6 +652,8 @@ def _record_success(lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc
 
         # Refunds that waited for the order follow it into Odoo (a held order's documents are left alone).
         queue_order_refunds(lease.order_id)
+        # Shopify may have fulfilled it already: its Odoo delivery is validated (shipments, a shop setting).
+        queue.delay_on_commit("shipments.tasks.order_synced_task", lease.order_id)
     finish_attempt(
         record,
         succeeded=True,

@@ -22,6 +22,10 @@ OPERATION_LABELS = {
     "stock_push": "Push stock levels to Shopify",
     "stock_drift": "Stock drift report",
     "stock_notifications": "Set up Odoo stock notifications",
+    "push_fulfillment": "Fulfil in Shopify (Odoo delivery)",
+    "update_tracking": "Update tracking",
+    "validate_delivery": "Validate Odoo delivery (Shopify fulfilment)",
+    "delivery_notifications": "Set up Odoo delivery notifications",
 }
 # An operation in a shared URL need not be known here to be filtered on: it only has to look like one.
 OPERATION_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
@@ -35,6 +39,8 @@ WEBHOOK_TOPICS = (
     "orders/fulfilled",
     "products/update",
     "inventory_levels/update",
+    "fulfillments/create",
+    "fulfillments/update",
     "app/uninstalled",
     "customers/data_request",
     "customers/redact",

@@ -41,6 +41,10 @@ def setup_periodic_tasks(sender: Celery, **kwargs: object) -> None:
         sender.signature("stock.tasks.nightly_drift_task"),
         name="nightly stock drift report",
     )
+    # Shipments (issue 14): validated Odoo deliveries / Shopify fulfilments whose notification was lost.
+    sender.add_periodic_task(
+        60.0, sender.signature("shipments.tasks.sweep_all_shipments_task"), name="shipments sweep"
+    )
     # Webhook receipts stored but never queued (broker down, web process killed before it sent them).
     sender.add_periodic_task(
         60.0,

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "synclogs",
     "refunds",
     "stock",
+    "shipments",
 ]
 # The sandboxes (top-level `sandboxes/`, development and tests only, never installed by `pip install .`) carry
 # `manage.py seed_demo`. On by default in a source checkout outside the production profile.

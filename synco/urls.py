@@ -18,6 +18,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("refunds/", include("refunds.urls")),
     path("stock/", include("stock.urls")),
+    path("shipments/", include("shipments.urls")),
     path("logs/", include("synclogs.urls")),
     path("settings/", include("synco.pages.settings_urls")),
     path("admin/", admin.site.urls),

@@ -307,6 +307,18 @@ def fulfillment_view(f: Json) -> Json:
         ),
         "totalQuantity": sum(int(li.get("quantity") or 0) for li in f.get("line_items") or []),
         "trackingInfo": views.first_list(tracking),
+        # What the fulfilment shipped, per order line (REST `line_items` hold the line with the quantity shipped).
+        "fulfillmentLineItems": views.id_connection(
+            [
+                {
+                    "_id": int(f["id"]) * 1000 + i,
+                    "id": views.gid("FulfillmentLineItem", int(f["id"]) * 1000 + i),
+                    "quantity": int(li.get("quantity") or 0),
+                    "lineItem": {"id": views.gid("LineItem", li["id"]), "sku": li.get("sku")},
+                }
+                for i, li in enumerate(f.get("line_items") or [])
+            ]
+        ),
         "deliveredAt": None,
         "inTransitAt": None,
         "estimatedDeliveryAt": None,

@@ -22,6 +22,7 @@ from customers.models import CustomerLink
 from orders.edits import schedule_edit
 from orders.models import Order
 from orders.services import import_order
+from shipments.services import fulfillment_notified
 from synclogs.models import WebhookReceipt
 from synco import queue
 from synco.crypto import UnreadableSecret
@@ -31,6 +32,7 @@ from synco.shopify_app.webhooks import NotJSONError, forgery, parse_json
 
 logger = logging.getLogger(__name__)
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
+FULFILLMENT_TOPICS = {"fulfillments/create", "fulfillments/update"}
 REDACTED = "(redacted)"
 # A receipt claimed this long ago and still not done was held by a worker that died.
 CLAIM_TIMEOUT = timedelta(minutes=15)
@@ -196,6 +198,11 @@ def _handle(receipt: WebhookReceipt) -> tuple[str, str]:
             WebhookReceipt.Status.PROCESSED,
             f"Refund {payload.get('id')}: order {gid} re-fetched: {outcome}.",
         )
+    if topic in FULFILLMENT_TOPICS:
+        if shop.uninstalled_at is not None:
+            return WebhookReceipt.Status.IGNORED, "The app is uninstalled from this shop."
+        # A trigger only: the order's fulfilments are read again from Shopify (shipments/services.py).
+        return WebhookReceipt.Status.PROCESSED, fulfillment_notified(shop, topic, payload)
     if topic == "orders/edited":
         return _handle_order_edit(shop, payload)
     if topic == "app/uninstalled":
