@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -888,52 +889,58 @@ class OdooClient:
     def stock_levels(
         self, product_ids: Iterable[int], location_ids: Iterable[int], figure: str = "free"
     ) -> dict[int, Decimal]:
-        """One figure per product over a set of internal locations and their children: ``free`` (on hand
-        minus reserved), ``on_hand`` (one ``read_group`` on stock.quant), or ``forecast``
-        (``virtual_available`` read with context ``location``). Products without stock answer 0."""
+        """One figure per product over a set of internal locations and their children (``child_of``):
+        ``free`` (on hand minus reserved) or ``on_hand``, summed from the quants, or ``forecast``
+        (``virtual_available`` read with context ``location``). Products without stock answer 0.
+
+        Quants are read with ``search_read``, not ``read_group``: Odoo 18's ``read_group`` repeats the whole
+        domain (all product ids) in every group's ``__domain``, so its answer grows as products squared.
+        One call per ``STOCK_CHUNK`` products."""
         products = sorted({int(p) for p in product_ids})
         locations = sorted({int(loc) for loc in location_ids})
         levels = {product: Decimal("0") for product in products}
         if not products or not locations:
             return levels
-        if figure == "forecast":
-            rows = self.call(
-                "product.product", "read", products, ["virtual_available"], context={"location": locations}
-            )
-            for row in rows:
-                levels[int(row["id"])] = Decimal(str(row.get("virtual_available") or 0))
-            return levels
-        if figure not in ("free", "on_hand"):
+        if figure not in ("free", "on_hand", "forecast"):
             raise ValueError(f"unknown stock figure {figure!r}")
-        groups = self.call(
-            "stock.quant",
-            "read_group",
-            [
-                ["product_id", "in", products],
-                ["location_id", "child_of", locations],
-                ["location_id.usage", "=", "internal"],
-            ],
-            ["quantity:sum", "reserved_quantity:sum"],
-            ["product_id"],
-            lazy=False,
-        )
-        for group in groups:
-            product = _many2one_id(group.get("product_id"))
-            on_hand = Decimal(str(group.get("quantity") or 0))
-            reserved = Decimal(str(group.get("reserved_quantity") or 0))
-            levels[product] = on_hand if figure == "on_hand" else on_hand - reserved
+        for start in range(0, len(products), STOCK_CHUNK):
+            chunk = products[start : start + STOCK_CHUNK]
+            if figure == "forecast":
+                rows = self.call(
+                    "product.product", "read", chunk, ["virtual_available"], context={"location": locations}
+                )
+                for row in rows:
+                    levels[int(row["id"])] = Decimal(str(row.get("virtual_available") or 0))
+                continue
+            quants = self.call(
+                "stock.quant",
+                "search_read",
+                [
+                    ["product_id", "in", chunk],
+                    ["location_id", "child_of", locations],
+                    ["location_id.usage", "=", "internal"],
+                ],
+                fields=["product_id", "quantity", "reserved_quantity"],
+            )
+            for quant in quants:
+                product = _many2one_id(quant.get("product_id"))
+                amount = Decimal(str(quant.get("quantity") or 0))
+                if figure == "free":
+                    amount -= Decimal(str(quant.get("reserved_quantity") or 0))
+                levels[product] = levels.get(product, Decimal("0")) + amount
         return levels
 
     def quants_changed_since(self, since: str, after_id: int = 0, limit: int = 1000) -> list[OdooQuant]:
-        """Internal quants written at or after ``since`` ('YYYY-MM-DD HH:MM:SS', UTC), by (write_date, id);
-        with ``after_id``, rows at exactly ``since`` are only those with a greater id (keyset paging)."""
-        rows = self.call(
+        """Internal quants written at or after ``since`` ('YYYY-MM-DD HH:MM:SS', UTC), ordered by (write_date
+        to the second, id); with ``after_id``, the rows of ``since``'s own second start after that id. So
+        paging with the last row's (write_date, id) neither skips nor loops (see ``_changed_since``)."""
+        rows = self._changed_since(
             "stock.quant",
-            "search_read",
-            [*_since_domain(since, after_id), ["location_id.usage", "=", "internal"]],
-            fields=["product_id", "location_id", "quantity", "reserved_quantity", "write_date"],
-            order="write_date, id",
-            limit=limit,
+            [["location_id.usage", "=", "internal"]],
+            ["product_id", "location_id", "quantity", "reserved_quantity", "write_date"],
+            since,
+            after_id,
+            limit,
         )
         return [
             OdooQuant(
@@ -948,14 +955,14 @@ class OdooClient:
         ]
 
     def moves_done_since(self, since: str, after_id: int = 0, limit: int = 1000) -> list[OdooStockMove]:
-        """Done stock moves written at or after ``since``, by (write_date, id) (same paging as quants)."""
-        rows = self.call(
+        """Done stock moves written at or after ``since``, paged like ``quants_changed_since``."""
+        rows = self._changed_since(
             "stock.move",
-            "search_read",
-            [*_since_domain(since, after_id), ["state", "=", "done"]],
-            fields=["product_id", "location_id", "location_dest_id", "quantity", "picking_id", "write_date"],
-            order="write_date, id",
-            limit=limit,
+            [["state", "=", "done"]],
+            ["product_id", "location_id", "location_dest_id", "quantity", "picking_id", "write_date"],
+            since,
+            after_id,
+            limit,
         )
         return [
             OdooStockMove(
@@ -969,6 +976,61 @@ class OdooClient:
             )
             for row in rows
         ]
+
+    def _changed_since(
+        self, model: str, domain: list[Any], fields: list[str], since: str, after_id: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Rows written since a (second, id) cursor, ordered by (second, id).
+
+        Odoo reads write_date to the second but stores and compares it with microseconds (and stamps the
+        transaction's start: a bulk write gives thousands of rows the same value). So ``write_date > cursor``
+        returns the cursor's own second again, and ``order='write_date, id'`` is not id order within a
+        second. Hence: the cursor's second is read on its own by id; later rows by write_date, each second
+        sorted by id, and a second cut by the page limit is read again by id."""
+        limit = max(1, int(limit))
+        fields = list(dict.fromkeys([*fields, "write_date"]))
+        rows: list[dict[str, Any]] = []
+        start = since
+        if after_id:
+            rows = self.call(
+                model,
+                "search_read",
+                [
+                    *domain,
+                    ["write_date", ">=", since],
+                    ["write_date", "<", _next_second(since)],
+                    ["id", ">", after_id],
+                ],
+                fields=fields,
+                order="id",
+                limit=limit,
+            )
+            if len(rows) >= limit:
+                return rows
+            start = _next_second(since)
+        room = limit - len(rows)
+        later = self.call(
+            model,
+            "search_read",
+            [*domain, ["write_date", ">=", start]],
+            fields=fields,
+            order="write_date, id",
+            limit=room,
+        )
+        later.sort(key=lambda row: (str(row.get("write_date") or "")[:19], int(row["id"])))
+        if len(later) >= room and later:
+            last_second = str(later[-1].get("write_date") or "")[:19]
+            kept = [row for row in later if str(row.get("write_date") or "")[:19] != last_second]
+            cut = self.call(
+                model,
+                "search_read",
+                [*domain, ["write_date", ">=", last_second], ["write_date", "<", _next_second(last_second)]],
+                fields=fields,
+                order="id",
+                limit=room - len(kept),
+            )
+            later = kept + cut
+        return rows + later
 
     def _picking_carrier_fields(self) -> list[str]:
         """``carrier_id`` / ``carrier_tracking_ref`` exist only with module stock_delivery: asked once."""
@@ -1136,10 +1198,12 @@ class OdooMoveHeader:
 # -- stock levels and deliveries (issue 14) ---------------------------------------------------
 
 
-def _since_domain(since: str, after_id: int) -> list[Any]:
-    if after_id:
-        return ["|", ["write_date", ">", since], "&", ["write_date", "=", since], ["id", ">", after_id]]
-    return [["write_date", ">=", since]]
+STOCK_CHUNK = 1000  # products per stock_levels call
+
+
+def _next_second(moment: str) -> str:
+    parsed = datetime.strptime(moment[:19], "%Y-%m-%d %H:%M:%S")
+    return (parsed + timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass(frozen=True)
