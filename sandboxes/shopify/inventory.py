@@ -204,12 +204,38 @@ def default_location(state: State, shop: str) -> Json:
     )
 
 
+def add_location(state: State, shop: str, name: str, *, fulfills_online_orders: bool = False) -> Json:
+    """A new active merchant location (as the merchant adds one in the admin); no item is stocked there yet."""
+    ensure_shop(state, shop)
+    known = state["locations"][shop]
+    if any(loc["name"] == name for loc in known):
+        raise ValueError(f"a location named {name!r} exists already")
+    loc = {
+        "id": max(int(existing["id"]) for existing in known) + 1,
+        "name": name,
+        "active": True,
+        "fulfills_online_orders": fulfills_online_orders,
+        "fulfillment_service": None,
+        "address": {"address1": "1 Bench Road", "city": "Newark", "zip": "07102", "province_code": "NJ"},
+    }
+    known.append(loc)
+    return dict(loc)
+
+
+def merchant_locations(state: State, shop: str) -> list[int]:
+    """The active locations of the merchant (not a fulfilment service's), where new items are stocked."""
+    return [
+        int(loc["id"]) for loc in locations(state, shop) if loc["active"] and not loc["fulfillment_service"]
+    ]
+
+
 def add_items(
     state: State, shop: str, new_items: list[Json], quantities: dict[int, int] | None = None
 ) -> list[Json]:
     """Extra inventory items (and their variants) for a shop, stocked at every active merchant location."""
     ensure_shop(state, shop)
     known = {i["sku"] for i in items(state, shop)}
+    stocked_at = merchant_locations(state, shop)
     added = []
     for spec in new_items:
         sku = str(spec["sku"])
@@ -234,7 +260,7 @@ def add_items(
         state["inventory_items"][shop].append(item)
         known.add(sku)
         added.append(item)
-        for loc in (MAIN_WAREHOUSE, RETAIL_STORE):
+        for loc in stocked_at:
             state["levels"][shop][level_key(int(item["id"] or 0), loc)] = {
                 "available": int((quantities or {}).get(loc, 0)),
                 "committed": 0,
@@ -267,6 +293,29 @@ def levels_of(
     """Levels as {item_id, location_id, available, committed, on_hand, updated_at}, by item then location."""
     ensure_shop(state, shop)
     out = []
+    if item_id is not None:
+        # One item's levels are looked up by key (one per location of the shop), not found by scanning every
+        # level of the shop: a page of 100 items read 200 times through 30,000 levels otherwise.
+        table = state["levels"][shop]
+        wanted = (
+            [location_id]
+            if location_id is not None
+            else sorted(int(loc["id"]) for loc in state["locations"][shop])
+        )
+        for loc in wanted:
+            found = table.get(level_key(item_id, loc))
+            if found is not None:
+                out.append(
+                    {
+                        "item_id": item_id,
+                        "location_id": loc,
+                        "available": quantity(found, "available"),
+                        "committed": quantity(found, "committed"),
+                        "on_hand": quantity(found, "on_hand"),
+                        "updated_at": found["updated_at"],
+                    }
+                )
+        return out
     for key, lvl in state["levels"][shop].items():
         item, loc = (int(part) for part in key.split(":"))
         if (item_id is None or item == item_id) and (location_id is None or loc == location_id):

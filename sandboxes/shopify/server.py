@@ -396,6 +396,16 @@ class SandboxServer(ThreadingHTTPServer):
         domain = shop or self.default_shop()
         return self.store.transact(lambda s: inventory.add_items(s, domain, items, quantities))
 
+    def add_location(
+        self, name: str, shop: str | None = None, *, fulfills_online_orders: bool = False
+    ) -> Json:
+        """A new active merchant location (e.g. a third one for a bench); items added afterwards are stocked
+        there too."""
+        domain = shop or self.default_shop()
+        return self.store.transact(
+            lambda s: inventory.add_location(s, domain, name, fulfills_online_orders=fulfills_online_orders)
+        )
+
     def fulfillment_orders(self, order_id: int, shop: str | None = None) -> list[Json]:
         domain = shop or self.default_shop()
 

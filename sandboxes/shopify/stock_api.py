@@ -356,7 +356,13 @@ def resolve_inventory_items(
     found = [
         i for i in _state(ctx, lambda s: inventory.items(s, ctx.shop)) if _matches(i, query, ("sku", "id"))
     ]
-    return _by_id([item_view(i, ctx) | {"_id": int(i["id"])} for i in found], **_window(window))
+    # The page is cut from the items first and only its items are turned into views (not all 10,000).
+    found.sort(key=lambda i: int(i["id"]))
+    page = views.paginate(found, [(int(i["id"]), int(i["id"])) for i in found], **_window(window))
+    shown = {id(i): item_view(i, ctx) | {"_id": int(i["id"])} for i in page["nodes"]}
+    page["nodes"] = [shown[id(i)] for i in page["nodes"]]
+    page["edges"] = [{"cursor": e["cursor"], "node": shown[id(e["node"])]} for e in page["edges"]]
+    return page
 
 
 def resolve_inventory_item(_root: Any, info: GraphQLResolveInfo, id: str) -> Json | None:

@@ -161,6 +161,41 @@ def test_skus_and_barcodes_map_to_inventory_items_and_levels_read_in_pages(
     assert len(page["nodes"]) == 10 and page["pageInfo"]["hasNextPage"] is True
 
 
+def test_a_location_added_stocks_the_items_added_after_it_and_inventory_items_page_by_id(
+    sandbox: tuple[SandboxServer, str], gql: Any
+) -> None:
+    server, base = sandbox
+    added = server.add_location("Bench depot")
+    server.add_inventory_items(
+        [{"sku": f"PAGED-{n:02d}"} for n in range(7)], quantities={MAIN_WAREHOUSE: 3, added["id"]: 4}
+    )
+    _, body, _ = gql(base, "{ locations(first: 10) { nodes { name isActive } } }")
+    assert {"name": "Bench depot", "isActive": True} in body["data"]["locations"]["nodes"]
+    seen, after = [], None
+    while True:
+        _, body, _ = gql(
+            base,
+            """query($after: String) { inventoryItems(first: 4, after: $after, query: "sku:PAGED-*") {
+            edges { cursor node { id sku inventoryLevels(first: 5) { nodes { location { id }
+            quantities(names: ["available"]) { quantity } } } } } pageInfo { hasNextPage endCursor } } }""",
+            {"after": after},
+        )
+        page = body["data"]["inventoryItems"]
+        seen += [edge["node"] for edge in page["edges"]]
+        assert page["pageInfo"]["endCursor"] == page["edges"][-1]["cursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    ids = [int(node["id"].rsplit("/", 1)[1]) for node in seen]
+    assert ids == sorted(ids) and len(ids) == 7
+    assert sorted(node["sku"] for node in seen) == [f"PAGED-{n:02d}" for n in range(7)]
+    levels = {
+        level["location"]["id"]: level["quantities"][0]["quantity"]
+        for level in seen[0]["inventoryLevels"]["nodes"]
+    }
+    assert levels == {MAIN: 3, RETAIL: 0, f"gid://shopify/Location/{added['id']}": 4}
+
+
 def test_set_quantities_changes_available_and_on_hand_and_sends_the_level_webhook(
     sandbox: tuple[SandboxServer, str], gql: Any, hooks: tuple[str, list[Any]]
 ) -> None:
