@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from synco.odoo.client import OdooProduct
+from synco.odoo.client import OdooLocation, OdooProduct
 from synco.shopify.inventory import MAX_QUANTITIES, QuantityToSet, ShopifyInventoryItem
 
 T = TypeVar("T")
@@ -218,3 +218,23 @@ def group_by_field(products: Iterable[OdooProduct], field: str) -> dict[str, lis
     for product in products:
         by_value[product.default_code if field == "default_code" else product.barcode].append(product)
     return dict(by_value)
+
+
+def covering(locations: Sequence[LocationRef], tree: Iterable[OdooLocation]) -> dict[int, set[str]]:
+    """Which mapped Shopify locations each Odoo internal location feeds: those whose mapped locations are it or
+    one of its ancestors (Odoo counts a location's children in its stock)."""
+    parent = {loc.id: loc.parent_id for loc in tree}
+    roots: dict[int, set[str]] = defaultdict(set)
+    for location in locations:
+        for odoo_id in location.odoo_location_ids:
+            roots[int(odoo_id)].add(location.location_gid)
+    out: dict[int, set[str]] = {}
+    for start in parent:
+        fed: set[str] = set()
+        node, seen = start, set()
+        while node and node not in seen:
+            seen.add(node)
+            fed |= roots.get(node, set())
+            node = parent.get(node, 0)
+        out[start] = fed
+    return out

@@ -135,20 +135,33 @@ class KnownLevel(models.Model):
 
 
 class PendingChange(models.Model):
-    """An Odoo product whose stock moved and is not pushed yet; one row however many notifications came."""
+    """A product's stock that moved somewhere and is not pushed yet: one row per product and place, however
+    many notifications came (coalescing per item and location).
+
+    The place is an Odoo internal location (a quant or move notification: the flush works out which mapped
+    Shopify locations it feeds), a Shopify location (Shopify said its level changed there: the flush reads it
+    again and re-asserts Odoo's figure), or neither (every mapped location of the product)."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     odoo_product_id = models.IntegerField()
+    odoo_location_id = models.IntegerField(default=0, help_text="0: no Odoo location named")
+    location_gid = models.CharField(max_length=100, blank=True, help_text="A Shopify location (a reassert)")
     # The latest notification: a flush takes the rows noted before it started, so a change during a push stays.
     noted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["shop", "odoo_product_id"], name="pending_change_unique"),
+            models.UniqueConstraint(
+                fields=["shop", "odoo_product_id", "odoo_location_id", "location_gid"],
+                name="pending_change_place_unique",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"pending product.product({self.odoo_product_id})"
+        place = self.location_gid or (
+            f"stock.location({self.odoo_location_id})" if self.odoo_location_id else ""
+        )
+        return f"pending product.product({self.odoo_product_id}) {place or 'everywhere'}"
 
 
 class StockPush(models.Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -33,6 +33,7 @@ from stock.models import (
     PendingChange,
     StockPush,
     StockSettings,
+    new_webhook_token,
 )
 from synclogs.models import SyncAttempt
 from synclogs.records import finish_attempt, start_attempt
@@ -41,7 +42,11 @@ from synco.errors import GatewayError, PermanentGatewayError, TransientGatewayEr
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooLocation, OdooProduct, OdooWarehouse
-from synco.odoo.stock_notifications import NotificationRules, ensure_stock_notifications
+from synco.odoo.stock_notifications import (
+    NotificationRules,
+    ensure_stock_notifications,
+    repoint_stock_notifications,
+)
 from synco.shopify import inventory
 from synco.shopify.client import AccessDeniedError, ShopifyClient
 from synco.shopify.inventory import QuantityToSet
@@ -55,7 +60,7 @@ FIGURE_CHUNK = 500
 PREVIEW_ITEMS = 10
 # Pushes triggered by a change in Odoo leave out the levels Shopify already shows (as Synco last saw them);
 # a repair or a full push sets every level it is given.
-UNCHANGED_SKIPPED = frozenset({"notification", "sweep"})
+UNCHANGED_SKIPPED = frozenset({"notification", "sweep", "reassert"})
 
 
 def record_label(record: OdooWarehouse | OdooLocation) -> str:
@@ -216,21 +221,42 @@ def refresh_links(shop: Shop, *, shopify: ShopifyClient | None = None, odoo: Odo
 
 
 def desired_levels(
-    shop: Shop, settings: StockSettings, items: Sequence[ItemRef], odoo: OdooClient
+    shop: Shop,
+    settings: StockSettings,
+    items: Sequence[ItemRef],
+    odoo: OdooClient,
+    only: Mapping[int, set[str]] | None = None,
 ) -> list[DesiredLevel]:
-    """What Shopify should show for these items at every mapped location, read from Odoo now."""
+    """What Shopify should show for these items at every mapped location (or, with `only`, at the Shopify
+    locations given per Odoo product), read from Odoo now."""
     locations = location_refs(shop)
     if not items or not locations:
         return []
     out: list[DesiredLevel] = []
     for chunk in mapping.batches(list(items), FIGURE_CHUNK):
-        products = sorted({item.odoo_product_id for item in chunk})
         figures: dict[tuple[int, str], Decimal] = {}
         # One read per Shopify location and chunk: Odoo adds up its internal locations (children included).
         for location in locations:
+            products = sorted(
+                {
+                    item.odoo_product_id
+                    for item in chunk
+                    if only is None or location.location_gid in only.get(item.odoo_product_id, ())
+                }
+            )
+            if not products:
+                continue
             levels = odoo.stock_levels(products, list(location.odoo_location_ids), settings.figure)
             figures.update(((product, location.location_gid), value) for product, value in levels.items())
-        out.extend(mapping.desired_levels(chunk, locations, figures, settings.safety_buffer))
+        levels_of_chunk = mapping.desired_levels(chunk, locations, figures, settings.safety_buffer)
+        if only is not None:
+            # Only the pairs read above (the others would read as 0).
+            levels_of_chunk = [
+                level
+                for level in levels_of_chunk
+                if level.location_gid in only.get(level.odoo_product_id, ())
+            ]
+        out.extend(levels_of_chunk)
     return out
 
 
@@ -332,7 +358,7 @@ def _push_batch(
     )
     reference = inventory.REFERENCE_URI.format(shop=shop.pk)
     quantities = mapping.quantities_to_set(batch, known)
-    key = inventory.idempotency_key(shop.domain, quantities)
+    key = push_key(shop, quantities, task_id)
     try:
         result = inventory.set_quantities(shopify, quantities, key=key, reference=reference)
         outcome.calls += 1
@@ -341,7 +367,7 @@ def _push_batch(
             fresh = inventory.read_levels(shopify, [level.key for level in batch])
             known.update(fresh)
             quantities = mapping.quantities_to_set(batch, fresh)
-            key = inventory.idempotency_key(shop.domain, quantities)
+            key = push_key(shop, quantities, task_id)
             result = inventory.set_quantities(shopify, quantities, key=key, reference=reference)
             outcome.calls += 1
         if result.retry_later:
@@ -417,6 +443,16 @@ def _push_batch(
         message=f"Set {len(batch)} stock level{'s' if len(batch) != 1 else ''} in Shopify ({trigger}).",
         summary=_summary(batch, key, trigger),
     )
+
+
+def push_key(shop: Shop, quantities: Sequence[QuantityToSet], task_id: str) -> str:
+    """The batch's idempotency key: its content, and the task that sends it. A retry of the task (a lost answer)
+    sends the same key and Shopify applies it once; a later push of the same values from the same value (the
+    merchant changed the level in Shopify back to the same figure twice) is a new task and a new key, which
+    Shopify applies (the same key would be answered from Shopify's memory without changing anything). The
+    changeFromQuantity guard keeps two tasks from both applying one change."""
+    scope = f"{shop.domain}#{task_id}" if task_id else shop.domain
+    return inventory.idempotency_key(scope, quantities)
 
 
 def _refused_indexes(
@@ -629,18 +665,33 @@ def webhook_token_matches(settings: StockSettings, token: str) -> bool:
 
 def product_ids_from_notification(payload: Any) -> list[int]:
     """The products an Odoo "Send Webhook Notification" names (stock.quant / stock.move / product records)."""
+    return sorted({product for product, _ in changes_from_notification(payload)})
+
+
+def changes_from_notification(payload: Any) -> list[tuple[int, int]]:
+    """(product, Odoo location) pairs an Odoo notification names: a quant's location, a move's source and
+    destination; 0 where no location is named (then every mapped location of the product)."""
     records = payload if isinstance(payload, list) else [payload]
-    out: list[int] = []
+    out: set[tuple[int, int]] = set()
     for record in records:
         if not isinstance(record, dict):
             continue
         model = str(record.get("_model") or record.get("model") or "")
+        products: list[int] = []
         if model in ("product.product",) and record.get("_id") is not None:
-            out.extend(_ids(record.get("_id")))
+            products.extend(_ids(record.get("_id")))
         for key in ("product_id", "product_ids"):
             if key in record:
-                out.extend(_ids(record[key]))
-    return sorted(set(out))
+                products.extend(_ids(record[key]))
+        places = [
+            place
+            for key in ("location_id", "location_dest_id")
+            if key in record
+            for place in _ids(record[key])
+        ]
+        for product in products:
+            out.update((product, place) for place in places or [0])
+    return sorted(out)
 
 
 def _ids(value: Any) -> list[int]:
@@ -660,22 +711,41 @@ def _ids(value: Any) -> list[int]:
     return []
 
 
-def note_changes(shop: Shop, product_ids: Iterable[int]) -> int:
-    """Remember the products whose stock moved and schedule one flush after the coalescing window."""
+Change = tuple[int, int, str]  # (Odoo product, Odoo location or 0, Shopify location gid or "")
+
+
+def note_changes(shop: Shop, changes: Iterable[int | tuple[int, int] | Change]) -> int:
+    """Remember where products' stock moved (one row per product and place however many notifications) and
+    schedule one flush after the coalescing window. A bare product id means every mapped location."""
     now = timezone.now()
     count = 0
-    for product_id in set(product_ids):
-        updated = PendingChange.objects.filter(shop=shop, odoo_product_id=product_id).update(noted_at=now)
+    for product_id, odoo_location_id, location_gid in {_change(change) for change in changes}:
+        place = {
+            "shop": shop,
+            "odoo_product_id": product_id,
+            "odoo_location_id": odoo_location_id,
+            "location_gid": location_gid,
+        }
+        updated = PendingChange.objects.filter(**place).update(noted_at=now)
         if not updated:
             try:
                 with transaction.atomic():
-                    PendingChange.objects.create(shop=shop, odoo_product_id=product_id, noted_at=now)
+                    PendingChange.objects.create(**place, noted_at=now)
             except IntegrityError:
-                PendingChange.objects.filter(shop=shop, odoo_product_id=product_id).update(noted_at=now)
+                PendingChange.objects.filter(**place).update(noted_at=now)
         count += 1
     if count:
         schedule_flush(shop)
     return count
+
+
+def _change(change: int | tuple[int, int] | Change) -> Change:
+    if isinstance(change, int):
+        return (change, 0, "")
+    if len(change) == 2:
+        return (int(change[0]), int(change[1]), "")
+    product, odoo_location, gid = change
+    return (int(product), int(odoo_location), str(gid))
 
 
 def schedule_flush(shop: Shop) -> bool:
@@ -702,7 +772,7 @@ def request_sweep(shop: Shop) -> None:
 
 
 def flush_pending(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
-    """Push the products noted since the last flush (one write per item and location, however many changes)."""
+    """Push the changes noted since the last flush: one write per item and location, however many changes."""
     shop = Shop.objects.filter(pk=shop_id, uninstalled_at__isnull=True).first()
     if shop is None:
         logger.info("stock flush for a missing or uninstalled shop", extra={"shop_id": shop_id})
@@ -713,20 +783,178 @@ def flush_pending(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
     settings = get_settings(shop)
     pending = list(
         PendingChange.objects.filter(shop=shop, noted_at__lte=started).values_list(
-            "odoo_product_id", flat=True
+            "pk", "odoo_product_id", "odoo_location_id", "location_gid"
         )
     )
     if not pending:
         return PushOutcome()
+    taken = [row[0] for row in pending]
     if not settings.enabled:
-        PendingChange.objects.filter(shop=shop, noted_at__lte=started).delete()
+        PendingChange.objects.filter(pk__in=taken, noted_at__lte=started).delete()
         return PushOutcome()
     if is_blocked(shop, settings):
         return PushOutcome(blocked=True)  # kept for after the merchant grants the scope again
-    outcome = push_products(shop, pending, trigger="notification", task_id=task_id)
+    outcome = push_changes(shop, [row[1:] for row in pending], task_id=task_id)
     if not outcome.blocked:
-        PendingChange.objects.filter(shop=shop, odoo_product_id__in=pending, noted_at__lte=started).delete()
+        PendingChange.objects.filter(pk__in=taken, noted_at__lte=started).delete()
     return outcome
+
+
+def push_changes(
+    shop: Shop,
+    changes: Sequence[Change],
+    *,
+    task_id: str = "",
+    odoo: OdooClient | None = None,
+    shopify: ShopifyClient | None = None,
+) -> PushOutcome:
+    """Push Odoo's figure of each changed product at the Shopify locations its changes touch (read from Odoo now).
+
+    A change at an Odoo location touches the mapped Shopify locations that count it; one at a Shopify location
+    (Shopify said its level changed: a reassert) touches that location, whose level is read again from Shopify
+    first so that a level already equal to Odoo's, such as the echo of Synco's own push, is not written again."""
+    settings = get_settings(shop)
+    outcome = PushOutcome()
+    locations = location_refs(shop)
+    mapped = {location.location_gid for location in locations}
+    if not changes or not mapped:
+        return outcome
+    try:
+        odoo = odoo or odoo_for(shop)
+        fed = (
+            mapping.covering(locations, odoo.internal_locations())
+            if any(odoo_location and not gid for _, odoo_location, gid in changes)
+            else {}
+        )
+    except GatewayError as exc:
+        _record_odoo_failure(shop, exc, trigger="notification", task_id=task_id, outcome=outcome)
+        return outcome
+    targets: dict[int, set[str]] = {}
+    reread: dict[int, set[str]] = {}
+    for product, odoo_location, gid in changes:
+        if gid:
+            places = {gid} & mapped
+            reread.setdefault(product, set()).update(places)
+        elif odoo_location:
+            places = fed.get(odoo_location, set())  # an internal location no mapped location counts: none
+        else:
+            places = mapped
+        if places:
+            targets.setdefault(product, set()).update(places)
+    trigger = "reassert" if all(gid for _, _, gid in changes) else "notification"
+    items = item_refs(shop, targets)
+    for chunk in mapping.batches(items, FIGURE_CHUNK):
+        try:
+            levels = desired_levels(shop, settings, chunk, odoo, only=targets)
+        except GatewayError as exc:
+            _record_odoo_failure(shop, exc, trigger=trigger, task_id=task_id, outcome=outcome)
+            return outcome
+        again = [level.key for level in levels if level.location_gid in reread.get(level.odoo_product_id, ())]
+        if again:
+            shopify = shopify or shopify_client_for(shop)
+            _remember_shopify(shop, inventory.read_levels(shopify, again))
+        part = push_levels(shop, levels, trigger=trigger, shopify=shopify, task_id=task_id)
+        outcome.sent += part.sent
+        outcome.failed += part.failed
+        outcome.calls += part.calls
+        outcome.errors.extend(part.errors)
+        if part.blocked:
+            outcome.blocked = True
+            break
+    return outcome
+
+
+def _remember_shopify(shop: Shop, levels: Mapping[tuple[str, str], int | None]) -> None:
+    """Shopify's levels as just read: what the next push compares with (not stocked: nothing known)."""
+    _remember_levels(shop, {key: value for key, value in levels.items() if value is not None})
+    for item, location in [key for key, value in levels.items() if value is None]:
+        KnownLevel.objects.filter(shop=shop, inventory_item_gid=item, location_gid=location).delete()
+
+
+# -- Shopify's inventory_levels/update: Odoo is the master --------------------------------------
+
+
+def shopify_level_changed(shop: Shop, payload: Any) -> tuple[bool, str]:
+    """A level changed in Shopify (the merchant, an app, a sale, or Synco's own push): Odoo's figure for that
+    item at that location is re-asserted through the coalesced push, unless the level is what Synco set last.
+
+    Returns (acted on, why): the receipt is Processed when a reassert is queued, else Ignored with the reason."""
+    if not isinstance(payload, dict):
+        return False, "The body of inventory_levels/update is not an inventory level."
+    item_id, location_id, available = (
+        payload.get("inventory_item_id"),
+        payload.get("location_id"),
+        payload.get("available"),
+    )
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (item_id, location_id)):
+        return False, "The body of inventory_levels/update names no inventory item or location."
+    item_gid = f"gid://shopify/InventoryItem/{item_id}"
+    location_gid = f"gid://shopify/Location/{location_id}"
+    settings = StockSettings.objects.filter(shop=shop).first()
+    if settings is None or not settings.enabled:
+        return False, "Stock sync is off: Shopify's level is left as it is."
+    location = LocationMapping.objects.filter(shop=shop, shopify_location_gid=location_gid).first()
+    if location is None or not location.is_mapped:
+        name = location.shopify_location_name if location else location_gid
+        return False, f"Location {name} is not synced with Odoo: Shopify's level is left as it is."
+    link = InventoryLink.objects.filter(shop=shop, inventory_item_gid=item_gid).first()
+    if link is None or link.odoo_product_id is None:
+        return False, f"Inventory item {item_id} has no Odoo product: Shopify's level is left as it is."
+    label = f"{link.sku or item_gid} at {location.shopify_location_name or location_gid}"
+    known = (
+        KnownLevel.objects.filter(shop=shop, inventory_item_gid=item_gid, location_gid=location_gid)
+        .values_list("available", flat=True)
+        .first()
+    )
+    if isinstance(available, int) and known is not None and available == known:
+        # Synco's own push (or a change back to what Synco set): already Odoo's figure as far as Synco knows.
+        return False, f"{label} is {available}, as Synco set it: nothing to do."
+    note_changes(shop, [(int(link.odoo_product_id), 0, location_gid)])
+    return (
+        True,
+        f"{label} changed in Shopify (available {available}): Odoo's figure will be set again if it differs.",
+    )
+
+
+# -- the webhook token ---------------------------------------------------------------------------
+
+
+def rotate_webhook_token(shop: Shop) -> tuple[StockSettings, int]:
+    """A new secret in Odoo's webhook URL: Odoo's rules are pointed at the new URL first, then the old token stops
+    working. Returns the settings and how many rules were re-pointed (0: Synco's rules are not in Odoo)."""
+    settings = get_settings(shop)
+    token = new_webhook_token()
+    settings.webhook_token = token
+    url = webhook_url(settings)
+    attempt = start_attempt(
+        shop_id=shop.pk,
+        operation="stock_notifications",
+        object_type=SyncAttempt.Object.SHOP,
+        object_ref=shop.domain[:100],
+    )
+    odoo = odoo_for(shop)
+    try:
+        repointed = repoint_stock_notifications(odoo, url)
+    except GatewayError as exc:
+        finish_attempt(
+            attempt,
+            succeeded=False,
+            message=f"The webhook token was not changed: {exc.message}",
+            rpc_calls=odoo.rpc_calls,
+        )
+        raise
+    settings.save(update_fields=["webhook_token", "updated_at"])
+    finish_attempt(
+        attempt,
+        succeeded=True,
+        message=(
+            f"New Odoo webhook token: {repointed} automation rule(s) point at the new URL; the old token is refused."
+            if repointed
+            else "New Odoo webhook token; no Synco automation rules in Odoo to re-point. The old token is refused."
+        ),
+        rpc_calls=odoo.rpc_calls,
+    )
+    return settings, repointed
 
 
 # -- the sweep --------------------------------------------------------------------------------

@@ -16,5 +16,6 @@ urlpatterns = [
     path("settings/locations/<int:pk>/", views.map_location, name="map_location"),
     path("settings/preview/", views.preview, name="preview"),
     path("settings/notifications/", views.install_notifications, name="install_notifications"),
+    path("settings/notifications/token/", views.rotate_token, name="rotate_token"),
     path("odoo-webhook/<int:shop_pk>/", views.odoo_webhook, name="odoo_webhook"),
 ]

@@ -179,6 +179,26 @@ def install_notifications(request: HtmxHttpRequest) -> HttpResponse:
 
 @shop_required
 @require_POST
+def rotate_token(request: HtmxHttpRequest) -> HttpResponse:
+    """A new secret in Odoo's webhook URL: Synco's rules in Odoo follow it, the old URL is refused from now on."""
+    shop = current_shop(request)
+    try:
+        _, repointed = services.rotate_webhook_token(shop)
+    except GatewayError as exc:
+        return _toast(HttpResponse(status=204), f"The token was not changed: {exc.message}", "critical")
+    message = (
+        f"New webhook token: {repointed} Odoo automation rule{'s' if repointed != 1 else ''} now use it; "
+        "the old URL is refused."
+        if repointed
+        else "New webhook token; the old URL is refused. Update the URL in your Odoo rules (or let Synco create them)."
+    )
+    response = _toast(HttpResponse(status=204), message)
+    response["HX-Refresh"] = "true"
+    return response
+
+
+@shop_required
+@require_POST
 def refresh_locations(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     try:
@@ -258,9 +278,9 @@ def odoo_webhook(request: HttpRequest, shop_pk: int) -> HttpResponse:
         return JsonResponse({"ok": False, "error": "not JSON"}, status=400)
     if not settings.enabled or settings.shop.uninstalled_at is not None:
         return JsonResponse({"ok": True, "queued": 0, "note": "stock sync is off"}, status=202)
-    product_ids = services.product_ids_from_notification(payload)
-    if product_ids:
-        queued = services.note_changes(settings.shop, product_ids)
+    changes = services.changes_from_notification(payload)
+    if changes:
+        queued = services.note_changes(settings.shop, changes)
     else:
         # No product named (an action on another model): let the sweep look at what changed.
         queued = 0

@@ -23,7 +23,13 @@ RULES = (
         "[('location_id.usage', '=', 'internal')]",
         ["product_id", "location_id"],
     ),
-    ("stock.move", f"{RULE_PREFIX}: done moves", ["state"], "[('state', '=', 'done')]", ["product_id"]),
+    (
+        "stock.move",
+        f"{RULE_PREFIX}: done moves",
+        ["state"],
+        "[('state', '=', 'done')]",
+        ["product_id", "location_id", "location_dest_id"],
+    ),
 )
 
 
@@ -71,7 +77,12 @@ def ensure_stock_notifications(client: OdooClient, url: str, *, install: bool = 
             rule = int(existing[0]["id"])
             actions = [int(a) for a in existing[0].get("action_server_ids") or []]
             if actions:
-                client.call("ir.actions.server", "write", actions, {"webhook_url": url})
+                client.call(
+                    "ir.actions.server",
+                    "write",
+                    actions,
+                    {"webhook_url": url, "webhook_field_ids": [(6, 0, _field_ids(client, model, fields))]},
+                )
             client.call("base.automation", "write", [rule], {"active": True, "filter_domain": domain})
             updated += 1
         else:
@@ -104,6 +115,24 @@ def ensure_stock_notifications(client: OdooClient, url: str, *, install: bool = 
             created += 1
         rule_ids.append(rule)
     return NotificationRules(tuple(rule_ids), installed, created, updated)
+
+
+def repoint_stock_notifications(client: OdooClient, url: str) -> int:
+    """Point Synco's existing rules at `url` (a new webhook token); creates none. Returns the actions re-pointed."""
+    if not automation_installed(client):
+        return 0
+    names = [name for _, name, _, _, _ in RULES]
+    rows = client.call(
+        "base.automation",
+        "search_read",
+        [["name", "in", names]],
+        fields=["action_server_ids"],
+        context={"active_test": False},
+    )
+    actions = sorted({int(a) for row in rows for a in row.get("action_server_ids") or []})
+    if actions:
+        client.call("ir.actions.server", "write", actions, {"webhook_url": url})
+    return len(rows)
 
 
 def _model_id(client: OdooClient, model: str) -> int:

@@ -23,6 +23,7 @@ from orders.edits import schedule_edit
 from orders.models import Order
 from orders.services import import_order
 from shipments.services import fulfillment_notified
+from stock.services import shopify_level_changed
 from synclogs.models import WebhookReceipt
 from synco import queue
 from synco.crypto import UnreadableSecret
@@ -218,6 +219,12 @@ def _handle(receipt: WebhookReceipt) -> tuple[str, str]:
             WebhookReceipt.Status.PROCESSED,
             "Uninstalled: access token deleted, syncing stopped, logs kept.",
         )
+    if topic == "inventory_levels/update":
+        if shop.uninstalled_at is not None:
+            return WebhookReceipt.Status.IGNORED, "The app is uninstalled from this shop."
+        # Odoo is the stock master: a level changed in Shopify gets Odoo's figure again (not Synco's own echo).
+        acted, message = shopify_level_changed(shop, payload)
+        return (WebhookReceipt.Status.PROCESSED if acted else WebhookReceipt.Status.IGNORED), message
     if topic == "customers/data_request":
         return WebhookReceipt.Status.PROCESSED, _data_report(shop, payload)
     if topic == "customers/redact":
