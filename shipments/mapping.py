@@ -133,8 +133,9 @@ def plan_fulfilment(shipped: Mapping[str, int], state: FulfilmentState) -> Plan:
             plan.refusals.append(f"{qty} unit(s) of {label}: " + " ".join(dict.fromkeys(reasons)))
         elif not any(line.line_item_id == gid for fo in state.fulfillment_orders for line in fo.lines):
             plan.refusals.append(
-                f"{qty} unit(s) of {label}: no fulfilment order Synco can see holds this line (assigned to a "
-                "location the app's scopes do not cover, or the line is gone)."
+                f"{qty} unit(s) of {label}: no fulfilment order Synco can see holds this line. Shopify hides "
+                "the fulfilment orders assigned to a fulfilment service (3PL) or to a location the app's scopes "
+                "do not cover: that service fulfils them, or move them back to your location in Shopify."
             )
         else:
             plan.refusals.append(
