@@ -92,6 +92,26 @@ def _leaf(model: Model, token: Any) -> Node:
     return ("leaf", parts, operator, _normalise_value(value))
 
 
+class _Members(list[Any]):
+    """A leaf's list of plain ints or of strings, with their set: an ``in`` test of a record is one lookup, not
+    a comparison with every value (a search by 500 ids over 30,000 quants was 15 million comparisons)."""
+
+    __slots__ = ("kind", "members")
+
+    def __init__(self, values: list[Any], kind: str) -> None:
+        super().__init__(values)
+        self.kind = kind
+        self.members = frozenset(values)
+
+    def holds(self, raw: Any) -> bool | None:
+        """Whether ``raw`` is one of the values, or None when only the general comparison can tell."""
+        if self.kind == "int" and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return raw in self.members
+        if self.kind == "str" and isinstance(raw, str):
+            return raw in self.members
+        return None
+
+
 def _normalise_value(value: Any) -> Any:
     if value is None:
         return False
@@ -99,6 +119,11 @@ def _normalise_value(value: Any) -> Any:
         return value.strftime(tools.DATETIME_FORMAT)
     if isinstance(value, date):
         return value.strftime(tools.DATE_FORMAT)
+    if isinstance(value, (list, tuple)) and value:
+        if all(type(v) is int for v in value):
+            return _Members(list(value), "int")
+        if all(type(v) is str for v in value):
+            return _Members(list(value), "str")
     if isinstance(value, tuple):
         return list(value)
     return value
@@ -229,7 +254,13 @@ def compare(raw: Any, operator: str, value: Any, boolean: bool = False) -> bool:
         return equal if operator == "=" else not equal
     if operator in ("in", "not in"):
         values = value if isinstance(value, list) else [value]
-        found = (is_null and False in values) or (not is_null and any(_coerce_equal(raw, v) for v in values))
+        held = values.holds(raw) if isinstance(values, _Members) and not is_null else None
+        if held is not None:
+            found = held
+        else:
+            found = (is_null and False in values) or (
+                not is_null and any(_coerce_equal(raw, v) for v in values)
+            )
         return found if operator == "in" else not found
     if operator in ("<", ">", "<=", ">="):
         if is_null or value is False:
