@@ -1036,10 +1036,9 @@ class OdooClient:
         """``carrier_id`` / ``carrier_tracking_ref`` exist only with module stock_delivery: asked once."""
         cached = getattr(self, "_carrier_fields", None)
         if cached is None:
-            found = self.call(
-                "stock.picking", "fields_get", ["carrier_id", "carrier_tracking_ref"], attributes=["type"]
-            )
-            cached = [name for name in ("carrier_id", "carrier_tracking_ref") if name in found]
+            names = ("carrier_id", "carrier_tracking_ref", "carrier_tracking_url")
+            found = self.call("stock.picking", "fields_get", list(names), attributes=["type"])
+            cached = [name for name in names if name in found]
             self._carrier_fields = cached
         return list(cached)
 
@@ -1094,6 +1093,7 @@ class OdooClient:
                     tracking_ref=str(row.get("carrier_tracking_ref") or ""),
                     carrier=str(carrier[1]) if isinstance(carrier, list | tuple) and carrier else "",
                     moves=tuple(lines),
+                    tracking_url=str(row.get("carrier_tracking_url") or ""),
                 )
             )
         return result
@@ -1265,3 +1265,4 @@ class OdooDelivery:
     tracking_ref: str  # '' when none (or stock_delivery not installed)
     carrier: str  # the carrier's name, '' when none
     moves: tuple[OdooDeliveryMove, ...]
+    tracking_url: str = ""  # the carrier's tracking link filled with the ref ('' without one)

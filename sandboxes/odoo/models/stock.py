@@ -453,12 +453,22 @@ class StockPicking(Model):
     date_done = Datetime("Date of Transfer")
     carrier_tracking_ref = Char("Tracking Reference")
     carrier_id = Many2one("delivery.carrier", "Carrier")
+    carrier_tracking_url = Char("Tracking URL", compute="_compute_tracking_url")
     backorder_id = Many2one("stock.picking", "Back Order of")
     backorder_ids = One2many("stock.picking", "backorder_id", "Back Orders")
     return_id = Many2one("stock.picking", "Return of")
     return_ids = One2many("stock.picking", "return_id", "Returns")
     company_id = Many2one("res.company", "Company", default=1)
     user_id = Many2one("res.users", "Responsible", default=lambda model: model.env.uid)
+
+    def _compute_tracking_url(self, record_id: int, name: str) -> Any:
+        # stock_delivery: fixed and rule-based carriers fill their tracking link with the tracking ref
+        rec = self.raw(record_id)
+        carrier = self.db.get("delivery.carrier", rec.get("carrier_id") or 0) or {}
+        reference = rec.get("carrier_tracking_ref")
+        if not carrier or not reference or not carrier.get("tracking_url"):
+            return False
+        return str(carrier["tracking_url"]).replace("<shipmenttrackingnumber>", str(reference))
 
     def _compute_type_code(self, record_id: int, name: str) -> Any:
         kind = self.db.get("stock.picking.type", self.raw(record_id).get("picking_type_id") or 0) or {}
@@ -917,9 +927,19 @@ class DeliveryCarrier(Model):
     name = Char("Delivery Method", required=True)
     sequence = Integer("Sequence", default=10)
     delivery_type = Selection(
-        [("base_on_rule", "Based on Rules"), ("fixed", "Fixed Price")], "Provider", default="fixed"
+        [("base_on_rule", "Based on Rules"), ("fixed", "Fixed Price")],
+        "Provider",
+        required=True,
+        default="fixed",
     )
-    product_id = Many2one("product.product", "Delivery Product")
+    product_id = Many2one("product.product", "Delivery Product", required=True)
+    invoice_policy = Selection(
+        [("estimated", "Estimated cost"), ("real", "Real cost")],
+        "Invoicing Policy",
+        required=True,
+        default="estimated",
+    )
+    tracking_url = Char("Tracking Link")  # '<shipmenttrackingnumber>' stands for the picking's tracking ref
     active = Boolean("Active", default=True)
 
 

@@ -89,12 +89,20 @@ def test_it_reads_the_open_delivery_with_carrier_and_tracking(
     carrier = odoo_api.call(
         "delivery.carrier",
         "create",
-        [{"name": carrier_name, "delivery_type": "fixed", "product_id": refs.delivery_product}],
+        [
+            {
+                "name": carrier_name,
+                "delivery_type": "fixed",
+                "product_id": refs.delivery_product,
+                "tracking_url": "https://track.example.com/?n=<shipmenttrackingnumber>",
+            }
+        ],
     )
     odoo_api.call("stock.picking", "write", [[delivery.id], {"carrier_id": carrier}])
     client.set_tracking_ref(delivery.id, "1ZCONTRACT0001")
     [delivery] = client.deliveries(order)
     assert (delivery.tracking_ref, delivery.carrier) == ("1ZCONTRACT0001", carrier_name)
+    assert delivery.tracking_url == "https://track.example.com/?n=1ZCONTRACT0001"
 
 
 def test_a_full_delivery_validates_without_a_backorder(
