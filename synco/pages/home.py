@@ -18,6 +18,7 @@ from customers.models import CustomerLink
 from orders.models import SYNCABLE_STATUSES, Order, SyncStatus
 from orders.views import FILTERS
 from products.models import ProductLink
+from stock.models import StockPush, StockSettings
 from synclogs.models import SyncAttempt, WebhookReceipt
 from synco.models import OdooConnection, OrderRules, Shop
 
@@ -266,6 +267,53 @@ def get_webhook_health(shop: Shop, now: datetime | None = None) -> WebhookHealth
 
 
 @dataclass(frozen=True)
+class StockHealth:
+    """Stock sync at a glance: on or off, the last drift report's result, the pushes that failed lately."""
+
+    enabled: bool
+    blocked_reason: str
+    report_status: str  # "" when no drift report has finished yet
+    report_finished_at: datetime | None
+    report_items: int
+    report_levels: int  # items x mapped locations compared
+    report_drifted: int
+    report_message: str
+    failed_pushes_24h: int
+
+
+def get_stock_health(shop: Shop, now: datetime | None = None) -> StockHealth | None:
+    """None while the shop has never used stock sync; two bounded queries (the settings row, one indexed count)."""
+    now = now or timezone.now()
+    settings = StockSettings.objects.filter(shop=shop).first()
+    if settings is None:
+        return None
+    summary = settings.last_drift_summary or {}
+    finished = summary.get("finished_at")
+    try:
+        finished_at = datetime.fromisoformat(finished) if isinstance(finished, str) else None
+    except ValueError:
+        finished_at = None
+    failed = (
+        StockPush.objects.filter(shop=shop, created_at__gte=now - timedelta(hours=24))
+        .exclude(outcome=StockPush.Outcome.SET)
+        .count()
+    )
+    if not settings.enabled and not summary and not failed:
+        return None
+    return StockHealth(
+        enabled=settings.enabled,
+        blocked_reason=settings.blocked_reason,
+        report_status=str(summary.get("status") or ""),
+        report_finished_at=finished_at,
+        report_items=int(summary.get("items") or 0),
+        report_levels=int(summary.get("levels") or 0),
+        report_drifted=int(summary.get("drifted") or 0),
+        report_message=str(summary.get("message") or ""),
+        failed_pushes_24h=failed,
+    )
+
+
+@dataclass(frozen=True)
 class OdooHealth:
     connected: bool
     circuit_open_until: datetime | None
@@ -485,6 +533,7 @@ class Home:
     last_errors: list[SyncAttempt]
     odoo: OdooHealth
     webhooks: WebhookHealth
+    stock: StockHealth | None = None
 
     @property
     def steps_done(self) -> int:
@@ -521,4 +570,5 @@ def get_home(shop: Shop, links: Links) -> Home:
         last_errors=get_last_errors(shop),
         odoo=get_odoo_health(connection),
         webhooks=webhooks,
+        stock=get_stock_health(shop),
     )
