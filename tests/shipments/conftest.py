@@ -80,7 +80,10 @@ def ship(
     client = odoo_client_for(shop)
     if carrier:
         found = odoo.execute("delivery.carrier", "search", [["name", "=", carrier]])
-        carrier_id = found[0] if found else odoo.execute("delivery.carrier", "create", {"name": carrier})
+        # Odoo 18 requires the carrier's delivery product (the service product the delivery module installs).
+        product = odoo.execute("product.product", "search", [["default_code", "=", "Delivery_007"]])
+        values = {"name": carrier, "product_id": product[0] if product else False}
+        carrier_id = found[0] if found else odoo.execute("delivery.carrier", "create", values)
         odoo.execute("stock.picking", "write", [delivery.id], {"carrier_id": carrier_id})
     if tracking:
         client.set_tracking_ref(delivery.id, tracking)
