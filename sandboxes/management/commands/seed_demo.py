@@ -15,9 +15,13 @@ from orders.services import import_orders, refresh_shop_timezone
 from sandboxes.odoo.server import start_in_thread as start_odoo
 from sandboxes.shopify.server import start_in_thread as start_shopify
 from sandboxes.shopify.store import seed_demo as seed_shopify_state
-from synco.gateways import odoo_settings
+from stock import services as stock_services
+from stock.models import InventoryLink, LocationMapping, StockSettings
+from synco.gateways import odoo_settings, shopify_client_for
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooClient
+from synco.odoo.stock_notifications import ensure_stock_notifications
+from synco.shopify import inventory
 
 DEMO_DOMAIN = "synco-demo.myshopify.com"
 DEMO_USER = "demo"
@@ -47,6 +51,8 @@ class Command(BaseCommand):
             Shop.objects.filter(domain=DEMO_DOMAIN).delete()
         if Shop.objects.filter(domain=DEMO_DOMAIN).exists() and shopify_state.exists():
             self.stdout.write(f"Demo shop {DEMO_DOMAIN} already seeded (use --reset to start over).")
+            # The web server's address may have changed since: Odoo's stock rules follow it.
+            self._prepare_stock(Shop.objects.get(domain=DEMO_DOMAIN), shopify_state, odoo_state)
             return
 
         token = seed_shopify_state(shopify_state, shop_domain=DEMO_DOMAIN, n_orders=options["orders"])
@@ -73,6 +79,7 @@ class Command(BaseCommand):
 
         self._prepare_odoo(odoo_state)
         self._import_orders(shop, shopify_state)
+        self._prepare_stock(shop, shopify_state, odoo_state)
 
     def _prepare_odoo(self, state: Path) -> None:
         server, base_url = start_odoo(state_path=state, port=0)
@@ -97,6 +104,76 @@ class Command(BaseCommand):
             client.close()
         finally:
             server.shutdown_and_save()
+
+    def _prepare_stock(self, shop: Shop, shopify_state: Path, odoo_state: Path) -> None:
+        """Stock sync on: Shopify's locations mapped to the Odoo warehouses (in order; the rest unsynced), the
+        items matched, Odoo stocked like Shopify and every level pushed once (the first time), and Odoo's
+        automation rules notifying the web server (SYNCO_PUBLIC_URL) of every stock change."""
+        odoo_server, odoo_url = start_odoo(state_path=odoo_state, port=0)
+        shopify_server, shopify_url = start_shopify(state_path=shopify_state, port=0)
+        original = settings.SHOPIFY_ADMIN_ORIGIN
+        settings.SHOPIFY_ADMIN_ORIGIN = shopify_url
+        try:
+            connection = OdooConnection.objects.get(shop=shop)
+            odoo = OdooClient(replace(odoo_settings(connection), port=int(odoo_url.rsplit(":", 1)[1])))
+            shopify = shopify_client_for(shop)
+            stock = stock_services.get_settings(shop)
+            first = not stock.enabled
+            locations = stock_services.refresh_locations(shop, shopify)
+            if not any(location.is_mapped for location in locations):
+                by_order = {loc.gid: n for n, loc in enumerate(inventory.fetch_locations(shopify))}
+                ordered = sorted(
+                    locations, key=lambda loc: by_order.get(loc.shopify_location_gid, len(by_order))
+                )
+                for location, warehouse in zip(ordered, odoo.warehouses(), strict=False):
+                    stock_services.map_location(
+                        shop, location, warehouse_id=warehouse.id, location_ids=[], odoo=odoo
+                    )
+            stock_services.refresh_links(shop, shopify=shopify, odoo=odoo)
+            if first:
+                self._stock_odoo_like_shopify(shop, odoo, shopify)
+                StockSettings.objects.filter(pk=stock.pk).update(enabled=True)
+                outcome = stock_services.push_products(
+                    shop, None, trigger="initial", odoo=odoo, shopify=shopify
+                )
+                self.stdout.write(f"Stock sync on: {outcome.sent} Shopify levels set from Odoo.")
+            url = stock_services.webhook_url(stock_services.get_settings(shop))
+            rules = ensure_stock_notifications(odoo, url, install=True)
+            self.stdout.write(
+                f"Odoo notifies {url.split('?')[0]} of stock changes ({len(rules.rule_ids)} rules)."
+            )
+            odoo.close()
+        finally:
+            settings.SHOPIFY_ADMIN_ORIGIN = original
+            shopify_server.shutdown_sandbox()
+            odoo_server.shutdown_and_save()
+
+    def _stock_odoo_like_shopify(self, shop: Shop, odoo: OdooClient, shopify: Any) -> None:
+        """Demo data: each matched product gets, in its mapped warehouse, the quantity Shopify shows there (Odoo
+        starts empty; without this the first push would set every Shopify level to 0)."""
+        mapped = {m.shopify_location_gid: m for m in LocationMapping.objects.filter(shop=shop) if m.is_mapped}
+        links = dict(
+            InventoryLink.objects.filter(shop=shop, odoo_product_id__isnull=False).values_list(
+                "inventory_item_gid", "odoo_product_id"
+            )
+        )
+        for item in inventory.iter_inventory_items(shopify):
+            product = links.get(item.gid)
+            for location_gid, available in item.available.items():
+                location = mapped.get(location_gid)
+                if product is None or location is None or not available:
+                    continue
+                quant = odoo.call(
+                    "stock.quant",
+                    "create",
+                    {
+                        "product_id": product,
+                        "location_id": int(location.odoo_location_ids[0]),
+                        "inventory_quantity": available,
+                    },
+                    context={"inventory_mode": True},
+                )
+                odoo.call_allowing_none("stock.quant", "action_apply_inventory", [quant])
 
     def _import_orders(self, shop: Shop, state: Path) -> None:
         server, base_url = start_shopify(state_path=state, port=0)
