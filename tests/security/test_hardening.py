@@ -95,7 +95,7 @@ def test_it_shows_or_edits_no_encrypted_field_in_any_registered_model_admin(admi
         checked.append(model._meta.label)
         assert {where: names & encrypted for where, names in shown.items() if names & encrypted} == {}, model
 
-    assert sorted(checked) == ["synco.OdooConnection", "synco.Shop"]
+    assert sorted(checked) == ["stock.StockSettings", "synco.OdooConnection", "synco.Shop"]
 
 
 def test_the_admin_pages_of_a_shop_and_its_odoo_connection_hold_no_secret_nor_ciphertext(
