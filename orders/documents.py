@@ -37,6 +37,7 @@ from products.services import (
     products_with_default_taxes,
     resolve_line_products,
 )
+from stock.models import LocationMapping, StockSettings
 from synco.models import OrderRules, Shop
 from synco.odoo.cache import cached, forget, store
 from synco.odoo.client import OdooClient, OdooInvoice, OdooSaleOrder, OdooTax
@@ -56,6 +57,9 @@ class WriteResult:
     payment_id: int | None = None
     review_reason: str = ""
     notes: list[str] = field(default_factory=list)
+    # The warehouse Synco gave the sale order (the Shopify location's mapping); None: Odoo's default.
+    warehouse_id: int | None = None
+    warehouse_name: str = ""
     # Shopify's figures beside Odoo's, line by line and per tax (kept in the attempt's summary).
     lines: list[LineComparison] = field(default_factory=list)
     taxes: tuple[TaxFigure, ...] = ()
@@ -73,6 +77,9 @@ class WriteResult:
                 "amount_tax": str(sale.amount_tax),
                 "amount_total": str(sale.amount_total),
                 "currency": sale.currency,
+                "warehouse": {"id": self.warehouse_id, "name": self.warehouse_name}
+                if self.warehouse_id
+                else None,
             },
             "totals": {
                 "shopify": str(self.totals.shopify_total),
@@ -142,6 +149,43 @@ def sale_taxes(client: OdooClient, order: Any, auto_create: bool) -> list[OdooTa
     return taxes
 
 
+def order_warehouse(client: OdooClient, shop: Shop, order: Any) -> tuple[int, str] | None:
+    """The Odoo warehouse (id, name) the order's deliveries leave from, per the shop's location mapping.
+
+    The Shopify location the order ships from (`ShopifyOrder.location_id`) mapped to a warehouse: that one;
+    mapped to a set of internal locations: the warehouse of the first of them that belongs to one (Odoo's
+    stock.location warehouse_id). None, so Odoo's default warehouse, when the location is unknown, not
+    mapped or unsynced, or stock sync is off for the shop.
+    """
+    location_gid = getattr(order, "location_id", "")
+    if not location_gid:
+        return None
+    if not StockSettings.objects.filter(shop=shop, enabled=True).exists():
+        return None
+    mapping = (
+        LocationMapping.objects.filter(shop=shop, shopify_location_gid=location_gid)
+        .only("odoo_warehouse_id", "odoo_warehouse_name", "odoo_location_ids")
+        .first()
+    )
+    if mapping is None:
+        return None
+    if mapping.odoo_warehouse_id:
+        return mapping.odoo_warehouse_id, mapping.odoo_warehouse_name
+    if not mapping.odoo_location_ids:
+        return None
+    locations = {
+        location.id: location for location in cached(client, "internal_locations", client.internal_locations)
+    }
+    for location_id in mapping.odoo_location_ids:
+        location = locations.get(int(location_id))
+        if location is not None and location.warehouse_id:
+            names = {
+                warehouse.id: warehouse.name for warehouse in cached(client, "warehouses", client.warehouses)
+            }
+            return location.warehouse_id, names.get(location.warehouse_id, "")
+    return None
+
+
 def build_draft(
     client: OdooClient, shop: Shop, rules: OrderRules, order: Any, risk_reason: str = ""
 ) -> SaleOrderDraft:
@@ -153,6 +197,7 @@ def build_draft(
         pricelist_id = cached(
             client, f"pricelist_{order.currency}", lambda: client.ensure_pricelist(order.currency)
         )
+    warehouse = order_warehouse(client, shop, order)
     refs = OdooRefs(
         partner_id=partner.partner_id,
         invoice_partner_id=partner.invoice_id,
@@ -183,6 +228,8 @@ def build_draft(
         payment_term_id=cached(client, "immediate_term", client.find_immediate_payment_term)
         if rules.invoices
         else None,
+        warehouse_id=warehouse[0] if warehouse else None,
+        warehouse_name=warehouse[1] if warehouse else "",
     )
     draft = sale_order_draft(order, mapping_rules(rules, client.dialect.sale_line_tax_field), refs)
     if risk_reason:
@@ -273,7 +320,7 @@ def write_order(
         sale = client.read_sale_order(order_id, restore_date=date_order)
     elif predicted or rounded:
         sale = client.read_sale_order(order_id)
-    result = WriteResult(sale, created, _totals(sale, order, rules), notes=notes)
+    result = _with_warehouse(WriteResult(sale, created, _totals(sale, order, rules), notes=notes), draft)
     if not result.totals.matches and not _accepts(rules, result.totals):
         # Only when Odoo computed otherwise than predicted: confirmed, but neither invoiced nor paid.
         return _held(result, draft)
@@ -294,8 +341,17 @@ def _totals(sale: OdooSaleOrder, order: Any, rules: OrderRules) -> TotalsCheck:
     )
 
 
+def _with_warehouse(result: WriteResult, draft: SaleOrderDraft | None) -> WriteResult:
+    """The warehouse the draft gave the sale order, kept in the result (its log summary and message)."""
+    if draft is not None and draft.warehouse_id and result.warehouse_id is None:
+        result.warehouse_id, result.warehouse_name = draft.warehouse_id, draft.warehouse_name
+        result.notes.insert(0, f"Delivery from warehouse {draft.warehouse_name or draft.warehouse_id}.")
+    return result
+
+
 def _held(result: WriteResult, draft: SaleOrderDraft | None) -> WriteResult:
     """Needs review: the difference, and the lines that make it, Shopify's figures beside Odoo's."""
+    _with_warehouse(result, draft)
     result.taxes = draft.taxes if draft else ()
     result.lines = _compare(draft, result.sale_order)
     result.review_reason = result.totals.describe() + _worst_line(result.lines)

@@ -60,6 +60,9 @@ class OdooRefs:
     # tax_calculation_rounding_method, which decides what Odoo's tax per tax will be.
     correction_product_id: int | None = None
     tax_rounding: str = ROUND_PER_LINE
+    # The Odoo warehouse of the Shopify location the order ships from (None: Odoo's default warehouse).
+    warehouse_id: int | None = None
+    warehouse_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ class SaleOrderDraft:
     note: str = ""
     pricelist_id: int | None = None
     payment_term_id: int | None = None
+    warehouse_id: int | None = None
+    warehouse_name: str = field(default="", compare=False)
     figures: tuple[ShopifyFigure, ...] = field(default=(), compare=False)
     taxes: tuple[TaxFigure, ...] = field(default=(), compare=False)
     # What Odoo will compute for these lines (orders/money.py): untaxed, tax, total.
@@ -406,6 +411,8 @@ def sale_order_draft(order: ShopifyOrder, rules: MappingRules, refs: OdooRefs) -
         note=order_note(order, rules),
         pricelist_id=refs.pricelist_id,
         payment_term_id=refs.payment_term_id,
+        warehouse_id=refs.warehouse_id,
+        warehouse_name=refs.warehouse_name if refs.warehouse_id else "",
         lines=tuple(lines),
         figures=tuple(figures),
         taxes=taxes,
@@ -426,7 +433,7 @@ def _cell(value: object) -> str:
 
 def load_table(draft: SaleOrderDraft, tax_field: str) -> tuple[list[str], list[list[str]]]:
     """The `sale.order.load()` columns and rows: the order and each line carry an external id."""
-    header = {
+    header: dict[str, object] = {
         "id": draft.xmlid,
         "name": draft.name,
         "partner_id/.id": draft.partner_id,
@@ -439,6 +446,9 @@ def load_table(draft: SaleOrderDraft, tax_field: str) -> tuple[list[str], list[l
         "pricelist_id/.id": draft.pricelist_id,
         "payment_term_id/.id": draft.payment_term_id,
     }
+    if draft.warehouse_id:
+        # Odoo's deliveries of the order then leave from this warehouse (its outgoing picking type).
+        header["warehouse_id/.id"] = draft.warehouse_id
     line_columns = [
         "order_line/id",
         "order_line/product_id/.id",

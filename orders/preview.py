@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from customers.models import GUEST_CUSTOMER_ID, CustomerLink
 from customers.services import customer_key
-from orders.documents import mapping_rules
+from orders.documents import mapping_rules, order_warehouse
 from orders.mapping import (
     XMLID_MODULE,
     MappingError,
@@ -45,6 +45,8 @@ class Preview:
     amount_tax: Decimal = Decimal("0")
     amount_total: Decimal = Decimal("0")
     shopify_total: Decimal = Decimal("0")
+    # Where the deliveries would leave from: the mapped warehouse of the order's Shopify location.
+    warehouse: str = ""
 
     @property
     def difference(self) -> Decimal:
@@ -60,6 +62,12 @@ def preview_order(
         document = f"Quotation (held: {risk_reason})"
     preview = Preview(document=str(document), customer="", shopify_total=order.total)
     partner_id = _preview_customer(client, shop, rules, order, preview)
+    warehouse = order_warehouse(client, shop, order)
+    preview.warehouse = (
+        f"{warehouse[1] or f'Warehouse #{warehouse[0]}'} (the Shopify location's mapping)"
+        if warehouse
+        else "Odoo's default warehouse"
+    )
     try:
         product_ids = resolve_line_products(client, shop, rules, order, dry_run=True, notes=preview.notes)
     except MappingError as exc:
@@ -89,6 +97,8 @@ def preview_order(
             client, shop, rules.rounding_product_code, "", dry_run=True
         ),
         tax_rounding=client.company_tax_rounding() if taxes else ROUND_PER_LINE,
+        warehouse_id=warehouse[0] if warehouse else None,
+        warehouse_name=warehouse[1] if warehouse else "",
     )
     try:
         draft = sale_order_draft(order, mapping_rules(rules, client.dialect.sale_line_tax_field), refs)

@@ -576,8 +576,31 @@ def _live_context(order: Order) -> dict[str, object]:
         "current_total": current_total,
         "current_differs": current_total is not None and current_total != order.total_price,
         "invoiced_net": invoiced_net_of_credit_notes(order),
+        "warehouse": _synced_warehouse(order),
         **_proposals_context(order),
     }
+
+
+def _synced_warehouse(order: Order) -> str:
+    """The warehouse Synco gave the sale order (its Shopify location's mapping), as the last sync recorded it."""
+    if order.odoo_id is None:
+        return ""
+    summary = (
+        SyncAttempt.objects.filter(
+            shop_id=order.shop_id,
+            order=order,
+            operation="create_sale_order",
+            status=SyncAttempt.Status.SUCCESS,
+        )
+        .order_by("-started_at", "-id")
+        .values_list("summary", flat=True)
+        .first()
+    )
+    sale = summary.get("sale_order") if isinstance(summary, dict) else None
+    warehouse = sale.get("warehouse") if isinstance(sale, dict) else None
+    if not isinstance(warehouse, dict) or not warehouse.get("id"):
+        return ""
+    return str(warehouse.get("name") or f"Warehouse #{warehouse['id']}")
 
 
 def _money_explanation(order: Order) -> dict[str, Any] | None:

@@ -540,7 +540,7 @@ def order_fulfillment_orders(order: Json, ctx: Any) -> Any:
     """`Order.fulfillmentOrders`: the fulfilment orders the app's scopes let it see."""
 
     def resolve(
-        _info: GraphQLResolveInfo, displayable: bool | None = None, query: str | None = None, **args: Any
+        info: GraphQLResolveInfo, displayable: bool | None = None, query: str | None = None, **args: Any
     ) -> Json:
         def read(s: Json) -> tuple[Json, list[Json]]:
             current = s["orders"].get(ctx.shop, {}).get(str(order["id"])) or order
@@ -552,7 +552,9 @@ def order_fulfillment_orders(order: Json, ctx: Any) -> Any:
         if displayable:
             fos = [fo for fo in fos if fo["status"] not in ("CLOSED", "CANCELLED")]
         rows = [fulfillment_order_view(fo, current, ctx) | {"_id": fo["id"]} for fo in fos]
-        return _by_id(rows, **_window(args))
+        # Inside a bulk query a connection takes no page size and returns every node, as Shopify does.
+        unbounded = bool(getattr(info.context, "unbounded", False))
+        return _by_id(rows, unbounded=unbounded, **_window(args))
 
     return resolve
 

@@ -9,7 +9,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 # Child row GID type -> the connection of the Order node it belongs to.
-CHILD_CONNECTIONS = {"LineItem": "lineItems", "ShippingLine": "shippingLines"}
+CHILD_CONNECTIONS = {
+    "LineItem": "lineItems",
+    "ShippingLine": "shippingLines",
+    "FulfillmentOrder": "fulfillmentOrders",
+}
 # With groupObjects: false Shopify writes a chunk of parents, then their children: keep this many parents open.
 WINDOW = 1000
 

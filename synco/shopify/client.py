@@ -23,7 +23,7 @@ from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 logger = logging.getLogger(__name__)
 
 MAX_THROTTLE_RETRIES = 6
-# 25 orders with up to 100 lines each: ~440 points requested, well under Shopify's 1,000 per query.
+# 25 orders with up to 100 lines each: 830 points requested (sandboxes/shopify/cost.py), under Shopify's 1,000.
 PAGE_SIZE = 25
 PAGE_LINES = 100
 

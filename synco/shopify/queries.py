@@ -65,11 +65,23 @@ REFUNDS = f"""
   }}
 """
 
+# Where the order ships from (issue 14: its Odoo warehouse): the location of each fulfilment order and its
+# units (up to 10 lines counted: enough to tell which location holds most of the goods), and the POS location.
+# 12 points an order, 72 a page of 25 (758 -> 830 requested; an order by id 126 -> 138).
+LOCATION_FOS = 3
+LOCATION_FO_LINES = 10
+ORDER_LOCATION = f"""
+  retailLocation {{ id }}
+  fulfillmentOrders(first: {LOCATION_FOS}) {{ nodes {{ id status assignedLocation {{ location {{ id }} }}
+    lineItems(first: {LOCATION_FO_LINES}) {{ nodes {{ totalQuantity }} }} }} }}
+"""
+
 ORDER_FIELDS = f"""
 fragment OrderFields on Order {{
 {ORDER_HEAD}
   lineItems(first: $lineCount) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {LINE_ITEM} }} }}
   shippingLines(first: 10) {{ nodes {{ {SHIPPING_LINE} }} }}
+{ORDER_LOCATION}
 {ORDER_TAIL}
 {REFUNDS}
 }}
@@ -112,10 +124,13 @@ query ShopInfo {
 
 # Bulk operations: the same order fields; connections without page arguments and through `edges { node }`
 # (Shopify refuses `nodes` in bulk queries); their nodes come back as JSONL rows of their own with __parentId.
+# Connections nest at most two deep there: fulfilment orders come without their lines (so without units).
 BULK_ORDER_FIELDS = f"""
 {ORDER_HEAD}
   lineItems {{ edges {{ node {{ {LINE_ITEM} }} }} }}
   shippingLines {{ edges {{ node {{ {SHIPPING_LINE} }} }} }}
+  retailLocation {{ id }}
+  fulfillmentOrders {{ edges {{ node {{ id status assignedLocation {{ location {{ id }} }} }} }} }}
 {ORDER_TAIL}
   refunds(first: 5) {{ id createdAt note totalRefundedSet {{ {MONEY} }} }}
 """

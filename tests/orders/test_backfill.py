@@ -9,6 +9,7 @@ from django.urls import reverse
 from orders.imports import resume_backfill, run_backfill, start_backfill, stop_backfill
 from orders.models import ImportRun, Order
 from synco.models import Shop
+from synco.shopify.types import parse_order
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +163,9 @@ def test_it_imports_through_a_bulk_operation(demo_shop, shopify):
     order = Order.objects.filter(shop=demo_shop).order_by("pk").first()
     assert order is not None and order.parse_error == ""
     assert order.payload["lineItems"]["nodes"], "line items are attached from their own JSONL rows"
+    # and its fulfilment orders, whose location routes it to an Odoo warehouse (issue 14)
+    assert order.payload["fulfillmentOrders"]["nodes"][0]["assignedLocation"]["location"]["id"]
+    assert parse_order(order.payload).location_id.startswith("gid://shopify/Location/")
 
 
 def test_it_reports_a_failed_bulk_operation(demo_shop, shopify):
