@@ -30,6 +30,11 @@ FAILED = Q(sync_status=SyncStatus.FAILED) | ~Q(parse_error="")
 IN_ODOO_AS_SALE_ORDER = Q(odoo_id__isnull=False, odoo_invoice_id__isnull=True)
 IN_ODOO_WITH_INVOICE = Q(odoo_invoice_id__isnull=False)
 RISKY = ~Q(risk_reason="")
+# Orders whose units Odoo may not reserve yet (not in Odoo as a confirmed sale order, something left to ship):
+# stock pushes keep those units back (stock.services.unheld_demand); a partial index keeps that read to them.
+NOT_HELD_IN_ODOO = (Q(odoo_id__isnull=True) | ~Q(odoo_state__in=("sale", "done"))) & ~Q(
+    fulfillment_status__in=("FULFILLED", "RESTOCKED")
+)
 
 
 class Order(models.Model):
@@ -106,6 +111,9 @@ class Order(models.Model):
                 name="order_tab_invoice_idx",
             ),
             models.Index(fields=["shop", "-created_at", "-id"], condition=RISKY, name="order_tab_risky_idx"),
+            models.Index(
+                fields=["shop", "created_at"], condition=NOT_HELD_IN_ODOO, name="order_not_held_idx"
+            ),
             # Orders waiting for a worker, of any shop: the per-shop fairness asks whether another shop has some.
             models.Index(
                 fields=["shop"],
