@@ -120,6 +120,10 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
                 shop.pk, Order.objects.filter(pk=order.pk)
             ):
                 request_sync(order)
+        from stock.services import order_stored
+
+        # Units of an order Odoo does not hold yet are kept back from Shopify's levels (or given back: cancelled).
+        order_stored(shop, parsed)
     return outcome
 
 

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from synco.odoo.client import OdooLocation, OdooProduct
 from synco.shopify.inventory import MAX_QUANTITIES, QuantityToSet, ShopifyInventoryItem
+from synco.shopify.types import ShopifyOrder
 
 T = TypeVar("T")
 
@@ -34,6 +35,7 @@ class LocationRef:
     location_gid: str
     odoo_location_ids: tuple[int, ...]
     name: str = ""
+    fulfills_online_orders: bool = True
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class DesiredLevel:
     quantity: int
     sku: str = ""
     location_name: str = ""
+    # Units of Shopify orders Odoo does not hold yet at this location, kept back (see `unheld_demand`).
+    pending: int = 0
 
     @property
     def key(self) -> tuple[str, str]:
@@ -68,9 +72,10 @@ class Match:
     reason: str = ""
 
 
-def desired_available(figures: Iterable[Decimal], buffer: int) -> int:
-    """What Shopify should show: the mapped locations' figures added up, less the buffer, whole units, never < 0."""
-    total = sum(figures, Decimal(0)) - buffer
+def desired_available(figures: Iterable[Decimal], buffer: int, pending: int = 0) -> int:
+    """What Shopify should show: the mapped locations' figures added up, less the buffer and the units of Shopify
+    orders Odoo does not hold yet (`pending`), whole units, never < 0."""
+    total = sum(figures, Decimal(0)) - buffer - pending
     # A fraction of a unit (kg, m) cannot be sold as one: round down.
     return max(0, math.floor(total))
 
@@ -80,27 +85,32 @@ def desired_levels(
     locations: Sequence[LocationRef],
     figures: Mapping[tuple[int, str], Decimal],
     buffer: int,
+    demand: Mapping[tuple[int, str], int] | None = None,
 ) -> list[DesiredLevel]:
     """Every item at every mapped location, from Odoo's figure per (product, Shopify location); missing is 0.
 
     The figure of a Shopify location is Odoo's for the set of internal locations mapped to it (Odoo adds them
-    up with their children, each counted once).
+    up with their children, each counted once). `demand` is what `unheld_demand` says per (product, Shopify
+    location): those units are sold in Shopify but not reserved in Odoo yet, so they are kept back too.
     """
+    demand = demand or {}
     out = []
     for item in items:
         for location in locations:
             if not location.odoo_location_ids:
                 continue  # an unsynced Shopify location is left as it is
             figure = figures.get((item.odoo_product_id, location.location_gid), Decimal(0))
+            pending = int(demand.get((item.odoo_product_id, location.location_gid), 0))
             out.append(
                 DesiredLevel(
                     inventory_item_gid=item.inventory_item_gid,
                     location_gid=location.location_gid,
                     odoo_product_id=item.odoo_product_id,
                     odoo_figure=figure,
-                    quantity=desired_available([figure], buffer),
+                    quantity=desired_available([figure], buffer, pending),
                     sku=item.sku,
                     location_name=location.name,
+                    pending=pending,
                 )
             )
     return out
@@ -238,3 +248,110 @@ def covering(locations: Sequence[LocationRef], tree: Iterable[OdooLocation]) -> 
             node = parent.get(node, 0)
         out[start] = fed
     return out
+
+
+# -- Shopify demand that Odoo does not hold yet ---------------------------------------------------
+
+# Odoo's sale order states in which the order's units are reserved (a confirmed order's delivery takes them from
+# the free quantity and the forecast; a quotation, "draft" or "sent", takes nothing; "cancel" gives them back).
+HELD_IN_ODOO = ("sale", "done")
+# Shopify's displayFulfillmentStatus of an order with nothing left to ship.
+NOTHING_TO_SHIP = ("FULFILLED", "RESTOCKED")
+
+
+@dataclass(frozen=True)
+class DemandLine:
+    """Units of one order line still to ship, and how the line names its product."""
+
+    sku: str
+    barcode: str
+    units: int
+
+
+@dataclass(frozen=True)
+class OpenOrder:
+    """A Shopify order Synco stores, as far as stock is concerned."""
+
+    lines: tuple[DemandLine, ...]
+    location_gid: str = ""  # the Shopify location it ships from; "" unknown (the shop's default then)
+    cancelled: bool = False
+    fulfillment_status: str = ""
+    odoo_id: int | None = None
+    odoo_state: str = ""
+
+    @property
+    def held_in_odoo(self) -> bool:
+        """Odoo reserves the order's units: it is in Odoo as a confirmed sale order."""
+        return self.odoo_id is not None and self.odoo_state in HELD_IN_ODOO
+
+
+def open_order(
+    order: ShopifyOrder,
+    *,
+    odoo_id: int | None,
+    odoo_state: str,
+    unfulfilled: Mapping[str, int] | None = None,
+) -> OpenOrder:
+    """A parsed order as stock sees it: each line's current quantity (after edits and refunds), less what was
+    fulfilled where Shopify said so per line (`unfulfilled`: the line GID's unfulfilledQuantity); gift cards
+    carry no stock. The location is `ShopifyOrder.location_id` where the parsed order has one."""
+    unfulfilled = unfulfilled or {}
+    lines = []
+    for line in order.line_items:
+        if line.is_gift_card:
+            continue
+        units = line.current_quantity if line.current_quantity is not None else line.quantity
+        if line.id in unfulfilled:
+            units = min(units, unfulfilled[line.id])
+        if units > 0:
+            lines.append(DemandLine(sku=line.sku, barcode=line.barcode, units=units))
+    return OpenOrder(
+        lines=tuple(lines),
+        location_gid=str(getattr(order, "location_id", "") or ""),
+        cancelled=order.cancelled_at is not None,
+        fulfillment_status=order.fulfillment_status,
+        odoo_id=odoo_id,
+        odoo_state=odoo_state,
+    )
+
+
+def default_order_location(locations: Sequence[LocationRef]) -> str:
+    """Where an order that names no location ships from, among the mapped Shopify locations in the Settings page's
+    order (by name): the first that fulfils online orders (Shopify's fulfillsOnlineOrders), else the first; ""
+    when none is mapped."""
+    for location in locations:
+        if location.fulfills_online_orders:
+            return location.location_gid
+    return locations[0].location_gid if locations else ""
+
+
+def unheld_demand(
+    orders: Iterable[OpenOrder],
+    products: Mapping[str, int],
+    mapped: Iterable[str],
+    default_location: str,
+) -> dict[tuple[int, str], int]:
+    """Units per (Odoo product, mapped Shopify location) that Shopify's orders took and Odoo does not hold yet.
+
+    Shopify lowers `available` the moment an order is placed; Odoo's figure only drops once the order is a
+    confirmed sale order there (its delivery reserves the units). Until then those units are counted here, so
+    that Synco does not set Shopify's level back up to Odoo's figure and sell them twice. An order counts when
+    it is not cancelled, has something left to ship, and is not in Odoo as a confirmed sale order (not in Odoo
+    at all, or a quotation). Its lines' products are found by SKU, else barcode (`products`: the shop's matched
+    inventory items, keyed as `link_key`); unmatched lines and orders from unmapped locations count nowhere.
+    """
+    mapped_set = set(mapped)
+    out: dict[tuple[int, str], int] = defaultdict(int)
+    for order in orders:
+        if order.cancelled or order.fulfillment_status in NOTHING_TO_SHIP or order.held_in_odoo:
+            continue
+        location = order.location_gid or default_location
+        if location not in mapped_set:
+            continue
+        for line in order.lines:
+            product = (products.get(line.sku) if line.sku else None) or (
+                products.get(link_key("", line.barcode)) if line.barcode else None
+            )
+            if product is not None and line.units > 0:
+                out[(product, location)] += line.units
+    return dict(out)

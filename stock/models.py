@@ -65,6 +65,8 @@ class LocationMapping(models.Model):
     odoo_warehouse_name = models.CharField(max_length=255, blank=True)
     odoo_location_ids = models.JSONField(default=list, blank=True)
     odoo_location_names = models.JSONField(default=list, blank=True)
+    # Shopify's fulfillsOnlineOrders: an order that names no location is counted at the first mapped one that does.
+    fulfills_online_orders = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -108,7 +110,12 @@ class InventoryLink(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shop", "inventory_item_gid"], name="inventory_link_unique"),
         ]
-        indexes = [models.Index(fields=["shop", "odoo_product_id"], name="inventory_link_product_idx")]
+        indexes = [
+            models.Index(fields=["shop", "odoo_product_id"], name="inventory_link_product_idx"),
+            # An order line's product is looked up by SKU, else barcode (stock.services.unheld_demand).
+            models.Index(fields=["shop", "sku"], name="inventory_link_sku_idx"),
+            models.Index(fields=["shop", "barcode"], name="inventory_link_barcode_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku or self.barcode or self.inventory_item_gid} -> {self.odoo_product_id}"
@@ -233,6 +240,7 @@ class DriftRow(models.Model):
     shopify_available = models.IntegerField(null=True, blank=True, help_text="None: not stocked there")
     odoo_figure = models.DecimalField(max_digits=16, decimal_places=4)
     desired = models.IntegerField()
+    pending = models.IntegerField(default=0, help_text="Units on Shopify orders not yet in Odoo, kept back")
     difference = models.IntegerField(help_text="desired minus Shopify's available")
     repaired_at = models.DateTimeField(null=True, blank=True)
 

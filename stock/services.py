@@ -17,9 +17,11 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from orders.models import NOT_HELD_IN_ODOO, Order
 from products.models import ProductLink
 from products.services import _lookup_order as product_lookup_fields
 from stock import mapping
@@ -50,6 +52,7 @@ from synco.odoo.stock_notifications import (
 from synco.shopify import inventory
 from synco.shopify.client import AccessDeniedError, ShopifyClient
 from synco.shopify.inventory import QuantityToSet
+from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +92,10 @@ def refresh_locations(shop: Shop, client: ShopifyClient | None = None) -> list[L
         LocationMapping.objects.update_or_create(
             shop=shop,
             shopify_location_gid=location.gid,
-            defaults={"shopify_location_name": location.name},
+            defaults={
+                "shopify_location_name": location.name,
+                "fulfills_online_orders": location.fulfills_online_orders,
+            },
         )
     return list(LocationMapping.objects.filter(shop=shop))
 
@@ -141,6 +147,7 @@ def location_refs(shop: Shop) -> list[LocationRef]:
             location_gid=m.shopify_location_gid,
             odoo_location_ids=tuple(int(i) for i in m.odoo_location_ids),
             name=m.shopify_location_name,
+            fulfills_online_orders=m.fulfills_online_orders,
         )
         for m in LocationMapping.objects.filter(shop=shop)
         if m.odoo_location_ids
@@ -226,12 +233,16 @@ def desired_levels(
     items: Sequence[ItemRef],
     odoo: OdooClient,
     only: Mapping[int, set[str]] | None = None,
+    demand: Mapping[tuple[int, str], int] | None = None,
 ) -> list[DesiredLevel]:
     """What Shopify should show for these items at every mapped location (or, with `only`, at the Shopify
-    locations given per Odoo product), read from Odoo now."""
+    locations given per Odoo product), read from Odoo now: Odoo's figure less the buffer and less the units of
+    Shopify orders Odoo does not hold yet (`demand`, from `unheld_demand`; read here when not given)."""
     locations = location_refs(shop)
     if not items or not locations:
         return []
+    if demand is None:
+        demand = unheld_demand(shop, locations)
     out: list[DesiredLevel] = []
     for chunk in mapping.batches(list(items), FIGURE_CHUNK):
         figures: dict[tuple[int, str], Decimal] = {}
@@ -248,7 +259,7 @@ def desired_levels(
                 continue
             levels = odoo.stock_levels(products, list(location.odoo_location_ids), settings.figure)
             figures.update(((product, location.location_gid), value) for product, value in levels.items())
-        levels_of_chunk = mapping.desired_levels(chunk, locations, figures, settings.safety_buffer)
+        levels_of_chunk = mapping.desired_levels(chunk, locations, figures, settings.safety_buffer, demand)
         if only is not None:
             # Only the pairs read above (the others would read as 0).
             levels_of_chunk = [
@@ -258,6 +269,109 @@ def desired_levels(
             ]
         out.extend(levels_of_chunk)
     return out
+
+
+# Orders older than this are not counted as Shopify demand Odoo does not hold yet: an order that has not reached
+# Odoo as a confirmed sale order in 60 days (or that Synco will never sync) no longer keeps units back. Together
+# with NOT_HELD_IN_ODOO (its partial index) this bounds the read to the shop's recent orders not confirmed in Odoo
+# and not fulfilled: the ones waiting for a sync, held for review, failed, or quotations.
+DEMAND_WINDOW = timedelta(days=60)
+
+
+def unheld_demand(shop: Shop, locations: Sequence[LocationRef] | None = None) -> dict[tuple[int, str], int]:
+    """Units per (Odoo product, mapped Shopify location) on the shop's Shopify orders that Odoo does not reserve
+    yet (see `mapping.unheld_demand`): one read of the orders (bounded by DEMAND_WINDOW and the partial index),
+    one of the inventory links their lines name.
+
+    An order's location is `ShopifyOrder.location_id` (the location its fulfilment orders are assigned to); an
+    order that names none counts at the shop's default: the first mapped location (by name) that fulfils online
+    orders, else the first mapped one."""
+    locations = location_refs(shop) if locations is None else list(locations)
+    if not locations:
+        return {}
+    since = timezone.now() - DEMAND_WINDOW
+    rows = Order.objects.filter(
+        NOT_HELD_IN_ODOO, shop=shop, created_at__gte=since, parse_error=""
+    ).values_list("payload", "odoo_id", "odoo_state")
+    orders: list[mapping.OpenOrder] = []
+    for payload, odoo_id, odoo_state in rows.iterator(chunk_size=200):
+        try:
+            parsed = parse_order(payload)
+        except (OrderParseError, KeyError, TypeError, ValueError):
+            continue  # an unreadable order is shown as such on the orders page; it names no units here
+        orders.append(
+            mapping.open_order(
+                parsed, odoo_id=odoo_id, odoo_state=odoo_state, unfulfilled=_unfulfilled_by_line(payload)
+            )
+        )
+    if not orders:
+        return {}
+    products = _products_of_lines(shop, [line for order in orders for line in order.lines])
+    return mapping.unheld_demand(
+        orders,
+        products,
+        [location.location_gid for location in locations],
+        mapping.default_order_location(locations),
+    )
+
+
+def _products_of_lines(shop: Shop, lines: Iterable[mapping.DemandLine]) -> dict[str, int]:
+    """The matched Odoo product of each SKU (and "barcode:<value>") these lines name, from the inventory links."""
+    skus = {line.sku for line in lines if line.sku}
+    barcodes = {line.barcode for line in lines if line.barcode}
+    if not skus and not barcodes:
+        return {}
+    links = InventoryLink.objects.filter(shop=shop, odoo_product_id__isnull=False).filter(
+        Q(sku__in=skus) | Q(barcode__in=barcodes)
+    )
+    products: dict[str, int] = {}
+    for sku, barcode, product in links.order_by("id").values_list("sku", "barcode", "odoo_product_id"):
+        if sku in skus:
+            products.setdefault(sku, int(product or 0))
+        if barcode in barcodes:
+            products.setdefault(mapping.link_key("", barcode), int(product or 0))
+    return products
+
+
+def _unfulfilled_by_line(payload: Any) -> dict[str, int]:
+    """Shopify's unfulfilledQuantity per line GID where the stored order has it (else the line's current quantity
+    counts, the safe side: a partly fulfilled order keeps all of its units back until it is fulfilled)."""
+    raw = payload.get("lineItems") if isinstance(payload, dict) else None
+    if isinstance(raw, dict):
+        nodes = raw.get("nodes") or [
+            edge.get("node") for edge in raw.get("edges") or [] if isinstance(edge, dict)
+        ]
+    else:
+        nodes = raw if isinstance(raw, list) else []
+    return {
+        str(node["id"]): int(node["unfulfilledQuantity"])
+        for node in nodes
+        if isinstance(node, dict) and node.get("id") and isinstance(node.get("unfulfilledQuantity"), int)
+    }
+
+
+def order_stored(shop: Shop, order: ShopifyOrder) -> int:
+    """An order was stored (placed, edited, refunded, cancelled, fulfilled in Shopify): its products' levels at its
+    location are worked out again after the coalescing window (Shopify's level read first, so a level that
+    already shows the sale is not written). Returns the changes noted (0: stock sync off, an old order, nothing
+    matched)."""
+    if order.created_at < timezone.now() - DEMAND_WINDOW:
+        return 0
+    settings = StockSettings.objects.filter(shop=shop, enabled=True).first()
+    if settings is None:
+        return 0
+    locations = location_refs(shop)
+    location = str(getattr(order, "location_id", "") or "") or mapping.default_order_location(locations)
+    if location not in {ref.location_gid for ref in locations}:
+        return 0
+    # Every line, a removed one (current quantity 0) too: its units are no longer kept back.
+    lines = [
+        mapping.DemandLine(line.sku, line.barcode, 1) for line in order.line_items if not line.is_gift_card
+    ]
+    products = set(_products_of_lines(shop, lines).values())
+    if not products:
+        return 0
+    return note_changes(shop, [(product, 0, location) for product in sorted(products)])
 
 
 def preview(shop: Shop, limit: int = PREVIEW_ITEMS) -> list[DesiredLevel]:
@@ -560,10 +674,12 @@ def push_products(
     except GatewayError as exc:
         _record_odoo_failure(shop, exc, trigger=trigger, task_id=task_id, outcome=outcome)
         return outcome
+    # Read once for the whole push: Shopify's orders that Odoo does not hold yet.
+    demand = unheld_demand(shop)
     # Chunked so a whole catalogue never sits in memory at once.
     for chunk in mapping.batches(items, FIGURE_CHUNK):
         try:
-            levels = desired_levels(shop, settings, chunk, odoo)
+            levels = desired_levels(shop, settings, chunk, odoo, demand=demand)
         except GatewayError as exc:
             _record_odoo_failure(shop, exc, trigger=trigger, task_id=task_id, outcome=outcome)
             return outcome
@@ -843,9 +959,10 @@ def push_changes(
             targets.setdefault(product, set()).update(places)
     trigger = "reassert" if all(gid for _, _, gid in changes) else "notification"
     items = item_refs(shop, targets)
+    demand = unheld_demand(shop, locations) if items else {}
     for chunk in mapping.batches(items, FIGURE_CHUNK):
         try:
-            levels = desired_levels(shop, settings, chunk, odoo, only=targets)
+            levels = desired_levels(shop, settings, chunk, odoo, only=targets, demand=demand)
         except GatewayError as exc:
             _record_odoo_failure(shop, exc, trigger=trigger, task_id=task_id, outcome=outcome)
             return outcome
@@ -1063,14 +1180,16 @@ def run_drift_report(shop_id: int, *, trigger: str = "on demand", task_id: str =
             ).values_list("inventory_item_gid", "odoo_product_id", "sku")
         }
         page: list[inventory.ShopifyInventoryItem] = []
+        # Compared with the same figure pushes set: Odoo's, less the buffer and Shopify's orders not yet in Odoo.
+        demand = unheld_demand(shop)
         for item in inventory.iter_inventory_items(shopify):
             if item.gid in links:
                 page.append(item)
             if len(page) >= FIGURE_CHUNK:
-                _drift_page(shop, settings, report, page, links, odoo)
+                _drift_page(shop, settings, report, page, links, odoo, demand)
                 page = []
         if page:
-            _drift_page(shop, settings, report, page, links, odoo)
+            _drift_page(shop, settings, report, page, links, odoo, demand)
     except GatewayError as exc:
         report.status = DriftReport.Status.FAILED
         report.message = exc.message
@@ -1110,9 +1229,10 @@ def _drift_page(
     page: list[inventory.ShopifyInventoryItem],
     links: dict[str, tuple[int, str]],
     odoo: OdooClient,
+    demand: Mapping[tuple[int, str], int],
 ) -> None:
     items = [ItemRef(item.gid, links[item.gid][0], links[item.gid][1]) for item in page]
-    levels = desired_levels(shop, settings, items, odoo)
+    levels = desired_levels(shop, settings, items, odoo, demand=demand)
     shopify_levels = {
         (item.gid, location): available for item in page for location, available in item.available.items()
     }
@@ -1128,6 +1248,7 @@ def _drift_page(
             shopify_available=row.shopify_available,
             odoo_figure=row.level.odoo_figure,
             desired=row.level.quantity,
+            pending=row.level.pending,
             difference=row.difference,
         )
         for row in rows
