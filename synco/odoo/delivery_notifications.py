@@ -11,6 +11,7 @@ it has seen.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from synco.errors import PermanentGatewayError
@@ -116,16 +117,21 @@ def done_deliveries_since(
     client: OdooClient, since: str, after_id: int = 0, limit: int = 200
 ) -> list[DoneDelivery]:
     """Done outgoing transfers written at or after `since` ('YYYY-MM-DD HH:MM:SS', UTC), by (write_date, id);
-    with `after_id`, those at exactly `since` only past that id (keyset paging). A tracking number written
+    with `after_id`, those read as `since` only past that id (keyset paging). A tracking number written
     after validation moves write_date too."""
     domain: list[Any] = [["picking_type_code", "=", "outgoing"], ["state", "=", "done"]]
     if since:
         if after_id:
+            # Odoo stores write_date with microseconds but reads it to the second: "= since" matches nothing and
+            # "> since" matches the same rows again. The rows read as `since` are those of [since, since + 1 s).
+            later = _next_second(since)
             domain += [
                 "|",
-                ["write_date", ">", since],
+                ["write_date", ">=", later],
                 "&",
-                ["write_date", "=", since],
+                "&",
+                ["write_date", ">=", since],
+                ["write_date", "<", later],
                 ["id", ">", after_id],
             ]
         else:
@@ -144,6 +150,11 @@ def done_deliveries_since(
         )
         for row in rows
     ]
+
+
+def _next_second(moment: str) -> str:
+    parsed = datetime.strptime(moment[:19], "%Y-%m-%d %H:%M:%S")
+    return (parsed + timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _many2one(value: Any) -> int:
