@@ -202,7 +202,14 @@ def test_write_dates_find_what_changed_since_a_cursor(
     quant = adjust(odoo_api, product, refs.stock_location, 5)
     cursor = odoo_api.read_one("stock.quant", quant, ["write_date"])["write_date"]
     assert len(cursor) == 19  # 'YYYY-MM-DD HH:MM:SS', UTC
-    adjust(odoo_api, product, refs.stock_location, 8)
+    assert (
+        client.apply_inventory(product, refs.stock_location, Decimal("8")) == quant
+    )  # an upsert: same quant
+    assert odoo_api.read_one("stock.quant", quant, ["quantity", "inventory_quantity_set"]) == {
+        "id": quant,
+        "quantity": 8.0,
+        "inventory_quantity_set": False,
+    }
     changed = [q for q in client.quants_changed_since(cursor, limit=5000) if q.product_id == product]
     assert [(q.id, q.location_id, q.quantity, q.reserved) for q in changed] == [
         (quant, refs.stock_location, Decimal("8"), Decimal("0"))
