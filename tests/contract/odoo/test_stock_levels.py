@@ -247,7 +247,8 @@ def test_paging_by_the_last_rows_write_date_and_id_neither_skips_nor_loops(
     assert odoo_api.last_line(fault) == NONE_FAULT
     stamps = {row["write_date"] for row in odoo_api.call("stock.quant", "read", [quants, ["write_date"]])}
     assert len(stamps) == 1
-    since, after_id, seen = min(stamps), 0, []
+    since, after_id = min(stamps), 0
+    seen: list[int] = []
     for _ in range(50):
         page = client.quants_changed_since(since, after_id=after_id, limit=2)
         seen.extend(q.id for q in page)
