@@ -122,6 +122,8 @@ class Field:
             return float(raw or 0.0)
         if kind == "boolean":
             return bool(raw)
+        if kind == "datetime" and isinstance(raw, str):
+            return raw[:19]  # write_date / create_date carry microseconds; read shows seconds
         return False if raw is None or raw is False else raw
 
     def describe(self) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from . import domain as domains
-from . import tools
 from .access import access_error
 from .errors import AccessError, mandatory_field_error, missing_error
 from .fields import X2MANY_TYPES, Field
@@ -32,6 +32,17 @@ class ChangeHook(Protocol):
 
     def changed(self, model: Model, ids: list[int], old: dict[int, dict[str, Any]] | None) -> None:
         """``old`` holds the written fields' previous values per record, ``None`` for a creation."""
+
+
+def write_stamp(env: Environment) -> str:
+    """``write_date`` / ``create_date`` as PostgreSQL holds them for Odoo: the transaction's start time (one
+    value for every row a call writes) with microseconds. ``read`` shows them to the second, but domains
+    compare the full value: ``write_date > '… 12:00:05'`` matches a row written at 12:00:05.3."""
+    stamp = env.flags.get("write_stamp")
+    if stamp is None:
+        stamp = str(datetime.now(UTC).replace(tzinfo=None))
+        env.flags["write_stamp"] = stamp
+    return str(stamp)
 
 
 CHANGE_HOOKS: list[ChangeHook] = []
@@ -310,7 +321,7 @@ class Model:
                 and field.type != "boolean"
             ):
                 raise mandatory_field_error(self._description, self._name, field.string, name)
-        now = tools.now_string()
+        now = write_stamp(self.env)
         stored.update(create_date=now, write_date=now, create_uid=self.env.uid, write_uid=self.env.uid)
         record_id = self.db.insert(self._name, stored)
         for field, value in later:
@@ -355,7 +366,7 @@ class Model:
                 if field.required and converted is False and field.type != "boolean":
                     raise mandatory_field_error(self._description, self._name, field.string, name)
                 stored[name] = converted
-        stored.update(write_date=tools.now_string(), write_uid=self.env.uid)
+        stored.update(write_date=write_stamp(self.env), write_uid=self.env.uid)
         for rid in ids:
             self.db.update(self._name, rid, stored)
             for field, value in later:

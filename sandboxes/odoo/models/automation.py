@@ -184,9 +184,14 @@ class IrActionsServer(Model):
             vals["id"] = record_id
             for name in names:
                 field = model.fields_by_name[name]
-                value = field.to_read(model.env, model.value(record_id, name))
+                raw = model.value(record_id, name)
+                value = field.to_read(model.env, raw)
                 if field.type == "many2one":
                     value = value[0] if value else False
+                elif field.type == "datetime" and raw:
+                    value = (
+                        raw  # Odoo reads datetimes server-side and posts str(): write_date with microseconds
+                    )
                 vals[name] = value
         return json.dumps(vals, sort_keys=True, default=str)
 

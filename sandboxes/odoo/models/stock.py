@@ -7,7 +7,7 @@ from typing import Any
 from .. import tools
 from ..errors import UserError, ValidationError
 from ..fields import Boolean, Char, Datetime, Float, Html, Integer, Many2many, Many2one, One2many, Selection
-from ..orm import PRECOMMIT_HOOKS, Environment, Model, api_model, api_records
+from ..orm import PRECOMMIT_HOOKS, Environment, Model, api_model, api_records, write_stamp
 from .sale import SaleOrder
 
 STOCK_LOCATION = 8
@@ -61,7 +61,7 @@ def touch(env: Environment, model: str, record_id: int, vals: dict[str, Any]) ->
     picking = int(env.db.table(model)[record_id].get("picking_id") or 0) if model == "stock.move" else 0
     pickings = env["stock.picking"]
     picking_state = pickings.value(picking, "state") if picking and "state" in vals else None
-    now = tools.now_string()
+    now = write_stamp(env)
     env.db.update(model, record_id, {**vals, "write_date": now, "write_uid": env.uid})
     if model in ("stock.move", "stock.quant"):
         product = env.db.table(model)[record_id].get("product_id")

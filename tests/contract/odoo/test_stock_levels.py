@@ -224,6 +224,11 @@ def test_write_dates_find_what_changed_since_a_cursor(
     # (and even with ``>``), so a sweep re-reads its last second and must tolerate repeats.
     same_second = odoo_api.call("stock.quant", "search", [[["id", "=", quant], ["write_date", ">=", cursor]]])
     assert same_second == [quant]
+    stamp = odoo_api.read_one("stock.quant", quant, ["write_date"])["write_date"]
+    assert odoo_api.call("stock.quant", "search", [[["id", "=", quant], ["write_date", ">", stamp]]]) == [
+        quant
+    ]
+    assert odoo_api.call("stock.quant", "search", [[["id", "=", quant], ["write_date", "=", stamp]]]) == []
 
 
 def test_paging_by_the_last_rows_write_date_and_id_neither_skips_nor_loops(

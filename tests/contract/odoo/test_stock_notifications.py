@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -205,6 +206,9 @@ def test_a_quant_change_posts_the_quant(
     )
     assert (body["reserved_quantity"], body["available_quantity"]) == (0.0, 7.0)
     assert body["write_date"][:19] == odoo_api.read_one("stock.quant", quant, ["write_date"])["write_date"]
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?", body["write_date"]
+    )  # str(): microseconds
     # The filter keeps out the other side of the adjustment (the virtual "Inventory adjustment" quant).
     for _path, _headers, other in seen:
         assert other["location_id"] == refs.stock_location
