@@ -1129,16 +1129,25 @@ class OdooClient:
         if commands:
             self.call("stock.picking", "write", [picking_id], {"move_ids": commands})
         result = self.call_allowing_none("stock.picking", "button_validate", [picking_id])
-        if isinstance(result, dict):
-            if result.get("res_model") != "stock.backorder.confirmation":
-                raise PermanentGatewayError(
-                    f"Odoo asks for a decision to validate transfer {picking_id} ({result.get('res_model')})."
-                )
+        # Odoo answers with the questions it needs answered, one at a time; each answer validates again and may
+        # bring the next: the backorder question, and (stock_sms, once per company, for a customer with a phone)
+        # whether Odoo texts customers on validation, answered keeping the company's setting as it is (send_sms).
+        for _question in range(4):
+            if not isinstance(result, dict):
+                break
+            model = result.get("res_model")
             context = result.get("context") or {}
-            wizard = self.call("stock.backorder.confirmation", "create", [{}], context=context)
+            if model == "stock.backorder.confirmation":
+                method = "process" if backorder else "process_cancel_backorder"
+            elif model == "confirm.stock.sms":
+                method = "send_sms"
+            else:
+                raise PermanentGatewayError(
+                    f"Odoo asks for a decision to validate transfer {picking_id} ({model})."
+                )
+            wizard = self.call(str(model), "create", [{}], context=context)
             wizard_id = int(wizard[0] if isinstance(wizard, list) else wizard)
-            method = "process" if backorder else "process_cancel_backorder"
-            self.call_allowing_none("stock.backorder.confirmation", method, [wizard_id], context=context)
+            result = self.call_allowing_none(str(model), method, [wizard_id], context=context)
         return [
             int(pid)
             for pid in self.call("stock.picking", "search", [["backorder_id", "=", picking_id]], order="id")

@@ -134,3 +134,24 @@ def test_done_deliveries_since_a_cursor_pages_by_write_date_and_id(
         pages.append(page[0].id)
         cursor, after = page[0].write_date, page[0].id
     assert pages == list(rows)
+
+
+def test_a_delivery_to_a_customer_with_a_phone_validates_through_the_sms_question(
+    odoo_api: OdooApi, client: OdooClient, refs: Refs
+) -> None:
+    """Odoo 18 with stock_sms asks once per company (the first outgoing transfer of a partner with a phone)
+    whether to text customers on validation; validate_delivery answers it keeping the company's setting."""
+    partner = odoo_api.call(
+        "res.partner", "create", [{"name": odoo_api.unique("Phone customer"), "mobile": "+32 470 12 34 56"}]
+    )
+    product = make_product(odoo_api, "Texted", type="consu", is_storable=True, list_price=5.0)
+    set_stock(odoo_api, refs, product, 5)
+    line = {"product_id": product, "product_uom_qty": 2}
+    order = odoo_api.call("sale.order", "create", [{"partner_id": partner, "order_line": [(0, 0, line)]}])
+    assert odoo_api.call("sale.order", "action_confirm", [[order]]) is True
+    [picking] = odoo_api.read_one("sale.order", order, ["picking_ids"])["picking_ids"]
+
+    backorders = client.validate_delivery(picking, {product: Decimal(1)}, backorder=True)
+
+    assert odoo_api.read_one("stock.picking", picking, ["state"])["state"] == "done"
+    assert len(backorders) == 1
