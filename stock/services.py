@@ -290,9 +290,14 @@ def unheld_demand(shop: Shop, locations: Sequence[LocationRef] | None = None) ->
     if not locations:
         return {}
     since = timezone.now() - DEMAND_WINDOW
-    rows = Order.objects.filter(
-        NOT_HELD_IN_ODOO, shop=shop, created_at__gte=since, parse_error=""
-    ).values_list("payload", "odoo_id", "odoo_state")
+    # No ordering: PostgreSQL reads the partial index order_not_held_idx (its condition is NOT_HELD_IN_ODOO, whose
+    # literals Django's client-side binding sends as such); SQLite, which cannot match bound parameters with an
+    # index condition, ranges over order_shop_created_idx for the window.
+    rows = (
+        Order.objects.filter(NOT_HELD_IN_ODOO, shop=shop, created_at__gte=since, parse_error="")
+        .order_by()
+        .values_list("payload", "odoo_id", "odoo_state")
+    )
     orders: list[mapping.OpenOrder] = []
     for payload, odoo_id, odoo_state in rows.iterator(chunk_size=200):
         try:
