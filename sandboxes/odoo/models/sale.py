@@ -21,7 +21,7 @@ from ..fields import (
     Text,
 )
 from ..fields import Char as CharField
-from ..orm import Model, api_records
+from ..orm import Model, api_records, write_stamp
 from .base import ResPartner
 from .taxes import LineAmounts, compute_line, document_totals
 
@@ -215,7 +215,7 @@ class SaleOrder(Model):
             self.db.update(
                 self._name,
                 rid,
-                {"state": "sale", "date_order": tools.now_string(), "write_date": tools.now_string()},
+                {"state": "sale", "date_order": tools.now_string(), "write_date": write_stamp(self.env)},
             )
         self.sync_deliveries(ids)
         return True
