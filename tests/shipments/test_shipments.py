@@ -307,3 +307,55 @@ def test_the_order_panel_shows_both_sides_with_tracking(shipping_shop, shopify, 
     html = response.content.decode()
     assert response.status_code == 200
     assert delivery.name in html and "1ZPANEL" in html and "Fulfilled in Shopify" in html
+
+
+def _deliver_webhook(client: Any, settings: Any, topic: str, payload: dict[str, Any]) -> None:
+    import json
+    import uuid
+
+    from synco.shopify.auth import webhook_hmac
+
+    body = json.dumps(payload).encode()
+    response = client.post(
+        reverse("webhooks"),
+        data=body,
+        content_type="application/json",
+        HTTP_X_SHOPIFY_TOPIC=topic,
+        HTTP_X_SHOPIFY_SHOP_DOMAIN=SHOP_DOMAIN,
+        HTTP_X_SHOPIFY_API_VERSION="2026-10",
+        HTTP_X_SHOPIFY_WEBHOOK_ID=str(uuid.uuid4()),
+        HTTP_X_SHOPIFY_EVENT_ID=str(uuid.uuid4()),
+        HTTP_X_SHOPIFY_HMAC_SHA256=webhook_hmac(body, settings.SHOPIFY_API_SECRET),
+    )
+    assert response.status_code == 200
+
+
+def test_a_signed_fulfillments_create_webhook_and_its_replay_validate_the_delivery_once(
+    shipping_shop, shopify, odoo, client, settings, django_capture_on_commit_callbacks
+):
+    from synclogs.models import WebhookReceipt
+    from synco.shopify_app.webhook_handlers import process_webhook
+
+    ShipmentSettings.objects.filter(shop=shipping_shop).update(shipper=ShipmentSettings.Shipper.SHOPIFY)
+    order = sandbox_order(shopify)
+    stored = synced(shipping_shop, shopify, order)
+    made = shopify.server.fulfil_in_admin(order["id"], emit=False)
+    payload = {k: v for k, v in made.items() if k not in ("fulfillment_order_ids", "notify_customer")}
+
+    # Shopify delivers it, then delivers it again (a new event: a retry after a slow answer)
+    _deliver_webhook(client, settings, "fulfillments/create", payload)
+    _deliver_webhook(client, settings, "fulfillments/create", payload)
+    with django_capture_on_commit_callbacks(execute=False):
+        for receipt in WebhookReceipt.objects.filter(topic="fulfillments/create").order_by("pk"):
+            process_webhook(receipt.pk)
+
+    receipts = list(
+        WebhookReceipt.objects.filter(topic="fulfillments/create")
+        .order_by("pk")
+        .values_list("status", "message")
+    )
+    assert [status for status, _ in receipts] == ["processed", "processed"]
+    assert "validated" in receipts[0][1] and "already applied" in receipts[1][1]
+    deliveries = odoo_client_for(shipping_shop).deliveries(stored.odoo_id)
+    assert [d.state for d in deliveries] == ["done"]
+    assert Shipment.objects.filter(order=stored).count() == 1
