@@ -446,6 +446,10 @@ def load_table(draft: SaleOrderDraft, tax_field: str) -> tuple[list[str], list[l
         "pricelist_id/.id": draft.pricelist_id,
         "payment_term_id/.id": draft.payment_term_id,
     }
+    if not draft.name:
+        # Odoo names the order from its sequence only when no name is given: an empty cell is refused
+        # ("Missing required value for the field 'Order Reference'").
+        del header["name"]
     if draft.warehouse_id:
         # Odoo's deliveries of the order then leave from this warehouse (its outgoing picking type).
         header["warehouse_id/.id"] = draft.warehouse_id

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import tools
 from .errors import AccessDenied
-from .fields import Field
+from .fields import X2MANY_TYPES, Field
 
 if TYPE_CHECKING:
     from .orm import Model
@@ -121,12 +121,29 @@ def _convert(model: Model, field: Field, subpath: list[str], value: str, label: 
 
 
 def _values(
-    model: Model, columns: list[tuple[int, list[str]]], row: list[Any], prefix: str
+    model: Model,
+    columns: list[tuple[int, list[str]]],
+    row: list[Any],
+    prefix: str,
+    *,
+    empty_as_false: bool = False,
 ) -> dict[str, Any]:
+    """The row's values for `model`. With `empty_as_false` (a record's own row, as Odoo reads it), an empty cell
+    of a plain or many2one column is the value False, so a required field left empty is refused ("Missing
+    required value for the field …"), not filled by its default."""
     values: dict[str, Any] = {}
     for index, path in columns:
         cell = row[index] if index < len(row) else ""
         if cell is None or cell is False or str(cell) == "":
+            name = path[0]
+            if (
+                empty_as_false
+                and name not in ("id", ".id")
+                and name in model.fields_by_name
+                and model.fields_by_name[name].type not in X2MANY_TYPES
+                and (len(path) == 1 or path[1:] in (["id"], [".id"]))
+            ):
+                values[name] = False
             continue
         cell = str(cell)
         name = path[0]
@@ -188,7 +205,7 @@ def load_rows(model: Model, fields: list[str], data: list[list[Any]]) -> dict[st
         try:
             # The record is saved before its lines are converted, as in Odoo: a bad line still uses up the
             # order's sequence number, because sequences are not rolled back.
-            record_id = _save(model, _values(model, own, data[first], ""))
+            record_id = _save(model, _values(model, own, data[first], "", empty_as_false=True))
             for name, columns in sub.items():
                 field = model.fields_by_name[name]
                 assert field.comodel is not None and field.inverse_name is not None

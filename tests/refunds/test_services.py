@@ -8,6 +8,7 @@ from orders.models import Order, SyncStatus
 from orders.services import store_order, sync_order
 from refunds.models import Refund, RefundState
 from refunds.services import invoiced_net_of_credit_notes, retry_refund, sync_refund
+from synco import queue
 from synco.models import OrderRules, Shop
 from synco.shopify.client import OrderResult
 from synco.shopify.types import parse_order
@@ -218,7 +219,7 @@ def test_a_refund_of_an_unknown_line_is_held_and_retry_queues_it_again(
 
 
 def test_a_refund_waits_for_its_order_and_follows_it_into_odoo(
-    shop, odoo, django_capture_on_commit_callbacks
+    shop, odoo, django_capture_on_commit_callbacks, monkeypatch
 ):
     OrderRules.objects.filter(shop=shop).update(
         create_as=OrderRules.CreateAs.PAID_INVOICE, payment_journals={"*": _bank_journal(odoo)}
@@ -231,9 +232,15 @@ def test_a_refund_waits_for_its_order_and_follows_it_into_odoo(
 
     order = Order.objects.get()
     Order.objects.filter(pk=order.pk).update(sync_status=SyncStatus.QUEUED, eligible=True)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    sent: list[tuple[str, tuple]] = []
+    send = queue.delay_on_commit
+    monkeypatch.setattr(
+        queue, "delay_on_commit", lambda name, *args: (sent.append((name, args)), send(name, *args))
+    )
+    with django_capture_on_commit_callbacks(execute=False):
         sync_order(order.pk)
-    assert len(callbacks) == 1  # the order's success queued its refund
+    # the order's success queued its refund
+    assert ("refunds.tasks.sync_refund_task", (refund.pk,)) in sent
     sync_refund(refund.pk)
 
     refund.refresh_from_db()
