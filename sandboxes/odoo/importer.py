@@ -143,6 +143,9 @@ def _values(
                 and model.fields_by_name[name].type not in X2MANY_TYPES
                 and (len(path) == 1 or path[1:] in (["id"], [".id"]))
             ):
+                field = model.fields_by_name[name]
+                if field.required and field.type != "boolean":
+                    raise ImportIssue(f"Missing required value for the field '{field.string}'", name)
                 values[name] = False
             continue
         cell = str(cell)

@@ -119,3 +119,28 @@ def test_it_returns_load_errors_as_messages_not_a_fault(
         )
         == []
     )
+
+
+def test_an_order_without_a_name_column_is_named_by_odoo_but_an_empty_name_is_refused(
+    odoo_api: OdooApi, customer: Customer, catalogue: Catalogue
+) -> None:
+    # Synco leaves the column out when the shop does not use Shopify's order number
+    run = odoo_api.run_id
+    lines = (f"synco_contract.line_{run}_noname_1", f"synco_contract.line_{run}_noname_2")
+    named = odoo_api.call(
+        "sale.order",
+        "load",
+        [FIELDS, _rows(odoo_api, customer, catalogue, f"synco_contract.order_{run}_noname", lines)],
+    )
+    assert named["messages"] == []
+    order = odoo_api.discard_later(named["ids"][0])
+    name = odoo_api.read_one("sale.order", order, ["name"])["name"]
+    assert name and name != "New"
+
+    # an empty cell is a value: Odoo refuses it for the required Order Reference and writes nothing
+    empty_lines = (f"synco_contract.line_{run}_empty_1", f"synco_contract.line_{run}_empty_2")
+    rows = _rows(odoo_api, customer, catalogue, f"synco_contract.order_{run}_empty", empty_lines)
+    refused = odoo_api.call("sale.order", "load", [["name", *FIELDS], [["", *rows[0]], ["", *rows[1]]]])
+    assert refused["ids"] is False
+    assert [message["type"] for message in refused["messages"]] == ["error"]
+    assert refused["messages"][0].get("field") == "name"
