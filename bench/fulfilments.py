@@ -63,7 +63,7 @@ TOKEN = "shpat_bench_fulfilments"
 def _orders(count: int, seed: int) -> list[dict[str, Any]]:
     data = generate_dataset(count * 4, seed=seed, currency="USD")
     run = int(time.time()) % 100000
-    picked = []
+    picked: list[dict[str, Any]] = []
     for order in data.orders:
         if (
             order["financial_status"] != "paid"
@@ -159,9 +159,9 @@ def main() -> int:
     orders = _orders(args.orders * 2, args.seed)
     server.add_orders(orders, shop.domain)
     synced: list[Order] = []
-    for order in orders:
-        import_order(shop.pk, f"gid://shopify/Order/{order['id']}")
-        stored = Order.objects.get(shop=shop, shopify_id=order["id"])
+    for placed in orders:
+        import_order(shop.pk, f"gid://shopify/Order/{placed['id']}")
+        stored = Order.objects.get(shop=shop, shopify_id=placed["id"])
         Order.objects.filter(pk=stored.pk).update(sync_status=SyncStatus.QUEUED, eligible=True)
         sync_order(stored.pk)
         stored.refresh_from_db()
