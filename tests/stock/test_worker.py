@@ -40,6 +40,11 @@ def test_a_notified_odoo_change_reaches_shopify_within_seconds(
             time.sleep(0.1)
         latency = time.monotonic() - started
         assert shopify_available(shopify, item_gid(), location) == counted, worker.log()[-4000:]
+        # a notification noted after the first flush began (a slow request on a busy machine) has a flush of
+        # its own: wait for it too, it finds Shopify equal and writes nothing
+        while PendingChange.objects.filter(shop=stock_shop).exists() and time.monotonic() - started < 30:
+            worker.assert_alive()
+            time.sleep(0.1)
     print(f"stock latency through the worker: {latency:.2f} s")
     assert latency < 5
     assert StockPush.objects.filter(shop=stock_shop, outcome=StockPush.Outcome.SET).count() == 1
