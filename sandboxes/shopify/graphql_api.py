@@ -107,8 +107,20 @@ def order_view(order: Json, ctx: RequestContext) -> Json:
         views.discount_application_view(app, i, shop_ccy)
         for i, app in enumerate(order.get("discount_applications") or [])
     ]
+    # Units shipped per line: its share of the order's live fulfilments (a cancelled one gave them back).
+    shipped: dict[int, int] | None = None
+    if any(f.get("line_items") for f in order.get("fulfillments") or []):
+        shipped = {}
+        for f in order.get("fulfillments") or []:
+            if f.get("status") in ("cancelled", "error", "failure"):
+                continue
+            for fl in f.get("line_items") or []:
+                shipped[int(fl["id"])] = shipped.get(int(fl["id"]), 0) + int(fl.get("quantity") or 0)
     lines = [
-        views.line_item_view(li, applications, shop_ccy, pres_ccy) for li in order.get("line_items") or []
+        views.line_item_view(
+            li, applications, shop_ccy, pres_ccy, None if shipped is None else shipped.get(int(li["id"]), 0)
+        )
+        for li in order.get("line_items") or []
     ]
     lines_by_id = {li["_id"]: li for li in lines}
     transactions = [

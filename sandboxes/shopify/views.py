@@ -363,7 +363,12 @@ def _allocations(allocs: list[Json], applications: list[Json]) -> list[Json]:
     ]
 
 
-def line_item_view(line: Json, applications: list[Json], shop_ccy: str, pres_ccy: str) -> Json:
+def line_item_view(
+    line: Json, applications: list[Json], shop_ccy: str, pres_ccy: str, shipped: int | None = None
+) -> Json:
+    """A LineItem node; `shipped`: its units in the order's live fulfilments, when the order lists them (else
+    what its fulfillable_quantity says was fulfilled). unfulfilledQuantity is the current quantity less those: a
+    unit refunded or edited away before it was shipped is neither fulfilled nor left to fulfil."""
     qty = int(line.get("quantity") or 0)
     price_set = line["price_set"]
     shop_unit, pres_unit = (
@@ -388,7 +393,10 @@ def line_item_view(line: Json, applications: list[Json], shop_ccy: str, pres_ccy
         }
 
     variant = variants_by_id().get(line["variant_id"]) if line.get("variant_id") else None
-    fulfilled = qty - int(line.get("fulfillable_quantity") or 0) if line.get("fulfillment_status") else 0
+    if shipped is not None:
+        fulfilled = shipped
+    else:
+        fulfilled = qty - int(line.get("fulfillable_quantity") or 0) if line.get("fulfillment_status") else 0
     return {
         "__typename": "LineItem",
         "_id": line["id"],

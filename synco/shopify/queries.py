@@ -29,7 +29,7 @@ ORDER_HEAD = f"""
 """
 
 LINE_ITEM = f"""
-    id sku name title quantity currentQuantity taxable requiresShipping isGiftCard
+    id sku name title quantity currentQuantity unfulfilledQuantity taxable requiresShipping isGiftCard
     originalUnitPriceSet {{ {MONEY} }}
     discountedUnitPriceSet {{ {MONEY} }}
     discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}

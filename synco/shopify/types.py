@@ -65,6 +65,8 @@ class LineItem:
     product_id: int | None = None
     # After edits and refunds (Shopify's currentQuantity); None when Shopify did not send it: `quantity`.
     current_quantity: int | None = None
+    # Units not fulfilled yet (Shopify's unfulfilledQuantity); None when Shopify did not send it (older payloads).
+    unfulfilled_quantity: int | None = None
 
     @property
     def number(self) -> str:
@@ -332,6 +334,9 @@ def _line_item(raw: Any, index: int) -> LineItem:
         is_gift_card=bool(raw.get("isGiftCard")),
         product_id=_legacy_id(variant["product"]["id"]) if (variant.get("product") or {}).get("id") else None,
         current_quantity=raw["currentQuantity"] if isinstance(raw.get("currentQuantity"), int) else None,
+        unfulfilled_quantity=(
+            raw["unfulfilledQuantity"] if isinstance(raw.get("unfulfilledQuantity"), int) else None
+        ),
     )
 
 

@@ -44,7 +44,8 @@ def test_the_bulk_import_query_keeps_within_shopifys_bulk_limits():
 def test_the_order_page_costs_what_shopify_will_charge_for_it():
     """Requested cost of a page of 25 orders with 100 lines each (sandboxes/shopify/cost.py, Shopify's model):
     758 before the order's location (issue 14), 830 with it: 12 points an order (retailLocation, 3
-    fulfilment orders with their location and up to 10 lines counted). Shopify refuses a query over 1,000."""
+    fulfilment orders with their location and up to 10 lines counted). Each line's unfulfilledQuantity (stock's
+    demand, issue 14) is a scalar: 0 points, 830 still. Shopify refuses a query over 1,000."""
     from sandboxes.shopify.cost import MAX_QUERY_COST, requested_query_cost
 
     variables = {"first": 25, "after": None, "query": None, "lineCount": 100, "sortKey": "UPDATED_AT"}
@@ -58,3 +59,4 @@ def test_the_order_page_costs_what_shopify_will_charge_for_it():
 
     assert (page, one) == (830, 138)
     assert page < MAX_QUERY_COST
+    assert "unfulfilledQuantity" in queries.LINE_ITEM  # the page, the order by id, its further lines and bulk
