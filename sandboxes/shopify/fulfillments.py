@@ -433,3 +433,125 @@ def fulfillment_order_webhook(fo: Json) -> Json:
             {"reason": str(h["reason"]).lower(), "reason_notes": h.get("reason_notes")} for h in fo["holds"]
         ]
     return body
+
+
+# ---------------------------------------------------------------------- splits over locations
+
+
+def split(state: State, shop: str, order_id: int, location_id: int, lines: dict[int, int]) -> Json:
+    """Move `lines` ({order line item id: units}) of an order's open fulfilment orders to a new fulfilment
+    order at `location_id` (Shopify's fulfillmentOrderSplit then fulfillmentOrderMove, as a merchant does when
+    one location cannot ship everything); committed stock follows. Returns the new fulfilment order."""
+    order = state["orders"].get(shop, {}).get(str(order_id))
+    if order is None:
+        raise KeyError(f"order {order_id} not found on {shop}")
+    target = inventory.location(state, shop, location_id)
+    if target is None or not target["active"]:
+        raise ValueError(f"location {location_id} is not an active location of {shop}")
+    ensure(state, shop, order)
+    fos = state["fulfillment_orders"][shop][str(order_id)]
+    number = len(fos) + 1
+    if number >= 100:
+        raise ValueError("too many fulfillment orders")
+    stamp = inventory.now_utc()
+    moved: dict[int, Json] = {}
+    committed = False
+    for line_item_id, units in lines.items():
+        left = int(units)
+        for fo in fos:
+            if fo["status"] not in (OPEN, IN_PROGRESS) or left <= 0:
+                continue
+            for line in fo["lines"]:
+                if line["line_item_id"] != int(line_item_id) or line["remaining"] <= 0 or left <= 0:
+                    continue
+                take = min(left, line["remaining"])
+                line["remaining"] -= take
+                line["total"] -= take
+                left -= take
+                if fo["committed"] and line["item_id"] is not None and line["tracked"]:
+                    inventory.commit(state, shop, line["item_id"], fo["location_id"], -take)
+                    inventory.commit(state, shop, line["item_id"], location_id, take)
+                committed = committed or bool(fo["committed"])
+                if int(line_item_id) in moved:
+                    moved[int(line_item_id)]["total"] += take
+                    moved[int(line_item_id)]["remaining"] += take
+                else:
+                    new_id = int(line_item_id) * 100 + number
+                    moved[int(line_item_id)] = {**line, "id": new_id, "total": take, "remaining": take}
+            fo["lines"] = [line for line in fo["lines"] if line["total"] > 0]
+            fo["status"] = _status(fo) if fo["lines"] else CLOSED
+            fo["updated_at"] = stamp
+        if left > 0:
+            raise ValueError(f"line item {line_item_id} has fewer than {units} units left to move")
+    fo = {
+        "id": int(order_id) * 100 + number,
+        "order_id": int(order_id),
+        "location_id": int(location_id),
+        "status": OPEN,
+        "request_status": "UNSUBMITTED",
+        "holds": [],
+        "committed": committed,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "lines": list(moved.values()),
+    }
+    fo["status"] = _status(fo)
+    fos.append(fo)
+    return fo
+
+
+# ---------------------------------------------------------------------------- cancellations
+
+
+def cancel(state: State, shop: str, fulfillment_id: int) -> tuple[Json, Json]:
+    """fulfillmentCancel (or Cancel fulfilment in the admin): the fulfilment becomes `cancelled`, its units are
+    to fulfil again on the fulfilment orders it came from (Shopify may open a new fulfilment order for them at
+    the same location; here the same one reopens) and committed again there. Returns (fulfilment, order)."""
+    found = find_fulfillment(state, shop, fulfillment_id)
+    if found is None:
+        raise FulfillmentError("Fulfillment does not exist.", ["id"])
+    order, current = found
+    if current.get("status") == "cancelled":
+        raise FulfillmentError("Fulfillment is already cancelled.", ["id"])
+    new_order = copy.deepcopy(order)
+    target = next(f for f in new_order["fulfillments"] if int(f["id"]) == fulfillment_id)
+    stamp = inventory.now_utc()
+    fos = [
+        fo
+        for fo in ensure(state, shop, new_order)
+        if fo["id"] in (target.get("fulfillment_order_ids") or []) and fo["status"] != CANCELLED
+    ]
+    lines_by_id = {int(li["id"]): li for li in new_order.get("line_items") or []}
+    for shipped in target.get("line_items") or []:
+        left = int(shipped.get("quantity") or 0)
+        for fo in fos:
+            for line in fo["lines"]:
+                if line["line_item_id"] != int(shipped["id"]) or left <= 0:
+                    continue
+                back = min(left, line["total"] - line["remaining"])
+                if back <= 0:
+                    continue
+                line["remaining"] += back
+                left -= back
+                if fo["committed"] and line["item_id"] is not None and line["tracked"]:
+                    lvl = inventory.level(state, shop, line["item_id"], fo["location_id"])
+                    if lvl is not None:
+                        lvl["committed"] = int(lvl.get("committed") or 0) + back
+                        lvl["updated_at"] = stamp
+            fo["status"] = _status(fo) if fo["status"] != ON_HOLD else ON_HOLD
+            fo["updated_at"] = stamp
+        li = lines_by_id.get(int(shipped["id"]))
+        if li is not None:
+            restored = int(shipped.get("quantity") or 0)
+            li["fulfillable_quantity"] = int(li.get("fulfillable_quantity") or 0) + restored
+            li["fulfillment_status"] = (
+                None if li["fulfillable_quantity"] >= int(li.get("quantity") or 0) else "partial"
+            )
+    target["status"] = "cancelled"
+    target["updated_at"] = stamp
+    live = [f for f in new_order["fulfillments"] if f.get("status") != "cancelled"]
+    remaining = sum(line["remaining"] for fo in ensure(state, shop, new_order) for line in fo["lines"])
+    new_order["fulfillment_status"] = None if not live else ("fulfilled" if remaining == 0 else "partial")
+    new_order["updated_at"] = stamp
+    state["orders"][shop][str(new_order["id"])] = new_order
+    return target, new_order

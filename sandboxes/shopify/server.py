@@ -475,6 +475,28 @@ class SandboxServer(ThreadingHTTPServer):
             self._fulfillment_changed(domain, order, updated, "fulfillments/update")
         return updated
 
+    def split_fulfillment_order(
+        self, order_id: int, location_id: int, lines: dict[int, int], shop: str | None = None
+    ) -> Json:
+        """Move `lines` ({order line item id: units}) of the order's open fulfilment orders to a new one at
+        `location_id` (the merchant splits and moves in the admin); returns the new fulfilment order."""
+        domain = shop or self.default_shop()
+        return self.store.transact(
+            lambda s: copy.deepcopy(fulfillments.split(s, domain, int(order_id), int(location_id), lines))
+        )
+
+    def cancel_fulfillment_in_admin(
+        self, fulfillment_id: int, shop: str | None = None, *, emit: bool = True
+    ) -> Json:
+        """The merchant cancels a fulfilment (fulfillmentCancel): sends fulfillments/update with status
+        "cancelled" and orders/updated. Returns the REST fulfilment."""
+        domain = shop or self.default_shop()
+        cancelled, order = self.store.transact(lambda s: fulfillments.cancel(s, domain, int(fulfillment_id)))
+        if emit:
+            self._fulfillment_changed(domain, order, cancelled, "fulfillments/update")
+            self.send_webhook("orders/updated", domain, payload=order)
+        return cancelled
+
     def hold_fulfillment_order(
         self,
         order_id: int,

@@ -264,3 +264,53 @@ def test_fulfilled_in_the_admin_sends_the_webhooks_and_history_orders_get_fulfil
     assert sum(n["remainingQuantity"] for n in fo["lineItems"]["nodes"]) == sum(
         int(li.get("fulfillable_quantity") or 0) for li in partial["line_items"]
     )
+
+
+def test_an_order_split_over_two_locations_fulfils_one_location_per_call_and_a_cancel_reopens(
+    sandbox: tuple[SandboxServer, str], gql: Any, now: Any
+) -> None:
+    from sandboxes.shopify.inventory import RETAIL_STORE
+
+    server, base = sandbox
+    order = _new_order(server, now, 7_990_007)
+    moved = order["line_items"][0]
+    new_fo = server.split_fulfillment_order(order["id"], RETAIL_STORE, {moved["id"]: 1})
+    view = _fos(gql, base, order["id"])
+    first, second = view["fulfillmentOrders"]["nodes"]
+    assert second["id"] == f"gid://shopify/FulfillmentOrder/{new_fo['id']}"
+    assert second["assignedLocation"]["location"]["id"] == f"gid://shopify/Location/{RETAIL_STORE}"
+    assert [(n["lineItem"]["id"], n["remainingQuantity"]) for n in second["lineItems"]["nodes"]] == [
+        (f"gid://shopify/LineItem/{moved['id']}", 1)
+    ]
+    assert sum(n["remainingQuantity"] for n in first["lineItems"]["nodes"]) == (
+        sum(li["quantity"] for li in order["line_items"]) - 1
+    )
+    # one call over both locations is refused, as Shopify does
+    both = {
+        "lineItemsByFulfillmentOrder": [
+            {"fulfillmentOrderId": first["id"]},
+            {"fulfillmentOrderId": second["id"]},
+        ]
+    }
+    _, body, _ = gql(base, CREATE, {"fulfillment": both})
+    assert body["data"]["fulfillmentCreate"]["userErrors"] == [
+        {"field": ["fulfillment"], "message": "All fulfillment orders must be assigned to the same location."}
+    ]
+    # one per location works
+    for fo in (first, second):
+        _, body, _ = gql(
+            base, CREATE, {"fulfillment": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}]}}
+        )
+        assert body["data"]["fulfillmentCreate"]["userErrors"] == []
+    view = _fos(gql, base, order["id"])
+    assert view["displayFulfillmentStatus"] == "FULFILLED"
+
+    # the merchant cancels the second fulfilment: its unit is to fulfil again at the store
+    cancelled_gid = view["fulfillments"][1]["id"]
+    cancelled = server.cancel_fulfillment_in_admin(int(cancelled_gid.rsplit("/", 1)[1]), emit=False)
+    assert cancelled["status"] == "cancelled"
+    view = _fos(gql, base, order["id"])
+    assert [f["status"] for f in view["fulfillments"]] == ["SUCCESS", "CANCELLED"]
+    _first, second = view["fulfillmentOrders"]["nodes"]
+    assert second["status"] == "OPEN" and second["lineItems"]["nodes"][0]["remainingQuantity"] == 1
+    assert view["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"
