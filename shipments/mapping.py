@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from urllib.parse import quote
 
 from synco.odoo.client import OdooDelivery
@@ -88,33 +89,58 @@ def shipped_by_line(delivery: OdooDelivery, keys: Mapping[int, str]) -> Shipped:
 class Plan:
     lines: list[LineToFulfil] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
-    location_id: str = ""
+    # Fulfilment order gid -> its location's gid (Shopify fulfils one location per fulfillmentCreate).
+    locations: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return bool(self.lines) and not self.refusals
+
+    @property
+    def location_id(self) -> str:
+        """The first location the plan uses ('' when none)."""
+        return next(iter(self.groups()), "")
+
+    def groups(self) -> dict[str, list[LineToFulfil]]:
+        """Location gid -> the lines to fulfil there: one fulfillmentCreate each, in the plan's order."""
+        out: dict[str, list[LineToFulfil]] = {}
+        for line in self.lines:
+            out.setdefault(self.locations.get(line.fulfillment_order_id, ""), []).append(line)
+        return out
 
     def quantities(self) -> dict[str, int]:
         """Fulfilment order line gid -> quantity."""
         return {line.line_id: line.quantity for line in self.lines}
 
 
-def plan_fulfilment(shipped: Mapping[str, int], state: FulfilmentState) -> Plan:
-    """Spread the shipped units over the fulfilment orders Synco may fulfil, one location; every unit that
+def plan_fulfilment(
+    shipped: Mapping[str, int], state: FulfilmentState, preferred: Iterable[str] = ()
+) -> Plan:
+    """Spread the shipped units over the fulfilment orders Synco may fulfil, line by line over their remaining
+    quantities: first at the `preferred` locations (those mapped to the Odoo warehouse the delivery left from),
+    then at the locations that can take the most of what was shipped (fewest fulfilments). Every unit that
     cannot be placed gets a reason (on hold, closed, a fulfilment service's, not left in Shopify)."""
     plan = Plan()
     left = {gid: qty for gid, qty in shipped.items() if qty > 0}
-    locations: list[str] = []
-    for fo in state.fulfillment_orders:
-        if not fo.can_fulfil:
-            continue
+    usable = [fo for fo in state.fulfillment_orders if fo.can_fulfil]
+    takes: dict[str, int] = {}
+    for fo in usable:
+        for line in fo.lines:
+            takes[fo.location_id] = takes.get(fo.location_id, 0) + min(
+                line.remaining, left.get(line.line_item_id, 0)
+            )
+    first = list(dict.fromkeys(preferred))
+    rank = {
+        location: (0 if location in first else 1, first.index(location) if location in first else 0, -units)
+        for location, units in takes.items()
+    }
+    for fo in sorted(usable, key=lambda fo: rank[fo.location_id]):
         for line in fo.lines:
             want = left.get(line.line_item_id, 0)
             take = min(want, line.remaining)
             if take <= 0:
                 continue
-            if fo.location_id not in locations:
-                locations.append(fo.location_id)
+            plan.locations[fo.id] = fo.location_id
             plan.lines.append(LineToFulfil(fo.id, line.id, take))
             left[line.line_item_id] = want - take
     for gid, qty in left.items():
@@ -141,12 +167,6 @@ def plan_fulfilment(shipped: Mapping[str, int], state: FulfilmentState) -> Plan:
             plan.refusals.append(
                 f"{qty} unit(s) of {label}: Shopify has fewer units left to fulfil (already fulfilled there?)."
             )
-    if len(locations) > 1:
-        plan.refusals.append(
-            "The shipped lines sit at several Shopify locations; Shopify fulfils one location per fulfilment. "
-            "Move them to one location in Shopify, or split the delivery in Odoo."
-        )
-    plan.location_id = locations[0] if locations else ""
     return plan
 
 
@@ -157,6 +177,16 @@ def plan_by_line(plan_lines: Sequence[Mapping[str, object]]) -> dict[str, int]:
         gid = str(line.get("line_item") or "")
         out[gid] = out.get(gid, 0) + int(str(line.get("quantity") or 0))
     return out
+
+
+def pending_groups(lines: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Stored lines asked of Shopify whose fulfilment is not known yet, one group per location (one
+    fulfillmentCreate each). The groups hold the given dicts themselves, for the caller to mark."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for line in lines:
+        if not line.get("fulfillment"):
+            groups.setdefault(str(line.get("location") or ""), []).append(line)
+    return list(groups.values())
 
 
 def recognise(

@@ -59,6 +59,9 @@ class Shipment(models.Model):
         HELD = "held", "Held"
         FAILED = "failed", "Failed (will retry)"
         SKIPPED = "skipped", "Nothing to do"
+        # The fulfilment was cancelled in Shopify after it was sent or applied: never re-sent or undone by
+        # Synco (a validated Odoo delivery cannot be un-validated); the merchant acts, the reason says how.
+        CANCELLED = "cancelled", "Cancelled in Shopify: act in Odoo"
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="shipments")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
@@ -79,6 +82,10 @@ class Shipment(models.Model):
     requested_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Held rows are looked at again with a backoff (15 min doubling, at most a day): how many times it was
+    # found held, and when the sweep looks again.
+    held_checks = models.PositiveIntegerField(default=0)
+    next_check_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -103,6 +110,13 @@ class Shipment(models.Model):
         return (
             f"{self.get_direction_display()} {self.odoo_picking_name or self.fulfillment_gid}: {self.state}"
         )
+
+    @property
+    def fulfillment_gids(self) -> list[str]:
+        """Every Shopify fulfilment of the row: one per Shopify location the delivery's lines sat at."""
+        gids = [self.fulfillment_gid] if self.fulfillment_gid else []
+        gids += [str(line.get("fulfillment") or "") for line in self.lines or [] if isinstance(line, dict)]
+        return [gid for gid in dict.fromkeys(gids) if gid]
 
     @property
     def quantity(self) -> int:

@@ -1,11 +1,19 @@
 """Shipments both ways, exactly once.
 
-Odoo ships: a validated Odoo delivery of a synced order becomes one Shopify fulfilment (`push_delivery`). The
-Shipment row (unique per order and delivery) holds the planned lines and `requested_at` *before* fulfillmentCreate
-is sent; Shopify's fulfillmentCreate is not idempotent, so a row that may have reached Shopify (answer lost, worker
-killed) first looks for its fulfilment among the order's (`mapping.recognise`: made after the request, claimed by
-no other row, same quantities per line and tracking) and only sends again when it is not there. A tracking number
-written in Odoo later updates the fulfilment.
+Odoo ships: a validated Odoo delivery of a synced order becomes one Shopify fulfilment per Shopify location its
+lines sit at (`push_delivery`; Shopify's fulfillmentCreate takes fulfilment orders of one order and one location
+per call). The shipped units are spread over the fulfilment orders' remaining quantities, the locations mapped to
+the delivery's Odoo stock first (`stock.models.LocationMapping`). The Shipment row (unique per order and delivery)
+holds the planned lines, each with its location and, once made, its fulfilment, and `requested_at` *before* any
+fulfillmentCreate is sent; Shopify's fulfillmentCreate is not idempotent, so a row that may have reached Shopify
+(answer lost, worker killed) first looks for each location's fulfilment among the order's (`mapping.recognise`:
+made after the request, claimed by no other row or location, same quantities per line and tracking) and only
+sends what is not there. What Shopify will not let Synco fulfil is held with the reason, the rest is fulfilled.
+A tracking number written in Odoo later updates every fulfilment of the delivery.
+
+Cancelled in Shopify (fulfillments/update with status cancelled, or the sweep reading the order): the row is
+marked cancelled with what the merchant must do; Synco never re-sends it nor un-validates an Odoo delivery.
+Held rows are looked at again with a backoff (15 minutes doubling, at most a day), counted on the row.
 
 Shopify ships: each Shopify fulfilment (one row per fulfilment gid) marks its quantities on the order's open Odoo
 delivery and validates it, with a backorder for the rest (`apply_fulfillments`). The delivery chosen is noted on
@@ -59,13 +67,20 @@ LEASE = timedelta(minutes=5)
 FIRST_SWEEP = timedelta(days=2)
 CURSOR_OVERLAP = timedelta(seconds=30)
 SWEEP_PAGE = 200
-# Held rows (a fulfilment order on hold, a scope missing) are looked at again this long after.
+# Held rows (a fulfilment order on hold, a scope missing) are looked at again this long after, doubling with
+# every look that finds them still held, up to a day.
 HELD_RECHECK = timedelta(minutes=15)
+HELD_RECHECK_MAX = timedelta(days=1)
 SHOPIFY_FULFILLED = ("FULFILLED", "PARTIALLY_FULFILLED", "PARTIAL", "fulfilled", "partial")
 SCOPE_REASON = (
     "Shopify refused to {what}: the app lacks the '{scope}' permission. Open the app from the Shopify admin and "
     "approve its permissions (or reinstall it); Synco tries again after that."
 )
+
+
+def held_backoff(checks: int) -> timedelta:
+    """How long after its `checks`-th look a held row is looked at again: 15 min, 30 min, 1 h ... 1 day."""
+    return min(HELD_RECHECK * (2 ** max(0, min(checks, 20) - 1)), HELD_RECHECK_MAX)
 
 
 def get_settings(shop: Shop) -> ShipmentSettings:
@@ -249,6 +264,8 @@ def push_delivery(order_id: int, picking_id: int, *, task_id: str = "") -> str:
 
 
 def _push(order: Order, row: Shipment, settings: ShipmentSettings, task_id: str) -> str:
+    if row.state == Shipment.State.CANCELLED:
+        return row.reason  # cancelled in Shopify: never sent again by Synco
     log = _Log(order, task_id)
     operation = "update_tracking" if row.state == Shipment.State.SENT else "push_fulfillment"
     odoo: OdooClient | None = None
@@ -276,23 +293,31 @@ def _push(order: Order, row: Shipment, settings: ShipmentSettings, task_id: str)
         shipped = mapping.shipped_by_line(delivery, keys)
         state = fulfillments.read_state(shopify, order.gid)
         summary["graphql"] = 1
-        if row.requested_at is not None:
-            claimed = Shipment.objects.filter(shop=order.shop).exclude(pk=row.pk).exclude(fulfillment_gid="")
-            found = mapping.recognise(
-                mapping.plan_by_line(row.lines),
-                row.tracking_number,
-                row.requested_at,
-                state.fulfillments,
-                claimed.values_list("fulfillment_gid", flat=True),
+        cancelled = _cancelled_in(row, state)
+        if cancelled is not None:
+            return _cancel_row(
+                order, row, cancelled.name or cancelled.id, log=log, odoo=odoo, summary=summary
             )
-            if found is not None:
-                _sent(row, found, settings)
-                message = (
-                    f"{delivery.name}: Shopify had already made fulfilment {found.name or found.id} for Synco's "
-                    "earlier request (its answer was lost); not sent again."
+        stored = [dict(line) for line in row.lines or [] if isinstance(line, dict)]
+        recognised: list[fulfillments.Fulfillment] = []
+        if row.requested_at is not None:
+            claimed = _claimed(order, row) | {str(line.get("fulfillment")) for line in stored}
+            for group in mapping.pending_groups(stored):
+                found = mapping.recognise(
+                    mapping.plan_by_line(group),
+                    row.tracking_number,
+                    row.requested_at,
+                    state.fulfillments,
+                    claimed,
                 )
-                log.close(operation, ok=True, message=message, odoo=odoo, summary=summary)
-                return message
+                if found is None:
+                    continue
+                for line in group:
+                    line["fulfillment"], line["fulfillment_name"] = found.id, found.name
+                claimed.add(found.id)
+                recognised.append(found)
+        # Lines asked for whose fulfilment is not in Shopify were not made: planned again below.
+        stored = [line for line in stored if line.get("fulfillment")]
         unknown_note = _unknown_products(shipped.unknown)
         if not shipped.by_line:
             return _hold(
@@ -303,46 +328,111 @@ def _push(order: Order, row: Shipment, settings: ShipmentSettings, task_id: str)
                 summary,
                 f"{delivery.name} shipped nothing Synco can match to the Shopify order. {unknown_note}".strip(),
             )
-        plan = mapping.plan_fulfilment(shipped.by_line, state)
-        if not plan.ok:
+        done = mapping.plan_by_line(stored)
+        left = {gid: qty - done.get(gid, 0) for gid, qty in shipped.by_line.items() if qty > done.get(gid, 0)}
+        if not left and stored:
+            _sent_lines(row, stored, unknown_note)
+            names = ", ".join(f.name or f.id for f in recognised) or row.fulfillment_name
+            message = (
+                f"{delivery.name}: Shopify had already made fulfilment {names} for Synco's earlier request "
+                "(its answer was lost); not sent again."
+                if recognised
+                else f"{delivery.name}: already fulfilled in Shopify ({names})."
+            )
+            log.close(operation, ok=True, message=message, odoo=odoo, summary=summary)
+            return message
+        usable = {fo.location_id for fo in state.fulfillment_orders if fo.can_fulfil}
+        preferred = _preferred_locations(order.shop, odoo, delivery.id) if len(usable) > 1 else []
+        plan = mapping.plan_fulfilment(left, state, preferred)
+        # What Shopify lets Synco fulfil is fulfilled; the rest is held with the reason (e.g. a location's
+        # fulfilment order on hold): a later look fulfils it once released.
+        if not plan.lines:
+            if stored != row.lines:
+                _save(row, lines=stored, **_first_gid(stored))
             reason = f"{delivery.name} cannot be fulfilled in Shopify: " + " ".join(plan.refusals)
+            if stored:
+                reason = f"{_sent_note(stored)} {reason}"
             return _hold(row, log, operation, odoo, summary, f"{reason} {unknown_note}".strip())
         line_items = {line.id: line.line_item_id for fo in state.fulfillment_orders for line in fo.lines}
+        location_names = {fo.location_id: fo.location_name for fo in state.fulfillment_orders}
+        planned = [
+            {
+                "fulfillment_order": line.fulfillment_order_id,
+                "fulfillment_order_line": line.line_id,
+                "line_item": line_items.get(line.line_id, ""),
+                "quantity": line.quantity,
+                "location": plan.locations.get(line.fulfillment_order_id, ""),
+                "location_name": location_names.get(plan.locations.get(line.fulfillment_order_id, ""), ""),
+                "fulfillment": "",
+                "fulfillment_name": "",
+            }
+            for line in plan.lines
+        ]
         # Written before asking Shopify: a retry after a lost answer knows a request may have landed.
         _save(
             row,
             state=Shipment.State.SENDING,
             reason=unknown_note,
-            lines=[
-                {
-                    "fulfillment_order": line.fulfillment_order_id,
-                    "fulfillment_order_line": line.line_id,
-                    "line_item": line_items.get(line.line_id, ""),
-                    "quantity": line.quantity,
-                }
-                for line in plan.lines
-            ],
+            lines=stored + planned,
             tracking_company=tracking.company,
             tracking_number=tracking.number,
             tracking_url=tracking.url,
             requested_at=timezone.now(),
+            **_first_gid(stored),
         )
-        result = fulfillments.create_fulfillment(
-            shopify, plan.lines, tracking, notify_customer=settings.notify_customer
-        )
-        summary["graphql"] = 2
-        if result.user_errors or result.fulfillment is None:
-            # Refused: nothing was made, so a later attempt may send afresh.
-            _save(row, requested_at=None)
-            reason = "Shopify refused the fulfilment: " + (
-                "; ".join(result.user_errors) or "no fulfilment made"
+        groups = plan.groups()
+        refused: list[str] = []
+        made: list[fulfillments.Fulfillment] = []
+        # One fulfillmentCreate per Shopify location: Shopify takes fulfilment orders of one order and one
+        # location per call ("All fulfillment orders must be assigned to the same location.").
+        for location, to_send in groups.items():
+            result = fulfillments.create_fulfillment(
+                shopify, to_send, tracking, notify_customer=settings.notify_customer
             )
+            summary["graphql"] = int(str(summary["graphql"])) + 1
+            ids = {line.line_id for line in to_send}
+            current = [dict(line) for line in row.lines]
+            if result.user_errors or result.fulfillment is None:
+                # Refused: nothing was made for this location, so a later attempt may send it afresh.
+                current = [
+                    line
+                    for line in current
+                    if line.get("fulfillment") or line.get("fulfillment_order_line") not in ids
+                ]
+                where = location_names.get(location) or location
+                refused.append(
+                    (f"at {where}: " if len(groups) > 1 else "")
+                    + ("; ".join(result.user_errors) or "no fulfilment made")
+                )
+                _save(row, lines=current)
+                continue
+            for line in current:
+                if not line.get("fulfillment") and line.get("fulfillment_order_line") in ids:
+                    line["fulfillment"] = result.fulfillment.id
+                    line["fulfillment_name"] = result.fulfillment.name
+            made.append(result.fulfillment)
+            _save(row, lines=current, **_first_gid(current))
+        if refused or plan.refusals:
+            if not any(not line.get("fulfillment") for line in row.lines):
+                _save(row, requested_at=None)
+            reason = " ".join(
+                [_sent_note(row.lines)]
+                + (["Shopify refused the fulfilment: " + " ".join(refused)] if refused else [])
+                + (
+                    [f"{delivery.name} cannot be fulfilled in Shopify: " + " ".join(plan.refusals)]
+                    if plan.refusals
+                    else []
+                )
+                + [unknown_note]
+            ).strip()
             return _hold(row, log, operation, odoo, summary, reason)
-        _sent(row, result.fulfillment, settings, note=unknown_note)
+        _sent_lines(row, row.lines, unknown_note)
         units = sum(line.quantity for line in plan.lines)
+        names = ", ".join(f.name or f.id for f in made)
         message = (
-            f"{delivery.name} -> Shopify fulfilment {result.fulfillment.name or result.fulfillment.id} "
+            f"{delivery.name} -> Shopify fulfilment{'s' if len(made) > 1 else ''} {names} "
             f"({units} unit{'s' if units != 1 else ''}"
+            + (f" from {len(made)} locations" if len(made) > 1 else "")
             + (f", tracking {tracking.company} {tracking.number}".rstrip() if tracking.number else "")
             + "). "
             + unknown_note
@@ -372,14 +462,70 @@ def _unknown_products(products: Iterable[int]) -> str:
     )
 
 
-def _sent(row: Shipment, found: fulfillments.Fulfillment, settings: ShipmentSettings, note: str = "") -> None:
+def _first_gid(lines: list[dict[str, Any]]) -> dict[str, str]:
+    """The row's fulfilment (the first made) and every fulfilment's name, from its stored lines."""
+    gids = list(dict.fromkeys(str(line.get("fulfillment")) for line in lines if line.get("fulfillment")))
+    if not gids:
+        return {}
+    names = {str(line.get("fulfillment")): str(line.get("fulfillment_name") or "") for line in lines}
+    return {"fulfillment_gid": gids[0], "fulfillment_name": ", ".join(names[g] or g for g in gids)[:64]}
+
+
+def _sent_lines(row: Shipment, lines: list[dict[str, Any]], note: str = "") -> None:
     _save(
         row,
         state=Shipment.State.SENT,
         reason=note,
-        fulfillment_gid=found.id,
-        fulfillment_name=found.name,
+        lines=lines,
+        next_check_at=None,
+        **_first_gid(lines),
     )
+
+
+def _sent_note(lines: Iterable[dict[str, Any]]) -> str:
+    made = {
+        str(line.get("fulfillment_name") or line.get("fulfillment")): str(line.get("location_name") or "")
+        for line in lines
+        if line.get("fulfillment")
+    }
+    if not made:
+        return ""
+    return (
+        "Fulfilled in Shopify so far: "
+        + ", ".join(f"{name}" + (f" at {where}" if where else "") for name, where in made.items())
+        + "."
+    )
+
+
+def _claimed(order: Order, row: Shipment) -> set[str]:
+    """Fulfilments other rows already hold (the shop's rows' first fulfilment, the order's rows' others)."""
+    shop_rows = Shipment.objects.filter(shop=order.shop).exclude(pk=row.pk).exclude(fulfillment_gid="")
+    claimed = set(shop_rows.values_list("fulfillment_gid", flat=True))
+    for other in Shipment.objects.filter(order=order).exclude(pk=row.pk):
+        claimed.update(other.fulfillment_gids)
+    return claimed
+
+
+def _preferred_locations(shop: Shop, odoo: OdooClient, picking_id: int) -> list[str]:
+    """The Shopify locations mapped to the Odoo stock the delivery left from (its source location, or the
+    warehouse of its operation type); one extra read, made only when the order sits at several locations."""
+    from stock.models import LocationMapping
+
+    rows = odoo.call("stock.picking", "read", [picking_id], ["location_id", "picking_type_id"])
+    if not rows:
+        return []
+    source = _int(rows[0].get("location_id"))
+    warehouse = 0
+    picking_type = _int(rows[0].get("picking_type_id"))
+    if picking_type:
+        types = odoo.call("stock.picking.type", "read", [picking_type], ["warehouse_id"])
+        warehouse = _int(types[0].get("warehouse_id")) if types else 0
+    preferred = []
+    for mapped in LocationMapping.objects.filter(shop=shop).order_by("id"):
+        ids = {_int(i) for i in mapped.odoo_location_ids or []}
+        if (source and source in ids) or (warehouse and mapped.odoo_warehouse_id == warehouse):
+            preferred.append(mapped.shopify_location_gid)
+    return preferred
 
 
 def _hold(
@@ -391,10 +537,78 @@ def _hold(
     reason: str,
 ) -> str:
     # A row that had reached SENT keeps its state (a tracking update failed): the reason says why.
-    state = Shipment.State.SENT if row.state == Shipment.State.SENT else Shipment.State.HELD
-    _save(row, state=state, reason=reason)
+    if row.state == Shipment.State.SENT:
+        _save(row, reason=reason)
+    else:
+        checks = row.held_checks + 1
+        _save(
+            row,
+            state=Shipment.State.HELD,
+            reason=reason,
+            held_checks=checks,
+            next_check_at=timezone.now() + held_backoff(checks),
+        )
     log.close(operation, ok=False, message=reason, odoo=odoo, summary=summary)
     return reason
+
+
+def _cancelled_in(row: Shipment, state: fulfillments.FulfilmentState) -> fulfillments.Fulfillment | None:
+    gids = set(row.fulfillment_gids)
+    return next((f for f in state.fulfillments if f.id in gids and f.status.upper() == "CANCELLED"), None)
+
+
+def cancellation_reason(row: Shipment, name: str) -> str:
+    picking = row.odoo_picking_name or (f"#{row.odoo_picking_id}" if row.odoo_picking_id else "")
+    if row.direction == Shipment.Direction.TO_ODOO:
+        return (
+            f"Shopify fulfilment {name} was cancelled in Shopify after Synco validated Odoo delivery {picking}: "
+            "Synco cannot un-validate a delivery. Create a return for it in Odoo (Return on the delivery) so "
+            "Odoo's stock follows, or fulfil the order again in Shopify."
+        )
+    return (
+        f"Shopify fulfilment {name} (from Odoo delivery {picking}) was cancelled in Shopify: Synco does not send "
+        "it again. If the parcel left, fulfil the units again in Shopify; if it did not, create a return for "
+        f"{picking} in Odoo."
+    )
+
+
+def _cancel_row(
+    order: Order,
+    row: Shipment,
+    name: str,
+    *,
+    log: _Log | None = None,
+    odoo: OdooClient | None = None,
+    summary: dict[str, object] | None = None,
+) -> str:
+    """A fulfilment of the row was cancelled in Shopify: recorded with what the merchant must do, logged."""
+    reason = cancellation_reason(row, name)
+    _save(row, state=Shipment.State.CANCELLED, reason=reason, next_check_at=None)
+    (log or _Log(order, "")).close(
+        "fulfillment_cancelled",
+        ok=False,
+        message=reason,
+        odoo=odoo,
+        summary={**(summary or {}), "picking": row.odoo_picking_id, "fulfillment": name},
+    )
+    return reason
+
+
+def fulfillment_cancelled(order: Order, gid: str, name: str = "") -> str:
+    """Shopify says a fulfilment was cancelled (fulfillments/update, or the sweep reading the order)."""
+    for row in Shipment.objects.filter(order=order).exclude(state=Shipment.State.CANCELLED):
+        if gid not in row.fulfillment_gids:
+            continue
+        if row.state in (
+            Shipment.State.SENT,
+            Shipment.State.VALIDATED,
+            Shipment.State.SENDING,
+            Shipment.State.HELD,
+        ):
+            return _cancel_row(order, row, name or gid)
+    if Shipment.objects.filter(order=order, state=Shipment.State.CANCELLED, fulfillment_gid=gid).exists():
+        return f"Fulfilment {name or gid}: its cancellation is already recorded."
+    return f"Fulfilment {name or gid} was cancelled in Shopify; Synco had not applied it: nothing to undo."
 
 
 def _update_tracking(
@@ -413,13 +627,13 @@ def _update_tracking(
         return "nothing to update"
     operation = "update_tracking"
     log.open(operation)
-    errors = fulfillments.update_tracking(
-        shopify_client_for(order.shop),
-        row.fulfillment_gid,
-        tracking,
-        notify_customer=settings.notify_customer,
-    )
-    summary["graphql"] = 1
+    shopify = shopify_client_for(order.shop)
+    errors: list[str] = []
+    for gid in row.fulfillment_gids:
+        errors += fulfillments.update_tracking(
+            shopify, gid, tracking, notify_customer=settings.notify_customer
+        )
+    summary["graphql"] = len(row.fulfillment_gids)
     if errors:
         return _hold(row, log, operation, odoo, summary, "Shopify refused the tracking: " + "; ".join(errors))
     _save(
@@ -462,6 +676,8 @@ def apply_fulfillments(
         .filter(Q(direction=Shipment.Direction.TO_SHOPIFY) | Q(state=Shipment.State.VALIDATED))
         .values_list("fulfillment_gid", flat=True)
     )
+    for own in Shipment.objects.filter(order=order, direction=Shipment.Direction.TO_SHOPIFY):
+        known.update(own.fulfillment_gids)
     outcomes = []
     for fulfillment in state.fulfillments:
         if (only and fulfillment.id != only) or fulfillment.id in known:
@@ -481,7 +697,10 @@ def _apply_one(order: Order, fulfillment: fulfillments.Fulfillment, task_id: str
         )
     except IntegrityError:
         row = Shipment.objects.get(shop=order.shop, fulfillment_gid=fulfillment.id)
-    if row.direction != Shipment.Direction.TO_ODOO or row.state == Shipment.State.VALIDATED:
+    if row.direction != Shipment.Direction.TO_ODOO or row.state in (
+        Shipment.State.VALIDATED,
+        Shipment.State.CANCELLED,
+    ):
         return "already applied"
     if not _claim(row):
         return "another worker is on it"
@@ -612,9 +831,12 @@ def fulfillment_notified(shop: Shop, topic: str, payload: dict[str, Any]) -> str
     order = Order.objects.filter(shop=shop, shopify_id=order_number).first()
     if order is None:
         return f"Fulfilment {gid}: the order is not in Synco."
-    own = Shipment.objects.filter(
-        shop=shop, fulfillment_gid=gid, direction=Shipment.Direction.TO_SHOPIFY
-    ).exists()
+    if str(payload.get("status") or "").lower() == "cancelled":
+        return fulfillment_cancelled(order, gid, str(payload.get("name") or ""))
+    own = any(
+        gid in row.fulfillment_gids
+        for row in Shipment.objects.filter(order=order, direction=Shipment.Direction.TO_SHOPIFY)
+    )
     if own:
         return f"Fulfilment {gid} is Synco's own (from an Odoo delivery)."
     settings = get_settings(shop)
@@ -660,10 +882,10 @@ def order_synced(order_id: int, *, task_id: str = "") -> list[str]:
 
 
 def shops_to_sweep() -> list[int]:
+    """Every installed shop with an Odoo connection: its shipment settings are made with the defaults on its
+    first sweep (a shop never opened Settings > Shipping still has its deliveries pushed)."""
     return list(
-        Shop.objects.filter(uninstalled_at__isnull=True, odoo__isnull=False)
-        .filter(shipment_settings__isnull=False)
-        .values_list("pk", flat=True)
+        Shop.objects.filter(uninstalled_at__isnull=True, odoo__isnull=False).values_list("pk", flat=True)
     )
 
 
@@ -683,6 +905,7 @@ def sweep(shop_id: int, *, task_id: str = "") -> int:
         return 0
     settings = get_settings(shop)
     queued = _retry_stale(shop)
+    _sweep_cancelled(shop)
     if settings.shipper == ShipmentSettings.Shipper.ODOO:
         queued += _sweep_odoo(shop, settings)
     else:
@@ -706,6 +929,14 @@ def _sweep_odoo(shop: Shop, settings: ShipmentSettings) -> int:
             shop=shop, direction=Shipment.Direction.TO_SHOPIFY, state=Shipment.State.SENT
         ).values_list("odoo_picking_id", "tracking_number")
     }
+    # Held rows come back on their backoff (_retry_stale), cancelled ones never: not queued again here.
+    waiting = set(
+        Shipment.objects.filter(
+            shop=shop,
+            direction=Shipment.Direction.TO_SHOPIFY,
+            state__in=[Shipment.State.HELD, Shipment.State.CANCELLED],
+        ).values_list("odoo_picking_id", flat=True)
+    )
     newest = (settings.sweep_cursor, settings.sweep_cursor_id)
     while True:
         page = done_deliveries_since(odoo, since, after_id, limit=SWEEP_PAGE)
@@ -716,7 +947,7 @@ def _sweep_odoo(shop: Shop, settings: ShipmentSettings) -> int:
         )
         for delivery in page:
             order_id = orders.get(delivery.sale_id)
-            if order_id is None:
+            if order_id is None or delivery.id in waiting:
                 continue
             if delivery.id in sent and (
                 not delivery.tracking_ref or sent[delivery.id] == delivery.tracking_ref
@@ -754,29 +985,64 @@ def _sweep_shopify(shop: Shop) -> int:
     return queued
 
 
+def _sweep_cancelled(shop: Shop) -> int:
+    """Backstop for a lost fulfillments/update: fulfilments the synced orders show cancelled (the order's
+    payload, kept current by orders/updated) that a shipment row still holds as made."""
+    recent = timezone.now() - timedelta(days=30)
+    held = {
+        gid: order_id
+        for row in Shipment.objects.filter(
+            shop=shop,
+            state__in=[Shipment.State.SENT, Shipment.State.VALIDATED],
+            order__updated_at__gte=recent,
+        ).only("order_id", "fulfillment_gid", "lines")
+        for order_id in [row.order_id]
+        for gid in row.fulfillment_gids
+    }
+    if not held:
+        return 0
+    found = 0
+    orders = Order.objects.filter(
+        shop=shop, pk__in=set(held.values()), updated_at__gte=recent
+    ).select_related("shop")
+    for order in orders.iterator():
+        for f in (order.payload or {}).get("fulfillments") or []:
+            if not isinstance(f, dict) or str(f.get("status") or "").lower() != "cancelled":
+                continue
+            gid = str(f.get("admin_graphql_api_id") or f.get("id") or "")
+            if held.get(gid) == order.pk:
+                fulfillment_cancelled(order, gid, str(f.get("name") or ""))
+                found += 1
+    return found
+
+
 def _retry_stale(shop: Shop) -> int:
-    """Rows a worker died on or that failed on a passing fault, and held rows worth another look."""
+    """Rows a worker died on or that failed on a passing fault, and held rows whose backoff is over."""
     now = timezone.now()
     stale = Shipment.objects.filter(shop=shop).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    rows = stale.filter(
-        Q(
-            state__in=[Shipment.State.SENDING, Shipment.State.FAILED],
-            updated_at__lt=now - timedelta(minutes=2),
-        )
-        | Q(state=Shipment.State.HELD, updated_at__lt=now - HELD_RECHECK)
-    ).values_list("direction", "order_id", "odoo_picking_id", "fulfillment_gid")[:100]
+    due_held = Q(state=Shipment.State.HELD) & (
+        Q(next_check_at__lte=now) | Q(next_check_at__isnull=True, updated_at__lt=now - HELD_RECHECK)
+    )
+    rows = list(
+        stale.filter(
+            Q(
+                state__in=[Shipment.State.SENDING, Shipment.State.FAILED],
+                updated_at__lt=now - timedelta(minutes=2),
+            )
+            | due_held
+        ).values_list("pk", "state", "direction", "order_id", "odoo_picking_id")[:100]
+    )
     queued = 0
-    for direction, order_id, picking, _gid in rows:
+    for _pk, _state, direction, order_id, picking in rows:
         if direction == Shipment.Direction.TO_SHOPIFY and picking:
             queue.delay_on_commit(PUSH_TASK, order_id, picking)
         else:
             queue.delay_on_commit(APPLY_TASK, order_id)
         queued += 1
-    if queued:
-        # Looked at now: the next sweep waits its turn again.
-        Shipment.objects.filter(pk__in=stale.filter(state=Shipment.State.HELD).values("pk")).filter(
-            updated_at__lt=now - HELD_RECHECK
-        ).update(updated_at=now)
+    held = [pk for pk, state, *_ in rows if state == Shipment.State.HELD]
+    if held:
+        # Looked at now: until the task records what it found (and the next backoff), not queued again.
+        Shipment.objects.filter(pk__in=held).update(next_check_at=now + HELD_RECHECK)
     return queued
 
 

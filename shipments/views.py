@@ -52,7 +52,7 @@ def retry_order(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Look at the order's held or failed shipments again (after releasing a hold, granting a scope...)."""
     order = _order_for_shop(request, pk)
     rows = Shipment.objects.filter(order=order).exclude(
-        state__in=[Shipment.State.SENT, Shipment.State.VALIDATED]
+        state__in=[Shipment.State.SENT, Shipment.State.VALIDATED, Shipment.State.CANCELLED]
     )
     pushes = [
         int(picking)

@@ -108,12 +108,58 @@ def test_it_refuses_with_shopify_s_reason_on_hold_closed_or_a_service_s():
     assert not short.ok and "fewer units left" in short.refusals[0]
 
 
-def test_it_refuses_one_fulfilment_over_two_locations():
+LOC_1, LOC_2 = "gid://shopify/Location/1", "gid://shopify/Location/2"
+
+
+def test_lines_at_two_locations_make_one_group_per_location():
     plan = mapping.plan_fulfilment(
         {LINE_A: 1, LINE_B: 1},
-        state(fo(1, {LINE_A: 1}), fo(2, {LINE_B: 1}, location="gid://shopify/Location/2")),
+        state(fo(1, {LINE_A: 1}), fo(2, {LINE_B: 1}, location=LOC_2)),
     )
-    assert not plan.ok and "several Shopify locations" in plan.refusals[-1]
+    assert plan.ok
+    assert {location: [line.quantity for line in lines] for location, lines in plan.groups().items()} == {
+        LOC_1: [1],
+        LOC_2: [1],
+    }
+
+
+def test_a_line_split_over_two_locations_prefers_the_delivery_s_warehouse_then_the_fewest_fulfilments():
+    split = state(fo(1, {LINE_A: 2, LINE_B: 1}), fo(2, {LINE_A: 3}, location=LOC_2))
+    # no preference: the location taking most of the shipment first (one fulfilment when it can take it all)
+    plan = mapping.plan_fulfilment({LINE_A: 2, LINE_B: 1}, split)
+    assert list(plan.groups()) == [LOC_1]
+    # the warehouse mapped to LOC_2 shipped: LOC_2 first, the rest where it remains
+    plan = mapping.plan_fulfilment({LINE_A: 4, LINE_B: 1}, split, preferred=[LOC_2])
+    assert [
+        (loc, [(line.line_id[-2:], line.quantity) for line in lines]) for loc, lines in plan.groups().items()
+    ] == [
+        (LOC_2, [("20", 3)]),
+        (LOC_1, [("10", 1), ("11", 1)]),
+    ]
+    # more than both hold: a reason, nothing guessed
+    over = mapping.plan_fulfilment({LINE_A: 6}, split)
+    assert not over.ok and "fewer units left" in over.refusals[0]
+
+
+def test_pending_groups_are_the_stored_lines_without_a_fulfilment_per_location():
+    stored = [
+        {"line_item": LINE_A, "quantity": 1, "location": LOC_1, "fulfillment": "gid://shopify/Fulfillment/1"},
+        {"line_item": LINE_A, "quantity": 2, "location": LOC_2, "fulfillment": ""},
+        {"line_item": LINE_B, "quantity": 1, "location": LOC_2, "fulfillment": ""},
+    ]
+    [group] = mapping.pending_groups(stored)
+    assert mapping.plan_by_line(group) == {LINE_A: 2, LINE_B: 1}
+    group[0]["fulfillment"] = "gid://shopify/Fulfillment/2"
+    assert stored[1]["fulfillment"] == "gid://shopify/Fulfillment/2"  # the caller marks its own lines
+
+
+def test_a_held_row_is_looked_at_again_with_a_doubling_backoff_up_to_a_day():
+    from datetime import timedelta as td
+
+    from shipments.services import held_backoff
+
+    assert [held_backoff(n) for n in (1, 2, 3)] == [td(minutes=15), td(minutes=30), td(hours=1)]
+    assert held_backoff(8) == held_backoff(50) == td(days=1)
 
 
 def test_it_recognises_its_own_fulfilment_only_when_made_after_the_request_unclaimed_and_identical():
