@@ -30,10 +30,11 @@ FAILED = Q(sync_status=SyncStatus.FAILED) | ~Q(parse_error="")
 IN_ODOO_AS_SALE_ORDER = Q(odoo_id__isnull=False, odoo_invoice_id__isnull=True)
 IN_ODOO_WITH_INVOICE = Q(odoo_invoice_id__isnull=False)
 RISKY = ~Q(risk_reason="")
-# Orders whose units Odoo may not reserve yet (not in Odoo as a confirmed sale order, something left to ship):
-# stock pushes keep those units back (stock.services.unheld_demand); a partial index keeps that read to them.
+# Orders whose units Odoo may not reserve yet (not in Odoo as a confirmed sale order, not restocked; shipped in
+# Shopify too: Odoo counts those units on hand until a delivery of a confirmed order takes them): stock pushes
+# keep those units back (stock.services.unheld_demand); a partial index keeps that read to them.
 NOT_HELD_IN_ODOO = (Q(odoo_id__isnull=True) | ~Q(odoo_state__in=("sale", "done"))) & ~Q(
-    fulfillment_status__in=("FULFILLED", "RESTOCKED")
+    fulfillment_status__in=("RESTOCKED",)
 )
 
 

@@ -255,17 +255,23 @@ def covering(locations: Sequence[LocationRef], tree: Iterable[OdooLocation]) -> 
 # Odoo's sale order states in which the order's units are reserved (a confirmed order's delivery takes them from
 # the free quantity and the forecast; a quotation, "draft" or "sent", takes nothing; "cancel" gives them back).
 HELD_IN_ODOO = ("sale", "done")
-# Shopify's displayFulfillmentStatus of an order with nothing left to ship.
-NOTHING_TO_SHIP = ("FULFILLED", "RESTOCKED")
+# Shopify's displayFulfillmentStatus of an order whose units all went back on Shopify's shelf.
+NOTHING_TO_SHIP = ("RESTOCKED",)
 
 
 @dataclass(frozen=True)
 class DemandLine:
-    """Units of one order line still to ship, and how the line names its product."""
+    """Units of one order line Shopify took (its current quantity, after edits and refunds), how many of them are
+    not shipped yet (None: Shopify did not say), and how the line names its product."""
 
     sku: str
     barcode: str
     units: int
+    unfulfilled: int | None = None
+
+    @property
+    def unshipped(self) -> int:
+        return self.units if self.unfulfilled is None else max(0, min(self.units, self.unfulfilled))
 
 
 @dataclass(frozen=True)
@@ -278,11 +284,26 @@ class OpenOrder:
     fulfillment_status: str = ""
     odoo_id: int | None = None
     odoo_state: str = ""
+    # Synco will put it in Odoo (it matches the shop's order rules), whether or not it is there yet.
+    eligible: bool = True
 
     @property
     def held_in_odoo(self) -> bool:
         """Odoo reserves the order's units: it is in Odoo as a confirmed sale order."""
         return self.odoo_id is not None and self.odoo_state in HELD_IN_ODOO
+
+    @property
+    def bound_for_odoo(self) -> bool:
+        """Odoo has it (a quotation, or cancelled there) or Synco will put it there."""
+        return self.odoo_id is not None or self.eligible
+
+    def units_kept_back(self, line: DemandLine) -> int:
+        """The line's units that Odoo's figure does not reflect yet (see `unheld_demand`)."""
+        if self.cancelled or self.fulfillment_status in NOTHING_TO_SHIP or self.held_in_odoo:
+            return 0
+        if self.bound_for_odoo:
+            return max(0, line.units)  # shipped in Shopify or not: no Odoo delivery has taken them
+        return line.unshipped
 
 
 def open_order(
@@ -290,21 +311,26 @@ def open_order(
     *,
     odoo_id: int | None,
     odoo_state: str,
+    eligible: bool = True,
     unfulfilled: Mapping[str, int] | None = None,
 ) -> OpenOrder:
-    """A parsed order as stock sees it: each line's current quantity (after edits and refunds), less what was
-    fulfilled where Shopify said so per line (`unfulfilled`: the line GID's unfulfilledQuantity); gift cards
-    carry no stock. The location is `ShopifyOrder.location_id` where the parsed order has one."""
+    """A parsed order as stock sees it: each line's current quantity (after edits and refunds) and how many of
+    those are not shipped yet: Shopify's unfulfilledQuantity (the parsed line's, else `unfulfilled`, by line GID;
+    unknown on a fully fulfilled order means none). Gift cards carry no stock. The location is
+    `ShopifyOrder.location_id` where the parsed order has one."""
     unfulfilled = unfulfilled or {}
     lines = []
     for line in order.line_items:
         if line.is_gift_card:
             continue
         units = line.current_quantity if line.current_quantity is not None else line.quantity
-        if line.id in unfulfilled:
-            units = min(units, unfulfilled[line.id])
+        left = getattr(line, "unfulfilled_quantity", None)
+        if left is None:
+            left = unfulfilled.get(line.id)
+        if left is None and order.fulfillment_status == "FULFILLED":
+            left = 0
         if units > 0:
-            lines.append(DemandLine(sku=line.sku, barcode=line.barcode, units=units))
+            lines.append(DemandLine(sku=line.sku, barcode=line.barcode, units=units, unfulfilled=left))
     return OpenOrder(
         lines=tuple(lines),
         location_gid=str(getattr(order, "location_id", "") or ""),
@@ -312,6 +338,7 @@ def open_order(
         fulfillment_status=order.fulfillment_status,
         odoo_id=odoo_id,
         odoo_state=odoo_state,
+        eligible=eligible,
     )
 
 
@@ -331,27 +358,40 @@ def unheld_demand(
     mapped: Iterable[str],
     default_location: str,
 ) -> dict[tuple[int, str], int]:
-    """Units per (Odoo product, mapped Shopify location) that Shopify's orders took and Odoo does not hold yet.
+    """Units per (Odoo product, mapped Shopify location) that Shopify's orders took and Odoo's figure does not
+    reflect yet.
 
-    Shopify lowers `available` the moment an order is placed; Odoo's figure only drops once the order is a
-    confirmed sale order there (its delivery reserves the units). Until then those units are counted here, so
-    that Synco does not set Shopify's level back up to Odoo's figure and sell them twice. An order counts when
-    it is not cancelled, has something left to ship, and is not in Odoo as a confirmed sale order (not in Odoo
-    at all, or a quotation). Its lines' products are found by SKU, else barcode (`products`: the shop's matched
-    inventory items, keyed as `link_key`); unmatched lines and orders from unmapped locations count nowhere.
+    Shopify lowers `available` the moment an order is placed, and keeps it down when the order ships (committed
+    becomes shipped). Odoo's figure drops once the order is a confirmed sale order there: its delivery reserves
+    the units (free quantity, forecast), and validating it takes them off on hand. Until then Synco keeps the
+    units back, so that it does not set Shopify's level back up to Odoo's figure and sell them twice:
+
+    - a confirmed sale order in Odoo ("sale", "done"), an order cancelled in Shopify, or one whose units were all
+      restocked: nothing;
+    - an order in Odoo but not confirmed there (a quotation, or cancelled in Odoo only), or one Synco will sync
+      (eligible): every unit of its lines' current quantities, those Shopify already shipped too. Odoo has no
+      delivery for them, so its on hand still counts them; they stop counting when the order is confirmed in
+      Odoo (when the shipments app validates its delivery, on hand drops as well);
+    - an order Synco will not put in Odoo (ineligible, not there): only its units not shipped yet
+      (unfulfilledQuantity): no Odoo delivery will ever take the shipped ones, so Odoo's count of them is the
+      merchant's own (an order from before Synco, say), and keeping them back would hide stock for the window.
+
+    Its lines' products are found by SKU, else barcode (`products`: the shop's matched inventory items, keyed as
+    `link_key`); unmatched lines and orders from unmapped locations count nowhere.
     """
     mapped_set = set(mapped)
     out: dict[tuple[int, str], int] = defaultdict(int)
     for order in orders:
-        if order.cancelled or order.fulfillment_status in NOTHING_TO_SHIP or order.held_in_odoo:
-            continue
         location = order.location_gid or default_location
         if location not in mapped_set:
             continue
         for line in order.lines:
+            units = order.units_kept_back(line)
+            if units <= 0:
+                continue
             product = (products.get(line.sku) if line.sku else None) or (
                 products.get(link_key("", line.barcode)) if line.barcode else None
             )
-            if product is not None and line.units > 0:
-                out[(product, location)] += line.units
+            if product is not None:
+                out[(product, location)] += units
     return dict(out)

@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import NOT_HELD_IN_ODOO, Order
+from orders.models import NOT_HELD_IN_ODOO, Order, SyncStatus
 from products.models import ProductLink
 from products.services import _lookup_order as product_lookup_fields
 from stock import mapping
@@ -293,20 +293,26 @@ def unheld_demand(shop: Shop, locations: Sequence[LocationRef] | None = None) ->
     # No ordering: PostgreSQL reads the partial index order_not_held_idx (its condition is NOT_HELD_IN_ODOO, whose
     # literals Django's client-side binding sends as such); SQLite, which cannot match bound parameters with an
     # index condition, ranges over order_shop_created_idx for the window.
+    # A fully shipped order Synco will not put in Odoo keeps nothing back (mapping.unheld_demand): not read.
     rows = (
         Order.objects.filter(NOT_HELD_IN_ODOO, shop=shop, created_at__gte=since, parse_error="")
+        .exclude(fulfillment_status="FULFILLED", eligible=False, odoo_id__isnull=True)
         .order_by()
-        .values_list("payload", "odoo_id", "odoo_state")
+        .values_list("payload", "odoo_id", "odoo_state", "eligible")
     )
     orders: list[mapping.OpenOrder] = []
-    for payload, odoo_id, odoo_state in rows.iterator(chunk_size=200):
+    for payload, odoo_id, odoo_state, eligible in rows.iterator(chunk_size=200):
         try:
             parsed = parse_order(payload)
         except (OrderParseError, KeyError, TypeError, ValueError):
             continue  # an unreadable order is shown as such on the orders page; it names no units here
         orders.append(
             mapping.open_order(
-                parsed, odoo_id=odoo_id, odoo_state=odoo_state, unfulfilled=_unfulfilled_by_line(payload)
+                parsed,
+                odoo_id=odoo_id,
+                odoo_state=odoo_state,
+                eligible=eligible,
+                unfulfilled=_unfulfilled_by_line(payload),
             )
         )
     if not orders:
@@ -339,8 +345,8 @@ def _products_of_lines(shop: Shop, lines: Iterable[mapping.DemandLine]) -> dict[
 
 
 def _unfulfilled_by_line(payload: Any) -> dict[str, int]:
-    """Shopify's unfulfilledQuantity per line GID where the stored order has it (else the line's current quantity
-    counts, the safe side: a partly fulfilled order keeps all of its units back until it is fulfilled)."""
+    """Shopify's unfulfilledQuantity per line GID where the stored order has it (else all of the line's current
+    quantity is taken as not shipped, the safe side)."""
     raw = payload.get("lineItems") if isinstance(payload, dict) else None
     if isinstance(raw, dict):
         nodes = raw.get("nodes") or [
@@ -1082,8 +1088,50 @@ def rotate_webhook_token(shop: Shop) -> tuple[StockSettings, int]:
 # -- the sweep --------------------------------------------------------------------------------
 
 
+def refresh_odoo_states(shop: Shop, odoo: OdooClient) -> list[int]:
+    """Read the Odoo state of the shop's orders Synco knows as in Odoo but not confirmed there (quotations,
+    cancelled in Odoo), in the demand window: one search_read per 1,000 (`OdooClient.sale_order_states`). A
+    quotation confirmed (or reset, cancelled) by hand in Odoo gets its new `odoo_state`, so that a confirmed one
+    stops counting as demand Odoo does not hold. Each row is written only if its state is still the one read
+    here (a sync or cancellation writing it meanwhile wins); an order Odoo no longer has keeps its state.
+    Returns the Odoo products of the orders whose state changed (their levels are worked out again)."""
+    since = timezone.now() - DEMAND_WINDOW
+    known = list(
+        Order.objects.filter(
+            NOT_HELD_IN_ODOO, shop=shop, created_at__gte=since, odoo_id__isnull=False, parse_error=""
+        )
+        .exclude(sync_status__in=(SyncStatus.QUEUED, SyncStatus.IN_PROGRESS))
+        .order_by()
+        .values_list("pk", "odoo_id", "odoo_state")
+    )
+    if not known:
+        return []
+    states = odoo.sale_order_states(int(odoo_id or 0) for _, odoo_id, _ in known)
+    changed: list[int] = []
+    for pk, odoo_id, old in known:
+        new = states.get(int(odoo_id or 0))
+        if new and new != old and Order.objects.filter(pk=pk, odoo_state=old).update(odoo_state=new):
+            changed.append(pk)
+    if not changed:
+        return []
+    lines: list[mapping.DemandLine] = []
+    for payload in Order.objects.filter(pk__in=changed).values_list("payload", flat=True):
+        try:
+            parsed = parse_order(payload)
+        except (OrderParseError, KeyError, TypeError, ValueError):
+            continue
+        lines.extend(
+            mapping.DemandLine(line.sku, line.barcode, 1)
+            for line in parsed.line_items
+            if not line.is_gift_card
+        )
+    return sorted(set(_products_of_lines(shop, lines).values()))
+
+
 def sweep(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
-    """Push what changed in Odoo since the cursor (a lost notification is caught here)."""
+    """Push what changed in Odoo since the cursor (a lost notification is caught here), and the products of the
+    quotations confirmed (or cancelled) in Odoo since the last sweep (`refresh_odoo_states`, read first so that
+    the push counts them right)."""
     shop = Shop.objects.filter(pk=shop_id, uninstalled_at__isnull=True).first()
     if shop is None:
         return None
@@ -1095,7 +1143,9 @@ def sweep(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
     outcome = PushOutcome()
     try:
         odoo = odoo_for(shop)
+        confirmed = refresh_odoo_states(shop, odoo)
         product_ids, cursor = changed_products(odoo, settings.sweep_cursor)
+        product_ids = sorted(set(product_ids) | set(confirmed))
     except GatewayError as exc:
         _record_odoo_failure(shop, exc, trigger="sweep", task_id=task_id, outcome=outcome)
         return outcome

@@ -3,6 +3,8 @@ fulfilment, a cancelled fulfilment, and units edited away before anything was sh
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from synco.gateways import shopify_client_for
@@ -13,6 +15,15 @@ from tests.conftest import ShopifySandbox
 from .test_unheld_demand import new_order
 
 pytestmark = pytest.mark.usefixtures("added_shopify_orders_removed")
+
+
+@pytest.fixture
+def levels_put_back(shopify: ShopifySandbox) -> Iterator[None]:
+    """The order commits and ships units in the (session-wide) Shopify sandbox: its levels are put back after."""
+    before = shopify.server.levels()
+    yield
+    for level in before:
+        shopify.server.set_level(None, level["item_id"], level["location_id"], level["available"], emit=False)
 
 
 def unfulfilled(shop: Shop, order_id: int) -> dict[int, tuple[int | None, int | None]]:
@@ -26,6 +37,7 @@ def unfulfilled(shop: Shop, order_id: int) -> dict[int, tuple[int | None, int | 
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("levels_put_back")
 def test_unfulfilled_quantity_follows_partial_fulfilments_cancellations_and_edits(
     shop: Shop, shopify: ShopifySandbox
 ) -> None:

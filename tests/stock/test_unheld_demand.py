@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import copy
 import itertools
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from orders.models import Order
-from orders.services import import_order
+from orders.models import Order, SyncStatus
+from orders.services import import_order, sync_order
 from sandboxes.catalogue import CATALOGUE
 from sandboxes.shopify import inventory as sandbox_inventory
 from stock import services
 from stock.models import DriftRow, LocationMapping
 from stock.tasks import flush_pending_task
-from synco.models import Shop
+from synco.gateways import odoo_client_for
+from synco.models import OrderRules, Shop
 from tests.conftest import SHOP_DOMAIN, OdooSandbox, ShopifySandbox
 from tests.shipments.conftest import synced
 
@@ -240,3 +242,89 @@ def test_the_stock_page_says_how_the_figure_is_made(
     page = merchant_client.get("/stock/").content.decode()
     assert "Odoo free \u2212 buffer \u2212 N units on Shopify orders not yet in Odoo" in page
     assert f"{row.pending} on orders not yet in Odoo" in page
+
+
+def synced_as_quotation(shop: Shop, shopify: ShopifySandbox, order: dict[str, Any]) -> Order:
+    """The order synced to Odoo as a quotation (the shop's 'Create as' setting)."""
+    OrderRules.objects.filter(shop=shop).update(
+        create_as=OrderRules.CreateAs.QUOTATION, auto_create_products=True, auto_create_taxes=True
+    )
+    import_order(shop.pk, f"gid://shopify/Order/{order['id']}")
+    stored = Order.objects.get(shop=shop, shopify_id=order["id"])
+    Order.objects.filter(pk=stored.pk).update(sync_status=SyncStatus.QUEUED, eligible=True)
+    sync_order(stored.pk)
+    stored.refresh_from_db()
+    assert stored.sync_status == SyncStatus.SYNCED, stored.sync_error
+    assert stored.odoo_id and stored.odoo_state == "draft"
+    return stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_quotation_confirmed_by_hand_in_odoo_stops_counting_at_the_next_sweep(
+    stock_shop, shopify, odoo, main_location, warehouse_stock, stocked, flushes, set_spy: SetSpy
+):
+    order, line = new_order(shopify)
+    sku, units, where = line["sku"], int(line["quantity"]), main_location.shopify_location_gid
+    product = odoo_product(odoo, sku)
+    free = stocked(sku)
+    shopify.server.add_orders([order])
+    stored = synced_as_quotation(stock_shop, shopify, order)
+    assert services.unheld_demand(stock_shop)[(product, where)] >= units  # a quotation holds nothing
+    pushes = len(set_spy)
+
+    # the merchant confirms it in Odoo: its delivery reserves the units (Odoo's free quantity drops)
+    odoo_client_for(stock_shop).confirm_sale_order(int(stored.odoo_id or 0))
+    assert int(figure(odoo, product, warehouse_stock)) == free - units
+    # the sweep reads the states of the quotations Synco knows first (one call), then pushes
+    calls: list[list[int]] = []
+    original = services.OdooClient.sale_order_states
+
+    def counting(self: Any, ids: Any) -> dict[int, str]:
+        calls.append(list(ids))
+        return original(self, calls[-1])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services.OdooClient, "sale_order_states", counting)
+        services.sweep(stock_shop.pk)
+    assert len(calls) == 1 and int(stored.odoo_id or 0) in calls[0]
+    stored.refresh_from_db()
+    assert stored.odoo_state == "sale"
+    assert (product, where) not in services.unheld_demand(stock_shop)
+    # Odoo's free quantity is the whole story now: the level stays where the sale put it, nothing counted twice
+    assert [q for q in written(set_spy, sku, where, since=pushes) if q != free - units] == []
+    assert shopify_available(shopify, item_gid(sku), where) == free - units
+    # a second sweep has nothing to refresh about it
+    services.sweep(stock_shop.pk)
+    assert Order.objects.get(pk=stored.pk).odoo_state == "sale"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_units_shipped_in_shopify_before_the_order_reaches_odoo_stay_kept_back(
+    stock_shop, shopify, odoo, main_location, warehouse_stock, stocked, flushes, set_spy: SetSpy
+):
+    order, line = new_order(shopify)
+    sku, units, where = line["sku"], int(line["quantity"]), main_location.shopify_location_gid
+    product = odoo_product(odoo, sku)
+    free = stocked(sku)
+    shopify.server.add_orders([order])
+    import_order(stock_shop.pk, f"gid://shopify/Order/{order['id']}")
+    Order.objects.filter(shop=stock_shop, shopify_id=order["id"]).update(eligible=True)
+    flush(stock_shop, flushes)
+    pushes = len(set_spy)
+
+    # Shopify ships it all (committed -> shipped: available unchanged) before Synco synced it
+    time.sleep(1.1)  # a later updatedAt (to the second) than the stored one
+    shopify.server.fulfil_in_admin(order["id"], emit=False)
+    import_order(stock_shop.pk, f"gid://shopify/Order/{order['id']}")
+    stored = Order.objects.get(shop=stock_shop, shopify_id=order["id"])
+    assert stored.fulfillment_status == "FULFILLED" and stored.odoo_id is None
+    # Odoo still counts the units on hand: they stay kept back, Shopify's level does not go up by them
+    assert services.unheld_demand(stock_shop)[(product, where)] >= units
+    services.push_products(stock_shop, [product], trigger="sweep")
+    assert written(set_spy, sku, where, since=pushes) == []
+    assert shopify_available(shopify, item_gid(sku), where) == free - units
+    assert int(figure(odoo, product, warehouse_stock)) == free
+
+    # were it an order Synco will not put in Odoo, its shipped units would be the merchant's to count in Odoo
+    Order.objects.filter(pk=stored.pk).update(eligible=False)
+    assert (product, where) not in services.unheld_demand(stock_shop)

@@ -39,12 +39,37 @@ def test_a_quotation_counts_a_confirmed_sale_order_does_not() -> None:
     assert demand(order(tee, odoo_id=5, odoo_state="done")) == {}
 
 
-def test_cancelled_fulfilled_and_restocked_orders_count_nothing() -> None:
+def test_cancelled_and_restocked_orders_count_nothing() -> None:
     tee = DemandLine("TEE", "", 2)
     assert demand(order(tee, cancelled=True)) == {}
-    assert demand(order(tee, fulfillment_status="FULFILLED")) == {}
     assert demand(order(tee, fulfillment_status="RESTOCKED")) == {}
     assert demand(order(tee, fulfillment_status="PARTIALLY_FULFILLED")) == {(7, MAIN): 2}
+
+
+def test_units_shipped_in_shopify_count_until_odoo_holds_the_order() -> None:
+    """Shipped in Shopify before Odoo has a confirmed sale order for them: Odoo's on hand still counts them (no
+    delivery of its own took them), Shopify's available does not: they stay kept back."""
+    tee = DemandLine("TEE", "", 3, unfulfilled=1)  # 2 of 3 shipped in Shopify
+    shipped = DemandLine("TEE", "", 2, unfulfilled=0)
+    # not in Odoo yet, Synco will sync it: all of them
+    assert demand(order(tee, fulfillment_status="PARTIALLY_FULFILLED")) == {(7, MAIN): 3}
+    assert demand(order(shipped, fulfillment_status="FULFILLED")) == {(7, MAIN): 2}
+    # a quotation in Odoo (or cancelled there only): no delivery exists, all of them
+    for state in ("draft", "sent", "cancel"):
+        assert demand(order(tee, shipped, odoo_id=5, odoo_state=state, eligible=False)) == {(7, MAIN): 5}
+    # confirmed in Odoo: its delivery reserves what is left, or was validated for what shipped: nothing
+    assert demand(order(tee, shipped, odoo_id=5, odoo_state="sale")) == {}
+    assert demand(order(tee, shipped, odoo_id=5, odoo_state="done")) == {}
+
+
+def test_an_order_synco_will_not_put_in_odoo_keeps_back_only_what_is_not_shipped() -> None:
+    """Ineligible and not in Odoo: no Odoo delivery will ever take its shipped units (Odoo's count of them is the
+    merchant's own), but its unshipped units are still committed in Shopify."""
+    tee = DemandLine("TEE", "", 3, unfulfilled=1)
+    assert demand(order(tee, eligible=False, fulfillment_status="PARTIALLY_FULFILLED")) == {(7, MAIN): 1}
+    assert demand(order(DemandLine("TEE", "", 2, unfulfilled=0), eligible=False)) == {}
+    # Shopify did not say: all of them, the safe side
+    assert demand(order(DemandLine("TEE", "", 2), eligible=False)) == {(7, MAIN): 2}
 
 
 def test_no_location_is_the_default_an_unmapped_one_counts_nowhere() -> None:
@@ -120,20 +145,31 @@ def _shopify_order(*lines: LineItem, **kw: object) -> ShopifyOrder:
     return ShopifyOrder(**values)  # type: ignore[arg-type]
 
 
-def test_an_order_counts_each_lines_current_quantity_less_what_was_fulfilled() -> None:
+def test_an_order_has_each_lines_current_quantity_and_what_is_not_shipped_of_it() -> None:
     parsed = _shopify_order(
         _line("L/1", 3, 1),  # edited or refunded down to 1
         _line("L/2", 2, None),  # Shopify sent no currentQuantity: the quantity
-        _line("L/3", 4, 4),  # 3 of 4 fulfilled (unfulfilledQuantity 1)
+        _line("L/3", 4, 4, unfulfilled_quantity=1),  # 3 of 4 fulfilled
         _line("L/4", 2, 0),  # removed
         _line("L/5", 1, 1, is_gift_card=True),
+        _line("L/6", 2, 2),  # an older payload: unfulfilledQuantity from the stored node
         location_id=RETAIL,
     )
-    shaped = mapping.open_order(parsed, odoo_id=None, odoo_state="", unfulfilled={"L/3": 1})
-    assert [line.units for line in shaped.lines] == [1, 2, 1]
-    assert shaped.location_gid == RETAIL and not shaped.cancelled
+    shaped = mapping.open_order(parsed, odoo_id=None, odoo_state="", unfulfilled={"L/6": 0})
+    assert [(line.units, line.unfulfilled, line.unshipped) for line in shaped.lines] == [
+        (1, None, 1),
+        (2, None, 2),
+        (4, 1, 1),
+        (2, 0, 0),
+    ]
+    assert shaped.location_gid == RETAIL and not shaped.cancelled and shaped.eligible
     cancelled = replace(parsed, cancelled_at=parsed.created_at)
     assert mapping.open_order(cancelled, odoo_id=3, odoo_state="draft").cancelled
+    # a fully fulfilled order whose payload does not say per line: nothing left to ship
+    fulfilled = mapping.open_order(
+        _shopify_order(_line("L/7", 2, 2), fulfillment_status="FULFILLED"), odoo_id=None, odoo_state=""
+    )
+    assert [(line.units, line.unshipped) for line in fulfilled.lines] == [(2, 0)]
 
 
 def test_the_figure_set_is_odoos_less_buffer_less_demand_never_below_zero() -> None:
