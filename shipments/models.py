@@ -24,7 +24,8 @@ class ShipmentSettings(models.Model):
     )
     validate_at_sync = models.BooleanField(
         default=True,
-        help_text="An order already fulfilled in Shopify when it is synced gets its Odoo delivery validated",
+        help_text="When Shopify ships: an order already fulfilled in Shopify when it is synced gets its Odoo "
+        "delivery validated",
     )
     # The sweep's cursor over done outgoing transfers: Odoo's write_date and the id last seen at it.
     sweep_cursor = models.CharField(max_length=32, blank=True)

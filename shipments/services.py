@@ -869,9 +869,14 @@ def _tracking_to_odoo(order: Order, row: Shipment, payload: dict[str, Any]) -> s
 
 
 def order_synced(order_id: int, *, task_id: str = "") -> list[str]:
-    """An order was just synced: if Shopify had already fulfilled it, validate its Odoo delivery (a setting)."""
+    """An order was just synced: if Shopify had already fulfilled it and Shopify ships for the shop, validate its
+    Odoo delivery (a setting). Where Odoo ships, its warehouse validates its own deliveries: an order Shopify
+    shows fulfilled (an import of past orders, say) never moves Odoo's stock by itself."""
     order = Order.objects.select_related("shop").filter(pk=order_id).first()
-    if order is None or not get_settings(order.shop).validate_at_sync:
+    if order is None:
+        return []
+    settings = get_settings(order.shop)
+    if not settings.validate_at_sync or settings.shipper != ShipmentSettings.Shipper.SHOPIFY:
         return []
     if order.fulfillment_status not in SHOPIFY_FULFILLED:
         return []  # nothing fulfilled in Shopify when it was imported: no call needed
@@ -1056,6 +1061,11 @@ class OrderShipments:
     shopify: fulfillments.FulfilmentState | None
     errors: list[str]
     settings: ShipmentSettings
+
+    @property
+    def has_held(self) -> bool:
+        """A row the merchant may try again (held or failed): only then is the button shown."""
+        return any(row.state in (Shipment.State.HELD, Shipment.State.FAILED) for row in self.rows)
 
 
 def get_order_shipments(order: Order, *, live: bool = True) -> OrderShipments:

@@ -233,6 +233,7 @@ def test_a_shopify_fulfilment_validates_the_odoo_delivery_with_a_backorder_once(
 def test_an_order_synced_after_shopify_fulfilled_it_gets_its_delivery_validated(
     shipping_shop, shopify, odoo, django_capture_on_commit_callbacks
 ):
+    ShipmentSettings.objects.filter(shop=shipping_shop).update(shipper=ShipmentSettings.Shipper.SHOPIFY)
     order = sandbox_order(shopify)
     shopify.server.fulfil_in_admin(order["id"], emit=False)
     with django_capture_on_commit_callbacks() as callbacks:
@@ -245,6 +246,24 @@ def test_an_order_synced_after_shopify_fulfilled_it_gets_its_delivery_validated(
     deliveries = odoo_client_for(shipping_shop).deliveries(stored.odoo_id)
     assert [d.state for d in deliveries] == ["done"]
     assert Shipment.objects.get(order=stored).state == Shipment.State.VALIDATED
+
+
+def test_where_odoo_ships_an_order_shopify_shows_fulfilled_leaves_its_delivery_to_the_warehouse(
+    shipping_shop, shopify, odoo
+):
+    # given a shop whose Odoo ships (the default) and an order Shopify already shows fulfilled (a past order)
+    ShipmentSettings.objects.filter(shop=shipping_shop).update(shipper=ShipmentSettings.Shipper.ODOO)
+    order = sandbox_order(shopify)
+    shopify.server.fulfil_in_admin(order["id"], emit=False)
+    stored = synced(shipping_shop, shopify, order)
+
+    # when the sync's follow-up runs
+    assert services.order_synced(stored.pk) == []
+
+    # then Odoo's delivery stays open: Synco never moves Odoo's stock for a fulfilment the warehouse did not make
+    deliveries = odoo_client_for(shipping_shop).deliveries(stored.odoo_id)
+    assert [d.state for d in deliveries] != ["done"]
+    assert not Shipment.objects.filter(order=stored).exists()
 
 
 def test_odoo_s_notification_queues_the_push_and_a_wrong_token_is_refused(
