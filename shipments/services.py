@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,6 +54,7 @@ from synco.odoo.delivery_notifications import (
     DeliveryRule,
     done_deliveries_since,
     ensure_delivery_notifications,
+    repoint_delivery_notifications,
 )
 from synco.shopify import fulfillments
 from synco.shopify.client import AccessDeniedError
@@ -97,10 +98,16 @@ def _token_settings(shop: Shop) -> StockSettings:
     return settings
 
 
-def webhook_url(shop: Shop) -> str:
-    """The address Odoo's delivery rule POSTs to: Synco's public URL, the shop, its secret token."""
+def webhook_url(shop: Shop, token: str | None = None) -> str:
+    """The address Odoo's delivery rule POSTs to: Synco's public URL, the shop, its secret token (`token`: a new
+    one, before it is saved)."""
     path = reverse("shipments:odoo_webhook", args=[shop.pk])
-    return f"{django_settings.SYNCO_PUBLIC_URL}{path}?token={_token_settings(shop).webhook_token}"
+    return f"{django_settings.SYNCO_PUBLIC_URL}{path}?token={token or _token_settings(shop).webhook_token}"
+
+
+def repoint_delivery_rule(shop: Shop) -> Callable[[OdooClient, str], int]:
+    """For a new webhook token (stock.services.rotate_webhook_token): Synco's delivery rule follows it."""
+    return lambda odoo, token: repoint_delivery_notifications(odoo, webhook_url(shop, token))
 
 
 def token_matches(shop_pk: int, token: str) -> Shop | None:

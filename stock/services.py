@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -1047,9 +1047,14 @@ def shopify_level_changed(shop: Shop, payload: Any) -> tuple[bool, str]:
 # -- the webhook token ---------------------------------------------------------------------------
 
 
-def rotate_webhook_token(shop: Shop) -> tuple[StockSettings, int]:
+def rotate_webhook_token(
+    shop: Shop, also: Sequence[Callable[[OdooClient, str], int]] = ()
+) -> tuple[StockSettings, int]:
     """A new secret in Odoo's webhook URL: Odoo's rules are pointed at the new URL first, then the old token stops
-    working. Returns the settings and how many rules were re-pointed (0: Synco's rules are not in Odoo)."""
+    working. Returns the settings and how many rules were re-pointed (0: Synco's rules are not in Odoo).
+
+    `also`: other rules that carry the same token (the shipments app's delivery rule), each re-pointed with
+    (Odoo client, new token) before the token is saved."""
     settings = get_settings(shop)
     token = new_webhook_token()
     settings.webhook_token = token
@@ -1063,6 +1068,7 @@ def rotate_webhook_token(shop: Shop) -> tuple[StockSettings, int]:
     odoo = odoo_for(shop)
     try:
         repointed = repoint_stock_notifications(odoo, url)
+        repointed += sum(repoint(odoo, token) for repoint in also)
     except GatewayError as exc:
         finish_attempt(
             attempt,

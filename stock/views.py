@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shipments import services as shipment_services
 from stock import services
 from stock.forms import LocationMappingForm, StockSettingsForm
 from stock.models import DriftRow, LocationMapping, StockSettings
@@ -183,7 +184,9 @@ def rotate_token(request: HtmxHttpRequest) -> HttpResponse:
     """A new secret in Odoo's webhook URL: Synco's rules in Odoo follow it, the old URL is refused from now on."""
     shop = current_shop(request)
     try:
-        _, repointed = services.rotate_webhook_token(shop)
+        _, repointed = services.rotate_webhook_token(
+            shop, also=[shipment_services.repoint_delivery_rule(shop)]
+        )
     except GatewayError as exc:
         return _toast(HttpResponse(status=204), f"The token was not changed: {exc.message}", "critical")
     message = (

@@ -161,3 +161,21 @@ def _many2one(value: Any) -> int:
     if isinstance(value, list | tuple):
         return int(value[0]) if value else 0
     return int(value or 0)
+
+
+def repoint_delivery_notifications(client: OdooClient, url: str) -> int:
+    """Point Synco's existing delivery rule at `url` (a new webhook token); creates none. Returns the rules
+    re-pointed (0 or 1)."""
+    if not automation_installed(client):
+        return 0
+    rows = client.call(
+        "base.automation",
+        "search_read",
+        [["name", "=", RULE_NAME]],
+        fields=["action_server_ids"],
+        context={"active_test": False},
+    )
+    actions = sorted({int(a) for row in rows for a in row.get("action_server_ids") or []})
+    if actions:
+        client.call("ir.actions.server", "write", actions, {"webhook_url": url})
+    return len(rows)

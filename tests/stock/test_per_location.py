@@ -7,12 +7,15 @@ from typing import Any
 import pytest
 
 from sandboxes.shopify import inventory as sandbox_inventory
+from shipments import services as shipment_services
 from stock import services
 from stock.models import KnownLevel, LocationMapping, PendingChange, StockPush, StockSettings
 from stock.tasks import flush_pending_task
 from synclogs.models import WebhookReceipt
 from synco.gateways import odoo_client_for
 from synco.models import Shop
+from synco.odoo.delivery_notifications import RULE_NAME as DELIVERY_RULE
+from synco.odoo.delivery_notifications import ensure_delivery_notifications
 from synco.shopify_app.webhook_handlers import process_webhook
 from tests.conftest import OdooSandbox, ShopifySandbox
 
@@ -340,3 +343,33 @@ def test_a_new_webhook_token_repoints_odoos_rules_and_refuses_the_old_one(
     refused = client.post(f"/stock/odoo-webhook/{stock_shop.pk}/?token={old}", body, "application/json")
     taken = client.post(f"/stock/odoo-webhook/{stock_shop.pk}/?token={new}", body, "application/json")
     assert (refused.status_code, taken.status_code) == (403, 202)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_webhook_token_repoints_the_delivery_rule_too(
+    client, merchant_client, stock_shop, odoo, flushes
+):
+    # given Synco's stock rules and its delivery rule (shipments) in Odoo, all on the shop's one token
+    services.install_odoo_notifications(stock_shop, install_module=True)
+    odoo_client = odoo_client_for(stock_shop)
+    ensure_delivery_notifications(odoo_client, shipment_services.webhook_url(stock_shop))
+    odoo_client.close()
+    old = services.get_settings(stock_shop).webhook_token
+
+    # when the merchant asks for a new token
+    response = merchant_client.post("/stock/settings/notifications/token/", HTTP_HX_REQUEST="true")
+
+    # then the delivery rule follows it too, and the shipments endpoint refuses the old token
+    assert response.status_code == 204 and "3 Odoo automation rules" in response["HX-Trigger"]
+    new = services.get_settings(stock_shop).webhook_token
+    [rule] = odoo.execute(
+        "base.automation", "search_read", [["name", "=", DELIVERY_RULE]], fields=["action_server_ids"]
+    )
+    [action] = odoo.execute("ir.actions.server", "read", rule["action_server_ids"], ["webhook_url"])
+    assert (
+        action["webhook_url"] == shipment_services.webhook_url(stock_shop)
+        and f"token={new}" in action["webhook_url"]
+    )
+    body = {"_model": "stock.picking", "_id": 1, "sale_id": 1, "state": "done"}
+    refused = client.post(f"/shipments/odoo-webhook/{stock_shop.pk}/?token={old}", body, "application/json")
+    assert refused.status_code == 403

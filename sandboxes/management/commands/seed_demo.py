@@ -15,11 +15,13 @@ from orders.services import import_orders, refresh_shop_timezone
 from sandboxes.odoo.server import start_in_thread as start_odoo
 from sandboxes.shopify.server import start_in_thread as start_shopify
 from sandboxes.shopify.store import seed_demo as seed_shopify_state
+from shipments import services as shipment_services
 from stock import services as stock_services
 from stock.models import InventoryLink, LocationMapping, StockSettings
 from synco.gateways import odoo_settings, shopify_client_for
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.client import OdooClient
+from synco.odoo.delivery_notifications import ensure_delivery_notifications
 from synco.odoo.stock_notifications import ensure_stock_notifications
 from synco.shopify import inventory
 
@@ -142,6 +144,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Odoo notifies {url.split('?')[0]} of stock changes ({len(rules.rule_ids)} rules)."
             )
+            # Validated deliveries of synced orders become Shopify fulfilments (Odoo ships, the default).
+            deliveries = shipment_services.webhook_url(shop)
+            ensure_delivery_notifications(odoo, deliveries, install=True)
+            self.stdout.write(f"Odoo notifies {deliveries.split('?')[0]} of validated deliveries.")
             odoo.close()
         finally:
             settings.SHOPIFY_ADMIN_ORIGIN = original
