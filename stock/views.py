@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shipments import services as shipment_services
 from stock import services
 from stock.forms import LocationMappingForm, StockSettingsForm
-from stock.models import DriftRow, LocationMapping, StockSettings
+from stock.models import DriftReport, DriftRow, LocationMapping, StockSettings
 from stock.tasks import (
     drift_report_task,
     push_all_task,
@@ -32,6 +33,8 @@ from synco.tenancy import current_shop
 logger = logging.getLogger(__name__)
 # An Odoo notification is a few hundred bytes; anything far larger is not one.
 MAX_NOTIFICATION_BYTES = 256 * 1024
+# The Stock page polls every 2 s while a drift report or repair it started is pending: at most this many times.
+POLL_LIMIT = 90
 
 
 def _toast(response: HttpResponse, message: str, level: str = "info") -> HttpResponse:
@@ -39,9 +42,33 @@ def _toast(response: HttpResponse, message: str, level: str = "info") -> HttpRes
     return response
 
 
+def _next_poll(shop: Shop, params: QueryDict) -> str:
+    """The query of the Stock body's next poll while the drift report (`drift_after`: the newest report when
+    it was asked for) or the repair (`repair`: its rows) it waits for is not done; '' stops polling."""
+    count = str(params.get("polls", ""))
+    polls = int(count) if count.isdigit() else 0
+    if polls >= POLL_LIMIT:
+        return ""
+    query: dict[str, Any] = {}
+    after = str(params.get("drift_after", ""))
+    if after.isdigit():
+        newer = DriftReport.objects.filter(shop=shop, pk__gt=int(after))
+        if not newer.exclude(status=DriftReport.Status.RUNNING).exists():
+            query["drift_after"] = after
+    rows = [int(value) for value in params.getlist("repair") if value.isdigit()]
+    if rows and DriftRow.objects.filter(report__shop=shop, pk__in=rows, repaired_at__isnull=True).exists():
+        query["repair"] = rows
+    return urlencode({**query, "polls": polls + 1}, doseq=True) if query else ""
+
+
 def _render_stock(request: HtmxHttpRequest, **extra: Any) -> HttpResponse:
     shop = current_shop(request)
-    context = {"shop": shop, "overview": services.get_overview(shop), **extra}
+    context = {
+        "shop": shop,
+        "overview": services.get_overview(shop),
+        "poll": _next_poll(shop, request.GET),
+        **extra,
+    }
     template = "stock/_stock_body.html" if request.htmx else "stock/stock_page.html"
     return render(request, template, context)
 
@@ -58,7 +85,11 @@ def stock_page(request: HtmxHttpRequest) -> HttpResponse:
 def run_drift(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     transaction.on_commit(lambda: drift_report_task.delay(shop.pk, "on demand"))
-    return _toast(_render_stock(request), "The drift report is running; this page shows it when it is done.")
+    newest = DriftReport.objects.filter(shop=shop).order_by("-pk").values_list("pk", flat=True).first()
+    return _toast(
+        _render_stock(request, poll=urlencode({"drift_after": newest or 0, "polls": 0})),
+        "The drift report is running; this page shows it when it is done.",
+    )
 
 
 @shop_required
@@ -76,7 +107,8 @@ def repair(request: HtmxHttpRequest) -> HttpResponse:
         return _toast(_render_stock(request), "Select the rows to repair first.", "warning")
     transaction.on_commit(lambda: repair_drift_task.delay(shop.pk, row_ids))
     return _toast(
-        _render_stock(request), f"Repairing {len(row_ids)} stock level{'s' if len(row_ids) != 1 else ''}."
+        _render_stock(request, poll=urlencode({"repair": row_ids, "polls": 0}, doseq=True)),
+        f"Repairing {len(row_ids)} stock level{'s' if len(row_ids) != 1 else ''}.",
     )
 
 
@@ -283,7 +315,9 @@ def odoo_webhook(request: HttpRequest, shop_pk: int) -> HttpResponse:
         return JsonResponse({"ok": True, "queued": 0, "note": "stock sync is off"}, status=202)
     changes = services.changes_from_notification(payload)
     if changes:
-        queued = services.note_changes(settings.shop, changes)
+        # One transaction (one commit): Odoo 18 waits for this answer inside its own request.
+        with transaction.atomic():
+            queued = services.note_changes(settings.shop, changes, settings=settings)
     else:
         # No product named (an action on another model): let the sweep look at what changed.
         queued = 0

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 
 import pytest
@@ -14,6 +13,7 @@ from orders.services import import_order, sync_order
 from synco.models import OrderRules, Shop
 from tests.browser.conftest import WORKER_TIMEOUT_MS
 from tests.conftest import SHOP_DOMAIN
+from tests.shipments.conftest import fresh_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,9 +32,9 @@ def _invoiced_order_in_odoo(shop: Shop, shopify, odoo) -> dict:
         # not edited by an earlier test of the session (the Shopify sandbox is shared)
         and all(int(li.get("current_quantity", li["quantity"])) == li["quantity"] for li in o["line_items"])
     )
-    order = copy.deepcopy(base)
-    order["id"] = 8_800_000_000 + int(time.time() * 1000) % 1_000_000
-    order["name"] = f"#E{order['id'] % 100000}"
+    # under fresh ids everywhere (lines, fulfilments, admin gid): Shopify's webhooks of the copy name one order
+    order_id = 8_800_000_000 + int(time.time() * 1000) % 1_000_000
+    order = fresh_copy(base, order_id, f"#E{order_id % 100000}")
     shopify.server.add_orders([order])
     Shop.objects.filter(pk=shop.pk).update(access_token=shopify.token, iana_timezone="Pacific/Auckland")
     journal = odoo.execute("account.journal", "search", [["type", "=", "bank"]], limit=1)[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from decimal import Decimal
 
@@ -15,6 +14,7 @@ from refunds.models import Refund, RefundState
 from synco.models import OrderRules, Shop
 from tests.browser.conftest import WORKER_TIMEOUT_MS
 from tests.conftest import SHOP_DOMAIN
+from tests.shipments.conftest import fresh_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,9 +32,9 @@ def _paid_order_in_odoo(shop: Shop, shopify, odoo) -> dict:
         and o["currency"] == o["presentment_currency"] == "USD"
         and any(line["quantity"] > 1 for line in o["line_items"])
     )
-    order = copy.deepcopy(base)
-    order["id"] = 8_700_000_000 + int(time.time() * 1000) % 1_000_000
-    order["name"] = f"#B{order['id'] % 100000}"
+    # under fresh ids everywhere (lines, fulfilments, admin gid): Shopify's webhooks of the copy name one order
+    order_id = 8_700_000_000 + int(time.time() * 1000) % 1_000_000
+    order = fresh_copy(base, order_id, f"#B{order_id % 100000}")
     shopify.server.add_orders([order])
     Shop.objects.filter(pk=shop.pk).update(access_token=shopify.token)
     journal = odoo.execute("account.journal", "search", [["type", "=", "bank"]], limit=1)[0]

@@ -4,6 +4,7 @@ the Shopify admin validates the Odoo delivery and the order page shows it."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -69,6 +70,12 @@ def test_a_delivery_validated_in_odoo_shows_as_a_shopify_fulfilment_with_trackin
     panel = page.locator("#order-shipments")
     expect(panel.locator("[data-odoo-deliveries]")).to_contain_text(delivery.name)
     expect(panel.locator("[data-shopify-fulfillments]")).to_contain_text("No fulfilment.")
+    # Odoo's state as the merchant knows it in Odoo (not the raw 'assigned' / 'confirmed')
+    state = panel.locator(f"[data-odoo-delivery='{delivery.id}'] [data-odoo-state]")
+    expect(state).to_have_text(re.compile(r"^(Ready|Waiting|Waiting another operation)$"))
+    # Odoo's and Shopify's sides sit side by side at 1280 px
+    columns = panel.locator(".shipments-sides").evaluate("e => getComputedStyle(e).gridTemplateColumns")
+    assert len(columns.split()) == 2, columns
 
     # when the warehouse validates the delivery in Odoo with UPS tracking
     ship(odoo, shop, delivery, tracking="1ZBROWSER0001", carrier="UPS")
@@ -94,12 +101,15 @@ def test_a_delivery_validated_in_odoo_shows_as_a_shopify_fulfilment_with_trackin
     expect(row.locator("[data-label=Tracking]")).to_contain_text("1ZBROWSER0001")
     expect(row.locator("[data-label=Status]")).to_contain_text("Fulfilled in Shopify")
     odoo_side = panel.locator("[data-odoo-deliveries]")
-    expect(odoo_side).to_contain_text(f"{delivery.name} — done")
+    expect(odoo_side).to_contain_text(delivery.name)
+    expect(odoo_side.locator(f"[data-odoo-delivery='{delivery.id}'] [data-odoo-state=done]")).to_have_text(
+        "Done"
+    )
     expect(odoo_side).to_contain_text("1ZBROWSER0001")
     shopify_side = panel.locator("[data-shopify-fulfillments]")
     expect(shopify_side).to_contain_text("1ZBROWSER0001")
     expect(shopify_side).not_to_contain_text("No fulfilment.")
-    expect(panel).to_contain_text("Fulfilment status: FULFILLED")
+    expect(panel).to_contain_text("Fulfilment status: Fulfilled")
     screenshot(page, "order-shipments-odoo-ships")
     assert len(fulfillments_of(shopify, order)) == 1
 
@@ -122,7 +132,7 @@ def test_a_fulfilment_made_in_the_shopify_admin_validates_the_odoo_delivery_show
     panel = page.locator("#order-shipments")
     expect(panel).to_contain_text("Shopify ships: its fulfilments validate the Odoo delivery.")
     expect(panel.locator("[data-odoo-deliveries]")).to_contain_text(delivery.name)
-    expect(panel.locator("[data-odoo-deliveries]")).not_to_contain_text("done")
+    expect(panel.locator("[data-odoo-deliveries] [data-odoo-state=done]")).to_have_count(0)
 
     # when the order is fulfilled in the Shopify admin with DHL tracking (fulfillments/create goes to Synco)
     made = shopify.server.fulfil_in_admin(
@@ -165,7 +175,7 @@ def test_a_fulfilment_made_in_the_shopify_admin_validates_the_odoo_delivery_show
     expect(row).to_have_attribute("data-shipment-state", "validated")
     expect(row.locator("[data-label=Status]")).to_contain_text("Validated in Odoo")
     expect(row.locator("[data-label=Tracking]")).to_contain_text("JD0146000099")
-    expect(panel.locator("[data-odoo-deliveries]")).to_contain_text(f"{delivery.name} — done")
+    expect(panel.locator(f"[data-odoo-delivery='{delivery.id}'] [data-odoo-state=done]")).to_have_text("Done")
     expect(panel.locator("[data-odoo-deliveries]")).to_contain_text("JD0146000099")
     expect(panel.locator("[data-shopify-fulfillments]")).to_contain_text("JD0146000099")
     screenshot(page, "order-shipments-shopify-ships")

@@ -183,8 +183,7 @@ def test_the_drift_report_shows_a_shopify_change_and_repair_selected_puts_odoos_
         redis_worker,
         "the drift report",
     )
-    # the page does not refresh itself when the report is done: the merchant reloads it
-    page.reload()
+    # the page updates itself when the report is done (it polls while the report runs)
 
     # then it lists the one level that differs, with both figures and the difference
     report = DriftReport.objects.get(shop=inventory_shop)
@@ -225,7 +224,7 @@ def test_the_drift_report_shows_a_shopify_change_and_repair_selected_puts_odoos_
         redis_worker,
         "the repaired row",
     )
-    page.reload()
+    # the page updates itself once the row is repaired
     expect(page.locator("#stock-drift [data-drift-row]").first).to_contain_text("Repaired")
     expect(page.get_by_role("checkbox", name=f"Repair {SKU} at {MAIN}")).to_have_count(0)
     repair = page.locator("#stock-pushes [data-stock-push]").filter(has_text="repair").first
@@ -238,11 +237,11 @@ def test_the_drift_report_shows_a_shopify_change_and_repair_selected_puts_odoos_
         redis_worker,
         "the second drift report",
     )
-    page.reload()
     expect(page.locator("[data-drift-summary]")).to_contain_text(
         f"All {report.levels_checked} stock levels match Odoo."
     )
     expect(page.locator("#stock-drift [data-drift-row]")).to_have_count(0)
+    expect(page.locator("[data-stock-polling]")).to_have_count(0)
     screenshot(page, "stock-drift-repaired")
 
     # and the home page's Stock card says so

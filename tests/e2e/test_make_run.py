@@ -1,5 +1,6 @@
 """Start what `make run` starts (honcho + Procfile), log in, sync an order, see it Synced; change a quantity in
-the Odoo sandbox and see the Shopify sandbox's level follow (Odoo's automation rule -> web -> worker)."""
+the Odoo sandbox and see the Shopify sandbox's level follow (Odoo's automation rule -> web -> worker); validate
+a synced order's delivery in the Odoo sandbox and see the Shopify sandbox fulfil the order with the tracking."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sys
 import time
 import urllib.request
 import xmlrpc.client
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ import pytest
 
 from sandboxes.catalogue import CATALOGUE
 from sandboxes.shopify.catalog import variants_by_sku
+from sandboxes.shopify.generator import generate_orders
+from sandboxes.shopify.store import DEMO_ACCESS_TOKEN
 from tests.e2e.helpers import Browser, syncable_order_ids, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -95,8 +98,13 @@ def test_it_serves_the_orders_page_and_syncs_an_order_end_to_end(running_app):
 
     assert "<h1>Orders</h1>" in page
     assert "#1001" in page
+    _sync_one(browser, syncable_order_ids(page)[:3])
+
+
+def _sync_one(browser: Browser, order_ids: list[int]) -> tuple[int, int]:
+    """Press Sync on the orders in turn until one is Synced: (Synco's order id, the Odoo sale order id)."""
     # The demo deliberately holds a few orders Odoo cannot take (an unknown SKU): the first good one must sync.
-    for order_id in syncable_order_ids(page)[:3]:
+    for order_id in order_ids:
         row = browser.post(f"/orders/{order_id}/sync/", headers={"HX-Request": "true"})
         assert 'data-status="queued"' in row
 
@@ -107,10 +115,11 @@ def test_it_serves_the_orders_page_and_syncs_an_order_end_to_end(running_app):
         wait_for(settled, 60, "the worker to sync the order")
         row = browser.get(f"/orders/{order_id}/row/", headers={"HX-Request": "true"})
         if 'data-status="synced"' in row:
-            assert re.search(r"\(id \d+\)", row)
-            return
+            odoo_id = re.search(r"\(id (\d+)\)", row)
+            assert odoo_id
+            return order_id, int(odoo_id.group(1))
         assert 'data-status="failed"' in row and 'class="reason"' in row, row
-    raise AssertionError("none of the first three orders synced")
+    raise AssertionError(f"none of the orders {order_ids} synced")
 
 
 def _shopify_available(app: RunningApp, item: int, location: int) -> int | None:
@@ -138,28 +147,44 @@ def _wait_level(app: RunningApp, item: int, location: int, wanted: int, within: 
     raise AssertionError(f"Shopify's level is {_shopify_available(app, item, location)}, not {wanted}")
 
 
+def _odoo(app: RunningApp) -> Callable[..., Any]:
+    """XML-RPC to the Odoo sandbox as its admin: odoo(model, method, *args, **kwargs)."""
+    common = xmlrpc.client.ServerProxy(f"{app.odoo}/xmlrpc/2/common", allow_none=True)
+    uid = common.authenticate("synco_demo", "admin", "admin", {})
+    models = xmlrpc.client.ServerProxy(f"{app.odoo}/xmlrpc/2/object", allow_none=True)
+
+    def odoo(model: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        return models.execute_kw("synco_demo", uid, "admin", model, method, list(args), kwargs)
+
+    return odoo
+
+
 def test_an_odoo_quantity_change_reaches_shopify_within_seconds(running_app):
     # given the demo shop as `make run` seeds it: Main warehouse mapped to Odoo's warehouse, rules installed
     sku = next(item.sku for item in CATALOGUE if item.storable)
     item = variants_by_sku()[sku].inventory_item_id
     with urllib.request.urlopen(f"{running_app.shopify}/sandbox/inventory", timeout=5) as response:
         main = next(loc["id"] for loc in json.load(response)["locations"] if loc["name"] == "Main warehouse")
-    common = xmlrpc.client.ServerProxy(f"{running_app.odoo}/xmlrpc/2/common", allow_none=True)
-    uid = common.authenticate("synco_demo", "admin", "admin", {})
-    models = xmlrpc.client.ServerProxy(f"{running_app.odoo}/xmlrpc/2/object", allow_none=True)
-
-    def odoo(model: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        return models.execute_kw("synco_demo", uid, "admin", model, method, list(args), kwargs)
+    odoo = _odoo(running_app)
 
     product = odoo("product.product", "search", [["default_code", "=", sku]])[0]
     stock = odoo("stock.warehouse", "search_read", [], fields=["lot_stock_id"], order="id", limit=1)[0]
+    # Shopify shows Odoo's free quantity: seven more on hand is seven more there, whatever Odoo reserves for
+    # orders synced meanwhile (the first test's sale order may hold some of this item)
     counted = (_shopify_available(running_app, item, main) or 0) + 7
+    here = odoo(
+        "stock.quant",
+        "search_read",
+        [["product_id", "=", product], ["location_id", "=", stock["lot_stock_id"][0]]],
+        fields=["quantity"],
+    )
+    on_hand = sum(float(quant["quantity"]) for quant in here) + 7
 
     # when a warehouse worker counts the item in Odoo
     quant = odoo(
         "stock.quant",
         "create",
-        {"product_id": product, "location_id": stock["lot_stock_id"][0], "inventory_quantity": counted},
+        {"product_id": product, "location_id": stock["lot_stock_id"][0], "inventory_quantity": on_hand},
         context={"inventory_mode": True},
     )
     try:
@@ -177,3 +202,130 @@ def test_an_odoo_quantity_change_reaches_shopify_within_seconds(running_app):
     print(f"make run: Shopify change -> Odoo's figure re-asserted in {latency:.2f} s")
     time.sleep(2)
     assert _shopify_available(running_app, item, main) == counted  # no write loop moving it again
+
+
+FULFILMENTS = """query ($id: ID!) { order(id: $id) { displayFulfillmentStatus
+  fulfillments { id status trackingInfo { company number url } } } }"""
+
+
+def _shopify_fulfilments(app: RunningApp, shopify_id: int) -> tuple[str, list[dict[str, Any]]]:
+    """The order's fulfilments as Shopify's Admin GraphQL API (the sandbox's) answers them."""
+    body = json.dumps(
+        {"query": FULFILMENTS, "variables": {"id": f"gid://shopify/Order/{shopify_id}"}}
+    ).encode()
+    request = urllib.request.Request(
+        f"{app.shopify}/admin/api/2026-10/graphql.json",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Shopify-Access-Token": DEMO_ACCESS_TOKEN},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        order = json.load(response)["data"]["order"]
+    return str(order["displayFulfillmentStatus"]), list(order["fulfillments"])
+
+
+def _validate_in_odoo(odoo: Callable[..., Any], picking: int) -> None:
+    """The warehouse ships every unit of the delivery and validates it (answering Odoo's SMS question)."""
+    moves = odoo(
+        "stock.move", "search_read", [["picking_id", "=", picking]], fields=["product_uom_qty"], order="id"
+    )
+    commands = [(1, m["id"], {"quantity": m["product_uom_qty"], "picked": True}) for m in moves]
+    odoo("stock.picking", "write", [picking], {"move_ids": commands})
+    try:
+        result = odoo("stock.picking", "button_validate", [picking])
+    except xmlrpc.client.Fault as exc:  # None, which XML-RPC cannot carry back: it ran
+        assert "None" in str(exc)
+        return
+    if isinstance(result, dict) and result.get("res_model") == "confirm.stock.sms":
+        wizard = odoo("confirm.stock.sms", "create", [{}], context=result.get("context") or {})
+        wizard = wizard[0] if isinstance(wizard, list) else wizard
+        try:
+            odoo("confirm.stock.sms", "send_sms", [wizard], context=result.get("context") or {})
+        except xmlrpc.client.Fault as exc:
+            assert "None" in str(exc)
+    else:
+        assert result in (True, None, {}), result
+
+
+def _place_unfulfilled_order(app: RunningApp) -> tuple[int, str]:
+    """A customer places a paid order in the Shopify sandbox (the demo's orders are mostly fulfilled already);
+    the sandbox sends orders/create to Synco. Returns its Shopify id and name."""
+    generated = generate_orders(20, seed=1414, start_id=5_559_990_001, start_number=9001)
+    order = next(
+        o
+        for o in generated
+        if o["financial_status"] == "paid"
+        and not o.get("refunds")
+        and not o.get("cancelled_at")
+        and o["currency"] == o["presentment_currency"] == "USD"
+        and all(line.get("sku") for line in o["line_items"])
+    )
+    order["fulfillments"], order["fulfillment_status"] = [], None
+    for line in order["line_items"]:
+        line["fulfillment_status"], line["fulfillable_quantity"] = None, line["quantity"]
+    body = json.dumps({"orders": [order], "emit": True}).encode()
+    request = urllib.request.Request(
+        f"{app.shopify}/sandbox/orders", data=body, headers={"Content-Type": "application/json"}
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+    return int(order["id"]), str(order["name"])
+
+
+def _synco_order(browser: Browser, shopify_id: int, name: str) -> int:
+    """Synco's id of the order once the webhook has imported it (searched by its number on the orders page)."""
+    found: list[int] = []
+
+    def imported() -> bool:
+        listed = browser.get(f"/orders/?q={name.lstrip('#')}")
+        for pk in re.findall(r'<tr id="order-(\d+)"', listed)[:5]:
+            if f"Shopify id {shopify_id}<" in browser.get(f"/orders/{pk}/"):
+                found.append(int(pk))
+                return True
+        return False
+
+    wait_for(imported, 30, "Synco to import the new order", interval=0.5)
+    return found[0]
+
+
+def test_validating_a_synced_orders_delivery_in_odoo_fulfils_it_in_shopify_with_tracking(running_app):
+    # given a new unfulfilled order placed in Shopify (orders/create reaches Synco), synced through the orders
+    # page (a confirmed sale order with its delivery in Odoo), and Synco's delivery rule, which make run's seed
+    # created in Odoo, pointing at the web process
+    browser = Browser(running_app.base)
+    browser.login("demo", "synco-demo")
+    shopify_id, name = _place_unfulfilled_order(running_app)
+    order_id = _synco_order(browser, shopify_id, name)
+    order_id, sale_id = _sync_one(browser, [order_id])
+    odoo = _odoo(running_app)
+    pickings = odoo(
+        "stock.picking",
+        "search_read",
+        [["sale_id", "=", sale_id], ["state", "not in", ["done", "cancel"]]],
+        fields=["name", "state"],
+    )
+    assert len(pickings) == 1, pickings
+    picking = pickings[0]["id"]
+
+    # when the warehouse adds the tracking number and validates the delivery in Odoo
+    odoo("stock.picking", "write", [picking], {"carrier_tracking_ref": "1ZMAKERUN0001"})
+    started = time.monotonic()
+    _validate_in_odoo(odoo, picking)
+    assert odoo("stock.picking", "read", [picking], ["state"])[0]["state"] == "done"
+
+    # then the Shopify sandbox shows the order fulfilled with that tracking number within seconds
+    def fulfilled() -> bool:
+        return any(
+            any(t["number"] == "1ZMAKERUN0001" for t in f["trackingInfo"])
+            for f in _shopify_fulfilments(running_app, shopify_id)[1]
+        )
+
+    wait_for(fulfilled, 10, "the Shopify fulfilment with the tracking number", interval=0.1)
+    print(
+        f"make run: Odoo delivery validated -> Shopify fulfilment with tracking in {time.monotonic() - started:.2f} s"
+    )
+    status, made = _shopify_fulfilments(running_app, shopify_id)
+    assert status == "FULFILLED" and [f["status"] for f in made] == ["SUCCESS"], (status, made)
+    # and exactly once: the order page's panel lists the one fulfilment Synco made
+    time.sleep(2)
+    assert len(_shopify_fulfilments(running_app, shopify_id)[1]) == 1
+    panel = browser.get(f"/shipments/order/{order_id}/", headers={"HX-Request": "true"})
+    assert 'data-shipment-state="sent"' in panel and "1ZMAKERUN0001" in panel, panel

@@ -36,13 +36,61 @@ def sandbox_order(shopify: ShopifySandbox, *, lines: int = 2) -> dict[str, Any]:
         and any(line["quantity"] > 1 for line in o["line_items"])
         and o["currency"] == o["presentment_currency"] == "USD"
     )
-    order = copy.deepcopy(base)
-    order["id"] = 8_900_000_000 + next(_ids) * 1000 + uuid.uuid4().int % 1000
-    order["name"] = f"#S{order['id'] % 100000}"
-    for index, line in enumerate(order["line_items"]):
-        line["id"] = order["id"] * 10 + index + 1
-        line["admin_graphql_api_id"] = f"gid://shopify/LineItem/{line['id']}"
+    order_id = 8_900_000_000 + next(_ids) * 1000 + uuid.uuid4().int % 1000
+    order = fresh_copy(base, order_id, f"#S{order_id % 100000}")
     shopify.server.add_orders([order])
+    return order
+
+
+# Where a copy's own parts are numbered: order id x 1000 + offset + index (as the sandbox's generator does).
+_PART_OFFSETS = {"line_items": 1, "shipping_lines": 900, "fulfillments": 850}
+_ID_KEYS = ("id", "order_id", "line_item_id", "fulfillment_id", "refund_id", "parent_id")
+
+
+def fresh_copy(base: dict[str, Any], order_id: int, name: str) -> dict[str, Any]:
+    """A copy of a sandbox order under fresh ids everywhere: the order's own id and admin gid, its lines',
+    shipping lines' and fulfilments' ids and gids, the ids the sandbox derived from the order's (refunds,
+    transactions), every reference to them (a fulfilment's order_id and lines), its token and confirmation
+    number. A copy that kept one of the original's ids (its admin_graphql_api_id, say) makes Shopify's orders/*
+    webhooks name two orders, which Synco refuses ("ids that differ"); customers, products, variants and
+    locations stay shared."""
+    order = copy.deepcopy(base)
+    fresh = {int(base["id"]): order_id}
+    prefix = str(base["id"])
+
+    def new_id(old: int) -> int | None:
+        # Its own parts, else an id the sandbox derived from the order's (a refund's, a transaction's...).
+        if old in fresh:
+            return fresh[old]
+        text = str(old)
+        return int(f"{order_id}{text[len(prefix) :]}") if text.startswith(prefix) and text != prefix else None
+
+    for key, offset in _PART_OFFSETS.items():
+        for index, part in enumerate(order.get(key) or []):
+            if isinstance(part, dict) and part.get("id") is not None:
+                fresh[int(part["id"])] = order_id * 1000 + offset + index
+
+    def renumber(value: Any) -> Any:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in _ID_KEYS and isinstance(item, int) and not isinstance(item, bool):
+                    value[key] = new_id(item) or item
+                elif isinstance(item, str) and item.startswith("gid://shopify/"):
+                    head, _, tail = item.rpartition("/")
+                    renumbered = new_id(int(tail)) if tail.isdigit() else None
+                    if renumbered:
+                        value[key] = f"{head}/{renumbered}"
+                else:
+                    renumber(item)
+        elif isinstance(value, list):
+            for item in value:
+                renumber(item)
+        return value
+
+    renumber(order)
+    order["name"] = name
+    order["token"] = uuid.uuid4().hex
+    order["confirmation_number"] = uuid.uuid4().hex[:9].upper()
     return order
 
 
