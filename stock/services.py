@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -58,8 +58,9 @@ logger = logging.getLogger(__name__)
 
 FLUSH_TASK = "stock.tasks.flush_pending_task"
 SWEEP_TASK = "stock.tasks.sweep_stock_task"
-# Odoo figures are read for this many products per call (a whole catalogue goes through in chunks).
-FIGURE_CHUNK = 500
+# Odoo figures are read for this many products per call (a whole catalogue goes through in chunks; the Odoo
+# client reads up to its STOCK_CHUNK, 1,000, in one search_read).
+FIGURE_CHUNK = 1000
 PREVIEW_ITEMS = 10
 # Pushes triggered by a change in Odoo leave out the levels Shopify already shows (as Synco last saw them);
 # a repair or a full push sets every level it is given.
@@ -166,17 +167,26 @@ def item_refs(shop: Shop, product_ids: Iterable[int] | None = None) -> list[Item
     ]
 
 
-def refresh_links(shop: Shop, *, shopify: ShopifyClient | None = None, odoo: OdooClient | None = None) -> int:
-    """Match every Shopify inventory item to an Odoo product (the shop's product rules); returns the matched."""
+def refresh_links(
+    shop: Shop,
+    *,
+    shopify: ShopifyClient | None = None,
+    odoo: OdooClient | None = None,
+    on_matched: Callable[[list[ItemRef]], None] | None = None,
+) -> int:
+    """Match every Shopify inventory item to an Odoo product (the shop's product rules); returns the matched.
+
+    Shopify's items are read without their levels (`InventoryMatch`, 250 a page) and each page is matched with
+    one Odoo read per lookup field. `on_matched` gets each page's matched items as soon as their links are
+    saved (the initial push pipelines on it: a page is pushed while the next one is read)."""
     shopify = shopify or shopify_client_for(shop)
     odoo = odoo or odoo_for(shop)
     rules = OrderRules.objects.filter(shop=shop).first() or OrderRules(shop=shop)
     fields = product_lookup_fields(rules)
     seen: list[str] = []
     matched = 0
-    page: list[inventory.ShopifyInventoryItem] = []
 
-    def flush(items: list[inventory.ShopifyInventoryItem]) -> int:
+    def flush(items: list[inventory.ShopifyInventoryItem]) -> list[ItemRef]:
         cached = dict(
             ProductLink.objects.filter(
                 shop=shop, sku__in=[mapping.link_key(i.sku, i.barcode) for i in items]
@@ -210,16 +220,22 @@ def refresh_links(shop: Shop, *, shopify: ShopifyClient | None = None, odoo: Odo
             unique_fields=["shop", "inventory_item_gid"],
             update_fields=["sku", "barcode", "title", "odoo_product_id", "unmatched_reason", "updated_at"],
         )
-        return sum(match.odoo_product_id is not None for match in matches)
+        return [
+            ItemRef(
+                inventory_item_gid=match.inventory_item_gid,
+                odoo_product_id=int(match.odoo_product_id),
+                sku=by_gid[match.inventory_item_gid].sku,
+            )
+            for match in matches
+            if match.odoo_product_id is not None
+        ]
 
-    for item in inventory.iter_inventory_items(shopify):
-        seen.append(item.gid)
-        page.append(item)
-        if len(page) >= inventory.ITEMS_PAGE:
-            matched += flush(page)
-            page = []
-    if page:
-        matched += flush(page)
+    for page in inventory.iter_inventory_pages(shopify, levels=False):
+        seen.extend(item.gid for item in page)
+        refs = flush(page)
+        matched += len(refs)
+        if on_matched is not None and refs:
+            on_matched(refs)
     InventoryLink.objects.filter(shop=shop).exclude(inventory_item_gid__in=seen).delete()
     return matched
 
@@ -234,31 +250,48 @@ def desired_levels(
     odoo: OdooClient,
     only: Mapping[int, set[str]] | None = None,
     demand: Mapping[tuple[int, str], int] | None = None,
+    tree: Sequence[OdooLocation] | None = None,
 ) -> list[DesiredLevel]:
     """What Shopify should show for these items at every mapped location (or, with `only`, at the Shopify
     locations given per Odoo product), read from Odoo now: Odoo's figure less the buffer and less the units of
-    Shopify orders Odoo does not hold yet (`demand`, from `unheld_demand`; read here when not given)."""
+    Shopify orders Odoo does not hold yet (`demand`, from `unheld_demand`; read here when not given).
+
+    With several mapped locations, the free or on-hand figure comes from one quant read per chunk for all of
+    them (`OdooClient.quant_levels`), each quant's location added up into the mapped locations that count it
+    (`tree`: Odoo's internal locations, read here when not given); the forecast, one read per location."""
     locations = location_refs(shop)
     if not items or not locations:
         return []
     if demand is None:
         demand = unheld_demand(shop, locations)
+    fed: dict[int, set[str]] | None = None
+    if len(locations) > 1 and settings.figure != StockSettings.Figure.FORECAST:
+        fed = mapping.covering(locations, odoo.internal_locations() if tree is None else tree)
     out: list[DesiredLevel] = []
     for chunk in mapping.batches(list(items), FIGURE_CHUNK):
-        figures: dict[tuple[int, str], Decimal] = {}
-        # One read per Shopify location and chunk: Odoo adds up its internal locations (children included).
-        for location in locations:
-            products = sorted(
+        wanted = {
+            location.location_gid: sorted(
                 {
                     item.odoo_product_id
                     for item in chunk
                     if only is None or location.location_gid in only.get(item.odoo_product_id, ())
                 }
             )
-            if not products:
-                continue
-            levels = odoo.stock_levels(products, list(location.odoo_location_ids), settings.figure)
-            figures.update(((product, location.location_gid), value) for product, value in levels.items())
+            for location in locations
+        }
+        several = sum(1 for products in wanted.values() if products) > 1
+        figures = (
+            _figures_at_once(odoo, settings, locations, wanted, fed) if fed is not None and several else None
+        )
+        if figures is None:
+            figures = {}
+            # One read per Shopify location and chunk: Odoo adds up its internal locations (children included).
+            for location in locations:
+                products = wanted[location.location_gid]
+                if not products:
+                    continue
+                levels = odoo.stock_levels(products, list(location.odoo_location_ids), settings.figure)
+                figures.update(((product, location.location_gid), value) for product, value in levels.items())
         levels_of_chunk = mapping.desired_levels(chunk, locations, figures, settings.safety_buffer, demand)
         if only is not None:
             # Only the pairs read above (the others would read as 0).
@@ -269,6 +302,40 @@ def desired_levels(
             ]
         out.extend(levels_of_chunk)
     return out
+
+
+def _figures_at_once(
+    odoo: OdooClient,
+    settings: StockSettings,
+    locations: Sequence[LocationRef],
+    wanted: Mapping[str, Sequence[int]],
+    fed: Mapping[int, set[str]],
+) -> dict[tuple[int, str], Decimal] | None:
+    """Odoo's figure per (product, mapped Shopify location) from one quant read over every mapped Odoo location;
+    None if a quant sits where the location tree does not say which mapped locations count it (an archived
+    child location, say): then the caller reads location by location."""
+    products = sorted({product for chunk in wanted.values() for product in chunk})
+    if not products:
+        return {}
+    roots = sorted(
+        {
+            int(i)
+            for location in locations
+            if wanted.get(location.location_gid)
+            for i in location.odoo_location_ids
+        }
+    )
+    quants = odoo.quant_levels(products, roots, settings.figure)
+    figures: dict[tuple[int, str], Decimal] = {
+        (product, gid): Decimal(0) for gid, chunk in wanted.items() for product in chunk
+    }
+    for (product, odoo_location), amount in quants.items():
+        if odoo_location not in fed:
+            return None
+        for gid in fed[odoo_location]:
+            if (product, gid) in figures:
+                figures[(product, gid)] += amount
+    return figures
 
 
 # Orders older than this are not counted as Shopify demand Odoo does not hold yet: an order that has not reached
@@ -662,6 +729,74 @@ def _record_pushes(
     )
 
 
+class _ChunkPusher:
+    """Pushes items as they come, FIGURE_CHUNK at a time (one Odoo read per mapped location and chunk): the
+    initial push feeds it each page matching saves, so Odoo's reads and Shopify's writes of one chunk run while
+    the cost bucket refills from the matching queries, not after all of them. Stops after a blocked push or a
+    permanent Odoo failure (recorded); a transient one is raised (the task is retried)."""
+
+    def __init__(
+        self,
+        shop: Shop,
+        settings: StockSettings,
+        odoo: OdooClient,
+        *,
+        trigger: str,
+        shopify: ShopifyClient | None = None,
+        task_id: str = "",
+    ) -> None:
+        self.shop, self.settings, self.odoo = shop, settings, odoo
+        self.trigger, self.shopify, self.task_id = trigger, shopify, task_id
+        self.outcome = PushOutcome()
+        self.waiting: list[ItemRef] = []
+        self.demand: dict[tuple[int, str], int] | None = None
+        self.tree: list[OdooLocation] | None = None
+        self.stopped = False
+
+    def add(self, items: Sequence[ItemRef]) -> None:
+        self.waiting.extend(items)
+        while len(self.waiting) >= FIGURE_CHUNK and not self.stopped:
+            chunk, self.waiting = self.waiting[:FIGURE_CHUNK], self.waiting[FIGURE_CHUNK:]
+            self._push(chunk)
+
+    def finish(self) -> PushOutcome:
+        if self.waiting and not self.stopped:
+            chunk, self.waiting = self.waiting, []
+            self._push(chunk)
+        return self.outcome
+
+    def _push(self, chunk: Sequence[ItemRef]) -> None:
+        try:
+            if self.demand is None:
+                # Read once for the whole push: Shopify's orders that Odoo does not hold yet, and (for the
+                # one quant read of all mapped locations a chunk) Odoo's internal locations.
+                self.demand = unheld_demand(self.shop)
+                if (
+                    self.settings.figure != StockSettings.Figure.FORECAST
+                    and len(location_refs(self.shop)) > 1
+                ):
+                    self.tree = self.odoo.internal_locations()
+            levels = desired_levels(
+                self.shop, self.settings, chunk, self.odoo, demand=self.demand, tree=self.tree
+            )
+        except GatewayError as exc:
+            _record_odoo_failure(
+                self.shop, exc, trigger=self.trigger, task_id=self.task_id, outcome=self.outcome
+            )
+            self.stopped = True
+            return
+        part = push_levels(
+            self.shop, levels, trigger=self.trigger, shopify=self.shopify, task_id=self.task_id
+        )
+        self.outcome.sent += part.sent
+        self.outcome.failed += part.failed
+        self.outcome.calls += part.calls
+        self.outcome.errors.extend(part.errors)
+        if part.blocked:
+            self.outcome.blocked = True
+            self.stopped = True
+
+
 def push_products(
     shop: Shop,
     product_ids: Iterable[int] | None,
@@ -685,24 +820,10 @@ def push_products(
     except GatewayError as exc:
         _record_odoo_failure(shop, exc, trigger=trigger, task_id=task_id, outcome=outcome)
         return outcome
-    # Read once for the whole push: Shopify's orders that Odoo does not hold yet.
-    demand = unheld_demand(shop)
     # Chunked so a whole catalogue never sits in memory at once.
-    for chunk in mapping.batches(items, FIGURE_CHUNK):
-        try:
-            levels = desired_levels(shop, settings, chunk, odoo, demand=demand)
-        except GatewayError as exc:
-            _record_odoo_failure(shop, exc, trigger=trigger, task_id=task_id, outcome=outcome)
-            return outcome
-        part = push_levels(shop, levels, trigger=trigger, shopify=shopify, task_id=task_id)
-        outcome.sent += part.sent
-        outcome.failed += part.failed
-        outcome.calls += part.calls
-        outcome.errors.extend(part.errors)
-        if part.blocked:
-            outcome.blocked = True
-            break
-    return outcome
+    pusher = _ChunkPusher(shop, settings, odoo, trigger=trigger, shopify=shopify, task_id=task_id)
+    pusher.add(items)
+    return pusher.finish()
 
 
 def _record_odoo_failure(
@@ -734,12 +855,21 @@ def push_all(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
 
 
 def start_sync(shop_id: int, *, task_id: str = "") -> PushOutcome | None:
-    """Stock sync was just turned on: match Shopify's items to Odoo products, then push every level once."""
+    """Stock sync was just turned on: match Shopify's items to Odoo products and push every level once, each
+    chunk as soon as it is matched (pipelined: Odoo's figures and Shopify's writes of one chunk while the next
+    page is read)."""
     shop = Shop.objects.filter(pk=shop_id, uninstalled_at__isnull=True).first()
     if shop is None:
         return None
-    refresh_links(shop)
-    return push_products(shop, None, trigger="initial", task_id=task_id)
+    settings = get_settings(shop)
+    shopify = shopify_client_for(shop)
+    odoo = odoo_for(shop)
+    if is_blocked(shop, settings):
+        refresh_links(shop, shopify=shopify, odoo=odoo)
+        return PushOutcome(blocked=True)
+    pusher = _ChunkPusher(shop, settings, odoo, trigger="initial", shopify=shopify, task_id=task_id)
+    refresh_links(shop, shopify=shopify, odoo=odoo, on_matched=pusher.add)
+    return pusher.finish()
 
 
 def refresh_links_of(shop_id: int) -> int | None:
@@ -841,29 +971,40 @@ def _ids(value: Any) -> list[int]:
 Change = tuple[int, int, str]  # (Odoo product, Odoo location or 0, Shopify location gid or "")
 
 
-def note_changes(shop: Shop, changes: Iterable[int | tuple[int, int] | Change]) -> int:
+def note_changes(
+    shop: Shop,
+    changes: Iterable[int | tuple[int, int] | Change],
+    *,
+    settings: StockSettings | None = None,
+) -> int:
     """Remember where products' stock moved (one row per product and place however many notifications) and
-    schedule one flush after the coalescing window. A bare product id means every mapped location."""
+    schedule one flush after the coalescing window. A bare product id means every mapped location.
+
+    One INSERT ... ON CONFLICT DO UPDATE for all the changes and one conditional UPDATE of the settings (the
+    flush is enqueued only by the change that opens a window): Odoo 18 sends its notification inside the
+    warehouse's own request, before its commit, so the answer must not wait for more (`settings`: the shop's
+    stock settings if the caller has them already)."""
     now = timezone.now()
-    count = 0
-    for product_id, odoo_location_id, location_gid in {_change(change) for change in changes}:
-        place = {
-            "shop": shop,
-            "odoo_product_id": product_id,
-            "odoo_location_id": odoo_location_id,
-            "location_gid": location_gid,
-        }
-        updated = PendingChange.objects.filter(**place).update(noted_at=now)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    PendingChange.objects.create(**place, noted_at=now)
-            except IntegrityError:
-                PendingChange.objects.filter(**place).update(noted_at=now)
-        count += 1
-    if count:
-        schedule_flush(shop)
-    return count
+    places = sorted({_change(change) for change in changes})
+    if not places:
+        return 0
+    PendingChange.objects.bulk_create(
+        [
+            PendingChange(
+                shop=shop,
+                odoo_product_id=product_id,
+                odoo_location_id=odoo_location_id,
+                location_gid=location_gid,
+                noted_at=now,
+            )
+            for product_id, odoo_location_id, location_gid in places
+        ],
+        update_conflicts=True,
+        unique_fields=["shop", "odoo_product_id", "odoo_location_id", "location_gid"],
+        update_fields=["noted_at"],
+    )
+    schedule_flush(shop, settings)
+    return len(places)
 
 
 def _change(change: int | tuple[int, int] | Change) -> Change:
@@ -875,18 +1016,19 @@ def _change(change: int | tuple[int, int] | Change) -> Change:
     return (int(product), int(odoo_location), str(gid))
 
 
-def schedule_flush(shop: Shop) -> bool:
-    """Enqueue the flush once per window: the first change of a window wins a conditional UPDATE."""
-    settings = get_settings(shop)
+def schedule_flush(shop: Shop, settings: StockSettings | None = None) -> bool:
+    """Enqueue the flush once per window: the first change of a window wins a conditional UPDATE (so does a
+    change well past a due flush whose worker died: it takes the stamp over)."""
+    settings = settings or get_settings(shop)
     window = max(float(settings.coalesce_seconds), 0.0)
-    due = timezone.now() + timedelta(seconds=window)
-    claimed = StockSettings.objects.filter(pk=settings.pk, flush_due_at__isnull=True).update(flush_due_at=due)
-    if not claimed:
-        # A flush is due; one whose worker died leaves the stamp behind: take it over once well past due.
-        stale = timezone.now() - timedelta(seconds=window + 60)
-        claimed = StockSettings.objects.filter(pk=settings.pk, flush_due_at__lt=stale).update(
-            flush_due_at=due
-        )
+    now = timezone.now()
+    due = now + timedelta(seconds=window)
+    stale = now - timedelta(seconds=window + 60)
+    claimed = (
+        StockSettings.objects.filter(pk=settings.pk)
+        .filter(Q(flush_due_at__isnull=True) | Q(flush_due_at__lt=stale))
+        .update(flush_due_at=due)
+    )
     if claimed:
         shop_id = shop.pk
         transaction.on_commit(lambda: queue.task(FLUSH_TASK).apply_async((shop_id,), countdown=window))
@@ -948,11 +1090,13 @@ def push_changes(
         return outcome
     try:
         odoo = odoo or odoo_for(shop)
-        fed = (
-            mapping.covering(locations, odoo.internal_locations())
+        tree = (
+            odoo.internal_locations()
             if any(odoo_location and not gid for _, odoo_location, gid in changes)
-            else {}
+            or (len(locations) > 1 and settings.figure != StockSettings.Figure.FORECAST)
+            else None
         )
+        fed = mapping.covering(locations, tree) if tree is not None else {}
     except GatewayError as exc:
         _record_odoo_failure(shop, exc, trigger="notification", task_id=task_id, outcome=outcome)
         return outcome
@@ -973,7 +1117,7 @@ def push_changes(
     demand = unheld_demand(shop, locations) if items else {}
     for chunk in mapping.batches(items, FIGURE_CHUNK):
         try:
-            levels = desired_levels(shop, settings, chunk, odoo, only=targets, demand=demand)
+            levels = desired_levels(shop, settings, chunk, odoo, only=targets, demand=demand, tree=tree)
         except GatewayError as exc:
             _record_odoo_failure(shop, exc, trigger=trigger, task_id=task_id, outcome=outcome)
             return outcome
@@ -1018,6 +1162,30 @@ def shopify_level_changed(shop: Shop, payload: Any) -> tuple[bool, str]:
         return False, "The body of inventory_levels/update names no inventory item or location."
     item_gid = f"gid://shopify/InventoryItem/{item_id}"
     location_gid = f"gid://shopify/Location/{location_id}"
+    if isinstance(available, int) and not isinstance(available, bool):
+        # Synco's own push echoed back (a 10,000-variant initial push causes 30,000 of these), or a change back
+        # to what Synco set: already Odoo's figure as far as Synco knows. One SELECT tells it (with the item's
+        # SKU and the location's name for the receipt's message).
+        echo = (
+            KnownLevel.objects.filter(
+                shop=shop, inventory_item_gid=item_gid, location_gid=location_gid, available=available
+            )
+            .annotate(
+                link_sku=Subquery(
+                    InventoryLink.objects.filter(shop=shop, inventory_item_gid=item_gid).values("sku")[:1]
+                ),
+                mapped_name=Subquery(
+                    LocationMapping.objects.filter(shop=shop, shopify_location_gid=location_gid).values(
+                        "shopify_location_name"
+                    )[:1]
+                ),
+            )
+            .values_list("link_sku", "mapped_name")
+            .first()
+        )
+        if echo is not None:
+            label = f"{echo[0] or item_gid} at {echo[1] or location_gid}"
+            return False, f"{label} is {available}, as Synco set it: nothing to do."
     settings = StockSettings.objects.filter(shop=shop).first()
     if settings is None or not settings.enabled:
         return False, "Stock sync is off: Shopify's level is left as it is."
@@ -1029,14 +1197,6 @@ def shopify_level_changed(shop: Shop, payload: Any) -> tuple[bool, str]:
     if link is None or link.odoo_product_id is None:
         return False, f"Inventory item {item_id} has no Odoo product: Shopify's level is left as it is."
     label = f"{link.sku or item_gid} at {location.shopify_location_name or location_gid}"
-    known = (
-        KnownLevel.objects.filter(shop=shop, inventory_item_gid=item_gid, location_gid=location_gid)
-        .values_list("available", flat=True)
-        .first()
-    )
-    if isinstance(available, int) and known is not None and available == known:
-        # Synco's own push (or a change back to what Synco set): already Odoo's figure as far as Synco knows.
-        return False, f"{label} is {available}, as Synco set it: nothing to do."
     note_changes(shop, [(int(link.odoo_product_id), 0, location_gid)])
     return (
         True,

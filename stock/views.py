@@ -206,7 +206,10 @@ def install_notifications(request: HtmxHttpRequest) -> HttpResponse:
         rules = services.install_odoo_notifications(shop, install_module=request.POST.get("install") == "1")
     except GatewayError as exc:
         return _toast(HttpResponse(status=204), exc.message, "critical")
-    message = f"Odoo now notifies Synco of stock changes ({len(rules.rule_ids)} automation rules)."
+    count = len(rules.rule_ids)
+    message = (
+        f"Odoo now notifies Synco of stock changes ({count} automation rule{'s' if count != 1 else ''})."
+    )
     return _toast(HttpResponse(status=204), message)
 
 
@@ -222,7 +225,7 @@ def rotate_token(request: HtmxHttpRequest) -> HttpResponse:
     except GatewayError as exc:
         return _toast(HttpResponse(status=204), f"The token was not changed: {exc.message}", "critical")
     message = (
-        f"New webhook token: {repointed} Odoo automation rule{'s' if repointed != 1 else ''} now use it; "
+        f"New webhook token: {repointed} Odoo automation rule{'s now use' if repointed != 1 else ' now uses'} it; "
         "the old URL is refused."
         if repointed
         else "New webhook token; the old URL is refused. Update the URL in your Odoo rules (or let Synco create them)."

@@ -1,8 +1,12 @@
-"""The Odoo automation rules that tell Synco when stock moves ("Send Webhook Notification", base_automation).
+"""The Odoo automation rule that tells Synco when stock moves ("Send Webhook Notification", base_automation).
 
 As verified on Odoo 18.0 (tests/contract/odoo/test_stock_notifications.py): a rule on stock.quant fires when an
-internal quant's quantity or reservation changes, one on stock.move when a move is done; each POSTs JSON with
-`_model`, `_id` and the chosen fields (`product_id` as a bare id) to the URL. Synco creates or updates them.
+internal quant's quantity or reservation changes, and POSTs JSON with `_model`, `_id` and the chosen fields
+(`product_id`, `location_id` as bare ids) to the URL. A done move into or out of an internal location (a count,
+a receipt, a delivery) changes that location's quant, so this one rule covers them and says the location the
+per-location coalescing needs. Odoo 18 sends each POST inside the writing request, before its commit (1 s
+timeout): a second rule on done moves only doubled what the warehouse waits for, and is switched off where an
+earlier Synco created it (`LEGACY_RULES`). Synco creates or updates the rule.
 """
 
 from __future__ import annotations
@@ -23,14 +27,9 @@ RULES = (
         "[('location_id.usage', '=', 'internal')]",
         ["product_id", "location_id"],
     ),
-    (
-        "stock.move",
-        f"{RULE_PREFIX}: done moves",
-        ["state"],
-        "[('state', '=', 'done')]",
-        ["product_id", "location_id", "location_dest_id"],
-    ),
 )
+# Rules an earlier Synco created: archived (not deleted: the merchant's Odoo keeps its history).
+LEGACY_RULES = (f"{RULE_PREFIX}: done moves",)
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,16 @@ def ensure_stock_notifications(client: OdooClient, url: str, *, install: bool = 
             )
             created += 1
         rule_ids.append(rule)
+    archive_legacy_rules(client)
     return NotificationRules(tuple(rule_ids), installed, created, updated)
+
+
+def archive_legacy_rules(client: OdooClient) -> int:
+    """Switch off the rules an earlier Synco created and no longer uses; returns how many were active."""
+    legacy = client.call("base.automation", "search", [["name", "in", list(LEGACY_RULES)]])
+    if legacy:
+        client.call("base.automation", "write", [int(i) for i in legacy], {"active": False})
+    return len(legacy)
 
 
 def repoint_stock_notifications(client: OdooClient, url: str) -> int:
@@ -132,6 +140,7 @@ def repoint_stock_notifications(client: OdooClient, url: str) -> int:
     actions = sorted({int(a) for row in rows for a in row.get("action_server_ids") or []})
     if actions:
         client.call("ir.actions.server", "write", actions, {"webhook_url": url})
+    archive_legacy_rules(client)  # it would post with the old token, refused
     return len(rows)
 
 

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 MAX_QUANTITIES = 250
 ITEMS_PAGE = 100
 LEVELS_PER_ITEM = 20
+# Matching reads no levels: Shopify's largest page (250) of items costs 24 points (2 + 11 x 2, Shopify's
+# logarithmic page factor, sandboxes/shopify/cost.py), where a page of 100 with 20 levels each costs 173.
+MATCH_PAGE = 250
 REFERENCE_URI = "gid://synco/OdooStock/{shop}"
 
 LOCATIONS = """
@@ -43,6 +46,15 @@ query InventoryItems($first: Int!, $after: String, $query: String, $levels: Int!
         nodes { location { id } quantities(names: ["available"]) { name quantity } }
       }
     }
+  }
+}
+"""
+
+INVENTORY_MATCH = """
+query InventoryMatch($first: Int!, $after: String, $query: String) {
+  inventoryItems(first: $first, after: $after, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id sku tracked variant { id barcode displayName } }
   }
 }
 """
@@ -70,6 +82,7 @@ mutation InventorySet($input: InventorySetQuantitiesInput!, $key: String!) {
 DOCUMENTS = {
     "Locations": LOCATIONS,
     "InventoryItems": INVENTORY_ITEMS,
+    "InventoryMatch": INVENTORY_MATCH,
     "InventoryLevels": INVENTORY_LEVELS,
     "InventorySet": INVENTORY_SET,
 }
@@ -207,15 +220,33 @@ def iter_inventory_items(
     client: ShopifyClient, *, query: str | None = None, first: int = ITEMS_PAGE
 ) -> Iterator[ShopifyInventoryItem]:
     """Every inventory item (with its available quantity per location), streamed page by page."""
+    for page in iter_inventory_pages(client, query=query, first=first, levels=True):
+        yield from page
+
+
+def iter_inventory_pages(
+    client: ShopifyClient,
+    *,
+    query: str | None = None,
+    first: int | None = None,
+    levels: bool = True,
+) -> Iterator[list[ShopifyInventoryItem]]:
+    """Every inventory item, one list per page Shopify answers. Without `levels` (matching: SKU, barcode,
+    title only) the items' `available` is empty and a page holds up to 250 items (`MATCH_PAGE`)."""
+    document = INVENTORY_ITEMS if levels else INVENTORY_MATCH
+    size = first or (ITEMS_PAGE if levels else MATCH_PAGE)
     after: str | None = None
     while True:
-        data = client.execute(
-            INVENTORY_ITEMS, {"first": first, "after": after, "query": query, "levels": LEVELS_PER_ITEM}
-        )
+        variables: dict[str, Any] = {"first": size, "after": after, "query": query}
+        if levels:
+            variables["levels"] = LEVELS_PER_ITEM
+        data = client.execute(document, variables)
         connection = data.get("inventoryItems") or {}
-        for node in connection.get("nodes") or []:
-            if node and node.get("id"):
-                yield parse_inventory_item(node)
+        page = [
+            parse_inventory_item(node) for node in connection.get("nodes") or [] if node and node.get("id")
+        ]
+        if page:
+            yield page
         info = connection.get("pageInfo") or {}
         if not info.get("hasNextPage"):
             return

@@ -195,6 +195,45 @@ def test_a_move_in_a_child_location_counts_for_the_warehouse_and_an_unmapped_one
     assert shopify_available(shopify, item_gid(), main_location.shopify_location_gid) == 14
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_full_push_reads_every_mapped_location_in_one_quant_read(
+    stock_shop, shopify, odoo, main_location, retail_location, backroom, warehouse_stock, monkeypatch
+):
+    # given stock in WH/Stock, in a shelf inside it (Main warehouse counts both) and in the backroom (Retail)
+    product = odoo_product(odoo)
+    shelf = int(
+        odoo.execute(
+            "stock.location",
+            "create",
+            {"name": "Shelf 2", "usage": "internal", "location_id": warehouse_stock},
+        )
+    )
+    set_odoo_quantity(odoo, product, warehouse_stock, 6)
+    set_odoo_quantity(odoo, product, shelf, 3)
+    set_odoo_quantity(odoo, product, backroom, 5)
+    client_type = type(odoo_client_for(stock_shop))
+    reads: list[tuple[str, list[int]]] = []
+    for name in ("stock_levels", "quant_levels"):
+        original = getattr(client_type, name)
+
+        def spying(
+            self: Any, products: Any, locations: Any, figure: str = "free", _o=original, _n=name
+        ) -> Any:
+            reads.append((_n, sorted(locations)))
+            return _o(self, products, locations, figure)
+
+        monkeypatch.setattr(client_type, name, spying)
+
+    # when every level is pushed
+    outcome = services.push_all(stock_shop.pk)
+
+    # then Odoo's quants are read once for both mapped places, each quant counted where it belongs
+    assert outcome is not None and outcome.failed == 0
+    assert reads == [("quant_levels", sorted([warehouse_stock, backroom]))]
+    assert shopify_available(shopify, item_gid(), main_location.shopify_location_gid) == 9
+    assert shopify_available(shopify, item_gid(), retail_location.shopify_location_gid) == 5
+
+
 def test_notifications_name_each_product_and_place():
     read = services.changes_from_notification
 
@@ -324,11 +363,24 @@ def test_a_new_webhook_token_repoints_odoos_rules_and_refuses_the_old_one(
     client, merchant_client, stock_shop, odoo, flushes
 ):
     services.install_odoo_notifications(stock_shop, install_module=True)
+    # and the done-moves rule an earlier Synco created (the quant rule covers done moves: issue 14's bench)
+    legacy = odoo.execute(
+        "base.automation",
+        "create",
+        {
+            "name": "Synco stock: done moves",
+            "model_id": odoo.execute("ir.model", "search", [["model", "=", "stock.move"]])[0],
+            "trigger": "on_create_or_write",
+            "filter_domain": "[('state', '=', 'done')]",
+        },
+    )
     old = services.get_settings(stock_shop).webhook_token
 
     response = merchant_client.post("/stock/settings/notifications/token/", HTTP_HX_REQUEST="true")
 
-    assert response.status_code == 204 and "2 Odoo automation rules" in response["HX-Trigger"]
+    assert response.status_code == 204 and "1 Odoo automation rule now uses it" in response["HX-Trigger"]
+    # the old rule is switched off (it would post with the old token)
+    assert odoo.execute("base.automation", "read", [legacy], ["active"])[0]["active"] is False
     new = services.get_settings(stock_shop).webhook_token
     assert new != old
     rules = odoo.execute(
@@ -336,7 +388,7 @@ def test_a_new_webhook_token_repoints_odoos_rules_and_refuses_the_old_one(
     )
     actions = [action for rule in rules for action in rule["action_server_ids"]]
     urls = {row["webhook_url"] for row in odoo.execute("ir.actions.server", "read", actions, ["webhook_url"])}
-    assert len(actions) == 2
+    assert len(actions) == 1
     assert urls == {services.webhook_url(services.get_settings(stock_shop))}
     assert all(f"token={new}" in url for url in urls)
     body = {"_model": "stock.quant", "_id": 1, "product_id": 5, "location_id": 8}
@@ -360,7 +412,7 @@ def test_a_new_webhook_token_repoints_the_delivery_rule_too(
     response = merchant_client.post("/stock/settings/notifications/token/", HTTP_HX_REQUEST="true")
 
     # then the delivery rule follows it too, and the shipments endpoint refuses the old token
-    assert response.status_code == 204 and "3 Odoo automation rules" in response["HX-Trigger"]
+    assert response.status_code == 204 and "2 Odoo automation rules" in response["HX-Trigger"]
     new = services.get_settings(stock_shop).webhook_token
     [rule] = odoo.execute(
         "base.automation", "search_read", [["name", "=", DELIVERY_RULE]], fields=["action_server_ids"]

@@ -121,6 +121,12 @@ def test_it_counts_a_child_location_toward_its_parent(
     assert client.stock_levels([product], [refs.stock_location, second_warehouse.stock]) == {
         product: Decimal("17")
     }
+    # one read for several mapped locations: per quant location, children apart (Synco adds them up)
+    assert client.quant_levels([product], [refs.stock_location, second_warehouse.stock]) == {
+        (product, refs.stock_location): Decimal("10"),
+        (product, shelf): Decimal("3"),
+        (product, second_warehouse.stock): Decimal("4"),
+    }
     other = storable(odoo_api)
     assert client.stock_levels([product, other], [shelf], "on_hand") == {
         product: Decimal("3"),
@@ -189,6 +195,12 @@ def test_a_confirmed_order_reserves_in_its_warehouse(
     assert client.stock_levels([product], [second_warehouse.stock], "on_hand") == {product: Decimal("6")}
     assert client.stock_levels([product], [second_warehouse.stock], "forecast") == {product: Decimal("2")}
     assert client.stock_levels([product], [refs.stock_location]) == {product: Decimal("10")}
+    both = [refs.stock_location, second_warehouse.stock]
+    assert client.quant_levels([product], both) == {
+        (product, refs.stock_location): Decimal("10"),
+        (product, second_warehouse.stock): Decimal("2"),
+    }
+    assert client.quant_levels([product], both, "on_hand")[(product, second_warehouse.stock)] == Decimal("6")
     row = odoo_api.call(
         "product.product", "read", [[product], FIGURES], {"context": {"location": [second_warehouse.stock]}}
     )[0]

@@ -21,7 +21,15 @@ from typing import Any
 
 import pytest
 
-from .conftest import NONE_FAULT, Customer, OdooApi, Refs, make_product
+from synco.odoo.client import OdooClient, OdooSettings
+from synco.odoo.destination import OutboundPolicy
+from synco.odoo.stock_notifications import (
+    LEGACY_RULES,
+    ensure_stock_notifications,
+    repoint_stock_notifications,
+)
+
+from .conftest import NONE_FAULT, Customer, OdooApi, OdooTarget, Refs, make_product
 
 QUANT_FIELDS = [
     "product_id",
@@ -249,6 +257,101 @@ def test_a_done_move_posts_the_move_and_a_dead_receiver_fails_nothing(
         4.0,
         False,
     )
+
+
+def test_a_validated_delivery_posts_the_quant_it_takes_from_so_the_quant_rule_covers_done_moves(
+    odoo_api: OdooApi, refs: Refs, customer: Customer, listener: Listener, rules: list[int]
+) -> None:
+    """Synco's one stock rule is on stock.quant (issue 14): a done move out of (or, as the count in `adjust`,
+    into) an internal location changes its quant, which posts its product and location; no stock.move rule."""
+    rule, _action = webhook_rule(
+        odoo_api,
+        "stock.quant",
+        listener.url("/hooks/quant"),
+        QUANT_FIELDS,
+        ["quantity", "reserved_quantity"],
+        INTERNAL_ONLY,
+    )
+    rules.append(rule)
+    product = make_product(odoo_api, "Delivered", type="consu", is_storable=True)
+    quant = adjust(odoo_api, product, refs.stock_location, 5)
+    listener.wait_for(lambda body: body.get("_id") == quant and body.get("quantity") == 5.0)
+    order = odoo_api.call(
+        "sale.order",
+        "create",
+        [{"partner_id": customer.id, "order_line": [(0, 0, {"product_id": product, "product_uom_qty": 2})]}],
+    )
+    assert odoo_api.call("sale.order", "action_confirm", [[order]]) is True
+    listener.wait_for(lambda body: body.get("_id") == quant and body.get("reserved_quantity") == 2.0)
+    [picking] = odoo_api.read_one("sale.order", order, ["picking_ids"])["picking_ids"]
+
+    assert odoo_api.call("stock.picking", "button_validate", [[picking]]) is True
+
+    # Odoo 18 posts the quant once, 3 on hand and nothing reserved; the sandbox writes the two fields one after
+    # the other (two posts): either way the last one says the quant's state after the delivery.
+    seen = listener.wait_for(
+        lambda body: (
+            body.get("product_id") == product
+            and (body.get("quantity"), body.get("reserved_quantity")) == (3.0, 0.0)
+        )
+    )
+    assert {(body["_model"], body["location_id"]) for _path, _headers, body in seen} == {
+        ("stock.quant", refs.stock_location)
+    }
+
+
+@pytest.fixture
+def synco_client(odoo_target: OdooTarget) -> Iterator[OdooClient]:
+    client = OdooClient(
+        OdooSettings(
+            host=odoo_target.host,
+            port=odoo_target.port,
+            use_tls=odoo_target.secure,
+            database=odoo_target.db,
+            login=odoo_target.login,
+            secret=odoo_target.password,
+            policy=OutboundPolicy(allow_loopback=True, allowed_ports=frozenset({odoo_target.port})),
+        )
+    )
+    yield client
+    client.close()
+
+
+def test_synco_creates_its_one_quant_rule_and_switches_off_the_old_done_moves_rule(
+    odoo_api: OdooApi, refs: Refs, listener: Listener, rules: list[int], synco_client: OdooClient
+) -> None:
+    # given the done-moves rule an earlier Synco created
+    legacy = odoo_api.call(
+        "base.automation",
+        "create",
+        [
+            {
+                "name": LEGACY_RULES[0],
+                "model_id": model_id(odoo_api, "stock.move"),
+                "trigger": "on_create_or_write",
+                "filter_domain": "[('state', '=', 'done')]",
+            }
+        ],
+    )
+    rules.append(int(legacy))
+
+    made = ensure_stock_notifications(synco_client, listener.url("/old"))
+    rules.extend(made.rule_ids)
+    repointed = repoint_stock_notifications(synco_client, listener.url("/stock"))
+
+    assert (len(made.rule_ids), made.created, repointed) == (1, 1, 1)
+    assert odoo_api.read_one("base.automation", legacy, ["active"])["active"] is False
+    product = make_product(odoo_api, "Synco's rule", type="consu", is_storable=True)
+    quant = adjust(odoo_api, product, refs.stock_location, 6)
+    seen = listener.wait_for(lambda body: body.get("_id") == quant)
+    path, _headers, body = seen[-1]
+    assert path == "/stock"
+    assert (body["_model"], body["product_id"], body["location_id"]) == (
+        "stock.quant",
+        product,
+        refs.stock_location,
+    )
+    assert all(body["_model"] == "stock.quant" for _p, _h, body in seen)
 
 
 PICKING_FIELDS = [
