@@ -643,7 +643,9 @@ def push_key(shop: Shop, quantities: Sequence[QuantityToSet], task_id: str) -> s
     merchant changed the level in Shopify back to the same figure twice) is a new task and a new key, which
     Shopify applies (the same key would be answered from Shopify's memory without changing anything). The
     changeFromQuantity guard keeps two tasks from both applying one change."""
-    scope = f"{shop.domain}#{task_id}" if task_id else shop.domain
+    # The shop's row is in the key with its domain: the batch's referenceDocumentUri names the row, and Shopify
+    # refuses one key with different parameters (a shop installed again gets a new row).
+    scope = f"{shop.domain}#{shop.pk}#{task_id}" if task_id else f"{shop.domain}#{shop.pk}"
     return inventory.idempotency_key(scope, quantities)
 
 
