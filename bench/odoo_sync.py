@@ -74,7 +74,8 @@ def _copy(order: Order, shop: Shop, offset: int, suffix: str) -> Order:
 
 
 def _sync_all(orders: list[Order]) -> tuple[float, list[int], int]:
-    Order.objects.filter(pk__in=[o.pk for o in orders]).update(sync_status=SyncStatus.IN_PROGRESS)
+    # Queued, as the Sync button leaves them: sync_order takes only Queued orders (it claims them itself).
+    Order.objects.filter(pk__in=[o.pk for o in orders]).update(sync_status=SyncStatus.QUEUED)
     started = time.perf_counter()
     for order in orders:
         sync_order(order.pk)
@@ -113,6 +114,7 @@ def main() -> int:
     print(
         f"{'mode':<34} {'customers/products':<19} {'RPC/order':>10} {'min-max':>8} {'orders/s':>9} {'failed':>7}"
     )
+    empty: list[str] = []  # modes and phases in which no order was synced: nothing measured there
     try:
         source = Shop.objects.create(domain="synco-demo.myshopify.com", access_token=token)
         import_orders(source.pk)
@@ -133,6 +135,8 @@ def main() -> int:
             known = [_copy(o, shop, base + 5 * 10**4, f"-{offset}b") for o in originals]
             for phase, batch in (("new", new), ("known", known)):
                 elapsed, calls, failed = _sync_all(batch)
+                if not calls:
+                    empty.append(f"{label} ({phase})")
                 rate = len(batch) / elapsed if elapsed else 0.0
                 spread = f"{min(calls)}-{max(calls)}" if calls else "-"
                 print(
@@ -145,6 +149,9 @@ def main() -> int:
     print(
         "\nFailed orders are the generator's deliberate bad ones (unknown SKU); see the sync log for reasons."
     )
+    if empty:
+        print(f"Nothing was measured (no order synced) in: {', '.join(empty)}.")
+        return 1
     return 0
 
 
