@@ -20,7 +20,9 @@ def _link_key(line: LineItem) -> str:
     return line.sku or f"barcode:{line.barcode}"
 
 
-def _lookup_order(rules: OrderRules) -> tuple[str, ...]:
+def lookup_order(rules: OrderRules) -> tuple[str, ...]:
+    """The Odoo product fields a Shopify SKU/barcode is looked up by, in the shop's order of preference (the same
+    rule for orders and for stock's inventory items)."""
     if rules.product_match == OrderRules.ProductMatch.BARCODE_THEN_SKU:
         return ("barcode", "default_code")
     if rules.product_match == OrderRules.ProductMatch.SKU_ONLY:
@@ -92,7 +94,7 @@ def _search(
     client: OdooClient, rules: OrderRules, lines: list[LineItem]
 ) -> dict[str, dict[str, list[OdooProduct]]]:
     found: dict[str, dict[str, list[OdooProduct]]] = {}
-    for field in _lookup_order(rules):
+    for field in lookup_order(rules):
         values = [line.sku if field == "default_code" else line.barcode for line in lines]
         by_value: dict[str, list[OdooProduct]] = defaultdict(list)
         for product in client.find_products(field, values):
@@ -121,7 +123,7 @@ def _choose(
             None,
             f"Line '{line.title}' has neither a SKU nor a barcode, so no Odoo product can be matched.",
         )
-    for field in _lookup_order(rules):
+    for field in lookup_order(rules):
         value = line.sku if field == "default_code" else line.barcode
         candidates = found[field].get(value, []) if value else []
         if not candidates:

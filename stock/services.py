@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from orders.models import NOT_HELD_IN_ODOO, Order, SyncStatus
 from products.models import ProductLink
-from products.services import _lookup_order as product_lookup_fields
+from products.services import lookup_order as product_lookup_fields
 from stock import mapping
 from stock.mapping import DesiredLevel, ItemRef, LocationRef
 from stock.models import (
