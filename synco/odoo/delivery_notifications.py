@@ -14,9 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from synco.errors import PermanentGatewayError
 from synco.odoo.client import OdooClient
-from synco.odoo.stock_notifications import MODULE, _field_ids, _model_id, automation_installed
+from synco.odoo.stock_notifications import (
+    _field_ids,
+    _model_id,
+    automation_installed,
+    ensure_automation_app,
+    repoint_rules,
+)
 
 RULE_NAME = "Synco deliveries: validated or tracking changed"
 DONE_OUTGOING = "[('state', '=', 'done'), ('picking_type_code', '=', 'outgoing')]"
@@ -46,20 +51,7 @@ def _tracking_field(client: OdooClient) -> bool:
 
 def ensure_delivery_notifications(client: OdooClient, url: str, *, install: bool = False) -> DeliveryRule:
     """Create (or point at `url` again) the rule that notifies Synco of validated deliveries."""
-    installed = False
-    if not automation_installed(client):
-        if not install:
-            raise PermanentGatewayError(
-                "Odoo's Automation Rules app (base_automation) is not installed: install it in Odoo's Apps, or "
-                "let Synco install it."
-            )
-        rows = client.call(
-            "ir.module.module", "search_read", [["name", "=", MODULE]], fields=["state"], limit=1
-        )
-        if not rows:
-            raise PermanentGatewayError("This Odoo has no Automation Rules app (base_automation) to install.")
-        client.call("ir.module.module", "button_immediate_install", [rows[0]["id"]])
-        installed = True
+    installed = ensure_automation_app(client, install=install)
     tracking = _tracking_field(client)
     triggers = ["state", "carrier_tracking_ref"] if tracking else ["state"]
     sent = ["sale_id", "state", *(["carrier_tracking_ref"] if tracking else [])]
@@ -168,14 +160,4 @@ def repoint_delivery_notifications(client: OdooClient, url: str) -> int:
     re-pointed (0 or 1)."""
     if not automation_installed(client):
         return 0
-    rows = client.call(
-        "base.automation",
-        "search_read",
-        [["name", "=", RULE_NAME]],
-        fields=["action_server_ids"],
-        context={"active_test": False},
-    )
-    actions = sorted({int(a) for row in rows for a in row.get("action_server_ids") or []})
-    if actions:
-        client.call("ir.actions.server", "write", actions, {"webhook_url": url})
-    return len(rows)
+    return repoint_rules(client, [RULE_NAME], url)

@@ -11,6 +11,7 @@ earlier Synco created it (`LEGACY_RULES`). Synco creates or updates the rule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from synco.errors import PermanentGatewayError
@@ -45,22 +46,42 @@ def automation_installed(client: OdooClient) -> bool:
     return bool(rows) and rows[0].get("state") == "installed"
 
 
+def ensure_automation_app(client: OdooClient, *, install: bool) -> bool:
+    """Odoo's Automation Rules app (base_automation) is there for Synco's rules: installed now if asked (True),
+    or already; otherwise a permanent error that says what to do."""
+    rows = client.call("ir.module.module", "search_read", [["name", "=", MODULE]], fields=["state"], limit=1)
+    if rows and rows[0].get("state") == "installed":
+        return False
+    if not install:
+        raise PermanentGatewayError(
+            "Odoo's Automation Rules app (base_automation) is not installed: install it in Odoo's Apps, or "
+            "let Synco install it."
+        )
+    if not rows:
+        raise PermanentGatewayError("This Odoo has no Automation Rules app (base_automation) to install.")
+    client.call("ir.module.module", "button_immediate_install", [rows[0]["id"]])
+    return True
+
+
+def repoint_rules(client: OdooClient, names: Sequence[str], url: str) -> int:
+    """Point the webhook actions of Synco's rules called `names` at `url` (a new token); creates none. Returns the
+    rules found. The Automation Rules app must be installed (`automation_installed`)."""
+    rows = client.call(
+        "base.automation",
+        "search_read",
+        [["name", "in", list(names)]],
+        fields=["action_server_ids"],
+        context={"active_test": False},
+    )
+    actions = sorted({int(a) for row in rows for a in row.get("action_server_ids") or []})
+    if actions:
+        client.call("ir.actions.server", "write", actions, {"webhook_url": url})
+    return len(rows)
+
+
 def ensure_stock_notifications(client: OdooClient, url: str, *, install: bool = False) -> NotificationRules:
     """Create (or point at `url` again) the rules that notify Synco of stock changes; install the module if asked."""
-    installed = False
-    if not automation_installed(client):
-        if not install:
-            raise PermanentGatewayError(
-                "Odoo's Automation Rules app (base_automation) is not installed: install it in Odoo's Apps, or "
-                "let Synco install it."
-            )
-        rows = client.call(
-            "ir.module.module", "search_read", [["name", "=", MODULE]], fields=["state"], limit=1
-        )
-        if not rows:
-            raise PermanentGatewayError("This Odoo has no Automation Rules app (base_automation) to install.")
-        client.call("ir.module.module", "button_immediate_install", [rows[0]["id"]])
-        installed = True
+    installed = ensure_automation_app(client, install=install)
     rule_ids: list[int] = []
     created = updated = 0
     for model, name, triggers, domain, fields in RULES:
@@ -126,22 +147,12 @@ def archive_legacy_rules(client: OdooClient) -> int:
 
 
 def repoint_stock_notifications(client: OdooClient, url: str) -> int:
-    """Point Synco's existing rules at `url` (a new webhook token); creates none. Returns the actions re-pointed."""
+    """Point Synco's existing rules at `url` (a new webhook token); creates none. Returns the rules re-pointed."""
     if not automation_installed(client):
         return 0
-    names = [name for _, name, _, _, _ in RULES]
-    rows = client.call(
-        "base.automation",
-        "search_read",
-        [["name", "in", names]],
-        fields=["action_server_ids"],
-        context={"active_test": False},
-    )
-    actions = sorted({int(a) for row in rows for a in row.get("action_server_ids") or []})
-    if actions:
-        client.call("ir.actions.server", "write", actions, {"webhook_url": url})
+    repointed = repoint_rules(client, [name for _, name, _, _, _ in RULES], url)
     archive_legacy_rules(client)  # it would post with the old token, refused
-    return len(rows)
+    return repointed
 
 
 def _model_id(client: OdooClient, model: str) -> int:
