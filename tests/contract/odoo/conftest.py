@@ -1,14 +1,20 @@
-"""The Odoo contract suite: the same assertions against the sandbox (default) or a real Odoo 18.
+"""The Odoo contract suite: the same assertions against the sandbox (default) or a real Odoo (17, 18, 19).
 
 Set ``ODOO_TEST_URL``, ``ODOO_TEST_DB``, ``ODOO_TEST_LOGIN`` and ``ODOO_TEST_PASSWORD`` to run against a
 real server (optional: ``ODOO_TEST_API_KEY``, ``ODOO_TEST_NORIGHTS_LOGIN`` / ``ODOO_TEST_NORIGHTS_PASSWORD``).
-Tests never assume fixed ids and never reset anything: a real target is a shared database with data.
-Everything a run creates carries the run id (``run_id``) so that it is unique and recognisable.
+Without them the suite runs once against each sandbox version (test ids ``[odoo17]``, ``[odoo18]``,
+``[odoo19]``; ``ODOO_SANDBOX_VERSIONS=18,19`` picks some). Tests never assume fixed ids and never reset
+anything: a real target is a shared database with data. Everything a run creates carries the run id
+(``run_id``) so that it is unique and recognisable.
+
+What a connector depends on is asserted (fault codes, exception classes, outcomes read back); Odoo's wording
+only where Synco matches on it (synco/odoo/errors.py), because Odoo rewords messages between builds.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import secrets
 import time
@@ -25,9 +31,19 @@ import pytest
 NONE_FAULT = "TypeError: cannot marshal None unless allow_none is enabled"
 
 
+def _sandbox_versions() -> tuple[int, ...]:
+    """The Odoo versions the sandbox can play (all three once sandboxes/odoo/versions.py exists)."""
+    chosen = os.environ.get("ODOO_SANDBOX_VERSIONS")
+    if chosen:
+        return tuple(int(version) for version in chosen.split(","))
+    if importlib.util.find_spec("sandboxes.odoo.versions") is None:
+        return (18,)
+    return (17, 18, 19)
+
+
 @dataclass(frozen=True)
 class OdooTarget:
-    """Where the contract suite talks to: a sandbox started for the session, or a real Odoo 18."""
+    """Where the contract suite talks to: a sandbox started for the session, or a real Odoo."""
 
     base_url: str
     host: str
@@ -39,6 +55,8 @@ class OdooTarget:
     norights_login: str | None
     norights_password: str | None
     is_sandbox: bool
+    major: int = 0  # the server's major version, read from version()
+    build: str = ""  # its server_version, e.g. '18.0+e-20241005'
 
     @property
     def secure(self) -> bool:
@@ -72,11 +90,28 @@ def _target_from_env() -> OdooTarget | None:
     )
 
 
-@pytest.fixture(scope="session")
-def odoo_target() -> Iterator[OdooTarget]:
+def _with_version(target: OdooTarget) -> OdooTarget:
+    info = xmlrpc.client.ServerProxy(f"{target.base_url}/xmlrpc/2/common").version()
+    return OdooTarget(
+        **{
+            **target.__dict__,
+            "major": int(info["server_version_info"][0]),
+            "build": str(info["server_version"]),
+        }
+    )
+
+
+def _target_params() -> list[Any]:
+    if _target_from_env() is not None:
+        return [pytest.param(0, id="real")]
+    return [pytest.param(version, id=f"odoo{version}") for version in _sandbox_versions()]
+
+
+@pytest.fixture(scope="session", params=_target_params())
+def odoo_target(request: pytest.FixtureRequest) -> Iterator[OdooTarget]:
     target = _target_from_env()
     if target is not None:
-        yield target
+        yield _with_version(target)
         return
     from sandboxes.odoo.server import (
         ADMIN_LOGIN,
@@ -87,23 +122,93 @@ def odoo_target() -> Iterator[OdooTarget]:
         start_in_thread,
     )
 
-    server, base_url = start_in_thread()
+    version = int(request.param)
+    options: dict[str, Any] = {} if _sandbox_versions() == (18,) else {"version": version}
+    server, base_url = start_in_thread(**options)
     parts = urlsplit(base_url)
     try:
-        yield OdooTarget(
-            base_url=base_url,
-            host=parts.hostname or "127.0.0.1",
-            port=int(parts.port or 0),
-            db=server.db_name,
-            login=ADMIN_LOGIN,
-            password=ADMIN_PASSWORD,
-            api_key=DEFAULT_API_KEY,
-            norights_login=SALES_NONE_LOGIN,
-            norights_password=SALES_NONE_PASSWORD,
-            is_sandbox=True,
+        target = _with_version(
+            OdooTarget(
+                base_url=base_url,
+                host=parts.hostname or "127.0.0.1",
+                port=int(parts.port or 0),
+                db=server.db_name,
+                login=ADMIN_LOGIN,
+                password=ADMIN_PASSWORD,
+                api_key=DEFAULT_API_KEY,
+                norights_login=SALES_NONE_LOGIN,
+                norights_password=SALES_NONE_PASSWORD,
+                is_sandbox=True,
+            )
         )
+        assert target.major == version, f"the sandbox asked for Odoo {version} says it is {target.build}"
+        yield target
     finally:
         server.shutdown_and_save()
+
+
+@pytest.fixture(scope="session")
+def odoo_version(odoo_target: OdooTarget) -> int:
+    """The target's major Odoo version (17, 18, 19), from ``version()``."""
+    return odoo_target.major
+
+
+@dataclass(frozen=True)
+class Names:
+    """What differs between Odoo versions in the calls a connector makes: field names and values."""
+
+    major: int
+
+    @property
+    def tax(self) -> str:
+        """sale.order.line's taxes (a many2many)."""
+        return "tax_ids" if self.major >= 19 else "tax_id"
+
+    @property
+    def uom(self) -> str:
+        """sale.order.line's unit of measure."""
+        return "product_uom_id" if self.major >= 19 else "product_uom"
+
+    @property
+    def renamed(self) -> tuple[str, str]:
+        """The other version's names for the line's taxes and unit: refused as invalid fields."""
+        return ("tax_id", "product_uom") if self.major >= 19 else ("tax_ids", "product_uom_id")
+
+    @property
+    def groups(self) -> str:
+        """res.users's groups."""
+        return "group_ids" if self.major >= 19 else "groups_id"
+
+    @property
+    def move_name(self) -> str | None:
+        """stock.move's name (gone in 19: read ``reference`` / ``description_picking``)."""
+        return None if self.major >= 19 else "name"
+
+    @property
+    def storable(self) -> dict[str, Any]:
+        """The values of a product that holds stock."""
+        return {"type": "product"} if self.major <= 17 else {"type": "consu", "is_storable": True}
+
+    @property
+    def goods(self) -> dict[str, Any]:
+        """The values of a consumable that holds no stock."""
+        return {"type": "consu"} if self.major <= 17 else {"type": "consu", "is_storable": False}
+
+    @property
+    def payment_memo(self) -> str:
+        """account.payment's memo (``ref`` before 18)."""
+        return "ref" if self.major <= 17 else "memo"
+
+    def tax_price_include(self, included: bool) -> dict[str, Any]:
+        """The values of a tax whose price includes it, or not (18 made ``price_include`` computed)."""
+        if self.major <= 17:
+            return {"price_include": included}
+        return {"price_include_override": "tax_included" if included else "tax_excluded"}
+
+    @property
+    def has_access(self) -> bool:
+        """``has_access`` (18+) replaces the deprecated ``check_access_rights``."""
+        return self.major >= 18
 
 
 @dataclass
@@ -115,6 +220,16 @@ class OdooApi:
     uid: int = 0
     _counter: int = 0
     _drafts: list[int] = field(default_factory=list)
+
+    @property
+    def version(self) -> int:
+        """The target's major Odoo version."""
+        return self.target.major
+
+    @property
+    def f(self) -> Names:
+        """This version's field names and values (``api.f.tax`` is 'tax_id' on 17/18, 'tax_ids' on 19)."""
+        return Names(self.target.major)
 
     # -- naming ----------------------------------------------------------------------------------
     def unique(self, prefix: str) -> str:
@@ -234,6 +349,31 @@ class OdooApi:
             ],
         )
 
+    # -- JSON-2 (Odoo 19+) --------------------------------------------------------------------------
+    def json2(
+        self,
+        model: str,
+        method: str,
+        body: Any = None,
+        *,
+        key: str | None = None,
+        database: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """``POST /json/2/<model>/<method>`` with a bearer key, as a client would (redirects not followed)."""
+        sent = {
+            "Authorization": f"bearer {self.target.api_key if key is None else key}",
+            "X-Odoo-Database": self.target.db if database is None else database,
+            **(headers or {}),
+        }
+        return httpx.post(
+            f"{self.target.base_url}/json/2/{model}/{method}",
+            json={} if body is None else body,
+            headers=sent,
+            timeout=30,
+            follow_redirects=False,
+        )
+
     # -- cleanup ---------------------------------------------------------------------------------
     def discard_later(self, order: int) -> int:
         """Remember a sale order to cancel and delete at the end of the session (best effort)."""
@@ -285,6 +425,37 @@ def norights(odoo_target: OdooTarget, odoo_api: OdooApi) -> tuple[int, str]:
     return uid, odoo_target.norights_password
 
 
+def make_synco_client(target: OdooTarget) -> Any:
+    """Synco's own Odoo client on the target (skips where Synco does not support the target's version)."""
+    from synco.odoo.client import OdooClient, OdooSettings
+    from synco.odoo.destination import OutboundPolicy
+    from synco.odoo.versions import UnsupportedOdooVersion, dialect_for
+
+    try:
+        dialect_for(target.build)
+    except UnsupportedOdooVersion as refused:
+        pytest.skip(f"Synco's Odoo client refuses this version (synco/odoo/versions.py): {refused}")
+    return OdooClient(
+        OdooSettings(
+            host=target.host,
+            port=target.port,
+            use_tls=target.secure,
+            database=target.db,
+            login=target.login,
+            secret=target.password,
+            policy=OutboundPolicy(allow_loopback=True, allowed_ports=frozenset({target.port})),
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+def client(odoo_target: OdooTarget) -> Iterator[Any]:
+    """Synco's OdooClient, for the tests of the calls it makes."""
+    synco_client = make_synco_client(odoo_target)
+    yield synco_client
+    synco_client.close()
+
+
 # -- reference data, looked up (never assumed) ---------------------------------------------------
 @dataclass(frozen=True)
 class Refs:
@@ -310,16 +481,23 @@ def _sale_tax_15(api: OdooApi, company: int) -> int:
                 ["company_id", "=", company],
             ]
         ],
-        {"fields": ["price_include_override", "price_include"], "order": "id"},
+        {"fields": ["price_include"], "order": "id"},
     )
     for row in rows:
-        if row["price_include_override"] != "tax_included" and not row["price_include"]:
+        if not row["price_include"]:
             return int(row["id"])
     return int(
         api.call(
             "account.tax",
             "create",
-            [{"name": api.unique("15% contract"), "amount": 15.0, "type_tax_use": "sale"}],
+            [
+                {
+                    "name": api.unique("15% contract"),
+                    "amount": 15.0,
+                    "type_tax_use": "sale",
+                    **api.f.tax_price_include(False),
+                }
+            ],
         )
     )
 
@@ -430,8 +608,7 @@ def catalogue(odoo_api: OdooApi, refs: Refs) -> Catalogue:
         odoo_api,
         "T-Shirt M",
         barcode=odoo_api.barcode(),
-        type="consu",
-        is_storable=True,
+        **odoo_api.f.storable,
         list_price=25.0,
         standard_price=8.0,
         taxes_id=[(6, 0, [refs.tax15])],
@@ -440,8 +617,7 @@ def catalogue(odoo_api: OdooApi, refs: Refs) -> Catalogue:
     wrap = make_product(
         odoo_api,
         "Gift wrap",
-        type="consu",
-        is_storable=False,
+        **odoo_api.f.goods,
         list_price=3.5,
         taxes_id=[(6, 0, [refs.tax15])],
     )
@@ -466,6 +642,7 @@ def spec_order_values(
 ) -> dict[str, Any]:
     """The spec's 3-line order (§5): 2 x 25.00 -10 %, 1 x 3.50, shipping 5.99 without tax."""
     reference = api.unique("#1001")
+    tax = api.f.tax
     return {
         "name": api.unique("SHOP#1001"),
         "partner_id": customer.id,
@@ -484,7 +661,7 @@ def spec_order_values(
                     "product_uom_qty": 2,
                     "price_unit": 25.0,
                     "discount": 10.0,
-                    "tax_id": [(6, 0, [refs.tax15])],
+                    tax: [(6, 0, [refs.tax15])],
                 },
             ),
             (
@@ -494,7 +671,7 @@ def spec_order_values(
                     "product_id": catalogue.wrap,
                     "product_uom_qty": 1,
                     "price_unit": 3.5,
-                    "tax_id": [(6, 0, [refs.tax15])],
+                    tax: [(6, 0, [refs.tax15])],
                 },
             ),
             (
@@ -505,7 +682,7 @@ def spec_order_values(
                     "name": "Shipping: Standard",
                     "product_uom_qty": 1,
                     "price_unit": 5.99,
-                    "tax_id": [(6, 0, [])],
+                    tax: [(6, 0, [])],
                     "is_delivery": True,
                 },
             ),

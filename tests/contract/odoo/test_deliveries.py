@@ -8,32 +8,11 @@ without them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
-import pytest
+from synco.odoo.client import OdooClient
 
-from synco.odoo.client import OdooClient, OdooSettings
-from synco.odoo.destination import OutboundPolicy
-
-from .conftest import Customer, OdooApi, OdooTarget, Refs, make_product, set_stock
-
-
-@pytest.fixture(scope="module")
-def client(odoo_target: OdooTarget) -> Iterator[OdooClient]:
-    client = OdooClient(
-        OdooSettings(
-            host=odoo_target.host,
-            port=odoo_target.port,
-            use_tls=odoo_target.secure,
-            database=odoo_target.db,
-            login=odoo_target.login,
-            secret=odoo_target.password,
-            policy=OutboundPolicy(allow_loopback=True, allowed_ports=frozenset({odoo_target.port})),
-        )
-    )
-    yield client
-    client.close()
+from .conftest import Customer, OdooApi, Refs, make_product, set_stock
 
 
 def confirmed_order(api: OdooApi, refs: Refs, customer: Customer, lines: dict[int, float]) -> int:

@@ -12,29 +12,11 @@ from decimal import Decimal
 
 import pytest
 
-from synco.odoo.client import OdooClient, OdooSettings
+from synco.odoo.client import OdooClient
 from synco.odoo.delivery_notifications import RULE_NAME, done_deliveries_since, ensure_delivery_notifications
-from synco.odoo.destination import OutboundPolicy
 
-from .conftest import Customer, OdooApi, OdooTarget, Refs, make_product, set_stock
+from .conftest import Customer, OdooApi, Refs, make_product, set_stock
 from .test_stock_notifications import Listener, automation  # noqa: F401 (fixture)
-
-
-@pytest.fixture(scope="module")
-def client(odoo_target: OdooTarget) -> Iterator[OdooClient]:
-    client = OdooClient(
-        OdooSettings(
-            host=odoo_target.host,
-            port=odoo_target.port,
-            use_tls=odoo_target.secure,
-            database=odoo_target.db,
-            login=odoo_target.login,
-            secret=odoo_target.password,
-            policy=OutboundPolicy(allow_loopback=True, allowed_ports=frozenset({odoo_target.port})),
-        )
-    )
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -17,31 +17,12 @@ from orders.money import (
     document_figures,
     split_price,
 )
-from synco.odoo.client import OdooClient, OdooSettings
-from synco.odoo.destination import OutboundPolicy
 
-from .conftest import Catalogue, Customer, OdooApi, OdooTarget, Refs
+from .conftest import Catalogue, Customer, OdooApi, Refs
 
 CENT = Decimal("0.01")
 LINE_FIELDS = ["price_unit", "discount", "product_uom_qty", "price_subtotal", "price_tax"]
 TOTALS = ["amount_untaxed", "amount_tax", "amount_total"]
-
-
-@pytest.fixture(scope="module")
-def client(odoo_target: OdooTarget) -> Any:
-    client = OdooClient(
-        OdooSettings(
-            host=odoo_target.host,
-            port=odoo_target.port,
-            use_tls=odoo_target.secure,
-            database=odoo_target.db,
-            login=odoo_target.login,
-            secret=odoo_target.password,
-            policy=OutboundPolicy(allow_loopback=True, allowed_ports=frozenset({odoo_target.port})),
-        )
-    )
-    yield client
-    client.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
 from synco.errors import GatewayError
-from synco.odoo.client import OdooClient, OdooSettings
-from synco.odoo.destination import OutboundPolicy
+from synco.odoo.client import OdooClient
 
 from .conftest import Customer, OdooApi, OdooTarget, Refs, make_product, set_stock
 
 ZERO_QUANTITIES = "Please specify at least one non-zero quantity."
-
-
-@pytest.fixture(scope="module")
-def client(odoo_target: OdooTarget) -> Iterator[OdooClient]:
-    client = OdooClient(
-        OdooSettings(
-            host=odoo_target.host,
-            port=odoo_target.port,
-            use_tls=odoo_target.secure,
-            database=odoo_target.db,
-            login=odoo_target.login,
-            secret=odoo_target.password,
-            policy=OutboundPolicy(allow_loopback=True, allowed_ports=frozenset({odoo_target.port})),
-        )
-    )
-    yield client
-    client.close()
 
 
 def _delivered_order(api: OdooApi, refs: Refs, customer: Customer, quantity: float) -> tuple[int, int, int]:

@@ -8,31 +8,9 @@ Verified on Odoo 18.0-20250702: ``search_read`` of ``[('id', 'in', ids)]`` answe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from synco.odoo.client import OdooClient
 
-import pytest
-
-from synco.odoo.client import OdooClient, OdooSettings
-from synco.odoo.destination import OutboundPolicy
-
-from .conftest import Customer, OdooApi, OdooTarget, Refs, make_product
-
-
-@pytest.fixture(scope="module")
-def client(odoo_target: OdooTarget) -> Iterator[OdooClient]:
-    client = OdooClient(
-        OdooSettings(
-            host=odoo_target.host,
-            port=odoo_target.port,
-            use_tls=odoo_target.secure,
-            database=odoo_target.db,
-            login=odoo_target.login,
-            secret=odoo_target.password,
-            policy=OutboundPolicy(allow_loopback=True, allowed_ports=frozenset({odoo_target.port})),
-        )
-    )
-    yield client
-    client.close()
+from .conftest import Customer, OdooApi, Refs, make_product
 
 
 def quotation(api: OdooApi, customer: Customer, product: int) -> int:

@@ -8,35 +8,16 @@ a location's children count toward it (``child_of``); the product context key is
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
-from synco.odoo.client import OdooClient, OdooSettings
-from synco.odoo.destination import OutboundPolicy
+from synco.odoo.client import OdooClient
 
-from .conftest import NONE_FAULT, Customer, OdooApi, OdooTarget, Refs, make_product
+from .conftest import NONE_FAULT, Customer, OdooApi, Refs, make_product
 
 FIGURES = ["qty_available", "free_qty", "virtual_available"]
-
-
-@pytest.fixture(scope="module")
-def client(odoo_target: OdooTarget) -> Iterator[OdooClient]:
-    client = OdooClient(
-        OdooSettings(
-            host=odoo_target.host,
-            port=odoo_target.port,
-            use_tls=odoo_target.secure,
-            database=odoo_target.db,
-            login=odoo_target.login,
-            secret=odoo_target.password,
-            policy=OutboundPolicy(allow_loopback=True, allowed_ports=frozenset({odoo_target.port})),
-        )
-    )
-    yield client
-    client.close()
 
 
 @dataclass(frozen=True)

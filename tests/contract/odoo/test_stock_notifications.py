@@ -21,15 +21,14 @@ from typing import Any
 
 import pytest
 
-from synco.odoo.client import OdooClient, OdooSettings
-from synco.odoo.destination import OutboundPolicy
+from synco.odoo.client import OdooClient
 from synco.odoo.stock_notifications import (
     LEGACY_RULES,
     ensure_stock_notifications,
     repoint_stock_notifications,
 )
 
-from .conftest import NONE_FAULT, Customer, OdooApi, OdooTarget, Refs, make_product
+from .conftest import NONE_FAULT, Customer, OdooApi, OdooTarget, Refs, make_product, make_synco_client
 
 QUANT_FIELDS = [
     "product_id",
@@ -302,17 +301,7 @@ def test_a_validated_delivery_posts_the_quant_it_takes_from_so_the_quant_rule_co
 
 @pytest.fixture
 def synco_client(odoo_target: OdooTarget) -> Iterator[OdooClient]:
-    client = OdooClient(
-        OdooSettings(
-            host=odoo_target.host,
-            port=odoo_target.port,
-            use_tls=odoo_target.secure,
-            database=odoo_target.db,
-            login=odoo_target.login,
-            secret=odoo_target.password,
-            policy=OutboundPolicy(allow_loopback=True, allowed_ports=frozenset({odoo_target.port})),
-        )
-    )
+    client = make_synco_client(odoo_target)
     yield client
     client.close()
 

@@ -8,33 +8,14 @@ creates the delivery with that warehouse's outgoing picking type, leaving from i
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
 from orders.mapping import SaleLine, SaleOrderDraft, load_table
-from synco.odoo.client import OdooClient, OdooSettings
-from synco.odoo.destination import OutboundPolicy
+from synco.odoo.client import OdooClient
 
-from .conftest import Catalogue, Customer, OdooApi, OdooTarget, Refs
-
-
-@pytest.fixture(scope="module")
-def client(odoo_target: OdooTarget) -> Iterator[OdooClient]:
-    client = OdooClient(
-        OdooSettings(
-            host=odoo_target.host,
-            port=odoo_target.port,
-            use_tls=odoo_target.secure,
-            database=odoo_target.db,
-            login=odoo_target.login,
-            secret=odoo_target.password,
-            policy=OutboundPolicy(allow_loopback=True, allowed_ports=frozenset({odoo_target.port})),
-        )
-    )
-    yield client
-    client.close()
+from .conftest import Catalogue, Customer, OdooApi, Refs
 
 
 @pytest.fixture(scope="module")
