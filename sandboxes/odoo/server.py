@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import pages
+from . import json2, pages
 from .models import build_registry
 from .orm import Environment
 from .rpc import MarshalError, dumps_result, fault_int, fault_string, json_error, json_response
@@ -232,6 +232,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.down:
             self._drop_connection()
             return
+        if json2.serves_get(url.path):
+            self._reply(json2.get(self.server, self.path))
+            return
         parts = [p for p in url.path.split("/") if p]
         env = self.server.env()
         if len(parts) == 3 and parts[0] == "odoo" and parts[2].isdigit():
@@ -273,6 +276,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._xmlrpc(path, body)
         elif path == "/jsonrpc":
             self._jsonrpc(body)
+        elif json2.serves_post(path):
+            self._json2(body)
         elif path == "/web/webclient/version_info":
             request = json.loads(body or b"{}")
             self._send(200, json_response(request.get("id"), dict(VERSION_INFO)), "application/json")
@@ -298,6 +303,25 @@ class _Handler(BaseHTTPRequestHandler):
             logger.debug("odoo sandbox fault", exc_info=True)
             response = fault_string(error) if legacy else fault_int(error)
         self._send(200, response.encode(), "text/xml; charset=utf-8")
+
+    def _json2(self, body: bytes) -> None:
+        if self.server.take_failure():
+            self._unavailable()
+            return
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        self._reply(json2.post(self.server, self.path, headers, body))
+
+    def _reply(self, reply: json2.Reply | None) -> None:
+        """Write a JSON-2 answer with its own headers; ``None`` drops the connection instead."""
+        if reply is None:
+            self._drop_connection()
+            return
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
 
     def _jsonrpc(self, body: bytes) -> None:
         request_id: Any = None
