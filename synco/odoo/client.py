@@ -13,9 +13,18 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import odoolib
+
 from synco.errors import GatewayError, PermanentGatewayError, TransientGatewayError
 from synco.odoo.destination import OdooAddress, OutboundPolicy
-from synco.odoo.errors import MISSING_RECORD_TEXTS, OdooMissingRecordError, OdooNoneResult, classify
+from synco.odoo.errors import (
+    MISSING_RECORD_TEXTS,
+    OdooLoginRefusedError,
+    OdooMissingRecordError,
+    OdooNoneResult,
+    classify,
+)
+from synco.odoo.json2 import Json2Error, looks_like_api_key, named_arguments
 from synco.odoo.transport import make_connection
 from synco.odoo.versions import OdooDialect, UnsupportedOdooVersion, dialect_for
 
@@ -30,6 +39,8 @@ class OdooSettings:
     database: str
     login: str
     secret: str
+    # "xmlrpc", "jsonrpc", "json2" (Odoo 19+, API keys only) or "auto": JSON-2 where the server has it and the
+    # secret is an API key, XML-RPC otherwise (OdooClient.transport says which one a client uses).
     protocol: str = "xmlrpc"
     # The total deadline of one call (connect, send and the whole answer), not of each socket read.
     timeout: float = 30.0
@@ -160,11 +171,13 @@ def money(value: Any) -> Decimal:
 
 @dataclass
 class _Session:
-    uid: int
+    uid: int  # 0: not logged in yet (the transport and version are known)
     server_version: str
+    transport: str = ""
 
 
-# Authentication costs ~400 ms on a real Odoo: remember the uid (and version) per credentials, per process.
+# Authentication costs ~400 ms on a real Odoo: remember the uid, the version and the transport "auto" chose,
+# per credentials, per process.
 _sessions: dict[tuple[Any, ...], _Session] = {}
 _sessions_lock = threading.Lock()
 
@@ -205,21 +218,75 @@ class OdooClient:
         self.rpc_calls = 0
         # Called before every call to Odoo (the sync renews its lease here, and stops if it was taken over).
         self.before_call: Callable[[], None] | None = None
-        self._connection = make_connection(
+        self._not_after = None if total_seconds is None else time.monotonic() + total_seconds
+        with _sessions_lock:
+            cached = _sessions.get(settings.session_key)
+        self._server_version = cached.server_version if cached else ""
+        self._transport = self._known_transport(cached)
+        # Until "auto" has decided, the connection is a JSON-2 one: its first request is the detection.
+        self._connection = self._connect(self._transport or "json2")
+        if cached and cached.uid:
+            self._connection.user_id = cached.uid
+
+    def _known_transport(self, cached: _Session | None) -> str:
+        """The transport, or "" when "auto" must first ask the server whether it has JSON-2."""
+        protocol = self.settings.protocol
+        if protocol != "auto":
+            return protocol
+        if not looks_like_api_key(self.settings.secret):
+            return "xmlrpc"  # JSON-2 takes API keys only; a password stays on XML-RPC
+        return cached.transport if cached else ""
+
+    def _connect(self, protocol: str) -> odoolib.Connection:
+        settings = self.settings
+        return make_connection(
             address=settings.address,
             policy=settings.policy,
-            protocol=settings.protocol,
+            protocol=protocol,
             database=settings.database,
             login=settings.login,
             secret=settings.secret,
             call_seconds=settings.timeout,
-            not_after=None if total_seconds is None else time.monotonic() + total_seconds,
+            not_after=self._not_after,
         )
+
+    @property
+    def transport(self) -> str:
+        """The wire protocol in use: "json2", "xmlrpc" or "jsonrpc" ("auto" asks the server once if need be)."""
+        self._ensure_transport()
+        return self._transport
+
+    def _ensure_transport(self) -> None:
+        if not self._transport:
+            self._guard("detect JSON-2", self._choose_transport)
+
+    def _choose_transport(self) -> dict[str, Any] | None:
+        """One `GET /json/version`: Odoo 19+ answers its version (JSON-2), older ones redirect or 404 (XML-RPC).
+
+        Returns the version answer when the server has JSON-2. A server error (5xx, 429) decides nothing: it
+        is raised, to be classified, rather than remembered as "no JSON-2" for the life of the process.
+        """
+        try:
+            info: dict[str, Any] | None = self._connection.get_service("common").version()
+        except Json2Error as exc:
+            if exc.status >= 500 or exc.status in (408, 429):
+                raise
+            info = None
+        except ValueError:  # JSON that is not a version answer, or not JSON at all
+            info = None
+        if info is None:
+            self._connection.connector.close()
+            self._connection = self._connect("xmlrpc")
+        else:
+            self._server_version = self._server_version or str(info["server_version"])
+        self._transport = "json2" if info else "xmlrpc"
         with _sessions_lock:
-            cached = _sessions.get(settings.session_key)
-        self._server_version = cached.server_version if cached else ""
-        if cached:
-            self._connection.user_id = cached.uid
+            known = _sessions.get(self.settings.session_key)
+            _sessions[self.settings.session_key] = _Session(
+                uid=known.uid if known else 0, server_version=self._server_version, transport=self._transport
+            )
+        logger.info("odoo transport chosen", extra={"transport": self._transport})
+        return info
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -236,7 +303,7 @@ class OdooClient:
             error = classify(exc, where=self.settings.where)
             if isinstance(error, OdooNoneResult):
                 raise error from None
-            if "refused the login" in error.message:
+            if isinstance(error, OdooLoginRefusedError):
                 with _sessions_lock:
                     _sessions.pop(self.settings.session_key, None)
             logger.warning(
@@ -249,6 +316,10 @@ class OdooClient:
 
     def call(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """Run one model method; failures come out classified."""
+        self._ensure_transport()
+        if self._transport == "json2":
+            # A call JSON-2 cannot name is a bug in Synco: raised here, before anything is sent, unclassified.
+            named_arguments(method, args, kwargs)
         if not self._connection.user_id:
             self.authenticate()
         remote = self._connection.get_model(model)
@@ -259,23 +330,33 @@ class OdooClient:
         return self._guard(f"{model}.{method}", proxy, *to_wire(args), **to_wire(kwargs))
 
     def call_allowing_none(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        """A method that may return None: over XML-RPC that is a fault although it ran; the caller re-reads."""
+        """A method that may return None: over XML-RPC that is a fault although it ran; the caller re-reads.
+
+        JSON-2 returns such a result as null: None comes back as it is.
+        """
         try:
             return self.call(model, method, *args, **kwargs)
         except OdooNoneResult:
             return None
 
     def authenticate(self) -> int:
-        """Log in (once per credentials and process) and learn the server version."""
+        """Log in (once per credentials and process) and learn the server version.
+
+        Over JSON-2 there is no login: the key is checked by asking Odoo who its user is.
+        """
+        self._ensure_transport()
         if not self._server_version:
             self._server_version = self.server_version()
         self._guard("login", self._connection.check_login, True)
         uid = int(self._connection.user_id)
         with _sessions_lock:
-            _sessions[self.settings.session_key] = _Session(uid=uid, server_version=self._server_version)
+            _sessions[self.settings.session_key] = _Session(
+                uid=uid, server_version=self._server_version, transport=self._transport
+            )
         return uid
 
     def server_version(self) -> str:
+        self._ensure_transport()
         info = self._guard("version", self._connection.get_service("common").version)
         return str(info.get("server_version", ""))
 
@@ -287,8 +368,13 @@ class OdooClient:
         an unknown host name keep their own messages: they say nothing about ports.
         """
         try:
-            info = self._connection.get_service("common").version()
-            self.rpc_calls += 1
+            info = None
+            if not self._transport:
+                info = self._choose_transport()
+                self.rpc_calls += 1
+            if info is None:
+                info = self._connection.get_service("common").version()
+                self.rpc_calls += 1
             version = info.get("server_version") if isinstance(info, dict) else None
             if not isinstance(version, str) or not version:
                 raise ValueError("not an Odoo version answer")

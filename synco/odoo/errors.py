@@ -13,6 +13,7 @@ import httpx
 from odoolib.tools import AuthenticationError, JsonRPCException
 
 from synco.errors import GatewayError, PermanentGatewayError, TransientGatewayError
+from synco.odoo.json2 import Json2Error
 
 NONE_FAULT = "cannot marshal None unless allow_none is enabled"
 
@@ -22,6 +23,10 @@ _USER_ERROR_CLASSES = ("UserError", "ValidationError", "MissingError", "Redirect
 
 class OdooNoneResult(Exception):
     """The method ran and committed, but its None result could not be sent over XML-RPC."""
+
+
+class OdooLoginRefusedError(PermanentGatewayError):
+    """Odoo refused the credentials (login, password or API key): a cached session for them is stale."""
 
 
 class OdooMissingRecordError(PermanentGatewayError):
@@ -38,9 +43,9 @@ MISSING_RECORD_TEXTS = (
 def classify(exc: BaseException, *, where: str) -> GatewayError | OdooNoneResult:
     """Map an exception raised by an odoolib call to our error types; `where` names the server."""
     if isinstance(exc, AuthenticationError):
-        return PermanentGatewayError(
-            f"Odoo refused the login at {where}: check the login and the password or API key."
-        )
+        return _access_denied(where)
+    if isinstance(exc, Json2Error):
+        return _from_json2(exc, where)
     if isinstance(exc, xmlrpc.client.Fault):
         return _from_fault(exc.faultCode, exc.faultString, where)
     if isinstance(exc, JsonRPCException):
@@ -107,8 +112,69 @@ def _from_json_error(error: dict[str, Any], where: str) -> GatewayError | OdooNo
 
 
 def _access_denied(where: str) -> PermanentGatewayError:
-    return PermanentGatewayError(
+    return OdooLoginRefusedError(
         f"Odoo refused the login at {where}: check the login and the password or API key."
+    )
+
+
+def _from_json2(error: Json2Error, where: str) -> GatewayError:
+    """JSON-2 says what failed with an HTTP status and the exception class; a 500 is not always transient."""
+    status, message = error.status, error.message.strip()
+    kind = error.name.rsplit(".", 1)[-1]
+    if status == 401:
+        if not error.api_key_shaped:
+            return OdooLoginRefusedError(
+                f"Odoo at {where} refused the password: Odoo 19's JSON-2 API needs an API key, not a password. "
+                "Create one in Odoo (Preferences → Account Security → New API Key) and enter it as the secret."
+            )
+        return OdooLoginRefusedError(
+            f"Odoo refused the API key at {where} (wrong, revoked or expired; create a new key in Odoo: "
+            "Preferences → Account Security → New API Key)."
+        )
+    if kind in (*_USER_ERROR_CLASSES, "AccessError"):  # 403, 422, and 404 for a MissingError
+        return _user_facing(kind, message, where)
+    if kind == "AccessDenied":
+        return _access_denied(where)
+    if status == 404:
+        if "No database is selected" in message:
+            return PermanentGatewayError(
+                f"The Odoo database does not exist on {where} (or the server does not serve it): "
+                "check the database name."
+            )
+        # werkzeug's NotFound: "the model 'x' does not exist", "The method 'm.x' does not exist".
+        if error.name:
+            return PermanentGatewayError(f"Odoo rejected a field or method Synco uses: {message}")
+        return PermanentGatewayError(f"{where} has no Odoo JSON-2 API (HTTP 404): check the URL.")
+    if status == 422:  # werkzeug's UnprocessableEntity: an argument name Odoo's method does not take
+        return PermanentGatewayError(f"Odoo rejected a field or method Synco uses: {message}")
+    if status == 500:
+        if kind in ("ValueError", "TypeError"):
+            # Bad payloads (unknown or renamed field, bad selection value, date format): retrying never helps.
+            return _server_exception(f"{kind}: {' '.join(message.split())}", where)
+        if error.name.startswith("psycopg2"):
+            return TransientGatewayError(f"Odoo at {where} had a database error; it may be overloaded.")
+        return TransientGatewayError(
+            f"Odoo at {where} answered HTTP 500; it may be overloaded or restarting."
+        )
+    if status == 409:
+        return TransientGatewayError(
+            f"Odoo at {where} was busy with the same records (HTTP 409, a lock); Synco will try again."
+        )
+    if status == 408:
+        return TransientGatewayError(f"Odoo at {where} did not answer in time.")
+    if status in (429, 502, 503, 504) or status > 500:
+        return _from_http_status(status, where)
+    if 300 <= status < 400:
+        return PermanentGatewayError(
+            f"{where} has no Odoo JSON-2 API (HTTP {status}, a redirect; Odoo 19 and later have it): "
+            "check the URL, or connect over XML-RPC."
+        )
+    if status == 200:  # 200 but not JSON: some other web application at this URL
+        return PermanentGatewayError(
+            f"{where} answered with a web page, not Odoo's JSON-2 API: check the URL."
+        )
+    return PermanentGatewayError(
+        f"Odoo at {where} could not process Synco's request (HTTP {status}): {message[:300] or 'no reason given'}"
     )
 
 

@@ -1,4 +1,5 @@
-"""odoolib connectors: one kept-alive HTTP connection per service, pinned to a checked address, with a deadline.
+"""odoolib connectors (XML-RPC, JSON-RPC, JSON-2): one kept-alive HTTP connection per service, pinned to a
+checked address, with a deadline.
 
 Every connection looks its host up once, checks each address against the outbound policy
 (synco/odoo/destination.py) and connects to that very address, with the host name kept for SNI, certificate
@@ -26,6 +27,7 @@ import odoolib
 from odoolib.rpc import Connector
 from odoolib.tools import JsonRPCException
 
+from synco.odoo import json2
 from synco.odoo.destination import OdooAddress, OutboundPolicy, Resolver, resolve
 
 
@@ -268,6 +270,72 @@ class JsonRpcConnector(_Connector):
         self._http.close()
 
 
+class Json2Connector(_Connector):
+    """Odoo 19's JSON-2 API over one kept-alive PinnedConnection (the translation: synco/odoo/json2.py)."""
+
+    PROTOCOL = "json2"
+
+    def __init__(self, address: OdooAddress, **options: Any) -> None:
+        super().__init__(address, **options)
+        self._http = self._connection()
+
+    def send(self, service_name: str, method: str, *args: Any) -> Any:
+        if service_name == "common" and method == "version":
+            return self.version()
+        if service_name == "common" and method in ("login", "authenticate"):
+            database, login, key = args[:3]
+            return self.key_user_id(database, login, key)
+        if service_name == "object" and method == "execute_kw":
+            database, _uid, key, model, name = args[:5]
+            positional = args[5] if len(args) > 5 else ()
+            named = args[6] if len(args) > 6 else None
+            return self.execute(database, key, model, name, positional, named or {})
+        raise json2.Json2SignatureError(f"JSON-2 has no {service_name}.{method}")
+
+    def version(self) -> dict[str, Any]:
+        """`GET /json/version`, in the shape of XML-RPC's `common.version()`."""
+        return json2.version_of(*self._request("GET", "/json/version", None, {"Accept": "application/json"}))
+
+    def key_user_id(self, database: str, login: str, key: str) -> int | bool:
+        """The id of the key's user (False when the login names no user), as XML-RPC's login() answers."""
+        uid = json2.uid_in_context(self.execute(database, key, "res.users", "context_get", (), {}))
+        if uid is not None:
+            return uid
+        found = self.execute(database, key, "res.users", "search", ([["login", "=", login]],), {"limit": 1})
+        return int(found[0]) if found else False
+
+    def execute(
+        self,
+        database: str,
+        key: str,
+        model: str,
+        method: str,
+        args: tuple[Any, ...] | list[Any],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """`POST /json/2/<model>/<method>` with every argument named; the JSON result (None for null)."""
+        path, body, headers = json2.request_for(database, key, model, method, args, kwargs)
+        return json2.result_of(*self._request("POST", path, body, headers), key=key)
+
+    def _request(
+        self, verb: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, str, bytes]:
+        """Status, content type (lower case) and body; a redirect is an answer like any other."""
+        self._start_call()
+        self._http.ensure_fresh()
+        try:
+            self._http.request(verb, path, body, headers)
+            response = self._http.getresponse()
+            data = response.read()
+        except BaseException:
+            self._http.close()
+            raise
+        return response.status, (response.getheader("Content-Type") or "").lower(), data
+
+    def close(self) -> None:
+        self._http.close()
+
+
 def make_connection(
     *,
     address: OdooAddress,
@@ -280,9 +348,18 @@ def make_connection(
     not_after: float | None = None,
     resolver: Resolver = socket.getaddrinfo,
 ) -> odoolib.Connection:
-    """An odoolib Connection over our connector; each call ends by `call_seconds` (and by `not_after`)."""
-    connector_class = JsonRpcConnector if protocol == "jsonrpc" else XmlRpcConnector
-    connector = connector_class(
+    """An odoolib Connection over our connector; each call ends by `call_seconds` (and by `not_after`).
+
+    `protocol` is the transport itself: "xmlrpc", "jsonrpc" or "json2" (the client resolves "auto").
+    """
+    connectors: dict[str, type[_Connector]] = {
+        "xmlrpc": XmlRpcConnector,
+        "jsonrpc": JsonRpcConnector,
+        "json2": Json2Connector,
+    }
+    if protocol not in connectors:
+        raise ValueError(f"unknown Odoo protocol {protocol!r}")
+    connector = connectors[protocol](
         address, policy=policy, call_seconds=call_seconds, not_after=not_after, resolver=resolver
     )
     return odoolib.Connection(connector, database, login, secret)
