@@ -91,7 +91,7 @@ def _target_from_env() -> OdooTarget | None:
 
 
 def _with_version(target: OdooTarget) -> OdooTarget:
-    info = xmlrpc.client.ServerProxy(f"{target.base_url}/xmlrpc/2/common").version()
+    info: Any = xmlrpc.client.ServerProxy(f"{target.base_url}/xmlrpc/2/common").version()
     return OdooTarget(
         **{
             **target.__dict__,
@@ -526,6 +526,13 @@ def refs(odoo_api: OdooApi) -> Refs:
         stock_location=int(warehouse["lot_stock_id"][0]),
         company_currency=int(currency),
     )
+
+
+@pytest.fixture(scope="session")
+def tax_rounding(odoo_api: OdooApi, refs: Refs) -> str:
+    """The company's tax rounding: 'round_per_line' (the 18 notes' database) or 'round_globally' (19's default)."""
+    row = odoo_api.read_one("res.company", refs.company, ["tax_calculation_rounding_method"])
+    return str(row["tax_calculation_rounding_method"])
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import xmlrpc.client
+from typing import Any
 
 import pytest
 from odoolib.tools import AuthenticationError
 
-from .conftest import OdooApi, OdooTarget
+from synco.errors import PermanentGatewayError
+from synco.odoo.errors import OdooNoneResult
+from synco.odoo.errors import classify as synco_classify
+
+from .conftest import NONE_FAULT, Customer, OdooApi, OdooTarget
 
 NO_SALES_RIGHTS_START = (
     "You are not allowed to access 'Sales Order' (sale.order) records.\n\n"
@@ -16,14 +21,15 @@ NO_SALES_RIGHTS_START = (
 NO_SALES_RIGHTS_END = "\n\nContact your administrator to request access if necessary."
 
 
-def test_it_reports_the_odoo_18_version_shape(odoo_api: OdooApi) -> None:
+def test_it_reports_the_version_shape(odoo_api: OdooApi, odoo_version: int) -> None:
+    # Synco reads the major version from server_version ('18.0+e-20241005', or plain '19.0' on a source build)
     for proxy in (odoo_api.common, odoo_api.proxy("common", legacy=True)):
-        version = proxy.version()
+        version: Any = proxy.version()
         assert set(version) == {"server_version", "server_version_info", "server_serie", "protocol_version"}
-        assert version["server_serie"] == "18.0"
+        assert version["server_serie"] == f"{odoo_version}.0"
         assert version["protocol_version"] == 1
-        assert version["server_version"].startswith("18.0")
-        assert version["server_version_info"][:2] == [18, 0]
+        assert version["server_version"].startswith(f"{odoo_version}.0")
+        assert version["server_version_info"][:2] == [odoo_version, 0]
         assert len(version["server_version_info"]) == 6
 
 
@@ -93,23 +99,54 @@ def test_it_logs_odoolib_in_through_common_login(odoo_api: OdooApi) -> None:
     assert connection.user_id == odoo_api.uid
 
 
-def test_it_reports_create_rights_on_sale_orders_with_has_access(odoo_api: OdooApi) -> None:
-    assert odoo_api.call("sale.order", "has_access", [[], "create"]) is True
+def _may_create_sale_orders(api: OdooApi, **auth: Any) -> Any:
+    """What Synco asks before syncing: has_access from 18, check_access_rights before."""
+    if api.f.has_access:
+        return api.call("sale.order", "has_access", [[], "create"], **auth)
+    return api.call("sale.order", "check_access_rights", ["create"], {"raise_exception": False}, **auth)
+
+
+def test_it_reports_create_rights_on_sale_orders(odoo_api: OdooApi) -> None:
+    assert _may_create_sale_orders(odoo_api) is True
 
 
 def test_it_reports_no_sales_rights_for_a_user_without_them(
     odoo_api: OdooApi, norights: tuple[int, str]
 ) -> None:
     uid, password = norights
-    assert odoo_api.call("sale.order", "has_access", [[], "create"], uid=uid, password=password) is False
+    assert _may_create_sale_orders(odoo_api, uid=uid, password=password) is False
     fault = odoo_api.fault("sale.order", "search", [[]], uid=uid, password=password)
     assert fault.faultCode == 4
+    # Synco shows the first line to the merchant; the list of groups that would do differs between versions
     assert fault.faultString.startswith(NO_SALES_RIGHTS_START)
     assert fault.faultString.endswith(NO_SALES_RIGHTS_END)
-    assert "\t- Sales/Administrator\n" in fault.faultString
+    assert "Sales/Administrator\n" in fault.faultString
+    error = synco_classify(fault, where="the contract target")
+    assert isinstance(error, PermanentGatewayError)
+    assert error.message == f"The Odoo user lacks access rights: {NO_SALES_RIGHTS_START.splitlines()[0]}"
 
 
-def test_it_refuses_check_access_over_xml_rpc_with_a_none_fault(odoo_api: OdooApi) -> None:
+def test_it_refuses_check_access_over_xml_rpc_with_a_none_fault(odoo_api: OdooApi, odoo_version: int) -> None:
+    if odoo_version != 18:
+        pytest.skip(f"check_access is new in 18 and private in 19 (this is {odoo_version})")
     fault = odoo_api.fault("res.partner", "check_access", [[], "read"])
     assert fault.faultCode == 1
-    assert odoo_api.last_line(fault) == "TypeError: cannot marshal None unless allow_none is enabled"
+    assert odoo_api.last_line(fault) == NONE_FAULT
+    assert isinstance(synco_classify(fault, where="the contract target"), OdooNoneResult)
+
+
+@pytest.mark.parametrize("method", ["check_access", "exists", "search_fetch"])
+def test_19_refuses_orm_internals_as_private_methods_with_code_4(
+    odoo_api: OdooApi, odoo_version: int, customer: Customer, method: str
+) -> None:
+    if odoo_version < 19:
+        pytest.skip(f"Odoo {odoo_version} still serves {method} remotely; 19 marks it private")
+    args: dict[str, list[Any]] = {
+        "check_access": [[customer.id], "read"],
+        "exists": [[customer.id]],
+        "search_fetch": [[["id", "=", customer.id]], ["name"]],
+    }
+    fault = odoo_api.fault("res.partner", method, args[method])
+    assert fault.faultCode == 4
+    assert f"res.partner.{method}" in fault.faultString
+    assert type(synco_classify(fault, where="the contract target")) is PermanentGatewayError

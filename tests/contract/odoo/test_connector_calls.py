@@ -103,7 +103,7 @@ def test_it_adds_a_line_to_an_order_with_a_create_command(
         "product_id": catalogue.wrap,
         "product_uom_qty": 2,
         "price_unit": 3.5,
-        "tax_id": [(6, 0, [refs.tax15])],
+        odoo_api.f.tax: [(6, 0, [refs.tax15])],
     }
     assert odoo_api.call("sale.order", "write", [[order], {"order_line": [(0, 0, line)]}]) is True
     row = odoo_api.read_one(
@@ -116,14 +116,10 @@ def test_it_adds_a_line_to_an_order_with_a_create_command(
 def test_it_clears_line_taxes_with_a_clear_command(odoo_api: OdooApi, spec_order: Any) -> None:
     order = spec_order()
     lines = odoo_api.read_one("sale.order", order, ["order_line"])["order_line"]
-    assert odoo_api.call("sale.order.line", "write", [lines, {"tax_id": [(5, 0, 0)]}]) is True
-    assert [
-        row["tax_id"] for row in odoo_api.call("sale.order.line", "read", [lines], {"fields": ["tax_id"]})
-    ] == [
-        [],
-        [],
-        [],
-    ]
+    tax = odoo_api.f.tax
+    assert odoo_api.call("sale.order.line", "write", [lines, {tax: [(5, 0, 0)]}]) is True
+    rows = odoo_api.call("sale.order.line", "read", [lines], {"fields": [tax]})
+    assert [row[tax] for row in rows] == [[], [], []]
     row = odoo_api.read_one("sale.order", order, ["amount_untaxed", "amount_tax", "amount_total"])
     assert (row["amount_untaxed"], row["amount_tax"], row["amount_total"]) == (54.49, 0.0, 54.49)
 
@@ -138,12 +134,13 @@ def test_it_creates_a_tax_excluded_sale_tax(odoo_api: OdooApi) -> None:
                 "amount": 7.5,
                 "amount_type": "percent",
                 "type_tax_use": "sale",
-                "price_include_override": "tax_excluded",
+                **odoo_api.f.tax_price_include(False),
             }
         ],
     )
-    row = odoo_api.read_one("account.tax", tax, ["amount", "price_include_override", "price_include"])
-    assert row == {"id": tax, "amount": 7.5, "price_include_override": "tax_excluded", "price_include": False}
+    excluded = odoo_api.f.tax_price_include(False)
+    row = odoo_api.read_one("account.tax", tax, ["amount", "price_include", *excluded])
+    assert row == {"id": tax, "amount": 7.5, "price_include": False, **excluded}
 
 
 def test_it_finds_external_ids_by_module_and_name(odoo_api: OdooApi, customer: Customer) -> None:

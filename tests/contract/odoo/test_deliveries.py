@@ -33,7 +33,7 @@ def confirmed_order(api: OdooApi, refs: Refs, customer: Customer, lines: dict[in
 
 
 def stocked(api: OdooApi, refs: Refs, quantity: float) -> int:
-    product = make_product(api, "Shippable", type="consu", is_storable=True, list_price=10.0)
+    product = make_product(api, "Shippable", **api.f.storable, list_price=10.0)
     set_stock(api, refs, product, quantity)
     return product
 

@@ -39,7 +39,7 @@ def synco_rule(odoo_api: OdooApi, automation: None) -> Iterator[None]:  # noqa: 
 
 def _order(api: OdooApi, refs: Refs, customer: Customer, quantity: float) -> tuple[int, int, int]:
     """A confirmed sale order of a stocked product: (order, its delivery, the product)."""
-    product = make_product(api, "Delivered", type="consu", is_storable=True, list_price=5.0)
+    product = make_product(api, "Delivered", **api.f.storable, list_price=5.0)
     set_stock(api, refs, product, 10)
     line = {"product_id": product, "product_uom_qty": quantity}
     order = api.call("sale.order", "create", [{"partner_id": customer.id, "order_line": [(0, 0, line)]}])
@@ -124,9 +124,9 @@ def test_a_delivery_to_a_customer_with_a_phone_validates_through_the_sms_questio
     """Odoo 18 with stock_sms asks once per company (the first outgoing transfer of a partner with a phone)
     whether to text customers on validation; validate_delivery answers it keeping the company's setting."""
     partner = odoo_api.call(
-        "res.partner", "create", [{"name": odoo_api.unique("Phone customer"), "mobile": "+32 470 12 34 56"}]
+        "res.partner", "create", [{"name": odoo_api.unique("Phone customer"), "phone": "+32 470 12 34 56"}]
     )
-    product = make_product(odoo_api, "Texted", type="consu", is_storable=True, list_price=5.0)
+    product = make_product(odoo_api, "Texted", **odoo_api.f.storable, list_price=5.0)
     set_stock(odoo_api, refs, product, 5)
     line = {"product_id": product, "product_uom_qty": 2}
     order = odoo_api.call("sale.order", "create", [{"partner_id": partner, "order_line": [(0, 0, line)]}])

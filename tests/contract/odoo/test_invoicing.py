@@ -126,12 +126,12 @@ def test_it_posts_an_invoice_with_false_and_refuses_to_post_it_twice(
     invoice = _invoice_through_none_fault(odoo_api, _confirmed(odoo_api, spec_order))
     before = _ranks(odoo_api, customer)
     assert odoo_api.call("account.move", "action_post", [[invoice]]) is False
-    # Posting a customer invoice raises customer_rank on its partner (the invoice address) and on the
-    # commercial partner; the delivery address is not involved.
+    # Posting a customer invoice raises customer_rank (by how much differs between builds): the customer and
+    # its invoice address stay customers, which is what Synco needs of the rank it set.
     after = _ranks(odoo_api, customer)
-    assert after[customer.id] > before[customer.id]
-    assert after[customer.invoice] > before[customer.invoice]
-    assert after[customer.delivery] == before[customer.delivery]
+    assert after[customer.id] >= before[customer.id] > 0
+    assert after[customer.invoice] >= before[customer.invoice]
+    assert after[customer.id] + after[customer.invoice] > before[customer.id] + before[customer.invoice]
     row = odoo_api.read_one("account.move", invoice, ["name", "state", "invoice_date"])
     assert row["state"] == "posted"
     assert row["invoice_date"]
@@ -157,15 +157,10 @@ def test_it_pays_an_invoice_through_the_register_wizard(odoo_api: OdooApi, spec_
         "account.payment.register", wizard, ["amount", "payment_difference", "communication"]
     )
     move = odoo_api.read_one("account.move", invoice, ["name", "ref", "payment_reference"])
-    # Posting set the payment reference to the invoice number; the memo is that reference (older 18.0 builds
-    # wrote "<ref> - <name>"). Synco does not set the memo; it needs the payment matched and the invoice paid.
-    assert move["payment_reference"] == move["name"]
-    assert row == {
-        "id": wizard,
-        "amount": 61.77,
-        "payment_difference": 0.0,
-        "communication": move["payment_reference"],
-    }
+    # The memo names the invoice ("<ref> - <name>" on older 18.0 builds, the name alone since); Synco does
+    # not set it, it needs the payment matched and the invoice paid.
+    assert move["name"] in row["communication"]
+    assert (row["amount"], row["payment_difference"]) == (61.77, 0.0)
     action = odoo_api.call("account.payment.register", "action_create_payments", [[wizard]], ctx)
     assert isinstance(action, dict)
     assert {key: action[key] for key in ("name", "type", "res_model")} == {
@@ -178,9 +173,45 @@ def test_it_pays_an_invoice_through_the_register_wizard(odoo_api: OdooApi, spec_
     after = odoo_api.read_one("account.move", invoice, ["state", "payment_state", "matched_payment_ids"])
     assert (after["state"], after["payment_state"]) == ("posted", "paid")
     assert payment in after["matched_payment_ids"]
-    paid = odoo_api.read_one("account.payment", payment, ["amount", "memo"])
-    assert (paid["amount"], paid["memo"]) == (61.77, row["communication"])
+    memo = odoo_api.f.payment_memo
+    paid = odoo_api.read_one("account.payment", payment, ["amount", memo])
+    assert (paid["amount"], paid[memo]) == (61.77, row["communication"])
     assert odoo_api.read_one("sale.order", order, ["invoice_status"])["invoice_status"] == "invoiced"
+
+
+def test_19_books_and_reconciles_a_payment_so_a_second_one_is_refused(
+    odoo_api: OdooApi, spec_order: Any, odoo_version: int
+) -> None:
+    """19 (and 18.0 builds since 2025) book the payment: residual 0, nothing left to pay. The default 18
+    setup of the 18 notes (§7.4) left the residual and accepted a double payment: Synco checks payment_state."""
+    if odoo_version < 19:
+        pytest.skip(
+            f"whether Odoo {odoo_version} books a payment depends on its build and setup (18 notes §7.4)"
+        )
+    invoice = _invoice_through_none_fault(odoo_api, _confirmed(odoo_api, spec_order))
+    odoo_api.call("account.move", "action_post", [[invoice]])
+    ctx = {"context": {"active_model": "account.move", "active_ids": [invoice]}}
+    wizard = odoo_api.call("account.payment.register", "create", [{}], ctx)
+    payment = odoo_api.call("account.payment.register", "action_create_payments", [[wizard]], ctx)["res_id"]
+
+    after = odoo_api.read_one(
+        "account.move", invoice, ["payment_state", "amount_residual", "matched_payment_ids"]
+    )
+    assert (after["payment_state"], after["amount_residual"], after["matched_payment_ids"]) == (
+        "paid",
+        0.0,
+        [payment],
+    )
+    booked = odoo_api.read_one("account.payment", payment, ["move_id", "is_reconciled", "state"])
+    assert booked["move_id"] and booked["is_reconciled"] is True
+    fault = odoo_api.fault("account.payment.register", "create", [{}], ctx)
+    assert fault.faultCode == 2
+    assert odoo_api.call("account.payment", "search", [[["id", "in", after["matched_payment_ids"]]]]) == [
+        payment
+    ]
+    assert odoo_api.read_one("account.move", invoice, ["matched_payment_ids"])["matched_payment_ids"] == [
+        payment
+    ]
 
 
 def test_it_cancels_a_posted_invoice_through_none_faults(odoo_api: OdooApi, spec_order: Any) -> None:

@@ -35,7 +35,7 @@ def tax_included_20(odoo_api: OdooApi, refs: Refs) -> int:
                 ["type_tax_use", "=", "sale"],
                 ["amount_type", "=", "percent"],
                 ["amount", "=", 20.0],
-                ["price_include_override", "=", "tax_included"],
+                *([key, "=", value] for key, value in odoo_api.f.tax_price_include(True).items()),
                 ["company_id", "=", refs.company],
             ]
         ],
@@ -48,7 +48,7 @@ def tax_included_20(odoo_api: OdooApi, refs: Refs) -> int:
         "amount": 20.0,
         "amount_type": "percent",
         "type_tax_use": "sale",
-        "price_include_override": "tax_included",
+        **odoo_api.f.tax_price_include(True),
     }
     return int(odoo_api.call("account.tax", "create", [values]))
 
@@ -68,7 +68,7 @@ def _order(
                     "product_uom_qty": quantity,
                     "price_unit": price,
                     "discount": discount,
-                    "tax_id": [(6, 0, taxes)],
+                    api.f.tax: [(6, 0, taxes)],
                 },
             )
             for quantity, price, discount, taxes in lines

@@ -113,7 +113,7 @@ def test_a_new_line_is_imported_into_an_existing_order_with_its_external_id(
         "product_uom_qty",
         "price_unit",
         "discount",
-        "tax_id/.id",
+        f"{odoo_api.f.tax}/.id",
         "is_delivery",
     ]
 

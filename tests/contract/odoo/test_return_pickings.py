@@ -11,12 +11,10 @@ from synco.odoo.client import OdooClient
 
 from .conftest import Customer, OdooApi, OdooTarget, Refs, make_product, set_stock
 
-ZERO_QUANTITIES = "Please specify at least one non-zero quantity."
-
 
 def _delivered_order(api: OdooApi, refs: Refs, customer: Customer, quantity: float) -> tuple[int, int, int]:
     """A confirmed order of a storable product whose delivery is validated: (order, delivery, product)."""
-    product = make_product(api, "Returnable", type="consu", is_storable=True, list_price=10.0)
+    product = make_product(api, "Returnable", **api.f.storable, list_price=10.0)
     set_stock(api, refs, product, 10)
     order = api.call(
         "sale.order",
@@ -52,7 +50,9 @@ def test_it_opens_the_wizard_with_lines_at_zero_and_refuses_to_return_nothing(
         (product, 0.0, 3.0)
     ]
     fault = odoo_api.fault("stock.return.picking", "action_create_returns", [[wizard]])
-    assert odoo_api.last_line(fault).endswith(ZERO_QUANTITIES)
+    # a UserError ("Please specify at least one non-zero quantity." up to 18, "Nothing to check the
+    # availability for." in 19): nothing is returned
+    assert fault.faultCode == 2
     assert odoo_api.call("stock.picking", "search", [[["return_id", "=", delivery]]]) == []
 
 
@@ -106,7 +106,7 @@ def test_it_refuses_a_product_the_delivery_does_not_hold_and_creates_nothing(
     odoo_api: OdooApi, refs: Refs, customer: Customer, client: OdooClient
 ) -> None:
     _, delivery, _ = _delivered_order(odoo_api, refs, customer, 1)
-    other = make_product(odoo_api, "Not delivered", type="consu", is_storable=True)
+    other = make_product(odoo_api, "Not delivered", **odoo_api.f.storable)
 
     with pytest.raises(GatewayError):
         client.create_return_picking(delivery, {other: Decimal("1")})
@@ -116,7 +116,7 @@ def test_it_refuses_a_product_the_delivery_does_not_hold_and_creates_nothing(
 
 def _shipped_in_two(api: OdooApi, refs: Refs, customer: Customer) -> tuple[int, int, int, int]:
     """An order of 3 shipped as 2, then 1 (the backorder), both validated: (order, first, second, product)."""
-    product = make_product(api, "Returnable in parts", type="consu", is_storable=True, list_price=10.0)
+    product = make_product(api, "Returnable in parts", **api.f.storable, list_price=10.0)
     set_stock(api, refs, product, 10)
     order = api.call(
         "sale.order",
@@ -231,7 +231,8 @@ def test_a_return_left_waiting_by_a_later_return_of_its_delivery_validates_once_
         (move,) = odoo_api.read_one("stock.picking", earlier, ["move_ids"])["move_ids"]
         assert odoo_api.read_one("stock.move", move, ["quantity"])["quantity"] == 0.0
         fault = odoo_api.fault("stock.picking", "button_validate", [[earlier]])
-        assert odoo_api.last_line(fault).endswith("To force the transfer, encode quantities.")
+        assert fault.faultCode == 2  # nothing reserved: a UserError (worded differently in each version)
+        assert odoo_api.read_one("stock.picking", earlier, ["state"])["state"] != "done"
 
     client.assign_picking(earlier)
     client.validate_picking(earlier)
