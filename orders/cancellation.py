@@ -1,9 +1,9 @@
 """An order cancelled in Shopify after Synco wrote it to Odoo: cancel the Odoo sale order too.
 
-Odoo 18's `sale.order.action_cancel` on a confirmed order only returns a wizard and cancels nothing; with the
-context key `disable_cancel_warning` it cancels the order and its open deliveries, and it would also cancel an
-order that is already invoiced or paid. Synco never does that: an order with an invoice is left as it is and
-flagged for the merchant, because an invoice needs a credit note, which is an accounting decision.
+Odoo cancels a confirmed order and its open deliveries (OdooClient.cancel_sale_order gets past 18's cancel
+wizard; 19 has none), and it would also cancel an order that is already invoiced or paid. Synco never does
+that: an order with an invoice is left as it is and flagged for the merchant, because an invoice needs a
+credit note, which is an accounting decision.
 """
 
 from __future__ import annotations

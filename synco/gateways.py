@@ -13,6 +13,7 @@ from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.checks import Check, run_connection_checks
 from synco.odoo.client import OdooClient, OdooSettings
 from synco.odoo.destination import OutboundPolicy, parse_odoo_url
+from synco.odoo.json2 import looks_like_api_key
 from synco.shopify import tokens
 from synco.shopify.client import ShopifyClient, ShopifySettings
 
@@ -180,6 +181,22 @@ def check_connection(connection: OdooConnection) -> list[Check]:
     except GatewayError as exc:
         return [Check("Server reachable", False, exc.message)]
     try:
-        return run_connection_checks(client)
+        checks = run_connection_checks(client, key_accepted_at=connection.api_key_accepted_at)
     finally:
         client.close()
+    _remember_accepted_key(connection, checks)
+    return checks
+
+
+def _remember_accepted_key(connection: OdooConnection, checks: list[Check]) -> None:
+    """The stored API key just logged in: remember when, so a later refusal can say it expired or was revoked.
+    Only for the stored secret (Test connection also checks what is typed in the form, unsaved)."""
+    logged_in = any(check.name == "Database and login" and check.ok for check in checks)
+    if not (logged_in and connection.pk and looks_like_api_key(connection.secret)):
+        return
+    stored = OdooConnection.objects.filter(pk=connection.pk).first()
+    if stored is None or stored.secret != connection.secret:
+        return
+    now = timezone.now()
+    OdooConnection.objects.filter(pk=connection.pk).update(api_key_accepted_at=now)
+    connection.api_key_accepted_at = now

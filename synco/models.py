@@ -67,6 +67,8 @@ class OdooConnection(models.Model):
     """How to reach the shop's Odoo; the password or API key is encrypted at rest."""
 
     class Protocol(models.TextChoices):
+        AUTO = "auto", "Automatic: JSON-2 where available (Odoo 19+, API key), otherwise XML-RPC"
+        JSON2 = "json2", "JSON-2 (Odoo 19+, API key only)"
         XMLRPC = "xmlrpc", "XML-RPC"
         JSONRPC = "jsonrpc", "JSON-RPC"
 
@@ -75,13 +77,16 @@ class OdooConnection(models.Model):
     database = models.CharField(max_length=255)
     login = models.CharField(max_length=255)
     secret = EncryptedTextField(help_text="Password or API key")
-    protocol = models.CharField(max_length=10, choices=Protocol.choices, default=Protocol.XMLRPC)
+    protocol = models.CharField(max_length=10, choices=Protocol.choices, default=Protocol.AUTO)
     # The last Test connection (Settings or `manage.py check_odoo`): when, whether every check passed, and each
     # check as {"name", "ok", "detail"} (details are merchant-safe messages, never secrets).
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_check_ok = models.BooleanField(null=True, blank=True)
     last_check_report = models.JSONField(default=list, blank=True)
     server_version = models.CharField(max_length=64, blank=True)
+    # When Test connection last logged in with the stored secret while it was an API key: a key refused later
+    # has expired or was revoked (Odoo's keys of non-admin users last at most 90 days). None: never seen.
+    api_key_accepted_at = models.DateTimeField(null=True, blank=True)
     # Circuit breaker: after repeated transient failures Synco stops calling Odoo for a while.
     consecutive_failures = models.PositiveIntegerField(default=0)
     circuit_open_until = models.DateTimeField(null=True, blank=True)
@@ -116,7 +121,16 @@ class OdooConnection(models.Model):
 
     def record_check(self, checks: Iterable[CheckResult]) -> None:
         """Keep the result of a Test connection run (the home page's checklist reads it)."""
-        report = [{"name": check.name, "ok": check.ok, "detail": check.detail} for check in checks]
+        report = [
+            {
+                "name": check.name,
+                "ok": check.ok,
+                "detail": check.detail,
+                # ok, with something to change: kept only where set
+                **({"advice": True} if getattr(check, "advice", False) else {}),
+            }
+            for check in checks
+        ]
         self.last_checked_at = timezone.now()
         self.last_check_ok = bool(report) and all(item["ok"] for item in report)
         self.last_check_report = report

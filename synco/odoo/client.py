@@ -447,9 +447,31 @@ class OdooClient:
         return [str(row["name"]) for row in rows]
 
     def has_access(self, model: str, operation: str) -> bool:
-        if self.dialect.uses_has_access:
+        """May the user do `operation` on `model`? (has_access from 18.0; check_access_rights before it)."""
+        if self.dialect.access_check_method == "has_access":
             return bool(self.call(model, "has_access", [], operation))
         return bool(self.call(model, "check_access_rights", operation, raise_exception=False))
+
+    def dialect_mismatches(self) -> list[str]:
+        """Names the dialect gives this server that the server itself lacks ('model.field', or a selection
+        value), read with two fields_get calls: a saas build whose row in versions.DIALECTS guessed wrong
+        shows up here."""
+        dialect = self.dialect
+        missing = []
+        line = self.call("sale.order.line", "fields_get", ["tax_id", "tax_ids"], attributes=["type"])
+        if dialect.sale_line_tax_field not in line:
+            missing.append(f"sale.order.line.{dialect.sale_line_tax_field}")
+        product = self.call(
+            "product.product", "fields_get", ["is_storable", "type"], attributes=["type", "selection"]
+        )
+        for name, value in dialect.storable_product.items():
+            if name not in product:
+                missing.append(f"product.product.{name}")
+                continue
+            options = {str(option[0]) for option in product[name].get("selection") or []}
+            if name == "type" and value not in options:
+                missing.append(f"product.product.type '{value}'")
+        return missing
 
     # -- customers --------------------------------------------------------------------------
 
@@ -503,24 +525,27 @@ class OdooClient:
         return int(self.call("product.product", "create", values))
 
     def find_sale_taxes(self) -> list[OdooTax]:
+        included = self.dialect.tax_price_include_field
         rows = self.call(
             "account.tax",
             "search_read",
             domain=[["type_tax_use", "=", "sale"], ["amount_type", "=", "percent"]],
-            fields=["id", "name", "amount", "price_include_override"],
+            fields=["id", "name", "amount", included],
         )
         return [
             OdooTax(
                 id=int(row["id"]),
                 name=str(row["name"]),
                 amount=Decimal(str(row["amount"])),
-                price_included=row.get("price_include_override") == "tax_included",
+                price_included=_is_price_included(included, row.get(included)),
             )
             for row in rows
         ]
 
-    def create_sale_tax(self, percent: Decimal, price_included: bool) -> OdooTax:
-        name = f"Shopify {percent.normalize():f}%{' incl.' if price_included else ''}"
+    def create_sale_tax(self, percent: Decimal, price_included: bool, name: str = "") -> OdooTax:
+        """A percent sale tax; named 'Shopify 8.25%' ('Shopify 20% incl.') unless `name` is given."""
+        name = name or f"Shopify {percent.normalize():f}%{' incl.' if price_included else ''}"
+        included = self.dialect.tax_price_include_field
         tax_id = self.call(
             "account.tax",
             "create",
@@ -529,7 +554,7 @@ class OdooClient:
                 "amount": percent,
                 "amount_type": "percent",
                 "type_tax_use": "sale",
-                "price_include_override": "tax_included" if price_included else "tax_excluded",
+                included: _price_included_value(included, price_included),
             },
         )
         return OdooTax(id=int(tax_id), name=name, amount=percent, price_included=price_included)
@@ -629,9 +654,16 @@ class OdooClient:
         )
 
     def cancel_sale_order(self, order_id: int) -> None:
-        """Cancel an order and its open deliveries. Without `disable_cancel_warning` Odoo 18 only answers
-        with the cancel wizard for a confirmed order and cancels nothing."""
-        self.call("sale.order", "action_cancel", [order_id], context={"disable_cancel_warning": True})
+        """Cancel an order and its open deliveries. Where Odoo has a cancel wizard (18), a confirmed order's
+        action_cancel only answers with it and cancels nothing unless the context says
+        `disable_cancel_warning`; in 19 it cancels at once (no wizard model)."""
+        wizard = self.dialect.cancel_wizard_model
+        context = {"disable_cancel_warning": True} if wizard else {}
+        result = self.call("sale.order", "action_cancel", [order_id], context=context)
+        if isinstance(result, dict) and result.get("res_model"):
+            raise PermanentGatewayError(
+                f"Odoo asks for a decision to cancel sale order {order_id} ({result.get('res_model')})."
+            )
 
     def add_order_line(self, order_id: int, values: dict[str, Any]) -> None:
         self.call("sale.order", "write", [order_id], {"order_line": [(0, 0, values)]})
@@ -1315,6 +1347,17 @@ class OdooPicking:
     state: str
     origin: str
     quantities: dict[int, Decimal]  # product id -> quantity
+
+
+def _is_price_included(field_name: str, value: Any) -> bool:
+    """A tax's price-included flag as read: 18+ a selection ('tax_included'), 17 a boolean."""
+    return value == "tax_included" if field_name == "price_include_override" else bool(value)
+
+
+def _price_included_value(field_name: str, included: bool) -> Any:
+    if field_name == "price_include_override":
+        return "tax_included" if included else "tax_excluded"
+    return included
 
 
 def _many2one_id(value: Any) -> int:

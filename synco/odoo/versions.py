@@ -58,6 +58,9 @@ class OdooDialect:
     # 'sale.order.cancel', skipped with context disable_cancel_warning); None: action_cancel cancels at once.
     cancel_wizard_model: str | None
     payment_memo_field: str  # account.payment's memo: 'ref' (17), 'memo' (18, 19)
+    # How a tax says its amount is included in the price: 18 and 19 'price_include_override' ('tax_included' /
+    # 'tax_excluded'; 'price_include' is computed and read-only there); 17 the boolean 'price_include'.
+    tax_price_include_field: str
     # Methods refused remotely besides every '_'-prefixed one (19: XML-RPC faultCode 4, JSON-2 403).
     private_methods: frozenset[str]
     # 'model.method' ('*' any model) that run and commit but return None: over XML-RPC a fault (the caller
@@ -117,6 +120,7 @@ _ODOO_18 = OdooDialect(
     access_check_method="has_access",
     cancel_wizard_model="sale.order.cancel",
     payment_memo_field="memo",
+    tax_price_include_field="price_include_override",
     private_methods=frozenset(),
     none_fault_methods=_NONE_FAULTS_18,
     has_json2=False,  # /json/2/... answers 303 to /web/login
@@ -137,6 +141,7 @@ _ODOO_19 = OdooDialect(
     access_check_method="has_access",
     cancel_wizard_model=None,  # model sale.order.cancel is gone: action_cancel cancels a confirmed order at once
     payment_memo_field="memo",
+    tax_price_include_field="price_include_override",
     private_methods=frozenset({"check_access", "exists", "browse", "sudo", "search_fetch"}),
     # check_access is private now; the deprecated check_access_rights returns None.
     none_fault_methods=(_NONE_FAULTS_18 - {"*.check_access"}) | {"*.check_access_rights"},
@@ -151,6 +156,7 @@ _ODOO_17 = replace(
     storable_product=_frozen({"type": "product"}),
     access_check_method="check_access_rights",  # has_access arrived in 18.0 (odoo/odoo#179148)
     payment_memo_field="ref",
+    tax_price_include_field="price_include",
     none_fault_methods=_NONE_FAULTS_18 - {"*.check_access"},
 )
 
@@ -162,7 +168,8 @@ DIALECTS: tuple[OdooDialect, ...] = (
     replace(
         _ODOO_17,
         since=(17, 3),
-        verified="source only: is_storable from saas~17.3 (odoo/odoo#165372); never run",
+        verified="source only: is_storable from saas~17.3 (odoo/odoo#165372); never run; when the tax's "
+        "price_include_override and the payment's memo arrived is not known (17.0's names kept)",
         storable_product=_ODOO_18.storable_product,
     ),
     _ODOO_18,

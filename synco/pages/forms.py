@@ -15,6 +15,7 @@ from synco.errors import GatewayError
 from synco.gateways import odoo_outbound_policy
 from synco.models import OdooConnection, OrderRules
 from synco.odoo.destination import DestinationRefusedError, origin_of, parse_odoo_url
+from synco.odoo.json2 import looks_like_api_key
 
 
 class OdooConnectionForm(forms.ModelForm):
@@ -37,7 +38,10 @@ class OdooConnectionForm(forms.ModelForm):
         help_texts = {
             "database": "Odoo's database name (shown on the login page's database selector).",
             "login": "The e-mail or login of the Odoo user Synco acts as.",
-            "protocol": "XML-RPC works everywhere; JSON-RPC is an alternative if a proxy blocks XML-RPC.",
+            "protocol": "Automatic suits almost everyone: JSON-2 on Odoo 19 and later when the secret is an API "
+            "key, XML-RPC otherwise. Force JSON-2 only to make sure Synco never falls back to XML-RPC (it needs "
+            "an API key); force XML-RPC on Odoo 19 only if a proxy blocks JSON-2; JSON-RPC if a proxy blocks "
+            "XML-RPC. XML-RPC and JSON-RPC are deprecated from Odoo 19 on.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -77,13 +81,32 @@ class OdooConnectionForm(forms.ModelForm):
                     code="secret_bound",
                 ),
             )
+        self._require_api_key_for_json2(cleaned)
         return cleaned
+
+    def _require_api_key_for_json2(self, cleaned: dict[str, Any]) -> None:
+        """JSON-2 takes only API keys (a password is refused with 401): say so before anything is sent."""
+        if cleaned.get("protocol") != OdooConnection.Protocol.JSON2 or self.has_error("secret"):
+            return
+        secret = cleaned.get("secret") or (self.instance.secret if self.has_stored_secret else "")
+        if secret and not looks_like_api_key(secret):
+            self.add_error(
+                "protocol",
+                forms.ValidationError(
+                    "JSON-2 needs an API key, not a password: create one in Odoo (Preferences → Account "
+                    "Security → New API Key) and enter it as the password, or choose Automatic.",
+                    code="json2_needs_api_key",
+                ),
+            )
 
     def save(self, commit: bool = True) -> OdooConnection:
         connection: OdooConnection = super().save(commit=False)
         new_secret = self.cleaned_data.get("secret")
         if not new_secret and self.has_stored_secret:
             connection.secret = OdooConnection.objects.get(pk=connection.pk).secret
+        if new_secret:
+            # A new secret has no history: an old key's last login says nothing about it.
+            connection.api_key_accepted_at = None
         if new_secret or any(name in self.changed_data for name in ("url", "database", "login", "protocol")):
             # Other settings than the ones checked: the last Test connection says nothing about them.
             connection.forget_check()

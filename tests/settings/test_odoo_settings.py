@@ -88,7 +88,7 @@ def _form(odoo, **overrides):
         "database": "synco_demo",
         "login": "admin",
         "secret": "",
-        "protocol": "xmlrpc",
+        "protocol": "auto",
     }
     return {**values, **overrides}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -92,17 +93,8 @@ class Command(BaseCommand):
             existing = {(float(tax.amount), tax.price_included) for tax in client.find_sale_taxes()}
             for name, amount, include in DEMO_TAXES:
                 if (amount, include == "tax_included") not in existing:
-                    client.call(
-                        "account.tax",
-                        "create",
-                        {
-                            "name": name,
-                            "amount": amount,
-                            "amount_type": "percent",
-                            "type_tax_use": "sale",
-                            "price_include_override": include,
-                        },
-                    )
+                    # Through the client: it names the price-included flag as this Odoo version does.
+                    client.create_sale_tax(Decimal(str(amount)), include == "tax_included", name=name)
             client.close()
         finally:
             server.shutdown_and_save()
