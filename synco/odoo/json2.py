@@ -10,6 +10,8 @@ transport.py's Json2Connector gives odoolib's Connection and Model (which call
   names every argument (`request_for`): JSON-2 binds only named arguments, ignores a JSON array body, and runs
   a record method sent without `ids` on no record at all (200, nothing done). The positional arguments are
   named from the table below; a call it cannot name raises Json2SignatureError before anything is sent.
+* Results keep XML-RPC's shape where JSON-2's differs: `create` of one dict answers its id (JSON-2: `[id]`,
+  `xmlrpc_shaped`). A method that returns None answers null, which is None (XML-RPC cannot send it at all).
 * A failure raises Json2Error (`result_of`: status, exception class and message; never Odoo's `debug`, a
   traceback with server paths), which errors.py classifies.
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -185,6 +188,14 @@ def result_of(status: int, content_type: str, data: bytes, key: str) -> Any:
     if not name and not message:
         message = _page_text(data)
     raise Json2Error(status, name, message, content_type, api_key_shaped=looks_like_api_key(key))
+
+
+def xmlrpc_shaped(method: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any], result: Any) -> Any:
+    """A result as XML-RPC gives it: `create` of one dict (not a list) answers its id, where JSON-2 answers [id]."""
+    values = args[0] if args else kwargs.get("vals_list")
+    if method == "create" and isinstance(values, Mapping) and isinstance(result, list) and len(result) == 1:
+        return result[0]
+    return result
 
 
 def version_of(status: int, content_type: str, data: bytes) -> dict[str, Any]:

@@ -315,7 +315,8 @@ class Json2Connector(_Connector):
     ) -> Any:
         """`POST /json/2/<model>/<method>` with every argument named; the JSON result (None for null)."""
         path, body, headers = json2.request_for(database, key, model, method, args, kwargs)
-        return json2.result_of(*self._request("POST", path, body, headers), key=key)
+        result = json2.result_of(*self._request("POST", path, body, headers), key=key)
+        return json2.xmlrpc_shaped(method, args, kwargs, result)
 
     def _request(
         self, verb: str, path: str, body: bytes | None, headers: dict[str, str]

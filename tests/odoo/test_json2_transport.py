@@ -75,6 +75,7 @@ class FakeOdoo:
         self.answers: dict[tuple[str, str], Answer | str] = {}
         self.context: dict[str, Any] = {"lang": "en_US", "tz": "Europe/Brussels", "uid": 2}
         self.close_each = False
+        self.version_answer = result(VERSION_19)
         self.stop = threading.Event()
         self.port = 0
         self._connections = 0
@@ -99,7 +100,7 @@ class FakeOdoo:
         if self.major < 19:  # no JSON-2: Odoo 18 sends everything it does not route to its login page
             return Answer(303, b"<html>Redirecting...</html>", "text/html", {"Location": "/web/login"})
         if path == "/json/version" and verb == "GET":
-            return result(VERSION_19)
+            return self.version_answer
         if not path.startswith("/json/2/") or verb != "POST":
             return Answer(404, b"<h1>Not Found</h1>", "text/html")
         if headers.get("x-odoo-database") != DB:
@@ -544,6 +545,17 @@ def test_a_null_result_is_none(client: OdooClient, odoo19: FakeOdoo) -> None:
     assert len(odoo19.calls()) == 2
 
 
+def test_create_of_one_dict_answers_its_id_as_over_xml_rpc(client: OdooClient, odoo19: FakeOdoo) -> None:
+    odoo19.answers[("product.product", "create")] = result([6])
+
+    assert client.call("product.product", "create", {"name": "Mug"}) == 6
+    assert client.call("product.product", "create", [{"name": "Mug"}]) == [6]
+    assert [seen.body for seen in odoo19.calls()] == [
+        {"vals_list": {"name": "Mug"}},
+        {"vals_list": [{"name": "Mug"}]},
+    ]
+
+
 def test_read_of_one_record_stays_a_list(client: OdooClient, odoo19: FakeOdoo) -> None:
     odoo19.answers[("res.partner", "read")] = result([{"id": 1, "name": "My Company"}])
 
@@ -920,21 +932,21 @@ def test_auto_asks_once_per_process(serve: Callable[..., FakeOdoo], odoo19: Fake
 
 
 def test_auto_does_not_take_a_server_error_for_an_answer(odoo19: FakeOdoo) -> None:
-    original = odoo19.respond
-
-    def down(verb: str, path: str, headers: dict[str, str], raw: bytes) -> Answer | str:
-        if path == "/json/version":
-            return Answer(503, b"<html>maintenance</html>", "text/html")
-        return original(verb, path, headers, raw)
-
-    odoo19.respond = down  # type: ignore[method-assign]
+    odoo19.version_answer = Answer(503, b"<html>maintenance</html>", "text/html")
     client = client_for(odoo19, protocol="auto")
 
     with pytest.raises(TransientGatewayError):
         client.call("sale.order", "action_confirm", [1])
-    odoo19.respond = original  # type: ignore[method-assign]
+    odoo19.version_answer = result(VERSION_19)
 
     assert client.transport == "json2"
+    assert [s.path for s in odoo19.seen] == ["/json/version", "/json/version"]
+
+
+def test_auto_takes_xml_rpc_where_json_version_is_not_odoos(odoo19: FakeOdoo) -> None:
+    odoo19.version_answer = Answer(200, b"<html>a shop</html>", "text/html")
+
+    assert client_for(odoo19, protocol="auto").transport == "xmlrpc"
 
 
 def test_probe_version_chooses_the_transport(serve: Callable[..., FakeOdoo], odoo19: FakeOdoo) -> None:
