@@ -1,4 +1,4 @@
-"""A local Odoo 18 server that answers XML-RPC and JSON-RPC like the real one (see the shared API notes)."""
+"""A local Odoo (17, 18 or 19) that answers XML-RPC and JSON-RPC like the real one (see the shared API notes)."""
 
 from __future__ import annotations
 

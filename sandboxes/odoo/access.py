@@ -3,52 +3,34 @@
 from __future__ import annotations
 
 from .errors import AccessError
+from .versions import DEFAULT_VERSION, OdooProfile, profile_for
 
 ADMIN_UID = 2
 SALES_NONE_UID = 6
 
 OPERATION_VERBS = {"read": "access", "write": "modify", "create": "create", "unlink": "delete"}
 
-_SALE_GROUPS = (
-    "Inventory/User",
-    "Invoicing/Invoicing",
-    "Sales/Administrator",
-    "Sales/User: Own Documents Only",
-    "Technical/Show Accounting Features - Readonly",
-    "Technical/Show Full Accounting Features",
-    "User types/Portal",
-)
-_SALE_WRITE_GROUPS = ("Sales/Administrator", "Sales/User: Own Documents Only")
-_PRODUCT_GROUPS = (
-    "Extra Rights/Product Creation",
-    "Inventory/Administrator",
-    "Invoicing/Administrator",
-    "Sales/Administrator",
-)
-
-# model -> operations refused to the user without Sales rights, with the groups Odoo lists.
-_SALES_NONE_DENIED: dict[str, dict[str, tuple[str, ...]]] = {
-    "sale.order": {
-        "read": _SALE_GROUPS,
-        "write": _SALE_WRITE_GROUPS,
-        "create": _SALE_WRITE_GROUPS,
-        "unlink": _SALE_WRITE_GROUPS,
-    },
+# model -> operation -> the kind of groups Odoo lists when it refuses it to the user without Sales rights
+# (the group names differ between versions: OdooProfile.access_groups).
+_SALES_NONE_DENIED: dict[str, dict[str, str]] = {
+    "sale.order": {"read": "sale", "write": "sale_write", "create": "sale_write", "unlink": "sale_write"},
     "sale.order.line": {
-        "read": _SALE_GROUPS,
-        "write": _SALE_WRITE_GROUPS,
-        "create": _SALE_WRITE_GROUPS,
-        "unlink": _SALE_WRITE_GROUPS,
+        "read": "sale",
+        "write": "sale_write",
+        "create": "sale_write",
+        "unlink": "sale_write",
     },
-    "product.product": {"create": _PRODUCT_GROUPS, "write": _PRODUCT_GROUPS, "unlink": _PRODUCT_GROUPS},
-    "product.template": {"create": _PRODUCT_GROUPS, "write": _PRODUCT_GROUPS, "unlink": _PRODUCT_GROUPS},
+    "product.product": {"create": "product", "write": "product", "unlink": "product"},
+    "product.template": {"create": "product", "write": "product", "unlink": "product"},
 }
 
 # Refused to everyone (Odoo: "No group currently allows this operation").
 _NOBODY: dict[str, set[str]] = {"stock.quant": {"unlink"}}
 
 
-def access_error(uid: int, model: str, description: str, operation: str) -> AccessError | None:
+def access_error(
+    uid: int, model: str, description: str, operation: str, profile: OdooProfile | None = None
+) -> AccessError | None:
     """The AccessError Odoo would raise for this operation, or None when it is allowed."""
     verb = OPERATION_VERBS.get(operation, "access")
     head = f"You are not allowed to {verb} '{description}' ({model}) records.\n\n"
@@ -56,8 +38,9 @@ def access_error(uid: int, model: str, description: str, operation: str) -> Acce
     if operation in _NOBODY.get(model, set()):
         return AccessError(head + "No group currently allows this operation." + tail)
     if uid == SALES_NONE_UID:
-        groups = _SALES_NONE_DENIED.get(model, {}).get(operation)
-        if groups:
+        kind = _SALES_NONE_DENIED.get(model, {}).get(operation)
+        if kind:
+            groups = (profile or profile_for(DEFAULT_VERSION)).access_groups[kind]
             listing = "\n".join(f"\t- {group}" for group in groups)
             return AccessError(
                 head + "This operation is allowed for the following groups:\n" + listing + tail

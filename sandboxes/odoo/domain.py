@@ -84,10 +84,14 @@ def _leaf(model: Model, token: Any) -> Node:
     for index, part in enumerate(parts):
         field = current.fields_by_name.get(part)
         if field is None:
-            raise ValueError(f"Invalid field {current._name}.{part} in leaf {leaf_repr!r}")
+            raise ValueError(current.env.profile.invalid_domain_field_message(current._name, part, leaf_repr))
         if index < len(parts) - 1:
             if not field.comodel:
-                raise ValueError(f"Invalid field {current._name}.{parts[index + 1]} in leaf {leaf_repr!r}")
+                raise ValueError(
+                    current.env.profile.invalid_domain_field_message(
+                        current._name, parts[index + 1], leaf_repr
+                    )
+                )
             current = current.env[field.comodel]
     return ("leaf", parts, operator, _normalise_value(value))
 
@@ -170,6 +174,12 @@ def _match_leaf(model: Model, record_id: int, parts: list[str], operator: str, v
         return _match_many2one(model, field.comodel or model._name, raw, operator, value)
     if field.type in ("one2many", "many2many"):
         return _match_x2many(model, field.comodel or "", raw, operator, value)
+    if (
+        field.type == "datetime"
+        and isinstance(raw, str)
+        and model.env.profile.datetimes_compare_to_the_second
+    ):
+        raw = raw[:19]  # the stored microseconds (write_date) no longer count
     return compare(raw, operator, value, boolean=field.type == "boolean")
 
 

@@ -177,8 +177,25 @@ def _save(model: Model, values: dict[str, Any]) -> int:
     return record_id
 
 
+def _check_column(model: Model, path: list[str]) -> None:
+    """Odoo 19 refuses a column naming an unknown field, at any depth, with an exception (no message)."""
+    current = model
+    for part in path:
+        if part in ("id", ".id"):
+            return
+        field = current.fields_by_name.get(part)
+        if field is None:
+            raise ValueError(f"Invalid field name {part!r}")
+        if field.type != "one2many" or field.comodel is None:
+            return
+        current = current.env[field.comodel]
+
+
 def load_rows(model: Model, fields: list[str], data: list[list[Any]]) -> dict[str, Any]:
     paths = [field.split("/") for field in fields]
+    if model.env.profile.load_refuses_unknown_columns:
+        for path in paths:
+            _check_column(model, path)
     for path in paths:
         if path[0] not in ("id", ".id") and path[0] not in model.fields_by_name:
             return {

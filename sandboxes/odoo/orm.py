@@ -18,10 +18,12 @@ from .access import access_error
 from .errors import AccessError, mandatory_field_error, missing_error
 from .fields import X2MANY_TYPES, Field
 from .state import Database
+from .versions import DEFAULT_VERSION, OdooProfile, profile_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound="Model")
 RPC_KIND = "_rpc_kind"
+NESTED = "x2many_depth"  # env.flags: > 0 while x2many commands (or inverses) of a create / write run
 MAGIC_FIELDS = ("create_date", "write_date", "create_uid", "write_uid")
 
 
@@ -62,12 +64,16 @@ def api_records(function: F) -> F:
 
 
 class Registry:
-    """All model classes by ``_name``, with their fields resolved (including delegated ones)."""
+    """All model classes by ``_name``, with their fields resolved (including delegated ones), for one Odoo
+    version: each registry holds its own subclass of every model, with that version's fields and methods,
+    so that sandboxes of several versions can run in one process."""
 
-    def __init__(self, classes: Iterable[type[Model]]) -> None:
+    def __init__(self, classes: Iterable[type[Model]], profile: OdooProfile | int = DEFAULT_VERSION) -> None:
+        self.profile = profile_for(profile)
         self.models: dict[str, type[Model]] = {}
         for cls in classes:
-            self.models[cls._name] = cls
+            if cls._name not in self.profile.removed_models:
+                self.models[cls._name] = self._versioned(cls)
         for cls in self.models.values():
             cls.fields_by_name = self._own_fields(cls)
         for cls in self.models.values():
@@ -80,13 +86,21 @@ class Registry:
                     delegated.delegate_model = parent_model
                     cls.fields_by_name[name] = delegated
 
-    @staticmethod
-    def _own_fields(cls: type[Model]) -> dict[str, Field]:
+    def _versioned(self, cls: type[Model]) -> type[Model]:
+        """A subclass of ``cls`` for this registry; methods the version lacks are hidden from RPC."""
+        attributes: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        for method in self.profile.missing_methods:
+            if callable(getattr(cls, method, None)):
+                attributes[method] = None
+        return type(cls.__name__, (cls,), attributes)
+
+    def _own_fields(self, cls: type[Model]) -> dict[str, Field]:
         found: dict[str, Field] = {}
         for klass in reversed(cls.__mro__):
             for name, value in vars(klass).items():
                 if isinstance(value, Field):
                     found[name] = copy.copy(value)
+        found = self.profile.adjust_fields(cls._name, found)
         base: dict[str, Field] = {
             "id": Field("integer", "ID", readonly=True),
             "display_name": Field("char", "Display Name", readonly=True, compute="_compute_display_name"),
@@ -116,12 +130,24 @@ class Environment:
         self.context: dict[str, Any] = dict(context or {})
         self.flags: dict[str, Any] = {}
 
+    @property
+    def profile(self) -> OdooProfile:
+        """The Odoo version the sandbox plays: its names, texts and behaviours."""
+        return self.registry.profile
+
+    @property
+    def version(self) -> int:
+        """The major Odoo version (17, 18, 19)."""
+        return self.registry.profile.major
+
     def __getitem__(self, model: str) -> Model:
         return self.registry.models[model](self)
 
     def model(self, cls: type[M]) -> M:
         """A typed handle on a model class, for model-specific helpers (``env[name]`` is only a ``Model``)."""
-        return cls(self)
+        versioned = self.registry.models[cls._name]
+        assert issubclass(versioned, cls)
+        return versioned(self)
 
     def __contains__(self, model: str) -> bool:
         cls = self.registry.models.get(model)
@@ -222,10 +248,17 @@ class Model:
         if missing:
             raise missing_error(self._name, missing, self.env.uid)
 
-    def _check_field_names(self, names: Iterable[str]) -> None:
+    def _check_field_names(self, names: Iterable[str], kind: str = "values") -> None:
+        """``kind``: 'values' (create / write) or 'read'; values inside x2many commands are 'nested'."""
+        if kind == "values" and self.env.flags.get(NESTED):
+            kind = "nested"
         for name in names:
             if name not in self.fields_by_name:
-                raise ValueError(f"Invalid field {name!r} on model {self._name!r}")
+                raise ValueError(self.env.profile.invalid_field_message(self._name, name, kind))
+
+    def field_name(self, canonical: str) -> str:
+        """This version's name of one of the model's fields, declared under its Odoo 18 name."""
+        return self.env.profile.field_name(self._name, canonical)
 
     # -- searching -------------------------------------------------------------------------------
     def search_ids(
@@ -399,13 +432,18 @@ class Model:
         """Python constraints, run after create and write (Odoo's ``@api.constrains``)."""
 
     def _apply_later(self, record_id: int, field: Field, value: Any) -> None:
-        if field.compute is not None:
-            assert field.inverse is not None
-            getattr(self, field.inverse)(record_id, value)
-        elif field.type == "one2many":
-            self._apply_one2many(record_id, field, value)
-        else:
-            self._apply_many2many(record_id, field, value)
+        flags = self.env.flags
+        flags[NESTED] = flags.get(NESTED, 0) + 1
+        try:
+            if field.compute is not None:
+                assert field.inverse is not None
+                getattr(self, field.inverse)(record_id, value)
+            elif field.type == "one2many":
+                self._apply_one2many(record_id, field, value)
+            else:
+                self._apply_many2many(record_id, field, value)
+        finally:
+            flags[NESTED] -= 1
 
     @staticmethod
     def _commands(value: Any) -> list[list[Any]]:
@@ -487,7 +525,7 @@ class Model:
 
     def read_records(self, ids: list[int], fields: list[str] | None = None) -> list[dict[str, Any]]:
         names = list(fields or [n for n in self.fields_by_name if n != "id"])
-        self._check_field_names(names)
+        self._check_field_names(names, "read")
         rows = []
         for rid in dict.fromkeys(ids):
             if not self.exists_id(rid):
@@ -617,7 +655,7 @@ class Model:
 
     @api_model
     def default_get(self, fields_list: list[str]) -> dict[str, Any]:
-        self._check_field_names(fields_list)
+        self._check_field_names(fields_list, "read")
         result: dict[str, Any] = {}
         for name in fields_list:
             field = self.fields_by_name[name]
@@ -644,20 +682,26 @@ class Model:
 
     @api_records
     def has_access(self, ids: list[int], operation: str) -> bool:
-        return access_error(self.env.uid, self._name, self._description, operation) is None
+        return self.access_error(operation) is None
 
     @api_model
-    def check_access_rights(self, operation: str, raise_exception: bool = True) -> bool:
-        error = access_error(self.env.uid, self._name, self._description, operation)
-        if error is not None and raise_exception:
+    def check_access_rights(self, operation: str, raise_exception: bool = True) -> bool | None:
+        # Since 18 it is check_access(operation) when raising (None, the None-fault), has_access otherwise.
+        error = self.access_error(operation)
+        if not raise_exception:
+            return error is None
+        if error is not None:
             raise error
-        return error is None
+        return None if self.env.profile.check_access_rights_returns_none else True
 
     @api_records
     def check_access(self, ids: list[int], operation: str) -> None:
-        error = access_error(self.env.uid, self._name, self._description, operation)
+        error = self.access_error(operation)
         if error is not None:
             raise error
+
+    def access_error(self, operation: str) -> AccessError | None:
+        return access_error(self.env.uid, self._name, self._description, operation, self.env.profile)
 
     @api_records
     def action_archive(self, ids: list[int]) -> bool:
@@ -699,6 +743,6 @@ def rpc_kind(model: Model, method: str) -> str | None:
 
 def ensure_allowed(model: Model, operation: str) -> None:
     """Raise Odoo's AccessError when the user may not perform ``operation`` on the model."""
-    error: AccessError | None = access_error(model.env.uid, model._name, model._description, operation)
+    error = model.access_error(operation)
     if error is not None:
         raise error

@@ -66,6 +66,11 @@ _MARSHAL_FRAMES = (
 )
 
 
+# The server marks an error raised by a call with the JSON-RPC error code of the version it plays (200 until
+# Odoo 18, 0 in 19) under this attribute.
+JSONRPC_CODE = "odoo_jsonrpc_code"
+
+
 class MarshalError(Exception):
     """Wraps the TypeError/OverflowError raised while serialising a successful result."""
 
@@ -133,11 +138,11 @@ def fault_string(error: BaseException) -> str:
 
 
 def json_error(error: BaseException) -> dict[str, Any]:
-    """Odoo's ``serialize_exception`` inside the JSON-RPC error envelope."""
+    """Odoo's ``serialize_exception`` inside the JSON-RPC error envelope (its code: see JSONRPC_CODE)."""
     kind = type(error)
     module = kind.__module__
     return {
-        "code": 200,
+        "code": getattr(error, JSONRPC_CODE, 200),
         "message": "Odoo Server Error",
         "data": {
             "name": f"{module}.{kind.__qualname__}" if module else kind.__qualname__,

@@ -1,4 +1,5 @@
-"""The fresh database: what a new Odoo 18 with sale_management, sale_stock, account and delivery holds."""
+"""The fresh database: what a new Odoo (17, 18 or 19) with sale_management, sale_stock, account and delivery
+holds, in the field names and values of the registry's version."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ INSTALLED_MODULES = (
     ("delivery", "Delivery Costs"),
     ("stock_delivery", "Delivery - Stock"),
     ("contacts", "Contacts"),
+)
+GROUPS = (  # after the internal users' group (id 1), which 19 renamed; not a real server's listing
+    "Sales / User: Own Documents Only",
+    "Sales / Administrator",
+    "Inventory / Administrator",
+    "Invoicing / Administrator",
 )
 OTHER_MODULES = (
     ("purchase", "Purchase"),
@@ -179,6 +186,15 @@ def _many(env: Environment, model: str, rows: Iterable[tuple[int, dict[str, Any]
         _make(env, model, record_id, vals)
 
 
+def database_version(db: Database) -> int | None:
+    """The Odoo version a database was seeded for (its ``base`` module's version), None if unknown."""
+    for module in db.table("ir.module.module").values():
+        if module.get("name") == "base":
+            head = str(module.get("latest_version") or "").split(".", 1)[0]
+            return int(head) if head.isdigit() else None
+    return None
+
+
 def seed_database(
     registry: Registry | None = None,
     api_key: str = DEFAULT_API_KEY,
@@ -260,7 +276,10 @@ def _seed_base(env: Environment, api_key: str, uninstalled: set[str]) -> None:
         _make(env, "res.country.state", next_state, {"name": name, "code": code, "country_id": country_id})
         next_state += 1
     _make(env, "uom.uom", 1, {"name": "Units"})
-    _make(env, "uom.uom", 2, {"name": "Dozens", "factor": 1 / 12})
+    dozens: dict[str, Any] = {"name": "Dozens", "factor": 1 / 12}
+    if "relative_uom_id" in env["uom.uom"].fields_by_name:  # 19: no categories, a unit relative to another
+        dozens.update(relative_factor=12.0, relative_uom_id=1)
+    _make(env, "uom.uom", 2, dozens)
     _make(env, "crm.team", 1, {"name": "Sales"})
     partners: list[tuple[int, dict[str, Any]]] = [
         (1, {"name": "My Company", "is_company": True, "country_id": 233, "email": "info@yourcompany.com"}),
@@ -280,12 +299,21 @@ def _seed_base(env: Environment, api_key: str, uninstalled: set[str]) -> None:
             for index, (name, digits) in enumerate(DEFAULT_DIGITS.items(), start=1)
         ],
     )
+    internal_user = "Role / User" if env.version >= 19 else "User types / Internal User"
+    groups = (internal_user, *GROUPS)
+    for group_id, full_name in enumerate(groups, start=1):
+        _make(env, "res.groups", group_id, {"name": full_name.split(" / ")[-1], "full_name": full_name})
+    groups_field = env["res.users"].field_name("groups_id")
+    everything = [[6, 0, list(range(1, len(groups) + 1))]]
     users: list[tuple[int, dict[str, Any]]] = [
         (1, {"name": "OdooBot", "login": "__system__", "partner_id": 2, "active": False}),
-        (ADMIN_UID, {"name": "Administrator", "login": "admin", "partner_id": 3}),
+        (ADMIN_UID, {"name": "Administrator", "login": "admin", "partner_id": 3, groups_field: everything}),
         (3, {"name": "Public user", "login": "public", "partner_id": 4, "active": False, "share": True}),
         (4, {"name": "Default User Template", "login": "default", "partner_id": 5, "active": False}),
-        (SALES_NONE_UID, {"name": "Sales None", "login": "sales-none", "partner_id": 6}),
+        (
+            SALES_NONE_UID,
+            {"name": "Sales None", "login": "sales-none", "partner_id": 6, groups_field: [[6, 0, [1]]]},
+        ),
     ]
     _many(env, "res.users", users)
     # Credentials live outside the model's fields, so no RPC `read` can return them.
@@ -301,26 +329,21 @@ def _seed_base(env: Environment, api_key: str, uninstalled: set[str]) -> None:
             {
                 "name": name,
                 "shortdesc": title,
-                "latest_version": "18.0.1.0",
+                "latest_version": f"{env.version}.0.1.0",
                 "state": "installed" if installed else "uninstalled",
             },
         )
 
 
 def _seed_accounting(env: Environment) -> None:
+    taxes = env["account.tax"]
     for tax_id, name, amount, use, included in TAXES:
-        _make(
-            env,
-            "account.tax",
-            tax_id,
-            {
-                "name": name,
-                "amount": amount,
-                "amount_type": "percent",
-                "type_tax_use": use,
-                "price_include_override": included,
-            },
-        )
+        vals: dict[str, Any] = {"name": name, "amount": amount, "amount_type": "percent", "type_tax_use": use}
+        if "price_include_override" in taxes.fields_by_name:
+            vals["price_include_override"] = included
+        else:  # Odoo 17: a plain boolean
+            vals["price_include"] = included == "tax_included"
+        _make(env, "account.tax", tax_id, vals)
     env.db.update("res.company", 1, {"account_sale_tax_id": 1})
     _many(
         env,
@@ -534,14 +557,15 @@ def _seed_products(env: Environment) -> None:
             "categ_id": 2,
         }
     )
+    storable = dict(env.profile.storable_product)
+    consumable = {"type": "consu", **({"is_storable": False} if "is_storable" in storable else {})}
     for item in CATALOGUE:
         products.create_record(
             {
                 "name": item.title,
                 "default_code": item.sku,
                 "barcode": item.barcode,
-                "type": "consu",
-                "is_storable": item.storable,
+                **(storable if item.storable else consumable),
                 "list_price": float(item.price),
                 "standard_price": 0.0,
                 "invoice_policy": "order",

@@ -1,4 +1,6 @@
-"""The Odoo sandbox's HTTP server: XML-RPC, JSON-RPC, record pages and the fault-injection controls."""
+"""The Odoo sandbox's HTTP server: XML-RPC, JSON-RPC, record pages and the fault-injection controls.
+
+It plays one Odoo version (17, 18 or 19: ``version=``, ``--version``; versions.py), 18 by default."""
 
 from __future__ import annotations
 
@@ -20,10 +22,11 @@ from urllib.parse import parse_qs, urlsplit
 from . import json2, pages
 from .models import build_registry
 from .orm import Environment
-from .rpc import MarshalError, dumps_result, fault_int, fault_string, json_error, json_response
-from .seed import DEFAULT_API_KEY, seed_database
+from .rpc import JSONRPC_CODE, MarshalError, dumps_result, fault_int, fault_string, json_error, json_response
+from .seed import DEFAULT_API_KEY, database_version, seed_database
 from .service import VERSION_INFO, OdooService, is_write_method
 from .state import Database, Persister
+from .versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, deprecation_warning, profile_for
 
 logger = logging.getLogger(__name__)
 
@@ -50,15 +53,24 @@ class OdooSandboxServer(ThreadingHTTPServer):
         auth_latency_ms: int = 0,
         uninstalled_modules: tuple[str, ...] = (),
         verbose: bool = False,
+        version: int = DEFAULT_VERSION,
     ) -> None:
         self.db_name = db_name
         self.api_key = api_key
         self.verbose = verbose
         self.uninstalled_modules = uninstalled_modules
-        self.registry = build_registry()
+        self.profile = profile_for(version)
+        self.odoo_version: int = self.profile.major
+        self.registry = build_registry(self.profile)
         self.db = Database()
         if state_path is not None and state_path.exists():
             self.db.load_json(state_path.read_text(encoding="utf-8"))
+            saved = database_version(self.db)
+            if saved is not None and saved != self.odoo_version:
+                raise ValueError(
+                    f"{state_path} holds an Odoo {saved} database: start the sandbox with --version {saved}, "
+                    "or give it another --state file"
+                )
         else:
             self.db.replace_with(self._fresh_database())
         self.service = OdooService(self.registry, self.db, db_name, auth_latency_ms=auth_latency_ms)
@@ -179,7 +191,11 @@ class OdooSandboxServer(ThreadingHTTPServer):
         self.record_call(service, method, params)
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000.0)
-        result = self.service.dispatch(service, method, params)
+        try:
+            result = self.service.dispatch(service, method, params)
+        except Exception as error:
+            setattr(error, JSONRPC_CODE, self.profile.jsonrpc_error_code)  # 200 until 18, 0 in 19
+            raise
         if service == "object" and len(params) >= 5 and is_write_method(str(params[4])) and self.take_drop():
             raise _Drop()
         return result
@@ -285,6 +301,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b"Not Found", "text/plain")
 
     def _xmlrpc(self, path: str, body: bytes) -> None:
+        deprecation_warning(path, self.server.profile)
         legacy = not path.startswith("/xmlrpc/2/")
         service = path[len("/xmlrpc/") :] if legacy else path[len("/xmlrpc/2/") :]
         if service == "object" and self.server.take_failure():
@@ -324,6 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(reply.body)
 
     def _jsonrpc(self, body: bytes) -> None:
+        deprecation_warning("/jsonrpc", self.server.profile)
         request_id: Any = None
         try:
             request = json.loads(body)
@@ -354,7 +372,9 @@ def make_server(
     auth_latency_ms: int = 0,
     uninstalled_modules: tuple[str, ...] = (),
     verbose: bool = False,
+    version: int = DEFAULT_VERSION,
 ) -> OdooSandboxServer:
+    """A sandbox playing Odoo ``version`` (17, 18 or 19), not yet serving."""
     return OdooSandboxServer(
         (host, port),
         state_path=state_path,
@@ -363,13 +383,16 @@ def make_server(
         auth_latency_ms=auth_latency_ms,
         uninstalled_modules=uninstalled_modules,
         verbose=verbose,
+        version=version,
     )
 
 
 def start_in_thread(
     state_path: Path | None = None, port: int = 0, **options: Any
 ) -> tuple[OdooSandboxServer, str]:
-    """Start a sandbox on 127.0.0.1 (port 0: an ephemeral one) in a daemon thread; return it and its URL."""
+    """Start a sandbox on 127.0.0.1 (port 0: an ephemeral one) in a daemon thread; return it and its URL.
+
+    ``options`` are make_server's, ``version=19`` among them."""
     server = make_server("127.0.0.1", port, state_path, **options)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="odoo-sandbox", daemon=True
@@ -379,7 +402,9 @@ def start_in_thread(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sandboxes.odoo", description="A local Odoo 18 sandbox.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sandboxes.odoo", description="A local Odoo sandbox (Odoo 17, 18 or 19)."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8769)
     parser.add_argument("--state", type=Path, default=None, help="JSON file to load and save the database")
@@ -387,6 +412,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
     parser.add_argument("--auth-latency-ms", type=int, default=0)
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--version",
+        type=int,
+        choices=SUPPORTED_VERSIONS,
+        default=DEFAULT_VERSION,
+        help=f"the Odoo version to play (default {DEFAULT_VERSION})",
+    )
     options = parser.parse_args(argv)
     server = make_server(
         options.host,
@@ -396,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         api_key=options.api_key,
         auth_latency_ms=options.auth_latency_ms,
         verbose=options.verbose,
+        version=options.version,
     )
 
     def stop(signum: int, frame: Any) -> None:

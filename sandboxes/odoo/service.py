@@ -11,13 +11,10 @@ from typing import Any
 from .errors import AccessDenied, AccessError, UserError, database_missing_error
 from .orm import POSTCOMMIT_HOOKS, PRECOMMIT_HOOKS, Environment, Registry, ensure_allowed, rpc_kind
 from .state import Database
+from .versions import DEFAULT_VERSION, profile_for
 
-VERSION_INFO: dict[str, Any] = {
-    "server_version": "18.0+e-20241005",
-    "server_version_info": [18, 0, 0, "final", 0, ""],
-    "server_serie": "18.0",
-    "protocol_version": 1,
-}
+# The default version's answer (a server answers its own: OdooService.version_info).
+VERSION_INFO: dict[str, Any] = profile_for(DEFAULT_VERSION).version_info()
 _PRIVATE = re.compile(r"^(_.*|init)$")
 _READ_METHODS = {
     "search",
@@ -82,6 +79,7 @@ class OdooService:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.registry = registry
+        self.profile = registry.profile
         self.db = db
         self.db_name = db_name
         self.auth_latency_ms = auth_latency_ms
@@ -101,7 +99,7 @@ class OdooService:
 
     def _common(self, method: str, params: list[Any]) -> Any:
         if method == "version":
-            return dict(VERSION_INFO)
+            return self.version_info()
         if method == "login":
             db, login, password = params[:3]
             return self.authenticate(db, login, password)
@@ -116,12 +114,16 @@ class OdooService:
         if method == "list":
             return [self.db_name]
         if method == "server_version":
-            return VERSION_INFO["server_version"]
+            return self.profile.server_version
         if method == "db_exist":
             return params[0] == self.db_name
         if method == "list_lang":
             return [["en_US", "English (US)"]]
         raise KeyError(f"exp_{method}")
+
+    def version_info(self) -> dict[str, Any]:
+        """``common.version()``: the build of the Odoo version this sandbox plays."""
+        return self.profile.version_info()
 
     def _object(self, method: str, params: list[Any]) -> Any:
         if method == "execute_kw":
@@ -198,13 +200,13 @@ class OdooService:
         with self.db.transaction():
             if model not in env:
                 raise UserError(f"Object {model} doesn't exist")
-            # The texts of Odoo 18.0 since mid-2025 (18.0-20250702 checked): the method named with its model.
-            if _PRIVATE.match(method):
-                raise AccessError(f"Private methods (such as '{model}.{method}') cannot be called remotely.")
+            # 18.0 since mid-2025 and 19 name the method with its model; 19 makes more ORM methods private.
+            if _PRIVATE.match(method) or method in self.profile.private_methods:
+                raise AccessError(self.profile.private_method_message(model, method))
             records = env[model]
             kind = rpc_kind(records, method)
             if kind is None:
-                raise AttributeError(f"The method '{model}.{method}' does not exist")
+                raise AttributeError(self.profile.unknown_method_message(model, method))
             operation = operation_of(method)
             if operation is not None:
                 ensure_allowed(records, operation)

@@ -1,12 +1,16 @@
-"""The models the Odoo sandbox knows, as installed by sale_management, sale_stock, account and delivery."""
+"""The models the Odoo sandbox knows, as installed by sale_management, sale_stock, account and delivery.
+
+They declare Odoo 18's fields; ``build_registry(version)`` adapts them to 17, 18 or 19 (versions.py)."""
 
 from __future__ import annotations
 
 from ..orm import Model, Registry
+from ..versions import DEFAULT_VERSION, OdooProfile
 from . import account, automation, base, product, sale, stock
 
 MODEL_CLASSES: tuple[type[Model], ...] = (
     base.ResCompany,
+    base.ResGroups,
     base.ResUsers,
     base.ResUsersApikeysDescription,
     base.ResCountry,
@@ -55,5 +59,6 @@ MODEL_CLASSES: tuple[type[Model], ...] = (
 )
 
 
-def build_registry() -> Registry:
-    return Registry(MODEL_CLASSES)
+def build_registry(version: int | OdooProfile = DEFAULT_VERSION) -> Registry:
+    """The models of one Odoo version (17, 18 or 19)."""
+    return Registry(MODEL_CLASSES, version)

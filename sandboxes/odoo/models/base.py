@@ -11,6 +11,7 @@ from ..fields import (
     Float,
     Html,
     Integer,
+    Many2many,
     Many2one,
     One2many,
     Selection,
@@ -43,6 +44,15 @@ class ResCompany(Model):
     active = Boolean("Active", default=True)
 
 
+class ResGroups(Model):
+    _name = "res.groups"
+    _description = "Access Groups"
+    _order = "name"
+    _rec_name = "full_name"
+    name = Char("Name", required=True)
+    full_name = Char("Group Name")  # "<category> / <name>", computed by Odoo, seeded here
+
+
 class ResUsers(Model):
     _name = "res.users"
     _description = "User"
@@ -51,6 +61,7 @@ class ResUsers(Model):
     login = Char("Login", required=True)
     partner_id = Many2one("res.partner", "Related Partner")
     company_id = Many2one("res.company", "Company", default=1)
+    groups_id = Many2many("res.groups", "Groups")  # group_ids in 19
     active = Boolean("Active", default=True)
     lang = Char("Language", default="en_US")
     tz = Char("Timezone")

@@ -6,9 +6,9 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..fields import Boolean, Char, Float, Integer, Many2many, Many2one, One2many, Selection, Text
-from ..orm import Model
+from ..orm import Environment, Model
 
-PRODUCT_TYPES = [("consu", "Goods"), ("service", "Service"), ("combo", "Combo")]
+PRODUCT_TYPES = [("consu", "Goods"), ("service", "Service"), ("combo", "Combo")]  # 17's: versions.py
 
 
 def _default_sale_taxes(model: Model) -> list[int]:
@@ -49,6 +49,21 @@ class ProductPricelist(Model):
         rec = self.raw(record_id)
         currency = self.db.get("res.currency", rec.get("currency_id") or 0) or {}
         return f"{rec.get('name')} ({currency.get('name')})"
+
+
+def is_goods(env: Environment, product_id: Any) -> bool:
+    """A product delivered through stock moves: goods (consumable or storable), not a service or a combo."""
+    products = env["product.product"]
+    return bool(product_id) and env.profile.is_goods(products.value(product_id, "type"))
+
+
+def is_storable(env: Environment, product_id: Any) -> bool:
+    """A product that holds stock (quants): 'product' in Odoo 17, 'consu' with is_storable since 18."""
+    if not product_id:
+        return False
+    products = env["product.product"]
+    tracked = products.value(product_id, "is_storable") if "is_storable" in products.fields_by_name else False
+    return env.profile.is_storable(products.value(product_id, "type"), tracked)
 
 
 class ProductTemplate(Model):
@@ -110,8 +125,19 @@ class ProductTemplate(Model):
         products = self.env["product.product"]
         return sum(float(products.value(v, name)) for v in self._variants(record_id))
 
+    def _sync_detailed_type(self, vals: dict[str, Any]) -> dict[str, Any]:
+        """Odoo 17's ``_sanitize_vals``: ``type`` and ``detailed_type`` follow each other (no-op since 18)."""
+        if "detailed_type" not in self.fields_by_name:
+            return vals
+        vals = dict(vals)
+        if "type" in vals and "detailed_type" not in vals:
+            vals["detailed_type"] = vals["type"]
+        elif "detailed_type" in vals and "type" not in vals:
+            vals["type"] = vals["detailed_type"]
+        return vals
+
     def create_record(self, vals: dict[str, Any]) -> int:
-        template_id = super().create_record(vals)
+        template_id = super().create_record(self._sync_detailed_type(vals))
         if self.context.get("create_product_product", True):
             Model.create_record(
                 self.env["product.product"].with_context(create_product_product=False),
@@ -119,6 +145,9 @@ class ProductTemplate(Model):
             )
         self.env.flags["drop_auth_cache"] = True
         return template_id
+
+    def write_records(self, ids: list[int], vals: dict[str, Any]) -> None:
+        super().write_records(ids, self._sync_detailed_type(vals))
 
     def _check_constraints(self, ids: list[int]) -> None:
         barcodes = {str(self.raw(rid).get("barcode")) for rid in ids if self.raw(rid).get("barcode")}

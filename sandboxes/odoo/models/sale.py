@@ -23,6 +23,7 @@ from ..fields import (
 from ..fields import Char as CharField
 from ..orm import Model, api_records, write_stamp
 from .base import ResPartner
+from .product import is_goods
 from .taxes import LineAmounts, compute_line, document_totals
 
 ORDER_STATES = [
@@ -225,8 +226,11 @@ class SaleOrder(Model):
         self._check_existing(ids)
         if any(self.raw(rid).get("locked") for rid in ids):
             raise UserError("You cannot cancel a locked order. Please unlock it first.")
-        show_wizard = not self.context.get("disable_cancel_warning") and any(
-            self.raw(rid).get("state") != "draft" for rid in ids
+        # Odoo 19 has no cancel wizard: it cancels at once, whatever was delivered, invoiced or paid.
+        show_wizard = (
+            self.env.profile.cancel_wizard
+            and not self.context.get("disable_cancel_warning")
+            and any(self.raw(rid).get("state") != "draft" for rid in ids)
         )
         if show_wizard:
             if len(ids) != 1:
@@ -381,7 +385,7 @@ class SaleOrderLine(Model):
             rec.get("price_unit") or 0.0,
             rec.get("product_uom_qty") or 0.0,
             rec.get("discount") or 0.0,
-            rec.get("tax_id") or [],
+            rec.get(self.field_name("tax_id")) or [],
             self.env["sale.order"].value(rec["order_id"], "currency_id") if rec.get("order_id") else None,
         )
 
@@ -398,8 +402,7 @@ class SaleOrderLine(Model):
         return self.env["sale.order"].value(order, field)
 
     def _compute_delivered_method(self, record_id: int, name: str) -> Any:
-        product = self.raw(record_id).get("product_id")
-        if product and self.env["product.product"].value(product, "type") == "consu":
+        if is_goods(self.env, self.raw(record_id).get("product_id")):
             return "stock_move"
         return "manual"
 
@@ -476,17 +479,17 @@ class SaleOrderLine(Model):
             vals["name"] = f"{display}\n{description}" if description else display
         if "price_unit" not in explicit:
             vals["price_unit"] = products.value(product, "lst_price")
-        if "tax_id" not in explicit:
-            vals["tax_id"] = [[6, 0, list(products.value(product, "taxes_id"))]]
-        if "product_uom" not in explicit:
-            vals["product_uom"] = products.value(product, "uom_id")
+        taxes, unit = self.field_name("tax_id"), self.field_name("product_uom")
+        if taxes not in explicit:
+            vals[taxes] = [[6, 0, list(products.value(product, "taxes_id"))]]
+        if unit not in explicit:
+            vals[unit] = products.value(product, "uom_id")
 
     def create_record(self, vals: dict[str, Any]) -> int:
         vals = dict(vals)
         if vals.get("display_type") or self.context.get("default_display_type"):
-            vals.update(
-                product_id=False, price_unit=0.0, product_uom_qty=0.0, product_uom=False, customer_lead=0.0
-            )
+            vals.update(product_id=False, price_unit=0.0, product_uom_qty=0.0, customer_lead=0.0)
+            vals[self.field_name("product_uom")] = False
         else:
             self._product_defaults(vals, set(vals))
         line_id = super().create_record(vals)
@@ -532,7 +535,7 @@ class SaleOrderLine(Model):
     def _check_confirmed_write(self, ids: list[int], vals: dict[str, Any]) -> None:
         """Odoo 18's refusals on a confirmed order's lines: a locked order's protected fields (sale), and an
         ordered quantity below what was delivered (sale_stock's `_update_line_quantity`)."""
-        protected = set(LOCKED_PROTECTED_FIELDS) & set(vals)
+        protected = {self.field_name(name) for name in LOCKED_PROTECTED_FIELDS} & set(vals)
         orders = self.env.model(SaleOrder)
         if protected and any(orders.raw(self.raw(rid)["order_id"]).get("locked") for rid in ids):
             raise UserError(
@@ -548,12 +551,10 @@ class SaleOrderLine(Model):
             if self.value(rid, "state") == "sale"
             and not tools.float_is_zero(float(self.raw(rid).get("product_uom_qty") or 0.0) - wanted)
         ]
-        products = self.env["product.product"]
         delivered = [
             float(self.value(rid, "qty_delivered"))
             for rid in changed
-            if self.raw(rid).get("product_id")
-            and products.value(self.raw(rid)["product_id"], "type") == "consu"
+            if is_goods(self.env, self.raw(rid).get("product_id"))
         ]
         if delivered and wanted < max(delivered) and not tools.float_is_zero(wanted - max(delivered)):
             raise UserError(
@@ -571,7 +572,7 @@ class SaleOrderLine(Model):
         super().unlink_records(ids)
 
 
-# sale.order.line._get_protected_fields() in Odoo 18
+# sale.order.line._get_protected_fields() in Odoo 18 (19 names the unit and the taxes product_uom_id, tax_ids)
 LOCKED_PROTECTED_FIELDS = (
     "product_id",
     "name",
@@ -644,6 +645,7 @@ class SaleAdvancePaymentInv(Model):
     def _invoice_order(self, order_id: int) -> int | None:
         orders = self.env.model(SaleOrder)
         lines = self.env["sale.order.line"]
+        taxes, unit = lines.field_name("tax_id"), lines.field_name("product_uom")
         order = orders.raw(order_id)
         invoice_lines = []
         for lid in orders.line_ids(order_id):
@@ -662,8 +664,8 @@ class SaleAdvancePaymentInv(Model):
                         "quantity": quantity,
                         "price_unit": line.get("price_unit"),
                         "discount": line.get("discount"),
-                        "tax_ids": [[6, 0, list(line.get("tax_id") or [])]],
-                        "product_uom_id": line.get("product_uom"),
+                        "tax_ids": [[6, 0, list(line.get(taxes) or [])]],
+                        "product_uom_id": line.get(unit),
                         "sale_line_ids": [[6, 0, [lid]]],
                         "sequence": line.get("sequence", 10),
                     },

@@ -36,8 +36,9 @@ class LineAmounts:
 
 
 def tax_is_price_included(tax: dict[str, Any]) -> bool:
-    # The company default (account_price_include) is 'tax_excluded' in a generic US setup.
-    return tax.get("price_include_override") == "tax_included"
+    # The company default (account_price_include) is 'tax_excluded' in a generic US setup. Odoo 17 stores the
+    # boolean price_include itself (18 computes it from price_include_override).
+    return tax.get("price_include_override") == "tax_included" or tax.get("price_include") is True
 
 
 def rounding_method(env: Environment) -> str:

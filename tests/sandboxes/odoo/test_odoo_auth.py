@@ -7,7 +7,7 @@ from odoolib.tools import AuthenticationError
 
 DB = "synco_demo"
 VERSION = {
-    "server_version": "18.0+e-20241005",
+    "server_version": "18.0+e-20260607",
     "server_version_info": [18, 0, 0, "final", 0, ""],
     "server_serie": "18.0",
     "protocol_version": 1,
@@ -71,7 +71,7 @@ def test_it_answers_access_denied_with_a_string_code_on_the_legacy_endpoint(odoo
 def test_it_lists_the_database_and_its_version(odoo) -> None:
     db = xmlrpc.client.ServerProxy(f"{odoo.url}/xmlrpc/2/db")
     assert db.list() == [DB]
-    assert db.server_version() == "18.0+e-20241005"
+    assert db.server_version() == "18.0+e-20260607"
 
 
 def test_it_logs_odoolib_in_through_common_login(odoo) -> None:
