@@ -427,7 +427,8 @@ def test_one_call_is_one_transaction(api: OdooApi) -> None:
 
 def test_19_still_answers_xml_rpc(api: OdooApi, customer: Customer) -> None:
     """Deprecated in 19 (a warning in the server log per request) and removed in 20, but it works."""
-    assert api.common.version()["server_version"] == api.target.build
+    version: Any = api.common.version()
+    assert version["server_version"] == api.target.build
     assert api.call("res.partner", "search", [[["id", "=", customer.id]]]) == [customer.id]
     assert api.call(
         "res.partner", "search", [[["id", "=", customer.id]]], password=str(api.target.api_key)
