@@ -1,9 +1,15 @@
-"""Measure RPC calls per order and orders per second for each way of writing orders into Odoo.
+"""Measure RPC calls per order and time per order and per call, for each mode and each transport.
 
-Runs Synco's real sync service in-process against the Odoo sandbox (default) or a real Odoo:
+Runs Synco's real sync service in-process against the Odoo sandbox (default: the Odoo 19 sandbox, which speaks
+both XML-RPC and JSON-2) or a real Odoo:
 
     .venv/bin/python bench/odoo_sync.py --orders 40
-    .venv/bin/python bench/odoo_sync.py --odoo-url https://odoo.example.com --db prod --login me --password KEY
+    .venv/bin/python bench/odoo_sync.py --odoo-url https://odoo.example.com --db prod --login me \
+        --password PASSWORD --api-key KEY --transports xmlrpc,json2
+
+Each transport runs every mode against the same server; the JSON-2 runs use the API key (JSON-2 accepts only
+keys), the XML-RPC runs the password (or the key when no password is given). Target: JSON-2 no slower than
+XML-RPC per call. The bench exits 1 when a mode synced nothing (nothing was measured there).
 
 Orders come from the Shopify sandbox's generator, imported through the GraphQL gateway. Each mode syncs the
 orders twice: first with customers and products new to Synco ("new"), then copies of the same orders under
@@ -74,6 +80,7 @@ def _copy(order: Order, shop: Shop, offset: int, suffix: str) -> Order:
 
 
 def _sync_all(orders: list[Order]) -> tuple[float, list[int], int]:
+    """(seconds, RPC calls of each order synced, orders failed)."""
     # Queued, as the Sync button leaves them: sync_order takes only Queued orders (it claims them itself).
     Order.objects.filter(pk__in=[o.pk for o in orders]).update(sync_status=SyncStatus.QUEUED)
     started = time.perf_counter()
@@ -94,8 +101,15 @@ def main() -> int:
     parser.add_argument("--db", default="synco_demo")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
+    parser.add_argument("--api-key", default="", help="API key of --login (JSON-2); the sandbox's own by default")
+    parser.add_argument("--transports", default="xmlrpc,json2", help="comma-separated: xmlrpc, jsonrpc, json2")
+    parser.add_argument("--version", type=int, default=19, choices=(17, 18, 19), help="sandbox only")
     parser.add_argument("--latency-ms", type=int, default=0, help="sandbox only: latency added to every call")
     args = parser.parse_args()
+    transports = [name.strip() for name in args.transports.split(",") if name.strip()]
+    unknown = sorted(set(transports) - {"xmlrpc", "jsonrpc", "json2"})
+    if unknown or not transports:
+        parser.error(f"unknown transport(s): {', '.join(unknown) or '(none)'}")
 
     call_command("migrate", verbosity=0)
     shopify_state = Path(settings.VAR_DIR) / "shopify.json"
@@ -107,41 +121,69 @@ def main() -> int:
     if not odoo_url:
         from sandboxes.odoo.server import start_in_thread as start_odoo
 
-        odoo_server, odoo_url = start_odoo(state_path=None, port=0)
+        from sandboxes.odoo.seed import DEFAULT_API_KEY
+
+        odoo_server, odoo_url = start_odoo(state_path=None, port=0, version=args.version)
         odoo_server.control(latency_ms=args.latency_ms)
+        api_key = args.api_key or DEFAULT_API_KEY
         # The demo orders use a 6 % US tax a fresh Odoo does not have: let Synco create it.
-    print(f"Odoo: {'sandbox' if odoo_server else odoo_url}; {args.orders} Shopify orders per run\n")
+    else:
+        api_key = args.api_key
+    if "json2" in transports and not api_key:
+        parser.error("--api-key is needed for the json2 transport against a real Odoo")
+    where = f"Odoo {args.version} sandbox" if odoo_server else odoo_url
+    print(f"Odoo: {where}; {args.orders} Shopify orders per run\n")
     print(
-        f"{'mode':<34} {'customers/products':<19} {'RPC/order':>10} {'min-max':>8} {'orders/s':>9} {'failed':>7}"
+        f"{'transport':<9} {'mode':<34} {'customers/products':<19} {'RPC/order':>10} {'min-max':>8} "
+        f"{'ms/order':>9} {'ms/call':>8} {'orders/s':>9} {'failed':>7}"
     )
     empty: list[str] = []  # modes and phases in which no order was synced: nothing measured there
+    per_call: dict[str, list[float]] = {name: [] for name in transports}
     try:
         source = Shop.objects.create(domain="synco-demo.myshopify.com", access_token=token)
         import_orders(source.pk)
         originals = list(Order.objects.filter(shop=source, parse_error="").order_by("pk"))
-        for offset, (label, create_as) in enumerate(MODES, start=1):
-            shop = Shop.objects.create(domain=f"bench-{offset}.myshopify.com")
-            OdooConnection.objects.create(
-                shop=shop, url=odoo_url, database=args.db, login=args.login, secret=args.password
-            )
-            OrderRules.objects.create(shop=shop, create_as=create_as, auto_create_taxes=True)
-            if odoo_server:
-                odoo_server.control(reset=True)
-            cache.forget()
-            forget_sessions()
-            # A real Odoo keeps what earlier runs wrote: new Shopify ids per run keep "new" new.
-            base = int(time.time()) * 10**6 + offset * 10**5
-            new = [_copy(o, shop, base, f"-{offset}a") for o in originals]
-            known = [_copy(o, shop, base + 5 * 10**4, f"-{offset}b") for o in originals]
-            for phase, batch in (("new", new), ("known", known)):
-                elapsed, calls, failed = _sync_all(batch)
-                if not calls:
-                    empty.append(f"{label} ({phase})")
-                rate = len(batch) / elapsed if elapsed else 0.0
-                spread = f"{min(calls)}-{max(calls)}" if calls else "-"
-                print(
-                    f"{label:<34} {phase:<19} {mean(calls) if calls else 0:>10.1f} {spread:>8} {rate:>9.1f} {failed:>7}"
+        run = 0
+        for transport in transports:
+            secret = api_key if transport == "json2" else (args.password or api_key)
+            for label, create_as in MODES:
+                run += 1
+                shop = Shop.objects.create(domain=f"bench-{run}.myshopify.com")
+                OdooConnection.objects.create(
+                    shop=shop,
+                    url=odoo_url,
+                    database=args.db,
+                    login=args.login,
+                    secret=secret,
+                    protocol=transport,
                 )
+                OrderRules.objects.create(shop=shop, create_as=create_as, auto_create_taxes=True)
+                if odoo_server:
+                    odoo_server.control(reset=True)
+                cache.forget()
+                forget_sessions()
+                # A real Odoo keeps what earlier runs wrote: new Shopify ids per run keep "new" new.
+                base = int(time.time()) * 10**6 + run * 10**5
+                new = [_copy(o, shop, base, f"-{run}a") for o in originals]
+                known = [_copy(o, shop, base + 5 * 10**4, f"-{run}b") for o in originals]
+                for phase, batch in (("new", new), ("known", known)):
+                    elapsed, calls, failed = _sync_all(batch)
+                    if not calls:
+                        empty.append(f"{transport} {label} ({phase})")
+                    rate = len(batch) / elapsed if elapsed else 0.0
+                    spread = f"{min(calls)}-{max(calls)}" if calls else "-"
+                    ms_order = elapsed * 1000 / len(batch) if batch else 0.0
+                    # Failed orders' calls are counted too: time per call over every call the batch made.
+                    all_calls = sum(
+                        SyncAttempt.objects.filter(order__in=batch).values_list("rpc_calls", flat=True)
+                    )
+                    ms_call = elapsed * 1000 / all_calls if all_calls else 0.0
+                    if all_calls:
+                        per_call[transport].append(ms_call)
+                    print(
+                        f"{transport:<9} {label:<34} {phase:<19} {mean(calls) if calls else 0:>10.1f} "
+                        f"{spread:>8} {ms_order:>9.1f} {ms_call:>8.2f} {rate:>9.1f} {failed:>7}"
+                    )
     finally:
         shopify_server.shutdown_sandbox()
         if odoo_server:
@@ -149,6 +191,13 @@ def main() -> int:
     print(
         "\nFailed orders are the generator's deliberate bad ones (unknown SKU); see the sync log for reasons."
     )
+    for transport, figures in per_call.items():
+        if figures:
+            print(f"{transport}: {mean(figures):.2f} ms per call (mean over modes and phases)")
+    if "json2" in per_call and "xmlrpc" in per_call and per_call["json2"] and per_call["xmlrpc"]:
+        ratio = mean(per_call["json2"]) / mean(per_call["xmlrpc"])
+        verdict = "no slower" if ratio <= 1.05 else "SLOWER"
+        print(f"JSON-2 / XML-RPC per call: {ratio:.2f} ({verdict}; target: no slower, 5 % noise allowed)")
     if empty:
         print(f"Nothing was measured (no order synced) in: {', '.join(empty)}.")
         return 1
