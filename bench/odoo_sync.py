@@ -101,8 +101,12 @@ def main() -> int:
     parser.add_argument("--db", default="synco_demo")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
-    parser.add_argument("--api-key", default="", help="API key of --login (JSON-2); the sandbox's own by default")
-    parser.add_argument("--transports", default="xmlrpc,json2", help="comma-separated: xmlrpc, jsonrpc, json2")
+    parser.add_argument(
+        "--api-key", default="", help="API key of --login (JSON-2); the sandbox's own by default"
+    )
+    parser.add_argument(
+        "--transports", default="xmlrpc,json2", help="comma-separated: xmlrpc, jsonrpc, json2"
+    )
     parser.add_argument("--version", type=int, default=19, choices=(17, 18, 19), help="sandbox only")
     parser.add_argument("--latency-ms", type=int, default=0, help="sandbox only: latency added to every call")
     args = parser.parse_args()
@@ -119,9 +123,8 @@ def main() -> int:
     odoo_server = None
     odoo_url = args.odoo_url
     if not odoo_url:
-        from sandboxes.odoo.server import start_in_thread as start_odoo
-
         from sandboxes.odoo.seed import DEFAULT_API_KEY
+        from sandboxes.odoo.server import start_in_thread as start_odoo
 
         odoo_server, odoo_url = start_odoo(state_path=None, port=0, version=args.version)
         odoo_server.control(latency_ms=args.latency_ms)
