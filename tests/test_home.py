@@ -184,7 +184,7 @@ def test_the_checklist_is_done_once_odoo_is_checked_rules_saved_an_order_synced_
     html = _home(merchant_client)
 
     assert "5 of 5 done" in html
-    assert "Test connection passed on" in _step(html, "odoo")[1] and "(Odoo 18.0+e-20241005)" in html
+    assert "Test connection passed on" in _step(html, "odoo")[1] and "(Odoo 18.0+e-20260607)" in html
     assert "Installed: sale_management, stock, account." in _step(html, "modules")[1]
     assert "Orders become: confirmed sale order; synced when you press Sync." in _step(html, "rules")[1]
     assert (

@@ -152,6 +152,7 @@ _ODOO_19 = OdooDialect(
 _ODOO_17 = replace(
     _ODOO_18,
     since=(17, 0),
+    # Not checked either: whether 17's account.move has matched_payment_ids (Synco reads it to never pay twice).
     verified="source only: never run against a real Odoo 17",
     storable_product=_frozen({"type": "product"}),
     access_check_method="check_access_rights",  # has_access arrived in 18.0 (odoo/odoo#179148)

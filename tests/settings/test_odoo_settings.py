@@ -15,14 +15,14 @@ def _checks(merchant_client):
 def test_it_reports_every_check_ok_for_a_working_connection(merchant_client, shop, odoo):
     html = _checks(merchant_client)
 
-    assert "Server reachable</strong> — Odoo 18.0+e-20241005" in html
+    assert "Server reachable</strong> — Odoo 18.0+e-20260607" in html
     assert "Version supported</strong> — Odoo 18" in html
     assert "Database and login</strong> — Logged in to &#x27;synco_demo&#x27; as user id 2" in html
     assert "Required apps installed</strong> — sale_management, stock, account" in html
     assert "Delivery apps</strong> — sale_stock, delivery" in html
     assert "May create sale orders" in html and "May register payments" in html
     assert "Odoo is ready for Synco." in html
-    assert OdooConnection.objects.get(shop=shop).server_version == "18.0+e-20241005"
+    assert OdooConnection.objects.get(shop=shop).server_version == "18.0+e-20260607"
 
 
 def test_it_says_exactly_what_to_fix_for_a_wrong_password(merchant_client, shop, odoo):
@@ -189,7 +189,7 @@ def test_the_overview_sums_up_each_section_without_the_secret(merchant_client, s
         f"http://127.0.0.1:{odoo.port} · database <strong>synco_demo</strong> · login <strong>admin</strong>"
         in html
     )
-    assert "Test connection passed on" in html and "(Odoo 18.0+e-20241005)" in html
+    assert "Test connection passed on" in html and "(Odoo 18.0+e-20260607)" in html
     assert "Synco's defaults: review and save them." in html
     assert "Products by <strong>SKU, then barcode</strong>" in html
     assert 'id="danger-zone"' in html and ">Pause syncing</button>" in html
