@@ -295,6 +295,17 @@ class OdooApi:
         assert found, f"nothing in {model} matches {domain}"
         return int(found[0])
 
+    def is_matched(self, payment: int, move: int) -> bool:
+        """Whether the payment is matched to the invoice or credit note (matched_payment_ids is new in 18)."""
+        if self.version >= 18:
+            return (
+                payment in self.read_one("account.move", move, ["matched_payment_ids"])["matched_payment_ids"]
+            )
+        reconciled = self.read_one("account.payment", payment, ["reconciled_invoice_ids"])[
+            "reconciled_invoice_ids"
+        ]
+        return move in reconciled
+
     def missing_id(self, model: str) -> int:
         """An id that no record of ``model`` has (archived ones included)."""
         top = self.call(

@@ -150,3 +150,21 @@ def test_19_refuses_orm_internals_as_private_methods_with_code_4(
     assert fault.faultCode == 4
     assert f"res.partner.{method}" in fault.faultString
     assert type(synco_classify(fault, where="the contract target")) is PermanentGatewayError
+
+
+def test_19_still_serves_the_deprecated_xml_rpc_and_json_rpc(
+    odoo_api: OdooApi, odoo_version: int, customer: Customer
+) -> None:
+    """Deprecated in 19 (the server logs a warning per request) and removed in 20, but they work as in 18."""
+    if odoo_version < 19:
+        pytest.skip(f"XML-RPC is deprecated from 19; on {odoo_version} it is the API")
+    version: Any = odoo_api.common.version()
+    assert version["server_version_info"][0] == 19
+    one = [[["id", "=", customer.id]]]
+    assert odoo_api.call("res.partner", "search", one) == [customer.id]
+    legacy = odoo_api.proxy("object", legacy=True)
+    assert legacy.execute_kw(
+        odoo_api.target.db, odoo_api.uid, odoo_api.target.password, "res.partner", "search", one, {}
+    ) == [customer.id]
+    assert odoo_api.json_execute("res.partner", "search", one)["result"] == [customer.id]
+    assert odoo_api.lib().get_model("res.partner").search_count([["id", "=", customer.id]]) == 1

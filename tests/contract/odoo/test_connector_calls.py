@@ -178,3 +178,39 @@ def test_it_passes_odoolib_keyword_arguments_through(
     )
     assert found == [customer.id]
     assert partners.search_count([["id", "=", customer.id]]) == 1
+
+
+def test_synco_and_the_suite_name_the_fields_this_server_has(odoo_api: OdooApi, odoo_target: Any) -> None:
+    """Synco's dialect row for this server (synco/odoo/versions.py) and the suite's names (api.f) against the
+    server's own fields_get: the names a connector sends must exist, the other version's must not."""
+    from synco.odoo.versions import UnsupportedOdooVersion, dialect_for
+
+    try:
+        dialect = dialect_for(odoo_target.build)
+    except UnsupportedOdooVersion as refused:
+        pytest.skip(f"Synco refuses this version: {refused}")
+
+    def fields(model: str) -> set[str]:
+        return set(odoo_api.call(model, "fields_get", [], {"attributes": ["type"]}))
+
+    names = odoo_api.f
+    line = fields("sale.order.line")
+    assert (dialect.sale_line_tax_field, dialect.sale_line_uom_field) == (names.tax, names.uom)
+    assert {names.tax, names.uom} <= line
+    assert not set(names.renamed) & line
+    users = fields("res.users")
+    assert dialect.user_groups_field == names.groups
+    assert names.groups in users and ({"groups_id", "group_ids"} - {names.groups}).isdisjoint(users)
+    assert ("mobile" in fields("res.partner")) is dialect.partner_has_mobile
+    assert ("name" in fields("stock.move")) is dialect.stock_move_has_name is (names.move_name == "name")
+    assert (
+        "move_ids_without_package" in fields("stock.picking")
+    ) is dialect.picking_has_moves_without_package
+    assert dict(dialect.storable_product) == names.storable
+    assert set(names.storable) <= fields("product.product")
+    assert dialect.payment_memo_field == names.payment_memo
+    assert names.payment_memo in fields("account.payment")
+    assert set(names.tax_price_include(True)) <= fields("account.tax")
+    assert dialect.uses_has_access is names.has_access
+    cancel_wizard = odoo_api.call("ir.model", "search", [[["model", "=", "sale.order.cancel"]]])
+    assert bool(cancel_wizard) is (dialect.cancel_wizard_model == "sale.order.cancel")

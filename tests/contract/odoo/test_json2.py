@@ -425,17 +425,6 @@ def test_one_call_is_one_transaction(api: OdooApi) -> None:
     assert api.call("res.partner", "search", [[["name", "=", name]]]) == []
 
 
-def test_19_still_answers_xml_rpc(api: OdooApi, customer: Customer) -> None:
-    """Deprecated in 19 (a warning in the server log per request) and removed in 20, but it works."""
-    version: Any = api.common.version()
-    assert version["server_version"] == api.target.build
-    assert api.call("res.partner", "search", [[["id", "=", customer.id]]]) == [customer.id]
-    assert api.call(
-        "res.partner", "search", [[["id", "=", customer.id]]], password=str(api.target.api_key)
-    ) == [customer.id]
-    assert api.lib().get_model("res.partner").search_count([["id", "=", customer.id]]) == 1
-
-
 # -- before 19 -----------------------------------------------------------------------------------------
 
 
