@@ -242,8 +242,8 @@ class OdooService:
         with self.db.transaction():
             if model not in env:
                 raise NotFound(f"the model {model!r} does not exist")
-            if _PRIVATE.match(method):
-                raise AccessError(f"Private methods (such as '{model}.{method}') cannot be called remotely.")
+            if _PRIVATE.match(method) or method in self.profile.private_methods:
+                raise AccessError(self.profile.private_method_message(model, method))
             records = env[model]
             kind = rpc_kind(records, method)
             if kind is None:

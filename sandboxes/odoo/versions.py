@@ -110,6 +110,7 @@ class OdooProfile:
     goods_types: frozenset[str] = frozenset({"consu"})  # product types that make stock moves
     storable_types: frozenset[str] = frozenset()  # product types that hold stock by themselves (17)
     cancel_wizard: bool = True  # sale.order.action_cancel on a confirmed order answers sale.order.cancel
+    numbers_draft_invoices: bool = True  # a draft invoice's name is its number (19: False until posted)
     booked_payment_state: str = "in_process"  # a registered payment's state (it is booked and reconciled)
     picking_origin_with_client_ref: bool = False  # a delivery's origin "<order> - <client_order_ref>"
     validating_a_done_picking_is_harmless: bool = True  # else "no quantities are reserved"
@@ -278,6 +279,7 @@ ODOO_19 = OdooProfile(
     ),
     access_groups=_frozen(_GROUPS_19),
     cancel_wizard=False,
+    numbers_draft_invoices=False,
     booked_payment_state="paid",
     load_refuses_unknown_columns=True,
     datetimes_compare_to_the_second=True,

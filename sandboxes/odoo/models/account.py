@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from .. import tools
@@ -42,6 +43,16 @@ PAYMENT_STATES = [
 ]
 INVOICE_LINE_TYPES = ("product", "line_section", "line_note")
 SALE_DOCUMENTS = ("out_invoice", "out_refund", "out_receipt")
+NUMBERED = ("out_invoice", "out_refund")  # the documents the sandbox numbers (INV/, RINV/)
+DRAFT_LABELS = {
+    "out_invoice": "Draft Invoice",
+    "out_refund": "Draft Credit Note",
+    "in_invoice": "Draft Bill",
+    "in_refund": "Draft Vendor Credit Note",
+    "out_receipt": "Draft Sales Receipt",
+    "in_receipt": "Draft Purchase Receipt",
+    "entry": "Draft Entry",
+}
 
 
 class AccountTax(Model):
@@ -289,14 +300,27 @@ class AccountMove(Model):
             return "paid"
         return "partial" if paid > 0 or reversed_amount else "not_paid"
 
+    def _compute_display_name(self, record_id: int, name: str) -> Any:
+        """Odoo's ``_get_move_display_name(show_ref=True)``: 'Draft Invoice (* 7)', 'PBNK1/2026/00001 (INV/…)'."""
+        rec = self.raw(record_id)
+        label = f"{DRAFT_LABELS[rec.get('move_type') or 'entry']} " if rec.get("state") == "draft" else ""
+        number = rec.get("name")
+        label += number if number and number != "/" else f"(* {record_id})"
+        ref = rec.get("ref")
+        return f"{label} ({textwrap.shorten(ref, width=50)})" if ref else label
+
+    def _next_number(self, move_type: str, date: Any) -> str:
+        year = str(date or tools.today_string())[:4]
+        prefix = "INV" if move_type == "out_invoice" else "RINV"
+        return f"{prefix}/{year}/{self.db.next_sequence(f'account.move.{prefix}.{year}'):05d}"
+
     def create_record(self, vals: dict[str, Any]) -> int:
         vals = dict(vals)
         move_type = vals.get("move_type") or self.context.get("default_move_type") or "entry"
-        if move_type in ("out_invoice", "out_refund") and vals.get("name", "/") in ("/", False, None):
-            year = str(vals.get("invoice_date") or tools.today_string())[:4]
-            prefix = "INV" if move_type == "out_invoice" else "RINV"
-            number = self.db.next_sequence(f"account.move.{prefix}.{year}")
-            vals["name"] = f"{prefix}/{year}/{number:05d}"
+        if move_type in NUMBERED and vals.get("name", "/") in ("/", False, None):
+            # 17 and 18 number a draft invoice at once; 19 leaves its name False until it is posted.
+            numbered = self.env.profile.numbers_draft_invoices
+            vals["name"] = self._next_number(move_type, vals.get("invoice_date")) if numbered else False
         move_id = super().create_record(vals)
         if move_type != "entry":
             self._sync_receivable_line(move_id)
@@ -349,8 +373,10 @@ class AccountMove(Model):
                     invoice_date_due=rec.get("invoice_date_due") or invoice_date,
                     date=invoice_date,
                 )
+            if rec.get("move_type") in NUMBERED and rec.get("name") in ("/", False, None):
+                values["name"] = self._next_number(rec["move_type"], invoice_date)
             if rec.get("move_type") != "entry" and not rec.get("payment_reference"):
-                values["payment_reference"] = rec.get("name")
+                values["payment_reference"] = values.get("name") or rec.get("name")
             self.db.update(self._name, rid, values)
             if rec.get("move_type") in SALE_DOCUMENTS:
                 self.raise_customer_rank(rec.get("partner_id"))
