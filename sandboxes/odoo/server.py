@@ -105,10 +105,20 @@ class OdooSandboxServer(ThreadingHTTPServer):
 
     # -- fault injection and statistics (also reachable over HTTP, see _Handler) -----------------
     def control(self, **settings: Any) -> dict[str, Any]:
-        """Apply ``fail_next`` / ``latency_ms`` / ``drop_after_write`` / ``down`` / ``reset``; return the state."""
-        unknown = set(settings) - {"fail_next", "latency_ms", "drop_after_write", "down", "reset"}
+        """Apply ``fail_next`` / ``latency_ms`` / ``drop_after_write`` / ``down`` / ``reset`` / ``api_access``;
+        return the state."""
+        unknown = set(settings) - {
+            "fail_next",
+            "latency_ms",
+            "drop_after_write",
+            "down",
+            "reset",
+            "api_access",
+        }
         if unknown:
             raise ValueError(f"unknown control(s): {', '.join(sorted(unknown))}")
+        if "api_access" in settings:
+            self.service.api_access = bool(settings["api_access"])
         if settings.get("reset"):
             self.reset_database()
         with self._controls_lock:

@@ -87,6 +87,10 @@ class OdooService:
         # Odoo caches successful (uid, password) checks; some writes drop the cache (see spec §0.8).
         self._auth_cache: set[tuple[int, str]] = set()
         self._cache_lock = threading.Lock()
+        # False plays an Odoo Online database whose plan has no external API (only the Custom plan has it):
+        # the login works, every XML-RPC / JSON-RPC object call is refused as Access Denied. Not verified:
+        # Odoo's exact refusal there is not public.
+        self.api_access = True
 
     # -- dispatch --------------------------------------------------------------------------------
     def dispatch(self, service: str, method: str, params: list[Any]) -> Any:
@@ -195,6 +199,8 @@ class OdooService:
     ) -> Any:
         self.check_database(db)
         self.check_credentials(uid, password)
+        if not self.api_access:
+            raise AccessDenied()
         context = kwargs.pop("context", None) or {}
         env = Environment(self.registry, self.db, int(uid), context)
         with self.db.transaction():

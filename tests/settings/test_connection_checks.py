@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from sandboxes.odoo.seed import DEFAULT_API_KEY
+from sandboxes.odoo.server import start_in_thread as start_odoo
+from sandboxes.odoo.versions import ODOO_19
 from synco.gateways import check_connection
 from synco.models import OdooConnection
 from synco.odoo.checks import describe_odoo, is_odoo_online
 from synco.odoo.versions import dialect_for
+from tests.conftest import OdooSandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +227,141 @@ def test_the_form_offers_automatic_first_and_says_when_to_force_a_protocol(merch
 
 def test_a_new_connection_is_automatic(shop):
     assert OdooConnection.objects.get(shop=shop).protocol == "auto"
+
+
+# -- the sandbox playing 17, 19 and an Odoo Online saas~19.1 build ------------------------------------
+
+
+def _start(version: Any) -> Iterator[OdooSandbox]:
+    server, base_url = start_odoo(state_path=None, port=0, version=version)
+    yield OdooSandbox(server, base_url)
+    server.shutdown_and_save()
+
+
+@pytest.fixture(scope="module")
+def odoo17() -> Iterator[OdooSandbox]:
+    yield from _start(17)
+
+
+@pytest.fixture(scope="module")
+def odoo19() -> Iterator[OdooSandbox]:
+    yield from _start(19)
+
+
+@pytest.fixture(scope="module")
+def odoo_online() -> Iterator[OdooSandbox]:
+    """Odoo Online's build string (the sandbox plays 19 under it): Online is told by its saas version here."""
+    yield from _start(replace(ODOO_19, server_version="saas~19.1+e"))
+
+
+def _connect(shop, sandbox: OdooSandbox, secret: str, protocol: str = "auto") -> OdooConnection:
+    from synco.odoo import cache
+    from synco.odoo.client import forget_sessions
+
+    sandbox.control(reset=True, fail_next=0, latency_ms=0, drop_after_write=0, down=False, api_access=True)
+    cache.forget()
+    forget_sessions()
+    return _use_secret(shop, secret, url=sandbox.base_url, protocol=protocol)
+
+
+def test_odoo_19_with_a_password_works_over_xmlrpc_with_advice_to_use_a_key(shop, odoo19):
+    report = _report(_connect(shop, odoo19, "admin"))
+
+    assert report["Version supported"] == (True, "Odoo 19")
+    assert report["Odoo and API"] == (True, "Odoo 19 (self-hosted or Odoo.sh), over XML-RPC")
+    assert report["API"] == (
+        True,
+        "XML-RPC is deprecated in Odoo 19 and will be removed in a later version: use an API key so Synco uses "
+        "the JSON-2 API (in Odoo open Preferences → Account Security → New API Key).",
+    )
+    assert report["Field names"] == (
+        True,
+        "sale.order.line.tax_ids, storable products type='consu', is_storable=True",
+    )
+    assert report["May create sale orders"] == (True, "create on sale.order")
+
+
+def test_odoo_19_with_an_api_key_works_over_json2_without_advice(shop, odoo19):
+    report = _report(_connect(shop, odoo19, DEFAULT_API_KEY))
+
+    assert report["Odoo and API"] == (True, "Odoo 19 (self-hosted or Odoo.sh), over JSON-2")
+    assert "API" not in report
+    assert all(ok for ok, _ in report.values())
+
+
+def test_odoo_19_with_a_key_but_xmlrpc_forced_is_advised_to_go_automatic(shop, odoo19):
+    report = _report(_connect(shop, odoo19, DEFAULT_API_KEY, protocol="xmlrpc"))
+
+    assert report["Odoo and API"][1].endswith("over XML-RPC")
+    assert report["API"] == (
+        True,
+        "XML-RPC is deprecated in Odoo 19 and will be removed in a later version: set Protocol to Automatic so "
+        "Synco uses the JSON-2 API with this API key.",
+    )
+
+
+def test_the_page_shows_advice_as_advice_and_still_calls_odoo_ready(merchant_client, shop, odoo19):
+    _connect(shop, odoo19, "admin")
+
+    html = merchant_client.post(reverse("settings:odoo_check"), HTTP_HX_REQUEST="true").content.decode()
+
+    assert (
+        '<li class="advice">\n    <span class="badge badge-risk">Advice</span>\n    <strong>API</strong>'
+        in html
+    )
+    assert "Odoo is ready for Synco." in html
+    stored = OdooConnection.objects.get(shop=shop).last_check_report
+    assert {"name": "API", "ok": True, "detail": stored[4]["detail"], "advice": True} == stored[4]
+
+
+def test_odoo_17_uses_its_own_names(shop, odoo17):
+    report = _report(_connect(shop, odoo17, "admin"))
+
+    assert report["Odoo and API"] == (True, "Odoo 17 (self-hosted or Odoo.sh), over XML-RPC")
+    assert report["Field names"] == (True, "sale.order.line.tax_id, storable products type='product'")
+    # 17 has no has_access: its rights are asked with check_access_rights
+    assert report["May register payments"] == (True, "create on account.payment")
+    assert "API" not in report
+
+
+def test_odoo_online_refusing_a_password_asks_for_an_api_key(shop, odoo_online):
+    ok, detail = _report(_connect(shop, odoo_online, "Wrong-Password-1"))["Database and login"]
+
+    assert not ok
+    assert detail.endswith(
+        "check the login and the password or API key. Odoo Online and users with two-factor authentication "
+        "need an API key instead of the password: in Odoo open Preferences → Account Security → New API Key, "
+        "and enter the key here as the password."
+    )
+
+
+def test_odoo_online_is_named_with_its_saas_build(shop, odoo_online):
+    report = _report(_connect(shop, odoo_online, DEFAULT_API_KEY))
+
+    assert report["Server reachable"] == (True, "Odoo saas~19.1+e")
+    assert report["Odoo and API"] == (True, "Odoo Online, saas~19.1 (between Odoo 19 and 20), over JSON-2")
+    assert all(ok for ok, _ in report.values())
+
+
+def test_odoo_online_without_api_access_in_its_plan_says_so(shop, odoo_online):
+    connection = _connect(shop, odoo_online, "admin")
+    odoo_online.control(api_access=False)  # the login works, every object call is Access Denied
+
+    checks = check_connection(connection)
+
+    assert [(check.name, check.ok) for check in checks][-2:] == [("API", True), ("API access", False)]
+    assert checks[-1].detail == (
+        "This Odoo Online database's plan has no external API access: Odoo allows the API only on the Custom "
+        "plan (odoo.com/pricing). Upgrade the plan or use Odoo.sh / on-premise."
+    )
+
+
+def test_a_self_hosted_odoo_refusing_object_calls_after_login_is_not_blamed_on_a_plan(shop, odoo19):
+    connection = _connect(shop, odoo19, "admin")
+    odoo19.control(api_access=False)
+
+    checks = check_connection(connection)
+
+    assert checks[-1].name == "Rights" and not checks[-1].ok
+    assert checks[-1].detail.startswith("Odoo refused the login at")
+    odoo19.control(api_access=True)
