@@ -140,7 +140,7 @@ def test_19_refuses_orm_internals_as_private_methods_with_code_4(
     odoo_api: OdooApi, odoo_version: int, customer: Customer, method: str
 ) -> None:
     if odoo_version < 19:
-        pytest.skip(f"Odoo {odoo_version} still serves {method} remotely; 19 marks it private")
+        pytest.skip(f"Odoo {odoo_version} does not mark {method} private (19 does)")
     args: dict[str, list[Any]] = {
         "check_access": [[customer.id], "read"],
         "exists": [[customer.id]],
