@@ -365,3 +365,17 @@ def test_a_self_hosted_odoo_refusing_object_calls_after_login_is_not_blamed_on_a
     assert checks[-1].name == "Rights" and not checks[-1].ok
     assert checks[-1].detail.startswith("Odoo refused the login at")
     odoo19.control(api_access=True)
+
+
+def test_check_odoo_prints_advice_as_advice(shop, odoo19):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _connect(shop, odoo19, "admin")
+    out = StringIO()
+
+    call_command("check_odoo", shop.domain, stdout=out)
+
+    assert "[ok] Odoo and API: Odoo 19 (self-hosted or Odoo.sh), over XML-RPC" in out.getvalue()
+    assert "[advice] API: XML-RPC is deprecated in Odoo 19" in out.getvalue()

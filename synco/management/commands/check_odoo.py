@@ -25,6 +25,7 @@ class Command(BaseCommand):
         checks = check_connection(connection)
         connection.record_check(checks)
         for check in checks:
-            self.stdout.write(f"[{'ok' if check.ok else 'FIX'}] {check.name}: {check.detail}")
+            mark = "FIX" if not check.ok else "advice" if check.advice else "ok"
+            self.stdout.write(f"[{mark}] {check.name}: {check.detail}")
         if not all(check.ok for check in checks):
             raise CommandError("The Odoo connection needs attention.")
