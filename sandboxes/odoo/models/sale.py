@@ -585,6 +585,8 @@ LOCKED_PROTECTED_FIELDS = (
 
 
 class SaleOrderCancel(Model):
+    """The cancel wizard of 17 and 18 (19 has none: its action_cancel cancels at once)."""
+
     _name = "sale.order.cancel"
     _description = "Sales Order Cancel"
     order_id = Many2one("sale.order", "Sale Order", required=True)
