@@ -33,8 +33,8 @@ NOT_AUTHENTICATED = "User not authenticated, use an API Key with a Bearer Author
 INSTALLED_LANGUAGES = ("en_US",)
 _BEARER = re.compile(r"^bearer\s+(.+)$", re.IGNORECASE)
 # Odoo's search_read takes **read_kwargs and hands them to _read_format, so a misspelled keyword fails one
-# level down (500, not 422). ``load`` is one _read_format takes; the sandbox's read ignores it anyway.
-_FORWARDED_KEYWORDS = {"search_read": ("BaseModel._read_format", ("load",))}
+# level down (500, not 422). The sandbox's search_read names the one _read_format takes (load).
+_FORWARDED_KEYWORDS = {"search_read": "BaseModel._read_format"}
 # Methods whose Odoo version returns a recordset: JSON-2 answers its ids, a list even for one record.
 _RECORDSET_RESULTS = {"create", "copy"}
 
@@ -117,7 +117,7 @@ class Reply:
 
 
 def serves_json2(server: OdooSandboxServer) -> bool:
-    return int(getattr(server, "odoo_version", 18)) >= FIRST_VERSION
+    return server.odoo_version >= FIRST_VERSION
 
 
 def serves_get(path: str) -> bool:
@@ -237,12 +237,9 @@ def bind_arguments(
         raise UnprocessableEntity(f"cannot call {name} with ids")
     forwarded = _FORWARDED_KEYWORDS.get(name.rsplit(".", 1)[-1])
     if forwarded is not None:
-        target, accepted = forwarded
-        extra = [key for key in arguments if key not in signature.parameters]
-        unknown = [key for key in extra if key not in accepted]
+        unknown = [key for key in arguments if key not in signature.parameters]
         if unknown:
-            raise TypeError(f"{target}() got an unexpected keyword argument {unknown[0]!r}")
-        arguments = {key: value for key, value in arguments.items() if key not in extra}
+            raise TypeError(f"{forwarded}() got an unexpected keyword argument {unknown[0]!r}")
     try:
         if kind == "records":
             return signature.bind(ids, **arguments)

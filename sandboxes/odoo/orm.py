@@ -555,8 +555,35 @@ class Model:
         return True
 
     @api_records
-    def read(self, ids: list[int], fields: list[str] | None = None, load: str = "_classic_read") -> Any:
-        return self.read_records(ids, fields)
+    def read(self, ids: list[int], fields: list[str] | None = None, load: Any = "_classic_read") -> Any:
+        return self._loaded(self.read_records(ids, fields), load)
+
+    def _loaded(self, rows: list[dict[str, Any]], load: Any) -> list[dict[str, Any]]:
+        """``load=None`` (JSON-2, JSON-RPC) reads a many2one as its bare id instead of ``[id, name]``."""
+        if load:
+            return rows
+        for row in rows:
+            for name, value in row.items():
+                if isinstance(value, list) and value and self.fields_by_name[name].type == "many2one":
+                    row[name] = value[0]
+        return rows
+
+    @api_records
+    def copy(self, ids: list[int], default: dict[str, Any] | None = None) -> list[int]:
+        """One new record per id from its stored own fields (one2many and delegated ones not copied), ``default``
+        on top; Odoo answers the new recordset, so JSON-2 gets a list of ids."""
+        self._check_existing(ids)
+        copies = []
+        for rid in ids:
+            raw = self.raw(rid)
+            vals: dict[str, Any] = {}
+            for name, field in self.fields_by_name.items():
+                if name not in raw or name in ("id", *MAGIC_FIELDS) or field.type == "one2many":
+                    continue
+                if field.compute is None and field.delegate is None:
+                    vals[name] = [[6, 0, list(raw[name])]] if field.type == "many2many" else raw[name]
+            copies.append(self.create_record({**vals, **(default or {})}))
+        return copies
 
     @api_records
     def web_read(self, ids: list[int], specification: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -619,9 +646,10 @@ class Model:
         offset: int = 0,
         limit: Any = None,
         order: Any = None,
+        load: Any = "_classic_read",
     ) -> list[dict[str, Any]]:
         ids = self.search_ids(domain or [], offset or 0, limit or None, order or None)
-        return self.read_records(ids, fields)
+        return self._loaded(self.read_records(ids, fields), load)
 
     @api_model
     def name_search(
