@@ -24,6 +24,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from statistics import mean
 
@@ -160,7 +161,10 @@ def main() -> int:
                     secret=secret,
                     protocol=transport,
                 )
-                OrderRules.objects.create(shop=shop, create_as=create_as, auto_create_taxes=True)
+                # A real Odoo has none of the generator's products: let Synco create them (the "new" phase).
+                OrderRules.objects.create(
+                    shop=shop, create_as=create_as, auto_create_taxes=True, auto_create_products=True
+                )
                 if odoo_server:
                     odoo_server.control(reset=True)
                 cache.forget()
@@ -191,9 +195,15 @@ def main() -> int:
         shopify_server.shutdown_sandbox()
         if odoo_server:
             odoo_server.shutdown_and_save()
-    print(
-        "\nFailed orders are the generator's deliberate bad ones (unknown SKU); see the sync log for reasons."
+    reasons = Counter(
+        SyncAttempt.objects.filter(operation="create_sale_order")
+        .exclude(status=SyncAttempt.Status.SUCCESS)
+        .values_list("message", flat=True)
     )
+    if reasons:
+        print("\nWhy orders failed (the generator makes some bad on purpose, e.g. an unknown SKU):")
+        for message, count in reasons.most_common(5):
+            print(f"  {count:>4} x {message[:160]}")
     for transport, figures in per_call.items():
         if figures:
             print(f"{transport}: {mean(figures):.2f} ms per call (mean over modes and phases)")

@@ -50,7 +50,7 @@ MODEL_METHODS: dict[str, tuple[str, ...]] = {
     "load": ("fields", "data"),
     "fields_get": ("allfields", "attributes"),
     "name_search": ("name", "domain", "operator", "limit"),
-    "default_get": ("fields_list",),
+    "default_get": ("fields",),  # Odoo 19 renamed fields_list (18) to fields; JSON-2 exists only from 19
     "check_access_rights": ("operation", "raise_exception"),
     "check_object_reference": ("module", "xml_id"),
     "context_get": (),
