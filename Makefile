@@ -7,11 +7,13 @@ LOCK := requirements.lock
 SYNCO_PORT ?= 8000
 SANDBOX_SHOPIFY_PORT ?= 8701
 SANDBOX_ODOO_PORT ?= 8769
+# The Odoo the sandbox plays: 17, 18 or 19 (make run SANDBOX_ODOO_VERSION=19: Synco then talks JSON-2 with an API key).
+SANDBOX_ODOO_VERSION ?= 18
 # Tests run their Celery worker on Redis; pytest's own database is SQLite unless DATABASE_URL says otherwise.
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 # Development only: the Odoo sandbox is http://127.0.0.1:<port>, which production refuses (https, public addresses).
 SYNCO_ODOO_ALLOW_LOOPBACK_HTTP ?= true
-export SYNCO_PORT SANDBOX_SHOPIFY_PORT SANDBOX_ODOO_PORT SYNCO_ODOO_ALLOW_LOOPBACK_HTTP
+export SYNCO_PORT SANDBOX_SHOPIFY_PORT SANDBOX_ODOO_PORT SANDBOX_ODOO_VERSION SYNCO_ODOO_ALLOW_LOOPBACK_HTTP
 
 .PHONY: install lock schema run test lint typecheck pytest clean
 

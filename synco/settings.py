@@ -281,6 +281,8 @@ SYNCO_ODOO_ALLOW_LOOPBACK_HTTP = env_bool("SYNCO_ODOO_ALLOW_LOOPBACK_HTTP", Fals
 # Sandboxes (used by `make run` and the tests)
 SANDBOX_SHOPIFY_PORT = int(env("SANDBOX_SHOPIFY_PORT", "8701"))
 SANDBOX_ODOO_PORT = int(env("SANDBOX_ODOO_PORT", "8769"))
+# Which Odoo the development sandbox plays (17, 18 or 19); make run passes it to the sandbox and seed_demo.
+SANDBOX_ODOO_VERSION = int(env("SANDBOX_ODOO_VERSION", "18"))
 SYNCO_CACHE_DIR = Path(env("SYNCO_CACHE_DIR", str(VAR_DIR / "cache")))
 
 # Log lines (synco/logs.py) keep every `extra` field and the request or Celery task id, and never show a secret

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from orders.services import import_orders, refresh_shop_timezone
+from sandboxes.odoo.seed import DEFAULT_API_KEY
 from sandboxes.odoo.server import start_in_thread as start_odoo
 from sandboxes.shopify.server import start_in_thread as start_shopify
 from sandboxes.shopify.store import seed_demo as seed_shopify_state
@@ -70,7 +71,8 @@ class Command(BaseCommand):
                     "url": f"http://127.0.0.1:{odoo_port}",
                     "database": ODOO_DB,
                     "login": ODOO_LOGIN,
-                    "secret": ODOO_PASSWORD,
+                    # Odoo 19: the API key, so that Synco talks JSON-2 (XML-RPC is deprecated there).
+                    "secret": DEFAULT_API_KEY if settings.SANDBOX_ODOO_VERSION >= 19 else ODOO_PASSWORD,
                 },
             )
             OrderRules.objects.get_or_create(shop=shop)
@@ -85,7 +87,7 @@ class Command(BaseCommand):
         self._prepare_stock(shop, shopify_state, odoo_state)
 
     def _prepare_odoo(self, state: Path) -> None:
-        server, base_url = start_odoo(state_path=state, port=0)
+        server, base_url = start_odoo(state_path=state, port=0, version=settings.SANDBOX_ODOO_VERSION)
         try:
             connection = OdooConnection.objects.get(shop__domain=DEMO_DOMAIN)
             port = int(base_url.rsplit(":", 1)[1])
@@ -103,7 +105,9 @@ class Command(BaseCommand):
         """Stock sync on: Shopify's locations mapped to the Odoo warehouses (in order; the rest unsynced), the
         items matched, Odoo stocked like Shopify and every level pushed once (the first time), and Odoo's
         automation rules notifying the web server (SYNCO_PUBLIC_URL) of every stock change."""
-        odoo_server, odoo_url = start_odoo(state_path=odoo_state, port=0)
+        odoo_server, odoo_url = start_odoo(
+            state_path=odoo_state, port=0, version=settings.SANDBOX_ODOO_VERSION
+        )
         shopify_server, shopify_url = start_shopify(state_path=shopify_state, port=0)
         original = settings.SHOPIFY_ADMIN_ORIGIN
         settings.SHOPIFY_ADMIN_ORIGIN = shopify_url
