@@ -732,18 +732,16 @@ class OdooClient:
         return max(invoice_ids)
 
     def read_invoice(self, invoice_id: int) -> OdooInvoice:
-        row = self.web_read(
-            "account.move",
-            invoice_id,
-            {
-                "name": {},
-                "state": {},
-                "payment_state": {},
-                "amount_total": {},
-                "amount_residual": {},
-                "matched_payment_ids": {},
-            },
-        )
+        payments = self.dialect.invoice_payments_field
+        specification: dict[str, dict[str, Any]] = {
+            "name": {},
+            "state": {},
+            "payment_state": {},
+            "amount_total": {},
+            "amount_residual": {},
+            **({payments: {}} if payments else {}),
+        }
+        row = self.web_read("account.move", invoice_id, specification)
         return OdooInvoice(
             id=int(row["id"]),
             name=str(row.get("name") or ""),
@@ -751,7 +749,7 @@ class OdooClient:
             payment_state=str(row.get("payment_state") or ""),
             amount_total=money(row.get("amount_total")),
             amount_residual=money(row.get("amount_residual")),
-            payment_ids=tuple(int(i) for i in row.get("matched_payment_ids") or []),
+            payment_ids=tuple(int(i) for i in (row.get(payments) if payments else None) or []),
         )
 
     def set_invoice_date(self, invoice_id: int, invoice_date: str) -> None:

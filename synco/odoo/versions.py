@@ -61,6 +61,10 @@ class OdooDialect:
     # How a tax says its amount is included in the price: 18 and 19 'price_include_override' ('tax_included' /
     # 'tax_excluded'; 'price_include' is computed and read-only there); 17 the boolean 'price_include'.
     tax_price_include_field: str
+    # The invoice's payments: 18 and 19 'matched_payment_ids' on account.move (18's default setup books no
+    # journal entry, so payment_state alone can miss a payment). None (17): the field is 18's; 17's payments
+    # always post an entry, so payment_state follows them and is what Synco reads.
+    invoice_payments_field: str | None
     # Methods refused remotely besides every '_'-prefixed one (19: XML-RPC faultCode 4, JSON-2 403).
     private_methods: frozenset[str]
     # 'model.method' ('*' any model) that run and commit but return None: over XML-RPC a fault (the caller
@@ -121,6 +125,7 @@ _ODOO_18 = OdooDialect(
     cancel_wizard_model="sale.order.cancel",
     payment_memo_field="memo",
     tax_price_include_field="price_include_override",
+    invoice_payments_field="matched_payment_ids",
     private_methods=frozenset(),
     none_fault_methods=_NONE_FAULTS_18,
     has_json2=False,  # /json/2/... answers 303 to /web/login
@@ -142,6 +147,7 @@ _ODOO_19 = OdooDialect(
     cancel_wizard_model=None,  # model sale.order.cancel is gone: action_cancel cancels a confirmed order at once
     payment_memo_field="memo",
     tax_price_include_field="price_include_override",
+    invoice_payments_field="matched_payment_ids",
     private_methods=frozenset({"check_access", "exists", "browse", "sudo", "search_fetch"}),
     # check_access is private now; the deprecated check_access_rights returns None.
     none_fault_methods=(_NONE_FAULTS_18 - {"*.check_access"}) | {"*.check_access_rights"},
@@ -152,12 +158,12 @@ _ODOO_19 = OdooDialect(
 _ODOO_17 = replace(
     _ODOO_18,
     since=(17, 0),
-    # Not checked either: whether 17's account.move has matched_payment_ids (Synco reads it to never pay twice).
     verified="source only: never run against a real Odoo 17",
     storable_product=_frozen({"type": "product"}),
     access_check_method="check_access_rights",  # has_access arrived in 18.0 (odoo/odoo#179148)
     payment_memo_field="ref",
     tax_price_include_field="price_include",
+    invoice_payments_field=None,
     none_fault_methods=_NONE_FAULTS_18 - {"*.check_access"},
 )
 

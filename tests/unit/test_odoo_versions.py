@@ -78,6 +78,14 @@ def test_the_19_row_holds_what_the_real_19_server_showed():
         and "*.check_access" not in dialect.none_fault_methods
     )
     assert dialect.has_json2 and dialect.xmlrpc_deprecated
+    assert dialect.invoice_payments_field == "matched_payment_ids"
+
+
+def test_17_reads_an_invoices_payment_state_without_18s_matched_payments():
+    dialect = dialect_for("17.0")
+
+    assert dialect.invoice_payments_field is None
+    assert dialect.tax_price_include_field == "price_include" and dialect.payment_memo_field == "ref"
 
 
 def test_the_18_row_holds_what_the_real_18_server_showed():
