@@ -223,6 +223,7 @@ def build_draft(
         tax_rounding=cached(client, "tax_rounding", client.company_tax_rounding)
         if required_tax_rates(order)
         else ROUND_PER_LINE,
+        keeps_included_total=client.dialect.round_globally_keeps_included_total,
         pricelist_id=pricelist_id,
         # With a payment term, the invoice wizard answers with the invoice id instead of a None fault.
         payment_term_id=cached(client, "immediate_term", client.find_immediate_payment_term)

@@ -60,6 +60,8 @@ class OdooRefs:
     # tax_calculation_rounding_method, which decides what Odoo's tax per tax will be.
     correction_product_id: int | None = None
     tax_rounding: str = ROUND_PER_LINE
+    # Under round_globally, whether the server keeps a price-included document's total (19; its dialect says).
+    keeps_included_total: bool = False
     # The Odoo warehouse of the Shopify location the order ships from (None: Odoo's default warehouse).
     warehouse_id: int | None = None
     warehouse_name: str = ""
@@ -398,7 +400,9 @@ def sale_order_draft(order: ShopifyOrder, rules: MappingRules, refs: OdooRefs) -
     corrections, taxes = _tax_corrections(order, refs, lines)
     lines += corrections
     rates = {tax.id: TaxRate(tax.id, tax.amount, tax.price_included) for tax in refs.taxes}
-    expected = document_figures(_inputs(lines), rates, currency_unit(order.currency), refs.tax_rounding)
+    expected = document_figures(
+        _inputs(lines), rates, currency_unit(order.currency), refs.tax_rounding, refs.keeps_included_total
+    )
     return SaleOrderDraft(
         key=order_key(order),
         name=f"{rules.order_prefix}{order.name}" if rules.use_shopify_order_number else "",

@@ -97,6 +97,7 @@ def preview_order(
             client, shop, rules.rounding_product_code, "", dry_run=True
         ),
         tax_rounding=client.company_tax_rounding() if taxes else ROUND_PER_LINE,
+        keeps_included_total=client.dialect.round_globally_keeps_included_total,
         warehouse_id=warehouse[0] if warehouse else None,
         warehouse_name=warehouse[1] if warehouse else "",
     )
@@ -115,6 +116,7 @@ def preview_order(
         {tax.id: TaxRate(tax.id, tax.amount, tax.price_included) for tax in taxes},
         currency_unit(order.currency),
         refs.tax_rounding,
+        refs.keeps_included_total,
     )
     for line, figure in zip(draft.lines, figures.lines, strict=True):
         preview.lines.append(

@@ -24,6 +24,7 @@ from orders.money import (
     line_figures,
     round_to,
 )
+from synco.odoo.versions import dialect_for
 
 CENT = Decimal("0.01")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "odoo"
@@ -55,7 +56,9 @@ def _predict(taxes: dict[str, Any], order: dict[str, Any], server: str) -> list[
         LineInput(Decimal(quantity), Decimal(price), Decimal(discount), tuple(ids[role] for role in roles))
         for quantity, price, discount, roles in order["lines"]
     ]
-    figures = document_figures(lines, rates, CENT, method, keeps_included_total=version == "19.0")
+    # The dialect row of that version says whether it keeps a price-included total.
+    keeps = dialect_for(version).round_globally_keeps_included_total
+    figures = document_figures(lines, rates, CENT, method, keeps_included_total=keeps)
     return [figures.untaxed, figures.tax, figures.total]
 
 
