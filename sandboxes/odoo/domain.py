@@ -40,10 +40,18 @@ NEGATIVE = {"!=", "<>", "not like", "not ilike", "not in", "not any"}
 
 def parse(model: Model, domain: Any) -> Node:
     """Turn an Odoo domain into a tree of ('&'|'|', a, b), ('!', a) and leaves; implicit '&' between terms."""
+    if model.env.profile.domain_type_error:
+        # 19's Domain(): False matches nothing, anything else but a list or tuple is a TypeError
+        if domain is False:
+            return ("false",)
+        if not isinstance(domain, (list, tuple)):
+            raise TypeError(f"Domain() invalid argument type for domain: {domain!r}")
+    elif not isinstance(domain, (list, tuple)):
+        raise AssertionError(
+            "Domains to normalize must have a 'domain' form: a list or tuple of domain components"
+        )
     if not domain:
         return TRUE_NODE
-    if not isinstance(domain, (list, tuple)):
-        raise ValueError(f"Invalid domain: {domain!r}")
     tokens = list(domain)
     position = 0
 

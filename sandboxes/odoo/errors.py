@@ -6,6 +6,11 @@ tracebacks and JSON-RPC ``data.name`` are exactly the ones a real Odoo 18 prints
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .versions import OdooProfile
+
 
 class UserError(Exception):
     """A user-facing error: fault code 2 on /xmlrpc/2."""
@@ -47,15 +52,19 @@ def missing_error(model: str, ids: list[int], uid: int) -> MissingError:
 
 
 def mandatory_field_error(
-    model_description: str, model: str, field_string: str, field: str
+    profile: OdooProfile, model_description: str, model: str, field_string: str, field: str
 ) -> ValidationError:
-    """Odoo's rendering of a NOT NULL violation."""
-    return ValidationError(
-        "The operation cannot be completed:\n"
-        "- Create/update: a mandatory field is not set.\n"
-        "- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n"
-        f"Model: {model_description} ({model})\nField: {field_string} ({field})\n"
-    )
+    """Odoo's rendering of a NOT NULL violation, in the words of the version played."""
+    return ValidationError(profile.mandatory_field_message(model_description, model, field_string, field))
+
+
+def foreign_key_error(
+    profile: OdooProfile, model_description: str, model: str, field_string: str, field: str
+) -> ValidationError:
+    """Odoo's rendering of a foreign key violation (a many2one to a missing record that nothing read first).
+
+    Odoo words it as if a record were being deleted; 19 names the field, 18 the constraint."""
+    return ValidationError(profile.foreign_key_message(model_description, model, field_string, field))
 
 
 def database_missing_error(db: str) -> OperationalError:

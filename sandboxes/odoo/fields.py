@@ -24,6 +24,10 @@ SCALAR_TYPES = {
     "datetime",
 }
 X2MANY_TYPES = {"one2many", "many2many"}
+# Field.unchecked_on values
+ON_CREATE = frozenset({"create"})
+ON_WRITE = frozenset({"write"})
+ON_CREATE_AND_WRITE = frozenset({"create", "write"})
 NUMERIC_TYPES = {"integer", "float", "monetary"}
 
 
@@ -48,6 +52,11 @@ class Field:
     # Float fields: the decimal.precision record ("Product Price", "Discount", ...) whose digits Odoo rounds
     # every stored value to (fields.Float(digits='Discount') rounds in convert_to_cache, before any compute).
     digits: str | None = None
+    # many2one: the operations ('create', 'write') in which Odoo reads nothing through the field, so that an id
+    # of a missing record is refused only by the database's foreign key at the flush (a ValidationError with
+    # Odoo's misleading "record being deleted" text), not by the ORM (MissingError). Checked field by field on
+    # real 18 and 19 servers.
+    unchecked_on: frozenset[str] = frozenset()
 
     @property
     def store(self) -> bool:
@@ -103,6 +112,17 @@ class Field:
                 raise missing_error(self.comodel, [record_id], env.uid)
             return record_id
         raise TypeError(f"field type {kind} is not stored directly")
+
+    def dangles(self, env: Environment, value: Any, operation: str) -> bool:
+        """A many2one value naming a missing record that only the foreign key refuses in ``operation``."""
+        if self.type != "many2one" or operation not in self.unchecked_on:
+            return False
+        if isinstance(value, (list, tuple)):
+            value = value[0] if value else False
+        if not value or isinstance(value, bool):
+            return False
+        assert self.comodel is not None
+        return env.db.get(self.comodel, int(value)) is None
 
     def to_read(self, env: Environment, raw: Any) -> Any:
         """Render a raw value as ``read`` returns it."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 from .errors import AccessDenied, AccessError, MissingError, UserError
-from .rpc import ODOO
+from .rpc import ODOO, exception_message, log_failed_request
 from .service import is_write_method
 from .state import Database
 
@@ -167,6 +167,9 @@ def post(server: OdooSandboxServer, target: str, headers: dict[str, str], body: 
         check_language(context)
         result = server.service.execute_named(uid, model, method, ids, arguments, context)
     except Exception as error:
+        # werkzeug's HTTP exceptions (401, 404, 422 binding errors) go unlogged, as in Odoo 19
+        if server.profile.logs_request_errors and not isinstance(error, HttpError):
+            log_failed_request(error)
         return _error(error)
     if is_write_method(method) and server.take_drop():
         return None
@@ -263,7 +266,7 @@ def status_of(error: BaseException) -> int:
 
 def error_body(error: BaseException) -> dict[str, Any]:
     kind = type(error)
-    message = error.description if isinstance(error, HttpError) else str(error)
+    message = error.description if isinstance(error, HttpError) else exception_message(error)
     return {
         "name": f"{kind.__module__}.{kind.__qualname__}",
         "message": message,

@@ -9,13 +9,15 @@ the list of ids). Anything else, even public, is not reachable remotely, and the
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from . import domain as domains
 from .access import access_error
-from .errors import AccessError, mandatory_field_error, missing_error
+from .errors import AccessError, foreign_key_error, mandatory_field_error, missing_error
 from .fields import X2MANY_TYPES, Field
 from .state import Database
 from .versions import DEFAULT_VERSION, OdooProfile, profile_for
@@ -92,6 +94,10 @@ class Registry:
         for method in self.profile.missing_methods:
             if callable(getattr(cls, method, None)):
                 attributes[method] = None
+        for method, renames in self.profile.renamed_parameters.items():
+            function = getattr(cls, method, None)
+            if callable(function):
+                attributes[method] = _with_renamed_parameters(function, renames)
         return type(cls.__name__, (cls,), attributes)
 
     def _own_fields(self, cls: type[Model]) -> dict[str, Field]:
@@ -116,6 +122,23 @@ class Registry:
             if not field.string:
                 field.string = name.replace("_", " ").title()
         return fields
+
+
+def _with_renamed_parameters(function: Callable[..., Any], renames: Mapping[str, str]) -> Callable[..., Any]:
+    """``function`` under this version's parameter names (what JSON-2 binds and keywords must use)."""
+    signature = inspect.signature(function)
+    back = {new: old for old, new in renames.items()}
+
+    @functools.wraps(function)
+    def renamed(self: Model, *args: Any, **kwargs: Any) -> Any:
+        for name in kwargs:
+            if name in renames and name not in back:
+                raise TypeError(f"{function.__qualname__}() got an unexpected keyword argument {name!r}")
+        return function(self, *args, **{back.get(name, name): value for name, value in kwargs.items()})
+
+    parameters = [p.replace(name=renames.get(p.name, p.name)) for p in signature.parameters.values()]
+    renamed.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    return renamed
 
 
 class Environment:
@@ -336,6 +359,7 @@ class Model:
                 vals[name] = field.default(self) if callable(field.default) else copy.deepcopy(field.default)
         stored: dict[str, Any] = {}
         later: list[tuple[Field, Any]] = []
+        dangling: Field | None = None
         for name, value in vals.items():
             field = self.fields_by_name[name]
             if name in ("id", "display_name", *MAGIC_FIELDS):
@@ -344,6 +368,9 @@ class Model:
                 later.append((field, value))
                 if field.type == "many2many" and field.compute is None:
                     stored[name] = []
+            elif field.dangles(self.env, value, "create"):
+                dangling = dangling or field
+                stored[name] = int(value[0] if isinstance(value, (list, tuple)) else value)
             elif field.compute is None:
                 stored[name] = field.convert(self.env, value)
         for name, field in self.fields_by_name.items():
@@ -353,7 +380,9 @@ class Model:
                 and stored.get(name, False) is False
                 and field.type != "boolean"
             ):
-                raise mandatory_field_error(self._description, self._name, field.string, name)
+                raise self._mandatory_error(field)
+        if dangling is not None:
+            raise self._foreign_key_error(dangling)
         now = write_stamp(self.env)
         stored.update(create_date=now, write_date=now, create_uid=self.env.uid, write_uid=self.env.uid)
         record_id = self.db.insert(self._name, stored)
@@ -388,17 +417,22 @@ class Model:
                 self.env[parent_model].write_records(parents, parent_vals)
         stored: dict[str, Any] = {}
         later: list[tuple[Field, Any]] = []
+        dangling: Field | None = None
         for name, value in vals.items():
             field = self.fields_by_name[name]
             if name in ("id", "display_name", *MAGIC_FIELDS):
                 continue
             if field.type in X2MANY_TYPES or (field.compute is not None and field.inverse is not None):
                 later.append((field, value))
+            elif field.dangles(self.env, value, "write"):
+                dangling = dangling or field
             elif field.compute is None:
                 converted = field.convert(self.env, value)
                 if field.required and converted is False and field.type != "boolean":
-                    raise mandatory_field_error(self._description, self._name, field.string, name)
+                    raise self._mandatory_error(field)
                 stored[name] = converted
+        if dangling is not None:
+            raise self._foreign_key_error(dangling)
         stored.update(write_date=write_stamp(self.env), write_uid=self.env.uid)
         for rid in ids:
             self.db.update(self._name, rid, stored)
@@ -430,6 +464,16 @@ class Model:
 
     def _check_constraints(self, ids: list[int]) -> None:
         """Python constraints, run after create and write (Odoo's ``@api.constrains``)."""
+
+    def _mandatory_error(self, field: Field) -> Exception:
+        """A required column left empty: the NOT NULL violation as the version words it."""
+        return mandatory_field_error(
+            self.env.profile, self._description, self._name, field.string, field.name
+        )
+
+    def _foreign_key_error(self, field: Field) -> Exception:
+        """A many2one to a missing record that reached the database: the foreign key violation."""
+        return foreign_key_error(self.env.profile, self._description, self._name, field.string, field.name)
 
     def _apply_later(self, record_id: int, field: Field, value: Any) -> None:
         flags = self.env.flags
@@ -546,6 +590,8 @@ class Model:
 
     @api_records
     def write(self, ids: list[int], vals: dict[str, Any]) -> bool:
+        if not ids:  # Odoo's write returns at once on an empty recordset, whatever the values
+            return True
         self.write_records(ids, vals)
         return True
 

@@ -7,6 +7,7 @@ Mirrors ``odoo/addons/base/controllers/rpc.py``: ``/xmlrpc/2`` maps exceptions t
 from __future__ import annotations
 
 import json
+import logging
 import traceback
 import xmlrpc.client
 from typing import Any
@@ -64,6 +65,27 @@ _MARSHAL_FRAMES = (
     (f"{PYTHON_LIB}/xmlrpc/client.py", 529, "dumps", "dump(v, write)"),
     (f"{PYTHON_LIB}/xmlrpc/client.py", 551, "__dump", "f(self, value, write)"),
 )
+
+
+# Odoo 19 logs every request that fails under this logger (its http.py); 18 logged nothing for RPC faults.
+HTTP_LOGGER = logging.getLogger("odoo.http")
+
+
+def exception_message(error: BaseException) -> str:
+    """Odoo's ``exception_to_unicode``: the arguments, one a line (a KeyError's message is its bare key)."""
+    if error.args:
+        return "\n".join(str(arg) for arg in error.args)
+    return str(error)
+
+
+def log_failed_request(error: BaseException) -> None:
+    """19's ``odoo.http`` line for a failed request: ``WARNING <message>`` for user errors (AccessDenied is
+    one in 19), else ``ERROR Exception during request handling.`` with the traceback."""
+    inner = error.error if isinstance(error, MarshalError) else error
+    if isinstance(inner, (UserError, AccessDenied)):
+        HTTP_LOGGER.warning("%s", inner)
+    else:
+        HTTP_LOGGER.error("Exception during request handling.", exc_info=inner)
 
 
 # The server marks an error raised by a call with the JSON-RPC error code of the version it plays (200 until
@@ -147,7 +169,7 @@ def json_error(error: BaseException) -> dict[str, Any]:
         "data": {
             "name": f"{module}.{kind.__qualname__}" if module else kind.__qualname__,
             "debug": format_traceback(error, _stage(error)),
-            "message": str(error),
+            "message": exception_message(error),
             "arguments": list(error.args),
             "context": {},
         },

@@ -22,9 +22,17 @@ from urllib.parse import parse_qs, urlsplit
 from . import json2, pages
 from .models import build_registry
 from .orm import Environment
-from .rpc import JSONRPC_CODE, MarshalError, dumps_result, fault_int, fault_string, json_error, json_response
+from .rpc import (
+    JSONRPC_CODE,
+    dumps_result,
+    fault_int,
+    fault_string,
+    json_error,
+    json_response,
+    log_failed_request,
+)
 from .seed import DEFAULT_API_KEY, database_version, seed_database
-from .service import VERSION_INFO, OdooService, is_write_method
+from .service import OdooService, is_write_method
 from .state import Database, Persister
 from .versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, deprecation_warning, profile_for
 
@@ -309,7 +317,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json2(body)
         elif path == "/web/webclient/version_info":
             request = json.loads(body or b"{}")
-            self._send(200, json_response(request.get("id"), dict(VERSION_INFO)), "application/json")
+            info = self.server.service.version_info()  # the version this sandbox plays
+            self._send(200, json_response(request.get("id"), info), "application/json")
         else:
             self._send(404, b"Not Found", "text/plain")
 
@@ -327,10 +336,9 @@ class _Handler(BaseHTTPRequestHandler):
         except _Drop:
             self._drop_connection()
             return
-        except MarshalError as error:
-            response = fault_string(error) if legacy else fault_int(error)
         except Exception as error:
             logger.debug("odoo sandbox fault", exc_info=True)
+            self._log_failure(error)
             response = fault_string(error) if legacy else fault_int(error)
         self._send(200, response.encode(), "text/xml; charset=utf-8")
 
@@ -353,6 +361,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(reply.body)
 
+    def _log_failure(self, error: BaseException) -> None:
+        if self.server.profile.logs_request_errors:
+            log_failed_request(error)
+
     def _jsonrpc(self, body: bytes) -> None:
         deprecation_warning("/jsonrpc", self.server.profile)
         request_id: Any = None
@@ -371,6 +383,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         except Exception as error:
             logger.debug("odoo sandbox error", exc_info=True)
+            self._log_failure(error)
             payload = json_response(request_id, error=json_error(error))
         self._send(200, payload, "application/json")
 

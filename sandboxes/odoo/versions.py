@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .fields import Boolean, Field, Float, Many2one, Selection
+from .fields import ON_CREATE, Boolean, Field, Float, Many2one, Selection
 
 SUPPORTED_VERSIONS = (17, 18, 19)
 DEFAULT_VERSION = 18
@@ -91,6 +91,8 @@ class OdooProfile:
     # model -> {name: definition}: fields this version adds or defines differently
     field_overrides: Mapping[str, Mapping[str, Field]] = field(default_factory=lambda: _frozen({}))
     missing_methods: frozenset[str] = frozenset()  # ORM methods this version does not have (yet)
+    # method -> {the sandbox's (Odoo 18) parameter name: this version's}: what JSON-2 binds by name
+    renamed_parameters: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _frozen({}))
     private_methods: frozenset[str] = frozenset()  # public names this version refuses as private
     # -- texts -----------------------------------------------------------------------------------
     private_method_text: str = "Private methods (such as '{model}.{method}') cannot be called remotely."
@@ -102,6 +104,20 @@ class OdooProfile:
     nothing_left_to_pay_text: str = (
         "You can't register a payment because there is nothing left to pay on the selected journal items."
     )
+    # A NOT NULL column left empty (create / write without a required field)
+    mandatory_field_text: str = (
+        "The operation cannot be completed:\n"
+        "- Create/update: a mandatory field is not set.\n"
+        "- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n"
+        "Model: {model_description} ({model})\nField: {field_string} ({field})\n"
+    )
+    # A many2one to a missing record that only the database's foreign key notices (see Field.unchecked_on)
+    foreign_key_text: str = (
+        "The operation cannot be completed: another model requires the record being deleted. If possible, "
+        "archive it instead.\n\nModel: {model_description} ({model})\nConstraint: {table}_{field}_fkey\n"
+    )
+    # stock.picking.button_validate with nothing reserved (or counted) on any move
+    no_quantities_text: str = "You cannot validate a transfer if no quantities are reserved. To force the transfer, encode quantities."
     access_groups: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _frozen(_GROUPS_18))
     # -- behaviours ------------------------------------------------------------------------------
     storable_product: Mapping[str, Any] = field(
@@ -120,7 +136,16 @@ class OdooProfile:
     # A domain compares a datetime to the whole second in 19 ('>' a row's own stamp misses it, '=' finds it);
     # until 18 the stored microseconds count (tests/contract/odoo/test_stock_levels.py, not in the 19 notes).
     datetimes_compare_to_the_second: bool = False
+    # A domain that is not a list: 19 refuses it with Domain()'s TypeError (and False matches nothing),
+    # before that normalize_domain's AssertionError.
+    domain_type_error: bool = False
+    # res.partner.write reads each written name on the records first (19): an unknown one is a KeyError
+    partner_write_reads_values: bool = False
+    # stock.quant created without inventory_mode but with inventory_quantity counts as set (19: the computed
+    # inventory_quantity_set has no default any more)
+    counts_quants_created_outside_inventory_mode: bool = False
     rpc_deprecated: bool = False  # a WARNING per /xmlrpc or /jsonrpc request
+    logs_request_errors: bool = False  # odoo.http logs each failed request (WARNING <message> or ERROR)
     jsonrpc_error_code: int = 200
 
     # -- the version answer ----------------------------------------------------------------------
@@ -176,6 +201,22 @@ class OdooProfile:
 
     def invalid_domain_field_message(self, model: str, name: str, leaf: Any) -> str:
         return self.invalid_domain_field_text.format(model=model, field=name, leaf=leaf)
+
+    def mandatory_field_message(
+        self, model_description: str, model: str, field_string: str, name: str
+    ) -> str:
+        return self.mandatory_field_text.format(
+            model_description=model_description, model=model, field_string=field_string, field=name
+        )
+
+    def foreign_key_message(self, model_description: str, model: str, field_string: str, name: str) -> str:
+        return self.foreign_key_text.format(
+            model_description=model_description,
+            model=model,
+            table=model.replace(".", "_"),
+            field_string=field_string,
+            field=name,
+        )
 
     # -- products --------------------------------------------------------------------------------
     def is_goods(self, product_type: Any) -> bool:
@@ -266,9 +307,38 @@ ODOO_19 = OdooProfile(
                     "relative_factor": Float("Contains", default=1.0),
                     "relative_uom_id": Many2one("uom.uom", "Reference Unit"),
                 }
-            )
+            ),
+            "product.template": _frozen(
+                {"uom_id": Many2one("uom.uom", "Unit", required=True, default=1, unchecked_on=ON_CREATE)}
+            ),
+            # Checked on the real 19 (res.company read, fields_get): a fresh company rounds globally.
+            "res.company": _frozen(
+                {
+                    "tax_calculation_rounding_method": Selection(
+                        [("round_globally", "Round per Tax"), ("round_per_line", "Round per Line")],
+                        "Tax Calculation Rounding Method",
+                        default="round_globally",
+                    )
+                }
+            ),
+            # The address types lost their " Address" (a nameless child reads "<parent>, Delivery").
+            "res.partner": _frozen(
+                {
+                    "type": Selection(
+                        [
+                            ("contact", "Contact"),
+                            ("invoice", "Invoice"),
+                            ("delivery", "Delivery"),
+                            ("other", "Other"),
+                        ],
+                        "Address Type",
+                        default="contact",
+                    )
+                }
+            ),
         }
     ),
+    renamed_parameters=_frozen({"default_get": _frozen({"fields_list": "fields"})}),
     private_methods=frozenset({"check_access", "exists", "browse", "sudo", "search_fetch"}),
     invalid_value_field_text="Invalid field {field!r} in {model!r}",
     invalid_read_field_text="Invalid field {field!r} on {model!r}",
@@ -277,13 +347,33 @@ ODOO_19 = OdooProfile(
         "There's nothing left to pay for the selected journal items, so no payment registration is "
         "necessary. You've got your finances under control like a boss!"
     ),
+    mandatory_field_text=(
+        "The operation cannot be completed: Missing required value for the field '{field_string}' ({field}).\n"
+        "Model: '{model_description}' ({model})\n"
+        "- create/update: a mandatory field is not set\n"
+        "- delete: another model requires the record being deleted, you can archive it instead\n"
+    ),
+    foreign_key_text=(
+        "The operation cannot be completed: Another model is using the record you are trying to delete.\n\n"
+        "The troublemaker is: '{model_description}' ({model})\n"
+        "Thanks to the following constraint: '{field_string}' ({field})\n"
+        "How about archiving the record instead?"
+    ),
+    no_quantities_text=(
+        "Transfer trouble alert! Validating a zero quantity transfer? You're not moving invisible goods around "
+        "are you?\nSet some quantities and let's get moving!"
+    ),
     access_groups=_frozen(_GROUPS_19),
     cancel_wizard=False,
     numbers_draft_invoices=False,
     booked_payment_state="paid",
     load_refuses_unknown_columns=True,
     datetimes_compare_to_the_second=True,
+    domain_type_error=True,
+    partner_write_reads_values=True,
+    counts_quants_created_outside_inventory_mode=True,
     rpc_deprecated=True,
+    logs_request_errors=True,
     jsonrpc_error_code=0,
 )
 

@@ -8,6 +8,7 @@ from typing import Any
 from .. import tools
 from ..errors import UserError
 from ..fields import (
+    ON_CREATE,
     Boolean,
     Char,
     Date,
@@ -740,13 +741,13 @@ class AccountMoveReversal(Model):
     or, with modify_moves, a posted one reconciled with it and a new draft invoice to edit (Odoo 18)."""
 
     _name = "account.move.reversal"
-    _description = "Account move reversal"
+    _description = "Account Move Reversal"
     move_ids = Many2many("account.move", "Move")
     new_move_ids = Many2many("account.move", "New Move")
     date = Date("Reversal date", default=lambda model: tools.today_string())
     reason = Char("Reason displayed on Credit Note")
     # Required and without a default over RPC (the form computes it; a create without it is refused).
-    journal_id = Many2one("account.journal", "Journal", required=True)
+    journal_id = Many2one("account.journal", "Journal", required=True, unchecked_on=ON_CREATE)
     company_id = Many2one("res.company", "Company", required=True, default=1)
     currency_id = Many2one("res.currency", "Currency")
     move_type = Char("Move Type")

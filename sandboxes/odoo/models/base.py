@@ -6,6 +6,8 @@ from typing import Any
 
 from ..errors import UserError, ValidationError
 from ..fields import (
+    ON_CREATE,
+    ON_CREATE_AND_WRITE,
     Boolean,
     Char,
     Float,
@@ -254,8 +256,8 @@ class ResPartner(Model):
     street2 = Char("Street2")
     city = Char("City")
     zip = Char("Zip")
-    state_id = Many2one("res.country.state", "State")
-    country_id = Many2one("res.country", "Country")
+    state_id = Many2one("res.country.state", "State", unchecked_on=ON_CREATE_AND_WRITE)
+    country_id = Many2one("res.country", "Country", unchecked_on=ON_CREATE)
     ref = Char("Reference")
     vat = Char("Tax ID")
     company_registry = Char("Company ID")
@@ -277,8 +279,8 @@ class ResPartner(Model):
     commercial_partner_id = Many2one(
         "res.partner", "Commercial Entity", compute="_compute_commercial_partner"
     )
-    company_id = Many2one("res.company", "Company")
-    user_id = Many2one("res.users", "Salesperson")
+    company_id = Many2one("res.company", "Company", unchecked_on=ON_CREATE_AND_WRITE)
+    user_id = Many2one("res.users", "Salesperson", unchecked_on=ON_CREATE_AND_WRITE)
     property_payment_term_id = Many2one("account.payment.term", "Customer Payment Terms")
     active = Boolean("Active", default=True)
 
@@ -288,7 +290,8 @@ class ResPartner(Model):
         parent_id = rec.get("parent_id")
         if parent_id or rec.get("company_name"):
             if not display and rec.get("type") in ("invoice", "delivery", "other"):
-                display = dict(PARTNER_TYPES)[rec["type"]]
+                # the version's label: "Delivery Address" until 18, "Delivery" in 19
+                display = dict(self.fields_by_name["type"].selection)[rec["type"]]
             if not rec.get("is_company"):
                 commercial = self.value(record_id, "commercial_partner_id")
                 commercial_rec = self.db.get(self._name, commercial) or {}
@@ -317,6 +320,15 @@ class ResPartner(Model):
                 return current
             current = rec["parent_id"]
         return record_id
+
+    def write_records(self, ids: list[int], vals: dict[str, Any]) -> None:
+        if self.env.profile.partner_write_reads_values:
+            # 19's res.partner.write reads every written name on each record before anything else
+            # (``partner[fname]``): an unknown one is a bare KeyError, even on a missing record.
+            for name in vals or {}:
+                if name not in self.fields_by_name:
+                    raise KeyError(name)
+        super().write_records(ids, vals)
 
     def _check_constraints(self, ids: list[int]) -> None:
         for rid in ids:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ValidationError
-from ..fields import Boolean, Char, Float, Integer, Many2many, Many2one, One2many, Selection, Text
+from ..fields import ON_CREATE, Boolean, Char, Float, Integer, Many2many, Many2one, One2many, Selection, Text
 from ..orm import Environment, Model
 
 PRODUCT_TYPES = [("consu", "Goods"), ("service", "Service"), ("combo", "Combo")]  # 17's: versions.py
@@ -87,7 +87,7 @@ class ProductTemplate(Model):
     )
     sale_ok = Boolean("Can be Sold", default=True)
     purchase_ok = Boolean("Can be Purchased", default=True)
-    uom_id = Many2one("uom.uom", "Unit of Measure", required=True, default=1)
+    uom_id = Many2one("uom.uom", "Unit of Measure", required=True, default=1, unchecked_on=ON_CREATE)
     uom_po_id = Many2one("uom.uom", "Purchase Unit", required=True, default=1)
     categ_id = Many2one("product.category", "Product Category", default=1)
     description_sale = Text("Sales Description")

@@ -7,6 +7,7 @@ from typing import Any
 from .. import tools
 from ..errors import UserError
 from ..fields import (
+    ON_CREATE,
     Boolean,
     Date,
     Datetime,
@@ -58,7 +59,7 @@ class SaleOrder(Model):
     _rec_names_search = ("name", "client_order_ref")
     name = CharField("Order Reference", required=True, default="New")
     partner_id = Many2one("res.partner", "Customer", required=True)
-    partner_invoice_id = Many2one("res.partner", "Invoice Address", required=True)
+    partner_invoice_id = Many2one("res.partner", "Invoice Address", required=True, unchecked_on=ON_CREATE)
     partner_shipping_id = Many2one("res.partner", "Delivery Address", required=True)
     client_order_ref = CharField("Customer Reference")
     origin = CharField("Source Document")
@@ -77,9 +78,9 @@ class SaleOrder(Model):
     invoice_status = Selection(INVOICE_STATUS, "Invoice Status", compute="_compute_invoice_status")
     invoice_ids = Many2many("account.move", "Invoices", compute="_compute_invoices")
     invoice_count = Integer("Invoice Count", compute="_compute_invoices")
-    payment_term_id = Many2one("account.payment.term", "Payment Terms")
+    payment_term_id = Many2one("account.payment.term", "Payment Terms", unchecked_on=ON_CREATE)
     user_id = Many2one("res.users", "Salesperson", default=lambda model: model.env.uid)
-    team_id = Many2one("crm.team", "Sales Team", default=1)
+    team_id = Many2one("crm.team", "Sales Team", default=1, unchecked_on=ON_CREATE)
     company_id = Many2one("res.company", "Company", required=True, default=1)
     warehouse_id = Many2one("stock.warehouse", "Warehouse", required=True, default=1)
     picking_ids = One2many("stock.picking", "sale_id", "Transfers")

@@ -7,6 +7,7 @@ from typing import Any
 from .. import tools
 from ..errors import UserError, ValidationError
 from ..fields import (
+    ON_WRITE,
     Boolean,
     Char,
     Datetime,
@@ -433,7 +434,8 @@ class StockPicking(Model):
     origin = Char("Source Document")
     note = Html("Notes")
     priority = Selection([("0", "Normal"), ("1", "Urgent")], "Priority", default="0")
-    partner_id = Many2one("res.partner", "Contact")
+    # Odoo reads the new contact of a picking that is not done yet (its moves follow it): see write_records.
+    partner_id = Many2one("res.partner", "Contact", unchecked_on=ON_WRITE)
     picking_type_id = Many2one("stock.picking.type", "Operation Type", required=True, default=DELIVERY_TYPE)
     picking_type_code = Selection(
         [("incoming", "Receipt"), ("outgoing", "Delivery"), ("internal", "Internal Transfer")],
@@ -463,7 +465,7 @@ class StockPicking(Model):
     scheduled_date = Datetime("Scheduled Date", default=lambda model: tools.now_string())
     date_done = Datetime("Date of Transfer")
     carrier_tracking_ref = Char("Tracking Reference")
-    carrier_id = Many2one("delivery.carrier", "Carrier")
+    carrier_id = Many2one("delivery.carrier", "Carrier", unchecked_on=ON_WRITE)
     carrier_tracking_url = Char("Tracking URL", compute="_compute_tracking_url")
     backorder_id = Many2one("stock.picking", "Back Order of")
     backorder_ids = One2many("stock.picking", "backorder_id", "Back Orders")
@@ -516,6 +518,14 @@ class StockPicking(Model):
             number = self.db.next_sequence(f"stock.picking.{warehouse.get('code')}.{code}")
             vals["name"] = f"{warehouse.get('code', 'WH')}/{code}/{number:05d}"
         return super().create_record(vals)
+
+    def write_records(self, ids: list[int], vals: dict[str, Any]) -> None:
+        partner = (vals or {}).get("partner_id")
+        if partner and any(self.exists_id(rid) and self.value(rid, "state") != "done" for rid in ids):
+            # Odoo hands a new contact on to the moves of a picking not done yet: it reads the partner, so a
+            # missing one is a MissingError there (on a done picking only the foreign key refuses it).
+            self.fields_by_name["partner_id"].convert(self.env, partner)
+        super().write_records(ids, vals)
 
     def _active_moves(self, record_id: int) -> list[int]:
         moves = self.env["stock.move"]
@@ -570,10 +580,7 @@ class StockPicking(Model):
         for rid in ids:
             active = self._active_moves(rid)
             if not active or all(float(moves.raw(m).get("quantity") or 0.0) == 0.0 for m in active):
-                raise UserError(
-                    "You cannot validate a transfer if no quantities are reserved. To force the "
-                    "transfer, encode quantities."
-                )
+                raise UserError(self.env.profile.no_quantities_text)
         for rid in ids:
             active = self._active_moves(rid)
             if not any(moves.raw(m).get("picked") for m in active):
@@ -870,6 +877,9 @@ class StockQuant(Model):
                 return existing[0]
         elif "quantity" in vals or "reserved_quantity" in vals:
             raise UserError("Quant's creation is restricted, you can't do this operation.")
+        elif "inventory_quantity" in vals and self.env.profile.counts_quants_created_outside_inventory_mode:
+            # 19's inventory_quantity_set has no default: computed from inventory_quantity, it reads True
+            vals.setdefault("inventory_quantity_set", True)
         return super().create_record(vals)
 
     def write_records(self, ids: list[int], vals: dict[str, Any]) -> None:

@@ -310,7 +310,7 @@ def test_it_takes_every_argument_name_synco_sends(
             {"name": customer.name, "domain": [], "operator": "=", "limit": 1},
             None,
         ),
-        "default_get": ("sale.order", {"fields_list": ["state"]}, {"state": "draft"}),
+        "default_get": ("sale.order", {"fields": ["state"]}, {"state": "draft"}),
         "check_access_rights": ("sale.order", {"operation": "create", "raise_exception": False}, True),
         "check_object_reference": (
             "ir.model.data",
