@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import queue
+import socket
 import threading
 import time
 import xmlrpc.client
@@ -23,6 +25,7 @@ DB = "synco_demo"
 SALES_NONE_UID = 6
 SALES_NONE_KEY = "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c"
 SERVER_PATH = "/usr/lib/python3/dist-packages/odoo"
+INVENTORY = {"inventory_mode": True}
 
 
 @dataclass
@@ -455,8 +458,41 @@ def test_it_answers_a_validation_error_and_a_missing_required_field_with_422(odo
         "The operation cannot be completed: Contacts require a name",
     )
     required = odoo.error("sale.order", "create", {"vals_list": [{"client_order_ref": "#1"}]}, 422)
-    assert required["name"] == "odoo.exceptions.ValidationError"
-    assert "(partner_id)" in required["message"]
+    assert (required["name"], required["message"]) == (
+        "odoo.exceptions.ValidationError",
+        "The operation cannot be completed: Missing required value for the field 'Customer' (partner_id).\n"
+        "Model: 'Sales Order' (sale.order)\n"
+        "- create/update: a mandatory field is not set\n"
+        "- delete: another model requires the record being deleted, you can archive it instead\n",
+    )
+
+
+def test_it_answers_a_write_to_a_missing_record_that_only_the_foreign_key_sees_with_422(odoo: Json2) -> None:
+    # a done picking's contact: Odoo reads nothing through it, the database's foreign key refuses it (§3.4)
+    odoo.call(
+        "stock.quant",
+        "create",
+        vals_list=[{"product_id": odoo.product("SKU-TSHIRT-M"), "location_id": 8, "inventory_quantity": 5}],
+        context={"inventory_mode": True},
+    )
+    odoo.call("stock.quant", "action_apply_inventory", ids=odoo.call("stock.quant", "search", domain=[]))
+    order = odoo.order()
+    odoo.call("sale.order", "action_confirm", ids=[order])
+    picking = odoo.call("sale.order", "read", ids=[order], fields=["picking_ids"])[0]["picking_ids"][0]
+    pending = odoo.error("stock.picking", "write", {"ids": [picking], "vals": {"partner_id": 999999}}, 404)
+    assert pending["name"] == "odoo.exceptions.MissingError"  # not done yet: its moves read the contact
+    assert odoo.call("stock.picking", "button_validate", ids=[picking]) is True
+    vals = {"carrier_tracking_ref": "1ZROLLBACK", "partner_id": 999999}
+    error = odoo.error("stock.picking", "write", {"ids": [picking], "vals": vals}, 422)
+    assert (error["name"], error["message"]) == (
+        "odoo.exceptions.ValidationError",
+        "The operation cannot be completed: Another model is using the record you are trying to delete.\n\n"
+        "The troublemaker is: 'Transfer' (stock.picking)\n"
+        "Thanks to the following constraint: 'Contact' (partner_id)\n"
+        "How about archiving the record instead?",
+    )
+    tracking = odoo.call("stock.picking", "read", ids=[picking], fields=["carrier_tracking_ref"])
+    assert tracking == [{"id": picking, "carrier_tracking_ref": False}]
 
 
 @pytest.mark.parametrize(
@@ -483,6 +519,18 @@ def test_it_answers_arguments_that_do_not_bind_with_422(
 ) -> None:
     error = odoo.error(model, method, body, 422)
     assert (error["name"], error["message"]) == ("werkzeug.exceptions.UnprocessableEntity", message)
+
+
+def test_default_get_takes_19s_fields_parameter(odoo: Json2) -> None:
+    assert odoo.call("res.partner", "default_get", fields=["type", "lang"]) == {
+        "type": "contact",
+        "lang": "en_US",
+    }
+    error = odoo.error("res.partner", "default_get", {"fields_list": ["type"]}, 422)
+    assert (error["name"], error["message"]) == (
+        "werkzeug.exceptions.UnprocessableEntity",
+        "missing a required argument: 'fields'",
+    )
 
 
 def test_it_answers_a_language_that_is_not_installed_with_422(odoo: Json2) -> None:
@@ -559,6 +607,20 @@ LINE = {"product_id": 2, "product_uom_qty": 1}
             "builtins.TypeError",
             "BaseModel._read_format() got an unexpected keyword argument 'fieldz'",
         ),
+        (
+            "res.partner",
+            "search",
+            {"domain": "not a domain"},
+            "builtins.TypeError",
+            "Domain() invalid argument type for domain: 'not a domain'",
+        ),
+        (
+            "res.partner",
+            "write",
+            {"ids": [1], "vals": {"bogus": 1}},
+            "builtins.KeyError",
+            "bogus",  # Odoo's exception_to_unicode: the key, without KeyError's quotes
+        ),
     ],
 )
 def test_it_answers_bad_payloads_with_500_and_the_exception_name(
@@ -568,6 +630,39 @@ def test_it_answers_bad_payloads_with_500_and_the_exception_name(
     error = odoo.error(model, method, body, 500)
     assert (error["name"], error["message"]) == (name, message)
     assert odoo.call("sale.order", "search_count", domain=[]) == orders
+
+
+def test_it_answers_a_domain_false_with_no_record(odoo: Json2) -> None:
+    assert odoo.call("res.partner", "search_count", domain=False) == 0
+    assert odoo.call("res.partner", "search", domain=False) == []
+
+
+def test_it_logs_a_user_error_as_a_warning_an_exception_as_an_error_and_http_errors_not_at_all(
+    odoo: Json2, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="odoo.http")
+    odoo.post("sale.order", "action_confirm", {"ids": [999999]})  # 404 MissingError
+    odoo.post(
+        "res.partner", "create", {"vals_list": [{"email": "no-name@example.com"}]}
+    )  # 422 ValidationError
+    odoo.post("res.partner", "search", {"domain": "not a domain"})  # 500 TypeError
+    odoo.post("res.partner", "search_count", {"domain": []}, key="wrong")  # 401
+    odoo.post("res.partner", "default_get", {"fields_list": ["type"]})  # 422, raised by the dispatcher
+    odoo.post("res.partnerz", "search_count", {"domain": []})  # 404 NotFound
+    logged = [
+        (record.levelno, record.getMessage(), record.exc_info is not None)
+        for record in caplog.records
+        if record.name == "odoo.http"
+    ]
+    assert logged == [
+        (
+            logging.WARNING,
+            "Record does not exist or has been deleted.\n(Record: sale.order(999999,), User: 2)",
+            False,
+        ),
+        (logging.WARNING, "The operation cannot be completed: Contacts require a name", False),
+        (logging.ERROR, "Exception during request handling.", True),
+    ]
 
 
 def test_it_puts_a_server_traceback_in_debug_and_never_in_message(odoo: Json2) -> None:
@@ -613,6 +708,7 @@ def receiver() -> Iterator[tuple[str, queue.Queue[dict[str, Any]]]]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
     server.shutdown()
+    server.server_close()  # a webhook still on its way is refused at once, not left hanging for its 1 s timeout
 
 
 def install_quant_rule(odoo: Json2, url: str) -> None:
@@ -664,12 +760,46 @@ def test_a_failing_call_sends_none_of_its_queued_webhooks(
         422,
         "Quant's creation is restricted, you can't do this operation.",
     )
-    SENDER.join()
-    time.sleep(0.2)
-    assert received.empty()
+    # then a call that succeeds: the sandbox sends a database's webhooks in the order their calls committed, so
+    # the first one the receiver gets is this call's; one queued by the failed call would have come before it.
+    # (No fixed sleep and no wait on other sandboxes' webhooks: this test once failed in a full run.)
     created = odoo.call("stock.quant", "create", vals_list=[quant], context={"inventory_mode": True})
-    SENDER.join()
-    assert received.get(timeout=5)["_id"] == created[0]
+    assert received.get(timeout=10)["_id"] == created[0]
+    assert SENDER.join(timeout=10, db=odoo.server.db)
+    while not received.empty():
+        assert received.get()["_id"] == created[0]
+
+
+def test_a_receiver_that_never_answers_delays_no_other_sandboxs_webhooks(
+    odoo: Json2, receiver: tuple[str, queue.Queue[dict[str, Any]]]
+) -> None:
+    # given another sandbox whose rule posts to a receiver that accepts connections and never answers
+    # (each webhook waits out its 1 s timeout) and that has queued 5 of them
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(16)
+    other_server, other_url = start_in_thread(version=19)
+    try:
+        other = Json2(other_server, other_url)
+        install_quant_rule(other, f"http://127.0.0.1:{hanging.getsockname()[1]}/hook")
+        quant = {"product_id": other.product("SKU-MUG"), "location_id": 8}
+        for count in (1, 2, 3):
+            other.call(
+                "stock.quant", "create", vals_list=[{**quant, "inventory_quantity": count}], context=INVENTORY
+            )
+        # when this sandbox's rule fires
+        url, received = receiver
+        install_quant_rule(odoo, url)
+        started = time.monotonic()
+        created = odoo.call(
+            "stock.quant", "create", vals_list=[{**quant, "inventory_quantity": 4}], context=INVENTORY
+        )
+        # then its webhook goes out at once, not after the other sandbox's 5 s of timeouts
+        assert received.get(timeout=10)["_id"] == created[0]
+        assert time.monotonic() - started < 2.5
+    finally:
+        other_server.shutdown_and_save()
+        hanging.close()
 
 
 # -- the sandbox's fault injection and statistics --------------------------------------------------
@@ -708,7 +838,7 @@ def test_it_answers_the_version_without_key_or_database(odoo: Json2, path: str) 
     response = httpx.get(f"{odoo.url}{path}")
     assert response.status_code == 200
     assert response.json() == {"version_info": [19, 0, 0, "final", 0, ""], "version": "19.0+e-20251227"}
-    facts = xmlrpc.client.ServerProxy(f"{odoo.url}/xmlrpc/2/common").version()
+    facts: Any = xmlrpc.client.ServerProxy(f"{odoo.url}/xmlrpc/2/common").version()
     assert response.json() == {
         "version_info": facts["server_version_info"],
         "version": facts["server_version"],

@@ -121,6 +121,12 @@ class Odoo:
         return order, invoice
 
 
+def common_version(url: str) -> dict[str, Any]:
+    """XML-RPC ``common.version()`` of the sandbox at ``url``."""
+    answer: Any = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").version()
+    return dict(answer)
+
+
 @pytest.fixture(params=[17, 18, 19], ids=lambda version: f"odoo{version}")
 def odoo(request: pytest.FixtureRequest) -> Iterator[Odoo]:
     server, url = start_in_thread(version=request.param)
@@ -163,10 +169,7 @@ def test_it_plays_the_current_18_build_by_default() -> None:
     server, url = start_in_thread()
     try:
         assert server.odoo_version == 18
-        assert (
-            xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").version()["server_version"]
-            == "18.0+e-20260607"
-        )
+        assert common_version(url)["server_version"] == "18.0+e-20260607"
     finally:
         server.shutdown_and_save()
 
@@ -184,7 +187,7 @@ def test_it_refuses_a_state_file_saved_by_another_version(tmp_path: Path) -> Non
         start_in_thread(state_path=state, version=19)
     server, url = start_in_thread(state_path=state, version=18)
     try:
-        assert xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").version()["server_serie"] == "18.0"
+        assert common_version(url)["server_serie"] == "18.0"
     finally:
         server.shutdown_and_save()
 
@@ -201,7 +204,7 @@ def test_it_runs_as_a_command_playing_the_version_asked() -> None:
     try:
         assert process.stdout is not None
         url = process.stdout.readline().split(" ")[4]
-        assert xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").version()["server_version"] == BUILDS[19]
+        assert common_version(url)["server_version"] == BUILDS[19]
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
@@ -720,3 +723,325 @@ def test_it_numbers_an_invoice_when_the_version_does(odoo: Odoo) -> None:
         "display_name": f"INV/{year}/00001 (#1001)",
         "payment_reference": f"INV/{year}/00001",
     }
+
+
+# -- differences found by running the same calls on a real 19.0 and 18.0 (sandbox-fix, Dec 2026) ------------
+MISSING_REQUIRED_18 = (
+    "The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n"
+    "- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n"
+    "Model: {model_description} ({model})\nField: {field_string} ({field})\n"
+)
+MISSING_REQUIRED_19 = (
+    "The operation cannot be completed: Missing required value for the field '{field_string}' ({field}).\n"
+    "Model: '{model_description}' ({model})\n"
+    "- create/update: a mandatory field is not set\n"
+    "- delete: another model requires the record being deleted, you can archive it instead\n"
+)
+FOREIGN_KEY_18 = (
+    "The operation cannot be completed: another model requires the record being deleted. If possible, archive "
+    "it instead.\n\nModel: {model_description} ({model})\nConstraint: {table}_{field}_fkey\n"
+)
+FOREIGN_KEY_19 = (
+    "The operation cannot be completed: Another model is using the record you are trying to delete.\n\n"
+    "The troublemaker is: '{model_description}' ({model})\n"
+    "Thanks to the following constraint: '{field_string}' ({field})\n"
+    "How about archiving the record instead?"
+)
+TRANSFER_TROUBLE = (
+    "Transfer trouble alert! Validating a zero quantity transfer? You're not moving invisible goods around are "
+    "you?\nSet some quantities and let's get moving!"
+)
+
+
+def missing_required(version: int, model_description: str, model: str, field_string: str, field: str) -> str:
+    text = MISSING_REQUIRED_19 if version >= 19 else MISSING_REQUIRED_18
+    return text.format(
+        model_description=model_description, model=model, field_string=field_string, field=field
+    )
+
+
+def foreign_key(version: int, model_description: str, model: str, field_string: str, field: str) -> str:
+    text = FOREIGN_KEY_19 if version >= 19 else FOREIGN_KEY_18
+    return text.format(
+        model_description=model_description,
+        model=model,
+        table=model.replace(".", "_"),
+        field_string=field_string,
+        field=field,
+    )
+
+
+def test_a_fresh_company_rounds_taxes_as_the_version_does(odoo: Odoo) -> None:
+    # real 19: round_globally ('Round per Tax' first); real 18: round_per_line ('Round Globally' second)
+    method = odoo.read_one("res.company", 1, ["tax_calculation_rounding_method"])
+    described = odoo.call(
+        "res.company", "fields_get", [["tax_calculation_rounding_method"]], {"attributes": ["selection"]}
+    )
+    if odoo.version >= 19:
+        assert method["tax_calculation_rounding_method"] == "round_globally"
+        assert described["tax_calculation_rounding_method"]["selection"] == [
+            ["round_globally", "Round per Tax"],
+            ["round_per_line", "Round per Line"],
+        ]
+    else:
+        assert method["tax_calculation_rounding_method"] == "round_per_line"
+        assert described["tax_calculation_rounding_method"]["selection"] == [
+            ["round_per_line", "Round per Line"],
+            ["round_globally", "Round Globally"],
+        ]
+
+
+def test_it_totals_an_order_with_the_versions_default_rounding(odoo: Odoo) -> None:
+    # 7 x 10.10 at 15 %: 7 x 1.515 = 10.605 (globally: 10.61) or 7 x 1.52 (per line: 10.64), as the real
+    # 19 and 18 answered for the same order
+    taxes, _unit = odoo.line_names()
+    partner = odoo.call("res.partner", "create", [{"name": "Jane Doe"}])
+    line = {
+        "product_id": odoo.product("SKU-MUG"),
+        "product_uom_qty": 1,
+        "price_unit": 10.10,
+        taxes: [(6, 0, [1])],
+    }
+    order = odoo.call("sale.order", "create", [{"partner_id": partner, "order_line": [(0, 0, line)] * 7}])
+    totals = odoo.read_one("sale.order", order, ["amount_untaxed", "amount_tax", "amount_total"])
+    expected = (70.7, 10.61, 81.31) if odoo.version >= 19 else (70.7, 10.64, 81.34)
+    assert (totals["amount_untaxed"], totals["amount_tax"], totals["amount_total"]) == expected
+
+
+def test_it_names_a_nameless_address_after_the_versions_address_type(odoo: Odoo) -> None:
+    parent = odoo.call("res.partner", "create", [{"name": "Jane Doe"}])
+    kinds = ("invoice", "delivery", "other")
+    children = [odoo.call("res.partner", "create", [{"parent_id": parent, "type": kind}]) for kind in kinds]
+    names = [row["display_name"] for row in odoo.call("res.partner", "read", [children, ["display_name"]])]
+    labels = ["Invoice", "Delivery", "Other"]
+    if odoo.version < 19:
+        labels = [f"{label} Address" for label in labels]
+    assert names == [f"Jane Doe, {label}" for label in labels]
+    described = odoo.call("res.partner", "fields_get", [["type"]], {"attributes": ["selection"]})
+    assert described["type"]["selection"] == [
+        ["contact", "Contact"],
+        *([kind, label] for kind, label in zip(kinds, labels, strict=True)),
+    ]
+
+
+def test_it_refuses_an_unknown_field_in_a_partner_write_as_the_version_does(odoo: Odoo) -> None:
+    partner = odoo.call("res.partner", "create", [{"name": "Jane Doe"}])
+    order = odoo.order()
+    if odoo.version >= 19:
+        # 19's res.partner.write reads each written name first: a bare KeyError, even for a missing record
+        assert odoo.last_line("res.partner", "write", [[partner], {"bogus": 1}]) == "KeyError: 'bogus'"
+        assert odoo.last_line("res.partner", "write", [[999999], {"bogus": 1}]) == "KeyError: 'bogus'"
+        legacy = odoo.proxy("object", "/xmlrpc/")
+        with pytest.raises(xmlrpc.client.Fault) as caught:
+            legacy.execute_kw(DB, 2, "admin", "res.partner", "write", [[partner], {"bogus": 1}])
+        assert caught.value.faultCode == "bogus"  # the legacy endpoint's code: the message
+        assert odoo.last_line("sale.order", "write", [[order], {"bogus": 1}]) == (
+            "ValueError: Invalid field 'bogus' in 'sale.order'"
+        )
+    else:
+        assert odoo.last_line("res.partner", "write", [[partner], {"bogus": 1}]) == (
+            "ValueError: Invalid field 'bogus' on model 'res.partner'"
+        )
+        fault = odoo.fault("res.partner", "write", [[999999], {"bogus": 1}])
+        assert (fault.faultCode, fault.faultString) == (
+            2,
+            "Record does not exist or has been deleted.\n(Record: res.partner(999999,), User: 2)",
+        )
+    # a write on no record at all is True whatever the values (Odoo returns before looking at them)
+    assert odoo.call("res.partner", "write", [[], {"bogus": 1}]) is True
+    assert odoo.call("sale.order", "write", [[], {"bogus": 1}]) is True
+
+
+def test_it_words_a_missing_required_field_as_the_version_does(odoo: Odoo) -> None:
+    fault = odoo.fault("sale.order", "create", [{"client_order_ref": "#1"}])
+    assert (fault.faultCode, fault.faultString) == (
+        2,
+        missing_required(odoo.version, "Sales Order", "sale.order", "Customer", "partner_id"),
+    )
+    _order, invoice = odoo.posted_invoice()
+    ctx = {"context": {"active_model": "account.move", "active_ids": [invoice]}}
+    fault = odoo.fault("account.move.reversal", "create", [{"reason": "refund"}], ctx)
+    assert (fault.faultCode, fault.faultString) == (
+        2,
+        missing_required(
+            odoo.version, "Account Move Reversal", "account.move.reversal", "Journal", "journal_id"
+        ),
+    )
+    assert odoo.call("account.move.reversal", "search", [[]]) == []
+
+
+@pytest.mark.parametrize(
+    ("model", "values", "description", "string", "field"),
+    [
+        ("res.partner", {"name": "Jane", "country_id": 999999}, "Contact", "Country", "country_id"),
+        ("res.partner", {"name": "Jane", "state_id": 999999}, "Contact", "State", "state_id"),
+        (
+            "sale.order",
+            {"partner_id": 3, "partner_invoice_id": 999999},
+            "Sales Order",
+            "Invoice Address",
+            "partner_invoice_id",
+        ),
+        (
+            "sale.order",
+            {"partner_id": 3, "payment_term_id": 999999},
+            "Sales Order",
+            "Payment Terms",
+            "payment_term_id",
+        ),
+    ],
+)
+def test_a_create_pointing_at_a_missing_record_nothing_reads_fails_on_the_foreign_key(
+    odoo: Odoo, model: str, values: dict[str, Any], description: str, string: str, field: str
+) -> None:
+    before = odoo.call(model, "search_count", [[]])
+    fault = odoo.fault(model, "create", [values])
+    assert (fault.faultCode, fault.faultString) == (
+        2,
+        foreign_key(odoo.version, description, model, string, field),
+    )
+    assert odoo.call(model, "search_count", [[]]) == before
+
+
+def test_a_create_pointing_at_a_missing_record_odoo_reads_is_a_missing_error(odoo: Odoo) -> None:
+    # the same on both real servers: the customer, the parent and the product are read while creating
+    for model, values, missing in (
+        ("sale.order", {"partner_id": 999999}, "res.partner(999999,)"),
+        ("res.partner", {"name": "Jane", "parent_id": 999999}, "res.partner(999999,)"),
+    ):
+        fault = odoo.fault(model, "create", [values])
+        assert (fault.faultCode, fault.faultString) == (
+            2,
+            f"Record does not exist or has been deleted.\n(Record: {missing}, User: 2)",
+        )
+
+
+def test_a_pickings_missing_contact_is_missing_until_done_then_the_foreign_key(odoo: Odoo) -> None:
+    odoo.stock("SKU-TSHIRT-M", 5)
+    order = odoo.order()
+    odoo.call("sale.order", "action_confirm", [[order]])
+    picking = odoo.read_one("sale.order", order, ["picking_ids"])["picking_ids"][0]
+    fault = odoo.fault("stock.picking", "write", [[picking], {"partner_id": 999999}])
+    assert (fault.faultCode, fault.faultString) == (
+        2,
+        "Record does not exist or has been deleted.\n(Record: res.partner(999999,), User: 2)",
+    )
+    fault = odoo.fault("stock.picking", "write", [[picking], {"carrier_id": 999999}])
+    assert (fault.faultCode, fault.faultString) == (
+        2,
+        foreign_key(odoo.version, "Transfer", "stock.picking", "Carrier", "carrier_id"),
+    )
+    assert odoo.call("stock.picking", "button_validate", [[picking]]) is True
+    fault = odoo.fault(
+        "stock.picking", "write", [[picking], {"partner_id": 999999, "carrier_tracking_ref": "1Z"}]
+    )
+    assert (fault.faultCode, fault.faultString) == (
+        2,
+        foreign_key(odoo.version, "Transfer", "stock.picking", "Contact", "partner_id"),
+    )
+    assert odoo.read_one("stock.picking", picking, ["carrier_tracking_ref"])["carrier_tracking_ref"] is False
+
+
+def test_a_quant_counted_outside_inventory_mode_reads_as_set_only_in_19(odoo: Odoo) -> None:
+    quant = odoo.call(
+        "stock.quant",
+        "create",
+        [{"product_id": odoo.product("SKU-MUG"), "location_id": 8, "inventory_quantity": 11}],
+    )
+    fields = ["quantity", "inventory_quantity", "inventory_quantity_set", "inventory_diff_quantity"]
+    row = odoo.read_one("stock.quant", quant, fields)
+    assert (row["quantity"], row["inventory_quantity"], row["inventory_quantity_set"]) == (
+        0.0,
+        11.0,
+        odoo.version >= 19,
+    )
+    if odoo.version >= 19:
+        assert row["inventory_diff_quantity"] == 11.0
+    uncounted = odoo.call(
+        "stock.quant", "create", [{"product_id": odoo.product("SKU-MUG"), "location_id": 8}]
+    )
+    assert (
+        odoo.read_one("stock.quant", uncounted, ["inventory_quantity_set"])["inventory_quantity_set"] is False
+    )
+
+
+def test_it_refuses_to_validate_a_transfer_with_nothing_reserved_in_the_versions_words(odoo: Odoo) -> None:
+    order = odoo.order()  # no t-shirt in stock: nothing can be reserved
+    odoo.call("sale.order", "action_confirm", [[order]])
+    picking = odoo.read_one("sale.order", order, ["picking_ids"])["picking_ids"][0]
+    fault = odoo.fault("stock.picking", "button_validate", [[picking]])
+    assert (fault.faultCode, fault.faultString) == (
+        2,
+        TRANSFER_TROUBLE if odoo.version >= 19 else NOT_RESERVED,
+    )
+    assert odoo.read_one("stock.picking", picking, ["state"])["state"] == "confirmed"
+
+
+def test_it_refuses_a_domain_that_is_not_a_list_as_the_version_does(odoo: Odoo) -> None:
+    everyone = odoo.call("res.partner", "search_count", [[]])
+    domain: Any
+    for domain in ("not a domain", {}, 0):
+        line = odoo.last_line("res.partner", "search_count", [domain])
+        if odoo.version >= 19:
+            assert line == f"TypeError: Domain() invalid argument type for domain: {domain!r}"
+        else:
+            assert line == (
+                "AssertionError: Domains to normalize must have a 'domain' form: a list or tuple of domain components"
+            )
+    if odoo.version >= 19:
+        assert odoo.call("res.partner", "search_count", [False]) == 0  # Domain(False) matches nothing
+    else:
+        assert odoo.last_line("res.partner", "search_count", [False]).startswith("AssertionError: ")
+    # search_read takes a missing domain as every record in both
+    assert len(odoo.call("res.partner", "search_read", [False], {"fields": ["id"]})) == everyone
+
+
+def test_default_get_takes_the_versions_parameter_name(odoo: Odoo) -> None:
+    name, other = ("fields", "fields_list") if odoo.version >= 19 else ("fields_list", "fields")
+    assert odoo.call("res.partner", "default_get", [], {name: ["type"]}) == {"type": "contact"}
+    assert odoo.call("res.partner", "default_get", [["type"]]) == {"type": "contact"}
+    assert odoo.last_line("res.partner", "default_get", [], {other: ["type"]}).endswith(
+        f"default_get() got an unexpected keyword argument '{other}'"
+    )
+
+
+def test_the_web_client_version_info_is_the_versions(odoo: Odoo) -> None:
+    answer = httpx.post(
+        f"{odoo.url}/web/webclient/version_info",
+        json={"jsonrpc": "2.0", "method": "call", "params": {}, "id": 7},
+        timeout=10,
+    ).json()
+    assert answer == {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "result": {
+            "server_version": BUILDS[odoo.version],
+            "server_version_info": [odoo.version, 0, 0, "final", 0, ""],
+            "server_serie": f"{odoo.version}.0",
+            "protocol_version": 1,
+        },
+    }
+
+
+def test_19_logs_each_failed_xmlrpc_call_under_odoo_http(
+    odoo: Odoo, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="odoo.http")
+    odoo.fault("sale.order", "create", [{"client_order_ref": "#1"}])  # a UserError (ValidationError)
+    odoo.fault("res.partner", "read", [[1], ["nonexistent_field"]])  # a ValueError
+    with pytest.raises(xmlrpc.client.Fault):
+        odoo.proxy("object").execute_kw(DB, 2, "wrong", "res.partner", "search_count", [[]])
+    odoo.call("res.partner", "search_count", [[]])  # a success logs nothing
+    logged = [
+        (record.levelno, record.getMessage(), record.exc_info is not None)
+        for record in caplog.records
+        if record.name == "odoo.http"
+    ]
+    if odoo.version < 19:
+        assert logged == []
+        return
+    assert logged == [
+        (logging.WARNING, missing_required(19, "Sales Order", "sale.order", "Customer", "partner_id"), False),
+        (logging.ERROR, "Exception during request handling.", True),
+        (logging.WARNING, "Access Denied", False),
+    ]

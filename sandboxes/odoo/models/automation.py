@@ -14,7 +14,8 @@ As in Odoo 18.0 (checked on 18.0-20250702, see tests/contract/odoo/test_stock_no
 
 Deviation, on purpose: Odoo 18 POSTs from the request thread *inside* the transaction, before the commit
 (a receiver that reads back sees the old values, and the RPC call waits up to 1 s per webhook). The sandbox
-sends after the commit, from one background thread, in order, so a slow receiver never holds its lock.
+sends after the commit, from one background thread per database, in order, so a slow receiver never holds its
+lock (nor another sandbox's webhooks).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import json
 import logging
 import queue
 import threading
+import time
+import weakref
 from typing import Any
 
 import httpx
@@ -32,6 +35,7 @@ from .. import domain as domains
 from ..errors import UserError, ValidationError
 from ..fields import Boolean, Char, Many2many, Many2one, One2many, Selection, Text
 from ..orm import CHANGE_HOOKS, POSTCOMMIT_HOOKS, Environment, Model, api_records
+from ..state import Database
 
 logger = logging.getLogger(__name__)
 
@@ -335,34 +339,46 @@ class _Rules:
 
 
 class _Sender:
-    """One daemon thread that POSTs queued webhooks in order, 1 s timeout each, no retry."""
+    """One database's webhooks: a daemon thread POSTs them in order, 1 s timeout each, no retry.
+
+    The thread starts with the first webhook and ends once the queue has stayed empty for a while, so a sandbox
+    that stopped leaves no thread behind. It never dies on a failed POST (anything raised is logged), or every
+    later webhook of its database would wait in the queue for good."""
+
+    IDLE_SECONDS = 5.0
 
     def __init__(self) -> None:
         self._queue: queue.Queue[tuple[str, str]] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, env: Environment) -> None:
-        pending = env.flags.pop(PENDING, None)
-        if not pending:
-            return
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
+    def put(self, pending: list[tuple[str, str]]) -> None:
+        with self._lock:  # with _run's exit check: a webhook is never left behind by a thread that just ended
+            for item in pending:
+                self._queue.put(item)
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="odoo-sandbox-webhooks", daemon=True)
                 self._thread.start()
-        for item in pending:
-            self._queue.put(item)
 
     def _run(self) -> None:
         while True:
-            url, body = self._queue.get()
+            try:
+                url, body = self._queue.get(timeout=self.IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
             try:
                 post(url, body)
+            except Exception:  # post() logs what Odoo logs; anything else must not stop the sender
+                logger.exception("Webhook call to %s failed", url)
             finally:
                 self._queue.task_done()
 
-    def join(self, timeout: float = 5.0) -> None:
-        """Wait until everything queued so far was sent (tests)."""
+    def join(self, timeout: float) -> bool:
+        """Wait until everything queued so far was sent; False if ``timeout`` ran out first."""
         done = threading.Event()
 
         def wait() -> None:
@@ -370,7 +386,36 @@ class _Sender:
             done.set()
 
         threading.Thread(target=wait, daemon=True).start()
-        done.wait(timeout)
+        return done.wait(timeout)
+
+
+class _Senders:
+    """The post-commit hook: each database (each sandbox server) sends its webhooks on its own, as each real
+    Odoo sends its own from its request threads; a slow or dead receiver of one sandbox (1 s per POST) never
+    delays another's webhooks."""
+
+    def __init__(self) -> None:
+        self._senders: weakref.WeakKeyDictionary[Database, _Sender] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def submit(self, env: Environment) -> None:
+        pending = env.flags.pop(PENDING, None)
+        if not pending:
+            return
+        with self._lock:
+            sender = self._senders.get(env.db)
+            if sender is None:
+                sender = self._senders[env.db] = _Sender()
+        sender.put(pending)
+
+    def join(self, timeout: float = 5.0, db: Database | None = None) -> bool:
+        """Wait until the webhooks queued so far (of ``db``, or of every database) were sent (tests)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            senders = [self._senders[db]] if db is not None and db in self._senders else []
+            if db is None:
+                senders = list(self._senders.values())
+        return all(sender.join(max(0.0, deadline - time.monotonic())) for sender in senders)
 
 
 def post(url: str, body: str) -> None:
@@ -392,6 +437,6 @@ def post(url: str, body: str) -> None:
         logger.warning("Webhook call failed: %s", error)
 
 
-SENDER = _Sender()
+SENDER = _Senders()
 CHANGE_HOOKS.append(_Rules())
 POSTCOMMIT_HOOKS.append(SENDER.submit)
