@@ -11,10 +11,7 @@ from typing import Any
 from .errors import AccessDenied, AccessError, UserError, database_missing_error
 from .orm import POSTCOMMIT_HOOKS, PRECOMMIT_HOOKS, Environment, Registry, ensure_allowed, rpc_kind
 from .state import Database
-from .versions import DEFAULT_VERSION, profile_for
 
-# The default version's answer (a server answers its own: OdooService.version_info).
-VERSION_INFO: dict[str, Any] = profile_for(DEFAULT_VERSION).version_info()
 _PRIVATE = re.compile(r"^(_.*|init)$")
 _READ_METHODS = {
     "search",
