@@ -223,7 +223,7 @@ def build_draft(
         tax_rounding=cached(client, "tax_rounding", client.company_tax_rounding)
         if required_tax_rates(order)
         else ROUND_PER_LINE,
-        keeps_included_total=client.dialect.round_globally_keeps_included_total,
+        keeps_included_total=client.keeps_included_total,
         pricelist_id=pricelist_id,
         # With a payment term, the invoice wizard answers with the invoice id instead of a None fault.
         payment_term_id=cached(client, "immediate_term", client.find_immediate_payment_term)
@@ -232,7 +232,7 @@ def build_draft(
         warehouse_id=warehouse[0] if warehouse else None,
         warehouse_name=warehouse[1] if warehouse else "",
     )
-    draft = sale_order_draft(order, mapping_rules(rules, client.dialect.sale_line_tax_field), refs)
+    draft = sale_order_draft(order, mapping_rules(rules, client.sale_line_tax_field), refs)
     if risk_reason:
         draft = dataclasses.replace(
             draft, note=f"<p><strong>Held as a quotation:</strong> {escape(risk_reason)}</p>{draft.note}"
@@ -241,7 +241,7 @@ def build_draft(
 
 
 def _create_sale_order(client: OdooClient, shop: Shop, draft: SaleOrderDraft) -> tuple[int, SaleOrderDraft]:
-    tax_field = client.dialect.sale_line_tax_field
+    tax_field = client.sale_line_tax_field
     fields, rows = load_table(draft, tax_field)
     [order_id] = client.load("sale.order", fields, rows)
     untaxed = lines_to_untax(
@@ -395,7 +395,7 @@ def _add_rounding_line(
             "name": "Rounding to the Shopify total",
             "product_uom_qty": 1,
             "price_unit": -totals.difference,
-            client.dialect.sale_line_tax_field: [(6, 0, [])],
+            client.sale_line_tax_field: [(6, 0, [])],
         },
     )
 

@@ -368,7 +368,7 @@ def write_plan(client: OdooClient, shop: Shop, sale_id: int, plan: EditPlan, dra
     if commands:
         client.write_order_lines(sale_id, commands)
     if plan.additions:
-        tax_field = client.dialect.sale_line_tax_field
+        tax_field = client.sale_line_tax_field
         client.load("sale.order.line", *_addition_rows(sale_id, plan.additions, tax_field))
         added = dataclasses.replace(draft, lines=tuple(plan.additions))
         untaxed = lines_to_untax(

@@ -97,12 +97,12 @@ def preview_order(
             client, shop, rules.rounding_product_code, "", dry_run=True
         ),
         tax_rounding=client.company_tax_rounding() if taxes else ROUND_PER_LINE,
-        keeps_included_total=client.dialect.round_globally_keeps_included_total,
+        keeps_included_total=client.keeps_included_total,
         warehouse_id=warehouse[0] if warehouse else None,
         warehouse_name=warehouse[1] if warehouse else "",
     )
     try:
-        draft = sale_order_draft(order, mapping_rules(rules, client.dialect.sale_line_tax_field), refs)
+        draft = sale_order_draft(order, mapping_rules(rules, client.sale_line_tax_field), refs)
     except MappingError as exc:
         preview.problems.append(str(exc))
         return preview

@@ -153,7 +153,7 @@ def _create_product(client: OdooClient, shop: Shop, line: LineItem) -> int:
         "invoice_policy": "order",
         # No default taxes: each order line carries the taxes Shopify charged.
         "taxes_id": [(6, 0, [])],
-        **client.dialect.storable_product,
+        **client.storable_product_values,
     }
     if line.barcode:
         values["barcode"] = line.barcode
@@ -188,7 +188,7 @@ def ensure_service_product(
         "invoice_policy": "order",
         "taxes_id": [(6, 0, [])],
     }
-    product_id = client.create_product({**values, **client.dialect.service_product})
+    product_id = client.create_product({**values, **client.service_product_values})
     _remember(shop, code, product_id, ())
     return product_id
 

@@ -705,7 +705,7 @@ def _reduce_sale_order(
                     "name": tag,
                     "product_uom_qty": 1,
                     "price_unit": line.price_unit,
-                    client.dialect.sale_line_tax_field: [(6, 0, list(line.tax_ids))],
+                    client.sale_line_tax_field: [(6, 0, list(line.tax_ids))],
                 },
             )
     sale = client.read_sale_order(order.odoo_id)
@@ -734,7 +734,7 @@ def _reduce_sale_order(
                     "name": tag,
                     "product_uom_qty": 1,
                     "price_unit": difference,
-                    client.dialect.sale_line_tax_field: [(6, 0, [])],
+                    client.sale_line_tax_field: [(6, 0, [])],
                 },
             )
             sale = client.read_sale_order(order.odoo_id)

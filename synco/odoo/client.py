@@ -397,6 +397,27 @@ class OdooClient:
         except UnsupportedOdooVersion as exc:
             raise PermanentGatewayError(str(exc)) from None
 
+    # What the apps need from the dialect, by intent: they never see the version (or the dialect) itself.
+    @property
+    def sale_line_tax_field(self) -> str:
+        """The sale order line's taxes field ('tax_id' up to 18.0, 'tax_ids' from 19)."""
+        return self.dialect.sale_line_tax_field
+
+    @property
+    def keeps_included_total(self) -> bool:
+        """Under round_globally, whether an all-price-included document keeps the sum of its prices as total."""
+        return self.dialect.round_globally_keeps_included_total
+
+    @property
+    def storable_product_values(self) -> dict[str, Any]:
+        """product.product values of a stock-tracked product in this Odoo."""
+        return dict(self.dialect.storable_product)
+
+    @property
+    def service_product_values(self) -> dict[str, Any]:
+        """product.product values of a service in this Odoo."""
+        return dict(self.dialect.service_product)
+
     def close(self) -> None:
         self._connection.connector.close()
 
