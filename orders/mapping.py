@@ -331,7 +331,7 @@ def _tax_corrections(
     before an order-level discount, per-jurisdiction rounding): one line taxed by it, at the price that
     brings Odoo's tax to Shopify's figure, and one untaxed counterpart of the opposite price. The tax lands
     on the tax's own account; the two lines cancel out in revenue."""
-    rates = {tax.id: TaxRate(tax.id, tax.amount, tax.price_included) for tax in refs.taxes}
+    rates = {tax.id: TaxRate(tax.id, tax.amount, tax.price_included, tax.sequence) for tax in refs.taxes}
     charged = _shopify_tax_by_id(order, refs.taxes)
     unit = currency_unit(order.currency)
     names = {tax.id: tax.name for tax in refs.taxes}
@@ -399,7 +399,7 @@ def sale_order_draft(order: ShopifyOrder, rules: MappingRules, refs: OdooRefs) -
         raise MappingError("The order has no line with a quantity to sync.")
     corrections, taxes = _tax_corrections(order, refs, lines)
     lines += corrections
-    rates = {tax.id: TaxRate(tax.id, tax.amount, tax.price_included) for tax in refs.taxes}
+    rates = {tax.id: TaxRate(tax.id, tax.amount, tax.price_included, tax.sequence) for tax in refs.taxes}
     expected = document_figures(
         _inputs(lines), rates, currency_unit(order.currency), refs.tax_rounding, refs.keeps_included_total
     )

@@ -113,7 +113,7 @@ def preview_order(
     # Odoo's own arithmetic (orders/money.py): the figures Odoo will show, rounding method included.
     figures = document_figures(
         [LineInput(line.quantity, line.price_unit, line.discount, line.tax_ids) for line in draft.lines],
-        {tax.id: TaxRate(tax.id, tax.amount, tax.price_included) for tax in taxes},
+        {tax.id: TaxRate(tax.id, tax.amount, tax.price_included, tax.sequence) for tax in taxes},
         currency_unit(order.currency),
         refs.tax_rounding,
         refs.keeps_included_total,

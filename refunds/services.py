@@ -401,7 +401,7 @@ def _tax_context(
     taxes = cached(client, "taxes", client.find_sale_taxes)
     rules = _rules(shop)
     return TaxContext(
-        rates={tax.id: TaxRate(tax.id, tax.amount, tax.price_included) for tax in taxes},
+        rates={tax.id: TaxRate(tax.id, tax.amount, tax.price_included, tax.sequence) for tax in taxes},
         names={tax.id: tax.name for tax in taxes},
         unit=currency_unit(parsed.currency),
         method=cached(client, "tax_rounding", client.company_tax_rounding),

@@ -69,6 +69,7 @@ class OdooTax:
     name: str
     amount: Decimal
     price_included: bool
+    sequence: int = 1  # Odoo applies a line's taxes in (sequence, id) order; 1 is its default
 
 
 @dataclass(frozen=True)
@@ -551,7 +552,7 @@ class OdooClient:
             "account.tax",
             "search_read",
             domain=[["type_tax_use", "=", "sale"], ["amount_type", "=", "percent"]],
-            fields=["id", "name", "amount", included],
+            fields=["id", "name", "amount", included, "sequence"],
         )
         return [
             OdooTax(
@@ -559,6 +560,7 @@ class OdooClient:
                 name=str(row["name"]),
                 amount=Decimal(str(row["amount"])),
                 price_included=_is_price_included(included, row.get(included)),
+                sequence=int(row.get("sequence") or 0),
             )
             for row in rows
         ]

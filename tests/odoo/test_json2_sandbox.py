@@ -132,3 +132,28 @@ def test_an_old_field_name_is_refused_for_good(settings19: OdooSettings) -> None
         "Odoo rejected a field or method Synco uses: Invalid field 'tax_id' on model 'sale.order.line'"
     )
     assert client.call("sale.order", "search_count", [["partner_id", "=", partner_id]]) == 0
+
+
+def test_it_reads_each_sale_tax_with_its_sequence(settings19: OdooSettings) -> None:
+    """Odoo applies a line's taxes in (sequence, id) order: Synco's totals prediction needs the sequence."""
+    # given
+    client = OdooClient(settings19)
+    tax_id = client.call(
+        "account.tax",
+        "create",
+        {
+            "name": "Seq 10 %",
+            "amount": 10.0,
+            "amount_type": "percent",
+            "type_tax_use": "sale",
+            "sequence": 10,
+        },
+    )
+
+    # when
+    taxes = {tax.id: tax for tax in client.find_sale_taxes()}
+
+    # then
+    assert taxes[int(tax_id)].sequence == 10
+    assert taxes[int(tax_id)].amount == Decimal("10")
+    assert all(tax.sequence == 1 for tax in taxes.values() if tax.id != int(tax_id))

@@ -214,3 +214,27 @@ def test_synco_and_the_suite_name_the_fields_this_server_has(odoo_api: OdooApi, 
     assert dialect.uses_has_access is names.has_access
     cancel_wizard = odoo_api.call("ir.model", "search", [[["model", "=", "sale.order.cancel"]]])
     assert bool(cancel_wizard) is (dialect.cancel_wizard_model == "sale.order.cancel")
+
+
+def test_synco_reads_each_sale_tax_with_its_sequence(odoo_api: OdooApi, client: Any) -> None:
+    """Odoo applies a line's taxes in (sequence, id) order; Synco's totals prediction follows it."""
+    tax = odoo_api.call(
+        "account.tax",
+        "create",
+        [
+            {
+                "name": odoo_api.unique("Shopify seq 3%"),
+                "amount": 3.0,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "sequence": 17,
+                **odoo_api.f.tax_price_include(False),
+            }
+        ],
+    )
+    try:
+        found = {found.id: found for found in client.find_sale_taxes()}
+        assert found[tax].sequence == 17
+        assert found[tax].price_included is False
+    finally:
+        odoo_api.call("account.tax", "write", [[tax], {"active": False}])
