@@ -200,12 +200,11 @@ class OdooService:
             raise AccessDenied()
         context = kwargs.pop("context", None) or {}
         env = Environment(self.registry, self.db, int(uid), context)
-        with self.db.transaction():
+
+        def run() -> Any:
             if model not in env:
                 raise UserError(f"Object {model} doesn't exist")
-            # 18.0 since mid-2025 and 19 name the method with its model; 19 makes more ORM methods private.
-            if _PRIVATE.match(method) or method in self.profile.private_methods:
-                raise AccessError(self.profile.private_method_message(model, method))
+            self._refuse_private(model, method)
             records = env[model]
             kind = rpc_kind(records, method)
             if kind is None:
@@ -217,9 +216,20 @@ class OdooService:
             if kind == "records":
                 if not args:
                     raise IndexError("tuple index out of range")
-                result = function(records._ensure_ids(args[0]), *args[1:], **kwargs)
-            else:
-                result = function(*args, **kwargs)
+                return function(records._ensure_ids(args[0]), *args[1:], **kwargs)
+            return function(*args, **kwargs)
+
+        return self._in_transaction(env, run)
+
+    def _refuse_private(self, model: str, method: str) -> None:
+        # 18.0 since mid-2025 and 19 name the method with its model; 19 makes more ORM methods private.
+        if _PRIVATE.match(method) or method in self.profile.private_methods:
+            raise AccessError(self.profile.private_method_message(model, method))
+
+    def _in_transaction(self, env: Environment, run: Callable[[], Any]) -> Any:
+        """One call, one transaction: `run`, the pre-commit hooks inside it, the post-commit hooks after."""
+        with self.db.transaction():
+            result = run()
             for precommit in PRECOMMIT_HOOKS:
                 precommit(env)
         for postcommit in POSTCOMMIT_HOOKS:
@@ -242,11 +252,11 @@ class OdooService:
         from .json2 import NotFound, bind_arguments
 
         env = Environment(self.registry, self.db, uid, context)
-        with self.db.transaction():
+
+        def run() -> Any:
             if model not in env:
                 raise NotFound(f"the model {model!r} does not exist")
-            if _PRIVATE.match(method) or method in self.profile.private_methods:
-                raise AccessError(self.profile.private_method_message(model, method))
+            self._refuse_private(model, method)
             records = env[model]
             kind = rpc_kind(records, method)
             if kind is None:
@@ -256,11 +266,6 @@ class OdooService:
             operation = operation_of(method)
             if operation is not None:
                 ensure_allowed(records, operation)
-            result = function(*bound.args, **bound.kwargs)
-            for precommit in PRECOMMIT_HOOKS:
-                precommit(env)
-        for postcommit in POSTCOMMIT_HOOKS:
-            postcommit(env)
-        if env.flags.get("drop_auth_cache"):
-            self.drop_auth_cache()
-        return result
+            return function(*bound.args, **bound.kwargs)
+
+        return self._in_transaction(env, run)

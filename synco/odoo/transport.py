@@ -228,14 +228,40 @@ class XmlRpcConnector(_Connector):
         self._proxies.clear()
 
 
-class JsonRpcConnector(_Connector):
+class _OneConnection(_Connector):
+    """A connector that sends each request itself over one kept-alive PinnedConnection."""
+
+    def __init__(self, address: OdooAddress, **options: Any) -> None:
+        super().__init__(address, **options)
+        self._http = self._connection()
+
+    def _exchange(
+        self, verb: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        """One request within the call's deadline: the response (a redirect is an answer like any other) and
+        its whole body. A connection that failed mid-exchange is closed, never reused."""
+        self._start_call()
+        self._http.ensure_fresh()
+        try:
+            self._http.request(verb, path, body, headers)
+            response = self._http.getresponse()
+            data = response.read()
+        except BaseException:
+            self._http.close()
+            raise
+        return response, data
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class JsonRpcConnector(_OneConnection):
     """/jsonrpc over one kept-alive PinnedConnection; Odoo's errors raise JsonRPCException."""
 
     PROTOCOL = "jsonrpc"
 
     def __init__(self, address: OdooAddress, **options: Any) -> None:
         super().__init__(address, **options)
-        self._http = self._connection()
         self._ids = itertools.count(1)
 
     def send(self, service_name: str, method: str, *args: Any) -> Any:
@@ -246,17 +272,9 @@ class JsonRpcConnector(_Connector):
             "id": next(self._ids),
         }
         body = json.dumps(payload).encode()
-        self._start_call()
-        self._http.ensure_fresh()
-        try:
-            self._http.request(
-                "POST", "/jsonrpc", body, {"Content-Type": "application/json", "Accept": "application/json"}
-            )
-            response = self._http.getresponse()
-            data = response.read()
-        except BaseException:
-            self._http.close()
-            raise
+        response, data = self._exchange(
+            "POST", "/jsonrpc", body, {"Content-Type": "application/json", "Accept": "application/json"}
+        )
         if response.status != 200:
             raise xmlrpc.client.ProtocolError(f"{self.url}/jsonrpc", response.status, response.reason, {})
         answer = json.loads(data)
@@ -266,18 +284,11 @@ class JsonRpcConnector(_Connector):
             raise JsonRPCException(answer["error"])
         return answer.get("result", False)
 
-    def close(self) -> None:
-        self._http.close()
 
-
-class Json2Connector(_Connector):
+class Json2Connector(_OneConnection):
     """Odoo 19's JSON-2 API over one kept-alive PinnedConnection (the translation: synco/odoo/json2.py)."""
 
     PROTOCOL = "json2"
-
-    def __init__(self, address: OdooAddress, **options: Any) -> None:
-        super().__init__(address, **options)
-        self._http = self._connection()
 
     def send(self, service_name: str, method: str, *args: Any) -> Any:
         if service_name == "common" and method == "version":
@@ -322,19 +333,8 @@ class Json2Connector(_Connector):
         self, verb: str, path: str, body: bytes | None, headers: dict[str, str]
     ) -> tuple[int, str, bytes]:
         """Status, content type (lower case) and body; a redirect is an answer like any other."""
-        self._start_call()
-        self._http.ensure_fresh()
-        try:
-            self._http.request(verb, path, body, headers)
-            response = self._http.getresponse()
-            data = response.read()
-        except BaseException:
-            self._http.close()
-            raise
+        response, data = self._exchange(verb, path, body, headers)
         return response.status, (response.getheader("Content-Type") or "").lower(), data
-
-    def close(self) -> None:
-        self._http.close()
 
 
 def make_connection(
