@@ -183,14 +183,18 @@ def _failed(checks: dict[str, tuple[bool, str]]) -> list[str]:
 
 @pytest.fixture
 def connects(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every address a socket in this process tries to connect to (the test still connects for real), except the
-    Odoo sandbox's own webhook sender: an earlier test's sandbox may still be POSTing to its receivers (the stock
-    and delivery rules point at SYNCO_PUBLIC_URL), and that is the simulated Odoo's traffic, not Synco's."""
+    """Every address a socket tries to connect to from the test's own thread (the test still connects for real).
+
+    Synco's calls in these tests run in the test's thread (Django's test client, eager tasks). Other threads are
+    left out: an earlier test's sandbox may still be sending its webhooks (the Odoo sandbox's stock and delivery
+    rules, the Shopify sandbox's subscriptions point at SYNCO_PUBLIC_URL, port 8000), and that is the simulated
+    peers' traffic, not Synco's."""
     seen: list[Any] = []
     real_connect = socket.socket.connect
+    test_thread = threading.get_ident()
 
     def connect(self: socket.socket, address: Any) -> None:
-        if threading.current_thread().name != "odoo-sandbox-webhooks":
+        if threading.get_ident() == test_thread:
             seen.append(address)
         real_connect(self, address)
 
