@@ -20,6 +20,7 @@ from synco.models import OrderRules, Shop
 from synco.odoo.cache import cached
 from synco.odoo.client import OdooClient
 from synco.shopify.types import Address, ShopifyOrder
+from synco.xmlids import customer_xmlid, guest_xmlid, legacy_customer_xmlid
 
 GUEST_REF = "shopify:guest"
 ADDRESS_FIELDS = ("name", "street", "street2", "city", "zip", "phone", "country_id/.id", "state_id/.id")
@@ -36,8 +37,23 @@ def customer_ref(customer_id: int) -> str:
     return f"shopify:customer:{customer_id}"
 
 
-def customer_key(customer_id: int) -> str:
-    return "customer_guest" if customer_id == GUEST_CUSTOMER_ID else f"customer_{customer_id}"
+def customer_keys(shop: Shop, customer_id: int) -> list[str]:
+    """Synco's external id names for a Shopify customer of this shop, the one it writes first.
+
+    Per shop (two shops on one Odoo never share a partner); a customer's `customer_<id>` from before is still
+    found (Shopify customer ids are unique across shops). The guest partner has only its per-shop key: the
+    old `customer_guest` was every shop's.
+    """
+    if customer_id == GUEST_CUSTOMER_ID:
+        return [guest_xmlid(shop.domain)]
+    return [customer_xmlid(shop.domain, customer_id), legacy_customer_xmlid(customer_id)]
+
+
+def partner_by_xmlid(client: OdooClient, shop: Shop, customer_id: int) -> int | None:
+    """The partner Synco created for the customer (its per-shop or legacy external id), in one read."""
+    keys = customer_keys(shop, customer_id)
+    found = client.xmlid_targets(XMLID_MODULE, keys)
+    return next((found[key] for key in keys if key in found), None)
 
 
 def _address_cells(client: OdooClient, address: Address, name: str) -> dict[str, str]:
@@ -132,10 +148,11 @@ def _find_or_create_partner(
     client: OdooClient, shop: Shop, order: ShopifyOrder, guest_name: str, *, match_email: bool = True
 ) -> int:
     customer = order.customer
-    key = customer_key(customer.id if customer else GUEST_CUSTOMER_ID)
-    found = client.xmlid_targets(XMLID_MODULE, [key]).get(key)
+    shopify_id = customer.id if customer else GUEST_CUSTOMER_ID
+    found = partner_by_xmlid(client, shop, shopify_id)
     if found is not None:
         return found
+    key = customer_keys(shop, shopify_id)[0]
     email = (customer.email or order.email) if customer else ""
     if customer is not None and email and match_email:
         # Top-level contacts only, case-insensitive: the merchant's existing customer record wins.

@@ -42,6 +42,7 @@ from synco.models import OrderRules, Shop
 from synco.odoo.cache import cached, forget, store
 from synco.odoo.client import OdooClient, OdooInvoice, OdooSaleOrder, OdooTax
 from synco.odoo.errors import OdooMissingRecordError
+from synco.xmlids import pricelist_xmlid
 
 logger = logging.getLogger(__name__)
 
@@ -194,9 +195,9 @@ def build_draft(
     product_ids = resolve_line_products(client, shop, rules, order)
     pricelist_id = None
     if order.currency and order.currency != cached(client, "company_currency", client.company_currency):
-        pricelist_id = cached(
-            client, f"pricelist_{order.currency}", lambda: client.ensure_pricelist(order.currency)
-        )
+        # One pricelist per shop and currency: two shops on one Odoo never share it (nor its cache entry).
+        key = pricelist_xmlid(shop.domain, order.currency)
+        pricelist_id = cached(client, key, lambda: client.ensure_pricelist(order.currency, key))
     warehouse = order_warehouse(client, shop, order)
     refs = OdooRefs(
         partner_id=partner.partner_id,

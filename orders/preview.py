@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from customers.models import GUEST_CUSTOMER_ID, CustomerLink
-from customers.services import customer_key
+from customers.services import partner_by_xmlid
 from orders.documents import mapping_rules, order_warehouse
 from orders.mapping import (
-    XMLID_MODULE,
     MappingError,
     OdooRefs,
     required_tax_rates,
@@ -163,8 +162,7 @@ def _preview_customer(
     if link is not None:
         preview.customer = f"Existing partner #{link.odoo_partner_id} (matched before)"
         return link.odoo_partner_id
-    key = customer_key(shopify_id)
-    found = client.xmlid_targets(XMLID_MODULE, [key]).get(key)
+    found = partner_by_xmlid(client, shop, shopify_id)
     by_email = rules.customer_match == OrderRules.CustomerMatch.EMAIL
     if found is None and by_email and customer is not None and (customer.email or order.email):
         found = client.find_partner_by_email(customer.email or order.email)

@@ -588,9 +588,10 @@ class OdooClient:
         rows = self.call("res.company", "search_read", domain=[], fields=["currency_id"], limit=1, order="id")
         return str(rows[0]["currency_id"][1]) if rows and rows[0].get("currency_id") else ""
 
-    def ensure_pricelist(self, currency: str) -> int:
-        """A pricelist in `currency` (activating the currency), found by Synco's external id or created."""
-        xmlid = f"pricelist_{currency.lower()}"
+    def ensure_pricelist(self, currency: str, key: str) -> int:
+        """A pricelist in `currency` (activating the currency), found by Synco's external id `key` (module
+        `shopify`, one per shop and currency: the caller names it) or created."""
+        xmlid = key
         found = self.xmlid_targets("shopify", [xmlid])
         if xmlid in found:
             return found[xmlid]

@@ -168,6 +168,14 @@ def test_it_sells_in_the_order_currency_through_a_pricelist(shop, odoo):
     sale = _sale(odoo)
     assert sale["currency_id"][1] == "EUR"
     assert sale["pricelist_id"][1] == "Shopify EUR (EUR)"
+    # the pricelist is the shop's own (external id per shop and currency)
+    [xmlid] = odoo.execute(
+        "ir.model.data",
+        "search_read",
+        [["model", "=", "product.pricelist"], ["module", "=", "shopify"]],
+        fields=["name", "res_id"],
+    )
+    assert (xmlid["name"], xmlid["res_id"]) == ("pricelist_synco_demo_eur", sale["pricelist_id"][0])
 
 
 def test_it_creates_missing_products_and_taxes_when_allowed(shop, odoo):

@@ -52,7 +52,7 @@ def test_it_creates_and_confirms_the_sale_order_in_odoo(shop, odoo):
     assert sale["partner_invoice_id"][0] != sale["partner_shipping_id"][0]
     customer_log = SyncAttempt.objects.get(object_type="customer")
     assert customer_log.message == (
-        f"Created Shopify customer 7001 in Odoo as partner #{partner['id']} (external id shopify.customer_7001)."
+        f"Created Shopify customer 7001 in Odoo as partner #{partner['id']} (external id shopify.customer_synco_demo_7001)."
     )
     assert "Jane" not in customer_log.message and "jane.doe" not in customer_log.message
     # and the row and the log say so
