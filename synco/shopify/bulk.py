@@ -1,11 +1,11 @@
 """Bulk operation results: JSONL rows (parents before their children, children carrying __parentId) back
-into order nodes, streamed with a bounded window of open parents."""
+into parent nodes (orders, products, customers), streamed with a bounded window of open parents."""
 
 from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 # Child row GID type -> the connection of the Order node it belongs to.
@@ -24,6 +24,15 @@ def _gid_type(gid: str) -> str:
 
 def group_orders(lines: Iterable[str | bytes], window: int = WINDOW) -> Iterator[dict[str, Any]]:
     """Yield each order node with its children attached, in file order, holding at most `window` orders."""
+    return group_rows(lines, CHILD_CONNECTIONS, window)
+
+
+def group_rows(
+    lines: Iterable[str | bytes], child_connections: Mapping[str, str], window: int = WINDOW
+) -> Iterator[dict[str, Any]]:
+    """Yield each root node with its children attached under `child_connections` (child GID type ->
+    connection name, as `{"nodes": [...]}`), in file order, holding at most `window` roots. Children of
+    other types are dropped."""
     open_parents: OrderedDict[str, dict[str, Any]] = OrderedDict()
     for raw in lines:
         if not raw.strip():
@@ -31,7 +40,7 @@ def group_orders(lines: Iterable[str | bytes], window: int = WINDOW) -> Iterator
         row = json.loads(raw)
         parent = row.pop("__parentId", None)
         if parent is None:
-            for connection in CHILD_CONNECTIONS.values():
+            for connection in child_connections.values():
                 row.setdefault(connection, {"nodes": []})
             open_parents[str(row.get("id"))] = row
             if len(open_parents) > window:
@@ -40,7 +49,7 @@ def group_orders(lines: Iterable[str | bytes], window: int = WINDOW) -> Iterator
         owner = open_parents.get(parent)
         if owner is None:
             raise ValueError(f"bulk row for {parent} comes after its parent was closed (or before it)")
-        child_of = CHILD_CONNECTIONS.get(_gid_type(str(row.get("id", ""))))
+        child_of = child_connections.get(_gid_type(str(row.get("id", ""))))
         if child_of is not None:
             owner[child_of]["nodes"].append(row)
     yield from open_parents.values()

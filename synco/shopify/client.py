@@ -9,7 +9,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ import shopify
 
 from synco.errors import PermanentGatewayError, TransientGatewayError
 from synco.shopify import queries
-from synco.shopify.bulk import group_orders
+from synco.shopify.bulk import CHILD_CONNECTIONS, group_rows
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 
 logger = logging.getLogger(__name__)
@@ -134,13 +134,21 @@ class _BulkMixin:
     settings: ShopifySettings
 
     def start_bulk_orders(self, search: str) -> str:
-        data = self.execute(queries.RUN_BULK_QUERY, {"query": queries.bulk_orders_query(search)})
+        return self.run_bulk_query(queries.bulk_orders_query(search))
+
+    def run_bulk_query(self, inner: str, what: str = "") -> str:
+        """Start a bulk query (`bulkOperationRunQuery`) and return its BulkOperation GID; userErrors refuse it."""
+        data = self.execute(queries.RUN_BULK_QUERY, {"query": inner})
         payload = data.get("bulkOperationRunQuery") or {}
         errors = payload.get("userErrors") or []
+        label = f"bulk {what} import" if what else "bulk import"
         if errors:
             text = "; ".join(str(error.get("message")) for error in errors)
-            raise PermanentGatewayError(f"Shopify refused the bulk import: {text}")
-        return str((payload.get("bulkOperation") or {})["id"])
+            raise PermanentGatewayError(f"Shopify refused the {label}: {text}")
+        operation = (payload.get("bulkOperation") or {}).get("id")
+        if not operation:
+            raise TransientGatewayError(f"Shopify started no {label} and gave no reason; it will be retried.")
+        return str(operation)
 
     def bulk_status(self, operation_id: str) -> BulkStatus:
         node = self.execute(queries.BULK_OPERATION, {"id": operation_id}).get("node") or {}
@@ -154,10 +162,15 @@ class _BulkMixin:
 
     def iter_bulk_orders(self, url: str) -> Iterator[OrderResult]:
         """Stream the result file row by row (it can be gigabytes) and yield parsed orders."""
+        for node in self.iter_bulk_nodes(url, CHILD_CONNECTIONS):
+            yield _parse(node)
+
+    def iter_bulk_nodes(self, url: str, child_connections: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+        """Stream a bulk result file row by row and yield each root node with its children grouped
+        (`synco.shopify.bulk.group_rows`); download and file failures are transient."""
         try:
             with urllib.request.urlopen(url, timeout=self.settings.timeout) as response:  # noqa: S310
-                for node in group_orders(response):
-                    yield _parse(node)
+                yield from group_rows(response, child_connections)
         except (urllib.error.URLError, OSError) as exc:
             raise TransientGatewayError(f"Downloading Shopify's bulk result failed: {exc}") from exc
         except ValueError as exc:
