@@ -133,6 +133,8 @@ class OdooProfile:
     inventory_names_the_user: bool = True  # "Product Quantity Updated (<counting user>)"
     check_access_rights_returns_none: bool = True  # with raise_exception (the default): the None-fault
     load_refuses_unknown_columns: bool = False  # load(): ValueError, not an error message
+    # product.attribute.value's unique(name, attribute_id) ("value_company_uniq"): in 17, dropped in 18 (its source)
+    unique_attribute_value_names: bool = False
     # A domain compares a datetime to the whole second in 19 ('>' a row's own stamp misses it, '=' finds it);
     # until 18 the stored microseconds count (tests/contract/odoo/test_stock_levels.py, not in the 19 notes).
     datetimes_compare_to_the_second: bool = False
@@ -264,6 +266,7 @@ ODOO_17 = OdooProfile(
     validating_a_done_picking_is_harmless=False,
     inventory_names_the_user=False,
     check_access_rights_returns_none=False,  # 17 returns True (or raises)
+    unique_attribute_value_names=True,
 )
 
 ODOO_18 = OdooProfile(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..orm import Model, Registry
 from ..versions import DEFAULT_VERSION, OdooProfile
-from . import account, automation, base, product, sale, stock
+from . import account, attributes, automation, base, product, sale, stock
 
 MODEL_CLASSES: tuple[type[Model], ...] = (
     base.ResCompany,
@@ -26,6 +26,10 @@ MODEL_CLASSES: tuple[type[Model], ...] = (
     product.ProductPricelist,
     product.ProductTemplate,
     product.ProductProduct,
+    attributes.ProductAttribute,
+    attributes.ProductAttributeValue,
+    attributes.ProductTemplateAttributeLine,
+    attributes.ProductTemplateAttributeValue,
     account.AccountTax,
     account.AccountAccount,
     account.AccountJournal,
