@@ -1,0 +1,406 @@
+"""The mapping page's problems: what stands between a Shopify variant and one Odoo product, and the fixes.
+
+`row_problems` is pure (what a row's state, SKU and barcode mean); the queries read a fixed number of times
+whatever the catalogue's size; the fixes (link, ignore, unignore) validate against Odoo and log what they did.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+
+from products.models import ProductLink, ProductMapping
+from synclogs.models import SyncAttempt
+from synclogs.records import finish_attempt, start_attempt
+from synco.errors import GatewayError
+from synco.models import Shop
+from synco.odoo.client import OdooClient
+
+State = ProductMapping.State
+# Rows a merchant set aside (ignored) or that are gone from Shopify (deleted) have no problem to fix.
+SET_ASIDE = (State.IGNORED, State.DELETED)
+# The on-demand "in Odoo, not in Shopify" check reads this many Odoo products per click.
+ODOO_ONLY_PAGE = 200
+MAX_REFERENCE_LENGTH = 255
+
+LINK, CREATE, IGNORE = "link", "create", "ignore"
+
+
+class FixError(Exception):
+    """A fix that cannot be applied, with the sentence that tells the merchant why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # missing, conflict, duplicate_sku, duplicate_barcode, no_sku, note
+    text: str
+    # A blocking problem keeps "Products matched" to do; a note (orders are unaffected) does not.
+    blocking: bool
+    fixes: tuple[str, ...]
+
+
+def row_problems(
+    *,
+    state: str,
+    sku: str,
+    barcode: str,
+    problem: str,
+    duplicate_sku: bool = False,
+    duplicate_barcode: bool = False,
+) -> list[Problem]:
+    """What is wrong with one Shopify variant's link to Odoo, each with the fixes that apply (pure)."""
+    if state in SET_ASIDE:
+        return []
+    found: list[Problem] = []
+    if state == State.MISSING:
+        text = problem or (
+            f"No Odoo product has the SKU '{sku}'." if sku else "No Odoo product matches this variant."
+        )
+        found.append(Problem("missing", text, True, (LINK, CREATE, IGNORE)))
+    elif state == State.CONFLICT:
+        # Creating would make the second copy the matching refuses to guess between: link the right one instead.
+        text = problem or "Several Odoo products match this variant: Synco does not guess which one."
+        found.append(Problem("conflict", text, True, (LINK, IGNORE)))
+    elif problem:
+        # Linked, with something worth knowing (e.g. prices Odoo's attribute extras cannot hold).
+        found.append(Problem("note", problem, False, ()))
+    fixes = (IGNORE,) if state == State.LINKED else (LINK, IGNORE)
+    if duplicate_sku and sku:
+        found.append(
+            Problem(
+                "duplicate_sku",
+                f"Another Shopify variant has the SKU '{sku}' too: orders for either would get the same Odoo "
+                "product. Give one of them its own SKU in Shopify, or ignore it here.",
+                True,
+                fixes,
+            )
+        )
+    if duplicate_barcode and barcode:
+        found.append(
+            Problem(
+                "duplicate_barcode",
+                f"Another Shopify variant has the barcode '{barcode}' too: Odoo allows a barcode on one product "
+                "only. Correct it in Shopify, or ignore one of them here.",
+                True,
+                fixes,
+            )
+        )
+    if not sku and (state != State.LINKED or not barcode):
+        text = (
+            "No SKU in Shopify: orders can find it in Odoo only by its barcode."
+            if barcode
+            else "Neither a SKU nor a barcode in Shopify: an order line for it cannot be matched to Odoo. Add a "
+            "SKU in Shopify, or ignore it here."
+        )
+        found.append(Problem("no_sku", text, state != State.LINKED or not barcode, fixes))
+    return found
+
+
+# -- queries -----------------------------------------------------------------------------------------
+
+
+def _in_play(shop: Shop) -> QuerySet[ProductMapping]:
+    return ProductMapping.objects.filter(shop=shop).exclude(state__in=SET_ASIDE)
+
+
+def _duplicated(shop: Shop, field: str) -> QuerySet[Any]:
+    """The SKUs (or barcodes) more than one variant in play has, as a subquery."""
+    return (
+        _in_play(shop)
+        .exclude(**{field: ""})
+        .values(field)
+        .annotate(variants=Count("pk"))
+        .filter(variants__gt=1)
+        .values(field)
+    )
+
+
+def problem_condition(shop: Shop) -> Q:
+    """The rows with at least one blocking problem (the `row_problems` rules as one condition)."""
+    return ~Q(state__in=SET_ASIDE) & (
+        Q(state__in=(State.MISSING, State.CONFLICT))
+        | Q(sku="", barcode="")
+        | (Q(sku="") & ~Q(state=State.LINKED))
+        | Q(sku__in=_duplicated(shop, "sku"))
+        | Q(barcode__in=_duplicated(shop, "barcode"))
+    )
+
+
+def duplicates_among(shop: Shop, field: str, values: set[str]) -> set[str]:
+    """Which of `values` (one page's SKUs or barcodes) more than one variant in play has (one query)."""
+    wanted = {value for value in values if value}
+    if not wanted:
+        return set()
+    rows = (
+        _in_play(shop)
+        .filter(**{f"{field}__in": wanted})
+        .values(field)
+        .annotate(variants=Count("pk"))
+        .filter(variants__gt=1)
+        .values_list(field, flat=True)
+    )
+    return set(rows)
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int  # variants Shopify has (deleted ones left out)
+    linked: int
+    missing: int
+    conflict: int
+    ignored: int
+    deleted: int
+    unresolved: int  # variants with at least one blocking problem
+    notes: int  # linked variants with a note (nothing to fix)
+
+    @property
+    def clean(self) -> bool:
+        return self.total > 0 and not self.unresolved
+
+
+def get_summary(shop: Shop) -> Summary:
+    """The mapping's counts in one query, whatever the catalogue's size."""
+    row = ProductMapping.objects.filter(shop=shop).aggregate(
+        n_all=Count("pk"),
+        n_linked=Count("pk", filter=Q(state=State.LINKED)),
+        n_missing=Count("pk", filter=Q(state=State.MISSING)),
+        n_conflict=Count("pk", filter=Q(state=State.CONFLICT)),
+        n_ignored=Count("pk", filter=Q(state=State.IGNORED)),
+        n_deleted=Count("pk", filter=Q(state=State.DELETED)),
+        n_unresolved=Count("pk", filter=problem_condition(shop)),
+        n_notes=Count("pk", filter=Q(state=State.LINKED) & ~Q(problem="")),
+    )
+    return Summary(
+        total=row["n_all"] - row["n_deleted"],
+        linked=row["n_linked"],
+        missing=row["n_missing"],
+        conflict=row["n_conflict"],
+        ignored=row["n_ignored"],
+        deleted=row["n_deleted"],
+        unresolved=row["n_unresolved"],
+        notes=row["n_notes"],
+    )
+
+
+# -- fixes --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OdooProductChoice:
+    id: int
+    template_id: int | None
+    name: str
+    default_code: str
+    barcode: str
+    active: bool
+    tax_ids: tuple[int, ...]
+
+
+PRODUCT_FIELDS = ["id", "display_name", "default_code", "barcode", "active", "product_tmpl_id", "taxes_id"]
+
+
+def _choice(row: dict[str, Any]) -> OdooProductChoice:
+    template = row.get("product_tmpl_id")
+    template_id = template[0] if isinstance(template, list | tuple) and template else template
+    return OdooProductChoice(
+        id=int(row["id"]),
+        template_id=int(template_id) if template_id else None,
+        name=str(row.get("display_name") or ""),
+        default_code=str(row.get("default_code") or ""),
+        barcode=str(row.get("barcode") or ""),
+        active=bool(row.get("active", True)),
+        tax_ids=tuple(int(t) for t in row.get("taxes_id") or []),
+    )
+
+
+def find_odoo_product(client: OdooClient, reference: str) -> OdooProductChoice:
+    """The one Odoo product (archived too) a merchant means by an id ("42") or an internal reference."""
+    reference = reference.strip()
+    if not reference:
+        raise FixError("Type the Odoo product's id or its internal reference.")
+    if len(reference) > MAX_REFERENCE_LENGTH:
+        raise FixError(f"An internal reference is at most {MAX_REFERENCE_LENGTH} characters.")
+    by_id = re.fullmatch(r"[0-9]{1,9}", reference) is not None
+    condition = ["id", "=", int(reference)] if by_id else ["default_code", "=", reference]
+    try:
+        rows = client.call(
+            "product.product",
+            "search_read",
+            domain=[condition, ["active", "in", [True, False]]],
+            fields=PRODUCT_FIELDS,
+            limit=3,
+        )
+    except GatewayError as exc:
+        raise FixError(f"Odoo could not be asked: {exc.message}") from exc
+    if not rows and by_id:
+        # A number can also be an internal reference ("1001").
+        try:
+            rows = client.call(
+                "product.product",
+                "search_read",
+                domain=[["default_code", "=", reference], ["active", "in", [True, False]]],
+                fields=PRODUCT_FIELDS,
+                limit=3,
+            )
+        except GatewayError as exc:
+            raise FixError(f"Odoo could not be asked: {exc.message}") from exc
+    if not rows:
+        what = (
+            f"the id or internal reference '{reference}'"
+            if by_id
+            else f"the internal reference '{reference}'"
+        )
+        raise FixError(f"No Odoo product has {what}.")
+    if len(rows) > 1:
+        ids = ", ".join(str(row["id"]) for row in rows)
+        raise FixError(
+            f"Several Odoo products have the internal reference '{reference}' (ids {ids}): type the id of the "
+            "one to link."
+        )
+    return _choice(rows[0])
+
+
+def link_key(mapping: ProductMapping) -> str:
+    """The ProductLink key orders look this variant up by (as products.services keys an order line)."""
+    if mapping.sku:
+        return mapping.sku
+    return f"barcode:{mapping.barcode}" if mapping.barcode else ""
+
+
+def variant_label(mapping: ProductMapping) -> str:
+    title = mapping.product_title or f"Shopify product {mapping.shopify_product_id}"
+    if mapping.variant_title and mapping.variant_title != "Default Title":
+        title = f"{title} / {mapping.variant_title}"
+    return title
+
+
+def link_mapping(
+    client: OdooClient, mapping: ProductMapping, reference: str, *, who: str
+) -> OdooProductChoice:
+    """Link a Shopify variant to the Odoo product the merchant named, after Odoo confirmed it exists."""
+    product = find_odoo_product(client, reference)
+    attempt = start_attempt(
+        shop_id=mapping.shop_id,
+        operation="link_product",
+        object_type=SyncAttempt.Object.PRODUCT,
+        object_ref=(mapping.sku or str(mapping.shopify_variant_id))[:100],
+    )
+    with transaction.atomic():
+        if mapping.odoo_product_id != product.id:
+            # What Synco last wrote describes the previous product: the next import compares afresh.
+            mapping.written = {}
+        mapping.odoo_product_id = product.id
+        mapping.odoo_template_id = product.template_id
+        mapping.state = State.LINKED
+        mapping.matched_by = "manual"
+        mapping.problem = ""
+        mapping.save(
+            update_fields=[
+                "odoo_product_id",
+                "odoo_template_id",
+                "state",
+                "matched_by",
+                "problem",
+                "written",
+                "updated_at",
+            ]
+        )
+        key = link_key(mapping)
+        if key:
+            ProductLink.objects.update_or_create(
+                shop_id=mapping.shop_id,
+                sku=key,
+                defaults={"odoo_product_id": product.id, "default_tax_ids": list(product.tax_ids)},
+            )
+    archived = " (archived in Odoo)" if not product.active else ""
+    finish_attempt(
+        attempt,
+        succeeded=True,
+        message=f"{who} linked the Shopify variant '{variant_label(mapping)}' (variant {mapping.shopify_variant_id}) "
+        f"to the Odoo product '{product.name}' (id {product.id}){archived}.",
+        odoo_model="product.product",
+        odoo_id=product.id,
+        rpc_calls=1,
+        summary={"variant": mapping.shopify_variant_id, "sku": mapping.sku, "product": product.id},
+    )
+    return product
+
+
+def ignore_mapping(mapping: ProductMapping) -> None:
+    """Set a variant aside: it no longer counts as a problem (reversible with `unignore_mapping`)."""
+    if mapping.state == State.DELETED:
+        raise FixError("This variant was deleted in Shopify: there is nothing to ignore.")
+    ProductMapping.objects.filter(pk=mapping.pk).update(state=State.IGNORED)
+    mapping.state = State.IGNORED
+
+
+def state_after_unignore(mapping: ProductMapping) -> str:
+    """What an ignored variant is again: linked when it has its product, a conflict when the matching found
+    several, otherwise missing (the next import checks it again either way)."""
+    if mapping.odoo_product_id:
+        return State.LINKED
+    if mapping.problem.startswith("Several"):
+        return State.CONFLICT
+    return State.MISSING
+
+
+def unignore_mapping(mapping: ProductMapping) -> None:
+    if mapping.state != State.IGNORED:
+        raise FixError("This variant is not ignored.")
+    state = state_after_unignore(mapping)
+    ProductMapping.objects.filter(pk=mapping.pk).update(state=state)
+    mapping.state = state
+
+
+# -- in Odoo, not in Shopify -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OdooOnlyPage:
+    products: list[OdooProductChoice]  # Odoo products with an internal reference no Shopify variant has
+    checked: int  # Odoo products with an internal reference read on this page
+    after_id: int  # where this page started (exclusive)
+    next_after_id: int | None  # where the next page starts, None at the end
+    total: int  # Odoo products with an internal reference
+
+
+def odoo_only_products(
+    client: OdooClient, shop: Shop, after_id: int = 0, limit: int = ODOO_ONLY_PAGE
+) -> OdooOnlyPage:
+    """One page of Odoo products (archived left out) whose internal reference no Shopify variant has: two
+    Odoo calls and one query, whatever the catalogue's size."""
+    domain: list[Any] = [["default_code", "!=", False]]
+    try:
+        total = int(client.call("product.product", "search_count", domain))
+        rows = client.call(
+            "product.product",
+            "search_read",
+            domain=[*domain, ["id", ">", after_id]],
+            fields=PRODUCT_FIELDS,
+            limit=limit,
+            order="id asc",
+        )
+    except GatewayError as exc:
+        raise FixError(f"Odoo could not be asked: {exc.message}") from exc
+    products = [_choice(row) for row in rows]
+    codes = {product.default_code for product in products if product.default_code}
+    known = set(
+        ProductMapping.objects.filter(shop=shop, sku__in=codes)
+        .exclude(state=State.DELETED)
+        .values_list("sku", flat=True)
+    )
+    return OdooOnlyPage(
+        products=[product for product in products if product.default_code not in known],
+        checked=len(products),
+        after_id=after_id,
+        next_after_id=products[-1].id if len(products) == limit else None,
+        total=total,
+    )
