@@ -15,6 +15,8 @@ class CustomerLink(models.Model):
     odoo_partner_id = models.IntegerField()
     # Digest of an invoice/delivery address -> the Odoo child contact created for it.
     addresses = models.JSONField(default=dict, blank=True)
+    # Digest of what the customer import last wrote on the partner: an unchanged customer costs no write.
+    written = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -24,3 +26,26 @@ class CustomerLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shopify_customer_id} -> res.partner({self.odoo_partner_id})"
+
+
+class CustomerSettings(models.Model):
+    """How a shop's Shopify customers become Odoo partners (one row per shop, made on first use)."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="customer_settings")
+    # Also match an existing Odoo contact by phone (digits, with the country code when known) after e-mail.
+    match_phone = models.BooleanField(default=False)
+    # Copy Shopify's e-mail marketing consent to Odoo (as a contact tag); off: consent stays in Shopify.
+    copy_marketing_consent = models.BooleanField(default=False)
+    # B2B: a customer who is a contact of a Shopify company goes under a company partner.
+    import_companies = models.BooleanField(default=True)
+    # The sweep's watermark: the newest Shopify `updated_at` it has brought over.
+    swept_until = models.DateTimeField(null=True, blank=True)
+    saved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"customer settings of {self.shop_id}"
+
+    @classmethod
+    def of(cls, shop: Shop) -> CustomerSettings:
+        settings, _ = cls.objects.get_or_create(shop=shop)
+        return settings

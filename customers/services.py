@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from customers.models import GUEST_CUSTOMER_ID, CustomerLink
+from customers.mapping import normalise_phone, phone_pattern, same_phone
+from customers.models import GUEST_CUSTOMER_ID, CustomerLink, CustomerSettings
 from orders.mapping import XMLID_MODULE, MappingError
 from synclogs.records import record_created
 from synco.models import OrderRules, Shop
@@ -56,7 +59,7 @@ def partner_by_xmlid(client: OdooClient, shop: Shop, customer_id: int) -> int | 
     return next((found[key] for key in keys if key in found), None)
 
 
-def _address_cells(client: OdooClient, address: Address, name: str) -> dict[str, str]:
+def address_cells(client: OdooClient, address: Address, name: str) -> dict[str, str]:
     country_id = state_id = None
     if address.country_code:
         code = address.country_code
@@ -79,7 +82,7 @@ def _address_cells(client: OdooClient, address: Address, name: str) -> dict[str,
     }
 
 
-def _digest(partner_id: int, kind: str, address: Address) -> str:
+def address_digest(partner_id: int, kind: str, address: Address) -> str:
     payload = json.dumps([partner_id, kind, address.__dict__], sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
@@ -101,7 +104,7 @@ def ensure_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, rules: O
             shop=shop, shopify_customer_id=shopify_id, defaults={"odoo_partner_id": partner_id}
         )
     wanted = [
-        (kind, address, _digest(link.odoo_partner_id, kind, address))
+        (kind, address, address_digest(link.odoo_partner_id, kind, address))
         for kind, address in (("invoice", order.billing_address), ("delivery", order.shipping_address))
         if address is not None
     ]
@@ -159,6 +162,11 @@ def _find_or_create_partner(
         by_email = client.find_partner_by_email(email)
         if by_email is not None:
             return by_email
+    phone = customer.phone if customer else ""
+    if customer is not None and phone and match_email and CustomerSettings.of(shop).match_phone:
+        by_phone = partners_by_phone(client, [phone]).get(phone)
+        if by_phone is not None:
+            return by_phone
     cells: dict[str, str]
     if customer is None:
         cells = {"name": guest_name, "ref": GUEST_REF}
@@ -167,7 +175,7 @@ def _find_or_create_partner(
         name = (
             customer.name or (billing.name if billing else "") or email or f"Shopify customer {customer.id}"
         )
-        cells = _address_cells(client, billing, name) if billing else {"name": name}
+        cells = address_cells(client, billing, name) if billing else {"name": name}
         cells.update(
             {
                 "email": email,
@@ -196,9 +204,69 @@ def _load_addresses(
     fields = ["id", "parent_id/.id", "type", *ADDRESS_FIELDS]
     rows = []
     for kind, address, digest in addresses:
-        cells = _address_cells(client, address, address.name)
+        cells = address_cells(client, address, address.name)
         rows.append(
             [f"{XMLID_MODULE}.address_{digest}", str(partner_id), kind, *(cells[f] for f in ADDRESS_FIELDS)]
         )
     ids = client.load("res.partner", fields, rows)
     return {digest: record_id for (_kind, _address, digest), record_id in zip(addresses, ids, strict=True)}
+
+
+def partners_by_email(client: OdooClient, emails: Sequence[str]) -> dict[str, int]:
+    """Lower-cased e-mail -> the oldest top-level contact with it, in one search (`=ilike` also treats '_'
+    as a wildcard: the exact, case-insensitive comparison is made here)."""
+    wanted = sorted({email.strip().lower() for email in emails if email.strip()})
+    if not wanted:
+        return {}
+    domain: list[Any] = ["|"] * (len(wanted) - 1) + [["email", "=ilike", email] for email in wanted]
+    rows = client.call(
+        "res.partner",
+        "search_read",
+        domain=[["parent_id", "=", False], *domain],
+        fields=["id", "email"],
+        order="id",
+    )
+    out: dict[str, int] = {}
+    for row in rows:
+        email = str(row.get("email") or "").strip().lower()
+        if email in wanted and email not in out:
+            out[email] = int(row["id"])
+    return out
+
+
+def calling_codes(client: OdooClient) -> dict[int, int]:
+    """res.country id -> its calling code (Odoo's phone_code), read once per process and database."""
+
+    def load() -> dict[int, int]:
+        rows = client.call("res.country", "search_read", domain=[], fields=["id", "phone_code"])
+        return {int(row["id"]): int(row.get("phone_code") or 0) for row in rows}
+
+    return cached(client, "country_calling_codes", load)
+
+
+def partners_by_phone(client: OdooClient, phones: Sequence[str]) -> dict[str, int]:
+    """Shopify phone (as given) -> the oldest top-level contact with the same number, however Odoo holds it
+    ('+1 415-555-0100', '(415) 555 0100' with country US, ...), in one search."""
+    wanted = {phone: normalise_phone(phone) for phone in phones if phone}
+    wanted = {phone: number for phone, number in wanted.items() if len(number) >= 7}
+    if not wanted:
+        return {}
+    patterns = sorted({phone_pattern(number) for number in wanted.values()})
+    domain: list[Any] = ["|"] * (len(patterns) - 1) + [["phone", "=ilike", p] for p in patterns]
+    rows = client.call(
+        "res.partner",
+        "search_read",
+        domain=[["parent_id", "=", False], *domain],
+        fields=["id", "phone", "country_id"],
+        order="id",
+    )
+    codes = calling_codes(client) if rows else {}
+    out: dict[str, int] = {}
+    for row in rows:
+        country = row.get("country_id")
+        code = codes.get(int(country[0])) if isinstance(country, list) and country else None
+        number = normalise_phone(str(row.get("phone") or ""), code or None)
+        for phone, wanted_number in wanted.items():
+            if phone not in out and same_phone(number, wanted_number):
+                out[phone] = int(row["id"])
+    return out
