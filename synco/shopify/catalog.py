@@ -82,12 +82,15 @@ query ProductsPage($first: Int!, $after: String, $query: String) {{
 
 ADDRESS = "id firstName lastName company address1 address2 city zip provinceCode countryCodeV2 phone"
 
-# Marketing states from their current places (`Customer.emailMarketingConsent` and `smsMarketingConsent`
-# are deprecated in 2026-10 for these).
+# E-mail marketing from its current place (`defaultEmailAddress.marketingState`; `Customer.emailMarketingConsent`
+# is deprecated in 2026-10). SMS marketing still from `Customer.smsMarketingConsent` (deprecated in 2026-10 for
+# `defaultPhoneNumber.smsMarketingConsent.state`, which the sandbox does not serve yet); the parser reads
+# either shape.
 CUSTOMER_HEAD = f"""
   id firstName lastName note taxExempt taxExemptions updatedAt
   defaultEmailAddress {{ emailAddress marketingState }}
-  defaultPhoneNumber {{ phoneNumber smsMarketingConsent {{ state }} }}
+  defaultPhoneNumber {{ phoneNumber }}
+  smsMarketingConsent {{ marketingState }}
   defaultAddress {{ {ADDRESS} }}
 """
 
@@ -231,8 +234,8 @@ class ShopifyCustomerRecord:
     tax_exemptions: tuple[str, ...]
     # defaultEmailAddress.marketingState (SUBSCRIBED, NOT_SUBSCRIBED, PENDING, UNSUBSCRIBED, INVALID) or "".
     email_marketing: str
-    # defaultPhoneNumber.smsMarketingConsent.state (SUBSCRIBED, NEVER_SUBSCRIBED, PENDING, UNSUBSCRIBED,
-    # REDACTED) or "".
+    # smsMarketingConsent.marketingState (SUBSCRIBED, NOT_SUBSCRIBED, PENDING, UNSUBSCRIBED, REDACTED) or "";
+    # the newer consent's NEVER_SUBSCRIBED reads as NOT_SUBSCRIBED.
     sms_marketing: str
     addresses: tuple[CustomerAddress, ...]  # the default address first
     companies: tuple[CompanyRef, ...]
@@ -547,7 +550,14 @@ def _weight_kg(raw: Any, path: str) -> Decimal | None:
     factor = KILOGRAMS_PER_UNIT.get(unit)
     if factor is None:
         raise _BadField(f"{path}.unit '{unit}' is not a weight unit")
-    return value * factor
+    return _plain(value * factor)
+
+
+def _plain(number: Decimal) -> Decimal:
+    """Without trailing zeros (350 g is 0.35 kg, not 0.3500) and never in exponent form (10, not 1E+1)."""
+    normal = number.normalize()
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
 
 
 def _customer(node: Any) -> ShopifyCustomerRecord:
@@ -556,7 +566,7 @@ def _customer(node: Any) -> ShopifyCustomerRecord:
     email = _object(node.get("defaultEmailAddress"), "defaultEmailAddress")
     phone = _object(node.get("defaultPhoneNumber"), "defaultPhoneNumber")
     sms = _object(phone.get("smsMarketingConsent"), "defaultPhoneNumber.smsMarketingConsent")
-    # Older shapes (API versions before 2026-10, stored payloads): the deprecated consent objects.
+    # The consent objects deprecated in 2026-10 (still served; the SMS one is what the query asks for).
     old_email = _object(node.get("emailMarketingConsent"), "emailMarketingConsent")
     old_sms = _object(node.get("smsMarketingConsent"), "smsMarketingConsent")
     exemptions = node.get("taxExemptions") or []
@@ -572,12 +582,17 @@ def _customer(node: Any) -> ShopifyCustomerRecord:
         tax_exempt=bool(node.get("taxExempt")),
         tax_exemptions=tuple(_text(exemption) for exemption in exemptions if exemption),
         email_marketing=_text(email.get("marketingState")) or _text(old_email.get("marketingState")),
-        sms_marketing=_text(sms.get("state")) or _text(old_sms.get("marketingState")),
+        sms_marketing=_sms_state(_text(sms.get("state")) or _text(old_sms.get("marketingState"))),
         addresses=_addresses(node),
         companies=_companies(node.get("companyContactProfiles")),
         note=_text(node.get("note")),
         updated_at=_datetime(node.get("updatedAt"), "updatedAt"),
     )
+
+
+def _sms_state(state: str) -> str:
+    """One vocabulary for both consent shapes: the newer one says NEVER_SUBSCRIBED for NOT_SUBSCRIBED."""
+    return "NOT_SUBSCRIBED" if state == "NEVER_SUBSCRIBED" else state
 
 
 def _addresses(node: dict[str, Any]) -> tuple[CustomerAddress, ...]:

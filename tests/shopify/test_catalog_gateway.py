@@ -143,10 +143,8 @@ def _customer() -> dict[str, Any]:
         "taxExemptions": ["EU_REVERSE_CHARGE_EXEMPTION_RULE"],
         "updatedAt": "2026-12-01T08:00:00+01:00",
         "defaultEmailAddress": {"emailAddress": "ada@example.com", "marketingState": "SUBSCRIBED"},
-        "defaultPhoneNumber": {
-            "phoneNumber": "+33123456789",
-            "smsMarketingConsent": {"state": "NEVER_SUBSCRIBED"},
-        },
+        "defaultPhoneNumber": {"phoneNumber": "+33123456789"},
+        "smsMarketingConsent": {"marketingState": "PENDING"},
         "defaultAddress": address(902, "Lyon", company="Analytical Engines SARL"),
         "companyContactProfiles": [
             {
@@ -263,7 +261,7 @@ def test_it_converts_every_weight_unit_to_kilograms_exactly():
 
     # 12.5 oz x 28.349523125 g; 350 g; none; 0.75 lb x 0.45359237 kg: exact, no float residue.
     assert weights == [Decimal("0.3543690390625"), Decimal("0.35"), None, Decimal("0.3401942775")]
-    assert all(isinstance(weight, Decimal) for weight in weights if weight is not None)
+    assert [str(weight) for weight in weights] == ["0.3543690390625", "0.35", "None", "0.3401942775"]
 
 
 @pytest.mark.parametrize(
@@ -271,6 +269,7 @@ def test_it_converts_every_weight_unit_to_kilograms_exactly():
     [
         ("GRAMS", 0.1, Decimal("0.0001")),
         ("GRAMS", 1500, Decimal("1.5")),
+        ("GRAMS", 10000.0, Decimal("10")),
         ("KILOGRAMS", 1.2, Decimal("1.2")),
         ("OUNCES", 16.0, Decimal("0.45359237")),  # 16 oz is exactly one pound
         ("POUNDS", 2.2, Decimal("0.997903214")),
@@ -283,7 +282,7 @@ def test_a_weight_in_any_unit_becomes_the_exact_decimal_kilograms(unit, value, k
 
     [variant] = [v for v in parse_product(node).variants if v.id == 44000000000002]
 
-    assert variant.weight_kg == kilograms
+    assert (variant.weight_kg, str(variant.weight_kg)) == (kilograms, str(kilograms))
 
 
 def test_a_product_with_only_the_default_title_has_no_options():
@@ -420,7 +419,7 @@ def test_it_parses_a_customer_with_the_default_address_first_and_its_companies()
     assert (customer.first_name, customer.last_name) == ("Ada", "Lovelace")
     assert (customer.email, customer.phone) == ("ada@example.com", "+33123456789")
     assert (customer.tax_exempt, customer.tax_exemptions) == (True, ("EU_REVERSE_CHARGE_EXEMPTION_RULE",))
-    assert (customer.email_marketing, customer.sms_marketing) == ("SUBSCRIBED", "NEVER_SUBSCRIBED")
+    assert (customer.email_marketing, customer.sms_marketing) == ("SUBSCRIBED", "PENDING")
     assert customer.note == "Prefers invoices by e-mail"
     assert customer.updated_at == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
     assert [(a.id, a.city, a.default) for a in customer.addresses] == [
@@ -460,16 +459,24 @@ def test_a_customer_without_contact_details_or_addresses_is_still_read():
     )
 
 
-def test_it_reads_the_older_consent_shapes_when_the_current_ones_are_absent():
+def test_it_reads_the_deprecated_email_consent_when_the_default_address_has_none():
     node = _customer()
     node.pop("defaultEmailAddress")
-    node["defaultPhoneNumber"] = {"phoneNumber": "+33123456789"}
     node["emailMarketingConsent"] = {"marketingState": "UNSUBSCRIBED"}
-    node["smsMarketingConsent"] = {"marketingState": "NOT_SUBSCRIBED"}
 
     customer = parse_customer(node)
 
-    assert (customer.email_marketing, customer.sms_marketing) == ("UNSUBSCRIBED", "NOT_SUBSCRIBED")
+    assert (customer.email, customer.email_marketing) == ("", "UNSUBSCRIBED")
+
+
+def test_it_reads_the_newer_sms_consent_in_the_same_vocabulary():
+    node = _customer()
+    node.pop("smsMarketingConsent")
+    node["defaultPhoneNumber"]["smsMarketingConsent"] = {"state": "NEVER_SUBSCRIBED"}
+
+    customer = parse_customer(node)
+
+    assert customer.sms_marketing == "NOT_SUBSCRIBED"
 
 
 def test_a_default_address_missing_from_the_list_is_still_first():
