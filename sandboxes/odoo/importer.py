@@ -1,6 +1,15 @@
 """``Model.load(fields, rows)``: Odoo's import, an atomic create-or-update keyed by external ids.
 
-Errors are returned as ``messages`` (never as a Fault) and roll the whole call back.
+Errors are returned as ``messages`` (never as a Fault) and roll the whole call back. As Odoo 18's
+``BaseModel.load`` / ``_extract_records`` / ``_convert_records`` / ``_load_records`` (odoo/models.py):
+
+* ``.id`` updates the record with that database id; an unknown one is the message "Unknown database
+  identifier '<id>'" (field ``.id``) and the row is then treated as a new record (whose errors follow).
+* ``id`` (an external id) wins over ``.id``: an existing one updates its record, else a record is created and
+  the external id registered (plus ``<xmlid>_<parent_model>`` for an ``_inherits`` parent it created).
+* a one2many's sub-rows without a reference of their own (``<o2m>/id`` or ``<o2m>/.id``) become
+  ``(0, 0, values)`` commands of the record's create or write, so loading the same rows again adds them again;
+  a many2many ``.id`` / ``id`` cell holds comma-separated references and replaces the set (``(6, 0, ids)``).
 """
 
 from __future__ import annotations
@@ -8,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import tools
-from .errors import AccessDenied
+from .errors import AccessDenied, UserError, ValidationError
 from .fields import X2MANY_TYPES, Field
 
 if TYPE_CHECKING:
@@ -154,27 +163,63 @@ def _values(
             values["__xmlid"] = cell
             continue
         if name == ".id":
-            values["__dbid"] = _convert(model, model.fields_by_name["id"], [], cell, f"{prefix}Database ID")
+            values["__dbid"] = cell
             continue
         field = model.fields_by_name[name]
         values[name] = _convert(model, field, path[1:], cell, prefix + field.string)
     return values
 
 
+class UnknownDatabaseId(Exception):
+    """A ``.id`` naming no record: logged, then the row is loaded as a new record (as Odoo does)."""
+
+
+def _database_id(model: Model, cell: Any) -> int | None:
+    """The record a ``.id`` cell names, None when no record has that id (Odoo searches [('id', '=', cell)])."""
+    try:
+        record_id = int(cell)
+    except (TypeError, ValueError):
+        return None
+    return record_id if model.with_context(active_test=False).exists_id(record_id) else None
+
+
 def _save(model: Model, values: dict[str, Any]) -> int:
+    """Odoo's ``_load_records`` for one row: the external id first, then the database id, else a creation."""
     xmlid = values.pop("__xmlid", None)
     record_id = values.pop("__dbid", None)
-    if record_id is None and xmlid:
-        found = xmlid_lookup(model, *split_xmlid(xmlid))
-        if found is not None and model.exists_id(found[1]):
-            record_id = found[1]
+    if xmlid:
+        module, name = split_xmlid(xmlid)
+        found = _xmlid_row(model, module, name)
+        record_id = None
+        if found is not None:
+            data_id, data = found
+            if data["model"] != model._name:
+                raise ValidationError(
+                    f"For external id {module}.{name} when trying to create/update a record of model "
+                    f"{model._name} found record of different model {data['model']} ({data_id})"
+                )
+            if model.exists_id(data["res_id"]):
+                record_id = int(data["res_id"])
+            else:
+                model.db.delete("ir.model.data", data_id)
     if record_id is not None:
         model.write_records([record_id], values)
         return int(record_id)
-    record_id = model.create_record(values)
+    created = model.create_record(values)
     if xmlid:
-        xmlid_register(model, xmlid, record_id)
-    return record_id
+        xmlid_register(model, xmlid, created)
+        for parent_model, link in model._inherits.items():
+            if not values.get(link):
+                parent = model.env[parent_model]
+                xmlid_register(parent, f"{xmlid}_{parent_model.replace('.', '_')}", model.raw(created)[link])
+    return created
+
+
+def _xmlid_row(model: Model, module: str, name: str) -> tuple[int, dict[str, Any]] | None:
+    for data_id, rec in model.db.table("ir.model.data").items():
+        if rec.get("module") == module and rec.get("name") == name:
+            return data_id, rec
+    return None
 
 
 def _check_column(model: Model, path: list[str]) -> None:
@@ -221,15 +266,24 @@ def load_rows(model: Model, fields: list[str], data: list[list[Any]]) -> dict[st
     messages: list[dict[str, Any]] = []
     mark = model.db.savepoint()
     ids: list[int] = []
+    first_user_error: tuple[int, str] | None = None
     for record_index, (first, last) in enumerate(records):
         try:
-            # The record is saved before its lines are converted, as in Odoo: a bad line still uses up the
-            # order's sequence number, because sequences are not rolled back.
-            record_id = _save(model, _values(model, own, data[first], "", empty_as_false=True))
+            values = _values(model, own, data[first], "", empty_as_false=True)
+            cell = values.pop("__dbid", None)
+            if cell is not None:
+                found = _database_id(model, cell)
+                if found is None:
+                    messages.append(_unknown_id_message(cell, record_index, first, last))
+                elif not values.get("__xmlid"):
+                    values["__dbid"] = found
+            referenced: list[tuple[Model, str, dict[str, Any]]] = []
+            pending: ImportIssue | None = None
             for name, columns in sub.items():
                 field = model.fields_by_name[name]
                 assert field.comodel is not None and field.inverse_name is not None
                 comodel = model.env[field.comodel]
+                commands: list[Any] = []
                 for row in data[first : last + 1]:
                     if not any(
                         str(row[i]) for i, _ in columns if i < len(row) and row[i] not in (None, False)
@@ -237,20 +291,71 @@ def load_rows(model: Model, fields: list[str], data: list[list[Any]]) -> dict[st
                         continue
                     try:
                         line = _values(comodel, columns, row, field.string + "/")
+                        if "__dbid" in line:
+                            line_id = _database_id(comodel, line["__dbid"])
+                            if line_id is None:
+                                raise ImportIssue(
+                                    f"No matching record found for database id '{line['__dbid']}' in field "
+                                    f"'{field.string}'",
+                                    name,
+                                )
+                            line["__dbid"] = line_id
                     except ImportIssue as issue:
-                        raise ImportIssue(issue.message, name) from issue
-                    _save(comodel, {**line, field.inverse_name: record_id})
+                        pending = pending or ImportIssue(issue.message, name)
+                        continue
+                    if "__xmlid" in line or "__dbid" in line:
+                        referenced.append((comodel, field.inverse_name, line))
+                    else:
+                        commands.append((0, 0, line))
+                if commands and pending is None:
+                    values[name] = commands
+            # The record is saved even when one of its lines could not be converted, as in Odoo: a bad line
+            # still uses up the order's sequence number, because sequences are not rolled back.
+            record_id = _save(model, values)
+            if pending is not None:
+                raise pending
+            for comodel, inverse, line in referenced:
+                _save(comodel, {**line, inverse: record_id})
             ids.append(record_id)
         except ImportIssue as issue:
             messages.append(_message(issue.message, issue.field, record_index, first, last))
         except AccessDenied:
             raise
+        except UserError as error:
+            text = str(error)
+            if first_user_error is None and not text.startswith("The operation cannot be completed"):
+                first_user_error = (record_index, text)
+            messages.append(
+                {
+                    "rows": {"from": first, "to": last},
+                    "record": record_index,
+                    "type": "error",
+                    "message": text,
+                }
+            )
         except Exception as error:
             messages.append(_message(str(error), "", record_index, first, last))
     if messages:
+        if first_user_error is not None and first_user_error[0] != 0:
+            # Odoo first loads all rows in one batch; when a check refuses it, the row-by-row retry's messages
+            # follow the batch's own, which carries the first row's place.
+            first_rows = {"from": records[0][0], "to": records[0][1]}
+            messages.insert(
+                0, {"rows": first_rows, "record": 0, "type": "error", "message": first_user_error[1]}
+            )
         model.db.rollback_to(mark)
         return {"ids": False, "messages": messages, "nextrow": 0}
     return {"ids": ids, "messages": [], "nextrow": 0}
+
+
+def _unknown_id_message(cell: Any, record: int, first: int, last: int) -> dict[str, Any]:
+    return {
+        "rows": {"from": first, "to": last},
+        "type": "error",
+        "record": record,
+        "field": ".id",
+        "message": f"Unknown database identifier '{cell}'",
+    }
 
 
 def _message(text: str, field: str, record: int, first: int, last: int) -> dict[str, Any]:
