@@ -45,6 +45,10 @@ def setup_periodic_tasks(sender: Celery, **kwargs: object) -> None:
     sender.add_periodic_task(
         60.0, sender.signature("shipments.tasks.sweep_all_shipments_task"), name="shipments sweep"
     )
+    # Catalogue (issue 16): products changed in Shopify whose webhook was lost, imported since each shop's watermark.
+    sender.add_periodic_task(
+        300.0, sender.signature("products.tasks.sweep_all_products_task"), name="products sweep"
+    )
     # Webhook receipts stored but never queued (broker down, web process killed before it sent them).
     sender.add_periodic_task(
         60.0,

@@ -22,6 +22,7 @@ from customers.models import CustomerLink
 from orders.edits import schedule_edit
 from orders.models import Order
 from orders.services import import_order
+from products.webhooks import PRODUCT_TOPICS, product_notified
 from shipments.services import fulfillment_notified
 from stock.services import shopify_level_changed
 from synclogs.models import WebhookReceipt
@@ -204,6 +205,9 @@ def _handle(receipt: WebhookReceipt) -> tuple[str, str]:
             return WebhookReceipt.Status.IGNORED, "The app is uninstalled from this shop."
         # A trigger only: the order's fulfilments are read again from Shopify (shipments/services.py).
         return WebhookReceipt.Status.PROCESSED, fulfillment_notified(shop, topic, payload)
+    if topic in PRODUCT_TOPICS:
+        # A trigger only: the product is read again from Shopify and imported (deleted: archived in Odoo).
+        return product_notified(shop, topic, payload)
     if topic == "orders/edited":
         return _handle_order_edit(shop, payload)
     if topic == "app/uninstalled":
