@@ -4,9 +4,15 @@ pure parsing of products, variants and customers, bulk rows grouped back, and th
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 import json
+import threading
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -15,8 +21,9 @@ from graphql import parse, validate
 from sandboxes.shopify.bulk import check_bulk_query
 from sandboxes.shopify.cost import MAX_QUERY_COST, requested_query_cost
 from sandboxes.shopify.schema import load_schema
-from synco.errors import PermanentGatewayError
+from synco.errors import PermanentGatewayError, TransientGatewayError
 from synco.shopify import catalog
+from synco.shopify import client as client_module
 from synco.shopify.bulk import group_rows
 from synco.shopify.catalog import (
     CompanyRef,
@@ -27,6 +34,7 @@ from synco.shopify.catalog import (
     parse_customer,
     parse_product,
 )
+from synco.shopify.client import BulkStatus, ShopifyClient, ShopifySettings
 
 
 def _variant(
@@ -558,3 +566,341 @@ def test_bulk_customer_rows_are_grouped_back_with_their_addresses():
 
     assert [(a.id, a.default) for a in customer.addresses] == [(902, True), (901, False)]
     assert customer.companies == (CompanyRef(555, "Analytical Engines SARL", ()),)
+
+
+# --------------------------------------------------------------------------- through the Shopify sandbox
+
+DOMAIN = "synco-demo.myshopify.com"
+# Added products carry this update time: a sweep query after it finds only them.
+FUTURE = "2031-01-01T00:00:00Z"
+SIZES = [f"S{i:02}" for i in range(16)]
+COLORS = [f"C{i:02}" for i in range(16)]
+FITS = [f"F{i}" for i in range(8)]
+
+
+@pytest.fixture
+def gateway(shopify_server):
+    shopify_server.control(reset=True)
+    client_module._buckets.clear()
+    client_module._query_costs.clear()
+    return ShopifyClient(
+        ShopifySettings(
+            domain=DOMAIN, token=shopify_server.token, admin_origin=shopify_server.base_url, timeout=5
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def grid_product(shopify_server) -> Iterator[dict[str, Any]]:
+    """A product at Shopify's 2026-10 limit: 3 options, 16 x 16 x 8 = 2,048 variants (removed afterwards)."""
+    from sandboxes.shopify import products
+
+    rows = [
+        {
+            "options": [size, color, fit],
+            "sku": f"GRID-{size}-{color}-{fit}",
+            "price": f"{20 + index % 7}.50",
+            "cost": "8.25",
+            "weight": 180,
+            "weight_unit": "GRAMS",
+        }
+        for index, (size, color, fit) in enumerate(
+            (size, color, fit) for size in SIZES for color in COLORS for fit in FITS
+        )
+    ]
+    store = shopify_server.server.store
+    added = store.transact(
+        lambda s: products.add_product(
+            s, DOMAIN, "Grid Tee", [("Size", SIZES), ("Color", COLORS), ("Fit", FITS)], rows, stamp=FUTURE
+        )
+    )
+    yield added
+    store.transact(lambda s: products.delete_product(s, DOMAIN, int(added["id"])))
+
+
+@pytest.fixture
+def added_products(shopify_server) -> Iterator[list[int]]:
+    from sandboxes.shopify import products
+
+    ids: list[int] = []
+    yield ids
+    for product_id in ids:
+        shopify_server.server.store.transact(
+            lambda s, pid=product_id: products.delete_product(s, DOMAIN, pid)
+        )
+
+
+@pytest.fixture
+def added_customers(shopify_server) -> Iterator[list[int]]:
+    from sandboxes.shopify import customers
+
+    ids: list[int] = []
+    yield ids
+
+    def remove(state: dict[str, Any]) -> None:
+        table = customers.ensure_customers(state, DOMAIN)
+        for customer_id in ids:
+            table.pop(str(customer_id), None)
+
+    shopify_server.server.store.transact(remove)
+
+
+CANCEL = """
+mutation Cancel($id: ID!) { bulkOperationCancel(id: $id) { bulkOperation { id status } userErrors { message } } }
+"""
+
+
+def _finished(gateway: ShopifyClient, operation: str) -> BulkStatus:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = gateway.bulk_status(operation)
+        if status.finished:
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"bulk operation {operation} did not finish")
+
+
+def test_it_fetches_a_product_with_2048_variants_250_at_a_time(gateway, grid_product):
+    product = catalog.fetch_product(gateway, int(grid_product["id"]))
+
+    assert product is not None
+    assert product.options == (
+        ProductOption("Size", tuple(SIZES)),
+        ProductOption("Color", tuple(COLORS)),
+        ProductOption("Fit", tuple(FITS)),
+    )
+    assert len(product.variants) == 2048
+    assert [v.position for v in product.variants] == list(range(1, 2049))
+    assert len({v.id for v in product.variants}) == 2048
+    expected = [(size, color, fit) for size in SIZES for color in COLORS for fit in FITS]
+    assert [v.sku for v in product.variants] == [f"GRID-{s}-{c}-{f}" for s, c, f in expected]
+    assert [v.options for v in product.variants] == [
+        (("Size", s), ("Color", c), ("Fit", f)) for s, c, f in expected
+    ]
+    assert {(v.price, v.cost, v.weight_kg) for v in product.variants[:7]} == {
+        (Decimal(f"{20 + i}.50"), Decimal("8.25"), Decimal("0.18")) for i in range(7)
+    }
+    assert gateway.requests == 9  # the product with its first 250 variants, then 8 pages of up to 250
+
+
+def test_the_sweep_pages_products_and_completes_a_long_one(gateway, grid_product):
+    swept = list(catalog.iter_products(gateway, query="updated_at:>'2030-12-31T00:00:00Z'"))
+
+    assert [(p.title, len(p.variants)) for p in swept] == [("Grid Tee", 2048)]
+    assert swept[0] == catalog.fetch_product(gateway, int(grid_product["id"]))
+
+
+def test_every_product_is_read_page_by_page_as_the_shop_holds_it(gateway, shopify_server):
+    from sandboxes.shopify import products
+
+    stored = shopify_server.server.store.transact(lambda s: products.products_of(s, DOMAIN), write=False)
+
+    read = list(catalog.iter_products(gateway))
+
+    assert sorted(p.id for p in read) == sorted(int(p["id"]) for p in stored)
+    assert [p.updated_at for p in read] == sorted(p.updated_at for p in read)  # oldest update first
+    by_id = {int(p["id"]): p for p in stored}
+    for product in read:
+        raw = by_id[product.id]
+        assert product.title == raw["title"]
+        assert [v.sku for v in product.variants] == [v["sku"] for v in raw["variants"]]
+        assert product.options == tuple(ProductOption(o["name"], tuple(o["values"])) for o in raw["options"])
+    pages = -(-len(stored) // catalog.PRODUCTS_PAGE)
+    more_variants = sum(-(-max(len(p["variants"]) - 250, 0) // 250) for p in stored)
+    assert gateway.requests == pages + more_variants
+
+
+def test_a_product_keeps_what_shopify_leaves_empty_as_empty(gateway, shopify_server, added_products):
+    from sandboxes.shopify import products
+
+    added = shopify_server.server.store.transact(
+        lambda s: products.add_product(
+            s,
+            DOMAIN,
+            "Cast Iron Anvil",
+            [],
+            [
+                {
+                    "sku": "",
+                    "barcode": "",
+                    "price": "99.90",
+                    "cost": None,
+                    "weight": 2.5,
+                    "weight_unit": "POUNDS",
+                    "tracked": False,
+                    "requires_shipping": False,
+                }
+            ],
+            status="DRAFT",
+        )
+    )
+    added_products.append(int(added["id"]))
+
+    product = catalog.fetch_product(gateway, int(added["id"]))
+
+    assert product is not None
+    assert (product.status, product.options, len(product.variants)) == ("DRAFT", (), 1)
+    [variant] = product.variants
+    assert (variant.sku, variant.barcode, variant.options, variant.title) == ("", "", (), "Default Title")
+    assert (variant.price, variant.cost, variant.weight_kg) == (
+        Decimal("99.90"),
+        None,
+        Decimal("1.133980925"),
+    )
+    assert (variant.tracked, variant.requires_shipping) == (False, False)
+    assert variant.inventory_item_id == int(added["variants"][0]["inventory_item_id"])
+
+
+def test_a_product_shopify_does_not_have_is_none(gateway):
+    assert catalog.fetch_product(gateway, 1) is None
+    assert catalog.fetch_customer(gateway, 1) is None
+
+
+def test_the_bulk_product_import_reads_what_the_pages_read(gateway, grid_product):
+    operation = catalog.start_bulk_products(gateway)
+    status = _finished(gateway, operation)
+
+    bulk = list(catalog.iter_bulk_products(gateway, status.url))
+
+    assert status.status == "COMPLETED"
+    paged = {p.id: p for p in catalog.iter_products(gateway)}
+    assert sorted(p.id for p in bulk) == sorted(paged)
+    assert all(product == paged[product.id] for product in bulk)
+    assert sum(len(p.variants) for p in bulk) >= 2048 + len(bulk) - 1
+
+
+def test_a_refused_bulk_start_is_a_clear_permanent_error(gateway, shopify_server):
+    shopify_server.control(bulk_delay_seconds=30)
+    running = [catalog.start_bulk_customers(gateway) for _ in range(5)]
+    try:
+        with pytest.raises(PermanentGatewayError) as caught:
+            catalog.start_bulk_products(gateway)
+    finally:
+        shopify_server.control(bulk_delay_seconds=0)
+        for operation in running:
+            gateway.execute(CANCEL, {"id": operation})
+        for operation in running:
+            _finished(gateway, operation)
+
+    assert caught.value.message == (
+        "Shopify refused the bulk product import: A bulk query operation for this app and shop is already in "
+        f"progress: {', '.join(running)}."
+    )
+
+
+def test_it_fetches_a_customer_with_every_address_default_first(gateway, shopify_server, added_customers):
+    from sandboxes.shopify import customers
+
+    addresses = [
+        {"address1": f"{n} Harbour Road", "city": "Dublin", "zip": f"D0{n % 10}", "country_code": "IE"}
+        for n in range(60)
+    ]
+    added = shopify_server.server.store.transact(
+        lambda s: customers.add_customer(
+            s, DOMAIN, "Nora", "Byrne", "nora.byrne@example.ie", addresses=addresses
+        )
+    )
+    added_customers.append(int(added["id"]))
+
+    customer = catalog.fetch_customer(gateway, int(added["id"]))
+
+    assert customer is not None
+    assert (customer.first_name, customer.last_name, customer.email) == (
+        "Nora",
+        "Byrne",
+        "nora.byrne@example.ie",
+    )
+    assert len(customer.addresses) == 60
+    assert [a.address1 for a in customer.addresses] == [f"{n} Harbour Road" for n in range(60)]
+    assert [a.default for a in customer.addresses] == [True] + [False] * 59
+    assert {a.country_code for a in customer.addresses} == {"IE"}
+    assert gateway.requests == 2  # the customer with 50 addresses, then the other 10
+
+
+def test_it_reads_the_seeded_b2b_tax_exempt_and_subscribed_customers(gateway):
+    found = {c.email: c for c in catalog.iter_customers(gateway)}
+
+    buyer = found["dana.whitfield@acme.example"]
+    assert [(c.name, c.location_names) for c in buyer.companies] == [
+        ("Acme Corp", ("Acme HQ", "Acme Warehouse"))
+    ]
+    assert [(a.address1, a.default) for a in buyer.addresses] == [
+        ("100 Industrial Way", True),
+        ("7 Dock Street", False),
+    ]
+    school = found["priya.raman@greenleaf-school.example"]
+    assert (school.tax_exempt, school.tax_exemptions) == (True, ("US_NY_RESELLER_EXEMPTION",))
+    fan = found["oscar.lindqvist@example.se"]
+    assert (fan.email_marketing, fan.sms_marketing, fan.phone) == ("SUBSCRIBED", "SUBSCRIBED", "+46701234567")
+
+
+def test_the_bulk_customer_import_reads_what_the_pages_read_but_company_locations(gateway):
+    status = _finished(gateway, catalog.start_bulk_customers(gateway))
+
+    bulk = list(catalog.iter_bulk_customers(gateway, status.url))
+
+    paged = {c.id: c for c in catalog.iter_customers(gateway)}
+    assert sorted(c.id for c in bulk) == sorted(paged)
+    for customer in bulk:
+        expected = paged[customer.id]
+        # A connection inside a list is refused in bulk queries: companies come without their locations.
+        assert customer.companies == tuple(CompanyRef(c.id, c.name, ()) for c in expected.companies)
+        assert dataclasses.replace(customer, companies=expected.companies) == expected
+    assert any(c.companies for c in bulk)
+
+
+@pytest.fixture
+def served_file(tmp_path) -> Iterator[Callable[[list[bytes]], str]]:
+    """Serve a bulk result file over loopback HTTP, the way Shopify's storage serves it."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def serve(lines: list[bytes]) -> str:
+        (tmp_path / "result.jsonl").write_bytes(b"".join(lines))
+        handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/result.jsonl"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _bulk_file() -> list[bytes]:
+    broken = _sweater()
+    broken["variants"]["nodes"][1]["price"] = "n/a"
+    good = copy.deepcopy(_sweater())
+    good.update(id="gid://shopify/Product/8123456789013", title="Merino Cardigan")
+    rows: list[dict[str, Any]] = []
+    for product in (broken, good):
+        head, children = _bulk_rows(product)
+        rows += [head, *children]
+    return _jsonl(rows)
+
+
+def test_a_malformed_product_in_a_bulk_file_is_reported_and_the_rest_still_read(gateway, served_file):
+    url = served_file(_bulk_file())
+    errors: list[catalog.CatalogParseError] = []
+
+    read = list(catalog.iter_bulk_products(gateway, url, on_error=errors.append))
+
+    assert [p.title for p in read] == ["Merino Cardigan"]
+    assert [e.message for e in errors] == [
+        "Shopify product 8123456789012 (Merino Sweater): variants[1].price 'n/a' is not a number"
+    ]
+
+
+def test_without_a_handler_a_malformed_product_stops_the_stream_with_its_error(gateway, served_file):
+    url = served_file(_bulk_file())
+
+    with pytest.raises(ProductParseError, match="Shopify product 8123456789012 \\(Merino Sweater\\)"):
+        list(catalog.iter_bulk_products(gateway, url))
+
+
+def test_a_bulk_file_that_cannot_be_downloaded_is_a_transient_error(gateway, served_file):
+    url = served_file([])
+
+    with pytest.raises(TransientGatewayError, match="Downloading Shopify's bulk result failed"):
+        list(catalog.iter_bulk_customers(gateway, url.replace("result.jsonl", "expired.jsonl")))
