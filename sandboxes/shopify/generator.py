@@ -1222,3 +1222,16 @@ def generate_orders(
         currency=currency,
         big_order=big_order,
     ).orders
+
+
+def demo_customers(seed: int = 1, currency: str = "USD") -> list[dict]:
+    """The customers the generated orders use (the same ids, e-mails, phones and default addresses), in REST
+    shape, created on one fixed day: what the sandbox's customer store starts with."""
+    created = datetime(2025, 1, 2, 10, 0, tzinfo=UTC)
+    out, seen = [], set()
+    for person in _customer_pool(random.Random(seed * 7919 + 1), 24):
+        if person.customer_id in seen:
+            continue
+        seen.add(person.customer_id)
+        out.append(_customer(person, created, currency))
+    return out

@@ -31,7 +31,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from sandboxes.shopify import order_edit_api, stock_api, views
+from sandboxes.shopify import customers, order_edit_api, products, stock_api, views
 from sandboxes.shopify.bulk import (
     CONCURRENT_QUERIES,
     FIVE_AT_ONCE_SINCE,
@@ -40,7 +40,6 @@ from sandboxes.shopify.bulk import (
     build_plan,
     check_bulk_query,
 )
-from sandboxes.shopify.catalog import variants_by_id
 from sandboxes.shopify.cost import MAX_QUERY_COST, CostModel, actual_query_cost, requested_query_cost
 from sandboxes.shopify.ratelimit import RateLimiter
 from sandboxes.shopify.schema import API_VERSION
@@ -541,9 +540,10 @@ def _node(ctx: RequestContext, global_id: str) -> Json | None:
     if kind == "Order":
         order = ctx.store.order(ctx.shop, number)
         return order_view(order, ctx) if order else None
-    if kind == "ProductVariant":
-        variant = variants_by_id().get(number)
-        return views.variant_view(variant) if variant else None
+    if kind in ("Product", "ProductVariant"):
+        return products.node(ctx, kind, number)
+    if kind == "Customer":
+        return customers.node(ctx, kind, number)
     if kind == "BulkOperation" and ctx.bulk_operations is not None:
         return ctx.bulk_operations.get(ctx.shop, ctx.token, number)
     return stock_api.node(ctx, kind, number)
@@ -781,7 +781,7 @@ def attach_resolvers(schema: GraphQLSchema) -> GraphQLSchema:
     root.fields["bulkOperation"].resolve = resolve_bulk_operation
     root.fields["currentBulkOperation"].resolve = resolve_current_bulk_operation
     root.fields["bulkOperations"].resolve = resolve_bulk_operations
-    for name, resolver in stock_api.QUERIES.items():
+    for name, resolver in {**stock_api.QUERIES, **products.QUERIES, **customers.QUERIES}.items():
         root.fields[name].resolve = resolver
     mutation = schema.mutation_type
     assert mutation is not None

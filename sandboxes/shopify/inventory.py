@@ -3,8 +3,8 @@
 State lives in the store's JSON state (see `SandboxStore.transact`), under
 
     locations[shop]        [{id, name, active, fulfills_online_orders, fulfillment_service, address}]
-    inventory_items[shop]  extra items added by tests and benches ({id, sku, barcode, ...}); the demo
-                           catalogue's variants (`catalog.variants`) are every shop's items too
+    inventory_items[shop]  extra items added by tests and benches ({id, sku, barcode, ...}); the variants of
+                           the shop's products (`products.inventory_items`) are its items too
     levels[shop]           {"<item>:<location>": {"available", "committed", "updated_at"}}
     inventory_groups[shop] {id: {reason, uri, created_at, changes: [{name, delta, after, item, location}]}}
     idempotency[shop]      {key: {fingerprint, group | None}}
@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sandboxes.shopify.catalog import stable_id, variants
+from sandboxes.shopify import products
+from sandboxes.shopify.catalog import stable_id
 
 Json = dict[str, Any]
 State = dict[str, Any]
@@ -137,27 +138,9 @@ def level_gid(item_id: int, location_id: int) -> str:
 # ------------------------------------------------------------------------------------- seeding
 
 
-def _seed_quantity(sku: str, location_id: int) -> int:
+def seed_quantity(sku: str, location_id: int) -> int:
     digest = hashlib.sha256(f"{sku}@{location_id}".encode()).digest()
     return 5 + digest[0] % 40 if location_id == MAIN_WAREHOUSE else digest[0] % 15
-
-
-def catalogue_items() -> list[Json]:
-    return [
-        {
-            "id": v.inventory_item_id,
-            "sku": v.sku,
-            "barcode": v.barcode,
-            "tracked": v.storable,
-            "requires_shipping": v.storable,
-            "variant_id": v.variant_id,
-            "product_id": v.product_id,
-            "product_title": v.product_title,
-            "variant_title": v.variant_title,
-            "price": str(v.price),
-        }
-        for v in variants()
-    ]
 
 
 def ensure_shop(state: State, shop: str) -> None:
@@ -167,10 +150,10 @@ def ensure_shop(state: State, shop: str) -> None:
     state["locations"][shop] = [json.loads(json.dumps(loc)) for loc in SEED_LOCATIONS]
     state.setdefault("inventory_items", {}).setdefault(shop, [])
     levels = state.setdefault("levels", {}).setdefault(shop, {})
-    for item in catalogue_items():
+    for item in products.seed_items():
         for loc in (MAIN_WAREHOUSE, RETAIL_STORE):
             levels[level_key(item["id"], loc)] = {
-                "available": _seed_quantity(item["sku"], loc),
+                "available": seed_quantity(item["sku"] or str(item["id"]), loc),
                 "committed": 0,
                 "updated_at": SEED_CREATED_AT,
             }
@@ -179,11 +162,14 @@ def ensure_shop(state: State, shop: str) -> None:
 
 
 def items(state: State, shop: str) -> list[Json]:
-    return catalogue_items() + list(state.get("inventory_items", {}).get(shop, []))
+    """The shop's inventory items: its products' variants, then the extra items of `add_items`."""
+    return products.inventory_items(state, shop) + list(state.get("inventory_items", {}).get(shop, []))
 
 
 def items_by_id(state: State, shop: str) -> dict[int, Json]:
-    return {i["id"]: i for i in items(state, shop)}
+    found = products.index(state, shop).items_by_id
+    extra = state.get("inventory_items", {}).get(shop)
+    return found | {i["id"]: i for i in extra} if extra else found
 
 
 def locations(state: State, shop: str) -> list[Json]:

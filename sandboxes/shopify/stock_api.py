@@ -18,7 +18,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLResolveInfo
 from graphql.execution.values import get_directive_values
 
-from sandboxes.shopify import fulfillments, inventory, views
+from sandboxes.shopify import fulfillments, inventory, products, views
 from sandboxes.shopify.catalog import variants_by_id
 from sandboxes.shopify.search import parse as parse_search
 
@@ -184,8 +184,13 @@ def item_view(item: Json, ctx: Any) -> Json:
         "countryCodeOfOrigin": None,
         "provinceCodeOfOrigin": None,
         "inventoryHistoryUrl": None,
-        "unitCost": None,
-        "measurement": {"id": views.gid("InventoryItemMeasurement", number), "weight": None},
+        "unitCost": (lambda _info: _unit_cost(item, ctx)) if item.get("cost") is not None else None,
+        "measurement": {
+            "id": views.gid("InventoryItemMeasurement", number),
+            "weight": None
+            if item.get("weight") is None
+            else {"value": float(item["weight"]), "unit": item.get("weight_unit") or "GRAMS"},
+        },
         "locationsCount": lambda _info: {
             "count": len(_state(ctx, lambda s: inventory.levels_of(s, ctx.shop, item_id=number))),
             "precision": "EXACT",
@@ -197,43 +202,48 @@ def item_view(item: Json, ctx: Any) -> Json:
     }
 
 
+def _unit_cost(item: Json, ctx: Any) -> Json:
+    currency = ctx.store.shop(ctx.shop)["currency"]
+    return {"amount": views.decimal_str(item["cost"]), "currencyCode": currency}
+
+
 def variant_view(item: Json, ctx: Any) -> Json:
-    catalogue = variants_by_id().get(item["variant_id"])
-    base = (
-        views.variant_view(catalogue)
-        if catalogue is not None
-        else {
-            "__typename": "ProductVariant",
-            "id": views.gid("ProductVariant", item["variant_id"]),
-            "legacyResourceId": str(item["variant_id"]),
-            "sku": item.get("sku"),
-            "barcode": item.get("barcode"),
-            "title": "Default Title",
-            "displayName": item["product_title"],
-            "price": views.decimal_str(item.get("price") or "0"),
-            "taxable": True,
-            "product": {
-                "__typename": "Product",
-                "id": views.gid("Product", item["product_id"]),
-                "legacyResourceId": str(item["product_id"]),
-                "title": item["product_title"],
-                "vendor": "Synco Demo Goods",
-                "status": "ACTIVE",
-            },
-        }
-    )
+    """The variant of an inventory item: from the shop's products, else (an extra item of `add_items`) a
+    product of its own with one default variant."""
+    found = _state(ctx, lambda s: products.index(s, ctx.shop).by_variant.get(int(item["variant_id"])))
+    if found is not None:
+        return products.variant_view(found[0], found[1], ctx)
     number = int(item["id"])
-    available = sum(
-        r["available"] for r in _state(ctx, lambda s: inventory.levels_of(s, ctx.shop, item_id=number))
-    )
-    return base | {
+
+    def available(_info: GraphQLResolveInfo) -> int:
+        rows = _state(ctx, lambda s: inventory.levels_of(s, ctx.shop, item_id=number))
+        return sum(int(r["available"]) for r in rows)
+
+    return {
+        "__typename": "ProductVariant",
+        "id": views.gid("ProductVariant", item["variant_id"]),
+        "legacyResourceId": str(item["variant_id"]),
+        "sku": item.get("sku"),
+        "barcode": item.get("barcode"),
+        "title": "Default Title",
+        "displayName": item["product_title"],
+        "price": views.decimal_str(item.get("price") or "0"),
+        "taxable": True,
+        "product": {
+            "__typename": "Product",
+            "id": views.gid("Product", item["product_id"]),
+            "legacyResourceId": str(item["product_id"]),
+            "title": item["product_title"],
+            "vendor": "Synco Demo Goods",
+            "status": "ACTIVE",
+        },
         "inventoryItem": item_view(item, ctx),
         "inventoryQuantity": available,
-        "sellableOnlineQuantity": max(0, available),
+        "sellableOnlineQuantity": lambda info: max(0, available(info)),
         "availableForSale": True,
         "inventoryPolicy": "DENY",
         "position": 1,
-        "selectedOptions": [],
+        "selectedOptions": [{"name": "Title", "value": "Default Title"}],
         "requiresComponents": False,
         "createdAt": inventory.SEED_CREATED_AT,
         "updatedAt": inventory.SEED_CREATED_AT,
@@ -382,19 +392,72 @@ def resolve_inventory_level(_root: Any, info: GraphQLResolveInfo, id: str) -> Js
     return _level(_ctx(info), int(item), parsed[1])
 
 
+VARIANT_SORT_KEYS: dict[str, Any] = {
+    "ID": lambda i: int(i["variant_id"]),
+    "SKU": lambda i: str(i.get("sku") or "").lower(),
+    "TITLE": lambda i: str(i.get("variant_title") or "").lower(),
+    "FULL_TITLE": lambda i: f"{i['product_title']} {i.get('variant_title') or ''}".lower(),
+    "NAME": lambda i: f"{i['product_title']} {i.get('variant_title') or ''}".lower(),
+    "RELEVANCE": lambda i: int(i["variant_id"]),
+}
+
+
+def _page_args(window: dict[str, Any]) -> dict[str, Any]:
+    return {k: window.get(k) for k in ("first", "last", "after", "before")}
+
+
 def resolve_product_variants(
-    _root: Any, info: GraphQLResolveInfo, query: str | None = None, sortKey: str = "ID", **window: Any
+    _root: Any,
+    info: GraphQLResolveInfo,
+    query: str | None = None,
+    sortKey: str = "ID",
+    reverse: bool = False,
+    **window: Any,
 ) -> Json:
+    """Every variant of the shop's products (and of the extra items of `add_items`); the page is cut from
+    the items first and only its variants are turned into views."""
     _require(info, "read_products")
     ctx = _ctx(info)
-    views.check_window(window.get("first"), window.get("last"))
+    run = getattr(ctx, "bulk_run", None)
+    if run is not None and run.matched is not None:
+        return _variant_page(run.window(), ctx, run)
+    if run is None:
+        views.check_window(window.get("first"), window.get("last"))
     found = [
         i
         for i in _state(ctx, lambda s: inventory.items(s, ctx.shop))
         if _matches(i, query, ("sku", "barcode", "id", "product_id"))
     ]
-    rows = [variant_view(i, ctx) | {"_id": int(i["variant_id"])} for i in found]
-    return _by_id(rows, **_window(window))
+    key_of = VARIANT_SORT_KEYS.get(sortKey, VARIANT_SORT_KEYS["ID"])
+    keyed = sorted(((key_of(i), int(i["variant_id"])), i) for i in found)
+    if run is not None:  # a bulk query: every match, a chunk at a time
+        run.matched = list(reversed(keyed)) if reverse else keyed
+        return _variant_page(run.window(), ctx, run)
+    page = views.paginate(
+        [i for _, i in keyed],
+        [k for k, _ in keyed],
+        reverse=reverse,
+        **_page_args(window),
+    )
+    shown = {id(i): variant_view(i, ctx) for i in page["nodes"]}
+    page["nodes"] = [shown[id(i)] for i in page["nodes"]]
+    page["edges"] = [{"cursor": e["cursor"], "node": shown[id(e["node"])]} for e in page["edges"]]
+    return page
+
+
+def _variant_page(window: list[tuple[Any, Json]], ctx: Any, run: Any) -> Json:
+    nodes = [variant_view(i, ctx) for _, i in window]
+    cursors = [views.encode_cursor(key[1], key[0]) for key, _ in window]
+    return {
+        "edges": [{"cursor": c, "node": n} for c, n in zip(cursors, nodes, strict=True)],
+        "nodes": nodes,
+        "pageInfo": {
+            "hasNextPage": run.offset + len(window) < run.total,
+            "hasPreviousPage": run.offset > 0,
+            "startCursor": cursors[0] if cursors else None,
+            "endCursor": cursors[-1] if cursors else None,
+        },
+    }
 
 
 def node(ctx: Any, kind: str, number: int) -> Json | None:
