@@ -45,6 +45,10 @@ def setup_periodic_tasks(sender: Celery, **kwargs: object) -> None:
     sender.add_periodic_task(
         60.0, sender.signature("shipments.tasks.sweep_all_shipments_task"), name="shipments sweep"
     )
+    # Customers (issue 16): customers changed in Shopify whose webhook was lost, since each shop's watermark.
+    sender.add_periodic_task(
+        300.0, sender.signature("customers.tasks.sweep_all_customers_task"), name="customers sweep"
+    )
     # Catalogue (issue 16): products changed in Shopify whose webhook was lost, imported since each shop's watermark.
     sender.add_periodic_task(
         300.0, sender.signature("products.tasks.sweep_all_products_task"), name="products sweep"

@@ -365,7 +365,7 @@ def _iter_connection(
     while True:
         data = client.execute(document, {"first": first, "after": after, "query": query})
         connection = data.get(root) or {}
-        yield from (node for node in connection.get("nodes") or [] if isinstance(node, dict))
+        yield from connection.get("nodes") or []  # parsing says what is wrong with a node that is not one
         info = connection.get("pageInfo") or {}
         if not info.get("hasNextPage"):
             return
@@ -385,9 +385,9 @@ def _with_all_more(
 ) -> bool:
     """Fetch the rest of a nested connection page by page and merge it into `node`; False when the parent
     disappeared meanwhile (deleted)."""
-    page = node.get(connection)
+    page = node.get(connection) if isinstance(node, dict) else None
     if not isinstance(page, dict):
-        return True
+        return True  # nothing to complete (or a malformed node: parsing names it)
     info = page.get("pageInfo") or {}
     after: str | None = None
     while info.get("hasNextPage"):

@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from customers.models import CustomerLink
+from customers.webhooks import CUSTOMER_TOPICS, customer_notified
 from orders.edits import schedule_edit
 from orders.models import Order
 from orders.services import import_order
@@ -229,6 +230,9 @@ def _handle(receipt: WebhookReceipt) -> tuple[str, str]:
         # Odoo is the stock master: a level changed in Shopify gets Odoo's figure again (not Synco's own echo).
         acted, message = shopify_level_changed(shop, payload)
         return (WebhookReceipt.Status.PROCESSED if acted else WebhookReceipt.Status.IGNORED), message
+    if topic in CUSTOMER_TOPICS:
+        # A trigger only: the customer is read again from Shopify and brought into Odoo (customers/webhooks.py).
+        return customer_notified(shop, topic, payload)
     if topic == "customers/data_request":
         return WebhookReceipt.Status.PROCESSED, _data_report(shop, payload)
     if topic == "customers/redact":
