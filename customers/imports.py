@@ -14,10 +14,14 @@ its name, e-mail, phone or note.
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from customers.mapping import (
     PartnerValues,
@@ -34,12 +38,19 @@ from customers.services import (
     partners_by_email,
     partners_by_phone,
 )
+from products.models import CatalogueRun
 from synclogs.models import SyncAttempt
 from synclogs.records import finish_attempt, start_attempt
-from synco.errors import PermanentGatewayError
+from synco.errors import GatewayError, PermanentGatewayError
+from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient
-from synco.shopify.catalog import ShopifyCustomerRecord
+from synco.shopify.catalog import (
+    ShopifyCustomerRecord,
+    iter_bulk_customers,
+    iter_customers,
+    start_bulk_customers,
+)
 from synco.shopify.types import Address
 from synco.xmlids import MODULE, company_xmlid
 
@@ -351,3 +362,215 @@ def _write_addresses(client: OdooClient, targets: list[_Target]) -> None:
             assert t.link is not None
             t.link.addresses[delivery] = contact_id
             t.link.addresses[invoice] = contact_id
+
+
+# ------------------------------------------------------------------------------------------- full import
+
+BATCH = 200  # customers per Odoo batch (a fixed number of calls each)
+BULK_POLL_SECONDS = 3.0
+STEP_SECONDS = 60.0  # one task works this long, then hands the run to the next task (resumable checkpoint)
+
+
+class ImportAlreadyRunning(PermanentGatewayError):
+    """The shop already has a customer import under way."""
+
+
+def start_customer_import(shop: Shop) -> CatalogueRun:
+    """A new full import (the caller queues its task); refused while another one is under way or when the
+    shop's rules send no customer to Odoo."""
+    rules, _ = OrderRules.objects.get_or_create(shop=shop)
+    check_customers_sent(rules)
+    with transaction.atomic():
+        Shop.objects.select_for_update().filter(pk=shop.pk).first()
+        if CatalogueRun.objects.filter(
+            shop=shop, kind=CatalogueRun.Kind.CUSTOMERS, status__in=CatalogueRun.ACTIVE
+        ).exists():
+            raise ImportAlreadyRunning("A customer import is already under way: wait for it or stop it.")
+        return CatalogueRun.objects.create(shop=shop, kind=CatalogueRun.Kind.CUSTOMERS)
+
+
+def latest_run(shop: Shop) -> CatalogueRun | None:
+    return CatalogueRun.objects.filter(shop=shop, kind=CatalogueRun.Kind.CUSTOMERS).order_by("-pk").first()
+
+
+def request_stop(shop: Shop, run_id: int) -> bool:
+    """Ask the shop's run to stop after its current batch (a run still waiting for Shopify stops at once)."""
+    runs = CatalogueRun.objects.filter(shop=shop, pk=run_id, kind=CatalogueRun.Kind.CUSTOMERS)
+    stopped = runs.filter(status__in=[CatalogueRun.Status.QUEUED, CatalogueRun.Status.STARTING]).update(
+        status=CatalogueRun.Status.STOPPED, stop_requested=True, finished_at=timezone.now()
+    )
+    return bool(
+        stopped
+        or runs.filter(status=CatalogueRun.Status.RUNNING).update(
+            status=CatalogueRun.Status.STOPPING, stop_requested=True
+        )
+    )
+
+
+def resume(shop: Shop, run_id: int) -> bool:
+    """Continue a stopped or failed run from its checkpoint (its Shopify file is kept); False when it cannot
+    be resumed (no file yet: start a new import)."""
+    return bool(
+        CatalogueRun.objects.filter(
+            shop=shop,
+            pk=run_id,
+            kind=CatalogueRun.Kind.CUSTOMERS,
+            status__in=[CatalogueRun.Status.STOPPED, CatalogueRun.Status.FAILED],
+        )
+        .exclude(result_url="")
+        .update(status=CatalogueRun.Status.RUNNING, stop_requested=False, error="", finished_at=None)
+    )
+
+
+def run_customer_import(run_id: int) -> float | None:
+    """One step of a full import: start Shopify's bulk operation, poll it, or write the next batches to Odoo
+    from the checkpoint. Returns the seconds after which to take the next step, None when the run ended."""
+    run = (
+        CatalogueRun.objects.select_related("shop")
+        .filter(pk=run_id, kind=CatalogueRun.Kind.CUSTOMERS)
+        .first()
+    )
+    if run is None:
+        return None
+    try:
+        if run.status == CatalogueRun.Status.QUEUED:
+            operation = start_bulk_customers(shopify_client_for(run.shop))
+            CatalogueRun.objects.filter(pk=run.pk, status=CatalogueRun.Status.QUEUED).update(
+                status=CatalogueRun.Status.STARTING, bulk_operation_id=operation, started_at=timezone.now()
+            )
+            return BULK_POLL_SECONDS
+        if run.status == CatalogueRun.Status.STARTING:
+            return _poll(run)
+        if run.status == CatalogueRun.Status.STOPPING:
+            _end(run, CatalogueRun.Status.STOPPED)
+            return None
+        if run.status == CatalogueRun.Status.RUNNING:
+            return _write_from_checkpoint(run)
+    except GatewayError as exc:
+        _end(run, CatalogueRun.Status.FAILED, exc.message)
+    return None
+
+
+def _end(run: CatalogueRun, status: str, error: str = "") -> None:
+    CatalogueRun.objects.filter(pk=run.pk).update(status=status, error=error, finished_at=timezone.now())
+
+
+def _poll(run: CatalogueRun) -> float | None:
+    client = shopify_client_for(run.shop)
+    status = client.bulk_status(run.bulk_operation_id)
+    if not status.finished:
+        return BULK_POLL_SECONDS
+    if status.status != "COMPLETED":
+        reason = f"Shopify's bulk operation ended {status.status.lower()}"
+        _end(
+            run,
+            CatalogueRun.Status.FAILED,
+            reason + (f" ({status.error_code})" if status.error_code else "") + ".",
+        )
+        return None
+    # Counted once, for the progress bar (a customer file streams in seconds; Odoo is the slow part).
+    total = (
+        sum(1 for _ in iter_bulk_customers(client, status.url, on_error=lambda exc: None))
+        if status.url
+        else 0
+    )
+    CatalogueRun.objects.filter(pk=run.pk, status=CatalogueRun.Status.STARTING).update(
+        status=CatalogueRun.Status.RUNNING, result_url=status.url, total=total
+    )
+    return 0.0
+
+
+def _write_from_checkpoint(run: CatalogueRun) -> float | None:
+    shopify = shopify_client_for(run.shop)
+    odoo = odoo_client_for(run.shop)
+    deadline = time.monotonic() + STEP_SECONDS
+    parse_failures: list[str] = []
+    records = iter_bulk_customers(
+        shopify, run.result_url, on_error=lambda exc: parse_failures.append(str(exc))
+    )
+    position = 0
+    batch: list[ShopifyCustomerRecord] = []
+    failed_before = 0
+    for record in records:
+        position += 1
+        if position <= run.done:
+            failed_before = len(parse_failures)
+            continue
+        batch.append(record)
+        if len(batch) >= BATCH:
+            if not _commit_batch(run, odoo, batch, len(parse_failures) - failed_before):
+                return None
+            failed_before = len(parse_failures)
+            batch = []
+            if time.monotonic() > deadline:
+                return 0.0  # the next task continues from the checkpoint
+    pending = batch or len(parse_failures) > failed_before
+    if pending and not _commit_batch(run, odoo, batch, len(parse_failures) - failed_before):
+        return None
+    CatalogueRun.objects.filter(pk=run.pk, status=CatalogueRun.Status.RUNNING).update(
+        status=CatalogueRun.Status.DONE, finished_at=timezone.now()
+    )
+    return None
+
+
+def _commit_batch(
+    run: CatalogueRun, odoo: OdooClient, batch: list[ShopifyCustomerRecord], unreadable: int
+) -> bool:
+    """Write one batch and move the checkpoint past it; False when the run was asked to stop."""
+    result = write_customers(odoo, run.shop, batch) if batch else BatchResult()
+    run.done += len(batch)
+    CatalogueRun.objects.filter(pk=run.pk).update(
+        done=run.done,
+        created=F("created") + result.created,
+        linked=F("linked") + result.linked,
+        updated=F("updated") + result.updated,
+        unchanged=F("unchanged") + result.unchanged,
+        failed=F("failed") + result.failed + unreadable,
+    )
+    if CatalogueRun.objects.filter(pk=run.pk, stop_requested=True).exists():
+        _end(run, CatalogueRun.Status.STOPPED)
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------- sweep
+
+
+def sweep_customers(shop: Shop) -> BatchResult:
+    """Customers updated in Shopify since the watermark (a missed webhook is caught here), in batches."""
+    settings = CustomerSettings.of(shop)
+    rules, _ = OrderRules.objects.get_or_create(shop=shop)
+    if rules.customer_match == OrderRules.CustomerMatch.SINGLE:
+        return BatchResult()
+    since = settings.swept_until
+    if since is None:
+        # Never imported: the full import brings everyone; the sweep starts from now.
+        CustomerSettings.objects.filter(pk=settings.pk).update(swept_until=timezone.now())
+        return BatchResult()
+    query = f"updated_at:>='{since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+    odoo = odoo_client_for(shop)
+    result = BatchResult()
+    newest = since
+    batch: list[ShopifyCustomerRecord] = []
+    for record in iter_customers(shopify_client_for(shop), query=query):
+        batch.append(record)
+        newest = max(newest, record.updated_at)
+        if len(batch) >= BATCH:
+            result.add(write_customers(odoo, shop, batch))
+            batch = []
+    if batch:
+        result.add(write_customers(odoo, shop, batch))
+    CustomerSettings.objects.filter(pk=settings.pk).update(swept_until=newest)
+    return result
+
+
+def shops_to_sweep() -> list[int]:
+    """Installed shops whose customers Synco keeps in step (a full import was started at least once)."""
+    return list(
+        Shop.objects.filter(
+            uninstalled_at__isnull=True,
+            catalogue_runs__kind=CatalogueRun.Kind.CUSTOMERS,
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
