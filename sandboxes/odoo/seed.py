@@ -72,6 +72,12 @@ COUNTRIES = (  # (id, code, name, currency id)
     (233, "US", "United States", 1),
     (234, "UY", "Uruguay", False),
 )
+# Odoo's base data (res_country_data.xml): each country's calling code (phone_code).
+PHONE_CODES = {
+    "AT": 43, "AU": 61, "BE": 32, "BR": 55, "CA": 1, "CH": 41, "CN": 86, "DE": 49, "DK": 45, "ES": 34,
+    "FR": 33, "GB": 44, "IE": 353, "IN": 91, "IT": 39, "JP": 81, "MX": 52, "NL": 31, "NO": 47, "NZ": 64,
+    "PL": 48, "PT": 351, "SE": 46, "US": 1, "UY": 598,
+}  # fmt: skip
 AU_STATES = (
     ("ACT", "Australian Capital Territory"),
     ("NSW", "New South Wales"),
@@ -264,7 +270,12 @@ def _seed_base(env: Environment, api_key: str, uninstalled: set[str]) -> None:
         ],
     )
     for country_id, code, name, currency in COUNTRIES:
-        _make(env, "res.country", country_id, {"name": name, "code": code, "currency_id": currency})
+        _make(
+            env,
+            "res.country",
+            country_id,
+            {"name": name, "code": code, "currency_id": currency, "phone_code": PHONE_CODES[code]},
+        )
     next_state = 1
     for country_id, states in ((14, AU_STATES), (233, US_STATES), (38, CA_PROVINCES)):
         for code, name in states:
