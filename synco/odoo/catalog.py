@@ -128,21 +128,26 @@ def forget_attributes(client: OdooClient) -> None:
 def _ilike_any(field_name: str, names: Iterable[str]) -> list[Any]:
     """A domain matching any of `names` case-insensitively. The patterns may match more than the names
     (LIKE's `%` and `_`, and `\\` turned into `_`): the caller keeps the exact matches."""
-    leaves = [[field_name, "=ilike", name.replace("\\", "_")] for name in sorted(set(names))]
+    leaves = [[field_name, "=ilike", name.strip().replace("\\", "_")] for name in sorted(set(names))]
     return ["|"] * (len(leaves) - 1) + leaves
+
+
+def _key(name: Any) -> str:
+    """How names are compared: ignoring case, and the spaces around them (Odoo trims what it stores)."""
+    return str(name).strip().lower()
 
 
 def _pick(rows: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
     """The row whose name is `name`, else one whose name equals it ignoring case; lowest id first."""
-    same = sorted((row for row in rows if str(row["name"]).lower() == name.lower()), key=lambda r: r["id"])
-    exact = [row for row in same if row["name"] == name]
+    same = sorted((row for row in rows if _key(row["name"]) == _key(name)), key=lambda r: r["id"])
+    exact = [row for row in same if row["name"] == name.strip()]
     chosen = exact or same
     return chosen[0] if chosen else None
 
 
 def _find_attributes(client: OdooClient, names: Iterable[str]) -> dict[str, int]:
     """Lowercased name -> id of the attributes Odoo has (active ones), one search_read."""
-    wanted = {name.lower(): name for name in names}
+    wanted = {_key(name): name for name in names}
     if not wanted:
         return {}
     rows = client.call(
@@ -154,7 +159,7 @@ def _find_attributes(client: OdooClient, names: Iterable[str]) -> dict[str, int]
     )
     found: dict[str, int] = {}
     for lower, name in wanted.items():
-        candidates = [row for row in rows if str(row["name"]).lower() == lower]
+        candidates = [row for row in rows if _key(row["name"]) == lower]
         if not candidates:
             continue
         making = [row for row in candidates if row.get("create_variant") == "always"]
@@ -178,16 +183,17 @@ def attribute_ids(client: OdooClient, names: Iterable[str]) -> dict[str, int]:
     """
     names = list(dict.fromkeys(names))
     known = _known(client)
-    unknown = [name for name in names if name.lower() not in known.attributes]
+    unknown = [name for name in names if _key(name) not in known.attributes]
     if unknown:
         found = _find_attributes(client, unknown)
         _remember(client, found, {})
         known = _known(client)
-    return {name: known.attributes[name.lower()] for name in names if name.lower() in known.attributes}
+    return {name: known.attributes[_key(name)] for name in names if _key(name) in known.attributes}
 
 
 def ensure_attributes(client: OdooClient, options: Mapping[str, Sequence[str]]) -> dict[tuple[str, str], int]:
-    """(option name, value) -> product.attribute.value id, creating what Odoo lacks; names match ignoring case.
+    """(option name, value) -> product.attribute.value id, creating what Odoo lacks; names match ignoring case
+    (and spaces around them).
 
     At most 4 calls (attributes searched, missing attributes created with their values, values searched,
     missing values created; a 5th restores values the merchant archived), none once everything is cached.
@@ -202,9 +208,9 @@ def ensure_attributes(client: OdooClient, options: Mapping[str, Sequence[str]]) 
     def resolved() -> dict[tuple[str, str], int] | None:
         out = {}
         for name, values in options.items():
-            attribute = known.attributes.get(name.lower())
+            attribute = known.attributes.get(_key(name))
             for value in values:
-                value_id = known.values.get((attribute or 0, value.lower()))
+                value_id = known.values.get((attribute or 0, _key(value)))
                 if attribute is None or value_id is None:
                     return None
                 out[(name, value)] = value_id
@@ -214,7 +220,7 @@ def ensure_attributes(client: OdooClient, options: Mapping[str, Sequence[str]]) 
     if done is not None:
         return done
 
-    names = {name.lower(): name for name in options}
+    names = {_key(name): name for name in options}
     attributes = {lower: known.attributes[lower] for lower in names if lower in known.attributes}
     missing = [name for lower, name in names.items() if lower not in attributes]
     if missing:
@@ -222,7 +228,7 @@ def ensure_attributes(client: OdooClient, options: Mapping[str, Sequence[str]]) 
     wanted_values: dict[str, dict[str, str]] = {}  # lowercased attribute -> lowercased value -> value
     for name, values in options.items():
         for value in values:
-            wanted_values.setdefault(name.lower(), {}).setdefault(value.lower(), value)
+            wanted_values.setdefault(_key(name), {}).setdefault(_key(value), value)
 
     new = [lower for lower in names if lower not in attributes]
     if new:
@@ -290,7 +296,7 @@ def ensure_attributes(client: OdooClient, options: Mapping[str, Sequence[str]]) 
             [{"attribute_id": attribute, "name": value} for attribute, value in to_create],
         )
         values_found.update(
-            ((attribute, value.lower()), int(value_id))
+            ((attribute, _key(value)), int(value_id))
             for (attribute, value), value_id in zip(to_create, created, strict=True)
         )
     if to_restore:
@@ -298,7 +304,7 @@ def ensure_attributes(client: OdooClient, options: Mapping[str, Sequence[str]]) 
     _remember(client, attributes, values_found)
     every_value = {**known.values, **values_found}
     return {
-        (name, value): every_value[(attributes[name.lower()], value.lower())]
+        (name, value): every_value[(attributes[_key(name)], _key(value))]
         for name, values in options.items()
         for value in values
     }

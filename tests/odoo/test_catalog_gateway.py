@@ -270,6 +270,17 @@ def test_it_creates_missing_attributes_and_values_then_answers_from_its_cache(od
     assert ids == {material: existing, size.lower(): created["id"]}
 
 
+def test_it_matches_names_ignoring_the_spaces_around_them(odoo: Target) -> None:
+    fabric = odoo.unique("Fabric")
+    existing, [silk] = make_attribute(odoo, fabric, ["Silk"])
+
+    found, _calls = odoo.spent(gateway.ensure_attributes, {f" {fabric.lower()} ": [" silk "]})
+
+    assert found == {(f" {fabric.lower()} ", " silk "): silk}
+    assert [row["id"] for row in attributes_named(odoo, f"%{fabric}%")] == [existing]
+    assert values_of(odoo, existing) == {"Silk": silk}
+
+
 def test_it_finds_attribute_ids_without_creating_any(odoo: Target) -> None:
     material = odoo.unique("Material")
     existing, _values = make_attribute(odoo, material, ["Linen"])
