@@ -73,6 +73,9 @@ def row_problems(
         # Linked, with something worth knowing (e.g. prices Odoo's attribute extras cannot hold).
         found.append(Problem("note", problem, False, ()))
     fixes = (IGNORE,) if state == State.LINKED else (LINK, IGNORE)
+    # A conflict's reason already says when the SKU or barcode is on several Shopify variants.
+    duplicate_sku = duplicate_sku and state != State.CONFLICT
+    duplicate_barcode = duplicate_barcode and state != State.CONFLICT
     if duplicate_sku and sku:
         found.append(
             Problem(
@@ -342,13 +345,19 @@ def ignore_mapping(mapping: ProductMapping) -> None:
     mapping.state = State.IGNORED
 
 
+# How the matcher's reasons begin (products/imports.py): they tell what an ignored variant was.
+MISSING_REASONS = ("No Odoo product", "The variant has neither")
+NOTE_REASONS = ("Prices differ",)
+
+
 def state_after_unignore(mapping: ProductMapping) -> str:
-    """What an ignored variant is again: linked when it has its product, a conflict when the matching found
-    several, otherwise missing (the next import checks it again either way)."""
-    if mapping.odoo_product_id:
-        return State.LINKED
-    if mapping.problem.startswith("Several"):
+    """What an ignored variant is again, from the reason the matcher recorded (the next import checks it
+    again either way): a conflict stays a conflict, a missing product missing, a link a link."""
+    problem = mapping.problem
+    if problem and not problem.startswith(MISSING_REASONS + NOTE_REASONS):
         return State.CONFLICT
+    if mapping.odoo_product_id and not problem.startswith(MISSING_REASONS):
+        return State.LINKED
     return State.MISSING
 
 

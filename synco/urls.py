@@ -17,6 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/", include("orders.urls")),
     path("refunds/", include("refunds.urls")),
+    path("products/", include("products.urls")),
     path("stock/", include("stock.urls")),
     path("shipments/", include("shipments.urls")),
     path("logs/", include("synclogs.urls")),

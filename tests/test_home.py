@@ -17,6 +17,7 @@ from django.utils import timezone
 from orders.models import Order, SyncStatus
 from orders.services import sync_order
 from orders.views import filtered_orders
+from products.models import ProductMapping
 from synclogs.models import SyncAttempt, WebhookReceipt
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.pages.home import chart_days, get_order_counts
@@ -149,8 +150,8 @@ def test_the_checklist_of_a_new_shop_says_what_to_do_and_links_to_each_fix(merch
     done, text = _step(html, "rules")
     assert not done and f'href="{reverse("settings:rules")}"' in text
     done, text = _step(html, "matching")
-    assert not done and "No order has reached Odoo yet." in text
-    assert f'href="{reverse("settings:matching")}"' in text
+    assert not done and "No Shopify product imported yet" in text
+    assert f'href="{reverse("products:page")}"' in text
     done, text = _step(html, "webhooks")
     assert not done and "No webhook from Shopify yet." in text
     assert f'href="{reverse("synclogs:webhooks")}"' in text
@@ -180,6 +181,16 @@ def test_the_checklist_is_done_once_odoo_is_checked_rules_saved_an_order_synced_
     WebhookReceipt.objects.create(
         shop=shop, shop_domain=shop.domain, topic="orders/create", event_id="e1", status="processed"
     )
+    # the catalogue imported: every variant linked but one the merchant ignored
+    for variant, state in ((1, "linked"), (2, "linked"), (3, "ignored")):
+        ProductMapping.objects.create(
+            shop=shop,
+            shopify_product_id=10,
+            shopify_variant_id=variant,
+            sku=f"SKU-{variant}",
+            state=state,
+            odoo_product_id=variant if state == "linked" else None,
+        )
 
     html = _home(merchant_client)
 
@@ -188,8 +199,8 @@ def test_the_checklist_is_done_once_odoo_is_checked_rules_saved_an_order_synced_
     assert "Installed: sale_management, stock, account." in _step(html, "modules")[1]
     assert "Orders become: confirmed sale order; synced when you press Sync." in _step(html, "rules")[1]
     assert (
-        "3 products and 1 customer linked to Odoo records so far; no order is failing for a product or a "
-        "customer." in _step(html, "matching")[1]
+        "2 of 3 variants linked to Odoo products (1 ignored); no problem. 1 customer linked so far."
+        in _step(html, "matching")[1]
     )
     assert _step(html, "webhooks")[0]
     assert all(_step(html, key)[0] for key in ("odoo", "modules", "rules", "matching", "webhooks"))

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import ImportRun, Order, SyncBatch
+from products.models import CatalogueRun, ProductMapping
 from synclogs.models import SyncAttempt
 from synco.models import OdooConnection, OrderRules, Shop
 from tests.factories import order_node
@@ -43,7 +44,18 @@ def foreign(db):
     SyncAttempt.objects.create(
         shop=other, order=order, operation="create_sale_order", message="their log", started_at=timezone.now()
     )
-    return {"shop": other, "order": order, "run": run, "batch": batch}
+    mapping = ProductMapping.objects.create(
+        shop=other, shopify_product_id=9, shopify_variant_id=99, product_title="#THEIRS", state="missing"
+    )
+    catalogue_run = CatalogueRun.objects.create(shop=other, status=CatalogueRun.Status.RUNNING)
+    return {
+        "shop": other,
+        "order": order,
+        "run": run,
+        "batch": batch,
+        "mapping": mapping,
+        "catalogue_run": catalogue_run,
+    }
 
 
 @pytest.mark.parametrize(
@@ -55,6 +67,11 @@ def foreign(db):
         ("post", "orders:import_stop", "run"),
         ("post", "orders:import_resume", "run"),
         ("get", "orders:batch", "batch"),
+        ("post", "products:link", "mapping"),
+        ("post", "products:create", "mapping"),
+        ("post", "products:ignore", "mapping"),
+        ("post", "products:unignore", "mapping"),
+        ("post", "products:import_stop", "catalogue_run"),
     ],
 )
 def test_views_taking_an_id_refuse_another_shops(merchant_client, shop, foreign, method, name, key):
@@ -65,6 +82,8 @@ def test_views_taking_an_id_refuse_another_shops(merchant_client, shop, foreign,
     foreign["run"].refresh_from_db()
     assert foreign["order"].sync_status == "not_synced"
     assert foreign["run"].status == ImportRun.Status.STOPPED
+    assert ProductMapping.objects.get(pk=foreign["mapping"].pk).state == "missing"
+    assert CatalogueRun.objects.get(pk=foreign["catalogue_run"].pk).status == CatalogueRun.Status.RUNNING
 
 
 def test_lists_and_settings_show_only_the_merchants_shop(merchant_client, shop, foreign):
@@ -74,6 +93,9 @@ def test_lists_and_settings_show_only_the_merchants_shop(merchant_client, shop, 
         merchant_client.get(reverse("orders:import_runs")).content.decode(),
         merchant_client.get(reverse("settings:rules")).content.decode(),
         merchant_client.get(reverse("settings:odoo")).content.decode(),
+        merchant_client.get(reverse("products:page")).content.decode(),
+        merchant_client.get(reverse("products:page"), {"state": "problems"}).content.decode(),
+        merchant_client.get(reverse("products:import_status")).content.decode(),
     ]
 
     for html in pages:

@@ -18,6 +18,8 @@ from customers.models import CustomerLink
 from orders.models import SYNCABLE_STATUSES, Order, SyncStatus
 from orders.views import FILTERS
 from products.models import ProductLink
+from products.problems import Summary as CatalogueSummary
+from products.problems import get_summary as get_catalogue_summary
 from stock.models import StockPush, StockSettings
 from synclogs.models import SyncAttempt, WebhookReceipt
 from synco.models import OdooConnection, OrderRules, Shop
@@ -381,10 +383,11 @@ def setup_steps(
     customer_links: int,
     webhooks: WebhookHealth,
     links: Links,
+    catalogue: CatalogueSummary | None = None,
 ) -> list[SetupStep]:
     """The setup checklist: each step says what is true now and where to fix it (pure: no queries)."""
     steps = [_odoo_step(connection, links), _modules_step(connection, links), _rules_step(rules, links)]
-    steps.append(_matching_step(counts, product_links, customer_links, links))
+    steps.append(_matching_step(counts, product_links, customer_links, catalogue, links))
     steps.append(_webhooks_step(webhooks, links))
     return steps
 
@@ -458,7 +461,13 @@ def _rules_step(rules: OrderRules | None, links: Links) -> SetupStep:
     )
 
 
-def _matching_step(counts: OrderCounts, product_links: int, customer_links: int, links: Links) -> SetupStep:
+def _matching_step(
+    counts: OrderCounts,
+    product_links: int,
+    customer_links: int,
+    catalogue: CatalogueSummary | None,
+    links: Links,
+) -> SetupStep:
     title = "Products and customers matched"
     if counts.unmatched_products or counts.unmatched_customers:
         parts = []
@@ -474,23 +483,34 @@ def _matching_step(counts: OrderCounts, product_links: int, customer_links: int,
             "See failed orders",
             links.failed_orders,
         )
-    if not counts.synced and not counts.needs_review:
+    if catalogue is None or not catalogue.total:
         return SetupStep(
             "matching",
             title,
             False,
-            "No order has reached Odoo yet. Preview an order to see how its products and customer would be "
-            "matched, then sync it.",
-            "Matching options",
+            "No Shopify product imported yet: import the catalogue to link every variant to its Odoo product "
+            "before orders need them.",
+            "Import products",
             links.matching,
         )
+    linked = f"{catalogue.linked:,} of {_plural(catalogue.total, 'variant')} linked to Odoo products"
+    if catalogue.unresolved:
+        return SetupStep(
+            "matching",
+            title,
+            False,
+            f"{linked}; {_plural(catalogue.unresolved, 'problem')} to fix on the product mapping.",
+            "Fix the problems",
+            links.matching,
+        )
+    ignored = f" ({catalogue.ignored:,} ignored)" if catalogue.ignored else ""
+    customers = f" {_plural(customer_links, 'customer')} linked so far." if customer_links else ""
     return SetupStep(
         "matching",
         title,
         True,
-        f"{_plural(product_links, 'product')} and {_plural(customer_links, 'customer')} linked to Odoo "
-        "records so far; no order is failing for a product or a customer.",
-        "Matching options",
+        f"{linked}{ignored}; no problem.{customers}",
+        "Product mapping",
         links.matching,
     )
 
@@ -565,7 +585,16 @@ def get_home(shop: Shop, links: Links) -> Home:
     customer_links = CustomerLink.objects.filter(shop=shop).count() if matched else 0
     return Home(
         counts=counts,
-        steps=setup_steps(connection, rules, counts, product_links, customer_links, webhooks, links),
+        steps=setup_steps(
+            connection,
+            rules,
+            counts,
+            product_links,
+            customer_links,
+            webhooks,
+            links,
+            get_catalogue_summary(shop),
+        ),
         chart=get_chart(shop),
         last_errors=get_last_errors(shop),
         odoo=get_odoo_health(connection),

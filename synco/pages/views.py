@@ -27,7 +27,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     links = Links(
         odoo=reverse("settings:odoo"),
         rules=reverse("settings:rules"),
-        matching=reverse("settings:matching"),
+        matching=reverse("products:page"),
         failed_orders=f"{orders}?status=failed",
         webhooks=reverse("synclogs:webhooks"),
     )
