@@ -253,6 +253,82 @@ def test_link_without_an_odoo_connection_is_a_message(merchant_client, shop):
     assert "Odoo is not connected yet" in response.content.decode()
 
 
+@pytest.fixture
+def shopify_product(shop, shopify):
+    """A two-variant product added to the Shopify sandbox (shared by the session), removed after the test."""
+    from sandboxes.shopify import products
+
+    Shop.objects.filter(pk=shop.pk).update(access_token=shopify.token)
+    store = shopify.server.store
+    variants = [
+        {"options": ["Small"], "sku": "LAMP-S", "price": "40.00"},
+        {"options": ["Large"], "sku": "LAMP-L", "price": "55.00"},
+    ]
+    product = store.transact(
+        lambda state: products.add_product(
+            state, SHOP_DOMAIN, "Brass Lamp", [("Size", ["Small", "Large"])], variants
+        )
+    )
+    product_id = int(product["id"])
+    yield product_id
+    store.transact(
+        lambda state: (
+            products.delete_product(state, SHOP_DOMAIN, product_id)
+            if products.product(state, SHOP_DOMAIN, product_id) is not None
+            else None
+        )
+    )
+
+
+def test_create_makes_the_missing_product_in_odoo_even_when_creating_is_off(
+    merchant_client, shop, odoo, shopify_product
+):
+    from products.imports import import_product_ids
+
+    CatalogueSettings.objects.update_or_create(shop=shop, defaults={"create_missing": False})
+    import_product_ids(shop.pk, [shopify_product])
+    small = ProductMapping.objects.get(shop=shop, sku="LAMP-S")
+    assert small.state == State.MISSING
+    assert not odoo.execute(
+        "product.product", "search_read", [["default_code", "=", "LAMP-S"]], fields=["id"]
+    )
+
+    response = merchant_client.post(reverse("products:create", args=[small.pk]), **HTMX)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<span class="badge badge-synced">Linked</span>' in html and "matched by created" in html
+    assert "Created in Odoo" in response["HX-Trigger"]
+    [created] = odoo.execute(
+        "product.product",
+        "search_read",
+        [["default_code", "=", "LAMP-S"]],
+        fields=["id", "product_tmpl_id", "lst_price"],
+    )
+    small.refresh_from_db()
+    assert (small.state, small.odoo_product_id, small.matched_by) == (State.LINKED, created["id"], "created")
+    assert created["product_tmpl_id"][1] == "Brass Lamp" and Decimal(str(created["lst_price"])) == Decimal(
+        "40"
+    )
+    # one template for the product, the other variant with it: never a second copy
+    assert ProductMapping.objects.get(shop=shop, sku="LAMP-L").state == State.LINKED
+    assert (
+        len(odoo.execute("product.template", "search_read", [["name", "=", "Brass Lamp"]], fields=["id"]))
+        == 1
+    )
+
+
+def test_create_while_odoo_is_down_is_a_message(merchant_client, shop, odoo, shopify_product):
+    mapping = _mapping(shop, 1, shopify_product_id=shopify_product, state=State.MISSING, odoo_product_id=None)
+    odoo.control(down=True)
+
+    response = merchant_client.post(reverse("products:create", args=[mapping.pk]), **HTMX)
+
+    assert response.status_code == 200
+    assert "Not created:" in response.content.decode()
+    assert ProductMapping.objects.get(pk=mapping.pk).state == State.MISSING
+
+
 def test_ignore_and_unignore(merchant_client, shop):
     mapping = _mapping(shop, 1, state=State.MISSING, odoo_product_id=None, problem="No Odoo product has it.")
 
@@ -305,6 +381,20 @@ def test_the_odoo_only_check_with_odoo_down_says_so(merchant_client, shop, odoo)
 # -- the import panel -------------------------------------------------------------------------------------------
 
 
+def test_import_queues_a_run_and_the_panel_shows_it(
+    merchant_client, shop, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = merchant_client.post(reverse("products:import"), **HTMX)
+
+    run = CatalogueRun.objects.get(shop=shop)
+    assert run.status == CatalogueRun.Status.QUEUED and len(callbacks) == 1
+    html = response.content.decode()
+    assert 'hx-trigger="every 2s"' in html and "Queued: waiting for the product count" in html
+    assert f'hx-post="{reverse("products:import_stop", args=[run.pk])}"' in html
+    assert "Importing the products from Shopify" in response["HX-Trigger"]
+
+
 def test_a_second_import_is_refused_while_one_runs(merchant_client, shop):
     run = CatalogueRun.objects.create(
         shop=shop, status=CatalogueRun.Status.RUNNING, total=200, done=50, created=7
@@ -344,7 +434,10 @@ def test_stop_asks_the_running_import_to_stop(merchant_client, shop):
 
     assert response.status_code == 200
     run.refresh_from_db()
-    assert run.stop_requested or run.status in (CatalogueRun.Status.STOPPING, CatalogueRun.Status.STOPPED)
+    assert run.stop_requested and run.status == CatalogueRun.Status.STOPPING
+    assert "Stopping the import" in response["HX-Trigger"]
+    again = merchant_client.post(reverse("products:import_stop", args=[run.pk]), **HTMX)
+    assert again.status_code == 200 and "Stopping the import" in again["HX-Trigger"]
 
 
 # -- settings ---------------------------------------------------------------------------------------------------
