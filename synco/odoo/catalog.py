@@ -664,7 +664,7 @@ def _load_error(
                 key=key,
                 label=label,
                 field=str(message.get("field") or ""),
-                message=" ".join(str(message.get("message") or "").split()),
+                message=_hinted(" ".join(str(message.get("message") or "").split())),
             )
         )
     described = "; ".join(_describe(model, problem) for problem in problems[:10])
@@ -680,6 +680,22 @@ _NOUN = {
     "product.product": "variant",
     "product.template.attribute.value": "attribute extra price",
 }
+
+
+# What a merchant can do about a refusal whose text Odoo gives without a way out.
+_HINTS = {
+    "number of variants to generate is above allowed limit": (
+        "Odoo makes at most 1,000 variants per product unless its system parameter "
+        "product.dynamic_variant_limit is raised (Shopify allows 2,048)"
+    ),
+}
+
+
+def _hinted(message: str) -> str:
+    for text, hint in _HINTS.items():
+        if text in message:
+            return f"{message} ({hint})"
+    return message
 
 
 def _describe(model: str, problem: LoadProblem) -> str:

@@ -429,6 +429,28 @@ def test_a_refused_product_is_named_and_nothing_of_the_load_is_saved(odoo: Targe
     assert odoo.execute("product.template", "search", [["name", "like", odoo.run]]) == []
 
 
+def test_a_product_with_more_combinations_than_odoo_makes_is_named_with_the_way_out(odoo: Target) -> None:
+    # given: 11 x 10 x 10 = 1,100 combinations, over Odoo's default limit of 1,000 new variants per product
+    names = [odoo.unique(name) for name in ("Length", "Width", "Depth")]
+    found = gateway.ensure_attributes(
+        odoo.client,
+        {name: [str(n) for n in range(count)] for name, count in zip(names, (11, 10, 10), strict=True)},
+    )
+    ids = gateway.attribute_ids(odoo.client, names)
+    lines = [(ids[name], [v for (n, _value), v in found.items() if n == name]) for name in names]
+    big = spec(odoo, "big", lines)
+
+    # when: after a product Odoo accepts (Odoo then puts the batch's error first, as if that one's)
+    with pytest.raises(CatalogueLoadError) as refused:
+        gateway.create_templates(odoo.client, [spec(odoo, "fine", []), big])
+
+    # then: only the big one is named, and nothing was saved
+    [problem] = refused.value.problems
+    assert problem.key == big.xmlid
+    assert "product.dynamic_variant_limit" in problem.message
+    assert gateway.templates_by_xmlid(odoo.client, [big.xmlid, f"shopify.product_test_{odoo.run}_fine"]) == {}
+
+
 def test_it_writes_variant_fields_in_one_load_archived_variants_too(odoo: Target) -> None:
     # given: 100 variants, one of them archived
     options = catalogue(odoo)
