@@ -323,16 +323,14 @@ def load_rows(model: Model, fields: list[str], data: list[list[Any]]) -> dict[st
             raise
         except UserError as error:
             text = str(error)
+            rows = {"from": first, "to": last}
+            not_null = _not_null_message(model, text)
+            if not_null is not None:
+                messages.append({"rows": rows, "record": record_index, "type": "error", **not_null})
+                continue
             if first_user_error is None and not text.startswith("The operation cannot be completed"):
                 first_user_error = (record_index, text)
-            messages.append(
-                {
-                    "rows": {"from": first, "to": last},
-                    "record": record_index,
-                    "type": "error",
-                    "message": text,
-                }
-            )
+            messages.append({"rows": rows, "record": record_index, "type": "error", "message": text})
         except Exception as error:
             messages.append(_message(str(error), "", record_index, first, last))
     if messages:
@@ -346,6 +344,32 @@ def load_rows(model: Model, fields: list[str], data: list[list[Any]]) -> dict[st
         model.db.rollback_to(mark)
         return {"ids": False, "messages": messages, "nextrow": 0}
     return {"ids": ids, "messages": [], "nextrow": 0}
+
+
+def _not_null_message(model: Model, text: str) -> dict[str, Any] | None:
+    """A NOT NULL violation (the sandbox's mandatory-field error) as load() words it: Odoo's
+    ``convert_pgerror_not_null``, which names the column and, for an ``_inherits`` parent's, its table."""
+    profile = model.env.profile
+    for target in (model, *(model.env[parent] for parent in model._inherits)):
+        for field in target.fields_by_name.values():
+            if not field.required or not field.store:
+                continue
+            raised = profile.mandatory_field_message(
+                target._description, target._name, field.string, field.name
+            )
+            if text != raised:
+                continue
+            names = {
+                "field_string": field.string,
+                "field": field.name,
+                "model_description": target._description,
+                "model": target._name,
+                "table": target._name.replace(".", "_"),
+            }
+            if target is not model:
+                return {"message": profile.load_mandatory_linked_text.format(**names)}
+            return {"message": profile.load_mandatory_field_text.format(**names), "field": field.name}
+    return None
 
 
 def _unknown_id_message(cell: Any, record: int, first: int, last: int) -> dict[str, Any]:

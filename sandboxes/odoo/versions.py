@@ -111,6 +111,11 @@ class OdooProfile:
         "- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n"
         "Model: {model_description} ({model})\nField: {field_string} ({field})\n"
     )
+    # The same NOT NULL violation in a load() message; "linked" when it is the _inherits parent's column
+    load_mandatory_field_text: str = "Missing required value for the field '{field_string}' ({field})"
+    load_mandatory_linked_text: str = (
+        "Missing required value for the field '{field}' on a linked model [{table}]"
+    )
     # A many2one to a missing record that only the database's foreign key notices (see Field.unchecked_on)
     foreign_key_text: str = (
         "The operation cannot be completed: another model requires the record being deleted. If possible, "
@@ -361,6 +366,20 @@ ODOO_19 = OdooProfile(
         "The troublemaker is: '{model_description}' ({model})\n"
         "Thanks to the following constraint: '{field_string}' ({field})\n"
         "How about archiving the record instead?"
+    ),
+    # load(): the linked text checked on real 19.0 (a variant row without its template's name); the own-column
+    # one is 19's NOT NULL text without its "The operation cannot be completed: " (not checked)
+    load_mandatory_field_text=(
+        "Missing required value for the field '{field_string}' ({field}).\n"
+        "Model: '{model_description}' ({model})\n"
+        "- create/update: a mandatory field is not set\n"
+        "- delete: another model requires the record being deleted, you can archive it instead\n"
+    ),
+    load_mandatory_linked_text=(
+        "Missing required value for the field '{field_string}' ({field}).\n"
+        "Model: Unknown\n"
+        "- create/update: a mandatory field is not set\n"
+        "- delete: another model requires the record being deleted, you can archive it instead\n"
     ),
     no_quantities_text=(
         "Transfer trouble alert! Validating a zero quantity transfer? You're not moving invisible goods around "
