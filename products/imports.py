@@ -170,9 +170,13 @@ def _batches(products: Iterable[ShopifyProduct], size: int) -> Iterator[list[Sho
         yield chunk
 
 
-def _import_batch(context: _Context, products: list[ShopifyProduct]) -> ImportSummary:
-    """One batch; a product Odoo refuses is set aside with its reason and the rest is done again."""
-    trace = _Trace()
+def _import_batch(
+    context: _Context, products: list[ShopifyProduct], created: set[str] | None = None
+) -> ImportSummary:
+    """One batch; a product Odoo refuses is set aside with its reason and the rest is done again (`created`:
+    the templates an earlier try of the batch made, still counted as created)."""
+    created = set() if created is None else created
+    trace = _Trace(created=created)
     try:
         return _Batch(context, products, trace).run()
     except (TransientGatewayError, OdooLoginRefusedError, SecretUnreadableError):
@@ -186,13 +190,13 @@ def _import_batch(context: _Context, products: list[ShopifyProduct]) -> ImportSu
                     summary.add(_fail(context, product, refused[product.id]))
             rest = [product for product in products if product.id not in refused]
             if rest:
-                summary.add(_import_batch(context, rest))
+                summary.add(_import_batch(context, rest, created))
             return summary
         if len(products) == 1:
             return _fail(context, products[0], exc.message)
         middle = len(products) // 2
-        summary = _import_batch(context, products[:middle])
-        summary.add(_import_batch(context, products[middle:]))
+        summary = _import_batch(context, products[:middle], created)
+        summary.add(_import_batch(context, products[middle:], created))
         return summary
 
 
@@ -201,6 +205,7 @@ class _Trace:
     """Which product each record of the current Odoo write belongs to, to name the ones Odoo refused."""
 
     keys: dict[str | int, int] = field(default_factory=dict)
+    created: set[str] = field(default_factory=set)  # external ids of the templates made by this batch
 
     def before(self, keys: dict[str | int, int]) -> None:
         self.keys = keys
@@ -283,7 +288,8 @@ def _log_batch(shop: Shop, products: list[ShopifyProduct], summary: ImportSummar
     )
     finish_attempt(
         record,
-        succeeded=not summary.failed,
+        succeeded=not summary.failed
+        or bool(summary.created + summary.linked + summary.updated + summary.unchanged),
         message=f"Catalogue import: {summary.describe()}.",
         odoo_model="product.template",
         rpc_calls=summary.odoo_calls,
@@ -526,6 +532,18 @@ class _Batch:
                             "there. Create it in Odoo with this SKU, or link it on the mapping page.",
                         )
                 continue
+            blocked = [v for v in plan.pending if v.id in self._problems or v.id in self.sku_conflicts]
+            if blocked:
+                # Never a guess, never a second copy: the conflict is resolved first, then the product imported.
+                for variant in plan.pending:
+                    if variant.id not in self._problems and variant.id not in self.sku_conflicts:
+                        self._problem(
+                            variant,
+                            ProductMapping.State.MISSING,
+                            f"Not created: {mapping.variant_label(plan.product, blocked[0])} of the same product "
+                            "has a conflict to resolve first.",
+                        )
+                continue
             if self.context.create_missing:
                 plan.create = True
                 continue
@@ -594,6 +612,7 @@ class _Batch:
         created = odoo_catalog.create_templates(self.client, specs)
         for plan in creating:
             plan.template_id, plan.own = created[plan.xmlid], True
+        self.trace.created.update(plan.xmlid for plan in creating)
 
     def _extend(self, plans: list[_Product]) -> None:
         """Variants new to a template Synco made: their option values are added to it (Odoo adds variants)."""
@@ -710,7 +729,8 @@ class _Batch:
                         f"{mapping.variant_label(plan.product, variant)}.",
                     )
                     continue
-                plan.links[variant.id] = (match.id, "created" if plan.create else "external id")
+                made = plan.create or plan.xmlid in self.trace.created
+                plan.links[variant.id] = (match.id, "created" if made else "external id")
             plan.pending = [variant for variant in plan.pending if variant.id not in plan.links]
             for variant_id in plan.links:
                 self.rows[variant_id].odoo_template_id = plan.template_id
@@ -1132,7 +1152,7 @@ def _stream(run: CatalogueRun, shopify: Any) -> float | None:
             raise _Stopped
 
     try:
-        import_products(run.shop, client, remaining(), after_batch=checkpoint)
+        import_products(run.shop, client, remaining(), batch=BATCH_VARIANTS, after_batch=checkpoint)
     except _Stopped:
         _finish(run, CatalogueRun.Status.STOPPED)
         return None
