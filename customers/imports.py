@@ -84,6 +84,7 @@ class _Target:
     partner_id: int | None = None
     key: str = ""  # Synco's external id name when the partner is Synco's (written by the import)
     how: str = ""  # "link", "external id", "e-mail", "phone", "created"
+    stale: bool = False  # the linked contact no longer exists in Odoo
 
 
 def check_customers_sent(rules: OrderRules) -> None:
@@ -205,10 +206,21 @@ def _resolve(
     found: dict[str, int],
 ) -> None:
     """Which partner each customer is: Synco's link or external id, else the shop's matching rule."""
+    linked = sorted({t.link.odoo_partner_id for t in targets if t.link is not None})
+    if linked:
+        # A linked contact merged away or deleted in Odoo since: the customer is matched again (one search).
+        alive = set(
+            client.call("res.partner", "search", [["id", "in", linked], ["active", "in", [True, False]]])
+        )
+        for t in targets:
+            if t.link is not None and t.link.odoo_partner_id not in alive:
+                t.link.addresses = {}
+                t.link.written = ""
+                t.stale = True
     for t in targets:
         keys = customer_keys(shop, t.record.id)
         owned = next(((key, found[key]) for key in keys if key in found), None)
-        if t.link is not None:
+        if t.link is not None and not t.stale:
             t.partner_id, t.how = t.link.odoo_partner_id, "link"
             if owned is not None and owned[1] == t.link.odoo_partner_id:
                 t.key = owned[0]
@@ -308,9 +320,9 @@ def _write_partners(
     for t in targets:
         if t.how == "created":
             result.created += 1
-        elif t in update:
+        elif any(t is u for u in update):
             result.updated += 1
-        elif t.link is None:
+        elif t.link is None or t.stale:
             result.linked += 1
         else:
             result.unchanged += 1

@@ -244,6 +244,18 @@ def calling_codes(client: OdooClient) -> dict[int, int]:
     return cached(client, "country_calling_codes", load)
 
 
+def partners_phone_domain(numbers: Sequence[str]) -> list[Any]:
+    """The search for top-level contacts whose phone may be one of these normalised numbers ([] for none)."""
+    patterns = sorted({phone_pattern(number) for number in numbers if len(number) >= 7})
+    if not patterns:
+        return []
+    return [
+        ["parent_id", "=", False],
+        *(["|"] * (len(patterns) - 1)),
+        *[["phone", "=ilike", p] for p in patterns],
+    ]
+
+
 def partners_by_phone(client: OdooClient, phones: Sequence[str]) -> dict[str, int]:
     """Shopify phone (as given) -> the oldest top-level contact with the same number, however Odoo holds it
     ('+1 415-555-0100', '(415) 555 0100' with country US, ...), in one search."""
@@ -251,14 +263,9 @@ def partners_by_phone(client: OdooClient, phones: Sequence[str]) -> dict[str, in
     wanted = {phone: number for phone, number in wanted.items() if len(number) >= 7}
     if not wanted:
         return {}
-    patterns = sorted({phone_pattern(number) for number in wanted.values()})
-    domain: list[Any] = ["|"] * (len(patterns) - 1) + [["phone", "=ilike", p] for p in patterns]
+    domain = partners_phone_domain(list(wanted.values()))
     rows = client.call(
-        "res.partner",
-        "search_read",
-        domain=[["parent_id", "=", False], *domain],
-        fields=["id", "phone", "country_id"],
-        order="id",
+        "res.partner", "search_read", domain=domain, fields=["id", "phone", "country_id"], order="id"
     )
     codes = calling_codes(client) if rows else {}
     out: dict[str, int] = {}

@@ -18,6 +18,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("refunds/", include("refunds.urls")),
     path("products/", include("products.urls")),
+    path("customers/", include("customers.urls")),
     path("stock/", include("stock.urls")),
     path("shipments/", include("shipments.urls")),
     path("logs/", include("synclogs.urls")),

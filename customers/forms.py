@@ -1,0 +1,25 @@
+"""The customer settings form (Customers page)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from customers.models import CustomerSettings
+
+
+class CustomerSettingsForm(forms.ModelForm):
+    class Meta:
+        model = CustomerSettings
+        fields = ["match_phone", "copy_marketing_consent", "import_companies"]
+        labels = {
+            "match_phone": "Also match existing Odoo contacts by phone number",
+            "copy_marketing_consent": "Copy e-mail marketing consent to Odoo",
+            "import_companies": "Import B2B companies (a company's contacts go under a company contact)",
+        }
+        help_texts = {
+            "match_phone": "After Synco's own link and the e-mail: digits compared, with the country code when "
+            "Odoo knows the contact's country.",
+            "copy_marketing_consent": "Off: consent stays in Shopify. On: a customer who accepts e-mail "
+            "marketing gets a line in the contact's internal note.",
+            "import_companies": "Only matters for shops that sell to companies (Shopify B2B).",
+        }
