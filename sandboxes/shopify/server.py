@@ -27,6 +27,23 @@ Install side and webhooks (see `oauth` and `webhooks`):
     POST /sandbox/control {"app": {...}}         change the registered app
     POST /sandbox/control {"webhooks": {"timeout_seconds", "max_retries", "retry_base_seconds"}}
 
+Catalogue (see `products`, `customers` and `catalogue_admin`); every change sends its webhook unless "emit" is
+false (adding many products sends none unless "emit" is true):
+
+    GET  /sandbox/products?shop=…                {"products": [REST products]}
+    POST /sandbox/products                       {"shop"?, "products": [{"title", "options": [["Size", ["S", "M"]]],
+                                                  "variants"?: [{"options", "sku", "barcode", "price", "cost",
+                                                  "weight", "weight_unit"}], ...}], "quantities"?: {location: n}}
+    POST /sandbox/products/update                {"shop"?, "product_id", "title"?, "description_html"?, "status"?, ...}
+    POST /sandbox/variants/update                {"shop"?, "variant_id", "price"?, "sku"?, "barcode"?, "cost"?, ...}
+    POST /sandbox/products/delete                {"shop"?, "product_id"}
+    GET  /sandbox/customers?shop=…               {"customers": [REST customers]}
+    POST /sandbox/customers                      {"shop"?, "customers": [{"first_name", "last_name", "email", ...}]}
+    POST /sandbox/customers/update               {"shop"?, "customer_id", "first_name"?, "email"?, "note"?, ...}
+    POST /sandbox/customers/address              {"shop"?, "customer_id", "address_id", "address1"?, "city"?, ...}
+    GET  /store/{shop}/admin/products            the sandbox admin's products page (forms)
+    GET  /store/{shop}/admin/customers           the sandbox admin's customers page (forms)
+
 Faults are a sandbox feature: they let the app's tests see the failures a real shop produces
 (gateway errors, hanging requests, cut-off bodies, throttling) on demand.
 """
@@ -50,7 +67,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from sandboxes.shopify import fulfillments, inventory, stock_admin
+from sandboxes.shopify import catalogue_admin, customers, fulfillments, inventory, products, stock_admin
 from sandboxes.shopify.cost import CostModel
 from sandboxes.shopify.graphql_api import AdminGraphQL
 from sandboxes.shopify.oauth import (
@@ -76,6 +93,16 @@ BULK_PATH = re.compile(r"^/sandbox/bulk/(?P<number>\d+)\.jsonl$")
 AUTHORIZE_PATH = re.compile(r"^(?:/store/(?P<shop>[^/]+))?/admin/oauth/authorize/?$")
 TOKEN_PATH = re.compile(r"^(?:/store/(?P<shop>[^/]+))?/admin/oauth/access_token/?$")
 STOCK_PAGE_PATH = re.compile(r"^/store/(?P<shop>[^/]+)/admin/stock/?$")
+CATALOGUE_PAGE_PATH = re.compile(r"^/store/(?P<shop>[^/]+)/admin/(?P<page>products|customers)/?$")
+CATALOGUE_CONTROL_PATHS = (
+    "/sandbox/products",
+    "/sandbox/products/update",
+    "/sandbox/variants/update",
+    "/sandbox/products/delete",
+    "/sandbox/customers",
+    "/sandbox/customers/update",
+    "/sandbox/customers/address",
+)
 FULFILLMENT_ORDER_ACTION = re.compile(
     r"^/sandbox/fulfillment_orders/(?P<action>hold|release|assign_to_service)$"
 )
@@ -586,6 +613,166 @@ class SandboxServer(ThreadingHTTPServer):
             )
             self.send_webhook(done, shop, payload=order, address=address)
 
+    # ---------------------------------------------------------------------- products and customers
+
+    def products(self, shop: str | None = None) -> list[Json]:
+        domain = shop or self.default_shop()
+        return self.store.transact(lambda s: products.products_of(s, domain), write=False)
+
+    def add_products(
+        self,
+        specs: list[Json],
+        shop: str | None = None,
+        *,
+        quantities: dict[int, int] | None = None,
+        emit: bool = False,
+        address: str | None = None,
+    ) -> list[Json]:
+        """Many products at once, e.g. 2,000 products of 5 variants for a bench (see `products.add_products`
+        for the specs); with `emit`, products/create for each."""
+        domain = shop or self.default_shop()
+        added = self.store.transact(lambda s: products.add_products(s, domain, specs, quantities=quantities))
+        if emit:
+            for p in added:
+                self.send_webhook(
+                    "products/create", domain, payload=products.rest_product(p), address=address
+                )
+        return added
+
+    def add_product(
+        self,
+        title: str,
+        options: Any = (),
+        variants: list[Json] | None = None,
+        shop: str | None = None,
+        *,
+        emit: bool = True,
+        address: str | None = None,
+        quantities: dict[int, int] | None = None,
+        **fields: Any,
+    ) -> Json:
+        """A product as the merchant adds it in the admin; sends products/create."""
+        spec = {"title": title, "options": options, "variants": variants, **fields}
+        return self.add_products([spec], shop, quantities=quantities, emit=emit, address=address)[0]
+
+    def update_product(
+        self,
+        product_id: int,
+        shop: str | None = None,
+        *,
+        emit: bool = True,
+        address: str | None = None,
+        **fields: Any,
+    ) -> Json:
+        """Edit a product's fields (`products.PRODUCT_FIELDS`); sends products/update."""
+        domain = shop or self.default_shop()
+        changed = self.store.transact(lambda s: products.update_product(s, domain, int(product_id), **fields))
+        if emit:
+            self.send_webhook(
+                "products/update", domain, payload=products.rest_product(changed), address=address
+            )
+        return changed
+
+    def update_variant(
+        self,
+        variant_id: int,
+        shop: str | None = None,
+        *,
+        emit: bool = True,
+        address: str | None = None,
+        **fields: Any,
+    ) -> Json:
+        """Edit a variant's fields (`products.VARIANT_FIELDS`); sends products/update for its product."""
+        domain = shop or self.default_shop()
+        changed = self.store.transact(lambda s: products.update_variant(s, domain, int(variant_id), **fields))
+        if emit:
+            self.send_webhook(
+                "products/update", domain, payload=products.rest_product(changed), address=address
+            )
+        return changed
+
+    def delete_product(
+        self, product_id: int, shop: str | None = None, *, emit: bool = True, address: str | None = None
+    ) -> Json:
+        """Delete a product and its variants; sends products/delete ({"id": …})."""
+        domain = shop or self.default_shop()
+        removed = self.store.transact(lambda s: products.delete_product(s, domain, int(product_id)))
+        if emit:
+            self.send_webhook(
+                "products/delete",
+                domain,
+                payload=products.rest_product_deleted(int(product_id)),
+                address=address,
+            )
+        return removed
+
+    def customers(self, shop: str | None = None) -> list[Json]:
+        domain = shop or self.default_shop()
+        return self.store.transact(lambda s: customers.customers_of(s, domain), write=False)
+
+    def add_customer(
+        self,
+        first_name: str,
+        last_name: str,
+        email: str,
+        shop: str | None = None,
+        *,
+        emit: bool = True,
+        address: str | None = None,
+        **fields: Any,
+    ) -> Json:
+        """A customer as the merchant adds one (`customers.add_customer`); sends customers/create."""
+        domain = shop or self.default_shop()
+        added = self.store.transact(
+            lambda s: customers.add_customer(s, domain, first_name, last_name, email, **fields)
+        )
+        if emit:
+            self.send_webhook(
+                "customers/create", domain, payload=customers.rest_customer(added), address=address
+            )
+        return added
+
+    def update_customer(
+        self,
+        customer_id: int,
+        shop: str | None = None,
+        *,
+        emit: bool = True,
+        address: str | None = None,
+        **fields: Any,
+    ) -> Json:
+        """Edit a customer's fields (`customers.CUSTOMER_FIELDS`); sends customers/update."""
+        domain = shop or self.default_shop()
+        changed = self.store.transact(
+            lambda s: customers.update_customer(s, domain, int(customer_id), **fields)
+        )
+        if emit:
+            self.send_webhook(
+                "customers/update", domain, payload=customers.rest_customer(changed), address=address
+            )
+        return changed
+
+    def update_customer_address(
+        self,
+        customer_id: int,
+        address_id: int,
+        shop: str | None = None,
+        *,
+        emit: bool = True,
+        address: str | None = None,
+        **fields: Any,
+    ) -> Json:
+        """Edit one address of a customer (REST field names); sends customers/update."""
+        domain = shop or self.default_shop()
+        changed = self.store.transact(
+            lambda s: customers.update_address(s, domain, int(customer_id), int(address_id), **fields)
+        )
+        if emit:
+            self.send_webhook(
+                "customers/update", domain, payload=customers.rest_customer(changed), address=address
+            )
+        return changed
+
     def send_webhook(self, topic: str, shop: str | None = None, **options: Any) -> Json:
         """Deliver a signed webhook from a background thread (see `webhooks`); returns its ids."""
         return self.webhooks.send(topic, shop or self.default_shop(), **options)
@@ -717,6 +904,27 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._authorize(match["shop"])
         elif match := STOCK_PAGE_PATH.match(path):
             self._stock_page(match["shop"])
+        elif match := CATALOGUE_PAGE_PATH.match(path):
+            self._catalogue_page(match["shop"], match["page"])
+        elif path in ("/sandbox/products", "/sandbox/customers"):
+            shop = self._shop_param(None, self._query())
+            self.server.count(200)
+            if path == "/sandbox/products":
+                self._json(
+                    200,
+                    {
+                        "shop": shop,
+                        "products": [products.rest_product(p) for p in self.server.products(shop)],
+                    },
+                )
+            else:
+                self._json(
+                    200,
+                    {
+                        "shop": shop,
+                        "customers": [customers.rest_customer(c) for c in self.server.customers(shop)],
+                    },
+                )
         elif path == "/sandbox/inventory":
             shop = self._shop_param(None, self._query())
             self.server.count(200)
@@ -782,6 +990,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return
         if match := STOCK_PAGE_PATH.match(path):
             self._stock_form(match["shop"], body)
+            return
+        if match := CATALOGUE_PAGE_PATH.match(path):
+            self._catalogue_form(match["shop"], match["page"], body)
+            return
+        if path in CATALOGUE_CONTROL_PATHS:
+            self._sandbox_catalogue(path, body)
             return
         if path in ("/sandbox/inventory", "/sandbox/fulfillments") or FULFILLMENT_ORDER_ACTION.match(path):
             self._sandbox_stock(path, body)
@@ -863,6 +1077,56 @@ class SandboxHandler(BaseHTTPRequestHandler):
             content_type="text/html; charset=utf-8",
             headers={"Location": f"/store/{name}/admin/stock?{urlencode({'message': message})}"},
         )
+
+    def _catalogue_page(self, path_shop: str, page: str) -> None:
+        shop = self._shop_param(path_shop, {})
+        if shop not in self.server.store.shop_domains():
+            self.server.count(404)
+            self._html(404, "<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>")
+            return
+        query = self._query()
+        self.server.count(200)
+        self._html(200, catalogue_admin.render(self.server, shop, page, query))
+
+    def _catalogue_form(self, path_shop: str, page: str, raw: bytes) -> None:
+        """A form of the products or customers page; answered with a redirect back to it (POST/redirect/GET)."""
+        shop = self._shop_param(path_shop, {})
+        try:
+            message = catalogue_admin.handle_form(self.server, shop, page, self._query(raw.decode("utf-8")))
+        except (products.ProductError, customers.CustomerError) as exc:
+            message = f"Refused: {exc.message}"
+        except (ValueError, KeyError, TypeError) as exc:
+            message = f"Refused: {exc}"
+        name = shop.removesuffix(".myshopify.com")
+        self.server.count(303)
+        self._send(
+            303,
+            b"",
+            content_type="text/html; charset=utf-8",
+            headers={"Location": f"/store/{name}/admin/{page}?{urlencode({'message': message})}"},
+        )
+
+    def _sandbox_catalogue(self, path: str, raw: bytes) -> None:
+        """POST /sandbox/products[/update|/delete] | /sandbox/variants/update | /sandbox/customers[/update|/address]."""
+        server = self.server
+        try:
+            payload = json.loads(raw or b"{}")
+            if not isinstance(payload, dict):
+                raise ValueError("body must be a JSON object")
+            answer = catalogue_admin.control(server, path, payload)
+        except (products.ProductError, customers.CustomerError) as exc:
+            error: Json = {"errors": exc.message, "field": exc.field}
+            if isinstance(exc, products.ProductError):
+                error["code"] = exc.code
+            server.count(422)
+            self._json(422, error)
+            return
+        except (ValueError, TypeError, KeyError) as exc:
+            server.count(400)
+            self._json(400, {"errors": str(exc)})
+            return
+        server.count(200)
+        self._json(200, answer)
 
     def _sandbox_stock(self, path: str, raw: bytes) -> None:
         """POST /sandbox/inventory | /sandbox/fulfillments | /sandbox/fulfillment_orders/{action} (JSON)."""

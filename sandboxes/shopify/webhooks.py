@@ -41,6 +41,8 @@ ORDER_TOPICS = {
     "orders/edited",
 }
 COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
+PRODUCT_TOPICS = ("products/create", "products/update", "products/delete")
+CUSTOMER_TOPICS = ("customers/create", "customers/update")
 
 
 @dataclass
@@ -171,6 +173,8 @@ def build_payload(store: SandboxStore, topic: str, shop: str, options: Json) -> 
         return dict(refunds[-1])
     if topic in ("app/uninstalled", "shop/update"):
         return shop_resource(shop_json)
+    if topic in PRODUCT_TOPICS or topic in CUSTOMER_TOPICS:
+        return _catalogue_payload(store, topic, shop, options)
     base: Json = {"shop_id": shop_json["id"], "shop_domain": shop}
     if topic == "shop/redact":
         return base
@@ -190,6 +194,29 @@ def build_payload(store: SandboxStore, topic: str, shop: str, options: Json) -> 
             }
         return base | {"customer": customer_json, "orders_to_redact": order_ids}
     raise ValueError(f"no built-in payload for topic {topic!r}: pass payload")
+
+
+def _catalogue_payload(store: SandboxStore, topic: str, shop: str, options: Json) -> Json:
+    """products/* from `product_id`, customers/create|update from `customer_id` (the current record)."""
+    from sandboxes.shopify import customers, products
+
+    if topic in PRODUCT_TOPICS:
+        if options.get("product_id") is None:
+            raise ValueError(f"{topic} needs product_id or payload")
+        number = int(options["product_id"])
+        if topic == "products/delete":
+            return products.rest_product_deleted(number)
+        found = store.transact(lambda s: products.product(s, shop, number), write=False)
+        if found is None:
+            raise KeyError(f"product {number} not found on {shop}")
+        return products.rest_product(found)
+    if options.get("customer_id") is None:
+        raise ValueError(f"{topic} needs customer_id or payload")
+    number = int(options["customer_id"])
+    person = store.transact(lambda s: customers.customer(s, shop, number), write=False)
+    if person is None:
+        raise KeyError(f"customer {number} not found on {shop}")
+    return customers.rest_customer(person)
 
 
 class WebhookDispatcher:
