@@ -583,7 +583,7 @@ def _grouped(items: Sequence[Any], values_of: Any) -> list[list[Any]]:
     """Items grouped by the keys of their values (a load() writes every column of every row)."""
     groups: dict[tuple[str, ...], list[Any]] = {}
     for item in items:
-        groups.setdefault(tuple(values_of(item)), []).append(item)
+        groups.setdefault(tuple(sorted(values_of(item))), []).append(item)
     return list(groups.values())
 
 
