@@ -652,3 +652,26 @@ def test_calls_per_hundred_variants(demo_shop, odoo, add_product, capsys):
     assert summary.created == 500 and rerun.unchanged == 500
     assert per_100 <= 5
     assert client.rpc_calls == 0
+
+
+# -- sweep ------------------------------------------------------------------------------------------------------
+
+
+def test_the_sweep_imports_what_changed_since_the_watermark_and_moves_it(demo_shop, odoo, add_product):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    assert imports.shops_to_sweep() == []  # never imported: nothing to catch up with
+    watermark = timezone.now() - timedelta(minutes=1)
+    CatalogueSettings.objects.update_or_create(shop=demo_shop, defaults={"products_swept_until": watermark})
+    fresh = add_product("Swept Tee", [], [{"sku": "SWEPT-1", "price": "9"}])
+    assert imports.shops_to_sweep() == [demo_shop.pk]
+
+    summary = imports.sweep_products(demo_shop.pk)
+
+    assert summary is not None and summary.created == 1
+    assert list(ProductMapping.objects.values_list("shopify_product_id", flat=True)) == [fresh]
+    assert CatalogueSettings.objects.get(shop=demo_shop).products_swept_until > watermark
+    start_product_import(demo_shop.pk)
+    assert imports.shops_to_sweep() == []  # a full import under way sweeps for it
