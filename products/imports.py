@@ -343,6 +343,7 @@ class _Batch:
         )  # templates Synco made that were unarchived (Odoo revives variants)
         # variant id -> (state, problem) for variants not linked, or linked with something to say
         self._problems: dict[int, tuple[str, str]] = {}
+        self.removed: list[ProductMapping] = []  # variants Shopify no longer has on a product of the batch
 
     def run(self) -> ImportSummary:
         plans = self._load_rows()
@@ -396,6 +397,13 @@ class _Batch:
                 if len(templates) == 1:
                     plan.template_id = templates.pop()
             plans.append(plan)
+        self.removed = list(
+            ProductMapping.objects.filter(
+                shop=self.shop, shopify_product_id__in=[p.id for p in self.products]
+            )
+            .exclude(shopify_variant_id__in=ids)
+            .exclude(state__in=(ProductMapping.State.DELETED, ProductMapping.State.IGNORED))
+        )
         return plans
 
     def _shopify_duplicates(self) -> None:
@@ -781,6 +789,13 @@ class _Batch:
                         # A combination Shopify does not sell: Odoo made it, Synco archives it.
                         rows[odoo_variant.id] = {"active": False}
                         keys[odoo_variant.id] = plan.product.id
+        for removed in self.removed:
+            # A variant deleted in Shopify: archived in Odoo (never deleted), like a deleted product.
+            if removed.odoo_product_id and (
+                removed.matched_by in OWN_MATCHES or self.context.ownership.owns("active")
+            ):
+                rows[removed.odoo_product_id] = {"active": False}
+                keys[removed.odoo_product_id] = removed.shopify_product_id
         rows = _uniform(rows)
         if rows:
             self.trace.before(keys)
@@ -870,6 +885,9 @@ class _Batch:
                         row.problem = row.problem or "No Odoo product was found or created for this variant."
                     self.summary.problems += 1
         taxes = self._new_link_taxes(links)
+        now = timezone.now()
+        for row in [*self.rows.values(), *self.removed]:
+            row.updated_at = now  # bulk_update leaves auto_now fields alone
         with transaction.atomic():
             new = [self.rows[v] for v in self.new_rows]
             ProductMapping.objects.bulk_create(new)
@@ -894,6 +912,11 @@ class _Batch:
                         "updated_at",
                     ],
                 )
+            for removed in self.removed:
+                removed.state = ProductMapping.State.DELETED
+                removed.problem = "Removed from the product in Shopify; archived in Odoo."
+            if self.removed:
+                ProductMapping.objects.bulk_update(self.removed, ["state", "problem", "updated_at"])
             for key, product_id in links.items():
                 if key in taxes:
                     ProductLink.objects.update_or_create(
@@ -995,6 +1018,8 @@ def archive_deleted_product(shop: Shop, client: OdooClient, shopify_product_id: 
 
 BULK_POLL_SECONDS = 2.0
 RETRY_SECONDS = 30.0
+# Shopify keeps a bulk operation's result file for 7 days; a run resumed later starts a new operation.
+RESULT_KEPT = timedelta(days=6)
 
 
 class ImportRefusedError(ValueError):
@@ -1045,9 +1070,19 @@ def resume_product_import(run: CatalogueRun) -> bool:
         .exists()
     ):
         raise ImportRefusedError("Another product import is under way: wait for it to finish.")
+    values: dict[str, Any] = {
+        "status": CatalogueRun.Status.QUEUED,
+        "error": "",
+        "finished_at": None,
+        "stop_requested": False,
+    }
+    if not run.result_url or run.started_at is None or run.started_at < timezone.now() - RESULT_KEPT:
+        # No file, or Shopify no longer keeps it: a new bulk operation, read from the start (what is already
+        # imported costs no Odoo call); a checkpoint in another file would skip the wrong products.
+        values.update(bulk_operation_id="", result_url="", done=0, total=0, started_at=None)
     resumed = CatalogueRun.objects.filter(
         pk=run.pk, status__in=(CatalogueRun.Status.STOPPED, CatalogueRun.Status.FAILED)
-    ).update(status=CatalogueRun.Status.QUEUED, error="", finished_at=None, stop_requested=False)
+    ).update(**values)
     if resumed:
         queue.delay_on_commit("products.tasks.product_import_task", run.pk)
     return bool(resumed)

@@ -426,6 +426,29 @@ def test_a_new_variant_in_shopify_is_added_to_the_template(demo_shop, odoo, add_
     assert (summary.linked, summary.created, summary.updated) == (1, 0, 2)
 
 
+def test_a_variant_removed_in_shopify_is_archived_in_odoo(demo_shop, odoo, add_product):
+    import dataclasses
+
+    rows = [{"options": [size], "sku": f"SHRINK-{size}", "price": "10"} for size in ("S", "M", "L")]
+    full = fetch(demo_shop, add_product("Shrink Tee", [("Size", ["S", "M", "L"])], rows))
+    run(demo_shop, [full])
+    shrunk = dataclasses.replace(
+        full, options=(dataclasses.replace(full.options[0], values=("S", "M")),), variants=full.variants[:2]
+    )
+
+    run(demo_shop, [shrunk])
+
+    by_code = {v["default_code"]: v for v in variants_of(odoo, template_of(odoo, demo_shop, full.id))}
+    assert {code: v["active"] for code, v in by_code.items()} == {
+        "SHRINK-S": True,
+        "SHRINK-M": True,
+        "SHRINK-L": False,
+    }
+    removed = ProductMapping.objects.get(sku="SHRINK-L")
+    assert removed.state == State.DELETED
+    assert removed.problem == "Removed from the product in Shopify; archived in Odoo."
+
+
 # -- deletion -------------------------------------------------------------------------------------------------
 
 
@@ -675,3 +698,56 @@ def test_the_sweep_imports_what_changed_since_the_watermark_and_moves_it(demo_sh
     assert CatalogueSettings.objects.get(shop=demo_shop).products_swept_until > watermark
     start_product_import(demo_shop.pk)
     assert imports.shops_to_sweep() == []  # a full import under way sweeps for it
+
+
+# -- Odoo versions -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=[17, 18, 19])
+def versioned_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    from sandboxes.odoo.server import start_in_thread as start_odoo
+    from tests.conftest import OdooSandbox
+
+    server, base_url = start_odoo(state_path=None, port=0, version=request.param)
+    yield OdooSandbox(server, base_url)
+    server.shutdown_and_save()
+
+
+def test_it_imports_on_odoo_17_18_and_19_over_their_transports(
+    demo_shop, odoo, versioned_server, add_product
+):
+    from sandboxes.odoo.seed import DEFAULT_API_KEY
+    from synco.models import OdooConnection
+    from synco.odoo import cache
+    from synco.odoo.client import forget_sessions
+
+    versioned_server.control(reset=True)
+    cache.forget()
+    forget_sessions()
+    major = int(versioned_server.server.odoo_version)
+    # 19 with an API key: JSON-2; the others over XML-RPC
+    OdooConnection.objects.filter(shop=demo_shop).update(
+        url=versioned_server.base_url, secret=DEFAULT_API_KEY if major == 19 else "admin"
+    )
+    service = add_product(
+        "Versioned Gift",
+        [],
+        [{"sku": f"VER-GIFT-{major}", "price": "5", "tracked": False, "requires_shipping": False}],
+    )
+    products = [fetch(demo_shop, tee(add_product, f"V{major}")), fetch(demo_shop, service)]
+
+    summary, _ = run(demo_shop, products)
+    _, calls = run(demo_shop, products)
+
+    assert (summary.created, summary.failed, calls) == (5, 0, 0)
+    template_id = template_of(versioned_server, demo_shop, products[0].id)
+    [template] = versioned_server.execute("product.template", "read", [template_id], fields=["type"])
+    assert template["type"] == ("product" if major == 17 else "consu")
+    prices = sorted(v["lst_price"] for v in variants_of(versioned_server, template_id))
+    assert prices == [20.0, 21.0, 22.0, 23.0]
+    [gift] = versioned_server.execute(
+        "product.template", "read", [template_of(versioned_server, demo_shop, service)], fields=["type"]
+    )
+    assert gift["type"] == "service"
+    if major == 19:
+        assert odoo_client_for(demo_shop).transport == "json2"
