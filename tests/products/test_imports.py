@@ -542,6 +542,8 @@ def test_the_full_import_brings_the_demo_catalogue_in(demo_shop, odoo, django_ca
     run_row = CatalogueRun.objects.get(pk=started.pk)
     assert run_row.status == CatalogueRun.Status.DONE, run_row.error
     assert run_row.done == run_row.total > 0
+    assert run_row.failed == 0
+    assert not ProductMapping.objects.filter(state__in=(State.MISSING, State.CONFLICT)).exists()
     shopify_variants = sum(len(p.variants) for p in catalog.iter_products(shopify_client_for(demo_shop)))
     assert ProductMapping.objects.filter(shop=demo_shop).count() == shopify_variants
     assert run_row.created + run_row.linked == ProductMapping.objects.filter(state=State.LINKED).count()
@@ -751,3 +753,28 @@ def test_it_imports_on_odoo_17_18_and_19_over_their_transports(
     assert gift["type"] == "service"
     if major == 19:
         assert odoo_client_for(demo_shop).transport == "json2"
+
+
+# -- through a real Celery worker ------------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_the_full_import_runs_through_a_celery_worker(demo_shop, odoo, shopify, tmp_path):
+    from tests.celery_worker import celery_worker
+
+    with celery_worker(tmp_path / "worker.log", {"SHOPIFY_ADMIN_ORIGIN": shopify.base_url}) as worker:
+        started = start_product_import(demo_shop.pk)  # queued once committed (autocommit here)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            worker.assert_alive()
+            status = CatalogueRun.objects.get(pk=started.pk).status
+            if status not in CatalogueRun.ACTIVE:
+                break
+            time.sleep(0.2)
+        finished = CatalogueRun.objects.get(pk=started.pk)
+        assert finished.status == CatalogueRun.Status.DONE, (finished.error, worker.log()[-4000:])
+    assert finished.done == finished.total > 0
+    assert ProductMapping.objects.filter(shop=demo_shop, product_title="Linen Shirt").count() == 12
+    trail = ProductMapping.objects.filter(shop=demo_shop, product_title="Trail Runner")
+    assert [m.state for m in trail] == [State.LINKED] * 6
