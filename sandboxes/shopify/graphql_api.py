@@ -766,6 +766,7 @@ MUTATIONS: dict[str, Any] = {
     "bulkOperationRunQuery": resolve_bulk_operation_run_query,
     "bulkOperationCancel": resolve_bulk_operation_cancel,
     **stock_api.MUTATIONS,
+    **products.MUTATIONS,
 }
 
 

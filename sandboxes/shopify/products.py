@@ -432,7 +432,7 @@ def _build(spec: Json, first_id: int, stamp: str) -> Json:
         )
     seen: set[tuple[str, ...]] = set()
     product_id = PRODUCT_ID_BASE + first_id
-    built = []
+    built: list[Json] = []
     for pos, row in enumerate(rows, start=1):
         values = [str(v) for v in (row.get("options") or [])]
         if len(values) != len(options):
@@ -646,6 +646,88 @@ def delete_product(state: State, shop: str, product_id: int) -> Json:
     return removed
 
 
+def add_variants(
+    state: State, shop: str, product_id: int, rows: list[Json], *, stamp: str | None = None
+) -> tuple[Json, list[Json]]:
+    """New variants of an existing product (`productVariantsBulkCreate`): rows as in `add_product`, with
+    "options" naming one value per option; a value not yet in an option is added to it. Returns the new
+    product and the new variants; every one is stocked (0) at the active merchant locations."""
+    from sandboxes.shopify import inventory
+
+    current = product(state, shop, product_id)
+    if current is None:
+        raise ProductError("Product does not exist", ["productId"], "PRODUCT_DOES_NOT_EXIST")
+    if len(current["variants"]) + len(rows) > MAX_VARIANTS:
+        raise ProductError(
+            "Number of product variants exceeds shop limit.", ["variants"], "VARIANTS_OVER_LIMIT"
+        )
+    options = [dict(o, values=list(o["values"])) for o in current["options"]]
+    seen = {tuple(v["options"]) for v in current["variants"]}
+    when = stamp or now_utc()
+    first = _next_ids(state, len(rows))
+    built: list[Json] = []
+    for i, row in enumerate(rows):
+        values = [str(v) for v in row.get("options") or []]
+        path = ["variants", str(i), "optionValues"]
+        if len(values) != len(options):
+            short = len(values) < len(options)
+            raise ProductError(
+                "Variant options are not enough."
+                if short
+                else "Variant options are more than the product options.",
+                path,
+                "NEED_TO_ADD_OPTION_VALUES" if short else "OPTION_VALUES_FOR_NUMBER_OF_UNKNOWN_OPTIONS",
+            )
+        if tuple(values) in seen:
+            raise ProductError(
+                f"The variant '{' / '.join(values)}' already exists.",
+                ["variants", str(i)],
+                "VARIANT_ALREADY_EXISTS",
+            )
+        seen.add(tuple(values))
+        for option, value in zip(options, values, strict=True):
+            if value not in option["values"]:
+                option["values"].append(value)
+        unit = str(row.get("weight_unit") or "GRAMS").upper()
+        built.append(
+            {
+                "id": VARIANT_ID_BASE + first + i,
+                "title": " / ".join(values) if values else "Default Title",
+                "sku": str(row.get("sku") or ""),
+                "barcode": str(row.get("barcode") or ""),
+                "price": _money(row.get("price") or "0"),
+                "position": len(current["variants"]) + i + 1,
+                "options": values,
+                "inventory_item_id": ITEM_ID_BASE + first + i,
+                "tracked": bool(row.get("tracked", True)),
+                "requires_shipping": bool(row.get("requires_shipping", True)),
+                "cost": None if row.get("cost") in (None, "") else _money(row["cost"]),
+                "weight": float(row.get("weight") or 0),
+                "weight_unit": unit if unit in WEIGHT_UNITS else "GRAMS",
+                "taxable": True,
+                "created_at": when,
+                "updated_at": when,
+            }
+        )
+    changed = dict(current) | {
+        "options": options,
+        "variants": [*current["variants"], *built],
+        "updated_at": when,
+    }
+    ensure_products(state, shop)[str(product_id)] = changed
+    stocked = inventory.merchant_locations(state, shop)
+    levels = state["levels"][shop]
+    for row in built:
+        for loc in stocked:
+            levels[inventory.level_key(int(row["inventory_item_id"]), loc)] = {
+                "available": 0,
+                "committed": 0,
+                "updated_at": when,
+            }
+    _bump(state, shop)
+    return changed, built
+
+
 # ---------------------------------------------------------------------------------- REST bodies
 
 
@@ -715,7 +797,12 @@ def rest_product(p: Json) -> Json:
                 "product_id": p["id"],
                 "name": o["name"],
                 "position": i,
-                "values": list(o["values"]),
+                "values": [
+                    value
+                    for value in o["values"]
+                    if not p["options"]
+                    or any(len(v["options"]) >= i and v["options"][i - 1] == value for v in p["variants"])
+                ],
             }
             for i, o in enumerate(options, start=1)
         ],
@@ -748,17 +835,21 @@ def product_view(p: Json, ctx: Any) -> Json:
     rows = p["variants"]
 
     def option_views(_info: GraphQLResolveInfo, first: int | None = None) -> list[Json]:
+        # `values` lists the values some variant has; `optionValues` every value, with `hasVariants`.
+        used = [{str(v["options"][k]) for v in rows if len(v["options"]) > k} for k in range(len(options))]
+        if not p["options"]:
+            used = [{"Default Title"}]
         out = [
             {
                 "id": views.gid("ProductOption", o["id"]),
                 "name": o["name"],
                 "position": pos,
-                "values": list(o["values"]),
+                "values": [value for value in o["values"] if value in used[pos - 1]],
                 "optionValues": [
                     {
                         "id": views.gid("ProductOptionValue", int(o["id"]) * 100 + k),
                         "name": value,
-                        "hasVariants": True,
+                        "hasVariants": value in used[pos - 1],
                         "linkedMetafieldValue": None,
                         "swatch": None,
                     }
@@ -1091,6 +1182,230 @@ def node(ctx: Any, kind: str, number: int) -> Json | None:
         pair = ctx.store.transact(lambda s: variant(s, ctx.shop, number), write=False)
         return variant_view(pair[0], pair[1], ctx) if pair else None
     return None
+
+
+# ------------------------------------------------------------------------------------ mutations
+
+
+def _write_ctx(info: GraphQLResolveInfo) -> Any:
+    _require(info, "write_products")
+    return _ctx(info)
+
+
+def _emit(ctx: Any, topic: str, body: Json) -> None:
+    if getattr(ctx, "on_webhook", None) is not None:
+        ctx.on_webhook(ctx.shop, topic, body)
+
+
+def _shop_field(info: GraphQLResolveInfo) -> Any:
+    from sandboxes.shopify.graphql_api import resolve_shop
+
+    return lambda _info: resolve_shop(None, info)
+
+
+def _variant_input(row: Json, options: list[Json] | None = None) -> Json:
+    """A ProductVariantsBulkInput as a row of `add_variants` / fields of `update_variant`."""
+    out: Json = {}
+    if "price" in row and row["price"] is not None:
+        out["price"] = row["price"]
+    if "barcode" in row:
+        out["barcode"] = row["barcode"]
+    item = row.get("inventoryItem") or {}
+    for source, target in (
+        ("sku", "sku"),
+        ("cost", "cost"),
+        ("tracked", "tracked"),
+        ("requiresShipping", "requires_shipping"),
+    ):
+        if source in item:
+            out[target] = item[source]
+    weight = ((item.get("measurement") or {}).get("weight")) or None
+    if weight:
+        out["weight"], out["weight_unit"] = weight["value"], weight["unit"]
+    if options is not None:
+        chosen = {
+            str(v.get("optionName") or ""): str(v.get("name") or "") for v in row.get("optionValues") or []
+        }
+        out["options"] = (
+            [chosen.get(o["name"], "") for o in options]
+            if len(chosen) == len(options)
+            else list(chosen.values())
+        )
+    return out
+
+
+def resolve_product_create(
+    _root: Any,
+    info: GraphQLResolveInfo,
+    product: Json | None = None,
+    input: Json | None = None,
+    media: Any = None,
+) -> Json:
+    """`productCreate`: the product with its options and one variant (the first value of each option), as
+    Shopify creates it; more variants come with `productVariantsBulkCreate`."""
+    ctx = _write_ctx(info)
+    data = product or input or {}
+    options = [
+        (str(o.get("name") or ""), [str(v.get("name") or "") for v in o.get("values") or []])
+        for o in data.get("productOptions") or []
+    ]
+    spec = {
+        "title": data.get("title"),
+        "options": options,
+        "variants": [{"options": [values[0] for _, values in options]}]
+        if options and all(v for _, v in options)
+        else None,
+        "description_html": data.get("descriptionHtml") or "",
+        "product_type": data.get("productType") or "",
+        "vendor": data.get("vendor") or DEFAULT_VENDOR,
+        "status": data.get("status") or "ACTIVE",
+    }
+    try:
+        created = ctx.store.transact(lambda s: add_products(s, ctx.shop, [spec]))[0]
+    except ProductError as error:
+        return {"product": None, "shop": _shop_field(info), "userErrors": [error.as_user_error()]}
+    _emit(ctx, "products/create", rest_product(created))
+    return {"product": product_view(created, ctx), "shop": _shop_field(info), "userErrors": []}
+
+
+def resolve_product_update(
+    _root: Any,
+    info: GraphQLResolveInfo,
+    product: Json | None = None,
+    input: Json | None = None,
+    identifier: Json | None = None,
+    media: Any = None,
+) -> Json:
+    ctx = _write_ctx(info)
+    data = product or input or {}
+    number = _number(data.get("id") or (identifier or {}).get("id"), "Product")
+    fields = {
+        target: data[source]
+        for source, target in (
+            ("title", "title"),
+            ("descriptionHtml", "description_html"),
+            ("productType", "product_type"),
+            ("vendor", "vendor"),
+            ("status", "status"),
+            ("tags", "tags"),
+        )
+        if source in data
+    }
+    try:
+        if number is None:
+            raise ProductError("Product does not exist", ["id"])
+        changed = ctx.store.transact(lambda s: update_product(s, ctx.shop, number, **fields))
+    except ProductError as error:
+        return {"product": None, "userErrors": [{"field": error.field, "message": error.message}]}
+    _emit(ctx, "products/update", rest_product(changed))
+    return {"product": product_view(changed, ctx), "userErrors": []}
+
+
+def resolve_product_delete(
+    _root: Any, info: GraphQLResolveInfo, input: Json, synchronous: bool = True
+) -> Json:
+    ctx = _write_ctx(info)
+    number = _number(input.get("id"), "Product")
+    try:
+        if number is None:
+            raise ProductError("Product does not exist", ["id"])
+        ctx.store.transact(lambda s: delete_product(s, ctx.shop, number))
+    except ProductError as error:
+        return {
+            "deletedProductId": None,
+            "productDeleteOperation": None,
+            "shop": _shop_field(info),
+            "userErrors": [{"field": error.field, "message": error.message}],
+        }
+    _emit(ctx, "products/delete", rest_product_deleted(number))
+    return {
+        "deletedProductId": views.gid("Product", number),
+        "productDeleteOperation": None,
+        "shop": _shop_field(info),
+        "userErrors": [],
+    }
+
+
+def resolve_product_variants_bulk_update(
+    _root: Any, info: GraphQLResolveInfo, productId: str, variants: list[Json], **_: Any
+) -> Json:
+    ctx = _write_ctx(info)
+    number = _number(productId, "Product")
+
+    def change(s: State) -> Json:
+        current = product(s, ctx.shop, number or 0)
+        if current is None:
+            raise ProductError("Product does not exist", ["productId"], "PRODUCT_DOES_NOT_EXIST")
+        mine = {views.gid("ProductVariant", v["id"]) for v in current["variants"]}
+        for i, row in enumerate(variants):
+            if not row.get("id"):
+                raise ProductError(
+                    "Product variant is missing ID attribute",
+                    ["variants", str(i), "id"],
+                    "PRODUCT_VARIANT_ID_MISSING",
+                )
+            if row["id"] not in mine:
+                raise ProductError(
+                    "Product variant does not exist",
+                    ["variants", str(i), "id"],
+                    "PRODUCT_VARIANT_DOES_NOT_EXIST",
+                )
+        stamp = now_utc()
+        changed = current
+        for row in variants:
+            fields = _variant_input(row)
+            changed = update_variant(
+                s, ctx.shop, _number(row["id"], "ProductVariant") or 0, stamp=stamp, **fields
+            )
+        return changed
+
+    try:
+        changed = ctx.store.transact(change)
+    except ProductError as error:
+        return {"product": None, "productVariants": None, "userErrors": [error.as_user_error()]}
+    _emit(ctx, "products/update", rest_product(changed))
+    wanted = {row["id"] for row in variants}
+    rows = [
+        variant_view(changed, v, ctx)
+        for v in changed["variants"]
+        if views.gid("ProductVariant", v["id"]) in wanted
+    ]
+    return {"product": product_view(changed, ctx), "productVariants": rows, "userErrors": []}
+
+
+def resolve_product_variants_bulk_create(
+    _root: Any, info: GraphQLResolveInfo, productId: str, variants: list[Json], **_: Any
+) -> Json:
+    ctx = _write_ctx(info)
+    number = _number(productId, "Product") or 0
+
+    def change(s: State) -> tuple[Json, list[Json]]:
+        current = product(s, ctx.shop, number)
+        if current is None:
+            raise ProductError("Product does not exist", ["productId"], "PRODUCT_DOES_NOT_EXIST")
+        return add_variants(
+            s, ctx.shop, number, [_variant_input(row, current["options"]) for row in variants]
+        )
+
+    try:
+        changed, added = ctx.store.transact(change)
+    except ProductError as error:
+        return {"product": None, "productVariants": None, "userErrors": [error.as_user_error()]}
+    _emit(ctx, "products/update", rest_product(changed))
+    return {
+        "product": product_view(changed, ctx),
+        "productVariants": [variant_view(changed, v, ctx) for v in added],
+        "userErrors": [],
+    }
+
+
+MUTATIONS: dict[str, Any] = {
+    "productCreate": resolve_product_create,
+    "productUpdate": resolve_product_update,
+    "productDelete": resolve_product_delete,
+    "productVariantsBulkUpdate": resolve_product_variants_bulk_update,
+    "productVariantsBulkCreate": resolve_product_variants_bulk_create,
+}
 
 
 QUERIES: dict[str, Any] = {

@@ -597,7 +597,7 @@ def test_changes_send_signed_rest_shaped_product_webhooks(
     server.update_variant(added["variants"][1]["id"], price="61.50", barcode="4006381333931")
     updated = hooks.wait("products/update")[0]
     assert updated["variants"][1]["price"] == "61.50" and updated["variants"][1]["barcode"] == "4006381333931"
-    assert updated["updated_at"] > created["updated_at"] or updated["updated_at"] >= created["updated_at"]
+    assert updated["updated_at"] >= created["updated_at"]
     assert updated["status"] == "active"
     server.delete_product(added["id"])
     assert hooks.wait("products/delete") == [{"id": added["id"]}]
@@ -800,3 +800,95 @@ def test_the_http_control_endpoints_add_products_and_customers(
     with urllib.request.urlopen(f"{base}/sandbox/products", timeout=10) as response:
         listed = json.loads(response.read())["products"]
     assert {"Http 0", "Trail Runner"} <= {p["title"] for p in listed}
+
+
+def test_product_mutations_create_options_variants_update_and_delete_with_webhooks(
+    sandbox: tuple[SandboxServer, str], hooks: Hooks
+) -> None:
+    server, base = sandbox
+    server.store.set_token_scope(DEMO_SHOP_DOMAIN, DEMO_ACCESS_TOKEN, "read_products")
+    denied = gql(
+        base, 'mutation { productDelete(input: {id: "gid://shopify/Product/1"}) { deletedProductId } }'
+    )
+    assert denied["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
+    server.store.set_token_scope(DEMO_SHOP_DOMAIN, DEMO_ACCESS_TOKEN, "read_products,write_products")
+    body = gql(
+        base,
+        """mutation { productCreate(product: {title: "Field Jacket", productType: "Outerwear", status: ACTIVE,
+          productOptions: [{name: "Size", values: [{name: "S"}, {name: "M"}]}, {name: "Color", values: [{name: "Olive"}]}]})
+          { product { id options { name values optionValues { name hasVariants } } variants(first: 5) { nodes { title } } }
+            userErrors { field message } } }""",
+    )
+    created = body["data"]["productCreate"]
+    assert created["userErrors"] == []
+    assert created["product"]["variants"]["nodes"] == [{"title": "S / Olive"}]
+    assert created["product"]["options"][0] == {
+        "name": "Size",
+        "values": ["S"],
+        "optionValues": [{"name": "S", "hasVariants": True}, {"name": "M", "hasVariants": False}],
+    }
+    product_id = created["product"]["id"]
+    assert hooks.wait("products/create")[0]["admin_graphql_api_id"] == product_id
+    body = gql(
+        base,
+        """mutation($id: ID!) { productVariantsBulkCreate(productId: $id, variants: [{optionValues: [
+          {optionName: "Size", name: "M"}, {optionName: "Color", name: "Olive"}], price: "89.00",
+          inventoryItem: {sku: "JACKET-M-OLIVE", cost: "30.00", measurement: {weight: {value: 1.1, unit: KILOGRAMS}}}}])
+          { productVariants { id sku price inventoryItem { unitCost { amount } measurement { weight { value unit } } } }
+            userErrors { field message code } } }""",
+        {"id": product_id},
+    )
+    made = body["data"]["productVariantsBulkCreate"]
+    assert made["userErrors"] == []
+    assert made["productVariants"][0]["sku"] == "JACKET-M-OLIVE"
+    assert made["productVariants"][0]["inventoryItem"] == {
+        "unitCost": {"amount": "30.0"},
+        "measurement": {"weight": {"value": 1.1, "unit": "KILOGRAMS"}},
+    }
+    again = gql(
+        base,
+        """mutation($id: ID!) { productVariantsBulkCreate(productId: $id, variants: [{optionValues: [
+          {optionName: "Size", name: "M"}, {optionName: "Color", name: "Olive"}]}]) { userErrors { code } } }""",
+        {"id": product_id},
+    )
+    assert again["data"]["productVariantsBulkCreate"]["userErrors"] == [{"code": "VARIANT_ALREADY_EXISTS"}]
+    body = gql(
+        base,
+        """mutation($id: ID!, $v: ID!) {
+          productVariantsBulkUpdate(productId: $id, variants: [{id: $v, price: "95.50", barcode: "123"}])
+            { productVariants { price barcode } userErrors { message } }
+          productUpdate(product: {id: $id, title: "Field Jacket II", descriptionHtml: "<p>Waxed</p>"})
+            { product { title descriptionHtml } userErrors { message } } }""",
+        {"id": product_id, "v": made["productVariants"][0]["id"]},
+    )
+    assert body["data"]["productVariantsBulkUpdate"]["productVariants"] == [
+        {"price": "95.5", "barcode": "123"}
+    ]
+    assert body["data"]["productUpdate"]["product"] == {
+        "title": "Field Jacket II",
+        "descriptionHtml": "<p>Waxed</p>",
+    }
+    updates = hooks.wait("products/update", 3)
+    assert "Field Jacket II" in {u["title"] for u in updates}  # deliveries run in parallel
+    four = gql(
+        base,
+        """mutation { productCreate(product: {title: "Four", productOptions: [
+          {name: "A", values: [{name: "1"}]}, {name: "B", values: [{name: "1"}]},
+          {name: "C", values: [{name: "1"}]}, {name: "D", values: [{name: "1"}]}]})
+          { product { id } userErrors { field message } } }""",
+    )
+    assert four["data"]["productCreate"] == {
+        "product": None,
+        "userErrors": [{"field": ["input", "productOptions"], "message": "Options over limit."}],
+    }
+    body = gql(
+        base,
+        "mutation($id: ID!) { productDelete(input: {id: $id}) { deletedProductId userErrors { message } } }",
+        {"id": product_id},
+    )
+    assert body["data"]["productDelete"] == {"deletedProductId": product_id, "userErrors": []}
+    assert hooks.wait("products/delete") == [{"id": int(product_id.rsplit("/", 1)[1])}]
+    assert (
+        gql(base, "query($id: ID!) { product(id: $id) { id } }", {"id": product_id})["data"]["product"]
+        is None
+    )
