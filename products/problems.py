@@ -14,10 +14,11 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
 from products.models import ProductLink, ProductMapping
+from products.services import DELIVERY_PRODUCT_CODE, FALLBACK_SHIPPING_CODE
 from synclogs.models import SyncAttempt
 from synclogs.records import finish_attempt, start_attempt
 from synco.errors import GatewayError
-from synco.models import Shop
+from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient
 
 State = ProductMapping.State
@@ -381,12 +382,29 @@ class OdooOnlyPage:
     total: int  # Odoo products with an internal reference
 
 
+def own_product_codes(shop: Shop) -> list[str]:
+    """The service products orders use for shipping, discounts, tips ... (no Shopify variant is meant to have
+    them)."""
+    rules = OrderRules.objects.filter(shop=shop).first() or OrderRules(shop=shop)
+    return sorted(
+        {
+            DELIVERY_PRODUCT_CODE,
+            FALLBACK_SHIPPING_CODE,
+            rules.discount_product_code,
+            rules.tip_product_code,
+            rules.gift_card_product_code,
+            rules.custom_item_product_code,
+            rules.rounding_product_code,
+        }
+    )
+
+
 def odoo_only_products(
     client: OdooClient, shop: Shop, after_id: int = 0, limit: int = ODOO_ONLY_PAGE
 ) -> OdooOnlyPage:
-    """One page of Odoo products (archived left out) whose internal reference no Shopify variant has: two
-    Odoo calls and one query, whatever the catalogue's size."""
-    domain: list[Any] = [["default_code", "!=", False]]
+    """One page of Odoo products (archived and Synco's own service products left out) whose internal reference
+    no Shopify variant has: two Odoo calls and two queries, whatever the catalogue's size."""
+    domain: list[Any] = [["default_code", "!=", False], ["default_code", "not in", own_product_codes(shop)]]
     try:
         total = int(client.call("product.product", "search_count", domain))
         rows = client.call(

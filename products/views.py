@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from products import imports, problems
-from products.forms import STATE_FILTERS, CatalogueSettingsForm, LinkForm, MappingFilterForm
+from products.forms import OWNER_FIELDS, STATE_FILTERS, CatalogueSettingsForm, LinkForm, MappingFilterForm
 from products.models import CatalogueRun, CatalogueSettings, ProductMapping
 from synco.errors import GatewayError
 from synco.gateways import odoo_client_for
@@ -445,5 +445,11 @@ def catalogue_settings(request: HtmxHttpRequest) -> HttpResponse:
         settings = form.save()
         saved = True
     status = 200 if request.method == "GET" or saved else 422
-    context = {"shop": shop, "form": form, "saved": saved, "settings": settings}
+    context = {
+        "shop": shop,
+        "form": form,
+        "owner_fields": [form[name] for name, _label in OWNER_FIELDS],
+        "saved": saved,
+        "settings": settings,
+    }
     return render(request, "products/settings.html", context, status=status)

@@ -141,26 +141,42 @@ def test_a_search_that_matches_nothing_says_so(merchant_client, shop):
     assert "No variant matches “nothing-like-it”" in html
 
 
-def test_a_page_costs_the_same_queries_for_3_or_120_variants(merchant_client, shop):
+def test_a_page_costs_the_same_queries_for_3_or_10000_variants(merchant_client, shop):
     for variant in range(3):
         _mapping(shop, variant, sku="TWIN" if variant < 2 else f"S{variant}")
     with CaptureQueriesContext(connection) as few:
         _page(merchant_client)
-    for variant in range(3, 120):
-        _mapping(shop, variant, state=State.MISSING if variant % 7 == 0 else State.LINKED)
+    ProductMapping.objects.bulk_create(
+        ProductMapping(
+            shop=shop,
+            shopify_product_id=variant // 5,
+            shopify_variant_id=variant,
+            product_title=f"Product {variant // 5:04d}",
+            sku=f"SKU-{variant}" if variant % 97 else "",
+            barcode=f"{variant:013d}",
+            state=State.MISSING if variant % 50 == 0 else State.LINKED,
+            odoo_product_id=None if variant % 50 == 0 else variant,
+        )
+        for variant in range(3, 10_000)
+    )
     with CaptureQueriesContext(connection) as many:
         html = _page(merchant_client)
     with CaptureQueriesContext(connection) as deep:
-        deep_html = _page(merchant_client, page="3", state="all")
+        deep_html = _page(merchant_client, page="200", state="all")
+    with CaptureQueriesContext(connection) as problems:
+        problems_html = _page(merchant_client, state="problems", q="product 01")
     with CaptureQueriesContext(connection) as fragment:
         merchant_client.get(
             reverse("products:page"), {"state": "problems"}, HTTP_HX_TARGET="product-table", **HTMX
         )
 
-    assert len(few.captured_queries) == len(many.captured_queries) == len(deep.captured_queries)
+    counts = {len(c.captured_queries) for c in (few, many, deep, problems)}
+    assert len(counts) == 1, counts
     assert len(fragment.captured_queries) < len(many.captured_queries)
-    assert "1\u201350 of 120" in html and "Page 1 of 3" in html
-    assert "101\u2013120 of 120" in deep_html
+    assert "1\u201350 of 10,000" in html and "Page 1 of 200" in html
+    assert "9,951\u201310,000 of 10,000" in deep_html and "Page 200 of 200" in deep_html
+    # "Product 01xx" is variants 500-999: every 50th is missing; those without a SKU have a barcode
+    assert "1\u201310 of 10" in problems_html
 
 
 def test_a_page_past_the_end_shows_the_last_page(merchant_client, shop):

@@ -247,6 +247,9 @@ def test_the_odoo_only_check_lists_odoo_references_no_shopify_variant_has_a_page
 
     codes = [product.default_code for product in whole.products]
     assert "SKU-TOTE" in codes and "SKU-MUG" not in codes and "SKU-CAP" not in codes
+    assert (
+        "Delivery_007" not in codes
+    )  # the delivery service product orders use: no variant is meant to have it
     assert whole.checked == whole.total and whole.next_after_id is None
     assert len(codes) == whole.total - 2
     assert first.checked == 5 and first.next_after_id is not None
