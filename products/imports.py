@@ -338,9 +338,8 @@ class _Batch:
         self.attribute_ids: dict[str, int] = {}
         self.variants_of: dict[int, list[OdooVariant]] = {}
         self.touched: set[int] = set()  # Shopify variant ids written (variant, template or extras)
-        self.reactivated: set[int] = (
-            set()
-        )  # templates Synco made that were unarchived (Odoo revives variants)
+        # templates Synco made that were unarchived (Odoo revives their archived variants)
+        self.reactivated: set[int] = set()
         # variant id -> (state, problem) for variants not linked, or linked with something to say
         self._problems: dict[int, tuple[str, str]] = {}
         self.removed: list[ProductMapping] = []  # variants Shopify no longer has on a product of the batch
@@ -458,11 +457,8 @@ class _Batch:
         ]
         if not pending:
             return
-        taken = dict(
-            ProductMapping.objects.filter(shop=self.shop, state=Linked, odoo_product_id__isnull=False)
-            .exclude(shopify_variant_id__in=list(self.rows))
-            .values_list("odoo_product_id", "shopify_variant_id")
-        )
+        # Odoo product -> the Shopify variant linked to it (this batch's, then other variants' as found)
+        taken: dict[int, int] = {}
         for plan in plans:
             taken.update({product_id: variant_id for variant_id, (product_id, _) in plan.links.items()})
         for field_name in self.context.lookup:
@@ -484,6 +480,14 @@ class _Batch:
                 self.client, field_name, [getattr(variant, attribute) for _, variant in todo]
             ):
                 found[getattr(odoo_variant, field_name)].append(odoo_variant)
+            candidate_ids = [odoo_variant.id for group in found.values() for odoo_variant in group]
+            for product_id, variant_id in (
+                ProductMapping.objects.filter(shop=self.shop, state=Linked, odoo_product_id__in=candidate_ids)
+                .exclude(shopify_variant_id__in=list(self.rows))
+                .values_list("odoo_product_id", "shopify_variant_id")
+            ):
+                if product_id is not None:
+                    taken.setdefault(product_id, variant_id)
             for plan, variant in todo:
                 candidates = found.get(getattr(variant, attribute), [])
                 if not candidates:
