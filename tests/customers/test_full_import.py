@@ -113,3 +113,26 @@ def test_only_one_import_at_a_time(shop_with_shopify):
     start_customer_import(shop_with_shopify)
     with pytest.raises(ImportAlreadyRunning):
         start_customer_import(shop_with_shopify)
+
+
+def test_the_task_queues_its_next_step_until_the_run_ends(shop_with_shopify, monkeypatch):
+    from customers.tasks import customer_import_task
+
+    queued: list[tuple[tuple[int], float]] = []
+    monkeypatch.setattr(
+        customer_import_task, "apply_async", lambda args, countdown: queued.append((args, countdown))
+    )
+    run = start_customer_import(shop_with_shopify)
+
+    customer_import_task(run.pk)  # starts Shopify's bulk operation, then polls it in 3 s
+    assert queued == [((run.pk,), 3.0)]
+    for _ in range(200):
+        queued.clear()
+        customer_import_task(run.pk)
+        if not queued:
+            break
+        time.sleep(0.05)
+
+    run.refresh_from_db()
+    assert run.status == CatalogueRun.Status.DONE, run.error
+    assert run.done == run.total == CustomerLink.objects.filter(shop=shop_with_shopify).count() > 0

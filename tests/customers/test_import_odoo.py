@@ -239,3 +239,25 @@ def test_no_customer_is_sent_when_every_order_goes_on_one_contact(shop, odoo):
         write_customers(odoo_client_for(shop), shop, [customer()])
 
     assert _count(odoo) == count and not CustomerLink.objects.exists()
+
+
+def test_a_customer_whose_contact_was_deleted_in_odoo_is_matched_again(shop, odoo):
+    client = odoo_client_for(shop)
+    merchant = odoo.execute(
+        "res.partner", "create", {"name": "Jane (merchant)", "email": "jane.doe@example.com"}
+    )
+    write_customers(client, shop, [customer()])
+    assert CustomerLink.objects.get(shop=shop).odoo_partner_id == merchant
+    # the merchant merges it into another contact in Odoo (the merged one disappears)
+    kept = odoo.execute("res.partner", "create", {"name": "Jane (kept)", "email": "Jane.Doe@example.com"})
+    odoo.execute("res.partner", "unlink", [merchant])
+
+    result = write_customers(client, shop, [customer()])
+
+    assert (result.linked, result.created) == (1, 0)
+    link = CustomerLink.objects.get(shop=shop)
+    assert link.odoo_partner_id == kept
+    children = odoo.execute("res.partner", "search_read", [["parent_id", "=", kept]], fields=["street"])
+    assert sorted(c["street"] for c in children) == ["1 Market St", "500 Howard St"]
+    # the old contact's addresses are forgotten: every digest names the kept contact's children
+    assert set(link.addresses.values()) == {c["id"] for c in children}
