@@ -9,7 +9,8 @@ product.py). Read from Odoo 18's addons/product/models/product_attribute*.py and
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Any, ClassVar
 
 from ..errors import UserError, ValidationError
 from ..fields import Boolean, Char, Float, Integer, Many2many, Many2one, One2many, Selection
@@ -23,6 +24,65 @@ DISPLAY_TYPES = [
     ("color", "Color"),
     ("multi", "Multi-checkbox"),
 ]
+
+
+# Per database and (model, many2one): the table indexed, parent id -> child ids, and the ids seen so far
+_ChildIndex = tuple[
+    Any, dict[Any, set[int]], set[int], list[Any]
+]  # table, parent -> ids, ids seen, [size, last]
+_CHILDREN: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], _ChildIndex]] = weakref.WeakKeyDictionary()
+
+
+class IndexedChildren(Model):
+    """``children_of`` through an index of the parent many2one instead of a scan of the table (a catalogue of
+    thousands of variants). Entries are checked against the record on every lookup; records inserted behind the
+    index's back are picked up by comparing the table's ids with the ids seen; a written parent is noted."""
+
+    _indexed_parents: ClassVar[tuple[str, ...]] = ()
+
+    def children_of(self, inverse_name: str, parent_id: int) -> list[int]:
+        if inverse_name not in self._indexed_parents:
+            return super().children_of(inverse_name, parent_id)
+        table = self.table()
+        hide_archived = "active" in self.fields_by_name and self.context.get("active_test", True)
+        ids = [
+            rid
+            for rid in self._child_index(inverse_name).get(parent_id, ())
+            if rid in table
+            and table[rid].get(inverse_name) == parent_id
+            and not (hide_archived and not self.value(rid, "active"))
+        ]
+        return self.sort_ids(ids, self._order)
+
+    def _child_index(self, name: str) -> dict[Any, set[int]]:
+        per_db = _CHILDREN.setdefault(self.db, {})
+        table = self.table()
+        cached = per_db.get((self._name, name))
+        if cached is None or cached[0] is not table:
+            cached = (table, {}, set(), [0, None])
+            per_db[(self._name, name)] = cached
+        _table, index, seen, mark = cached
+        last = next(reversed(table), None)
+        # rows are appended at the end of the table (an undone deletion too): same size and same last row, no news
+        if mark != [len(table), last]:
+            for rid in table.keys() - seen:
+                index.setdefault(table[rid].get(name), set()).add(rid)
+                seen.add(rid)
+            mark[:] = [len(table), last]
+        return index
+
+    def write_records(self, ids: list[int], vals: dict[str, Any]) -> None:
+        super().write_records(ids, vals)
+        self.note_parents(ids, vals or {})
+
+    def note_parents(self, ids: list[int], vals: dict[str, Any]) -> None:
+        """After a write: index the records under the parents they now have."""
+        for name in self._indexed_parents:
+            if name in vals:
+                index = self._child_index(name)
+                for rid in ids:
+                    if self.exists_id(rid):
+                        index.setdefault(self.raw(rid).get(name), set()).add(rid)
 
 
 class OrderedByComodel(Model):
@@ -160,8 +220,9 @@ class ProductAttributeValue(OrderedByComodel):
         super().unlink_records(ids)
 
 
-class ProductTemplateAttributeLine(OrderedByComodel):
+class ProductTemplateAttributeLine(IndexedChildren, OrderedByComodel):
     _name = "product.template.attribute.line"
+    _indexed_parents = ("product_tmpl_id",)
     _description = "Product Template Attribute Line"
     _order = "sequence, attribute_id, id"
     _rec_name = "attribute_id"
@@ -185,12 +246,14 @@ class ProductTemplateAttributeLine(OrderedByComodel):
     def create_record(self, vals: dict[str, Any]) -> int:
         vals = dict(vals or {})
         # Odoo reactivates an archived line of the same template and attribute instead of creating one.
+        siblings = self.with_context(active_test=False).children_of(
+            "product_tmpl_id", vals.get("product_tmpl_id") or 0
+        )
         archived = [
             rid
-            for rid, rec in self.table().items()
-            if not rec.get("active", True)
-            and rec.get("product_tmpl_id") == vals.get("product_tmpl_id")
-            and rec.get("attribute_id") == vals.get("attribute_id")
+            for rid in siblings
+            if not self.raw(rid).get("active", True)
+            and self.raw(rid).get("attribute_id") == vals.get("attribute_id")
         ]
         if archived:
             line = min(archived)
@@ -285,6 +348,16 @@ class ProductTemplateAttributeLine(OrderedByComodel):
         values = self.env["product.attribute.value"]
         to_create: list[dict[str, Any]] = []
         to_unlink: list[int] = []
+        # archived ptavs a value picked again reuses: (template, attribute, value) -> ids
+        archived: dict[tuple[Any, Any, Any], list[int]] = {}
+        all_lines = self.with_context(active_test=False)
+        for template in {self.raw(rid)["product_tmpl_id"] for rid in ids if self.exists_id(rid)}:
+            for line in all_lines.children_of("product_tmpl_id", template):
+                for pid in ptavs.children_of("attribute_line_id", line):
+                    prec = ptavs.raw(pid)
+                    if not prec.get("ptav_active"):
+                        key = (template, prec.get("attribute_id"), prec.get("product_attribute_value_id"))
+                        archived.setdefault(key, []).append(pid)
         for rid in ids:
             if not self.exists_id(rid):
                 continue
@@ -301,15 +374,9 @@ class ProductTemplateAttributeLine(OrderedByComodel):
                     if not prec.get("ptav_active"):
                         to_activate.append(ptav)
             for pav in remaining:
-                found = sorted(
-                    pid
-                    for pid, prec in ptavs.table().items()
-                    if not prec.get("ptav_active")
-                    and prec.get("product_tmpl_id") == rec["product_tmpl_id"]
-                    and prec.get("attribute_id") == rec["attribute_id"]
-                    and prec.get("product_attribute_value_id") == pav
-                )
+                found = sorted(archived.get((rec["product_tmpl_id"], rec["attribute_id"], pav), []))
                 if found:
+                    archived[(rec["product_tmpl_id"], rec["attribute_id"], pav)].remove(found[0])
                     ptavs.write_records([found[0]], {"ptav_active": True, "attribute_line_id": rid})
                     if found[0] in to_unlink:
                         to_unlink.remove(found[0])
@@ -327,14 +394,16 @@ class ProductTemplateAttributeLine(OrderedByComodel):
                 ptavs.write_records(to_unlink, {"ptav_active": False})
         if to_unlink:
             ptavs.unlink_records(to_unlink)
+        made = ptavs.with_context(ptav_unique_by_construction=True)
         for vals in to_create:
-            ptavs.create_record(vals)
+            made.create_record(vals)
         templates = sorted({int(self.raw(rid)["product_tmpl_id"]) for rid in ids if self.exists_id(rid)})
         self.env.model(_template_class()).create_variant_ids(templates)
 
 
-class ProductTemplateAttributeValue(OrderedByComodel):
+class ProductTemplateAttributeValue(IndexedChildren, OrderedByComodel):
     _name = "product.template.attribute.value"
+    _indexed_parents = ("attribute_line_id",)
     _description = "Product Template Attribute Value"
     _order = "attribute_line_id, product_attribute_value_id, id"
     ptav_active = Boolean("Active", default=True)
@@ -415,7 +484,8 @@ class ProductTemplateAttributeValue(OrderedByComodel):
     def _check_constraints(self, ids: list[int]) -> None:
         for rid in ids:
             rec = self.raw(rid)
-            for other, orec in self.table().items():
+            others = () if self.context.get("ptav_unique_by_construction") else self.table().items()
+            for other, orec in others:
                 if (
                     other != rid
                     and orec.get("attribute_line_id") == rec.get("attribute_line_id")

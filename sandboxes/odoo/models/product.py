@@ -9,11 +9,13 @@ A template without attribute lines has one variant; with lines, one variant per 
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any
 
 from ..errors import UserError, ValidationError
 from ..fields import ON_CREATE, Boolean, Char, Float, Integer, Many2many, Many2one, One2many, Selection, Text
 from ..orm import Environment, Model, api_records
+from .attributes import IndexedChildren
 
 PRODUCT_TYPES = [("consu", "Goods"), ("service", "Service"), ("combo", "Combo")]  # 17's: versions.py
 
@@ -78,6 +80,10 @@ def is_storable(env: Environment, product_id: Any) -> bool:
 VARIANT_FIELDS = ("barcode", "default_code", "standard_price", "volume", "weight")
 # product.dynamic_variant_limit (an ir.config_parameter, 1000 by default): new variants per template and call
 VARIANT_LIMIT = 1000
+# Per database: (the product.product table indexed, barcode -> ids that have held it)
+_BARCODES: weakref.WeakKeyDictionary[Any, tuple[dict[int, dict[str, Any]], dict[str, set[int]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class ProductTemplate(Model):
@@ -312,8 +318,9 @@ class ProductTemplate(Model):
                 )
 
 
-class ProductProduct(Model):
+class ProductProduct(IndexedChildren):
     _name = "product.product"
+    _indexed_parents = ("product_tmpl_id",)
     _description = "Product Variant"
     _order = "default_code, name, id"
     _inherits = {"product.template": "product_tmpl_id"}
@@ -428,13 +435,12 @@ class ProductProduct(Model):
     def _check_constraints(self, ids: list[int]) -> None:
         """Odoo's ``_check_barcode_uniqueness``: a barcode on one active product only."""
         barcodes = sorted({str(self.raw(rid).get("barcode")) for rid in ids if self.raw(rid).get("barcode")})
+        if barcodes:
+            self._barcode_holders(barcodes[0])  # builds the index
+            self._index_barcodes(ids)
         problems = []
         for barcode in barcodes:
-            holders = [
-                rid
-                for rid, rec in self.table().items()
-                if rec.get("barcode") == barcode and rec.get("active", True)
-            ]
+            holders = self._barcode_holders(barcode)
             if len(holders) > 1:
                 names = [self.display_name_of(rid) for rid in self.sort_ids(holders, self._order)]
                 problems.append(f'- Barcode "{barcode}" already assigned to product(s): {format_list(names)}')
@@ -444,6 +450,33 @@ class ProductProduct(Model):
                 + "\n".join(problems)
                 + "\n\nNote: products that you don't have access to will not be shown above."
             )
+
+    def _barcode_holders(self, barcode: str) -> list[int]:
+        """The active products with this barcode, through an index of every barcode a product has had (entries are
+        only added, and checked against the record on each lookup, so a rolled back write leaves none missing)."""
+        table = self.table()
+        cached = _BARCODES.get(self.db)
+        if cached is None or cached[0] is not table:
+            index: dict[str, set[int]] = {}
+            for rid, rec in table.items():
+                if rec.get("barcode"):
+                    index.setdefault(str(rec["barcode"]), set()).add(rid)
+            cached = (table, index)
+            _BARCODES[self.db] = cached
+        return sorted(
+            rid
+            for rid in cached[1].get(barcode, ())
+            if rid in table and table[rid].get("barcode") == barcode and table[rid].get("active", True)
+        )
+
+    def _index_barcodes(self, ids: list[int]) -> None:
+        cached = _BARCODES.get(self.db)
+        if cached is None or cached[0] is not self.table():
+            return
+        for rid in ids:
+            barcode = self.raw(rid).get("barcode") if self.exists_id(rid) else False
+            if barcode:
+                cached[1].setdefault(str(barcode), set()).add(rid)
 
     def _referenced(self, record_id: int) -> bool:
         """Whether another record points at the variant (a sale line, a stock move, …): Odoo cannot delete it."""
