@@ -257,7 +257,7 @@ def import_panel(request: HtmxHttpRequest) -> HttpResponse:
     response = render(request, "products/_import_panel.html", context)
     if request.GET.get("polling") and not context["run_active"]:
         # The run the page was watching has finished: the table and the counts reload to show what came in.
-        response["HX-Trigger"] = "productsChanged"
+        response["HX-Trigger"] = "productsImported"
     return response
 
 

@@ -440,7 +440,7 @@ def test_the_panel_is_polled_while_a_run_is_active_and_announces_its_end(merchan
     html = finished.content.decode()
     assert 'hx-trigger="every 2s"' not in html
     assert "Last import done" in html and "2 created · 1 linked" in html
-    assert finished["HX-Trigger"] == "productsChanged"
+    assert finished["HX-Trigger"] == "productsImported"
 
 
 def test_stop_asks_the_running_import_to_stop(merchant_client, shop):
@@ -648,3 +648,58 @@ def test_a_visitor_without_a_session_goes_to_the_login(client, shop, name):
     response = client.get(reverse(name))
 
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+# -- bad input never makes an error page ---------------------------------------------------------------------
+
+ODD = [
+    "",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "1e9",
+    "²",
+    "<script>x</script>",
+    "' OR 1=1 --",
+    "\x00",
+    "é" * 300,
+]
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_query_parameters_give_a_page_not_an_error(merchant_client, shop, value):
+    _mapping(shop, 1)
+
+    for params in (
+        {"page": value},
+        {"state": value},
+        {"q": value},
+        {"q": value, "state": "problems", "page": value},
+    ):
+        response = merchant_client.get(reverse("products:page"), params)
+        assert response.status_code == 200, params
+        assert "<script>x</script>" not in response.content.decode()
+    assert merchant_client.get(reverse("products:odoo_only"), {"after": value}, **HTMX).status_code == 200
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_link_references_are_refused_with_a_message(merchant_client, shop, odoo, value):
+    mapping = _mapping(shop, 1, state=State.MISSING, odoo_product_id=None)
+
+    response = merchant_client.post(reverse("products:link", args=[mapping.pk]), {"reference": value}, **HTMX)
+
+    assert response.status_code == 200
+    assert '<p class="error" role="alert">' in response.content.decode()
+    assert ProductMapping.objects.get(pk=mapping.pk).state == State.MISSING
+
+
+def test_the_admin_lists_the_catalogue(client, shop, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="pw-root-1")
+    client.force_login(admin)
+    _mapping(shop, 1)
+    CatalogueRun.objects.create(shop=shop)
+    CatalogueSettings.objects.create(shop=shop)
+
+    for model in ("productmapping", "cataloguerun", "cataloguesettings", "productlink"):
+        response = client.get(f"/admin/products/{model}/", {"q": "SKU"} if model == "productmapping" else {})
+        assert response.status_code == 200, model
