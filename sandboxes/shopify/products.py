@@ -280,6 +280,7 @@ def item_of(product: Json, variant: Json) -> Json:
 
 @dataclass
 class Index:
+    table: dict[str, Json]  # the shop's products table it was built from (held, so its id is never reused)
     version: int
     products: list[Json]  # by id
     by_variant: dict[int, tuple[Json, Json]]
@@ -288,8 +289,9 @@ class Index:
     items_by_id: dict[int, Json]
 
 
-_cache: dict[tuple[int, str], Index] = {}
+_cache: dict[int, Index] = {}  # by id() of a shop's products table; the few most recent ones
 _cache_lock = threading.Lock()
+CACHED_TABLES = 8
 
 
 def _bump(state: State, shop: str) -> None:
@@ -301,10 +303,9 @@ def index(state: State, shop: str) -> Index:
     """Products by id, variants by variant and inventory item id, and the items (cached per change)."""
     table = ensure_products(state, shop)
     version = int(state.get("catalogue_version", {}).get(shop, 0))
-    key = (id(state), shop)
     with _cache_lock:
-        found = _cache.get(key)
-        if found is not None and found.version == version:
+        found = _cache.get(id(table))
+        if found is not None and found.table is table and found.version == version:
             return found
     ordered = sorted(table.values(), key=lambda p: int(p["id"]))
     by_variant: dict[int, tuple[Json, Json]] = {}
@@ -315,9 +316,12 @@ def index(state: State, shop: str) -> Index:
             by_variant[int(v["id"])] = (p, v)
             by_item[int(v["inventory_item_id"])] = (p, v)
             items.append(item_of(p, v))
-    built = Index(version, ordered, by_variant, by_item, items, {int(i["id"]): i for i in items})
+    built = Index(table, version, ordered, by_variant, by_item, items, {int(i["id"]): i for i in items})
     with _cache_lock:
-        _cache[key] = built
+        _cache.pop(id(table), None)
+        _cache[id(table)] = built
+        while len(_cache) > CACHED_TABLES:
+            del _cache[next(iter(_cache))]
     return built
 
 

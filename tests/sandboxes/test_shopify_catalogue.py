@@ -544,6 +544,9 @@ def test_bulk_products_write_variants_as_child_lines(sandbox: tuple[SandboxServe
         by_parent.setdefault(child["__parentId"], []).append(child["sku"])
     bulk_7 = next(r["id"] for r in roots if r["title"] == "Bulk 7")
     assert by_parent[bulk_7] == [f"BULK-7-{s}" for s in ("S", "M", "L", "XL", "XXL")]
+    flat = _bulk(base, "{ productVariants { edges { node { id sku product { id } } } } }")
+    assert len(flat) == len(children) and all("__parentId" not in line for line in flat)
+    assert {line["id"] for line in flat} == {child["id"] for child in children}
 
 
 def test_bulk_customers_write_addresses_as_child_lines(sandbox: tuple[SandboxServer, str]) -> None:
