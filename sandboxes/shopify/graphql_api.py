@@ -3,9 +3,11 @@
 Documents are parsed and validated against the real 2026-10 introspection schema, so a query that
 Shopify would reject is rejected here too; Shopify's error wording is used for the common
 validation failures. Query root fields (`orders`, `order`, `node`, `nodes`, `shop`, the bulk
-operation reads, and those of `stock_api`, `products` and `customers`) get resolvers that turn the REST-shaped store into GraphQL-shaped dicts (see
-`views`). Mutations run when every root field of the document has a resolver (`MUTATIONS`: today the
-bulk query mutations of `bulk`); other mutations are priced and answered `NOT_IMPLEMENTED_IN_SANDBOX`.
+operation reads, and those of `stock_api`, `products` and `customers`) get resolvers that turn the
+REST-shaped store into GraphQL-shaped dicts (see `views`). Mutations run when every root field of the
+document has a resolver (`MUTATIONS`: the bulk query mutations of `bulk`, order edits, refunds, stock and
+the product mutations of `products`); other mutations are priced and answered
+`NOT_IMPLEMENTED_IN_SANDBOX`.
 Every request is priced (`cost`) and charged to a leaky bucket (`ratelimit`).
 """
 
