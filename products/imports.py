@@ -921,13 +921,22 @@ class _Batch:
                 removed.problem = "Removed from the product in Shopify; archived in Odoo."
             if self.removed:
                 ProductMapping.objects.bulk_update(self.removed, ["state", "problem", "updated_at"])
-            for key, product_id in links.items():
-                if key in taxes:
-                    ProductLink.objects.update_or_create(
+            ProductLink.objects.bulk_create(
+                [
+                    ProductLink(
                         shop=self.shop,
                         sku=key,
-                        defaults={"odoo_product_id": product_id, "default_tax_ids": taxes[key]},
+                        odoo_product_id=product_id,
+                        default_tax_ids=taxes[key],
+                        updated_at=now,
                     )
+                    for key, product_id in links.items()
+                    if key in taxes
+                ],
+                update_conflicts=True,
+                unique_fields=["shop", "sku"],
+                update_fields=["odoo_product_id", "default_tax_ids", "updated_at"],
+            )
 
     def _new_link_taxes(self, links: dict[str, int]) -> dict[str, list[int]]:
         """Links to add or repoint, with the product's default sale taxes (orders need them): one read."""
