@@ -10,6 +10,7 @@ urlpatterns = [
     path("import/", views.import_start, name="import"),
     path("import/status/", views.import_panel, name="import_status"),
     path("import/<int:pk>/stop/", views.import_stop, name="import_stop"),
+    path("import/<int:pk>/resume/", views.import_resume, name="import_resume"),
     path("odoo-only/", views.odoo_only, name="odoo_only"),
     path("settings/", views.catalogue_settings, name="settings"),
     path("<int:pk>/link/", views.link_product, name="link"),

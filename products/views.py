@@ -288,6 +288,25 @@ def import_stop(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _toast(response, "Stopping the import after the products in hand.")
 
 
+@shop_required
+@require_POST
+def import_resume(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Queue a stopped or failed import again: it continues after its checkpoint."""
+    shop = current_shop(request)
+    run = get_object_or_404(CatalogueRun, pk=pk, shop=shop, kind=CatalogueRun.Kind.PRODUCTS)
+    try:
+        resumed = imports.resume_product_import(run)
+    except imports.ImportRefusedError as exc:
+        response = render(request, "products/_import_panel.html", _import_context(shop))
+        return _toast(response, f"Not resumed: {exc}", "warning")
+    response = render(request, "products/_import_panel.html", _import_context(shop))
+    if not resumed:
+        return _toast(
+            response, f"This import is {run.get_status_display().lower()}: nothing to resume.", "warning"
+        )
+    return _toast(response, "Resuming the import where it stopped…")
+
+
 # -- the page ------------------------------------------------------------------------------------------------
 
 

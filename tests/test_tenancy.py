@@ -72,6 +72,7 @@ def foreign(db):
         ("post", "products:ignore", "mapping"),
         ("post", "products:unignore", "mapping"),
         ("post", "products:import_stop", "catalogue_run"),
+        ("post", "products:import_resume", "catalogue_run"),
     ],
 )
 def test_views_taking_an_id_refuse_another_shops(merchant_client, shop, foreign, method, name, key):

@@ -456,6 +456,20 @@ def test_stop_asks_the_running_import_to_stop(merchant_client, shop):
     assert again.status_code == 200 and "Stopping the import" in again["HX-Trigger"]
 
 
+def test_a_stopped_import_can_be_resumed(merchant_client, shop, django_capture_on_commit_callbacks):
+    run = CatalogueRun.objects.create(shop=shop, status=CatalogueRun.Status.STOPPED, total=10, done=4)
+    assert ">Resume</button>" in _page(merchant_client)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = merchant_client.post(reverse("products:import_resume", args=[run.pk]), **HTMX)
+
+    run.refresh_from_db()
+    assert run.status == CatalogueRun.Status.QUEUED and len(callbacks) == 1
+    assert "Resuming the import" in response["HX-Trigger"]
+    again = merchant_client.post(reverse("products:import_resume", args=[run.pk]), **HTMX)
+    assert again.status_code == 200 and "nothing to resume" in again["HX-Trigger"]
+
+
 # -- settings ---------------------------------------------------------------------------------------------------
 
 
@@ -576,6 +590,7 @@ def foreign(db):
         ("products:ignore", "mapping"),
         ("products:unignore", "mapping"),
         ("products:import_stop", "run"),
+        ("products:import_resume", "run"),
     ],
 )
 def test_actions_on_another_shops_rows_are_refused(merchant_client, shop, foreign, name, key):
@@ -703,3 +718,23 @@ def test_the_admin_lists_the_catalogue(client, shop, django_user_model):
     for model in ("productmapping", "cataloguerun", "cataloguesettings", "productlink"):
         response = client.get(f"/admin/products/{model}/", {"q": "SKU"} if model == "productmapping" else {})
         assert response.status_code == 200, model
+
+
+def test_with_a_lost_encryption_key_the_pages_render_and_a_fix_says_what_to_reconnect(
+    merchant_client, shop, settings
+):
+    from cryptography.fernet import Fernet
+
+    mapping = _mapping(shop, 1, state=State.MISSING, odoo_product_id=None)
+    settings.SYNCO_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+    for name in ("products:page", "products:settings"):
+        response = merchant_client.get(reverse(name))
+        assert response.status_code == 200 and b'id="unreadable-secrets"' in response.content
+    response = merchant_client.post(
+        reverse("products:link", args=[mapping.pk]), {"reference": "SKU-MUG"}, **HTMX
+    )
+
+    assert response.status_code == 200
+    assert "Odoo could not be asked:" in response.content.decode()
+    assert ProductMapping.objects.get(pk=mapping.pk).state == State.MISSING
