@@ -19,7 +19,8 @@ class CustomerSettingsForm(forms.ModelForm):
         help_texts = {
             "match_phone": "After Synco's own link and the e-mail: digits compared, with the country code when "
             "Odoo knows the contact's country.",
-            "copy_marketing_consent": "Off: consent stays in Shopify. On: a customer who accepts e-mail "
-            "marketing gets a line in the contact's internal note.",
+            "copy_marketing_consent": "Off: consent stays in Shopify. On: the Odoo contacts of customers who "
+            "accept e-mail marketing get the tag 'Shopify: accepts e-mail marketing' (and lose it when they "
+            "unsubscribe).",
             "import_companies": "Only matters for shops that sell to companies (Shopify B2B).",
         }

@@ -37,6 +37,7 @@ from customers.services import (
     customer_ref,
     partners_by_email,
     partners_by_phone,
+    set_consent_tag,
 )
 from products.models import CatalogueRun
 from synclogs.models import SyncAttempt
@@ -188,11 +189,11 @@ def _write_batch(
             t.link = CustomerLink(shop=shop, shopify_customer_id=t.record.id, odoo_partner_id=t.partner_id)
         t.link.odoo_partner_id = t.partner_id
     _write_addresses(client, targets)
+    _write_consent(client, targets)
     with transaction.atomic():
         for t in targets:
             assert t.link is not None
-            if t.key:
-                t.link.written = t.values.digest()
+            t.link.written = t.values.digest()
             t.link.save()
     return result
 
@@ -326,6 +327,22 @@ def _write_partners(
             result.linked += 1
         else:
             result.unchanged += 1
+
+
+def _write_consent(client: OdooClient, targets: list[_Target]) -> None:
+    """The e-mail marketing tag, when the merchant copies consent, on the contacts whose consent is new or
+    changed since Synco last wrote them (`CustomerLink.written`)."""
+    changed = [
+        t
+        for t in targets
+        if t.values.accepts_marketing is not None
+        and (t.link is None or t.stale or not t.link.pk or t.link.written != t.values.digest())
+    ]
+    set_consent_tag(
+        client,
+        [t.partner_id for t in changed if t.values.accepts_marketing and t.partner_id],
+        [t.partner_id for t in changed if not t.values.accepts_marketing and t.partner_id],
+    )
 
 
 def _write_addresses(client: OdooClient, targets: list[_Target]) -> None:

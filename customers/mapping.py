@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from synco.shopify.catalog import CustomerAddress, ShopifyCustomerRecord
 from synco.shopify.types import Address
 
-CONSENT_NOTE = "Accepts e-mail marketing in Shopify"
+CONSENT_TAG = "Shopify: accepts e-mail marketing"  # the Odoo contact tag (res.partner.category)
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,11 @@ class PartnerValues:
     name: str
     email: str
     phone: str
-    note: str  # the internal note (Odoo's `comment`): tax exemption, marketing consent when copied
+    note: str  # the internal note (Odoo's `comment`): the tax exemption
     address: Address | None  # the default address, held by the partner itself
     company: tuple[int, str] | None  # (Shopify company id, name) when the customer goes under a company
+    # E-mail marketing consent, only when the merchant copies it (the contact tag CONSENT_TAG); else None.
+    accepts_marketing: bool | None = None
 
     def digest(self) -> str:
         """Changes when anything Synco would write changes: no Odoo write for an unchanged customer."""
@@ -39,6 +41,7 @@ class PartnerValues:
                 self.note,
                 self.address and self.address.__dict__,
                 self.company,
+                self.accepts_marketing,
             ],
             sort_keys=True,
         )
@@ -84,16 +87,12 @@ def display_name(record: ShopifyCustomerRecord) -> str:
     return name or (default.name if default else "") or record.email or f"Shopify customer {record.id}"
 
 
-def partner_note(record: ShopifyCustomerRecord, *, copy_consent: bool) -> str:
-    """The partner's internal note: tax exemption (with Shopify's exemption codes), and the e-mail marketing
-    consent only when the merchant chose to copy it."""
-    lines = []
-    if record.tax_exempt or record.tax_exemptions:
-        exemptions = ", ".join(record.tax_exemptions)
-        lines.append("Tax exempt in Shopify" + (f" (exemptions: {exemptions})" if exemptions else ""))
-    if copy_consent and record.email_marketing == "SUBSCRIBED":
-        lines.append(CONSENT_NOTE)
-    return "\n".join(lines)
+def partner_note(record: ShopifyCustomerRecord) -> str:
+    """The partner's internal note: the tax exemption, with Shopify's exemption codes."""
+    if not (record.tax_exempt or record.tax_exemptions):
+        return ""
+    exemptions = ", ".join(record.tax_exemptions)
+    return "Tax exempt in Shopify" + (f" (exemptions: {exemptions})" if exemptions else "")
 
 
 def partner_values(
@@ -108,9 +107,10 @@ def partner_values(
         name=display_name(record),
         email=record.email,
         phone=record.phone or (default_address(record) or Address()).phone,
-        note=partner_note(record, copy_consent=copy_consent),
+        note=partner_note(record),
         address=default_address(record),
         company=company,
+        accepts_marketing=record.email_marketing == "SUBSCRIBED" if copy_consent else None,
     )
 
 

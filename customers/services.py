@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from customers.mapping import normalise_phone, phone_pattern, same_phone
+from customers.mapping import CONSENT_TAG, normalise_phone, phone_pattern, same_phone
 from customers.models import GUEST_CUSTOMER_ID, CustomerLink, CustomerSettings
 from orders.mapping import XMLID_MODULE, MappingError
 from synclogs.records import record_created
@@ -277,3 +277,34 @@ def partners_by_phone(client: OdooClient, phones: Sequence[str]) -> dict[str, in
             if phone not in out and same_phone(number, wanted_number):
                 out[phone] = int(row["id"])
     return out
+
+
+CONSENT_TAG_KEY = "partner_tag_accepts_email_marketing"
+
+
+def consent_tag(client: OdooClient) -> int:
+    """The contact tag 'Shopify: accepts e-mail marketing' (res.partner.category, in every Odoo), found by
+    Synco's external id or created by one load; the same tag for every shop (like a product attribute)."""
+
+    def find_or_create() -> int:
+        found = client.xmlid_targets(XMLID_MODULE, [CONSENT_TAG_KEY]).get(CONSENT_TAG_KEY)
+        if found is not None:
+            return found
+        [tag] = client.load(
+            "res.partner.category", ["id", "name"], [[f"{XMLID_MODULE}.{CONSENT_TAG_KEY}", CONSENT_TAG]]
+        )
+        return tag
+
+    return cached(client, "consent_tag", find_or_create)
+
+
+def set_consent_tag(client: OdooClient, accepting: Sequence[int], not_accepting: Sequence[int]) -> None:
+    """Tag the contacts that accept e-mail marketing, untag the others (their other tags are kept): at most
+    two writes whatever the number of contacts."""
+    if not (accepting or not_accepting):
+        return
+    tag = consent_tag(client)
+    if accepting:
+        client.call("res.partner", "write", sorted(set(accepting)), {"category_id": [(4, tag)]})
+    if not_accepting:
+        client.call("res.partner", "write", sorted(set(not_accepting)), {"category_id": [(3, tag)]})

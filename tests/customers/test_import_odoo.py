@@ -123,21 +123,33 @@ def test_tax_exemption_is_noted_and_marketing_consent_is_not_copied_by_default(s
     note = _partner(odoo, CustomerLink.objects.get(shop=shop).odoo_partner_id)["comment"]
     assert "Tax exempt in Shopify (exemptions: CA_STATUS_CARD_EXEMPTION)" in note
     assert "marketing" not in note
+    assert odoo.execute("res.partner.category", "search_count", [["name", "like", "marketing"]]) == 0
 
 
-def test_marketing_consent_is_copied_when_the_merchant_asks(shop, odoo):
-    CustomerSettings.objects.create(shop=shop, copy_marketing_consent=True)
-    subscribed = customer(7001)
+def _tags(odoo, partner_id: int) -> list[str]:
+    ids = odoo.execute("res.partner", "read", [partner_id], fields=["category_id"])[0]["category_id"]
+    return sorted(row["name"] for row in odoo.execute("res.partner.category", "read", ids, fields=["name"]))
+
+
+def test_marketing_consent_is_copied_as_a_contact_tag_when_the_merchant_asks(shop, odoo):
+    client = odoo_client_for(shop)
+    write_customers(client, shop, [customer(7001)])  # consent not copied by default
+    partner = CustomerLink.objects.get(shop=shop, shopify_customer_id=7001).odoo_partner_id
+    assert _tags(odoo, partner) == []
+    vip = odoo.execute("res.partner.category", "create", {"name": "VIP"})
+    odoo.execute("res.partner", "write", [partner], {"category_id": [(4, vip)]})
+    CustomerSettings.objects.filter(shop=shop).update(copy_marketing_consent=True)
     not_subscribed = customer(7004, email="no@example.com", email_marketing="NOT_SUBSCRIBED")
 
-    write_customers(odoo_client_for(shop), shop, [subscribed, not_subscribed])
+    write_customers(client, shop, [customer(7001), not_subscribed])
 
-    notes = {
-        link.shopify_customer_id: _partner(odoo, link.odoo_partner_id)["comment"] or ""
-        for link in CustomerLink.objects.filter(shop=shop)
-    }
-    assert "Accepts e-mail marketing in Shopify" in notes[7001]
-    assert "marketing" not in notes[7004]
+    other = CustomerLink.objects.get(shop=shop, shopify_customer_id=7004).odoo_partner_id
+    assert _tags(odoo, partner) == ["Shopify: accepts e-mail marketing", "VIP"]
+    assert _tags(odoo, other) == []
+    # unsubscribed in Shopify: the tag goes, the merchant's own tags stay
+    write_customers(client, shop, [customer(7001, email_marketing="UNSUBSCRIBED")])
+    assert _tags(odoo, partner) == ["VIP"]
+    assert odoo.execute("res.partner.category", "search_count", [["name", "like", "Shopify"]]) == 1
 
 
 def test_a_second_run_makes_no_twins_and_no_writes(shop, odoo):

@@ -70,9 +70,11 @@ def test_partner_values_name_note_and_company():
     )
     assert values.company == (501, "Acme Corp")
     assert partner_values(record, copy_consent=False, with_companies=False).company is None
-    consent = partner_values(customer(), copy_consent=True, with_companies=True)
-    assert consent.note == "Accepts e-mail marketing in Shopify"
-    assert partner_values(customer(), copy_consent=False, with_companies=True).note == ""
+    assert partner_values(customer(), copy_consent=True, with_companies=True).accepts_marketing is True
+    unsubscribed = customer(email_marketing="UNSUBSCRIBED")
+    assert partner_values(unsubscribed, copy_consent=True, with_companies=True).accepts_marketing is False
+    plain = partner_values(customer(), copy_consent=False, with_companies=True)
+    assert (plain.note, plain.accepts_marketing) == ("", None)  # not copied unless the merchant asks
     assert (
         partner_values(
             customer(addresses=(), first_name="", last_name=""), copy_consent=False, with_companies=True

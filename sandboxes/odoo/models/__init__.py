@@ -21,6 +21,7 @@ MODEL_CLASSES: tuple[type[Model], ...] = (
     base.CrmTeam,
     base.IrModuleModule,
     base.IrModelData,
+    base.ResPartnerCategory,
     base.ResPartner,
     product.ProductCategory,
     product.ProductPricelist,

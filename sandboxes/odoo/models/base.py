@@ -238,6 +238,18 @@ class IrModelData(Model):
         raise ValueError(f"External ID not found in the system: {module}.{xml_id}")
 
 
+class ResPartnerCategory(Model):
+    """Contact tags (base's res.partner.category: Contacts > Configuration > Tags)."""
+
+    _name = "res.partner.category"
+    _description = "Partner Tags"
+    _order = "name"
+    name = Char("Tag Name", required=True)
+    color = Integer("Color")
+    parent_id = Many2one("res.partner.category", "Category")
+    active = Boolean("Active", default=True)
+
+
 class ResPartner(Model):
     _name = "res.partner"
     _description = "Contact"
@@ -283,6 +295,7 @@ class ResPartner(Model):
     user_id = Many2one("res.users", "Salesperson", unchecked_on=ON_CREATE_AND_WRITE)
     property_payment_term_id = Many2one("account.payment.term", "Customer Payment Terms")
     active = Boolean("Active", default=True)
+    category_id = Many2many("res.partner.category", "Tags")
 
     def _compute_display_name(self, record_id: int, name: str) -> Any:
         rec = self.raw(record_id)

@@ -185,3 +185,45 @@ def test_countries_carry_their_calling_code(odoo_api: OdooApi, refs: Refs, clien
     codes = calling_codes(client)
     france = odoo_api.search_one("res.country", [["code", "=", "FR"]])
     assert (codes[refs.us], codes[france]) == (1, 33)
+
+
+def test_a_contact_tag_is_added_and_removed_keeping_the_other_tags(odoo_api: OdooApi, client: Any) -> None:
+    """res.partner.category (base: in every Odoo) loaded with an external id; category_id written with the
+    many2many commands 4 (add) and 3 (remove the link only, the tag stays)."""
+    name = odoo_api.unique("Shopify: accepts e-mail marketing")
+    xmlid = _xmlid(odoo_api, "tag")
+    [tag] = client.load("res.partner.category", ["id", "name"], [[xmlid, name]])
+    assert client.load("res.partner.category", ["id", "name"], [[xmlid, name]]) == [tag]  # found again
+    other = odoo_api.call("res.partner.category", "create", [{"name": odoo_api.unique("VIP")}])
+    partners = [
+        odoo_api.call(
+            "res.partner", "create", [{"name": odoo_api.unique("Tagged"), "category_id": [(4, other)]}]
+        )
+        for _ in range(2)
+    ]
+
+    client.call("res.partner", "write", partners, {"category_id": [(4, tag)]})
+    rows = odoo_api.call("res.partner", "read", [partners], {"fields": ["category_id"]})
+    assert [sorted(row["category_id"]) for row in rows] == [sorted([tag, other])] * 2
+
+    client.call("res.partner", "write", partners[:1], {"category_id": [(3, tag)]})
+    rows = odoo_api.call("res.partner", "read", [partners], {"fields": ["category_id"]})
+    assert [sorted(row["category_id"]) for row in rows] == [[other], sorted([tag, other])]
+    assert odoo_api.call("res.partner.category", "search", [[["id", "=", tag]]]) == [tag]
+
+
+def test_linked_contacts_still_there_in_one_search(odoo_api: OdooApi, client: Any) -> None:
+    """The import checks its linked contacts still exist (merged away or deleted in Odoo since): one search,
+    archived ones included."""
+    alive = odoo_api.call("res.partner", "create", [{"name": odoo_api.unique("Alive")}])
+    archived = odoo_api.call(
+        "res.partner", "create", [{"name": odoo_api.unique("Archived"), "active": False}]
+    )
+    gone = odoo_api.call("res.partner", "create", [{"name": odoo_api.unique("Gone")}])
+    odoo_api.call("res.partner", "unlink", [[gone]])
+
+    found = client.call(
+        "res.partner", "search", [["id", "in", [alive, archived, gone]], ["active", "in", [True, False]]]
+    )
+
+    assert sorted(found) == sorted([alive, archived])
