@@ -286,11 +286,38 @@ def variant_label(mapping: ProductMapping) -> str:
     return title
 
 
-def link_mapping(
-    client: OdooClient, mapping: ProductMapping, reference: str, *, who: str
-) -> OdooProductChoice:
-    """Link a Shopify variant to the Odoo product the merchant named, after Odoo confirmed it exists."""
+@dataclass(frozen=True)
+class Linked:
+    product: OdooProductChoice
+    # False when the variant's SKU (or barcode) is on another Shopify variant too: orders are not matched by it.
+    order_link: bool
+
+
+def link_mapping(client: OdooClient, mapping: ProductMapping, reference: str, *, who: str) -> Linked:
+    """Link a Shopify variant to the Odoo product the merchant named, after Odoo confirmed it exists and no
+    other variant has it."""
     product = find_odoo_product(client, reference)
+    holder = (
+        ProductMapping.objects.filter(shop_id=mapping.shop_id, odoo_product_id=product.id)
+        .exclude(pk=mapping.pk)
+        .exclude(state__in=SET_ASIDE)
+        .first()
+    )
+    if holder is not None:
+        raise FixError(
+            f"The Odoo product '{product.name}' (id {product.id}) is already linked to the Shopify variant "
+            f"'{variant_label(holder)}' (variant {holder.shopify_variant_id}): link that one elsewhere or ignore "
+            "it first. Each Odoo product stands for one Shopify variant."
+        )
+    key = link_key(mapping)
+    # A code another Shopify variant has too would send its orders to this product: no order link by it.
+    shared = (
+        bool(key)
+        and _in_play(mapping.shop)
+        .exclude(pk=mapping.pk)
+        .filter(**({"sku": mapping.sku} if mapping.sku else {"sku": "", "barcode": mapping.barcode}))
+        .exists()
+    )
     attempt = start_attempt(
         shop_id=mapping.shop_id,
         operation="link_product",
@@ -317,25 +344,30 @@ def link_mapping(
                 "updated_at",
             ]
         )
-        key = link_key(mapping)
-        if key:
+        if key and not shared:
             ProductLink.objects.update_or_create(
                 shop_id=mapping.shop_id,
                 sku=key,
                 defaults={"odoo_product_id": product.id, "default_tax_ids": list(product.tax_ids)},
             )
     archived = " (archived in Odoo)" if not product.active else ""
+    unlinked = f" Orders are not matched by '{key}': another Shopify variant has it too." if shared else ""
     finish_attempt(
         attempt,
         succeeded=True,
         message=f"{who} linked the Shopify variant '{variant_label(mapping)}' (variant {mapping.shopify_variant_id}) "
-        f"to the Odoo product '{product.name}' (id {product.id}){archived}.",
+        f"to the Odoo product '{product.name}' (id {product.id}){archived}.{unlinked}",
         odoo_model="product.product",
         odoo_id=product.id,
         rpc_calls=1,
-        summary={"variant": mapping.shopify_variant_id, "sku": mapping.sku, "product": product.id},
+        summary={
+            "variant": mapping.shopify_variant_id,
+            "sku": mapping.sku,
+            "product": product.id,
+            "order_link": bool(key) and not shared,
+        },
     )
-    return product
+    return Linked(product, order_link=bool(key) and not shared)
 
 
 def ignore_mapping(mapping: ProductMapping) -> None:

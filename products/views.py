@@ -358,7 +358,7 @@ def link_product(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     client = None
     try:
         client = odoo_client_for(mapping.shop)
-        product = problems.link_mapping(client, mapping, form.cleaned_data["reference"], who=_who(request))
+        linked = problems.link_mapping(client, mapping, form.cleaned_data["reference"], who=_who(request))
     except problems.FixError as exc:
         return _row_response(request, mapping, "", error=exc.message)
     except GatewayError as exc:
@@ -366,9 +366,12 @@ def link_product(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     finally:
         if client is not None:
             client.close()
-    archived = " It is archived in Odoo." if not product.active else ""
+    product = linked.product
+    notes = " It is archived in Odoo." if not product.active else ""
+    if not linked.order_link and (mapping.sku or mapping.barcode):
+        notes += " Orders are not matched by its code while another Shopify variant has it too."
     return _row_response(
-        request, mapping, f"Linked to the Odoo product '{product.name}' (id {product.id}).{archived}"
+        request, mapping, f"Linked to the Odoo product '{product.name}' (id {product.id}).{notes}"
     )
 
 

@@ -236,6 +236,33 @@ def test_linking_writes_the_mapping_the_order_link_and_the_log(shop, odoo):
 
 
 @pytest.mark.django_db
+def test_an_odoo_product_another_variant_has_is_refused(shop, odoo):
+    mug = _odoo_product(odoo, "SKU-MUG")
+    _mapping(shop, 1, product_title="Mug", odoo_product_id=mug["id"])
+    mapping = _mapping(shop, 2, state=State.MISSING, odoo_product_id=None)
+
+    with pytest.raises(FixError, match=r"is already linked to the Shopify variant 'Mug' \(variant 1\)"):
+        link_mapping(odoo_client_for(shop), mapping, "SKU-MUG", who="merchant")
+
+    assert ProductMapping.objects.get(pk=mapping.pk).state == State.MISSING
+    assert not SyncAttempt.objects.filter(shop=shop).exists()
+
+
+@pytest.mark.django_db
+def test_a_sku_two_variants_share_links_the_variant_but_not_the_orders(shop, odoo):
+    mug = _odoo_product(odoo, "SKU-MUG")
+    _mapping(shop, 1, sku="TWIN", state=State.MISSING, odoo_product_id=None)
+    mapping = _mapping(shop, 2, sku="TWIN", state=State.MISSING, odoo_product_id=None)
+
+    linked = link_mapping(odoo_client_for(shop), mapping, str(mug["id"]), who="merchant")
+
+    assert not linked.order_link
+    assert ProductMapping.objects.get(pk=mapping.pk).state == State.LINKED
+    assert not ProductLink.objects.filter(shop=shop, sku="TWIN").exists()
+    assert "Orders are not matched by 'TWIN'" in SyncAttempt.objects.get(shop=shop).message
+
+
+@pytest.mark.django_db
 def test_the_odoo_only_check_lists_odoo_references_no_shopify_variant_has_a_page_at_a_time(shop, odoo):
     for variant, sku in enumerate(("SKU-MUG", "SKU-CAP")):
         _mapping(shop, variant, sku=sku)
