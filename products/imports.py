@@ -148,7 +148,11 @@ def import_products(
     total = ImportSummary()
     for chunk in _batches(products, batch):
         before = client.rpc_calls
-        summary = _import_batch(context, chunk)
+        with transaction.atomic():
+            # One batch at a time per shop: a webhook and a full import (or two webhooks) handling the same new
+            # product never both create it.
+            CatalogueSettings.objects.select_for_update().filter(pk=settings.pk).first()
+            summary = _import_batch(context, chunk)
         summary.odoo_calls = client.rpc_calls - before
         _log_batch(shop, chunk, summary)
         total.add(summary)

@@ -781,3 +781,37 @@ def test_the_full_import_runs_through_a_celery_worker(demo_shop, odoo, shopify, 
     assert ProductMapping.objects.filter(shop=demo_shop, product_title="Linen Shirt").count() == 12
     trail = ProductMapping.objects.filter(shop=demo_shop, product_title="Trail Runner")
     assert [m.state for m in trail] == [State.LINKED] * 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_the_same_new_product_at_once_make_one_template(demo_shop, odoo, add_product):
+    import threading
+
+    from django.db import connection
+
+    product = fetch(demo_shop, tee(add_product, "RACE"))
+    odoo_client_for(demo_shop).authenticate()  # both threads then start from their first catalogue call
+    odoo.control(latency_ms=150)  # every Odoo call slow: both imports overlap
+    barrier = threading.Barrier(2)
+    outcomes: list[Any] = []
+
+    def import_once() -> None:
+        try:
+            barrier.wait()
+            outcomes.append(run(Shop.objects.get(pk=demo_shop.pk), [product])[0])
+        except Exception as exc:  # shown by the assertion below
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=import_once) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert all(isinstance(outcome, imports.ImportSummary) for outcome in outcomes), outcomes
+    assert sorted((o.created, o.unchanged) for o in outcomes) == [(0, 4), (4, 0)]
+    template_id = template_of(odoo, demo_shop, product.id)  # exactly one external id
+    assert len(variants_of(odoo, template_id)) == 4
+    assert ProductMapping.objects.filter(shop=demo_shop).count() == 4
