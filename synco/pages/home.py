@@ -17,7 +17,6 @@ from django.utils import dateformat, timezone
 from customers.models import CustomerLink
 from orders.models import SYNCABLE_STATUSES, Order, SyncStatus
 from orders.views import FILTERS
-from products.models import ProductLink
 from products.problems import Summary as CatalogueSummary
 from products.problems import get_summary as get_catalogue_summary
 from stock.models import StockPush, StockSettings
@@ -379,7 +378,6 @@ def setup_steps(
     connection: OdooConnection | None,
     rules: OrderRules | None,
     counts: OrderCounts,
-    product_links: int,
     customer_links: int,
     webhooks: WebhookHealth,
     links: Links,
@@ -387,7 +385,7 @@ def setup_steps(
 ) -> list[SetupStep]:
     """The setup checklist: each step says what is true now and where to fix it (pure: no queries)."""
     steps = [_odoo_step(connection, links), _modules_step(connection, links), _rules_step(rules, links)]
-    steps.append(_matching_step(counts, product_links, customer_links, catalogue, links))
+    steps.append(_matching_step(counts, customer_links, catalogue, links))
     steps.append(_webhooks_step(webhooks, links))
     return steps
 
@@ -463,7 +461,6 @@ def _rules_step(rules: OrderRules | None, links: Links) -> SetupStep:
 
 def _matching_step(
     counts: OrderCounts,
-    product_links: int,
     customer_links: int,
     catalogue: CatalogueSummary | None,
     links: Links,
@@ -567,33 +564,11 @@ def get_home(shop: Shop, links: Links) -> Home:
     counts = get_order_counts(shop)
     webhooks = get_webhook_health(shop)
     matched = counts.synced or counts.needs_review
-    # The service products Synco creates itself (rounding, discount, tip ...) are not matches of Shopify products.
-    own_products = (
-        [
-            rules.discount_product_code,
-            rules.tip_product_code,
-            rules.gift_card_product_code,
-            rules.custom_item_product_code,
-            rules.rounding_product_code,
-        ]
-        if rules
-        else []
-    )
-    product_links = (
-        ProductLink.objects.filter(shop=shop).exclude(sku__in=own_products).count() if matched else 0
-    )
     customer_links = CustomerLink.objects.filter(shop=shop).count() if matched else 0
     return Home(
         counts=counts,
         steps=setup_steps(
-            connection,
-            rules,
-            counts,
-            product_links,
-            customer_links,
-            webhooks,
-            links,
-            get_catalogue_summary(shop),
+            connection, rules, counts, customer_links, webhooks, links, get_catalogue_summary(shop)
         ),
         chart=get_chart(shop),
         last_errors=get_last_errors(shop),
