@@ -78,6 +78,9 @@ def is_storable(env: Environment, product_id: Any) -> bool:
 # The variant's own fields that the template shows (and sets) through its single variant, as Odoo's
 # _get_related_fields_variant_template: written on the first variant after a template is created.
 VARIANT_FIELDS = ("barcode", "default_code", "standard_price", "volume", "weight")
+# Stored on the template in Odoo, recomputed when variants come or go but not when one is archived: a template
+# with two variants, one archived, keeps False (checked on real 18 and 19); read here from all its variants.
+STORED_FROM_VARIANT = ("default_code", "volume", "weight")
 # product.dynamic_variant_limit (an ir.config_parameter, 1000 by default): new variants per template and call
 VARIANT_LIMIT = 1000
 # Per database: (the product.product table indexed, barcode -> ids that have held it)
@@ -160,9 +163,26 @@ class ProductTemplate(Model):
             if lines.raw(line).get("value_ids")
         ]
 
+    def search_ids(
+        self, domain: Any, offset: int = 0, limit: int | None = None, order: str | None = None
+    ) -> list[int]:
+        """Odoo's ``_search_barcode``: a template matches when one of its variants (archived ones too) does."""
+        if isinstance(domain, (list, tuple)):
+            domain = [self._barcode_leaf(term) for term in domain]
+        return super().search_ids(domain, offset, limit, order)
+
+    def _barcode_leaf(self, term: Any) -> Any:
+        if not (isinstance(term, (list, tuple)) and len(term) == 3 and term[0] == "barcode"):
+            return term
+        products = self.env["product.product"].with_context(active_test=False)
+        found = products.search_ids([["barcode", term[1], term[2]]])
+        return ["id", "in", sorted({int(products.raw(p)["product_tmpl_id"]) for p in found})]
+
     # -- the variant's fields, through the single variant (Odoo's _compute_template_field_from_variant_field)
     def _compute_from_variant(self, record_id: int, name: str) -> Any:
         products = self.env["product.product"]
+        if name in STORED_FROM_VARIANT:
+            products = products.with_context(active_test=False)
         variants = products.children_of("product_tmpl_id", record_id)
         if not variants and self.context.get("active_test", True):
             variants = products.with_context(active_test=False).children_of("product_tmpl_id", record_id)

@@ -590,6 +590,9 @@ def test_it_finds_variants_by_sku_or_barcode_archived_included(odoo_api: OdooApi
     assert call("product.product", "search_read", [[["default_code", "in", codes]], ["id"]]) == [
         {"id": first}
     ]
+    # a template is found by any of its variants' barcodes (Odoo's _search_barcode), not by their SKUs
+    assert call("product.template", "search", [[["barcode", "=", barcode]]]) == [template]
+    assert call("product.template", "search", [[["default_code", "in", codes]]]) == []
 
 
 # -- 11: template updates ----------------------------------------------------------------------------------
