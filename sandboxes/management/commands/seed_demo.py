@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +14,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from customers.imports import run_customer_import, start_customer_import
 from orders.services import import_orders, refresh_shop_timezone
+from products.imports import run_product_import, start_product_import
+from products.models import CatalogueRun
 from sandboxes.odoo.seed import DEFAULT_API_KEY
 from sandboxes.odoo.server import start_in_thread as start_odoo
 from sandboxes.shopify.server import start_in_thread as start_shopify
@@ -83,6 +88,7 @@ class Command(BaseCommand):
             shop.users.add(user)
 
         self._prepare_odoo(odoo_state)
+        self._import_catalogue(shop, shopify_state, odoo_state)
         self._import_orders(shop, shopify_state)
         self._prepare_stock(shop, shopify_state, odoo_state)
 
@@ -100,6 +106,40 @@ class Command(BaseCommand):
             client.close()
         finally:
             server.shutdown_and_save()
+
+    def _import_catalogue(self, shop: Shop, shopify_state: Path, odoo_state: Path) -> None:
+        """The merchant's first step: every Shopify product (templates with their variants) and customer (with
+        their addresses) into Odoo through the full imports (Shopify's bulk operations), so that orders then find
+        them. Run here, step by step as the worker would, against both sandboxes started in this process."""
+        odoo_server, odoo_url = start_odoo(
+            state_path=odoo_state, port=0, version=settings.SANDBOX_ODOO_VERSION
+        )
+        shopify_server, shopify_url = start_shopify(state_path=shopify_state, port=0)
+        original = settings.SHOPIFY_ADMIN_ORIGIN
+        settings.SHOPIFY_ADMIN_ORIGIN = shopify_url
+        connection = OdooConnection.objects.get(shop=shop)
+        saved_url = connection.url
+        OdooConnection.objects.filter(pk=connection.pk).update(url=odoo_url)
+        try:
+            products = self._run_to_end(start_product_import(shop.pk).pk, run_product_import)
+            customers = self._run_to_end(start_customer_import(shop).pk, run_customer_import)
+        finally:
+            OdooConnection.objects.filter(pk=connection.pk).update(url=saved_url)
+            settings.SHOPIFY_ADMIN_ORIGIN = original
+            shopify_server.shutdown_sandbox()
+            odoo_server.shutdown_and_save()
+        for run, what in ((products, "products"), (customers, "customers")):
+            self.stdout.write(
+                f"Imported {what} into Odoo: {run.status}, {run.done} of {run.total}; created {run.created}, "
+                f"linked {run.linked}, failed {run.failed}{f' ({run.error})' if run.error else ''}."
+            )
+
+    @staticmethod
+    def _run_to_end(run_id: int, step: Callable[[int], float | None]) -> CatalogueRun:
+        deadline = time.monotonic() + 300
+        while (wait := step(run_id)) is not None and time.monotonic() < deadline:
+            time.sleep(min(wait, 0.5))
+        return CatalogueRun.objects.get(pk=run_id)
 
     def _prepare_stock(self, shop: Shop, shopify_state: Path, odoo_state: Path) -> None:
         """Stock sync on: Shopify's locations mapped to the Odoo warehouses (in order; the rest unsynced), the
