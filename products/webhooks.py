@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from products.imports import archive_deleted_product, import_products
+from products.models import CatalogueSettings, ProductMapping
 from synclogs.models import WebhookReceipt
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import Shop
@@ -41,6 +42,12 @@ def product_notified(shop: Shop, topic: str, payload: dict[str, Any]) -> tuple[s
         finally:
             client.close()
         return WebhookReceipt.Status.PROCESSED, text
+    if not _in_step(shop, product_id):
+        return (
+            WebhookReceipt.Status.IGNORED,
+            f"Product {product_id} not imported: the catalogue has not been imported yet (start the product "
+            "import on the Products page; changes are kept in step from then on).",
+        )
     product = fetch_product(shopify_client_for(shop), product_id)
     if product is None:
         # Deleted since: its products/delete webhook archives it.
@@ -51,3 +58,10 @@ def product_notified(shop: Shop, topic: str, payload: dict[str, Any]) -> tuple[s
     finally:
         client.close()
     return WebhookReceipt.Status.PROCESSED, f"Product '{product.title}' re-fetched: {summary.describe()}."
+
+
+def _in_step(shop: Shop, product_id: int) -> bool:
+    """Webhooks keep the catalogue in step once it was imported (or this product was): before the merchant's
+    first import, editing a product in Shopify does not start filling Odoo."""
+    imported = CatalogueSettings.objects.filter(shop=shop, products_swept_until__isnull=False).exists()
+    return imported or ProductMapping.objects.filter(shop=shop, shopify_product_id=product_id).exists()

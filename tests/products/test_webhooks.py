@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from products.models import ProductMapping
+from products.models import CatalogueSettings, ProductMapping
 from synclogs.models import WebhookReceipt
 from synco.models import Shop
 from synco.shopify_app.webhook_handlers import process_webhook
@@ -23,6 +23,15 @@ _events = itertools.count(1)
 # The import tests' fixtures: the demo shop on both sandboxes, products added to the Shopify sandbox.
 demo_shop = test_imports.demo_shop
 add_product = test_imports.add_product
+
+
+@pytest.fixture
+def imported_once(demo_shop: Shop) -> Shop:
+    """The shop's catalogue was imported once: webhooks keep it in step from then on."""
+    CatalogueSettings.objects.update_or_create(
+        shop=demo_shop, defaults={"products_swept_until": timezone.now()}
+    )
+    return demo_shop
 
 
 def deliver(shop: Shop, topic: str, payload: dict[str, Any]) -> WebhookReceipt:
@@ -44,7 +53,7 @@ def rest_body(shopify: Any, product_id: int) -> dict[str, Any]:
 
 
 def test_products_create_imports_the_product_read_again(
-    demo_shop, odoo, add_product: Callable[..., int], shopify
+    demo_shop, imported_once, odoo, add_product: Callable[..., int], shopify
 ):
     product_id = tee(add_product, "WHC")
 
@@ -57,7 +66,7 @@ def test_products_create_imports_the_product_read_again(
 
 
 def test_products_update_writes_what_changed_and_nothing_when_nothing_did(
-    demo_shop, odoo, add_product, shopify
+    demo_shop, imported_once, odoo, add_product, shopify
 ):
     from sandboxes.shopify import products
 
@@ -81,7 +90,7 @@ def test_products_update_writes_what_changed_and_nothing_when_nothing_did(
     assert "0 updated, 4 unchanged" in again.message
 
 
-def test_products_delete_archives_in_odoo(demo_shop, odoo, add_product, shopify):
+def test_products_delete_archives_in_odoo(demo_shop, imported_once, odoo, add_product, shopify):
     product_id = tee(add_product, "WHD")
     deliver(demo_shop, "products/create", rest_body(shopify, product_id))
 
@@ -98,7 +107,7 @@ def test_products_delete_archives_in_odoo(demo_shop, odoo, add_product, shopify)
     assert set(ProductMapping.objects.values_list("state", flat=True)) == {ProductMapping.State.DELETED}
 
 
-def test_a_product_shopify_no_longer_has_is_ignored(demo_shop, odoo, shopify):
+def test_a_product_shopify_no_longer_has_is_ignored(demo_shop, imported_once, odoo, shopify):
     receipt = deliver(demo_shop, "products/update", {"id": 4242, "title": "Gone"})
 
     assert receipt.status == WebhookReceipt.Status.IGNORED
@@ -122,3 +131,23 @@ def test_an_uninstalled_shop_is_ignored(demo_shop, odoo, add_product, shopify):
     assert receipt.status == WebhookReceipt.Status.IGNORED
     assert receipt.message == "The app is uninstalled from this shop."
     assert not ProductMapping.objects.exists()
+
+
+def test_before_the_first_import_only_products_already_imported_are_kept_in_step(
+    demo_shop, odoo, add_product, shopify
+):
+    from products.imports import import_product_ids
+
+    unknown = tee(add_product, "WHN")
+    known = tee(add_product, "WHK")
+    import_product_ids(demo_shop.pk, [known], create=True)  # the mapping page's "create it"
+
+    ignored = deliver(demo_shop, "products/update", rest_body(shopify, unknown))
+    handled = deliver(demo_shop, "products/update", rest_body(shopify, known))
+
+    assert ignored.status == WebhookReceipt.Status.IGNORED
+    assert ignored.message.startswith(
+        f"Product {unknown} not imported: the catalogue has not been imported yet"
+    )
+    assert not ProductMapping.objects.filter(shopify_product_id=unknown).exists()
+    assert handled.status == WebhookReceipt.Status.PROCESSED and "4 unchanged" in handled.message
