@@ -164,6 +164,24 @@ class Summary:
     deleted: int
     unresolved: int  # variants with at least one blocking problem
     notes: int  # linked variants with a note (nothing to fix)
+    duplicate_skus: int = 0  # variants (not in conflict already) whose SKU another variant has
+    duplicate_barcodes: int = 0
+    without_code: int = 0  # variants with neither SKU nor barcode, or unlinked without SKU
+
+    def kinds(self) -> list[str]:
+        """The problems, counted by kind, as the page lists them."""
+        parts = [
+            (self.missing, "missing in Odoo", "missing in Odoo"),
+            (self.conflict, "conflict", "conflicts"),
+            (self.duplicate_skus, "SKU on several Shopify variants", "SKUs on several Shopify variants"),
+            (
+                self.duplicate_barcodes,
+                "barcode on several Shopify variants",
+                "barcodes on several Shopify variants",
+            ),
+            (self.without_code, "variant without SKU", "variants without SKU"),
+        ]
+        return [f"{count:,} {one if count == 1 else many}" for count, one, many in parts if count]
 
     @property
     def clean(self) -> bool:
@@ -181,6 +199,21 @@ def get_summary(shop: Shop) -> Summary:
         n_deleted=Count("pk", filter=Q(state=State.DELETED)),
         n_unresolved=Count("pk", filter=problem_condition(shop)),
         n_notes=Count("pk", filter=Q(state=State.LINKED) & ~Q(problem="")),
+        n_duplicate_skus=Count(
+            "pk",
+            filter=~Q(state__in=(*SET_ASIDE, State.CONFLICT))
+            & ~Q(sku="")
+            & Q(sku__in=_duplicated(shop, "sku")),
+        ),
+        n_duplicate_barcodes=Count(
+            "pk",
+            filter=~Q(state__in=(*SET_ASIDE, State.CONFLICT))
+            & ~Q(barcode="")
+            & Q(barcode__in=_duplicated(shop, "barcode")),
+        ),
+        n_without_code=Count(
+            "pk", filter=~Q(state__in=SET_ASIDE) & Q(sku="") & (Q(barcode="") | ~Q(state=State.LINKED))
+        ),
     )
     return Summary(
         total=row["n_all"] - row["n_deleted"],
@@ -191,6 +224,9 @@ def get_summary(shop: Shop) -> Summary:
         deleted=row["n_deleted"],
         unresolved=row["n_unresolved"],
         notes=row["n_notes"],
+        duplicate_skus=row["n_duplicate_skus"],
+        duplicate_barcodes=row["n_duplicate_barcodes"],
+        without_code=row["n_without_code"],
     )
 
 

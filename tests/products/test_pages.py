@@ -112,6 +112,7 @@ def test_the_problems_filter_shows_only_the_variants_to_fix_with_their_reasons(m
     assert ">Create in Odoo</button>" not in conflict_row and ">Link</button>" in conflict_row
     assert "Neither a SKU nor a barcode in Shopify" in _row(html, no_code)
     assert "4 problems</span>" in html
+    assert "1 conflict · 2 SKUs on several Shopify variants · 1 variant without SKU" in html
 
 
 @pytest.mark.parametrize(

@@ -109,6 +109,13 @@ def test_the_summary_counts_each_state_and_the_variants_with_a_problem(shop):
     assert (summary.ignored, summary.deleted, summary.notes) == (1, 1, 1)
     # missing, conflict, the two DUP, the two B1, the one with no code at all
     assert summary.unresolved == 7
+    assert summary.kinds() == [
+        "1 missing in Odoo",
+        "1 conflict",
+        "2 SKUs on several Shopify variants",
+        "2 barcodes on several Shopify variants",
+        "1 variant without SKU",
+    ]
     assert sorted(
         ProductMapping.objects.filter(shop=shop)
         .filter(problem_condition(shop))
