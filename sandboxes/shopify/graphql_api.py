@@ -123,6 +123,7 @@ def order_view(order: Json, ctx: RequestContext) -> Json:
         )
         for li in order.get("line_items") or []
     ]
+    _live_variants(lines, order, ctx)
     lines_by_id = {li["_id"]: li for li in lines}
     transactions = [
         transaction_view(t, shop_ccy, pres_ccy) for t in ctx.store.transactions(ctx.shop, order["id"])
@@ -238,6 +239,24 @@ def order_view(order: Json, ctx: RequestContext) -> Json:
             ],
         },
     }
+
+
+def _live_variants(lines: list[Json], order: Json, ctx: RequestContext) -> None:
+    """A line whose variant is not one of the demo catalogue's (a product added to the shop) gets it, and its
+    product, from the shop's products."""
+    missing = [
+        (view, int(raw["variant_id"]))
+        for view, raw in zip(lines, order.get("line_items") or [], strict=True)
+        if view["variant"] is None and raw.get("variant_id")
+    ]
+    if not missing:
+        return
+    found = ctx.store.transact(lambda s: products.index(s, ctx.shop).by_variant, write=False)
+    for view, variant_id in missing:
+        pair = found.get(variant_id)
+        if pair is not None:
+            view["variant"] = products.variant_view(pair[0], pair[1], ctx)
+            view["product"] = products.product_view(pair[0], ctx)
 
 
 def shipping_line_view(line: Json, applications: list[Json]) -> Json:

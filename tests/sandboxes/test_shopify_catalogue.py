@@ -895,3 +895,38 @@ def test_product_mutations_create_options_variants_update_and_delete_with_webhoo
         gql(base, "query($id: ID!) { product(id: $id) { id } }", {"id": product_id})["data"]["product"]
         is None
     )
+
+
+def test_an_order_line_of_a_product_added_to_the_shop_reads_its_variant(
+    sandbox: tuple[SandboxServer, str],
+) -> None:
+    server, base = sandbox
+    order = generate_dataset(1, seed=5).orders[0]
+    runner = next(p for p in server.products() if p["title"] == "Trail Runner")
+    variant = runner["variants"][5]  # 42 / Sand
+    line = dict(order["line_items"][0])
+    line |= {
+        "variant_id": variant["id"],
+        "product_id": runner["id"],
+        "sku": variant["sku"],
+        "title": "Trail Runner",
+    }
+    order = dict(order, line_items=[line])
+    server.add_orders([order])
+    body = gql(
+        base,
+        "query($id: ID!) { order(id: $id) { lineItems(first: 5) { nodes { sku variant { id sku selectedOptions "
+        "{ name value } } product { title } } } } }",
+        {"id": f"gid://shopify/Order/{order['id']}"},
+    )
+    assert body["data"]["order"]["lineItems"]["nodes"] == [
+        {
+            "sku": "SKU-TRAIL-42-SAND",
+            "variant": {
+                "id": f"gid://shopify/ProductVariant/{variant['id']}",
+                "sku": "SKU-TRAIL-42-SAND",
+                "selectedOptions": [{"name": "Size", "value": "42"}, {"name": "Color", "value": "Sand"}],
+            },
+            "product": {"title": "Trail Runner"},
+        }
+    ]
