@@ -488,6 +488,14 @@ def test_a_value_added_to_a_line_adds_its_variants_and_keeps_the_others(
         call("product.template", "read", [[template], ["product_variant_count"]])[0]["product_variant_count"]
         == 6
     )
+    # the whole set again with one more value, as (6, 0, ids): the same again
+    [xl] = call("product.attribute.value", "create", [[{"name": "XL", "attribute_id": size}]])
+    values = [*sizes, large, xl]
+    command = {"attribute_line_ids": [(1, line, {"value_ids": [(6, 0, values)]})]}
+    assert call("product.template", "write", [[template], command]) is True
+    final = combinations(call, template)
+    assert {v: c for v, c in final.items() if v in after} == after
+    assert {c for v, c in final.items() if v not in after} == {frozenset({xl, c}) for c in colors}
 
 
 def test_a_new_option_with_one_value_keeps_the_variants(odoo_api: OdooApi, call: Call) -> None:
