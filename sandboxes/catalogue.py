@@ -82,7 +82,6 @@ SHOPIFY_ONLY_PRODUCTS: tuple[ShopifyOnlyProduct, ...] = (
         240,
         "SKU-LINEN",
         extras=(("Size", "L", Decimal("3.00")), ("Color", "Navy", Decimal("2.00"))),
-        without_sku=("L / Navy / Slim",),
     ),
     ShopifyOnlyProduct(
         "Enamel Pin Set",
