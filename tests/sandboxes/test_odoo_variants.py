@@ -210,14 +210,16 @@ def test_a_database_saved_before_variants_held_their_codes_still_reads_them(env:
     [row] = variants(env, mug)
     products = env["product.product"]
     raw = env.db.table("product.product")[row["id"]]
-    raw.pop("default_code", None)
-    raw.pop("barcode", None)
+    for name in ("default_code", "barcode", "active"):
+        raw.pop(name, None)
     env.db.table("product.template")[mug].update(default_code="OLD-1", barcode="999")
-    assert products.read([row["id"]], ["default_code", "barcode"])[0] == {
+    assert products.read([row["id"]], ["default_code", "barcode", "active"])[0] == {
         "id": row["id"],
         "default_code": "OLD-1",
         "barcode": "999",
+        "active": True,
     }
+    assert products.search([["default_code", "=", "OLD-1"]]) == [row["id"]]
 
 
 def test_value_names_are_unique_per_attribute_only_in_17(env: Environment) -> None:

@@ -368,8 +368,8 @@ class ProductProduct(IndexedChildren):
     outgoing_qty = Float("Outgoing", compute="_compute_quantities")
 
     def value(self, record_id: int, name: str) -> Any:
-        if name in VARIANT_FIELDS and name not in self.raw(record_id):
-            # a database saved before the variant held these fields kept them on its template
+        if (name in VARIANT_FIELDS or name == "active") and name not in self.raw(record_id):
+            # a database saved before the variant held these fields (and its own active) kept them on its template
             template = self.db.get("product.template", self.raw(record_id).get("product_tmpl_id") or 0) or {}
             if name in template:
                 return template[name]
