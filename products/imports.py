@@ -1037,6 +1037,22 @@ BULK_POLL_SECONDS = 2.0
 RETRY_SECONDS = 30.0
 # Shopify keeps a bulk operation's result file for 7 days; a run resumed later starts a new operation.
 RESULT_KEPT = timedelta(days=6)
+# A run whose task shows no sign of life this long (its worker died and the task was lost) blocks no new run.
+STALE_AFTER = timedelta(minutes=30)
+
+
+def _fail_stale_runs(shop_id: int) -> None:
+    cutoff = timezone.now() - STALE_AFTER
+    for run in CatalogueRun.objects.filter(
+        shop_id=shop_id, kind=CatalogueRun.Kind.PRODUCTS, status__in=CatalogueRun.ACTIVE
+    ):
+        if (run.heartbeat_at or run.created_at) < cutoff:
+            CatalogueRun.objects.filter(pk=run.pk, status=run.status).update(
+                status=CatalogueRun.Status.FAILED,
+                finished_at=timezone.now(),
+                error="The import stopped responding (its worker was lost). Resume it to go on from where it "
+                "was, or start a new one.",
+            )
 
 
 class ImportRefusedError(ValueError):
@@ -1047,6 +1063,7 @@ def start_product_import(shop_id: int) -> CatalogueRun:
     """Queue a full product import of the shop; refused while another one is under way."""
     with transaction.atomic():
         Shop.objects.select_for_update().filter(pk=shop_id).first()
+        _fail_stale_runs(shop_id)
         running = (
             CatalogueRun.objects.filter(
                 shop_id=shop_id, kind=CatalogueRun.Kind.PRODUCTS, status__in=CatalogueRun.ACTIVE
@@ -1081,6 +1098,8 @@ def stop_product_import(run: CatalogueRun) -> bool:
 def resume_product_import(run: CatalogueRun) -> bool:
     """Queue a stopped or failed run again: it continues after its checkpoint (Shopify's file is read again;
     when that has expired, a new bulk operation is started)."""
+    _fail_stale_runs(run.shop_id)
+    run.refresh_from_db()
     if (
         CatalogueRun.objects.filter(shop_id=run.shop_id, kind=run.kind, status__in=CatalogueRun.ACTIVE)
         .exclude(pk=run.pk)
@@ -1119,6 +1138,7 @@ def run_product_import(run_id: int) -> float | None:
     if run.shop.uninstalled_at is not None:
         _finish(run, CatalogueRun.Status.FAILED, "The app was uninstalled from this shop.")
         return None
+    CatalogueRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
     try:
         shopify = shopify_client_for(run.shop)
         if run.status == CatalogueRun.Status.QUEUED and not run.result_url:
@@ -1159,6 +1179,15 @@ def run_product_import(run_id: int) -> float | None:
     except GatewayError as exc:
         _finish(run, CatalogueRun.Status.FAILED, exc.message)
         return None
+    except Exception:
+        # A bug, not a passing fault: the run says so (and blocks no new run) instead of staying "running".
+        logger.exception("product import failed unexpectedly", extra={"run_id": run.pk})
+        _finish(
+            run,
+            CatalogueRun.Status.FAILED,
+            f"Unexpected error in Synco (import #{run.pk}); it has been logged.",
+        )
+        return None
 
 
 class _Stopped(Exception):
@@ -1196,6 +1225,7 @@ def _stream(run: CatalogueRun, shopify: Any) -> float | None:
             unchanged=F("unchanged") + summary.unchanged,
             failed=F("failed") + summary.failed + len(failures),
             error="",
+            heartbeat_at=timezone.now(),
         )
         _record_parse_failures(run, failures)
         failures.clear()

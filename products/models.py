@@ -128,6 +128,9 @@ class CatalogueRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     stop_requested = models.BooleanField(default=False)
+    # The last sign of life of the task running it (each step, each batch): a run that shows none for a long
+    # time lost its worker and its task, and no longer blocks a new one.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     ACTIVE = (Status.QUEUED, Status.STARTING, Status.RUNNING, Status.STOPPING)
 

@@ -578,6 +578,37 @@ def test_a_second_concurrent_run_is_refused(demo_shop):
         start_product_import(demo_shop.pk)
 
 
+def test_a_run_whose_worker_and_task_were_lost_blocks_no_new_run(demo_shop):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lost = CatalogueRun.objects.create(
+        shop=demo_shop, status=CatalogueRun.Status.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+
+    fresh = start_product_import(demo_shop.pk)
+
+    lost.refresh_from_db()
+    assert lost.status == CatalogueRun.Status.FAILED
+    assert lost.error.startswith("The import stopped responding (its worker was lost).")
+    assert fresh.status == CatalogueRun.Status.QUEUED
+
+
+def test_an_unexpected_error_fails_the_run_instead_of_leaving_it_running(demo_shop, odoo, monkeypatch):
+    started = start_product_import(demo_shop.pk)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(imports, "import_products", broken)
+    _drive(started.pk)
+
+    failed = CatalogueRun.objects.get(pk=started.pk)
+    assert failed.status == CatalogueRun.Status.FAILED
+    assert failed.error == f"Unexpected error in Synco (import #{started.pk}); it has been logged."
+
+
 def test_a_run_resumes_from_its_checkpoint_after_a_worker_death(demo_shop, odoo, add_product, monkeypatch):
     for n in range(4):
         add_product(f"Resume {n}", [], [{"sku": f"RES-{n}", "price": "5"}])
