@@ -308,3 +308,22 @@ def set_consent_tag(client: OdooClient, accepting: Sequence[int], not_accepting:
         client.call("res.partner", "write", sorted(set(accepting)), {"category_id": [(4, tag)]})
     if not_accepting:
         client.call("res.partner", "write", sorted(set(not_accepting)), {"category_id": [(3, tag)]})
+
+
+def forget_missing_contacts(client: OdooClient, shop: Shop, order: ShopifyOrder) -> None:
+    """After Odoo refused an order for a record that no longer exists: if the customer's linked contact or one
+    of its address contacts was merged away or deleted in Odoo, Synco forgets it (one search), so the next
+    attempt matches the customer again instead of failing on the same missing contact."""
+    shopify_id = order.customer.id if order.customer else GUEST_CUSTOMER_ID
+    link = CustomerLink.objects.filter(shop=shop, shopify_customer_id=shopify_id).first()
+    if link is None:
+        return
+    ids = sorted({link.odoo_partner_id, *(int(contact) for contact in link.addresses.values())})
+    alive = set(client.call("res.partner", "search", [["id", "in", ids], ["active", "in", [True, False]]]))
+    if link.odoo_partner_id not in alive:
+        link.delete()
+        return
+    kept = {digest: contact for digest, contact in link.addresses.items() if int(contact) in alive}
+    if kept != link.addresses:
+        link.addresses = kept
+        link.save(update_fields=["addresses"])

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from customers.services import ensure_partner
+from customers.services import ensure_partner, forget_missing_contacts
 from orders.dates import accounting_dates, shop_zone
 from orders.mapping import (
     XMLID_MODULE,
@@ -264,6 +264,7 @@ def _create_with_fresh_lookups(
     except OdooMissingRecordError as exc:
         logger.info("a cached odoo record was deleted: looking up again", extra={"error": exc.message})
         forget(client)
+        forget_missing_contacts(client, shop, order)  # a linked contact merged away or deleted in Odoo
         return _create_sale_order(client, shop, build_draft(client, shop, rules, order, risk_reason))
 
 

@@ -461,6 +461,16 @@ class Model:
                     for child in children:
                         self.db.update(field.comodel, child, {field.inverse_name: False})
             self.db.delete(self._name, rid)
+        if self._name != "ir.model.data":
+            # Odoo's unlink deletes the records' external ids with them (their ir.model.data rows).
+            gone = set(ids)
+            data = self.db.table("ir.model.data")
+            for data_id in [
+                key
+                for key, rec in data.items()
+                if rec.get("model") == self._name and rec.get("res_id") in gone
+            ]:
+                self.db.delete("ir.model.data", data_id)
 
     def _check_constraints(self, ids: list[int]) -> None:
         """Python constraints, run after create and write (Odoo's ``@api.constrains``)."""

@@ -190,7 +190,7 @@ def test_orders_of_an_imported_customer_create_no_partner_and_no_address(shop, o
     sync_order(order.pk)
 
     order.refresh_from_db()
-    assert order.sync_status == SyncStatus.SYNCED, order.last_error
+    assert order.sync_status == SyncStatus.SYNCED, order.sync_error
     [sale] = odoo.sale_orders("shopify:order:5550001001")
     assert sale["partner_id"][0] == partner_id
     assert sale["partner_invoice_id"][0] == partner_id
@@ -273,3 +273,19 @@ def test_a_customer_whose_contact_was_deleted_in_odoo_is_matched_again(shop, odo
     assert sorted(c["street"] for c in children) == ["1 Market St", "500 Howard St"]
     # the old contact's addresses are forgotten: every digest names the kept contact's children
     assert set(link.addresses.values()) == {c["id"] for c in children}
+
+
+def test_an_order_after_the_linked_contact_was_deleted_in_odoo_matches_the_customer_again(shop, odoo):
+    write_customers(odoo_client_for(shop), shop, [customer()])
+    link = CustomerLink.objects.get(shop=shop, shopify_customer_id=7001)
+    children = odoo.execute("res.partner", "search", [["parent_id", "=", link.odoo_partner_id]])
+    odoo.execute("res.partner", "unlink", [*children, link.odoo_partner_id])  # merged away in Odoo
+    order = queued_order(shop, order_node())
+
+    sync_order(order.pk)
+
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.SYNCED, order.sync_error
+    [sale] = odoo.sale_orders("shopify:order:5550001001")
+    new_link = CustomerLink.objects.get(shop=shop, shopify_customer_id=7001)
+    assert sale["partner_id"][0] == new_link.odoo_partner_id != link.odoo_partner_id

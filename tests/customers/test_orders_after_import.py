@@ -17,16 +17,47 @@ pytestmark = pytest.mark.django_db
 ALL = [["active", "in", [True, False]]]
 
 
-def _saved_streets(shopify) -> dict[int, set[str]]:
+REST = (
+    "first_name",
+    "last_name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "zip",
+    "province_code",
+    "country_code",
+)
+GRAPHQL = (
+    "firstName",
+    "lastName",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "zip",
+    "provinceCode",
+    "countryCodeV2",
+)
+
+
+def _saved_addresses(shopify) -> dict[int, set[tuple[str, ...]]]:
+    """Each sandbox customer's saved addresses, every field the order path compares."""
     from sandboxes.shopify.customers import customers_of
 
     return shopify.server.store.transact(
         lambda state: {
-            int(c["id"]): {a["address1"] for a in c.get("addresses") or []}
+            int(c["id"]): {
+                tuple(str(a.get(k) or "") for k in (*REST, "phone")) for a in c.get("addresses") or []
+            }
             for c in customers_of(state, "synco-demo.myshopify.com")
         },
         write=False,
     )
+
+
+def _order_address(raw: dict) -> tuple[str, ...]:
+    return tuple(str(raw.get(k) or "") for k in (*GRAPHQL, "phone"))
 
 
 def test_the_sandbox_orders_of_imported_customers_create_no_partner(shop, shopify, odoo):
@@ -47,7 +78,7 @@ def test_the_sandbox_orders_of_imported_customers_create_no_partner(shop, shopif
         if (o.payload.get("customer") or {}).get("id")
     ]
     assert len(orders) >= 20
-    saved = _saved_streets(shopify)
+    saved = _saved_addresses(shopify)
     last_partner = max(odoo.execute("res.partner", "search", ALL))
 
     for order in orders:
@@ -55,7 +86,7 @@ def test_the_sandbox_orders_of_imported_customers_create_no_partner(shop, shopif
         sync_order(order.pk)
 
     synced = Order.objects.filter(pk__in=[o.pk for o in orders], sync_status=SyncStatus.SYNCED)
-    assert synced.count() >= 10, [o.last_error for o in Order.objects.filter(pk__in=[o.pk for o in orders])][
+    assert synced.count() >= 10, [o.sync_error for o in Order.objects.filter(pk__in=[o.pk for o in orders])][
         :3
     ]
     new = odoo.execute(
@@ -67,10 +98,11 @@ def test_the_sandbox_orders_of_imported_customers_create_no_partner(shop, shopif
     # no customer was created again; an address appears only where the order used one the customer never saved
     assert all(row["parent_id"] for row in new), new
     used = {
-        (o.payload["customer"]["legacyResourceId"], (o.payload.get(kind) or {}).get("address1"))
+        (int(o.payload["customer"]["legacyResourceId"]), _order_address(o.payload[kind]))
         for o in synced
         for kind in ("billingAddress", "shippingAddress")
+        if o.payload.get(kind)
     }
-    unsaved = {street for customer_id, street in used if street not in saved.get(int(customer_id), set())}
-    assert {row["street"] for row in new} == unsaved
+    unsaved = {address for customer_id, address in used if address not in saved.get(customer_id, set())}
+    assert {row["street"] for row in new} == {address[3] for address in unsaved}
     assert len(unsaved) < len(used)  # most orders went to addresses the import brought

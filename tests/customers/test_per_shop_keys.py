@@ -54,7 +54,7 @@ def test_two_shops_on_one_odoo_get_their_own_guest_partner_and_pricelist(shop, o
 
     for order in (first, second):
         order.refresh_from_db()
-        assert order.sync_status == SyncStatus.SYNCED, order.last_error
+        assert order.sync_status == SyncStatus.SYNCED, order.sync_error
     [sale_a] = odoo.sale_orders("shopify:order:5550001001")
     [sale_b] = odoo.sale_orders("shopify:order:5550009001")
     partners = _xmlids(odoo, "res.partner")
