@@ -227,3 +227,15 @@ def test_linked_contacts_still_there_in_one_search(odoo_api: OdooApi, client: An
     )
 
     assert sorted(found) == sorted([alive, archived])
+
+
+def test_unlink_deletes_the_records_external_id(odoo_api: OdooApi, client: Any) -> None:
+    """A contact deleted in Odoo takes its external id with it: Synco's xml id never names a missing record."""
+    xmlid = _xmlid(odoo_api, "deleted")
+    [partner] = client.load("res.partner", ["id", "name"], [[xmlid, odoo_api.unique("Deleted")]])
+    name = xmlid.split(".", 1)[1]
+    assert client.xmlid_targets("shopify", [name]) == {name: partner}
+
+    odoo_api.call("res.partner", "unlink", [[partner]])
+
+    assert client.xmlid_targets("shopify", [name]) == {}
