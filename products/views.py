@@ -37,7 +37,7 @@ FILTER_LABELS = {
     "ignored": "Ignored",
     "deleted": "Deleted in Shopify",
 }
-BADGES = {
+BADGES: dict[str, str] = {
     State.LINKED: "synced",
     State.MISSING: "failed",
     State.CONFLICT: "needs_review",
@@ -103,7 +103,7 @@ def _rows(shop: Shop, mappings: list[ProductMapping], odoo: OdooConnection | Non
             odoo_url=odoo.record_url("product.product", mapping.odoo_product_id)
             if odoo and mapping.odoo_product_id
             else "",
-            badge=BADGES.get(State(mapping.state), "soft"),
+            badge=BADGES.get(mapping.state, "soft"),
         )
         for mapping in mappings
     ]
