@@ -120,6 +120,11 @@ def ensure_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, rules: O
     )
 
 
+def matches_phone(shop: Shop) -> bool:
+    """Does the shop also match existing Odoo contacts by phone number (Customers > settings)?"""
+    return CustomerSettings.objects.filter(shop=shop, match_phone=True).exists()
+
+
 def single_partner(client: OdooClient, rules: OrderRules) -> int:
     """The contact chosen for every order, checked once per process that it still exists in Odoo."""
     partner_id = rules.single_partner_id
@@ -163,7 +168,7 @@ def _find_or_create_partner(
         if by_email is not None:
             return by_email
     phone = customer.phone if customer else ""
-    if customer is not None and phone and match_email and CustomerSettings.of(shop).match_phone:
+    if customer is not None and phone and match_email and matches_phone(shop):
         by_phone = partners_by_phone(client, [phone]).get(phone)
         if by_phone is not None:
             return by_phone

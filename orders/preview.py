@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from customers.models import GUEST_CUSTOMER_ID, CustomerLink
-from customers.services import partner_by_xmlid
+from customers.services import matches_phone, partner_by_xmlid, partners_by_phone
 from orders.documents import mapping_rules, order_warehouse
 from orders.mapping import (
     MappingError,
@@ -168,6 +168,12 @@ def _preview_customer(
         found = client.find_partner_by_email(customer.email or order.email)
         if found is not None:
             preview.customer = f"Existing partner #{found} (same e-mail)"
+            return found
+    phone = customer.phone if customer is not None else ""
+    if found is None and by_email and phone and matches_phone(shop):
+        found = partners_by_phone(client, [phone]).get(phone)
+        if found is not None:
+            preview.customer = f"Existing partner #{found} (same phone number)"
             return found
     if found is not None:
         preview.customer = f"Existing partner #{found} (Synco's id)"
