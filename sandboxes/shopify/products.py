@@ -40,7 +40,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from sandboxes.catalogue import CATALOGUE, SHOPIFY_ONLY_PRODUCTS, ShopifyOnlyProduct
-from sandboxes.shopify import views
+from sandboxes.shopify import cdn, views
 from sandboxes.shopify.catalog import stable_id, variants
 
 Json = dict[str, Any]
@@ -879,15 +879,19 @@ def product_view(p: Json, ctx: Any) -> Json:
         page["edges"] = [{"cursor": e["cursor"], "node": built[id(e["node"])]} for e in page["edges"]]
         return page
 
+    # The sandbox's own images are served by its CDN route (sandboxes/shopify/cdn.py), at its origin.
+    image_url = cdn.public_url(
+        p.get("image_url") or "", getattr(getattr(ctx, "bulk_operations", None), "base_url", None)
+    )
     image = (
         None
-        if not p.get("image_url")
+        if not image_url
         else {
             "id": views.gid("ProductImage", number + 2),
-            "url": p["image_url"],
-            "src": p["image_url"],
-            "originalSrc": p["image_url"],
-            "transformedSrc": p["image_url"],
+            "url": image_url,
+            "src": image_url,
+            "originalSrc": image_url,
+            "transformedSrc": image_url,
             "altText": p["title"],
             "width": 1024,
             "height": 1024,

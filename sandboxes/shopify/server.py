@@ -67,7 +67,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from sandboxes.shopify import catalogue_admin, customers, fulfillments, inventory, products, stock_admin
+from sandboxes.shopify import catalogue_admin, cdn, customers, fulfillments, inventory, products, stock_admin
 from sandboxes.shopify.cost import CostModel
 from sandboxes.shopify.graphql_api import AdminGraphQL
 from sandboxes.shopify.oauth import (
@@ -947,12 +947,24 @@ class SandboxHandler(BaseHTTPRequestHandler):
             )
         elif path == "/sandbox/session_token":
             self._session_token()
+        elif path.startswith(cdn.PATH_PREFIX):
+            self._cdn_image()
         elif path == "/sandbox/app-bridge.js":
             self.server.count(200)
             self._send(200, APP_BRIDGE_JS.read_bytes(), content_type="text/javascript; charset=utf-8")
         else:
             self.server.count(404)
             self._json(404, {"errors": "Not Found"})
+
+    def _cdn_image(self) -> None:
+        """A product image, as cdn.shopify.com serves one (sandboxes/shopify/cdn.py)."""
+        image = cdn.image_for(self.path)
+        if image is None:
+            self.server.count(404)
+            self._json(404, {"errors": "Not Found"})
+            return
+        self.server.count(200)
+        self._send(200, image, content_type="image/png", headers={"Cache-Control": "max-age=31536000"})
 
     def _bulk_file(self, number: int) -> None:
         """Stream a result file; 404 while the operation runs (Shopify has no URL until it ends)."""
