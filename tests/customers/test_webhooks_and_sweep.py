@@ -124,3 +124,18 @@ def test_the_sweep_brings_customers_changed_since_its_watermark(shop_with_shopif
     assert _partner(odoo, shop, created["id"])["email"] == "missed.webhook@example.com"
     settings = CustomerSettings.objects.get(shop=shop)
     assert settings.swept_until >= datetime.now(UTC) - timedelta(minutes=1)
+
+
+def test_the_beat_sweeps_only_installed_shops_that_import_customers(shop, db):
+    from customers.imports import shops_to_sweep
+    from products.models import CatalogueRun
+    from synco.models import Shop
+
+    assert shops_to_sweep() == []
+    CatalogueRun.objects.create(shop=shop, kind=CatalogueRun.Kind.PRODUCTS)
+    assert shops_to_sweep() == []  # a product import is not a customer import
+    CatalogueRun.objects.create(shop=shop, kind=CatalogueRun.Kind.CUSTOMERS)
+    CatalogueRun.objects.create(shop=shop, kind=CatalogueRun.Kind.CUSTOMERS)
+    assert shops_to_sweep() == [shop.pk]
+    Shop.objects.filter(pk=shop.pk).update(uninstalled_at="2026-12-01T00:00:00Z")
+    assert shops_to_sweep() == []
