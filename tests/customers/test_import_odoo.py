@@ -289,3 +289,35 @@ def test_an_order_after_the_linked_contact_was_deleted_in_odoo_matches_the_custo
     [sale] = odoo.sale_orders("shopify:order:5550001001")
     new_link = CustomerLink.objects.get(shop=shop, shopify_customer_id=7001)
     assert sale["partner_id"][0] == new_link.odoo_partner_id != link.odoo_partner_id
+
+
+def test_a_batch_costs_a_fixed_number_of_odoo_calls_and_a_rerun_writes_nothing(shop, odoo, monkeypatch):
+    client = odoo_client_for(shop)
+    calls: list[str] = []
+    original = client.call
+
+    def counted(model, method, *args, **kwargs):
+        calls.append(f"{model}:{method}")
+        return original(model, method, *args, **kwargs)
+
+    monkeypatch.setattr(client, "call", counted)
+    batch = [
+        customer(
+            7100 + n,
+            email=f"c{n}@example.com",
+            addresses=(address(1, f"{n} Market St", default=True), address(2, f"{n} Howard St")),
+            companies=(company(501, "Acme Corp"),) if n % 10 == 0 else (),
+        )
+        for n in range(50)
+    ]
+
+    write_customers(client, shop, batch)
+    # xml ids, e-mails, companies, partners, addresses; + the country and state, looked up once and cached
+    writes = [call for call in calls if call.endswith((":load", ":write", ":create"))]
+    assert writes == ["res.partner:load"] * 3
+    assert len(calls) <= 8, calls
+
+    calls.clear()
+    again = write_customers(client, shop, batch)
+    assert again.unchanged == 50
+    assert calls == ["ir.model.data:search_read", "res.partner:search"]  # reads only
