@@ -347,6 +347,7 @@ class _Batch:
         # variant id -> (state, problem) for variants not linked, or linked with something to say
         self._problems: dict[int, tuple[str, str]] = {}
         self.removed: list[ProductMapping] = []  # variants Shopify no longer has on a product of the batch
+        self.loaded: dict[int, tuple[Any, ...]] = {}  # variant id -> its stored row's fields, as read
 
     def run(self) -> ImportSummary:
         plans = self._load_rows()
@@ -376,6 +377,8 @@ class _Batch:
             plan = _Product(product, xmlids.full(xmlids.product_xmlid(self.shop.domain, product.id)))
             for variant in product.variants:
                 row = self.rows.get(variant.id)
+                if row is not None and variant.id not in self.loaded:
+                    self.loaded[variant.id] = _snapshot(row)
                 if row is None:
                     row = ProductMapping(
                         shop=self.shop, shopify_product_id=product.id, shopify_variant_id=variant.id
@@ -894,32 +897,19 @@ class _Batch:
                     self.summary.problems += 1
         taxes = self._new_link_taxes(links)
         now = timezone.now()
-        for row in [*self.rows.values(), *self.removed]:
+        new = [self.rows[v] for v in self.new_rows]
+        # Only rows that changed are written: an unchanged re-run of a large catalogue costs reads only.
+        changed = [
+            row
+            for v, row in self.rows.items()
+            if v not in self.new_rows and _snapshot(row) != self.loaded.get(v)
+        ]
+        for row in [*new, *changed, *self.removed]:
             row.updated_at = now  # bulk_update leaves auto_now fields alone
         with transaction.atomic():
-            new = [self.rows[v] for v in self.new_rows]
             ProductMapping.objects.bulk_create(new)
-            existing = [row for v, row in self.rows.items() if v not in self.new_rows]
-            if existing:
-                ProductMapping.objects.bulk_update(
-                    existing,
-                    [
-                        "shopify_product_id",
-                        "product_title",
-                        "variant_title",
-                        "sku",
-                        "barcode",
-                        "price",
-                        "odoo_product_id",
-                        "odoo_template_id",
-                        "state",
-                        "problem",
-                        "matched_by",
-                        "written",
-                        "shopify_updated_at",
-                        "updated_at",
-                    ],
-                )
+            if changed:
+                ProductMapping.objects.bulk_update(changed, [*SAVED_FIELDS, "updated_at"])
             for removed in self.removed:
                 removed.state = ProductMapping.State.DELETED
                 removed.problem = "Removed from the product in Shopify; archived in Odoo."
@@ -960,6 +950,27 @@ class _Batch:
         )
         taxes = {int(row["id"]): [int(t) for t in row.get("taxes_id") or []] for row in rows}
         return {key: taxes[product_id] for key, product_id in changed.items() if product_id in taxes}
+
+
+SAVED_FIELDS = (
+    "shopify_product_id",
+    "product_title",
+    "variant_title",
+    "sku",
+    "barcode",
+    "price",
+    "odoo_product_id",
+    "odoo_template_id",
+    "state",
+    "problem",
+    "matched_by",
+    "written",
+    "shopify_updated_at",
+)
+
+
+def _snapshot(row: ProductMapping) -> tuple[Any, ...]:
+    return tuple(getattr(row, name) for name in SAVED_FIELDS)
 
 
 def _uniform(rows: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
