@@ -171,6 +171,7 @@ def test_a_rerun_with_nothing_changed_makes_no_odoo_call_and_no_copy(demo_shop, 
     run(demo_shop, [product])
     templates, variants = count(odoo, "product.template"), count(odoo, "product.product")
     logs = SyncAttempt.objects.count()
+    stamps = dict(ProductMapping.objects.values_list("pk", "updated_at"))
 
     summary, calls = run(demo_shop, [fetch(demo_shop, product.id)])
 
@@ -178,6 +179,7 @@ def test_a_rerun_with_nothing_changed_makes_no_odoo_call_and_no_copy(demo_shop, 
     assert (summary.unchanged, summary.created, summary.updated) == (4, 0, 0)
     assert (count(odoo, "product.template"), count(odoo, "product.product")) == (templates, variants)
     assert SyncAttempt.objects.count() == logs  # an unchanged batch leaves no log row
+    assert dict(ProductMapping.objects.values_list("pk", "updated_at")) == stamps  # nor a row write
 
 
 def test_a_lost_mapping_finds_the_template_by_its_external_id(demo_shop, odoo, add_product):
