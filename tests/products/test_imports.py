@@ -848,3 +848,31 @@ def test_two_imports_of_the_same_new_product_at_once_make_one_template(demo_shop
     template_id = template_of(odoo, demo_shop, product.id)  # exactly one external id
     assert len(variants_of(odoo, template_id)) == 4
     assert ProductMapping.objects.filter(shop=demo_shop).count() == 4
+
+
+# -- orders after the import ---------------------------------------------------------------------------------------
+
+
+def test_orders_then_find_the_imported_variants_without_creating_any(demo_shop, odoo, add_product):
+    import json
+
+    from products.services import resolve_line_products
+    from synco.shopify.types import parse_order
+    from tests.factories import order_node
+
+    product = fetch(demo_shop, tee(add_product, "ORD"))
+    run(demo_shop, [product])
+    OrderRules.objects.filter(shop=demo_shop).update(auto_create_products=True)
+    node = json.loads(
+        json.dumps(order_node()).replace("SKU-TSHIRT-M", "ORD-M-Blue").replace("SKU-GIFTWRAP", "ORD-S-Red")
+    )
+    order = parse_order(node)
+    products_before = count(odoo, "product.product")
+    client = odoo_client_for(demo_shop)
+
+    resolved = resolve_line_products(client, demo_shop, OrderRules.objects.get(shop=demo_shop), order)
+
+    linked = dict(ProductMapping.objects.values_list("sku", "odoo_product_id"))
+    assert sorted(resolved.values()) == sorted([linked["ORD-M-Blue"], linked["ORD-S-Red"]])
+    assert count(odoo, "product.product") == products_before
+    assert client.rpc_calls == 0  # found through the links the import wrote
