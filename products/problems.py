@@ -308,6 +308,37 @@ def find_odoo_product(client: OdooClient, reference: str) -> OdooProductChoice:
     return _choice(rows[0])
 
 
+SUGGESTIONS = 10
+MIN_SUGGEST_LENGTH = 2
+
+
+def suggest_odoo_products(client: OdooClient, text: str) -> list[OdooProductChoice]:
+    """Up to SUGGESTIONS Odoo products (archived too) whose internal reference, name or barcode contains `text`:
+    what the link box offers while the merchant types (one call)."""
+    text = text.strip()[:MAX_REFERENCE_LENGTH]
+    if len(text) < MIN_SUGGEST_LENGTH:
+        return []
+    try:
+        rows = client.call(
+            "product.product",
+            "search_read",
+            domain=[
+                "|",
+                "|",
+                ["default_code", "ilike", text],
+                ["name", "ilike", text],
+                ["barcode", "ilike", text],
+                ["active", "in", [True, False]],
+            ],
+            fields=PRODUCT_FIELDS,
+            limit=SUGGESTIONS,
+            order="default_code asc, id asc",
+        )
+    except GatewayError as exc:
+        raise FixError(f"Odoo could not be asked: {exc.message}") from exc
+    return [_choice(row) for row in rows]
+
+
 def link_key(mapping: ProductMapping) -> str:
     """The ProductLink key orders look this variant up by (as products.services keys an order line)."""
     if mapping.sku:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("import/<int:pk>/stop/", views.import_stop, name="import_stop"),
     path("import/<int:pk>/resume/", views.import_resume, name="import_resume"),
     path("odoo-only/", views.odoo_only, name="odoo_only"),
+    path("odoo-products/", views.odoo_suggestions, name="odoo_suggestions"),
     path("settings/", views.catalogue_settings, name="settings"),
     path("<int:pk>/link/", views.link_product, name="link"),
     path("<int:pk>/create/", views.create_product, name="create"),

@@ -422,6 +422,29 @@ def unignore_product(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @shop_required
 @require_GET
+def odoo_suggestions(request: HtmxHttpRequest) -> HttpResponse:
+    """The link box's suggestions: Odoo products matching what the merchant typed, as <option>s."""
+    shop = current_shop(request)
+    text = request.GET.get("reference", "")
+    suggestions: list[problems.OdooProductChoice] = []
+    error = ""
+    if len(text.strip()) >= problems.MIN_SUGGEST_LENGTH:
+        client = None
+        try:
+            client = odoo_client_for(shop)
+            suggestions = problems.suggest_odoo_products(client, text)
+        except problems.FixError as exc:
+            error = exc.message
+        except GatewayError as exc:
+            error = f"Odoo could not be asked: {exc.message}"
+        finally:
+            if client is not None:
+                client.close()
+    return render(request, "products/_odoo_suggestions.html", {"suggestions": suggestions, "error": error})
+
+
+@shop_required
+@require_GET
 def odoo_only(request: HtmxHttpRequest) -> HttpResponse:
     """On demand: one page of Odoo products whose internal reference no Shopify variant has."""
     shop = current_shop(request)

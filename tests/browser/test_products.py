@@ -67,7 +67,10 @@ def test_the_merchant_fixes_the_mappings_problems_in_place(page, shop, odoo, scr
     )
     assert ProductMapping.objects.get(sku="LAMP-S").state == State.MISSING
 
-    # linking to an Odoo product by its internal reference
+    # typing offers Odoo's products; linking to one by its internal reference
+    lamp.get_by_placeholder("Odoo product id or reference").fill("canvas")
+    expect(lamp.locator("datalist option")).to_have_count(1)
+    expect(lamp.locator("datalist option")).to_have_attribute("value", str(_odoo_id(odoo, "SKU-CAP")))
     lamp.get_by_placeholder("Odoo product id or reference").fill("SKU-CAP")
     lamp.get_by_role("button", name="Link").click()
     expect(lamp.locator(".badge")).to_have_text("Linked")

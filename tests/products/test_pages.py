@@ -739,3 +739,26 @@ def test_with_a_lost_encryption_key_the_pages_render_and_a_fix_says_what_to_reco
     assert response.status_code == 200
     assert "Odoo could not be asked:" in response.content.decode()
     assert ProductMapping.objects.get(pk=mapping.pk).state == State.MISSING
+
+
+def test_the_link_box_suggests_odoo_products_as_the_merchant_types(merchant_client, shop, odoo):
+    mug = _odoo_product(odoo, "SKU-MUG")
+
+    by_name = merchant_client.get(reverse("products:odoo_suggestions"), {"reference": "stoneware"}, **HTMX)
+    by_code = merchant_client.get(reverse("products:odoo_suggestions"), {"reference": "sku-tshirt"}, **HTMX)
+    too_short = merchant_client.get(reverse("products:odoo_suggestions"), {"reference": "s"}, **HTMX)
+
+    assert by_name.content.decode().strip() == (
+        f'<option value="{mug["id"]}">[SKU-MUG] Stoneware Mug · id {mug["id"]}</option>'
+    )
+    assert by_code.content.decode().count("<option") == 3
+    assert too_short.status_code == 200 and "<option" not in too_short.content.decode()
+
+
+def test_the_suggestions_say_when_odoo_is_down(merchant_client, shop, odoo):
+    odoo.control(down=True)
+
+    response = merchant_client.get(reverse("products:odoo_suggestions"), {"reference": "mug"}, **HTMX)
+
+    assert response.status_code == 200
+    assert '<option value="" disabled>Odoo could not be asked:' in response.content.decode()
