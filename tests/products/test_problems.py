@@ -16,6 +16,7 @@ from products.problems import (
     odoo_only_products,
     problem_condition,
     row_problems,
+    suggest_odoo_products,
     unignore_mapping,
 )
 from synclogs.models import SyncAttempt
@@ -328,8 +329,11 @@ def test_the_fixes_odoo_reads_work_on_each_odoo_version(shop, versioned):
     mapping = _mapping(shop, 2, sku="MUG-2", state=State.MISSING, odoo_product_id=None)
     client = odoo_client_for(shop)
 
+    suggested = suggest_odoo_products(client, "stoneware")
     linked = link_mapping(client, mapping, "SKU-MUG", who="merchant")
     page = odoo_only_products(client, shop, limit=1000)
+
+    assert [product.id for product in suggested] == [mug["id"]]
 
     assert (linked.product.id, linked.product.template_id) == (mug["id"], mug["product_tmpl_id"][0])
     codes = {product.default_code for product in page.products}
