@@ -83,6 +83,10 @@ class Field:
         kind = self.type
         if kind in ("char", "text", "html"):
             return False if value is False else str(value)
+        if kind == "binary":  # base64 text, as RPC carries it; False when empty
+            if isinstance(value, bytes):
+                value = value.decode("ascii", "replace")
+            return str(value) if value else False
         if kind == "selection":
             if value is False or value == "":
                 return False
@@ -196,6 +200,10 @@ def Char(string: str = "", **kw: Any) -> Field:
 
 def Text(string: str = "", **kw: Any) -> Field:
     return Field("text", string, **kw)
+
+
+def Binary(string: str = "", **kw: Any) -> Field:
+    return Field("binary", string, **kw)
 
 
 def Html(string: str = "", **kw: Any) -> Field:

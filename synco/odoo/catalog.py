@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from synco.errors import PermanentGatewayError
+from synco.errors import PermanentGatewayError, SecretUnreadableError, TransientGatewayError
 from synco.odoo import cache
 from synco.odoo.client import OdooClient
-from synco.odoo.errors import MISSING_RECORD_TEXTS, OdooMissingRecordError
+from synco.odoo.errors import MISSING_RECORD_TEXTS, OdooLoginRefusedError, OdooMissingRecordError
 
 logger = logging.getLogger(__name__)
 
@@ -574,6 +574,31 @@ def archive_variants(client: OdooClient, ids: Iterable[int]) -> None:
     wanted = sorted({int(i) for i in ids})
     if wanted:
         client.call("product.product", "write", wanted, {"active": False})
+
+
+# -- images -----------------------------------------------------------------------------------------
+
+
+def write_template_images(client: OdooClient, images: Mapping[int, str | None]) -> dict[int, str]:
+    """Set or clear templates' images: template id -> base64 image, or None to clear it.
+
+    One write per distinct image (templates with the same image, and all the cleared ones, share a call): a
+    load() would carry every image in one request and roll them all back for one bad file. Odoo derives the
+    smaller copies (image_128, ...) and refuses a file it cannot open as an image. Returns the templates whose
+    image Odoo refused (or that no longer exist) with Odoo's reason; passing faults are raised.
+    """
+    by_image: dict[str | None, list[int]] = {}
+    for template_id, image in images.items():
+        by_image.setdefault(image or None, []).append(int(template_id))
+    refused: dict[int, str] = {}
+    for image, template_ids in by_image.items():
+        try:
+            client.call("product.template", "write", sorted(template_ids), {"image_1920": image or False})
+        except (TransientGatewayError, OdooLoginRefusedError, SecretUnreadableError):
+            raise  # passing, or about the connection: not this image's fault
+        except PermanentGatewayError as exc:
+            refused.update(dict.fromkeys(template_ids, exc.message))
+    return refused
 
 
 # -- load() ----------------------------------------------------------------------------------------

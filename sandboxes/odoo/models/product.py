@@ -8,12 +8,28 @@ A template without attribute lines has one variant; with lines, one variant per 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
+import struct
 import weakref
+import zlib
 from typing import Any
 
 from ..errors import UserError, ValidationError
-from ..fields import ON_CREATE, Boolean, Char, Float, Integer, Many2many, Many2one, One2many, Selection, Text
+from ..fields import (
+    ON_CREATE,
+    Binary,
+    Boolean,
+    Char,
+    Float,
+    Integer,
+    Many2many,
+    Many2one,
+    One2many,
+    Selection,
+    Text,
+)
 from ..orm import Environment, Model, api_records
 from .attributes import IndexedChildren
 
@@ -35,6 +51,56 @@ def format_list(items: list[str]) -> str:
 
 def product_display_name(code: Any, name: Any) -> str:
     return f"[{code}] {name}" if code else str(name or "")
+
+
+def _png_decodes(raw: bytes) -> bool:
+    """A PNG whose chunks run to IEND and whose pixel data inflates (Pillow would open and load it)."""
+    position, data = 8, b""
+    while position + 8 <= len(raw):
+        (length,) = struct.unpack(">I", raw[position : position + 4])
+        kind = raw[position + 4 : position + 8]
+        body = raw[position + 8 : position + 8 + length]
+        if len(body) < length:
+            return False
+        if kind == b"IDAT":
+            data += body
+        if kind == b"IEND":
+            try:
+                return bool(zlib.decompress(data))
+            except zlib.error:
+                return False
+        position += 12 + length
+    return False
+
+
+def _decodes_as_image(raw: bytes) -> bool:
+    if raw.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _png_decodes(raw)
+    if raw.startswith(b"\xff\xd8\xff"):
+        return raw.rstrip(b"\x00").endswith(b"\xff\xd9")
+    if raw.startswith((b"GIF87a", b"GIF89a")):
+        return len(raw) > 13 and raw.rstrip(b"\x00").endswith(b";")
+    return raw.startswith(b"BM") and len(raw) > 26
+
+
+def processed_image(value: Any) -> Any:
+    """What Odoo stores for an image field (fields.Image._image_process, 18 and 19): base64 text that must decode,
+    and then open as an image (SVG and WebP are kept as they are); False clears it. Odoo also shrinks an image
+    over 1920 px, which the sandbox (no Pillow) does not."""
+    if not value:
+        return False
+    text = value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
+    try:
+        raw = base64.b64decode(text)
+    except (binascii.Error, ValueError) as exc:
+        raise UserError("Image is not encoded in base64.") from exc
+    if not raw:
+        return False
+    if raw[:1] == b"<" or (raw[:4] == b"RIFF" and raw[8:15] == b"WEBPVP8"):
+        return text
+    if not _decodes_as_image(raw):
+        raise UserError("This file could not be decoded as an image file.")
+    return text
 
 
 class ProductCategory(Model):
@@ -133,6 +199,16 @@ class ProductTemplate(Model):
     product_variant_count = Integer("# Product Variants", compute="_compute_variant_count")
     qty_available = Float("Quantity On Hand", compute="_compute_variant_quantity")
     virtual_available = Float("Forecasted Quantity", compute="_compute_variant_quantity")
+    # image.mixin: the image and its smaller copies (Odoo resizes them; the sandbox keeps the image as it is,
+    # which is what Odoo does for an image already that small)
+    image_1920 = Binary("Image")
+    image_1024 = Binary("Image 1024", compute="_compute_image_sizes")
+    image_512 = Binary("Image 512", compute="_compute_image_sizes")
+    image_256 = Binary("Image 256", compute="_compute_image_sizes")
+    image_128 = Binary("Image 128", compute="_compute_image_sizes")
+
+    def _compute_image_sizes(self, record_id: int, name: str) -> Any:
+        return self.raw(record_id).get("image_1920") or False
 
     def _compute_display_name(self, record_id: int, name: str) -> Any:
         return product_display_name(self.value(record_id, "default_code"), self.raw(record_id).get("name"))
@@ -227,6 +303,8 @@ class ProductTemplate(Model):
     def create_record(self, vals: dict[str, Any]) -> int:
         vals = self._sync_detailed_type(dict(vals or {}))
         self._check_field_names(vals)
+        if "image_1920" in vals:
+            vals["image_1920"] = processed_image(vals["image_1920"])
         related = {name: vals.pop(name) for name in VARIANT_FIELDS if name in vals}
         template_id = super().create_record(vals)
         if self.context.get("create_product_product", True):
@@ -240,6 +318,8 @@ class ProductTemplate(Model):
 
     def write_records(self, ids: list[int], vals: dict[str, Any]) -> None:
         vals = self._sync_detailed_type(dict(vals or {}))
+        if "image_1920" in vals:
+            vals["image_1920"] = processed_image(vals["image_1920"])
         super().write_records(ids, vals)
         if (self.context.get("create_product_product", True) and "attribute_line_ids" in vals) or (
             vals.get("active") and any(not self.value(rid, "product_variant_count") for rid in ids)
@@ -353,6 +433,8 @@ class ProductProduct(IndexedChildren):
     volume = Float("Volume", digits="Volume")
     active = Boolean("Active", default=True)
     product_template_attribute_value_ids = Many2many("product.template.attribute.value", "Attribute Values")
+    # The variant's own image (none unless set on the variant): its image_1920 shows the template's then.
+    image_variant_1920 = Binary("Variant Image")
     product_template_variant_value_ids = Many2many(
         "product.template.attribute.value", "Variant Values", compute="_compute_variant_values"
     )
