@@ -876,3 +876,26 @@ def test_orders_then_find_the_imported_variants_without_creating_any(demo_shop, 
     assert sorted(resolved.values()) == sorted([linked["ORD-M-Blue"], linked["ORD-S-Red"]])
     assert count(odoo, "product.product") == products_before
     assert client.rpc_calls == 0  # found through the links the import wrote
+
+
+def test_an_odoo_attribute_that_makes_no_variants_fails_only_its_products(demo_shop, odoo, add_product):
+    odoo.execute("product.attribute", "create", {"name": "Material", "create_variant": "no_variant"})
+    wool = add_product(
+        "Wool Scarf",
+        [("Material", ["Wool", "Silk"])],
+        [{"options": [m], "sku": f"SCARF-{m}", "price": "30"} for m in ("Wool", "Silk")],
+    )
+    fine = tee(add_product, "MAT")
+
+    summary, _ = run(demo_shop, [fetch(demo_shop, wool), fetch(demo_shop, fine)])
+
+    scarf = ProductMapping.objects.filter(shopify_product_id=wool)
+    assert {m.state for m in scarf} == {State.MISSING}
+    assert all(
+        m.problem.startswith("Odoo's attribute 'Material' does not create a variant for each value")
+        for m in scarf
+    )
+    assert set(ProductMapping.objects.filter(shopify_product_id=fine).values_list("state", flat=True)) == {
+        State.LINKED
+    }
+    assert (summary.created, summary.failed) == (4, 2)
