@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from products import mapping
+from products import images, mapping
 from products.mapping import Ownership
 from products.models import CatalogueRun, CatalogueSettings, ProductLink, ProductMapping
 from products.services import lookup_order
@@ -153,6 +153,8 @@ def import_products(
             # product never both create it.
             CatalogueSettings.objects.select_for_update().filter(pk=settings.pk).first()
             summary = _import_batch(context, chunk)
+            # Changed product images (only when the shop copies them): after the templates exist.
+            images.sync_images(shop, client, chunk, settings)
         summary.odoo_calls = client.rpc_calls - before
         _log_batch(shop, chunk, summary)
         total.add(summary)
