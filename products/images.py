@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings as django_settings
+from django.db import transaction
 
 from products.models import CatalogueSettings, ProductMapping
 from synclogs.models import SyncAttempt
@@ -168,13 +169,24 @@ def _needs_write(written: dict[str, Any], url: str, limit_kb: int) -> bool:
     return bool(written.get("too_large")) and limit_kb > int(written.get("limit_kb") or 0)
 
 
-def _remember(item: _Product, written: dict[str, Any], note: str) -> None:
-    """Store what was written on the product's rows, with the note (or without the old one) on each."""
-    for row in item.rows:
-        row.written = {**row.written, WRITTEN_KEY: written}
-        row.problem = _with_note(row.problem, note)
-    ProductMapping.objects.bulk_update(item.rows, ["written", "problem"])
-    item.written = written
+def _remember(item: _Product, written: dict[str, Any] | None, note: str) -> None:
+    """Store what was written (None: keep what is stored) and the note (or no note) on the product's rows.
+
+    The rows are read again under a lock: downloads run outside the import's transaction, and a webhook may
+    have saved these rows since (its own digests are kept; only the image key and the note change)."""
+    with transaction.atomic():
+        rows = list(ProductMapping.objects.select_for_update().filter(pk__in=[row.pk for row in item.rows]))
+        changed = []
+        for row in rows:
+            values = row.written if written is None else {**row.written, WRITTEN_KEY: written}
+            problem = _with_note(row.problem, note)
+            if values != row.written or problem != row.problem:
+                row.written, row.problem = values, problem
+                changed.append(row)
+        if changed:
+            ProductMapping.objects.bulk_update(changed, ["written", "problem"])
+    if written is not None:
+        item.written = written
 
 
 def _with_note(problem: str, note: str) -> str:
@@ -187,11 +199,8 @@ def _with_note(problem: str, note: str) -> str:
 def _keep_note(item: _Product) -> None:
     """The import rewrites the rows' problem text on every run: the image's note stays while it holds."""
     note = NOTE_PREFIX + item.written["error"] if item.written.get("error") else ""
-    stale = [row for row in item.rows if _with_note(row.problem, note) != row.problem]
-    if stale:
-        for row in stale:
-            row.problem = _with_note(row.problem, note)
-        ProductMapping.objects.bulk_update(stale, ["problem"])
+    if any(_with_note(row.problem, note) != row.problem for row in item.rows):
+        _remember(item, None, note)
 
 
 def _failed(
@@ -211,9 +220,7 @@ def _failed(
             written["too_large"] = True
         _remember(item, written, note)
     else:
-        for row in item.rows:
-            row.problem = _with_note(row.problem, note)
-        ProductMapping.objects.bulk_update(item.rows, ["problem"])
+        _remember(item, None, note)
     summary.failed += 1
     summary.failures.append(f"'{item.product.title}': {reason}")
     record = start_attempt(

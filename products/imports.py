@@ -153,8 +153,8 @@ def import_products(
             # product never both create it.
             CatalogueSettings.objects.select_for_update().filter(pk=settings.pk).first()
             summary = _import_batch(context, chunk)
-            # Changed product images (only when the shop copies them): after the templates exist.
-            images.sync_images(shop, client, chunk, settings)
+        # Changed product images (only when the shop copies them), downloaded outside the batch's lock.
+        images.sync_images(shop, client, chunk, settings)
         summary.odoo_calls = client.rpc_calls - before
         _log_batch(shop, chunk, summary)
         total.add(summary)
