@@ -48,7 +48,7 @@ class ImageSummary:
 @dataclass
 class _Product:
     product: ShopifyProduct
-    template_id: int
+    template_ids: tuple[int, ...]  # the Odoo templates holding its variants (only its variants)
     rows: list[ProductMapping]
     written: dict[str, Any]  # what Synco last wrote for this product's image ({} when nothing)
 
@@ -79,7 +79,7 @@ def sync_images(
             _keep_note(item)
             continue
         if not url:
-            pending[item.template_id] = (item, None)
+            pending[item.product.id] = (item, None)
             continue
         try:
             image = media.fetch_image(
@@ -105,7 +105,7 @@ def sync_images(
                 too_large=isinstance(exc, media.ImageTooLargeError),
             )
             continue
-        pending[item.template_id] = (item, base64.b64encode(image).decode("ascii"))
+        pending[item.product.id] = (item, base64.b64encode(image).decode("ascii"))
         pending_bytes += len(image)
         if pending_bytes >= FLUSH_BYTES:
             _write(shop, client, pending, summary, settings.image_max_kb)
@@ -132,7 +132,8 @@ def sync_images(
 def _candidates(
     shop: Shop, products: list[ShopifyProduct], mappings: Iterable[ProductMapping]
 ) -> list[_Product]:
-    """Products linked to exactly one Odoo template that holds no other Shopify product's variants."""
+    """Linked products whose Odoo templates hold no other Shopify product's variants (one template, or one per
+    variant when they were matched by SKU to flat products)."""
     rows_of: dict[int, list[ProductMapping]] = defaultdict(list)
     for row in mappings:
         if row.state == ProductMapping.State.LINKED and row.odoo_template_id is not None:
@@ -148,15 +149,11 @@ def _candidates(
     out = []
     for product in products:
         rows = rows_of.get(product.id, [])
-        product_templates = {row.odoo_template_id for row in rows}
-        if len(product_templates) != 1:
-            continue
-        template_id = product_templates.pop()
-        assert template_id is not None
-        if holders[template_id] - {product.id}:
+        product_templates = sorted({row.odoo_template_id for row in rows if row.odoo_template_id is not None})
+        if not product_templates or any(holders[t] - {product.id} for t in product_templates):
             continue  # a template several Shopify products share: whose image would it be?
         written = next((dict(row.written[WRITTEN_KEY]) for row in rows if row.written.get(WRITTEN_KEY)), {})
-        out.append(_Product(product, template_id, rows, written))
+        out.append(_Product(product, tuple(product_templates), rows, written))
     return out
 
 
@@ -234,7 +231,7 @@ def _failed(
         succeeded=False,
         message=f"Image of '{item.product.title}' not copied to Odoo: {reason} The product itself is imported.",
         odoo_model="product.template",
-        odoo_id=item.template_id,
+        odoo_id=item.template_ids[0],
     )
     logger.info(
         "product image not copied",
@@ -249,12 +246,15 @@ def _write(
     summary: ImageSummary,
     limit_kb: int,
 ) -> None:
+    """Write the downloaded (or cleared) images of these products (Shopify product id -> item, image)."""
     refused = odoo_catalog.write_template_images(
-        client, {template_id: image for template_id, (_, image) in pending.items()}
+        client,
+        {template_id: image for item, image in pending.values() for template_id in item.template_ids},
     )
-    for template_id, (item, image) in pending.items():
-        if template_id in refused:
-            _failed(shop, item, _sentence(refused[template_id]), summary, remember=True, limit_kb=limit_kb)
+    for item, image in pending.values():
+        reasons = sorted({refused[t] for t in item.template_ids if t in refused})
+        if reasons:
+            _failed(shop, item, _sentence("; ".join(reasons)), summary, remember=True, limit_kb=limit_kb)
             continue
         _remember(item, {"url": item.product.image_url}, "")
         if image is None:

@@ -225,3 +225,44 @@ def test_an_image_off_shopifys_cdn_is_noted_never_downloaded_and_the_product_kep
         "download it."
     )
     assert run(demo_shop, fetch(demo_shop, product_id)) == 0
+
+
+def test_the_full_import_copies_the_demo_catalogue_images_through_the_bulk_file(demo_shop, odoo, shopify):
+    from products.imports import run_product_import, start_product_import
+
+    settings_of(demo_shop, import_images=True)
+
+    def drive() -> None:
+        run_id = start_product_import(demo_shop.pk).pk
+        for _ in range(600):
+            if run_product_import(run_id) is None:
+                return
+        raise AssertionError("the import did not finish")
+
+    drive()
+
+    rows = ProductMapping.objects.filter(shop=demo_shop, state=ProductMapping.State.LINKED)
+    products = {row.shopify_product_id: row for row in rows}
+    assert products and all("image" in row.written for row in products.values())
+    # a product whose variants were matched by SKU to flat Odoo products: each of them shows its image
+    hoodie = rows.filter(product_title="Merino Hoodie")
+    assert hoodie.values("odoo_template_id").distinct().count() > 1
+    for template in odoo.execute(
+        "product.template", "read", sorted({row.odoo_template_id for row in hoodie}), fields=["image_1920"]
+    ):
+        assert template["image_1920"] == b64(cdn.png("merino-hoodie.jpg"))
+    runner = rows.filter(product_title="Trail Runner").first()
+    assert runner is not None
+    template = odoo.execute("product.template", "read", [runner.odoo_template_id], fields=["image_1920"])[0]
+    assert template["image_1920"] == b64(cdn.png("trail-runner.jpg"))
+    assert not rows.exclude(problem="").filter(problem__contains="Image not copied").exists()
+
+    # the same catalogue again: nothing downloaded (as many requests outside the Admin API, i.e. the bulk file,
+    # as a run that copies no image)
+    before = downloads(shopify)
+    drive()
+    with_images = downloads(shopify) - before
+    settings_of(demo_shop, import_images=False)
+    before = downloads(shopify)
+    drive()
+    assert with_images == downloads(shopify) - before
