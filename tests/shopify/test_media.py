@@ -52,6 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.requests.append(self.path)
+        self.server.accepts.append(self.headers.get("Accept", ""))
         path = self.path
         if path == "/img.png":
             self._send(200, PNG, "image/png")
@@ -84,7 +85,13 @@ class _Handler(BaseHTTPRequestHandler):
 class _CdnServer(ThreadingHTTPServer):
     daemon_threads = True
     requests: list[str]
+    accepts: list[str]
     elsewhere: str
+
+
+# The two servers of the current test: the CDN, and the other host its redirects point at.
+_MAIN: list[Any] = [None]
+_OTHER: list[Any] = [None]
 
 
 @pytest.fixture
@@ -93,18 +100,17 @@ def cdn_server() -> Iterator[str]:
     for _ in range(2):
         server = _CdnServer(("127.0.0.1", 0), _Handler)
         server.requests = []
+        server.accepts = []
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
     main, other = servers
     main.elsewhere = f"http://127.0.0.1:{other.server_address[1]}"
     _OTHER[0] = other
+    _MAIN[0] = main
     yield f"http://127.0.0.1:{main.server_address[1]}"
     for server in servers:
         server.shutdown()
         server.server_close()
-
-
-_OTHER: list[Any] = [None]
 
 
 def test_it_allows_only_https_on_shopifys_cdn_and_the_loopback_sandbox() -> None:
@@ -134,6 +140,8 @@ def test_it_refuses_a_url_off_the_cdn_without_sending_anything(cdn_server: str) 
 
 def test_it_downloads_an_image_from_the_sandbox(cdn_server: str) -> None:
     assert fetch_image(f"{cdn_server}/img.png", 1024, admin_origin=cdn_server) == PNG
+    # not WebP: Odoo keeps a WebP as it is instead of making its small copies
+    assert _MAIN[0].accepts == ["image/jpeg, image/png, image/gif"]
 
 
 def test_it_follows_a_redirect_on_the_same_host_only(cdn_server: str) -> None:
