@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 
 from sandboxes.shopify import cdn
@@ -46,7 +47,11 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name.replace("_", "-"), value)
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except ConnectionError:  # the client stopped reading (over its limit): expected here
+            self.close_connection = True
+            return
         if not length:
             self.close_connection = True
 
@@ -221,6 +226,10 @@ def test_a_closed_port_is_a_passing_fault() -> None:
 
 def test_the_shopify_sandbox_serves_real_images_with_their_size(shopify_server: Any) -> None:
     base = shopify_server.base_url
+    served = httpx.get(f"{base}/sandbox/cdn/trail-runner.jpg")
+    assert (served.status_code, served.headers["Content-Type"]) == (200, "image/png")
+    assert int(served.headers["Content-Length"]) == len(served.content) == len(cdn.png("trail-runner.jpg"))
+    assert httpx.get(f"{base}/sandbox/cdn/").status_code == 404
     image = fetch_image(f"{base}/sandbox/cdn/trail-runner.jpg", 1024, admin_origin=base)
     assert image == cdn.png("trail-runner.jpg")
     assert image.startswith(b"\x89PNG\r\n\x1a\n")
