@@ -29,7 +29,8 @@ from synco.shopify.catalog import ShopifyProduct
 
 logger = logging.getLogger(__name__)
 
-# The key of ProductMapping.written holding the image Synco last wrote: {"url": ..., "error": ..., "limit_kb": ...}
+# The key of ProductMapping.written holding the image Synco last wrote: {"url", "templates"} and, when it was not
+# copied for a lasting reason, {"error", "limit_kb", "too_large"}.
 WRITTEN_KEY = "image"
 NOTE_PREFIX = "Image not copied to Odoo: "
 # Images held in memory before they are written to Odoo (a batch may hold hundreds of products).
@@ -75,7 +76,7 @@ def sync_images(
     pending_bytes = 0
     for item in candidates:
         url = item.product.image_url
-        if not _needs_write(item.written, url, settings.image_max_kb):
+        if not _needs_write(item.written, url, settings.image_max_kb, item.template_ids):
             _keep_note(item)
             continue
         if not url:
@@ -157,11 +158,13 @@ def _candidates(
     return out
 
 
-def _needs_write(written: dict[str, Any], url: str, limit_kb: int) -> bool:
+def _needs_write(written: dict[str, Any], url: str, limit_kb: int, templates: tuple[int, ...]) -> bool:
     if not written:
         return bool(url)  # no image in Shopify and none written by Synco: Odoo's own image is left alone
     if written.get("url", "") != url:
         return True
+    if url and not written.get("error") and list(written.get("templates") or []) != list(templates):
+        return True  # linked to other Odoo products since (the mapping page): they get the image too
     # The same image refused for its size: tried again once the merchant allows larger images.
     return bool(written.get("too_large")) and limit_kb > int(written.get("limit_kb") or 0)
 
@@ -212,7 +215,12 @@ def _failed(
 ) -> None:
     note = NOTE_PREFIX + reason
     if remember:
-        written = {"url": item.product.image_url, "error": reason, "limit_kb": limit_kb}
+        written = {
+            "url": item.product.image_url,
+            "templates": list(item.template_ids),
+            "error": reason,
+            "limit_kb": limit_kb,
+        }
         if too_large:
             written["too_large"] = True
         _remember(item, written, note)
@@ -256,7 +264,7 @@ def _write(
         if reasons:
             _failed(shop, item, _sentence("; ".join(reasons)), summary, remember=True, limit_kb=limit_kb)
             continue
-        _remember(item, {"url": item.product.image_url}, "")
+        _remember(item, {"url": item.product.image_url, "templates": list(item.template_ids)}, "")
         if image is None:
             summary.cleared += 1
         else:

@@ -117,7 +117,8 @@ def test_the_image_reaches_the_template_when_the_shop_copies_images(demo_shop, o
     expected = b64(cdn.png("img-mug.jpg"))
     assert template_image(odoo, demo_shop, product.id) == {"image_1920": expected, "image_128": expected}
     row = ProductMapping.objects.get(shop=demo_shop, shopify_product_id=product.id)
-    assert (row.state, row.problem, row.written["image"]) == ("linked", "", {"url": product.image_url})
+    assert (row.state, row.problem) == ("linked", "")
+    assert row.written["image"] == {"url": product.image_url, "templates": [row.odoo_template_id]}
     log = SyncAttempt.objects.filter(shop=demo_shop, operation="import_images").get()
     assert (log.status, log.message) == ("success", "Product images: 1 copied to Odoo, 0 cleared.")
 
@@ -133,6 +134,28 @@ def test_an_unchanged_rerun_downloads_nothing_and_writes_nothing(demo_shop, odoo
 
     assert (calls, downloads(shopify) - before) == (0, 0)
     assert SyncAttempt.objects.count() == logs
+
+
+def test_a_variant_linked_to_another_odoo_product_brings_the_image_there(
+    demo_shop, odoo, add_product, shopify
+):
+    settings_of(demo_shop, import_images=True)
+    product_id = add_product("Img Jug", f"{CDN}img-jug.jpg")
+    run(demo_shop, fetch(demo_shop, product_id))
+    # the merchant links the variant to another Odoo product on the mapping page
+    other = odoo.execute("product.template", "create", {"name": "Merchant's own jug"})
+    variant = odoo.execute("product.product", "search", [["product_tmpl_id", "=", other]])[0]
+    ProductMapping.objects.filter(shop=demo_shop, shopify_product_id=product_id).update(
+        odoo_product_id=variant, odoo_template_id=other, matched_by="manual"
+    )
+    before = downloads(shopify)
+
+    run(demo_shop, fetch(demo_shop, product_id))
+
+    assert downloads(shopify) - before == 1
+    image = odoo.execute("product.template", "read", [other], fields=["image_1920"])[0]["image_1920"]
+    assert image == b64(cdn.png("img-jug.jpg"))
+    assert run(demo_shop, fetch(demo_shop, product_id)) == 0
 
 
 def test_a_changed_image_is_downloaded_again_and_a_removed_one_cleared(demo_shop, odoo, add_product, shopify):
