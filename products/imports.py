@@ -12,6 +12,7 @@ Full imports (`CatalogueRun`) stream Shopify's bulk operation, checkpointed afte
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 # Shopify variants per batch: every batch costs a fixed number of Odoo calls (about ten on a first import),
 # so a batch this size keeps a full import within ~5 calls per 100 variants.
 BATCH_VARIANTS = 250
+# One task step writes batches for at most this long, then hands over to a new step from its checkpoint: a long
+# file never holds one task for hours (past the broker's visibility timeout another worker would take it too).
+STEP_SECONDS = 60.0
 # Templates Synco made (or finds by its own external id): their attribute lines are Synco's to extend.
 OWN_MATCHES = ("created", "external id")
 Linked = ProductMapping.State.LINKED
@@ -1203,6 +1207,10 @@ def run_product_import(run_id: int) -> float | None:
         return None
 
 
+class _StepOver(Exception):
+    """The step used its time: the next one goes on from the checkpoint."""
+
+
 class _Stopped(Exception):
     pass
 
@@ -1214,6 +1222,7 @@ def _stream(run: CatalogueRun, shopify: Any) -> float | None:
     skip = run.done
     seen = 0
     failures: list[str] = []
+    deadline = time.monotonic() + STEP_SECONDS
 
     def on_error(error: CatalogParseError) -> None:
         failures.append(str(error))
@@ -1245,12 +1254,16 @@ def _stream(run: CatalogueRun, shopify: Any) -> float | None:
         current = CatalogueRun.objects.filter(pk=run.pk).values_list("stop_requested", "status").get()
         if current[0] or current[1] == CatalogueRun.Status.STOPPING:
             raise _Stopped
+        if time.monotonic() > deadline:
+            raise _StepOver
 
     try:
         import_products(run.shop, client, remaining(), batch=BATCH_VARIANTS, after_batch=checkpoint)
     except _Stopped:
         _finish(run, CatalogueRun.Status.STOPPED)
         return None
+    except _StepOver:
+        return 0.0
     finally:
         client.close()
     _record_parse_failures(run, failures)

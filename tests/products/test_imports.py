@@ -675,6 +675,33 @@ def test_a_stopped_run_ends_after_its_batch_and_resumes(demo_shop, odoo, monkeyp
     assert done.status == CatalogueRun.Status.DONE and done.done == done.total
 
 
+def test_a_long_file_is_written_over_several_steps_from_the_checkpoint(demo_shop, odoo, monkeypatch):
+    """A step writes for at most STEP_SECONDS, then hands over (the task is queued again at once): one task never
+    holds a long file for hours, past the broker's visibility timeout."""
+    monkeypatch.setattr(imports, "BATCH_VARIANTS", 5)
+    monkeypatch.setattr(imports, "STEP_SECONDS", 0.0)  # every batch uses the step's time
+    started = start_product_import(demo_shop.pk)
+    answers: list[float | None] = []
+    checkpoints: list[int] = []
+    for _ in range(200):
+        answer = run_product_import(started.pk)
+        answers.append(answer)
+        run = CatalogueRun.objects.get(pk=started.pk)
+        if run.status == CatalogueRun.Status.RUNNING:
+            checkpoints.append(run.done)
+        if answer is None:
+            break
+        time.sleep(0.05)
+
+    finished = CatalogueRun.objects.get(pk=started.pk)
+    assert finished.status == CatalogueRun.Status.DONE and finished.done == finished.total
+    assert answers.count(0.0) >= 3  # handed over after each batch
+    assert checkpoints == sorted(checkpoints) and len(set(checkpoints)) >= 3
+    shopify_products = list(catalog.iter_products(shopify_client_for(demo_shop)))
+    assert ProductMapping.objects.count() == sum(len(p.variants) for p in shopify_products)
+    assert finished.created + finished.linked == ProductMapping.objects.count()
+
+
 def test_calls_per_hundred_variants(demo_shop, odoo, add_product, capsys):
     ids = [
         add_product(
