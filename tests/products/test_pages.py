@@ -420,7 +420,7 @@ def test_a_second_import_is_refused_while_one_runs(merchant_client, shop):
     page = _page(merchant_client)
     response = merchant_client.post(reverse("products:import"), **HTMX)
 
-    assert '<progress max="100" value="25"' in page and "50 of 200 products (25%)" in page
+    assert '<progress max="100" value="25"' in page and "50 of 200 products and variants (25%)" in page
     assert "7 created" in page and ">Stop</button>" in page
     assert "Not started: A product import is already under way" in response["HX-Trigger"]
     assert CatalogueRun.objects.filter(shop=shop).count() == 1
