@@ -1212,7 +1212,7 @@ class _StepOver(Exception):
 
 
 class _Stopped(Exception):
-    pass
+    """The merchant asked the run to stop: it ends after the batch just written."""
 
 
 def _stream(run: CatalogueRun, shopify: Any) -> float | None:
