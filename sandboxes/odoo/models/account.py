@@ -655,12 +655,15 @@ class AccountPaymentRegister(Model):
             # ref, else its name.
             vals["communication"] = first.get("payment_reference") or first.get("ref") or first.get("name")
         vals.setdefault("partner_id", moves.value(invoices[0], "commercial_partner_id"))
+        # Odoo's _compute_group_payment: True only for one batch holding one invoice; several invoices (of one
+        # customer or of several) are paid one payment per invoice unless the caller groups them.
+        vals.setdefault("group_payment", len(invoices) == 1)
         return super().create_record(vals)
 
     @api_records
     def action_create_payments(self, ids: list[int]) -> dict[str, Any]:
         self._check_existing(ids)
-        payment_ids = [self._create_payment(rid) for rid in ids]
+        payment_ids = [payment for rid in ids for payment in self._create_payments(rid)]
         action: dict[str, Any] = {
             "name": "Payments",
             "type": "ir.actions.act_window",
@@ -673,20 +676,80 @@ class AccountPaymentRegister(Model):
             action.update(view_mode="list,form", domain=[["id", "in", payment_ids]])
         return action
 
-    def _create_payment(self, wizard_id: int) -> int:
+    def _create_payments(self, wizard_id: int) -> list[int]:
+        """Odoo's _create_payments: the wizard's lines in batches (one per customer, currency and direction).
+        One batch of one line, or grouped (group_payment): one payment with the wizard's values; otherwise one
+        payment per batch (grouped) or, without group_payment, one per line (per invoice), each for what is
+        left to pay on it, its memo the invoice's own."""
         wizard = self.raw(wizard_id)
-        invoices = self._invoices(wizard.get("line_ids") or [])
+        lines, moves = self.env["account.move.line"], self.env["account.move"]
+        batches: dict[tuple[Any, ...], list[int]] = {}
+        for lid in wizard.get("line_ids") or []:
+            if not lines.exists_id(lid):
+                continue
+            move = lines.raw(lid)["move_id"]
+            key = (
+                moves.value(move, "commercial_partner_id"),
+                moves.raw(move).get("currency_id"),
+                moves.raw(move).get("move_type") == "out_refund",
+            )
+            batches.setdefault(key, []).append(lid)
+        groups = list(batches.values())
+        if len(groups) == 1 and (len(groups[0]) == 1 or wizard.get("group_payment")):
+            invoices = self._invoices(groups[0])
+            return [
+                self._create_payment(
+                    wizard,
+                    invoices,
+                    float(wizard["amount"]),
+                    wizard.get("communication"),
+                    wizard.get("partner_id"),
+                    wizard.get("payment_type") or "inbound",
+                )
+            ]
+        if not wizard.get("group_payment"):
+            groups = [[lid] for group in groups for lid in group]
+        payment_ids = []
+        for group in groups:
+            invoices = self._invoices(group)
+            first = moves.raw(invoices[0])
+            if len(invoices) == 1:
+                memo = first.get("payment_reference") or first.get("ref") or first.get("name")
+            else:
+                year = str(wizard.get("payment_date") or tools.today_string())[:4]
+                memo = f"BATCH/{year}/{self.db.next_sequence(f'account.payment.batch.{year}'):05d}"
+            payment_ids.append(
+                self._create_payment(
+                    wizard,
+                    invoices,
+                    self._residual(invoices),
+                    memo,
+                    moves.value(invoices[0], "commercial_partner_id"),
+                    "outbound" if first.get("move_type") == "out_refund" else "inbound",
+                )
+            )
+        return payment_ids
+
+    def _create_payment(
+        self,
+        wizard: dict[str, Any],
+        invoices: list[int],
+        amount: float,
+        memo: Any,
+        partner: Any,
+        payment_type: str,
+    ) -> int:
         journal = self.db.get("account.journal", wizard["journal_id"]) or {}
         date = wizard.get("payment_date") or tools.today_string()
         payments = self.env["account.payment"]
         values: dict[str, Any] = {
-            "amount": wizard["amount"],
-            payments.field_name("memo"): wizard.get("communication"),
+            "amount": amount,
+            payments.field_name("memo"): memo,
             "date": date,
-            "partner_id": wizard.get("partner_id"),
+            "partner_id": partner,
             "journal_id": wizard["journal_id"],
             "payment_method_line_id": wizard.get("payment_method_line_id"),
-            "payment_type": wizard.get("payment_type") or "inbound",
+            "payment_type": payment_type,
             "invoice_ids": [[6, 0, invoices]],
         }
         # Every version the sandbox plays books the payment and reconciles it with the invoice: 19 (and the
@@ -704,13 +767,13 @@ class AccountPaymentRegister(Model):
                 "state": "posted",
                 "journal_id": wizard["journal_id"],
                 "date": date,
-                "partner_id": wizard.get("partner_id"),
-                "ref": wizard.get("communication"),
+                "partner_id": partner,
+                "ref": memo,
                 "origin_payment_id": payment_id,
             }
         )
         # Posting the entry raises the rank of the customer on its receivable line.
-        self.env.model(AccountMove).raise_customer_rank(wizard.get("partner_id"))
+        self.env.model(AccountMove).raise_customer_rank(partner)
         self.db.update("account.payment", payment_id, {"move_id": move_id})
         moves = self.env["account.move"]
         for invoice in invoices:
