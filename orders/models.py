@@ -251,6 +251,11 @@ class ImportRun(models.Model):
     cursor = models.TextField(blank=True)
     reached = models.DateTimeField(null=True, blank=True, help_text="createdAt of the last order imported")
     bulk_operation_id = models.CharField(max_length=100, blank=True)
+    # Who may work on the run (orders/imports.py): "" anyone, "next:<task id>" only that queued step (a step
+    # hands over to the next one it sends), "step:<token>" the step working on it now; with the step's last sign
+    # of life, so a run whose worker died is resumed from its cursor, and never worked on twice at once.
+    claim = models.CharField(max_length=80, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     orders_seen = models.PositiveIntegerField(default=0)
     orders_created = models.PositiveIntegerField(default=0)
     orders_updated = models.PositiveIntegerField(default=0)

@@ -53,12 +53,24 @@ def setup_periodic_tasks(sender: Celery, **kwargs: object) -> None:
     sender.add_periodic_task(
         300.0, sender.signature("products.tasks.sweep_all_products_task"), name="products sweep"
     )
+    # Backfills and bulk imports whose worker died mid-step (issue 17): resumed from their last committed page.
+    sender.add_periodic_task(
+        60.0, sender.signature("synco.celery.resume_stalled_imports_task"), name="resume stalled imports"
+    )
     # Webhook receipts stored but never queued (broker down, web process killed before it sent them).
     sender.add_periodic_task(
         60.0,
         sender.signature("synco.shopify_app.tasks.requeue_webhooks_task"),
         name="re-queue unprocessed webhooks",
     )
+
+
+@app.task(name="synco.celery.resume_stalled_imports_task")
+def resume_stalled_imports_task() -> None:
+    """Every minute: a backfill or bulk import whose worker died goes on from its last committed page."""
+    from orders.imports import resume_stalled_runs
+
+    resume_stalled_runs()
 
 
 @setup_logging.connect

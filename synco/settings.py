@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
+from synco import routing
 from synco.secrets import read_or_create
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -212,6 +214,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Queues (synco/routing.py): 'interactive' (a merchant's clicks, webhooks), 'bulk' (backfills, imports, sweeps),
+# 'stock' (stock pushes, Odoo's stock and delivery notifications), 'default' (beat's housekeeping). A worker
+# started without -Q consumes them all (the embedded default); production runs a pool per queue (README).
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in routing.QUEUES]
+CELERY_TASK_DEFAULT_QUEUE = routing.DEFAULT
+CELERY_TASK_DEFAULT_EXCHANGE = routing.DEFAULT
+CELERY_TASK_DEFAULT_ROUTING_KEY = routing.DEFAULT
+# Per-order work sent by bulk work stays on 'bulk'; then the table, by task name (a queue given at send wins).
+CELERY_TASK_ROUTES = [routing.follow_bulk_work, routing.ROUTES]
+# Time limits: every task is stopped at its soft limit (SoftTimeLimitExceeded: it gives up or hands over) and
+# killed at its hard one (prefork pool), so a hung Odoo or Shopify never holds a worker for good. Per kind:
+# "task" the generic default, "step" one step of a resumable import (each hands over after about a minute),
+# "long" a whole-shop job without checkpoints (sweeps, full stock pushes, drift reports). Keep every hard limit
+# under CELERY_VISIBILITY_TIMEOUT: a Redis broker redelivers a task still running past it.
+SYNCO_TASK_SOFT_TIME_LIMIT = int(env("SYNCO_TASK_SOFT_TIME_LIMIT", "300"))
+SYNCO_TASK_TIME_LIMIT = int(env("SYNCO_TASK_TIME_LIMIT", "360"))
+SYNCO_STEP_SOFT_TIME_LIMIT = int(env("SYNCO_STEP_SOFT_TIME_LIMIT", "300"))
+SYNCO_STEP_TIME_LIMIT = int(env("SYNCO_STEP_TIME_LIMIT", "360"))
+SYNCO_LONG_SOFT_TIME_LIMIT = int(env("SYNCO_LONG_SOFT_TIME_LIMIT", "1800"))
+SYNCO_LONG_TIME_LIMIT = int(env("SYNCO_LONG_TIME_LIMIT", "1860"))
+CELERY_TASK_SOFT_TIME_LIMIT = SYNCO_TASK_SOFT_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = SYNCO_TASK_TIME_LIMIT
 # Sync engine: automatic retries of transient failures (exponential backoff with jitter), the watchdog,
 # the circuit breaker that stops calling an Odoo that keeps failing, and log retention.
 SYNCO_MAX_ATTEMPTS = int(env("SYNCO_MAX_ATTEMPTS", "6"))
@@ -231,9 +255,25 @@ SYNCO_CIRCUIT_RELEASE_SECONDS = float(env("SYNCO_CIRCUIT_RELEASE_SECONDS", "1"))
 SYNCO_LEASE_SECONDS = float(env("SYNCO_LEASE_SECONDS", "90"))
 # Orders of one shop synced at the same time, across all workers: a slow Odoo holds no more than this many.
 SYNCO_SHOP_CONCURRENCY = int(env("SYNCO_SHOP_CONCURRENCY", "1"))
+# A sync run takes up to this many queued first-attempt orders of its shop and writes them in one batch (1: off).
+SYNCO_SYNC_BATCH_SIZE = int(env("SYNCO_SYNC_BATCH_SIZE", "50"))
 # A sync task is stopped (and retried) after the soft limit, killed after the hard one.
 SYNCO_SYNC_SOFT_TIME_LIMIT = int(env("SYNCO_SYNC_SOFT_TIME_LIMIT", "240"))
 SYNCO_SYNC_TIME_LIMIT = int(env("SYNCO_SYNC_TIME_LIMIT", "300"))
+SYNCO_TIME_LIMITS = {
+    routing.SYNC: (SYNCO_SYNC_SOFT_TIME_LIMIT, SYNCO_SYNC_TIME_LIMIT),
+    routing.TASK: (SYNCO_TASK_SOFT_TIME_LIMIT, SYNCO_TASK_TIME_LIMIT),
+    routing.STEP: (SYNCO_STEP_SOFT_TIME_LIMIT, SYNCO_STEP_TIME_LIMIT),
+    routing.LONG: (SYNCO_LONG_SOFT_TIME_LIMIT, SYNCO_LONG_TIME_LIMIT),
+}
+for _kind, (_soft, _hard) in SYNCO_TIME_LIMITS.items():
+    if not 0 < _soft < _hard:
+        raise ImproperlyConfigured(f"The {_kind} tasks' soft time limit must be under their hard one.")
+CELERY_TASK_ANNOTATIONS = routing.time_limits(SYNCO_TIME_LIMITS)
+# A backfill's or bulk import's step that shows no sign of life this long lost its worker: the watchdog (or the
+# broker's redelivery) resumes the run from its last committed page. Longer than a step's hard limit, so a
+# step still running is never doubled.
+SYNCO_IMPORT_STALE_SECONDS = int(env("SYNCO_IMPORT_STALE_SECONDS", str(SYNCO_STEP_TIME_LIMIT + 60)))
 SYNCO_LOG_RETENTION_DAYS = int(env("SYNCO_LOG_RETENTION_DAYS", "90"))
 # Webhook receipts (their bodies hold customer data): deleted after this many days (0 keeps them); those of a
 # shop that is not installed (never was, or erased) after SYNCO_WEBHOOK_UNKNOWN_SHOP_RETENTION_HOURS.
