@@ -488,7 +488,7 @@ def run_one(
         good = [o for o, new_id in zip(shopify.dataset.orders, originals, strict=True) if new_id in good_ids]
         if not good:
             raise SystemExit("no order synced in the warm-up: nothing to copy")
-        probes = max(20, ARGS.orders // 10)
+        probes = min(max(30, ARGS.orders // 5), 1000)  # a click every 2 s for the whole run
         sources = [good[k % len(good)] for k in range(ARGS.orders + probes)]
         copies = shopify.put(domain, sources, base + len(originals), 100001)
         _import(shop, deadline)
@@ -598,7 +598,7 @@ def main() -> int:
         f"in the warm-up); Odoo: {where}; database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
         f"broker {ARGS.broker}; worker queues {','.join(queues) if queues else '(Celery default)'}; "
         f"SYNCO_SYNC_BATCH_SIZE {os.environ.get('SYNCO_SYNC_BATCH_SIZE', '(Synco default)')}; "
-        f"{os.cpu_count()} CPUs; commit {_commit()}\n",
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; commit {_commit()}\n",
         flush=True,
     )
     results: list[Result] = []
@@ -611,6 +611,7 @@ def main() -> int:
                     results.append(run_one(run, mode, workers, latency, odoo, shopify, user))
                     print(HEADER)
                     _print_row(results[-1])
+                    print(f"  load average {os.getloadavg()[0]:.1f}")
                     print(flush=True)
     finally:
         CHILDREN.stop_all()
@@ -650,8 +651,15 @@ def main() -> int:
 
 
 def _commit() -> str:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return done.stdout.strip() or "?"
+    """The commit measured: HEAD, flagged when the working tree differs from it (an export: its .commit file)."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if head.returncode != 0:
+        marker = ROOT / ".commit"
+        return marker.read_text().strip() if marker.exists() else "unknown (not a git tree)"
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+    )
+    return head.stdout.strip() + (" + uncommitted changes" if status.stdout.strip() else "")
 
 
 if __name__ == "__main__":
