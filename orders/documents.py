@@ -410,15 +410,19 @@ def _invoice_and_pay(
     The invoice is dated per the shop's setting and the payment on its transaction's day, both in the shop's
     time zone (never the sync's UTC day)."""
     dates = accounting_dates(order, rules.invoice_date_source, shop_zone(shop.iana_timezone), timezone.now())
+    invoice_date = dates.invoice_date.isoformat()
     sale = result.sale_order
     if sale.invoice_ids:
+        # A retry: an earlier attempt invoiced (and maybe posted or paid) before it died. Date the draft only
+        # if it lacks the date (an invoice that attempt created is already dated: see below).
         invoice_id = max(sale.invoice_ids)
         current = client.read_invoice(invoice_id)
         state, already_paid = current.state, current.is_paid
+        if state == "draft" and current.invoice_date != invoice_date:
+            client.set_invoice_date(invoice_id, invoice_date)
     else:
-        invoice_id, state, already_paid = client.create_invoice(sale.id), "draft", False
-    if state == "draft":
-        client.set_invoice_date(invoice_id, dates.invoice_date.isoformat())
+        # Created with its date (the context's default_invoice_date): no write of the date afterwards.
+        invoice_id, state, already_paid = client.create_invoice(sale.id, invoice_date), "draft", False
     if rules.posts_invoice and state == "draft":
         client.post_invoice(invoice_id)
     if rules.pays:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import xmlrpc.client
 from decimal import Decimal
 
 import pytest
@@ -266,3 +268,117 @@ def test_it_needs_three_round_trips_for_a_confirmed_order_when_everything_is_kno
         "sale.order:web_save": 1,
     }
     assert Order.objects.get(pk=second.pk).odoo_name == "SHOP#1002"
+
+
+def _known_second_order(shop, odoo):
+    """A first order makes the customer, products and taxes known; the second is the one measured."""
+    sync_order(queued_order(shop, order_node()).pk)
+    node = order_node(id="gid://shopify/Order/5550001002", name="#1002")
+    for index, line in enumerate(node["lineItems"]["nodes"]):
+        line["id"] = f"gid://shopify/LineItem/95{index}"
+    second = queued_order(shop, node)
+    odoo.server.reset_stats()
+    return second
+
+
+ORDER_CALLS = {"sale.order:load": 1, "sale.order:action_confirm": 1, "sale.order:web_save": 1}
+INVOICE_CALLS = {
+    **ORDER_CALLS,
+    "sale.advance.payment.inv:create": 1,
+    "sale.advance.payment.inv:create_invoices": 1,  # dated at creation: no account.move write
+    "account.move:web_read": 1,
+}
+POSTED_CALLS = {**INVOICE_CALLS, "account.move:action_post": 1}
+PAID_CALLS = {
+    **POSTED_CALLS,
+    "account.payment.register:create": 1,
+    "account.payment.register:action_create_payments": 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("create_as", "calls", "state", "invoice_state"),
+    [
+        (OrderRules.CreateAs.QUOTATION, {"sale.order:load": 1, "sale.order:web_read": 1}, "draft", None),
+        (OrderRules.CreateAs.SALE_ORDER, ORDER_CALLS, "sale", None),
+        (OrderRules.CreateAs.DRAFT_INVOICE, INVOICE_CALLS, "sale", ("draft", "not_paid")),
+        (OrderRules.CreateAs.POSTED_INVOICE, POSTED_CALLS, "sale", ("posted", "not_paid")),
+        (OrderRules.CreateAs.PAID_INVOICE, PAID_CALLS, "sale", ("posted", "paid")),
+    ],
+)
+def test_the_calls_of_each_mode_when_everything_is_known(shop, odoo, create_as, calls, state, invoice_state):
+    _rules(shop, create_as=create_as, invoice_date_source=OrderRules.InvoiceDateSource.ORDER_DATE)
+    second = _known_second_order(shop, odoo)
+
+    sync_order(second.pk)
+
+    attempt = SyncAttempt.objects.get(order=second)
+    assert attempt.status == SyncAttempt.Status.SUCCESS, attempt.message
+    assert odoo.server.stats()["calls"] == calls
+    assert attempt.rpc_calls == sum(calls.values())
+    second.refresh_from_db()
+    [sale] = odoo.execute(
+        "sale.order", "read", [second.odoo_id], fields=["name", "state", "date_order", "invoice_ids"]
+    )
+    assert (sale["name"], sale["state"], second.odoo_name) == ("SHOP#1002", state, "SHOP#1002")
+    assert sale["date_order"] == "2026-11-20 14:03:00"  # Shopify's, also after action_confirm
+    if invoice_state is None:
+        assert sale["invoice_ids"] == [] and second.odoo_invoice_id is None
+        return
+    [invoice] = odoo.execute(
+        "account.move",
+        "read",
+        sale["invoice_ids"],
+        fields=["name", "state", "payment_state", "invoice_date", "amount_total", "matched_payment_ids"],
+    )
+    assert (invoice["state"], invoice["payment_state"]) == invoice_state
+    assert (invoice["invoice_date"], invoice["amount_total"]) == ("2026-11-20", 61.77)
+    assert (second.odoo_invoice_id, second.odoo_invoice_name) == (invoice["id"], invoice["name"] or "")
+    assert second.odoo_payment_id == (invoice["matched_payment_ids"] or [None])[0]
+    if create_as == OrderRules.CreateAs.PAID_INVOICE:
+        [payment] = odoo.execute("account.payment", "read", invoice["matched_payment_ids"], fields=["date"])
+        assert payment["date"] == "2026-11-20"
+
+
+@pytest.mark.parametrize(("dated", "writes"), [(False, 1), (True, 0)])
+def test_a_retry_dates_a_draft_invoice_an_earlier_attempt_left_only_if_it_lacks_the_date(
+    shop, odoo, dated, writes
+):
+    """An earlier attempt died after the invoice wizard (or an older Synco left an undated draft): the retry
+    finds the invoice, dates it only if needed, and posts it; never a second invoice."""
+    _rules(shop, create_as=OrderRules.CreateAs.SALE_ORDER)
+    order = queued_order(shop, order_node())
+    sync_order(order.pk)
+    order.refresh_from_db()
+    context = {"active_model": "sale.order", "active_ids": [order.odoo_id], "active_id": order.odoo_id}
+    wizard = odoo.execute(
+        "sale.advance.payment.inv", "create", {"advance_payment_method": "delivered"}, context=context
+    )
+    with contextlib.suppress(xmlrpc.client.Fault):  # the None-fault of an order without a payment term
+        odoo.execute(
+            "sale.advance.payment.inv",
+            "create_invoices",
+            [wizard],
+            context={**context, **({"default_invoice_date": "2026-11-20"} if dated else {})},
+        )
+    assert len(_sale(odoo)["invoice_ids"]) == 1
+    _rules(
+        shop,
+        create_as=OrderRules.CreateAs.POSTED_INVOICE,
+        invoice_date_source=OrderRules.InvoiceDateSource.ORDER_DATE,
+    )
+    retry(order)
+    odoo.server.reset_stats()
+
+    sync_order(order.pk)
+
+    calls = odoo.server.stats()["calls"]
+    assert calls.get("account.move:write", 0) == writes
+    assert "sale.advance.payment.inv:create_invoices" not in calls
+    sale = _sale(odoo)
+    invoice = _invoice(odoo, sale)
+    [dates] = odoo.execute("account.move", "read", sale["invoice_ids"], fields=["invoice_date"])
+    assert (invoice["state"], dates["invoice_date"]) == ("posted", "2026-11-20")
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.SYNCED
+    assert (order.odoo_invoice_id, order.odoo_invoice_name) == (invoice["id"], invoice["name"])

@@ -318,10 +318,15 @@ class AccountMove(Model):
     def create_record(self, vals: dict[str, Any]) -> int:
         vals = dict(vals)
         move_type = vals.get("move_type") or self.context.get("default_move_type") or "entry"
+        # The invoice date may come as the context's default (sale's _create_invoices creates the invoice in
+        # the caller's context); Odoo's accounting date and sequence follow it.
+        invoice_date = vals.get("invoice_date") or self.context.get("default_invoice_date")
+        if invoice_date and move_type != "entry":
+            vals.setdefault("date", invoice_date)
         if move_type in NUMBERED and vals.get("name", "/") in ("/", False, None):
             # 17 and 18 number a draft invoice at once; 19 leaves its name False until it is posted.
             numbered = self.env.profile.numbers_draft_invoices
-            vals["name"] = self._next_number(move_type, vals.get("invoice_date")) if numbered else False
+            vals["name"] = self._next_number(move_type, invoice_date) if numbered else False
         move_id = super().create_record(vals)
         if move_type != "entry":
             self._sync_receivable_line(move_id)

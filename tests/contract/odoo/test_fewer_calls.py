@@ -1,0 +1,189 @@
+"""Issue 17, fewer calls per order: what Synco's single-order invoice path (orders/documents.py) relies on.
+
+The invoice is dated when it is created: ``create_invoices`` with ``default_invoice_date`` in its context
+(Odoo's ``sale.order._create_invoices`` creates the account.move in the caller's context), instead of a
+``write`` of ``invoice_date`` after it. Asserted here: the invoice carries the date (and its lines, where they
+have the field), it is numbered in that date's sequence (a backfill dates invoices in past years), posting keeps
+the date, and nothing else of the order or the invoice differs from the wizard's usual invoice. Also the call
+counts of Synco's client (``OdooClient.rpc_calls``): the wizard's action names the invoice, so no re-read.
+Each test runs over XML-RPC, and over JSON-2 where the target serves it (19).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .conftest import OdooApi, OdooTarget, make_synco_client
+
+CALLS_TO_INVOICE = 2  # the wizard's create, then create_invoices (its action's res_id is the invoice)
+
+
+@pytest.fixture(scope="module")
+def payment_term(odoo_api: OdooApi) -> int:
+    found = odoo_api.call(
+        "account.payment.term", "search", [[["name", "=", "Immediate Payment"]]], {"limit": 1}
+    )
+    return int(found[0]) if found else odoo_api.search_one("account.payment.term", [])
+
+
+@pytest.fixture(params=["xmlrpc", "json2"])
+def synco(request: pytest.FixtureRequest, odoo_target: OdooTarget, odoo_api: OdooApi) -> Iterator[Any]:
+    """Synco's OdooClient over the transport of the test id, logged in (so rpc_calls counts only the calls)."""
+    if request.param == "json2":
+        if odoo_api.version < 19:
+            pytest.skip(f"Odoo {odoo_api.version} has no JSON-2")
+        if not odoo_target.api_key:
+            pytest.skip("set ODOO_TEST_API_KEY to run the JSON-2 calls on a real Odoo 19")
+        from synco.odoo.client import OdooClient
+
+        base = make_synco_client(odoo_target)
+        base.close()
+        settings = base.settings.__class__(
+            **{**base.settings.__dict__, "protocol": "json2", "secret": odoo_target.api_key}
+        )
+        client = OdooClient(settings)
+    else:
+        client = make_synco_client(odoo_target)
+    client.authenticate()
+    assert client.transport == request.param
+    yield client
+    client.close()
+
+
+def _confirmed(api: OdooApi, spec_order: Any, **extra: Any) -> int:
+    order = int(spec_order(**extra))
+    assert api.call("sale.order", "action_confirm", [[order]]) is True
+    return order
+
+
+def _counted(client: Any, func: Any, *args: Any) -> tuple[Any, int]:
+    before = client.rpc_calls
+    result = func(*args)
+    return result, client.rpc_calls - before
+
+
+def _line_dates(api: OdooApi, invoice: int) -> set[Any] | None:
+    """The invoice_date of each of the invoice's journal items, where account.move.line has that field."""
+    if "invoice_date" not in api.call("account.move.line", "fields_get", [], {"attributes": ["type"]}):
+        return None
+    rows = api.call(
+        "account.move.line", "search_read", [[["move_id", "=", invoice]]], {"fields": ["invoice_date"]}
+    )
+    assert rows
+    return {row["invoice_date"] for row in rows}
+
+
+def test_create_invoices_dates_the_invoice_from_the_context(
+    odoo_api: OdooApi, synco: Any, spec_order: Any, payment_term: int
+) -> None:
+    order = _confirmed(odoo_api, spec_order, payment_term_id=payment_term)
+    day = (datetime.date.today() - datetime.timedelta(days=3)).isoformat()
+    invoice, calls = _counted(synco, synco.create_invoice, order, day)
+    assert calls == CALLS_TO_INVOICE
+    so = odoo_api.read_one("sale.order", order, ["name", "client_order_ref", "invoice_ids", "invoice_status"])
+    assert (so["invoice_ids"], so["invoice_status"]) == ([invoice], "invoiced")
+    row = odoo_api.read_one(
+        "account.move",
+        invoice,
+        ["state", "move_type", "invoice_date", "invoice_origin", "ref", "amount_total", "payment_state"],
+    )
+    assert row == {
+        "id": invoice,
+        "state": "draft",
+        "move_type": "out_invoice",
+        "invoice_date": day,
+        "invoice_origin": so["name"],
+        "ref": so["client_order_ref"],
+        "amount_total": 61.77,
+        "payment_state": "not_paid",
+    }
+    # account.move.line's invoice_date is related to its move's (stored): the default gives it the same date.
+    assert _line_dates(odoo_api, invoice) in (None, {day})
+    lines = odoo_api.call(
+        "account.move.line",
+        "search_read",
+        [[["move_id", "=", invoice], ["display_type", "=", "product"]]],
+        {"fields": ["quantity", "price_unit", "sale_line_ids"]},
+    )
+    assert sorted((line["quantity"], line["price_unit"]) for line in lines) == [
+        (1.0, 3.5),
+        (1.0, 5.99),
+        (2.0, 25.0),
+    ]
+    assert all(len(line["sale_line_ids"]) == 1 for line in lines)
+    # Synco's read of the invoice (the retry path) sees the date, so it does not write it again.
+    read, calls = _counted(synco, synco.read_invoice, invoice)
+    assert (read.invoice_date, read.state, calls) == (day, "draft", 1)
+
+    _, calls = _counted(synco, synco.post_invoice, invoice)
+    assert calls == 1
+    posted = odoo_api.read_one("account.move", invoice, ["state", "invoice_date", "date", "name"])
+    assert (posted["state"], posted["invoice_date"], posted["date"]) == ("posted", day, day)
+    assert posted["name"] and posted["name"] != "/"
+
+
+def test_an_invoice_dated_in_an_earlier_year_is_numbered_in_that_years_sequence(
+    odoo_api: OdooApi, synco: Any, spec_order: Any, payment_term: int
+) -> None:
+    """A backfill invoices orders of past years: the number follows the date given at creation (Odoo refuses
+    to post an invoice whose number's year differs from its date's)."""
+    order = _confirmed(odoo_api, spec_order, payment_term_id=payment_term)
+    year = datetime.date.today().year - 1
+    day = f"{year}-12-30"
+    invoice = synco.create_invoice(order, day)
+    odoo_api.call("account.move", "action_post", [[invoice]])
+    posted = synco.read_invoice(invoice)
+    assert (posted.state, posted.invoice_date) == ("posted", day)
+    assert f"/{year}/" in posted.name
+
+
+def test_an_invoice_created_without_a_date_reads_as_undated_until_written(
+    odoo_api: OdooApi, synco: Any, spec_order: Any, payment_term: int
+) -> None:
+    """The retry path: a draft some other attempt (or an older Synco) left without a date is dated by a write."""
+    order = _confirmed(odoo_api, spec_order, payment_term_id=payment_term)
+    invoice = synco.create_invoice(order)
+    assert synco.read_invoice(invoice).invoice_date == ""
+    day = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    _, calls = _counted(synco, synco.set_invoice_date, invoice, day)
+    assert calls == 1
+    assert synco.read_invoice(invoice).invoice_date == day
+
+
+def test_without_a_payment_term_the_invoice_id_costs_a_read_except_over_json2(
+    odoo_api: OdooApi, synco: Any, spec_order: Any
+) -> None:
+    """XML-RPC cannot carry the wizard's None answer (17/18/19 without a payment term): Synco reads the order's
+    invoice_ids. JSON-2 (19) answers with the action, res_id = the invoice: no read."""
+    order = _confirmed(odoo_api, spec_order)
+    day = datetime.date.today().isoformat()
+    invoice, calls = _counted(synco, synco.create_invoice, order, day)
+    assert odoo_api.read_one("sale.order", order, ["invoice_ids"])["invoice_ids"] == [invoice]
+    assert odoo_api.read_one("account.move", invoice, ["invoice_date"])["invoice_date"] == day
+    assert calls == (CALLS_TO_INVOICE if synco.transport == "json2" else CALLS_TO_INVOICE + 1)
+
+
+def test_invoice_post_and_payment_take_six_calls(
+    odoo_api: OdooApi, synco: Any, spec_order: Any, payment_term: int
+) -> None:
+    """What the paid-invoice mode does after the order is confirmed: 2 to invoice (dated), 1 to post, 2 to pay
+    (the action's res_id is the payment), 1 to read the posted, paid invoice (its number and payment state)."""
+    order = _confirmed(odoo_api, spec_order, payment_term_id=payment_term)
+    invoice_day = (datetime.date.today() - datetime.timedelta(days=2)).isoformat()
+    paid_day = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    before = synco.rpc_calls
+    invoice = synco.create_invoice(order, invoice_day)
+    synco.post_invoice(invoice)
+    payment = synco.register_payment(invoice, None, paid_day)
+    final = synco.read_invoice(invoice)
+    assert synco.rpc_calls - before == 6
+    assert (final.state, final.invoice_date, final.is_paid) == ("posted", invoice_day, True)
+    assert final.payment_state in ("paid", "in_payment")
+    assert final.name and final.name != "/"
+    assert odoo_api.is_matched(payment, invoice)
+    row = odoo_api.read_one("account.payment", payment, ["amount", "date"])
+    assert (row["amount"], row["date"]) == (61.77, paid_day)
