@@ -6,14 +6,15 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -29,12 +30,17 @@ from synco import circuit, queue
 from synco.crypto import DecryptionError
 from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for, shopify_client_for
-from synco.models import OdooConnection, OrderRules, Shop
+from synco.models import OdooConnection, OrderRules, Shop, default_max_concurrency
 from synco.odoo.client import OdooClient
 from synco.shopify.client import OrderResult
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 
 logger = logging.getLogger(__name__)
+
+# The Celery queues of sync tasks, chosen when the task is sent: a merchant's click and a webhook go to
+# INTERACTIVE (workers that never wait behind a backfill), bulk syncs, sweeps, backfills and retries to BULK.
+INTERACTIVE = "interactive"
+BULK = "bulk"
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -72,8 +78,12 @@ def refresh_eligibility(shop: Shop) -> int:
     return Order.objects.filter(shop=shop, eligible=True).count()
 
 
-def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None) -> str:
-    """Insert or refresh one order; a stored state with a newer updatedAt is kept. Returns what happened."""
+def store_order(
+    shop: Shop, result: OrderResult, rules: OrderRules | None = None, *, queue_name: str = BULK
+) -> str:
+    """Insert or refresh one order; a stored state with a newer updatedAt is kept. Returns what happened.
+
+    Auto-sync sends its task to `queue_name` (imports and the sweep: bulk; a webhook: interactive)."""
     parsed = result.order
     if parsed is None:
         return _store_invalid(shop, result)
@@ -119,7 +129,7 @@ def store_order(shop: Shop, result: OrderResult, rules: OrderRules | None = None
             if order.sync_status == SyncStatus.NOT_SYNCED and not hold_while_paused(
                 shop.pk, Order.objects.filter(pk=order.pk)
             ):
-                request_sync(order)
+                request_sync(order, queue_name=queue_name)
         from stock.services import order_stored
 
         # Units of an order Odoo does not hold yet are kept back from Shopify's levels (or given back: cancelled).
@@ -226,10 +236,11 @@ def import_orders(shop_id: int) -> ImportSummary:
     return summary
 
 
-def import_order(shop_id: int, gid: str) -> str:
-    """Fetch one order by GID (a webhook is only a trigger: look the order up again) and store it."""
+def import_order(shop_id: int, gid: str, queue_name: str = INTERACTIVE) -> str:
+    """Fetch one order by GID (a webhook is only a trigger: look the order up again) and store it; its
+    auto-sync is interactive (the merchant's customer just placed or changed it)."""
     shop = Shop.objects.get(pk=shop_id)
-    return store_order(shop, shopify_client_for(shop).fetch_order(gid))
+    return store_order(shop, shopify_client_for(shop).fetch_order(gid), queue_name=queue_name)
 
 
 # -- claiming ---------------------------------------------------------------------------------
@@ -291,17 +302,28 @@ def claim_for_sync(order: Order, batch: SyncBatch | None = None) -> bool:
     return claimed == 1
 
 
-def publish_sync(order_id: int, countdown: float | None = None) -> bool:
+def _route(queue_name: str) -> dict[str, Any]:
+    """The send options for a queue, when the Celery configuration declares it (workers consume it)."""
+    from synco.celery import app
+
+    declared = {getattr(q, "name", q) for q in (app.conf.task_queues or ())}
+    return {"queue": queue_name} if queue_name in declared else {}
+
+
+def publish_sync(order_id: int, countdown: float | None = None, queue_name: str = BULK) -> bool:
     """Send the order's task to the broker; False (logged) if the broker is unreachable.
 
     The order stays Queued either way: the watchdog sends the task of a queued order whose task was lost.
+    An interactive task says so (it may take a slot beyond its Odoo's cap and is never batched).
     """
     sync_order_task = queue.task("orders.tasks.sync_order_task")
+    options: dict[str, Any] = _route(queue_name)
+    if queue_name == INTERACTIVE:
+        options["kwargs"] = {"interactive": True}
+    if countdown is not None:
+        options["countdown"] = countdown
     try:
-        if countdown is None:
-            sync_order_task.apply_async((order_id,))
-        else:
-            sync_order_task.apply_async((order_id,), countdown=countdown)
+        sync_order_task.apply_async((order_id,), **options)
     except (BrokerError, OSError) as exc:
         logger.warning(
             "task broker unreachable: the queued order waits for the watchdog",
@@ -317,13 +339,14 @@ class Dispatch:
 
     unsent: int = 0
     order_ids: list[int] = field(default_factory=list)
+    queue_name: str = BULK
 
     def send_on_commit(self, order_id: int) -> None:
         transaction.on_commit(lambda: self._send(order_id))
 
     def _send(self, order_id: int) -> None:
         self.order_ids.append(order_id)
-        if not publish_sync(order_id):
+        if not publish_sync(order_id, queue_name=self.queue_name):
             self.unsent += 1
 
 
@@ -333,14 +356,17 @@ def request_sync(
     *,
     check_paused: bool = True,
     dispatch: Dispatch | None = None,
+    queue_name: str = BULK,
 ) -> bool:
-    """Queue the order and enqueue its task once the claim is committed; nothing is queued while paused."""
+    """Queue the order and enqueue its task once the claim is committed; nothing is queued while paused.
+
+    The task goes to `queue_name`, or to the queue of the given dispatch."""
     if check_paused and is_sync_paused(order.shop_id):
         return False
     if not claim_for_sync(order, batch):
         refuse_sync(order.pk)
         return False
-    (dispatch or Dispatch()).send_on_commit(order.pk)
+    (dispatch or Dispatch(queue_name=queue_name)).send_on_commit(order.pk)
     return True
 
 
@@ -421,9 +447,61 @@ def _lease_end() -> datetime:
 _RELEASED = {"lease_until": None, "lease_token": ""}
 
 
-def claim_to_run(order_id: int) -> Lease | float | None:
-    """Take a queued order for this worker: its lease, or seconds to wait (the shop is at its concurrency
-    cap, across all workers), or None (not queued: taken by another worker, done, or gone)."""
+class RunLease:
+    """The hold of one run on its orders (one, or a batch): one lease token, renewed for all of them at once.
+
+    Each order's own writes still go through its `Lease` (same token); an order the run has finished (synced,
+    failed, put back) leaves `held`, and a renewal that no longer finds every held order stops the run."""
+
+    def __init__(self, shop_id: int, token: str, order_ids: list[int]) -> None:
+        self.shop_id = shop_id
+        self.token = token
+        self.order_ids = list(order_ids)
+        self.held = set(order_ids)
+        self.renewed_at = time.monotonic()
+
+    def lease(self, order_id: int) -> Lease:
+        return Lease(order_id, self.shop_id, self.token)
+
+    def done(self, order_id: int) -> None:
+        self.held.discard(order_id)
+
+    def renew(self) -> None:
+        if time.monotonic() - self.renewed_at < settings.SYNCO_LEASE_SECONDS / 6 or not self.held:
+            return
+        renewed = Order.objects.filter(
+            pk__in=self.held, sync_status=SyncStatus.IN_PROGRESS, lease_token=self.token
+        ).update(lease_until=_lease_end())
+        if renewed < len(self.held):
+            raise LeaseLostError(f"{len(self.held) - renewed} orders of this run were taken over")
+        self.renewed_at = time.monotonic()
+
+
+def _odoo_server(shop_id: int) -> tuple[list[int], int]:
+    """The shops whose connection reaches the same Odoo (URL and database) and the cap of parallel runs on it,
+    locked (inside the caller's transaction) so that the count below holds across workers and machines."""
+    connection = OdooConnection.objects.filter(shop_id=shop_id).values_list("url", "database").first()
+    if connection is None:
+        return [shop_id], default_max_concurrency()
+    url, database = connection
+    url = url.rstrip("/")
+    rows = list(
+        OdooConnection.objects.select_for_update()
+        .filter(Q(url=url) | Q(url=f"{url}/"), database=database)
+        .order_by("pk")
+        .values_list("shop_id", "max_concurrency")
+    )
+    shops = sorted({shop for shop, _ in rows} | {shop_id})
+    # Several shops on one Odoo: the most careful of their settings holds for the server.
+    return shops, max(min((cap for _, cap in rows), default=1), 1)
+
+
+def claim_to_run(order_id: int, *, interactive: bool = False) -> Lease | float | None:
+    """Take a queued order for this worker: its lease, or seconds to wait (its Odoo is at its concurrency cap,
+    across all workers), or None (not queued: taken by another worker, done, or gone).
+
+    The cap counts runs (a batch of orders is one run, holding one lease token), over every shop connected to
+    the same Odoo; an interactive run (a click, a webhook) may take one slot beyond it."""
     shop_id = (
         Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED)
         .values_list("shop_id", flat=True)
@@ -434,16 +512,18 @@ def claim_to_run(order_id: int) -> Lease | float | None:
     now = timezone.now()
     token = uuid.uuid4().hex
     with transaction.atomic():
-        # The shop's running orders are counted under its connection's row lock: the cap holds across workers
-        # and machines, and a crashed worker's slot frees itself when its lease expires.
-        list(OdooConnection.objects.select_for_update().filter(shop_id=shop_id).values_list("pk", flat=True))
-        running = Order.objects.filter(
-            shop_id=shop_id, sync_status=SyncStatus.IN_PROGRESS, lease_until__gt=now
-        ).aggregate(count=Count("pk"), oldest=Min("status_changed_at"))
-        cap = max(settings.SYNCO_SHOP_CONCURRENCY, 1)
-        if running["count"] >= cap and not _may_exceed_cap(shop_id, running["oldest"], now):
+        # The runs are counted under the connections' row locks: the cap holds across workers and machines,
+        # and a crashed worker's slot frees itself when its lease expires.
+        shops, cap = _odoo_server(shop_id)
+        running = (
+            Order.objects.filter(shop_id__in=shops, sync_status=SyncStatus.IN_PROGRESS, lease_until__gt=now)
+            .values("lease_token")
+            .distinct()
+            .count()
+        )
+        if running >= cap + (1 if interactive else 0):
             waiting = Order.objects.filter(
-                shop_id=shop_id, sync_status=SyncStatus.QUEUED, next_retry_at=None
+                shop_id__in=shops, sync_status=SyncStatus.QUEUED, next_retry_at=None
             ).count()
             # Still queued, freshly (the watchdog leaves it alone); the next free slot hands over to the
             # oldest waiting order, so this check is only a fallback, spread over the expected wait.
@@ -458,28 +538,48 @@ def claim_to_run(order_id: int) -> Lease | float | None:
     return Lease(order_id, shop_id, token) if claimed else None
 
 
-# A shop whose syncs take longer than this is held to its cap even when it is alone.
-QUICK_RUN_SECONDS = 10.0
-
-
-def _may_exceed_cap(shop_id: int, oldest_running: datetime | None, now: datetime) -> bool:
-    """Beyond its cap a shop takes another worker only while nobody else waits for one and its Odoo is quick
-    (its last sync, and those running now): a slow Odoo never holds more than its share."""
-    if oldest_running is not None and oldest_running < now - timedelta(seconds=QUICK_RUN_SECONDS):
-        return False
-    if (
-        Order.objects.filter(sync_status=SyncStatus.QUEUED, next_retry_at=None)
-        .exclude(shop_id=shop_id)
-        .exists()
-    ):
-        return False
-    last = (
-        SyncAttempt.objects.filter(shop_id=shop_id, operation="create_sale_order", duration_ms__isnull=False)
-        .order_by("-started_at", "-id")
-        .values_list("duration_ms", flat=True)
-        .first()
+def batchable() -> Q:
+    """Orders a batch may take: queued for their first attempt, nothing held, waiting or unreadable."""
+    return Q(
+        ~Exists(SyncAttempt.objects.filter(order_id=OuterRef("pk"))),
+        sync_status=SyncStatus.QUEUED,
+        sync_attempts=0,
+        risk_reason="",
+        next_retry_at=None,
+        parse_error="",
+        eligible=True,
     )
-    return last is not None and last < QUICK_RUN_SECONDS * 1000
+
+
+def claim_batch(lease: Lease, size: int) -> RunLease:
+    """Beside the order just claimed (when it is a first attempt), take up to size-1 more batchable queued
+    orders of its shop under the same lease token. Each is taken by a conditional UPDATE (still Queued), and on
+    PostgreSQL the candidates are locked skipping those another worker is taking: no order is in two runs."""
+    run = RunLease(lease.shop_id, lease.token, [lease.order_id])
+    if size <= 1:
+        return run
+    first = Order.objects.filter(pk=lease.order_id, sync_attempts=0, risk_reason="").filter(
+        ~Exists(SyncAttempt.objects.filter(order_id=OuterRef("pk")))
+    )
+    if not first.exists():
+        return run
+    now = timezone.now()
+    with transaction.atomic():
+        candidates = Order.objects.filter(batchable(), shop_id=lease.shop_id).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        ids = list(candidates.values_list("pk", flat=True)[: size - 1])
+        if ids:
+            Order.objects.filter(pk__in=ids, sync_status=SyncStatus.QUEUED).update(
+                sync_status=SyncStatus.IN_PROGRESS,
+                status_changed_at=now,
+                lease_until=_lease_end(),
+                lease_token=lease.token,
+            )
+    taken = Order.objects.filter(
+        pk__in=ids, sync_status=SyncStatus.IN_PROGRESS, lease_token=lease.token
+    ).values_list("pk", flat=True)
+    return RunLease(lease.shop_id, lease.token, [lease.order_id, *sorted(taken)])
 
 
 def defer_delay(waiting: int, cap: int) -> float:
@@ -489,15 +589,12 @@ def defer_delay(waiting: int, cap: int) -> float:
     return min(random.uniform(1.0, spread), max(settings.SYNCO_STUCK_SECONDS / 2, 1.0))
 
 
-def sync_order(order_id: int, task_id: str = "") -> float | None:
-    """Write one queued order into Odoo and record the attempt; returns seconds until a retry, if one is due."""
-    if Order.objects.filter(pk=order_id, shop__sync_paused=True).exists():
-        # The shop paused syncing: a queued order goes back to Not Synced without calling Odoo.
-        put_back_queued(Order.objects.filter(pk=order_id))
-        return None
-    claim = claim_to_run(order_id)
-    if claim is None or isinstance(claim, float):
-        # Taken by another worker, done or gone (this is what makes the task idempotent), or to be deferred.
+def sync_order(order_id: int, task_id: str = "", *, interactive: bool = False) -> float | None:
+    """Write one queued order into Odoo and record the attempt; returns seconds until a retry, if one is due.
+
+    The sync task runs orders/batching.py's sync_order, which takes a batch of the shop's queued orders along."""
+    claim = claim_order(order_id, interactive=interactive)
+    if not isinstance(claim, Lease):
         return claim
     try:
         return _run(claim, task_id)
@@ -505,7 +602,18 @@ def sync_order(order_id: int, task_id: str = "") -> float | None:
         hand_over_slot(claim.shop_id)
 
 
-def _run(lease: Lease, task_id: str) -> float | None:
+def claim_order(order_id: int, *, interactive: bool = False) -> Lease | float | None:
+    """The lease of a queued order for this run, seconds to wait, or None (paused, taken, done or gone)."""
+    if Order.objects.filter(pk=order_id, shop__sync_paused=True).exists():
+        # The shop paused syncing: a queued order goes back to Not Synced without calling Odoo.
+        put_back_queued(Order.objects.filter(pk=order_id))
+        return None
+    # Taken by another worker, done or gone (this is what makes the task idempotent), or to be deferred.
+    return claim_to_run(order_id, interactive=interactive)
+
+
+def _run(lease: Lease, task_id: str, renew: Callable[[], None] | None = None) -> float | None:
+    """Write one order (`renew`: what keeps the run's leases, the order's own by default)."""
     order = Order.objects.select_related("shop").get(pk=lease.order_id)
     shop = order.shop
     if sync_refusal(order):
@@ -547,7 +655,7 @@ def _run(lease: Lease, task_id: str) -> float | None:
         # tell removed units from refunded ones; otherwise as first placed, its edits following.
         as_edited = refunds_known(parsed)
         client = odoo_client_for(shop)
-        client.before_call = lease.renew
+        client.before_call = renew or lease.renew
         outcome = write_order(
             client,
             shop,
@@ -669,16 +777,29 @@ def _record_success(lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc
     )
 
 
+_ASK_CIRCUIT = object()
+
+
 def _retry_or_fail(
-    lease: Lease, order: Order, record: SyncAttempt, message: str, client: OdooClient | None
+    lease: Lease,
+    order: Order,
+    record: SyncAttempt,
+    message: str,
+    client: OdooClient | None,
+    *,
+    rpc_calls: int | None = None,
+    reopens_at: Any = _ASK_CIRCUIT,
 ) -> float | None:
     """A transient failure: retry later with backoff, until the attempts run out.
 
     While Odoo is down (the circuit opens) the order simply waits for it: those failures do not use up
     attempts, so an hour-long outage loses nothing and the backlog drains when Odoo is back. The order whose
-    failure (re)opened the circuit probes it when the open period ends.
+    failure (re)opened the circuit probes it when the open period ends. A batch counts its one failure once
+    and passes the circuit's answer (`reopens_at`) for each of its orders; `rpc_calls` is an order's share.
     """
-    reopens_at = circuit.record_failure(order.shop_id, message)
+    if reopens_at is _ASK_CIRCUIT:
+        reopens_at = circuit.record_failure(order.shop_id, message)
+    calls = rpc_calls if rpc_calls is not None else (client.rpc_calls if client else 0)
     if reopens_at is not None:
         lease.mine().update(
             sync_status=SyncStatus.QUEUED,
@@ -691,7 +812,7 @@ def _retry_or_fail(
             record,
             succeeded=False,
             message=f"{message} Odoo keeps failing: trying again at {reopens_at:%H:%M:%S} UTC.",
-            rpc_calls=client.rpc_calls if client else 0,
+            rpc_calls=calls,
         )
         return circuit.probe_delay(reopens_at)
     attempt = order.sync_attempts + 1
@@ -702,6 +823,7 @@ def _retry_or_fail(
             record,
             f"{message} Gave up after {attempt} attempts: use Retry once it is fixed.",
             client,
+            rpc_calls=calls,
         )
         return None
     delay = retry_delay(attempt)
@@ -717,12 +839,20 @@ def _retry_or_fail(
         record,
         succeeded=False,
         message=f"{message} Retrying in {delay:.0f} s (attempt {attempt} of {settings.SYNCO_MAX_ATTEMPTS}).",
-        rpc_calls=client.rpc_calls if client else 0,
+        rpc_calls=calls,
     )
     return delay
 
 
-def _fail(lease: Lease, order: Order, record: SyncAttempt, message: str, client: OdooClient | None) -> None:
+def _fail(
+    lease: Lease,
+    order: Order,
+    record: SyncAttempt,
+    message: str,
+    client: OdooClient | None,
+    *,
+    rpc_calls: int | None = None,
+) -> None:
     lease.mine().update(
         sync_status=SyncStatus.FAILED,
         sync_error=message,
@@ -731,7 +861,8 @@ def _fail(lease: Lease, order: Order, record: SyncAttempt, message: str, client:
         status_changed_at=timezone.now(),
         **_RELEASED,
     )
-    finish_attempt(record, succeeded=False, message=message, rpc_calls=client.rpc_calls if client else 0)
+    calls = rpc_calls if rpc_calls is not None else (client.rpc_calls if client else 0)
+    finish_attempt(record, succeeded=False, message=message, rpc_calls=calls)
 
 
 # -- watchdog and sweep -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ import logging
 from celery import Task, shared_task
 from django.conf import settings
 
-from orders import services
+from orders import batching, services
 from synco.errors import GatewayError
 from synco.models import Shop
 
@@ -18,13 +18,17 @@ logger = logging.getLogger(__name__)
     bind=True,
     acks_late=True,
     # A hung Odoo never holds a worker for good: stopped (and retried) at the soft limit, killed at the hard one.
+    # A batch starts no new order past half the soft limit (orders/batching.py), so it fits.
     soft_time_limit=settings.SYNCO_SYNC_SOFT_TIME_LIMIT,
     time_limit=settings.SYNCO_SYNC_TIME_LIMIT,
 )
-def sync_order_task(self: Task, order_id: int) -> None:
-    delay = services.sync_order(order_id, task_id=self.request.id or "")
+def sync_order_task(self: Task, order_id: int, interactive: bool = False) -> None:
+    """Sync the order; a bulk task (not interactive) takes a batch of its shop's queued orders along. Its retry
+    or deferral goes back to the queue it came from."""
+    delay = batching.sync_order(order_id, task_id=self.request.id or "", interactive=interactive)
     if delay is not None:
-        services.publish_sync(order_id, countdown=delay)
+        queue_name = services.INTERACTIVE if interactive else services.BULK
+        services.publish_sync(order_id, countdown=delay, queue_name=queue_name)
 
 
 @shared_task(bind=True, acks_late=True)

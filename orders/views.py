@@ -326,7 +326,8 @@ def order_rows(request: HtmxHttpRequest) -> HttpResponse:
 def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Sync or Retry; answers with the row (orders page) or the sync panel (order detail)."""
     order = _get_order_for_shop(request, pk)
-    dispatch = services.Dispatch()
+    # A click is interactive: its own queue, never batched, and a slot even while a backfill fills its Odoo's.
+    dispatch = services.Dispatch(queue_name=services.INTERACTIVE)
     with transaction.atomic():
         started = services.request_sync(order, dispatch=dispatch)
     order.refresh_from_db()

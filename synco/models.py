@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -63,6 +64,11 @@ class Shop(models.Model):
         return is_unreadable(self.access_token) or is_unreadable(self.refresh_token)
 
 
+def default_max_concurrency() -> int:
+    """A new Odoo connection's cap on parallel writers: SYNCO_SHOP_CONCURRENCY, within 1..16."""
+    return min(max(settings.SYNCO_SHOP_CONCURRENCY, 1), 16)
+
+
 class OdooConnection(models.Model):
     """How to reach the shop's Odoo; the password or API key is encrypted at rest."""
 
@@ -78,6 +84,14 @@ class OdooConnection(models.Model):
     login = models.CharField(max_length=255)
     secret = EncryptedTextField(help_text="Password or API key")
     protocol = models.CharField(max_length=10, choices=Protocol.choices, default=Protocol.AUTO)
+    # At most this many sync runs write to this Odoo at once (a run is one order, or one batch of orders),
+    # counted over every shop connected to the same Odoo URL and database.
+    max_concurrency = models.PositiveSmallIntegerField(
+        "Parallel writers",
+        default=default_max_concurrency,
+        validators=[MinValueValidator(1), MaxValueValidator(16)],
+        help_text="Parallel writers Synco may run against this Odoo",
+    )
     # The last Test connection (Settings or `manage.py check_odoo`): when, whether every check passed, and each
     # check as {"name", "ok", "detail"} (details are merchant-safe messages, never secrets).
     last_checked_at = models.DateTimeField(null=True, blank=True)
@@ -302,3 +316,21 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"login failure at {self.failed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ShopifyRateBucket(models.Model):
+    """A shop's Shopify GraphQL rate-limit bucket as every worker sees it (synco.shopify.bucket, database backend).
+
+    `available` is the level at `updated_at`, minus what workers reserved for queries not yet answered (so it
+    can be below zero); `query_costs` maps a query's shape to the cost Shopify last requested for it.
+    """
+
+    domain = models.CharField(max_length=255, unique=True)
+    maximum = models.FloatField()
+    available = models.FloatField()
+    restore_rate = models.FloatField()
+    updated_at = models.DateTimeField()
+    query_costs = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.available:.0f} of {self.maximum:.0f} points"

@@ -34,7 +34,7 @@ class OdooConnectionForm(forms.ModelForm):
 
     class Meta:
         model = OdooConnection
-        fields = ["url", "database", "login", "secret", "protocol"]
+        fields = ["url", "database", "login", "secret", "protocol", "max_concurrency"]
         help_texts = {
             "database": "Odoo's database name (shown on the login page's database selector).",
             "login": "The e-mail or login of the Odoo user Synco acts as.",
@@ -51,6 +51,12 @@ class OdooConnectionForm(forms.ModelForm):
         self.secret_origin = origin_of(self.instance.url) if self.has_stored_secret else None
         if not self.has_stored_secret:
             self.fields["secret"].required = True
+        # Left out of a post (an older page, a script): the connection keeps its cap.
+        self.fields["max_concurrency"].required = False
+
+    def clean_max_concurrency(self) -> int:
+        value = self.cleaned_data.get("max_concurrency")
+        return int(value) if value else self.instance.max_concurrency
 
     def clean_url(self) -> str:
         url = str(self.cleaned_data["url"]).rstrip("/")
