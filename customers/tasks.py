@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from customers import imports
 from synco.errors import GatewayError
@@ -15,8 +16,13 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True)
 def customer_import_task(run_id: int) -> None:
-    """One step of a full import; the next step is queued with the delay the service asks for."""
-    delay = imports.run_customer_import(run_id)
+    """One step of a full import; the next step is queued with the delay the service asks for. A step stopped
+    at its soft time limit mid-batch hands over too: the next one goes on from the checkpoint."""
+    try:
+        delay = imports.run_customer_import(run_id)
+    except SoftTimeLimitExceeded:
+        logger.warning("customer import step stopped at its time limit", extra={"run_id": run_id})
+        delay = 0.0
     if delay is not None:
         customer_import_task.apply_async((run_id,), countdown=delay)
 

@@ -20,6 +20,7 @@ from datetime import UTC, timedelta
 from decimal import Decimal
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -1196,6 +1197,10 @@ def run_product_import(run_id: int) -> float | None:
     except GatewayError as exc:
         _finish(run, CatalogueRun.Status.FAILED, exc.message)
         return None
+    except SoftTimeLimitExceeded:
+        # Out of time mid-batch (settings.SYNCO_STEP_SOFT_TIME_LIMIT): the next step goes on from the checkpoint.
+        logger.warning("product import step stopped at its time limit", extra={"run_id": run.pk})
+        return 0.0
     except Exception:
         # A bug, not a passing fault: the run says so (and blocks no new run) instead of staying "running".
         logger.exception("product import failed unexpectedly", extra={"run_id": run.pk})

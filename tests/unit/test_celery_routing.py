@@ -168,3 +168,32 @@ def test_a_worker_started_as_the_tests_start_it_consumes_every_queue(tmp_path):
         assert answer, worker.log()[-2000:]
         ((_, queues),) = answer.items()
         assert {queue["name"] for queue in queues} == set(routing.QUEUES)
+
+
+@pytest.mark.django_db
+def test_an_import_step_stopped_at_its_soft_limit_hands_over_from_its_checkpoint(shopify, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from customers import imports as customer_imports
+    from customers.tasks import customer_import_task
+    from products import imports as product_imports
+    from products.models import CatalogueRun
+    from synco.models import Shop
+
+    def out_of_time(*args: Any, **kwargs: Any) -> None:
+        raise SoftTimeLimitExceeded()
+
+    sent: list[tuple[Any, Any]] = []
+    monkeypatch.setattr(customer_import_task, "apply_async", lambda args, **kw: sent.append((args, kw)))
+    monkeypatch.setattr(customer_imports, "run_customer_import", out_of_time)
+    customer_import_task.apply(args=(7,))
+    assert sent == [((7,), {"countdown": 0.0})]
+
+    shop = Shop.objects.create(domain="synco-demo.myshopify.com", access_token=shopify.token)
+    run = CatalogueRun.objects.create(
+        shop=shop, status=CatalogueRun.Status.RUNNING, result_url="https://example.invalid/file", done=250
+    )
+    monkeypatch.setattr(product_imports, "_stream", out_of_time)
+    assert product_imports.run_product_import(run.pk) == 0.0
+    run.refresh_from_db()
+    assert (run.status, run.done, run.error) == (CatalogueRun.Status.RUNNING, 250, "")
