@@ -646,12 +646,23 @@ class Model:
         """Odoo 17+'s web client read: many2one as a bare id unless the spec asks for its fields.
 
         Like Odoo's, it goes through ``read``: missing ids are left out (no error), and an empty
-        specification (or only ``id``) answers the ids alone.
+        specification (or only ``id``) answers the ids alone. But when some of the ids exist and the
+        specification reads a relation's records (a many2one with ``fields``, an x2many with a specification),
+        Odoo reads that field on the whole recordset, and a missing id raises MissingError (seen on 18 and 19).
         """
         names = [name for name in specification if name != "id"]
         if not names:
             return [{"id": rid} for rid in dict.fromkeys(ids)]
         rows = self.read_records(ids, names)
+        missing = [rid for rid in dict.fromkeys(ids) if not self.exists_id(rid)]
+        if rows and missing:
+            for name in names:
+                field = self.fields_by_name.get(name)
+                if field is not None and (
+                    (field.type == "many2one" and "fields" in specification[name])
+                    or (field.type in ("one2many", "many2many") and specification[name])
+                ):
+                    raise missing_error(self._name, missing, self.env.uid)
         for row in rows:
             for name, spec in specification.items():
                 field = self.fields_by_name.get(name)

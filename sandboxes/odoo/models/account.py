@@ -340,6 +340,25 @@ class AccountMove(Model):
                 "You cannot modify the following readonly fields on a posted move: " + ", ".join(locked)
             )
         super().write_records(ids, vals)
+        if vals.get("invoice_date"):
+            for rid in ids:
+                self._follow_invoice_date(rid)
+
+    def _follow_invoice_date(self, move_id: int) -> None:
+        """A draft invoice's accounting date follows its invoice date (Odoo's _compute_date), and a number
+        from another year is dropped for the new date's (_compute_name: a move never posted whose name does not
+        match its date is renumbered)."""
+        rec = self.raw(move_id)
+        invoice_date = rec.get("invoice_date")
+        if rec.get("state") != "draft" or rec.get("move_type") == "entry" or not invoice_date:
+            return
+        values: dict[str, Any] = {"date": invoice_date}
+        name = rec.get("name")
+        numbered = name not in ("/", False, None) and rec.get("move_type") in NUMBERED
+        if numbered and not rec.get("posted_before") and str(name).split("/")[1:2] != [str(invoice_date)[:4]]:
+            numbers = self.env.profile.numbers_draft_invoices
+            values["name"] = self._next_number(rec["move_type"], invoice_date) if numbers else False
+        self.db.update(self._name, move_id, values)
 
     def _sync_receivable_line(self, move_id: int) -> None:
         """Keep one receivable ('payment_term') line per invoice, which the payment wizard can target."""

@@ -640,12 +640,15 @@ class SaleAdvancePaymentInv(Model):
         orders = sorted({oid for rid in ids for oid in self.raw(rid).get("sale_order_ids") or []})
         if any(self.raw(rid).get("advance_payment_method") != "delivered" for rid in ids):
             raise UserError("The Odoo sandbox only creates regular invoices, not down payments.")
-        invoices = [inv for oid in orders if (inv := self._invoice_order(oid))]
-        if not invoices:
+        values = [vals for oid in orders if (vals := self._invoice_values(oid))]
+        if not values:
             raise UserError(NOTHING_TO_INVOICE)
+        if any(self.raw(rid).get("consolidated_billing") for rid in ids):
+            values = _consolidated(values, len(orders))
+        invoices = [self.env["account.move"].create_record(vals) for vals in values]
         return orders_model.action_view_invoice(orders, invoices)
 
-    def _invoice_order(self, order_id: int) -> int | None:
+    def _invoice_values(self, order_id: int) -> dict[str, Any] | None:
         orders = self.env.model(SaleOrder)
         lines = self.env["sale.order.line"]
         taxes, unit = lines.field_name("tax_id"), lines.field_name("product_uom")
@@ -676,19 +679,48 @@ class SaleAdvancePaymentInv(Model):
             )
         if not invoice_lines:
             return None
-        return self.env["account.move"].create_record(
-            {
-                "move_type": "out_invoice",
-                "partner_id": order["partner_invoice_id"],
-                "partner_shipping_id": order.get("partner_shipping_id"),
-                "invoice_origin": order["name"],
-                "ref": order.get("client_order_ref") or False,
-                "currency_id": orders.value(order_id, "currency_id"),
-                "invoice_payment_term_id": order.get("payment_term_id") or False,
-                "invoice_user_id": order.get("user_id"),
-                "team_id": order.get("team_id"),
-                "narration": order.get("note"),
-                "journal_id": 1,
-                "invoice_line_ids": invoice_lines,
-            }
-        )
+        return {
+            "move_type": "out_invoice",
+            "partner_id": order["partner_invoice_id"],
+            "partner_shipping_id": order.get("partner_shipping_id"),
+            "invoice_origin": order["name"],
+            "ref": order.get("client_order_ref") or False,
+            "currency_id": orders.value(order_id, "currency_id"),
+            "invoice_payment_term_id": order.get("payment_term_id") or False,
+            "invoice_user_id": order.get("user_id"),
+            "team_id": order.get("team_id"),
+            "narration": order.get("note"),
+            "journal_id": 1,
+            "invoice_line_ids": invoice_lines,
+            "company_id": order.get("company_id") or 1,
+        }
+
+
+def _consolidated(values: list[dict[str, Any]], order_count: int) -> list[dict[str, Any]]:
+    """Odoo's ``_create_invoices(grouped=False)`` (the wizard's consolidated_billing, its default): the orders'
+    invoices merged by (company, invoice partner, currency), their origins and references joined; the lines
+    renumbered when orders were merged, so that one order's lines stay together in its own order."""
+    keys = ("company_id", "partner_id", "currency_id")
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    origins: dict[tuple[Any, ...], list[str]] = {}
+    refs: dict[tuple[Any, ...], list[str]] = {}
+    for vals in sorted(values, key=lambda v: [str(v.get(k)) for k in keys]):
+        key = tuple(vals.get(k) for k in keys)
+        if key in merged:
+            merged[key]["invoice_line_ids"] = [*merged[key]["invoice_line_ids"], *vals["invoice_line_ids"]]
+        else:
+            merged[key] = dict(vals)
+        origins.setdefault(key, []).append(str(vals.get("invoice_origin") or ""))
+        if vals.get("ref"):
+            refs.setdefault(key, []).append(str(vals["ref"]))
+    result = []
+    for key, vals in merged.items():
+        vals["invoice_origin"] = ", ".join(dict.fromkeys(origins[key]))
+        vals["ref"] = ", ".join(dict.fromkeys(refs.get(key, [])))[:2000] or False
+        if len(merged) < order_count:
+            vals["invoice_line_ids"] = [
+                [0, 0, {**line[2], "sequence": sequence}]
+                for sequence, line in enumerate(vals["invoice_line_ids"], start=1)
+            ]
+        result.append(vals)
+    return result
