@@ -302,6 +302,9 @@ SHOPIFY_SCOPES = env(
 # App Bridge comes from Shopify's CDN (never bundled); the Shopify sandbox serves a local stand-in for it.
 SHOPIFY_APP_BRIDGE_URL = env("SHOPIFY_APP_BRIDGE_URL", "https://cdn.shopify.com/shopifycloud/app-bridge.js")
 SHOPIFY_TIMEOUT_SECONDS = float(env("SHOPIFY_TIMEOUT_SECONDS", "20"))
+# Where every worker keeps a shop's GraphQL rate-limit bucket (synco.shopify.bucket): auto | redis | database |
+# process. auto = Redis when CELERY_BROKER_URL is redis://, else the database.
+SYNCO_SHOPIFY_BUCKET_BACKEND = env("SYNCO_SHOPIFY_BUCKET_BACKEND", "auto")
 
 # Odoo
 ODOO_TIMEOUT_SECONDS = float(env("ODOO_TIMEOUT_SECONDS", "30"))
