@@ -306,10 +306,11 @@ class _Batch:
             invoiced.append(item)
         if rules.invoices:
             self._invoice(invoiced)
-        self.batch_calls = client.rpc_calls
-        for item in items:
-            if item.order.pk in self.run.held and item.result is not None:
-                self.succeed(item, item.result)
+        written = [item for item in items if item.order.pk in self.run.held and item.result is not None]
+        self.batch_calls, self.batch_size = client.rpc_calls, len(written)
+        for item in written:
+            assert item.result is not None
+            self.succeed(item, item.result)
 
     # -- steps --------------------------------------------------------------------------------------
 

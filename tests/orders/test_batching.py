@@ -10,18 +10,20 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from orders import batching, services, tasks
 from orders.batching import sync_order
 from orders.models import Order, SyncStatus
-from orders.services import Lease, claim_batch, claim_to_run
+from orders.services import Lease, RunLease, claim_batch, claim_to_run, recover_stuck_orders
 from synclogs.models import SyncAttempt
-from synco.errors import TransientGatewayError
+from synco.errors import PermanentGatewayError, TransientGatewayError
 from synco.models import OdooConnection, OrderRules, Shop
+from synco.odoo import batch as odoo_batch
 from tests.conftest import ODOO_DB, ODOO_LOGIN, ODOO_PASSWORD
 from tests.factories import order_node
-from tests.orders.helpers import queued_order
+from tests.orders.helpers import queued_order, stored_order
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +141,284 @@ def test_one_run_writes_fifty_orders_with_a_handful_of_calls(shop, odoo, setting
     print("50 orders, known customers:", calls.total(), "calls", dict(calls))
     assert calls.total() <= 15, calls
     _check_synced(odoo, again, 50)
+
+
+# -- one bad order --------------------------------------------------------------------------------------
+
+
+def test_an_order_odoo_refuses_in_the_load_fails_alone_with_its_reason(shop, odoo, monkeypatch):
+    _paid_invoices(shop)
+    orders = _queued(shop, 10)
+    bad = orders[6]
+    real_table = batching.load_table
+
+    def table(draft, tax_field):
+        fields, rows = real_table(draft, tax_field)
+        if draft.origin == bad.origin:
+            rows[0][fields.index("order_line/product_uom_qty")] = "two"
+        return fields, rows
+
+    monkeypatch.setattr(batching, "load_table", table)
+    odoo.server.reset_stats()
+
+    sync_order(orders[0].pk)
+
+    bad.refresh_from_db()
+    assert bad.sync_status == SyncStatus.FAILED
+    assert "'two' does not seem to be a number" in bad.sync_error
+    assert _documents(odoo, bad)["sales"] == []
+    good = [order for order in orders if order.pk != bad.pk]
+    _check_synced(odoo, good, 9)
+    # the refusal named the order: the others were loaded again at once, no splitting
+    assert odoo.server.stats()["calls"]["sale.order:load"] == 3
+
+
+def test_a_refused_step_is_split_until_the_bad_order_is_alone(shop, odoo, monkeypatch):
+    _paid_invoices(shop)
+    orders = _queued(shop, 16)
+    bad = orders[11]
+    real_post = odoo_batch.post_invoices
+    posts: list[int] = []
+
+    def post(client, ids):
+        posts.append(len(ids))
+        bad_invoice = _documents(odoo, bad)["sales"][0]["invoice_ids"][0]
+        if bad_invoice in ids:
+            raise PermanentGatewayError("Odoo refused: the invoice's journal is locked.")
+        real_post(client, ids)
+
+    monkeypatch.setattr(odoo_batch, "post_invoices", post)
+
+    sync_order(orders[0].pk)
+
+    bad.refresh_from_db()
+    assert bad.sync_status == SyncStatus.FAILED
+    assert bad.sync_error == "Odoo refused: the invoice's journal is locked."
+    _check_synced(odoo, [order for order in orders if order.pk != bad.pk], 15)
+    # 16 refused, then halves down to the bad order (the twelfth): 8 posted, 8 refused; 4 refused, 2 posted,
+    # 2 refused, 1 posted, 1 refused; 4 posted
+    assert posts == [16, 8, 8, 4, 2, 2, 1, 1, 4]
+    # its sale order and draft invoice stay in Odoo; Retry finds them (not a first attempt) and finishes
+    monkeypatch.setattr(odoo_batch, "post_invoices", real_post)
+    Order.objects.filter(pk=bad.pk).update(sync_status=SyncStatus.QUEUED)
+    sync_order(bad.pk)
+    bad.refresh_from_db()
+    assert bad.sync_status == SyncStatus.SYNCED
+    [sale] = _documents(odoo, bad)["sales"]
+    assert len(sale["invoice_ids"]) == 1
+
+
+# -- exactly once when Odoo fails mid-batch ---------------------------------------------------------------
+
+
+def _drain(orders: list[Order]) -> None:
+    """Run every order's retries (the tasks the broker would send) until none is queued."""
+    for _ in range(6):
+        queued = Order.objects.filter(pk__in=[o.pk for o in orders], sync_status=SyncStatus.QUEUED)
+        if not queued.exists():
+            return
+        queued.update(next_retry_at=None)
+        for pk in queued.values_list("pk", flat=True):
+            sync_order(pk)
+
+
+def _exactly_once(odoo, orders: list[Order]) -> None:
+    for order in orders:
+        order.refresh_from_db()
+        assert order.sync_status == SyncStatus.SYNCED, (order.name, order.sync_error)
+        docs = _documents(odoo, order)
+        [sale] = docs["sales"]
+        assert sale["state"] == "sale" and sale["id"] == order.odoo_id
+        [invoice] = docs["invoices"]
+        assert invoice["state"] == "posted" and invoice["payment_state"] in ("paid", "in_payment")
+        assert invoice["id"] == order.odoo_invoice_id and order.odoo_payment_id
+    assert odoo.execute("account.payment", "search_count", []) == len(orders)
+    assert odoo.execute("account.move", "search_count", [["move_type", "=", "out_invoice"]]) == len(orders)
+
+
+@pytest.mark.parametrize(
+    "step",
+    ["load_many", "confirm_orders", "invoice_orders", "date_invoices", "post_invoices", "pay_invoices"],
+)
+def test_an_answer_lost_after_a_batch_step_retries_every_order_exactly_once(shop, odoo, monkeypatch, step):
+    _paid_invoices(shop)
+    orders = _queued(shop, 8)
+    real = getattr(odoo_batch, step)
+
+    def lost(*args, **kwargs):
+        real(*args, **kwargs)  # Odoo did it ...
+        raise TransientGatewayError("Odoo's answer was lost.")  # ... but Synco never heard
+
+    monkeypatch.setattr(odoo_batch, step, lost)
+    sync_order(orders[0].pk)
+    monkeypatch.setattr(odoo_batch, step, real)
+
+    for order in orders:
+        order.refresh_from_db()
+        assert order.sync_status == SyncStatus.QUEUED and order.sync_attempts == 1
+        assert order.sync_error == "Odoo's answer was lost." and order.lease_token == ""
+    _drain(orders)
+    _exactly_once(odoo, orders)
+
+
+@pytest.mark.parametrize("fault", ["drop_after_write", "fail_next"])
+def test_odoo_dropping_or_failing_a_batch_call_loses_and_doubles_nothing(shop, odoo, fault):
+    _paid_invoices(shop)
+    # known customers and lookups: the batch's first write is the sale orders' load
+    sync_order(queued_order(shop, _node(99, customer=1)).pk)
+    orders = [queued_order(shop, _node(n, customer=1)) for n in range(1, 9)]
+    odoo.control(**{fault: 1})
+
+    sync_order(orders[0].pk)
+
+    assert Order.objects.filter(pk__in=[o.pk for o in orders], sync_status=SyncStatus.QUEUED).count() == 8
+    _drain(orders)
+    _exactly_once(odoo, [*orders, Order.objects.get(name="#3099")])
+
+
+def test_a_lease_lost_mid_batch_stops_the_run_and_the_orders_are_written_once(
+    shop, odoo, settings, monkeypatch
+):
+    settings.SYNCO_LEASE_SECONDS = 0.0  # every Odoo call renews the run's leases
+    _paid_invoices(shop)
+    orders = _queued(shop, 6)
+    real_confirm = odoo_batch.confirm_orders
+
+    def stalled(client, ids):
+        real_confirm(client, ids)
+        # the worker stalled past its leases: the watchdog gives the orders to another worker
+        Order.objects.filter(pk__in=[o.pk for o in orders]).update(lease_until=timezone.now())
+        assert recover_stuck_orders() == 6
+
+    monkeypatch.setattr(odoo_batch, "confirm_orders", stalled)
+    settings.SYNCO_LEASE_SECONDS = 0.0
+    sync_order(orders[0].pk)
+    monkeypatch.setattr(odoo_batch, "confirm_orders", real_confirm)
+
+    for order in orders:
+        order.refresh_from_db()
+        assert order.sync_status == SyncStatus.QUEUED and order.odoo_id is None
+        [attempt] = SyncAttempt.objects.filter(order=order)
+        assert attempt.message == batching.STOPPED_MESSAGE
+    settings.SYNCO_LEASE_SECONDS = 90.0
+    _drain(orders)
+    _exactly_once(odoo, orders)
+
+
+# -- claiming and concurrency ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_claiming_at_once_never_share_an_order(shop, settings):
+    OdooConnection.objects.filter(shop=shop).update(max_concurrency=4)
+    orders = _queued(shop, 40)
+    barrier = threading.Barrier(3)
+    runs: list[RunLease] = []
+
+    def worker(lead: Order) -> None:
+        try:
+            barrier.wait()
+            lease = claim_to_run(lead.pk)
+            if isinstance(lease, Lease):  # else another worker's batch took this order first
+                runs.append(claim_batch(lease, 20))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(orders[n],)) for n in (0, 10, 20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    claimed = [pk for run in runs for pk in run.order_ids]
+    assert len(claimed) == len(set(claimed)) >= 20  # nobody's order in two runs
+    for run in runs:
+        tokens = set(Order.objects.filter(pk__in=run.order_ids).values_list("lease_token", flat=True))
+        assert tokens == {run.token}
+        assert len(run.order_ids) <= 20
+    assert Order.objects.filter(sync_status=SyncStatus.IN_PROGRESS).count() == len(claimed)
+
+
+def test_a_batch_takes_only_first_attempts_of_its_shop(shop, odoo):
+    orders = _queued(shop, 5)
+    Order.objects.filter(pk=orders[1].pk).update(sync_attempts=1)  # a retry
+    Order.objects.filter(pk=orders[2].pk).update(risk_reason="Shopify rates this order high risk.")
+    SyncAttempt.objects.create(
+        shop=shop, order=orders[3], operation="create_sale_order", started_at=timezone.now()
+    )
+    lease = claim_to_run(orders[0].pk)
+    assert isinstance(lease, Lease)
+
+    run = claim_batch(lease, 50)
+
+    assert run.order_ids == [orders[0].pk, orders[4].pk]
+
+
+def _shop_on_same_odoo(odoo, domain: str, url: str | None = None) -> Shop:
+    other = Shop.objects.create(domain=domain, name=domain, access_token="shpat_x")
+    OdooConnection.objects.create(
+        shop=other,
+        url=url or f"http://127.0.0.1:{odoo.port}",
+        database=ODOO_DB,
+        login=ODOO_LOGIN,
+        secret=ODOO_PASSWORD,
+        max_concurrency=2,
+    )
+    OrderRules.objects.create(shop=other)
+    return other
+
+
+def test_the_cap_counts_runs_on_one_odoo_across_shops_and_a_click_takes_one_more(shop, odoo):
+    OdooConnection.objects.filter(shop=shop).update(max_concurrency=2)
+    second_shop = _shop_on_same_odoo(odoo, "second.myshopify.com")
+    elsewhere = _shop_on_same_odoo(odoo, "third.myshopify.com", url=f"http://localhost:{odoo.port}")
+    batch = _queued(shop, 10)
+    theirs = [queued_order(second_shop, _node(n)) for n in (50, 51, 52)]
+
+    # a batch of ten orders is one run; the other shop's run is the second on this Odoo
+    lease = claim_to_run(batch[0].pk)
+    assert isinstance(lease, Lease) and len(claim_batch(lease, 10).order_ids) == 10
+    assert isinstance(claim_to_run(theirs[0].pk), Lease)
+
+    # the Odoo is full: bulk work waits, a click takes the one slot beyond, then the click after it waits too
+    assert isinstance(claim_to_run(theirs[1].pk), float)
+    assert isinstance(claim_to_run(theirs[1].pk, interactive=True), Lease)
+    assert isinstance(claim_to_run(theirs[2].pk, interactive=True), float)
+    # another Odoo (another URL) is not held by these
+    assert isinstance(claim_to_run(queued_order(elsewhere, _node(60)).pk), Lease)
+
+
+def test_a_click_during_a_batch_runs_at_once(shop, odoo, settings):
+    OdooConnection.objects.filter(shop=shop).update(max_concurrency=1)
+    batch = _queued(shop, 10)
+    lease = claim_to_run(batch[0].pk)
+    assert isinstance(lease, Lease) and len(claim_batch(lease, 10).order_ids) == 10
+    clicked = queued_order(shop, _node(70))
+
+    assert isinstance(sync_order(queued_order(shop, _node(71)).pk), float)  # bulk: waits for the batch
+    assert sync_order(clicked.pk, interactive=True) is None
+
+    clicked.refresh_from_db()
+    assert clicked.sync_status == SyncStatus.SYNCED
+    [attempt] = SyncAttempt.objects.filter(order=clicked)
+    assert "batch" not in attempt.message  # alone, never batched
+
+
+def test_a_click_and_a_webhook_go_to_the_interactive_queue_bulk_work_to_bulk(
+    shop, merchant_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent: list[tuple[int, dict[str, Any]]] = []
+    monkeypatch.setattr(
+        tasks.sync_order_task, "apply_async", lambda args, **options: sent.append((args[0], options))
+    )
+    clicked = stored_order(shop, _node(1))
+    swept = stored_order(shop, _node(2))
+    with django_capture_on_commit_callbacks(execute=True):
+        merchant_client.post(reverse("orders:sync", args=[clicked.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.bulk_sync(shop, [swept.pk])
+
+    assert sent == [
+        (clicked.pk, {"queue": "interactive", "kwargs": {"interactive": True}}),
+        (swept.pk, {"queue": "bulk"}),
+    ]
