@@ -151,6 +151,10 @@ PENDING = (SyncStatus.QUEUED, SyncStatus.IN_PROGRESS)
 CREATE_AS = {"confirmed": OrderRules.CreateAs.SALE_ORDER, "invoice+payment": OrderRules.CreateAs.PAID_INVOICE}
 
 
+class RunError(Exception):
+    """A run that could not measure anything (the bench goes on with the next one, and fails at the end)."""
+
+
 # -- processes ---------------------------------------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -315,8 +319,9 @@ class Shopify:
         # New Shopify ids for every run and every invocation: a real Odoo keeps what earlier runs wrote.
         return 10**12 + (self.stamp % 10**5) * 10**7 + run * 10**6
 
-    def add_shop(self, domain: str) -> None:
-        self.server.store.add_shop(domain, [TOKEN])
+    def add_shop(self, domain: str, token: str) -> None:
+        # A token per shop: the sandbox finds the shop by its token.
+        self.server.store.add_shop(domain, [token])
         self.server.control(plan="plus", shop=domain)
 
     def put(self, domain: str, sources: list[dict[str, Any]], base: int, start_number: int) -> list[int]:
@@ -342,7 +347,7 @@ def _import(shop: Shop, deadline: float) -> None:
             break
         time.sleep(0.5)
     if run.status != ImportRun.Status.DONE:
-        raise SystemExit(f"the import ended {run.status}: {run.message or 'timeout'}")
+        raise RunError(f"the import ended {run.status}: {run.message or 'timeout'}")
 
 
 def _wait(order_ids: list[int], deadline: float) -> bool:
@@ -406,6 +411,7 @@ class Result:
     clicks: list[float] = field(default_factory=list)
     clicked: int = 0
     failures: Counter[str] = field(default_factory=Counter)
+    error: str = ""
 
     @property
     def rate(self) -> float:
@@ -448,8 +454,9 @@ def run_one(
         odoo.control(reset=True, latency_ms=latency)
     result.floor_ms = _floor(odoo, mode, latency, ARGS.orders)
     domain = f"backfill-{shopify.stamp}-{run}.myshopify.com"
-    shopify.add_shop(domain)
-    shop = Shop.objects.create(domain=domain, name=f"Backfill {run}", access_token=TOKEN)
+    token = f"{TOKEN}_{run}"
+    shopify.add_shop(domain, token)
+    shop = Shop.objects.create(domain=domain, name=f"Backfill {run}", access_token=token)
     shop.users.add(user)
     connection = OdooConnection(
         shop=shop, url=odoo.url, database=odoo.db, login=odoo.login, secret=odoo.password
@@ -479,7 +486,7 @@ def run_one(
         )
         bulk_sync(shop, warm)
         if not _wait(warm, deadline):
-            raise SystemExit("the warm-up did not finish within --timeout")
+            raise RunError("the warm-up did not finish within --timeout")
         good_ids = set(
             Order.objects.filter(pk__in=warm, sync_status=SyncStatus.SYNCED).values_list(
                 "shopify_id", flat=True
@@ -487,9 +494,12 @@ def run_one(
         )
         good = [o for o, new_id in zip(shopify.dataset.orders, originals, strict=True) if new_id in good_ids]
         if not good:
-            raise SystemExit("no order synced in the warm-up: nothing to copy")
+            raise RunError("no order synced in the warm-up: nothing to copy")
         probes = min(max(30, ARGS.orders // 5), 1000)  # a click every 2 s for the whole run
-        sources = [good[k % len(good)] for k in range(ARGS.orders + probes)]
+        # In blocks, oldest first: neighbouring orders share a day, as in a real history (~N/45 orders a day).
+        good.sort(key=lambda o: str(o["created_at"]))
+        total = ARGS.orders + probes
+        sources = [good[k * len(good) // total] for k in range(total)]
         copies = shopify.put(domain, sources, base + len(originals), 100001)
         _import(shop, deadline)
         pks = dict(Order.objects.filter(shop=shop, shopify_id__in=copies).values_list("shopify_id", "pk"))
@@ -548,6 +558,9 @@ def run_one(
 
 
 def _print_row(r: Result) -> None:
+    if r.error:
+        print(f"{r.mode:<16} {r.workers:>7} {r.latency:>7}  not measured: {r.error}", flush=True)
+        return
     ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
     floor = f"{r.floor_ms:.1f}" if r.floor_ms else "-"
     p50 = f"{median(r.clicks):.2f}" if r.clicks else "-"
@@ -608,7 +621,10 @@ def main() -> int:
             for latency in ARGS.latency_ms:
                 for workers in ARGS.workers:
                     run += 1
-                    results.append(run_one(run, mode, workers, latency, odoo, shopify, user))
+                    try:
+                        results.append(run_one(run, mode, workers, latency, odoo, shopify, user))
+                    except RunError as exc:
+                        results.append(Result(mode, workers, latency, error=str(exc)))
                     print(HEADER)
                     _print_row(results[-1])
                     print(f"  load average {os.getloadavg()[0]:.1f}")
@@ -633,6 +649,9 @@ def main() -> int:
     failures = []
     for r in results:
         label = f"{r.mode}/{r.workers}w/{r.latency}ms"
+        if r.error:
+            failures.append(f"{label}: {r.error}")
+            continue
         if not r.synced:
             failures.append(f"{label}: nothing synced")
         if r.pending:
