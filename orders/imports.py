@@ -59,7 +59,8 @@ def _claim(run_id: int) -> str | None:
     token = f"step:{task_id or uuid4().hex}"
     stale = timezone.now() - timedelta(seconds=settings.SYNCO_IMPORT_STALE_SECONDS)
     if task_id:
-        mine = Q(claim="") | Q(claim=f"next:{task_id}") | Q(claim=token)
+        waited_for = Q(claim__startswith="next:", claim__contains=task_id)
+        mine = Q(claim="") | waited_for | Q(claim=token)
     else:
         mine = Q(claim="") | Q(claim__startswith="next:")
     taken = ImportRun.objects.filter(
@@ -70,12 +71,13 @@ def _claim(run_id: int) -> str | None:
     return token if taken else None
 
 
-def _queue_step(run_id: int, task_name: str, claim: Q) -> bool:
-    """Hand the run to a new step task (sent once the transaction commits): only that task may claim it next,
-    so a duplicate message (a redelivery, a second resume) finds it taken and does nothing."""
+def _queue_step(run_id: int, task_name: str, claim: Q, waiting: str = "") -> bool:
+    """Hand the run to a new step task (sent once the transaction commits): only that task (or the one already
+    `waiting` in the queue) may claim it next, so a duplicate message (a redelivery, a second resume) finds it
+    taken and does nothing."""
     task_id = uuid4().hex
     handed = ImportRun.objects.filter(claim, pk=run_id).update(
-        claim=f"next:{task_id}", heartbeat_at=timezone.now()
+        claim=f"next:{waiting} {task_id}" if waiting else f"next:{task_id}", heartbeat_at=timezone.now()
     )
     if handed:
         transaction.on_commit(lambda: queue.task(task_name).apply_async((run_id,), task_id=task_id))
@@ -200,10 +202,14 @@ def resume_stalled_runs() -> list[int]:
     for run in ImportRun.objects.filter(status__in=active).filter(
         Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
     ):
+        # A step still waiting in a long queue (behind a backfill's syncs) keeps its place: the new message is
+        # a second one either may claim, for the case the first was lost.
+        waiting = run.claim.removeprefix("next:").split()[0] if run.claim.startswith("next:") else ""
         if _queue_step(
             run.pk,
             BULK_TASK if run.kind == ImportRun.Kind.BULK else BACKFILL_TASK,
             Q(claim=run.claim, heartbeat_at=run.heartbeat_at),
+            waiting,
         ):
             logger.warning("import run resumed after its worker was lost", extra={"run_id": run.pk})
             resumed.append(run.pk)

@@ -267,3 +267,28 @@ def _finished(run: ImportRun) -> bool:
 
     stored = ImportRun.objects.select_related("shop").get(pk=run.pk)
     return bool(shopify_client_for(stored.shop).bulk_status(stored.bulk_operation_id).finished)
+
+
+def test_a_step_waiting_long_in_a_busy_queue_keeps_its_place_when_the_watchdog_adds_a_message(
+    demo_shop, small_pages, sent, django_capture_on_commit_callbacks
+):
+    """Behind a backfill's thousands of syncs the next step may wait longer than the stale limit: the watchdog's
+    message is a spare (for a lost one), the waiting one still runs when its turn comes, and only one of the
+    two works."""
+    with django_capture_on_commit_callbacks(execute=True):
+        run = imports.start_backfill(demo_shop.pk, *whole_range())
+    ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert imports.resume_stalled_runs() == [run.pk]
+        assert imports.resume_stalled_runs() == [], "one spare per stale period, not one a minute"
+    waiting, spare = sent
+    run.refresh_from_db()
+    assert run.claim == f"next:{waiting[2]} {spare[2]}"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(waiting)
+        deliver(spare)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.DONE
+    assert (run.orders_seen, run.orders_created) == (60, 60)
+    assert len(small_pages) == 6
