@@ -412,23 +412,31 @@ def _invoice_and_pay(
     dates = accounting_dates(order, rules.invoice_date_source, shop_zone(shop.iana_timezone), timezone.now())
     invoice_date = dates.invoice_date.isoformat()
     sale = result.sale_order
+    # What Odoo holds of the invoice, as long as no later call changes it: then it needs no read at the end.
+    known: OdooInvoice | None = None
+    current: OdooInvoice | None = None
     if sale.invoice_ids:
-        # A retry: an earlier attempt invoiced (and maybe posted or paid) before it died. Date the draft only
-        # if it lacks the date (an invoice that attempt created is already dated: see below).
+        # A retry: an earlier attempt invoiced (and maybe dated, posted or paid) before it died.
         invoice_id = max(sale.invoice_ids)
-        current = client.read_invoice(invoice_id)
+        known = current = client.read_invoice(invoice_id)
         state, already_paid = current.state, current.is_paid
-        if state == "draft" and current.invoice_date != invoice_date:
-            client.set_invoice_date(invoice_id, invoice_date)
     else:
-        # Created with its date (the context's default_invoice_date): no write of the date afterwards.
-        invoice_id, state, already_paid = client.create_invoice(sale.id, invoice_date), "draft", False
+        # Odoo cannot date it at creation (its sudo() drops a default_invoice_date): dated just after.
+        invoice_id, state, already_paid = client.create_invoice(sale.id), "draft", False
+    if state == "draft" and (current is None or current.invoice_date != invoice_date):
+        if rules.posts_invoice:
+            client.set_invoice_date(invoice_id, invoice_date)
+            known = None
+        else:
+            # It stays a draft: dated and read back in one round trip.
+            known = client.date_invoice(invoice_id, invoice_date)
     if rules.posts_invoice and state == "draft":
-        client.post_invoice(invoice_id)
+        client.post_invoice(invoice_id)  # Odoo numbers it now: read at the end
+        known = None
     if rules.pays:
         if already_paid:
             # An earlier attempt paid it but lost Odoo's answer: keep the payment's id all the same.
-            result.payment_id = max(current.payment_ids) if current.payment_ids else None
+            result.payment_id = max(current.payment_ids) if current and current.payment_ids else None
             result.notes.append("The invoice was already paid: no second payment.")
         elif order.financial_status not in PAID_STATUSES:
             result.notes.append(
@@ -446,6 +454,7 @@ def _invoice_and_pay(
             result.payment_id = client.register_payment(
                 invoice_id, rules.journal_for(gateway), dates.payment_date.isoformat()
             )
+            known = None  # its payment_state is Odoo's to say (paid, or in_payment until reconciled)
             if dates.payment_note:
                 result.notes.append(dates.payment_note)
-    result.invoice = client.read_invoice(invoice_id)
+    result.invoice = known or client.read_invoice(invoice_id)

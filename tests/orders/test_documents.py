@@ -282,13 +282,20 @@ def _known_second_order(shop, odoo):
 
 
 ORDER_CALLS = {"sale.order:load": 1, "sale.order:action_confirm": 1, "sale.order:web_save": 1}
-INVOICE_CALLS = {
+INVOICED_CALLS = {
     **ORDER_CALLS,
     "sale.advance.payment.inv:create": 1,
-    "sale.advance.payment.inv:create_invoices": 1,  # dated at creation: no account.move write
+    "sale.advance.payment.inv:create_invoices": 1,
+}
+# A draft that stays a draft: dated and read back in one web_save.
+INVOICE_CALLS = {**INVOICED_CALLS, "account.move:web_save": 1}
+# Dated (write), posted, then read: Odoo numbers it when posting.
+POSTED_CALLS = {
+    **INVOICED_CALLS,
+    "account.move:write": 1,
+    "account.move:action_post": 1,
     "account.move:web_read": 1,
 }
-POSTED_CALLS = {**INVOICE_CALLS, "account.move:action_post": 1}
 PAID_CALLS = {
     **POSTED_CALLS,
     "account.payment.register:create": 1,
@@ -340,12 +347,36 @@ def test_the_calls_of_each_mode_when_everything_is_known(shop, odoo, create_as, 
         assert payment["date"] == "2026-11-20"
 
 
-@pytest.mark.parametrize(("dated", "writes"), [(False, 1), (True, 0)])
-def test_a_retry_dates_a_draft_invoice_an_earlier_attempt_left_only_if_it_lacks_the_date(
-    shop, odoo, dated, writes
+@pytest.mark.parametrize(
+    ("create_as", "dated", "invoice_calls", "state"),
+    [
+        (
+            OrderRules.CreateAs.POSTED_INVOICE,
+            False,
+            {"account.move:web_read": 2, "account.move:write": 1, "account.move:action_post": 1},
+            "posted",
+        ),
+        (
+            OrderRules.CreateAs.POSTED_INVOICE,
+            True,
+            {"account.move:web_read": 2, "account.move:action_post": 1},
+            "posted",
+        ),
+        # A draft that stays one: dated and read in one web_save, or, already dated, the first read is the last.
+        (
+            OrderRules.CreateAs.DRAFT_INVOICE,
+            False,
+            {"account.move:web_read": 1, "account.move:web_save": 1},
+            "draft",
+        ),
+        (OrderRules.CreateAs.DRAFT_INVOICE, True, {"account.move:web_read": 1}, "draft"),
+    ],
+)
+def test_a_retry_finds_the_invoice_an_earlier_attempt_left_and_dates_it_only_if_needed(
+    shop, odoo, create_as, dated, invoice_calls, state
 ):
     """An earlier attempt died after the invoice wizard (or an older Synco left an undated draft): the retry
-    finds the invoice, dates it only if needed, and posts it; never a second invoice."""
+    finds the invoice, dates it only if it lacks the date, posts it if the rules say so; never a second invoice."""
     _rules(shop, create_as=OrderRules.CreateAs.SALE_ORDER)
     order = queued_order(shop, order_node())
     sync_order(order.pk)
@@ -355,30 +386,24 @@ def test_a_retry_dates_a_draft_invoice_an_earlier_attempt_left_only_if_it_lacks_
         "sale.advance.payment.inv", "create", {"advance_payment_method": "delivered"}, context=context
     )
     with contextlib.suppress(xmlrpc.client.Fault):  # the None-fault of an order without a payment term
-        odoo.execute(
-            "sale.advance.payment.inv",
-            "create_invoices",
-            [wizard],
-            context={**context, **({"default_invoice_date": "2026-11-20"} if dated else {})},
-        )
-    assert len(_sale(odoo)["invoice_ids"]) == 1
-    _rules(
-        shop,
-        create_as=OrderRules.CreateAs.POSTED_INVOICE,
-        invoice_date_source=OrderRules.InvoiceDateSource.ORDER_DATE,
-    )
+        odoo.execute("sale.advance.payment.inv", "create_invoices", [wizard], context=context)
+    [invoice_id] = _sale(odoo)["invoice_ids"]
+    if dated:
+        odoo.execute("account.move", "write", [invoice_id], {"invoice_date": "2026-11-20"})
+    _rules(shop, create_as=create_as, invoice_date_source=OrderRules.InvoiceDateSource.ORDER_DATE)
     retry(order)
     odoo.server.reset_stats()
 
     sync_order(order.pk)
 
     calls = odoo.server.stats()["calls"]
-    assert calls.get("account.move:write", 0) == writes
-    assert "sale.advance.payment.inv:create_invoices" not in calls
+    assert {key: count for key, count in calls.items() if key.startswith("account.move:")} == invoice_calls
+    assert not any(key.startswith("sale.advance.payment.inv:") for key in calls)
     sale = _sale(odoo)
+    assert sale["invoice_ids"] == [invoice_id]
     invoice = _invoice(odoo, sale)
-    [dates] = odoo.execute("account.move", "read", sale["invoice_ids"], fields=["invoice_date"])
-    assert (invoice["state"], dates["invoice_date"]) == ("posted", "2026-11-20")
+    [dates] = odoo.execute("account.move", "read", [invoice_id], fields=["invoice_date"])
+    assert (invoice["state"], dates["invoice_date"]) == (state, "2026-11-20")
     order.refresh_from_db()
     assert order.sync_status == SyncStatus.SYNCED
-    assert (order.odoo_invoice_id, order.odoo_invoice_name) == (invoice["id"], invoice["name"])
+    assert (order.odoo_invoice_id, order.odoo_invoice_name) == (invoice_id, invoice["name"] or "")

@@ -22,7 +22,7 @@ from ..fields import (
     Text,
 )
 from ..fields import Char as CharField
-from ..orm import Model, api_records, write_stamp
+from ..orm import Environment, Model, api_records, write_stamp
 from .base import ResPartner
 from .product import is_goods
 from .taxes import LineAmounts, compute_line, document_totals
@@ -645,7 +645,16 @@ class SaleAdvancePaymentInv(Model):
             raise UserError(NOTHING_TO_INVOICE)
         if any(self.raw(rid).get("consolidated_billing") for rid in ids):
             values = _consolidated(values, len(orders))
-        invoices = [self.env["account.move"].create_record(vals) for vals in values]
+        # Odoo creates the invoices in sudo(), which (from a user's call) drops the context's default_ keys
+        # (Environment.__call__, clean_context): a default_invoice_date sent along is ignored.
+        clean = Environment(
+            self.env.registry,
+            self.db,
+            self.env.uid,
+            {key: value for key, value in self.context.items() if not key.startswith("default_")},
+        )
+        clean.flags = self.env.flags
+        invoices = [clean["account.move"].create_record(vals) for vals in values]
         return orders_model.action_view_invoice(orders, invoices)
 
     def _invoice_values(self, order_id: int) -> dict[str, Any] | None:
