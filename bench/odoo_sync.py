@@ -54,6 +54,8 @@ from synco.odoo.client import forget_sessions  # noqa: E402
 MODES = (
     ("quotation", OrderRules.CreateAs.QUOTATION),
     ("confirmed order", OrderRules.CreateAs.SALE_ORDER),
+    ("order + draft invoice", OrderRules.CreateAs.DRAFT_INVOICE),
+    ("order + posted invoice", OrderRules.CreateAs.POSTED_INVOICE),
     ("order + posted invoice + payment", OrderRules.CreateAs.PAID_INVOICE),
 )
 
