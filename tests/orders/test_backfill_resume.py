@@ -292,3 +292,53 @@ def test_a_step_waiting_long_in_a_busy_queue_keeps_its_place_when_the_watchdog_a
     assert run.status == ImportRun.Status.DONE
     assert (run.orders_seen, run.orders_created) == (60, 60)
     assert len(small_pages) == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_killed_mid_backfill_and_the_watchdog_resume_it_from_the_cursor(
+    shopify, settings, tmp_path
+):
+    """SIGKILL a real Celery worker while it reads page 2; a new worker finishes the run from page 2's cursor
+    once the watchdog finds the heartbeat stale (the killed task's message stays unacknowledged in Redis until
+    CELERY_VISIBILITY_TIMEOUT, longer than this test)."""
+    import time
+
+    from tests.celery_worker import celery_worker
+
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip("needs the Redis broker the worker tests use")
+    shop = Shop.objects.create(domain="synco-demo.myshopify.com", access_token=shopify.token)
+    env = {"SHOPIFY_ADMIN_ORIGIN": shopify.base_url}
+    shopify.control(latency_ms=1500)
+    try:
+        with celery_worker(tmp_path / "first.log", env) as first:
+            run = imports.start_backfill(shop.pk, *whole_range())
+            deadline = time.monotonic() + 60
+            while ImportRun.objects.get(pk=run.pk).orders_seen < 25:
+                first.assert_alive()
+                assert time.monotonic() < deadline, first.log()[-3000:]
+                time.sleep(0.05)
+            first.process.kill()  # SIGKILL while page 2 is on its way
+            first.process.wait()
+    finally:
+        shopify.control(latency_ms=0)
+
+    run.refresh_from_db()
+    assert (run.status, run.orders_seen) == (ImportRun.Status.RUNNING, 25)
+    assert run.claim.startswith("step:") and run.cursor
+    assert Order.objects.filter(shop=shop).count() == 25
+
+    settings.SYNCO_IMPORT_STALE_SECONDS = 1
+    time.sleep(1.5)
+    with celery_worker(tmp_path / "second.log", env) as second:
+        assert imports.resume_stalled_runs() == [run.pk]
+        deadline = time.monotonic() + 60
+        while ImportRun.objects.get(pk=run.pk).status != ImportRun.Status.DONE:
+            second.assert_alive()
+            assert time.monotonic() < deadline, second.log()[-3000:]
+            time.sleep(0.1)
+
+    run.refresh_from_db()
+    # page 1 was not read again: 60 orders seen, not 85
+    assert (run.orders_seen, run.orders_created) == (60, 60)
+    assert Order.objects.filter(shop=shop).count() == 60
