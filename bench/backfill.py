@@ -38,6 +38,7 @@ left an order Queued or In progress at `--timeout`, or wrote a duplicate.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import copy
 import json
@@ -151,6 +152,31 @@ PENDING = (SyncStatus.QUEUED, SyncStatus.IN_PROGRESS)
 CREATE_AS = {"confirmed": OrderRules.CreateAs.SALE_ORDER, "invoice+payment": OrderRules.CreateAs.PAID_INVOICE}
 
 
+def _cpu_seconds(root: int | None) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants still alive (Linux /proc)."""
+    if root is None:
+        return 0.0
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid in times and pid not in tree:
+            tree.add(pid)
+            todo.extend(child for child, parent in parents.items() if parent == pid)
+    return sum(times[pid] for pid in tree)
+
+
 class RunError(Exception):
     """A run that could not measure anything (the bench goes on with the next one, and fails at the end)."""
 
@@ -238,6 +264,7 @@ class OdooTarget:
     login: str
     password: str
     sandbox: bool
+    pid: int | None = None
 
     def control(self, **payload: object) -> dict[str, Any]:
         return self._post("/sandbox/control", payload)
@@ -412,6 +439,10 @@ class Result:
     clicked: int = 0
     failures: Counter[str] = field(default_factory=Counter)
     error: str = ""
+    refused: int = 0  # probe clicks the Sync view did not answer with 200
+    queue_seconds: float = 0.0  # bulk_sync() itself: claiming the orders and sending their tasks
+    worker_cpu: float = 0.0  # CPU seconds of the worker processes during the run
+    odoo_cpu: float = 0.0  # CPU seconds of the Odoo sandbox during the run
 
     @property
     def rate(self) -> float:
@@ -445,9 +476,7 @@ def _floor(odoo: OdooTarget, mode: str, latency: int, orders: int) -> float:
     return FLOORS[(mode, latency)]
 
 
-def run_one(
-    run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, shopify: Shopify, user: Any
-) -> Result:
+def run_one(run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, shopify: Shopify) -> Result:
     result = Result(mode, workers, latency)
     redis.Redis.from_url(ARGS.broker).flushdb()  # the bench's own Redis database only
     if odoo.sandbox:
@@ -457,7 +486,8 @@ def run_one(
     token = f"{TOKEN}_{run}"
     shopify.add_shop(domain, token)
     shop = Shop.objects.create(domain=domain, name=f"Backfill {run}", access_token=token)
-    shop.users.add(user)
+    user = get_user_model().objects.create_user(f"backfill-bench-{run}", password=TOKEN)
+    shop.users.add(user)  # the only shop of the probe's user: the Sync view finds the order in it
     connection = OdooConnection(
         shop=shop, url=odoo.url, database=odoo.db, login=odoo.login, secret=odoo.password
     )
@@ -508,12 +538,16 @@ def run_one(
         attempts_before = set(SyncAttempt.objects.filter(shop=shop).values_list("pk", flat=True))
 
         odoo.reset_stats()
+        cpu_before = (_cpu_seconds(worker.pid), _cpu_seconds(odoo.pid))
         thread = threading.Thread(target=probe.run, name="probe", daemon=True)
         started = time.perf_counter()
         batch = bulk_sync(shop, bulk_ids)
+        result.queue_seconds = time.perf_counter() - started
         thread.start()
         _wait(bulk_ids, deadline)
         result.seconds = time.perf_counter() - started
+        result.worker_cpu = _cpu_seconds(worker.pid) - cpu_before[0]
+        result.odoo_cpu = _cpu_seconds(odoo.pid) - cpu_before[1]
         probe.stop.set()
         thread.join(timeout=30)
         _wait(list(probe.clicks), time.monotonic() + 60)  # the last clicks finish (not timed)
@@ -532,6 +566,7 @@ def run_one(
         )
         result.clicks = probe.latencies()
         result.clicked = len(probe.clicks)
+        result.refused = probe.refused
         written = result.synced + result.review + len(result.clicks)
         if odoo.sandbox:
             result.calls = odoo.calls() / written if written else 0.0
@@ -572,7 +607,8 @@ def _print_row(r: Result) -> None:
     print(
         f"{r.mode:<16} {r.workers:>7} {r.latency:>7} {r.orders:>6} {r.synced:>6} {r.review:>6} {r.failed:>6} "
         f"{r.pending:>7} {r.seconds:>8.1f} {r.rate:>8.1f} {r.calls:>10.2f} {r.duplicates:>5} {floor:>9} "
-        f"{ratio:>7} {p50:>7} {p95:>7} {len(r.clicks):>4}/{r.clicked:<4}",
+        f"{ratio:>7} {p50:>7} {p95:>7} {len(r.clicks):>4}/{r.clicked:<4} {r.queue_seconds:>7.1f} "
+        f"{100 * r.worker_cpu / r.seconds if r.seconds else 0:>7.0f} {100 * r.odoo_cpu / r.seconds if r.seconds else 0:>7.0f}",
         flush=True,
     )
 
@@ -580,13 +616,20 @@ def _print_row(r: Result) -> None:
 HEADER = (
     f"{'mode':<16} {'workers':>7} {'lat ms':>7} {'orders':>6} {'synced':>6} {'review':>6} {'failed':>6} "
     f"{'pending':>7} {'seconds':>8} {'orders/s':>8} {'calls/ord':>10} {'dupl':>5} {'floor ms':>9} "
-    f"{'/floor':>7} {'clk p50':>7} {'clk p95':>7} {'clicks':>9}"
+    f"{'/floor':>7} {'clk p50':>7} {'clk p95':>7} {'clicks':>9} {'queue s':>7} {'wrk cpu':>7} {'odoo cpu':>7}"
 )
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # runs the finally blocks: the children are stopped
+
+
 def main() -> int:
+    # SIGTERM, and SIGINT even when started in the background (where the shell ignores it), stop the children.
+    signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGINT, _terminated)
+    atexit.register(CHILDREN.stop_all)
     call_command("migrate", verbosity=0)
-    user = get_user_model().objects.create_user("backfill-bench", password=TOKEN)
     dataset = generate_dataset(ARGS.distinct, seed=1)
     shopify_server, shopify_url = start_shopify(state_path=None, port=0)
     os.environ["SHOPIFY_ADMIN_ORIGIN"] = shopify_url  # the workers import from it
@@ -597,13 +640,15 @@ def main() -> int:
         where = f"{odoo.url} database {odoo.db}"
     else:
         port = _free_port()
-        CHILDREN.spawn(
+        odoo_process = CHILDREN.spawn(
             [sys.executable, "-m", "sandboxes.odoo", "--port", str(port), "--version", str(ARGS.version)],
             "odoo.log",
             dict(os.environ),
         )
         _wait_for_port(port, 60)
-        odoo = OdooTarget(f"http://127.0.0.1:{port}", "synco_demo", "admin", "admin", sandbox=True)
+        odoo = OdooTarget(
+            f"http://127.0.0.1:{port}", "synco_demo", "admin", "admin", sandbox=True, pid=odoo_process.pid
+        )
         where = f"Odoo {ARGS.version} sandbox (subprocess)"
     queues = _queues()
     print(
@@ -622,7 +667,7 @@ def main() -> int:
                 for workers in ARGS.workers:
                     run += 1
                     try:
-                        results.append(run_one(run, mode, workers, latency, odoo, shopify, user))
+                        results.append(run_one(run, mode, workers, latency, odoo, shopify))
                     except RunError as exc:
                         results.append(Result(mode, workers, latency, error=str(exc)))
                     print(HEADER)
@@ -639,7 +684,9 @@ def main() -> int:
         "\norders/s: the bulk sync's orders over the time from the click to the last one done; calls/ord: Odoo "
         "calls answered per order written (probes included); /floor: Synco's ms per order over the floor's "
         "(bench/odoo_floor.py, 50 orders per call, one stream); clk: Sync click -> Synced seconds, p50/p95, "
-        "(synced/clicked) while the backfill ran (target p95 < 2 s)."
+        "(synced/clicked) while the backfill ran (target p95 < 2 s); queue s: bulk_sync() claiming the orders and "
+        "sending their tasks (inside the time); wrk cpu / odoo cpu: CPU used by the Celery worker processes / "
+        "the Odoo sandbox over the run, % of one core."
     )
     reasons: Counter[str] = Counter()
     for r in results:
@@ -658,6 +705,8 @@ def main() -> int:
             failures.append(f"{label}: {r.pending} orders still queued or in progress at --timeout")
         if r.duplicates:
             failures.append(f"{label}: {r.duplicates} orders duplicated in Odoo")
+        if r.refused:
+            failures.append(f"{label}: the Sync view refused {r.refused} probe clicks")
         if r.missing:
             failures.append(f"{label}: {r.missing} synced orders missing in Odoo")
     print("FAIL: " + "; ".join(failures) if failures else "OK")
