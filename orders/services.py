@@ -480,10 +480,10 @@ class RunLease:
 def _odoo_server(shop_id: int) -> tuple[list[int], int]:
     """The shops whose connection reaches the same Odoo (URL and database) and the cap of parallel runs on it,
     locked (inside the caller's transaction) so that the count below holds across workers and machines."""
-    connection = OdooConnection.objects.filter(shop_id=shop_id).values_list("url", "database").first()
-    if connection is None:
+    where = OdooConnection.objects.filter(shop_id=shop_id).values_list("url", "database").first()
+    if where is None:
         return [shop_id], default_max_concurrency()
-    url, database = connection
+    url, database = where
     url = url.rstrip("/")
     rows = list(
         OdooConnection.objects.select_for_update()
@@ -558,8 +558,13 @@ def claim_batch(lease: Lease, size: int) -> RunLease:
     run = RunLease(lease.shop_id, lease.token, [lease.order_id])
     if size <= 1:
         return run
-    first = Order.objects.filter(pk=lease.order_id, sync_attempts=0, risk_reason="").filter(
-        ~Exists(SyncAttempt.objects.filter(order_id=OuterRef("pk")))
+    first = Order.objects.filter(
+        ~Exists(SyncAttempt.objects.filter(order_id=OuterRef("pk"))),
+        pk=lease.order_id,
+        sync_attempts=0,
+        risk_reason="",
+        parse_error="",
+        eligible=True,
     )
     if not first.exists():
         return run

@@ -4,12 +4,13 @@ order with its own documents, results and log, exactly once whatever fails."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -422,3 +423,42 @@ def test_a_click_and_a_webhook_go_to_the_interactive_queue_bulk_work_to_bulk(
         (clicked.pk, {"queue": "interactive", "kwargs": {"interactive": True}}),
         (swept.pk, {"queue": "bulk"}),
     ]
+
+
+def test_a_webhooks_order_goes_to_the_interactive_queue_an_imports_to_bulk(
+    shop, shopify, monkeypatch, django_capture_on_commit_callbacks
+):
+    Shop.objects.filter(pk=shop.pk).update(access_token=shopify.token)
+    OrderRules.objects.filter(shop=shop).update(auto_sync=True, exclude_test_orders=False)
+    sent: list[tuple[int, dict[str, Any]]] = []
+    monkeypatch.setattr(
+        tasks.sync_order_task, "apply_async", lambda args, **options: sent.append((args[0], options))
+    )
+    first, second = shopify.server.store.orders(shop.domain)[:2]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.import_order(shop.pk, f"gid://shopify/Order/{first['id']}")  # what the webhooks call
+    with django_capture_on_commit_callbacks(execute=True):
+        services.import_order(shop.pk, f"gid://shopify/Order/{second['id']}", queue_name=services.BULK)
+
+    by_order = {Order.objects.get(pk=pk).shopify_id: options for pk, options in sent}
+    assert by_order[int(first["id"])] == {"queue": "interactive", "kwargs": {"interactive": True}}
+    assert by_order[int(second["id"])] == {"queue": "bulk"}
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_sync_through_a_real_worker_is_written_as_one_batch(shop, odoo, redis_worker):
+    _paid_invoices(shop)
+    orders = [stored_order(shop, _node(n)) for n in range(1, 21)]
+
+    with transaction.atomic():  # every task is sent once all twenty are queued
+        batch = services.bulk_sync(shop, [order.pk for order in orders])
+    assert batch.total == 20
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and services.batch_progress(batch)["done"] < 20:
+        redis_worker.assert_alive()
+        time.sleep(0.3)
+    assert services.batch_progress(batch)["done"] == 20, redis_worker.log()[-4000:]
+    _check_synced(odoo, orders, 20)
