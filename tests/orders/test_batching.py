@@ -462,3 +462,25 @@ def test_a_bulk_sync_through_a_real_worker_is_written_as_one_batch(shop, odoo, r
         time.sleep(0.3)
     assert services.batch_progress(batch)["done"] == 20, redis_worker.log()[-4000:]
     _check_synced(odoo, orders, 20)
+
+
+def test_the_odoo_settings_page_sets_the_parallel_writers(merchant_client, shop, odoo):
+    form = {
+        "url": f"http://127.0.0.1:{odoo.port}",
+        "database": ODOO_DB,
+        "login": ODOO_LOGIN,
+        "secret": "",
+        "protocol": "auto",
+    }
+    page = merchant_client.get(reverse("settings:odoo")).content.decode()
+    assert 'name="max_concurrency"' in page
+    assert "Parallel writers Synco may run against this Odoo" in page
+
+    assert merchant_client.post(reverse("settings:odoo"), {**form, "max_concurrency": "4"}).status_code == 200
+    assert OdooConnection.objects.get(shop=shop).max_concurrency == 4
+    refused = merchant_client.post(reverse("settings:odoo"), {**form, "max_concurrency": "17"})
+    assert refused.status_code == 422
+    assert OdooConnection.objects.get(shop=shop).max_concurrency == 4
+    # left out of a post (an older page): kept
+    assert merchant_client.post(reverse("settings:odoo"), form).status_code == 200
+    assert OdooConnection.objects.get(shop=shop).max_concurrency == 4
