@@ -223,7 +223,7 @@ def pay_invoices(
 
 
 def read_invoices(client: OdooClient, ids: Sequence[int]) -> dict[int, OdooInvoice]:
-    """Name, state, payment state, total, residual and payments of each invoice, as
+    """Name, state, payment state, total, residual, invoice date and payments of each invoice, as
     ``OdooClient.read_invoice`` reads them: ONE ``web_read``. An id Odoo no longer has raises
     OdooMissingRecordError. 1 call."""
     wanted = _unique(ids)
@@ -236,6 +236,7 @@ def read_invoices(client: OdooClient, ids: Sequence[int]) -> dict[int, OdooInvoi
         "payment_state": {},
         "amount_total": {},
         "amount_residual": {},
+        "invoice_date": {},
         **({payments: {}} if payments else {}),
     }
     rows = client.call("account.move", "web_read", wanted, specification)
@@ -248,6 +249,7 @@ def read_invoices(client: OdooClient, ids: Sequence[int]) -> dict[int, OdooInvoi
             amount_total=money(row.get("amount_total")),
             amount_residual=money(row.get("amount_residual")),
             payment_ids=tuple(int(i) for i in (row.get(payments) if payments else None) or []),
+            invoice_date=str(row.get("invoice_date") or ""),
         )
         for row in rows or []
     }

@@ -346,6 +346,7 @@ def test_fifty_orders_are_written_invoiced_and_paid_one_document_each_in_a_few_c
             Decimal("0.00"),
         )
         assert invoice.is_paid and invoice.payment_state in ("paid", "in_payment")
+        assert invoice.invoice_date == invoice_dates[invoice.id]
         if odoo.major >= 18:
             assert invoice.payment_ids == (paid[invoice.id],)
 

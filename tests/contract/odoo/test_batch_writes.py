@@ -29,7 +29,7 @@ FIELDS = [
     "order_line/price_unit",
 ]
 
-SALE_ORDER_SPEC = {
+SALE_ORDER_SPEC: dict[str, dict[str, Any]] = {
     "name": {},
     "state": {},
     "amount_untaxed": {},
