@@ -82,6 +82,13 @@ def odoo_loopback_allowed(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def shopify_bucket_per_process(settings: Any) -> None:
+    """In this process a test's Shopify calls keep the rate-limit bucket to themselves (no database or Redis
+    needed); tests/shopify/test_shared_bucket.py picks the shared backends, the Celery workers use theirs."""
+    settings.SYNCO_SHOPIFY_BUCKET_BACKEND = "process"
+
+
+@pytest.fixture(autouse=True)
 def shopify_app_secret(settings: Any) -> None:
     """Tests sign webhooks and session tokens with their own secret (as Shopify would with the app's)."""
     settings.SHOPIFY_API_SECRET = "synco-test-app-secret-0123456789abcdef"

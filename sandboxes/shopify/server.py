@@ -2,9 +2,12 @@
 
     POST /admin/api/{version}/graphql.json   X-Shopify-Access-Token: shpat_...
     POST /sandbox/control                     {"fail_next": 2, "status": 502} | {"timeout_next": 1} | ...
+                                              {"reset_stats": true}: counters back to zero, faults kept
+                                              {"drop_next": 1}: run the next GraphQL request, then close its
+                                              connection without answering (the answer is lost)
     POST /sandbox/orders                      {"orders": [...REST orders...], "transactions": {...}, "risks": {...}}
     GET  /sandbox/bulk/{id}.jsonl             a bulk operation's result file (no auth, like Shopify's signed URLs)
-    GET  /sandbox/stats                       request and throttle counters
+    GET  /sandbox/stats                       request, throttle and accepted-connection counters
     GET  /sandbox/health
     POST /sandbox/orders {"emit": true, ...}  also sends orders/create or orders/updated webhooks
 
@@ -56,6 +59,7 @@ import json
 import re
 import shutil
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -134,6 +138,7 @@ class Faults:
     malformed_next: int = 0
     throttle_next: int = 0
     latency_ms: int = 0
+    drop_next: int = 0
 
 
 @dataclass
@@ -144,7 +149,10 @@ class Stats:
     injected_failures: int = 0
     injected_timeouts: int = 0
     injected_malformed: int = 0
+    injected_drops: int = 0
     unauthorized: int = 0
+    # TCP connections accepted: like Shopify, the sandbox keeps a connection open between requests (HTTP/1.1).
+    connections: int = 0
     by_status: Counter[int] = field(default_factory=Counter)
 
     def as_json(self) -> Json:
@@ -155,7 +163,9 @@ class Stats:
             "injected_failures": self.injected_failures,
             "injected_timeouts": self.injected_timeouts,
             "injected_malformed": self.injected_malformed,
+            "injected_drops": self.injected_drops,
             "unauthorized": self.unauthorized,
+            "connections": self.connections,
             "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
         }
 
@@ -213,6 +223,8 @@ class SandboxServer(ThreadingHTTPServer):
         """Same options as POST /sandbox/control; returns the resulting settings."""
         with self._lock:
             f = self.faults
+            if options.get("reset_stats"):
+                self.stats_data = Stats()
             if options.get("reset"):
                 self.faults = f = Faults()
                 self.stats_data = Stats()
@@ -236,6 +248,8 @@ class SandboxServer(ThreadingHTTPServer):
                 f.malformed_next = int(options["malformed_next"])
             if "throttle_next" in options:
                 f.throttle_next = int(options["throttle_next"])
+            if "drop_next" in options:
+                f.drop_next = int(options["drop_next"])
             if "latency_ms" in options:
                 f.latency_ms = int(options["latency_ms"])
             if "throttle_status" in options:
@@ -816,7 +830,16 @@ class SandboxServer(ThreadingHTTPServer):
             if f.throttle_next > 0:
                 f.throttle_next -= 1
                 return "throttle", None
+            if f.drop_next > 0:
+                f.drop_next -= 1
+                self.stats_data.injected_drops += 1
+                return "drop", None
         return None
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            self.stats_data.connections += 1
+        super().process_request(request, client_address)
 
     def count(
         self, status: int, *, graphql: bool = False, throttled: bool = False, unauthorized: bool = False
@@ -1294,6 +1317,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
             api_version=version,
         )
         server.count(result.status, graphql=True, throttled=result.throttled)
+        if fault is not None and fault[0] == "drop":
+            # The request ran (a mutation changed the shop) but its answer never arrives: the connection closes.
+            self.close_connection = True
+            return
         payload = json.dumps(result.body, ensure_ascii=False).encode()
         if fault is not None and fault[0] == "malformed":
             payload = payload[: max(1, len(payload) // 2)]
@@ -1407,6 +1434,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the app's client id")
     parser.add_argument("--api-secret", default=DEFAULT_API_SECRET, help="the app's client secret")
     parser.add_argument("--scopes", default=DEFAULT_SCOPES, help="the app's access scopes (comma-separated)")
+    parser.add_argument(
+        "--tls-cert",
+        type=Path,
+        default=None,
+        help="serve https with this certificate (PEM; benches measure TLS)",
+    )
+    parser.add_argument("--tls-key", type=Path, default=None, help="the certificate's private key (PEM)")
     args = parser.parse_args(argv)
     if args.seed_orders and args.state is not None and not args.state.exists():
         seed_demo(args.state, n_orders=args.seed_orders)
@@ -1424,6 +1458,11 @@ def main(argv: list[str] | None = None) -> int:
             scopes=args.scopes,
         ),
     )
+
+    if args.tls_cert is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
 
     def stop(_signum: int, _frame: Any) -> None:
         threading.Thread(target=server.shutdown_sandbox, daemon=True).start()

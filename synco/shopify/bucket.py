@@ -16,8 +16,9 @@ The state expires once the bucket would be full again: a missing state means "fu
 
 Backends (SYNCO_SHOPIFY_BUCKET_BACKEND): `redis` (the Celery broker's Redis; a WATCH/MULTI transaction per
 step, Redis's own clock), `database` (a ShopifyRateBucket row per shop, locked with select_for_update; on
-SQLite the write transaction serialises), `process` (this process only, as before), `auto` (redis when
-CELERY_BROKER_URL is redis:// or rediss://, else database).
+SQLite the write transaction serialises: synco/rate_buckets.py, registered by the app's ready(), as a gateway
+knows no models), `process` (this process only, as before), `auto` (redis when CELERY_BROKER_URL is redis://
+or rediss://, else database).
 """
 
 from __future__ import annotations
@@ -28,13 +29,12 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import redis
 from django.conf import settings
-from django.db import IntegrityError, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -88,13 +88,13 @@ def parse_report(body: dict[str, Any], *, throttled: bool) -> Report | None:
         maximum=maximum,
         available=available,
         restore_rate=restore_rate,
-        requested=_number(cost.get("requestedQueryCost")),
-        actual=_number(cost.get("actualQueryCost")),
+        requested=as_number(cost.get("requestedQueryCost")),
+        actual=as_number(cost.get("actualQueryCost")),
         throttled=throttled,
     )
 
 
-def _number(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
     try:
         return float(value) if value is not None else None
     except (TypeError, ValueError):
@@ -249,7 +249,7 @@ class RedisStore:
         _, costs_key = self._keys(domain)
 
         def change(pipe: Any, state: BucketState | None, now: float) -> tuple[BucketState | None, Any]:
-            cost = _number(pipe.hget(costs_key, key))
+            cost = as_number(pipe.hget(costs_key, key))
             new, wait = reserve_in(state, cost, now)
             return new, ((cost or 0.0) if new is not None else 0.0, wait)
 
@@ -281,81 +281,18 @@ class RedisStore:
             self.client.delete(*keys)
 
 
-class DatabaseStore:
-    """A ShopifyRateBucket row per shop, changed in a short transaction holding its row lock."""
-
-    def _change(self, domain: str, change: Any) -> Any:
-        from synco.models import ShopifyRateBucket
-
-        for _ in range(3):
-            try:
-                with transaction.atomic():
-                    row = ShopifyRateBucket.objects.select_for_update().filter(domain=domain).first()
-                    now = time.time()
-                    state = _row_state(row, now)
-                    costs = dict(row.query_costs) if row is not None else {}
-                    new, result = change(state, costs, now)
-                    if new is None:
-                        return result
-                    if row is None:
-                        row = ShopifyRateBucket(domain=domain)
-                    row.maximum = new.maximum
-                    row.available = new.available
-                    row.restore_rate = new.restore_rate
-                    row.updated_at = datetime.fromtimestamp(new.at, UTC)
-                    row.query_costs = costs
-                    row.save()
-                    return result
-            except IntegrityError:  # two workers created the shop's row at once: the other one won, use it
-                continue
-        raise IntegrityError(f"cannot record the rate-limit bucket of {domain}")
-
-    def reserve(self, domain: str, key: str) -> tuple[float, float]:
-        def change(
-            state: BucketState | None, costs: dict[str, float], now: float
-        ) -> tuple[BucketState | None, tuple[float, float]]:
-            cost = _number(costs.get(key))
-            new, wait = reserve_in(state, cost, now)
-            return new, ((cost or 0.0) if new is not None else 0.0, wait)
-
-        result: tuple[float, float] = self._change(domain, change)
-        return result
-
-    def settle(self, domain: str, key: str, reserved: float, report: Report) -> None:
-        def change(
-            state: BucketState | None, costs: dict[str, float], now: float
-        ) -> tuple[BucketState, None]:
-            if report.requested is not None:
-                costs[key] = report.requested
-            return settle_in(state, reserved, report, now), None
-
-        self._change(domain, change)
-
-    def state(self, domain: str) -> BucketState | None:
-        from synco.models import ShopifyRateBucket
-
-        return _row_state(ShopifyRateBucket.objects.filter(domain=domain).first(), time.time())
-
-    def forget(self, domain: str | None = None) -> None:
-        from synco.models import ShopifyRateBucket
-
-        rows = ShopifyRateBucket.objects.all()
-        (rows if domain is None else rows.filter(domain=domain)).delete()
-
-
-def _row_state(row: Any, now: float) -> BucketState | None:
-    if row is None:
-        return None
-    state = BucketState(row.maximum, row.available, row.restore_rate, row.updated_at.timestamp())
-    # Once full again, an old row says no more than a missing one (as the Redis key expires then).
-    return None if state.seconds_to_full(now) <= 0 else state
-
-
 # -- which store -------------------------------------------------------------------------------------------
 
 _process_store = ProcessStore()
 _redis_stores: dict[str, RedisStore] = {}
 _stores_lock = threading.Lock()
+_database_store: Callable[[], BucketStore] | None = None
+
+
+def use_database_store(factory: Callable[[], BucketStore]) -> None:
+    """Register the database backend (synco.rate_buckets, from SyncoConfig.ready())."""
+    global _database_store
+    _database_store = factory
 
 
 def backend() -> str:
@@ -375,7 +312,11 @@ def store() -> BucketStore:
     if chosen == "process":
         return _process_store
     if chosen == "database":
-        return DatabaseStore()
+        if _database_store is None:
+            raise RuntimeError(
+                "the database rate-limit bucket is registered by synco.apps: call django.setup()"
+            )
+        return _database_store()
     url = str(settings.CELERY_BROKER_URL)
     if not url.startswith(("redis://", "rediss://")):
         raise ValueError("SYNCO_SHOPIFY_BUCKET_BACKEND=redis needs CELERY_BROKER_URL to be a redis:// URL")

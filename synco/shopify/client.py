@@ -1,22 +1,26 @@
-"""ShopifyClient: GraphQL Admin API calls on ShopifyAPI's Session and GraphQL, with timeouts and throttling."""
+"""ShopifyClient: GraphQL Admin API calls on ShopifyAPI's Session and GraphQL, with timeouts and throttling.
+
+ShopifyAPI builds the session (endpoint, access-token header); the requests go through the process's kept-alive
+connections (synco.shopify.transport). A query whose connection dropped before its answer is sent once more on
+a new connection; a mutation never is (it may have run): its lost answer is reported as a transient failure,
+and the caller checks what Shopify holds before trying again, as it always did.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import shopify
 
 from synco.errors import PermanentGatewayError, TransientGatewayError
-from synco.shopify import queries
+from synco.shopify import bucket, queries, transport
 from synco.shopify.bulk import CHILD_CONNECTIONS, group_rows
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 
@@ -66,29 +70,15 @@ class OrdersPage:
     has_next_page: bool
 
 
-@dataclass
-class _Bucket:
-    """The shop's leaky bucket as Shopify last reported it."""
-
-    maximum: float
-    available: float
-    restore_rate: float
-    at: float
-
-    def available_now(self) -> float:
-        return min(self.maximum, self.available + (time.monotonic() - self.at) * self.restore_rate)
+# The connection closed (or was reset) before the answer came: on a kept-alive connection, Shopify's edge may
+# close it just as a request leaves. Timeouts are not among them: a slow Shopify is not asked twice.
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+_MUTATION = re.compile(r"\A(?:\s|,|#[^\n]*(?:\n|\Z))*mutation\b")
 
 
-# Per process and shop: the bucket, and what each query cost last time (so we wait *before* a query that
-# would not fit instead of being throttled).
-_buckets: dict[str, _Bucket] = {}
-_query_costs: dict[tuple[str, str], float] = {}
-_bucket_lock = threading.Lock()
-
-
-def _cost_key(document: str, variables: dict[str, Any] | None) -> tuple[str, str]:
-    sizes = sorted((k, v) for k, v in (variables or {}).items() if isinstance(v, int))
-    return document, json.dumps(sizes)
+def is_mutation(document: str) -> bool:
+    """Whether a GraphQL document is a mutation (it may change the shop, so it is never sent twice blindly)."""
+    return _MUTATION.match(document) is not None
 
 
 class _TimedGraphQL(shopify.GraphQL):
@@ -102,16 +92,29 @@ class _TimedGraphQL(shopify.GraphQL):
         self.timeout = timeout
 
     def send(self, query: str, variables: dict[str, Any] | None) -> tuple[int, bytes, dict[str, str]]:
+        """POST the document on a kept-alive connection; a query is sent once more if the connection dropped
+        before its answer, a mutation is not. Raises httpx's errors (the client classifies them)."""
         headers = self.merge_headers(
             {"Accept": "application/json", "Content-Type": "application/json"}, self.headers
         )
         data = json.dumps({"query": query, "variables": variables}).encode()
-        request = urllib.request.Request(self.endpoint, data, headers)  # noqa: S310 - https or the sandbox
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return response.status, response.read(), dict(response.headers)
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read(), dict(exc.headers or {})
+        client = transport.shared_client()
+        attempts = 1 if is_mutation(query) else 2
+        for attempt in range(attempts):
+            try:
+                response = client.post(
+                    self.endpoint, content=data, headers=headers, timeout=transport.timeout(self.timeout)
+                )
+            except _DROPPED as exc:
+                if attempt + 1 == attempts:
+                    raise
+                logger.info(
+                    "shopify connection dropped before the answer; sending the query again on a new one",
+                    extra={"error": type(exc).__name__},
+                )
+                continue
+            return response.status_code, response.content, dict(response.headers)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
 @dataclass(frozen=True)
@@ -168,10 +171,15 @@ class _BulkMixin:
     def iter_bulk_nodes(self, url: str, child_connections: Mapping[str, str]) -> Iterator[dict[str, Any]]:
         """Stream a bulk result file row by row and yield each root node with its children grouped
         (`synco.shopify.bulk.group_rows`); download and file failures are transient."""
+        client = transport.shared_client()
         try:
-            with urllib.request.urlopen(url, timeout=self.settings.timeout) as response:  # noqa: S310
-                yield from group_rows(response, child_connections)
-        except (urllib.error.URLError, OSError) as exc:
+            with client.stream("GET", url, timeout=transport.timeout(self.settings.timeout)) as response:
+                if response.status_code != 200:
+                    raise TransientGatewayError(
+                        f"Downloading Shopify's bulk result failed: HTTP {response.status_code}"
+                    )
+                yield from group_rows(response.iter_lines(), child_connections)
+        except (httpx.HTTPError, OSError) as exc:
             raise TransientGatewayError(f"Downloading Shopify's bulk result failed: {exc}") from exc
         except ValueError as exc:
             raise TransientGatewayError(f"Shopify's bulk result file is damaged: {exc}") from exc
@@ -185,8 +193,15 @@ class ShopifyClient(_BulkMixin):
         self.requests = 0
         self.throttled = 0
         self.waited = 0.0  # seconds spent waiting for the bucket to refill before a query
+        self._endpoint: _TimedGraphQL | None = None
 
     def _graphql(self) -> _TimedGraphQL:
+        """ShopifyAPI's session for the shop, built once per client (its endpoint and token header)."""
+        if self._endpoint is None:
+            self._endpoint = self._session_graphql()
+        return self._endpoint
+
+    def _session_graphql(self) -> _TimedGraphQL:
         session = shopify.Session(self.settings.domain, self.settings.api_version, self.settings.token)
         with shopify.Session.temp(self.settings.domain, self.settings.api_version, self.settings.token):
             endpoint = f"{session.site}/graphql.json"
@@ -199,23 +214,23 @@ class ShopifyClient(_BulkMixin):
     def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run one GraphQL document; returns `data`, waits out throttling, classifies failures."""
         graphql = self._graphql()
-        key = _cost_key(document, variables)
+        key = bucket.query_key(document, variables)
         for attempt in range(MAX_THROTTLE_RETRIES + 1):
-            self._wait_for_capacity(key)
+            reserved = self._wait_for_capacity(key)
             self.requests += 1
             try:
                 status, raw, headers = graphql.send(document, variables)
-            except TimeoutError as exc:
+            except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout) as exc:
                 raise TransientGatewayError(
                     f"Shopify ({self.settings.domain}) did not answer in time."
                 ) from exc
-            except (urllib.error.URLError, OSError) as exc:
+            except (httpx.TransportError, OSError) as exc:
                 raise TransientGatewayError(
-                    f"Cannot reach Shopify for {self.settings.domain}: {getattr(exc, 'reason', exc)}"
+                    f"Cannot reach Shopify for {self.settings.domain}: {exc or type(exc).__name__}"
                 ) from exc
             body = self._decode(status, raw)
-            self._remember_cost(key, body)
             wait = self._throttle_wait(status, body, headers)
+            self._remember_cost(key, reserved, body, throttled=wait is not None)
             if wait is not None:
                 self.throttled += 1
                 if attempt == MAX_THROTTLE_RETRIES:
@@ -227,35 +242,28 @@ class ShopifyClient(_BulkMixin):
             return dict(body.get("data") or {})
         raise TransientGatewayError("Shopify kept throttling the request; it will be retried.")
 
-    def _wait_for_capacity(self, key: tuple[str, str]) -> None:
-        with _bucket_lock:
-            bucket = _buckets.get(self.settings.domain)
-            cost = _query_costs.get(key)
-        if bucket is None or cost is None or bucket.restore_rate <= 0:
-            return
-        missing = cost - bucket.available_now()
-        if missing > 0:
-            self.waited += missing / bucket.restore_rate
-            time.sleep(missing / bucket.restore_rate)
+    def _wait_for_capacity(self, key: str) -> float:
+        """Reserve the query's expected cost in the shop's bucket (shared by every worker) and wait until the
+        bucket holds it; returns the cost reserved."""
+        reserved, wait = bucket.reserve(self.settings.domain, key)
+        if wait > 0:
+            self.waited += wait
+            time.sleep(wait)
+        return reserved
 
-    def _remember_cost(self, key: tuple[str, str], body: dict[str, Any]) -> None:
-        cost = (body.get("extensions") or {}).get("cost") or {}
-        status = cost.get("throttleStatus") or {}
-        try:
-            bucket = _Bucket(
-                maximum=float(status["maximumAvailable"]),
-                available=float(status["currentlyAvailable"]),
-                restore_rate=float(status["restoreRate"]),
-                at=time.monotonic(),
-            )
-        except (KeyError, TypeError, ValueError):
-            return
-        with _bucket_lock:
-            _buckets[self.settings.domain] = bucket
-            if cost.get("requestedQueryCost") is not None:
-                _query_costs[key] = float(cost["requestedQueryCost"])
+    def _remember_cost(self, key: str, reserved: float, body: dict[str, Any], *, throttled: bool) -> None:
+        """Tell the shared bucket what Shopify said: its level, and what the query cost."""
+        report = bucket.parse_report(body, throttled=throttled)
+        if report is not None:
+            bucket.settle(self.settings.domain, key, reserved, report)
 
     def _decode(self, status: int, raw: bytes) -> dict[str, Any]:
+        if 300 <= status < 400:
+            # Never followed: the request carries the shop's access token, which must not go to another host.
+            raise PermanentGatewayError(
+                f"Shopify answered the API call for {self.settings.domain} with a redirect (HTTP {status}), "
+                "which Synco does not follow: check the shop's domain."
+            )
         if status in (401, 403):
             raise PermanentGatewayError(
                 f"Shopify refused the access token for {self.settings.domain} (HTTP {status}): reinstall or "

@@ -4,6 +4,8 @@ The URL comes from Shopify's product data, so it is checked like any outside inp
 https on cdn.shopify.com (or, in development, the Shopify sandbox's own loopback origin, passed in by the
 caller), no redirect to another host, an image content type whose first bytes agree, and a size cap checked on
 Content-Length first and then on the streamed body (never more than the cap plus one byte is read).
+A product import downloads many images from the same CDN: they share the process's kept-alive connections
+(synco.shopify.transport; no proxy from the environment, no redirect followed by the library).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from synco.errors import PermanentGatewayError, TransientGatewayError
+from synco.shopify import transport
 
 CDN_HOSTS = frozenset({"cdn.shopify.com"})
 CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -123,33 +126,35 @@ def fetch_image(url: str, max_bytes: int, *, timeout: float = 10, admin_origin: 
     """
     deadline = time.monotonic() + timeout
     current = url
-    with httpx.Client(follow_redirects=False, timeout=timeout, trust_env=False) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            if not is_allowed(current, admin_origin):
-                raise ImageRefusedError(
-                    f"the image is not on Shopify's CDN ({_host_of(current)}), so Synco does not download it"
-                    if current == url
-                    else f"Shopify's CDN sent the image on to another host ({_host_of(current)}); Synco "
-                    "does not follow it"
-                )
-            try:
-                with client.stream("GET", current, headers={"Accept": ACCEPT}) as r:
-                    if r.is_redirect:
-                        location = r.headers.get("Location", "")
-                        if not location:
-                            raise ImageRefusedError("Shopify's CDN redirected the image without saying where")
-                        current = urljoin(current, location)
-                        continue
-                    return _read(r, max_bytes, deadline, timeout)
-            except httpx.TimeoutException as exc:
-                raise ImageDownloadError(
-                    f"Shopify's CDN did not send the image within {timeout:g} s; it will be tried again"
-                ) from exc
-            except httpx.TransportError as exc:
-                raise ImageDownloadError(
-                    f"the image could not be downloaded from Shopify's CDN ({type(exc).__name__}); it will be "
-                    "tried again"
-                ) from exc
+    for _ in range(MAX_REDIRECTS + 1):
+        if not is_allowed(current, admin_origin):
+            raise ImageRefusedError(
+                f"the image is not on Shopify's CDN ({_host_of(current)}), so Synco does not download it"
+                if current == url
+                else f"Shopify's CDN sent the image on to another host ({_host_of(current)}); Synco "
+                "does not follow it"
+            )
+        client = transport.shared_client(trust_env=False)
+        try:
+            with client.stream(
+                "GET", current, headers={"Accept": ACCEPT}, timeout=transport.timeout(timeout)
+            ) as r:
+                if r.is_redirect:
+                    location = r.headers.get("Location", "")
+                    if not location:
+                        raise ImageRefusedError("Shopify's CDN redirected the image without saying where")
+                    current = urljoin(current, location)
+                    continue
+                return _read(r, max_bytes, deadline, timeout)
+        except httpx.TimeoutException as exc:
+            raise ImageDownloadError(
+                f"Shopify's CDN did not send the image within {timeout:g} s; it will be tried again"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise ImageDownloadError(
+                f"the image could not be downloaded from Shopify's CDN ({type(exc).__name__}); it will be "
+                "tried again"
+            ) from exc
     raise ImageRefusedError(f"Shopify's CDN redirected the image more than {MAX_REDIRECTS} times")
 
 

@@ -22,8 +22,7 @@ from sandboxes.shopify.bulk import check_bulk_query
 from sandboxes.shopify.cost import MAX_QUERY_COST, requested_query_cost
 from sandboxes.shopify.schema import load_schema
 from synco.errors import PermanentGatewayError, TransientGatewayError
-from synco.shopify import catalog
-from synco.shopify import client as client_module
+from synco.shopify import bucket, catalog
 from synco.shopify.bulk import group_rows
 from synco.shopify.catalog import (
     CompanyRef,
@@ -581,8 +580,7 @@ FITS = [f"F{i}" for i in range(8)]
 @pytest.fixture
 def gateway(shopify_server):
     shopify_server.control(reset=True)
-    client_module._buckets.clear()
-    client_module._query_costs.clear()
+    bucket.forget()
     return ShopifyClient(
         ShopifySettings(
             domain=DOMAIN, token=shopify_server.token, admin_origin=shopify_server.base_url, timeout=5

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from synco.errors import PermanentGatewayError, TransientGatewayError
-from synco.shopify import client as client_module
+from synco.shopify import bucket
 from synco.shopify.client import ShopifyClient, ShopifySettings
 
 DOMAIN = "synco-demo.myshopify.com"
@@ -14,8 +14,7 @@ DOMAIN = "synco-demo.myshopify.com"
 @pytest.fixture
 def gateway(shopify_server):
     shopify_server.control(reset=True)
-    client_module._buckets.clear()
-    client_module._query_costs.clear()
+    bucket.forget()
     return ShopifyClient(
         ShopifySettings(
             domain=DOMAIN, token=shopify_server.token, admin_origin=shopify_server.base_url, timeout=2
