@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 import redis
 from django.conf import settings
+from django.db import DatabaseError
 
 logger = logging.getLogger(__name__)
 
@@ -327,13 +328,18 @@ def store() -> BucketStore:
         return found
 
 
+# The store's own atomic block (a savepoint inside a caller's transaction) has rolled back by then.
+_UNREACHABLE = (redis.RedisError, DatabaseError)
+
+
 def reserve(domain: str, key: str) -> tuple[float, float]:
     """Reserve query `key`'s expected cost in the shop's shared bucket: (cost reserved, seconds to wait).
 
-    If the shared store cannot be reached (Redis down), this process's own bucket stands in for it."""
+    If the shared store cannot be reached (Redis down, the row locked too long), this process's own bucket
+    stands in for it: the bucket spares Shopify's THROTTLED answers, it must not fail the call itself."""
     try:
         return store().reserve(domain, key)
-    except redis.RedisError as exc:
+    except _UNREACHABLE as exc:
         logger.warning("shared shopify bucket unreachable; using this process's", extra={"error": str(exc)})
         return _process_store.reserve(domain, key)
 
@@ -342,7 +348,7 @@ def settle(domain: str, key: str, reserved: float, report: Report) -> None:
     """Record Shopify's answer (its throttleStatus and the query's cost) in the shop's shared bucket."""
     try:
         store().settle(domain, key, reserved, report)
-    except redis.RedisError as exc:
+    except _UNREACHABLE as exc:
         logger.warning("shared shopify bucket unreachable; using this process's", extra={"error": str(exc)})
         _process_store.settle(domain, key, reserved, report)
 

@@ -214,3 +214,16 @@ def test_settling_refunds_the_unspent_reservation_and_trusts_shopify_when_it_say
     assert settle_in(None, 80, answer, now=0).available == 90
     throttled = Report(maximum=100, available=5, restore_rate=10, requested=80, actual=None, throttled=True)
     assert settle_in(reserved, 80, throttled, now=0).available == 5
+
+
+def test_a_shared_store_out_of_reach_does_not_fail_the_call(
+    own_shopify_server: Any, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/7"  # nothing listens there
+    settings.SYNCO_SHOPIFY_BUCKET_BACKEND = "redis"
+    own_shopify_server.control(reset=True)
+
+    zone = _worker(own_shopify_server).fetch_shop_timezone()
+
+    assert zone
+    assert "shared shopify bucket unreachable" in caplog.text
