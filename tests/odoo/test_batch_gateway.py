@@ -457,3 +457,20 @@ def test_a_batch_load_names_records_not_rows_when_odoo_repeats_the_batch_error_f
     ]
     by_record, by_row = batch._refused_records(messages, [0, 2, 4])
     assert (by_record, by_row) == ({2: "The price is negative."}, {4: "The price is negative."})
+
+
+def test_orders_invoiced_and_invoices_paid_already_are_left_out_of_the_answers(odoo: Target) -> None:
+    data = shop(odoo)
+    orders = batch.load_many(odoo.client, "sale.order", columns(odoo), rows(odoo, data, 3, "done")).ids
+    batch.confirm_orders(odoo.client, orders)
+    earlier = odoo.client.create_invoice(orders[1])
+    invoiced = batch.invoice_orders(odoo.client, orders)
+    assert sorted(invoiced) == [orders[0], orders[2]] and earlier not in invoiced.values()
+    invoices = [invoiced[orders[0]], earlier, invoiced[orders[2]]]
+    batch.post_invoices(odoo.client, invoices)
+    paid_before = odoo.client.register_payment(earlier, None, "2026-03-30")
+    paid = batch.pay_invoices(odoo.client, invoices, None, "2026-03-30")
+    assert sorted(paid) == sorted([invoiced[orders[0]], invoiced[orders[2]]])
+    assert paid_before not in paid.values()
+    final = batch.read_invoices(odoo.client, invoices)
+    assert all(invoice.is_paid and invoice.amount_residual == 0 for invoice in final.values())

@@ -659,6 +659,12 @@ class AccountPaymentRegister(Model):
         invoices = self._invoices(line_ids)
         if any(moves.raw(m).get("state") != "posted" for m in invoices):
             raise UserError("You can only register payment for posted journal entries.")
+        # Odoo's default_get keeps the lines with something left to pay: an invoice already paid among several
+        # is left out (the wizard refuses only when nothing is left at all).
+        settled = {m for m in invoices if tools.float_is_zero(self._residual([m]))}
+        if settled and len(settled) < len(invoices):
+            line_ids = [lid for lid in line_ids if lines.raw(lid)["move_id"] not in settled]
+            invoices = [m for m in invoices if m not in settled]
         residual = self._residual(invoices)
         if tools.float_is_zero(residual):
             raise UserError(self.env.profile.nothing_left_to_pay_text)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Catalogue, Customer, OdooApi
+from .conftest import NONE_FAULT, Catalogue, Customer, OdooApi
 
 FIELDS = [
     "id",
@@ -428,3 +428,47 @@ def test_web_read_reads_several_invoices_with_their_payments(
             assert len(row["matched_payment_ids"]) == 1
     if odoo_version >= 18:
         assert len({row["matched_payment_ids"][0] for row in rows}) == 2
+
+
+# -- part of a batch done already --------------------------------------------------------------------
+
+
+def test_the_invoicing_wizard_skips_an_order_with_nothing_left_to_invoice(
+    odoo_api: OdooApi, customer: Customer, catalogue: Catalogue
+) -> None:
+    orders = _confirmed(odoo_api, customer, catalogue, "partlyinv", 3)
+    alone = {"context": {"active_model": "sale.order", "active_ids": [orders[1]], "active_id": orders[1]}}
+    wizard = odoo_api.call(
+        "sale.advance.payment.inv", "create", [{"advance_payment_method": "delivered"}], alone
+    )
+    # one order without a payment term: the action's context holds a None (test_invoicing.py)
+    fault = odoo_api.fault("sale.advance.payment.inv", "create_invoices", [[wizard]], alone)
+    assert odoo_api.last_line(fault) == NONE_FAULT
+    [first] = _invoice_ids(odoo_api, [orders[1]])[orders[1]]
+    action = _invoice(odoo_api, orders, consolidated_billing=False)
+    invoices = _invoice_ids(odoo_api, orders)
+    assert invoices[orders[1]] == [first]
+    assert all(len(invoices[order]) == 1 for order in (orders[0], orders[2]))
+    assert _domain_ids(action) == sorted([invoices[orders[0]][0], invoices[orders[2]][0]])
+
+
+def test_the_payment_wizard_leaves_out_an_invoice_already_paid(
+    odoo_api: OdooApi, customer: Customer, catalogue: Catalogue
+) -> None:
+    invoices = _posted_invoices(odoo_api, customer, catalogue, "partlypaid", 3)
+    alone = {"context": {"active_model": "account.move", "active_ids": [invoices[1]]}}
+    wizard = odoo_api.call("account.payment.register", "create", [{}], alone)
+    earlier = odoo_api.call("account.payment.register", "action_create_payments", [[wizard]], alone)["res_id"]
+    context = {"context": {"active_model": "account.move", "active_ids": invoices}}
+    wizard = odoo_api.call("account.payment.register", "create", [{"group_payment": False}], context)
+    action = odoo_api.call("account.payment.register", "action_create_payments", [[wizard]], context)
+    payments = _domain_ids(action)
+    assert len(payments) == 2 and earlier not in payments
+    assert [len([p for p in payments if odoo_api.is_matched(p, invoice)]) for invoice in invoices] == [
+        1,
+        0,
+        1,
+    ]
+    assert odoo_api.is_matched(earlier, invoices[1])
+    amounts = odoo_api.call("account.payment", "read", [payments], {"fields": ["amount"]})
+    assert {row["amount"] for row in amounts} == {61.53}
