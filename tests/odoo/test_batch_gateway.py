@@ -412,6 +412,25 @@ def test_a_required_value_missing_on_one_order_names_that_order(odoo: Target) ->
     assert xmlid_targets(odoo, [f"order_batch_{odoo.run}_nopartner{index}" for index in range(4)]) == {}
 
 
+def test_a_check_refusing_one_order_names_that_order_and_a_bad_first_order_is_named_when_loaded_again(
+    odoo: Target,
+) -> None:
+    data = shop(odoo)
+    table = rows(odoo, data, 4, "prepay")
+    fields = [*columns(odoo), "require_payment", "prepayment_percent"]
+    table = [[*row, "", ""] for row in table]
+    for index in (0, 2):  # the first and the third orders: an online prepayment of 500 %
+        table[2 * index][-2:] = ["1", "5"]
+    loaded = batch.load_many(odoo.client, "sale.order", fields, table)
+    # Odoo reports the batch's error under the first order as well as under the third: only the third is named
+    assert list(loaded.errors) == [2] and list(loaded.error_rows) == [4]
+    rest = [row for index, row in enumerate(table) if index // 2 != 2]
+    again = batch.load_many(odoo.client, "sale.order", fields, rest)
+    assert list(again.errors) == [0]
+    last = batch.load_many(odoo.client, "sale.order", fields, rest[2:])
+    assert len(last.ids) == 2 and last.errors == {}
+
+
 def test_a_product_odoo_no_longer_has_raises_the_missing_record_error_naming_the_order(odoo: Target) -> None:
     data = shop(odoo)
     top = odoo.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import tools
-from ..errors import UserError
+from ..errors import UserError, ValidationError
 from ..fields import (
     ON_CREATE,
     Boolean,
@@ -71,6 +71,9 @@ class SaleOrder(Model):
     currency_id = Many2one("res.currency", "Currency", compute="_compute_currency")
     state = Selection(ORDER_STATES, "Status", default="draft")
     locked = Boolean("Locked", default=False)
+    # Online payment on the portal and its share (the company's defaults: off, 100 %); checked on save
+    require_payment = Boolean("Online payment", default=False)
+    prepayment_percent = Float("Prepayment percentage", default=1.0)
     order_line = One2many("sale.order.line", "order_id", "Order Lines")
     amount_untaxed = Monetary("Untaxed Amount", compute="_compute_amounts")
     amount_tax = Monetary("Taxes", compute="_compute_amounts")
@@ -182,13 +185,26 @@ class SaleOrder(Model):
         if vals.get("name", "New") == "New":
             vals["name"] = f"S{self.db.next_sequence('sale.order'):05d}"
         self._address_defaults(vals)
-        return super().create_record(vals)
+        record_id = super().create_record(vals)
+        self._check_prepayment_percent([record_id])
+        return record_id
+
+    def _check_prepayment_percent(self, ids: list[int]) -> None:
+        """Odoo's @api.constrains('prepayment_percent'): a ValidationError raised when the records are saved."""
+        for rid in ids:
+            rec = self.raw(rid)
+            value = rec.get("prepayment_percent")
+            percent = 1.0 if value is None else float(value)
+            if rec.get("require_payment") and not 0 < percent <= 1.0:
+                raise ValidationError("Prepayment percentage must be a valid percentage.")
 
     def write_records(self, ids: list[int], vals: dict[str, Any]) -> None:
         vals = dict(vals)
         if vals.get("partner_id"):
             self._address_defaults(vals)
         super().write_records(ids, vals)
+        if "require_payment" in vals or "prepayment_percent" in vals:
+            self._check_prepayment_percent(ids)
         if "order_line" in vals:
             self.sync_deliveries([rid for rid in ids if self.raw(rid).get("state") == "sale"])
 

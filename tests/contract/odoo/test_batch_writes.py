@@ -183,6 +183,39 @@ def test_a_refused_record_is_named_by_its_position_and_nothing_is_written(
     assert odoo_api.call("sale.order", "search", [[["client_order_ref", "in", refs]]]) == []
 
 
+def test_a_check_on_save_failing_on_one_order_is_also_reported_under_the_first_order(
+    odoo_api: OdooApi,
+) -> None:
+    """Odoo saves the records of a load together first; when a check refuses that (a ValidationError), it saves
+    them one by one and puts the batch's error first, under record 0, whatever record raised it. So an error
+    under record 0 that another record repeats does not say record 0 is bad (Synco sets the named ones aside and
+    loads the rest again: a bad record 0 is then named alone)."""
+    partner = odoo_api.call("res.partner", "create", [{"name": odoo_api.unique("Prepaid")}])
+    fields = ["id", "partner_id/.id", "require_payment", "prepayment_percent"]
+
+    def rows(bad: set[int], tag: str) -> list[list[str]]:
+        return [
+            [
+                f"synco_contract.order_{odoo_api.run_id}_{tag}_{index}",
+                str(partner),
+                "1" if index in bad else "0",
+                "5" if index in bad else "1",
+            ]
+            for index in range(3)
+        ]
+
+    for bad, tag in (({1}, "check1"), ({0, 1}, "check01")):
+        result = odoo_api.call("sale.order", "load", [fields, rows(bad, tag)])
+        assert result["ids"] is False
+        named = [(message["record"], message["message"]) for message in result["messages"]]
+        text = named[0][1]
+        # the same answer whether record 0 is bad or not
+        assert named == [(0, text), (1, text)], bad
+    alone = odoo_api.call("sale.order", "load", [fields, [rows({0}, "check0")[0]]])
+    assert [message["record"] for message in alone["messages"]] == [0]
+    assert odoo_api.call("sale.order", "search", [[["partner_id", "=", partner]]]) == []
+
+
 def test_a_missing_product_on_one_order_refuses_the_load_naming_that_order(
     odoo_api: OdooApi, customer: Customer, catalogue: Catalogue
 ) -> None:
