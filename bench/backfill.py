@@ -440,6 +440,8 @@ class Result:
     failures: Counter[str] = field(default_factory=Counter)
     error: str = ""
     refused: int = 0  # probe clicks the Sync view did not answer with 200
+    duplicated: Counter[str] = field(default_factory=Counter)  # kind of document -> orders with several
+    examples: list[str] = field(default_factory=list)
     queue_seconds: float = 0.0  # bulk_sync() itself: claiming the orders and sending their tasks
     worker_cpu: float = 0.0  # CPU seconds of the worker processes during the run
     odoo_cpu: float = 0.0  # CPU seconds of the Odoo sandbox during the run
@@ -576,11 +578,17 @@ def run_one(run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, s
         done = Order.objects.filter(pk__in=[*bulk_ids, *probe.clicks], sync_status__in=DONE)
         origins = {f"shopify:order:{sid}" for sid in done.values_list("shopify_id", flat=True)}
         documents = odoo.documents(origins)
-        result.duplicates = sum(
-            1
-            for origin in origins
-            if any(documents[kind][origin] > 1 for kind in ("sale", "invoice", "payment"))
-        )
+        names = dict(done.values_list("shopify_id", "name"))
+        for origin in sorted(origins):
+            extra = {kind: documents[kind][origin] for kind in ("sale", "invoice", "payment")}
+            if any(n > 1 for n in extra.values()):
+                result.duplicates += 1
+                for kind, n in extra.items():
+                    if n > 1:
+                        result.duplicated[kind] += 1
+                if len(result.examples) < 5:
+                    name = names.get(int(origin.rsplit(":", 1)[1]), origin)
+                    result.examples.append(f"{name} ({', '.join(f'{n} {k}' for k, n in extra.items())})")
         synced_origins = {
             f"shopify:order:{sid}"
             for sid in done.filter(sync_status=SyncStatus.SYNCED).values_list("shopify_id", flat=True)
@@ -704,7 +712,10 @@ def main() -> int:
         if r.pending:
             failures.append(f"{label}: {r.pending} orders still queued or in progress at --timeout")
         if r.duplicates:
-            failures.append(f"{label}: {r.duplicates} orders duplicated in Odoo")
+            kinds = ", ".join(f"{n} with several {kind} documents" for kind, n in r.duplicated.items())
+            failures.append(
+                f"{label}: {r.duplicates} orders duplicated in Odoo ({kinds}; e.g. {'; '.join(r.examples)})"
+            )
         if r.refused:
             failures.append(f"{label}: the Sync view refused {r.refused} probe clicks")
         if r.missing:
