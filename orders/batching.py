@@ -314,21 +314,62 @@ class _Batch:
 
     # -- steps --------------------------------------------------------------------------------------
 
-    def _bisect(self, items: list[_Item], step: Callable[[list[_Item]], None]) -> list[_Item]:
+    def _bisect(
+        self,
+        items: list[_Item],
+        step: Callable[[list[_Item]], None],
+        settle: Callable[[list[_Item]], list[_Item]] | None = None,
+    ) -> list[_Item]:
         """Run the step on the orders; refused, on each half, until the order Odoo refuses is alone (it fails
-        with Odoo's reason). Returns the orders the step went through for."""
+        with Odoo's reason). Returns the orders the step went through for.
+
+        A step of several calls (a wizard, then reading what it made) may be refused after Odoo wrote: its
+        `settle` reads Odoo's state first, keeps what was made (as a retry alone would) and returns only the
+        orders still without it; those alone are run again, so nothing is made twice."""
         items = [item for item in items if item.order.pk in self.run.held]
         if not items:
             return []
         try:
             step(items)
         except PermanentGatewayError as exc:
-            if len(items) == 1:
-                self.fail(items[0], exc.message)
-                return []
-            half = len(items) // 2
-            return self._bisect(items[:half], step) + self._bisect(items[half:], step)
+            pending = settle(items) if settle is not None else items
+            done = [item for item in items if item not in pending]
+            if not pending:
+                return done
+            if len(pending) == 1:
+                self.fail(pending[0], exc.message)
+                return done
+            half = len(pending) // 2
+            return (
+                done + self._bisect(pending[:half], step, settle) + self._bisect(pending[half:], step, settle)
+            )
         return items
+
+    def _settle_invoices(self, items: list[_Item]) -> list[_Item]:
+        """After a refused invoicing: the orders Odoo invoiced all the same keep their invoice (its newest)."""
+        assert self.client is not None
+        sales = odoo_batch.read_orders(self.client, _sale_ids(items))
+        pending = []
+        for item in items:
+            sale = sales.get(item.sale_id) if item.sale_id is not None else None
+            if sale is not None and sale.invoice_ids:
+                item.invoice_id = max(sale.invoice_ids)
+            else:
+                pending.append(item)
+        return pending
+
+    def _settle_payments(self, items: list[_Item]) -> list[_Item]:
+        """After a refused payment: the invoices Odoo paid all the same keep their payment (never a second)."""
+        assert self.client is not None
+        invoices = odoo_batch.read_invoices(self.client, _invoice_ids(items))
+        pending = []
+        for item in items:
+            invoice = invoices.get(item.invoice_id) if item.invoice_id is not None else None
+            if invoice is not None and invoice.is_paid and item.result is not None:
+                item.result.payment_id = max(invoice.payment_ids) if invoice.payment_ids else None
+            else:
+                pending.append(item)
+        return pending
 
     def _load(self, items: list[_Item]) -> list[_Item]:
         """One `load` of the sale orders (per set of columns: an order without a warehouse leaves Odoo its
@@ -414,7 +455,7 @@ class _Batch:
             for item in group:
                 item.invoice_id = created.get(item.sale_id) if item.sale_id is not None else None
 
-        items = self._bisect(items, invoice)
+        items = self._bisect(items, invoice, self._settle_invoices)
         for item in [item for item in items if item.invoice_id is None]:
             self.fail(item, "Odoo did not create the invoice; check the order's invoicing policy.")
         items = [item for item in items if item.invoice_id is not None]
@@ -474,7 +515,7 @@ class _Batch:
                     assert item.result is not None and item.invoice_id is not None
                     item.result.payment_id = payments.get(item.invoice_id)
 
-            paid.extend(self._bisect(group_items, pay))
+            paid.extend(self._bisect(group_items, pay, self._settle_payments))
         for item in paid:
             if item.dates and item.dates.payment_note:
                 item.notes.append(item.dates.payment_note)

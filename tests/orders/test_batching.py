@@ -484,3 +484,26 @@ def test_the_odoo_settings_page_sets_the_parallel_writers(merchant_client, shop,
     # left out of a post (an older page): kept
     assert merchant_client.post(reverse("settings:odoo"), form).status_code == 200
     assert OdooConnection.objects.get(shop=shop).max_concurrency == 4
+
+
+@pytest.mark.parametrize("step", ["invoice_orders", "pay_invoices"])
+def test_a_wizard_refused_after_odoo_wrote_makes_nothing_twice(shop, odoo, monkeypatch, step):
+    """A wizard ran, then reading what it made was refused (e.g. Odoo grouped two orders): the batch reads
+    Odoo's state, keeps what was made and runs the step again only for the orders still without it."""
+    _paid_invoices(shop)
+    orders = _queued(shop, 8)
+    real = getattr(odoo_batch, step)
+    calls: list[int] = []
+
+    def written_then_refused(client, ids, *args):
+        calls.append(len(ids))
+        real(client, ids[:5], *args)  # Odoo made the first five's documents ...
+        raise PermanentGatewayError("Odoo made one document for two orders: they were grouped.")  # ... then
+
+    monkeypatch.setattr(odoo_batch, step, written_then_refused)
+    sync_order(orders[0].pk)
+
+    # the first five were settled from Odoo's state; the other three, split in halves, ran again (and were
+    # settled the same way)
+    assert calls == [8, 1, 2]
+    _exactly_once(odoo, orders)
