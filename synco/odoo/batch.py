@@ -17,6 +17,10 @@ What real Odoo (17, 18, 19; source and tests/contract/odoo/test_batch_writes.py)
   partner and currency.
 * ``account.payment.register`` with group_payment False makes one payment per receivable line (one per invoice
   under an immediate payment term); with it True, one per partner. Its default is True only for one invoice.
+* ``web_read`` of several ids refuses them all (MissingError) when one no longer exists and the specification
+  reads a relation's records (the order lines, the currency's name).
+* ``default_invoice_date`` in the invoicing wizard's context is ignored (sale creates invoices in sudo(), which
+  drops default_ keys): invoices are dated afterwards, ``date_invoices``.
 """
 
 from __future__ import annotations
@@ -186,7 +190,9 @@ def pay_invoices(
 ) -> dict[int, int]:
     """Pay posted invoices in full, one payment per invoice (never grouped, even for one customer), through
     ONE ``account.payment.register`` wizard (group_payment False) dated ``payment_date`` ('YYYY-MM-DD') in
-    ``journal_id`` (None: Odoo's default bank/cash journal); invoice id -> its new payment.
+    ``journal_id`` (None: Odoo's default bank/cash journal); invoice id -> its new payment. An invoice with
+    nothing left to pay is left out of the wizard by Odoo and of the answer (Odoo refuses the call only when no
+    invoice has anything left).
 
     3 calls: the wizard, ``action_create_payments``, and one read mapping payments to invoices (18, 19: the
     invoices' matched payments; 17: the payments' reconciled invoices); 2 for a single invoice."""
