@@ -77,6 +77,9 @@ logger = logging.getLogger(__name__)
 # time limit: the orders not started go back to the queue at once (no attempt used) and another run takes them.
 START_BUDGET_SHARE = 0.5
 
+# The delay of an order handed back unstarted: its task is sent again at once.
+HANDED_BACK = 0.0
+
 STOPPED_MESSAGE = "Stopped: this run took too long and another worker took the order over."
 
 
@@ -143,6 +146,12 @@ class _Batch:
         self.run.done(item.order.pk)
         self.delays.setdefault(item.order.pk, None)
 
+    def _out_of_time(self) -> bool:
+        """Past the run's budget for starting orders, once one order at least got its turn (a run always moves
+        on: never everything handed back)."""
+        progressed = any(delay != HANDED_BACK for delay in self.delays.values())
+        return time.monotonic() > self.deadline and progressed
+
     @property
     def unfinished(self) -> list[_Item]:
         return [item for item in self.items if item.order.pk in self.run.held]
@@ -177,7 +186,7 @@ class _Batch:
         )
         item.record.delete()
         self.run.done(item.order.pk)
-        self.delays[item.order.pk] = 0.0
+        self.delays[item.order.pk] = HANDED_BACK
 
     def retry_all(self, message: str) -> None:
         """A transient failure: every unfinished order is retried (alone, finding what was written)."""
@@ -233,7 +242,7 @@ class _Batch:
         for item in self.later:
             if item.order.pk not in self.run.held:
                 continue
-            if time.monotonic() > self.deadline:
+            if self._out_of_time():
                 self.hand_back(item)
                 continue
             # Its own log entry and client, as a single order's run; the run's leases are renewed meanwhile.
@@ -248,7 +257,7 @@ class _Batch:
         to be written alone."""
         assert self.client is not None
         for item in list(self.items):
-            if time.monotonic() > self.deadline:
+            if item is not self.items[0] and time.monotonic() > self.deadline:
                 self.hand_back(item)
                 continue
             try:

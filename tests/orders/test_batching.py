@@ -507,3 +507,29 @@ def test_a_wizard_refused_after_odoo_wrote_makes_nothing_twice(shop, odoo, monke
     # settled the same way)
     assert calls == [8, 1, 2]
     _exactly_once(odoo, orders)
+
+
+def test_a_run_out_of_time_hands_the_orders_it_did_not_start_back_to_the_queue(
+    shop, odoo, settings, monkeypatch
+):
+    settings.SYNCO_SYNC_SOFT_TIME_LIMIT = 0  # the budget for starting orders is over at once
+    sent: list[tuple[int, float | None]] = []
+    monkeypatch.setattr(
+        tasks.sync_order_task,
+        "apply_async",
+        lambda args, countdown=None, **options: sent.append((args[0], countdown)),
+    )
+    orders = _queued(shop, 5)
+
+    assert sync_order(orders[0].pk) is None
+
+    # the run still wrote its first order (it always moves on), and sent the others' tasks again at once
+    lead = Order.objects.get(pk=orders[0].pk)
+    assert lead.sync_status == SyncStatus.SYNCED
+    for order in orders[1:]:
+        order.refresh_from_db()
+        assert order.sync_status == SyncStatus.QUEUED and order.sync_attempts == 0 and order.lease_token == ""
+        assert not SyncAttempt.objects.filter(
+            order=order
+        ).exists()  # still a first attempt: batched next time
+    assert {(order.pk, 0.0) for order in orders[1:]} <= set(sent)
