@@ -178,6 +178,7 @@ def run(n: int, plan: str, tls: tuple[Path, Path] | None, small_calls: int) -> d
         stats = _get(f"{base}/sandbox/stats")
         if not reports:
             raise SystemExit("Shopify reported no query cost: nothing measured")
+        import_requests = gateway.requests
         small = {"small_calls": 0.0, "small_seconds": 0.0, "small_connections": 0.0}
         if small_calls:
             _post(f"{base}/sandbox/control", {"reset_stats": True})
@@ -197,7 +198,7 @@ def run(n: int, plan: str, tls: tuple[Path, Path] | None, small_calls: int) -> d
             "floor": floor,
             "cost": sum(costs),
             "throttled": gateway.throttled,
-            "requests": gateway.requests,
+            "requests": import_requests,
             "waited": gateway.waited,
             "gateway": sum(in_gateway),
             "graphql": stats["graphql_requests"],

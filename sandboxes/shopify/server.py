@@ -867,6 +867,9 @@ class SandboxServer(ThreadingHTTPServer):
 
 class SandboxHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes: without TCP_NODELAY the body of every answer on a kept-alive
+    # connection waits for the client's delayed ACK (40 ms on Linux), which Shopify's servers never add.
+    disable_nagle_algorithm = True
     server: SandboxServer
     server_version = "ShopifySandbox/1.0"
 
