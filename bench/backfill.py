@@ -225,8 +225,7 @@ class Children:
 
     def stop(self, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
+            process.terminate()  # the main process only: a Celery worker's warm shutdown ends its pool itself
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
