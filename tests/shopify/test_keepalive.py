@@ -233,3 +233,26 @@ def test_product_images_come_over_one_connection(sandbox: Any) -> None:
 
     assert all(image.startswith(b"\x89PNG") for image in images)
     assert _stats(sandbox)["connections"] == 1
+
+
+def test_a_forked_worker_opens_its_own_connection_and_leaves_the_parents_open(sandbox: Any) -> None:
+    import os
+
+    gateway = _gateway(sandbox)
+    gateway.fetch_shop_timezone()
+
+    pid = os.fork()  # as Celery's prefork pool does after the parent used the pool
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        code = 1
+        try:
+            _gateway(sandbox).fetch_shop_timezone()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    gateway.fetch_shop_timezone()
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    stats = _stats(sandbox)
+    assert stats["connections"] == 2
+    assert stats["graphql_requests"] == 3
