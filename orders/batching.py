@@ -489,7 +489,10 @@ class _Batch:
         )
         for item in items:
             assert item.result is not None and item.invoice_id is not None
-            item.result.invoice = invoices[item.invoice_id]
+            read = item.result.invoice = invoices[item.invoice_id]
+            if rules.pays and item.result.payment_id is None and read.payment_ids:
+                # Paid, but the wizard's answer left it out (Odoo found it paid already): keep that payment.
+                item.result.payment_id = max(read.payment_ids)
             item.result.notes.extend(item.notes)
 
     def _pay(self, items: list[_Item]) -> list[_Item]:
