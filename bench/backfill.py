@@ -92,6 +92,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/synco_bench_backfill")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/9")
     parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="1 worker only: run it under cProfile (solo pool) and print where its time went, per run",
+    )
     args = parser.parse_args()
     if args.orders < 1 or args.distinct < 12 or min(args.workers) < 1:
         parser.error("--orders >= 1, --distinct >= 12 and --workers >= 1")
@@ -99,6 +104,8 @@ def _arguments() -> argparse.Namespace:
         parser.error("Redis databases 14 and 15 belong to bench/chaos.py and CI")
     if not args.database.rsplit("/", 1)[-1].startswith("synco_bench_backfill"):
         parser.error("--database must be a PostgreSQL database named synco_bench_backfill*")
+    if args.profile and args.workers != [1]:
+        parser.error("--profile profiles one worker process: use it with --workers 1")
     if args.odoo_url:
         args.latency_ms = [0]
     return args
@@ -244,8 +251,25 @@ class Children:
 CHILDREN = Children()
 
 
+def _profile_path(run: int) -> Path:
+    return Path(VAR_DIR) / f"worker-{run}.prof"
+
+
 def _start_workers(workers: int, run: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "celery", "-A", "synco", "worker", "--pool", "prefork"]
+    if ARGS.profile:  # cProfile writes its file when the worker exits (warm shutdown)
+        command = [
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(_profile_path(run)),
+            "-m",
+            "celery",
+            "-A",
+            "synco",
+        ]
+        command += ["worker", "--pool", "solo"]
     command += ["--concurrency", str(workers), "--hostname", f"backfill{run}@%h", "--loglevel", "WARNING"]
     command += ["--without-mingle", "--without-gossip"]
     queues = _queues()
@@ -627,6 +651,24 @@ HEADER = (
 )
 
 
+def _print_profile(path: Path) -> None:
+    """Where the worker's time went (warm-up and imports included): Synco's own functions, by cumulative time."""
+    import pstats
+
+    if not path.exists():
+        print(f"  no profile at {path}")
+        return
+    stats: Any = pstats.Stats(str(path))
+    rows = []
+    for (filename, line, name), (_cc, calls, _tt, cumulative, _callers) in stats.stats.items():
+        relative = filename.removeprefix(str(ROOT) + "/")
+        if relative != filename and not relative.startswith(("bench/", "sandboxes/")):
+            rows.append((cumulative, calls, f"{relative}:{line} {name}"))
+    print("  worker profile, Synco's functions by cumulative seconds (calls):")
+    for cumulative, calls, where in sorted(rows, reverse=True)[:30]:
+        print(f"    {cumulative:8.2f} s {calls:>8}  {where}")
+
+
 def _terminated(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)  # runs the finally blocks: the children are stopped
 
@@ -680,6 +722,8 @@ def main() -> int:
                     print(HEADER)
                     _print_row(results[-1])
                     print(f"  load average {os.getloadavg()[0]:.1f}")
+                    if ARGS.profile:
+                        _print_profile(_profile_path(run))
                     print(flush=True)
     finally:
         CHILDREN.stop_all()
