@@ -322,20 +322,26 @@ class OdooTarget:
             )
             return list(answer)
 
+        # Customer invoices and the payments received for them: a refund's credit note and the money paid back
+        # (written later by refunds/, for the generator's refunded orders) are not second copies.
         counts: dict[str, Counter[str]] = {"sale": Counter(), "invoice": Counter(), "payment": Counter()}
-        origin_of_invoice: dict[int, str] = {}
+        origin_of_move: dict[int, str] = {}
         for sale in read("sale.order", [["origin", "in", sorted(origins)]], ["origin", "invoice_ids"]):
             origin = str(sale.get("origin") or "")
             counts["sale"][origin] += 1
-            for invoice_id in sale.get("invoice_ids") or []:
-                counts["invoice"][origin] += 1
-                origin_of_invoice[int(invoice_id)] = origin
-        if origin_of_invoice:
-            payments = read("account.payment", [], ["invoice_ids"])
-            for payment in payments:
-                for invoice_id in payment.get("invoice_ids") or []:
-                    if int(invoice_id) in origin_of_invoice:
-                        counts["payment"][origin_of_invoice[int(invoice_id)]] += 1
+            for move_id in sale.get("invoice_ids") or []:
+                origin_of_move[int(move_id)] = origin
+        if not origin_of_move:
+            return counts
+        invoices = read("account.move", [["id", "in", sorted(origin_of_move)]], ["move_type"])
+        invoice_ids = {int(m["id"]) for m in invoices if m.get("move_type") == "out_invoice"}
+        for invoice_id in invoice_ids:
+            counts["invoice"][origin_of_move[invoice_id]] += 1
+        for payment in read("account.payment", [["payment_type", "=", "inbound"]], ["invoice_ids"]):
+            for origin in {
+                origin_of_move[int(i)] for i in payment.get("invoice_ids") or [] if int(i) in invoice_ids
+            }:
+                counts["payment"][origin] += 1
         return counts
 
 
