@@ -131,7 +131,14 @@ class OdooProfile:
     goods_types: frozenset[str] = frozenset({"consu"})  # product types that make stock moves
     storable_types: frozenset[str] = frozenset()  # product types that hold stock by themselves (17)
     cancel_wizard: bool = True  # sale.order.action_cancel on a confirmed order answers sale.order.cancel
-    numbers_draft_invoices: bool = True  # a draft invoice's name is its number (19: False until posted)
+    # A draft invoice's (or credit note's) name until it is posted, Odoo's _compute_name: 18 and 19 number only a
+    # posted move and leave a draft's name False (checked on real 18.0 and 19.0: wizard, create, reversal); 17 marks
+    # it '/' but numbers at once the first draft of its journal in a period (_get_last_sequence() finds none), as
+    # the older 18.0 build did (18.0+e-20241005: a fresh database's first draft read INV/2026/00001).
+    draft_invoice_name: Any = False
+    numbers_first_draft_of_period: bool = False
+    # display_name of a draft without a number: 17 "Draft Invoice (* 7)", 18 and 19 "Draft Invoice" (then " (ref)")
+    draft_display_name_shows_id: bool = False
     booked_payment_state: str = "in_process"  # a registered payment's state (it is booked and reconciled)
     picking_origin_with_client_ref: bool = False  # a delivery's origin "<order> - <client_order_ref>"
     validating_a_done_picking_is_harmless: bool = True  # else "no quantities are reserved"
@@ -271,6 +278,9 @@ ODOO_17 = OdooProfile(
     validating_a_done_picking_is_harmless=False,
     inventory_names_the_user=False,
     check_access_rights_returns_none=False,  # 17 returns True (or raises)
+    draft_invoice_name="/",  # 17's source, not run (see OdooProfile)
+    numbers_first_draft_of_period=True,
+    draft_display_name_shows_id=True,
     unique_attribute_value_names=True,
 )
 
@@ -387,7 +397,6 @@ ODOO_19 = OdooProfile(
     ),
     access_groups=_frozen(_GROUPS_19),
     cancel_wizard=False,
-    numbers_draft_invoices=False,
     booked_payment_state="paid",
     load_refuses_unknown_columns=True,
     datetimes_compare_to_the_second=True,

@@ -38,6 +38,7 @@ from synco.odoo.client import (
     OdooLineAmounts,
     OdooSaleOrder,
     money,
+    move_number,
 )
 from synco.odoo.errors import MISSING_RECORD_TEXTS, OdooMissingRecordError
 
@@ -249,7 +250,7 @@ def read_invoices(client: OdooClient, ids: Sequence[int]) -> dict[int, OdooInvoi
     invoices = {
         int(row["id"]): OdooInvoice(
             id=int(row["id"]),
-            name=str(row.get("name") or ""),
+            name=move_number(row.get("name")),
             state=str(row.get("state") or ""),
             payment_state=str(row.get("payment_state") or ""),
             amount_total=money(row.get("amount_total")),

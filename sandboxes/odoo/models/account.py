@@ -302,18 +302,38 @@ class AccountMove(Model):
         return "partial" if paid > 0 or reversed_amount else "not_paid"
 
     def _compute_display_name(self, record_id: int, name: str) -> Any:
-        """Odoo's ``_get_move_display_name(show_ref=True)``: 'Draft Invoice (* 7)', 'PBNK1/2026/00001 (INV/…)'."""
+        """Odoo's ``_get_move_display_name(show_ref=True)``: 'Draft Invoice (#1001)' (17: 'Draft Invoice (* 7) (#1001)'),
+        'Draft Invoice INV/2026/00001', 'PBNK1/2026/00001 (INV/…)'."""
         rec = self.raw(record_id)
-        label = f"{DRAFT_LABELS[rec.get('move_type') or 'entry']} " if rec.get("state") == "draft" else ""
+        parts = [DRAFT_LABELS[rec.get("move_type") or "entry"]] if rec.get("state") == "draft" else []
         number = rec.get("name")
-        label += number if number and number != "/" else f"(* {record_id})"
+        if number and number != "/":
+            parts.append(number)
+        elif self.env.profile.draft_display_name_shows_id:  # 17; 18 and 19 show the label alone
+            parts.append(f"(* {record_id})")
+        label = " ".join(parts)
         ref = rec.get("ref")
         return f"{label} ({textwrap.shorten(ref, width=50)})" if ref else label
 
-    def _next_number(self, move_type: str, date: Any) -> str:
+    @staticmethod
+    def _sequence_code(move_type: str, date: Any) -> tuple[str, str]:
         year = str(date or tools.today_string())[:4]
         prefix = "INV" if move_type == "out_invoice" else "RINV"
-        return f"{prefix}/{year}/{self.db.next_sequence(f'account.move.{prefix}.{year}'):05d}"
+        return f"{prefix}/{year}/", f"account.move.{prefix}.{year}"
+
+    def _next_number(self, move_type: str, date: Any) -> str:
+        prefix, code = self._sequence_code(move_type, date)
+        return f"{prefix}{self.db.next_sequence(code):05d}"
+
+    def _draft_name(self, move_type: str, date: Any) -> Any:
+        """An unposted invoice's name (see OdooProfile.draft_invoice_name): False in 18 and 19; in 17 '/', or a
+        number at once when no move of its journal has one in that period yet."""
+        profile = self.env.profile
+        if profile.numbers_first_draft_of_period and not self.db.sequences.get(
+            self._sequence_code(move_type, date)[1]
+        ):
+            return self._next_number(move_type, date)
+        return profile.draft_invoice_name
 
     def create_record(self, vals: dict[str, Any]) -> int:
         vals = dict(vals)
@@ -324,9 +344,7 @@ class AccountMove(Model):
         if invoice_date and move_type != "entry":
             vals.setdefault("date", invoice_date)
         if move_type in NUMBERED and vals.get("name", "/") in ("/", False, None):
-            # 17 and 18 number a draft invoice at once; 19 leaves its name False until it is posted.
-            numbered = self.env.profile.numbers_draft_invoices
-            vals["name"] = self._next_number(move_type, invoice_date) if numbered else False
+            vals["name"] = self._draft_name(move_type, invoice_date)
         move_id = super().create_record(vals)
         if move_type != "entry":
             self._sync_receivable_line(move_id)
@@ -347,17 +365,20 @@ class AccountMove(Model):
     def _follow_invoice_date(self, move_id: int) -> None:
         """A draft invoice's accounting date follows its invoice date (Odoo's _compute_date), and a number
         from another year is dropped for the new date's (_compute_name: a move never posted whose name does not
-        match its date is renumbered)."""
+        match its date loses it; 17 numbers it again when it is the first of that period)."""
         rec = self.raw(move_id)
         invoice_date = rec.get("invoice_date")
         if rec.get("state") != "draft" or rec.get("move_type") == "entry" or not invoice_date:
             return
         values: dict[str, Any] = {"date": invoice_date}
         name = rec.get("name")
-        numbered = name not in ("/", False, None) and rec.get("move_type") in NUMBERED
-        if numbered and not rec.get("posted_before") and str(name).split("/")[1:2] != [str(invoice_date)[:4]]:
-            numbers = self.env.profile.numbers_draft_invoices
-            values["name"] = self._next_number(rec["move_type"], invoice_date) if numbers else False
+        if rec.get("move_type") in NUMBERED and not rec.get("posted_before"):
+            if name in ("/", False, None):
+                # 17 numbers an unnumbered draft whose new date opens a period of its journal
+                if self.env.profile.numbers_first_draft_of_period:
+                    values["name"] = self._draft_name(rec["move_type"], invoice_date)
+            elif str(name).split("/")[1:2] != [str(invoice_date)[:4]]:
+                values["name"] = self._draft_name(rec["move_type"], invoice_date)
         self.db.update(self._name, move_id, values)
 
     def _sync_receivable_line(self, move_id: int) -> None:
