@@ -337,10 +337,9 @@ def test_it_invoices_through_the_wizard_with_a_none_fault(odoo) -> None:
             "invoice_date",
         ],
     )
-    year = row["name"].split("/")[1]
     assert row == {
         "id": invoice,
-        "name": f"INV/{year}/00001",
+        "name": False,  # no number until posted (real 18.0 and 19.0)
         "state": "draft",
         "move_type": "out_invoice",
         "partner_id": [9, "Jane Doe, Jane Doe (bill)"],
