@@ -129,7 +129,9 @@ def test_a_draft_invoice_is_dated_and_read_back_in_one_call(
         day,
         "not_paid",
     )
-    assert (dated.name, dated.amount_total, dated.payment_ids) == (row["name"] or "", Decimal("61.77"), ())
+    # a draft's name: False (18, 19) or '/' (17) until posted, which Synco reads as no number
+    number = "" if row["name"] in (False, "/") else row["name"]
+    assert (dated.name, dated.amount_total, dated.payment_ids) == (number, Decimal("61.77"), ())
     # account.move.line's invoice_date is related to its move's (stored): the lines follow.
     assert _line_dates(odoo_api, invoice) in (None, {day})
 
