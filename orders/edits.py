@@ -633,7 +633,8 @@ def accept_proposal(proposal: ProposedChange, decided_by: str) -> str:
     _clear_waiting_note(order.pk)
     applied = plan.describe() if not plan.is_empty else "nothing left to change"
     untouched = (
-        f" Invoice {order.odoo_invoice_name or ''} and deliveries are unchanged: settle the difference in Odoo "
+        f" Invoice {order.odoo_invoice_name + ' ' if order.odoo_invoice_name else ''}and deliveries are unchanged: "
+        "settle the difference in Odoo "
         "(credit note, extra invoice or return)."
         if seen.sale.invoice_ids or any(line.qty_delivered for line in seen.lines)
         else ""
