@@ -87,14 +87,35 @@ def address_digest(partner_id: int, kind: str, address: Address) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-def ensure_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, rules: OrderRules) -> PartnerRefs:
-    """The order's partner (Synco's link, its external id, then e-mail, else created) and its addresses."""
+def customer_links(shop: Shop, orders: list[ShopifyOrder]) -> dict[int, CustomerLink]:
+    """The shop's links of the orders' customers (Shopify customer id -> link), in ONE query: a batch's
+    mapping then reads none (ensure_partner's `known`)."""
+    ids = {order.customer.id if order.customer else GUEST_CUSTOMER_ID for order in orders}
+    return {
+        link.shopify_customer_id: link
+        for link in CustomerLink.objects.filter(shop=shop, shopify_customer_id__in=sorted(ids))
+    }
+
+
+def ensure_partner(
+    client: OdooClient,
+    shop: Shop,
+    order: ShopifyOrder,
+    rules: OrderRules,
+    known: dict[int, CustomerLink] | None = None,
+) -> PartnerRefs:
+    """The order's partner (Synco's link, its external id, then e-mail, else created) and its addresses.
+    `known`: the batch's customer links (customer_links) instead of a query, kept up to date with those made."""
     if rules.customer_match == OrderRules.CustomerMatch.SINGLE:
         # One contact for every order: no customer, address or e-mail of the shopper goes to Odoo.
         partner_id = single_partner(client, rules)
         return PartnerRefs(partner_id=partner_id, invoice_id=partner_id, shipping_id=partner_id)
     shopify_id = order.customer.id if order.customer else GUEST_CUSTOMER_ID
-    link = CustomerLink.objects.filter(shop=shop, shopify_customer_id=shopify_id).first()
+    link = (
+        known.get(shopify_id)
+        if known is not None
+        else CustomerLink.objects.filter(shop=shop, shopify_customer_id=shopify_id).first()
+    )
     if link is None:
         match_email = rules.customer_match == OrderRules.CustomerMatch.EMAIL
         partner_id = _find_or_create_partner(
@@ -103,6 +124,8 @@ def ensure_partner(client: OdooClient, shop: Shop, order: ShopifyOrder, rules: O
         link, _ = CustomerLink.objects.update_or_create(
             shop=shop, shopify_customer_id=shopify_id, defaults={"odoo_partner_id": partner_id}
         )
+        if known is not None:
+            known[shopify_id] = link
     wanted = [
         (kind, address, address_digest(link.odoo_partner_id, kind, address))
         for kind, address in (("invoice", order.billing_address), ("delivery", order.shipping_address))

@@ -39,6 +39,7 @@ from orders import services
 from orders.dates import AccountingDates, accounting_dates, shop_zone
 from orders.documents import (
     PAID_STATUSES,
+    Lookups,
     WriteResult,
     _accepts,
     _compare,
@@ -256,15 +257,24 @@ class _Batch:
         whose figures Odoo's arithmetic does not predict to the cent, or whose cached records are gone, are
         to be written alone."""
         assert self.client is not None
-        for item in list(self.items):
-            if item is not self.items[0] and time.monotonic() > self.deadline:
-                self.hand_back(item)
-                continue
+        parsed: list[_Item] = []
+        for item in self.items:
             try:
                 item.parsed = parse_order(item.order.payload)
                 item.as_edited = refunds_known(item.parsed)
                 item.written = with_edits(item.parsed) if item.as_edited else item.parsed
-                item.draft = build_draft(self.client, self.shop, self.rules, item.written)
+            except (MappingError, OrderParseError) as exc:
+                self.fail(item, str(exc))
+                continue
+            parsed.append(item)
+        # Synco's links (customers, products, locations) of the whole batch in a few queries, not per order.
+        lookups = Lookups.read(self.shop, self.rules, [item.written for item in parsed])
+        for item in parsed:
+            if item is not self.items[0] and time.monotonic() > self.deadline:
+                self.hand_back(item)
+                continue
+            try:
+                item.draft = build_draft(self.client, self.shop, self.rules, item.written, lookups=lookups)
             except OdooMissingRecordError:
                 forget(self.client)
                 self.later.append(item)

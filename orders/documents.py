@@ -11,7 +11,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from customers.services import ensure_partner, forget_missing_contacts
+from customers.models import CustomerLink
+from customers.services import customer_links, ensure_partner, forget_missing_contacts
 from orders.dates import accounting_dates, shop_zone
 from orders.mapping import (
     XMLID_MODULE,
@@ -34,6 +35,7 @@ from orders.money import ROUND_PER_LINE
 from products.services import (
     delivery_product,
     ensure_service_product,
+    product_links,
     products_with_default_taxes,
     resolve_line_products,
 )
@@ -150,7 +152,43 @@ def sale_taxes(client: OdooClient, order: Any, auto_create: bool) -> list[OdooTa
     return taxes
 
 
-def order_warehouse(client: OdooClient, shop: Shop, order: Any) -> tuple[int, str] | None:
+@dataclass
+class Lookups:
+    """What a batch of orders refers to in Synco's own tables (customer and product links, the stock settings and
+    location mappings), read in a few queries for the whole batch; build_draft then makes none for what is
+    known. The links the batch makes meanwhile are added as they are made (so a later order of the same
+    customer or product finds them)."""
+
+    customers: dict[int, CustomerLink]
+    products: dict[str, int]
+    stock_enabled: bool
+    locations: dict[str, LocationMapping]
+
+    @classmethod
+    def read(cls, shop: Shop, rules: OrderRules, orders: list[Any]) -> Lookups:
+        stock_enabled = StockSettings.objects.filter(shop=shop, enabled=True).exists()
+        gids = sorted({order.location_id for order in orders if getattr(order, "location_id", "")})
+        locations = (
+            {
+                mapping.shopify_location_gid: mapping
+                for mapping in LocationMapping.objects.filter(shop=shop, shopify_location_gid__in=gids).only(
+                    "shopify_location_gid", "odoo_warehouse_id", "odoo_warehouse_name", "odoo_location_ids"
+                )
+            }
+            if stock_enabled and gids
+            else {}
+        )
+        return cls(
+            customers=customer_links(shop, orders),
+            products=product_links(shop, orders, rules),
+            stock_enabled=stock_enabled,
+            locations=locations,
+        )
+
+
+def order_warehouse(
+    client: OdooClient, shop: Shop, order: Any, lookups: Lookups | None = None
+) -> tuple[int, str] | None:
     """The Odoo warehouse (id, name) the order's deliveries leave from, per the shop's location mapping.
 
     The Shopify location the order ships from (`ShopifyOrder.location_id`) mapped to a warehouse: that one;
@@ -161,13 +199,18 @@ def order_warehouse(client: OdooClient, shop: Shop, order: Any) -> tuple[int, st
     location_gid = getattr(order, "location_id", "")
     if not location_gid:
         return None
-    if not StockSettings.objects.filter(shop=shop, enabled=True).exists():
-        return None
-    mapping = (
-        LocationMapping.objects.filter(shop=shop, shopify_location_gid=location_gid)
-        .only("odoo_warehouse_id", "odoo_warehouse_name", "odoo_location_ids")
-        .first()
-    )
+    if lookups is not None:
+        if not lookups.stock_enabled:
+            return None
+        mapping = lookups.locations.get(location_gid)
+    else:
+        if not StockSettings.objects.filter(shop=shop, enabled=True).exists():
+            return None
+        mapping = (
+            LocationMapping.objects.filter(shop=shop, shopify_location_gid=location_gid)
+            .only("odoo_warehouse_id", "odoo_warehouse_name", "odoo_location_ids")
+            .first()
+        )
     if mapping is None:
         return None
     if mapping.odoo_warehouse_id:
@@ -188,36 +231,45 @@ def order_warehouse(client: OdooClient, shop: Shop, order: Any) -> tuple[int, st
 
 
 def build_draft(
-    client: OdooClient, shop: Shop, rules: OrderRules, order: Any, risk_reason: str = ""
+    client: OdooClient,
+    shop: Shop,
+    rules: OrderRules,
+    order: Any,
+    risk_reason: str = "",
+    lookups: Lookups | None = None,
 ) -> SaleOrderDraft:
-    """Look up (or create) everything the order refers to, then map it: no sale order is written here."""
-    partner = ensure_partner(client, shop, order, rules)
-    product_ids = resolve_line_products(client, shop, rules, order)
+    """Look up (or create) everything the order refers to, then map it: no sale order is written here.
+    `lookups`: Synco's links read once for a batch (Lookups.read) instead of a few queries per order."""
+    known = lookups.products if lookups is not None else None
+    partner = ensure_partner(client, shop, order, rules, lookups.customers if lookups is not None else None)
+    product_ids = resolve_line_products(client, shop, rules, order, known=known)
     pricelist_id = None
     if order.currency and order.currency != cached(client, "company_currency", client.company_currency):
         # One pricelist per shop and currency: two shops on one Odoo never share it (nor its cache entry).
         key = pricelist_xmlid(shop.domain, order.currency)
         pricelist_id = cached(client, key, lambda: client.ensure_pricelist(order.currency, key))
-    warehouse = order_warehouse(client, shop, order)
+    warehouse = order_warehouse(client, shop, order, lookups)
     refs = OdooRefs(
         partner_id=partner.partner_id,
         invoice_partner_id=partner.invoice_id,
         shipping_partner_id=partner.shipping_id,
         product_ids=product_ids,
-        delivery_product_id=delivery_product(client, shop) if order.shipping_lines else None,
+        delivery_product_id=delivery_product(client, shop, known=known) if order.shipping_lines else None,
         discount_product_id=ensure_service_product(
-            client, shop, rules.discount_product_code, "Shopify discount"
+            client, shop, rules.discount_product_code, "Shopify discount", known=known
         )
         if rules.discount_mode == OrderRules.DiscountMode.DISCOUNT_LINE
         and any(line.discount for line in order.line_items)
         else None,
-        tip_product_id=ensure_service_product(client, shop, rules.tip_product_code, "Shopify tip")
+        tip_product_id=ensure_service_product(
+            client, shop, rules.tip_product_code, "Shopify tip", known=known
+        )
         if order.total_tip > 0
         else None,
         taxes=sale_taxes(client, order, rules.auto_create_taxes) if required_tax_rates(order) else (),
         # Tax corrections (when Shopify's tax is not what Odoo computes) go on the rounding product.
         correction_product_id=ensure_service_product(
-            client, shop, rules.rounding_product_code, "Shopify rounding"
+            client, shop, rules.rounding_product_code, "Shopify rounding", known=known
         )
         if required_tax_rates(order)
         else None,

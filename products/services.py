@@ -45,17 +45,23 @@ def resolve_line_products(
     *,
     dry_run: bool = False,
     notes: list[str] | None = None,
+    known: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """Shopify line number -> Odoo product id; unknown or ambiguous lines raise one MappingError naming them.
 
     With `dry_run`, nothing is created or remembered: products that would be created get id 0 and a note.
+    `known`: the shop's product links read once for a batch (product_links), kept up to date with the links made.
     """
     lines = [line for line in order.line_items if line.quantity > 0]
     result: dict[str, int] = {}
     regular = [line for line in lines if not is_special(line)]
-    links = dict(
-        ProductLink.objects.filter(shop=shop, sku__in=[_link_key(line) for line in regular]).values_list(
-            "sku", "odoo_product_id"
+    links = (
+        known
+        if known is not None
+        else dict(
+            ProductLink.objects.filter(shop=shop, sku__in=[_link_key(line) for line in regular]).values_list(
+                "sku", "odoo_product_id"
+            )
         )
     )
     pending = []
@@ -76,7 +82,7 @@ def resolve_line_products(
             if dry_run and product[0] == WOULD_CREATE and notes is not None:
                 notes.append(f"Would create the product '{line.title}' (SKU '{line.sku}').")
             if not dry_run:
-                _remember(shop, _link_key(line), *product)
+                _remember(shop, _link_key(line), *product, known=known)
     if problems:
         raise MappingError(" ".join(problems))
     for line in lines:
@@ -86,7 +92,9 @@ def resolve_line_products(
                 if line.is_gift_card
                 else (rules.custom_item_product_code, "Shopify custom item")
             )
-            result[line.number] = ensure_service_product(client, shop, code, name, dry_run=dry_run)
+            result[line.number] = ensure_service_product(
+                client, shop, code, name, dry_run=dry_run, known=known
+            )
     return result
 
 
@@ -103,9 +111,31 @@ def _search(
     return found
 
 
-def _remember(shop: Shop, key: str, product_id: int, tax_ids: tuple[int, ...]) -> None:
+def _remember(
+    shop: Shop, key: str, product_id: int, tax_ids: tuple[int, ...], known: dict[str, int] | None = None
+) -> None:
     ProductLink.objects.update_or_create(
         shop=shop, sku=key, defaults={"odoo_product_id": product_id, "default_tax_ids": list(tax_ids)}
+    )
+    if known is not None:
+        known[key] = product_id
+
+
+def product_links(shop: Shop, orders: list[ShopifyOrder], rules: OrderRules) -> dict[str, int]:
+    """The shop's product links (key -> Odoo product id) the orders' lines and Synco's own products (shipping,
+    discount, tip, rounding, gift card, custom item) use, in ONE query: a batch's mapping then reads none."""
+    keys = {_link_key(line) for order in orders for line in order.line_items if not is_special(line)}
+    keys |= {
+        DELIVERY_PRODUCT_CODE,
+        FALLBACK_SHIPPING_CODE,
+        rules.discount_product_code,
+        rules.tip_product_code,
+        rules.rounding_product_code,
+        rules.gift_card_product_code,
+        rules.custom_item_product_code,
+    }
+    return dict(
+        ProductLink.objects.filter(shop=shop, sku__in=sorted(keys)).values_list("sku", "odoo_product_id")
     )
 
 
@@ -170,17 +200,28 @@ def _create_product(client: OdooClient, shop: Shop, line: LineItem) -> int:
 
 
 def ensure_service_product(
-    client: OdooClient, shop: Shop, code: str, name: str, *, dry_run: bool = False
+    client: OdooClient,
+    shop: Shop,
+    code: str,
+    name: str,
+    *,
+    dry_run: bool = False,
+    known: dict[str, int] | None = None,
 ) -> int:
-    """A service product Synco uses for special lines (tips, discounts, gift cards…), found or created once."""
-    link = ProductLink.objects.filter(shop=shop, sku=code).values_list("odoo_product_id", flat=True).first()
+    """A service product Synco uses for special lines (tips, discounts, gift cards…), found or created once.
+    `known`: the batch's product links (product_links) instead of a query."""
+    link = (
+        known.get(code)
+        if known is not None
+        else ProductLink.objects.filter(shop=shop, sku=code).values_list("odoo_product_id", flat=True).first()
+    )
     if link is not None:
         return int(link)
     existing = [p for p in client.find_products("default_code", [code]) if p.active]
     if dry_run:
         return existing[0].id if existing else WOULD_CREATE
     if existing:
-        _remember(shop, code, existing[0].id, existing[0].tax_ids)
+        _remember(shop, code, existing[0].id, existing[0].tax_ids, known=known)
         return existing[0].id
     values: dict[str, Any] = {
         "name": name,
@@ -189,14 +230,19 @@ def ensure_service_product(
         "taxes_id": [(6, 0, [])],
     }
     product_id = client.create_product({**values, **client.service_product_values})
-    _remember(shop, code, product_id, ())
+    _remember(shop, code, product_id, (), known=known)
     return product_id
 
 
-def delivery_product(client: OdooClient, shop: Shop, *, dry_run: bool = False) -> int:
-    """Odoo's own delivery product when the Delivery module is installed, else a Synco shipping product."""
+def delivery_product(
+    client: OdooClient, shop: Shop, *, dry_run: bool = False, known: dict[str, int] | None = None
+) -> int:
+    """Odoo's own delivery product when the Delivery module is installed, else a Synco shipping product.
+    `known`: the batch's product links (product_links) instead of a query."""
     cached = (
-        ProductLink.objects.filter(shop=shop, sku=DELIVERY_PRODUCT_CODE)
+        known.get(DELIVERY_PRODUCT_CODE)
+        if known is not None
+        else ProductLink.objects.filter(shop=shop, sku=DELIVERY_PRODUCT_CODE)
         .values_list("odoo_product_id", flat=True)
         .first()
     )
@@ -205,9 +251,11 @@ def delivery_product(client: OdooClient, shop: Shop, *, dry_run: bool = False) -
     existing = [p for p in client.find_products("default_code", [DELIVERY_PRODUCT_CODE]) if p.active]
     if existing:
         if not dry_run:
-            _remember(shop, DELIVERY_PRODUCT_CODE, existing[0].id, existing[0].tax_ids)
+            _remember(shop, DELIVERY_PRODUCT_CODE, existing[0].id, existing[0].tax_ids, known=known)
         return existing[0].id
-    return ensure_service_product(client, shop, FALLBACK_SHIPPING_CODE, "Shopify shipping", dry_run=dry_run)
+    return ensure_service_product(
+        client, shop, FALLBACK_SHIPPING_CODE, "Shopify shipping", dry_run=dry_run, known=known
+    )
 
 
 def products_with_default_taxes(shop: Shop, product_ids: set[int]) -> set[int]:

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.models import CustomerLink
 from orders import batching, services, tasks
 from orders.batching import sync_order
 from orders.models import Order, SyncStatus
@@ -142,6 +144,40 @@ def test_one_run_writes_fifty_orders_with_a_handful_of_calls(shop, odoo, setting
     print("50 orders, known customers:", calls.total(), "calls", dict(calls))
     assert calls.total() <= 15, calls
     _check_synced(odoo, again, 50)
+
+
+def test_a_batch_reads_synco_s_links_once_not_per_order(shop, odoo, settings):
+    """Customers and products already known (a backfill after warm-up): Synco's own database work per order is
+    its log entry and its status (and the refunds check), not a lookup per customer, product or location."""
+    settings.SYNCO_SYNC_BATCH_SIZE = 50
+    _paid_invoices(shop)
+    sync_order(_queued(shop, 50)[0].pk)
+    again = [queued_order(shop, _node(n + 100, customer=n)) for n in range(1, 51)]
+
+    with CaptureQueriesContext(connection) as queries:
+        sync_order(again[0].pk)
+
+    _check_synced(odoo, again, 50)
+    tables = Counter(
+        table
+        for query in queries.captured_queries
+        for table in ("customers_customerlink", "products_productlink", "stock_")
+        if table in query["sql"]
+    )
+    assert tables["customers_customerlink"] == 1 and tables["products_productlink"] <= 2, tables
+    assert len(queries.captured_queries) <= 4 * 50 + 30, len(queries.captured_queries)
+
+
+def test_two_orders_of_one_new_customer_in_a_batch_make_one_contact(shop, odoo):
+    _paid_invoices(shop)
+    orders = [queued_order(shop, _node(n, customer=7)) for n in (1, 2, 3)]
+
+    sync_order(orders[0].pk)
+
+    _check_synced(odoo, orders, 3)
+    found = odoo.execute("res.partner", "search_read", [["email", "=", "buyer7@example.com"]], fields=["id"])
+    assert len(found) == 1
+    assert CustomerLink.objects.filter(shop=shop).count() == 1
 
 
 # -- one bad order --------------------------------------------------------------------------------------
