@@ -31,7 +31,8 @@ against the same Odoo at the same latency (or `--floor-ms`).
 
 Workers consume every queue settings.CELERY_TASK_QUEUES declares (if any); the shop's concurrency cap
 (SYNCO_SHOP_CONCURRENCY, and OdooConnection.max_concurrency where it exists) is raised to the number of workers;
-SYNCO_SYNC_BATCH_SIZE is `--batch-size` when given (Synco's default otherwise). Exits 1 if a run synced nothing,
+SYNCO_SYNC_BATCH_SIZE is `--batch-size` when given (Synco's default otherwise). With `--interactive-worker`, one
+more worker process consumes the interactive queue alone (the README's deployment) and the pool the others. Exits 1 if a run synced nothing,
 left an order Queued or In progress at `--timeout`, or wrote a duplicate.
 """
 
@@ -92,6 +93,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/synco_bench_backfill")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/9")
     parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument(
+        "--interactive-worker",
+        action="store_true",
+        help="one more worker process for the interactive queue alone (the README's deployment)",
+    )
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -255,7 +261,7 @@ def _profile_path(run: int) -> Path:
     return Path(VAR_DIR) / f"worker-{run}.prof"
 
 
-def _start_workers(workers: int, run: int) -> subprocess.Popen[bytes]:
+def _start_workers(workers: int, run: int) -> list[subprocess.Popen[bytes]]:
     command = [sys.executable, "-m", "celery", "-A", "synco", "worker", "--pool", "prefork"]
     if ARGS.profile:  # cProfile writes its file when the worker exits (warm shutdown)
         command = [
@@ -273,10 +279,28 @@ def _start_workers(workers: int, run: int) -> subprocess.Popen[bytes]:
     command += ["--concurrency", str(workers), "--hostname", f"backfill{run}@%h", "--loglevel", "WARNING"]
     command += ["--without-mingle", "--without-gossip"]
     queues = _queues()
+    separate = ARGS.interactive_worker and "interactive" in queues
     if queues:
-        command += ["-Q", ",".join(queues)]
+        command += ["-Q", ",".join(q for q in queues if not (separate and q == "interactive"))]
     env = {**os.environ, "SYNCO_SHOP_CONCURRENCY": str(workers)}
-    return CHILDREN.spawn(command, f"workers-{run}.log", env)
+    started = [CHILDREN.spawn(command, f"workers-{run}.log", env)]
+    if separate:
+        # The README's deployment: one more worker process for the interactive queue alone.
+        clicks = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "synco",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+        ]
+        clicks += ["1", "--hostname", f"interactive{run}@%h", "--loglevel", "WARNING", "--without-mingle"]
+        clicks += ["--without-gossip", "-Q", "interactive"]
+        started.append(CHILDREN.spawn(clicks, f"interactive-{run}.log", env))
+    return started
 
 
 # -- the Odoo side ---------------------------------------------------------------------------------------------
@@ -533,7 +557,7 @@ def run_one(run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, s
         auto_create_taxes=True,
         auto_create_products=True,  # a real Odoo has none of the generator's products
     )
-    worker = _start_workers(workers, run)
+    processes = _start_workers(workers, run)
     try:
         time.sleep(4)  # the worker processes boot
         deadline = time.monotonic() + ARGS.timeout
@@ -569,7 +593,7 @@ def run_one(run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, s
         attempts_before = set(SyncAttempt.objects.filter(shop=shop).values_list("pk", flat=True))
 
         odoo.reset_stats()
-        cpu_before = (_cpu_seconds(worker.pid), _cpu_seconds(odoo.pid))
+        cpu_before = (sum(_cpu_seconds(p.pid) for p in processes), _cpu_seconds(odoo.pid))
         thread = threading.Thread(target=probe.run, name="probe", daemon=True)
         started = time.perf_counter()
         batch = bulk_sync(shop, bulk_ids)
@@ -577,7 +601,7 @@ def run_one(run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, s
         thread.start()
         _wait(bulk_ids, deadline)
         result.seconds = time.perf_counter() - started
-        result.worker_cpu = _cpu_seconds(worker.pid) - cpu_before[0]
+        result.worker_cpu = sum(_cpu_seconds(p.pid) for p in processes) - cpu_before[0]
         result.odoo_cpu = _cpu_seconds(odoo.pid) - cpu_before[1]
         probe.stop.set()
         thread.join(timeout=30)
@@ -624,7 +648,8 @@ def run_one(run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, s
         }
         result.missing = sum(1 for origin in synced_origins if documents["sale"][origin] == 0)
     finally:
-        CHILDREN.stop(worker)
+        for process in processes:
+            CHILDREN.stop(process)
         shopify.server.store.clear_orders(domain)
     return result
 
@@ -709,7 +734,8 @@ def main() -> int:
     print(
         f"Backfill bench: {ARGS.orders} orders per run (copies of the {ARGS.distinct} generated orders that synced "
         f"in the warm-up); Odoo: {where}; database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
-        f"broker {ARGS.broker}; worker queues {','.join(queues) if queues else '(Celery default)'}; "
+        f"broker {ARGS.broker}; worker queues {','.join(queues) if queues else '(Celery default)'}"
+        f"{' (+ a worker for interactive alone)' if ARGS.interactive_worker else ''}; "
         f"SYNCO_SYNC_BATCH_SIZE {os.environ.get('SYNCO_SYNC_BATCH_SIZE', '(Synco default)')}; "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; commit {_commit()}\n",
         flush=True,
