@@ -32,6 +32,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from customers.services import forget_missing_contacts
@@ -60,7 +61,7 @@ from orders.mapping import (
 from orders.models import Order, SyncStatus
 from products.services import products_with_default_taxes
 from synclogs.models import SyncAttempt
-from synclogs.records import finish_attempt, start_attempt
+from synclogs.records import finish_attempt, finish_attempts, start_attempts
 from synco import circuit
 from synco.crypto import DecryptionError
 from synco.errors import GatewayError, PermanentGatewayError, TransientGatewayError
@@ -166,16 +167,37 @@ class _Batch:
         services._fail(item.lease, item.order, item.record, message, self.client, rpc_calls=self.share())
         self._finish(item)
 
-    def succeed(self, item: _Item, result: WriteResult) -> None:
-        result.notes.append(
-            f"Written in a batch of {self.batch_size} orders ({self.batch_calls} Odoo calls)."
-        )
+    def succeed(self, items: list[_Item]) -> None:
+        """Record the written orders: each its status, documents, log entry and follow-ups, as one at a time,
+        but in ONE transaction (all recorded or none: unrecorded, they stay leased and a retry finds them in
+        Odoo), the log entries saved in one statement and the waiting refunds found with one query."""
+        from refunds.models import Refund, RefundState
+        from refunds.services import queue_refund
+
         calls = math.ceil(self.batch_calls / max(self.batch_size, 1))
-        services._record_success(item.lease, item.record, result, calls)
-        self._finish(item)
-        if item.parsed is not None and not item.as_edited and has_edits(item.parsed):
-            # Written as Shopify first took it; the edits made since follow (applied, or proposed for review).
-            schedule_edit(item.order.pk)
+        with transaction.atomic():
+            follow: list[int] = []
+            for item in items:
+                assert item.result is not None
+                item.result.notes.append(
+                    f"Written in a batch of {self.batch_size} orders ({self.batch_calls} Odoo calls)."
+                )
+                if services._record_success(item.lease, item.record, item.result, calls, batched=True):
+                    follow.append(item.order.pk)
+            finish_attempts([item.record for item in items])
+            # Refunds that waited for their order follow it into Odoo (services.queue_order_refunds, at once
+            # for the batch: read after the statuses, as one at a time).
+            for refund_id in (
+                Refund.objects.filter(order_id__in=follow, state=RefundState.PENDING)
+                .order_by("order_id", "created_at", "id")
+                .values_list("pk", flat=True)
+            ):
+                queue_refund(refund_id)
+        for item in items:
+            self._finish(item)
+            if item.parsed is not None and not item.as_edited and has_edits(item.parsed):
+                # Written as Shopify first took it; the edits made since follow (applied, or proposed).
+                schedule_edit(item.order.pk)
 
     def hand_back(self, item: _Item) -> None:
         """Not started: back to the queue as it was (no attempt used, no log entry), sent again at once."""
@@ -219,15 +241,14 @@ class _Batch:
     # -- the run ----------------------------------------------------------------------------------
 
     def start(self, orders: list[Order]) -> None:
-        for order in orders:
-            record = start_attempt(
-                shop_id=self.shop.pk,
-                order_id=order.pk,
-                object_ref=order.name,
-                operation="create_sale_order",
-                attempt=order.sync_attempts + 1,
-                task_id=self.task_id,
-            )
+        """A log entry per order (one insert for the batch), as a single order's run starts one."""
+        records = start_attempts(
+            shop_id=self.shop.pk,
+            operation="create_sale_order",
+            task_id=self.task_id,
+            orders=[(order.pk, order.name, order.sync_attempts + 1) for order in orders],
+        )
+        for order, record in zip(orders, records, strict=True):
             self.items.append(_Item(order, self.run.lease(order.pk), record))
 
     def write(self) -> None:
@@ -327,9 +348,8 @@ class _Batch:
             self._invoice(invoiced)
         written = [item for item in items if item.order.pk in self.run.held and item.result is not None]
         self.batch_calls, self.batch_size = client.rpc_calls, len(written)
-        for item in written:
-            assert item.result is not None
-            self.succeed(item, item.result)
+        if written:
+            self.succeed(written)
 
     # -- steps --------------------------------------------------------------------------------------
 

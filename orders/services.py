@@ -741,8 +741,15 @@ def hand_over_slot(shop_id: int) -> None:
         publish_sync(waiting)
 
 
-def _record_success(lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc_calls: int) -> None:
+def _record_success(
+    lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc_calls: int, *, batched: bool = False
+) -> bool:
+    """The order's status and documents, its follow-ups, its log entry closed. `batched` (orders/batching.py,
+    inside one transaction for the batch): the caller queues the waiting refunds of all its orders with one
+    query and saves the log entries in one statement (synclogs.records.finish_attempts). True when the
+    order's refunds are to follow it."""
     sale, invoice = outcome.sale_order, outcome.invoice
+    follows = False
     if not lease.mine().update(
         sync_status=SyncStatus.NEEDS_REVIEW if outcome.review_reason else SyncStatus.SYNCED,
         sync_error="",
@@ -768,7 +775,9 @@ def _record_success(lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc
         from refunds.services import queue_order_refunds
 
         # Refunds that waited for the order follow it into Odoo (a held order's documents are left alone).
-        queue_order_refunds(lease.order_id)
+        follows = True
+        if not batched:
+            queue_order_refunds(lease.order_id)
         # Shopify may have fulfilled it already: its Odoo delivery is validated (shipments, a shop setting).
         queue.delay_on_commit("shipments.tasks.order_synced_task", lease.order_id)
     finish_attempt(
@@ -779,7 +788,9 @@ def _record_success(lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc
         odoo_id=sale.id,
         rpc_calls=rpc_calls,
         summary=outcome.log_summary(),
+        save=not batched,
     )
+    return follows
 
 
 _ASK_CIRCUIT = object()

@@ -37,6 +37,48 @@ def start_attempt(
     )
 
 
+def start_attempts(
+    *, shop_id: int, operation: str, task_id: str, orders: list[tuple[int, str, int]]
+) -> list[SyncAttempt]:
+    """start_attempt for many orders ((order id, its name, attempt number) each) in ONE insert: a batch's log
+    entries, in the same order."""
+    now = timezone.now()
+    return SyncAttempt.objects.bulk_create(
+        [
+            SyncAttempt(
+                shop_id=shop_id,
+                order_id=order_id,
+                object_type=SyncAttempt.Object.ORDER,
+                object_ref=object_ref,
+                operation=operation,
+                attempt=attempt,
+                task_id=task_id,
+                started_at=now,
+            )
+            for order_id, object_ref, attempt in orders
+        ]
+    )
+
+
+# What finish_attempt saves (finish_attempts saves the same for many entries in one statement).
+FINISHED_FIELDS = [
+    "finished_at",
+    "duration_ms",
+    "status",
+    "message",
+    "odoo_model",
+    "odoo_id",
+    "rpc_calls",
+    "summary",
+]
+
+
+def finish_attempts(records: list[SyncAttempt]) -> None:
+    """Save entries finish_attempt(..., save=False) closed, in ONE update."""
+    if records:
+        SyncAttempt.objects.bulk_update(records, FINISHED_FIELDS)
+
+
 def finish_attempt(
     record: SyncAttempt,
     *,
@@ -46,6 +88,7 @@ def finish_attempt(
     odoo_id: int | None = None,
     rpc_calls: int = 0,
     summary: dict[str, object] | None = None,
+    save: bool = True,
 ) -> SyncAttempt:
     record.finished_at = timezone.now()
     record.duration_ms = max(int((record.finished_at - record.started_at).total_seconds() * 1000), 0)
@@ -55,18 +98,8 @@ def finish_attempt(
     record.odoo_id = odoo_id
     record.rpc_calls = rpc_calls
     record.summary = summary or {}
-    record.save(
-        update_fields=[
-            "finished_at",
-            "duration_ms",
-            "status",
-            "message",
-            "odoo_model",
-            "odoo_id",
-            "rpc_calls",
-            "summary",
-        ]
-    )
+    if save:
+        record.save(update_fields=FINISHED_FIELDS)
     return record
 
 

@@ -20,6 +20,7 @@ from orders import batching, services, tasks
 from orders.batching import sync_order
 from orders.models import Order, SyncStatus
 from orders.services import Lease, RunLease, claim_batch, claim_to_run, recover_stuck_orders
+from refunds.models import Refund, RefundState
 from synclogs.models import SyncAttempt
 from synco.errors import PermanentGatewayError, TransientGatewayError
 from synco.models import OdooConnection, OrderRules, Shop
@@ -165,7 +166,38 @@ def test_a_batch_reads_synco_s_links_once_not_per_order(shop, odoo, settings):
         if table in query["sql"]
     )
     assert tables["customers_customerlink"] == 1 and tables["products_productlink"] <= 2, tables
-    assert len(queries.captured_queries) <= 4 * 50 + 30, len(queries.captured_queries)
+    assert len(queries.captured_queries) <= 2 * 50 + 30, len(queries.captured_queries)
+
+
+def test_the_waiting_refunds_of_a_batch_s_orders_follow_them_and_each_log_entry_is_closed(
+    shop, odoo, monkeypatch, django_capture_on_commit_callbacks
+):
+    _paid_invoices(shop)
+    orders = _queued(shop, 6)
+    waiting = [
+        Refund.objects.create(
+            shop=shop,
+            order=orders[i],
+            shopify_id=900 + n,
+            gid=f"gid://shopify/Refund/{900 + n}",
+            created_at=timezone.now(),
+        )
+        for n, i in enumerate((1, 4, 4))
+    ]
+    Refund.objects.filter(pk=waiting[2].pk).update(state=RefundState.SYNCED)
+    sent: list[tuple[str, tuple]] = []
+    monkeypatch.setattr(services.queue, "delay_on_commit", lambda name, *args: sent.append((name, args)))
+
+    with django_capture_on_commit_callbacks(execute=False):
+        sync_order(orders[0].pk)
+
+    _check_synced(odoo, orders, 6)
+    refunds = [args for name, args in sent if name == "refunds.tasks.sync_refund_task"]
+    assert sorted(refunds) == [(waiting[0].pk,), (waiting[1].pk,)]
+    shipments = {args for name, args in sent if name == "shipments.tasks.order_synced_task"}
+    assert shipments == {(order.pk,) for order in orders}
+    for attempt in SyncAttempt.objects.filter(order__in=orders):
+        assert attempt.finished_at is not None and attempt.rpc_calls > 0 and attempt.summary
 
 
 def test_two_orders_of_one_new_customer_in_a_batch_make_one_contact(shop, odoo):
