@@ -197,15 +197,20 @@ def _queued() -> list[tuple[str, list[Any]]]:
     """The tasks waiting in the test broker (each receipt the web queued), taken off it as a worker would."""
     assert publisher.flush(30)
     found = []
-    with celery_app.connection_for_read() as broker, broker.SimpleQueue("celery") as queue:
-        while True:
-            try:
-                message = queue.get(timeout=0.5)
-            except queue.Empty:
-                return found
-            args, _kwargs, _embed = message.payload
-            found.append((message.headers["task"], args))
-            message.ack()
+    # Every declared queue (webhook work goes to 'interactive', what bulk work sends to 'bulk', ...).
+    names = [declared.name for declared in celery_app.conf.task_queues or ()] or ["celery"]
+    with celery_app.connection_for_read() as broker:
+        for name in names:
+            with broker.SimpleQueue(name) as queue:
+                while True:
+                    try:
+                        message = queue.get(timeout=0.5)
+                    except queue.Empty:
+                        break
+                    args, _kwargs, _embed = message.payload
+                    found.append((message.headers["task"], args))
+                    message.ack()
+    return found
 
 
 def _queued_receipts() -> list[int]:
