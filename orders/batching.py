@@ -61,7 +61,7 @@ from orders.mapping import (
 from orders.models import Order, SyncStatus
 from products.services import products_with_default_taxes
 from synclogs.models import SyncAttempt
-from synclogs.records import finish_attempt, finish_attempts, start_attempts
+from synclogs.records import finish_attempt, start_attempts
 from synco import circuit
 from synco.crypto import DecryptionError
 from synco.errors import GatewayError, PermanentGatewayError, TransientGatewayError
@@ -170,7 +170,7 @@ class _Batch:
     def succeed(self, items: list[_Item]) -> None:
         """Record the written orders: each its status, documents, log entry and follow-ups, as one at a time,
         but in ONE transaction (all recorded or none: unrecorded, they stay leased and a retry finds them in
-        Odoo), the log entries saved in one statement and the waiting refunds found with one query."""
+        Odoo), the waiting refunds found with one query."""
         from refunds.models import Refund, RefundState
         from refunds.services import queue_refund
 
@@ -184,7 +184,6 @@ class _Batch:
                 )
                 if services._record_success(item.lease, item.record, item.result, calls, batched=True):
                     follow.append(item.order.pk)
-            finish_attempts([item.record for item in items])
             # Refunds that waited for their order follow it into Odoo (services.queue_order_refunds, at once
             # for the batch: read after the statuses, as one at a time).
             for refund_id in (

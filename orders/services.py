@@ -746,8 +746,7 @@ def _record_success(
 ) -> bool:
     """The order's status and documents, its follow-ups, its log entry closed. `batched` (orders/batching.py,
     inside one transaction for the batch): the caller queues the waiting refunds of all its orders with one
-    query and saves the log entries in one statement (synclogs.records.finish_attempts). True when the
-    order's refunds are to follow it."""
+    query. True when the order's refunds are to follow it."""
     sale, invoice = outcome.sale_order, outcome.invoice
     follows = False
     if not lease.mine().update(
@@ -788,7 +787,6 @@ def _record_success(
         odoo_id=sale.id,
         rpc_calls=rpc_calls,
         summary=outcome.log_summary(),
-        save=not batched,
     )
     return follows
 

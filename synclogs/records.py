@@ -60,7 +60,7 @@ def start_attempts(
     )
 
 
-# What finish_attempt saves (finish_attempts saves the same for many entries in one statement).
+# What finish_attempt saves.
 FINISHED_FIELDS = [
     "finished_at",
     "duration_ms",
@@ -73,12 +73,6 @@ FINISHED_FIELDS = [
 ]
 
 
-def finish_attempts(records: list[SyncAttempt]) -> None:
-    """Save entries finish_attempt(..., save=False) closed, in ONE update."""
-    if records:
-        SyncAttempt.objects.bulk_update(records, FINISHED_FIELDS)
-
-
 def finish_attempt(
     record: SyncAttempt,
     *,
@@ -88,7 +82,6 @@ def finish_attempt(
     odoo_id: int | None = None,
     rpc_calls: int = 0,
     summary: dict[str, object] | None = None,
-    save: bool = True,
 ) -> SyncAttempt:
     record.finished_at = timezone.now()
     record.duration_ms = max(int((record.finished_at - record.started_at).total_seconds() * 1000), 0)
@@ -98,8 +91,7 @@ def finish_attempt(
     record.odoo_id = odoo_id
     record.rpc_calls = rpc_calls
     record.summary = summary or {}
-    if save:
-        record.save(update_fields=FINISHED_FIELDS)
+    record.save(update_fields=FINISHED_FIELDS)
     return record
 
 
