@@ -609,7 +609,11 @@ def sync_order(order_id: int, task_id: str = "", *, interactive: bool = False) -
 
 def claim_order(order_id: int, *, interactive: bool = False) -> Lease | float | None:
     """The lease of a queued order for this run, seconds to wait, or None (paused, taken, done or gone)."""
-    if Order.objects.filter(pk=order_id, shop__sync_paused=True).exists():
+    found = Order.objects.filter(pk=order_id).values_list("sync_status", "shop__sync_paused")[:1]
+    if not found or found[0][0] != SyncStatus.QUEUED:
+        # Taken by another worker (a batch took it along), done or gone: one indexed read, nothing else.
+        return None
+    if found[0][1]:
         # The shop paused syncing: a queued order goes back to Not Synced without calling Odoo.
         put_back_queued(Order.objects.filter(pk=order_id))
         return None

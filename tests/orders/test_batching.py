@@ -200,6 +200,20 @@ def test_the_waiting_refunds_of_a_batch_s_orders_follow_them_and_each_log_entry_
         assert attempt.finished_at is not None and attempt.rpc_calls > 0 and attempt.summary
 
 
+def test_the_task_of_an_order_a_batch_took_along_is_a_single_read(shop, odoo):
+    """A bulk sync sends a task per order; the batch of the first takes the others along, so their tasks find
+    their order taken or done: one indexed read each, nothing written."""
+    orders = _queued(shop, 3)
+    sync_order(orders[0].pk)
+
+    for order in orders[1:]:
+        with CaptureQueriesContext(connection) as queries:
+            assert sync_order(order.pk) is None
+        assert len(queries.captured_queries) == 1
+        order.refresh_from_db()
+        assert order.sync_status == SyncStatus.SYNCED
+
+
 def test_two_orders_of_one_new_customer_in_a_batch_make_one_contact(shop, odoo):
     _paid_invoices(shop)
     orders = [queued_order(shop, _node(n, customer=7)) for n in (1, 2, 3)]
