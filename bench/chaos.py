@@ -305,13 +305,22 @@ def _odoo_documents(odoo_base: str) -> dict[str, Counter[str]]:
 
     counts: dict[str, Counter[str]] = {"sale": Counter(), "invoice": Counter(), "payment": Counter()}
     origin_of_invoice: dict[int, str] = {}
+    # A refund's credit note (out_refund) and the money sent back (an outbound payment) are not second invoices
+    # or payments of the order: only customer invoices and inbound payments are counted.
+    invoices = {
+        int(row["id"]) for row in read("account.move", ["move_type"]) if row["move_type"] == "out_invoice"
+    }
     for sale in read("sale.order", ["origin", "invoice_ids"]):
         origin = str(sale.get("origin") or "")
         counts["sale"][origin] += 1
         for invoice_id in sale.get("invoice_ids") or []:
+            if int(invoice_id) not in invoices:
+                continue
             counts["invoice"][origin] += 1
             origin_of_invoice[int(invoice_id)] = origin
-    for payment in read("account.payment", ["invoice_ids"]):
+    for payment in read("account.payment", ["invoice_ids", "payment_type"]):
+        if payment.get("payment_type") != "inbound":
+            continue
         for origin in {
             origin_of_invoice.get(int(i), f"invoice {i}") for i in payment.get("invoice_ids") or []
         }:
