@@ -145,6 +145,7 @@ def test_the_admin_cannot_point_the_stored_odoo_secret_at_another_url(
             "database": odoo.database,
             "login": odoo.login,
             "protocol": odoo.protocol,
+            "max_concurrency": odoo.max_concurrency,
             "consecutive_failures": 0,
             "last_check_ok": "unknown",
             "last_check_report": "[]",
