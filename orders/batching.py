@@ -89,7 +89,7 @@ def sync_order(order_id: int, task_id: str = "", *, interactive: bool = False) -
     """The sync task's entry: the order alone (interactive, a retry, batching off, nothing else waiting), or
     the order and other queued orders of its shop as one batch. Returns the order's retry delay; the others'
     retries are sent from here."""
-    claim = services.claim_order(order_id, interactive=interactive)
+    claim = services.claim_order(order_id, interactive=interactive, task_id=task_id)
     if not isinstance(claim, services.Lease):
         return claim
     try:

@@ -66,6 +66,10 @@ class Order(models.Model):
     # taken over by the watchdog, and a worker whose token is gone stops before writing anything more.
     lease_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.CharField(max_length=32, blank=True)
+    # The id of the order's newest sync task re-sent while it is Queued (a deferral, a hand-over, a retry, the
+    # watchdog): an older copy of its task finds another id here and stops without re-sending itself, so a
+    # waiting order never gathers copies of its task. Empty: any task of the order may run it.
+    sync_task = models.CharField(max_length=36, blank=True, default="")
     sync_error = models.TextField(blank=True)
     sync_attempts = models.PositiveIntegerField(default=0)
     status_changed_at = models.DateTimeField(null=True, blank=True)

@@ -298,6 +298,7 @@ def claim_for_sync(order: Order, batch: SyncBatch | None = None) -> bool:
         next_retry_at=None,
         status_changed_at=timezone.now(),
         batch=batch,
+        sync_task="",
     )
     return claimed == 1
 
@@ -310,14 +311,22 @@ def _route(queue_name: str) -> dict[str, Any]:
     return {"queue": queue_name} if queue_name in declared else {}
 
 
-def publish_sync(order_id: int, countdown: float | None = None, queue_name: str = BULK) -> bool:
+def publish_sync(
+    order_id: int, countdown: float | None = None, queue_name: str = BULK, *, supersede: bool = True
+) -> bool:
     """Send the order's task to the broker; False (logged) if the broker is unreachable.
 
     The order stays Queued either way: the watchdog sends the task of a queued order whose task was lost.
     An interactive task says so (it may take a slot beyond its Odoo's cap and is never batched).
+    `supersede`: the new task is the order's only live one (Order.sync_task, written before it is sent): a copy
+    sent before (deferred with a countdown, say) stops when it comes instead of deferring and re-sending itself.
+    The first task of a freshly queued order (whose marker claim_for_sync cleared) needs no write.
     """
     sync_order_task = queue.task("orders.tasks.sync_order_task")
     options: dict[str, Any] = _route(queue_name)
+    if supersede:
+        options["task_id"] = task_id = str(uuid.uuid4())
+        Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED).update(sync_task=task_id)
     if queue_name == INTERACTIVE:
         options["kwargs"] = {"interactive": True}
     if countdown is not None:
@@ -346,7 +355,7 @@ class Dispatch:
 
     def _send(self, order_id: int) -> None:
         self.order_ids.append(order_id)
-        if not publish_sync(order_id, queue_name=self.queue_name):
+        if not publish_sync(order_id, queue_name=self.queue_name, supersede=False):
             self.unsent += 1
 
 
@@ -607,11 +616,15 @@ def sync_order(order_id: int, task_id: str = "", *, interactive: bool = False) -
         hand_over_slot(claim.shop_id)
 
 
-def claim_order(order_id: int, *, interactive: bool = False) -> Lease | float | None:
-    """The lease of a queued order for this run, seconds to wait, or None (paused, taken, done or gone)."""
-    found = Order.objects.filter(pk=order_id).values_list("sync_status", "shop__sync_paused")[:1]
+def claim_order(order_id: int, *, interactive: bool = False, task_id: str = "") -> Lease | float | None:
+    """The lease of a queued order for this run, seconds to wait, or None (paused, taken, done or gone, or
+    `task_id` is an older copy of the order's task: a newer one was sent since, and only that one goes on)."""
+    found = Order.objects.filter(pk=order_id).values_list("sync_status", "shop__sync_paused", "sync_task")[:1]
     if not found or found[0][0] != SyncStatus.QUEUED:
         # Taken by another worker (a batch took it along), done or gone: one indexed read, nothing else.
+        return None
+    if task_id and found[0][2] and found[0][2] != task_id:
+        # Superseded (a hand-over, a deferral or a retry sent a newer task): stop without re-sending this one.
         return None
     if found[0][1]:
         # The shop paused syncing: a queued order goes back to Not Synced without calling Odoo.

@@ -615,3 +615,43 @@ def test_a_run_out_of_time_hands_the_orders_it_did_not_start_back_to_the_queue(
             order=order
         ).exists()  # still a first attempt: batched next time
     assert {(order.pk, 0.0) for order in orders[1:]} <= set(sent)
+
+
+def test_a_waiting_order_the_batches_leave_out_never_gathers_copies_of_its_task(shop, odoo, monkeypatch):
+    """bench/backfill.py (5,000 orders, cap 1): an order no batch takes (here a risk hold) whose task always
+    found the slot taken gathered 431 copies of it: each run's hand-over sent it once more, and every copy,
+    deferred, sent itself again. Only the newest task of a waiting order goes on; the older ones stop."""
+    OdooConnection.objects.filter(shop=shop).update(max_concurrency=1)
+    held = queued_order(shop, _node(1))
+    Order.objects.filter(pk=held.pk).update(risk_reason="High risk of fraud")  # never batchable
+    sent: list[tuple[int, str]] = []  # the broker: (order, task id) still to deliver
+
+    def apply_async(args: tuple[int], **options: Any) -> None:
+        sent.append((args[0], options.get("task_id") or f"copy-{len(sent)}"))
+
+    monkeypatch.setattr(tasks.sync_order_task, "apply_async", apply_async)
+
+    def deliver() -> None:
+        """Every message due for the held order, run by the real task body (a deferral sends it again)."""
+        due = [message for message in sent if message[0] == held.pk]
+        sent[:] = [message for message in sent if message[0] != held.pk]
+        for order_id, task_id in due:
+            tasks.sync_order_task.apply(args=(order_id,), task_id=task_id)
+
+    services.publish_sync(held.pk)
+    for run in range(5):
+        # A batch run holds the Odoo's one slot while the held order's tasks arrive: deferred.
+        lease = claim_to_run(queued_order(shop, _node(100 + run)).pk)
+        assert isinstance(lease, Lease)
+        deliver()
+        # The run ends (its order done): its hand-over sends the oldest waiting order, the held one.
+        lease.mine().update(sync_status=SyncStatus.SYNCED, lease_until=None, lease_token="")
+        services.hand_over_slot(shop.pk)
+
+    live = [message for message in sent if message[0] == held.pk]
+    assert len(live) <= 2  # the deferred one (stops when it comes) and the hand-over's; not one per run
+    deliver()  # the slot is free: the held order runs now, alone, once
+    held.refresh_from_db()
+    assert held.sync_status in (SyncStatus.SYNCED, SyncStatus.NEEDS_REVIEW)
+    assert not [message for message in sent if message[0] == held.pk]
+    assert SyncAttempt.objects.filter(order=held).count() == 1
