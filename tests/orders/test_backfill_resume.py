@@ -339,6 +339,8 @@ def test_a_real_worker_killed_mid_backfill_and_the_watchdog_resume_it_from_the_c
             time.sleep(0.1)
 
     run.refresh_from_db()
-    # page 1 was not read again: 60 orders seen, not 85
-    assert (run.orders_seen, run.orders_created) == (60, 60)
-    assert Order.objects.filter(shop=shop).count() == 60
+    # Page 1 was not read again: every order seen once (60 in this module's sandbox, more after other test
+    # modules added theirs), not 25 more.
+    stored = Order.objects.filter(shop=shop).count()
+    assert stored >= 60
+    assert (run.orders_seen, run.orders_created) == (stored, stored)
