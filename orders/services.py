@@ -326,7 +326,7 @@ def publish_sync(
     options: dict[str, Any] = _route(queue_name)
     if supersede:
         options["task_id"] = task_id = str(uuid.uuid4())
-        Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED).update(sync_task=task_id)
+        Order.objects.filter(pk=order_id).update(sync_task=task_id)
     if queue_name == INTERACTIVE:
         options["kwargs"] = {"interactive": True}
     if countdown is not None:
