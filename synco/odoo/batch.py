@@ -35,10 +35,8 @@ from synco.odoo.client import (
     SALE_ORDER_FIELDS,
     OdooClient,
     OdooInvoice,
-    OdooLineAmounts,
     OdooSaleOrder,
-    money,
-    move_number,
+    sale_order_from_row,
 )
 from synco.odoo.errors import MISSING_RECORD_TEXTS, OdooMissingRecordError
 
@@ -134,7 +132,7 @@ def read_orders(client: OdooClient, ids: Sequence[int]) -> dict[int, OdooSaleOrd
     if not wanted:
         return {}
     rows = client.call("sale.order", "web_read", wanted, SALE_ORDER_FIELDS)
-    orders = {int(row["id"]): _sale_order(row) for row in rows or []}
+    orders = {int(row["id"]): sale_order_from_row(row) for row in rows or []}
     _require_all("sale.order", wanted, orders)
     return orders
 
@@ -236,30 +234,8 @@ def read_invoices(client: OdooClient, ids: Sequence[int]) -> dict[int, OdooInvoi
     wanted = _unique(ids)
     if not wanted:
         return {}
-    payments = client.dialect.invoice_payments_field
-    specification: dict[str, dict[str, Any]] = {
-        "name": {},
-        "state": {},
-        "payment_state": {},
-        "amount_total": {},
-        "amount_residual": {},
-        "invoice_date": {},
-        **({payments: {}} if payments else {}),
-    }
-    rows = client.call("account.move", "web_read", wanted, specification)
-    invoices = {
-        int(row["id"]): OdooInvoice(
-            id=int(row["id"]),
-            name=move_number(row.get("name")),
-            state=str(row.get("state") or ""),
-            payment_state=str(row.get("payment_state") or ""),
-            amount_total=money(row.get("amount_total")),
-            amount_residual=money(row.get("amount_residual")),
-            payment_ids=tuple(int(i) for i in (row.get(payments) if payments else None) or []),
-            invoice_date=str(row.get("invoice_date") or ""),
-        )
-        for row in rows or []
-    }
+    rows = client.call("account.move", "web_read", wanted, client.invoice_specification())
+    invoices = {int(row["id"]): client.invoice_from_row(row) for row in rows or []}
     _require_all("account.move", wanted, invoices)
     return invoices
 
@@ -386,27 +362,3 @@ def _require_all(model: str, wanted: Sequence[int], found: Mapping[int, Any]) ->
         raise OdooMissingRecordError(
             f"Odoo no longer has {model} {', '.join(str(i) for i in missing[:10])} (deleted)."
         )
-
-
-def _sale_order(row: Mapping[str, Any]) -> OdooSaleOrder:
-    currency = row.get("currency_id") or {}
-    return OdooSaleOrder(
-        id=int(row["id"]),
-        name=str(row["name"]),
-        state=str(row["state"]),
-        amount_untaxed=money(row["amount_untaxed"]),
-        amount_tax=money(row["amount_tax"]),
-        amount_total=money(row["amount_total"]),
-        currency=str(currency.get("display_name", "")) if isinstance(currency, dict) else "",
-        invoice_ids=tuple(int(i) for i in row.get("invoice_ids") or []),
-        lines=tuple(
-            OdooLineAmounts(
-                id=int(line["id"]),
-                name=str(line.get("name") or ""),
-                price_subtotal=money(line.get("price_subtotal")),
-                price_tax=money(line.get("price_tax")),
-            )
-            for line in row.get("order_line") or []
-            if isinstance(line, dict) and not line.get("display_type")
-        ),
-    )

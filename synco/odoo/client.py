@@ -7,7 +7,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -199,6 +199,31 @@ SALE_ORDER_FIELDS: dict[str, dict[str, Any]] = {
     "invoice_ids": {},
     "order_line": {"fields": {"name": {}, "price_subtotal": {}, "price_tax": {}, "display_type": {}}},
 }
+
+
+def sale_order_from_row(row: Mapping[str, Any]) -> OdooSaleOrder:
+    """An OdooSaleOrder from a sale.order row read with SALE_ORDER_FIELDS (web_read / web_save)."""
+    currency = row.get("currency_id") or {}
+    return OdooSaleOrder(
+        id=int(row["id"]),
+        name=str(row["name"]),
+        state=str(row["state"]),
+        amount_untaxed=money(row["amount_untaxed"]),
+        amount_tax=money(row["amount_tax"]),
+        amount_total=money(row["amount_total"]),
+        currency=str(currency.get("display_name", "")) if isinstance(currency, dict) else "",
+        invoice_ids=tuple(int(i) for i in row.get("invoice_ids") or []),
+        lines=tuple(
+            OdooLineAmounts(
+                id=int(line["id"]),
+                name=str(line.get("name") or ""),
+                price_subtotal=money(line.get("price_subtotal")),
+                price_tax=money(line.get("price_tax")),
+            )
+            for line in row.get("order_line") or []
+            if isinstance(line, dict) and not line.get("display_type")
+        ),
+    )
 
 
 def forget_sessions() -> None:
@@ -662,27 +687,7 @@ class OdooClient:
             row = self.web_save("sale.order", order_id, {"date_order": restore_date}, SALE_ORDER_FIELDS)
         else:
             row = self.web_read("sale.order", order_id, SALE_ORDER_FIELDS)
-        currency = row.get("currency_id") or {}
-        return OdooSaleOrder(
-            id=int(row["id"]),
-            name=str(row["name"]),
-            state=str(row["state"]),
-            amount_untaxed=money(row["amount_untaxed"]),
-            amount_tax=money(row["amount_tax"]),
-            amount_total=money(row["amount_total"]),
-            currency=str(currency.get("display_name", "")) if isinstance(currency, dict) else "",
-            invoice_ids=tuple(int(i) for i in row.get("invoice_ids") or []),
-            lines=tuple(
-                OdooLineAmounts(
-                    id=int(line["id"]),
-                    name=str(line.get("name") or ""),
-                    price_subtotal=money(line.get("price_subtotal")),
-                    price_tax=money(line.get("price_tax")),
-                )
-                for line in row.get("order_line") or []
-                if isinstance(line, dict) and not line.get("display_type")
-            ),
-        )
+        return sale_order_from_row(row)
 
     def cancel_sale_order(self, order_id: int) -> None:
         """Cancel an order and its open deliveries. Where Odoo has a cancel wizard (18), a confirmed order's
@@ -765,7 +770,7 @@ class OdooClient:
             )
         return max(invoice_ids)
 
-    def _invoice_specification(self) -> dict[str, dict[str, Any]]:
+    def invoice_specification(self) -> dict[str, dict[str, Any]]:
         payments = self.dialect.invoice_payments_field
         return {
             "name": {},
@@ -778,17 +783,17 @@ class OdooClient:
         }
 
     def read_invoice(self, invoice_id: int) -> OdooInvoice:
-        return self._invoice(self.web_read("account.move", invoice_id, self._invoice_specification()))
+        return self.invoice_from_row(self.web_read("account.move", invoice_id, self.invoice_specification()))
 
     def date_invoice(self, invoice_id: int, invoice_date: str) -> OdooInvoice:
         """Date a draft invoice ('YYYY-MM-DD') and read it back in one round trip (web_save)."""
-        return self._invoice(
+        return self.invoice_from_row(
             self.web_save(
-                "account.move", invoice_id, {"invoice_date": invoice_date}, self._invoice_specification()
+                "account.move", invoice_id, {"invoice_date": invoice_date}, self.invoice_specification()
             )
         )
 
-    def _invoice(self, row: dict[str, Any]) -> OdooInvoice:
+    def invoice_from_row(self, row: Mapping[str, Any]) -> OdooInvoice:
         payments = self.dialect.invoice_payments_field
         return OdooInvoice(
             id=int(row["id"]),
