@@ -64,6 +64,8 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy .
 
+# PYTEST_ARGS passes pytest options on: `make pytest PYTEST_ARGS=--database-tests-only` runs only the tests that
+# use the database (CI's second pass, on PostgreSQL; tests/conftest.py says which).
 pytest: install schema
 	CELERY_BROKER_URL=$(TEST_BROKER_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -71,6 +71,58 @@ class OdooSandbox:
         )
 
 
+# What gives a test the database (pytest-django refuses it to every other test in this process).
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+        "django_db_setup",
+        "_django_db_helper",
+    }
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the database (CI's second pass, on PostgreSQL: the rest does not "
+        "depend on which database is configured and already ran in the first)",
+    )
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether the test can reach the database: a django_db mark or a fixture that opens it, however deep."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    if not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
+        return True
+    # pytest-django's own autouse fixtures hold django_db_blocker in every test; ours unblock with it.
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    if "django_db_blocker" in info.argnames:
+        return True
+    return any(
+        "django_db_blocker" in definition.argnames
+        for definitions in info.name2fixturedefs.values()
+        for definition in definitions
+        if not getattr(definition.func, "__module__", "").startswith("pytest_django")
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("database_tests_only"):
+        return
+    kept = [item for item in items if uses_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = kept
+
+
 # The sandboxes listen on http://127.0.0.1:<port>: the development setting that lets loopback http through,
 # for this process (the fixture below) and the processes tests start (Celery worker, web server).
 os.environ.setdefault("SYNCO_ODOO_ALLOW_LOOPBACK_HTTP", "true")
