@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
+from synco.filters import search_text
 from synco.models import Shop
 
 
@@ -38,6 +42,46 @@ NOT_HELD_IN_ODOO = (Q(odoo_id__isnull=True) | ~Q(odoo_state__in=("sale", "done")
 )
 
 
+@dataclass(frozen=True)
+class SyncState:
+    """What an order's sync is doing, as the pages say it: one of the states below, never a guess.
+
+    queued (waiting for a worker), retrying (a try failed; the next one is at `at`), waiting_for_odoo (Odoo is
+    not answering: the circuit is open until `at`), writing (a worker holds a live lease), stalled (its worker
+    stopped renewing the lease: the watchdog queues it again), failed, needs_review, synced, not_synced, invalid.
+    """
+
+    key: str
+    label: str
+    # The badge's style (app.css: badge-<style>).
+    badge: str
+    # The last error the state is about ('' when none applies).
+    error: str = ""
+    # When the next try happens (retrying, waiting_for_odoo).
+    at: datetime | None = None
+    # The number of the next try and how many there may be (retrying).
+    next_attempt: int = 0
+    max_attempts: int = 0
+
+    @property
+    def busy(self) -> bool:
+        """A spinner: something is being done for it right now (a worker is on it or about to be)."""
+        return self.key in ("queued", "writing")
+
+
+# Shopify fulfilment statuses of an order Shopify has (at least partly) shipped: its Odoo delivery may follow
+# the sync (shipments.services.order_synced); an order in none of them needs no follow-up after its sync.
+SHOPIFY_FULFILLED = ("FULFILLED", "PARTIALLY_FULFILLED", "PARTIAL", "fulfilled", "partial")
+
+
+SEARCHED_FIELDS = {"name", "customer_name", "email"}
+
+
+def order_search_text(name: str, customer_name: str, email: str) -> str:
+    """Order.search_text for these values (the number without its "#", as it may be typed either way)."""
+    return search_text(name.lstrip("#"), customer_name, email)
+
+
 class Order(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
     shopify_id = models.BigIntegerField()
@@ -49,6 +93,9 @@ class Order(models.Model):
     fulfillment_status = models.CharField(max_length=32, blank=True)
     customer_name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=255, blank=True)
+    # What the orders page's search looks in: number, customer and e-mail, case-folded and without accents
+    # (synco.filters.search_text), kept by save() and store_order; a trigram index serves it on PostgreSQL.
+    search_text = models.TextField(blank=True, default="", editable=False)
     currency = models.CharField(max_length=3, default="USD")
     total_price = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     # The GraphQL node as Shopify sent it; parsed into a ShopifyOrder whenever it is used.
@@ -60,7 +107,7 @@ class Order(models.Model):
     risk_reason = models.TextField(blank=True)
 
     sync_status = models.CharField(max_length=20, choices=SyncStatus.choices, default=SyncStatus.NOT_SYNCED)
-    # Set while a transient failure waits for its automatic retry ("Retrying (2/6)").
+    # Set while a transient failure waits for its automatic retry ("Waiting to retry"), or for Odoo to answer.
     next_retry_at = models.DateTimeField(null=True, blank=True)
     # The lease of the worker running it (In Progress): renewed while it talks to Odoo; only an expired lease is
     # taken over by the watchdog, and a worker whose token is gone stops before writing anything more.
@@ -130,18 +177,72 @@ class Order(models.Model):
     def __str__(self) -> str:
         return f"{self.shop.domain} {self.name}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = order_search_text(self.name, self.customer_name, self.email)
+        fields = kwargs.get("update_fields")
+        if fields is not None and SEARCHED_FIELDS & set(fields):
+            # A redaction that saves only customer_name and email must not leave them readable in the search text.
+            kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
+
     @property
     def is_pending(self) -> bool:
         """Queued or running: the page polls these rows."""
         return self.sync_status in (SyncStatus.QUEUED, SyncStatus.IN_PROGRESS)
 
     @property
-    def status_label(self) -> str:
+    def sync_state(self) -> SyncState:
+        """The state the pages show (uses the shop's Odoo connection already read with the order, if any)."""
         if self.parse_error:
-            return "Invalid"
-        if self.sync_status == SyncStatus.QUEUED and self.next_retry_at:
-            return f"Retrying ({self.sync_attempts + 1}/{settings.SYNCO_MAX_ATTEMPTS})"
-        return str(self.get_sync_status_display())
+            return SyncState("invalid", "Invalid", "failed", error=self.parse_error)
+        now = timezone.now()
+        if self.sync_status == SyncStatus.QUEUED:
+            circuit_until = self._circuit_open_until(now)
+            if circuit_until is not None:
+                return SyncState(
+                    "waiting_for_odoo",
+                    "Waiting for Odoo",
+                    "waiting",
+                    error=self._odoo_failure(),
+                    at=circuit_until,
+                )
+            if self.next_retry_at:
+                return SyncState(
+                    "retrying",
+                    "Waiting to retry",
+                    "waiting",
+                    error=self.sync_error,
+                    at=self.next_retry_at,
+                    next_attempt=self.sync_attempts + 1,
+                    max_attempts=settings.SYNCO_MAX_ATTEMPTS,
+                )
+            return SyncState("queued", "Queued", "queued")
+        if self.sync_status == SyncStatus.IN_PROGRESS:
+            if self.lease_until is not None and self.lease_until > now:
+                return SyncState("writing", "Being written", "in_progress")
+            return SyncState("stalled", "Queued", "queued")
+        if self.sync_status == SyncStatus.FAILED:
+            return SyncState("failed", "Failed", "failed", error=self.sync_error)
+        if self.sync_status == SyncStatus.NEEDS_REVIEW:
+            return SyncState("needs_review", "Needs review", "needs_review", error=self.review_reason)
+        if self.sync_status == SyncStatus.SYNCED:
+            return SyncState("synced", "Synced", "synced")
+        return SyncState("not_synced", str(self.get_sync_status_display()), "not_synced")
+
+    def _odoo_connection(self) -> Any:
+        # Only what the page already read: a shop without a connection is cached as None by the views.
+        return getattr(self.shop, "odoo", None)
+
+    def _circuit_open_until(self, now: datetime) -> datetime | None:
+        until = getattr(self._odoo_connection(), "circuit_open_until", None)
+        return until if until is not None and until > now else None
+
+    def _odoo_failure(self) -> str:
+        return str(getattr(self._odoo_connection(), "last_failure", "") or self.sync_error)
+
+    @property
+    def status_label(self) -> str:
+        return self.sync_state.label
 
     @property
     def is_syncable(self) -> bool:
@@ -155,23 +256,19 @@ class Order(models.Model):
     @property
     def status_badge(self) -> str:
         """The badge's style: an unreadable order shows as failed whatever its state."""
-        return "failed" if self.parse_error else str(self.sync_status)
+        return self.sync_state.badge
 
     @property
     def status_notes(self) -> list[tuple[str, str]]:
-        """What to say under the status badge, as (style, text): why it failed, waits, is held or is left out."""
+        """What else to say under the state (its own error and time are shown with it), as (style, text)."""
         notes = []
-        if self.sync_error and (self.sync_status == SyncStatus.FAILED or self.next_retry_at):
-            notes.append(("reason", self.sync_error))
-        if self.review_reason:
+        if self.review_reason and self.sync_status != SyncStatus.NEEDS_REVIEW:
             notes.append(("reason", self.review_reason))
         if self.sync_status == SyncStatus.NOT_SYNCED and not self.parse_error:
             if self.sync_error:
                 notes.append(("muted small", self.sync_error))
             if not self.eligible and self.ineligible_reason:
                 notes.append(("muted small", f"Not eligible: {self.ineligible_reason}"))
-        if self.parse_error:
-            notes.append(("reason", self.parse_error))
         return notes
 
     @property

@@ -289,10 +289,12 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
         ],
         "count_cap": COUNT_CAP,
         "polling": any(order.is_pending for order in rows),
+        # The checkboxes and "Sync selected" only where a row of the page can be sent (not on Synced, say).
+        "selectable": any(order.sync_action for order in rows),
     }
     if request.htmx and request.htmx.target == "order-table":
         return render(request, "orders/_order_table.html", context)
-    context.update(_runs_context(shop))
+    context.update(_runs_context(shop), import_form=BackfillForm())
     context.update(_batch_context(SyncBatch.objects.filter(shop=shop).first()))
     circuit_open = bool(odoo and odoo.circuit_open_until and odoo.circuit_open_until > timezone.now())
     # How many wait is only said while Odoo is not answering.
@@ -353,18 +355,25 @@ def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def orders_import(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     transaction.on_commit(lambda: import_orders_task.delay(shop.pk))
-    return _toast(HttpResponse(status=204), "Importing new and updated orders from Shopify…")
+    return _toast(HttpResponse(status=204), "Checking Shopify for new and changed orders…")
 
 
 def _runs_context(shop: Shop) -> dict[str, object]:
+    """The last imports of past orders and the one under way (its progress also shows beside the page's button)."""
     runs = list(ImportRun.objects.filter(shop=shop)[:5])
-    return {"runs": runs, "any_active": any(run.is_active for run in runs)}
+    active = next((run for run in runs if run.is_active), None)
+    return {"runs": runs, "any_active": active is not None, "active_run": active}
+
+
+def _import_runs(request: HtmxHttpRequest, shop: Shop) -> HttpResponse:
+    """The dialog's imports, and (out of band) the progress beside the page's button."""
+    return render(request, "orders/_import_runs.html", {**_runs_context(shop), "oob_status": True})
 
 
 @shop_required
 @require_GET
 def import_runs(request: HtmxHttpRequest) -> HttpResponse:
-    context = _runs_context(current_shop(request))
+    context = {**_runs_context(current_shop(request)), "oob_status": True}
     response = render(request, "orders/_import_runs.html", context)
     if request.GET.get("polling") and not context["any_active"]:
         # The import the page was watching has finished: the order table reloads itself to show what came in.
@@ -375,14 +384,20 @@ def import_runs(request: HtmxHttpRequest) -> HttpResponse:
 @shop_required
 @require_POST
 def backfill_start(request: HtmxHttpRequest) -> HttpResponse:
+    """Import past orders: answers with the dialog's form (the dates kept, errors beside them) and its progress."""
     shop = current_shop(request)
     form = BackfillForm(request.POST)
     if not form.is_valid():
-        response = render(request, "orders/_import_runs.html", _runs_context(shop))
+        response = render(request, "orders/_import_form.html", {"import_form": form})
         return _toast(response, " ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-    start = imports.start_bulk_import if request.POST.get("mode") == "bulk" else imports.start_backfill
+    bulk = request.POST.get("mode") == "bulk"
+    start = imports.start_bulk_import if bulk else imports.start_backfill
     start(shop.pk, form.cleaned_data["created_from"], form.cleaned_data["created_to"])
-    return _toast(render(request, "orders/_import_runs.html", _runs_context(shop)), "Import started.")
+    context = {"import_form": form, **_runs_context(shop), "oob": True, "oob_status": True}
+    response = render(request, "orders/_import_form.html", context)
+    response.write(render(request, "orders/_import_runs.html", context).content)
+    how = "as one Shopify export" if bulk else "page by page"
+    return _toast(response, f"Importing past orders {how}: the progress shows in the dialog.")
 
 
 @shop_required
@@ -391,7 +406,7 @@ def import_stop(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     shop = current_shop(request)
     run = get_object_or_404(ImportRun, pk=pk, shop=shop)
     imports.stop_backfill(run)
-    return render(request, "orders/_import_runs.html", _runs_context(shop))
+    return _import_runs(request, shop)
 
 
 @shop_required
@@ -400,7 +415,7 @@ def import_resume(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     shop = current_shop(request)
     run = get_object_or_404(ImportRun, pk=pk, shop=shop)
     imports.resume_backfill(run)
-    return render(request, "orders/_import_runs.html", _runs_context(shop))
+    return _import_runs(request, shop)
 
 
 @shop_required

@@ -325,13 +325,42 @@ def test_the_backlog_is_the_oldest_eligible_order_not_in_odoo(merchant_client, s
     html = _home(merchant_client)
 
     assert "2 eligible orders not in Odoo yet" in html
-    assert "(Nov 2, 2026 09:30)" in html
+    assert "(Nov 2, 2026 09:30 UTC)" in html
 
 
 def test_no_backlog_says_so(merchant_client, shop):
     _order(shop, 1, SyncStatus.SYNCED, eligible=True)
 
     assert "Every eligible order is in Odoo or being sent." in _home(merchant_client)
+
+
+def test_an_eligible_order_that_failed_is_backlog_not_no_backlog(merchant_client, shop):
+    _order(shop, 1, SyncStatus.SYNCED, eligible=True)
+    _order(shop, 2, SyncStatus.FAILED, eligible=True, sync_error="No Odoo product has the SKU 'X'.")
+    _order(shop, 3, SyncStatus.FAILED, eligible=False, sync_error="left out since")
+    _order(shop, 4, SyncStatus.NEEDS_REVIEW, eligible=True, review_reason="Totals differ.")
+
+    html = _home(merchant_client)
+    backlog = re.sub(r"\s+", " ", re.search(r'id="backlog-heading".*?</section>', html, re.S).group(0))
+
+    assert "No backlog" not in backlog and "Every eligible order is in Odoo" not in backlog
+    assert "1 eligible order failed</strong> and is not in Odoo" in backlog
+    assert f'href="{reverse("orders:list")}?status=failed">See the failed orders</a>' in backlog
+    assert "1 eligible order needs review</strong>" in backlog
+    assert f'href="{reverse("orders:list")}?status=needs_review">See the orders to review</a>' in backlog
+    assert "No other eligible order is waiting" in backlog
+
+
+def test_failed_orders_are_counted_beside_the_waiting_ones(merchant_client, shop):
+    _order(shop, 1, SyncStatus.NOT_SYNCED, eligible=True)
+    _order(shop, 2, SyncStatus.FAILED, eligible=True, sync_error="boom")
+    _order(shop, 3, SyncStatus.FAILED, eligible=True, sync_error="boom")
+
+    html = re.sub(r"\s+", " ", _home(merchant_client))
+
+    assert "1 eligible order not in Odoo yet" in html
+    assert "2 eligible orders failed</strong> and are not in Odoo" in html
+    assert "No other eligible order is waiting" not in html
 
 
 def test_odoo_health_shows_an_open_circuit_and_the_last_failure(merchant_client, shop):
@@ -346,6 +375,7 @@ def test_odoo_health_shows_an_open_circuit_and_the_last_failure(merchant_client,
     assert "Odoo is not answering." in html and "Odoo answered 502 Bad Gateway." in html
     assert '<span class="badge badge-failed">Not answering</span>' in html
     assert f"{until:%H:%M:%S} UTC" in html
+    assert "orders wait as “Waiting for Odoo”" in html
 
 
 def test_webhook_health_reports_failed_and_stuck_receipts_of_the_last_day(merchant_client, shop):

@@ -52,6 +52,10 @@ class OrderCounts:
     # Eligible orders not in Odoo yet (Not Synced or Queued) and when the oldest of them was created.
     backlog: int
     oldest_waiting: datetime | None
+    # Eligible orders not in Odoo because their sync failed (or their data cannot be read), and eligible orders
+    # held for review: the backlog is not "none" while any of these waits for the merchant.
+    backlog_failed: int
+    backlog_review: int
     # Failed because a product or the customer could not be matched.
     unmatched_products: int
     unmatched_customers: int
@@ -109,6 +113,10 @@ def get_order_counts(shop: Shop) -> OrderCounts:
         n_unreadable_waiting=Count(
             "sync_status", filter=unreadable & Q(eligible=True, sync_status__in=waiting_statuses)
         ),
+        n_backlog_failed=Count(
+            "sync_status",
+            filter=Q(eligible=True, sync_status__in=(SyncStatus.FAILED, *waiting_statuses)),
+        ),
         n_unmatched_products=Count(
             "sync_status", filter=failed & _contains_any("sync_error", PRODUCT_MATCH_ERRORS)
         ),
@@ -133,6 +141,8 @@ def get_order_counts(shop: Shop) -> OrderCounts:
         in_progress=count((SyncStatus.QUEUED, SyncStatus.IN_PROGRESS)),
         backlog=count(waiting_statuses, eligible_only=True) - odd["n_unreadable_waiting"],
         oldest_waiting=min(oldest, default=None),
+        backlog_failed=odd["n_backlog_failed"],
+        backlog_review=count((SyncStatus.NEEDS_REVIEW,), eligible_only=True),
         unmatched_products=odd["n_unmatched_products"],
         unmatched_customers=odd["n_unmatched_customers"],
     )

@@ -89,6 +89,8 @@ def odoo_check(request: HtmxHttpRequest) -> HttpResponse:
         if form.is_valid():
             tested = form.save(commit=False)
         else:
+            # What is typed cannot even be tried: it is not the saved connection, whose last check stays.
+            tested = None
             problems = [
                 f"{form.fields[name].label if name in form.fields else 'Settings'}: "
                 + " ".join(str(error) for error in errors)
@@ -113,7 +115,9 @@ def odoo_check(request: HtmxHttpRequest) -> HttpResponse:
         "checks": checks,
         "ok": ok,
         "failed": next((check for check in checks if not check.ok), None),
-        "unsaved": not is_saved and tested is not None,
+        # The form holds something else than the saved settings: what the result means depends on both.
+        "unsaved": not is_saved and "url" in request.POST,
+        "has_saved": stored is not None and bool(stored.url),
         "checked_at": timezone.now(),
     }
     return render(request, "settings/_odoo_checks.html", context)

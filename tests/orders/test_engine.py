@@ -53,14 +53,17 @@ def test_it_gives_up_after_the_last_attempt_with_a_retry_button(shop, odoo, sett
     assert _odoo_orders(odoo) == []
 
 
-def test_it_shows_retrying_with_the_attempt_count(shop, odoo):
+def test_it_shows_waiting_to_retry_with_the_next_try_and_the_error(shop, odoo):
     order = queued_order(shop, order_node())
     odoo.control(fail_next=1)
 
     sync_order(order.pk)
 
     order.refresh_from_db()
-    assert order.status_label == "Retrying (2/6)"
+    state = order.sync_state
+    assert order.status_label == "Waiting to retry" and state.key == "retrying"
+    assert (state.next_attempt, state.max_attempts) == (2, 6)
+    assert state.at == order.next_retry_at and state.error == order.sync_error != ""
 
 
 def test_it_stops_calling_odoo_while_the_circuit_is_open_and_drains_after(shop, odoo, settings):

@@ -57,3 +57,26 @@ def test_it_lists_the_problems_a_sync_would_hit(merchant_client, shop, odoo):
     html = merchant_client.get(reverse("orders:preview", args=[order.pk])).content.decode()
 
     assert "No Odoo product has the SKU &#x27;SKU-NOPE&#x27;" in html
+
+
+def test_the_preview_of_an_ineligible_order_says_so_and_why_before_the_dry_run(merchant_client, shop, odoo):
+    order = queued_order(shop, order_node())
+    Order.objects.filter(pk=order.pk).update(
+        sync_status="not_synced", eligible=False, ineligible_reason="payment status pending"
+    )
+
+    html = merchant_client.get(reverse("orders:preview", args=[order.pk])).content.decode()
+
+    notice = html.index("data-ineligible")
+    assert "#1001 is not eligible: payment status pending.</strong>" in html
+    assert "Synco does not send it to Odoo, by hand or" in html
+    assert notice < html.index("A dry run under the current order rules")
+    assert notice < html.index("data-total")
+
+
+def test_the_preview_of_an_eligible_order_has_no_eligibility_notice(merchant_client, shop, odoo):
+    order = queued_order(shop, order_node())
+
+    html = merchant_client.get(reverse("orders:preview", args=[order.pk])).content.decode()
+
+    assert "data-ineligible" not in html and "is not eligible" not in html

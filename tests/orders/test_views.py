@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from orders.models import Order, SyncStatus
 from synco.models import Shop
@@ -43,14 +44,20 @@ def test_it_lists_the_shops_orders_with_their_sync_status(merchant_client, shop)
     _order(shop, 1, "#1001")
     _order(shop, 2, "#1002", sync_status=SyncStatus.SYNCED, odoo_id=12, odoo_name="SHOP#1002")
     _order(shop, 3, "#1003", sync_status=SyncStatus.FAILED, sync_error="No Odoo product has the SKU 'X'")
-    _order(shop, 4, "#1004", sync_status=SyncStatus.IN_PROGRESS)
+    _order(
+        shop,
+        4,
+        "#1004",
+        sync_status=SyncStatus.IN_PROGRESS,
+        lease_until=timezone.now() + timedelta(minutes=1),
+    )
 
     html = merchant_client.get(reverse("orders:list")).content.decode()
 
     assert "#1001" in html and "Not Synced" in html
     assert "SHOP#1002" in html and "(id 12)" in html and "Synced" in html
     assert "No Odoo product has the SKU &#x27;X&#x27;" in html and ">Retry<" in html
-    assert "In Progress" in html
+    assert "Being written" in html
 
 
 def test_it_polls_only_rows_that_are_in_progress(merchant_client, shop):

@@ -113,16 +113,38 @@ def test_a_wrong_password_typed_in_the_form_is_reported_clearly_and_not_kept(mer
         reverse("settings:odoo_check"), _form(odoo, secret="typo-password"), HTTP_HX_REQUEST="true"
     ).content.decode()
 
-    assert (
-        '<p class="banner banner-critical" role="alert"><strong>Synco cannot use this Odoo yet.</strong>'
-        in html
-    )
+    assert '<p class="banner banner-critical" role="alert"><strong>These settings do not work.' in html
     assert "“Database and login” failed: Odoo refused the login at http://127.0.0.1:" in html
     assert "check the login and the password or API key." in html
-    assert "You tested settings that differ from the stored ones: press <strong>Save</strong>" in html
+    assert "<strong>These settings do not work.</strong>" in html
+    assert "Nothing was saved: Synco keeps using the saved settings." in html
+    assert "press <strong>Save</strong>" not in html and "ready for Synco" not in html
     assert "typo-password" not in html
     connection = OdooConnection.objects.get(shop=shop)
     assert connection.secret == "admin" and connection.last_check_ok is None
+
+
+def test_working_settings_typed_but_not_saved_ask_to_be_saved(merchant_client, shop, odoo):
+    OdooConnection.objects.filter(shop=shop).update(database="old_db")
+
+    html = merchant_client.post(
+        reverse("settings:odoo_check"), _form(odoo, secret="admin"), HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert "These settings work, but they are not saved yet: press <strong>Save</strong> to use them." in html
+    assert "Odoo is ready for Synco." not in html
+    assert OdooConnection.objects.get(shop=shop).last_check_ok is None
+
+
+def test_an_incomplete_form_is_not_recorded_as_the_saved_connections_check(merchant_client, shop, odoo):
+    merchant_client.post(reverse("settings:odoo_check"), _form(odoo), HTTP_HX_REQUEST="true")
+
+    html = merchant_client.post(
+        reverse("settings:odoo_check"), _form(odoo, url=""), HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert "Nothing was saved: Synco keeps using the saved settings." in html
+    assert OdooConnection.objects.get(shop=shop).last_check_ok is True
 
 
 def test_an_incomplete_form_is_reported_as_a_failed_check(merchant_client, shop, odoo):
