@@ -15,7 +15,7 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 SYNCO_ODOO_ALLOW_LOOPBACK_HTTP ?= true
 export SYNCO_PORT SANDBOX_SHOPIFY_PORT SANDBOX_ODOO_PORT SANDBOX_ODOO_VERSION SYNCO_ODOO_ALLOW_LOOPBACK_HTTP
 
-.PHONY: install lock schema run test lint typecheck pytest clean
+.PHONY: install lock schema run demo-reset sandbox-down sandbox-up sandbox-status test lint typecheck pytest clean
 
 install: $(STAMP)
 
@@ -49,12 +49,30 @@ run: install schema
 	@echo "  Synco is starting at http://127.0.0.1:$(SYNCO_PORT)/"
 	@echo "  Log in as demo / synco-demo   (Ctrl+C stops everything)"
 	@echo "  Inside the (sandbox) Shopify admin: http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT)/admin/apps/synco-dev-api-key?shop=synco-demo.myshopify.com"
+	@echo "  (printed again once every process answers)"
 	@echo ""
 	SYNCO_PORT=$(SYNCO_PORT) SANDBOX_SHOPIFY_PORT=$(SANDBOX_SHOPIFY_PORT) SANDBOX_ODOO_PORT=$(SANDBOX_ODOO_PORT) \
 	SHOPIFY_ADMIN_ORIGIN=http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT) \
 	SYNCO_EXTRA_FRAME_ANCESTORS=http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT) \
 	SHOPIFY_APP_BRIDGE_URL=http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT)/sandbox/app-bridge.js \
 	$(VENV)/bin/honcho start
+
+# The demo from scratch: the demo shop, both sandboxes' data (the running ones too, over HTTP, while `make run` runs).
+demo-reset: install schema
+	$(PY) manage.py seed_demo --reset
+
+# While `make run` runs, in another terminal: one sandbox plays an outage and comes back, nothing else stops.
+# NAME=odoo|shopify; MODE=refuse (connection refused, the default) | unavailable (503) | drop (no answer).
+NAME ?= odoo
+MODE ?= refuse
+sandbox-down: install
+	$(PY) manage.py sandbox $(NAME) down --mode $(MODE)
+
+sandbox-up: install
+	$(PY) manage.py sandbox $(NAME) up
+
+sandbox-status: install
+	$(PY) manage.py sandbox $(NAME) status
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -8,7 +8,6 @@ import argparse
 import contextlib
 import json
 import logging
-import signal
 import socket
 import threading
 import time
@@ -18,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from sandboxes.outage import Listener, parse_outage, remove_pid_file, serve_until_stopped, write_pid_file
 
 from . import json2, pages
 from .models import build_registry
@@ -87,10 +88,12 @@ class OdooSandboxServer(ThreadingHTTPServer):
         self.fail_next = 0
         self.latency_ms = 0
         self.drop_after_write = 0
-        self.down = False
+        # None, or how the sandbox plays an outage: "refuse", "unavailable", "drop" (sandboxes/outage.py).
+        self.outage: str | None = None
         self.calls: Counter[tuple[str, str]] = Counter()
         self.common_calls: Counter[str] = Counter()
         super().__init__(address, _Handler)
+        self.listener = Listener(self, "odoo-sandbox")
         if self.persister is not None:
             self.persister.start()
 
@@ -99,6 +102,10 @@ class OdooSandboxServer(ThreadingHTTPServer):
     def base_url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    @property
+    def down(self) -> bool:
+        return self.outage is not None
 
     def shutdown_and_save(self) -> None:
         self.shutdown()
@@ -113,18 +120,21 @@ class OdooSandboxServer(ThreadingHTTPServer):
 
     # -- fault injection and statistics (also reachable over HTTP, see _Handler) -----------------
     def control(self, **settings: Any) -> dict[str, Any]:
-        """Apply ``fail_next`` / ``latency_ms`` / ``drop_after_write`` / ``down`` / ``reset`` / ``api_access``;
-        return the state."""
+        """Apply ``fail_next`` / ``latency_ms`` / ``drop_after_write`` / ``outage`` (or ``down``: true is "drop")
+        / ``reset`` / ``api_access``; return the state."""
         unknown = set(settings) - {
             "fail_next",
             "latency_ms",
             "drop_after_write",
             "down",
+            "outage",
             "reset",
             "api_access",
         }
         if unknown:
             raise ValueError(f"unknown control(s): {', '.join(sorted(unknown))}")
+        if "outage" in settings or "down" in settings:
+            self.set_outage(parse_outage(settings.get("outage", settings.get("down"))))
         if "api_access" in settings:
             self.service.api_access = bool(settings["api_access"])
         if settings.get("reset"):
@@ -136,13 +146,12 @@ class OdooSandboxServer(ThreadingHTTPServer):
                 self.latency_ms = int(settings["latency_ms"])
             if "drop_after_write" in settings:
                 self.drop_after_write = int(settings["drop_after_write"])
-            if "down" in settings:
-                self.down = bool(settings["down"])
             return {
                 "fail_next": self.fail_next,
                 "latency_ms": self.latency_ms,
                 "drop_after_write": self.drop_after_write,
                 "down": self.down,
+                "outage": self.outage,
             }
 
     def set_fail_next(self, count: int) -> None:
@@ -156,6 +165,15 @@ class OdooSandboxServer(ThreadingHTTPServer):
 
     def set_down(self, down: bool) -> None:
         self.control(down=down)
+
+    def set_outage(self, mode: str | None) -> None:
+        """Play an outage (sandboxes/outage.py) or end it; "refuse" closes the listening socket."""
+        with self._controls_lock:
+            self.outage = mode
+        if mode == "refuse":
+            self.listener.close()
+        else:
+            self.listener.reopen()
 
     def reset_database(self) -> None:
         fresh = self._fresh_database()
@@ -260,14 +278,26 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self._send(503, body, "text/html")
 
+    def _in_outage(self) -> bool:
+        """Answer as the outage would (503 from the proxy, or no answer); False when there is none."""
+        outage = self.server.outage
+        if outage == "unavailable":
+            self.close_connection = True
+            self._unavailable()
+        elif outage is not None:  # "drop", or a connection opened before the socket was closed ("refuse")
+            self._drop_connection()
+        return outage is not None
+
     # -- GET -------------------------------------------------------------------------------------
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         if url.path == "/sandbox/stats":
             self._send_json(200, self.server.stats())
             return
-        if self.server.down:
-            self._drop_connection()
+        if url.path == "/sandbox/health":
+            self._send_json(200, {"ok": True, "outage": self.server.outage})
+            return
+        if self._in_outage():
             return
         if json2.serves_get(url.path):
             self._reply(json2.get(self.server, self.path))
@@ -306,8 +336,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.reset_stats()
             self._send_json(200, self.server.stats())
             return
-        if self.server.down:
-            self._drop_connection()
+        if self._in_outage():
             return
         if path.startswith("/xmlrpc/"):
             self._xmlrpc(path, body)
@@ -420,10 +449,7 @@ def start_in_thread(
 
     ``options`` are make_server's, ``version=19`` among them."""
     server = make_server("127.0.0.1", port, state_path, **options)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="odoo-sandbox", daemon=True
-    )
-    thread.start()
+    server.listener.start()
     return server, server.base_url
 
 
@@ -438,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
     parser.add_argument("--auth-latency-ms", type=int, default=0)
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--pid-file", type=Path, default=None, help="write the process id here (manage.py sandbox odoo up)"
+    )
     parser.add_argument(
         "--version",
         type=int,
@@ -456,15 +485,15 @@ def main(argv: list[str] | None = None) -> int:
         verbose=options.verbose,
         version=options.version,
     )
-
-    def stop(signum: int, frame: Any) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    if options.pid_file is not None:
+        write_pid_file(options.pid_file)
     host, port = server.server_address[:2]
     print(f"odoo sandbox listening on http://{host!s}:{port} (db {options.db})", flush=True)
-    server.serve_forever()
+    try:
+        serve_until_stopped(server, server.listener, server.set_outage, threading.Event())
+    finally:
+        if options.pid_file is not None:
+            remove_pid_file(options.pid_file)
     server.server_close()
     if server.persister is not None:
         server.persister.stop()

@@ -54,11 +54,12 @@ Faults are a sandbox feature: they let the app's tests see the failures a real s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import re
 import shutil
-import signal
+import socket
 import ssl
 import sys
 import threading
@@ -71,6 +72,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from sandboxes.outage import Listener, parse_outage, remove_pid_file, serve_until_stopped, write_pid_file
 from sandboxes.shopify import catalogue_admin, cdn, customers, fulfillments, inventory, products, stock_admin
 from sandboxes.shopify.cost import CostModel
 from sandboxes.shopify.graphql_api import AdminGraphQL
@@ -88,7 +90,13 @@ from sandboxes.shopify.oauth import (
 from sandboxes.shopify.order_edits import edit_order
 from sandboxes.shopify.ratelimit import PLANS, PlanLimits, RateLimiter
 from sandboxes.shopify.schema import load_schema
-from sandboxes.shopify.store import DEMO_ACCESS_TOKEN, DEMO_SHOP_DOMAIN, SandboxStore, seed_demo
+from sandboxes.shopify.store import (
+    DEMO_ACCESS_TOKEN,
+    DEMO_SHOP_DOMAIN,
+    SandboxStore,
+    demo_state,
+    seed_demo,
+)
 from sandboxes.shopify.webhooks import WebhookDispatcher
 
 SUPPORTED_VERSIONS = ("2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
@@ -211,6 +219,9 @@ class SandboxServer(ThreadingHTTPServer):
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._edits = 0
+        # None, or how the sandbox plays an outage: "refuse", "unavailable", "drop" (sandboxes/outage.py).
+        self.outage: str | None = None
+        self.listener = Listener(self, "shopify-sandbox")
 
     @property
     def base_url(self) -> str:
@@ -221,6 +232,11 @@ class SandboxServer(ThreadingHTTPServer):
 
     def control(self, **options: Any) -> Json:
         """Same options as POST /sandbox/control; returns the resulting settings."""
+        if "outage" in options:
+            self.set_outage(parse_outage(options["outage"]))
+        token = None
+        if "reseed" in options:
+            token = self.reseed(**(options["reseed"] or {}))
         with self._lock:
             f = self.faults
             if options.get("reset_stats"):
@@ -278,6 +294,8 @@ class SandboxServer(ThreadingHTTPServer):
                     else PlanLimits(float(b["maximum_available"]), float(b["restore_rate"])),
                 )
             return {
+                "outage": self.outage,
+                **({"access_token": token} if token else {}),
                 "faults": vars(f).copy(),
                 "throttle_status": self.api.throttle_http_status,
                 "cost_model": self.api.cost_model,
@@ -288,6 +306,30 @@ class SandboxServer(ThreadingHTTPServer):
 
     def reset(self) -> None:
         self.control(reset=True)
+
+    def set_outage(self, mode: str | None) -> None:
+        """Play an outage (sandboxes/outage.py) or end it; "refuse" closes the listening socket."""
+        with self._lock:
+            self.outage = mode
+        if mode == "refuse":
+            self.listener.close()
+        else:
+            self.listener.reopen()
+
+    def reseed(
+        self,
+        orders: int = 60,
+        shop: str = DEMO_SHOP_DOMAIN,
+        access_token: str = DEMO_ACCESS_TOKEN,
+        seed: int = 1,
+    ) -> str:
+        """Start over with the demo state (`manage.py seed_demo --reset` while the sandbox runs): one shop, its
+        token and `orders` generated orders; faults, counters and webhook deliveries cleared. Returns the token."""
+        if not isinstance(orders, int) or isinstance(orders, bool) or not 0 <= orders <= 100_000:
+            raise ValueError("reseed: orders must be a whole number from 0 to 100000")
+        self.store.replace_state(demo_state(str(shop), str(access_token), orders, int(seed)))
+        self.control(reset=True)
+        return str(access_token)
 
     def add_orders(
         self,
@@ -918,8 +960,24 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     # -------------------------------------------------------------------------------- routing
 
+    def _in_outage(self, path: str) -> bool:
+        """Answer as the outage would (a proxy's 503, or no answer); False when there is none. The control and
+        statistics endpoints keep answering, so that the outage can be ended and observed."""
+        outage = self.server.outage
+        if outage is None or path in ("/sandbox/control", "/sandbox/stats"):
+            return False
+        self.close_connection = True
+        if outage == "unavailable":
+            self._injected_failure(503)
+        else:  # "drop", or a connection opened before the socket was closed ("refuse")
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+        return True
+
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
+        if self._in_outage(path):
+            return
         if path == "/sandbox/stats":
             self._json(200, self.server.stats())
         elif path == "/sandbox/health":
@@ -1011,6 +1069,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         path = self.path.split("?", 1)[0]
         body = self._body()
+        if self._in_outage(path):
+            return
         if TOKEN_PATH.match(path):
             self._access_token(body)
             return
@@ -1409,11 +1469,7 @@ def start_in_thread(
 
         data = generate_dataset(seed_orders)
         server.add_orders(data.orders, transactions=data.transactions, risks=data.risks)
-    # A short poll interval makes shutdown (which waits for the next poll) quick in tests.
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="shopify-sandbox", daemon=True
-    )
-    thread.start()
+    server.listener.start()
     return server, server.base_url
 
 
@@ -1444,6 +1500,9 @@ def main(argv: list[str] | None = None) -> int:
         help="serve https with this certificate (PEM; benches measure TLS)",
     )
     parser.add_argument("--tls-key", type=Path, default=None, help="the certificate's private key (PEM)")
+    parser.add_argument(
+        "--pid-file", type=Path, default=None, help="write the process id here (manage.py sandbox shopify up)"
+    )
     args = parser.parse_args(argv)
     if args.seed_orders and args.state is not None and not args.state.exists():
         seed_demo(args.state, n_orders=args.seed_orders)
@@ -1467,18 +1526,15 @@ def main(argv: list[str] | None = None) -> int:
         context.load_cert_chain(args.tls_cert, args.tls_key)
         server.socket = context.wrap_socket(server.socket, server_side=True)
 
-    def stop(_signum: int, _frame: Any) -> None:
-        threading.Thread(target=server.shutdown_sandbox, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
+    if args.pid_file is not None:
+        write_pid_file(args.pid_file)
     print(f"shopify sandbox listening on {server.base_url}", flush=True)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        serve_until_stopped(server, server.listener, server.set_outage, threading.Event())
     finally:
-        server.api.bulk_operations.close()
-        server.store.close()
+        if args.pid_file is not None:
+            remove_pid_file(args.pid_file)
+        server.shutdown_sandbox()
     return 0
 
 

@@ -240,6 +240,13 @@ class SandboxStore:
             if not self._closed.wait(self.save_delay):  # debounce bursts of changes into one write
                 self.flush()
 
+    def replace_state(self, payload: str) -> None:
+        """Everything the store holds becomes this state (a state file's JSON), saved like any change."""
+        state = json.loads(payload)
+        with self._lock:
+            self._state = state
+            self._changed()
+
     def state_json(self) -> str:
         with self._lock:
             return json.dumps(self._state, ensure_ascii=False, separators=(",", ":"))
@@ -276,9 +283,19 @@ def seed_demo(
     seed: int = 1,
 ) -> str:
     """Write a fresh state file with one shop, its token and `n_orders` generated orders."""
+    write_state_file(Path(state_path), demo_state(shop_domain, access_token, n_orders, seed))
+    return access_token
+
+
+def demo_state(
+    shop_domain: str = DEMO_SHOP_DOMAIN,
+    access_token: str = DEMO_ACCESS_TOKEN,
+    n_orders: int = 60,
+    seed: int = 1,
+) -> str:
+    """The JSON state of one shop with its token and `n_orders` generated orders (a running sandbox's reseed)."""
     store = SandboxStore(None)
     store.add_shop(shop_domain, [access_token])
     dataset = generate_dataset(n_orders, seed=seed)
     store.upsert_orders(shop_domain, dataset.orders, transactions=dataset.transactions, risks=dataset.risks)
-    write_state_file(Path(state_path), store.state_json())
-    return access_token
+    return store.state_json()

@@ -1,6 +1,8 @@
 """Start what `make run` starts (honcho + Procfile), log in, sync an order, see it Synced; change a quantity in
 the Odoo sandbox and see the Shopify sandbox's level follow (Odoo's automation rule -> web -> worker); validate
-a synced order's delivery in the Odoo sandbox and see the Shopify sandbox fulfil the order with the tracking."""
+a synced order's delivery in the Odoo sandbox and see the Shopify sandbox fulfil the order with the tracking.
+The developer's side (issue 18): the URLs printed again once every process answers, the demo's connection
+checked, one sandbox taken down and brought back while the rest runs, and `seed_demo --reset` while it runs."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import xmlrpc.client
 from collections.abc import Callable, Iterator
@@ -44,6 +47,20 @@ class RunningApp:
     base: str
     shopify: str
     odoo: str
+    env: dict[str, str]
+    log: Path
+    honcho: subprocess.Popen[bytes]
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """A `manage.py` command in another terminal, as the developer runs it while `make run` runs."""
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +81,9 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
         "SANDBOX_ODOO_PORT": str(odoo),
         "SHOPIFY_ADMIN_ORIGIN": f"http://127.0.0.1:{shopify}",
         "PYTHONUNBUFFERED": "1",
+        # An order that met an Odoo outage is retried within seconds (30 s doubling by default).
+        "SYNCO_RETRY_BASE_SECONDS": "1",
+        "SYNCO_RETRY_MAX_SECONDS": "3",
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
@@ -80,7 +100,14 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     base = f"http://127.0.0.1:{web}"
     try:
         wait_for(lambda: Browser(base).get("/health/") == '{"status": "ok"}', 60, "the web process")
-        yield RunningApp(base, f"http://127.0.0.1:{shopify}", f"http://127.0.0.1:{odoo}")
+        yield RunningApp(
+            base,
+            f"http://127.0.0.1:{shopify}",
+            f"http://127.0.0.1:{odoo}",
+            env,
+            tmp_path / "honcho.log",
+            honcho,
+        )
     finally:
         os.killpg(honcho.pid, signal.SIGTERM)
         try:
@@ -329,3 +356,114 @@ def test_validating_a_synced_orders_delivery_in_odoo_fulfils_it_in_shopify_with_
     assert len(_shopify_fulfilments(running_app, shopify_id)[1]) == 1
     panel = browser.get(f"/shipments/order/{order_id}/", headers={"HX-Request": "true"})
     assert 'data-shipment-state="sent"' in panel and "1ZMAKERUN0001" in panel, panel
+
+
+def test_it_prints_the_urls_again_once_every_process_answers(running_app):
+    def printed() -> bool:
+        return "Synco is ready" in running_app.log.read_text(errors="replace")
+
+    wait_for(printed, 120, "the ready banner", interval=0.5)
+    log = running_app.log.read_text(errors="replace")
+    banner = log[log.index("Synco is ready") :]
+    assert f"{running_app.base}/   log in as demo / synco-demo" in banner
+    assert f"{running_app.shopify}/admin/apps/synco-dev-api-key?shop=synco-demo.myshopify.com" in banner
+    assert f"{running_app.odoo}/odoo" in banner
+    # after every process said it started: the sandboxes listening, the worker consuming
+    for started in ("odoo sandbox listening", "shopify sandbox listening"):
+        assert log.index(started) < log.index("Synco is ready"), started
+
+
+def test_the_demo_opens_with_its_odoo_connection_checked(running_app):
+    browser = Browser(running_app.base)
+    browser.login("demo", "synco-demo")
+
+    home = browser.get("/")
+
+    assert "Test connection passed on" in home and "(Odoo 18.0" in home
+    assert "Installed: " in home  # the required apps, from the same check
+    assert "Saved but not checked yet" not in home
+
+
+def _home_says_odoo_is_down(browser: Browser) -> bool:
+    return "Odoo is not answering." in browser.get("/")
+
+
+def test_the_odoo_sandbox_goes_down_and_comes_back_while_everything_else_runs(running_app):
+    browser = Browser(running_app.base)
+    page = browser.login("demo", "synco-demo")
+    waiting = syncable_order_ids(page)[:6]
+
+    # when the developer takes the Odoo sandbox down (make sandbox-down NAME=odoo)
+    down = running_app.manage("sandbox", "odoo", "down")
+
+    # then Odoo refuses connections and every other process keeps running
+    assert down.returncode == 0, down.stderr
+    assert down.stdout.strip() == f"The Odoo sandbox at {running_app.odoo} is down (connections refused)."
+    with pytest.raises(urllib.error.URLError) as refused:
+        urllib.request.urlopen(f"{running_app.odoo}/sandbox/health", timeout=5)
+    assert isinstance(refused.value.reason, ConnectionRefusedError)
+    assert running_app.honcho.poll() is None
+    assert browser.get("/health/") == '{"status": "ok"}'
+
+    # and orders synced now wait: the circuit opens, Home says Odoo is not answering, nothing is synced
+    for order_id in waiting:
+        browser.post(f"/orders/{order_id}/sync/", headers={"HX-Request": "true"})
+    wait_for(lambda: _home_says_odoo_is_down(browser), 60, "Home to say Odoo is not answering", interval=0.5)
+    for order_id in waiting:
+        row = browser.get(f"/orders/{order_id}/row/", headers={"HX-Request": "true"})
+        assert 'data-status="synced"' not in row, row
+
+    # when the developer brings it back (make sandbox-up NAME=odoo)
+    up = running_app.manage("sandbox", "odoo", "up")
+
+    # then the waiting orders go through by themselves and Home no longer reports Odoo down
+    assert up.returncode == 0, up.stderr
+    assert up.stdout.strip() == f"The Odoo sandbox at {running_app.odoo} is up again."
+
+    def settled() -> bool:
+        rows = [browser.get(f"/orders/{pk}/row/", headers={"HX-Request": "true"}) for pk in waiting]
+        return all('aria-busy="true"' not in row for row in rows)
+
+    wait_for(settled, 90, "the waiting orders to be synced after Odoo came back", interval=0.5)
+    rows = [browser.get(f"/orders/{pk}/row/", headers={"HX-Request": "true"}) for pk in waiting]
+    assert any('data-status="synced"' in row for row in rows), rows
+    assert not _home_says_odoo_is_down(browser)
+    assert running_app.honcho.poll() is None
+
+
+def _shopify_order_count(app: RunningApp) -> int:
+    body = json.dumps({"query": "{ orders(first: 250) { nodes { id } } }"}).encode()
+    request = urllib.request.Request(
+        f"{app.shopify}/admin/api/2026-10/graphql.json",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Shopify-Access-Token": DEMO_ACCESS_TOKEN},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return len(json.load(response)["data"]["orders"]["nodes"])
+
+
+def test_seed_demo_reset_while_it_runs_resets_the_running_sandboxes(running_app):
+    # given the running demo after the tests above: orders added in Shopify, sale orders written in Odoo
+    odoo = _odoo(running_app)
+    assert odoo("sale.order", "search_count", []) > 0
+    assert _shopify_order_count(running_app) > 12
+
+    # when the developer starts the demo over while `make run` runs
+    reset = running_app.manage("seed_demo", "--reset", "--orders", "5")
+
+    # then the running sandboxes hold the fresh demo (asked over HTTP), Synco imported it, the connection is checked
+    assert reset.returncode == 0, reset.stderr
+    assert f"The running Odoo sandbox at {running_app.odoo} is back to a fresh database." in reset.stdout
+    assert (
+        f"The running Shopify sandbox at {running_app.shopify} holds the demo orders again." in reset.stdout
+    )
+    assert _shopify_order_count(running_app) == 5
+    odoo = _odoo(running_app)
+    assert odoo("sale.order", "search_count", []) == 0
+    browser = Browser(running_app.base)
+    page = browser.login("demo", "synco-demo")
+    assert len(re.findall(r'<tr id="order-\d+"', page)) == 5
+    assert "Test connection passed on" in browser.get("/")
+    # and the demo still syncs into the running Odoo sandbox
+    _sync_one(browser, syncable_order_ids(page))
+    assert running_app.honcho.poll() is None
