@@ -586,7 +586,6 @@ def _live_context(order: Order) -> dict[str, object]:
         "attempts": attempts[:ATTEMPTS_SHOWN],
         "more_attempts": len(attempts) > ATTEMPTS_SHOWN,
         "difference": difference,
-        "difference_display": f"{difference:+.2f}" if difference is not None else "",
         "tolerance": rules.totals_tolerance if rules else None,
         "odoo_state_label": SALE_ORDER_STATES.get(order.odoo_state, order.odoo_state),
         "current_total": current_total,

@@ -76,27 +76,25 @@ def test_it_shows_the_shopify_order_lines_shipping_taxes_and_totals(merchant_cli
 
     assert "<h1>Order #1001</h1>" in html
     lines = html.split('class="table order-lines"', 1)[1].split("</table>", 1)[0]
-    # the T-shirt line: 2 x 25.00, 5.00 off, 6.75 tax, 45.00
+    # the T-shirt line: 2 x $25.00, $5.00 off (a negative amount), $6.75 tax, $45.00
     shirt = lines.split("Organic T-Shirt - M", 1)[1].split("</tr>", 1)[0]
     assert "SKU SKU-TSHIRT-M" in shirt
-    assert [
-        cell for cell in ("2", "25.00", "\N{MINUS SIGN}5.00", "6.75", "45.00") if f">{cell}</td>" in shirt
-    ] == [
+    assert [cell for cell in ("2", "$25.00", "-$5.00", "$6.75", "$45.00") if f">{cell}</td>" in shirt] == [
         "2",
-        "25.00",
-        "\N{MINUS SIGN}5.00",
-        "6.75",
-        "45.00",
+        "$25.00",
+        "-$5.00",
+        "$6.75",
+        "$45.00",
     ]
-    assert "Shipping: Standard" in lines and ">5.99</td>" in lines
+    assert "Shipping: Standard" in lines and ">$5.99</td>" in lines
     totals = html.split('class="facts totals order-totals"', 1)[1].split("</dl>", 1)[0]
-    assert '<dt>Subtotal</dt><dd class="num">48.50</dd>' in totals
-    assert '<dt>Discounts</dt><dd class="num">\N{MINUS SIGN}5.00</dd>' in totals
-    assert '<dt>Tax</dt><dd class="num">7.28</dd>' in totals
-    assert "61.77 USD" in totals and "Customer paid" not in totals
+    assert '<dt>Subtotal</dt><dd class="num">$48.50</dd>' in totals
+    assert '<dt>Discounts</dt><dd class="num">-$5.00</dd>' in totals
+    assert '<dt>Tax</dt><dd class="num">$7.28</dd>' in totals
+    assert ">$61.77 USD</dd>" in totals and "Customer paid" not in totals
     # the customer and both addresses (the merchant's own data)
     assert "jane.doe@example.com" in html and "500 Howard St" in html and "1 Market St" in html
-    assert "<li>shopify_payments · Sale · Success · 61.77 USD</li>" in html
+    assert "<li>shopify_payments · Sale · Success · $61.77</li>" in html
 
 
 def test_it_shows_what_the_customer_paid_in_another_currency(merchant_client, shop):
@@ -110,7 +108,37 @@ def test_it_shows_what_the_customer_paid_in_another_currency(merchant_client, sh
 
     html = _detail(merchant_client, stored_order(shop, node))
 
-    assert '<dt>Customer paid</dt><dd class="num">57.10 EUR</dd>' in html
+    assert '<dt>Customer paid</dt><dd class="num">€57.10 EUR</dd>' in html
+
+
+def test_it_shows_shopify_amounts_with_the_currencys_decimals_never_as_sent(merchant_client, shop):
+    # given Shopify's amounts as its API writes them: "64.8", "22.0", no trailing zeros
+    node = order_node(
+        totalPriceSet=money("64.8"), subtotalPriceSet=money("22.0"), totalShippingPriceSet=money("6.9")
+    )
+
+    html = _detail(merchant_client, stored_order(shop, node))
+
+    totals = html.split('class="facts totals order-totals"', 1)[1].split("</dl>", 1)[0]
+    assert '<dt>Subtotal</dt><dd class="num">$22.00</dd>' in totals
+    assert '<dt>Shipping</dt><dd class="num">$6.90</dd>' in totals
+    assert "data-shopify-total>$64.80 USD</dd>" in totals
+    assert not re.search(r"[^\d.]64\.8[^\d]|[^\d.]22\.0[^\d]|[^\d.]6\.9[^\d]", html)
+
+
+def test_it_shows_a_yen_order_without_decimals(merchant_client, shop):
+    node = order_node(
+        currencyCode="JPY",
+        presentmentCurrencyCode="JPY",
+        totalPriceSet=money("6480", "JPY"),
+        subtotalPriceSet=money("6000", "JPY"),
+    )
+
+    html = _detail(merchant_client, stored_order(shop, node))
+
+    totals = html.split('class="facts totals order-totals"', 1)[1].split("</dl>", 1)[0]
+    assert '<dt>Subtotal</dt><dd class="num">¥6,000</dd>' in totals
+    assert "data-shopify-total>¥6,480 JPY</dd>" in totals
 
 
 def test_an_unreadable_order_still_has_a_page_that_says_why(merchant_client, shop):
@@ -157,8 +185,8 @@ def test_it_shows_the_odoo_documents_with_links_and_matching_totals(merchant_cli
     assert "<dd data-odoo-state>Sales order</dd>" in html
     assert f'href="{base}/account.move/77"' in html and "INV/2026/00077" in html
     assert f'href="{base}/account.payment/12"' in html and "(id 12)" in html
-    assert '<td class="num" data-odoo-total>61.77 USD</td>' in html
-    assert '<td class="num" data-difference>0.00</td>' in html and "Totals match." in html
+    assert '<td class="num" data-odoo-total>$61.77 USD</td>' in html
+    assert '<td class="num" data-difference>$0.00</td>' in html and "Totals match." in html
     assert "The totals differ." not in html
 
 
@@ -174,7 +202,7 @@ def test_it_flags_totals_that_differ_with_the_reason_the_order_was_held(merchant
 
     html = _detail(merchant_client, order)
 
-    assert '<td class="num" data-difference>+0.40</td>' in html
+    assert '<td class="num" data-difference>+$0.40</td>' in html
     assert '<tr class="totals-differ">' in html and "The totals differ." in html
     assert "by +0.40 (tolerance 0.01)." in html and "<dd data-odoo-state>Quotation</dd>" in html
     assert 'aria-label="Retry #1001"' in html
@@ -188,8 +216,8 @@ def test_a_small_difference_within_the_tolerance_says_it_was_accepted(merchant_c
 
     html = _detail(merchant_client, order)
 
-    assert '<td class="num" data-difference>-0.03</td>' in html
-    assert "Within the tolerance of 0.05 set in the order rules, so it was accepted." in html
+    assert '<td class="num" data-difference>-$0.03</td>' in html
+    assert "Within the tolerance of $0.05 set in the order rules, so it was accepted." in html
 
 
 def test_it_lists_every_attempt_of_this_order_newest_first_with_links_to_the_log(merchant_client, shop):
@@ -291,7 +319,7 @@ def test_refresh_from_odoo_reads_the_documents_as_odoo_has_them_now(merchant_cli
     ).content.decode()
 
     assert f"{order.odoo_name} · <span data-live-state>Sales order</span>" in html
-    assert '<dd class="num-inline" data-live-total>61.77' in html and "Changed in Odoo" not in html
+    assert '<dd class="num-inline" data-live-total>$61.77 USD' in html and "Changed in Odoo" not in html
 
 
 def test_refresh_from_odoo_says_clearly_when_odoo_is_down(merchant_client, shop, odoo_down):

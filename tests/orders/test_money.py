@@ -190,7 +190,7 @@ def test_the_order_page_explains_a_difference_line_by_line(shop, odoo, merchant_
     assert response.status_code == 200
     html = response.content.decode()
     assert "Shopify and Odoo, line by line" in html
-    assert "Shopify 57.51 · Odoo 57.50" in html
+    assert "Shopify $57.51 · Odoo $57.50" in html
     assert Order.objects.get(pk=order.pk).sync_status == SyncStatus.NEEDS_REVIEW
 
 

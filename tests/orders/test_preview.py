@@ -24,9 +24,9 @@ def test_it_shows_what_odoo_would_receive_without_writing_anything(merchant_clie
     assert "Invoice address 1 Market St, San Francisco would be created" in html
     assert "Organic T-Shirt - M" in html and "Shipping: Standard" in html
     assert "product #" not in html  # the matched Odoo products by their names, read in one call
-    assert "<dd data-untaxed>54.49</dd>" in html
-    assert "<dd data-tax>7.28</dd>" in html
-    assert "<dd data-total>61.77</dd>" in html
+    assert "<dd data-untaxed>$54.49</dd>" in html
+    assert "<dd data-tax>$7.28</dd>" in html
+    assert "<dd data-total>$61.77 USD</dd>" in html
     calls = odoo.server.stats()["calls"]
     assert calls and all(m.split(":")[1] in ("search", "search_read", "read", "web_read") for m in calls), (
         calls
@@ -45,7 +45,7 @@ def test_the_preview_totals_match_what_the_sync_then_writes(merchant_client, sho
     sync_order(order.pk)
 
     order.refresh_from_db()
-    assert f"<dd data-total>{order.odoo_total}</dd>" in html
+    assert f"<dd data-total>${order.odoo_total} USD</dd>" in html
 
 
 def test_it_lists_the_problems_a_sync_would_hit(merchant_client, shop, odoo):

@@ -76,7 +76,7 @@ def test_the_page_lists_each_variant_with_its_odoo_product_and_state(merchant_cl
 
     row = _row(html, linked)
     assert "Product 001" in row and "Size 1" in row and "<code>SKU-001</code>" in row and "BAR001" in row
-    assert "25.00 USD" in row
+    assert ">$25.00</td>" in row
     assert f'href="http://127.0.0.1:{odoo.port}/odoo/product.product/501"' in row
     assert '<span class="badge badge-synced">Linked</span>' in row
     row = _row(html, missing)
