@@ -12,7 +12,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from synco.filters import search_text
 from synco.models import Shop
 
 
@@ -69,19 +68,6 @@ class SyncState:
         return self.key in ("queued", "writing")
 
 
-# Shopify fulfilment statuses of an order Shopify has (at least partly) shipped: its Odoo delivery may follow
-# the sync (shipments.services.order_synced); an order in none of them needs no follow-up after its sync.
-SHOPIFY_FULFILLED = ("FULFILLED", "PARTIALLY_FULFILLED", "PARTIAL", "fulfilled", "partial")
-
-
-SEARCHED_FIELDS = {"name", "customer_name", "email"}
-
-
-def order_search_text(name: str, customer_name: str, email: str) -> str:
-    """Order.search_text for these values (the number without its "#", as it may be typed either way)."""
-    return search_text(name.lstrip("#"), customer_name, email)
-
-
 class Order(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
     shopify_id = models.BigIntegerField()
@@ -93,9 +79,6 @@ class Order(models.Model):
     fulfillment_status = models.CharField(max_length=32, blank=True)
     customer_name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=255, blank=True)
-    # What the orders page's search looks in: number, customer and e-mail, case-folded and without accents
-    # (synco.filters.search_text), kept by save() and store_order; a trigram index serves it on PostgreSQL.
-    search_text = models.TextField(blank=True, default="", editable=False)
     currency = models.CharField(max_length=3, default="USD")
     total_price = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     # The GraphQL node as Shopify sent it; parsed into a ShopifyOrder whenever it is used.
@@ -176,14 +159,6 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop.domain} {self.name}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_text = order_search_text(self.name, self.customer_name, self.email)
-        fields = kwargs.get("update_fields")
-        if fields is not None and SEARCHED_FIELDS & set(fields):
-            # A redaction that saves only customer_name and email must not leave them readable in the search text.
-            kwargs["update_fields"] = {*fields, "search_text"}
-        super().save(*args, **kwargs)
 
     @property
     def is_pending(self) -> bool:
