@@ -105,6 +105,26 @@ def sync_order(order_id: int, task_id: str = "", *, interactive: bool = False) -
         services.hand_over_slot(claim.shop_id)
 
 
+def sync_next(shop_id: int, task_id: str = "") -> None:
+    """A shop lead's run (orders.tasks.sync_shop_task): the shop's oldest waiting order, with a batch of the
+    others along when it is a first attempt, under the Odoo server's cap; retries are sent from here. When it
+    ends it hands over to the next lead (hand_over_slot), which is how a bulk sync's orders drain."""
+    claim = services.claim_next(shop_id)
+    if claim is None:
+        return
+    try:
+        run = services.claim_batch(claim, settings.SYNCO_SYNC_BATCH_SIZE)
+        if len(run.order_ids) == 1:
+            delays = {claim.order_id: services._run(claim, task_id)}
+        else:
+            delays = run_batch(run, task_id)
+        for pk, delay in delays.items():
+            if delay is not None:
+                services.publish_sync(pk, countdown=delay)
+    finally:
+        services.hand_over_slot(shop_id)
+
+
 @dataclass
 class _Item:
     """One order of the batch, as it goes through the steps."""
@@ -182,7 +202,14 @@ class _Batch:
                 item.result.notes.append(
                     f"Written in a batch of {self.batch_size} orders ({self.batch_calls} Odoo calls)."
                 )
-                if services._record_success(item.lease, item.record, item.result, calls, batched=True):
+                if services._record_success(
+                    item.lease,
+                    item.record,
+                    item.result,
+                    calls,
+                    batched=True,
+                    fulfillment_status=item.order.fulfillment_status,
+                ):
                     follow.append(item.order.pk)
             # Refunds that waited for their order follow it into Odoo (services.queue_order_refunds, at once
             # for the batch: read after the statuses, as one at a time).

@@ -68,6 +68,11 @@ class SyncState:
         return self.key in ("queued", "writing")
 
 
+# Shopify fulfilment statuses of an order Shopify has (at least partly) shipped: its Odoo delivery may follow
+# the sync (shipments.services.order_synced); an order in none of them needs no follow-up after its sync.
+SHOPIFY_FULFILLED = ("FULFILLED", "PARTIALLY_FULFILLED", "PARTIAL", "fulfilled", "partial")
+
+
 class Order(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
     shopify_id = models.BigIntegerField()

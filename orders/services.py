@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
@@ -22,7 +23,13 @@ from orders.cancellation import schedule_cancel, wants_cancel
 from orders.documents import WriteResult, write_order
 from orders.edits import edit_signature, has_edits, refunds_known, schedule_edit, with_edits
 from orders.mapping import MappingError
-from orders.models import SYNCABLE_STATUSES, Order, SyncBatch, SyncStatus
+from orders.models import (
+    SHOPIFY_FULFILLED,
+    SYNCABLE_STATUSES,
+    Order,
+    SyncBatch,
+    SyncStatus,
+)
 from orders.rules import eligibility_rules, ineligibility_reason, risk_reason
 from synclogs.models import SyncAttempt
 from synclogs.records import finish_attempt, start_attempt
@@ -342,21 +349,73 @@ def publish_sync(
     return True
 
 
+def publish_lead(shop_id: int, countdown: float | None = None) -> bool:
+    """Send a shop lead (orders.tasks.sync_shop_task, on 'bulk'): it takes the shop's oldest waiting order, and
+    a batch of the others along, under the Odoo server's cap, and hands over to the next lead when it ends.
+    False (logged) if the broker is unreachable: the watchdog sends one for a shop whose orders wait."""
+    lead = queue.task("orders.tasks.sync_shop_task")
+    options: dict[str, Any] = _route(BULK)
+    if countdown is not None:
+        options["countdown"] = countdown
+    try:
+        lead.apply_async((shop_id,), **options)
+    except (BrokerError, OSError) as exc:
+        logger.warning(
+            "task broker unreachable: the shop's queued orders wait for the watchdog",
+            extra={"shop_id": shop_id, "error": type(exc).__name__},
+        )
+        return False
+    return True
+
+
+def leads_for(shop_id: int, waiting: int) -> int:
+    """How many shop leads to send for `waiting` freshly queued orders: one per batch, at most the cap of
+    parallel runs on the shop's Odoo server (a lead beyond it stops at once; every run hands over a lead)."""
+    if waiting <= 0:
+        return 0
+    cap = (
+        OdooConnection.objects.filter(shop_id=shop_id).values_list("max_concurrency", flat=True).first()
+        or default_max_concurrency()
+    )
+    return max(1, min(cap, -(-waiting // max(settings.SYNCO_SYNC_BATCH_SIZE, 1))))
+
+
 @dataclass
 class Dispatch:
-    """Sync tasks sent once their claims commit; `unsent` counts those the broker did not take."""
+    """Sync tasks sent once their claims commit; `unsent` counts those the broker did not take.
+
+    `leads` (bulk work: Sync all, the sweep): the orders are gathered per shop and `send_leads_on_commit` sends
+    a few shop leads per shop instead of a task per order (publish_lead): each lead writes a batch and hands
+    over to the next, so thousands of queued orders cost a task per batch, not per order."""
 
     unsent: int = 0
     order_ids: list[int] = field(default_factory=list)
     queue_name: str = BULK
+    leads: bool = False
+    _waiting: dict[int, list[int]] = field(default_factory=dict)
 
-    def send_on_commit(self, order_id: int) -> None:
+    def send_on_commit(self, order_id: int, shop_id: int | None = None) -> None:
+        if self.leads and shop_id is not None and self.queue_name == BULK:
+            self._waiting.setdefault(shop_id, []).append(order_id)
+            return
         transaction.on_commit(lambda: self._send(order_id))
+
+    def send_leads_on_commit(self) -> None:
+        """The gathered orders' leads, once the claims commit (at once outside a transaction)."""
+        waiting, self._waiting = self._waiting, {}
+        for shop_id, order_ids in waiting.items():
+            transaction.on_commit(functools.partial(self._send_leads, shop_id, order_ids))
 
     def _send(self, order_id: int) -> None:
         self.order_ids.append(order_id)
         if not publish_sync(order_id, queue_name=self.queue_name, supersede=False):
             self.unsent += 1
+
+    def _send_leads(self, shop_id: int, order_ids: list[int]) -> None:
+        self.order_ids.extend(order_ids)
+        sent = sum(1 for _ in range(leads_for(shop_id, len(order_ids))) if publish_lead(shop_id))
+        if not sent:
+            self.unsent += len(order_ids)
 
 
 def request_sync(
@@ -375,7 +434,7 @@ def request_sync(
     if not claim_for_sync(order, batch):
         refuse_sync(order.pk)
         return False
-    (dispatch or Dispatch(queue_name=queue_name)).send_on_commit(order.pk)
+    (dispatch or Dispatch(queue_name=queue_name)).send_on_commit(order.pk, order.shop_id)
     return True
 
 
@@ -386,12 +445,25 @@ def bulk_sync(shop: Shop, order_ids: list[int] | None, dispatch: Dispatch | None
     orders = Order.objects.filter(shop=shop, sync_status__in=SYNCABLE_STATUSES, parse_error="")
     orders = orders.filter(pk__in=order_ids) if order_ids is not None else orders.filter(eligible=True)
     batch = SyncBatch.objects.create(shop=shop)
-    # Checked once above (a pause in the meantime is caught by each task): one query per order, not two.
-    queued = sum(
-        1
-        for order in orders.only("pk", "parse_error", "shop")
-        if request_sync(order, batch, check_paused=False, dispatch=dispatch)
+    dispatch = dispatch or Dispatch()
+    dispatch.leads = True
+    # Queued with one UPDATE (eligibility part of it, as in claim_for_sync), their tasks as a few shop leads
+    # (Dispatch.leads); the chosen orders the rules leave out are refused one by one (logged).
+    queued = orders.filter(eligible=True).update(
+        sync_status=SyncStatus.QUEUED,
+        sync_error="",
+        review_reason="",
+        next_retry_at=None,
+        status_changed_at=timezone.now(),
+        batch=batch,
+        sync_task="",
     )
+    for pk in Order.objects.filter(batch=batch, sync_status=SyncStatus.QUEUED).values_list("pk", flat=True):
+        dispatch.send_on_commit(pk, shop.pk)
+    dispatch.send_leads_on_commit()
+    if order_ids is not None:
+        for pk in orders.filter(eligible=False).values_list("pk", flat=True):
+            refuse_sync(pk)
     SyncBatch.objects.filter(pk=batch.pk).update(total=queued)
     batch.total = queued
     return batch
@@ -745,25 +817,47 @@ def release_held_orders(shop_id: int) -> int:
 
 
 def hand_over_slot(shop_id: int) -> None:
-    """A finished run frees a slot of its shop: the oldest order waiting for one starts now."""
+    """A finished run frees a slot of its shop: a shop lead takes the oldest waiting order (and a batch along)."""
     if circuit.open_until(shop_id) is not None:
         return
-    waiting = (
-        Order.objects.filter(shop_id=shop_id, sync_status=SyncStatus.QUEUED, next_retry_at=None)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if waiting is not None:
-        publish_sync(waiting)
+    if Order.objects.filter(shop_id=shop_id, sync_status=SyncStatus.QUEUED, next_retry_at=None).exists():
+        publish_lead(shop_id)
+
+
+def claim_next(shop_id: int) -> Lease | None:
+    """A shop lead's order: the oldest of the shop's queued orders not waiting for a retry, under its Odoo
+    server's cap. None when nothing waits, the shop is paused (its queued orders are put back) or the server is
+    at its cap: every run hands over a lead when it ends (hand_over_slot), so this lead may stop."""
+    if is_sync_paused(shop_id):
+        put_back_queued(Order.objects.filter(shop_id=shop_id))
+        return None
+    waiting = Order.objects.filter(shop_id=shop_id, sync_status=SyncStatus.QUEUED, next_retry_at=None)
+    for _ in range(5):
+        order_id = waiting.order_by("pk").values_list("pk", flat=True).first()
+        if order_id is None:
+            return None
+        claim = claim_to_run(order_id)
+        if isinstance(claim, Lease):
+            return claim
+        if claim is not None:
+            return None  # at the cap
+        # Taken meanwhile by another lead or task: the next one.
+    return None
 
 
 def _record_success(
-    lease: Lease, record: SyncAttempt, outcome: WriteResult, rpc_calls: int, *, batched: bool = False
+    lease: Lease,
+    record: SyncAttempt,
+    outcome: WriteResult,
+    rpc_calls: int,
+    *,
+    batched: bool = False,
+    fulfillment_status: str | None = None,
 ) -> bool:
     """The order's status and documents, its follow-ups, its log entry closed. `batched` (orders/batching.py,
     inside one transaction for the batch): the caller queues the waiting refunds of all its orders with one
-    query. True when the order's refunds are to follow it."""
+    query. `fulfillment_status` (Shopify's, when the caller read it): an order Shopify has not shipped needs no
+    shipments follow-up task. True when the order's refunds are to follow it."""
     sale, invoice = outcome.sale_order, outcome.invoice
     follows = False
     if not lease.mine().update(
@@ -794,8 +888,9 @@ def _record_success(
         follows = True
         if not batched:
             queue_order_refunds(lease.order_id)
-        # Shopify may have fulfilled it already: its Odoo delivery is validated (shipments, a shop setting).
-        queue.delay_on_commit("shipments.tasks.order_synced_task", lease.order_id)
+        if fulfillment_status is None or fulfillment_status in SHOPIFY_FULFILLED:
+            # Shopify may have fulfilled it already: its Odoo delivery is validated (shipments, a shop setting).
+            queue.delay_on_commit("shipments.tasks.order_synced_task", lease.order_id)
     finish_attempt(
         record,
         succeeded=True,
@@ -900,7 +995,8 @@ def _fail(
 
 
 def recover_stuck_orders() -> int:
-    """Orders whose worker's lease expired (killed, hung), or Queued with a lost task, go back to the queue.
+    """Orders whose worker's lease expired (killed, hung), or Queued with a lost task, go back to the queue;
+    returns how many orders it put back or sent again.
 
     A run that is alive renews its lease, however long it takes: it is never run a second time alongside.
     """
@@ -917,15 +1013,25 @@ def recover_stuck_orders() -> int:
             sync_status=SyncStatus.QUEUED, status_changed_at=now, next_retry_at=None, **_RELEASED
         ):
             logger.warning("order whose lease expired re-queued", extra={"order_id": pk})
-    lost = Order.objects.filter(sync_status=SyncStatus.QUEUED).filter(
-        Q(next_retry_at__lt=now - timedelta(minutes=5))
-        | Q(next_retry_at=None, status_changed_at__lt=stuck_since)
-    )
+    # Put back, and a retry whose own task was lost: sent again.
+    lost = Order.objects.filter(sync_status=SyncStatus.QUEUED, next_retry_at__lt=now - timedelta(minutes=5))
     requeued = list(lost.values_list("pk", flat=True))
-    due = set(stuck) | set(requeued)
-    for pk in sorted(due):
+    for pk in sorted(set(stuck) | set(requeued)):
         publish_sync(pk)
-    return len(due)
+    # Orders waiting for a lead (a bulk sync's thousands wait their turn, for a long time): a shop whose queue is
+    # moving (a run holds a live lease) hands over by itself; a shop with none gets a lead (its hand-over, or the
+    # order's own task, was lost).
+    waiting = Order.objects.filter(sync_status=SyncStatus.QUEUED, next_retry_at=None).exclude(pk__in=stuck)
+    shops = set(waiting.filter(status_changed_at__lt=stuck_since).values_list("shop_id", flat=True))
+    moving = set(
+        Order.objects.filter(shop_id__in=shops, sync_status=SyncStatus.IN_PROGRESS, lease_until__gt=now)
+        .values_list("shop_id", flat=True)
+        .distinct()
+    )
+    lost_shops = sorted(shops - moving)
+    for shop_id in lost_shops:
+        publish_lead(shop_id)
+    return len(set(stuck) | set(requeued)) + waiting.filter(shop_id__in=lost_shops).count()
 
 
 def sweep_shop(shop_id: int) -> int:
@@ -952,9 +1058,14 @@ def sweep_shop(shop_id: int) -> int:
     )
     if hold_while_paused(shop.pk, pending):
         return 0
-    return sum(
-        1 for order in pending.only("pk", "parse_error", "shop") if request_sync(order, check_paused=False)
+    dispatch = Dispatch(leads=True)
+    queued = sum(
+        1
+        for order in pending.only("pk", "parse_error", "shop")
+        if request_sync(order, check_paused=False, dispatch=dispatch)
     )
+    dispatch.send_leads_on_commit()
+    return queued
 
 
 def shops_due_for_sweep() -> list[int]:

@@ -31,6 +31,17 @@ def sync_order_task(self: Task, order_id: int, interactive: bool = False) -> Non
         services.publish_sync(order_id, countdown=delay, queue_name=queue_name)
 
 
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=settings.SYNCO_SYNC_SOFT_TIME_LIMIT,
+    time_limit=settings.SYNCO_SYNC_TIME_LIMIT,
+)
+def sync_shop_task(self: Task, shop_id: int) -> None:
+    """A shop lead: the shop's oldest waiting order (and a batch along), then a lead for what still waits."""
+    batching.sync_next(shop_id, task_id=self.request.id or "")
+
+
 @shared_task(bind=True, acks_late=True)
 def cancel_order_task(self: Task, order_id: int, waited: int = 0) -> None:
     from orders.cancellation import cancel_in_odoo

@@ -39,7 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.mapping import XMLID_MODULE
-from orders.models import Order
+from orders.models import SHOPIFY_FULFILLED, Order
 from shipments import mapping
 from shipments.models import Shipment, ShipmentSettings
 from stock.models import StockSettings
@@ -72,7 +72,6 @@ SWEEP_PAGE = 200
 # every look that finds them still held, up to a day.
 HELD_RECHECK = timedelta(minutes=15)
 HELD_RECHECK_MAX = timedelta(days=1)
-SHOPIFY_FULFILLED = ("FULFILLED", "PARTIALLY_FULFILLED", "PARTIAL", "fulfilled", "partial")
 SCOPE_REASON = (
     "Shopify refused to {what}: the app lacks the '{scope}' permission. Open the app from the Shopify admin and "
     "approve its permissions (or reinstall it); Synco tries again after that."

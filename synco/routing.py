@@ -41,6 +41,7 @@ LONG = "long"
 TASKS: dict[str, tuple[str, str]] = {
     # orders
     "orders.tasks.sync_order_task": (INTERACTIVE, SYNC),  # sent to 'bulk' by bulk work (see follow_bulk_work)
+    "orders.tasks.sync_shop_task": (BULK, SYNC),  # a shop lead: a batch of a bulk sync's orders
     "orders.tasks.cancel_order_task": (INTERACTIVE, TASK),
     "orders.tasks.apply_edit_task": (INTERACTIVE, TASK),
     "orders.tasks.requeue_held_orders_task": (INTERACTIVE, TASK),  # the merchant resumed syncing

@@ -147,10 +147,14 @@ TEMPLATES = [
     },
 ]
 
+_DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'synco.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'synco.sqlite3'}"),
-        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0")),
+        _DATABASE_URL,
+        # A server database keeps each process's connection open between requests and tasks (a new PostgreSQL
+        # connection per task cost a worker more than the task itself), checked before reuse; SQLite opens none.
+        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0" if _DATABASE_URL.startswith("sqlite") else "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

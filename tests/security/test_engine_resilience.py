@@ -18,7 +18,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import services, tasks
+from orders import batching, services, tasks
 from orders.models import Order, SyncStatus
 from orders.services import (
     Lease,
@@ -222,13 +222,22 @@ def test_a_slow_shop_is_held_to_its_cap_even_alone(shop, settings, slow):
     assert isinstance(claim_to_run(queued_order(shop, _node(2)).pk), float)
 
 
-def test_a_finished_run_hands_its_slot_to_the_shops_next_waiting_order(shop, odoo, settings, published):
+def test_a_finished_run_hands_its_slot_to_the_shops_next_waiting_order(
+    shop, odoo, settings, published, monkeypatch
+):
     settings.SYNCO_SHOP_CONCURRENCY = 1
     first, second = queued_order(shop, _node(1)), queued_order(shop, _node(2))
+    leads: list[int] = []
+    monkeypatch.setattr(tasks.sync_shop_task, "apply_async", lambda args, **options: leads.append(args[0]))
 
-    sync_order(first.pk)
+    services.sync_order(first.pk)  # the order alone (the single path), holding the shop's one slot
 
-    assert (second.pk, None) in published
+    # Its slot goes to a shop lead, which takes the oldest waiting order (and a batch along) when it runs.
+    assert leads == [shop.pk] and published == []
+    batching.sync_next(shop.pk)
+    second.refresh_from_db()
+    assert second.sync_status == SyncStatus.SYNCED
+    assert leads == [shop.pk]  # nothing waits any more: no further lead
 
 
 def test_sync_tasks_have_time_limits():
@@ -414,11 +423,12 @@ def test_sync_with_the_broker_down_answers_queued_and_the_watchdog_sends_it_late
     monkeypatch.undo()
     sent: list[int] = []
     monkeypatch.setattr(tasks.sync_order_task, "apply_async", lambda args, **options: sent.append(args[0]))
+    monkeypatch.setattr(tasks.sync_shop_task, "apply_async", lambda args, **options: sent.append(args[0]))
     Order.objects.filter(pk=order.pk).update(
         status_changed_at=timezone.now() - timedelta(seconds=settings.SYNCO_STUCK_SECONDS + 1)
     )
     assert recover_stuck_orders() == 1
-    assert sent == [order.pk]
+    assert sent == [shop.pk]  # a lead for its shop (nothing of the shop is running): it takes the order
 
 
 def test_bulk_sync_with_the_broker_down_answers_and_keeps_the_orders_queued(
