@@ -62,16 +62,17 @@ demo-reset: install schema
 	$(PY) manage.py seed_demo --reset
 
 # While `make run` runs, in another terminal: one sandbox plays an outage and comes back, nothing else stops.
+# (No `install` first: a reinstall under the running processes is not wanted here.)
 # NAME=odoo|shopify; MODE=refuse (connection refused, the default) | unavailable (503) | drop (no answer).
 NAME ?= odoo
 MODE ?= refuse
-sandbox-down: install
+sandbox-down:
 	$(PY) manage.py sandbox $(NAME) down --mode $(MODE)
 
-sandbox-up: install
+sandbox-up:
 	$(PY) manage.py sandbox $(NAME) up
 
-sandbox-status: install
+sandbox-status:
 	$(PY) manage.py sandbox $(NAME) status
 
 lint: install

@@ -260,3 +260,33 @@ def test_a_stale_pid_file_is_not_signalled(settings: Any, tmp_path: Path) -> Non
 
     with pytest.raises(CommandError, match="is not running"):
         _command("odoo", "up")  # SIGUSR2 to pytest would have killed it
+
+
+def test_seed_demo_refuses_to_seed_through_a_sandbox_playing_an_outage(settings: Any, tmp_path: Path) -> None:
+    # given make run's Odoo sandbox answering 503 (make sandbox-down NAME=odoo MODE=unavailable)
+    server, url = start_odoo(state_path=None, port=0)
+    try:
+        server.set_outage("unavailable")
+        settings.SANDBOX_ODOO_PORT = int(url.rsplit(":", 1)[1])
+        settings.SANDBOX_SHOPIFY_PORT = _free_port()
+        settings.VAR_DIR = tmp_path
+
+        # when the developer starts the demo over
+        with pytest.raises(CommandError) as caught:
+            call_command("seed_demo", "--reset")
+
+        # then it says why and what to do, and the sandbox kept its outage
+        assert str(caught.value) == (
+            f"The Odoo sandbox at {url} is playing an outage (unavailable): bring it back first with "
+            "`make sandbox-up NAME=odoo`."
+        )
+        assert server.outage == "unavailable"
+    finally:
+        server.shutdown_and_save()
+
+
+def test_seed_demo_says_how_to_run_it_when_loopback_odoo_is_not_allowed(settings: Any) -> None:
+    settings.SYNCO_ODOO_ALLOW_LOOPBACK_HTTP = False
+
+    with pytest.raises(CommandError, match=r"run `make demo-reset` \(or `make run`\), which sets it"):
+        call_command("seed_demo", "--reset")
