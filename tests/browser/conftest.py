@@ -34,8 +34,8 @@ PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 # Waiting for the Celery worker: it starts with the test and talks to Odoo over HTTP.
 WORKER_TIMEOUT_MS = 30_000
-# Transient failures give up after two attempts, a few seconds apart, so a test sees "Retrying" then "Failed".
-# The worker and the web (live_server, whose page shows "Retrying (2/2)") must agree.
+# Transient failures give up after two attempts, a few seconds apart, so a test sees "Waiting to retry" then
+# "Failed". The worker and the web (live_server, whose page shows "Try 2 of 2") must agree.
 ENGINE_SETTINGS = {"SYNCO_MAX_ATTEMPTS": 2, "SYNCO_RETRY_BASE_SECONDS": 3}
 
 _saved_screenshots: list[Path] = []

@@ -48,3 +48,11 @@ def test_bulk_sync_shows_its_progress_and_every_row_ends_synced(page, shop, odoo
         expect(order_row(page, order)).to_contain_text(f"(id {sale['id']})")
     assert odoo.sale_orders(left_out.origin) == []
     assert Order.objects.filter(shop=shop, sync_status=SyncStatus.SYNCED).count() == 5
+
+    # and on the Synced tab nothing can be selected: no checkboxes, no Sync selected
+    page.get_by_role("navigation", name="Filter orders").get_by_role(
+        "link", name="Synced", exact=True
+    ).click()
+    expect(order_row(page, eligible[0])).to_be_visible()
+    expect(page.get_by_role("button", name="Sync selected")).to_have_count(0)
+    expect(page.get_by_role("checkbox")).to_have_count(0)

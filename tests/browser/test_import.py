@@ -22,11 +22,27 @@ def test_a_backfill_imports_the_shops_orders_with_progress(page, shop, shopify, 
     page.goto("/orders/")
     expect(page.get_by_role("heading", name="No orders yet")).to_be_visible()
 
-    # when the merchant backfills every date up to tomorrow
-    imports = page.get_by_role("region", name="Imports from Shopify")
-    imports.get_by_label("Import orders created from").fill("2016-01-01")
-    imports.get_by_label("to", exact=True).fill((date.today() + timedelta(days=1)).isoformat())
-    imports.get_by_role("button", name="Backfill").click()
+    # when the merchant opens "Import past orders from Shopify" and first gets the dates the wrong way round
+    page.get_by_role("button", name="Import past orders from Shopify").first.click()
+    dialog = page.get_by_role("dialog", name="Import past orders from Shopify")
+    expect(dialog).to_be_visible()
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    dialog.get_by_label("From", exact=True).fill(tomorrow)
+    dialog.get_by_label("To (inclusive)").fill("2016-01-01")
+    dialog.get_by_role("button", name="Import orders").click()
+
+    # then the dialog says what is wrong and keeps both dates
+    expect(dialog.get_by_role("alert")).to_contain_text("The end date must not be before the start date.")
+    expect(dialog.get_by_label("From", exact=True)).to_have_value(tomorrow)
+    expect(dialog.get_by_label("To (inclusive)")).to_have_value("2016-01-01")
+    screenshot(page, "orders-import-dialog-error")
+
+    # when they correct them and import every date up to tomorrow, page by page
+    dialog.get_by_label("From", exact=True).fill("2016-01-01")
+    dialog.get_by_label("To (inclusive)").fill(tomorrow)
+    dialog.get_by_label("Recent orders, page by page").check()
+    dialog.get_by_role("button", name="Import orders").click()
+    imports = dialog.get_by_role("region", name="Imports from Shopify")
 
     # then the run reports its progress until it is done, with what it found (the sandbox holds 60 orders, and
     # any that earlier tests of the session created there)
@@ -38,9 +54,12 @@ def test_a_backfill_imports_the_shops_orders_with_progress(page, shop, shopify, 
     imported = int(found.group(1))
     assert imported >= 60
     assert Order.objects.filter(shop=shop).count() == imported
+    expect(page.locator("#import-status")).to_be_empty()
     screenshot(page, "orders-imported")
 
-    # and the orders are listed, fifty to a page
+    # and once the dialog is closed, the orders are listed, fifty to a page
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
     page.get_by_role("navigation", name="Filter orders").get_by_role("link", name="All", exact=True).click()
     expect(order_rows(page)).to_have_count(50)
     expect(page.get_by_text(re.compile(rf"1\u201350 of {imported}"))).to_be_visible()

@@ -76,7 +76,7 @@ def test_it_shows_why_an_order_failed_and_retry_syncs_it_once_the_cause_is_fixed
     assert (order.sync_status, order.odoo_id, order.sync_error) == (SyncStatus.SYNCED, sale["id"], "")
 
 
-def test_an_odoo_outage_shows_retrying_then_failed_and_retry_syncs_once_odoo_is_back(
+def test_an_odoo_outage_shows_waiting_to_retry_then_failed_and_retry_syncs_once_odoo_is_back(
     page, shop, odoo, redis_worker
 ):
     # given an Odoo that drops every connection
@@ -87,7 +87,9 @@ def test_an_odoo_outage_shows_retrying_then_failed_and_retry_syncs_once_odoo_is_
 
     # when the merchant clicks Sync, the row says it retries by itself, then gives up with the reason
     row.get_by_role("button", name="Sync").click()
-    expect(row).to_contain_text("Retrying (2/2)", timeout=WORKER_TIMEOUT_MS)
+    expect(row).to_contain_text("Waiting to retry", timeout=WORKER_TIMEOUT_MS)
+    expect(row).to_contain_text("Try 2 of 2 at")
+    expect(row).not_to_contain_text("Being written")
     expect(row).to_contain_text("Failed", timeout=WORKER_TIMEOUT_MS)
     expect(row.get_by_role("note")).to_contain_text("Gave up after 2 attempts: use Retry once it is fixed.")
     odoo.control(down=False)
