@@ -59,6 +59,10 @@ def test_test_connection_checks_what_is_typed_without_saving_it(page, shop, odoo
     expect(page.get_by_role("listitem").filter(has_text="Database and login")).to_contain_text(
         "Odoo refused the login"
     )
+    # the page says these settings do not work and the saved ones stay in use, never "press Save to use them"
+    expect(page.get_by_role("alert")).to_contain_text("These settings do not work.")
+    expect(page.get_by_text("Nothing was saved: Synco keeps using the saved settings.")).to_be_visible()
+    expect(page.get_by_text("press Save to use them")).to_have_count(0)
     # and nothing was saved: the stored password still works
     assert OdooConnection.objects.get(shop=shop).secret == "admin"
     page.goto("/settings/odoo/")
