@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 import xmlrpc.client
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -199,8 +200,6 @@ def _answers(url: str) -> bool:
 
 
 def _command(*args: str) -> str:
-    from io import StringIO
-
     out = StringIO()
     call_command("sandbox", *args, stdout=out)
     return out.getvalue().strip()
@@ -290,3 +289,35 @@ def test_seed_demo_says_how_to_run_it_when_loopback_odoo_is_not_allowed(settings
 
     with pytest.raises(CommandError, match=r"run `make demo-reset` \(or `make run`\), which sets it"):
         call_command("seed_demo", "--reset")
+
+
+@pytest.mark.django_db
+def test_seed_demo_without_make_run_opens_on_a_checked_connection_and_follows_a_new_odoo_port(
+    settings: Any, tmp_path: Path
+) -> None:
+    from synco.models import OdooConnection, OrderRules
+
+    # given no sandbox running: seed_demo starts both itself, on the ports make run will use
+    settings.VAR_DIR = tmp_path
+    settings.SANDBOX_SHOPIFY_PORT, settings.SANDBOX_ODOO_PORT = _free_port(), _free_port()
+    out = StringIO()
+
+    call_command("seed_demo", "--orders", "3", stdout=out)
+
+    # then the demo shop's connection names that Odoo port and passed Test connection, its rules are set
+    connection = OdooConnection.objects.get(shop__domain=DEMO_SHOP_DOMAIN)
+    assert connection.url == f"http://127.0.0.1:{settings.SANDBOX_ODOO_PORT}"
+    assert connection.last_check_ok is True and connection.last_checked_at is not None
+    assert OrderRules.objects.get(shop=connection.shop).saved_at is not None
+    assert "Odoo connection checked: " in out.getvalue()
+    # and nothing listens any more once it is done (make run's own sandboxes take the ports)
+    assert not _answers(f"http://127.0.0.1:{settings.SANDBOX_ODOO_PORT}")
+
+    # when make run is started again with another Odoo port
+    settings.SANDBOX_ODOO_PORT = _free_port()
+    call_command("seed_demo", stdout=StringIO())
+
+    # then the demo's connection follows it and is checked there
+    connection.refresh_from_db()
+    assert connection.url == f"http://127.0.0.1:{settings.SANDBOX_ODOO_PORT}"
+    assert connection.last_check_ok is True

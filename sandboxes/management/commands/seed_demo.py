@@ -102,6 +102,9 @@ class Command(BaseCommand):
         if Shop.objects.filter(domain=DEMO_DOMAIN).exists() and (shopify_running or shopify_state.exists()):
             self.stdout.write(f"Demo shop {DEMO_DOMAIN} already seeded (use --reset to start over).")
             shop = Shop.objects.get(domain=DEMO_DOMAIN)
+            connection = OdooConnection.objects.filter(shop=shop).first()
+            if connection is None or connection.url != odoo_box.url:
+                self._connect_odoo(shop, odoo_box)  # SANDBOX_ODOO_PORT changed since (or no connection)
             sandboxes = self._sandboxes(shopify_box, odoo_box, shopify_state, odoo_state)
             try:
                 # The web server's address may have changed since: Odoo's stock rules follow it.
@@ -123,16 +126,7 @@ class Command(BaseCommand):
             shop, _ = Shop.objects.update_or_create(
                 domain=DEMO_DOMAIN, defaults={"name": "Synco Demo Store", "access_token": token}
             )
-            OdooConnection.objects.update_or_create(
-                shop=shop,
-                defaults={
-                    "url": odoo_box.url,
-                    "database": ODOO_DB,
-                    "login": ODOO_LOGIN,
-                    # Odoo 19: the API key, so that Synco talks JSON-2 (XML-RPC is deprecated there).
-                    "secret": DEFAULT_API_KEY if settings.SANDBOX_ODOO_VERSION >= 19 else ODOO_PASSWORD,
-                },
-            )
+            self._connect_odoo(shop, odoo_box)
             # The demo's order rules are chosen here (the defaults), as a merchant saving Settings would.
             OrderRules.objects.get_or_create(shop=shop, defaults={"saved_at": timezone.now()})
             user_model = get_user_model()
@@ -150,6 +144,20 @@ class Command(BaseCommand):
             self._check_connection(shop)
         finally:
             sandboxes.close()
+
+    @staticmethod
+    def _connect_odoo(shop: Shop, odoo_box: Sandbox) -> None:
+        """The demo's Odoo connection: the Odoo sandbox on its port, with its admin's password."""
+        OdooConnection.objects.update_or_create(
+            shop=shop,
+            defaults={
+                "url": odoo_box.url,
+                "database": ODOO_DB,
+                "login": ODOO_LOGIN,
+                # Odoo 19: the API key, so that Synco talks JSON-2 (XML-RPC is deprecated there).
+                "secret": DEFAULT_API_KEY if settings.SANDBOX_ODOO_VERSION >= 19 else ODOO_PASSWORD,
+            },
+        )
 
     # -- the sandboxes -----------------------------------------------------------------------------
     @staticmethod
