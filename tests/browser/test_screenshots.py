@@ -64,6 +64,14 @@ def test_every_page_renders_and_is_saved_as_a_screenshot(page, new_page, shop, o
     screenshot(phone, "orders")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the orders page scrolls sideways on a phone: {width}px wide"
+    # its import dialog fits the screen too
+    phone.get_by_role("button", name="Import past orders from Shopify").click()
+    dialog = phone.get_by_role("dialog", name="Import past orders from Shopify")
+    expect(dialog).to_be_visible()
+    box = dialog.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    screenshot(phone, "orders-import-dialog")
+    dialog.get_by_role("button", name="Close").click()
 
     # and the login page, as a visitor sees it
     visitor = new_page()
