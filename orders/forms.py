@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -43,8 +43,10 @@ class BackfillForm(forms.Form):
         if start and end:
             if end < start:
                 raise forms.ValidationError("The end date must not be before the start date.")
-            data["created_from"] = datetime.combine(start, time.min, tzinfo=UTC)
-            data["created_to"] = datetime.combine(end, time.max, tzinfo=UTC)
+            # The shop's days (the page's time zone), as the dates on the page are.
+            zone = timezone.get_current_timezone()
+            data["created_from"] = datetime.combine(start, time.min, tzinfo=zone)
+            data["created_to"] = datetime.combine(end, time.max, tzinfo=zone)
         return data
 
 

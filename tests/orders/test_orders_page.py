@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -91,3 +93,18 @@ def test_the_synced_tab_has_no_checkboxes_and_no_sync_selected(merchant_client, 
     assert "orders-table-no-select" in synced
     assert "Sync selected" in not_synced and "data-select-all" in not_synced
     assert "orders-table-no-select" not in not_synced
+
+
+def test_an_import_reads_the_dates_as_the_shops_days(merchant_client, shop):
+    Shop.objects.filter(pk=shop.pk).update(iana_timezone="America/New_York")
+
+    merchant_client.post(
+        reverse("orders:backfill"),
+        {"created_from": "2026-03-01", "created_to": "2026-03-31"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    run = ImportRun.objects.get(shop=shop)
+    zone = ZoneInfo("America/New_York")
+    assert run.created_from == datetime(2026, 3, 1, tzinfo=zone)
+    assert run.created_to == datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=zone)
