@@ -105,24 +105,34 @@ def sync_order(order_id: int, task_id: str = "", *, interactive: bool = False) -
         services.hand_over_slot(claim.shop_id)
 
 
-def sync_next(shop_id: int, task_id: str = "") -> None:
+def sync_next(shop_id: int, task_id: str = "") -> int:
     """A shop lead's run (orders.tasks.sync_shop_task): the shop's oldest waiting order, with a batch of the
-    others along when it is a first attempt, under the Odoo server's cap; retries are sent from here. When it
-    ends it hands over to the next lead (hand_over_slot), which is how a bulk sync's orders drain."""
-    claim = services.claim_next(shop_id)
-    if claim is None:
-        return
+    others along when it is a first attempt, under the Odoo server's cap; retries are sent from here. It takes
+    the next batch itself for up to SYNCO_LEAD_SECONDS, then hands over to a new lead (hand_over_slot), so other
+    shops' leads and the follow-ups its orders sent get their turn; that is how a bulk sync's orders drain.
+    Returns how many runs it made."""
+    runs = 0
+    ends = time.monotonic() + settings.SYNCO_LEAD_SECONDS
     try:
-        run = services.claim_batch(claim, settings.SYNCO_SYNC_BATCH_SIZE)
-        if len(run.order_ids) == 1:
-            delays = {claim.order_id: services._run(claim, task_id)}
-        else:
-            delays = run_batch(run, task_id)
-        for pk, delay in delays.items():
-            if delay is not None:
-                services.publish_sync(pk, countdown=delay)
+        while True:
+            claim = services.claim_next(shop_id)
+            if claim is None:
+                # Nothing waits, the shop is paused, or its Odoo is at its cap: the runs there hand over.
+                return runs
+            runs += 1
+            run = services.claim_batch(claim, settings.SYNCO_SYNC_BATCH_SIZE)
+            if len(run.order_ids) == 1:
+                delays = {claim.order_id: services._run(claim, task_id)}
+            else:
+                delays = run_batch(run, task_id)
+            for pk, delay in delays.items():
+                if delay is not None:
+                    services.publish_sync(pk, countdown=delay)
+            if time.monotonic() > ends or circuit.open_until(shop_id) is not None:
+                return runs
     finally:
-        services.hand_over_slot(shop_id)
+        if runs:
+            services.hand_over_slot(shop_id)
 
 
 @dataclass

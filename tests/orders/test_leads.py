@@ -55,10 +55,28 @@ def test_a_bulk_sync_sends_one_lead_per_batch_up_to_the_odoo_cap(
     assert sent == {"leads": [shop.pk] * leads, "orders": []}
 
 
+def test_a_lead_takes_batch_after_batch_of_its_shop_within_its_time(
+    shop, odoo, settings, sent, django_capture_on_commit_callbacks
+):
+    settings.SYNCO_SYNC_BATCH_SIZE = 4
+    orders = _not_synced(shop, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        bulk_sync(shop, None)
+    sent["leads"].clear()
+
+    assert batching.sync_next(shop.pk) == 3  # 4 + 4 + 2 in one task
+
+    assert sent == {"leads": [], "orders": []}  # nothing left: no hand-over
+    assert set(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("sync_status", flat=True)) == {
+        SyncStatus.SYNCED
+    }
+
+
 def test_leads_drain_a_bulk_sync_batch_by_batch_each_handing_over_to_the_next(
     shop, odoo, settings, sent, django_capture_on_commit_callbacks
 ):
     settings.SYNCO_SYNC_BATCH_SIZE = 4
+    settings.SYNCO_LEAD_SECONDS = 0.0  # its time is up after each batch: it hands over to a new lead
     orders = _not_synced(shop, 10)
     with django_capture_on_commit_callbacks(execute=True):
         bulk_sync(shop, None)
