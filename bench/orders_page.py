@@ -107,7 +107,7 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from customers.models import CustomerLink  # noqa: E402
-from orders.models import ImportRun, Order, SyncBatch, SyncStatus  # noqa: E402
+from orders.models import ImportRun, Order, SyncBatch, SyncStatus, order_search_text  # noqa: E402
 from products.models import ProductLink  # noqa: E402
 from synclogs.models import SyncAttempt, WebhookReceipt  # noqa: E402
 from synco.models import OdooConnection, OrderRules, Shop  # noqa: E402
@@ -388,7 +388,7 @@ class ShopPlan:
 
 ORDER_COLUMNS = _words(
     "id shop_id shopify_id gid name created_at updated_at financial_status fulfillment_status "
-    "customer_name email currency total_price payload parse_error eligible ineligible_reason "
+    "customer_name email search_text currency total_price payload parse_error eligible ineligible_reason "
     "risk_reason sync_status next_retry_at sync_error sync_attempts status_changed_at synced_at "
     "odoo_model odoo_id odoo_name odoo_total odoo_state odoo_invoice_id odoo_invoice_name "
     "odoo_payment_id totals_difference review_reason imported_at batch_id"
@@ -452,6 +452,9 @@ def _order_row(
         fulfillment_status=node["displayFulfillmentStatus"],
         customer_name=f"{person.first} {person.last}" if person else "",
         email=node["email"],
+        search_text=order_search_text(
+            name, f"{person.first} {person.last}" if person else "", node["email"] or ""
+        ),
         currency="USD",
         total_price=total,
         payload=json.dumps(node),

@@ -19,6 +19,7 @@ from customers.models import GUEST_CUSTOMER_ID, CustomerLink, CustomerSettings
 from customers.tasks import customer_import_task
 from products.models import CatalogueRun
 from synco.errors import GatewayError
+from synco.filters import parse_page_number
 from synco.gateways import odoo_client_for
 from synco.http import HtmxHttpRequest
 from synco.models import OdooConnection, OrderRules, Shop
@@ -133,8 +134,7 @@ def import_resume(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def duplicates_page(request: HtmxHttpRequest) -> HttpResponse:
     """Odoo contacts that look like the same Shopify customer, a page of the shop's customers at a time."""
     shop = current_shop(request)
-    raw = str(request.GET.get("page", "1"))
-    page = int(raw) if raw.isdigit() else 1
+    page = parse_page_number(request.GET.get("page"))
     connection = OdooConnection.objects.filter(shop=shop).defer("secret").first()
     context: dict[str, Any] = {"shop": shop, "odoo": connection, "report": None, "error": ""}
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from synco.filters import search_text
 from synco.models import Shop
 
 
@@ -73,6 +75,36 @@ class SyncState:
 SHOPIFY_FULFILLED = ("FULFILLED", "PARTIALLY_FULFILLED", "PARTIAL", "fulfilled", "partial")
 
 
+SEARCHED_FIELDS = {"name", "customer_name", "email"}
+
+
+def order_search_text(name: str, customer_name: str, email: str) -> str:
+    """Order.search_text for these values (the number without its "#", as it may be typed either way)."""
+    return search_text(name.lstrip("#"), customer_name, email)
+
+
+class OrderQuerySet(models.QuerySet["Order"]):
+    def bulk_create(self, objs: Iterable[Order], *args: Any, **kwargs: Any) -> list[Order]:
+        """Rows created in bulk (no save()) carry their search text too."""
+        objs = list(objs)
+        for obj in objs:
+            obj.search_text = order_search_text(obj.name, obj.customer_name, obj.email)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        """An update of the number, customer or e-mail that does not write search_text itself rewrites it for the
+        rows it changed (store_order writes it with them; this keeps any other writer from leaving it stale)."""
+        if "search_text" in kwargs or not SEARCHED_FIELDS & set(kwargs):
+            return super().update(**kwargs)
+        pks = list(self.values_list("pk", flat=True))
+        count = super().update(**kwargs)
+        rows = list(Order.objects.filter(pk__in=pks).only("pk", "name", "customer_name", "email"))
+        for row in rows:
+            row.search_text = order_search_text(row.name, row.customer_name, row.email)
+        Order.objects.bulk_update(rows, ["search_text"], batch_size=500)
+        return count
+
+
 class Order(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
     shopify_id = models.BigIntegerField()
@@ -84,6 +116,9 @@ class Order(models.Model):
     fulfillment_status = models.CharField(max_length=32, blank=True)
     customer_name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=255, blank=True)
+    # What the orders page's search looks in: number, customer and e-mail, case-folded and without accents
+    # (synco.filters.search_text), kept by save() and store_order; a trigram index serves it on PostgreSQL.
+    search_text = models.TextField(blank=True, default="", editable=False)
     currency = models.CharField(max_length=3, default="USD")
     total_price = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     # The GraphQL node as Shopify sent it; parsed into a ShopifyOrder whenever it is used.
@@ -125,6 +160,8 @@ class Order(models.Model):
         "orders.SyncBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
     )
 
+    objects = OrderQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -164,6 +201,14 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop.domain} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = order_search_text(self.name, self.customer_name, self.email)
+        fields = kwargs.get("update_fields")
+        if fields is not None and SEARCHED_FIELDS & set(fields):
+            # A redaction that saves only customer_name and email must not leave them readable in the search text.
+            kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def is_pending(self) -> bool:

@@ -29,6 +29,7 @@ from orders.models import (
     Order,
     SyncBatch,
     SyncStatus,
+    order_search_text,
 )
 from orders.rules import eligibility_rules, ineligibility_reason, risk_reason
 from synclogs.models import SyncAttempt
@@ -110,6 +111,8 @@ def store_order(
         "parse_error": "",
         **classify(parsed, rules),
     }
+    # update() below skips Order.save(): the search text is part of what is written.
+    values["search_text"] = order_search_text(parsed.name, parsed.customer_name, str(values["email"]))
     with transaction.atomic():
         existing = Order.objects.select_for_update().filter(shop=shop, shopify_id=parsed.id).first()
         order = _insert_order(shop, parsed.id, values) if existing is None else None

@@ -34,6 +34,7 @@ from orders.tasks import import_orders_task
 from refunds.services import invoiced_net_of_credit_notes
 from synclogs.models import SyncAttempt
 from synco.errors import GatewayError
+from synco.filters import error_messages, search_text
 from synco.gateways import odoo_client_for
 from synco.http import HtmxHttpRequest
 from synco.models import OdooConnection, OrderRules, Shop
@@ -97,11 +98,9 @@ def filtered_orders(
 def _searched_orders(shop: Shop, search: str, created_from: Any, created_to: Any) -> QuerySet[Order]:
     orders = Order.objects.filter(shop=shop)
     if search:
-        orders = orders.filter(
-            Q(name__icontains=search.lstrip("#"))
-            | Q(customer_name__icontains=search)
-            | Q(email__icontains=search)
-        )
+        # Number, customer or e-mail, whatever the case and accents ("LÉA" finds "Léa"): one substring match on
+        # the stored, normalized search_text (trigram-indexed on PostgreSQL), the same on every database.
+        orders = orders.filter(search_text__contains=search_text(search.lstrip("#")))
     if created_from is not None:
         orders = orders.filter(created_at__gte=created_from)
     if created_to is not None:
@@ -280,7 +279,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
         "search": search,
         "created_from": request.GET.get("created_from", ""),
         "created_to": request.GET.get("created_to", ""),
-        "date_errors": [str(error) for errors in form.errors.values() for error in errors],
+        "date_errors": error_messages(form),
         "narrowed": bool(search or created_from or created_to),
         "filter_query": filter_query,
         "page_query": urlencode({"status": status_filter, **{k: v for k, v in kept.items() if v}}),

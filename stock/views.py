@@ -25,6 +25,7 @@ from stock.tasks import (
     start_sync_task,
 )
 from synco.errors import GatewayError
+from synco.filters import parse_id, parse_ids, parse_page_number
 from synco.http import HtmxHttpRequest
 from synco.models import Shop
 from synco.shopify_app.embedded import shop_required
@@ -45,17 +46,16 @@ def _toast(response: HttpResponse, message: str, level: str = "info") -> HttpRes
 def _next_poll(shop: Shop, params: QueryDict) -> str:
     """The query of the Stock body's next poll while the drift report (`drift_after`: the newest report when
     it was asked for) or the repair (`repair`: its rows) it waits for is not done; '' stops polling."""
-    count = str(params.get("polls", ""))
-    polls = int(count) if count.isdigit() else 0
+    polls = parse_page_number(params.get("polls")) if params.get("polls") else 0
     if polls >= POLL_LIMIT:
         return ""
     query: dict[str, Any] = {}
-    after = str(params.get("drift_after", ""))
-    if after.isdigit():
-        newer = DriftReport.objects.filter(shop=shop, pk__gt=int(after))
+    after = parse_id(params.get("drift_after"))
+    if after is not None:
+        newer = DriftReport.objects.filter(shop=shop, pk__gt=after)
         if not newer.exclude(status=DriftReport.Status.RUNNING).exists():
             query["drift_after"] = after
-    rows = [int(value) for value in params.getlist("repair") if value.isdigit()]
+    rows = parse_ids(params.getlist("repair"))
     if rows and DriftRow.objects.filter(report__shop=shop, pk__in=rows, repaired_at__isnull=True).exists():
         query["repair"] = rows
     return urlencode({**query, "polls": polls + 1}, doseq=True) if query else ""
@@ -97,7 +97,7 @@ def run_drift(request: HtmxHttpRequest) -> HttpResponse:
 def repair(request: HtmxHttpRequest) -> HttpResponse:
     """Repair the selected drift rows (the latest report's rows of this shop only)."""
     shop = current_shop(request)
-    wanted = [int(value) for value in request.POST.getlist("row") if value.isdigit()]
+    wanted = parse_ids(request.POST.getlist("row"))
     row_ids = list(
         DriftRow.objects.filter(report__shop=shop, pk__in=wanted, repaired_at__isnull=True).values_list(
             "pk", flat=True

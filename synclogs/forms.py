@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 
 from synclogs.models import SyncAttempt, WebhookReceipt
+from synco.filters import MAX_ID, DayField, DayRangeForm
 from synco.models import Shop
 
 # What each operation means to a merchant; operations not listed here are shown as they are stored.
@@ -53,14 +54,8 @@ WEBHOOK_TOPICS = (
     "shop/redact",
 )
 
-# Dates are calendar days in UTC (the shop's timezone is not stored): the page says so next to the fields.
+# Dates are calendar days in UTC, as the log's times are shown (the table and the CSV say so).
 DATE_HELP = "Dates are in UTC."
-# The days a filter may name: Synco keeps no log from before 2000, and the day after the last one must still be
-# a date (a range ends at the next midnight) in any time zone.
-MIN_DAY = date(2000, 1, 1)
-MAX_DAY = date(9999, 12, 30)
-# Row ids are 64-bit (BigAutoField): a larger number names no row and cannot even be sent to the database.
-MAX_ID = 2**63 - 1
 
 
 def operation_label(operation: str) -> str:
@@ -71,51 +66,12 @@ def operation_label(operation: str) -> str:
 SUBSTRING_MIN = 3
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+class DateRangeForm(DayRangeForm):
+    """The log's days (UTC, like its times); the range, its bounds and its messages are synco.filters'."""
 
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class DateRangeForm(forms.Form):
-    date_from = forms.DateField(
-        required=False,
-        label="From",
-        widget=DateInput(),
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "“From” is not a date: use the format YYYY-MM-DD."},
-    )
-    date_to = forms.DateField(
-        required=False,
-        label="To",
-        widget=DateInput(),
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "“To” is not a date: use the format YYYY-MM-DD."},
-    )
-
-    def clean_date_from(self) -> date | None:
-        return _day_in_range(self.cleaned_data.get("date_from"), "From")
-
-    def clean_date_to(self) -> date | None:
-        return _day_in_range(self.cleaned_data.get("date_to"), "To")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            raise forms.ValidationError("“To” is before “From”: pick an end date on or after the start date.")
-        return cleaned
-
-    def time_range(self, field: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        """Keep rows whose `field` falls within the chosen days (both inclusive, UTC)."""
-        start: date | None = self.cleaned_data.get("date_from")
-        end: date | None = self.cleaned_data.get("date_to")
-        if start:
-            queryset = queryset.filter(**{f"{field}__gte": _midnight(start)})
-        if end:
-            queryset = queryset.filter(**{f"{field}__lt": _midnight(end + timedelta(days=1))})
-        return queryset
+    date_from = DayField(label="From")
+    date_to = DayField(label="To")
+    zone = UTC
 
     def query_params(self) -> dict[str, str]:
         """The valid filters as query parameters (empty ones left out), for links that keep them."""
@@ -125,18 +81,6 @@ class DateRangeForm(forms.Form):
                 continue
             params[name] = value.isoformat() if isinstance(value, date) else str(value)
         return params
-
-
-def _day_in_range(day: date | None, label: str) -> date | None:
-    if day is not None and not MIN_DAY <= day <= MAX_DAY:
-        raise forms.ValidationError(
-            f"“{label}” must be between {MIN_DAY.isoformat()} and {MAX_DAY.isoformat()}.", code="out_of_range"
-        )
-    return day
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 class AttemptFilterForm(DateRangeForm):
@@ -159,6 +103,7 @@ class AttemptFilterForm(DateRangeForm):
         max_value=MAX_ID,
         widget=forms.HiddenInput,
         error_messages={
+            "invalid": "The order to show is not an order id.",
             "min_value": "The order to show is not an order id.",
             "max_value": "The order to show is not an order id.",
         },

@@ -27,8 +27,9 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from orders.models import Order
-from synclogs.forms import MAX_ID, AttemptFilterForm, WebhookFilterForm, operation_label
+from synclogs.forms import AttemptFilterForm, WebhookFilterForm, operation_label
 from synclogs.models import SyncAttempt, WebhookReceipt
+from synco.filters import MAX_ID, error_messages
 from synco.http import HtmxHttpRequest
 from synco.models import OdooConnection, Shop
 from synco.shopify_app.embedded import shop_required
@@ -378,7 +379,7 @@ def attempt_list(request: HtmxHttpRequest) -> HttpResponse:
     form = AttemptFilterForm(request.GET or None, operations=_known_operations(shop))
     context: dict[str, Any] = {"shop": shop, "form": form, "rows": [], "filtered": False}
     if form.is_bound and not form.is_valid():
-        context["errors"] = [error for errors in form.errors.values() for error in errors]
+        context["errors"] = error_messages(form)
     else:
         params = form.query_params() if form.is_bound else {}
         attempts = form.filter(shop) if form.is_bound else SyncAttempt.objects.filter(shop=shop)
@@ -556,8 +557,10 @@ def attempt_export(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     form = AttemptFilterForm(request.GET, operations=_known_operations(shop))
     if not form.is_valid():
-        errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
-        return HttpResponseBadRequest(f"The export was not made: {errors}", content_type="text/plain")
+        errors = " ".join(error_messages(form))
+        return HttpResponseBadRequest(
+            f"The export was not made: {errors}", content_type="text/plain; charset=utf-8"
+        )
     response = StreamingHttpResponse(csv_chunks(form.filter(shop)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(shop, timezone.now())}"'
     response["Cache-Control"] = "no-store"
@@ -576,7 +579,7 @@ def webhook_list(request: HtmxHttpRequest) -> HttpResponse:
     form = WebhookFilterForm(request.GET or None)
     context: dict[str, Any] = {"shop": shop, "form": form, "receipts": [], "filtered": False}
     if form.is_bound and not form.is_valid():
-        context["errors"] = [error for errors in form.errors.values() for error in errors]
+        context["errors"] = error_messages(form)
     else:
         params = form.query_params() if form.is_bound else {}
         receipts = (

@@ -262,8 +262,9 @@ SYNCO_SHOP_CONCURRENCY = int(env("SYNCO_SHOP_CONCURRENCY", "1"))
 # A sync run takes up to this many queued first-attempt orders of its shop and writes them in one batch (1: off).
 SYNCO_SYNC_BATCH_SIZE = int(env("SYNCO_SYNC_BATCH_SIZE", "50"))
 # A shop lead (a bulk sync's task) takes batch after batch of its shop for this long, then hands over to a new
-# lead: other shops and the follow-ups its orders sent get their turn. Well inside the sync soft time limit.
-SYNCO_LEAD_SECONDS = float(env("SYNCO_LEAD_SECONDS", "20"))
+# lead: other shops, the follow-ups its orders sent and, where one worker serves every queue (the embedded
+# default), a merchant's click get their turn. Well inside the sync soft time limit.
+SYNCO_LEAD_SECONDS = float(env("SYNCO_LEAD_SECONDS", "5"))
 # A sync task is stopped (and retried) after the soft limit, killed after the hard one.
 SYNCO_SYNC_SOFT_TIME_LIMIT = int(env("SYNCO_SYNC_SOFT_TIME_LIMIT", "240"))
 SYNCO_SYNC_TIME_LIMIT = int(env("SYNCO_SYNC_TIME_LIMIT", "300"))

@@ -142,7 +142,31 @@ def test_each_filter_of_the_log_browser_lists_the_right_attempts(page, attempts,
 
     # an impossible range says so instead of showing nothing
     page.goto("/logs/?date_from=2026-11-20&date_to=2026-11-01")
-    expect(page.get_by_role("alert")).to_contain_text("“To” is before “From”")
+    expect(page.get_by_role("alert")).to_contain_text("“To” must not be before “From”.")
+
+
+def test_a_far_future_date_is_refused_with_a_message_and_the_old_results_go(page, attempts, screenshot):
+    page.goto("/logs/")
+    expect_attempts(page, ALL)
+
+    # typed in the To box, the page's own HTMX request (no reload): the filtered results are replaced by the reason
+    page.get_by_label("To", exact=True).fill("9999-12-31")
+
+    alert = page.locator("#log-results").get_by_role("alert")
+    expect(alert).to_contain_text("Some filters are not valid")
+    expect(alert).to_contain_text("“To”: Choose a date between 2000 and 2099.")
+    expect_attempts(page, [])
+    expect(page.locator("#log-results").get_by_role("link", name="Export CSV")).to_have_count(0)
+    screenshot(page, "sync-log-date-out-of-range")
+
+    # corrected, the rows come back
+    page.get_by_label("To", exact=True).fill("2026-11-20")
+    expect_attempts(page, ALL)
+
+    # the export of the same filter answers 400 with the reason, not a file
+    response = page.request.get("/logs/export.csv?date_to=9999-12-31")
+    assert response.status == 400
+    assert response.text() == "The export was not made: “To”: Choose a date between 2000 and 2099."
 
 
 def test_the_detail_of_an_attempt_shows_the_redacted_summary_and_the_error(page, attempts, screenshot):

@@ -112,7 +112,7 @@ def test_the_log_detail_of_a_huge_id_is_not_found(merchant_client, logged, pk):
 
 def test_a_date_range_at_the_edges_still_lists_the_rows(merchant_client, logged):
     response = merchant_client.get(
-        reverse("synclogs:list"), {"date_from": "2000-01-01", "date_to": "9999-12-30"}, HTTP_HX_REQUEST="true"
+        reverse("synclogs:list"), {"date_from": "2000-01-01", "date_to": "2099-12-31"}, HTTP_HX_REQUEST="true"
     )
 
     assert response.status_code == 200

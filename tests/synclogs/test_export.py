@@ -138,7 +138,7 @@ def test_an_export_with_a_bad_filter_says_why(merchant_client, shop):
     assert response.status_code == 400
     assert (
         response.content.decode()
-        == "The export was not made: “From” is not a date: use the format YYYY-MM-DD."
+        == "The export was not made: “From” is not a date: use YYYY-MM-DD."
     )
 
 
