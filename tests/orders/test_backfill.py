@@ -124,7 +124,7 @@ def test_it_starts_a_backfill_from_the_orders_page(
         )
 
     html = response.content.decode()
-    assert "Backfill Jan 1, 2026 to Jan 31, 2026" in html
+    assert "Page by page: orders created Jan 1, 2026 to Jan 31, 2026" in html
     assert 'hx-trigger="every 2s"' in html
     assert ImportRun.objects.get(shop=shop).status == ImportRun.Status.QUEUED
 
