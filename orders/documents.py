@@ -40,6 +40,7 @@ from products.services import (
     resolve_line_products,
 )
 from stock.models import LocationMapping, StockSettings
+from synco.formatting import format_money, plain_money
 from synco.models import OrderRules, Shop
 from synco.odoo.cache import cached, forget, store
 from synco.odoo.client import OdooClient, OdooInvoice, OdooSaleOrder, OdooTax
@@ -76,21 +77,22 @@ class WriteResult:
                 "name": sale.name,
                 "state": sale.state,
                 "created": self.created,
-                "amount_untaxed": str(sale.amount_untaxed),
-                "amount_tax": str(sale.amount_tax),
-                "amount_total": str(sale.amount_total),
+                "amount_untaxed": plain_money(sale.amount_untaxed, sale.currency),
+                "amount_tax": plain_money(sale.amount_tax, sale.currency),
+                "amount_total": plain_money(sale.amount_total, sale.currency),
                 "currency": sale.currency,
                 "warehouse": {"id": self.warehouse_id, "name": self.warehouse_name}
                 if self.warehouse_id
                 else None,
             },
             "totals": {
-                "shopify": str(self.totals.shopify_total),
-                "odoo": str(self.totals.odoo_total),
-                "difference": str(self.totals.difference),
+                # Fixed to the currency's decimals ("307.30", never Shopify's "307.3"): the raw view shows these.
+                "shopify": plain_money(self.totals.shopify_total, sale.currency),
+                "odoo": plain_money(self.totals.odoo_total, sale.currency),
+                "difference": plain_money(self.totals.difference, sale.currency),
                 "tolerance": str(self.totals.tolerance),
-                "shopify_tax": str(self.totals.shopify_tax) if self.totals.shopify_tax is not None else None,
-                "odoo_tax": str(self.totals.odoo_tax) if self.totals.odoo_tax is not None else None,
+                "shopify_tax": plain_money(self.totals.shopify_tax, sale.currency) or None,
+                "odoo_tax": plain_money(self.totals.odoo_tax, sale.currency) or None,
             },
             "lines": [line.as_json() for line in self.lines],
             "taxes": [
@@ -113,7 +115,7 @@ class WriteResult:
         kind = "confirmed sale order" if sale.state == "sale" else "quotation"
         parts = [
             f"{'Created' if self.created else 'Found existing'} {kind} {sale.name} (id {sale.id}) in Odoo; "
-            f"total {sale.amount_total} {sale.currency}. {self.totals.describe()}"
+            f"total {format_money(sale.amount_total, sale.currency, with_code=True)}. {self.totals.describe()}"
         ]
         if self.invoice:
             paid = " and paid" if self.invoice.is_paid else ""
@@ -366,7 +368,7 @@ def write_order(
                 return _held(WriteResult(sale, created, totals), draft)
             if rules.totals_action == OrderRules.TotalsAction.ROUNDING_LINE and totals.difference:
                 _add_rounding_line(client, shop, rules, order_id, totals)
-                notes.append(f"Added a rounding line of {-totals.difference:+}.")
+                notes.append(f"Added a rounding line of {totals.money(-totals.difference, signed=True)}.")
                 rounded = True
             else:
                 notes.append(f"Accepted within the tolerance: {totals.describe()}")
@@ -393,6 +395,7 @@ def _totals(sale: OdooSaleOrder, order: Any, rules: OrderRules) -> TotalsCheck:
         rules.totals_tolerance,
         odoo_tax=sale.amount_tax,
         shopify_tax=order.total_tax,
+        currency=order.currency,
     )
 
 
@@ -409,7 +412,7 @@ def _held(result: WriteResult, draft: SaleOrderDraft | None) -> WriteResult:
     _with_warehouse(result, draft)
     result.taxes = draft.taxes if draft else ()
     result.lines = _compare(draft, result.sale_order)
-    result.review_reason = result.totals.describe() + _worst_line(result.lines)
+    result.review_reason = result.totals.describe() + _worst_line(result.lines, result.totals)
     return result
 
 
@@ -426,13 +429,14 @@ def _accepts(rules: OrderRules, totals: TotalsCheck) -> bool:
     )
 
 
-def _worst_line(lines: list[LineComparison]) -> str:
+def _worst_line(lines: list[LineComparison], totals: TotalsCheck) -> str:
     differing = [line for line in lines if line.differs]
     if not differing:
         return ""
+    money = totals.money
     shown = "; ".join(
-        f"{line.label}: Shopify {line.shopify_subtotal} + tax {line.shopify_tax}, "
-        f"Odoo {line.odoo_subtotal} + tax {line.odoo_tax}"
+        f"{line.label}: Shopify {money(line.shopify_subtotal)} + tax {money(line.shopify_tax)}, "
+        f"Odoo {money(line.odoo_subtotal)} + tax {money(line.odoo_tax)}"
         for line in differing[:3]
     )
     return f" Lines that differ: {shown}."

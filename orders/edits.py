@@ -33,6 +33,7 @@ from synclogs.models import SyncAttempt
 from synclogs.records import finish_attempt, start_attempt
 from synco import queue
 from synco.errors import GatewayError, TransientGatewayError
+from synco.formatting import format_money
 from synco.gateways import odoo_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooOrderLine, OdooSaleOrder
@@ -485,8 +486,9 @@ def apply_shopify_edit(order_id: int, task_id: str = "") -> float | None:
     if abs(difference) > _rules(order.shop).totals_tolerance:
         # Never silently wrong: an applied edit that does not land on Shopify's figure is held for review.
         reason = (
-            f"After Shopify's edit, Odoo's {sale.name} totals {sale.amount_total} {sale.currency} but Shopify's "
-            f"order now totals {expected} ({difference:+} {sale.currency}); check the sale order's lines in Odoo."
+            f"After Shopify's edit, Odoo's {sale.name} totals {format_money(sale.amount_total, sale.currency)} but "
+            f"Shopify's order now totals {format_money(expected, sale.currency)} "
+            f"({format_money(difference, sale.currency, signed=True)}); check the sale order's lines in Odoo."
         )
         Order.objects.filter(pk=order.pk).update(sync_status=SyncStatus.NEEDS_REVIEW, review_reason=reason)
         finish_attempt(
@@ -502,8 +504,9 @@ def apply_shopify_edit(order_id: int, task_id: str = "") -> float | None:
     finish_attempt(
         record,
         succeeded=True,
-        message=f"Applied Shopify's edit to {sale.name}: {seen.plan.describe()}. Total now {sale.amount_total} "
-        f"{sale.currency}; Shopify's edited total {expected}.",
+        message=f"Applied Shopify's edit to {sale.name}: {seen.plan.describe()}. Total now "
+        f"{format_money(sale.amount_total, sale.currency, with_code=True)}; Shopify's edited total "
+        f"{format_money(expected, sale.currency, with_code=True)}.",
         odoo_model="sale.order",
         odoo_id=sale.id,
         rpc_calls=client.rpc_calls,
@@ -639,7 +642,8 @@ def accept_proposal(proposal: ProposedChange, decided_by: str) -> str:
         if seen.sale.invoice_ids or any(line.qty_delivered for line in seen.lines)
         else ""
     )
-    outcome = f"Applied to {sale.name}: {applied}. Total now {sale.amount_total} {sale.currency}.{untouched}"
+    total = format_money(sale.amount_total, sale.currency, with_code=True)
+    outcome = f"Applied to {sale.name}: {applied}. Total now {total}.{untouched}"
     if plan.refused:
         outcome += " Not applied: " + " ".join(plan.refused)
     ProposedChange.objects.filter(pk=proposal.pk).update(outcome=outcome)

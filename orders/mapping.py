@@ -17,6 +17,7 @@ from orders.money import (
     document_figures,
     split_price,
 )
+from synco.formatting import format_money
 from synco.odoo.client import OdooTax
 from synco.shopify.types import LineItem, ShopifyOrder, TaxLine
 
@@ -498,6 +499,14 @@ class TotalsCheck:
     # Odoo's amount_tax against Shopify's total tax; None when not compared (an existing order read back).
     odoo_tax: Decimal | None = None
     shopify_tax: Decimal | None = None
+    # The order's currency: the messages write amounts as the pages do ("$307.30", "+$0.40").
+    currency: str = ""
+
+    def money(self, amount: Decimal | None, *, signed: bool = False) -> str:
+        """An amount of this comparison as a message writes it ("$307.30"); as is without a currency."""
+        if not self.currency:
+            return f"{amount:+}" if signed and amount is not None else str(amount)
+        return format_money(amount, self.currency, signed=signed)
 
     @property
     def difference(self) -> Decimal:
@@ -519,19 +528,21 @@ class TotalsCheck:
         return abs(self.difference) <= self.tolerance and abs(self.tax_difference) <= self.tolerance
 
     def describe(self) -> str:
+        money = self.money
         if self.matches:
-            return f"Totals match ({self.odoo_total})."
+            return f"Totals match ({money(self.odoo_total)})."
         parts = []
         if self.difference:
             parts.append(
-                f"Odoo total {self.odoo_total} differs from Shopify total {self.shopify_total} "
-                f"by {self.difference:+}"
+                f"Odoo total {money(self.odoo_total)} differs from Shopify total {money(self.shopify_total)} "
+                f"by {money(self.difference, signed=True)}"
             )
         if self.tax_difference:
             parts.append(
-                f"Odoo tax {self.odoo_tax} differs from Shopify tax {self.shopify_tax} by {self.tax_difference:+}"
+                f"Odoo tax {money(self.odoo_tax)} differs from Shopify tax {money(self.shopify_tax)} "
+                f"by {money(self.tax_difference, signed=True)}"
             )
-        return f"{'; '.join(parts)} (tolerance {self.tolerance})."
+        return f"{'; '.join(parts)} (tolerance {money(self.tolerance)})."
 
 
 @dataclass(frozen=True)

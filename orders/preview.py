@@ -16,6 +16,7 @@ from orders.mapping import (
 )
 from orders.money import ROUND_PER_LINE, LineInput, TaxRate, currency_unit, document_figures
 from products.services import WOULD_CREATE, delivery_product, ensure_service_product, resolve_line_products
+from synco.formatting import format_money
 from synco.models import OrderRules, Shop
 from synco.odoo.client import OdooClient, OdooTax
 from synco.shopify.types import ShopifyOrder
@@ -136,7 +137,8 @@ def preview_order(
     if abs(preview.difference) > rules.totals_tolerance:
         action = dict(OrderRules.TotalsAction.choices)[rules.totals_action]
         preview.notes.append(
-            f"Totals would differ by {preview.difference:+} (tolerance {rules.totals_tolerance}): {action}."
+            f"Totals would differ by {format_money(preview.difference, order.currency, signed=True)} "
+            f"(tolerance {format_money(rules.totals_tolerance, order.currency)}): {action}."
         )
     return preview
 

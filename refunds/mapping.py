@@ -11,6 +11,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from orders.money import LineInput
 from refunds.taxes import TaxContext, refunded_tax_by_id, tax_corrections
+from synco.formatting import format_money
 from synco.shopify.types import Refund, ShopifyOrder
 
 CENT = Decimal("0.01")
@@ -232,7 +233,8 @@ def settlement(order: ShopifyOrder, refund: Refund) -> Settlement:
     paid = money_returned(refund)
     if paid and paid != total:
         raise RefundMappingError(
-            f"Shopify returned {paid} but the refund's lines, shipping and adjustments add up to {total}."
+            f"Shopify returned {format_money(paid, order.currency)} but the refund's lines, shipping and "
+            f"adjustments add up to {format_money(total, order.currency)}."
         )
     settled = next((t for t in refund.transactions if t.status == "SUCCESS" and t.kind in REFUND_KINDS), None)
     when = (

@@ -42,6 +42,7 @@ from refunds.taxes import TaxContext
 from synclogs.records import finish_attempt, start_attempt
 from synco import queue
 from synco.errors import GatewayError, TransientGatewayError
+from synco.formatting import format_money
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.cache import cached
@@ -291,8 +292,9 @@ def refund_review_reason(order: Order, refunds: list[Refund], current: Decimal |
     if abs(difference) <= _rules(order.shop).totals_tolerance:
         return ""
     return REFUND_REVIEW_PREFIX + (
-        f"after its refunds, Odoo's {figure} come to {odoo} {order.currency} but Shopify's current total is "
-        f"{current} ({difference:+} {order.currency}); compare the refunds with Shopify's order."
+        f"after its refunds, Odoo's {figure} come to {format_money(odoo, order.currency)} but Shopify's current "
+        f"total is {format_money(current, order.currency)} ({format_money(difference, order.currency, signed=True)}); "
+        "compare the refunds with Shopify's order."
     )
 
 
@@ -459,7 +461,14 @@ def write_refund(
             1 + len(shopify_refund.lines) + len(shopify_refund.shipping) + len(shopify_refund.adjustments)
         )
     credited = _post_and_pay(
-        client, shop, rules, settlement(parsed, shopify_refund), line_count, credit_id, refund
+        client,
+        shop,
+        rules,
+        settlement(parsed, shopify_refund),
+        line_count,
+        credit_id,
+        refund,
+        parsed.currency,
     )
     return " ".join(filter(None, [credited, returned]))
 
@@ -602,6 +611,7 @@ def _post_and_pay(
     line_count: int,
     credit_id: int,
     refund: Refund,
+    currency: str,
 ) -> str:
     credit = client.read_invoice(credit_id)
     notes = []
@@ -612,8 +622,9 @@ def _post_and_pay(
                 _finish(
                     refund,
                     RefundState.HELD,
-                    f"Odoo's credit note totals {credit.amount_total}, Shopify refunded {draft.expected_total}: "
-                    "it is left as a draft in Odoo to fix (then Retry).",
+                    f"Odoo's credit note totals {format_money(credit.amount_total, currency)}, Shopify refunded "
+                    f"{format_money(draft.expected_total, currency)}: it is left as a draft in Odoo to fix "
+                    "(then Retry).",
                     odoo_credit_note_id=credit.id,
                     odoo_credit_note_name=credit.name,
                     odoo_total=credit.amount_total,
@@ -632,7 +643,7 @@ def _post_and_pay(
                     "tax_ids": [(6, 0, [])],
                 },
             )
-            notes.append(f"Added a rounding line of {difference:+}.")
+            notes.append(f"Added a rounding line of {format_money(difference, currency, signed=True)}.")
         client.post_invoice(credit.id)
     payment_id: int | None = None
     if draft.paid_amount:
@@ -654,7 +665,8 @@ def _post_and_pay(
         rpc_calls=client.rpc_calls,
     )
     paid = f", paid back ({credit.payment_state})" if payment_id else ""
-    return " ".join([f"Credit note {credit.name} (id {credit.id}) for {credit.amount_total}{paid}.", *notes])
+    amount = format_money(credit.amount_total, currency)
+    return " ".join([f"Credit note {credit.name} (id {credit.id}) for {amount}{paid}.", *notes])
 
 
 class _Held(RefundMappingError):
@@ -718,8 +730,9 @@ def _reduce_sale_order(
         if abs(difference) > max(rules.totals_tolerance, CENT * (len(quantities) + len(extras))):
             Order.objects.filter(pk=order.pk).update(odoo_total=sale.amount_total)
             raise RefundMappingError(
-                f"After lowering {sale.name}, Odoo's total is {sale.amount_total} and Shopify's is {remaining}: "
-                "check the sale order in Odoo, then Retry."
+                f"After lowering {sale.name}, Odoo's total is {format_money(sale.amount_total, parsed.currency)} "
+                f"and Shopify's is {format_money(remaining, parsed.currency)}: check the sale order in Odoo, then "
+                "Retry."
             )
         tag = f"Refund {refund.shopify_id}: rounding to Shopify's total"
         if not client.call(
@@ -751,7 +764,7 @@ def _reduce_sale_order(
     return (
         f"Not invoiced yet: lowered {len(quantities)} line(s) of {sale.name}"
         + (f" and added {len(extras)} negative line(s)" if extras else "")
-        + f"; its total is now {sale.amount_total}."
+        + f"; its total is now {format_money(sale.amount_total, parsed.currency)}."
     )
 
 

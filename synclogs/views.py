@@ -24,12 +24,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from orders.models import Order
 from synclogs.forms import AttemptFilterForm, WebhookFilterForm, operation_label
 from synclogs.models import SyncAttempt, WebhookReceipt
 from synco.filters import MAX_ID, error_messages
+from synco.formatting import format_money
 from synco.http import HtmxHttpRequest
 from synco.models import OdooConnection, Shop
 from synco.shopify_app.embedded import shop_required
@@ -217,6 +219,26 @@ def _label(key: str) -> str:
     return LABELS.get(key, key.replace("_", " ").capitalize())
 
 
+# Summary keys that hold amounts (as stored: "307.3"), shown in the order's currency like every page's money.
+MONEY_KEYS = frozenset(
+    {"amount_untaxed", "amount_tax", "amount_total", "amount_residual", "shopify", "odoo", "tolerance"}
+    | {"shopify_tax", "odoo_tax", "shopify_subtotal", "odoo_subtotal", "expected_total"}
+)
+SIGNED_MONEY_KEYS = frozenset({"difference", "tax_difference"})
+
+
+def _display_money(key: str, value: Any, currency: str) -> str | None:
+    """The amount under a money key as the pages write it ("$307.30"); None when it is no amount to format."""
+    if not currency or isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    if key not in MONEY_KEYS and key not in SIGNED_MONEY_KEYS:
+        return None
+    try:
+        return format_money(value, currency, get_language(), signed=key in SIGNED_MONEY_KEYS)
+    except ValueError:
+        return None
+
+
 def _display(value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
@@ -229,8 +251,13 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def summary_sections(summary: dict[str, Any], odoo: OdooConnection | None) -> list[Section]:
-    """The redacted summary as titled groups of label/value pairs, ids linked to the record in Odoo."""
+def summary_sections(
+    summary: dict[str, Any], odoo: OdooConnection | None, currency: str = ""
+) -> list[Section]:
+    """The redacted summary as titled groups of label/value pairs, ids linked to the record in Odoo.
+
+    With the order's currency, amounts read as on the order page ("$307.30", "+$0.40"), not as stored ("307.3").
+    """
 
     def record_url(model: str | None, value: Any) -> str:
         if odoo is None or model is None or isinstance(value, bool) or not isinstance(value, int):
@@ -244,11 +271,14 @@ def summary_sections(summary: dict[str, Any], odoo: OdooConnection | None) -> li
             section = Section(_label(key))
             for inner_key, inner in value.items():
                 model = SECTION_MODELS.get(key) if inner_key == "id" else None
-                section.facts.append(Fact(_label(inner_key), _display(inner), record_url(model, inner)))
+                shown = _display_money(inner_key, inner, currency) or _display(inner)
+                section.facts.append(Fact(_label(inner_key), shown, record_url(model, inner)))
             sections.append(section)
         elif value not in (None, ""):
             url = record_url(TOP_LEVEL_ID_MODELS.get(key), value)
-            general.facts.append(Fact(_label(key), _display(value), url))
+            general.facts.append(
+                Fact(_label(key), _display_money(key, value, currency) or _display(value), url)
+            )
     return sections + ([general] if general.facts else [])
 
 
@@ -411,13 +441,21 @@ def attempt_list(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
+def _summary_currency(attempt: SyncAttempt) -> str:
+    """The currency of the attempt's amounts: the sale order's as Odoo reported it, else the order's."""
+    sale = (attempt.summary or {}).get("sale_order") if isinstance(attempt.summary, dict) else None
+    if isinstance(sale, dict) and isinstance(sale.get("currency"), str) and sale["currency"]:
+        return str(sale["currency"])
+    return attempt.order.currency if attempt.order else ""
+
+
 @shop_required
 @require_GET
 def attempt_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     shop = current_shop(request)
     attempt = get_object_or_404(
         SyncAttempt.objects.select_related("order").only(
-            *LIST_FIELDS, "finished_at", "task_id", "summary", "order__name"
+            *LIST_FIELDS, "finished_at", "task_id", "summary", "order__name", "order__currency"
         ),
         pk=pk,
         shop=shop,
@@ -428,7 +466,7 @@ def attempt_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "attempt": attempt,
         "operation": operation_label(attempt.operation),
         "message": redact_text(attempt.message),
-        "sections": summary_sections(attempt.summary or {}, odoo),
+        "sections": summary_sections(attempt.summary or {}, odoo, _summary_currency(attempt)),
         "summary_json": json.dumps(redact_summary(attempt.summary or {}), indent=2, sort_keys=True),
         "odoo_url": odoo.record_url(attempt.odoo_model, attempt.odoo_id)
         if odoo and attempt.odoo_model and attempt.odoo_id

@@ -219,4 +219,4 @@ def test_it_holds_an_order_whose_odoo_lines_are_not_what_synco_predicted_without
         ("Gift wrap", "0.53", "0.56", True),
         ("Shipping: Standard", "0", "0.00", False),
     ]
-    assert "Organic T-Shirt - M: Shopify 45.00 + tax 6.75, Odoo 45.00 + tax 7.20" in second.review_reason
+    assert "Organic T-Shirt - M: Shopify $45.00 + tax $6.75, Odoo $45.00 + tax $7.20" in second.review_reason

@@ -110,7 +110,7 @@ def test_a_confirmed_order_is_confirmed(shop: Any, versioned: OdooSandbox) -> No
     assert (sale["name"], sale["state"], sale["amount_total"]) == ("SHOP#1001", "sale", 61.77)
     attempt = SyncAttempt.objects.get(order=order)
     assert attempt.status == SyncAttempt.Status.SUCCESS
-    assert attempt.message.endswith("Totals match (61.77).")
+    assert attempt.message.endswith("Totals match ($61.77).")
 
 
 def test_an_invoiced_and_paid_order_is_paid_once(shop: Any, versioned: OdooSandbox) -> None:

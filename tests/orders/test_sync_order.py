@@ -66,7 +66,7 @@ def test_it_creates_and_confirms_the_sale_order_in_odoo(shop, odoo):
     assert attempt.status == SyncAttempt.Status.SUCCESS
     assert (
         attempt.message
-        == f"Created confirmed sale order SHOP#1001 (id {sale['id']}) in Odoo; total 61.77 USD. Totals match (61.77)."
+        == f"Created confirmed sale order SHOP#1001 (id {sale['id']}) in Odoo; total $61.77 USD. Totals match ($61.77)."
     )
     assert attempt.rpc_calls > 0
     assert attempt.duration_ms is not None

@@ -145,7 +145,7 @@ def test_a_refund_whose_line_has_no_odoo_line_is_held():
 def test_a_refund_whose_money_differs_from_its_lines_is_held():
     refund = refund_node(lines=[(SHIRT, 1, "22.50", "3.38")], amount="20.00")
 
-    with pytest.raises(RefundMappingError, match=r"Shopify returned 20\.00 but"):
+    with pytest.raises(RefundMappingError, match=r"Shopify returned \$20\.00 but"):
         _draft(refund)
 
 

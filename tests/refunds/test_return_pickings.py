@@ -290,7 +290,7 @@ def test_a_refund_restocking_items_of_two_deliveries_makes_a_return_of_each(
         returns[0]["name"],
     )
     assert _message(refund).startswith(
-        f"Credit note {refund.odoo_credit_note_name} (id {refund.odoo_credit_note_id}) for 51.75, paid back"
+        f"Credit note {refund.odoo_credit_note_name} (id {refund.odoo_credit_note_id}) for $51.75, paid back"
     )
     assert f"Return pickings {returns[0]['name']} (id {returns[0]['id']}), {returns[1]['name']}" in _message(
         refund

@@ -172,3 +172,19 @@ def test_it_judges_totals_against_the_tolerance():
     assert check.within_tolerance
     assert check.describe() == "Odoo total 97.48 differs from Shopify total 97.47 by +0.01 (tolerance 0.01)."
     assert not TotalsCheck(Decimal("97.50"), Decimal("97.47"), Decimal("0.01")).within_tolerance
+
+
+def test_it_writes_the_totals_in_the_orders_currency():
+    # given Shopify's total as its API writes it ("307.3") and Odoo's to the cent
+    check = TotalsCheck(Decimal("307.30"), Decimal("307.3"), Decimal("0.01"), currency="USD")
+    assert check.describe() == "Totals match ($307.30)."
+
+    check = TotalsCheck(Decimal("307.30"), Decimal("307.7"), Decimal("0.01"), currency="USD")
+    assert check.describe() == (
+        "Odoo total $307.30 differs from Shopify total $307.70 by -$0.40 (tolerance $0.01)."
+    )
+    yen = TotalsCheck(Decimal("6480"), Decimal("6479"), Decimal("1"), Decimal("589"), Decimal("590"), "JPY")
+    assert yen.describe() == (
+        "Odoo total ¥6,480 differs from Shopify total ¥6,479 by +¥1; "
+        "Odoo tax ¥589 differs from Shopify tax ¥590 by -¥1 (tolerance ¥1)."
+    )
