@@ -27,8 +27,8 @@ def test_it_shows_an_order_go_from_in_progress_to_synced_with_its_odoo_id(
     # when the merchant clicks Sync
     row.get_by_role("button", name="Sync").click()
 
-    # then the row says In Progress, then Synced with the sale order's name and id, without a reload
-    expect(row).to_contain_text("In Progress", timeout=WORKER_TIMEOUT_MS)
+    # then the row says Being written, then Synced with the sale order's name and id, without a reload
+    expect(row).to_contain_text("Being written", timeout=WORKER_TIMEOUT_MS)
     screenshot(page, "orders-in-progress")
     expect(row).to_contain_text(SYNCED, timeout=WORKER_TIMEOUT_MS)
     [sale] = odoo.sale_orders(order.origin)
