@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders import services
-from tests.browser.helpers import imported_order
+from tests.browser.helpers import imported_order, order_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +46,14 @@ def test_home_shows_counts_the_chart_the_last_errors_and_the_setup_checklist(pag
     expect(page.get_by_role("region", name="Last 30 days")).to_contain_text(
         "1 order synced and 1 with a failed attempt in the last 30 days"
     )
-    expect(page.get_by_role("region", name="Backlog")).to_contain_text("2 eligible orders not in Odoo yet")
+    backlog = page.get_by_role("region", name="Backlog")
+    expect(backlog).to_contain_text("2 eligible orders not in Odoo yet")
+    # and the failed one is counted as failed, with a link to it, never as "no backlog"
+    expect(backlog).to_contain_text("1 eligible order failed and is not in Odoo")
+    expect(backlog).not_to_contain_text("No backlog")
+    backlog.get_by_role("link", name="See the failed orders").click()
+    expect(order_row(page, failed)).to_contain_text("Failed")
+    page.go_back()
 
     # the last errors say why, and lead to the order
     errors = page.get_by_role("region", name="Last errors")
