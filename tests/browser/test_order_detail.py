@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import Order
+from synco.formatting import format_money
 from synco.models import OrderRules
 from tests.browser.conftest import WORKER_TIMEOUT_MS
 from tests.browser.helpers import SYNCED, imported_order
@@ -52,8 +53,8 @@ def test_the_detail_page_shows_the_order_in_odoo_with_invoice_payment_totals_and
 
     # the totals comparison, from Shopify's and Odoo's own figures
     totals = page.get_by_role("region", name="Totals", exact=True)
-    expect(totals).to_contain_text(f"{order.total_price} USD")
-    expect(totals).to_contain_text(f"{sale['amount_total']:.2f} USD")
+    expect(totals).to_contain_text(format_money(order.total_price, "USD", with_code=True))  # "$61.77 USD"
+    expect(totals).to_contain_text(format_money(f"{sale['amount_total']:.2f}", "USD", with_code=True))
     expect(totals).to_contain_text("Totals match.")
 
     # every attempt, newest first: the success and the failure before it

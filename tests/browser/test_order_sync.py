@@ -114,11 +114,11 @@ def test_preview_shows_what_odoo_would_receive_and_writes_nothing(page, shop, od
     # 2 x 25.00 with Shopify's 5.00 discount netted into the unit price (Odoo's 2-digit discount % cannot
     # hold every allocation to the cent): 2 x 22.50, no discount %, 45.00
     expect(lines.filter(has_text="Organic T-Shirt - M")).to_contain_text(
-        re.compile(r"22\.50\s*0\.00\s*15%\s*45\.00")
+        re.compile(r"\$22\.50\s*0\.00\s*15%\s*\$45\.00")
     )
-    expect(lines.filter(has_text="Gift wrap")).to_contain_text("3.50")
+    expect(lines.filter(has_text="Gift wrap")).to_contain_text("$3.50")
     expect(page.get_by_text("Total in Shopify")).to_be_visible()
-    expect(page.get_by_text("61.77").first).to_be_visible()
+    expect(page.get_by_text("$61.77 USD").first).to_be_visible()
     screenshot(page, "order-preview-from-orders")
     assert odoo.sale_orders(order.origin) == []
     order.refresh_from_db()

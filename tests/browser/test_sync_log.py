@@ -43,8 +43,15 @@ def attempts(shop):
         rpc_calls=3,
         duration_ms=412,
         summary={
-            "sale_order": {"id": 41, "name": "SHOP#4001", "state": "sale", "amount_total": "61.77"},
-            "totals": {"shopify": "61.77", "odoo": "61.77", "difference": "0.00"},
+            "sale_order": {
+                "id": 41,
+                "name": "SHOP#4001",
+                "state": "sale",
+                "amount_total": "61.77",
+                "currency": "USD",
+            },
+            # Shopify's API writes amounts without trailing zeros; the page shows both sides to the cent
+            "totals": {"shopify": "61.7", "odoo": "61.77", "difference": "0.07"},
             "customer_email": "jane.doe@example.com",
         },
     )
@@ -177,7 +184,9 @@ def test_the_detail_of_an_attempt_shows_the_redacted_summary_and_the_error(page,
     expect(page.get_by_role("heading", level=1)).to_contain_text("#4001")
     expect(page.get_by_text(CREATED)).to_be_visible()
     expect(page.get_by_text("SHOP#4001").first).to_be_visible()
-    expect(page.get_by_text("61.77").first).to_be_visible()
+    expect(page.get_by_text("$61.77").first).to_be_visible()
+    expect(page.get_by_text("$61.70", exact=True)).to_be_visible()
+    expect(page.get_by_text("+$0.07", exact=True)).to_be_visible()
     # a person's details never reach the page, even if a summary carried them
     expect(page.get_by_text("jane.doe@example.com")).to_have_count(0)
     screenshot(page, "sync-log-detail-redacted")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -31,6 +32,22 @@ def _order(shop: Shop, shopify_id: int = 5550001001, name: str = "#1001", **fiel
         payload=node,
         **fields,
     )
+
+
+def test_the_list_shows_each_total_in_its_currency(merchant_client, shop):
+    # given totals as Shopify's API writes them ("64.8"), in two currencies
+    dollars = _order(shop, 1, "#1001")
+    yen = _order(shop, 2, "#1002", currency="JPY")
+    Order.objects.filter(pk=dollars.pk).update(total_price=Decimal("64.8"))
+    Order.objects.filter(pk=yen.pk).update(total_price=Decimal("6480"))
+
+    html = merchant_client.get(reverse("orders:list")).content.decode()
+
+    assert (
+        '<td data-label="Total" class="num">$64.80 USD</td>' in html.split(f'id="order-{dollars.pk}"', 1)[1]
+    )
+    assert '<td data-label="Total" class="num">¥6,480 JPY</td>' in html.split(f'id="order-{yen.pk}"', 1)[1]
+    assert "64.8 USD" not in html
 
 
 def test_it_asks_an_anonymous_visitor_to_log_in(client):
@@ -409,7 +426,7 @@ def test_a_row_shows_statuses_the_odoo_documents_and_its_action(merchant_client,
 
     row = html.split(f'id="order-{synced.pk}"', 1)[1].split("</tr>", 1)[0]
     assert "Partially refunded" in row and "Unfulfilled" in row and "jane.doe@example.com" in row
-    assert "61.77 USD" in row
+    assert '<td data-label="Total" class="num">$61.77 USD</td>' in row
     assert f'href="http://127.0.0.1:{shop.odoo.port}/odoo/sale.order/41"' in row and "SHOP#1" in row
     assert f'href="http://127.0.0.1:{shop.odoo.port}/odoo/account.move/77"' in row and "INV/2026/00077" in row
     assert f'href="/orders/{synced.pk}/"' in row
