@@ -124,6 +124,30 @@ def test_the_date_range_lists_orders_created_within_it(page, orders_in_every_sta
     expect_listed(page, ["#2001"])
 
 
+def test_the_search_ignores_case_and_accents(page, orders_in_every_state):
+    page.goto("/orders/")
+
+    page.get_by_role("searchbox").fill("KHÁN")
+
+    expect_listed(page, ["#2002"])
+
+
+def test_a_far_future_date_is_named_and_not_applied(page, orders_in_every_state):
+    page.goto("/orders/")
+    page.get_by_label("Created from", exact=True).fill("2026-10-01")
+    page.get_by_label("Created to", exact=True).fill("2026-10-31")
+    expect_listed(page, ["#2001"])
+
+    # typed, not picked: the box's max does not stop the request (the form is novalidate), the server says why
+    page.get_by_label("Created to", exact=True).fill("9999-12-31")
+
+    expect(page.locator("#order-filter-errors")).to_contain_text(
+        "“Created to”: Choose a date between 2000 and 2099."
+    )
+    expect(page.locator("#order-filter-errors")).to_contain_text("The date range is not applied")
+    expect_listed(page, TABS["All"])
+
+
 def test_pages_of_fifty_orders_move_forward_and_back(page, shop):
     for number in range(2101, 2156):  # 55 orders, the newest first
         imported_order(shop, number, days_ago=2156 - number)
