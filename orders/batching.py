@@ -85,6 +85,28 @@ HANDED_BACK = 0.0
 STOPPED_MESSAGE = "Stopped: this run took too long and another worker took the order over."
 
 
+# Each shop's pace in this worker process: the seconds its Odoo took per order in the slowest call of its last
+# batches (a moving average). A batch is sized so that its slowest call lasts about SYNCO_BATCH_CALL_SECONDS: an
+# Odoo call is one transaction, and a long one holds the locks (a journal's numbering, stock) that a merchant's
+# click on the same Odoo waits for. A fast Odoo gets full batches (SYNCO_SYNC_BATCH_SIZE).
+_PACE: dict[int, float] = {}
+MIN_BATCH = 5
+
+
+def batch_size(shop_id: int) -> int:
+    """How many orders the shop's next batch takes (1: batching is off)."""
+    size = settings.SYNCO_SYNC_BATCH_SIZE
+    pace = _PACE.get(shop_id)
+    if size <= 1 or not pace:
+        return size
+    return max(min(size, MIN_BATCH), min(size, int(settings.SYNCO_BATCH_CALL_SECONDS / pace)))
+
+
+def learn_pace(shop_id: int, seconds_per_order: float) -> None:
+    previous = _PACE.get(shop_id)
+    _PACE[shop_id] = seconds_per_order if previous is None else (previous + seconds_per_order) / 2
+
+
 def sync_order(order_id: int, task_id: str = "", *, interactive: bool = False) -> float | None:
     """The sync task's entry: the order alone (interactive, a retry, batching off, nothing else waiting), or
     the order and other queued orders of its shop as one batch. Returns the order's retry delay; the others'
@@ -93,7 +115,7 @@ def sync_order(order_id: int, task_id: str = "", *, interactive: bool = False) -
     if not isinstance(claim, services.Lease):
         return claim
     try:
-        run = services.claim_batch(claim, 1 if interactive else settings.SYNCO_SYNC_BATCH_SIZE)
+        run = services.claim_batch(claim, 1 if interactive else batch_size(claim.shop_id))
         if len(run.order_ids) == 1:
             return services._run(claim, task_id)
         delays = run_batch(run, task_id)
@@ -120,7 +142,7 @@ def sync_next(shop_id: int, task_id: str = "") -> int:
                 # Nothing waits, the shop is paused, or its Odoo is at its cap: the runs there hand over.
                 return runs
             runs += 1
-            run = services.claim_batch(claim, settings.SYNCO_SYNC_BATCH_SIZE)
+            run = services.claim_batch(claim, batch_size(shop_id))
             if len(run.order_ids) == 1:
                 delays = {claim.order_id: services._run(claim, task_id)}
             else:
@@ -171,12 +193,19 @@ class _Batch:
         # Orders written alone after the batch, in this run (their figures are not predicted, or a cached record
         # they name is gone: write_order looks everything up again).
         self.later: list[_Item] = []
+        # The slowest call of the batch, in seconds per order it wrote (the shop's pace: batch_size).
+        self.slowest = 0.0
 
     # -- per-order endings ----------------------------------------------------------------------
 
     def _finish(self, item: _Item) -> None:
         self.run.done(item.order.pk)
         self.delays.setdefault(item.order.pk, None)
+
+    def _timed(self, started: float, orders: int) -> None:
+        """A call's time per order, from calls on enough orders that Odoo's work outweighs the round trip."""
+        if orders >= MIN_BATCH:
+            self.slowest = max(self.slowest, (time.monotonic() - started) / orders)
 
     def _out_of_time(self) -> bool:
         """Past the run's budget for starting orders, once one order at least got its turn (a run always moves
@@ -405,7 +434,9 @@ class _Batch:
         if not items:
             return []
         try:
+            started = time.monotonic()
             step(items)
+            self._timed(started, len(items))
         except PermanentGatewayError as exc:
             pending = settle(items) if settle is not None else items
             done = [item for item in items if item not in pending]
@@ -467,7 +498,9 @@ class _Batch:
         while entries:
             rows = [row for _, item_rows in entries for row in item_rows]
             try:
+                started = time.monotonic()
                 result = odoo_batch.load_many(self.client, "sale.order", columns, rows)
+                self._timed(started, len(entries))
             except odoo_batch.BatchLoadMissingRecordError as exc:
                 forget(self.client)
                 named = {entries[index][0] for index in exc.errors if 0 <= index < len(entries)}
@@ -658,4 +691,6 @@ def run_batch(run: services.RunLease, task_id: str) -> dict[int, float | None]:
     finally:
         if batch.client is not None:
             batch.client.close()
+    if batch.slowest:
+        learn_pace(shop.pk, batch.slowest)
     return batch.delays

@@ -3,6 +3,7 @@ Odoo server's cap and hands over to the next, and the watchdog restarts a shop w
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -176,3 +177,42 @@ def test_the_watchdog_leads_a_shop_whose_chain_was_lost_and_leaves_a_moving_one_
     Order.objects.filter(pk=orders[0].pk).update(sync_status=SyncStatus.SYNCED, **services._RELEASED)
     assert recover_stuck_orders() == 2
     assert sent == {"leads": [shop.pk], "orders": []}
+
+
+def test_a_slow_odoo_gets_smaller_batches_so_that_no_call_holds_it_long(shop, odoo, settings, monkeypatch):
+    monkeypatch.setattr(batching, "_PACE", {})
+    settings.SYNCO_SYNC_BATCH_SIZE = 12
+    assert batching.batch_size(shop.pk) == 12  # nothing measured yet: full batches
+    real_confirm = batching.odoo_batch.confirm_orders
+
+    def slow_confirm(client, ids):
+        time.sleep(0.02 * len(ids))  # this Odoo takes 20 ms per order to confirm
+        return real_confirm(client, ids)
+
+    monkeypatch.setattr(batching.odoo_batch, "confirm_orders", slow_confirm)
+    settings.SYNCO_BATCH_CALL_SECONDS = 0.14
+    orders = _queued(shop, 20)
+
+    batching.sync_next(shop.pk)
+
+    # its slowest call took >= 20 ms per order: the next batches take at most 0.14 / 0.02 = 7 orders
+    assert batching.MIN_BATCH <= batching.batch_size(shop.pk) <= 7
+    assert set(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("sync_status", flat=True)) == {
+        SyncStatus.SYNCED
+    }
+    messages = SyncAttempt.objects.filter(message__contains="Written in a batch of").values_list(
+        "message", flat=True
+    )
+    sizes = sorted({int(m.split("Written in a batch of ")[1].split()[0]) for m in messages})
+    assert sizes[-1] == 12 and sizes[0] <= 7  # the first batch full, the next ones smaller
+
+
+def test_a_fast_odoo_keeps_full_batches(shop, monkeypatch, settings):
+    monkeypatch.setattr(batching, "_PACE", {})
+    settings.SYNCO_SYNC_BATCH_SIZE = 50
+    batching.learn_pace(shop.pk, 0.002)  # 2 ms per order: 750 would fit in 1.5 s
+    assert batching.batch_size(shop.pk) == 50
+    batching.learn_pace(shop.pk, 0.2)  # it slowed down: averaged, ~0.1 s per order
+    assert batching.batch_size(shop.pk) == 14
+    settings.SYNCO_SYNC_BATCH_SIZE = 1  # batching off stays off
+    assert batching.batch_size(shop.pk) == 1
