@@ -391,7 +391,7 @@ ORDER_COLUMNS = _words(
     "customer_name email search_text currency total_price payload parse_error eligible ineligible_reason "
     "risk_reason sync_status next_retry_at sync_error sync_attempts status_changed_at synced_at "
     "odoo_model odoo_id odoo_name odoo_total odoo_state odoo_invoice_id odoo_invoice_name "
-    "odoo_payment_id totals_difference review_reason imported_at batch_id"
+    "odoo_payment_id totals_difference review_reason imported_at batch_id lease_token sync_task"
 )
 ATTEMPT_COLUMNS = _words(
     "id shop_id order_id object_type object_ref operation status message odoo_model odoo_id attempt "
