@@ -82,7 +82,8 @@ def _listed(name, html):
         return row_ids(html)
     if name == "synclogs:webhooks":
         return row_ids(html, "webhook")
-    return re.findall(r'<tr id="order-(\d+)"', html)
+    # The row's element may be a <tr> or a Polaris <s-table-row>: its id is what identifies it.
+    return re.findall(r' id="order-(\d+)"', html)
 
 
 @pytest.mark.parametrize(("name", "start", "start_label", "end", "end_label"), DATE_PAGES)
