@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from synclogs.models import SyncAttempt, WebhookReceipt
 from synco.filters import MAX_ID, DayField, DayRangeForm
@@ -15,18 +16,18 @@ from synco.models import Shop
 
 # What each operation means to a merchant; operations not listed here are shown as they are stored.
 OPERATION_LABELS = {
-    "create_sale_order": "Sync order to Odoo",
-    "import_orders": "Import orders from Shopify",
-    "create_customer": "Create customer in Odoo",
-    "create_product": "Create product in Odoo",
-    "cancel_sale_order": "Cancel sale order in Odoo",
-    "stock_push": "Push stock levels to Shopify",
-    "stock_drift": "Stock drift report",
-    "stock_notifications": "Set up Odoo stock notifications",
-    "push_fulfillment": "Fulfil in Shopify (Odoo delivery)",
-    "update_tracking": "Update tracking",
-    "validate_delivery": "Validate Odoo delivery (Shopify fulfilment)",
-    "delivery_notifications": "Set up Odoo delivery notifications",
+    "create_sale_order": _("Sync order to Odoo"),
+    "import_orders": _("Import orders from Shopify"),
+    "create_customer": _("Create customer in Odoo"),
+    "create_product": _("Create product in Odoo"),
+    "cancel_sale_order": _("Cancel sale order in Odoo"),
+    "stock_push": _("Push stock levels to Shopify"),
+    "stock_drift": _("Stock drift report"),
+    "stock_notifications": _("Set up Odoo stock notifications"),
+    "push_fulfillment": _("Fulfil in Shopify (Odoo delivery)"),
+    "update_tracking": _("Update tracking"),
+    "validate_delivery": _("Validate Odoo delivery (Shopify fulfilment)"),
+    "delivery_notifications": _("Set up Odoo delivery notifications"),
 }
 # An operation in a shared URL need not be known here to be filtered on: it only has to look like one.
 OPERATION_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
@@ -54,12 +55,10 @@ WEBHOOK_TOPICS = (
     "shop/redact",
 )
 
-# Dates are calendar days in UTC, as the log's times are shown (the table and the CSV say so).
-DATE_HELP = "Dates are in UTC."
-
 
 def operation_label(operation: str) -> str:
-    return OPERATION_LABELS.get(operation, operation.replace("_", " ").capitalize())
+    label = OPERATION_LABELS.get(operation)
+    return str(label) if label is not None else operation.replace("_", " ").capitalize()
 
 
 # Shorter order-number searches match the whole number: a substring that short matches most of the log.
@@ -67,11 +66,11 @@ SUBSTRING_MIN = 3
 
 
 class DateRangeForm(DayRangeForm):
-    """The log's days (UTC, like its times); the range, its bounds and its messages are synco.filters'."""
+    """The log's days are the shop's, like its times (the zone synco.timezones activates for the request): "From
+    2026-12-01" starts at the shop's midnight, not UTC's. The range, its bounds and its messages are synco.filters'."""
 
-    date_from = DayField(label="From")
-    date_to = DayField(label="To")
-    zone = UTC
+    date_from = DayField(label=_("From"))
+    date_to = DayField(label=_("To"))
 
     def query_params(self) -> dict[str, str]:
         """The valid filters as query parameters (empty ones left out), for links that keep them."""
@@ -87,13 +86,13 @@ class AttemptFilterForm(DateRangeForm):
     ref = forms.CharField(
         required=False,
         max_length=100,
-        label="Order number",
-        help_text="For example #1001; part of the number is enough (three digits or more).",
+        label=_("Order number"),
+        help_text=_("For example #1001; part of the number is enough (three digits or more)."),
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "#1001", "autocomplete": "off"}),
     )
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *SyncAttempt.Status.choices])
+    status = forms.ChoiceField(required=False, choices=[("", _("Any status")), *SyncAttempt.Status.choices])
     object_type = forms.ChoiceField(
-        required=False, label="Object", choices=[("", "Any object"), *SyncAttempt.Object.choices]
+        required=False, label=_("Object"), choices=[("", _("Any object")), *SyncAttempt.Object.choices]
     )
     operation = forms.ChoiceField(required=False, choices=[])
     # The orders page links here with ?order=<pk>: the attempts of one order.
@@ -103,9 +102,9 @@ class AttemptFilterForm(DateRangeForm):
         max_value=MAX_ID,
         widget=forms.HiddenInput,
         error_messages={
-            "invalid": "The order to show is not an order id.",
-            "min_value": "The order to show is not an order id.",
-            "max_value": "The order to show is not an order id.",
+            "invalid": _("The order to show is not an order id."),
+            "min_value": _("The order to show is not an order id."),
+            "max_value": _("The order to show is not an order id."),
         },
     )
 
@@ -119,7 +118,7 @@ class AttemptFilterForm(DateRangeForm):
         known += sorted(extra - set(known))
         field = self.fields["operation"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "Any operation"), *((op, operation_label(op)) for op in known)]
+        field.choices = [("", _("Any operation")), *((op, operation_label(op)) for op in known)]
 
     def clean_ref(self) -> str:
         return str(self.cleaned_data.get("ref") or "").strip()
@@ -146,9 +145,11 @@ class AttemptFilterForm(DateRangeForm):
 
 class WebhookFilterForm(DateRangeForm):
     topic = forms.ChoiceField(
-        required=False, choices=[("", "Any topic"), *((topic, topic) for topic in WEBHOOK_TOPICS)]
+        required=False, choices=[("", _("Any topic")), *((topic, topic) for topic in WEBHOOK_TOPICS)]
     )
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *WebhookReceipt.Status.choices])
+    status = forms.ChoiceField(
+        required=False, choices=[("", _("Any status")), *WebhookReceipt.Status.choices]
+    )
 
     field_order = ["date_from", "date_to", "topic", "status"]
 

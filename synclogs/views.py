@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlencode
 
@@ -21,12 +21,14 @@ from django.db.models import Model, Q, QuerySet
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from orders.dates import shop_zone
 from orders.models import Order
 from synclogs.forms import AttemptFilterForm, WebhookFilterForm, operation_label
 from synclogs.models import SyncAttempt, WebhookReceipt
@@ -372,15 +374,28 @@ OBJECT_LABELS = dict(SyncAttempt.Object.choices)
 STATUS_LABELS = dict(SyncAttempt.Status.choices)
 
 
-def attempt_rows(attempts: list[SyncAttempt], odoo: OdooConnection | None) -> list[AttemptRow]:
+# How the log writes a moment on a page: the shop's local time, its zone's abbreviation after it ("Dec 1, 2026
+# 23:30:00 JST"), so a row read alone still says which clock it is on (the page names the zone too).
+SHOWN_TIME = "M j, Y H:i:s T"
+
+
+def shown_time(moment: datetime, zone: tzinfo) -> str:
+    """A moment as the log's pages write it, in `zone` (the shop's)."""
+    return dateformat.format(moment.astimezone(zone), SHOWN_TIME)
+
+
+def attempt_rows(
+    attempts: list[SyncAttempt], odoo: OdooConnection | None, zone: tzinfo = UTC
+) -> list[AttemptRow]:
+    """The rows as shown, times in `zone` (the shop's time zone)."""
     # Every detail URL is the list URL plus "<pk>/" (synclogs/urls.py): one reverse() for the page.
     detail_base = reverse("synclogs:detail", args=[0]).removesuffix("0/")
     return [
         AttemptRow(
             pk=row.pk,
             detail_url=f"{detail_base}{row.pk}/",
-            started_iso=row.started_at.astimezone(UTC).isoformat(),
-            started=row.started_at.astimezone(UTC).strftime("%b %-d, %Y %H:%M:%S"),
+            started_iso=row.started_at.astimezone(zone).isoformat(),
+            started=shown_time(row.started_at, zone),
             object_type=OBJECT_LABELS.get(row.object_type, row.object_type),
             ref=row.object_ref,
             operation=operation_label(row.operation),
@@ -392,7 +407,9 @@ def attempt_rows(attempts: list[SyncAttempt], odoo: OdooConnection | None) -> li
             if odoo and row.odoo_id and row.odoo_model
             else "",
             attempt=row.attempt,
-            duration="—" if row.duration_ms is None else f"{row.duration_ms:,} ms",
+            duration="—"
+            if row.duration_ms is None
+            else _("{duration} ms").format(duration=f"{row.duration_ms:,}"),
             rpc_calls=row.rpc_calls,
         )
         for row in attempts
@@ -406,8 +423,16 @@ def attempt_rows(attempts: list[SyncAttempt], odoo: OdooConnection | None) -> li
 @require_GET
 def attempt_list(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
+    zone = shop_zone(shop.iana_timezone)
     form = AttemptFilterForm(request.GET or None, operations=_known_operations(shop))
-    context: dict[str, Any] = {"shop": shop, "form": form, "rows": [], "filtered": False}
+    form.zone = zone
+    context: dict[str, Any] = {
+        "shop": shop,
+        "form": form,
+        "rows": [],
+        "filtered": False,
+        "zone_name": zone.key,
+    }
     if form.is_bound and not form.is_valid():
         context["errors"] = error_messages(form)
     else:
@@ -424,7 +449,7 @@ def attempt_list(request: HtmxHttpRequest) -> HttpResponse:
         order_pk = params.get("order")
         context.update(
             _page_links(request, reverse("synclogs:list"), params, page),
-            rows=attempt_rows(page.rows, odoo),
+            rows=attempt_rows(page.rows, odoo, zone),
             count=count,
             count_more=more,
             filtered=bool(set(params) - {"order"}),
@@ -461,9 +486,13 @@ def attempt_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         shop=shop,
     )
     odoo = _odoo_for(shop)
+    zone = shop_zone(shop.iana_timezone)
     context = {
         "shop": shop,
         "attempt": attempt,
+        "zone_name": zone.key,
+        "started": shown_time(attempt.started_at, zone),
+        "finished": shown_time(attempt.finished_at, zone) if attempt.finished_at else "",
         "operation": operation_label(attempt.operation),
         "message": redact_text(attempt.message),
         "sections": summary_sections(attempt.summary or {}, odoo, _summary_currency(attempt)),
@@ -476,20 +505,24 @@ def attempt_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "synclogs/attempt_detail.html", context)
 
 
-CSV_HEADER = (
-    "Started (UTC)",
-    "Order",
-    "Object type",
-    "Reference",
-    "Operation",
-    "Status",
-    "Attempt",
-    "Odoo model",
-    "Odoo id",
-    "Duration ms",
-    "RPC calls",
-    "Message",
-)
+def csv_header(zone_name: str) -> tuple[str, ...]:
+    """The export's first line; the time column names the shop's zone its values are written in."""
+    return (
+        _("Started ({zone})").format(zone=zone_name),
+        _("Order"),
+        _("Object type"),
+        _("Reference"),
+        _("Operation"),
+        _("Status"),
+        _("Attempt"),
+        _("Odoo model"),
+        _("Odoo id"),
+        _("Duration ms"),
+        _("RPC calls"),
+        _("Message"),
+    )
+
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -501,14 +534,23 @@ def _cell(text: str) -> str:
 CSV_ROWS_PER_CHUNK = 500
 
 
-def csv_chunks(attempts: QuerySet[SyncAttempt]) -> Iterator[str]:
+def csv_chunks(attempts: QuerySet[SyncAttempt], zone_name: str = "UTC", language: str = "") -> Iterator[str]:
     """The attempts as CSV, a few hundred lines per chunk, read from the database in batches.
 
-    Memory stays flat for any number of rows; chunks (rather than a write per line) keep the socket busy.
+    Times are the shop's (`zone_name`), written as ISO 8601 with their offset ("2026-12-01T23:30:00+09:00") so a
+    spreadsheet or a script reads the exact moment; the header names the zone. The body runs while the response
+    streams, after the request's middleware has finished: the zone and the language are passed in, not read from
+    the request's. Memory stays flat for any number of rows; chunks (rather than a write per line) keep the
+    socket busy.
     """
+    with translation.override(language or None):
+        yield from _csv_chunks(attempts, shop_zone(zone_name), zone_name)
+
+
+def _csv_chunks(attempts: QuerySet[SyncAttempt], zone: tzinfo, zone_name: str) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
+    writer.writerow(csv_header(zone_name))
     rows = _keyset_batches(
         attempts,
         "started_at",
@@ -539,7 +581,7 @@ def csv_chunks(attempts: QuerySet[SyncAttempt]) -> Iterator[str]:
         is_order = object_type == SyncAttempt.Object.ORDER
         writer.writerow(
             (
-                started.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                started.astimezone(zone).isoformat(timespec="seconds"),
                 _cell(ref) if is_order else "",
                 OBJECT_LABELS.get(object_type, object_type),
                 "" if is_order else _cell(ref),
@@ -583,7 +625,9 @@ def _keyset_batches(
         batch = list(_older_than(ordered, "started_at", last_started, last_id).values_list(*columns)[:limit])
 
 
-def export_filename(shop: Shop, today: datetime) -> str:
+def export_filename(shop: Shop, now: datetime) -> str:
+    """The file's name, dated with the shop's day (as every date the export holds)."""
+    today = now.astimezone(shop_zone(shop.iana_timezone)).date()
     handle = re.sub(r"[^a-z0-9-]+", "-", shop.domain.removesuffix(".myshopify.com").lower()).strip("-")
     return f"synco-log-{handle or 'shop'}-{today:%Y-%m-%d}.csv"
 
@@ -593,13 +637,17 @@ def export_filename(shop: Shop, today: datetime) -> str:
 def attempt_export(request: HtmxHttpRequest) -> HttpResponse:
     """The filtered attempts as CSV, streamed."""
     shop = current_shop(request)
+    zone = shop_zone(shop.iana_timezone)
     form = AttemptFilterForm(request.GET, operations=_known_operations(shop))
+    form.zone = zone
     if not form.is_valid():
         errors = " ".join(error_messages(form))
         return HttpResponseBadRequest(
-            f"The export was not made: {errors}", content_type="text/plain; charset=utf-8"
+            _("The export was not made: {errors}").format(errors=errors),
+            content_type="text/plain; charset=utf-8",
         )
-    response = StreamingHttpResponse(csv_chunks(form.filter(shop)), content_type="text/csv; charset=utf-8")
+    chunks = csv_chunks(form.filter(shop), zone.key, get_language() or "")
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(shop, timezone.now())}"'
     response["Cache-Control"] = "no-store"
     # shop_required is typed for HttpResponse; a streaming response is served by Django all the same.
@@ -614,8 +662,16 @@ def attempt_export(request: HtmxHttpRequest) -> HttpResponse:
 def webhook_list(request: HtmxHttpRequest) -> HttpResponse:
     """What Shopify delivered: topic, when, and what Synco did with it (never the payload: it holds PII)."""
     shop = current_shop(request)
+    zone = shop_zone(shop.iana_timezone)
     form = WebhookFilterForm(request.GET or None)
-    context: dict[str, Any] = {"shop": shop, "form": form, "receipts": [], "filtered": False}
+    form.zone = zone
+    context: dict[str, Any] = {
+        "shop": shop,
+        "form": form,
+        "receipts": [],
+        "filtered": False,
+        "zone_name": zone.key,
+    }
     if form.is_bound and not form.is_valid():
         context["errors"] = error_messages(form)
     else:

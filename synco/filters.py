@@ -15,12 +15,17 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # The days a filter may name. Shopify did not exist before 2006 and Synco keeps nothing older; a far-future day is
 # a typo. Bounding both ends also keeps "the next midnight" of any day, in any time zone, a valid datetime.
 MIN_DAY = date(2000, 1, 1)
 MAX_DAY = date(2099, 12, 31)
-OUT_OF_RANGE = f"Choose a date between {MIN_DAY:%Y} and {MAX_DAY:%Y}."
+OUT_OF_RANGE = format_lazy(
+    _("Choose a date between {first} and {last}."), first=MIN_DAY.year, last=MAX_DAY.year
+)
 # Row ids are 64-bit (BigAutoField): a larger number names no row and cannot even be sent to the database.
 MAX_ID = 2**63 - 1
 ID_TEXT = re.compile(r"[0-9]{1,19}")
@@ -44,14 +49,15 @@ class DayField(forms.DateField):
 
     widget = DayInput
 
-    def __init__(self, *, label: str, **kwargs: Any) -> None:
+    def __init__(self, *, label: Any, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         super().__init__(
             label=label,
             input_formats=["%Y-%m-%d"],
             error_messages={
-                "invalid": f"“{label}” is not a date: use YYYY-MM-DD.",
-                "required": f"Choose a date for “{label}”.",
+                # Lazy: the label and the message are translated when shown, in the request's language.
+                "invalid": format_lazy(_("“{label}” is not a date: use YYYY-MM-DD."), label=label),
+                "required": format_lazy(_("Choose a date for “{label}”."), label=label),
             },
             **kwargs,
         )
@@ -79,7 +85,10 @@ class DayRangeForm(forms.Form):
         if start and end and end < start:
             start_label = self.fields[self.start_field].label
             end_label = self.fields[self.end_field].label
-            self.add_error(self.end_field, f"“{end_label}” must not be before “{start_label}”.")
+            self.add_error(
+                self.end_field,
+                gettext("“{end}” must not be before “{start}”.").format(end=end_label, start=start_label),
+            )
         return cleaned
 
     def day_bounds(self) -> tuple[datetime | None, datetime | None]:
@@ -117,7 +126,7 @@ def error_messages(form: forms.Form) -> list[str]:
         for error in errors:
             message = str(error)
             if label and f"“{label}”" not in message:
-                message = f"“{label}”: {message}"
+                message = gettext("“{label}”: {message}").format(label=label, message=message)
             if message not in messages:
                 messages.append(message)
     return messages

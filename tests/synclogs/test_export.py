@@ -11,7 +11,7 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from synclogs.models import SyncAttempt
-from synclogs.views import CSV_HEADER, export_filename
+from synclogs.views import csv_header, export_filename
 from synco.models import Shop
 from tests.synclogs.helpers import NOW, attempt
 
@@ -61,10 +61,11 @@ def test_it_exports_the_filtered_attempts_with_every_column(merchant_client, sho
     response, rows = _export(merchant_client)
     _, failed_only = _export(merchant_client, status="failed")
 
-    assert rows[0] == list(CSV_HEADER)
+    assert rows[0] == list(csv_header("UTC"))
+    assert rows[0][0] == "Started (UTC)"
     assert rows[1:] == [
         [
-            "2026-11-20 12:00:00",
+            "2026-11-20T12:00:00+00:00",
             "#1002",
             "Order",
             "",
@@ -78,7 +79,7 @@ def test_it_exports_the_filtered_attempts_with_every_column(merchant_client, sho
             "Odoo is not answering. Retrying in 30 s (attempt 1 of 6).",
         ],
         [
-            "2026-11-20 11:55:00",
+            "2026-11-20T11:55:00+00:00",
             "#1001",
             "Order",
             "",
@@ -92,7 +93,7 @@ def test_it_exports_the_filtered_attempts_with_every_column(merchant_client, sho
             "Created confirmed sale order SHOP#1001 (id 42) in Odoo.",
         ],
         [
-            "2026-11-20 11:54:00",
+            "2026-11-20T11:54:00+00:00",
             "",
             "Product",
             "SKU-MUG",
@@ -136,10 +137,7 @@ def test_an_export_with_a_bad_filter_says_why(merchant_client, shop):
     response = merchant_client.get(reverse("synclogs:export"), {"date_from": "31/12/2026"})
 
     assert response.status_code == 400
-    assert (
-        response.content.decode()
-        == "The export was not made: “From” is not a date: use YYYY-MM-DD."
-    )
+    assert response.content.decode() == "The export was not made: “From” is not a date: use YYYY-MM-DD."
 
 
 def test_an_export_holds_only_the_merchants_shop(merchant_client, shop):
@@ -172,7 +170,7 @@ def test_the_export_streams_every_row_in_bounded_batches(merchant_client, shop, 
     body = b"".join(chunks).decode()
     assert body.count("\r\n") == 4501
     assert len(chunks) == 9  # 500 rows a chunk
-    assert body.splitlines()[-1].startswith("2026-11-20 10:45:01,#4499,")
+    assert body.splitlines()[-1].startswith("2026-11-20T10:45:01+00:00,#4499,")
 
 
 def test_the_filename_names_the_shop_and_the_day():

@@ -243,14 +243,15 @@ def test_the_orders_days_are_the_shops_days(merchant_client, shop):
     assert "#8801" not in nov_19.content.decode()
 
 
-def test_the_log_days_are_utc_as_its_times_are_shown(shop):
+def test_the_log_days_are_the_shops_as_its_times_are_shown(shop):
     form = AttemptFilterForm({"date_from": "2026-11-20", "date_to": "2026-11-20"})
     with timezone.override(ZoneInfo("Pacific/Auckland")):
         assert form.is_valid()
         start, end = form.day_bounds()
 
-    assert start == datetime(2026, 11, 20, tzinfo=UTC)
-    assert end == datetime(2026, 11, 21, tzinfo=UTC)
+    # Auckland is UTC+13 in November: its Nov 20 runs from 11:00 UTC on Nov 19 to 11:00 UTC on Nov 20.
+    assert start == datetime(2026, 11, 19, 11, tzinfo=UTC)
+    assert end == datetime(2026, 11, 20, 11, tzinfo=UTC)
 
 
 def test_every_error_names_its_field_once():
