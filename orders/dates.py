@@ -26,6 +26,11 @@ def shop_zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def shop_clock(moment: datetime, zone_name: str, pattern: str = "%H:%M:%S %Z") -> str:
+    """A moment as the shop's clock shows it, its zone's abbreviation after it ("16:02:03 JST")."""
+    return moment.astimezone(shop_zone(zone_name)).strftime(pattern)
+
+
 def shop_date(moment: datetime, zone: ZoneInfo) -> date:
     """The calendar day of an instant in the shop's time zone."""
     return moment.astimezone(zone).date()

@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from orders import dates
 from orders.cancellation import schedule_cancel, wants_cancel
 from orders.documents import WriteResult, write_order
 from orders.edits import edit_signature, has_edits, refunds_known, schedule_edit, with_edits
@@ -909,6 +910,13 @@ def _record_success(
 _ASK_CIRCUIT = object()
 
 
+def _shop_zone_name(order: Order) -> str:
+    """The order's shop's time zone (the shop row when already loaded, else one small read)."""
+    if Order.shop.is_cached(order):
+        return order.shop.iana_timezone
+    return Shop.objects.filter(pk=order.shop_id).values_list("iana_timezone", flat=True).first() or "UTC"
+
+
 def _retry_or_fail(
     lease: Lease,
     order: Order,
@@ -940,7 +948,8 @@ def _retry_or_fail(
         finish_attempt(
             record,
             succeeded=False,
-            message=f"{message} Odoo keeps failing: trying again at {reopens_at:%H:%M:%S} UTC.",
+            message=f"{message} Odoo keeps failing: trying again at "
+            f"{dates.shop_clock(reopens_at, _shop_zone_name(order))}.",
             rpc_calls=calls,
         )
         return circuit.probe_delay(reopens_at)

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from orders.dates import shop_clock
 from products import images, mapping
 from products.mapping import Ownership
 from products.models import CatalogueRun, CatalogueSettings, ProductLink, ProductMapping
@@ -1080,7 +1081,7 @@ class ImportRefusedError(ValueError):
 def start_product_import(shop_id: int) -> CatalogueRun:
     """Queue a full product import of the shop; refused while another one is under way."""
     with transaction.atomic():
-        Shop.objects.select_for_update().filter(pk=shop_id).first()
+        shop = Shop.objects.select_for_update().filter(pk=shop_id).first()
         _fail_stale_runs(shop_id)
         running = (
             CatalogueRun.objects.filter(
@@ -1091,7 +1092,8 @@ def start_product_import(shop_id: int) -> CatalogueRun:
         )
         if running is not None:
             raise ImportRefusedError(
-                f"A product import is already under way (started {running.created_at:%Y-%m-%d %H:%M} UTC, "
+                "A product import is already under way (started "
+                f"{shop_clock(running.created_at, shop.iana_timezone if shop else '', '%Y-%m-%d %H:%M %Z')}, "
                 f"{running.get_status_display().lower()}): wait for it to finish, or stop it first."
             )
         run = CatalogueRun.objects.create(shop_id=shop_id, kind=CatalogueRun.Kind.PRODUCTS)

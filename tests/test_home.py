@@ -20,7 +20,7 @@ from orders.views import filtered_orders
 from products.models import ProductMapping
 from synclogs.models import SyncAttempt, WebhookReceipt
 from synco.models import OdooConnection, OrderRules, Shop
-from synco.pages.home import chart_days, get_order_counts
+from synco.pages.home import chart_days, get_chart, get_order_counts
 from tests.conftest import SHOP_DOMAIN
 from tests.factories import order_node
 from tests.orders.helpers import queued_order, stored_order
@@ -269,6 +269,33 @@ def test_the_chart_counts_orders_synced_and_failed_per_day_from_the_log(merchant
         '<td class="num">1</td></tr>' in html
     )
     assert html.count('class="chart-day"') == 30
+
+
+def test_the_charts_days_and_today_are_the_shops(shop):
+    # given: a Los Angeles shop (PST, UTC-8) at 02:00 on its Dec 2, which is 10:00 UTC
+    shop.iana_timezone = "America/Los_Angeles"
+    shop.save(update_fields=["iana_timezone"])
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+    first, second, third = _order(shop, 1), _order(shop, 2), _order(shop, 3)
+    for order, status, started_at in (
+        (first, "success", datetime(2026, 12, 2, 7, 30, tzinfo=UTC)),  # Dec 1, 23:30 in Los Angeles
+        (second, "failed", datetime(2026, 12, 2, 8, 30, tzinfo=UTC)),  # Dec 2, 00:30 in Los Angeles: today
+        (third, "success", datetime(2026, 11, 3, 7, 30, tzinfo=UTC)),  # Nov 2, 23:30: the 31st day back
+    ):
+        SyncAttempt.objects.create(
+            shop=shop, order=order, operation="create_sale_order", status=status, started_at=started_at
+        )
+
+    # when
+    chart = get_chart(shop, now)
+
+    # then: today is the shop's Dec 2, and the 30 days start at its midnight of Nov 3
+    assert [(day.day, day.synced, day.failed) for day in chart.days[-2:]] == [
+        (date(2026, 12, 1), 1, 0),
+        (date(2026, 12, 2), 0, 1),
+    ]
+    assert chart.days[0].day == date(2026, 11, 3)
+    assert (chart.synced, chart.failed) == (1, 1)
 
 
 def test_an_empty_chart_says_so(merchant_client, shop):

@@ -15,12 +15,14 @@ from django.db.models.functions import TruncDate
 from django.utils import dateformat, timezone
 
 from customers.models import CustomerLink
+from orders.dates import shop_zone
 from orders.models import SYNCABLE_STATUSES, Order, SyncStatus
 from orders.views import FILTERS
 from products.problems import Summary as CatalogueSummary
 from products.problems import get_summary as get_catalogue_summary
 from stock.models import StockPush, StockSettings
 from synclogs.models import SyncAttempt, WebhookReceipt
+from synco.filters import day_start
 from synco.models import OdooConnection, OrderRules, Shop
 
 CHART_DAYS = 30
@@ -194,10 +196,15 @@ def chart_days(
 
 
 def get_chart(shop: Shop, now: datetime | None = None) -> Chart:
-    """Orders synced (a successful write to Odoo) and orders with a failed attempt, per day, from the sync log."""
-    now = timezone.localtime(now or timezone.now())
+    """Orders synced (a successful write to Odoo) and orders with a failed attempt, per day, from the sync log.
+
+    Days are the shop's (its time zone): "today" starts at the shop's midnight, and an attempt at 23:30 shop time
+    counts on that day even when it is already the next day in UTC.
+    """
+    zone = shop_zone(shop.iana_timezone)
+    now = timezone.localtime(now or timezone.now(), zone)
     today = now.date()
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=CHART_DAYS - 1)
+    start = day_start(today - timedelta(days=CHART_DAYS - 1), zone)
     rows = (
         SyncAttempt.objects.filter(
             shop=shop,
@@ -206,7 +213,7 @@ def get_chart(shop: Shop, now: datetime | None = None) -> Chart:
             operation="create_sale_order",
             status__in=(SyncAttempt.Status.SUCCESS, SyncAttempt.Status.FAILED),
         )
-        .annotate(day=TruncDate("started_at"))
+        .annotate(day=TruncDate("started_at", tzinfo=zone))
         .values("day", "status")
         .annotate(orders=Count("order", distinct=True))
         .order_by()
