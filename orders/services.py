@@ -613,6 +613,10 @@ def claim_to_run(order_id: int, *, interactive: bool = False) -> Lease | float |
             # Still queued, freshly (the watchdog leaves it alone); the next free slot hands over to the
             # oldest waiting order, so this check is only a fallback, spread over the expected wait.
             Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED).update(status_changed_at=now)
+            if interactive:
+                # A click waits for the click before it (the one slot beyond the cap), not behind the
+                # shop's whole queue: it looks again within a second.
+                return random.uniform(0.25, 1.0)
             return defer_delay(waiting, cap)
         claimed = Order.objects.filter(pk=order_id, sync_status=SyncStatus.QUEUED).update(
             sync_status=SyncStatus.IN_PROGRESS,

@@ -216,3 +216,18 @@ def test_a_fast_odoo_keeps_full_batches(shop, monkeypatch, settings):
     assert batching.batch_size(shop.pk) == 14
     settings.SYNCO_SYNC_BATCH_SIZE = 1  # batching off stays off
     assert batching.batch_size(shop.pk) == 1
+
+
+def test_a_click_behind_another_click_looks_again_within_a_second_whatever_the_queue(shop, monkeypatch):
+    OdooConnection.objects.filter(shop=shop).update(max_concurrency=1)
+    orders = _queued(shop, 40)
+    batch_run = claim_to_run(orders[0].pk)
+    first_click = claim_to_run(orders[1].pk, interactive=True)
+    assert isinstance(batch_run, services.Lease) and isinstance(first_click, services.Lease)
+    monkeypatch.setattr(services.random, "uniform", lambda low, high: high)  # the longest wait it may draw
+
+    click_wait = claim_to_run(orders[2].pk, interactive=True)
+    bulk_wait = claim_to_run(orders[3].pk)
+
+    assert click_wait == 1.0  # the slot beyond the cap frees with the click before it
+    assert isinstance(bulk_wait, float) and bulk_wait > 30  # bulk work waits in line with the 38 others
