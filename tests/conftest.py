@@ -146,6 +146,13 @@ def shopify_app_secret(settings: Any) -> None:
     settings.SHOPIFY_API_SECRET = "synco-test-app-secret-0123456789abcdef"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """PBKDF2's million rounds cost about 0.3 s per create_user and per login: minutes per run over the ~900
+    tests with a merchant. The login flows under test are the same with a fast hasher; production keeps Django's."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def odoo_server() -> Iterator[OdooSandbox]:
     from sandboxes.odoo.server import start_in_thread as start_odoo
