@@ -55,6 +55,7 @@ run: install schema
 	SHOPIFY_ADMIN_ORIGIN=http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT) \
 	SYNCO_EXTRA_FRAME_ANCESTORS=http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT) \
 	SHOPIFY_APP_BRIDGE_URL=http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT)/sandbox/app-bridge.js \
+	SHOPIFY_POLARIS_URL=http://127.0.0.1:$(SANDBOX_SHOPIFY_PORT)/sandbox/polaris.js \
 	$(VENV)/bin/honcho start
 
 # The demo from scratch: the demo shop, both sandboxes' data (the running ones too, over HTTP, while `make run` runs).

@@ -318,6 +318,9 @@ SHOPIFY_TIMEOUT_SECONDS = float(env("SHOPIFY_TIMEOUT_SECONDS", "20"))
 SYNCO_SHOPIFY_BUCKET_BACKEND = env("SYNCO_SHOPIFY_BUCKET_BACKEND", "auto")
 
 # Odoo
+# Polaris web components (the s-* elements every page uses), standalone too: Shopify's stable channel for
+# Polaris 1 (shopify.dev/docs/api/app-home/web-components/versioning). The Shopify sandbox serves a stand-in.
+SHOPIFY_POLARIS_URL = env("SHOPIFY_POLARIS_URL", "https://cdn.shopify.com/shopifycloud/polaris-1.js")
 ODOO_TIMEOUT_SECONDS = float(env("ODOO_TIMEOUT_SECONDS", "30"))
 # The total deadline of one Odoo call (connect, send, the whole answer), however slowly a server trickles.
 SYNCO_ODOO_CALL_DEADLINE = float(env("SYNCO_ODOO_CALL_DEADLINE", str(ODOO_TIMEOUT_SECONDS)))

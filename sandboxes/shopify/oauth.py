@@ -77,6 +77,7 @@ class AppConfig:
     application_url: str = DEFAULT_APP_URL
     scopes: str = DEFAULT_SCOPES
     redirect_urls: list[str] = field(default_factory=list)  # empty: any URL on application_url's host
+    name: str = "Synco"  # shopify.app.toml's name: what the admin's sidebar calls the app
 
     def update(self, options: Mapping[str, Any]) -> None:
         for key in ("api_key", "api_secret", "application_url", "scopes"):
@@ -457,33 +458,82 @@ class OAuthProvider:
         return f"{base}{'' if urlsplit(base).path else '/'}?{urlencode(query)}"
 
     def admin_page(self, shop: str) -> str:
+        """The admin's app page: its chrome (top bar, the app's navigation from <s-app-nav>) around the app's frame."""
         url = escape(self.app_home_url(shop), quote=True)
         title = escape(f"{shop} · apps · {self.app.api_key}")
+        app_name = escape(self.app.name)
         return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
 <style>
- body {{ margin: 0; font-family: system-ui, sans-serif; display: flex; flex-direction: column; height: 100vh; }}
- header {{ padding: 8px 16px; background: #1a1a1a; color: #fff; font-size: 14px; }}
- header a {{ color: #9cf; margin-left: 12px; }}
- iframe {{ flex: 1; border: 0; width: 100%; }}
+ body {{ margin: 0; font: 13px/20px Inter, -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, sans-serif;
+        color: #303030; background: #1a1a1a; display: flex; flex-direction: column; height: 100vh; }}
+ header {{ display: flex; align-items: center; gap: 12px; padding: 8px 16px; color: #e3e3e3; min-height: 40px;
+          box-sizing: border-box; flex-wrap: wrap; }}
+ header strong {{ color: #fff; }}
+ header a {{ color: #b5b5b5; font-size: 12px; }}
+ .shell {{ flex: 1; display: flex; min-height: 0; background: #f1f1f1; border-radius: 12px 12px 0 0; overflow: hidden; }}
+ .sidebar {{ width: 240px; flex: none; background: #ebebeb; padding: 12px 8px; box-sizing: border-box; overflow: auto; }}
+ .sidebar h2 {{ font-size: 12px; font-weight: 650; color: #616161; margin: 8px 8px 4px; }}
+ .sidebar a {{ display: block; padding: 4px 8px; border-radius: 8px; color: #303030; text-decoration: none; font-weight: 550; }}
+ .sidebar a:hover {{ background: #f7f7f7; }}
+ .sidebar a[aria-current] {{ background: #fff; font-weight: 650; }}
+ .sidebar .app {{ font-weight: 650; }}
+ .sidebar .items a {{ padding-left: 20px; font-weight: 450; }}
+ iframe {{ flex: 1; border: 0; width: 100%; min-width: 0; background: #f1f1f1; }}
+ #toast {{ position: fixed; bottom: 16px; left: 50%; transform: translateX(-50%); background: #1a1a1a; color: #fff;
+          border-radius: 8px; font-weight: 550; }}
+ #toast.error {{ background: #8e0b21; }}
+ @media (max-width: 768px) {{
+   .shell {{ flex-direction: column; border-radius: 0; }}
+   .sidebar {{ width: auto; padding: 4px 8px; display: flex; align-items: center; gap: 4px; overflow-x: auto; }}
+   .sidebar h2, .sidebar .app {{ display: none; }}
+   .sidebar .items {{ display: flex; gap: 2px; }}
+   .sidebar .items a {{ padding: 4px 10px; white-space: nowrap; }}
+ }}
 </style></head>
 <body>
-<header>Shopify sandbox admin · <strong>{escape(shop)}</strong> · app <code>{escape(self.app.api_key)}</code>
+<header>Shopify sandbox admin · <strong>{escape(shop)}</strong>
  <a href="">reload (fresh ID token, valid 60 s)</a>
  <a href="{url}" target="_top">open the app outside the iframe</a></header>
+<div class="shell">
+<nav class="sidebar" aria-label="Apps"><h2>Apps</h2><span class="app">{app_name}</span>
+ <div class="items" id="app-nav" aria-label="{app_name}" role="group"></div></nav>
 <iframe src="{url}" title="app" allow="clipboard-write"></iframe>
-<div id="toast" role="status" aria-live="polite"
-     style="position:fixed;bottom:16px;left:50%;transform:translateX(-50%);background:#1a1a1a;color:#fff;border-radius:8px"></div>
+</div>
+<div id="toast" role="status" aria-live="polite"></div>
 <script>
-// What App Bridge asks the admin for: a fresh session token for this shop, signed with the app's secret.
+var frame = document.querySelector("iframe");
+// What the app's App Bridge tells the admin: its navigation (drawn here), toasts, requests for session tokens.
 window.addEventListener("message", function (event) {{
   var data = event.data || {{}};
-  var frame = document.querySelector("iframe");
   if (event.source !== frame.contentWindow) return;
   if (data.type === "shopify-sandbox:toast") {{
     var box = document.getElementById("toast");
     box.textContent = data.message; box.style.padding = "8px 14px";
-    setTimeout(function () {{ box.textContent = ""; box.style.padding = "0"; }}, 4000);
+    box.className = data.isError ? "error" : "";
+    clearTimeout(box.timer);
+    box.timer = setTimeout(function () {{ box.textContent = ""; box.style.padding = "0"; }}, data.duration || 5000);
+    return;
+  }}
+  if (data.type === "shopify-sandbox:nav") {{
+    var nav = document.getElementById("app-nav");
+    nav.textContent = "";
+    var best = null;
+    (data.items || []).forEach(function (item) {{
+      var link = document.createElement("a");
+      link.href = item.href; link.textContent = item.label;
+      if (item.home) link.className = "app-home";
+      link.addEventListener("click", function (click) {{
+        click.preventDefault();
+        frame.contentWindow.postMessage({{type: "shopify-sandbox:navigate", href: item.href}}, "*");
+      }});
+      nav.appendChild(link);
+      var path = new URL(item.href).pathname;
+      var matches = item.home ? data.path === path : data.path.indexOf(path) === 0;
+      if (matches && (!best || path.length > best.path.length)) best = {{link: link, path: path}};
+    }});
+    if (best) best.link.setAttribute("aria-current", "page");
     return;
   }}
   if (data.type !== "shopify-sandbox:id-token-request") return;

@@ -20,6 +20,7 @@ Install side and webhooks (see `oauth` and `webhooks`):
     GET  /store/{shop}/apps/{api_key}            the same, shop in the path
     GET  /sandbox/session_token?shop=…[&user_id=…][&ttl=60]   {"id_token": "<JWT>"}
     GET  /sandbox/app-bridge.js                  a stand-in for App Bridge's CDN script (idToken, shopify-reload)
+    GET  /sandbox/polaris.js                     a stand-in for Polaris web components' CDN script (the s-* elements)
     POST /sandbox/webhooks/send                  {"topic", "shop", "order_id" | "payload", ...}
     GET  /sandbox/inventory?shop=…               {"locations": [...], "levels": [...]}
     POST /sandbox/inventory                      {"shop"?, "inventory_item_id", "location_id", "available"}
@@ -135,6 +136,7 @@ def resolve_version(requested: str) -> str | None:
 
 
 APP_BRIDGE_JS = Path(__file__).with_name("static") / "app-bridge.js"
+POLARIS_JS = Path(__file__).with_name("static") / "polaris.js"
 
 
 @dataclass
@@ -1036,6 +1038,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         elif path == "/sandbox/app-bridge.js":
             self.server.count(200)
             self._send(200, APP_BRIDGE_JS.read_bytes(), content_type="text/javascript; charset=utf-8")
+        elif path == "/sandbox/polaris.js":
+            self.server.count(200)
+            self._send(200, POLARIS_JS.read_bytes(), content_type="text/javascript; charset=utf-8")
         else:
             self.server.count(404)
             self._json(404, {"errors": "Not Found"})

@@ -78,6 +78,7 @@ def shops(request: HttpRequest) -> dict[str, object]:
         "nav_shops": list(shops_for(request.user).only("pk", "domain")[:50]),
         "shopify_api_key": settings.SHOPIFY_API_KEY,
         "shopify_app_bridge_url": settings.SHOPIFY_APP_BRIDGE_URL,
+        "shopify_polaris_url": settings.SHOPIFY_POLARIS_URL,
         # Read only by full pages (the banner in _base.html), not by HTMX fragments.
         "sync_pause": SimpleLazyObject(lambda: banners.sync_pause),
         "unreadable_secrets": SimpleLazyObject(lambda: banners.unreadable_secrets),

@@ -131,9 +131,11 @@ def redis_worker(
 
 
 @pytest.fixture(autouse=True)
-def browser_test_settings(settings: Any) -> None:
+def browser_test_settings(settings: Any, shopify_server: Any) -> None:
     for name, value in ENGINE_SETTINGS.items():
         setattr(settings, name, value)
+    # Pages load Polaris web components from the Shopify sandbox's stand-in (no CDN here), as under `make run`.
+    settings.SHOPIFY_POLARIS_URL = f"{shopify_server.base_url}/sandbox/polaris.js"
     # The login form is real; PBKDF2's million rounds per test are not what it tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -175,6 +177,19 @@ def page(new_page: Callable[..., Page], merchant: Any) -> Page:
     opened = new_page()
     log_in(opened)
     return opened
+
+
+@pytest.fixture
+def sandbox_admin(settings: Any, shopify: Any, live_url: str) -> Iterator[Any]:
+    """The sandbox Shopify admin frames the live app (its real key and secret, the App Bridge stand-in)."""
+    from sandboxes.shopify.oauth import DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_APP_URL
+
+    settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET = DEFAULT_API_KEY, DEFAULT_API_SECRET
+    settings.SHOPIFY_APP_BRIDGE_URL = f"{shopify.base_url}/sandbox/app-bridge.js"
+    settings.SYNCO_EXTRA_FRAME_ANCESTORS = shopify.base_url
+    shopify.control(app={"application_url": live_url})
+    yield shopify
+    shopify.control(app={"application_url": DEFAULT_APP_URL})
 
 
 @pytest.fixture(scope="session")

@@ -40,12 +40,19 @@ def test_the_admin_installs_and_opens_synco_and_every_navigation_stays_authentic
     app = page.frame_locator("iframe")
 
     # Managed installation: the first load exchanged the ID token for an expiring offline token.
-    expect(app.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(app.get_by_role("heading", name="Home", level=1)).to_be_visible()
     shop = Shop.objects.get(domain=SHOP_DOMAIN)
     assert shop.access_token.startswith("shpat_") and shop.access_token_expires_at is not None
 
-    # A plain link: App Bridge gives a fresh token and the next page is authenticated with it.
-    nav = app.get_by_role("navigation", name="Main")
+    # One navigation: the app's <s-app-nav>, drawn by the admin in its own chrome; none inside the frame.
+    nav = page.get_by_role("navigation", name="Apps")
+    expect(nav.get_by_role("link", name="Orders", exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Home", exact=True)).to_have_attribute("aria-current", "page")
+    expect(app.get_by_role("navigation", name="Main")).to_have_count(0)
+    expect(app.locator("header.topbar")).to_have_count(0)
+    expect(app.locator("s-app-nav s-link")).to_have_count(7)
+
+    # An admin navigation link: App Bridge loads the page with a fresh token, authenticated with it.
     nav.get_by_role("link", name="Sync log").click()
     expect(app.get_by_role("heading", level=1)).to_have_text(re.compile("Sync log"))
     _app_frame(page).wait_for_function("() => !location.search.includes('id_token')")

@@ -74,19 +74,21 @@ def test_it_shows_the_shopify_order_lines_shipping_taxes_and_totals(merchant_cli
 
     html = _detail(merchant_client, order)
 
-    assert "<h1>Order #1001</h1>" in html
-    lines = html.split('class="table order-lines"', 1)[1].split("</table>", 1)[0]
+    assert '<s-page heading="Order #1001"' in html
+    lines = html.split('class="order-lines"', 1)[1].split("</s-table>", 1)[0]
     # the T-shirt line: 2 x $25.00, $5.00 off (a negative amount), $6.75 tax, $45.00
-    shirt = lines.split("Organic T-Shirt - M", 1)[1].split("</tr>", 1)[0]
+    shirt = lines.split("Organic T-Shirt - M", 1)[1].split("</s-table-row>", 1)[0]
     assert "SKU SKU-TSHIRT-M" in shirt
-    assert [cell for cell in ("2", "$25.00", "-$5.00", "$6.75", "$45.00") if f">{cell}</td>" in shirt] == [
+    assert [
+        cell for cell in ("2", "$25.00", "-$5.00", "$6.75", "$45.00") if f">{cell}</s-table-cell>" in shirt
+    ] == [
         "2",
         "$25.00",
         "-$5.00",
         "$6.75",
         "$45.00",
     ]
-    assert "Shipping: Standard" in lines and ">$5.99</td>" in lines
+    assert "Shipping: Standard" in lines and ">$5.99</s-table-cell>" in lines
     totals = html.split('class="facts totals order-totals"', 1)[1].split("</dl>", 1)[0]
     assert '<dt>Subtotal</dt><dd class="num">$48.50</dd>' in totals
     assert '<dt>Discounts</dt><dd class="num">-$5.00</dd>' in totals
@@ -277,7 +279,7 @@ def test_sync_from_the_detail_page_answers_with_the_sync_panel_that_polls(
     html = response.content.decode()
     assert len(callbacks) == 1
     assert html.startswith(f'<div id="order-live" class="order-live" hx-get="/orders/{order.pk}/"')
-    assert 'hx-trigger="every 1s"' in html and " Queued</span>" in html and "<tr id=" not in html
+    assert 'hx-trigger="every 1s"' in html and " Queued</s-badge>" in html and "<s-table-row id=" not in html
     assert "Sync of #1001 started." in response["HX-Trigger"]
 
 
@@ -410,6 +412,6 @@ def test_the_detail_page_renders_inside_the_shopify_admin(client, shop, settings
         HTTP_HX_TARGET="order-live",
     )
 
-    assert page.status_code == 200 and "<h1>Order #1001</h1>" in page.content.decode()
+    assert page.status_code == 200 and '<s-page heading="Order #1001"' in page.content.decode()
     assert page["Content-Security-Policy"].startswith(f"frame-ancestors https://{shop.domain}")
     assert panel.status_code == 200 and 'id="order-live"' in panel.content.decode()

@@ -31,7 +31,7 @@ def _text(html: str) -> str:
 
 def _row(client, order: Order) -> str:
     html = client.get(reverse("orders:list")).content.decode()
-    match = re.search(rf'<tr id="order-{order.pk}".*?</tr>', html, re.S)
+    match = re.search(rf'<s-table-row id="order-{order.pk}".*?</s-table-row>', html, re.S)
     assert match, html
     return match.group(0)
 

@@ -44,9 +44,13 @@ def test_the_list_shows_each_total_in_its_currency(merchant_client, shop):
     html = merchant_client.get(reverse("orders:list")).content.decode()
 
     assert (
-        '<td data-label="Total" class="num">$64.80 USD</td>' in html.split(f'id="order-{dollars.pk}"', 1)[1]
+        '<s-table-cell data-label="Total" class="num">$64.80 USD</s-table-cell>'
+        in html.split(f'id="order-{dollars.pk}"', 1)[1]
     )
-    assert '<td data-label="Total" class="num">¥6,480 JPY</td>' in html.split(f'id="order-{yen.pk}"', 1)[1]
+    assert (
+        '<s-table-cell data-label="Total" class="num">¥6,480 JPY</s-table-cell>'
+        in html.split(f'id="order-{yen.pk}"', 1)[1]
+    )
     assert "64.8 USD" not in html
 
 
@@ -319,7 +323,7 @@ def test_a_wrong_date_range_says_why_and_is_not_applied(merchant_client, shop, p
     assert response.status_code == 200
     html = response.content.decode()
     assert message in html and "The date range is not applied until it is corrected." in html
-    assert 'role="alert"' in html and 'aria-invalid="true"' in html
+    assert 'role="alert"' in html and re.search(r'<s-date-field [^>]*error="', html)
     assert _shown(html, {"#1"}) == {"#1"}
 
 
@@ -424,9 +428,9 @@ def test_a_row_shows_statuses_the_odoo_documents_and_its_action(merchant_client,
 
     html = merchant_client.get(reverse("orders:list")).content.decode()
 
-    row = html.split(f'id="order-{synced.pk}"', 1)[1].split("</tr>", 1)[0]
+    row = html.split(f'id="order-{synced.pk}"', 1)[1].split("</s-table-row>", 1)[0]
     assert "Partially refunded" in row and "Unfulfilled" in row and "jane.doe@example.com" in row
-    assert '<td data-label="Total" class="num">$61.77 USD</td>' in row
+    assert '<s-table-cell data-label="Total" class="num">$61.77 USD</s-table-cell>' in row
     assert f'href="http://127.0.0.1:{shop.odoo.port}/odoo/sale.order/41"' in row and "SHOP#1" in row
     assert f'href="http://127.0.0.1:{shop.odoo.port}/odoo/account.move/77"' in row and "INV/2026/00077" in row
     assert f'href="/orders/{synced.pk}/"' in row
@@ -448,8 +452,8 @@ def test_the_rows_poll_swaps_the_rows_it_asks_for_and_announces_finished_ones(me
         reverse("orders:rows"), {"pending": [running.pk, finished.pk]}, HTTP_HX_REQUEST="true"
     ).content.decode()
 
-    assert f'<tr id="order-{running.pk}" data-status="in_progress" hx-swap-oob="true"' in html
-    assert f'<tr id="order-{finished.pk}" data-status="synced" hx-swap-oob="true"' in html
+    assert f'<s-table-row id="order-{running.pk}" data-status="in_progress" hx-swap-oob="true"' in html
+    assert f'<s-table-row id="order-{finished.pk}" data-status="synced" hx-swap-oob="true"' in html
     assert "#3" not in html
     assert (
         '<div id="order-announcer" hx-swap-oob="innerHTML"><p>#2: Synced, SHOP#2 in Odoo.</p></div>' in html

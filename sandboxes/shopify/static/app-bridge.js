@@ -3,7 +3,9 @@
 //   * window.shopify.config (apiKey from <meta name="shopify-api-key">, shop and host from the URL);
 //   * window.shopify.idToken(): a fresh session token (ID token) from the admin page that frames the app;
 //   * the "patch ID token" page: a page opened with ?shopify-reload=URL reloads URL with a fresh id_token;
-//   * window.shopify.toast.show(message).
+//   * window.shopify.toast.show(message, {isError, duration});
+//   * app navigation: the links of <s-app-nav> (or <ui-nav-menu>) go to the admin, which draws them in its own
+//     chrome (never inside the app's frame); a click there loads that page in the frame with a fresh ID token.
 // The admin page (GET /admin/apps/{api_key}) answers token requests posted to it with window.postMessage.
 (function () {
   var meta = document.querySelector('meta[name="shopify-api-key"]');
@@ -38,11 +40,53 @@
     config: { apiKey: meta ? meta.content : "", shop: params.get("shop") || "", host: params.get("host") || "" },
     idToken: idToken,
     toast: {
-      show: function (message) {
-        window.parent.postMessage({ type: "shopify-sandbox:toast", message: String(message) }, "*");
+      show: function (message, options) {
+        var opts = options || {};
+        window.parent.postMessage({
+          type: "shopify-sandbox:toast", message: String(message), isError: !!opts.isError,
+          duration: typeof opts.duration === "number" ? opts.duration : 5000,
+        }, "*");
       },
     },
   };
+
+  // App navigation, as the real App Bridge reads it: the first <s-app-nav> or <ui-nav-menu> and its links.
+  function navItems() {
+    var menu = document.querySelector("s-app-nav, ui-nav-menu");
+    if (!menu) return null;
+    return Array.prototype.map.call(menu.querySelectorAll("s-link[href], a[href]"), function (link) {
+      return {
+        label: link.textContent.trim(),
+        href: new URL(link.getAttribute("href"), window.location.href).toString(),
+        home: link.getAttribute("rel") === "home",
+      };
+    });
+  }
+  function sendNav() {
+    if (window.parent === window) return;
+    var items = navItems();
+    if (items) {
+      window.parent.postMessage({ type: "shopify-sandbox:nav", items: items, path: window.location.pathname }, "*");
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", sendNav);
+  else sendNav();
+
+  // The admin's navigation was clicked: load that page here, with the admin's context and a fresh ID token.
+  window.addEventListener("message", function (event) {
+    var data = event.data || {};
+    if (event.source !== window.parent || data.type !== "shopify-sandbox:navigate") return;
+    var url = new URL(data.href, window.location.href);
+    if (url.origin !== window.location.origin) return;
+    ["embedded", "shop", "host"].forEach(function (key) {
+      var value = key === "embedded" ? "1" : params.get(key);
+      if (value && !url.searchParams.has(key)) url.searchParams.set(key, value);
+    });
+    idToken().then(function (token) {
+      url.searchParams.set("id_token", token);
+      window.location.assign(url.toString());
+    });
+  });
 
   var reload = params.get("shopify-reload");
   if (reload) {

@@ -1,8 +1,12 @@
-// Toasts: views send HX-Trigger {"toast": {"message", "level"}}; show it for a few seconds.
+// Toasts: views send HX-Trigger {"toast": {"message", "level"}}. Inside the Shopify admin the admin shows it
+// (App Bridge's shopify.toast); standalone, the page's own live region shows it for a few seconds.
 document.body.addEventListener("toast", function (event) {
   var detail = event.detail || {};
   var box = document.getElementById("toasts");
-  if (!box || !detail.message) return;
+  if (!detail.message) return;
+  var embedded = window.parent !== window && window.shopify && window.shopify.toast;
+  if (embedded) window.shopify.toast.show(detail.message, { isError: detail.level === "error", duration: 5000 });
+  if (!box) return;
   var toast = document.createElement("div");
   toast.className = "toast" + (detail.level === "error" ? " toast-error" : "");
   toast.textContent = detail.message;
@@ -44,11 +48,13 @@ document.body.addEventListener("toast", function (event) {
 
   // Plain links and forms to Synco's own pages: a full page load, so the token goes into the URL.
   document.addEventListener("click", function (event) {
-    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    // Polaris links and buttons (s-link, s-button href) draw their <a> in a shadow root: the click is theirs.
+    var link = event.target.closest ? event.target.closest("a[href], s-link[href], s-button[href]") : null;
     if (!link || event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-    if ((link.target && link.target !== "_self") || link.hasAttribute("download")) return;
-    var url = new URL(link.href, window.location.href);
+    var target = link.getAttribute("target");
+    if ((target && target !== "_self" && target !== "auto") || link.hasAttribute("download")) return;
+    var url = new URL(link.getAttribute("href"), window.location.href);
     if (url.origin !== window.location.origin || url.pathname.indexOf("/static/") === 0) return;
     event.preventDefault();
     window.shopify.idToken().then(function (fresh) { window.location.assign(embeddedUrl(url.href, fresh).toString()); });

@@ -3,9 +3,9 @@
   document.addEventListener("change", function (event) {
     var box = event.target;
     if (!(box instanceof HTMLInputElement) || !box.hasAttribute("data-select-all")) return;
-    var table = box.closest("table");
+    var table = box.closest("s-table, table");
     if (!table) return;
-    table.querySelectorAll("tbody input[type=checkbox][name=order]").forEach(function (input) {
+    table.querySelectorAll("s-table-body input[type=checkbox][name=order], tbody input[type=checkbox][name=order]").forEach(function (input) {
       input.checked = box.checked;
     });
   });
