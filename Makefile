@@ -15,7 +15,7 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 SYNCO_ODOO_ALLOW_LOOPBACK_HTTP ?= true
 export SYNCO_PORT SANDBOX_SHOPIFY_PORT SANDBOX_ODOO_PORT SANDBOX_ODOO_VERSION SYNCO_ODOO_ALLOW_LOOPBACK_HTTP
 
-.PHONY: install lock schema run demo-reset sandbox-down sandbox-up sandbox-status test lint typecheck pytest clean
+.PHONY: install lock schema run demo-reset sandbox-down sandbox-up sandbox-status test lint typecheck pytest clean messages
 
 install: $(STAMP)
 
@@ -36,6 +36,14 @@ lock:
 	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet 'uv>=0.9,<1'
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra sandbox --universal --python-version 3.11 \
 		--generate-hashes --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade) --output-file $(LOCK)
+
+# After marking or changing strings for translation: every locale/<language>/LC_MESSAGES/django.po brought up to
+# date (Django's makemessages: needs GNU gettext, `apt-get install gettext`), then compiled into the committed .mo
+# files with Babel (`manage.py compile_translations` alone needs no gettext: enough after editing a .po by hand).
+messages: install
+	$(PY) manage.py makemessages --all --add-location=file --no-obsolete \
+		-i '.venv/*' -i 'var/*' -i 'sandboxes/*' -i 'tests/*' -i 'bench/*' -i 'node_modules/*' -i 'build/*'
+	$(PY) manage.py compile_translations
 
 # Shopify's official Admin GraphQL schema (npm package @shopify/dev-mcp), cached under var/, never committed.
 schema: install

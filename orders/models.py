@@ -12,18 +12,20 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from synco.filters import search_text
 from synco.models import Shop
 
 
 class SyncStatus(models.TextChoices):
-    NOT_SYNCED = "not_synced", "Not Synced"
-    QUEUED = "queued", "Queued"
-    IN_PROGRESS = "in_progress", "In Progress"
-    SYNCED = "synced", "Synced"
-    FAILED = "failed", "Failed"
-    NEEDS_REVIEW = "needs_review", "Needs review"
+    NOT_SYNCED = "not_synced", _("Not Synced")
+    QUEUED = "queued", _("Queued")
+    IN_PROGRESS = "in_progress", _("In Progress")
+    SYNCED = "synced", _("Synced")
+    FAILED = "failed", _("Failed")
+    NEEDS_REVIEW = "needs_review", _("Needs review")
 
 
 SYNCABLE_STATUSES = (SyncStatus.NOT_SYNCED, SyncStatus.FAILED, SyncStatus.NEEDS_REVIEW)
@@ -219,14 +221,14 @@ class Order(models.Model):
     def sync_state(self) -> SyncState:
         """The state the pages show (uses the shop's Odoo connection already read with the order, if any)."""
         if self.parse_error:
-            return SyncState("invalid", "Invalid", "failed", error=self.parse_error)
+            return SyncState("invalid", gettext("Invalid"), "failed", error=self.parse_error)
         now = timezone.now()
         if self.sync_status == SyncStatus.QUEUED:
             circuit_until = self._circuit_open_until(now)
             if circuit_until is not None:
                 return SyncState(
                     "waiting_for_odoo",
-                    "Waiting for Odoo",
+                    gettext("Waiting for Odoo"),
                     "waiting",
                     error=self._odoo_failure(),
                     at=circuit_until,
@@ -234,24 +236,26 @@ class Order(models.Model):
             if self.next_retry_at:
                 return SyncState(
                     "retrying",
-                    "Waiting to retry",
+                    gettext("Waiting to retry"),
                     "waiting",
                     error=self.sync_error,
                     at=self.next_retry_at,
                     next_attempt=self.sync_attempts + 1,
                     max_attempts=settings.SYNCO_MAX_ATTEMPTS,
                 )
-            return SyncState("queued", "Queued", "queued")
+            return SyncState("queued", gettext("Queued"), "queued")
         if self.sync_status == SyncStatus.IN_PROGRESS:
             if self.lease_until is not None and self.lease_until > now:
-                return SyncState("writing", "Being written", "in_progress")
-            return SyncState("stalled", "Queued", "queued")
+                return SyncState("writing", gettext("Being written"), "in_progress")
+            return SyncState("stalled", gettext("Queued"), "queued")
         if self.sync_status == SyncStatus.FAILED:
-            return SyncState("failed", "Failed", "failed", error=self.sync_error)
+            return SyncState("failed", gettext("Failed"), "failed", error=self.sync_error)
         if self.sync_status == SyncStatus.NEEDS_REVIEW:
-            return SyncState("needs_review", "Needs review", "needs_review", error=self.review_reason)
+            return SyncState(
+                "needs_review", gettext("Needs review"), "needs_review", error=self.review_reason
+            )
         if self.sync_status == SyncStatus.SYNCED:
-            return SyncState("synced", "Synced", "synced")
+            return SyncState("synced", gettext("Synced"), "synced")
         return SyncState("not_synced", str(self.get_sync_status_display()), "not_synced")
 
     def _odoo_connection(self) -> Any:
@@ -293,7 +297,9 @@ class Order(models.Model):
             if self.sync_error:
                 notes.append(("muted small", self.sync_error))
             if not self.eligible and self.ineligible_reason:
-                notes.append(("muted small", f"Not eligible: {self.ineligible_reason}"))
+                notes.append(
+                    ("muted small", gettext("Not eligible: {reason}").format(reason=self.ineligible_reason))
+                )
         return notes
 
     @property
@@ -301,7 +307,7 @@ class Order(models.Model):
         """The row's button: Sync, Retry, or none while it is queued, running or done."""
         if not self.is_syncable:
             return ""
-        return "Retry" if self.is_retry else "Sync"
+        return gettext("Retry") if self.is_retry else gettext("Sync")
 
     @property
     def is_retry(self) -> bool:
@@ -357,16 +363,16 @@ class ImportRun(models.Model):
     """One import from Shopify: a date-range backfill (resumable) or a bulk operation."""
 
     class Kind(models.TextChoices):
-        BACKFILL = "backfill", "Backfill"
-        BULK = "bulk", "Bulk operation"
+        BACKFILL = "backfill", _("Backfill")
+        BULK = "bulk", _("Bulk operation")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        STOPPING = "stopping", "Stopping"
-        STOPPED = "stopped", "Stopped"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        STOPPING = "stopping", _("Stopping")
+        STOPPED = "stopped", _("Stopped")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="import_runs")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BACKFILL)
@@ -417,9 +423,9 @@ class ProposedChange(models.Model):
     """A Shopify edit of an order Odoo has already delivered or invoiced: shown for the merchant to decide."""
 
     class State(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        ACCEPTED = "accepted", "Accepted"
-        DISMISSED = "dismissed", "Dismissed"
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        DISMISSED = "dismissed", _("Dismissed")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="proposed_changes")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -51,6 +51,9 @@ class Shop(models.Model):
     sync_paused_by = models.CharField(max_length=255, blank=True)
     # Shopify's `shop { ianaTimezone }` (install, seed, sweep): invoice and payment dates and the pages use it.
     iana_timezone = models.CharField(max_length=64, default="UTC")
+    # The language the Shopify admin last opened the app in (its `locale` parameter, e.g. "fr-FR"), kept for the
+    # requests inside the admin that do not carry it (HTMX fragments; the iframe keeps no session cookie).
+    admin_locale = models.CharField(max_length=35, blank=True)
 
     class Meta:
         ordering = ["domain"]

@@ -126,6 +126,8 @@ MIDDLEWARE = [
     "synco.shopify_app.embedded.EmbeddedAppMiddleware",
     # After the shop is known (session or embedded): pages show times in the shop's time zone.
     "synco.timezones.ShopTimezoneMiddleware",
+    # The Shopify admin's language (?locale=), when Synco ships it: pages, messages and money are written in it.
+    "synco.languages.ShopLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "synco.urls"
@@ -172,7 +174,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The languages Synco ships: each has locale/<code>/LC_MESSAGES/django.po (and its compiled .mo). The admin's
+# `locale` picks one of these (synco.languages); any other is shown in English. README: "Adding a language".
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from customers.models import CustomerLink
 from orders.dates import shop_zone
@@ -383,8 +385,16 @@ class Links:
     webhooks: str
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _variants(count: int) -> str:
+    return ngettext("{count} variant", "{count} variants", count).format(count=count)
+
+
+def _problems(count: int) -> str:
+    return ngettext("{count} problem", "{count} problems", count).format(count=count)
+
+
+def _customers(count: int) -> str:
+    return ngettext("{count} customer", "{count} customers", count).format(count=count)
 
 
 def _find_check(report: list[dict[str, object]], name: str) -> dict[str, object] | None:
@@ -408,36 +418,59 @@ def setup_steps(
 
 
 def _odoo_step(connection: OdooConnection | None, links: Links) -> SetupStep:
-    title = "Odoo connected and checked"
+    title = _("Odoo connected and checked")
     if connection is None:
         return SetupStep(
-            "odoo", title, False, "Enter your Odoo URL, database and login.", "Connect Odoo", links.odoo
+            "odoo", title, False, _("Enter your Odoo URL, database and login."), _("Connect Odoo"), links.odoo
         )
     if connection.secret_unreadable:
-        detail = "Synco can no longer read the stored password or API key (its encryption key changed): enter it again."
-        return SetupStep("odoo", title, False, detail, "Reconnect Odoo", links.odoo)
+        detail = _(
+            "Synco can no longer read the stored password or API key (its encryption key changed): enter it again."
+        )
+        return SetupStep("odoo", title, False, detail, _("Reconnect Odoo"), links.odoo)
     if connection.last_check_ok:
         checked = connection.last_checked_at
-        when = f" on {dateformat.format(timezone.localtime(checked), 'M j, H:i')}" if checked else ""
-        version = f" (Odoo {connection.server_version})" if connection.server_version else ""
+        # In the current time zone: the shop's (synco.timezones), which the page names.
+        when = (
+            _(" on {when}").format(when=dateformat.format(timezone.localtime(checked), "M j, H:i T"))
+            if checked
+            else ""
+        )
+        version = (
+            _(" (Odoo {version})").format(version=connection.server_version)
+            if connection.server_version
+            else ""
+        )
         return SetupStep(
-            "odoo", title, True, f"Test connection passed{when}{version}.", "Settings", links.odoo
+            "odoo",
+            title,
+            True,
+            _("Test connection passed{when}{version}.").format(when=when, version=version),
+            _("Settings"),
+            links.odoo,
         )
     if connection.last_check_ok is False:
         failed = next((item for item in connection.last_check_report if not item.get("ok")), None)
         detail = (
-            f"The last Test connection failed at “{failed['name']}”: {failed['detail']}"
+            _("The last Test connection failed at “{name}”: {detail}").format(
+                name=failed["name"], detail=failed["detail"]
+            )
             if failed
-            else "The last Test connection failed."
+            else _("The last Test connection failed.")
         )
-        return SetupStep("odoo", title, False, detail, "Fix the connection", links.odoo)
+        return SetupStep("odoo", title, False, detail, _("Fix the connection"), links.odoo)
     return SetupStep(
-        "odoo", title, False, "Saved but not checked yet: run Test connection.", "Test connection", links.odoo
+        "odoo",
+        title,
+        False,
+        _("Saved but not checked yet: run Test connection."),
+        _("Test connection"),
+        links.odoo,
     )
 
 
 def _modules_step(connection: OdooConnection | None, links: Links) -> SetupStep:
-    title = "Required Odoo apps installed"
+    title = _("Required Odoo apps installed")
     report = connection.last_check_report if connection else []
     check = _find_check(report, "Required apps installed")
     if check is None:
@@ -445,33 +478,36 @@ def _modules_step(connection: OdooConnection | None, links: Links) -> SetupStep:
             "modules",
             title,
             False,
-            "Test connection checks that Sales, Inventory and Invoicing are installed.",
-            "Test connection",
+            _("Test connection checks that Sales, Inventory and Invoicing are installed."),
+            _("Test connection"),
             links.odoo,
         )
     if check.get("ok"):
-        return SetupStep("modules", title, True, f"Installed: {check['detail']}.", "Settings", links.odoo)
-    return SetupStep("modules", title, False, str(check["detail"]), "Check again", links.odoo)
+        detail = _("Installed: {apps}.").format(apps=check["detail"])
+        return SetupStep("modules", title, True, detail, _("Settings"), links.odoo)
+    return SetupStep("modules", title, False, str(check["detail"]), _("Check again"), links.odoo)
 
 
 def _rules_step(rules: OrderRules | None, links: Links) -> SetupStep:
-    title = "Order rules set"
+    title = _("Order rules set")
     if rules is None or rules.saved_at is None:
         return SetupStep(
             "rules",
             title,
             False,
-            "Choose what orders become in Odoo and which ones are synced, then save.",
-            "Set order rules",
+            _("Choose what orders become in Odoo and which ones are synced, then save."),
+            _("Set order rules"),
             links.rules,
         )
-    mode = "synced automatically" if rules.auto_sync else "synced when you press Sync"
+    mode = _("synced automatically") if rules.auto_sync else _("synced when you press Sync")
     return SetupStep(
         "rules",
         title,
         True,
-        f"Orders become: {rules.get_create_as_display().lower()}; {mode}.",
-        "Edit rules",
+        _("Orders become: {create_as}; {mode}.").format(
+            create_as=str(rules.get_create_as_display()).lower(), mode=mode
+        ),
+        _("Edit rules"),
         links.rules,
     )
 
@@ -482,19 +518,29 @@ def _matching_step(
     catalogue: CatalogueSummary | None,
     links: Links,
 ) -> SetupStep:
-    title = "Products and customers matched"
+    title = _("Products and customers matched")
     if counts.unmatched_products or counts.unmatched_customers:
         parts = []
         if counts.unmatched_products:
-            parts.append(f"{counts.unmatched_products} failed because a product has no single match in Odoo")
+            parts.append(
+                _("{count} failed because a product has no single match in Odoo").format(
+                    count=counts.unmatched_products
+                )
+            )
         if counts.unmatched_customers:
-            parts.append(f"{counts.unmatched_customers} failed because the chosen Odoo contact is missing")
+            parts.append(
+                _("{count} failed because the chosen Odoo contact is missing").format(
+                    count=counts.unmatched_customers
+                )
+            )
         return SetupStep(
             "matching",
             title,
             False,
-            f"Orders: {'; '.join(parts)}. Fix them in Odoo or in the matching options, then Retry.",
-            "See failed orders",
+            _("Orders: {failures}. Fix them in Odoo or in the matching options, then Retry.").format(
+                failures="; ".join(parts)
+            ),
+            _("See failed orders"),
             links.failed_orders,
         )
     if catalogue is None or not catalogue.total:
@@ -502,48 +548,62 @@ def _matching_step(
             "matching",
             title,
             False,
-            "No Shopify product imported yet: import the catalogue to link every variant to its Odoo product "
-            "before orders need them.",
-            "Import products",
+            _(
+                "No Shopify product imported yet: import the catalogue to link every variant to its Odoo product "
+                "before orders need them."
+            ),
+            _("Import products"),
             links.matching,
         )
-    linked = f"{catalogue.linked:,} of {_plural(catalogue.total, 'variant')} linked to Odoo products"
+    linked = _("{linked} of {variants} linked to Odoo products").format(
+        linked=f"{catalogue.linked:,}", variants=_variants(catalogue.total)
+    )
     if catalogue.unresolved:
         return SetupStep(
             "matching",
             title,
             False,
-            f"{linked}; {_plural(catalogue.unresolved, 'problem')} to fix on the product mapping.",
-            "Fix the problems",
+            _("{linked}; {problems} to fix on the product mapping.").format(
+                linked=linked, problems=_problems(catalogue.unresolved)
+            ),
+            _("Fix the problems"),
             links.matching,
         )
-    ignored = f" ({catalogue.ignored:,} ignored)" if catalogue.ignored else ""
-    customers = f" {_plural(customer_links, 'customer')} linked so far." if customer_links else ""
+    ignored = _(" ({count} ignored)").format(count=f"{catalogue.ignored:,}") if catalogue.ignored else ""
+    customers = (
+        _(" {customers} linked so far.").format(customers=_customers(customer_links))
+        if customer_links
+        else ""
+    )
     return SetupStep(
         "matching",
         title,
         True,
-        f"{linked}{ignored}; no problem.{customers}",
-        "Product mapping",
+        _("{linked}{ignored}; no problem.{customers}").format(
+            linked=linked, ignored=ignored, customers=customers
+        ),
+        _("Product mapping"),
         links.matching,
     )
 
 
 def _webhooks_step(health: WebhookHealth, links: Links) -> SetupStep:
-    title = "Webhooks healthy"
+    title = _("Webhooks healthy")
     if health.last_received_at is None:
-        detail = "No webhook from Shopify yet. One arrives when an order is created or updated in Shopify."
+        detail = _("No webhook from Shopify yet. One arrives when an order is created or updated in Shopify.")
     elif health.failed_24h or health.stuck:
         parts = []
         if health.failed_24h:
-            parts.append(f"{health.failed_24h} failed in the last 24 hours")
+            parts.append(_("{count} failed in the last 24 hours").format(count=health.failed_24h))
         if health.stuck:
             parts.append(
-                f"{health.stuck} not processed after {int(WEBHOOK_STUCK_AFTER.total_seconds() // 60)} minutes"
+                _("{count} not processed after {minutes} minutes").format(
+                    count=health.stuck, minutes=int(WEBHOOK_STUCK_AFTER.total_seconds() // 60)
+                )
             )
-        detail = f"Webhooks: {', '.join(parts)}."
+        detail = _("Webhooks: {problems}.").format(problems=", ".join(parts))
     elif health.silent_since is not None:
-        detail = (
+        detail = _(
             "Shopify changed orders after the last webhook arrived: webhooks may not be reaching Synco (the "
             "catch-up sweep imports those orders meanwhile)."
         )
@@ -552,11 +612,11 @@ def _webhooks_step(health: WebhookHealth, links: Links) -> SetupStep:
             "webhooks",
             title,
             True,
-            "Webhooks arrive and are processed; none failed or stuck in the last 24 hours.",
-            "Webhook log",
+            _("Webhooks arrive and are processed; none failed or stuck in the last 24 hours."),
+            _("Webhook log"),
             links.webhooks,
         )
-    return SetupStep("webhooks", title, False, detail, "Webhook log", links.webhooks)
+    return SetupStep("webhooks", title, False, detail, _("Webhook log"), links.webhooks)
 
 
 @dataclass(frozen=True)
