@@ -88,8 +88,8 @@ def test_the_admin_opens_the_app_home_with_its_id_token_and_sees_the_dashboard(c
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1>Home</h1>" in html
-    assert 'id="setup-heading">Setup</h2>' in html
+    assert '<s-page heading="Home"' in html
+    assert '<s-section heading="Setup"' in html
     assert response["Content-Security-Policy"].startswith(f"frame-ancestors https://{SHOP_DOMAIN} ")
 
 
@@ -333,7 +333,7 @@ def test_the_last_errors_link_to_the_order_and_the_log_entry(merchant_client, sh
 
     html = _home(merchant_client)
 
-    errors = html.split('id="errors-heading"', 1)[1]
+    errors = html.split('id="last-errors"', 1)[1]
     assert [int(m) for m in re.findall(r"failure (\d) minutes ago", errors)] == [1, 2, 3, 4, 5]
     assert f'href="{reverse("orders:detail", args=[order.pk])}"' in errors
     assert f'href="{reverse("synclogs:detail", args=[newest.pk])}"' in errors
@@ -368,7 +368,7 @@ def test_an_eligible_order_that_failed_is_backlog_not_no_backlog(merchant_client
     _order(shop, 4, SyncStatus.NEEDS_REVIEW, eligible=True, review_reason="Totals differ.")
 
     html = _home(merchant_client)
-    backlog = re.sub(r"\s+", " ", re.search(r'id="backlog-heading".*?</section>', html, re.S).group(0))
+    backlog = re.sub(r"\s+", " ", re.search(r'id="backlog".*?</s-section>', html, re.S).group(0))
 
     assert "No backlog" not in backlog and "Every eligible order is in Odoo" not in backlog
     assert "1 eligible order failed</strong> and is not in Odoo" in backlog
@@ -398,9 +398,9 @@ def test_odoo_health_shows_an_open_circuit_and_the_last_failure(merchant_client,
 
     html = _home(merchant_client)
 
-    assert '<div class="banner banner-critical" role="alert">' in html
+    assert '<s-banner tone="critical" role="alert">' in html
     assert "Odoo is not answering." in html and "Odoo answered 502 Bad Gateway." in html
-    assert '<span class="badge badge-failed">Not answering</span>' in html
+    assert '<s-badge tone="critical">Not answering</s-badge>' in html
     assert f"{until:%H:%M:%S} UTC" in html
     assert "orders wait as “Waiting for Odoo”" in html
 

@@ -161,5 +161,5 @@ def test_the_app_url_with_the_id_token_opens_the_home_page_of_that_shop(client, 
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1>Home</h1>" in html and 'id="setup-heading">Setup</h2>' in html
+    assert '<s-page heading="Home"' in html and '<s-section heading="Setup"' in html
     assert response["Content-Security-Policy"].startswith(f"frame-ancestors https://{DOMAIN} ")
