@@ -269,7 +269,7 @@ SYNCO_SHOP_CONCURRENCY = int(env("SYNCO_SHOP_CONCURRENCY", "1"))
 SYNCO_SYNC_BATCH_SIZE = int(env("SYNCO_SYNC_BATCH_SIZE", "50"))
 # A batch is sized (up to SYNCO_SYNC_BATCH_SIZE) so that its slowest Odoo call lasts about this long: a long call
 # is a long Odoo transaction, holding the locks a merchant's click on the same Odoo waits for.
-SYNCO_BATCH_CALL_SECONDS = float(env("SYNCO_BATCH_CALL_SECONDS", "1.5"))
+SYNCO_BATCH_CALL_SECONDS = float(env("SYNCO_BATCH_CALL_SECONDS", "3"))
 # A shop lead (a bulk sync's task) takes batch after batch of its shop for this long, then hands over to a new
 # lead: other shops, the follow-ups its orders sent and, where one worker serves every queue (the embedded
 # default), a merchant's click get their turn. Well inside the sync soft time limit.
