@@ -210,6 +210,7 @@ def test_a_slow_odoo_gets_smaller_batches_so_that_no_call_holds_it_long(shop, od
 def test_a_fast_odoo_keeps_full_batches(shop, monkeypatch, settings):
     monkeypatch.setattr(batching, "_PACE", {})
     settings.SYNCO_SYNC_BATCH_SIZE = 50
+    settings.SYNCO_BATCH_CALL_SECONDS = 1.5
     batching.learn_pace(shop.pk, 0.002)  # 2 ms per order: 750 would fit in 1.5 s
     assert batching.batch_size(shop.pk) == 50
     batching.learn_pace(shop.pk, 0.2)  # it slowed down: averaged, ~0.1 s per order
