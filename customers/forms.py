@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import CustomerSettings
 
@@ -12,15 +13,19 @@ class CustomerSettingsForm(forms.ModelForm):
         model = CustomerSettings
         fields = ["match_phone", "copy_marketing_consent", "import_companies"]
         labels = {
-            "match_phone": "Also match existing Odoo contacts by phone number",
-            "copy_marketing_consent": "Copy e-mail marketing consent to Odoo",
-            "import_companies": "Import B2B companies (a company's contacts go under a company contact)",
+            "match_phone": _("Also match existing Odoo contacts by phone number"),
+            "copy_marketing_consent": _("Copy e-mail marketing consent to Odoo"),
+            "import_companies": _("Import B2B companies (a company's contacts go under a company contact)"),
         }
         help_texts = {
-            "match_phone": "After Synco's own link and the e-mail: digits compared, with the country code when "
-            "Odoo knows the contact's country.",
-            "copy_marketing_consent": "Off: consent stays in Shopify. On: the Odoo contacts of customers who "
-            "accept e-mail marketing get the tag 'Shopify: accepts e-mail marketing' (and lose it when they "
-            "unsubscribe).",
-            "import_companies": "Only matters for shops that sell to companies (Shopify B2B).",
+            "match_phone": _(
+                "After Synco's own link and the e-mail: digits compared, with the country code when "
+                "Odoo knows the contact's country."
+            ),
+            "copy_marketing_consent": _(
+                "Off: consent stays in Shopify. On: the Odoo contacts of customers who "
+                "accept e-mail marketing get the tag 'Shopify: accepts e-mail marketing' (and lose it when they "
+                "unsubscribe)."
+            ),
+            "import_companies": _("Only matters for shops that sell to companies (Shopify B2B)."),
         }

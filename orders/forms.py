@@ -5,11 +5,13 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from synco.filters import (
     MAX_DAY,
     MAX_ID,
     MIN_DAY,
+    OUT_OF_RANGE,
     SEARCH_MAX,
     DayField,
     DayRangeForm,
@@ -30,19 +32,19 @@ __all__ = [
 
 
 class BackfillForm(forms.Form):
-    created_from = DayField(label="Orders created from", required=True)
-    created_to = DayField(label="to (inclusive)", required=True)
+    created_from = DayField(label=_("Orders created from"), required=True)
+    created_to = DayField(label=_("to (inclusive)"), required=True)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("created_from"), data.get("created_to")
         for name, day in (("created_from", start), ("created_to", end)):
             if day is not None and not MIN_DAY <= day <= MAX_DAY:
-                self.add_error(name, f"Choose a date between {MIN_DAY:%Y} and {MAX_DAY:%Y}.")
+                self.add_error(name, OUT_OF_RANGE)
                 return data
         if start and end:
             if end < start:
-                raise forms.ValidationError("The end date must not be before the start date.")
+                raise forms.ValidationError(_("The end date must not be before the start date."))
             # The shop's days (the page's time zone), as the dates on the page are.
             zone = timezone.get_current_timezone()
             data["created_from"] = datetime.combine(start, time.min, tzinfo=zone)
@@ -54,9 +56,9 @@ class OrderFilterForm(DayRangeForm):
     """The orders page's filters: a status tab, a search and a creation date range (days in the shop's zone)."""
 
     status = forms.CharField(required=False)
-    q = forms.CharField(required=False, label="Search orders")
-    created_from = DayField(label="Created from")
-    created_to = DayField(label="Created to")
+    q = forms.CharField(required=False, label=_("Search orders"))
+    created_from = DayField(label=_("Created from"))
+    created_to = DayField(label=_("Created to"))
 
     start_field = "created_from"
     end_field = "created_to"

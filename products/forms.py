@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from products.models import CatalogueSettings
 
@@ -13,15 +14,15 @@ STATE_FILTERS = ("all", "problems", "linked", "missing", "conflict", "ignored", 
 MAX_IMAGE_KB = 20 * 1024
 
 OWNER_FIELDS = (
-    ("name_owner", "Name"),
-    ("description_owner", "Description"),
-    ("sale_price_owner", "Sale price"),
-    ("cost_owner", "Cost"),
-    ("barcode_owner", "Barcode"),
-    ("weight_owner", "Weight"),
-    ("product_type_owner", "Product type (storable or service)"),
-    ("images_owner", "Images"),
-    ("active_owner", "Active or archived"),
+    ("name_owner", _("Name")),
+    ("description_owner", _("Description")),
+    ("sale_price_owner", _("Sale price")),
+    ("cost_owner", _("Cost")),
+    ("barcode_owner", _("Barcode")),
+    ("weight_owner", _("Weight")),
+    ("product_type_owner", _("Product type (storable or service)")),
+    ("images_owner", _("Images")),
+    ("active_owner", _("Active or archived")),
 )
 
 
@@ -38,16 +39,16 @@ class LinkForm(forms.Form):
     reference = forms.CharField(
         max_length=255,
         strip=True,
-        error_messages={"required": "Type the Odoo product's id or its internal reference."},
+        error_messages={"required": _("Type the Odoo product's id or its internal reference.")},
     )
 
 
 class CatalogueSettingsForm(forms.ModelForm):
     image_max_kb = forms.IntegerField(
-        label="Largest image to copy (KB)",
+        label=_("Largest image to copy (KB)"),
         min_value=1,
         max_value=MAX_IMAGE_KB,
-        help_text="Larger images stay in Shopify only.",
+        help_text=_("Larger images stay in Shopify only."),
     )
 
     class Meta:
@@ -55,12 +56,13 @@ class CatalogueSettingsForm(forms.ModelForm):
         fields = [name for name, _label in OWNER_FIELDS] + ["import_images", "image_max_kb", "create_missing"]
         labels = {
             **dict(OWNER_FIELDS),
-            "import_images": "Copy product images to Odoo",
-            "create_missing": "Create the Odoo products that are missing",
+            "import_images": _("Copy product images to Odoo"),
+            "create_missing": _("Create the Odoo products that are missing"),
         }
         help_texts = {
-            "create_missing": "Off: a Shopify variant no Odoo product matches is listed as missing on the "
-            "mapping page instead.",
+            "create_missing": _(
+                "Off: a Shopify variant no Odoo product matches is listed as missing on the mapping page instead."
+            ),
         }
         widgets = {name: forms.RadioSelect for name, _label in OWNER_FIELDS}
 

@@ -9,6 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from orders.forms import MAX_DAY, MIN_DAY
 from synco.errors import GatewayError
@@ -20,28 +23,32 @@ from synco.odoo.json2 import looks_like_api_key
 
 class OdooConnectionForm(forms.ModelForm):
     url = forms.URLField(
-        label="Odoo URL",
+        label=_("Odoo URL"),
         assume_scheme="https",
-        help_text="The address you open Odoo at, e.g. https://mycompany.odoo.com",
+        help_text=_("The address you open Odoo at, e.g. https://mycompany.odoo.com"),
     )
     secret = forms.CharField(
-        label="Password or API key",
+        label=_("Password or API key"),
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Write-only. Leave blank to keep the stored one (for the same Odoo URL only). An API key "
-        "(Odoo: Preferences > Account Security > New API Key) is safer than the password.",
+        help_text=_(
+            "Write-only. Leave blank to keep the stored one (for the same Odoo URL only). An API key "
+            "(Odoo: Preferences > Account Security > New API Key) is safer than the password."
+        ),
     )
 
     class Meta:
         model = OdooConnection
         fields = ["url", "database", "login", "secret", "protocol", "max_concurrency"]
         help_texts = {
-            "database": "Odoo's database name (shown on the login page's database selector).",
-            "login": "The e-mail or login of the Odoo user Synco acts as.",
-            "protocol": "Automatic suits almost everyone: JSON-2 on Odoo 19 and later when the secret is an API "
-            "key, XML-RPC otherwise. Force JSON-2 only to make sure Synco never falls back to XML-RPC (it needs "
-            "an API key); force XML-RPC on Odoo 19 only if a proxy blocks JSON-2; JSON-RPC if a proxy blocks "
-            "XML-RPC. XML-RPC and JSON-RPC are deprecated from Odoo 19 on.",
+            "database": _("Odoo's database name (shown on the login page's database selector)."),
+            "login": _("The e-mail or login of the Odoo user Synco acts as."),
+            "protocol": _(
+                "Automatic suits almost everyone: JSON-2 on Odoo 19 and later when the secret is an API "
+                "key, XML-RPC otherwise. Force JSON-2 only to make sure Synco never falls back to XML-RPC (it needs "
+                "an API key); force XML-RPC on Odoo 19 only if a proxy blocks JSON-2; JSON-RPC if a proxy blocks "
+                "XML-RPC. XML-RPC and JSON-RPC are deprecated from Odoo 19 on."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -83,7 +90,7 @@ class OdooConnectionForm(forms.ModelForm):
             self.add_error(
                 "secret",
                 forms.ValidationError(
-                    "Enter the password or API key again: it is only sent to the server it was saved for.",
+                    _("Enter the password or API key again: it is only sent to the server it was saved for."),
                     code="secret_bound",
                 ),
             )
@@ -99,8 +106,10 @@ class OdooConnectionForm(forms.ModelForm):
             self.add_error(
                 "protocol",
                 forms.ValidationError(
-                    "JSON-2 needs an API key, not a password: create one in Odoo (Preferences → Account "
-                    "Security → New API Key) and enter it as the password, or choose Automatic.",
+                    _(
+                        "JSON-2 needs an API key, not a password: create one in Odoo (Preferences → Account "
+                        "Security → New API Key) and enter it as the password, or choose Automatic."
+                    ),
                     code="json2_needs_api_key",
                 ),
             )
@@ -170,23 +179,29 @@ class OrderRulesForm(forms.ModelForm):
         choices=FINANCIAL_STATUSES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Only orders with one of these payment statuses are eligible. None ticked: any.",
+        help_text=_("Only orders with one of these payment statuses are eligible. None ticked: any."),
     )
     fulfillment_statuses = forms.MultipleChoiceField(
         choices=FULFILLMENT_STATUSES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: any fulfilment status.",
+        help_text=_("None ticked: any fulfilment status."),
     )
     sources = CommaListField(
-        required=False, help_text="Sales channels, e.g. web, pos, shopify_draft_order. Empty: any."
+        required=False, help_text=_("Sales channels, e.g. web, pos, shopify_draft_order. Empty: any.")
     )
-    include_tags = CommaListField(required=False, help_text="Only orders with one of these tags. Empty: any.")
-    exclude_tags = CommaListField(required=False, help_text="Orders with any of these tags are never synced.")
+    include_tags = CommaListField(
+        required=False, help_text=_("Only orders with one of these tags. Empty: any.")
+    )
+    exclude_tags = CommaListField(
+        required=False, help_text=_("Orders with any of these tags are never synced.")
+    )
     payment_journals = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line: Shopify gateway = Odoo journal id, e.g. shopify_payments = 7; * = 6 for the rest.",
+        help_text=_(
+            "One per line: Shopify gateway = Odoo journal id, e.g. shopify_payments = 7; * = 6 for the rest."
+        ),
     )
 
     class Meta:
@@ -219,57 +234,82 @@ class OrderRulesForm(forms.ModelForm):
         ]
         widgets = {"created_after": forms.DateTimeInput(attrs={"type": "datetime-local"})}
         labels = {
-            "create_as": "Create in Odoo",
-            "use_shopify_order_number": "Use the Shopify order number in the Odoo order name",
-            "sync_note": "Copy the order note",
-            "sync_note_attributes": "Copy the note attributes (additional details)",
-            "sync_tags": "Copy the order tags",
-            "auto_sync": "Sync eligible orders automatically",
-            "sweep_interval_minutes": "Catch-up sweep every (minutes)",
-            "created_after": "Only orders created after",
-            "exclude_test_orders": "Never sync test orders",
-            "risk_threshold": "Treat as risky",
-            "auto_create_taxes": "Create missing taxes in Odoo",
-            "discount_mode": "Discounts",
-            "totals_tolerance": "Totals tolerance",
-            "totals_action": "When totals differ by more",
-            "invoice_date_source": "Invoice date",
-            "return_restocked_items": "Return restocked items in Odoo",
-            "validate_return_pickings": "Validate the return at once",
+            "create_as": _("Create in Odoo"),
+            "use_shopify_order_number": _("Use the Shopify order number in the Odoo order name"),
+            "sync_note": _("Copy the order note"),
+            "sync_note_attributes": _("Copy the note attributes (additional details)"),
+            "sync_tags": _("Copy the order tags"),
+            "auto_sync": _("Sync eligible orders automatically"),
+            "sweep_interval_minutes": _("Catch-up sweep every (minutes)"),
+            "created_after": _("Only orders created after"),
+            "exclude_test_orders": _("Never sync test orders"),
+            "risk_threshold": _("Treat as risky"),
+            "auto_create_taxes": _("Create missing taxes in Odoo"),
+            "discount_mode": _("Discounts"),
+            "totals_tolerance": _("Totals tolerance"),
+            "totals_action": _("When totals differ by more"),
+            "invoice_date_source": _("Invoice date"),
+            "return_restocked_items": _("Return restocked items in Odoo"),
+            "validate_return_pickings": _("Validate the return at once"),
         }
         help_texts = {
-            "return_restocked_items": "When a Shopify refund restocks items (returned) of an order Odoo has "
-            "delivered, Synco creates a return receipt of those quantities from the delivery, once per refund. "
-            "Cancelled-before-shipping items need none: Odoo lowers the open delivery itself.",
-            "validate_return_pickings": "Off: the return waits, ready, for the warehouse to receive it. On: "
-            "Synco validates it, putting the items back in stock right away.",
-            "create_as": "Risky orders always come in as quotations, whatever is chosen here. Invoices are "
-            "created through Odoo's own invoicing; the payment goes to the journal mapped below.",
-            "order_prefix": "Put before the Shopify number in the Odoo order name, e.g. SHOP → SHOP#1001. "
-            "No spaces; may be empty.",
-            "use_shopify_order_number": "Off: Odoo numbers the order itself (S00042). The Shopify number is "
-            "always in the order's customer reference.",
-            "sync_note": "The order's note goes into the Odoo order's terms and conditions.",
-            "sync_tags": "Tags are added to the note, so they can be searched in Odoo.",
-            "auto_sync": "Off: orders are only sent when you press Sync or Sync all eligible.",
-            "sweep_interval_minutes": "Imports what webhooks may have missed and, with automatic sync, queues "
-            "eligible orders never synced. 5 to 1440 minutes.",
-            "created_after": "Orders created before this are never eligible (e.g. your go-live date). "
-            "Empty: any date. Times are in the shop's time zone.",
-            "exclude_test_orders": "Orders placed with Shopify's test gateway (Bogus Gateway).",
-            "risk_threshold": "Risky orders come in as quotations, with the reason in the Odoo note, and are "
-            "listed under Risky.",
-            "auto_create_taxes": "Off: an order whose tax rate has no matching Odoo sale tax fails with the "
-            "rate to create.",
-            "discount_mode": "Separate discount lines keep the list price on each line (one discount line per "
-            "tax rate). Otherwise each line's price is net of its discount (a line is split in two when the "
-            "net does not divide by the quantity), so Odoo's line equals Shopify's to the cent.",
-            "totals_tolerance": "Largest difference between Odoo's and Shopify's total (or tax) that the action "
-            "below may accept (0.00 to 10.00, in the order's currency). Beyond it: always Needs review.",
-            "totals_action": "Held orders stay quotations with the status Needs review, the differing lines "
-            "shown on the order page.",
-            "invoice_date_source": "The day in the shop's time zone. The payment is dated on the day Shopify "
-            "took it, never before the invoice.",
+            "return_restocked_items": _(
+                "When a Shopify refund restocks items (returned) of an order Odoo has "
+                "delivered, Synco creates a return receipt of those quantities from the delivery, once per refund. "
+                "Cancelled-before-shipping items need none: Odoo lowers the open delivery itself."
+            ),
+            "validate_return_pickings": _(
+                "Off: the return waits, ready, for the warehouse to receive it. On: "
+                "Synco validates it, putting the items back in stock right away."
+            ),
+            "create_as": _(
+                "Risky orders always come in as quotations, whatever is chosen here. Invoices are "
+                "created through Odoo's own invoicing; the payment goes to the journal mapped below."
+            ),
+            "order_prefix": _(
+                "Put before the Shopify number in the Odoo order name, e.g. SHOP → SHOP#1001. "
+                "No spaces; may be empty."
+            ),
+            "use_shopify_order_number": _(
+                "Off: Odoo numbers the order itself (S00042). The Shopify number is "
+                "always in the order's customer reference."
+            ),
+            "sync_note": _("The order's note goes into the Odoo order's terms and conditions."),
+            "sync_tags": _("Tags are added to the note, so they can be searched in Odoo."),
+            "auto_sync": _("Off: orders are only sent when you press Sync or Sync all eligible."),
+            "sweep_interval_minutes": _(
+                "Imports what webhooks may have missed and, with automatic sync, queues "
+                "eligible orders never synced. 5 to 1440 minutes."
+            ),
+            "created_after": _(
+                "Orders created before this are never eligible (e.g. your go-live date). "
+                "Empty: any date. Times are in the shop's time zone."
+            ),
+            "exclude_test_orders": _("Orders placed with Shopify's test gateway (Bogus Gateway)."),
+            "risk_threshold": _(
+                "Risky orders come in as quotations, with the reason in the Odoo note, and are "
+                "listed under Risky."
+            ),
+            "auto_create_taxes": _(
+                "Off: an order whose tax rate has no matching Odoo sale tax fails with the rate to create."
+            ),
+            "discount_mode": _(
+                "Separate discount lines keep the list price on each line (one discount line per "
+                "tax rate). Otherwise each line's price is net of its discount (a line is split in two when the "
+                "net does not divide by the quantity), so Odoo's line equals Shopify's to the cent."
+            ),
+            "totals_tolerance": _(
+                "Largest difference between Odoo's and Shopify's total (or tax) that the action "
+                "below may accept (0.00 to 10.00, in the order's currency). Beyond it: always Needs review."
+            ),
+            "totals_action": _(
+                "Held orders stay quotations with the status Needs review, the differing lines "
+                "shown on the order page."
+            ),
+            "invoice_date_source": _(
+                "The day in the shop's time zone. The payment is dated on the day Shopify "
+                "took it, never before the invoice."
+            ),
         }
 
     SECTIONS = (
@@ -325,27 +365,29 @@ class OrderRulesForm(forms.ModelForm):
     def clean_order_prefix(self) -> str:
         prefix = str(self.cleaned_data["order_prefix"])
         if any(char.isspace() for char in prefix):
-            raise forms.ValidationError("The prefix cannot contain spaces.")
+            raise forms.ValidationError(_("The prefix cannot contain spaces."))
         return prefix
 
     def clean_created_after(self) -> datetime | None:
         moment: datetime | None = self.cleaned_data.get("created_after")
         if moment is not None and not MIN_DAY <= moment.date() <= MAX_DAY:
             raise forms.ValidationError(
-                f"Choose a date between {MIN_DAY:%Y} and {MAX_DAY:%Y}, or leave it empty."
+                gettext("Choose a date between {first} and {last}, or leave it empty.").format(
+                    first=MIN_DAY.year, last=MAX_DAY.year
+                )
             )
         return moment
 
     def clean_sweep_interval_minutes(self) -> int:
         minutes = int(self.cleaned_data["sweep_interval_minutes"])
         if not 5 <= minutes <= 1440:
-            raise forms.ValidationError("Choose between 5 minutes and 24 hours (1440).")
+            raise forms.ValidationError(_("Choose between 5 minutes and 24 hours (1440)."))
         return minutes
 
     def clean_totals_tolerance(self) -> Decimal:
         tolerance = Decimal(self.cleaned_data["totals_tolerance"])
         if not Decimal("0") <= tolerance <= Decimal("10"):
-            raise forms.ValidationError("Choose a tolerance between 0.00 and 10.00.")
+            raise forms.ValidationError(_("Choose a tolerance between 0.00 and 10.00."))
         return tolerance
 
     def clean_payment_journals(self) -> dict[str, int]:
@@ -356,16 +398,26 @@ class OrderRulesForm(forms.ModelForm):
             gateway, sep, journal = line.partition("=")
             if not sep or not gateway.strip() or not re.fullmatch(r"[0-9]{1,19}", journal.strip()):
                 raise forms.ValidationError(
-                    f"Line {number} should read 'gateway = journal id', e.g. 'paypal = 8'."
+                    gettext("Line {number} should read 'gateway = journal id', e.g. 'paypal = 8'.").format(
+                        number=number
+                    )
                 )
             if int(journal.strip()) == 0:
-                raise forms.ValidationError(f"Line {number}: an Odoo journal id starts at 1.")
+                raise forms.ValidationError(
+                    gettext("Line {number}: an Odoo journal id starts at 1.").format(number=number)
+                )
             if int(journal.strip()) > MAX_ODOO_ID:
                 raise forms.ValidationError(
-                    f"Line {number}: {journal.strip()} is not an Odoo journal id (they go up to {MAX_ODOO_ID})."
+                    gettext(
+                        "Line {number}: {journal} is not an Odoo journal id (they go up to {max_id})."
+                    ).format(number=number, journal=journal.strip(), max_id=MAX_ODOO_ID)
                 )
             if gateway.strip() in mapping:
-                raise forms.ValidationError(f"Line {number}: '{gateway.strip()}' is mapped twice.")
+                raise forms.ValidationError(
+                    gettext("Line {number}: '{gateway}' is mapped twice.").format(
+                        number=number, gateway=gateway.strip()
+                    )
+                )
             mapping[gateway.strip()] = int(journal.strip())
         return mapping
 
@@ -376,10 +428,13 @@ class OrderRulesForm(forms.ModelForm):
         }
         if both:
             self.add_error(
-                "exclude_tags", f"A tag cannot be both included and excluded: {', '.join(sorted(both))}."
+                "exclude_tags",
+                gettext("A tag cannot be both included and excluded: {tags}.").format(
+                    tags=", ".join(sorted(both))
+                ),
             )
         if data.get("create_as") == OrderRules.CreateAs.PAID_INVOICE and not data.get("payment_journals"):
-            self.add_error("payment_journals", "Map at least '* = <journal id>' to register payments.")
+            self.add_error("payment_journals", _("Map at least '* = <journal id>' to register payments."))
         return data
 
 
@@ -391,23 +446,31 @@ class MatchingForm(forms.ModelForm):
     """How Shopify products and customers are found (or created) in Odoo."""
 
     customer_match = forms.ChoiceField(
-        label="Which Odoo contact gets the order",
+        label=_("Which Odoo contact gets the order"),
         choices=OrderRules.CustomerMatch.choices,
         widget=forms.RadioSelect,
-        help_text="By e-mail: an Odoo contact (not a company's child contact) with the same e-mail, case "
-        "ignored, gets the order; otherwise Synco creates one. New contact per customer: Synco never reuses "
-        "your existing contacts. One contact: no name, address or e-mail of your customers is sent to Odoo "
-        "(choose it when you fulfil in Shopify and use Odoo for accounting). Customers Synco already linked "
-        "keep their contact when you switch between the first two.",
+        help_text=_(
+            "By e-mail: an Odoo contact (not a company's child contact) with the same e-mail, case "
+            "ignored, gets the order; otherwise Synco creates one. New contact per customer: Synco never reuses "
+            "your existing contacts. One contact: no name, address or e-mail of your customers is sent to Odoo "
+            "(choose it when you fulfil in Shopify and use Odoo for accounting). Customers Synco already linked "
+            "keep their contact when you switch between the first two."
+        ),
     )
     single_partner_id = forms.IntegerField(
-        label="Odoo contact id for every order",
+        label=_("Odoo contact id for every order"),
         required=False,
         min_value=1,
         max_value=MAX_ODOO_ID,
-        error_messages={"max_value": f"Odoo contact ids go up to {MAX_ODOO_ID}: check the number."},
-        help_text="Only with 'Put every order on one Odoo contact'. The number at the end of the contact's "
-        "address in Odoo (…/odoo/contacts/42 → 42). Synco checks it in Odoo when you save.",
+        error_messages={
+            "max_value": format_lazy(
+                _("Odoo contact ids go up to {max_id}: check the number."), max_id=MAX_ODOO_ID
+            )
+        },
+        help_text=_(
+            "Only with 'Put every order on one Odoo contact'. The number at the end of the contact's "
+            "address in Odoo (…/odoo/contacts/42 → 42). Synco checks it in Odoo when you save."
+        ),
     )
 
     class Meta:
@@ -421,17 +484,23 @@ class MatchingForm(forms.ModelForm):
         ]
         widgets = {"product_match": forms.RadioSelect}
         labels = {
-            "product_match": "Find Odoo products by",
-            "auto_create_products": "Create missing products in Odoo",
-            "guest_customer_name": "Name of the contact for guest checkouts",
+            "product_match": _("Find Odoo products by"),
+            "auto_create_products": _("Create missing products in Odoo"),
+            "guest_customer_name": _("Name of the contact for guest checkouts"),
         }
         help_texts = {
-            "product_match": "A Shopify SKU is matched with the Odoo product's Internal Reference, a barcode "
-            "with its Barcode. A value shared by several Odoo products stops the order with their names.",
-            "auto_create_products": "Off: an order with an unknown product fails, naming the SKU to create. "
-            "On: Synco creates a storable product with the Shopify title, SKU, barcode and price.",
-            "guest_customer_name": "Orders without a Shopify customer go on one contact of this name, created "
-            "the first time it is needed (not used with 'Put every order on one Odoo contact').",
+            "product_match": _(
+                "A Shopify SKU is matched with the Odoo product's Internal Reference, a barcode "
+                "with its Barcode. A value shared by several Odoo products stops the order with their names."
+            ),
+            "auto_create_products": _(
+                "Off: an order with an unknown product fails, naming the SKU to create. "
+                "On: Synco creates a storable product with the Shopify title, SKU, barcode and price."
+            ),
+            "guest_customer_name": _(
+                "Orders without a Shopify customer go on one contact of this name, created "
+                "the first time it is needed (not used with 'Put every order on one Odoo contact')."
+            ),
         }
 
     def __init__(self, *args: Any, partner_lookup: PartnerLookup | None = None, **kwargs: Any) -> None:
@@ -442,7 +511,7 @@ class MatchingForm(forms.ModelForm):
     def clean_guest_customer_name(self) -> str:
         name = str(self.cleaned_data["guest_customer_name"]).strip()
         if not name:
-            raise forms.ValidationError("Give the guest contact a name, e.g. 'Shopify guest customer'.")
+            raise forms.ValidationError(_("Give the guest contact a name, e.g. 'Shopify guest customer'."))
         return name
 
     def clean(self) -> dict[str, Any]:
@@ -452,7 +521,9 @@ class MatchingForm(forms.ModelForm):
         partner_id = data.get("single_partner_id")
         if not partner_id:
             if "single_partner_id" not in self.errors:
-                self.add_error("single_partner_id", "Enter the id of the Odoo contact every order goes on.")
+                self.add_error(
+                    "single_partner_id", _("Enter the id of the Odoo contact every order goes on.")
+                )
             return data
         if self.partner_lookup is None or (
             partner_id == self.instance.single_partner_id and self.instance.single_partner_name
@@ -462,11 +533,14 @@ class MatchingForm(forms.ModelForm):
             name = self.partner_lookup(partner_id)
         except GatewayError as exc:
             self.add_error(
-                "single_partner_id", f"Could not check contact #{partner_id} in Odoo: {exc.message}"
+                "single_partner_id",
+                gettext("Could not check contact #{id} in Odoo: {error}").format(
+                    id=partner_id, error=exc.message
+                ),
             )
             return data
         if name is None:
-            self.add_error("single_partner_id", f"Odoo has no contact #{partner_id}.")
+            self.add_error("single_partner_id", gettext("Odoo has no contact #{id}.").format(id=partner_id))
         else:
             self.partner_name = name
         return data
