@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import imports
@@ -73,14 +74,14 @@ def save_settings(request: HtmxHttpRequest) -> HttpResponse:
         response = render(
             request, "customers/_settings.html", {"form": form, "settings": settings}, status=422
         )
-        return _toast(response, "Nothing was saved: fix the fields marked.", "warning")
+        return _toast(response, gettext("Nothing was saved: fix the fields marked."), "warning")
     settings = form.save(commit=False)
     settings.saved_at = timezone.now()
     settings.save()
     response = render(
         request, "customers/_settings.html", {"form": form, "settings": settings, "saved": True}
     )
-    return _toast(response, "Customer settings saved.")
+    return _toast(response, gettext("Customer settings saved."))
 
 
 @shop_required
@@ -99,7 +100,7 @@ def import_start(request: HtmxHttpRequest) -> HttpResponse:
     except GatewayError as exc:
         return _toast(_panel(request, shop), f"Not started: {exc.message}", "warning")
     transaction.on_commit(lambda: customer_import_task.delay(run.pk))
-    return _toast(_panel(request, shop), "Importing the customers from Shopify…")
+    return _toast(_panel(request, shop), gettext("Importing the customers from Shopify…"))
 
 
 @shop_required
@@ -111,7 +112,7 @@ def import_stop(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _toast(
             _panel(request, shop), f"This import is already {run.get_status_display().lower()}.", "warning"
         )
-    return _toast(_panel(request, shop), "Stopping the import after the customers in hand.")
+    return _toast(_panel(request, shop), gettext("Stopping the import after the customers in hand."))
 
 
 @shop_required
@@ -122,7 +123,7 @@ def import_resume(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not imports.resume(shop, run.pk):
         return _toast(
             _panel(request, shop),
-            "This import cannot be resumed (Shopify's file was never ready): start a new import.",
+            gettext("This import cannot be resumed (Shopify's file was never ready): start a new import."),
             "warning",
         )
     transaction.on_commit(lambda: customer_import_task.delay(run.pk))

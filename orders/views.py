@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import edits, imports, services
@@ -338,15 +339,29 @@ def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         response = render(request, "orders/_order_row.html", {"order": order, "arm_poll": order.is_pending})
     if started and dispatch.unsent:
         # The order is queued (committed): its task goes out as soon as the task queue answers again.
-        return _toast(response, f"{order.name} is queued: the sync will start shortly.")
+        return _toast(
+            response, gettext("{order} is queued: the sync will start shortly.").format(order=order.name)
+        )
     if started:
-        return _toast(response, f"Sync of {order.name} started.")
+        return _toast(response, gettext("Sync of {order} started.").format(order=order.name))
     if order.shop.sync_paused:
-        return _toast(response, f"{order.name} was not sent: {services.SYNC_PAUSED_REASON}", "error")
+        return _toast(
+            response,
+            gettext("{order} was not sent: {reason}").format(
+                order=order.name, reason=services.SYNC_PAUSED_REASON
+            ),
+            "error",
+        )
     refusal = services.sync_refusal(order)
     if refusal:
-        return _toast(response, f"Not sent to Odoo: {refusal}", "error")
-    return _toast(response, f"{order.name} is already {order.get_sync_status_display().lower()}.", "warning")
+        return _toast(response, gettext("Not sent to Odoo: {reason}").format(reason=refusal), "error")
+    return _toast(
+        response,
+        gettext("{order} is already {status}.").format(
+            order=order.name, status=str(order.get_sync_status_display()).lower()
+        ),
+        "warning",
+    )
 
 
 @shop_required
@@ -354,7 +369,7 @@ def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def orders_import(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     transaction.on_commit(lambda: import_orders_task.delay(shop.pk))
-    return _toast(HttpResponse(status=204), "Checking Shopify for new and changed orders…")
+    return _toast(HttpResponse(status=204), gettext("Checking Shopify for new and changed orders…"))
 
 
 def _runs_context(shop: Shop) -> dict[str, object]:
@@ -395,8 +410,12 @@ def backfill_start(request: HtmxHttpRequest) -> HttpResponse:
     context = {"import_form": form, **_runs_context(shop), "oob": True, "oob_status": True}
     response = render(request, "orders/_import_form.html", context)
     response.write(render(request, "orders/_import_runs.html", context).content)
-    how = "as one Shopify export" if bulk else "page by page"
-    return _toast(response, f"Importing past orders {how}: the progress shows in the dialog.")
+    message = (
+        gettext("Importing past orders as one Shopify export: the progress shows in the dialog.")
+        if bulk
+        else gettext("Importing past orders page by page: the progress shows in the dialog.")
+    )
+    return _toast(response, message)
 
 
 @shop_required
@@ -428,29 +447,44 @@ def orders_bulk_sync(request: HtmxHttpRequest) -> HttpResponse:
         response = render(
             request, "orders/_batch.html", _batch_context(SyncBatch.objects.filter(shop=shop).first())
         )
-        return _toast(response, "Select the orders to sync first.", "warning")
+        return _toast(response, gettext("Select the orders to sync first."), "warning")
     dispatch = services.Dispatch()
     try:
         with transaction.atomic():
             batch = services.bulk_sync(shop, scope, dispatch)
     except services.SyncPausedError as exc:
-        return _toast(HttpResponse(status=204), f"No order was sent: {exc}", "error")
+        return _toast(
+            HttpResponse(status=204), gettext("No order was sent: {reason}").format(reason=exc), "error"
+        )
     response = render(request, "orders/_batch.html", _batch_context(batch))
     refused = _ineligible_selected(shop, scope)
     if not batch.total:
         return _toast(
-            response, refused or "No order to sync: they are all synced, queued or not eligible.", "warning"
+            response,
+            refused or gettext("No order to sync: they are all synced, queued or not eligible."),
+            "warning",
         )
     if refused:
         return _toast(
-            response, f"{batch.total} orders queued for Odoo. {refused}", "warning", ordersQueued=True
+            response,
+            gettext("{count} orders queued for Odoo. {refused}").format(count=batch.total, refused=refused),
+            "warning",
+            ordersQueued=True,
         )
     # The table reloads its current page, so the queued rows show it and start being polled.
     if dispatch.unsent:
         return _toast(
-            response, f"{batch.total} orders queued for Odoo; they will start shortly.", ordersQueued=True
+            response,
+            gettext("{count} orders queued for Odoo; they will start shortly.").format(count=batch.total),
+            ordersQueued=True,
         )
-    return _toast(response, f"{batch.total} orders queued for Odoo.", ordersQueued=True)
+    return _toast(
+        response,
+        ngettext("{count} order queued for Odoo.", "{count} orders queued for Odoo.", batch.total).format(
+            count=batch.total
+        ),
+        ordersQueued=True,
+    )
 
 
 def _ineligible_selected(shop: Shop, selected: list[int] | None) -> str:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from products import imports, problems
@@ -272,7 +273,7 @@ def import_start(request: HtmxHttpRequest) -> HttpResponse:
         response = render(request, "products/_import_panel.html", _import_context(shop))
         return _toast(response, f"Not started: {exc}", "warning")
     response = render(request, "products/_import_panel.html", _import_context(shop))
-    return _toast(response, "Importing the products from Shopify…")
+    return _toast(response, gettext("Importing the products from Shopify…"))
 
 
 @shop_required
@@ -285,7 +286,7 @@ def import_stop(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _toast(response, f"This import is already {run.get_status_display().lower()}.", "warning")
     imports.stop_product_import(run)
     response = render(request, "products/_import_panel.html", _import_context(shop))
-    return _toast(response, "Stopping the import after the products in hand.")
+    return _toast(response, gettext("Stopping the import after the products in hand."))
 
 
 @shop_required
@@ -304,7 +305,7 @@ def import_resume(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _toast(
             response, f"This import is {run.get_status_display().lower()}: nothing to resume.", "warning"
         )
-    return _toast(response, "Resuming the import where it stopped…")
+    return _toast(response, gettext("Resuming the import where it stopped…"))
 
 
 # -- the page ------------------------------------------------------------------------------------------------

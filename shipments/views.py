@@ -8,6 +8,7 @@ import logging
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -111,7 +112,7 @@ def install_notifications(request: HtmxHttpRequest) -> HttpResponse:
         services.install_delivery_notifications(shop, install_module=request.POST.get("install") == "1")
     except GatewayError as exc:
         return _toast(HttpResponse(status=204), exc.message, "critical")
-    return _toast(HttpResponse(status=204), "Odoo now notifies Synco when a delivery is validated.")
+    return _toast(HttpResponse(status=204), gettext("Odoo now notifies Synco when a delivery is validated."))
 
 
 @csrf_exempt

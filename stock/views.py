@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -104,7 +105,7 @@ def repair(request: HtmxHttpRequest) -> HttpResponse:
         )
     )
     if not row_ids:
-        return _toast(_render_stock(request), "Select the rows to repair first.", "warning")
+        return _toast(_render_stock(request), gettext("Select the rows to repair first."), "warning")
     transaction.on_commit(lambda: repair_drift_task.delay(shop.pk, row_ids))
     return _toast(
         _render_stock(request, poll=urlencode({"repair": row_ids, "polls": 0}, doseq=True)),
@@ -117,7 +118,9 @@ def repair(request: HtmxHttpRequest) -> HttpResponse:
 def refresh_links(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     transaction.on_commit(lambda: refresh_links_task.delay(shop.pk))
-    return _toast(_render_stock(request), "Matching Shopify's inventory items with Odoo products again.")
+    return _toast(
+        _render_stock(request), gettext("Matching Shopify's inventory items with Odoo products again.")
+    )
 
 
 @shop_required
@@ -125,14 +128,14 @@ def refresh_links(request: HtmxHttpRequest) -> HttpResponse:
 def push_all(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     transaction.on_commit(lambda: push_all_task.delay(shop.pk))
-    return _toast(_render_stock(request), "Pushing every matched item's stock to Shopify.")
+    return _toast(_render_stock(request), gettext("Pushing every matched item's stock to Shopify."))
 
 
 @shop_required
 @require_POST
 def unblock(request: HtmxHttpRequest) -> HttpResponse:
     services.clear_block(current_shop(request))
-    return _toast(_render_stock(request), "Stock pushes will try Shopify again.")
+    return _toast(_render_stock(request), gettext("Stock pushes will try Shopify again."))
 
 
 # -- settings -----------------------------------------------------------------------------------
