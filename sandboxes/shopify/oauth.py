@@ -481,6 +481,13 @@ class OAuthProvider:
  .sidebar .app {{ font-weight: 650; }}
  .sidebar .items a {{ padding-left: 20px; font-weight: 450; }}
  iframe {{ flex: 1; border: 0; width: 100%; min-width: 0; background: #f1f1f1; }}
+ #save-bar {{ position: fixed; top: 0; left: 0; right: 0; height: 48px; display: flex; align-items: center;
+             gap: 8px; padding: 0 16px; background: #1a1a1a; color: #fff; font-weight: 650; z-index: 2; }}
+ #save-bar[hidden] {{ display: none; }}
+ #save-bar span {{ flex: 1; }}
+ #save-bar button {{ font: inherit; font-size: 12px; border: 0; border-radius: 8px; padding: 4px 12px; cursor: pointer; }}
+ #save-bar .discard {{ background: #303030; color: #fff; }}
+ #save-bar .save {{ background: #fff; color: #303030; }}
  #toast {{ position: fixed; bottom: 16px; left: 50%; transform: translateX(-50%); background: #1a1a1a; color: #fff;
           border-radius: 8px; font-weight: 550; }}
  #toast.error {{ background: #8e0b21; }}
@@ -501,9 +508,18 @@ class OAuthProvider:
  <div class="items" id="app-nav" aria-label="{app_name}" role="group"></div></nav>
 <iframe src="{url}" title="app" allow="clipboard-write"></iframe>
 </div>
+<div id="save-bar" role="region" aria-label="Unsaved changes" hidden><span>Unsaved changes</span>
+ <button type="button" class="discard" data-action="discard">Discard</button>
+ <button type="button" class="save" data-action="save">Save</button></div>
 <div id="toast" role="status" aria-live="polite"></div>
 <script>
 var frame = document.querySelector("iframe");
+document.querySelectorAll("#save-bar button").forEach(function (button) {{
+  button.addEventListener("click", function () {{
+    frame.contentWindow.postMessage({{type: "shopify-sandbox:save-bar-action", action: button.dataset.action}}, "*");
+  }});
+}});
+frame.addEventListener("load", function () {{ document.getElementById("save-bar").hidden = true; }});
 // What the app's App Bridge tells the admin: its navigation (drawn here), toasts, requests for session tokens.
 window.addEventListener("message", function (event) {{
   var data = event.data || {{}};
@@ -514,6 +530,10 @@ window.addEventListener("message", function (event) {{
     box.className = data.isError ? "error" : "";
     clearTimeout(box.timer);
     box.timer = setTimeout(function () {{ box.textContent = ""; box.style.padding = "0"; }}, data.duration || 5000);
+    return;
+  }}
+  if (data.type === "shopify-sandbox:save-bar") {{
+    document.getElementById("save-bar").hidden = !data.visible;
     return;
   }}
   if (data.type === "shopify-sandbox:nav") {{

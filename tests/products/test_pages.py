@@ -644,7 +644,7 @@ def test_the_pages_render_inside_the_shopify_admin(client, settings, shop, name,
 
     html = response.content.decode()
     assert response.status_code == 200 and f"<h1>{heading}</h1>" in html
-    assert f'<a href="{reverse("products:page")}">Products</a>' in html  # the admin's own sidebar
+    assert f'<s-link href="{reverse("products:page")}">Products</s-link>' in html  # the admin's own sidebar (s-app-nav)
 
 
 def test_a_fix_works_inside_the_shopify_admin_with_the_bearer_token(client, settings, shop):

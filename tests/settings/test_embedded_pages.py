@@ -45,7 +45,7 @@ def test_each_page_renders_for_an_embedded_request(client, settings, shop, name,
     response = client.get(reverse(name), {"id_token": _token(settings), "shop": SHOP_DOMAIN, "embedded": "1"})
 
     assert response.status_code == 200
-    assert f"<h1>{heading}</h1>" in response.content.decode()
+    assert f'<s-page heading="{heading}"' in response.content.decode()
     assert response["Content-Security-Policy"].startswith(f"frame-ancestors https://{SHOP_DOMAIN} ")
 
 

@@ -206,7 +206,7 @@ def test_the_overview_sums_up_each_section_without_the_secret(merchant_client, s
 
     html = merchant_client.get(reverse("settings:index")).content.decode()
 
-    assert "<h1>Settings</h1>" in html
+    assert '<s-page heading="Settings"' in html
     assert (
         f"http://127.0.0.1:{odoo.port} · database <strong>synco_demo</strong> · login <strong>admin</strong>"
         in html

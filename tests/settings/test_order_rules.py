@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -113,9 +114,10 @@ def test_the_rules_page_groups_its_fields_with_help(merchant_client, shop):
 
     for legend in ("What Synco creates in Odoo", "Which orders are synced", "Totals check"):
         assert f"<legend>{legend}</legend>" in html
-    assert '<label for="id_auto_sync"><input type="checkbox" name="auto_sync"' in html
-    assert 'aria-describedby="id_order_prefix_helptext"' in html
-    assert '<p class="help" id="id_order_prefix_helptext">' in html
+    assert '<s-checkbox id="id_auto_sync" name="auto_sync" label="' in html
+    assert re.search(
+        r'<s-text-field id="id_order_prefix" name="order_prefix" label="[^"]+" value="[^"]*" details="', html
+    )
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@
 //   * window.shopify.idToken(): a fresh session token (ID token) from the admin page that frames the app;
 //   * the "patch ID token" page: a page opened with ?shopify-reload=URL reloads URL with a fresh id_token;
 //   * window.shopify.toast.show(message, {isError, duration});
+//   * the contextual save bar: a <form data-save-bar> shows it in the admin once an input changes; its Save
+//     submits the form, Discard resets it (both hide it, as a submit or reset of the form does);
 //   * app navigation: the links of <s-app-nav> (or <ui-nav-menu>) go to the admin, which draws them in its own
 //     chrome (never inside the app's frame); a click there loads that page in the frame with a fresh ID token.
 // The admin page (GET /admin/apps/{api_key}) answers token requests posted to it with window.postMessage.
@@ -71,6 +73,34 @@
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", sendNav);
   else sendNav();
+
+  // The contextual save bar, for forms marked data-save-bar.
+  var dirtyForm = null;
+  function saveBar(visible) {
+    if (window.parent === window) return;
+    window.parent.postMessage({ type: "shopify-sandbox:save-bar", visible: visible }, "*");
+  }
+  function watchSaveBars() {
+    document.querySelectorAll("form[data-save-bar]").forEach(function (form) {
+      if (form.__saveBar) return;
+      form.__saveBar = true;
+      function changed() { dirtyForm = form; saveBar(true); }
+      function done() { if (dirtyForm === form) { dirtyForm = null; saveBar(false); } }
+      form.addEventListener("input", changed);
+      form.addEventListener("change", changed);
+      form.addEventListener("submit", done);
+      form.addEventListener("reset", done);
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watchSaveBars);
+  else watchSaveBars();
+  document.addEventListener("htmx:load", watchSaveBars);
+  window.addEventListener("message", function (event) {
+    var data = event.data || {};
+    if (event.source !== window.parent || data.type !== "shopify-sandbox:save-bar-action" || !dirtyForm) return;
+    if (data.action === "save") dirtyForm.requestSubmit();
+    else if (data.action === "discard") dirtyForm.reset();
+  });
 
   // The admin's navigation was clicked: load that page here, with the admin's context and a fresh ID token.
   window.addEventListener("message", function (event) {

@@ -530,6 +530,7 @@
       });
       this._input.addEventListener("change", function () {
         self._value = self._input.value;
+        self._picked = true;
         self._sync();
         self.dispatchEvent(new Event("change", { bubbles: true }));
       });
@@ -562,7 +563,14 @@
     get error() { return attr(this, "error", ""); }
     set error(value) { if (value) this.setAttribute("error", value); else this.removeAttribute("error"); }
     focus(options) { this._input.focus(options); }
-    formResetCallback() { this._value = this.defaultValue; this._input.value = this._value; this._sync(); }
+    formResetCallback() {
+      this._picked = false;
+      this._value = this.defaultValue;
+      if (this._options) this._options();
+      this._input.value = this.value;
+      this._sync();
+      this._render();
+    }
     formDisabledCallback(disabled) { this._input.disabled = disabled || this.disabled; }
     _sync() {
       if (!this._internals) return;
@@ -652,8 +660,11 @@
         if (source.hasAttribute("selected") || source.hasAttribute("defaultselected")) chosen = option.value;
         select.appendChild(option);
       });
-      if (this._value === null && !this.hasAttribute("value") && chosen !== null) this._value = chosen;
-      if (this._value === null && !this.hasAttribute("value") && select.options.length) this._value = select.options[0].value;
+      // Until the merchant picks one, the value is the value attribute, else the selected option, else the first.
+      if (!this._picked && !this.hasAttribute("value")) {
+        this._value = chosen !== null ? chosen : (select.options.length ? select.options[0].value : "");
+      }
+      select.value = this.value;
     }
   }
   define("s-select", SSelect);
