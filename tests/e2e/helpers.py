@@ -55,6 +55,6 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, interval: flo
 
 
 def syncable_order_ids(html: str) -> list[int]:
-    ids = [int(pk) for pk in re.findall(r'<tr id="order-(\d+)" data-status="not_synced"', html)]
+    ids = [int(pk) for pk in re.findall(r'<s-table-row id="order-(\d+)" data-status="not_synced"', html)]
     assert ids, "no Not Synced order on the page"
     return ids

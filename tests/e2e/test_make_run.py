@@ -123,7 +123,7 @@ def test_it_serves_the_orders_page_and_syncs_an_order_end_to_end(running_app):
 
     page = browser.login("demo", "synco-demo")
 
-    assert "<h1>Orders</h1>" in page
+    assert '<s-page heading="Orders"' in page
     assert "#1001" in page
     _sync_one(browser, syncable_order_ids(page)[:3])
 
@@ -303,7 +303,7 @@ def _synco_order(browser: Browser, shopify_id: int, name: str) -> int:
 
     def imported() -> bool:
         listed = browser.get(f"/orders/?q={name.lstrip('#')}")
-        for pk in re.findall(r'<tr id="order-(\d+)"', listed)[:5]:
+        for pk in re.findall(r'<s-table-row id="order-(\d+)"', listed)[:5]:
             if f"Shopify id {shopify_id}<" in browser.get(f"/orders/{pk}/"):
                 found.append(int(pk))
                 return True
@@ -462,7 +462,7 @@ def test_seed_demo_reset_while_it_runs_resets_the_running_sandboxes(running_app)
     assert odoo("sale.order", "search_count", []) == 0
     browser = Browser(running_app.base)
     page = browser.login("demo", "synco-demo")
-    assert len(re.findall(r'<tr id="order-\d+"', page)) == 5
+    assert len(re.findall(r'<s-table-row id="order-\d+"', page)) == 5
     assert "Test connection passed on" in browser.get("/")
     # and the demo still syncs into the running Odoo sandbox
     _sync_one(browser, syncable_order_ids(page))
