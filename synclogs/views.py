@@ -24,7 +24,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -180,24 +180,24 @@ def redact_summary(value: Any) -> Any:
 
 
 LABELS = {
-    "id": "Odoo id",
-    "name": "Name",
-    "state": "State",
-    "created": "Created by this attempt",
-    "amount_untaxed": "Untaxed",
-    "amount_tax": "Tax",
-    "amount_total": "Total",
-    "currency": "Currency",
-    "shopify": "Shopify total",
-    "odoo": "Odoo total",
-    "difference": "Difference",
-    "tolerance": "Tolerance",
-    "payment_state": "Payment state",
-    "payment_id": "Payment (Odoo id)",
-    "review_reason": "Held for review because",
-    "sale_order": "Sale order",
-    "invoice": "Invoice",
-    "totals": "Totals comparison",
+    "id": gettext_lazy("Odoo id"),
+    "name": gettext_lazy("Name"),
+    "state": gettext_lazy("State"),
+    "created": gettext_lazy("Created by this attempt"),
+    "amount_untaxed": gettext_lazy("Untaxed"),
+    "amount_tax": gettext_lazy("Tax"),
+    "amount_total": gettext_lazy("Total"),
+    "currency": gettext_lazy("Currency"),
+    "shopify": gettext_lazy("Shopify total"),
+    "odoo": gettext_lazy("Odoo total"),
+    "difference": gettext_lazy("Difference"),
+    "tolerance": gettext_lazy("Tolerance"),
+    "payment_state": gettext_lazy("Payment state"),
+    "payment_id": gettext_lazy("Payment (Odoo id)"),
+    "review_reason": gettext_lazy("Held for review because"),
+    "sale_order": gettext_lazy("Sale order"),
+    "invoice": gettext_lazy("Invoice"),
+    "totals": gettext_lazy("Totals comparison"),
 }
 # Which Odoo model a section's "id" (or a top-level "<x>_id") points at, to link to the record in Odoo.
 SECTION_MODELS = {"sale_order": "sale.order", "invoice": "account.move"}
@@ -218,7 +218,8 @@ class Section:
 
 
 def _label(key: str) -> str:
-    return LABELS.get(key, key.replace("_", " ").capitalize())
+    label = LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ").capitalize()
 
 
 # Summary keys that hold amounts (as stored: "307.3"), shown in the order's currency like every page's money.
@@ -243,7 +244,7 @@ def _display_money(key: str, value: Any, currency: str) -> str | None:
 
 def _display(value: Any) -> str:
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if value is None or value == "":
         return "—"
     if isinstance(value, list):
@@ -266,7 +267,7 @@ def summary_sections(
             return ""
         return odoo.record_url(model, value)
 
-    general = Section("Outcome")
+    general = Section(_("Outcome"))
     sections: list[Section] = []
     for key, value in redact_summary(summary).items():
         if isinstance(value, dict):
