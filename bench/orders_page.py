@@ -1008,7 +1008,8 @@ def seed(orders: int, logs: int) -> dict[str, float]:
 # -- measuring ------------------------------------------------------------------------------------------------
 
 
-ROW_MARK = re.compile(rb'<tr id="[a-z-]+-\d+"')
+# Log rows are <tr>, order rows Polaris <s-table-row>.
+ROW_MARK = re.compile(rb'<(?:tr|s-table-row) id="[a-z-]+-\d+"')
 HTMX_ORDERS = {"HX-Request": "true", "HX-Target": "order-table"}
 HTMX_LOGS = {"HX-Request": "true", "HX-Target": "log-results"}
 HTMX_LIVE = {"HX-Request": "true", "HX-Target": "order-live"}
