@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from synclogs.models import WebhookReceipt
+from synclogs.views import export_filename
 from synco.models import Shop
 from tests.synclogs.helpers import attempt, row_ids
 
@@ -134,3 +135,9 @@ def test_the_webhook_log_shows_and_filters_the_shops_days(merchant_client, shop)
     assert "Dec 1, 2026 23:30:00 PST" in html
     assert "times in America/Los_Angeles" in html
     assert row_ids(next_day, "webhook") == []
+
+
+def test_the_export_is_named_after_the_shops_day():
+    shop = Shop(domain="la-store.myshopify.com", iana_timezone="America/Los_Angeles")
+
+    assert export_filename(shop, LA_LATE_DEC_1) == "synco-log-la-store-2026-12-01.csv"
