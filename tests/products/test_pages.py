@@ -421,7 +421,7 @@ def test_a_second_import_is_refused_while_one_runs(merchant_client, shop):
     response = merchant_client.post(reverse("products:import"), **HTMX)
 
     assert '<progress max="100" value="25"' in page and "50 of 200 products and variants (25%)" in page
-    assert "7 created" in page and ">Stop</button>" in page
+    assert "7 created" in page and ">Stop</s-button>" in page
     assert "Not started: A product import is already under way" in response["HX-Trigger"]
     assert CatalogueRun.objects.filter(shop=shop).count() == 1
     assert run.pk
@@ -459,7 +459,7 @@ def test_stop_asks_the_running_import_to_stop(merchant_client, shop):
 
 def test_a_stopped_import_can_be_resumed(merchant_client, shop, django_capture_on_commit_callbacks):
     run = CatalogueRun.objects.create(shop=shop, status=CatalogueRun.Status.STOPPED, total=10, done=4)
-    assert ">Resume</button>" in _page(merchant_client)
+    assert ">Resume</s-button>" in _page(merchant_client)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = merchant_client.post(reverse("products:import_resume", args=[run.pk]), **HTMX)
@@ -643,7 +643,7 @@ def test_the_pages_render_inside_the_shopify_admin(client, settings, shop, name,
     response = client.get(reverse(name), {"id_token": _token(settings), "shop": SHOP_DOMAIN, "embedded": "1"})
 
     html = response.content.decode()
-    assert response.status_code == 200 and f"<h1>{heading}</h1>" in html
+    assert response.status_code == 200 and f'<s-page heading="{heading}"' in html
     assert f'<s-link href="{reverse("products:page")}">Products</s-link>' in html  # the admin's own sidebar (s-app-nav)
 
 

@@ -383,7 +383,7 @@ def test_the_detail_shows_the_summary_readably_with_links_to_odoo_and_the_order(
 
     html = response.content.decode()
     odoo_url = shop.odoo.url.rstrip("/")
-    assert "<h1>Sync order to Odoo · #1001</h1>" in html
+    assert '<s-page heading="Sync order to Odoo · #1001"' in html
     for fact in (
         "SHOP#1001",
         "61.77",
