@@ -169,7 +169,14 @@ class CommaListField(forms.CharField):
         return ", ".join(value) if isinstance(value, list) else value
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        return _split(str(value or ""))
+        text = str(value or "")
+        if "\x00" in text:
+            # CharField's own check looks at the list's repr, where a NUL is escaped: refused here, as
+            # PostgreSQL refuses it in a JSON column (a 500 before).
+            raise forms.ValidationError(
+                _("Null characters are not allowed."), code="null_characters_not_allowed"
+            )
+        return _split(text)
 
 
 class OrderRulesForm(forms.ModelForm):

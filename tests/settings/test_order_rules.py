@@ -132,3 +132,15 @@ def test_it_refuses_unusable_journal_mappings(merchant_client, shop, journals, m
 
     assert response.status_code == 422
     assert message in response.content.decode()
+
+
+@pytest.mark.parametrize("field", ["sources", "include_tags", "exclude_tags"])
+def test_a_null_character_in_a_list_is_refused_with_a_message_not_a_500(merchant_client, shop, field):
+    # PostgreSQL cannot store U+0000 in a JSON column; CharField's own check missed it (it read the list's repr).
+    before = OrderRules.objects.get(shop=shop).exclude_tags
+
+    response = merchant_client.post(reverse("settings:rules"), {**VALID, field: "no-erp, te\x00st"})
+
+    assert response.status_code == 422  # the form, with its errors
+    assert "Null characters are not allowed." in response.content.decode()
+    assert OrderRules.objects.get(shop=shop).exclude_tags == before
