@@ -332,7 +332,7 @@ def test_refresh_from_odoo_says_clearly_when_odoo_is_down(merchant_client, shop,
     ).content.decode()
 
     assert '<div class="odoo-live-error" role="alert">' in html and "Could not read from Odoo." in html
-    assert ">Try again</button>" in html
+    assert ">Try again</s-button>" in html
 
 
 def test_refresh_from_odoo_before_anything_was_written(merchant_client, shop):

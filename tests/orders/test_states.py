@@ -38,7 +38,7 @@ def _row(client, order: Order) -> str:
 
 def _live(client, order: Order) -> str:
     html = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
-    match = re.search(r'<div id="order-live".*?id="totals-heading"', html, re.S)
+    match = re.search(r'<div id="order-live".*?id="totals-section"', html, re.S)
     assert match
     return match.group(0)
 

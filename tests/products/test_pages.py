@@ -82,7 +82,7 @@ def test_the_page_lists_each_variant_with_its_odoo_product_and_state(merchant_cl
     row = _row(html, missing)
     assert '<span class="badge badge-failed">Missing</span>' in row
     assert "No Odoo product has the SKU." in row
-    assert ">Create in Odoo</button>" in row and ">Link</button>" in row and ">Ignore</button>" in row
+    assert ">Create in Odoo</s-button>" in row and ">Link</s-button>" in row and ">Ignore</s-button>" in row
     assert "1 of 2</strong> Shopify variants linked" in html
 
 
@@ -109,7 +109,7 @@ def test_the_problems_filter_shows_only_the_variants_to_fix_with_their_reasons(m
     assert "Another Shopify variant has the SKU &#x27;TWIN&#x27; too" in _row(html, twin_b)
     conflict_row = _row(html, conflict)
     assert "Several Odoo products have the SKU &#x27;SKU-004&#x27;." in conflict_row
-    assert ">Create in Odoo</button>" not in conflict_row and ">Link</button>" in conflict_row
+    assert ">Create in Odoo</s-button>" not in conflict_row and ">Link</s-button>" in conflict_row
     assert "Neither a SKU nor a barcode in Shopify" in _row(html, no_code)
     assert "4 problems</span>" in html
     assert "1 conflict · 2 SKUs on several Shopify variants · 1 variant without SKU" in html
@@ -352,7 +352,7 @@ def test_ignore_and_unignore(merchant_client, shop):
     response = merchant_client.post(reverse("products:ignore", args=[mapping.pk]), **HTMX)
 
     assert '<span class="badge badge-soft">Ignored</span>' in response.content.decode()
-    assert ">Unignore</button>" in response.content.decode()
+    assert ">Unignore</s-button>" in response.content.decode()
     assert ProductMapping.objects.get(pk=mapping.pk).state == State.IGNORED
     assert "0 problems" not in _page(merchant_client) and "No problem" in _page(merchant_client)
 
@@ -644,7 +644,9 @@ def test_the_pages_render_inside_the_shopify_admin(client, settings, shop, name,
 
     html = response.content.decode()
     assert response.status_code == 200 and f'<s-page heading="{heading}"' in html
-    assert f'<s-link href="{reverse("products:page")}">Products</s-link>' in html  # the admin's own sidebar (s-app-nav)
+    assert (
+        f'<s-link href="{reverse("products:page")}">Products</s-link>' in html
+    )  # the admin's own sidebar (s-app-nav)
 
 
 def test_a_fix_works_inside_the_shopify_admin_with_the_bearer_token(client, settings, shop):

@@ -47,7 +47,7 @@ def test_the_order_page_shows_each_refund_with_its_credit_note(merchant_client, 
     assert f'href="{shop.odoo.url.rstrip("/")}/odoo/account.move/41"' in page
     assert 'data-refund-state="held"' in page
     assert "Its refund transaction is still pending." in page
-    assert page.count(">Retry</button>") == 1
+    assert page.count(">Retry</s-button>") == 1
 
 
 def test_retry_queues_a_held_refund_again(merchant_client, shop, django_capture_on_commit_callbacks):

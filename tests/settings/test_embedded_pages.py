@@ -64,7 +64,7 @@ def test_pausing_from_the_admin_works_with_the_bearer_token_alone(client, settin
 
     response = client.post(reverse("settings:pause"), **auth)
 
-    assert response.status_code == 200 and ">Resume syncing</button>" in response.content.decode()
+    assert response.status_code == 200 and ">Resume syncing</s-button>" in response.content.decode()
     shop.refresh_from_db()
     assert shop.sync_paused and shop.sync_paused_by == "a user in the Shopify admin"
     html = client.get(reverse("home"), {"id_token": _token(settings), "shop": SHOP_DOMAIN}).content.decode()

@@ -214,5 +214,5 @@ def test_the_overview_sums_up_each_section_without_the_secret(merchant_client, s
     assert "Test connection passed on" in html and "(Odoo 18.0+e-20260607)" in html
     assert "Synco's defaults: review and save them." in html
     assert "Products by <strong>SKU, then barcode</strong>" in html
-    assert 'id="danger-zone"' in html and ">Pause syncing</button>" in html
+    assert 'id="danger-zone"' in html and ">Pause syncing</s-button>" in html
     assert html.count('value="admin"') == 0

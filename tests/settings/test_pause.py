@@ -38,7 +38,7 @@ def test_pause_syncing_puts_queued_orders_back_and_shows_the_banner(merchant_cli
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert ">Resume syncing</button>" in html and "Pause syncing" not in html
+    assert ">Resume syncing</s-button>" in html and "Pause syncing" not in html
     assert (
         '<div id="pause-banner" hx-swap-oob="true">' in html and "<strong>Syncing is paused.</strong>" in html
     )
@@ -132,7 +132,7 @@ def test_resume_queues_the_held_orders_and_they_reach_odoo(
     with django_capture_on_commit_callbacks(execute=False) as resumed:
         response = merchant_client.post(reverse("settings:resume"), HTTP_HX_REQUEST="true")
     assert len(resumed) == 1  # requeue_held_orders_task, after the resume commits
-    assert ">Pause syncing</button>" in response.content.decode()
+    assert ">Pause syncing</s-button>" in response.content.decode()
     assert '<div id="pause-banner" hx-swap-oob="true">\n</div>' in response.content.decode()
     with django_capture_on_commit_callbacks(execute=False) as queued:
         assert requeue_held_orders(shop.pk) == 1  # what that task runs
@@ -177,7 +177,7 @@ def test_without_htmx_pause_and_resume_go_back_to_the_settings(merchant_client, 
 
     assert resumed.status_code == 302
     html = merchant_client.get(reverse("settings:index")).content.decode()
-    assert ">Pause syncing</button>" in html and "Syncing is paused." not in html
+    assert ">Pause syncing</s-button>" in html and "Syncing is paused." not in html
 
 
 def test_pausing_one_shop_leaves_the_others_syncing(merchant_client, shop):

@@ -348,7 +348,7 @@
 
   // --------------------------------------------------------------------------------------- s-link, s-button
   class SLink extends HTMLElement {
-    static get observedAttributes() { return ["href", "target", "tone", "accessibilitylabel", "download"]; }
+    static get observedAttributes() { return ["href", "target", "tone", "accessibilitylabel", "aria-label", "download"]; }
     constructor() {
       super();
       var root = this.attachShadow({ mode: "open" });
@@ -378,7 +378,7 @@
       } else {
         this._link.removeAttribute("target");
       }
-      var label = this.getAttribute("accessibilitylabel");
+      var label = this.getAttribute("accessibilitylabel") || this.getAttribute("aria-label");
       if (label) this._link.setAttribute("aria-label", label);
       else this._link.removeAttribute("aria-label");
     }
@@ -388,7 +388,7 @@
   class SButton extends HTMLElement {
     static get formAssociated() { return true; }
     static get observedAttributes() {
-      return ["href", "target", "variant", "tone", "disabled", "loading", "accessibilitylabel", "type", "icon"];
+      return ["href", "target", "variant", "tone", "disabled", "loading", "accessibilitylabel", "aria-label", "type", "icon"];
     }
     constructor() {
       super();
@@ -468,7 +468,8 @@
         el.type = "button"; // the host submits its form (ElementInternals), not this inner button
         el.disabled = this.disabled;
       }
-      var label = this.getAttribute("accessibilitylabel");
+      // accessibilityLabel names the inner control (an aria-label on the host is honoured the same way).
+      var label = this.getAttribute("accessibilitylabel") || this.getAttribute("aria-label");
       if (label) el.setAttribute("aria-label", label);
       if (this.hasAttribute("loading")) {
         el.setAttribute("aria-busy", "true");
