@@ -318,15 +318,15 @@ SHOPIFY_SCOPES = env(
 )
 # App Bridge comes from Shopify's CDN (never bundled); the Shopify sandbox serves a local stand-in for it.
 SHOPIFY_APP_BRIDGE_URL = env("SHOPIFY_APP_BRIDGE_URL", "https://cdn.shopify.com/shopifycloud/app-bridge.js")
+# Polaris web components (the s-* elements every page uses), standalone too: Shopify's stable channel for
+# Polaris 1 (shopify.dev/docs/api/app-home/web-components/versioning). The Shopify sandbox serves a stand-in.
+SHOPIFY_POLARIS_URL = env("SHOPIFY_POLARIS_URL", "https://cdn.shopify.com/shopifycloud/polaris-1.js")
 SHOPIFY_TIMEOUT_SECONDS = float(env("SHOPIFY_TIMEOUT_SECONDS", "20"))
 # Where every worker keeps a shop's GraphQL rate-limit bucket (synco.shopify.bucket): auto | redis | database |
 # process. auto = Redis when CELERY_BROKER_URL is redis://, else the database.
 SYNCO_SHOPIFY_BUCKET_BACKEND = env("SYNCO_SHOPIFY_BUCKET_BACKEND", "auto")
 
 # Odoo
-# Polaris web components (the s-* elements every page uses), standalone too: Shopify's stable channel for
-# Polaris 1 (shopify.dev/docs/api/app-home/web-components/versioning). The Shopify sandbox serves a stand-in.
-SHOPIFY_POLARIS_URL = env("SHOPIFY_POLARIS_URL", "https://cdn.shopify.com/shopifycloud/polaris-1.js")
 ODOO_TIMEOUT_SECONDS = float(env("ODOO_TIMEOUT_SECONDS", "30"))
 # The total deadline of one Odoo call (connect, send, the whole answer), however slowly a server trickles.
 SYNCO_ODOO_CALL_DEADLINE = float(env("SYNCO_ODOO_CALL_DEADLINE", str(ODOO_TIMEOUT_SECONDS)))

@@ -140,7 +140,8 @@ def test_it_holds_an_order_whose_totals_differ_as_a_quotation(shop, odoo):
     order.refresh_from_db()
     assert order.sync_status == SyncStatus.NEEDS_REVIEW
     assert (
-        order.review_reason == "Odoo total $61.77 differs from Shopify total $62.77 by -$1.00 (tolerance $0.01)."
+        order.review_reason
+        == "Odoo total $61.77 differs from Shopify total $62.77 by -$1.00 (tolerance $0.01)."
     )
     assert order.totals_difference == Decimal("-1.00")
     assert _sale(odoo)["state"] == "draft"
