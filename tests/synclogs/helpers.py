@@ -27,4 +27,4 @@ def attempt(shop: Shop, ref: str = "#1001", **fields: Any) -> SyncAttempt:
 
 def row_ids(html: str, prefix: str = "attempt") -> list[int]:
     """The ids of the table rows on a page, in order."""
-    return [int(pk) for pk in re.findall(rf'<tr id="{prefix}-(\d+)"', html)]
+    return [int(pk) for pk in re.findall(rf'<s-table-row id="{prefix}-(\d+)"', html)]

@@ -56,7 +56,7 @@ def test_it_lists_the_shops_attempts_newest_first_each_linking_to_its_detail(mer
     assert "Odoo refused the order: the product SKU-X does not exist." in html
     assert "2,345 ms" in html
     assert "Sync order to Odoo" in html
-    assert '<span class="badge badge-failed">Failed</span>' in html
+    assert '<s-badge tone="critical" class="badge-failed">Failed</s-badge>' in html
     assert "2 attempts" in html
     assert "synco/logs.css" in html
 
@@ -186,8 +186,8 @@ def test_operations_logged_but_not_named_are_offered_as_filters(merchant_client,
 
     html = _list(merchant_client)
 
-    assert '<option value="refresh_invoice">Refresh invoice</option>' in html
-    assert '<option value="create_sale_order">Sync order to Odoo</option>' in html
+    assert '<s-option value="refresh_invoice">Refresh invoice</s-option>' in html
+    assert '<s-option value="create_sale_order">Sync order to Odoo</s-option>' in html
 
 
 def _bulk(shop, count, start=NOW):
