@@ -23,7 +23,7 @@ def _odoo_id(odoo: Any, code: str) -> int:
 
 
 def _row(page: Page, text: str):
-    return page.locator("tr[id^=mapping-]").filter(has_text=text)
+    return page.locator("s-table-row[id^=mapping-]").filter(has_text=text)
 
 
 def test_the_merchant_fixes_the_mappings_problems_in_place(page, shop, odoo, screenshot, new_page):
@@ -55,7 +55,7 @@ def test_the_merchant_fixes_the_mappings_problems_in_place(page, shop, odoo, scr
     page.get_by_role("navigation", name="Filter variants").get_by_role(
         "link", name=re.compile("^Problems")
     ).click()
-    expect(page.locator("tr[id^=mapping-]")).to_have_count(3)
+    expect(page.locator("s-table-row[id^=mapping-]")).to_have_count(3)
     lamp = _row(page, "Brass Lamp")
     expect(lamp).to_contain_text("No Odoo product has the SKU 'LAMP-S'.")
 
@@ -76,14 +76,14 @@ def test_the_merchant_fixes_the_mappings_problems_in_place(page, shop, odoo, scr
     expect(lamp.locator("datalist option")).to_have_attribute("value", str(_odoo_id(odoo, "SKU-CAP")))
     lamp.get_by_placeholder("Odoo product id or reference").fill("SKU-CAP")
     lamp.get_by_role("button", name="Link").click()
-    expect(lamp.locator(".badge")).to_have_text("Linked")
+    expect(lamp.locator("s-badge")).to_have_text("Linked")
     expect(lamp).to_contain_text("matched by manual")
     expect(page.locator("#toasts")).to_contain_text("Linked to the Odoo product")
     assert ProductLink.objects.get(shop=shop, sku="LAMP-S").odoo_product_id == _odoo_id(odoo, "SKU-CAP")
 
     # ignoring the old twin resolves the duplicate SKU; the summary follows
     _row(page, "Twin Socks (old)").get_by_role("button", name="Ignore").click()
-    expect(_row(page, "Twin Socks (old)").locator(".badge")).to_have_text("Ignored")
+    expect(_row(page, "Twin Socks (old)").locator("s-badge")).to_have_text("Ignored")
     expect(summary).to_contain_text("No problem")
     expect(summary).to_contain_text("3 of 4 Shopify variants linked to an Odoo product (1 ignored)")
     screenshot(page, "products-fixed")
@@ -92,7 +92,7 @@ def test_the_merchant_fixes_the_mappings_problems_in_place(page, shop, odoo, scr
     phone = new_page(PHONE)
     log_in(phone)
     phone.goto("/products/?state=all")
-    expect(phone.locator("tr[id^=mapping-]")).to_have_count(4)
+    expect(phone.locator("s-table-row[id^=mapping-]")).to_have_count(4)
     screenshot(phone, "products-mapping")
 
 
@@ -116,5 +116,5 @@ def test_a_full_import_shows_its_progress_then_lists_the_catalogue(
     expect(panel).to_contain_text(f"{run.created} created · {run.linked} linked")
     # and the table reloads by itself with the demo catalogue
     expect(_row(page, "Stoneware Mug")).to_be_visible()
-    expect(_row(page, "Stoneware Mug").locator(".badge")).to_have_text("Linked")
+    expect(_row(page, "Stoneware Mug").locator("s-badge")).to_have_text("Linked")
     screenshot(page, "products-imported")

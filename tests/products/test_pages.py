@@ -47,7 +47,7 @@ def _odoo_product(odoo, code):
 
 
 def _row(html, mapping):
-    match = re.search(rf'<tr id="mapping-{mapping.pk}".*?</tr>', html, re.S)
+    match = re.search(rf'<s-table-row id="mapping-{mapping.pk}".*?</s-table-row>', html, re.S)
     assert match, f"no row for mapping {mapping.pk}"
     return match.group(0)
 
@@ -76,11 +76,11 @@ def test_the_page_lists_each_variant_with_its_odoo_product_and_state(merchant_cl
 
     row = _row(html, linked)
     assert "Product 001" in row and "Size 1" in row and "<code>SKU-001</code>" in row and "BAR001" in row
-    assert ">$25.00</td>" in row
+    assert ">$25.00</s-table-cell>" in row
     assert f'href="http://127.0.0.1:{odoo.port}/odoo/product.product/501"' in row
-    assert '<span class="badge badge-synced">Linked</span>' in row
+    assert '<s-badge tone="success" class="state-badge badge-synced">Linked</s-badge>' in row
     row = _row(html, missing)
-    assert '<span class="badge badge-failed">Missing</span>' in row
+    assert '<s-badge tone="critical" class="state-badge badge-failed">Missing</s-badge>' in row
     assert "No Odoo product has the SKU." in row
     assert ">Create in Odoo</s-button>" in row and ">Link</s-button>" in row and ">Ignore</s-button>" in row
     assert "1 of 2</strong> Shopify variants linked" in html
@@ -111,7 +111,7 @@ def test_the_problems_filter_shows_only_the_variants_to_fix_with_their_reasons(m
     assert "Several Odoo products have the SKU &#x27;SKU-004&#x27;." in conflict_row
     assert ">Create in Odoo</s-button>" not in conflict_row and ">Link</s-button>" in conflict_row
     assert "Neither a SKU nor a barcode in Shopify" in _row(html, no_code)
-    assert "4 problems</span>" in html
+    assert "4 problems</s-badge>" in html
     assert "1 conflict · 2 SKUs on several Shopify variants · 1 variant without SKU" in html
 
 
@@ -203,7 +203,7 @@ def test_link_by_internal_reference_links_the_variant_after_odoo_confirmed_it(me
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<span class="badge badge-synced">Linked</span>' in html
+    assert '<s-badge tone="success" class="state-badge badge-synced">Linked</s-badge>' in html
     assert f"/odoo/product.product/{mug['id']}" in html and "matched by manual" in html
     assert (
         "Linked to the Odoo product" in response["HX-Trigger"] and "productsChanged" in response["HX-Trigger"]
@@ -314,7 +314,10 @@ def test_create_makes_the_missing_product_in_odoo_even_when_creating_is_off(
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<span class="badge badge-synced">Linked</span>' in html and "matched by created" in html
+    assert (
+        '<s-badge tone="success" class="state-badge badge-synced">Linked</s-badge>' in html
+        and "matched by created" in html
+    )
     assert "Created in Odoo" in response["HX-Trigger"]
     [created] = odoo.execute(
         "product.product",
@@ -351,14 +354,20 @@ def test_ignore_and_unignore(merchant_client, shop):
 
     response = merchant_client.post(reverse("products:ignore", args=[mapping.pk]), **HTMX)
 
-    assert '<span class="badge badge-soft">Ignored</span>' in response.content.decode()
+    assert (
+        '<s-badge tone="neutral" class="state-badge badge-soft">Ignored</s-badge>'
+        in response.content.decode()
+    )
     assert ">Unignore</s-button>" in response.content.decode()
     assert ProductMapping.objects.get(pk=mapping.pk).state == State.IGNORED
     assert "0 problems" not in _page(merchant_client) and "No problem" in _page(merchant_client)
 
     response = merchant_client.post(reverse("products:unignore", args=[mapping.pk]), **HTMX)
 
-    assert '<span class="badge badge-failed">Missing</span>' in response.content.decode()
+    assert (
+        '<s-badge tone="critical" class="state-badge badge-failed">Missing</s-badge>'
+        in response.content.decode()
+    )
     assert ProductMapping.objects.get(pk=mapping.pk).state == State.MISSING
 
 
