@@ -113,7 +113,7 @@ def test_the_merchant_maps_a_location_and_an_odoo_count_reaches_shopify(
     expect(preview_row).to_contain_text(MAIN)
     assert figure(odoo, product, warehouse.lot_stock_id) == 14
     # Odoo figure, on orders not yet in Odoo, what Shopify would show
-    expect(preview_row.locator("td.num")).to_have_text(["14", "0", "14"])
+    expect(preview_row.locator("s-table-cell.num")).to_have_text(["14", "0", "14"])
     main.refresh_from_db()
     assert main.odoo_warehouse_id == warehouse.id
     screenshot(page, "stock-settings-mapped")
@@ -137,7 +137,7 @@ def test_the_merchant_maps_a_location_and_an_odoo_count_reaches_shopify(
     page.goto("/stock/")
     push = page.locator("#stock-pushes [data-stock-push]").filter(has_text=sku).first
     expect(push).to_contain_text(MAIN)
-    expect(push.locator("td").nth(3)).to_have_text(str(counted))
+    expect(push.locator("s-table-cell").nth(3)).to_have_text(str(counted))
     expect(push).to_contain_text("notification")
     expect(page.locator("#stock-failures")).to_contain_text("None.")
     screenshot(page, "stock-page-pushed")
