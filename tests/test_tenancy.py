@@ -134,6 +134,6 @@ def test_the_odoo_secret_never_reaches_a_page(merchant_client, shop):
 
     html = merchant_client.get(reverse("settings:odoo")).content.decode()
 
-    assert 'type="password"' in html and 'name="secret"' in html
+    assert '<s-password-field id="id_secret" name="secret"' in html  # a write-only field: never a value
     assert "A secret is stored (not shown)." in html
     assert "S3cret-Odoo-Key-7f3c" not in html
