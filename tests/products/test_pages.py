@@ -78,9 +78,9 @@ def test_the_page_lists_each_variant_with_its_odoo_product_and_state(merchant_cl
     assert "Product 001" in row and "Size 1" in row and "<code>SKU-001</code>" in row and "BAR001" in row
     assert ">$25.00</s-table-cell>" in row
     assert f'href="http://127.0.0.1:{odoo.port}/odoo/product.product/501"' in row
-    assert '<s-badge tone="success" class="state-badge badge-synced">Linked</s-badge>' in row
+    assert '<s-badge tone="success" class="state-badge state-synced">Linked</s-badge>' in row
     row = _row(html, missing)
-    assert '<s-badge tone="critical" class="state-badge badge-failed">Missing</s-badge>' in row
+    assert '<s-badge tone="critical" class="state-badge state-failed">Missing</s-badge>' in row
     assert "No Odoo product has the SKU." in row
     assert ">Create in Odoo</s-button>" in row and ">Link</s-button>" in row and ">Ignore</s-button>" in row
     assert "1 of 2</strong> Shopify variants linked" in html
@@ -203,7 +203,7 @@ def test_link_by_internal_reference_links_the_variant_after_odoo_confirmed_it(me
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<s-badge tone="success" class="state-badge badge-synced">Linked</s-badge>' in html
+    assert '<s-badge tone="success" class="state-badge state-synced">Linked</s-badge>' in html
     assert f"/odoo/product.product/{mug['id']}" in html and "matched by manual" in html
     assert (
         "Linked to the Odoo product" in response["HX-Trigger"] and "productsChanged" in response["HX-Trigger"]
@@ -315,7 +315,7 @@ def test_create_makes_the_missing_product_in_odoo_even_when_creating_is_off(
     assert response.status_code == 200
     html = response.content.decode()
     assert (
-        '<s-badge tone="success" class="state-badge badge-synced">Linked</s-badge>' in html
+        '<s-badge tone="success" class="state-badge state-synced">Linked</s-badge>' in html
         and "matched by created" in html
     )
     assert "Created in Odoo" in response["HX-Trigger"]
@@ -355,7 +355,7 @@ def test_ignore_and_unignore(merchant_client, shop):
     response = merchant_client.post(reverse("products:ignore", args=[mapping.pk]), **HTMX)
 
     assert (
-        '<s-badge tone="neutral" class="state-badge badge-soft">Ignored</s-badge>'
+        '<s-badge tone="neutral" class="state-badge state-soft">Ignored</s-badge>'
         in response.content.decode()
     )
     assert ">Unignore</s-button>" in response.content.decode()
@@ -365,7 +365,7 @@ def test_ignore_and_unignore(merchant_client, shop):
     response = merchant_client.post(reverse("products:unignore", args=[mapping.pk]), **HTMX)
 
     assert (
-        '<s-badge tone="critical" class="state-badge badge-failed">Missing</s-badge>'
+        '<s-badge tone="critical" class="state-badge state-failed">Missing</s-badge>'
         in response.content.decode()
     )
     assert ProductMapping.objects.get(pk=mapping.pk).state == State.MISSING

@@ -56,7 +56,7 @@ def test_it_lists_the_shops_attempts_newest_first_each_linking_to_its_detail(mer
     assert "Odoo refused the order: the product SKU-X does not exist." in html
     assert "2,345 ms" in html
     assert "Sync order to Odoo" in html
-    assert '<s-badge tone="critical" class="badge-failed">Failed</s-badge>' in html
+    assert '<s-badge tone="critical" class="log-status-failed">Failed</s-badge>' in html
     assert "2 attempts" in html
     assert "synco/logs.css" in html
 
