@@ -306,8 +306,7 @@ def test_the_page_shows_advice_as_advice_and_still_calls_odoo_ready(merchant_cli
     html = merchant_client.post(reverse("settings:odoo_check"), HTTP_HX_REQUEST="true").content.decode()
 
     assert (
-        '<li class="advice">\n    <span class="badge badge-risk">Advice</span>\n    <strong>API</strong>'
-        in html
+        '<li class="advice">\n    <s-badge tone="warning">Advice</s-badge>\n    <strong>API</strong>' in html
     )
     assert "Odoo is ready for Synco." in html
     stored = OdooConnection.objects.get(shop=shop).last_check_report
