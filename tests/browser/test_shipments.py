@@ -93,7 +93,7 @@ def test_a_delivery_validated_in_odoo_shows_as_a_shopify_fulfilment_with_trackin
     # and the order page shows both sides with the tracking number
     page.reload()
     panel = page.locator("#order-shipments")
-    row = panel.locator("[data-shipments] tbody tr")
+    row = panel.locator("[data-shipments] s-table-row")
     expect(row).to_have_count(1)
     expect(row).to_have_attribute("data-shipment-state", "sent")
     expect(row.locator("[data-label='Odoo delivery']")).to_have_text(delivery.name)
@@ -170,7 +170,7 @@ def test_a_fulfilment_made_in_the_shopify_admin_validates_the_odoo_delivery_show
     page.reload()
     expect(page.locator(".badge-fulfillment-fulfilled")).to_have_text("Fulfilled")
     panel = page.locator("#order-shipments")
-    row = panel.locator("[data-shipments] tbody tr")
+    row = panel.locator("[data-shipments] s-table-row")
     expect(row).to_have_count(1)
     expect(row).to_have_attribute("data-shipment-state", "validated")
     expect(row.locator("[data-label=Status]")).to_contain_text("Validated in Odoo")
