@@ -554,7 +554,10 @@ def test_the_task_queues_the_next_attempt_after_the_backoff(client, settings, sh
 
     process_webhook_task.apply(args=[receipt.pk])
 
-    assert _queued() == [("synco.shopify_app.tasks.process_webhook_task", [receipt.pk])]
+    # The webhook's own next attempt (tasks other tests left with a countdown, restored to the queue by the
+    # broker when their killed worker's messages come back, are not this test's).
+    webhook_tasks = [task for task in _queued() if task[0] == "synco.shopify_app.tasks.process_webhook_task"]
+    assert webhook_tasks == [("synco.shopify_app.tasks.process_webhook_task", [receipt.pk])]
     assert WebhookReceipt.objects.get().status == WebhookReceipt.Status.RECEIVED
 
 
