@@ -342,32 +342,36 @@ def publish_sync(
         options["kwargs"] = {"interactive": True}
     if countdown is not None:
         options["countdown"] = countdown
-    try:
-        sync_order_task.apply_async((order_id,), **options)
-    except (BrokerError, OSError) as exc:
-        logger.warning(
-            "task broker unreachable: the queued order waits for the watchdog",
-            extra={"order_id": order_id, "error": type(exc).__name__},
-        )
-        return False
-    return True
+    return _send(
+        sync_order_task,
+        (order_id,),
+        options,
+        "task broker unreachable: the queued order waits for the watchdog",
+        {"order_id": order_id},
+    )
 
 
-def publish_lead(shop_id: int, countdown: float | None = None) -> bool:
+def publish_lead(shop_id: int) -> bool:
     """Send a shop lead (orders.tasks.sync_shop_task, on 'bulk'): it takes the shop's oldest waiting order, and
     a batch of the others along, under the Odoo server's cap, and hands over to the next lead when it ends.
     False (logged) if the broker is unreachable: the watchdog sends one for a shop whose orders wait."""
-    lead = queue.task("orders.tasks.sync_shop_task")
-    options: dict[str, Any] = _route(BULK)
-    if countdown is not None:
-        options["countdown"] = countdown
+    return _send(
+        queue.task("orders.tasks.sync_shop_task"),
+        (shop_id,),
+        _route(BULK),
+        "task broker unreachable: the shop's queued orders wait for the watchdog",
+        {"shop_id": shop_id},
+    )
+
+
+def _send(
+    task: Any, args: tuple[int], options: dict[str, Any], unreachable: str, extra: dict[str, Any]
+) -> bool:
+    """Send a sync task; False, with `unreachable` logged, if the broker does not take it."""
     try:
-        lead.apply_async((shop_id,), **options)
+        task.apply_async(args, **options)
     except (BrokerError, OSError) as exc:
-        logger.warning(
-            "task broker unreachable: the shop's queued orders wait for the watchdog",
-            extra={"shop_id": shop_id, "error": type(exc).__name__},
-        )
+        logger.warning(unreachable, extra={**extra, "error": type(exc).__name__})
         return False
     return True
 
