@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
     "django_htmx",
     "synco",
     "orders",
@@ -102,6 +103,7 @@ INSTALLED_APPS = [
     "refunds",
     "stock",
     "shipments",
+    "api",
 ]
 # The sandboxes (top-level `sandboxes/`, development and tests only, never installed by `pip install .`) carry
 # `manage.py seed_demo`. On by default in a source checkout outside the production profile.
@@ -371,7 +373,34 @@ LOGGING = {
     },
 }
 
+# The REST API (api/, /api/v1/): API keys, the embedded app's session token or a login; one shop per request.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiKeyAuthentication",
+        "api.authentication.EmbeddedSessionAuthentication",
+        "api.authentication.LoginSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ShopScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env("SYNCO_API_RATE", "1200/min")},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Synco API",
+    "DESCRIPTION": (
+        "Everything the Synco dashboard does, for scripts, iPaaS and support. Authenticate with a shop's API key "
+        "(Settings → API keys) as `Authorization: Bearer synco_…`; every endpoint sees only that shop."
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }

@@ -23,5 +23,6 @@ urlpatterns = [
     path("shipments/", include("shipments.urls")),
     path("logs/", include("synclogs.urls")),
     path("settings/", include("synco.pages.settings_urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
 from synco.errors import GatewayError
@@ -26,6 +26,9 @@ from synco.shopify.auth import AuthError, decode_session_token, valid_shop_domai
 logger = logging.getLogger(__name__)
 ADMIN_ORIGIN = "https://admin.shopify.com"
 UNAUTHENTICATED_PREFIXES = ("/shopify/", "/webhooks/", "/health/", "/static/")
+# A merchant's REST API key (`api.keys`): `Authorization: Bearer synco_…` on /api/ is the API's to check, not an
+# App Bridge ID token.
+API_KEY_PREFIX = "synco_"
 
 
 def admin_frame_policy(shop_domain: str | None) -> str:
@@ -94,6 +97,8 @@ class EmbeddedAppMiddleware:
     def _authenticate(self, request: HttpRequest) -> HttpResponse | None:
         """Scope the request to the shop of its ID token; a response if it must not go further."""
         token = _token_from(request)
+        if request.path.startswith("/api/") and (not token or token.startswith(API_KEY_PREFIX)):
+            return None  # the API authenticates its own requests (api.authentication), with JSON errors
         document = not request.headers.get("Authorization") and request.method == "GET"
         if not token:
             if document and request.GET.get("embedded") == "1":
@@ -107,7 +112,14 @@ class EmbeddedAppMiddleware:
             logger.info("invalid session token", extra={"reason": str(exc)})
             if document:
                 return _bounce(request)  # a page load: App Bridge reloads it with a fresh token
-            response = HttpResponse(str(exc), status=401, content_type="text/plain")
+            response: HttpResponse
+            if request.path.startswith("/api/"):
+                response = JsonResponse(
+                    {"error": {"code": "invalid_session_token", "message": str(exc), "fields": {}}},
+                    status=401,
+                )
+            else:
+                response = HttpResponse(str(exc), status=401, content_type="text/plain")
             response["X-Shopify-Retry-Invalid-Session-Request"] = "1"  # fetch/XHR: App Bridge retries
             return response
         shop = (

@@ -1,0 +1,7 @@
+from django.urls import URLPattern, URLResolver, path
+
+from api.core import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("me/", views.me, name="me"),
+]

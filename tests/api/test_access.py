@@ -1,0 +1,77 @@
+"""Keys: found by hash, scoped to their shop, refused once revoked; errors are JSON with a code."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.keys import revoke
+from api.models import ApiKey
+from tests.api.conftest import client_with
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_key_sees_its_shop_and_scope(keyed):
+    answer = keyed.read.get("/api/v1/me/")
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "shop": "api-shop.myshopify.com",
+        "scope": "read",
+        "via": "key",
+        "key_name": "monitoring",
+    }
+    assert keyed.write.get("/api/v1/me/").json()["scope"] == "write"
+
+
+def test_only_the_hash_is_stored(keyed):
+    stored = ApiKey.objects.get(name="monitoring")
+    assert keyed.read_key not in (stored.key_hash, stored.prefix)
+    assert keyed.read_key.startswith(f"synco_{stored.prefix}_")
+
+
+def test_use_is_recorded(keyed):
+    keyed.read.get("/api/v1/me/")
+    assert ApiKey.objects.get(name="monitoring").last_used_at is not None
+
+
+@pytest.mark.parametrize("token", ["synco_deadbeef_nope", "synco_", "synco_x_y"])
+def test_unknown_keys_get_a_json_401(keyed, token):
+    answer = client_with(token).get("/api/v1/me/")
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "invalid_api_key"
+    assert answer["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_no_credentials_is_a_json_401(client):
+    answer = client.get("/api/v1/me/")
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_revoked_key_stops_working(keyed):
+    key = ApiKey.objects.get(name="monitoring")
+    assert revoke(keyed.shop, key.pk)
+    assert keyed.read.get("/api/v1/me/").status_code == 401
+    assert not revoke(keyed.shop, key.pk)
+
+
+def test_another_shop_cannot_revoke_a_key(keyed, other_shop):
+    key = ApiKey.objects.get(name="monitoring")
+    assert not revoke(other_shop.shop, key.pk)
+    assert keyed.read.get("/api/v1/me/").status_code == 200
+
+
+def test_the_schema_is_openapi_31_with_bearer_keys(client):
+    answer = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert answer.status_code == 200
+    schema = answer.json()
+    assert schema["openapi"].startswith("3.1")
+    assert schema["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+    assert "/api/v1/me/" in schema["paths"]
+
+
+def test_a_bad_session_token_on_the_api_is_a_json_401(client):
+    answer = client.get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer not.a.jwt")
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "invalid_session_token"
+    assert answer["X-Shopify-Retry-Invalid-Session-Request"] == "1"
