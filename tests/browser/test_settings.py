@@ -162,3 +162,27 @@ def test_pausing_syncing_refuses_sync_until_it_is_resumed(page, shop, odoo, redi
     order_row(page, order).get_by_role("button", name="Sync").click()
     expect(order_row(page, order)).to_contain_text(SYNCED, timeout=WORKER_TIMEOUT_MS)
     assert len(odoo.sale_orders(order.origin)) == 1
+
+
+def test_the_rules_choice_lists_and_text_area_submit_every_value_the_merchant_chose(page, shop):
+    # given: the defaults (Paid, Partially paid, Partially refunded; any fulfilment; no journals)
+    page.goto("/settings/rules/")
+    payments = page.get_by_role("group", name="Financial statuses")
+    expect(payments.get_by_role("checkbox", name="Paid", exact=True)).to_be_checked()
+
+    # when: the merchant unticks Paid, ticks Pending and one fulfilment status, and types two journal lines
+    payments.get_by_role("checkbox", name="Paid", exact=True).uncheck()
+    payments.get_by_role("checkbox", name="Pending", exact=True).check()
+    page.get_by_role("group", name="Fulfillment statuses").get_by_role("checkbox").first.check()
+    page.get_by_label("Payment journals").fill("shopify_payments = 7\n* = 6")
+    page.get_by_role("button", name="Save rules").click()
+
+    # then: each list went with the form under its own name, once per ticked value, and the lines as typed
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    rules = OrderRules.objects.get(shop=shop)
+    assert sorted(rules.financial_statuses) == ["PARTIALLY_PAID", "PARTIALLY_REFUNDED", "PENDING"]
+    assert len(rules.fulfillment_statuses) == 1
+    assert rules.payment_journals == {"shopify_payments": 7, "*": 6}
+    expect(page.get_by_label("Payment journals")).to_have_value("shopify_payments = 7\n* = 6")
+    expect(payments.get_by_role("checkbox", name="Pending", exact=True)).to_be_checked()
+    expect(payments.get_by_role("checkbox", name="Paid", exact=True)).not_to_be_checked()

@@ -16,8 +16,9 @@
   // Display rules and the table's light-DOM layout (its rows are swapped by HTMX, so they stay in the page).
   var DOCUMENT_CSS =
     "s-page,s-section,s-banner,s-box,s-stack,s-grid,s-paragraph,s-heading,s-divider,s-text-field,s-date-field," +
-    "s-search-field,s-number-field,s-email-field,s-password-field,s-url-field,s-select,s-text-area{display:block}" +
-    "s-app-nav,ui-nav-menu,s-option{display:none}" +
+    "s-search-field,s-number-field,s-email-field,s-password-field,s-url-field,s-select,s-text-area,s-choice-list{display:block}" +
+    "s-app-nav,ui-nav-menu,s-option,s-choice{display:none}" +
+    "s-modal:not([data-open]){display:none}" +
     "s-badge,s-button,s-link,s-text,s-spinner,s-checkbox{display:inline-block}" +
     "s-table{display:block;width:100%}" +
     "s-table[data-layout=table]{display:table;border-collapse:collapse}" +
@@ -388,7 +389,8 @@
   class SButton extends HTMLElement {
     static get formAssociated() { return true; }
     static get observedAttributes() {
-      return ["href", "target", "variant", "tone", "disabled", "loading", "accessibilitylabel", "aria-label", "type", "icon"];
+      return ["href", "target", "variant", "tone", "disabled", "loading", "accessibilitylabel", "aria-label", "type", "icon",
+        "aria-current"];
     }
     constructor() {
       super();
@@ -440,10 +442,12 @@
       if (target) {
         var other = document.getElementById(target);
         var command = attr(this, "command", "--toggle");
-        if (other && typeof other.showModal === "function") {
+        if (other && typeof other.showOverlay === "function") {
+          if (command === "--hide") other.hideOverlay();
+          else if (command === "--show") other.showOverlay();
+          else other.toggleOverlay();
+        } else if (other && typeof other.showModal === "function") {
           if (command === "--hide") other.close(); else if (!other.open) other.showModal();
-        } else if (other && typeof other.showOverlay === "function") {
-          if (command === "--hide") other.hideOverlay(); else other.showOverlay();
         }
         return;
       }
@@ -471,6 +475,9 @@
       // accessibilityLabel names the inner control (an aria-label on the host is honoured the same way).
       var label = this.getAttribute("accessibilitylabel") || this.getAttribute("aria-label");
       if (label) el.setAttribute("aria-label", label);
+      // A link button that is the current page (a tab of a button group) says so to AT, like an <a aria-current>.
+      var current = this.getAttribute("aria-current");
+      if (current && href) el.setAttribute("aria-current", current);
       if (this.hasAttribute("loading")) {
         el.setAttribute("aria-busy", "true");
         var spin = document.createElement("span");
@@ -732,6 +739,278 @@
     }
   }
   define("s-checkbox", SCheckbox);
+
+  // s-text-area: a multi-line field (rows), the same API and form participation as the other fields.
+  class STextArea extends FieldBase {
+    static get observedAttributes() { return FieldBase.observedAttributes.concat(["rows"]); }
+    _control(id) { return '<textarea id="' + id + '" part="input"></textarea>'; }
+    _inputType() { return "textarea"; }
+    _render() {
+      super._render();
+      this._input.rows = parseInt(attr(this, "rows", "2"), 10) || 2;
+      this._input.style.resize = "vertical";
+      this._input.style.minHeight = "auto";
+    }
+  }
+  define("s-text-area", STextArea);
+
+  // s-choice-list: radio buttons, or checkboxes with `multiple`, drawn from its <s-choice> children (value,
+  // selected/defaultSelected, disabled, the label as text, an optional slot="details" child). Like <s-select>,
+  // the controls live in the list's own shadow root, so a radio group is one group for the keyboard and AT.
+  // It submits its name once per chosen value (a FormData for setFormValue), as native inputs do.
+  class SChoiceList extends HTMLElement {
+    static get formAssociated() { return true; }
+    static get observedAttributes() {
+      return ["label", "name", "multiple", "disabled", "error", "details", "labelaccessibilityvisibility"];
+    }
+    constructor() {
+      super();
+      this._internals = this.attachInternals ? this.attachInternals() : null;
+      var root = this.attachShadow({ mode: "open", delegatesFocus: true });
+      root.appendChild(sheet(
+        ":host{display:block;min-width:0}:host([hidden]){display:none}" +
+        "fieldset{border:0;margin:0;padding:0;min-width:0}" +
+        "legend{padding:0;margin-bottom:4px;font-weight:450}" +
+        ":host([labelaccessibilityvisibility=exclusive]) legend{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
+        ".choices{display:flex;flex-direction:column;gap:4px}" +
+        ":host([variant=inline]) .choices{flex-direction:row;flex-wrap:wrap;gap:4px 20px}" +
+        "label{display:flex;gap:8px;align-items:flex-start;cursor:pointer}" +
+        "input{width:16px;height:16px;margin:2px 0 0;flex:none;accent-color:#303030}" +
+        "input:focus-visible{outline:2px solid var(--p-focus);outline-offset:1px}" +
+        "label.disabled{cursor:default;color:#b5b5b5}" +
+        ".text{display:flex;flex-direction:column;min-width:0}" +
+        ".choice-details{color:var(--p-text-secondary);font-size:12px;line-height:16px}.choice-details:empty{display:none}" +
+        ".details{color:var(--p-text-secondary);margin-top:4px;font-size:12px}.details:empty,.error:empty{display:none}" +
+        ".error{color:#8e0b21;margin-top:4px}"
+      ));
+      var wrap = document.createElement("fieldset");
+      wrap.innerHTML = '<legend></legend><div class="choices" role="presentation"></div>' +
+        '<div class="error" role="alert"></div><div class="details"></div>';
+      root.appendChild(wrap);
+      this._fieldset = wrap;
+      this._legend = root.querySelector("legend");
+      this._choices = root.querySelector(".choices");
+      this._selected = null;
+      var self = this;
+      this._choices.addEventListener("change", function () {
+        self._selected = Array.prototype.filter.call(self._inputs(), function (input) { return input.checked; })
+          .map(function (input) { return input.value; });
+        self._sync();
+        self.dispatchEvent(new Event("input", { bubbles: true }));
+        self.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    }
+    connectedCallback() {
+      this._build();
+      if (!this._observer) {
+        var self = this;
+        this._observer = new MutationObserver(function () { self._build(); });
+        this._observer.observe(this, { childList: true, subtree: true, attributes: true, characterData: true });
+      }
+    }
+    attributeChangedCallback() { if (this.isConnected) this._build(); }
+    get name() { return attr(this, "name", ""); }
+    set name(value) { this.setAttribute("name", value); }
+    get multiple() { return this.hasAttribute("multiple"); }
+    get disabled() { return this.hasAttribute("disabled"); }
+    set disabled(value) { this.toggleAttribute("disabled", !!value); }
+    get form() { return this._internals ? this._internals.form : null; }
+    get type() { return this.multiple ? "checkbox" : "radio"; }
+    get values() { return (this._selected || this._defaults()).slice(); }
+    set values(list) { this._selected = (list || []).map(String); this._build(); }
+    get error() { return attr(this, "error", ""); }
+    set error(value) { if (value) this.setAttribute("error", value); else this.removeAttribute("error"); }
+    focus(options) { var first = this._inputs()[0]; if (first) first.focus(options); }
+    formResetCallback() { this._selected = null; this._build(); }
+    _inputs() { return this._choices.querySelectorAll("input"); }
+    _sources() {
+      return Array.prototype.filter.call(this.children, function (c) { return c.tagName === "S-CHOICE"; });
+    }
+    _defaults() {
+      var chosen = this._sources().filter(function (c) {
+        return c.hasAttribute("selected") || c.hasAttribute("defaultselected");
+      }).map(function (c) { return attr(c, "value", ""); });
+      return this.multiple ? chosen : chosen.slice(0, 1);
+    }
+    _build() {
+      var selected = this.values;
+      var multiple = this.multiple;
+      var name = this.name || "choices";
+      var disabled = this.disabled;
+      var box = this._choices;
+      box.textContent = "";
+      box.setAttribute("role", multiple ? "group" : "radiogroup");
+      this._sources().forEach(function (source) {
+        var label = document.createElement("label");
+        var input = document.createElement("input");
+        input.type = multiple ? "checkbox" : "radio";
+        input.name = name; // one radio group per list, inside this shadow root
+        input.value = attr(source, "value", "");
+        input.checked = selected.indexOf(input.value) >= 0;
+        input.disabled = disabled || source.hasAttribute("disabled");
+        var a11y = source.getAttribute("accessibilitylabel");
+        if (a11y) input.setAttribute("aria-label", a11y);
+        label.classList.toggle("disabled", input.disabled);
+        var text = document.createElement("span");
+        text.className = "text";
+        var main = document.createElement("span");
+        var extra = document.createElement("span");
+        extra.className = "choice-details";
+        source.childNodes.forEach(function (node) {
+          if (node.nodeType === 1 && node.getAttribute("slot") === "details") {
+            extra.textContent += node.textContent.trim();
+          } else {
+            main.appendChild(document.createTextNode(node.textContent));
+          }
+        });
+        main.textContent = main.textContent.replace(/\s+/g, " ").trim();
+        text.appendChild(main);
+        text.appendChild(extra);
+        label.appendChild(input);
+        label.appendChild(text);
+        box.appendChild(label);
+      });
+      this._legend.textContent = attr(this, "label", "");
+      this.shadowRoot.querySelector(".error").textContent = this.error;
+      this.shadowRoot.querySelector(".details").textContent = attr(this, "details", "");
+      this._fieldset.setAttribute("aria-invalid", this.error ? "true" : "false");
+      this._sync();
+    }
+    _sync() {
+      if (!this._internals) return;
+      var values = this.values;
+      if (this.disabled || !values.length || !this.name) { this._internals.setFormValue(null); return; }
+      var data = new FormData();
+      var name = this.name;
+      values.forEach(function (value) { data.append(name, value); });
+      this._internals.setFormValue(data);
+    }
+  }
+  define("s-choice-list", SChoiceList);
+  class SChoice extends HTMLElement {}
+  define("s-choice", SChoice);
+
+  // s-button-group: buttons laid out together (children, or the primary-action / secondary-actions slots).
+  class SButtonGroup extends HTMLElement {
+    static get observedAttributes() { return ["gap", "accessibilitylabel"]; }
+    constructor() {
+      super();
+      var root = this.attachShadow({ mode: "open" });
+      root.appendChild(sheet(
+        ":host{display:flex;flex-wrap:wrap;align-items:center;gap:8px;max-width:100%}" +
+        ":host([gap=none]) {gap:0}"
+      ));
+      root.appendChild(document.createElement("slot")).setAttribute("name", "secondary-actions");
+      root.appendChild(document.createElement("slot"));
+      root.appendChild(document.createElement("slot")).setAttribute("name", "primary-action");
+    }
+    connectedCallback() { this._render(); }
+    attributeChangedCallback() { this._render(); }
+    _render() {
+      if (!this.hasAttribute("role")) this.setAttribute("role", "group");
+      var label = this.getAttribute("accessibilitylabel");
+      if (label) this.setAttribute("aria-label", label);
+    }
+  }
+  define("s-button-group", SButtonGroup);
+
+  // s-modal: an overlay (heading, padding, size; slots primary-action and secondary-actions), opened by a
+  // button's commandFor/command (--show, --hide, --toggle) or by showOverlay()/hideOverlay()/toggleOverlay();
+  // events show, afterShow, hide, afterHide. The host is the dialog (its content stays in the page, so HTMX
+  // swaps inside it), drawn above an inert page; Escape and the close button hide it.
+  var MODAL_SIZES = { small: "380px", "small-100": "480px", base: "620px", large: "980px", "large-100": "1200px" };
+  class SModal extends HTMLElement {
+    static get observedAttributes() { return ["heading", "accessibilitylabel", "padding", "size"]; }
+    constructor() {
+      super();
+      var root = this.attachShadow({ mode: "open" });
+      root.appendChild(sheet(
+        ":host{display:none}" +
+        ":host([data-open]){display:flex;flex-direction:column;position:fixed;z-index:520;top:50%;left:50%;" +
+        "transform:translate(-50%,-50%);width:min(var(--w,620px),calc(100vw - 16px));max-height:calc(100vh - 32px);" +
+        "background:#fff;border-radius:12px;overflow:hidden;" +
+        "box-shadow:0 0 0 100vmax rgba(0,0,0,.5),0 20px 20px -8px rgba(26,26,26,.28),0 0 0 1px rgba(0,0,0,.08)}" +
+        "header{display:flex;align-items:center;gap:8px;padding:12px 12px 12px 16px;background:#f3f3f3;border-bottom:1px solid #e3e3e3}" +
+        "h2{flex:1;margin:0;font-size:14px;line-height:20px;font-weight:650}" +
+        ".close{border:0;background:none;border-radius:8px;width:28px;height:28px;font-size:18px;line-height:1;color:#4a4a4a;cursor:pointer}" +
+        ".close:hover{background:rgba(0,0,0,.06)}.close:focus-visible{outline:2px solid var(--p-focus)}" +
+        ".body{padding:16px;overflow:auto;flex:1 1 auto;min-height:0}:host([padding=none]) .body{padding:0}" +
+        "footer{display:flex;justify-content:flex-end;gap:8px;padding:12px 16px;border-top:1px solid #e3e3e3}" +
+        "footer:not(.filled){display:none}"
+      ));
+      var wrap = document.createElement("div");
+      wrap.style.display = "contents";
+      wrap.innerHTML = '<header part="header"><h2></h2><button type="button" class="close" aria-label="Close">×</button></header>' +
+        '<div class="body"><slot></slot></div>' +
+        '<footer><slot name="secondary-actions"></slot><slot name="primary-action"></slot></footer>';
+      root.appendChild(wrap);
+      this._title = root.querySelector("h2");
+      var footer = root.querySelector("footer");
+      var slots = root.querySelectorAll("footer slot");
+      function fill() {
+        var any = Array.prototype.some.call(slots, function (s) { return s.assignedElements().length > 0; });
+        footer.classList.toggle("filled", any);
+      }
+      slots.forEach(function (s) { s.addEventListener("slotchange", fill); });
+      var self = this;
+      root.querySelector(".close").addEventListener("click", function () { self.hideOverlay(); });
+      this._onKey = function (event) {
+        if (event.key === "Escape" && self.hasAttribute("data-open")) { event.preventDefault(); self.hideOverlay(); }
+      };
+    }
+    connectedCallback() {
+      this.setAttribute("role", "dialog");
+      this.setAttribute("aria-modal", "true");
+      this._render();
+    }
+    attributeChangedCallback() { this._render(); }
+    get heading() { return attr(this, "heading", ""); }
+    set heading(value) { this.setAttribute("heading", value); }
+    showOverlay() {
+      if (this.hasAttribute("data-open")) return;
+      this._opener = document.activeElement;
+      this.dispatchEvent(new Event("show"));
+      this.setAttribute("data-open", "");
+      // The rest of the page is inert while the modal is open (what a modal <dialog> does).
+      this._inert = [];
+      for (var node = this; node && node !== document.body; node = node.parentElement) {
+        var parent = node.parentElement;
+        if (!parent) break;
+        Array.prototype.forEach.call(parent.children, function (sibling) {
+          if (sibling !== node && !sibling.inert && sibling.tagName !== "SCRIPT" && sibling.tagName !== "STYLE") {
+            sibling.inert = true;
+            this._inert.push(sibling);
+          }
+        }, this);
+      }
+      document.addEventListener("keydown", this._onKey, true);
+      var focusable = this.querySelector("s-button, s-text-field, s-date-field, s-choice-list, s-select, a[href], button, input, select, textarea");
+      var target = focusable || this.shadowRoot.querySelector(".close");
+      if (target && target.focus) target.focus();
+      var self = this;
+      setTimeout(function () { self.dispatchEvent(new Event("afterShow")); self.dispatchEvent(new Event("aftershow")); }, 0);
+    }
+    hideOverlay() {
+      if (!this.hasAttribute("data-open")) return;
+      this.dispatchEvent(new Event("hide"));
+      this.removeAttribute("data-open");
+      (this._inert || []).forEach(function (el) { el.inert = false; });
+      this._inert = [];
+      document.removeEventListener("keydown", this._onKey, true);
+      if (this._opener && this._opener.focus && this._opener.isConnected) this._opener.focus();
+      var self = this;
+      setTimeout(function () { self.dispatchEvent(new Event("afterHide")); self.dispatchEvent(new Event("afterhide")); }, 0);
+    }
+    toggleOverlay() { if (this.hasAttribute("data-open")) this.hideOverlay(); else this.showOverlay(); }
+    _render() {
+      this._title.textContent = this.heading;
+      this._title.hidden = !this.heading;
+      var label = this.getAttribute("accessibilitylabel") || this.heading;
+      if (label) this.setAttribute("aria-label", label);
+      this.style.setProperty("--w", MODAL_SIZES[attr(this, "size", "base")] || MODAL_SIZES.base);
+    }
+  }
+  define("s-modal", SModal);
 
   // ------------------------------------------------------------------------------------------------ s-table
   // Cells take their list-layout slot and label from their column's header (listSlot), as the real table does.
