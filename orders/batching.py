@@ -107,6 +107,33 @@ def learn_pace(shop_id: int, seconds_per_order: float) -> None:
     _PACE[shop_id] = seconds_per_order if previous is None else (previous + seconds_per_order) / 2
 
 
+# How often a batch looks whether a click waits for its Odoo (a query), and how often it looks again meanwhile.
+YIELD_CHECK_SECONDS = 0.1
+YIELD_POLL_SECONDS = 0.05
+
+
+class ClickYield:
+    """Before each Odoo call of a batch: while a merchant's click (or a webhook's sync) on the same Odoo server is
+    being written, wait (up to SYNCO_YIELD_SECONDS each time). An Odoo call is one transaction holding locks (a
+    journal's numbering, stock) and the server's workers; a click then waits for the one call in flight, not for
+    the rest of the batch. Returns nothing; `waited` says how long it paused in all."""
+
+    def __init__(self, shop_id: int) -> None:
+        self.shops = services.server_shops(shop_id)
+        self.checked = 0.0
+        self.waited = 0.0
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self.checked < YIELD_CHECK_SECONDS:
+            return
+        until = now + settings.SYNCO_YIELD_SECONDS
+        while services.interactive_running(self.shops) and time.monotonic() < until:
+            time.sleep(YIELD_POLL_SECONDS)
+        self.checked = time.monotonic()
+        self.waited += self.checked - now
+
+
 def sync_order(order_id: int, task_id: str = "", *, interactive: bool = False) -> float | None:
     """The sync task's entry: the order alone (interactive, a retry, batching off, nothing else waiting), or
     the order and other queued orders of its shop as one batch. Returns the order's retry delay; the others'
@@ -319,7 +346,13 @@ class _Batch:
     def write(self) -> None:
         """Drafts, then the batch's steps, then the orders to write alone; failures end the orders they hit."""
         self.client = client = odoo_client_for(self.shop)
-        client.before_call = self.run.renew
+        yield_to_clicks = ClickYield(self.shop.pk)
+
+        def before_call() -> None:
+            yield_to_clicks()
+            self.run.renew()
+
+        client.before_call = before_call
         self._drafts()
         batch = [item for item in self.unfinished if item not in self.later]
         self.batch_size = len(batch)

@@ -566,6 +566,29 @@ class RunLease:
         self.renewed_at = time.monotonic()
 
 
+INTERACTIVE_TOKEN = "i"  # noqa: S105  (a mark in a lease token, not a secret)
+
+
+def server_shops(shop_id: int) -> list[int]:
+    """The shops whose connection reaches the same Odoo (URL and database) as this shop's, itself included."""
+    where = OdooConnection.objects.filter(shop_id=shop_id).values_list("url", "database").first()
+    if where is None:
+        return [shop_id]
+    url = where[0].rstrip("/")
+    rows = OdooConnection.objects.filter(Q(url=url) | Q(url=f"{url}/"), database=where[1])
+    return sorted(set(rows.values_list("shop_id", flat=True)) | {shop_id})
+
+
+def interactive_running(shops: list[int]) -> bool:
+    """A click's or a webhook's run is writing to the Odoo these shops share (its lease is alive)."""
+    return Order.objects.filter(
+        shop_id__in=shops,
+        sync_status=SyncStatus.IN_PROGRESS,
+        lease_until__gt=timezone.now(),
+        lease_token__startswith=INTERACTIVE_TOKEN,
+    ).exists()
+
+
 def _odoo_server(shop_id: int) -> tuple[list[int], int]:
     """The shops whose connection reaches the same Odoo (URL and database) and the cap of parallel runs on it,
     locked (inside the caller's transaction) so that the count below holds across workers and machines."""
@@ -600,6 +623,9 @@ def claim_to_run(order_id: int, *, interactive: bool = False) -> Lease | float |
         return None
     now = timezone.now()
     token = uuid.uuid4().hex
+    if interactive:
+        # Marked (a hex token never holds an "i"): batches on the same Odoo pause between calls for it.
+        token = INTERACTIVE_TOKEN + token[1:]
     with transaction.atomic():
         # The runs are counted under the connections' row locks: the cap holds across workers and machines,
         # and a crashed worker's slot frees itself when its lease expires.

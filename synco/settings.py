@@ -276,6 +276,9 @@ SYNCO_BATCH_CALL_SECONDS = float(env("SYNCO_BATCH_CALL_SECONDS", "3"))
 # lead: other shops, the follow-ups its orders sent and, where one worker serves every queue (the embedded
 # default), a merchant's click get their turn. Well inside the sync soft time limit.
 SYNCO_LEAD_SECONDS = float(env("SYNCO_LEAD_SECONDS", "5"))
+# A batch pauses between its Odoo calls while a merchant's click (or a webhook's sync) on the same Odoo server is
+# being written, for at most this long each time: the click waits for one batch call, not for the whole batch.
+SYNCO_YIELD_SECONDS = float(env("SYNCO_YIELD_SECONDS", "3"))
 # A sync task is stopped (and retried) after the soft limit, killed after the hard one.
 SYNCO_SYNC_SOFT_TIME_LIMIT = int(env("SYNCO_SYNC_SOFT_TIME_LIMIT", "240"))
 SYNCO_SYNC_TIME_LIMIT = int(env("SYNCO_SYNC_TIME_LIMIT", "300"))
