@@ -5,8 +5,10 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from orders.queries import FILTERS
 from synco.filters import (
     MAX_DAY,
     MAX_ID,
@@ -55,7 +57,14 @@ class BackfillForm(forms.Form):
 class OrderFilterForm(DayRangeForm):
     """The orders page's filters: a status tab, a search and a creation date range (days in the shop's zone)."""
 
-    status = forms.CharField(required=False)
+    # One of the page's tabs (the API refuses any other; the page shows "All" with this message).
+    status = forms.ChoiceField(
+        required=False,
+        choices=[(key, label) for key, (label, _condition) in FILTERS.items()],
+        error_messages={
+            "invalid_choice": format_lazy(_("Choose a status among: {tabs}."), tabs=", ".join(FILTERS))
+        },
+    )
     q = forms.CharField(required=False, label=_("Search orders"))
     created_from = DayField(label=_("Created from"))
     created_to = DayField(label=_("Created to"))

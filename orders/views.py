@@ -19,27 +19,24 @@ from django.views.decorators.http import require_GET, require_POST
 from orders import edits, imports, services
 from orders.forms import BackfillForm, OrderFilterForm, parse_ids, parse_page_number
 from orders.models import (
-    ELIGIBLE,
-    FAILED,
-    IN_ODOO_AS_SALE_ORDER,
-    IN_ODOO_WITH_INVOICE,
-    RISKY,
     ImportRun,
     Order,
     ProposedChange,
     SyncBatch,
     SyncStatus,
 )
-from orders.preview import Preview, preview_order
+from orders.preview import Preview
+from orders.queries import FILTERS, LiveDocuments, dry_run, read_live_documents, searched_orders
+from orders.queries import attach_shop as _attach_shop
+from orders.queries import filtered_orders as filtered_orders
+from orders.queries import odoo_connection as _odoo_connection
 from orders.tasks import import_orders_task
 from refunds.services import invoiced_net_of_credit_notes
 from synclogs.models import SyncAttempt
 from synco.errors import GatewayError
-from synco.filters import error_messages, search_text
-from synco.gateways import odoo_client_for
+from synco.filters import error_messages
 from synco.http import HtmxHttpRequest
-from synco.models import OdooConnection, OrderRules, Shop
-from synco.odoo.client import OdooInvoice, OdooSaleOrder
+from synco.models import OrderRules, Shop
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 from synco.shopify_app.embedded import shop_required
 from synco.tenancy import current_shop
@@ -55,19 +52,6 @@ DEEP_OFFSET = 1000
 MAX_POLLED_ROWS = PAGE_SIZE
 ATTEMPTS_SHOWN = 50
 PROPOSALS_SHOWN = 10
-FILTERS: dict[str, tuple[str, Q]] = {
-    "all": ("All", Q()),
-    "synced": ("Synced", Q(sync_status=SyncStatus.SYNCED)),
-    # An unreadable order is listed as Failed (with its reason), never as waiting to be synced.
-    "not_synced": ("Not Synced", Q(sync_status=SyncStatus.NOT_SYNCED, parse_error="")),
-    "eligible": ("Eligible", ELIGIBLE),
-    "sale_order": ("Sale Order", IN_ODOO_AS_SALE_ORDER),
-    "invoice": ("Invoice", IN_ODOO_WITH_INVOICE),
-    "failed": ("Failed", FAILED),
-    "needs_review": ("Needs review", Q(sync_status=SyncStatus.NEEDS_REVIEW)),
-    "in_progress": ("In progress", Q(sync_status__in=(SyncStatus.QUEUED, SyncStatus.IN_PROGRESS))),
-    "risky": ("Risky", RISKY),
-}
 SALE_ORDER_STATES = {
     "draft": "Quotation",
     "sent": "Quotation sent",
@@ -84,31 +68,6 @@ PAYMENT_STATES = {
 }
 
 
-def filtered_orders(
-    shop: Shop,
-    status_filter: str,
-    search: str,
-    created_from: Any = None,
-    created_to: Any = None,
-) -> QuerySet[Order]:
-    """The shop's orders under one tab, a search (number, customer or e-mail) and [created_from, created_to)."""
-    orders = _searched_orders(shop, search, created_from, created_to)
-    return orders.filter(FILTERS.get(status_filter, FILTERS["all"])[1])
-
-
-def _searched_orders(shop: Shop, search: str, created_from: Any, created_to: Any) -> QuerySet[Order]:
-    orders = Order.objects.filter(shop=shop)
-    if search:
-        # Number, customer or e-mail, whatever the case and accents ("LÉA" finds "Léa"): one substring match on
-        # the stored, normalized search_text (trigram-indexed on PostgreSQL), the same on every database.
-        orders = orders.filter(search_text__contains=search_text(search.lstrip("#")))
-    if created_from is not None:
-        orders = orders.filter(created_at__gte=created_from)
-    if created_to is not None:
-        orders = orders.filter(created_at__lt=created_to)
-    return orders
-
-
 def narrow_orders(
     shop: Shop, search: str, created_from: Any = None, created_to: Any = None
 ) -> tuple[QuerySet[Order], dict[str, int | None]]:
@@ -119,7 +78,7 @@ def narrow_orders(
     customer), the page then reads those by primary key and counts every tab exactly; when it matches more, only
     "All" is known (1,000+) and the page walks the date index, where such a frequent match comes soon.
     """
-    orders = _searched_orders(shop, search, created_from, created_to)
+    orders = searched_orders(shop, search, created_from, created_to)
     if not search:
         return orders, tab_counts(orders)
     matched = list(orders.order_by().values_list("pk", flat=True)[:COUNT_CAP])
@@ -227,20 +186,6 @@ def _toast(response: HttpResponse, message: str, level: str = "info", **events: 
 def _as_rows(orders: QuerySet[Order]) -> QuerySet[Order]:
     # The payload (the whole Shopify order) is only read on the detail page.
     return orders.defer("payload")
-
-
-def _odoo_connection(shop: Shop) -> OdooConnection | None:
-    """The shop's connection without its secret (a page needs its URL and state, never the password)."""
-    return OdooConnection.objects.filter(shop=shop).defer("secret").first()
-
-
-def _attach_shop(rows: list[Order], shop: Shop, odoo: OdooConnection | None) -> list[Order]:
-    """Give every row the one shop and connection already read, for its Odoo links (no query or decryption per row)."""
-    # Cached even when there is none, so that no row asks the database again.
-    Shop.odoo.related.set_cached_value(shop, odoo)
-    for order in rows:
-        order.shop = shop
-    return rows
 
 
 # -- the orders page ----------------------------------------------------------------------------
@@ -522,21 +467,10 @@ def order_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     preview: Preview | None = None
     error = order.parse_error
     if not error:
-        client = None
         try:
-            client = odoo_client_for(order.shop)
-            preview = preview_order(
-                client,
-                order.shop,
-                services.rules_for(order.shop),
-                parse_order(order.payload),
-                order.risk_reason,
-            )
+            preview = dry_run(order)
         except GatewayError as exc:
             error = exc.message
-        finally:
-            if client is not None:
-                client.close()
     template = "orders/_preview.html" if request.htmx else "orders/preview.html"
     return render(request, template, {"shop": order.shop, "order": order, "preview": preview, "error": error})
 
@@ -768,12 +702,6 @@ def order_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "orders/order_detail.html", context)
 
 
-@dataclass(frozen=True)
-class LiveDocuments:
-    sale_order: OdooSaleOrder
-    invoice: OdooInvoice | None
-
-
 @shop_required
 @require_GET
 def order_odoo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -784,17 +712,10 @@ def order_odoo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if order.odoo_id is None:
         error = "Nothing has been written to Odoo for this order yet."
     else:
-        client = None
         try:
-            client = odoo_client_for(order.shop)
-            sale_order = client.read_sale_order(order.odoo_id)
-            invoice = client.read_invoice(order.odoo_invoice_id) if order.odoo_invoice_id else None
-            live = LiveDocuments(sale_order, invoice)
+            live = read_live_documents(order)
         except GatewayError as exc:
             error = exc.message
-        finally:
-            if client is not None:
-                client.close()
     context: dict[str, object] = {"order": order, "live": live, "error": error, "checked_at": timezone.now()}
     if live is not None:
         sale_order, invoice = live.sale_order, live.invoice
