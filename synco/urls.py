@@ -22,6 +22,7 @@ urlpatterns = [
     path("stock/", include("stock.urls")),
     path("shipments/", include("shipments.urls")),
     path("logs/", include("synclogs.urls")),
+    path("settings/api-keys/", include("api.page_urls")),
     path("settings/", include("synco.pages.settings_urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),

@@ -29,12 +29,16 @@ def test_a_backfill_imports_the_shops_orders_with_progress(page, shop, shopify, 
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     dialog.get_by_label("From", exact=True).fill(tomorrow)
     dialog.get_by_label("To (inclusive)").fill("2016-01-01")
+    dialog.get_by_role("radio", name=re.compile("^All history, as one Shopify export")).check()
     dialog.get_by_role("button", name="Import orders").click()
 
-    # then the dialog says what is wrong and keeps both dates
+    # then the dialog says what is wrong and keeps both dates and the way chosen (the choice list sent mode=bulk)
     expect(dialog.get_by_role("alert")).to_contain_text("The end date must not be before the start date.")
     expect(dialog.get_by_label("From", exact=True)).to_have_value(tomorrow)
     expect(dialog.get_by_label("To (inclusive)")).to_have_value("2016-01-01")
+    expect(
+        dialog.get_by_role("radio", name=re.compile("^All history, as one Shopify export"))
+    ).to_be_checked()
     screenshot(page, "orders-import-dialog-error")
 
     # when they correct them and import every date up to tomorrow, page by page
@@ -57,8 +61,12 @@ def test_a_backfill_imports_the_shops_orders_with_progress(page, shop, shopify, 
     expect(page.locator("#import-status")).to_be_empty()
     screenshot(page, "orders-imported")
 
-    # and once the dialog is closed, the orders are listed, fifty to a page
+    # and once the dialog is closed, the orders are listed, fifty to a page; Escape closes it too
     dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+    page.get_by_role("button", name="Import past orders from Shopify").first.click()
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     page.get_by_role("navigation", name="Filter orders").get_by_role("link", name="All", exact=True).click()
     expect(order_rows(page)).to_have_count(50)

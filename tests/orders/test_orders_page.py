@@ -28,11 +28,12 @@ def test_the_filters_come_first_and_the_import_is_a_dialog_of_its_own(merchant_c
     html = merchant_client.get(reverse("orders:list")).content.decode()
 
     filters = html.index('id="order-filters"')
-    dialog = html.index('<dialog id="import-dialog"')
+    dialog = html.index('<s-modal id="import-dialog"')
     assert filters < dialog
     assert html.index('id="import-form"') > dialog and html.index('id="import-runs"') > dialog
     assert (
-        'data-dialog-open="import-dialog"' in html and ">Import past orders from Shopify</s-button>" in html
+        'commandFor="import-dialog" command="--show"' in html
+        and ">Import past orders from Shopify</s-button>" in html
     )
     assert "Recent orders, page by page" in html and "All history, as one Shopify export" in html
     assert "Backfill" not in html and "Bulk import" not in html
@@ -50,7 +51,7 @@ def test_an_import_with_wrong_dates_keeps_them_with_the_error_beside_them(mercha
     assert html.lstrip().startswith('<form id="import-form"')
     assert 'name="created_from" value="2026-03-10"' in html
     assert 'name="created_to" value="2026-03-01"' in html
-    assert 'value="bulk" checked' in html
+    assert '<s-choice value="bulk" selected>' in html
     assert "The end date must not be before the start date." in html
     assert not ImportRun.objects.filter(shop=shop).exists()
 

@@ -1,4 +1,4 @@
-// Orders page: "select all on this page", the import dialog, and failed requests said plainly (once, not on every poll).
+// Orders page: "select all on this page", and failed requests said plainly (once, not on every poll).
 (function () {
   document.addEventListener("change", function (event) {
     var box = event.target;
@@ -8,18 +8,6 @@
     table.querySelectorAll("s-table-body input[type=checkbox][name=order], tbody input[type=checkbox][name=order]").forEach(function (input) {
       input.checked = box.checked;
     });
-  });
-
-  // Dialogs (Import past orders from Shopify): a button names the <dialog> it opens; Close closes its own.
-  document.addEventListener("click", function (event) {
-    var opener = event.target.closest ? event.target.closest("[data-dialog-open]") : null;
-    if (opener) {
-      var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
-      if (dialog && typeof dialog.showModal === "function" && !dialog.open) dialog.showModal();
-      return;
-    }
-    var closer = event.target.closest ? event.target.closest("[data-dialog-close]") : null;
-    if (closer && closer.closest("dialog")) closer.closest("dialog").close();
   });
 
   var warned = false;
