@@ -8,6 +8,7 @@ v1 = [
     path("orders/", include("api.orders.urls")),
     path("", include("api.records.urls")),
     path("settings/", include("api.shop_settings.urls")),
+    path("", include("api.operations.urls")),
 ]
 
 urlpatterns = [

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from stock.models import StockSettings
+from stock.models import DriftRow, StockPush, StockSettings
 
 
 class StockSettingsForm(forms.ModelForm):
@@ -57,3 +58,46 @@ class LocationMappingForm(forms.Form):
         if cleaned.get("warehouse") and cleaned.get("locations"):
             raise forms.ValidationError(_("Choose a warehouse or internal locations, not both."))
         return cleaned
+
+
+class DriftFilterForm(forms.Form):
+    """Which rows of a drift report to show: one Shopify location, a SKU search, open or repaired."""
+
+    STATES = (("all", _("All")), ("open", _("Not repaired")), ("repaired", _("Repaired")))
+
+    report = forms.IntegerField(required=False, min_value=1, label=_("Drift report"))
+    location = forms.CharField(required=False, max_length=100, strip=True, label=_("Shopify location"))
+    q = forms.CharField(required=False, max_length=100, strip=True, label=_("SKU"))
+    state = forms.ChoiceField(required=False, choices=STATES, label=_("State"))
+
+    def filter(self, rows: QuerySet[DriftRow]) -> QuerySet[DriftRow]:
+        """The rows under the form's cleaned filters (the form must be valid)."""
+        data = self.cleaned_data
+        if data.get("location"):
+            rows = rows.filter(location_gid=data["location"])
+        if data.get("q"):
+            rows = rows.filter(sku__icontains=data["q"])
+        if data.get("state") == "open":
+            rows = rows.filter(repaired_at__isnull=True)
+        elif data.get("state") == "repaired":
+            rows = rows.filter(repaired_at__isnull=False)
+        return rows
+
+
+class PushFilterForm(forms.Form):
+    """The pushes to list: all, the failures (the Stock page's Failures: anything not set), or one outcome."""
+
+    OUTCOMES = (("all", _("All")), ("failures", _("Failures")), *StockPush.Outcome.choices)
+
+    outcome = forms.ChoiceField(required=False, choices=OUTCOMES, label=_("Outcome"))
+    q = forms.CharField(required=False, max_length=100, strip=True, label=_("SKU"))
+
+    def filter(self, pushes: QuerySet[StockPush]) -> QuerySet[StockPush]:
+        outcome = self.cleaned_data.get("outcome") or "all"
+        if outcome == "failures":
+            pushes = pushes.exclude(outcome=StockPush.Outcome.SET)
+        elif outcome != "all":
+            pushes = pushes.filter(outcome=outcome)
+        if self.cleaned_data.get("q"):
+            pushes = pushes.filter(sku__icontains=self.cleaned_data["q"])
+        return pushes

@@ -1529,6 +1529,29 @@ class StockOverview:
     locations: list[LocationMapping]
 
 
+def repairable_rows(shop: Shop, wanted: Iterable[int] | None = None) -> list[int]:
+    """The drift rows a repair may take: the shop's unrepaired rows among `wanted`, or (None) every unrepaired
+    row of its latest finished report."""
+    rows = DriftRow.objects.filter(report__shop=shop, repaired_at__isnull=True)
+    if wanted is None:
+        report = DriftReport.objects.filter(shop=shop).exclude(status=DriftReport.Status.RUNNING).first()
+        rows = rows.filter(report=report) if report is not None else rows.none()
+    else:
+        rows = rows.filter(pk__in=list(wanted))
+    return list(rows.order_by("pk").values_list("pk", flat=True))
+
+
+def odoo_stock_choices(shop: Shop) -> tuple[list[tuple[int, str]], list[tuple[int, str]], str]:
+    """Odoo's warehouses and internal locations as (id, label) choices, with Odoo's error ('' if none)."""
+    try:
+        odoo = odoo_for(shop)
+        warehouses = [(w.id, record_label(w)) for w in odoo.warehouses()]
+        locations = [(loc.id, record_label(loc)) for loc in odoo.internal_locations()]
+    except GatewayError as exc:
+        return [], [], exc.message
+    return warehouses, locations, ""
+
+
 def get_overview(shop: Shop, *, limit: int = 50) -> StockOverview:
     report = DriftReport.objects.filter(shop=shop).exclude(status=DriftReport.Status.RUNNING).first()
     return StockOverview(

@@ -98,12 +98,7 @@ def run_drift(request: HtmxHttpRequest) -> HttpResponse:
 def repair(request: HtmxHttpRequest) -> HttpResponse:
     """Repair the selected drift rows (the latest report's rows of this shop only)."""
     shop = current_shop(request)
-    wanted = parse_ids(request.POST.getlist("row"))
-    row_ids = list(
-        DriftRow.objects.filter(report__shop=shop, pk__in=wanted, repaired_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
+    row_ids = services.repairable_rows(shop, parse_ids(request.POST.getlist("row")))
     if not row_ids:
         return _toast(_render_stock(request), gettext("Select the rows to repair first."), "warning")
     transaction.on_commit(lambda: repair_drift_task.delay(shop.pk, row_ids))
@@ -142,13 +137,7 @@ def unblock(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _odoo_choices(shop: Shop) -> tuple[list[tuple[int, str]], list[tuple[int, str]], str]:
-    try:
-        odoo = services.odoo_for(shop)
-        warehouses = [(w.id, services.record_label(w)) for w in odoo.warehouses()]
-        locations = [(loc.id, services.record_label(loc)) for loc in odoo.internal_locations()]
-    except GatewayError as exc:
-        return [], [], exc.message
-    return warehouses, locations, ""
+    return services.odoo_stock_choices(shop)
 
 
 @shop_required

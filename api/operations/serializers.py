@@ -1,0 +1,265 @@
+"""The shapes of the operations endpoints: stock drift and pushes, product and customer mappings, refunds,
+shipments. Every field says what it means; money is a string with the currency beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, StockPush, StockSettings
+
+# -- shared ------------------------------------------------------------------------------------------
+
+
+class QueuedSerializer(serializers.Serializer[Any]):
+    queued = serializers.BooleanField(help_text="True: the work is queued and runs in the background.")
+    message = serializers.CharField(help_text="What was done, in words a person can act on.")
+
+
+class DoneSerializer(serializers.Serializer[Any]):
+    message = serializers.CharField(help_text="What was done, in words a person can act on.")
+
+
+# -- stock -------------------------------------------------------------------------------------------
+
+
+class DriftReportSerializer(serializers.ModelSerializer[DriftReport]):
+    id = serializers.IntegerField(read_only=True, help_text="The drift report's id.")
+    status = serializers.ChoiceField(
+        DriftReport.Status.choices, help_text="running: still comparing; done; failed (see message)."
+    )
+    trigger = serializers.CharField(help_text="What started it: 'nightly' or 'on demand'.")
+    started_at = serializers.DateTimeField(help_text="When the comparison started.")
+    finished_at = serializers.DateTimeField(allow_null=True, help_text="When it finished (null: running).")
+    items_checked = serializers.IntegerField(help_text="Linked Shopify inventory items compared.")
+    levels_checked = serializers.IntegerField(help_text="Item and location levels compared.")
+    drifted = serializers.IntegerField(help_text="Levels where Shopify's available differs from Odoo.")
+    message = serializers.CharField(help_text="The outcome in words (Odoo's or Shopify's error if failed).")
+
+    class Meta:
+        model = DriftReport
+        fields = [
+            "id",
+            "status",
+            "trigger",
+            "started_at",
+            "finished_at",
+            "items_checked",
+            "levels_checked",
+            "drifted",
+            "message",
+        ]
+
+
+class DriftRowSerializer(serializers.ModelSerializer[DriftRow]):
+    id = serializers.IntegerField(read_only=True, help_text="The drift row's id (what a repair names).")
+    report = serializers.IntegerField(source="report_id", help_text="The drift report it belongs to.")
+    inventory_item_gid = serializers.CharField(help_text="Shopify's inventory item (GraphQL gid).")
+    location_gid = serializers.CharField(help_text="Shopify's location (GraphQL gid).")
+    sku = serializers.CharField(help_text="The item's SKU ('' if it has none).")
+    location_name = serializers.CharField(help_text="The Shopify location's name.")
+    odoo_product_id = serializers.IntegerField(help_text="The Odoo product.product id the item is linked to.")
+    shopify_available = serializers.IntegerField(
+        allow_null=True, help_text="Shopify's available quantity (null: not stocked at that location)."
+    )
+    odoo_figure = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        help_text="Odoo's figure (free, forecast or on hand) at the location.",
+    )
+    desired = serializers.IntegerField(
+        help_text="What Shopify should show: Odoo's figure minus the buffer and units on orders not yet in Odoo."
+    )
+    pending = serializers.IntegerField(help_text="Units on Shopify orders not yet in Odoo, kept back.")
+    difference = serializers.IntegerField(help_text="desired minus Shopify's available (the drift).")
+    repaired_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a repair pushed Odoo's quantity (null: not repaired)."
+    )
+
+    class Meta:
+        model = DriftRow
+        fields = [
+            "id",
+            "report",
+            "inventory_item_gid",
+            "location_gid",
+            "sku",
+            "location_name",
+            "odoo_product_id",
+            "shopify_available",
+            "odoo_figure",
+            "desired",
+            "pending",
+            "difference",
+            "repaired_at",
+        ]
+
+
+class RepairInputSerializer(serializers.Serializer[Any]):
+    rows = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=5000,
+        help_text="The drift rows to repair (ids from /stock/drift/). Leave out and set all=true for every row.",
+    )
+    all = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Repair every unrepaired row of the latest finished drift report.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("all") and attrs.get("rows"):
+            raise serializers.ValidationError({"rows": ["Name rows or set all=true, not both."]})
+        if not attrs.get("all") and not attrs.get("rows"):
+            raise serializers.ValidationError(
+                {"rows": ["Select the rows to repair first (or set all=true)."]}
+            )
+        return attrs
+
+
+class RepairQueuedSerializer(QueuedSerializer):
+    rows = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The drift rows queued for repair (this shop's, unrepaired).",
+    )
+
+
+class DriftQueuedSerializer(QueuedSerializer):
+    after_report = serializers.IntegerField(
+        help_text="The newest report before this run (0: none): the new report has a larger id."
+    )
+
+
+class StockPushSerializer(serializers.ModelSerializer[StockPush]):
+    id = serializers.IntegerField(read_only=True, help_text="The push's id.")
+    inventory_item_gid = serializers.CharField(help_text="Shopify's inventory item (GraphQL gid).")
+    location_gid = serializers.CharField(help_text="Shopify's location (GraphQL gid).")
+    sku = serializers.CharField(help_text="The item's SKU.")
+    location_name = serializers.CharField(help_text="The Shopify location's name.")
+    quantity = serializers.IntegerField(help_text="The available quantity sent to Shopify.")
+    change_from = serializers.IntegerField(
+        allow_null=True, help_text="What Synco believed Shopify had (Shopify's compare-and-set), if known."
+    )
+    outcome = serializers.ChoiceField(StockPush.Outcome.choices, help_text="set, failed or blocked.")
+    error = serializers.CharField(help_text="Why it failed or was blocked ('' when set).")
+    trigger = serializers.CharField(help_text="What caused it: notification, sweep, repair, initial...")
+    created_at = serializers.DateTimeField(help_text="When it was sent.")
+
+    class Meta:
+        model = StockPush
+        fields = [
+            "id",
+            "inventory_item_gid",
+            "location_gid",
+            "sku",
+            "location_name",
+            "quantity",
+            "change_from",
+            "outcome",
+            "error",
+            "trigger",
+            "created_at",
+        ]
+
+
+class InventoryItemSerializer(serializers.ModelSerializer[InventoryLink]):
+    id = serializers.IntegerField(read_only=True, help_text="The link's id.")
+    inventory_item_gid = serializers.CharField(help_text="Shopify's inventory item (GraphQL gid).")
+    sku = serializers.CharField(help_text="The item's SKU.")
+    barcode = serializers.CharField(help_text="The item's barcode.")
+    title = serializers.CharField(help_text="The product and variant title.")
+    odoo_product_id = serializers.IntegerField(
+        allow_null=True, help_text="The Odoo product.product it matched (null: unmatched)."
+    )
+    unmatched_reason = serializers.CharField(help_text="Why no Odoo product matched ('' when matched).")
+
+    class Meta:
+        model = InventoryLink
+        fields = [
+            "id",
+            "inventory_item_gid",
+            "sku",
+            "barcode",
+            "title",
+            "odoo_product_id",
+            "unmatched_reason",
+        ]
+
+
+class LocationMappingSerializer(serializers.ModelSerializer[LocationMapping]):
+    id = serializers.IntegerField(read_only=True, help_text="The mapping's id (what PUT names).")
+    shopify_location_gid = serializers.CharField(help_text="Shopify's location (GraphQL gid).")
+    shopify_location_name = serializers.CharField(help_text="The Shopify location's name.")
+    odoo_warehouse_id = serializers.IntegerField(
+        allow_null=True,
+        help_text="The Odoo warehouse whose stock it shows (null: internal locations or none).",
+    )
+    odoo_warehouse_name = serializers.CharField(help_text="That warehouse's name.")
+    odoo_location_ids = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The Odoo internal locations read (empty: not synced)."
+    )
+    odoo_location_names = serializers.ListField(
+        child=serializers.CharField(), help_text="Their names, in the same order."
+    )
+    is_mapped = serializers.BooleanField(help_text="False: Synco does not push stock to this location.")
+    fulfills_online_orders = serializers.BooleanField(help_text="Shopify's fulfillsOnlineOrders.")
+
+    class Meta:
+        model = LocationMapping
+        fields = [
+            "id",
+            "shopify_location_gid",
+            "shopify_location_name",
+            "odoo_warehouse_id",
+            "odoo_warehouse_name",
+            "odoo_location_ids",
+            "odoo_location_names",
+            "is_mapped",
+            "fulfills_online_orders",
+        ]
+
+
+class LocationMappingInputSerializer(serializers.Serializer[Any]):
+    warehouse = serializers.IntegerField(
+        required=False, allow_null=True, help_text="An Odoo warehouse id (its stock and children)."
+    )
+    locations = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Or Odoo internal location ids. Neither: the Shopify location is not synced.",
+    )
+
+
+class PreviewLevelSerializer(serializers.Serializer[Any]):
+    inventory_item_gid = serializers.CharField(help_text="Shopify's inventory item (GraphQL gid).")
+    location_gid = serializers.CharField(help_text="Shopify's location (GraphQL gid).")
+    sku = serializers.CharField(help_text="The item's SKU.")
+    location_name = serializers.CharField(help_text="The Shopify location's name.")
+    odoo_product_id = serializers.IntegerField(help_text="The Odoo product.product id.")
+    odoo_figure = serializers.DecimalField(
+        max_digits=16, decimal_places=4, help_text="Odoo's figure at the mapped locations."
+    )
+    quantity = serializers.IntegerField(help_text="What a push would set in Shopify.")
+    pending = serializers.IntegerField(help_text="Units on Shopify orders not yet in Odoo, kept back.")
+
+
+class StockOverviewSerializer(serializers.Serializer[Any]):
+    enabled = serializers.BooleanField(help_text="Whether Synco pushes Odoo's stock levels to Shopify.")
+    figure = serializers.ChoiceField(
+        StockSettings.Figure.choices, help_text="The Odoo figure Shopify shows as available."
+    )
+    safety_buffer = serializers.IntegerField(help_text="Units kept back from every level.")
+    blocked_reason = serializers.CharField(
+        help_text="Why pushes are stopped until the shop's scopes change ('' when not blocked)."
+    )
+    blocked_at = serializers.DateTimeField(allow_null=True, help_text="Since when pushes are blocked.")
+    last_swept_at = serializers.DateTimeField(allow_null=True, help_text="The last sweep of Odoo's changes.")
+    latest_report = DriftReportSerializer(
+        allow_null=True, help_text="The latest finished drift report (null: none yet)."
+    )
+    report_running = serializers.BooleanField(help_text="A drift report is running now.")
+    failures = serializers.IntegerField(help_text="Pushes that failed or were blocked (all time).")
+    unmatched_items = serializers.IntegerField(help_text="Shopify inventory items no Odoo product matched.")
+    locations_mapped = serializers.IntegerField(help_text="Shopify locations Synco pushes stock to.")

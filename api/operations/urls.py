@@ -1,0 +1,20 @@
+from django.urls import URLPattern, URLResolver, path
+
+from api.operations import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("stock/", views.StockOverviewView.as_view(), name="stock"),
+    path("stock/drift-reports/", views.DriftReportList.as_view(), name="stock-drift-reports"),
+    path("stock/drift-reports/<int:pk>/", views.DriftReportDetail.as_view(), name="stock-drift-report"),
+    path("stock/drift/", views.DriftRowList.as_view(), name="stock-drift"),
+    path("stock/drift/repair/", views.DriftRepair.as_view(), name="stock-drift-repair"),
+    path("stock/push-all/", views.StockPushAll.as_view(), name="stock-push-all"),
+    path("stock/pushes/", views.StockPushList.as_view(), name="stock-pushes"),
+    path("stock/items/", views.InventoryItemList.as_view(), name="stock-items"),
+    path("stock/items/match/", views.StockRefreshLinks.as_view(), name="stock-items-match"),
+    path("stock/unblock/", views.StockUnblock.as_view(), name="stock-unblock"),
+    path("stock/locations/", views.LocationMappingList.as_view(), name="stock-locations"),
+    path("stock/locations/refresh/", views.LocationRefresh.as_view(), name="stock-locations-refresh"),
+    path("stock/locations/<int:pk>/", views.LocationMappingDetail.as_view(), name="stock-location"),
+    path("stock/preview/", views.StockPreview.as_view(), name="stock-preview"),
+]
