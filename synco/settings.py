@@ -376,6 +376,34 @@ LOGGING = {
     },
 }
 
+# Django's cache, shared by every web process and worker: the REST API's rate limits (DRF throttling, per key) count
+# in it, so a limit holds however many processes serve the API. SYNCO_CACHE_URL: redis://… (or rediss://…) for
+# Redis, "database" for a table in the database (created by `migrate`), "locmem" for each process its own (a
+# limit then multiplies by the number of processes: tests or a single process only). Empty: the broker's Redis
+# (the same database number as the queue, as the Shopify rate-limit buckets: every key under the "synco:" prefix,
+# and clearing the cache deletes only those; another number is free only on a server Synco has to itself, so it is
+# not guessed) when CELERY_BROKER_URL is redis://, else the database.
+SYNCO_CACHE_URL = env("SYNCO_CACHE_URL") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "database"
+)
+if SYNCO_CACHE_URL.startswith(("redis://", "rediss://")):
+    _cache: dict[str, object] = {
+        # Redis, whose clear() removes only the "synco:" keys (not the queue sharing the database number).
+        "BACKEND": "api.cache.PrefixedRedisCache",
+        "LOCATION": SYNCO_CACHE_URL,
+        "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5},
+    }
+elif SYNCO_CACHE_URL == "database":
+    # The table api/migrations/0002_cache_table.py creates (`createcachetable` would make it as well).
+    _cache = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "synco_cache"}
+elif SYNCO_CACHE_URL == "locmem":
+    _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+else:
+    raise ImproperlyConfigured(
+        f"SYNCO_CACHE_URL must be redis://…, rediss://…, database or locmem, not {SYNCO_CACHE_URL!r}"
+    )
+CACHES = {"default": {**_cache, "KEY_PREFIX": "synco"}}
+
 # The REST API (api/, /api/v1/): API keys, the embedded app's session token or a login; one shop per request.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
