@@ -260,13 +260,13 @@ def test_the_chart_counts_orders_synced_and_failed_per_day_from_the_log(merchant
     assert "1 order synced and 2 with a failed attempt in the last 30 days (busiest day: 2)." in html
     today = timezone.localdate()
     assert (
-        f'<tr><th scope="row">{today:%a %b} {today.day}</th><td class="num">1</td><td class="num">1</td></tr>'
-        in html
+        f"<s-table-row><s-table-cell>{today:%a %b} {today.day}</s-table-cell><s-table-cell>1</s-table-cell>"
+        "<s-table-cell>1</s-table-cell></s-table-row>" in html
     )
     three_days_ago = today - timedelta(days=3)
     assert (
-        f'<tr><th scope="row">{three_days_ago:%a %b} {three_days_ago.day}</th><td class="num">0</td>'
-        '<td class="num">1</td></tr>' in html
+        f"<s-table-row><s-table-cell>{three_days_ago:%a %b} {three_days_ago.day}</s-table-cell>"
+        "<s-table-cell>0</s-table-cell><s-table-cell>1</s-table-cell></s-table-row>" in html
     )
     assert html.count('class="chart-day"') == 30
 
@@ -372,9 +372,9 @@ def test_an_eligible_order_that_failed_is_backlog_not_no_backlog(merchant_client
 
     assert "No backlog" not in backlog and "Every eligible order is in Odoo" not in backlog
     assert "1 eligible order failed</strong> and is not in Odoo" in backlog
-    assert f'href="{reverse("orders:list")}?status=failed">See the failed orders</a>' in backlog
+    assert f'href="{reverse("orders:list")}?status=failed">See the failed orders</s-link>' in backlog
     assert "1 eligible order needs review</strong>" in backlog
-    assert f'href="{reverse("orders:list")}?status=needs_review">See the orders to review</a>' in backlog
+    assert f'href="{reverse("orders:list")}?status=needs_review">See the orders to review</s-link>' in backlog
     assert "No other eligible order is waiting" in backlog
 
 

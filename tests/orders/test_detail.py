@@ -187,8 +187,8 @@ def test_it_shows_the_odoo_documents_with_links_and_matching_totals(merchant_cli
     assert "<dd data-odoo-state>Sales order</dd>" in html
     assert f'href="{base}/account.move/77"' in html and "INV/2026/00077" in html
     assert f'href="{base}/account.payment/12"' in html and "(id 12)" in html
-    assert '<td class="num" data-odoo-total>$61.77 USD</td>' in html
-    assert '<td class="num" data-difference>$0.00</td>' in html and "Totals match." in html
+    assert "<s-table-cell data-odoo-total>$61.77 USD</s-table-cell>" in html
+    assert "<s-table-cell data-difference>$0.00</s-table-cell>" in html and "Totals match." in html
     assert "The totals differ." not in html
 
 
@@ -204,8 +204,8 @@ def test_it_flags_totals_that_differ_with_the_reason_the_order_was_held(merchant
 
     html = _detail(merchant_client, order)
 
-    assert '<td class="num" data-difference>+$0.40</td>' in html
-    assert '<tr class="totals-differ">' in html and "The totals differ." in html
+    assert "<s-table-cell data-difference>+$0.40</s-table-cell>" in html
+    assert '<s-table-row class="totals-differ">' in html and "The totals differ." in html
     assert "by +0.40 (tolerance 0.01)." in html and "<dd data-odoo-state>Quotation</dd>" in html
     assert 'aria-label="Retry #1001"' in html
 
@@ -218,7 +218,7 @@ def test_a_small_difference_within_the_tolerance_says_it_was_accepted(merchant_c
 
     html = _detail(merchant_client, order)
 
-    assert '<td class="num" data-difference>-$0.03</td>' in html
+    assert "<s-table-cell data-difference>-$0.03</s-table-cell>" in html
     assert "Within the tolerance of $0.05 set in the order rules, so it was accepted." in html
 
 

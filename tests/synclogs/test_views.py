@@ -208,7 +208,9 @@ def _bulk(shop, count, start=NOW):
 
 
 def _link(html, rel):
-    match = re.search(rf'<a href="([^"]+)" hx-get="[^"]+" hx-target="#log-results"[^>]* rel="{rel}">', html)
+    match = re.search(
+        rf'<s-button[^>]* hx-get="([^"]+)" hx-target="#log-results"[^>]* data-rel="{rel}"', html
+    )
     return match[1].replace("&amp;", "&") if match else None
 
 
@@ -468,7 +470,7 @@ def test_the_webhooks_tab_lists_what_shopify_delivered_without_its_content(merch
     assert "jane.doe" not in html and "Jane" not in html
     assert row_ids(only_failed, "webhook") == [failed.pk]
     assert row_ids(only_paid, "webhook") == [processed.pk]
-    assert 'aria-current="page">Webhooks from Shopify</a>' in html
+    assert 'aria-current="page">Webhooks from Shopify</s-button>' in html
 
 
 def test_the_webhooks_tab_explains_an_empty_list_and_bad_dates(merchant_client, shop):
