@@ -35,6 +35,19 @@ class MappingFilterForm(forms.Form):
         return state if state in STATE_FILTERS else "all"
 
 
+class StrictMappingFilterForm(MappingFilterForm):
+    """The mapping page's filters for callers that must hear about a wrong state (the API): refused, not
+    read as "all"."""
+
+    def clean_state(self) -> str:
+        state = self.cleaned_data.get("state") or "all"
+        if state not in STATE_FILTERS:
+            raise forms.ValidationError(
+                _("Choose one of: %(states)s."), params={"states": ", ".join(STATE_FILTERS)}
+            )
+        return state
+
+
 class LinkForm(forms.Form):
     reference = forms.CharField(
         max_length=255,

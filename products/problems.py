@@ -7,6 +7,7 @@ whatever the catalogue's size; the fixes (link, ignore, unignore) validate again
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,6 +229,70 @@ def get_summary(shop: Shop) -> Summary:
         duplicate_barcodes=row["n_duplicate_barcodes"],
         without_code=row["n_without_code"],
     )
+
+
+# -- the mapping page's rows ------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Café" -> "cafe"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+# Each letter with the accented letters (either case) that fold to it, from Latin-1 and Latin Extended-A.
+_VARIANTS: dict[str, str] = {}
+for _code in range(0xC0, 0x180):
+    _char = chr(_code)
+    _base = _fold(_char)
+    if len(_base) == 1 and _base.isascii() and _base.isalpha():
+        _VARIANTS[_base] = _VARIANTS.get(_base, _base + _base.upper()) + _char
+
+
+def search_pattern(search: str) -> str:
+    """A regular expression that finds `search` whatever its case and accents ("cafe" finds "Café", "CAFÉ"
+    finds "café"), in SQLite (Python's re) and PostgreSQL alike: every letter is a class of its variants."""
+    parts = []
+    for char in _fold(search):
+        variants = _VARIANTS.get(char)
+        parts.append(f"[{variants}]" if variants else re.escape(char))
+    return "".join(parts)
+
+
+def filtered_mappings(shop: Shop, state_filter: str, search: str) -> QuerySet[ProductMapping]:
+    """The shop's variants under one filter and a search in titles, SKU and barcode (case and accents
+    ignored)."""
+    mappings = ProductMapping.objects.filter(shop=shop)
+    if search:
+        pattern = search_pattern(search)
+        mappings = mappings.filter(
+            Q(product_title__iregex=pattern)
+            | Q(variant_title__iregex=pattern)
+            | Q(sku__iregex=pattern)
+            | Q(barcode__iregex=pattern)
+        )
+    if state_filter == "problems":
+        return mappings.filter(problem_condition(shop))
+    if state_filter in ("linked", "missing", "conflict", "ignored", "deleted"):
+        return mappings.filter(state=state_filter)
+    return mappings
+
+
+def page_problems(shop: Shop, mappings: list[ProductMapping]) -> dict[int, list[Problem]]:
+    """Each mapping's problems (by pk), for a page of any size in two queries (duplicated SKUs, barcodes)."""
+    skus = duplicates_among(shop, "sku", {m.sku for m in mappings if m.state not in SET_ASIDE})
+    barcodes = duplicates_among(shop, "barcode", {m.barcode for m in mappings if m.state not in SET_ASIDE})
+    return {
+        mapping.pk: row_problems(
+            state=mapping.state,
+            sku=mapping.sku,
+            barcode=mapping.barcode,
+            problem=mapping.problem,
+            duplicate_sku=mapping.sku in skus,
+            duplicate_barcode=mapping.barcode in barcodes,
+        )
+        for mapping in mappings
+    }
 
 
 # -- fixes --------------------------------------------------------------------------------------------

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext
@@ -84,23 +82,11 @@ class Row:
 
 def _rows(shop: Shop, mappings: list[ProductMapping], odoo: OdooConnection | None) -> list[Row]:
     """The page's rows with their problems: two queries (duplicated SKUs, barcodes) for any page size."""
-    skus = problems.duplicates_among(
-        shop, "sku", {m.sku for m in mappings if m.state not in problems.SET_ASIDE}
-    )
-    barcodes = problems.duplicates_among(
-        shop, "barcode", {m.barcode for m in mappings if m.state not in problems.SET_ASIDE}
-    )
+    found = problems.page_problems(shop, mappings)
     return [
         Row(
             mapping=mapping,
-            problems=problems.row_problems(
-                state=mapping.state,
-                sku=mapping.sku,
-                barcode=mapping.barcode,
-                problem=mapping.problem,
-                duplicate_sku=mapping.sku in skus,
-                duplicate_barcode=mapping.barcode in barcodes,
-            ),
+            problems=found[mapping.pk],
             odoo_url=odoo.record_url("product.product", mapping.odoo_product_id)
             if odoo and mapping.odoo_product_id
             else "",
@@ -108,50 +94,6 @@ def _rows(shop: Shop, mappings: list[ProductMapping], odoo: OdooConnection | Non
         )
         for mapping in mappings
     ]
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents: "Café" -> "cafe"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-# Each letter with the accented letters (either case) that fold to it, from Latin-1 and Latin Extended-A.
-_VARIANTS: dict[str, str] = {}
-for _code in range(0xC0, 0x180):
-    _char = chr(_code)
-    _base = _fold(_char)
-    if len(_base) == 1 and _base.isascii() and _base.isalpha():
-        _VARIANTS[_base] = _VARIANTS.get(_base, _base + _base.upper()) + _char
-
-
-def search_pattern(search: str) -> str:
-    """A regular expression that finds `search` whatever its case and accents ("cafe" finds "Café", "CAFÉ"
-    finds "café"), in SQLite (Python's re) and PostgreSQL alike: every letter is a class of its variants."""
-    parts = []
-    for char in _fold(search):
-        variants = _VARIANTS.get(char)
-        parts.append(f"[{variants}]" if variants else re.escape(char))
-    return "".join(parts)
-
-
-def filtered_mappings(shop: Shop, state_filter: str, search: str) -> QuerySet[ProductMapping]:
-    """The shop's variants under one filter and a search in titles, SKU and barcode (case and accents
-    ignored)."""
-    mappings = ProductMapping.objects.filter(shop=shop)
-    if search:
-        pattern = search_pattern(search)
-        mappings = mappings.filter(
-            Q(product_title__iregex=pattern)
-            | Q(variant_title__iregex=pattern)
-            | Q(sku__iregex=pattern)
-            | Q(barcode__iregex=pattern)
-        )
-    if state_filter == "problems":
-        return mappings.filter(problems.problem_condition(shop))
-    if state_filter in ("linked", "missing", "conflict", "ignored", "deleted"):
-        return mappings.filter(state=state_filter)
-    return mappings
 
 
 @dataclass(frozen=True)
@@ -200,7 +142,7 @@ def _table_context(request: HtmxHttpRequest, shop: Shop) -> dict[str, object]:
     form.is_valid()
     state_filter = form.cleaned_data.get("state") or "all"
     search = form.cleaned_data.get("q") or ""
-    mappings = filtered_mappings(shop, state_filter, search)
+    mappings = problems.filtered_mappings(shop, state_filter, search)
     total = mappings.count()
     number = min(_page_number(request.GET.get("page")), max(1, -(-total // PAGE_SIZE)))
     offset = (number - 1) * PAGE_SIZE

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from products.models import CatalogueRun, ProductMapping
 from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, StockPush, StockSettings
 
 # -- shared ------------------------------------------------------------------------------------------
@@ -263,3 +265,184 @@ class StockOverviewSerializer(serializers.Serializer[Any]):
     failures = serializers.IntegerField(help_text="Pushes that failed or were blocked (all time).")
     unmatched_items = serializers.IntegerField(help_text="Shopify inventory items no Odoo product matched.")
     locations_mapped = serializers.IntegerField(help_text="Shopify locations Synco pushes stock to.")
+
+
+# -- products ----------------------------------------------------------------------------------------
+
+
+class ProblemSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField(
+        help_text="What is wrong: missing, conflict, duplicate_sku, duplicate_barcode, no_sku or note (a note "
+        "changes nothing for orders)."
+    )
+    text = serializers.CharField(help_text="The problem in words, with what to do.")
+    blocking = serializers.BooleanField(help_text="True: orders with this variant may not find it in Odoo.")
+    fixes = serializers.ListField(
+        child=serializers.ChoiceField(["link", "create", "ignore"]),
+        help_text="The fixes that apply: link (to an Odoo product), create (in Odoo), ignore.",
+    )
+
+
+class ProductMappingSerializer(serializers.ModelSerializer[ProductMapping]):
+    id = serializers.IntegerField(read_only=True, help_text="The mapping's id (what the fixes name).")
+    shopify_product_id = serializers.IntegerField(help_text="Shopify's product id.")
+    shopify_variant_id = serializers.IntegerField(help_text="Shopify's variant id.")
+    product_title = serializers.CharField(help_text="The Shopify product's title.")
+    variant_title = serializers.CharField(help_text="The variant's title.")
+    sku = serializers.CharField(help_text="The variant's SKU in Shopify.")
+    barcode = serializers.CharField(help_text="The variant's barcode in Shopify.")
+    price = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text="The variant's price in Shopify."
+    )
+    currency = serializers.SerializerMethodField(help_text="The shop's currency (ISO 4217) of `price`.")
+    odoo_product_id = serializers.IntegerField(
+        allow_null=True, help_text="The Odoo product.product it is linked to (null: none)."
+    )
+    odoo_template_id = serializers.IntegerField(allow_null=True, help_text="Its Odoo product.template.")
+    odoo_url = serializers.SerializerMethodField(help_text="The Odoo product's page ('' when not linked).")
+    state = serializers.ChoiceField(
+        ProductMapping.State.choices,
+        help_text="linked; missing (no Odoo product); conflict (several, never guessed); ignored; deleted.",
+    )
+    matched_by = serializers.CharField(
+        help_text="How it was matched: created, external id, sku, barcode, manual ('' when not linked)."
+    )
+    problem = serializers.CharField(help_text="The import's reason when it is not linked ('' otherwise).")
+    problems = serializers.SerializerMethodField(help_text="Every problem of the row with its fixes.")
+    updated_at = serializers.DateTimeField(help_text="When Synco last changed the row.")
+
+    class Meta:
+        model = ProductMapping
+        fields = [
+            "id",
+            "shopify_product_id",
+            "shopify_variant_id",
+            "product_title",
+            "variant_title",
+            "sku",
+            "barcode",
+            "price",
+            "currency",
+            "odoo_product_id",
+            "odoo_template_id",
+            "odoo_url",
+            "state",
+            "matched_by",
+            "problem",
+            "problems",
+            "updated_at",
+        ]
+
+    def get_currency(self, mapping: ProductMapping) -> str:
+        return str(self.context["currency"])
+
+    def get_odoo_url(self, mapping: ProductMapping) -> str:
+        odoo = self.context.get("odoo")
+        if odoo is None or not mapping.odoo_product_id:
+            return ""
+        return str(odoo.record_url("product.product", mapping.odoo_product_id))
+
+    @extend_schema_field(ProblemSerializer(many=True))
+    def get_problems(self, mapping: ProductMapping) -> list[dict[str, Any]]:
+        return [
+            {"kind": p.kind, "text": p.text, "blocking": p.blocking, "fixes": list(p.fixes)}
+            for p in self.context["problems"].get(mapping.pk, [])
+        ]
+
+
+class ProductFixSerializer(serializers.Serializer[Any]):
+    message = serializers.CharField(help_text="What the fix did, in words.")
+    mapping = ProductMappingSerializer(help_text="The row as it is now.")
+
+
+class LinkInputSerializer(serializers.Serializer[Any]):
+    reference = serializers.CharField(
+        max_length=255, help_text="The Odoo product's id or its internal reference (default_code)."
+    )
+
+
+class ProductSummarySerializer(serializers.Serializer[Any]):
+    total = serializers.IntegerField(help_text="Variants Shopify has (deleted ones left out).")
+    linked = serializers.IntegerField(help_text="Variants linked to an Odoo product.")
+    missing = serializers.IntegerField(help_text="Variants no Odoo product matched (not created).")
+    conflict = serializers.IntegerField(help_text="Variants several Odoo products match (never guessed).")
+    ignored = serializers.IntegerField(help_text="Variants the merchant ignored.")
+    deleted = serializers.IntegerField(help_text="Variants deleted in Shopify.")
+    unresolved = serializers.IntegerField(help_text="Variants with at least one blocking problem.")
+    notes = serializers.IntegerField(help_text="Linked variants with a note (nothing to fix).")
+    duplicate_skus = serializers.IntegerField(help_text="Variants whose SKU another variant has.")
+    duplicate_barcodes = serializers.IntegerField(help_text="Variants whose barcode another variant has.")
+    without_code = serializers.IntegerField(help_text="Variants without a SKU Odoo could match.")
+
+
+class OdooProductSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="Odoo's product.product id.")
+    template_id = serializers.IntegerField(allow_null=True, help_text="Its product.template id.")
+    name = serializers.CharField(help_text="Odoo's display name.")
+    default_code = serializers.CharField(help_text="The internal reference.")
+    barcode = serializers.CharField(help_text="The barcode.")
+    active = serializers.BooleanField(help_text="False: archived in Odoo.")
+
+
+class OdooOnlyPageSerializer(serializers.Serializer[Any]):
+    products = OdooProductSerializer(
+        many=True, help_text="Odoo products whose internal reference no variant has."
+    )
+    checked = serializers.IntegerField(
+        help_text="Odoo products with an internal reference read on this page."
+    )
+    after_id = serializers.IntegerField(help_text="Where this page started (exclusive).")
+    next_after_id = serializers.IntegerField(
+        allow_null=True, help_text="Pass as `after` for the next page (null: the end)."
+    )
+    total = serializers.IntegerField(help_text="Odoo products with an internal reference.")
+
+
+class CatalogueRunSerializer(serializers.ModelSerializer[CatalogueRun]):
+    id = serializers.IntegerField(read_only=True, help_text="The run's id.")
+    kind = serializers.CharField(help_text="What the run imports: products or customers.")
+    status = serializers.ChoiceField(
+        CatalogueRun.Status.choices, help_text="queued, starting, running, stopping, stopped, done or failed."
+    )
+    total = serializers.IntegerField(help_text="Shopify objects in the export (0 until known).")
+    done = serializers.IntegerField(
+        help_text="Objects handled so far (the checkpoint a resume starts after)."
+    )
+    created = serializers.IntegerField(help_text="Odoo records created.")
+    linked = serializers.IntegerField(help_text="Existing Odoo records linked.")
+    updated = serializers.IntegerField(help_text="Odoo records updated.")
+    unchanged = serializers.IntegerField(help_text="Objects that needed no write.")
+    failed = serializers.IntegerField(help_text="Objects that failed (see the sync log).")
+    error = serializers.CharField(help_text="Why the run failed ('' otherwise).")
+    created_at = serializers.DateTimeField(help_text="When it was asked for.")
+    started_at = serializers.DateTimeField(allow_null=True, help_text="When it started.")
+    finished_at = serializers.DateTimeField(allow_null=True, help_text="When it ended.")
+    active = serializers.SerializerMethodField(help_text="True while queued, starting, running or stopping.")
+
+    class Meta:
+        model = CatalogueRun
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "total",
+            "done",
+            "created",
+            "linked",
+            "updated",
+            "unchanged",
+            "failed",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "active",
+        ]
+
+    def get_active(self, run: CatalogueRun) -> bool:
+        return run.status in CatalogueRun.ACTIVE
+
+
+class RunActionSerializer(serializers.Serializer[Any]):
+    message = serializers.CharField(help_text="What was done, in words.")
+    run = CatalogueRunSerializer(help_text="The run as it is now.")

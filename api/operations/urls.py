@@ -17,4 +17,29 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("stock/locations/refresh/", views.LocationRefresh.as_view(), name="stock-locations-refresh"),
     path("stock/locations/<int:pk>/", views.LocationMappingDetail.as_view(), name="stock-location"),
     path("stock/preview/", views.StockPreview.as_view(), name="stock-preview"),
+    path("products/", views.ProductSummary.as_view(), name="products"),
+    path("products/mappings/", views.ProductMappingList.as_view(), name="product-mappings"),
+    path("products/mappings/<int:pk>/", views.ProductMappingDetail.as_view(), name="product-mapping"),
+    path("products/mappings/<int:pk>/link/", views.ProductLinkFix.as_view(), name="product-mapping-link"),
+    path(
+        "products/mappings/<int:pk>/create/", views.ProductCreateFix.as_view(), name="product-mapping-create"
+    ),
+    path(
+        "products/mappings/<int:pk>/ignore/", views.ProductIgnoreFix.as_view(), name="product-mapping-ignore"
+    ),
+    path(
+        "products/mappings/<int:pk>/unignore/",
+        views.ProductUnignoreFix.as_view(),
+        name="product-mapping-unignore",
+    ),
+    path(
+        "products/odoo-suggestions/", views.OdooProductSuggestions.as_view(), name="product-odoo-suggestions"
+    ),
+    path("products/odoo-only/", views.OdooOnlyProducts.as_view(), name="product-odoo-only"),
+    path("products/imports/", views.ProductImportList.as_view(), name="product-imports"),
+    path("products/imports/<int:pk>/", views.ProductImportDetail.as_view(), name="product-import"),
+    path("products/imports/<int:pk>/stop/", views.ProductImportStop.as_view(), name="product-import-stop"),
+    path(
+        "products/imports/<int:pk>/resume/", views.ProductImportResume.as_view(), name="product-import-resume"
+    ),
 ]

@@ -5,6 +5,7 @@ through the caller's shop, so another shop's id gives 404 and never appears in a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import transaction
@@ -17,16 +18,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.access import shop_of
-from api.errors import Unavailable
+from api.access import access_of, shop_of
+from api.errors import Conflict, Unavailable
 from api.operations import serializers as s
 from api.pagination import StableCursorPagination
 from api.validation import bound
+from products import imports as product_imports
+from products import problems as product_problems
+from products.forms import STATE_FILTERS, LinkForm, StrictMappingFilterForm
+from products.models import CatalogueRun, ProductMapping
 from stock import services as stock_services
 from stock.forms import DriftFilterForm, LocationMappingForm, PushFilterForm
 from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, StockPush
 from stock.tasks import drift_report_task, push_all_task, refresh_links_task, repair_drift_task
 from synco.errors import GatewayError, TransientGatewayError
+from synco.gateways import odoo_client_for
+from synco.models import OdooConnection, Shop
 
 
 class GatewayFailed(APIException):
@@ -390,3 +397,387 @@ class StockPreview(APIView):
         except GatewayError as exc:
             raise gateway_failure(exc) from exc
         return Response(s.PreviewLevelSerializer(levels, many=True).data)
+
+
+# -- products ------------------------------------------------------------------------------------------------
+
+
+def _who(request: Request) -> str:
+    """Who did a fix, for the sync log: the API key's name, or the dashboard user."""
+    access = access_of(request)
+    if access.key is not None:
+        return f"API key '{access.key.name}'"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return str(user.get_username())
+    return "A user in the Shopify admin"
+
+
+def _odoo_connection(shop: Shop) -> OdooConnection | None:
+    """The shop's connection without its secret (for Odoo links only)."""
+    return OdooConnection.objects.filter(shop=shop).defer("secret").first()
+
+
+def _mapping_data(request: Request, mapping: ProductMapping) -> dict[str, Any]:
+    shop = shop_of(request)
+    mapping.refresh_from_db()
+    context = {
+        "currency": shop.currency,
+        "odoo": _odoo_connection(shop),
+        "problems": product_problems.page_problems(shop, [mapping]),
+    }
+    return dict(s.ProductMappingSerializer(mapping, context=context).data)
+
+
+def _fix_answer(request: Request, mapping: ProductMapping, message: str) -> Response:
+    return Response({"message": message, "mapping": _mapping_data(request, mapping)})
+
+
+class ProductSummary(APIView):
+    @extend_schema(
+        operation_id="products_summary",
+        summary="The product mapping's counts and problems",
+        responses=s.ProductSummarySerializer,
+    )
+    def get(self, request: Request) -> Response:
+        return Response(s.ProductSummarySerializer(product_problems.get_summary(shop_of(request))).data)
+
+
+class ProductMappingList(ShopList):
+    serializer_class = s.ProductMappingSerializer
+    ordering = ("pk",)
+
+    def get_queryset(self) -> QuerySet[ProductMapping]:
+        form = bound(StrictMappingFilterForm, self.request.query_params)
+        mappings = product_problems.filtered_mappings(
+            shop_of(self.request), form.cleaned_data["state"], form.cleaned_data.get("q") or ""
+        )
+        return mappings.defer("written")
+
+    @extend_schema(
+        operation_id="products_mappings_list",
+        summary="Shopify variants and the Odoo product each is linked to",
+        description=(
+            "The product mapping page's rows: how each variant matched, its problems (unknown SKUs, duplicates, "
+            "conflicts) and the fixes that apply; the page's filters."
+        ),
+        parameters=[
+            _param("state", "The page's tabs (problems: anything to fix).", list(STATE_FILTERS)),
+            _param("q", "Titles, SKU or barcode contain this (case and accents ignored)."),
+        ],
+        examples=[
+            OpenApiExample(
+                "A variant no Odoo product matched",
+                value={
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 7,
+                            "shopify_product_id": 8123,
+                            "shopify_variant_id": 44012,
+                            "product_title": "Mug",
+                            "variant_title": "Blue",
+                            "sku": "MUG-B",
+                            "barcode": "",
+                            "price": "12.50",
+                            "currency": "EUR",
+                            "odoo_product_id": None,
+                            "odoo_template_id": None,
+                            "odoo_url": "",
+                            "state": "missing",
+                            "matched_by": "",
+                            "problem": "No Odoo product has the SKU 'MUG-B'.",
+                            "problems": [
+                                {
+                                    "kind": "missing",
+                                    "text": "No Odoo product has the SKU 'MUG-B'.",
+                                    "blocking": True,
+                                    "fixes": ["link", "create", "ignore"],
+                                }
+                            ],
+                            "updated_at": "2026-12-06T04:20:00+01:00",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        shop = shop_of(request)
+        page = list(self.paginate_queryset(self.get_queryset()) or [])
+        context = {
+            **self.get_serializer_context(),
+            "currency": shop.currency,
+            "odoo": _odoo_connection(shop),
+            "problems": product_problems.page_problems(shop, page),
+        }
+        return self.get_paginated_response(s.ProductMappingSerializer(page, many=True, context=context).data)
+
+
+class ProductMappingDetail(APIView):
+    @extend_schema(
+        operation_id="products_mappings_retrieve",
+        summary="One variant's mapping with its problems",
+        responses=s.ProductMappingSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        mapping = get_object_or_404(ProductMapping, shop=shop_of(request), pk=pk)
+        return Response(_mapping_data(request, mapping))
+
+
+class ProductLinkFix(APIView):
+    @extend_schema(
+        operation_id="products_mappings_link",
+        summary="Link a variant to the Odoo product named (by id or internal reference)",
+        description="Odoo confirms the product first; the link is what orders use from then on. Logged.",
+        request=s.LinkInputSerializer,
+        responses=s.ProductFixSerializer,
+        examples=[OpenApiExample("By internal reference", value={"reference": "SKU-MUG"}, request_only=True)],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mapping = get_object_or_404(ProductMapping, shop=shop_of(request), pk=pk)
+        form = bound(LinkForm, request.data if isinstance(request.data, dict) else {})
+        if mapping.state == ProductMapping.State.DELETED:
+            raise Conflict("This variant was deleted in Shopify: nothing to link.", code="deleted")
+        client = None
+        try:
+            client = odoo_client_for(mapping.shop)
+            linked = product_problems.link_mapping(
+                client, mapping, form.cleaned_data["reference"], who=_who(request)
+            )
+        except product_problems.FixError as exc:
+            if isinstance(exc.__cause__, GatewayError):
+                raise gateway_failure(exc.__cause__, "Odoo could not be asked: ") from exc
+            raise ValidationError({"reference": [exc.message]}) from exc
+        except GatewayError as exc:
+            raise gateway_failure(exc, "Odoo could not be asked: ") from exc
+        finally:
+            if client is not None:
+                client.close()
+        product = linked.product
+        notes = " It is archived in Odoo." if not product.active else ""
+        if not linked.order_link and (mapping.sku or mapping.barcode):
+            notes += " Orders are not matched by its code while another Shopify variant has it too."
+        return _fix_answer(
+            request, mapping, f"Linked to the Odoo product '{product.name}' (id {product.id}).{notes}"
+        )
+
+
+class ProductCreateFix(APIView):
+    @extend_schema(
+        operation_id="products_mappings_create",
+        summary="Create a missing variant's product in Odoo",
+        description=(
+            "Imports the variant's Shopify product again, creating what no Odoo product matches (matched first: "
+            "never a second copy). 409 unless the variant is missing."
+        ),
+        request=None,
+        responses=s.ProductFixSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mapping = get_object_or_404(ProductMapping, shop=shop_of(request), pk=pk)
+        if mapping.state != ProductMapping.State.MISSING:
+            state = mapping.get_state_display().lower()
+            raise Conflict(
+                f"Only a missing product can be created; this variant is {state}.", code="not_missing"
+            )
+        try:
+            product_imports.import_product_ids(mapping.shop_id, [mapping.shopify_product_id], create=True)
+        except GatewayError as exc:
+            raise gateway_failure(exc, "Not created: ") from exc
+        mapping.refresh_from_db()
+        if mapping.state != ProductMapping.State.LINKED or not mapping.odoo_product_id:
+            reason = mapping.problem or f"the variant is still {mapping.get_state_display().lower()}."
+            raise Conflict(f"Not created: {reason}", code="not_created")
+        how = "Created in Odoo" if mapping.matched_by == "created" else f"Linked by {mapping.matched_by}"
+        return _fix_answer(request, mapping, f"{how}: Odoo product id {mapping.odoo_product_id}.")
+
+
+class ProductIgnoreFix(APIView):
+    @extend_schema(
+        operation_id="products_mappings_ignore",
+        summary="Ignore a variant (it has no problem to fix from then on)",
+        request=None,
+        responses=s.ProductFixSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mapping = get_object_or_404(ProductMapping, shop=shop_of(request), pk=pk)
+        try:
+            product_problems.ignore_mapping(mapping)
+        except product_problems.FixError as exc:
+            raise Conflict(exc.message, code="not_applicable") from exc
+        return _fix_answer(request, mapping, f"Ignored: {product_problems.variant_label(mapping)}.")
+
+
+class ProductUnignoreFix(APIView):
+    @extend_schema(
+        operation_id="products_mappings_unignore",
+        summary="Stop ignoring a variant",
+        request=None,
+        responses=s.ProductFixSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mapping = get_object_or_404(ProductMapping, shop=shop_of(request), pk=pk)
+        try:
+            product_problems.unignore_mapping(mapping)
+        except product_problems.FixError as exc:
+            raise Conflict(exc.message, code="not_applicable") from exc
+        return _fix_answer(request, mapping, f"No longer ignored: {product_problems.variant_label(mapping)}.")
+
+
+class OdooProductSuggestions(APIView):
+    @extend_schema(
+        operation_id="products_odoo_suggestions",
+        summary="Odoo products matching a text (the link box's suggestions)",
+        parameters=[
+            OpenApiParameter(
+                "reference",
+                str,
+                OpenApiParameter.QUERY,
+                required=True,
+                description=f"At least {product_problems.MIN_SUGGEST_LENGTH} characters of a name or reference.",
+            )
+        ],
+        responses=s.OdooProductSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        text = str(request.query_params.get("reference", ""))
+        if len(text.strip()) < product_problems.MIN_SUGGEST_LENGTH or len(text) > 255:
+            raise ValidationError(
+                {"reference": [f"Type {product_problems.MIN_SUGGEST_LENGTH} to 255 characters."]}
+            )
+        client = None
+        try:
+            client = odoo_client_for(shop_of(request))
+            suggestions = product_problems.suggest_odoo_products(client, text)
+        except product_problems.FixError as exc:
+            if isinstance(exc.__cause__, GatewayError):
+                raise gateway_failure(exc.__cause__, "Odoo could not be asked: ") from exc
+            raise GatewayFailed(exc.message) from exc
+        except GatewayError as exc:
+            raise gateway_failure(exc, "Odoo could not be asked: ") from exc
+        finally:
+            if client is not None:
+                client.close()
+        return Response(s.OdooProductSerializer(suggestions, many=True).data)
+
+
+class OdooOnlyProducts(APIView):
+    @extend_schema(
+        operation_id="products_odoo_only",
+        summary="Odoo products whose internal reference no Shopify variant has",
+        description="One page of Odoo products per call; pass `next_after_id` as `after` for the next.",
+        parameters=[_param("after", "The Odoo product id this page starts after (default 0).", kind=int)],
+        responses=s.OdooOnlyPageSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        after = str(request.query_params.get("after", "0") or "0")
+        if not re.fullmatch(r"[0-9]{1,9}", after):
+            raise ValidationError({"after": ["An Odoo product id (a whole number)."]})
+        shop = shop_of(request)
+        client = None
+        try:
+            client = odoo_client_for(shop)
+            result = product_problems.odoo_only_products(client, shop, int(after))
+        except product_problems.FixError as exc:
+            if isinstance(exc.__cause__, GatewayError):
+                raise gateway_failure(exc.__cause__, "Odoo could not be asked: ") from exc
+            raise GatewayFailed(exc.message) from exc
+        except GatewayError as exc:
+            raise gateway_failure(exc, "Odoo could not be asked: ") from exc
+        finally:
+            if client is not None:
+                client.close()
+        return Response(s.OdooOnlyPageSerializer(result).data)
+
+
+def _runs(request: Request, kind: str) -> QuerySet[CatalogueRun]:
+    return CatalogueRun.objects.filter(shop=shop_of(request), kind=kind)
+
+
+class ProductImportList(ShopList):
+    serializer_class = s.CatalogueRunSerializer
+    ordering = ("-pk",)
+
+    def get_queryset(self) -> QuerySet[CatalogueRun]:
+        return _runs(self.request, CatalogueRun.Kind.PRODUCTS)
+
+    @extend_schema(operation_id="products_imports_list", summary="Catalogue import runs, newest first")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="products_imports_start",
+        summary="Start a full product import from Shopify",
+        description="409 while another product import is queued or running.",
+        request=None,
+        responses={202: s.RunActionSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            run = product_imports.start_product_import(shop_of(request).pk)
+        except product_imports.ImportRefusedError as exc:
+            raise Conflict(f"Not started: {exc}", code="import_running") from exc
+        return Response(
+            {"message": "Importing the products from Shopify…", "run": s.CatalogueRunSerializer(run).data},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class ProductImportDetail(APIView):
+    @extend_schema(
+        operation_id="products_imports_retrieve", summary="One import run", responses=s.CatalogueRunSerializer
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        run = get_object_or_404(_runs(request, CatalogueRun.Kind.PRODUCTS), pk=pk)
+        return Response(s.CatalogueRunSerializer(run).data)
+
+
+class ProductImportStop(APIView):
+    @extend_schema(
+        operation_id="products_imports_stop",
+        summary="Stop an import after the products in hand",
+        request=None,
+        responses=s.RunActionSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        run = get_object_or_404(_runs(request, CatalogueRun.Kind.PRODUCTS), pk=pk)
+        if run.status not in CatalogueRun.ACTIVE:
+            raise Conflict(f"This import is already {run.get_status_display().lower()}.", code="not_running")
+        product_imports.stop_product_import(run)
+        run.refresh_from_db()
+        return Response(
+            {
+                "message": "Stopping the import after the products in hand.",
+                "run": s.CatalogueRunSerializer(run).data,
+            }
+        )
+
+
+class ProductImportResume(APIView):
+    @extend_schema(
+        operation_id="products_imports_resume",
+        summary="Resume a stopped or failed import after its checkpoint",
+        request=None,
+        responses={202: s.RunActionSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        run = get_object_or_404(_runs(request, CatalogueRun.Kind.PRODUCTS), pk=pk)
+        try:
+            resumed = product_imports.resume_product_import(run)
+        except product_imports.ImportRefusedError as exc:
+            raise Conflict(f"Not resumed: {exc}", code="import_running") from exc
+        if not resumed:
+            raise Conflict(
+                f"This import is {run.get_status_display().lower()}: nothing to resume.", code="not_resumable"
+            )
+        run.refresh_from_db()
+        return Response(
+            {"message": "Resuming the import where it stopped…", "run": s.CatalogueRunSerializer(run).data},
+            status=status.HTTP_202_ACCEPTED,
+        )
