@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import CustomerSettings
@@ -29,3 +30,11 @@ class CustomerSettingsForm(forms.ModelForm):
             ),
             "import_companies": _("Only matters for shops that sell to companies (Shopify B2B)."),
         }
+
+    def save(self, commit: bool = True) -> CustomerSettings:
+        """Saved by the Customers page and the API alike: both record when."""
+        settings: CustomerSettings = super().save(commit=False)
+        settings.saved_at = timezone.now()
+        if commit:
+            settings.save()
+        return settings

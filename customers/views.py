@@ -9,7 +9,6 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -75,9 +74,7 @@ def save_settings(request: HtmxHttpRequest) -> HttpResponse:
             request, "customers/_settings.html", {"form": form, "settings": settings}, status=422
         )
         return _toast(response, gettext("Nothing was saved: fix the fields marked."), "warning")
-    settings = form.save(commit=False)
-    settings.saved_at = timezone.now()
-    settings.save()
+    settings = form.save()
     response = render(
         request, "customers/_settings.html", {"form": form, "settings": settings, "saved": True}
     )

@@ -434,4 +434,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One enum for the nine product fields' owner (Settings → Catalogue), not one per field.
+    "ENUM_NAME_OVERRIDES": {"ProductFieldOwnerEnum": "products.models.CatalogueSettings.Owner"},
 }

@@ -4,29 +4,25 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.services import describe_partner
 from orders.services import pause_syncing, resume_syncing
-from synco.gateways import check_connection, odoo_client_for
 from synco.http import HtmxHttpRequest
 from synco.models import OdooConnection, OrderRules, Shop
-from synco.odoo.checks import Check
-from synco.odoo_check_slots import CheckSlotUnavailableError, claim_check_slot, release_check_slot
 from synco.pages.forms import MatchingForm, OdooConnectionForm, OrderRulesForm
+from synco.pages.settings_actions import (
+    partner_lookup_for,
+    pause_message,
+    resume_message,
+    run_connection_test,
+    save_order_rules,
+)
 from synco.shopify_app.embedded import shop_required
 from synco.tenancy import current_shop
-
-# What Test connection compares to tell "the saved settings" from "what is typed in the form".
-CONNECTION_FIELDS = ("url", "database", "login", "secret", "protocol")
-# A Test connection's place is held a little past its deadline (closing, recording), then freed anyway.
-CHECK_SLOT_MARGIN_SECONDS = 5.0
 
 
 def _toast(response: HttpResponse, message: str, level: str = "info") -> HttpResponse:
@@ -81,82 +77,32 @@ def odoo_check(request: HtmxHttpRequest) -> HttpResponse:
     not; only a test of exactly the saved settings is kept for the home page's checklist.
     """
     shop = current_shop(request)
-    stored = OdooConnection.objects.filter(shop=shop).first()
-    tested: OdooConnection | None = stored
-    checks: list[Check] = []
+    form: OdooConnectionForm | None = None
     if "url" in request.POST:
         form = OdooConnectionForm(request.POST, instance=OdooConnection.objects.filter(shop=shop).first())
-        if form.is_valid():
-            tested = form.save(commit=False)
-        else:
-            # What is typed cannot even be tried: it is not the saved connection, whose last check stays.
-            tested = None
-            problems = [
-                f"{form.fields[name].label if name in form.fields else 'Settings'}: "
-                + " ".join(str(error) for error in errors)
-                for name, errors in form.errors.items()
-            ]
-            checks = [Check("Settings complete", False, " ".join(problems))]
-    if tested is None and not checks:
-        checks = [
-            Check("Settings saved", False, "Enter the Odoo URL, database, login and password, then save.")
-        ]
-    if not checks and tested is not None:
-        checks = _check_in_a_slot(shop, tested)
-    is_saved = (
-        stored is not None
-        and tested is not None
-        and all(getattr(tested, name) == getattr(stored, name) for name in CONNECTION_FIELDS)
-    )
-    if is_saved and stored is not None:
-        stored.record_check(checks)
-    ok = all(check.ok for check in checks)
+    result = run_connection_test(shop, form)
     context = {
-        "checks": checks,
-        "ok": ok,
-        "failed": next((check for check in checks if not check.ok), None),
+        "checks": result.checks,
+        "ok": result.ok,
+        "failed": result.failed,
         # The form holds something else than the saved settings: what the result means depends on both.
-        "unsaved": not is_saved and "url" in request.POST,
-        "has_saved": stored is not None and bool(stored.url),
+        "unsaved": not result.is_saved and form is not None,
+        "has_saved": result.has_saved,
         "checked_at": timezone.now(),
     }
     return render(request, "settings/_odoo_checks.html", context)
-
-
-def _check_in_a_slot(shop: Shop, tested: OdooConnection) -> list[Check]:
-    """Run the checks (a short total deadline) in one of the few places web threads may spend on them."""
-    deadline = settings.SYNCO_ODOO_CHECK_DEADLINE
-    try:
-        number = claim_check_slot(
-            shop,
-            now=timezone.now(),
-            hold_seconds=deadline + CHECK_SLOT_MARGIN_SECONDS,
-            capacity=settings.SYNCO_ODOO_CHECK_CONCURRENCY,
-        )
-    except CheckSlotUnavailableError as exc:
-        return [Check("Test connection", False, exc.message)]
-    try:
-        return check_connection(tested)
-    finally:
-        release_check_slot(shop, number)
 
 
 @shop_required
 @require_http_methods(["GET", "POST"])
 def order_rules(request: HtmxHttpRequest) -> HttpResponse:
     """The shop's order rules; saving re-applies eligibility to stored orders in the background."""
-    from orders.tasks import refresh_eligibility_task
-
     shop = current_shop(request)
     rules, _ = OrderRules.objects.get_or_create(shop=shop)
     form = OrderRulesForm(request.POST or None, instance=rules)
     saved = False
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            rules = form.save(commit=False)
-            rules.saved_at = timezone.now()
-            rules.save()
-            transaction.on_commit(lambda: refresh_eligibility_task.delay(shop.pk))
+        save_order_rules(shop, form)
         saved = True
     status = 200 if request.method == "GET" or saved else 422
     return render(request, "settings/rules.html", {"shop": shop, "form": form, "saved": saved}, status=status)
@@ -168,15 +114,7 @@ def matching(request: HtmxHttpRequest) -> HttpResponse:
     """How products and customers are found or created in Odoo; a chosen single contact is checked in Odoo."""
     shop = current_shop(request)
     rules, _ = OrderRules.objects.get_or_create(shop=shop)
-
-    def lookup(partner_id: int) -> str | None:
-        client = odoo_client_for(shop)
-        try:
-            return describe_partner(client, partner_id)
-        finally:
-            client.close()
-
-    form = MatchingForm(request.POST or None, instance=rules, partner_lookup=lookup)
+    form = MatchingForm(request.POST or None, instance=rules, partner_lookup=partner_lookup_for(shop))
     saved = False
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -207,8 +145,7 @@ def _danger_zone(request: HtmxHttpRequest, shop: Shop, message: str, level: str)
 def pause_sync(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     changed = pause_syncing(shop, _who(request))
-    message = "Syncing is paused: nothing is sent to Odoo." if changed else "Syncing was already paused."
-    return _danger_zone(request, shop, message, "warning")
+    return _danger_zone(request, shop, pause_message(changed), "warning")
 
 
 @shop_required
@@ -216,7 +153,4 @@ def pause_sync(request: HtmxHttpRequest) -> HttpResponse:
 def resume_sync(request: HtmxHttpRequest) -> HttpResponse:
     shop = current_shop(request)
     changed = resume_syncing(shop)
-    message = (
-        "Syncing resumed: orders held while paused are queued again." if changed else "Syncing is not paused."
-    )
-    return _danger_zone(request, shop, message, "info")
+    return _danger_zone(request, shop, resume_message(changed), "info")
