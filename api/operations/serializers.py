@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from products.models import CatalogueRun, ProductMapping
+from refunds.models import Refund, RefundState
 from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, StockPush, StockSettings
 
 # -- shared ------------------------------------------------------------------------------------------
@@ -446,3 +447,102 @@ class CatalogueRunSerializer(serializers.ModelSerializer[CatalogueRun]):
 class RunActionSerializer(serializers.Serializer[Any]):
     message = serializers.CharField(help_text="What was done, in words.")
     run = CatalogueRunSerializer(help_text="The run as it is now.")
+
+
+# -- refunds -----------------------------------------------------------------------------------------
+
+
+class OdooDocumentSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="The Odoo record's id.")
+    name = serializers.CharField(help_text="Its name in Odoo (e.g. RINV/2026/00003, WH/IN/00012).")
+    url = serializers.CharField(help_text="Its page in Odoo ('' when Odoo is not connected).")
+
+
+class CreditNoteSerializer(OdooDocumentSerializer):
+    total = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text="The credit note's total in Odoo."
+    )
+    currency = serializers.CharField(help_text="The order's currency (ISO 4217).")
+
+
+class OrderRefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="Synco's order id (as in /orders/{id}/).")
+    name = serializers.CharField(help_text="The Shopify order's name, e.g. #1001.")
+
+
+class RefundSerializer(serializers.ModelSerializer[Refund]):
+    id = serializers.IntegerField(read_only=True, help_text="Synco's refund id (what retry names).")
+    shopify_id = serializers.IntegerField(help_text="Shopify's refund id.")
+    gid = serializers.CharField(help_text="Shopify's refund GraphQL gid.")
+    order = serializers.SerializerMethodField(help_text="The order it refunds.")
+    state = serializers.ChoiceField(
+        RefundState.choices, help_text="pending (on its way to Odoo), held, synced or failed (see reason)."
+    )
+    reason = serializers.CharField(help_text="Why it is held or failed ('' otherwise).")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Shopify's refunded total.")
+    currency = serializers.SerializerMethodField(help_text="The order's currency (ISO 4217).")
+    credit_note = serializers.SerializerMethodField(
+        help_text="The Odoo credit note it became (null: none yet)."
+    )
+    odoo_payment_id = serializers.IntegerField(allow_null=True, help_text="The Odoo refund payment, if any.")
+    return_pickings = serializers.SerializerMethodField(help_text="Odoo return receipts of restocked items.")
+    reduced_sale_order = serializers.BooleanField(
+        help_text="True: before invoicing, the sale order's quantities were lowered instead of a credit note."
+    )
+    attempts = serializers.IntegerField(help_text="Attempts to write it into Odoo since the last retry.")
+    can_retry = serializers.BooleanField(help_text="True when held or failed: POST retry/ queues it again.")
+    created_at = serializers.DateTimeField(help_text="Shopify's createdAt.")
+    processed_at = serializers.DateTimeField(allow_null=True, help_text="When Synco wrote it into Odoo.")
+
+    class Meta:
+        model = Refund
+        fields = [
+            "id",
+            "shopify_id",
+            "gid",
+            "order",
+            "state",
+            "reason",
+            "amount",
+            "currency",
+            "credit_note",
+            "odoo_payment_id",
+            "return_pickings",
+            "reduced_sale_order",
+            "attempts",
+            "can_retry",
+            "created_at",
+            "processed_at",
+        ]
+
+    @extend_schema_field(OrderRefSerializer)
+    def get_order(self, refund: Refund) -> dict[str, Any]:
+        return {"id": refund.order_id, "name": refund.order.name}
+
+    def get_currency(self, refund: Refund) -> str:
+        return str(refund.order.currency)
+
+    @extend_schema_field(CreditNoteSerializer(allow_null=True))
+    def get_credit_note(self, refund: Refund) -> dict[str, Any] | None:
+        if refund.odoo_credit_note_id is None:
+            return None
+        return dict(
+            CreditNoteSerializer(
+                {
+                    "id": refund.odoo_credit_note_id,
+                    "name": refund.odoo_credit_note_name,
+                    "url": refund.credit_note_url(),
+                    "total": refund.odoo_total,
+                    "currency": refund.order.currency,
+                }
+            ).data
+        )
+
+    @extend_schema_field(OdooDocumentSerializer(many=True))
+    def get_return_pickings(self, refund: Refund) -> list[dict[str, Any]]:
+        return refund.return_pickings()
+
+
+class RefundRetrySerializer(serializers.Serializer[Any]):
+    message = serializers.CharField(help_text="What was done, in words.")
+    refund = RefundSerializer(help_text="The refund as it is now.")

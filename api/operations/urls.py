@@ -42,4 +42,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "products/imports/<int:pk>/resume/", views.ProductImportResume.as_view(), name="product-import-resume"
     ),
+    path("refunds/", views.RefundList.as_view(), name="refunds"),
+    path("refunds/<int:pk>/", views.RefundDetail.as_view(), name="refund"),
+    path("refunds/<int:pk>/retry/", views.RefundRetry.as_view(), name="refund-retry"),
 ]

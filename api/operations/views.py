@@ -27,6 +27,9 @@ from products import imports as product_imports
 from products import problems as product_problems
 from products.forms import STATE_FILTERS, LinkForm, StrictMappingFilterForm
 from products.models import CatalogueRun, ProductMapping
+from refunds import services as refund_services
+from refunds.forms import RefundFilterForm
+from refunds.models import Refund, RefundState
 from stock import services as stock_services
 from stock.forms import DriftFilterForm, LocationMappingForm, PushFilterForm
 from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, StockPush
@@ -779,5 +782,105 @@ class ProductImportResume(APIView):
         run.refresh_from_db()
         return Response(
             {"message": "Resuming the import where it stopped…", "run": s.CatalogueRunSerializer(run).data},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+# -- refunds -------------------------------------------------------------------------------------------------
+
+
+def _refunds(request: Request) -> QuerySet[Refund]:
+    return (
+        Refund.objects.filter(shop=shop_of(request))
+        .select_related("order", "shop__odoo")
+        .defer("payload", "order__payload", "shop__odoo__secret")
+    )
+
+
+class RefundList(ShopList):
+    serializer_class = s.RefundSerializer
+    ordering = ("-created_at", "-pk")
+
+    def get_queryset(self) -> QuerySet[Refund]:
+        return bound(RefundFilterForm, self.request.query_params).filter(_refunds(self.request))
+
+    @extend_schema(
+        operation_id="refunds_list",
+        summary="Shopify refunds and the Odoo credit notes they became, newest first",
+        parameters=[
+            _param(
+                "state", "Only refunds in this state.", [choice for choice, _label in RefundState.choices]
+            ),
+            _param("order", "Only this order's refunds (Synco's order id).", kind=int),
+        ],
+        examples=[
+            OpenApiExample(
+                "A synced refund",
+                value={
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 12,
+                            "shopify_id": 77001,
+                            "gid": "gid://shopify/Refund/77001",
+                            "order": {"id": 431, "name": "#1042"},
+                            "state": "synced",
+                            "reason": "",
+                            "amount": "25.88",
+                            "currency": "EUR",
+                            "credit_note": {
+                                "id": 41,
+                                "name": "RINV/2026/00003",
+                                "url": "https://odoo.example.com/odoo/account.move/41",
+                                "total": "25.88",
+                                "currency": "EUR",
+                            },
+                            "odoo_payment_id": 7,
+                            "return_pickings": [],
+                            "reduced_sale_order": False,
+                            "attempts": 1,
+                            "can_retry": False,
+                            "created_at": "2026-12-05T10:12:00+01:00",
+                            "processed_at": "2026-12-05T10:12:09+01:00",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class RefundDetail(APIView):
+    @extend_schema(operation_id="refunds_retrieve", summary="One refund", responses=s.RefundSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.RefundSerializer(get_object_or_404(_refunds(request), pk=pk)).data)
+
+
+class RefundRetry(APIView):
+    @extend_schema(
+        operation_id="refunds_retry",
+        summary="Retry a held or failed refund",
+        description="Queues the refund again (the order page's Retry). 409 when it is not held or failed.",
+        request=None,
+        responses={202: s.RefundRetrySerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        refund = get_object_or_404(_refunds(request), pk=pk)
+        with transaction.atomic():
+            retried = refund_services.retry_refund(refund)
+        if not retried:
+            raise Conflict(
+                f"Refund {refund.shopify_id} is not held or failed: nothing to retry.", code="not_retryable"
+            )
+        refund = get_object_or_404(_refunds(request), pk=pk)
+        return Response(
+            {
+                "message": f"Refund {refund.shopify_id} is queued again.",
+                "refund": s.RefundSerializer(refund).data,
+            },
             status=status.HTTP_202_ACCEPTED,
         )
