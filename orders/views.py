@@ -235,7 +235,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
         "count_cap": COUNT_CAP,
         "polling": any(order.is_pending for order in rows),
         # The checkboxes and "Sync selected" only where a row of the page can be sent (not on Synced, say).
-        "selectable": any(order.sync_action for order in rows),
+        "selectable": any(order.sync_action and order.eligible for order in rows),
     }
     if request.htmx and request.htmx.target == "order-table":
         return render(request, "orders/_order_table.html", context)

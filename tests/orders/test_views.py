@@ -64,7 +64,14 @@ def test_it_asks_an_anonymous_visitor_to_log_in(client):
 def test_it_lists_the_shops_orders_with_their_sync_status(merchant_client, shop):
     _order(shop, 1, "#1001")
     _order(shop, 2, "#1002", sync_status=SyncStatus.SYNCED, odoo_id=12, odoo_name="SHOP#1002")
-    _order(shop, 3, "#1003", sync_status=SyncStatus.FAILED, sync_error="No Odoo product has the SKU 'X'")
+    _order(
+        shop,
+        3,
+        "#1003",
+        sync_status=SyncStatus.FAILED,
+        sync_error="No Odoo product has the SKU 'X'",
+        eligible=True,
+    )
     _order(
         shop,
         4,
@@ -423,7 +430,14 @@ def test_a_row_shows_statuses_the_odoo_documents_and_its_action(merchant_client,
         odoo_invoice_name="INV/2026/00077",
         email="jane.doe@example.com",
     )
-    review = _order(shop, 2, "#2", sync_status=SyncStatus.NEEDS_REVIEW, review_reason="Odoo total 10 differs")
+    review = _order(
+        shop,
+        2,
+        "#2",
+        sync_status=SyncStatus.NEEDS_REVIEW,
+        review_reason="Odoo total 10 differs",
+        eligible=True,
+    )
     fresh = _order(shop, 3, "#3", eligible=False, ineligible_reason="payment status is PENDING")
 
     html = merchant_client.get(reverse("orders:list")).content.decode()
@@ -436,11 +450,11 @@ def test_a_row_shows_statuses_the_odoo_documents_and_its_action(merchant_client,
     assert f'href="/orders/{synced.pk}/"' in row
     assert 'aria-label="Sync #1"' not in row and 'aria-label="Preview #1"' in row
     assert 'aria-label="Retry #2"' in html and "Odoo total 10 differs" in html
-    assert 'aria-label="Sync #3"' in html and "Not eligible: payment status is PENDING" in html
-    assert (
-        f'value="{fresh.pk}" aria-label="Select #3"' in html
-        and f'value="{review.pk}" aria-label="Select #2"' in html
-    )
+    # an order the rules leave out: no checkbox and no Sync, the reason instead
+    fresh_row = html.split(f'id="order-{fresh.pk}"', 1)[1].split("</s-table-row>", 1)[0]
+    assert 'aria-label="Sync #3"' not in fresh_row and 'aria-label="Select #3"' not in fresh_row
+    assert "Not eligible</s-badge>" in fresh_row and "Not eligible: payment status is PENDING" in fresh_row
+    assert f'value="{review.pk}" aria-label="Select #2"' in html
 
 
 def test_the_rows_poll_swaps_the_rows_it_asks_for_and_announces_finished_ones(merchant_client, shop):
@@ -611,3 +625,35 @@ def test_the_order_table_reloads_when_the_import_it_watched_finishes(merchant_cl
     assert "HX-Trigger" not in running and 'hx-trigger="every 2s"' in running.content.decode()
     assert finished["HX-Trigger"] == "ordersQueued"  # the table's own listener reloads it
     assert 'hx-trigger="every 2s"' not in finished.content.decode()
+
+
+def test_a_page_of_ineligible_orders_offers_no_selection_and_a_forged_sync_is_refused_with_the_reason(
+    merchant_client, shop
+):
+    # given: only orders the rules leave out, one of them failed before the rules changed
+    left_out = _order(shop, 1, "#1", eligible=False, ineligible_reason="payment status is PENDING")
+    failed = _order(
+        shop, 2, "#2", sync_status=SyncStatus.FAILED, eligible=False, ineligible_reason="tagged wholesale"
+    )
+
+    html = merchant_client.get(reverse("orders:list")).content.decode()
+
+    # then: no checkbox, no select-all, no Sync selected, no Sync/Retry button; each row says why
+    assert 'name="order"' not in html and "data-select-all" not in html and "Sync selected" not in html
+    assert 'aria-label="Sync #1"' not in html and 'aria-label="Retry #2"' not in html
+    assert html.count("Not eligible</s-badge>") == 2
+    assert "Not eligible: payment status is PENDING" in html and "tagged wholesale" in html
+
+    # when: a forged request asks to sync one anyway
+    response = merchant_client.post(reverse("orders:sync", args=[left_out.pk]), HTTP_HX_REQUEST="true")
+
+    # then: refused with the reason, nothing queued, and the row it answers with still offers no button
+    assert json.loads(response["HX-Trigger"])["toast"] == {
+        "message": "Not sent to Odoo: #1 is not eligible: payment status is PENDING.",
+        "level": "error",
+    }
+    left_out.refresh_from_db()
+    failed.refresh_from_db()
+    assert (left_out.sync_status, failed.sync_status) == (SyncStatus.NOT_SYNCED, SyncStatus.FAILED)
+    row = response.content.decode()
+    assert 'aria-label="Sync #1"' not in row and "Not eligible</s-badge>" in row
