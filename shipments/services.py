@@ -1074,6 +1074,26 @@ class OrderShipments:
         return any(row.state in (Shipment.State.HELD, Shipment.State.FAILED) for row in self.rows)
 
 
+# What a retry looks at again: anything not done (sent, validated) and not cancelled in Shopify.
+SETTLED = (Shipment.State.SENT, Shipment.State.VALIDATED, Shipment.State.CANCELLED)
+
+
+def retry_plan(order: Order, shipment_ids: Iterable[int] | None = None) -> tuple[list[int], bool]:
+    """What retrying the order's unsettled shipments (or only `shipment_ids` of them) queues: the Odoo
+    deliveries to push to Shopify again, and whether Shopify's fulfilments are applied to Odoo again."""
+    rows = Shipment.objects.filter(order=order).exclude(state__in=SETTLED)
+    if shipment_ids is not None:
+        rows = rows.filter(pk__in=list(shipment_ids))
+    pushes = [
+        int(picking)
+        for picking in rows.filter(direction=Shipment.Direction.TO_SHOPIFY).values_list(
+            "odoo_picking_id", flat=True
+        )
+        if picking
+    ]
+    return pushes, rows.filter(direction=Shipment.Direction.TO_ODOO).exists()
+
+
 def get_order_shipments(order: Order, *, live: bool = True) -> OrderShipments:
     """The order's shipment rows, and (live) its Odoo deliveries and Shopify fulfilments with tracking."""
     rows = list(Shipment.objects.filter(order=order).order_by("created_at", "id"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import Task, shared_task
+from django.db import transaction
 
 from shipments import services
 from synco.errors import TransientGatewayError
@@ -40,3 +41,16 @@ def sweep_shipments_task(self: Task, shop_id: int) -> None:
 def sweep_all_shipments_task() -> None:
     for shop_id in services.shops_to_sweep():
         sweep_shipments_task.delay(shop_id)
+
+
+def retry_on_commit(order_id: int, pickings: list[int], apply: bool) -> int:
+    """Queue a retry (after commit): each Odoo delivery pushed again, Shopify's fulfilments applied again."""
+
+    def send() -> None:
+        for picking in pickings:
+            push_delivery_task.delay(order_id, picking)
+        if apply:
+            apply_fulfillments_task.delay(order_id)
+
+    transaction.on_commit(send)
+    return len(pickings) + int(apply)

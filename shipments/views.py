@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext
@@ -15,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders.models import Order
 from shipments import services
 from shipments.forms import ShipmentSettingsForm
-from shipments.models import Shipment, ShipmentSettings
-from shipments.tasks import apply_fulfillments_task, push_delivery_task
+from shipments.models import ShipmentSettings
+from shipments.tasks import retry_on_commit
 from synco.errors import GatewayError
 from synco.http import HtmxHttpRequest
 from synco.shopify_app.embedded import shop_required
@@ -52,26 +51,8 @@ def order_panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def retry_order(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Look at the order's held or failed shipments again (after releasing a hold, granting a scope...)."""
     order = _order_for_shop(request, pk)
-    rows = Shipment.objects.filter(order=order).exclude(
-        state__in=[Shipment.State.SENT, Shipment.State.VALIDATED, Shipment.State.CANCELLED]
-    )
-    pushes = [
-        int(picking)
-        for picking in rows.filter(direction=Shipment.Direction.TO_SHOPIFY).values_list(
-            "odoo_picking_id", flat=True
-        )
-        if picking
-    ]
-    applies = rows.filter(direction=Shipment.Direction.TO_ODOO).exists()
-
-    def send() -> None:
-        for picking in pushes:
-            push_delivery_task.delay(order.pk, picking)
-
-    transaction.on_commit(send)
-    if applies:
-        transaction.on_commit(lambda: apply_fulfillments_task.delay(order.pk))
-    count = len(pushes) + int(applies)
+    pushes, applies = services.retry_plan(order)
+    count = retry_on_commit(order.pk, pushes, applies)
     return _toast(
         _panel(request, order), f"Trying {count} shipment(s) again." if count else "Nothing to retry."
     )

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from products.models import CatalogueRun, ProductMapping
 from refunds.models import Refund, RefundState
+from shipments.models import Shipment
 from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, StockPush, StockSettings
 
 # -- shared ------------------------------------------------------------------------------------------
@@ -546,3 +547,106 @@ class RefundSerializer(serializers.ModelSerializer[Refund]):
 class RefundRetrySerializer(serializers.Serializer[Any]):
     message = serializers.CharField(help_text="What was done, in words.")
     refund = RefundSerializer(help_text="The refund as it is now.")
+
+
+# -- shipments (fulfilments) -------------------------------------------------------------------------
+
+
+class TrackingSerializer(serializers.Serializer[Any]):
+    company = serializers.CharField(help_text="The carrier ('' if none given).")
+    number = serializers.CharField(help_text="The tracking number ('' if none).")
+    url = serializers.CharField(help_text="The tracking link ('' if none).")
+
+
+class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
+    id = serializers.IntegerField(read_only=True, help_text="Synco's shipment id (what retry names).")
+    order = serializers.SerializerMethodField(help_text="The order it ships.")
+    direction = serializers.ChoiceField(
+        Shipment.Direction.choices,
+        help_text="to_shopify: an Odoo delivery fulfilled in Shopify; to_odoo: a Shopify fulfilment validated "
+        "in Odoo.",
+    )
+    state = serializers.ChoiceField(
+        Shipment.State.choices,
+        help_text="pending, sending, sent, validated, held, failed (retried), skipped, or cancelled in Shopify.",
+    )
+    reason = serializers.CharField(
+        help_text="Why it is held, failed or cancelled, and what to do ('' otherwise)."
+    )
+    odoo_picking = serializers.SerializerMethodField(help_text="The Odoo delivery (null: not known yet).")
+    odoo_backorder_ids = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Backorders Odoo made for what was not shipped."
+    )
+    fulfillment_gids = serializers.ListField(
+        child=serializers.CharField(), help_text="The Shopify fulfilments (one per Shopify location)."
+    )
+    fulfillment_name = serializers.CharField(help_text="The Shopify fulfilment's name, e.g. #1001-F1.")
+    quantity = serializers.IntegerField(help_text="Units in the shipment's lines.")
+    tracking = serializers.SerializerMethodField(
+        help_text="The carrier and tracking number sent or received."
+    )
+    attempts = serializers.IntegerField(help_text="Attempts so far.")
+    can_retry = serializers.SerializerMethodField(help_text="True unless sent, validated or cancelled.")
+    requested_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the remote write was last asked for (null: never)."
+    )
+    next_check_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a held shipment is looked at again."
+    )
+    created_at = serializers.DateTimeField(help_text="When Synco recorded it.")
+    updated_at = serializers.DateTimeField(help_text="When it last changed.")
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "order",
+            "direction",
+            "state",
+            "reason",
+            "odoo_picking",
+            "odoo_backorder_ids",
+            "fulfillment_gids",
+            "fulfillment_name",
+            "quantity",
+            "tracking",
+            "attempts",
+            "can_retry",
+            "requested_at",
+            "next_check_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(OrderRefSerializer)
+    def get_order(self, shipment: Shipment) -> dict[str, Any]:
+        return {"id": shipment.order_id, "name": shipment.order.name}
+
+    @extend_schema_field(OdooDocumentSerializer(allow_null=True))
+    def get_odoo_picking(self, shipment: Shipment) -> dict[str, Any] | None:
+        if not shipment.odoo_picking_id:
+            return None
+        odoo: Any = getattr(shipment.shop, "odoo", None)
+        return {
+            "id": shipment.odoo_picking_id,
+            "name": shipment.odoo_picking_name,
+            "url": "" if odoo is None else str(odoo.record_url("stock.picking", shipment.odoo_picking_id)),
+        }
+
+    @extend_schema_field(TrackingSerializer)
+    def get_tracking(self, shipment: Shipment) -> dict[str, str]:
+        return {
+            "company": shipment.tracking_company,
+            "number": shipment.tracking_number,
+            "url": shipment.tracking_url,
+        }
+
+    def get_can_retry(self, shipment: Shipment) -> bool:
+        return shipment.state not in (Shipment.State.SENT, Shipment.State.VALIDATED, Shipment.State.CANCELLED)
+
+
+class ShipmentRetrySerializer(serializers.Serializer[Any]):
+    queued = serializers.IntegerField(
+        help_text="Shipments queued again (deliveries pushed, fulfilments applied)."
+    )
+    message = serializers.CharField(help_text="What was done, in words.")

@@ -45,4 +45,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("refunds/", views.RefundList.as_view(), name="refunds"),
     path("refunds/<int:pk>/", views.RefundDetail.as_view(), name="refund"),
     path("refunds/<int:pk>/retry/", views.RefundRetry.as_view(), name="refund-retry"),
+    path("shipments/", views.ShipmentList.as_view(), name="shipments"),
+    path("shipments/<int:pk>/", views.ShipmentDetail.as_view(), name="shipment"),
+    path("shipments/<int:pk>/retry/", views.ShipmentRetry.as_view(), name="shipment-retry"),
+    path(
+        "shipments/orders/<int:order_pk>/retry/",
+        views.OrderShipmentsRetry.as_view(),
+        name="shipments-order-retry",
+    ),
 ]

@@ -23,6 +23,7 @@ from api.errors import Conflict, Unavailable
 from api.operations import serializers as s
 from api.pagination import StableCursorPagination
 from api.validation import bound
+from orders.models import Order
 from products import imports as product_imports
 from products import problems as product_problems
 from products.forms import STATE_FILTERS, LinkForm, StrictMappingFilterForm
@@ -30,6 +31,10 @@ from products.models import CatalogueRun, ProductMapping
 from refunds import services as refund_services
 from refunds.forms import RefundFilterForm
 from refunds.models import Refund, RefundState
+from shipments import services as shipment_services
+from shipments.forms import ShipmentFilterForm
+from shipments.models import Shipment
+from shipments.tasks import retry_on_commit
 from stock import services as stock_services
 from stock.forms import DriftFilterForm, LocationMappingForm, PushFilterForm
 from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, StockPush
@@ -884,3 +889,83 @@ class RefundRetry(APIView):
             },
             status=status.HTTP_202_ACCEPTED,
         )
+
+
+# -- shipments (fulfilments) ---------------------------------------------------------------------------------
+
+
+def _shipments(request: Request) -> QuerySet[Shipment]:
+    return (
+        Shipment.objects.filter(shop=shop_of(request))
+        .select_related("order", "shop__odoo")
+        .defer("order__payload", "shop__odoo__secret")
+    )
+
+
+class ShipmentList(ShopList):
+    serializer_class = s.ShipmentSerializer
+    ordering = ("-created_at", "-pk")
+
+    def get_queryset(self) -> QuerySet[Shipment]:
+        return bound(ShipmentFilterForm, self.request.query_params).filter(_shipments(self.request))
+
+    @extend_schema(
+        operation_id="shipments_list",
+        summary="Shipments both ways, newest first: tracking, state and errors",
+        description=(
+            "Odoo deliveries fulfilled in Shopify (Odoo ships) and Shopify fulfilments validated in Odoo "
+            "(Shopify ships), with the order page's states and reasons."
+        ),
+        parameters=[
+            _param("state", "Only shipments in this state.", [c for c, _label in Shipment.State.choices]),
+            _param("direction", "Only one direction.", [c for c, _label in Shipment.Direction.choices]),
+            _param("order", "Only this order's shipments (Synco's order id).", kind=int),
+            _param("q", "Tracking number, Odoo delivery or Shopify fulfilment name contains this."),
+        ],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ShipmentDetail(APIView):
+    @extend_schema(operation_id="shipments_retrieve", summary="One shipment", responses=s.ShipmentSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.ShipmentSerializer(get_object_or_404(_shipments(request), pk=pk)).data)
+
+
+def _retry(order: Order, shipment_ids: list[int] | None) -> Response:
+    pushes, applies = shipment_services.retry_plan(order, shipment_ids)
+    count = retry_on_commit(order.pk, pushes, applies)
+    if not count:
+        raise Conflict(
+            "Nothing to retry: the shipments are sent, validated or cancelled.", code="not_retryable"
+        )
+    return Response(
+        {"queued": count, "message": f"Trying {count} shipment(s) again."}, status=status.HTTP_202_ACCEPTED
+    )
+
+
+class ShipmentRetry(APIView):
+    @extend_schema(
+        operation_id="shipments_retry",
+        summary="Retry a held or failed shipment",
+        description="Pushes its Odoo delivery to Shopify again, or applies Shopify's fulfilments to Odoo again. "
+        "409 when it is sent, validated or cancelled.",
+        request=None,
+        responses={202: s.ShipmentRetrySerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        shipment = get_object_or_404(_shipments(request), pk=pk)
+        return _retry(shipment.order, [shipment.pk])
+
+
+class OrderShipmentsRetry(APIView):
+    @extend_schema(
+        operation_id="shipments_retry_order",
+        summary="Retry every unsettled shipment of an order (the order page's Retry)",
+        request=None,
+        responses={202: s.ShipmentRetrySerializer},
+    )
+    def post(self, request: Request, order_pk: int) -> Response:
+        order = get_object_or_404(Order, shop=shop_of(request), pk=order_pk)
+        return _retry(order, None)

@@ -30,7 +30,7 @@ def test_retry_queues_only_the_order_s_held_shipments(
     merchant_client: Any, shop: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ):
     from orders.models import Order
-    from shipments import views
+    from shipments import tasks, views
 
     order = Order.objects.create(
         shop=shop,
@@ -44,7 +44,7 @@ def test_retry_queues_only_the_order_s_held_shipments(
     Shipment.objects.create(shop=shop, order=order, direction="to_shopify", odoo_picking_id=7, state="held")
     Shipment.objects.create(shop=shop, order=order, direction="to_shopify", odoo_picking_id=8, state="sent")
     sent: list[tuple[int, int]] = []
-    monkeypatch.setattr(views.push_delivery_task, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.push_delivery_task, "delay", lambda *args: sent.append(args))
     monkeypatch.setattr(views.services, "get_order_shipments", lambda order: None)
     monkeypatch.setattr(views, "render", lambda request, template, context: views.HttpResponse("panel"))
 
