@@ -137,7 +137,10 @@ class OrderSerializer(serializers.Serializer):
     )
     action = serializers.ChoiceField(
         ["sync", "retry", ""],
-        help_text="The page's button for it: sync, retry, or '' while it is queued, being written or done.",
+        help_text=(
+            "The page's button for it: sync, retry, or '' while it is queued, being written or done, or when "
+            "the order rules leave it out (see `ineligible_reason`)."
+        ),
     )
     synced_at = serializers.DateTimeField(allow_null=True, help_text="When it was last synced.")
     odoo = OrderOdooDocumentsSerializer(help_text="The Odoo documents Synco wrote for it.")

@@ -140,7 +140,8 @@ def order_data(order: Order) -> dict[str, Any]:
             "next_attempt": state.next_attempt,
             "max_attempts": state.max_attempts,
         },
-        "action": ("retry" if order.is_retry else "sync") if order.sync_action else "",
+        # The row's button: none for an order the rules leave out (the page shows "Not eligible" instead).
+        "action": ("retry" if order.is_retry else "sync") if order.sync_action and order.eligible else "",
         "synced_at": order.synced_at,
         "odoo": _odoo_documents(order),
     }

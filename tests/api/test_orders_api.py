@@ -91,7 +91,19 @@ def test_it_lists_the_shops_orders_newest_first_with_their_state(keyed):
     # the shop's offset (Europe/Paris: UTC+1 in November)
     assert failed["created_at"] == "2026-11-02T10:00:00+01:00"
     assert failed["odoo"] == {"sale_order": None, "invoice": None, "payment": None}
-    assert body["results"][1]["action"] == "sync"  # the page's button for a not synced order
+    # not eligible: no button, as on the page
+    assert body["results"][1]["action"] == "" and body["results"][1]["eligible"] is False
+
+
+def test_each_row_names_the_pages_button_for_it(keyed):
+    _six_orders(keyed.shop)
+
+    actions = {row["name"]: row["action"] for row in keyed.read.get(LIST).json()["results"]}
+
+    # #2 is not eligible (the page shows "Not eligible"), #5 failed but is not eligible either
+    assert actions == {"#1": "sync", "#2": "", "#3": "", "#4": "", "#5": "", "#6": ""}
+    Order.objects.filter(shop=keyed.shop, name="#5").update(eligible=True)
+    assert keyed.read.get(LIST, {"status": "failed"}).json()["results"][0]["action"] == "retry"
 
 
 @pytest.mark.parametrize(
