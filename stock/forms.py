@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,19 @@ class StockSettingsForm(forms.ModelForm):
         if not 0 <= value <= 60:
             raise forms.ValidationError(_("Between 0 and 60 seconds."))
         return value
+
+
+def save_stock_settings(form: StockSettingsForm) -> StockSettings:
+    """Save valid stock settings (the Settings page and the API): turned on, the items are matched and every level
+    pushed once, after the commit."""
+    from stock.tasks import start_sync_task
+
+    was_enabled = StockSettings.objects.filter(pk=form.instance.pk, enabled=True).exists()
+    settings: StockSettings = form.save()
+    if settings.enabled and not was_enabled:
+        shop_id = settings.shop_id
+        transaction.on_commit(lambda: start_sync_task.delay(shop_id))
+    return settings
 
 
 class LocationMappingForm(forms.Form):

@@ -16,14 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shipments import services as shipment_services
 from stock import services
-from stock.forms import LocationMappingForm, StockSettingsForm
+from stock.forms import LocationMappingForm, StockSettingsForm, save_stock_settings
 from stock.models import DriftReport, DriftRow, LocationMapping, StockSettings
 from stock.tasks import (
     drift_report_task,
     push_all_task,
     refresh_links_task,
     repair_drift_task,
-    start_sync_task,
 )
 from synco.errors import GatewayError
 from synco.filters import parse_id, parse_ids, parse_page_number
@@ -148,14 +147,11 @@ def stock_settings(request: HtmxHttpRequest) -> HttpResponse:
     settings = services.get_settings(shop)
     saved = False
     if request.method == "POST":
-        was_enabled = settings.enabled
         form = StockSettingsForm(request.POST, instance=settings)
         if form.is_valid():
-            form.save()
+            # Turned on: the items are matched and every level pushed once (the initial push).
+            settings = save_stock_settings(form)
             saved = True
-            if settings.enabled and not was_enabled:
-                # Turned on: match the items and push every level once (the initial push).
-                transaction.on_commit(lambda: start_sync_task.delay(shop.pk))
     else:
         form = StockSettingsForm(instance=settings)
     warehouses, odoo_locations, odoo_error = _odoo_choices(shop)

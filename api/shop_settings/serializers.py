@@ -16,6 +16,10 @@ from rest_framework import serializers
 from customers.forms import CustomerSettingsForm
 from products.forms import OWNER_FIELDS, CatalogueSettingsForm
 from products.models import CatalogueSettings
+from shipments.forms import ShipmentSettingsForm
+from shipments.models import ShipmentSettings
+from stock.forms import StockSettingsForm
+from stock.models import StockSettings
 from synco.models import OdooConnection, OrderRules
 from synco.pages.forms import (
     FINANCIAL_STATUSES,
@@ -325,3 +329,86 @@ class SyncStateSerializer(serializers.Serializer):
         help_text="False if it was already in that state (pausing a paused shop changes nothing)."
     )
     message = serializers.CharField(help_text="What happened, as the Settings page's toast says it.")
+
+
+NOTIFICATIONS_URL_HELP = (
+    "The address Odoo's automation rules call to notify Synco (it holds the shop's secret token): shown to a "
+    "write key only, null for a read key."
+)
+
+
+class StockSettingsSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(
+        help_text=described(
+            StockSettingsForm,
+            "enabled",
+            "Turned on, the items are matched and every level is pushed once, in the background.",
+        )
+    )
+    figure = serializers.ChoiceField(
+        choices=choices_of(StockSettings, "figure"), help_text=described(StockSettingsForm, "figure")
+    )
+    safety_buffer = serializers.IntegerField(
+        min_value=0, help_text=described(StockSettingsForm, "safety_buffer")
+    )
+    coalesce_seconds = serializers.FloatField(
+        min_value=0, max_value=60, help_text=described(StockSettingsForm, "coalesce_seconds")
+    )
+    blocked_reason = serializers.CharField(
+        read_only=True,
+        allow_blank=True,
+        help_text="Why Shopify refuses the stock pushes (a missing access scope), empty when they go through.",
+    )
+    notifications_url = serializers.CharField(
+        read_only=True, allow_null=True, help_text=NOTIFICATIONS_URL_HELP
+    )
+
+
+class ShippingSettingsSerializer(serializers.Serializer):
+    shipper = serializers.ChoiceField(
+        choices=choices_of(ShipmentSettings, "shipper"), help_text=described(ShipmentSettingsForm, "shipper")
+    )
+    notify_customer = serializers.BooleanField(help_text=described(ShipmentSettingsForm, "notify_customer"))
+    validate_at_sync = serializers.BooleanField(help_text=described(ShipmentSettingsForm, "validate_at_sync"))
+    notifications_url = serializers.CharField(
+        read_only=True, allow_null=True, help_text=NOTIFICATIONS_URL_HELP
+    )
+
+
+class InstallNotificationsSerializer(serializers.Serializer):
+    install_module = serializers.BooleanField(
+        default=False,
+        help_text="Install Odoo's Automation Rules app first if it is missing (as the page's checkbox does).",
+    )
+
+
+class StockNotificationsSerializer(serializers.Serializer):
+    rules = serializers.IntegerField(
+        help_text="How many Odoo automation rules now notify Synco of stock changes."
+    )
+    created = serializers.IntegerField(
+        help_text="How many of them were created now (the others were re-pointed)."
+    )
+    installed_module = serializers.BooleanField(
+        help_text="Whether the Automation Rules app was installed now."
+    )
+
+
+class DeliveryNotificationsSerializer(serializers.Serializer):
+    rule_id = serializers.IntegerField(
+        help_text="The Odoo automation rule that notifies Synco of deliveries."
+    )
+    created = serializers.BooleanField(help_text="Whether the rule was created now (else it was re-pointed).")
+    installed_module = serializers.BooleanField(
+        help_text="Whether the Automation Rules app was installed now."
+    )
+
+
+class TokenRotationSerializer(serializers.Serializer):
+    repointed = serializers.IntegerField(
+        help_text="How many of Synco's Odoo automation rules now use the new token (0: none are in Odoo; update "
+        "your own rules with the new URL)."
+    )
+    notifications_url = serializers.CharField(
+        help_text="The new stock notifications address (the old one is refused)."
+    )

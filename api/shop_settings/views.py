@@ -1,4 +1,5 @@
-"""/api/v1/settings/: the Settings pages through the API (Odoo connection, order rules, matching, catalogue, pause).
+"""/api/v1/settings/: the Settings pages through the API (Odoo connection, rules, matching, catalogue, stock, shipping,
+pause).
 
 Every write is bound to the page's own Django form (one validation, the same messages) and saved the way the
 page saves it (the same functions). PUT sends every field (what is left out is what the page would post for an
@@ -16,20 +17,28 @@ from django import forms
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import access_of, shop_of
+from api.errors import Unavailable
 from api.shop_settings.serializers import (
     CatalogueSerializer,
     ConnectionTestSerializer,
+    DeliveryNotificationsSerializer,
+    InstallNotificationsSerializer,
     MatchingSerializer,
     OdooConnectionSerializer,
     OdooConnectionTestRequestSerializer,
     OrderRulesSerializer,
+    ShippingSettingsSerializer,
+    StockNotificationsSerializer,
+    StockSettingsSerializer,
     SyncStateSerializer,
+    TokenRotationSerializer,
     connection_data,
     rules_data,
 )
@@ -40,6 +49,13 @@ from orders.dates import shop_zone
 from orders.services import pause_syncing, resume_syncing
 from products.forms import CatalogueSettingsForm
 from products.models import CatalogueSettings
+from shipments import services as shipment_services
+from shipments.forms import ShipmentSettingsForm
+from shipments.models import ShipmentSettings
+from stock import services as stock_services
+from stock.forms import StockSettingsForm, save_stock_settings
+from stock.models import StockSettings
+from synco.errors import GatewayError, TransientGatewayError
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.pages.forms import CommaListField, MatchingForm, OdooConnectionForm, OrderRulesForm
 from synco.pages.settings_actions import (
@@ -587,3 +603,219 @@ class ResumeView(APIView):
         shop = shop_of(request)
         changed = resume_syncing(shop)
         return _sync_state(shop, changed, resume_message(changed))
+
+
+# -- stock and shipping (Settings: Stock, Shipping) -----------------------------------------------------------
+
+
+class OdooRefused(APIException):
+    """Odoo refused what was asked (access rights, a missing app): the message says what to fix."""
+
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = "Odoo refused the request."
+    default_code = "gateway_error"
+
+
+def _odoo_failure(exc: GatewayError, prefix: str = "") -> APIException:
+    """503 with Retry-After when Odoo may answer later, else 502 with Odoo's reason."""
+    if isinstance(exc, TransientGatewayError):
+        return Unavailable(f"{prefix}{exc.message}", code="gateway_unavailable", retry_after=60)
+    return OdooRefused(f"{prefix}{exc.message}")
+
+
+def _stock_data(request: Request, settings: StockSettings) -> dict[str, Any]:
+    return {
+        **{name: getattr(settings, name) for name in StockSettingsForm.base_fields},
+        "blocked_reason": settings.blocked_reason,
+        "notifications_url": stock_services.webhook_url(settings) if access_of(request).can_write else None,
+    }
+
+
+class StockSettingsView(APIView):
+    @extend_schema(
+        operation_id="settings_stock_retrieve",
+        tags=SETTINGS_TAG,
+        summary="The stock settings",
+        description="Settings → Stock: whether Odoo's levels are pushed to Shopify, which figure, the buffer and "
+        "the coalescing window. The location mapping is under /api/v1/stock/locations/.",
+        responses=StockSettingsSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        settings = stock_services.get_settings(shop_of(request))
+        return Response(StockSettingsSerializer(_stock_data(request, settings)).data)
+
+    @extend_schema(
+        operation_id="settings_stock_update",
+        tags=SETTINGS_TAG,
+        summary="Replace the stock settings",
+        description="Validated by the page's form (the same messages). Turning it on matches the items and "
+        "pushes every level once in the background, as the page does.",
+        request=StockSettingsSerializer,
+        responses=StockSettingsSerializer,
+    )
+    def put(self, request: Request) -> Response:
+        return self._save(request, partial=False)
+
+    @extend_schema(
+        operation_id="settings_stock_partial_update",
+        tags=SETTINGS_TAG,
+        summary="Change some stock settings",
+        description="Only the settings sent change.",
+        request=StockSettingsSerializer,
+        responses=StockSettingsSerializer,
+        examples=[OpenApiExample("Keep 2 units back", value={"safety_buffer": 2}, request_only=True)],
+    )
+    def patch(self, request: Request) -> Response:
+        return self._save(request, partial=True)
+
+    def _save(self, request: Request, *, partial: bool) -> Response:
+        settings = stock_services.get_settings(shop_of(request))
+        data = _form_data(
+            _body(request),
+            StockSettingsForm.base_fields,
+            _stored_values(StockSettingsForm(instance=settings)),
+            partial=partial,
+            read_only=frozenset({"blocked_reason", "notifications_url"}),
+        )
+        settings = save_stock_settings(bound(StockSettingsForm, data, instance=settings))
+        return Response(StockSettingsSerializer(_stock_data(request, settings)).data)
+
+
+class StockNotificationsView(APIView):
+    @extend_schema(
+        operation_id="settings_stock_notifications",
+        tags=SETTINGS_TAG,
+        summary="Create the Odoo rules that notify Synco of stock changes",
+        description="What the Stock settings page's button does (logged in the sync log). 502 with Odoo's "
+        "reason if it refuses (e.g. the Automation Rules app is missing and install_module is false); 503 "
+        "with Retry-After if Odoo does not answer.",
+        request=InstallNotificationsSerializer,
+        responses=StockNotificationsSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        options = InstallNotificationsSerializer(data=_body(request))
+        options.is_valid(raise_exception=True)
+        try:
+            rules = stock_services.install_odoo_notifications(
+                shop_of(request), install_module=options.validated_data["install_module"]
+            )
+        except GatewayError as exc:
+            raise _odoo_failure(exc) from exc
+        return Response(
+            StockNotificationsSerializer(
+                {
+                    "rules": len(rules.rule_ids),
+                    "created": rules.created,
+                    "installed_module": rules.installed_module,
+                }
+            ).data
+        )
+
+
+class WebhookTokenView(APIView):
+    @extend_schema(
+        operation_id="settings_webhook_token_rotate",
+        tags=SETTINGS_TAG,
+        summary="Give Odoo's notification addresses a new secret token",
+        description="What the Stock settings page's 'New token' does: Synco's rules in Odoo (stock and "
+        "deliveries) are pointed at the new address first, then the old one is refused. Nothing changes if "
+        "Odoo cannot be reached (502/503).",
+        request=None,
+        responses=TokenRotationSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        shop = shop_of(request)
+        try:
+            settings, repointed = stock_services.rotate_webhook_token(
+                shop, also=[shipment_services.repoint_delivery_rule(shop)]
+            )
+        except GatewayError as exc:
+            raise _odoo_failure(exc, "The token was not changed: ") from exc
+        return Response(
+            TokenRotationSerializer(
+                {"repointed": repointed, "notifications_url": stock_services.webhook_url(settings)}
+            ).data
+        )
+
+
+def _shipping_data(request: Request, settings: ShipmentSettings) -> dict[str, Any]:
+    return {
+        **{name: getattr(settings, name) for name in ShipmentSettingsForm.base_fields},
+        "notifications_url": shipment_services.webhook_url(settings.shop)
+        if access_of(request).can_write
+        else None,
+    }
+
+
+class ShippingSettingsView(APIView):
+    @extend_schema(
+        operation_id="settings_shipping_retrieve",
+        tags=SETTINGS_TAG,
+        summary="The shipping settings",
+        description="Settings → Shipping: who ships, whether Shopify e-mails the customer, validation at sync.",
+        responses=ShippingSettingsSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        settings = shipment_services.get_settings(shop_of(request))
+        return Response(ShippingSettingsSerializer(_shipping_data(request, settings)).data)
+
+    @extend_schema(
+        operation_id="settings_shipping_update",
+        tags=SETTINGS_TAG,
+        summary="Replace the shipping settings",
+        description="Validated by the page's form (the same messages).",
+        request=ShippingSettingsSerializer,
+        responses=ShippingSettingsSerializer,
+    )
+    def put(self, request: Request) -> Response:
+        return self._save(request, partial=False)
+
+    @extend_schema(
+        operation_id="settings_shipping_partial_update",
+        tags=SETTINGS_TAG,
+        summary="Change some shipping settings",
+        description="Only the settings sent change.",
+        request=ShippingSettingsSerializer,
+        responses=ShippingSettingsSerializer,
+        examples=[OpenApiExample("Shopify or a 3PL ships", value={"shipper": "shopify"}, request_only=True)],
+    )
+    def patch(self, request: Request) -> Response:
+        return self._save(request, partial=True)
+
+    def _save(self, request: Request, *, partial: bool) -> Response:
+        settings = shipment_services.get_settings(shop_of(request))
+        data = _form_data(
+            _body(request),
+            ShipmentSettingsForm.base_fields,
+            _stored_values(ShipmentSettingsForm(instance=settings)),
+            partial=partial,
+            read_only=frozenset({"notifications_url"}),
+        )
+        settings = bound(ShipmentSettingsForm, data, instance=settings).save()
+        return Response(ShippingSettingsSerializer(_shipping_data(request, settings)).data)
+
+
+class DeliveryNotificationsView(APIView):
+    @extend_schema(
+        operation_id="settings_shipping_notifications",
+        tags=SETTINGS_TAG,
+        summary="Create the Odoo rule that notifies Synco of validated deliveries",
+        description="What the Shipping settings page's button does (logged in the sync log). 502 with Odoo's "
+        "reason if it refuses; 503 with Retry-After if Odoo does not answer.",
+        request=InstallNotificationsSerializer,
+        responses=DeliveryNotificationsSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        options = InstallNotificationsSerializer(data=_body(request))
+        options.is_valid(raise_exception=True)
+        try:
+            rule = shipment_services.install_delivery_notifications(
+                shop_of(request), install_module=options.validated_data["install_module"]
+            )
+        except GatewayError as exc:
+            raise _odoo_failure(exc) from exc
+        return Response(
+            DeliveryNotificationsSerializer(
+                {"rule_id": rule.rule_id, "created": rule.created, "installed_module": rule.installed_module}
+            ).data
+        )

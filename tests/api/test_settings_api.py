@@ -17,6 +17,9 @@ from customers.models import CustomerSettings
 from orders.models import Order
 from orders.services import is_sync_paused
 from products.models import CatalogueSettings
+from shipments import services as shipment_services
+from stock import services as stock_services
+from stock.tasks import start_sync_task
 from synclogs.models import SyncAttempt
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.pages.forms import OdooConnectionForm, OrderRulesForm
@@ -617,3 +620,128 @@ def test_another_shops_key_changes_only_its_own_shop(
     assert api.read.get(CONNECTION).json()["database"] == ODOO_DB
     assert other_shop.read.get(CONNECTION).json()["database"] == "theirs"
     assert json.loads(api.read.get(RULES).content)["order_prefix"] == "SHOP"
+
+
+# -- stock and shipping --------------------------------------------------------------------------------------
+
+STOCK = "/api/v1/settings/stock/"
+STOCK_NOTIFICATIONS = "/api/v1/settings/stock/notifications/"
+TOKEN = "/api/v1/settings/webhook-token/rotate/"
+SHIPPING = "/api/v1/settings/shipping/"
+SHIPPING_NOTIFICATIONS = "/api/v1/settings/shipping/notifications/"
+
+
+def test_the_notification_address_with_its_token_is_shown_to_a_write_key_only(api):
+    token = stock_services.get_settings(api.shop).webhook_token
+
+    read = api.read.get(STOCK)
+    written = api.write.get(STOCK)
+
+    assert read.status_code == written.status_code == 200
+    assert read.json()["notifications_url"] is None and token not in read.content.decode()
+    assert written.json()["notifications_url"] == stock_services.webhook_url(
+        stock_services.get_settings(api.shop)
+    )
+    assert set(read.json()) == {
+        "enabled",
+        "figure",
+        "safety_buffer",
+        "coalesce_seconds",
+        "blocked_reason",
+        "notifications_url",
+    }
+    shipping = api.read.get(SHIPPING).json()
+    assert shipping == {
+        "shipper": "odoo",
+        "notify_customer": True,
+        "validate_at_sync": True,
+        "notifications_url": None,
+    }
+
+
+def test_turning_stock_on_starts_the_sync_as_the_page_does(
+    api, monkeypatch, django_capture_on_commit_callbacks
+):
+    started: list[int] = []
+    monkeypatch.setattr(start_sync_task, "delay", started.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.write.patch(
+            STOCK, {"enabled": True, "figure": "on_hand", "safety_buffer": 3}, format="json"
+        )
+        again = api.write.patch(STOCK, {"safety_buffer": 4}, format="json")
+
+    assert (response.status_code, again.status_code) == (200, 200)
+    assert started == [api.shop.pk]  # once: it was already on the second time
+    settings = stock_services.get_settings(api.shop)
+    assert (settings.enabled, settings.figure, settings.safety_buffer, settings.coalesce_seconds) == (
+        True,
+        "on_hand",
+        4,
+        1.0,
+    )
+
+    refused = api.write.patch(STOCK, {"coalesce_seconds": 90}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"coalesce_seconds": ["Between 0 and 60 seconds."]}
+
+
+def test_creating_the_stock_rules_says_why_odoo_cannot(api, odoo):
+    # an Odoo without the Automation Rules app, not asked to install it
+    response = api.write.post(STOCK_NOTIFICATIONS, {}, format="json")
+
+    assert response.status_code == 502
+    error = response.json()["error"]
+    assert error["code"] == "gateway_error"
+    assert "Automation Rules app (base_automation) is not installed" in error["message"]
+
+
+def test_the_stock_and_delivery_rules_are_created_and_a_new_token_repoints_them(api, odoo):
+    created = api.write.post(STOCK_NOTIFICATIONS, {"install_module": True}, format="json")
+    delivery = api.write.post(SHIPPING_NOTIFICATIONS, {}, format="json")
+    old = stock_services.get_settings(api.shop).webhook_token
+
+    rotated = api.write.post(TOKEN, format="json")
+
+    assert created.status_code == 200 and created.json()["installed_module"] is True
+    assert created.json()["rules"] >= 1
+    assert delivery.status_code == 200 and delivery.json()["created"] is True
+    assert rotated.status_code == 200
+    new = stock_services.get_settings(api.shop).webhook_token
+    assert new != old
+    assert rotated.json() == {
+        "repointed": created.json()["rules"] + 1,
+        "notifications_url": stock_services.webhook_url(stock_services.get_settings(api.shop)),
+    }
+
+
+def test_the_shipping_settings_change_through_the_page_form(api):
+    response = api.write.put(SHIPPING, {"shipper": "shopify", "notify_customer": False}, format="json")
+
+    assert response.status_code == 200
+    settings = shipment_services.get_settings(api.shop)
+    # a PUT is the whole form: validate_at_sync left out is off, as an unticked box on the page
+    assert (settings.shipper, settings.notify_customer, settings.validate_at_sync) == (
+        "shopify",
+        False,
+        False,
+    )
+    refused = api.write.patch(SHIPPING, {"shipper": "drone"}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"]["shipper"] == [
+        "Select a valid choice. drone is not one of the available choices."
+    ]
+
+
+def test_a_read_key_cannot_change_stock_or_shipping(api):
+    token = stock_services.get_settings(api.shop).webhook_token
+    for path, body in [
+        (STOCK, {"enabled": True}),
+        (SHIPPING, {"shipper": "shopify"}),
+    ]:
+        assert api.read.patch(path, body, format="json").status_code == 403
+    for path in (STOCK_NOTIFICATIONS, SHIPPING_NOTIFICATIONS, TOKEN):
+        assert api.read.post(path, {}, format="json").status_code == 403
+    assert stock_services.get_settings(api.shop).webhook_token == token
+    assert not stock_services.get_settings(api.shop).enabled
+    assert shipment_services.get_settings(api.shop).shipper == "odoo"
