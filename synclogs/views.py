@@ -310,7 +310,7 @@ def _known_operations(shop: Shop) -> list[str]:
         return [str(row[0]) for row in cursor.fetchall()]
 
 
-def _odoo_for(shop: Shop) -> OdooConnection | None:
+def odoo_for(shop: Shop) -> OdooConnection | None:
     return OdooConnection.objects.filter(shop=shop).only("id", "url", "shop_id").first()
 
 
@@ -445,7 +445,7 @@ def attempt_list(request: HtmxHttpRequest) -> HttpResponse:
             after=request.GET.get("after"),
             before=request.GET.get("before"),
         )
-        odoo = _odoo_for(shop) if any(row.odoo_id for row in page.rows) else None
+        odoo = odoo_for(shop) if any(row.odoo_id for row in page.rows) else None
         count, more = capped_count(attempts, COUNT_CAP) if page.rows or not page.at_start else (0, False)
         order_pk = params.get("order")
         context.update(
@@ -467,7 +467,7 @@ def attempt_list(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-def _summary_currency(attempt: SyncAttempt) -> str:
+def summary_currency(attempt: SyncAttempt) -> str:
     """The currency of the attempt's amounts: the sale order's as Odoo reported it, else the order's."""
     sale = (attempt.summary or {}).get("sale_order") if isinstance(attempt.summary, dict) else None
     if isinstance(sale, dict) and isinstance(sale.get("currency"), str) and sale["currency"]:
@@ -486,7 +486,7 @@ def attempt_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         shop=shop,
     )
-    odoo = _odoo_for(shop)
+    odoo = odoo_for(shop)
     zone = shop_zone(shop.iana_timezone)
     context = {
         "shop": shop,
@@ -496,7 +496,7 @@ def attempt_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "finished": shown_time(attempt.finished_at, zone) if attempt.finished_at else "",
         "operation": operation_label(attempt.operation),
         "message": redact_text(attempt.message),
-        "sections": summary_sections(attempt.summary or {}, odoo, _summary_currency(attempt)),
+        "sections": summary_sections(attempt.summary or {}, odoo, summary_currency(attempt)),
         "summary_json": json.dumps(redact_summary(attempt.summary or {}), indent=2, sort_keys=True),
         "odoo_url": odoo.record_url(attempt.odoo_model, attempt.odoo_id)
         if odoo and attempt.odoo_model and attempt.odoo_id
@@ -552,7 +552,7 @@ def _csv_chunks(attempts: QuerySet[SyncAttempt], zone: tzinfo, zone_name: str) -
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(csv_header(zone_name))
-    rows = _keyset_batches(
+    rows = keyset_batches(
         attempts,
         "started_at",
         "object_type",
@@ -604,7 +604,7 @@ def _csv_chunks(attempts: QuerySet[SyncAttempt], zone: tzinfo, zone_name: str) -
         yield buffer.getvalue()
 
 
-def _keyset_batches(
+def keyset_batches(
     attempts: QuerySet[SyncAttempt], *fields: str, size: int = 2000
 ) -> Iterator[tuple[Any, ...]]:
     """Rows newest first, read as a range scan of `size` rows at a time from where the last batch stopped.

@@ -435,5 +435,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # One enum for the nine product fields' owner (Settings → Catalogue), not one per field.
-    "ENUM_NAME_OVERRIDES": {"ProductFieldOwnerEnum": "products.models.CatalogueSettings.Owner"},
+    "ENUM_NAME_OVERRIDES": {
+        "ProductFieldOwnerEnum": "products.models.CatalogueSettings.Owner",
+        # The sync log's and the webhook log's states (each its own set beside the orders' sync status).
+        "SyncAttemptStatusEnum": "synclogs.models.SyncAttempt.Status",
+        "WebhookReceiptStatusEnum": "synclogs.models.WebhookReceipt.Status",
+    },
 }
