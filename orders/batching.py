@@ -222,6 +222,7 @@ class _Batch:
         self.later: list[_Item] = []
         # The slowest call of the batch, in seconds per order it wrote (the shop's pace: batch_size).
         self.slowest = 0.0
+        self.yielding: ClickYield | None = None
 
     # -- per-order endings ----------------------------------------------------------------------
 
@@ -229,10 +230,15 @@ class _Batch:
         self.run.done(item.order.pk)
         self.delays.setdefault(item.order.pk, None)
 
-    def _timed(self, started: float, orders: int) -> None:
-        """A call's time per order, from calls on enough orders that Odoo's work outweighs the round trip."""
+    def _paused(self) -> float:
+        return self.yielding.waited if self.yielding is not None else 0.0
+
+    def _timed(self, started: float, orders: int, paused: float = 0.0) -> None:
+        """A call's time per order, from calls on enough orders that Odoo's work outweighs the round trip; the
+        time it paused for clicks (since `paused` was read) is not Odoo's."""
         if orders >= MIN_BATCH:
-            self.slowest = max(self.slowest, (time.monotonic() - started) / orders)
+            spent = time.monotonic() - started - (self._paused() - paused)
+            self.slowest = max(self.slowest, spent / orders)
 
     def _out_of_time(self) -> bool:
         """Past the run's budget for starting orders, once one order at least got its turn (a run always moves
@@ -346,7 +352,7 @@ class _Batch:
     def write(self) -> None:
         """Drafts, then the batch's steps, then the orders to write alone; failures end the orders they hit."""
         self.client = client = odoo_client_for(self.shop)
-        yield_to_clicks = ClickYield(self.shop.pk)
+        self.yielding = yield_to_clicks = ClickYield(self.shop.pk)
 
         def before_call() -> None:
             yield_to_clicks()
@@ -467,9 +473,9 @@ class _Batch:
         if not items:
             return []
         try:
-            started = time.monotonic()
+            started, paused = time.monotonic(), self._paused()
             step(items)
-            self._timed(started, len(items))
+            self._timed(started, len(items), paused)
         except PermanentGatewayError as exc:
             pending = settle(items) if settle is not None else items
             done = [item for item in items if item not in pending]
@@ -531,9 +537,9 @@ class _Batch:
         while entries:
             rows = [row for _, item_rows in entries for row in item_rows]
             try:
-                started = time.monotonic()
+                started, paused = time.monotonic(), self._paused()
                 result = odoo_batch.load_many(self.client, "sale.order", columns, rows)
-                self._timed(started, len(entries))
+                self._timed(started, len(entries), paused)
             except odoo_batch.BatchLoadMissingRecordError as exc:
                 forget(self.client)
                 named = {entries[index][0] for index in exc.errors if 0 <= index < len(entries)}

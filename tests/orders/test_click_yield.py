@@ -101,3 +101,18 @@ def test_a_batch_pauses_before_its_odoo_calls_while_a_click_runs(shop, odoo, set
     assert set(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("sync_status", flat=True)) == {
         SyncStatus.SYNCED
     }
+
+
+def test_the_time_a_batch_paused_for_a_click_is_not_counted_as_odoo_s(shop, odoo, settings, monkeypatch):
+    """The batch size follows Odoo's pace (batching.batch_size): a pause for a click must not shrink it."""
+    settings.SYNCO_SYNC_BATCH_SIZE = 10
+    settings.SYNCO_YIELD_SECONDS = 0.15
+    orders = _queued(shop, 10)
+    monkeypatch.setattr(services, "interactive_running", lambda shops: True)  # a click all along
+    monkeypatch.setattr(batching, "YIELD_CHECK_SECONDS", 0.0)
+    batching._PACE.pop(shop.pk, None)
+
+    assert batching.sync_order(orders[0].pk) is None
+
+    # Every call waited 0.15 s; ten orders a call, a pace of 0.015 s per order or more had the pauses counted.
+    assert batching._PACE[shop.pk] < 0.01
