@@ -85,7 +85,9 @@ def create_api_key(request: HtmxHttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST)
     template = FRAGMENT if request.htmx else PAGE
     if not form.is_valid():
-        return render(request, template, _context(shop, form), status=422)
+        # HTMX swaps only a 2xx answer: the fragment with the field errors comes as 200 to it, 422 to a form post.
+        response = render(request, template, _context(shop, form), status=200 if request.htmx else 422)
+        return _with_toast(response, _("No key was created: fix the field marked."), "warning")
     key, plain = create_key(shop, form.cleaned_data["name"], form.cleaned_data["scope"], _who(request))
     response = render(request, template, _context(shop, ApiKeyForm(), created=key, plain_key=plain))
     # The key must not be kept by a browser or a proxy: it is shown this once.
