@@ -1,12 +1,13 @@
-"""The customer settings form (Customers page)."""
+"""The customer settings form (Customers page) and the customer links' filters."""
 
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import CustomerSettings
+from customers.models import CustomerLink, CustomerSettings
 
 
 class CustomerSettingsForm(forms.ModelForm):
@@ -38,3 +39,18 @@ class CustomerSettingsForm(forms.ModelForm):
         if commit:
             settings.save()
         return settings
+
+
+class CustomerLinkFilterForm(forms.Form):
+    """Which customer links to list: one Shopify customer, or the customers linked to one Odoo contact."""
+
+    customer = forms.IntegerField(required=False, min_value=1, label=_("Shopify customer id"))
+    partner = forms.IntegerField(required=False, min_value=1, label=_("Odoo contact id"))
+
+    def filter(self, links: QuerySet[CustomerLink]) -> QuerySet[CustomerLink]:
+        """The links under the cleaned filters (the form must be valid)."""
+        if self.cleaned_data.get("customer"):
+            links = links.filter(shopify_customer_id=self.cleaned_data["customer"])
+        if self.cleaned_data.get("partner"):
+            links = links.filter(odoo_partner_id=self.cleaned_data["partner"])
+        return links

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
+
 from customers.mapping import CONSENT_TAG, normalise_phone, phone_pattern, same_phone
 from customers.models import GUEST_CUSTOMER_ID, CustomerLink, CustomerSettings
 from orders.mapping import XMLID_MODULE, MappingError
@@ -355,3 +357,8 @@ def forget_missing_contacts(client: OdooClient, shop: Shop, order: ShopifyOrder)
     if kept != link.addresses:
         link.addresses = kept
         link.save(update_fields=["addresses"])
+
+
+def linked_customers(shop: Shop) -> QuerySet[CustomerLink]:
+    """The shop's Shopify customers linked to Odoo contacts (the guest contact is not a customer)."""
+    return CustomerLink.objects.filter(shop=shop).exclude(shopify_customer_id=GUEST_CUSTOMER_ID)

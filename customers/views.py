@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from customers import imports
 from customers.duplicates import duplicate_report
 from customers.forms import CustomerSettingsForm
-from customers.models import GUEST_CUSTOMER_ID, CustomerLink, CustomerSettings
+from customers.models import CustomerSettings
+from customers.services import linked_customers
 from customers.tasks import customer_import_task
 from products.models import CatalogueRun
 from synco.errors import GatewayError
@@ -53,9 +54,7 @@ def customers_page(request: HtmxHttpRequest) -> HttpResponse:
         "shop": shop,
         "form": CustomerSettingsForm(instance=settings),
         "settings": settings,
-        "linked": CustomerLink.objects.filter(shop=shop)
-        .exclude(shopify_customer_id=GUEST_CUSTOMER_ID)
-        .count(),
+        "linked": linked_customers(shop).count(),
         "customers_sent": rules.customer_match != OrderRules.CustomerMatch.SINGLE,
         "rule": rules.get_customer_match_display(),
         **_import_context(shop),

@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from customers.models import CustomerLink, CustomerSettings
 from products.models import CatalogueRun, ProductMapping
 from refunds.models import Refund, RefundState
 from shipments.models import Shipment
@@ -650,3 +651,92 @@ class ShipmentRetrySerializer(serializers.Serializer[Any]):
         help_text="Shipments queued again (deliveries pushed, fulfilments applied)."
     )
     message = serializers.CharField(help_text="What was done, in words.")
+
+
+# -- customers ---------------------------------------------------------------------------------------
+
+
+class CustomerSettingsSerializer(serializers.ModelSerializer[CustomerSettings]):
+    match_phone = serializers.BooleanField(
+        help_text="Also match existing Odoo contacts by phone number (after Synco's link and the e-mail)."
+    )
+    copy_marketing_consent = serializers.BooleanField(
+        help_text="Copy e-mail marketing consent to Odoo as a contact tag."
+    )
+    import_companies = serializers.BooleanField(
+        help_text="B2B: a Shopify company's contacts go under a company contact in Odoo."
+    )
+    saved_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When last saved (change them at /settings/)."
+    )
+
+    class Meta:
+        model = CustomerSettings
+        fields = ["match_phone", "copy_marketing_consent", "import_companies", "saved_at"]
+
+
+class CustomerOverviewSerializer(serializers.Serializer[Any]):
+    linked = serializers.IntegerField(help_text="Shopify customers linked to Odoo contacts.")
+    customers_sent = serializers.BooleanField(
+        help_text="False: every order goes on one chosen contact, no customer is sent to Odoo."
+    )
+    rule = serializers.CharField(help_text="The shop's customer rule, as Settings names it.")
+    settings = CustomerSettingsSerializer(help_text="The customer settings.")
+    latest_import = CatalogueRunSerializer(
+        allow_null=True, help_text="The latest customer import (null: none)."
+    )
+
+
+class CustomerLinkSerializer(serializers.ModelSerializer[CustomerLink]):
+    id = serializers.IntegerField(read_only=True, help_text="The link's id.")
+    shopify_customer_id = serializers.IntegerField(help_text="Shopify's customer id.")
+    odoo_partner_id = serializers.IntegerField(help_text="The Odoo res.partner it became.")
+    odoo_url = serializers.SerializerMethodField(help_text="The Odoo contact's page ('' without Odoo).")
+    addresses = serializers.SerializerMethodField(
+        help_text="How many invoice and delivery addresses Synco made as child contacts."
+    )
+    created_at = serializers.DateTimeField(help_text="When Synco linked them.")
+
+    class Meta:
+        model = CustomerLink
+        fields = ["id", "shopify_customer_id", "odoo_partner_id", "odoo_url", "addresses", "created_at"]
+
+    def get_odoo_url(self, link: CustomerLink) -> str:
+        odoo = self.context.get("odoo")
+        return "" if odoo is None else str(odoo.record_url("res.partner", link.odoo_partner_id))
+
+    def get_addresses(self, link: CustomerLink) -> int:
+        return len(link.addresses or {})
+
+
+class ContactSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="The Odoo contact's id.")
+    name = serializers.CharField(help_text="Its name in Odoo.")
+    email = serializers.CharField(help_text="Its e-mail in Odoo.")
+    phone = serializers.CharField(help_text="Its phone in Odoo.")
+    shopify_customer_id = serializers.IntegerField(
+        allow_null=True, help_text="The shop's Shopify customer Synco links to it (null: none)."
+    )
+
+
+class DuplicateGroupSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(help_text="'Same e-mail' or 'Same phone number'.")
+    value = serializers.CharField(help_text="The shared e-mail or number.")
+    keep = ContactSerializer(
+        help_text="The contact to keep (the one Synco links, so orders keep finding it)."
+    )
+    others = ContactSerializer(
+        many=True, help_text="The contacts to merge into it in Odoo (Contacts > Merge)."
+    )
+    relink = ContactSerializer(
+        many=True, help_text="Other contacts Synco also links: after the merge, pick the kept one for them."
+    )
+
+
+class DuplicateReportSerializer(serializers.Serializer[Any]):
+    groups = DuplicateGroupSerializer(
+        many=True, help_text="Groups of Odoo contacts that look like one customer."
+    )
+    page = serializers.IntegerField(help_text="This page (of the shop's linked customers, 100 a page).")
+    pages = serializers.IntegerField(help_text="How many pages.")
+    customers_checked = serializers.IntegerField(help_text="Shopify customers this page checked.")

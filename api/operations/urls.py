@@ -53,4 +53,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.OrderShipmentsRetry.as_view(),
         name="shipments-order-retry",
     ),
+    path("customers/", views.CustomerOverview.as_view(), name="customers"),
+    path("customers/links/", views.CustomerLinkList.as_view(), name="customer-links"),
+    path("customers/links/<int:pk>/", views.CustomerLinkDetail.as_view(), name="customer-link"),
+    path("customers/duplicates/", views.CustomerDuplicates.as_view(), name="customer-duplicates"),
+    path("customers/imports/", views.CustomerImportList.as_view(), name="customer-imports"),
+    path("customers/imports/<int:pk>/", views.CustomerImportDetail.as_view(), name="customer-import"),
+    path("customers/imports/<int:pk>/stop/", views.CustomerImportStop.as_view(), name="customer-import-stop"),
+    path(
+        "customers/imports/<int:pk>/resume/",
+        views.CustomerImportResume.as_view(),
+        name="customer-import-resume",
+    ),
 ]

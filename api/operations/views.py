@@ -23,6 +23,12 @@ from api.errors import Conflict, Unavailable
 from api.operations import serializers as s
 from api.pagination import StableCursorPagination
 from api.validation import bound
+from customers import imports as customer_imports
+from customers.duplicates import duplicate_report
+from customers.forms import CustomerLinkFilterForm
+from customers.models import CustomerLink, CustomerSettings
+from customers.services import linked_customers
+from customers.tasks import customer_import_task
 from orders.models import Order
 from products import imports as product_imports
 from products import problems as product_problems
@@ -41,7 +47,7 @@ from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, 
 from stock.tasks import drift_report_task, push_all_task, refresh_links_task, repair_drift_task
 from synco.errors import GatewayError, TransientGatewayError
 from synco.gateways import odoo_client_for
-from synco.models import OdooConnection, Shop
+from synco.models import OdooConnection, OrderRules, Shop
 
 
 class GatewayFailed(APIException):
@@ -969,3 +975,169 @@ class OrderShipmentsRetry(APIView):
     def post(self, request: Request, order_pk: int) -> Response:
         order = get_object_or_404(Order, shop=shop_of(request), pk=order_pk)
         return _retry(order, None)
+
+
+# -- customers -----------------------------------------------------------------------------------------------
+
+
+class CustomerOverview(APIView):
+    @extend_schema(
+        operation_id="customers_overview",
+        summary="The Customers page: linked customers, the rule, settings, the latest import",
+        responses=s.CustomerOverviewSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        shop = shop_of(request)
+        rules, _ = OrderRules.objects.get_or_create(shop=shop)
+        data = {
+            "linked": linked_customers(shop).count(),
+            "customers_sent": rules.customer_match != OrderRules.CustomerMatch.SINGLE,
+            "rule": rules.get_customer_match_display(),
+            "settings": CustomerSettings.of(shop),
+            "latest_import": customer_imports.latest_run(shop),
+        }
+        return Response(s.CustomerOverviewSerializer(data).data)
+
+
+class CustomerLinkList(ShopList):
+    serializer_class = s.CustomerLinkSerializer
+    ordering = ("pk",)
+
+    def get_queryset(self) -> QuerySet[CustomerLink]:
+        form = bound(CustomerLinkFilterForm, self.request.query_params)
+        return form.filter(linked_customers(shop_of(self.request)))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "odoo": _odoo_connection(shop_of(self.request))}
+
+    @extend_schema(
+        operation_id="customers_links_list",
+        summary="Shopify customers and the Odoo contacts they became",
+        description=(
+            "A customer whose data Shopify asked to erase (customers/redact) has no link any more: it is not "
+            "listed, as on the pages."
+        ),
+        parameters=[
+            _param("customer", "Only this Shopify customer id.", kind=int),
+            _param("partner", "Only the customers linked to this Odoo contact id.", kind=int),
+        ],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class CustomerLinkDetail(APIView):
+    @extend_schema(
+        operation_id="customers_links_retrieve",
+        summary="One customer link",
+        responses=s.CustomerLinkSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        shop = shop_of(request)
+        link = get_object_or_404(linked_customers(shop), pk=pk)
+        return Response(s.CustomerLinkSerializer(link, context={"odoo": _odoo_connection(shop)}).data)
+
+
+class CustomerDuplicates(APIView):
+    @extend_schema(
+        operation_id="customers_duplicates",
+        summary="Odoo contacts that look like the same Shopify customer",
+        description="One page of the shop's linked customers at a time (the duplicates page). Synco never merges.",
+        parameters=[_param("page", "The page (default 1).", kind=int)],
+        responses=s.DuplicateReportSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        raw = str(request.query_params.get("page", "1") or "1")
+        if not re.fullmatch(r"[0-9]{1,6}", raw) or int(raw) < 1:
+            raise ValidationError({"page": ["A page number (1 or more)."]})
+        shop = shop_of(request)
+        try:
+            report = duplicate_report(odoo_client_for(shop), shop, int(raw))
+        except GatewayError as exc:
+            raise gateway_failure(exc) from exc
+        return Response(s.DuplicateReportSerializer(report).data)
+
+
+class CustomerImportList(ShopList):
+    serializer_class = s.CatalogueRunSerializer
+    ordering = ("-pk",)
+
+    def get_queryset(self) -> QuerySet[CatalogueRun]:
+        return _runs(self.request, CatalogueRun.Kind.CUSTOMERS)
+
+    @extend_schema(operation_id="customers_imports_list", summary="Customer import runs, newest first")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="customers_imports_start",
+        summary="Start a full customer import from Shopify",
+        description="409 while another customer import is under way, or when no customer is sent to Odoo.",
+        request=None,
+        responses={202: s.RunActionSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            run = customer_imports.start_customer_import(shop_of(request))
+        except GatewayError as exc:
+            raise Conflict(f"Not started: {exc.message}", code="import_refused") from exc
+        transaction.on_commit(lambda: customer_import_task.delay(run.pk))
+        return Response(
+            {"message": "Importing the customers from Shopify…", "run": s.CatalogueRunSerializer(run).data},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class CustomerImportDetail(APIView):
+    @extend_schema(
+        operation_id="customers_imports_retrieve",
+        summary="One customer import run",
+        responses=s.CatalogueRunSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        run = get_object_or_404(_runs(request, CatalogueRun.Kind.CUSTOMERS), pk=pk)
+        return Response(s.CatalogueRunSerializer(run).data)
+
+
+class CustomerImportStop(APIView):
+    @extend_schema(
+        operation_id="customers_imports_stop",
+        summary="Stop a customer import after the customers in hand",
+        request=None,
+        responses=s.RunActionSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        shop = shop_of(request)
+        run = get_object_or_404(_runs(request, CatalogueRun.Kind.CUSTOMERS), pk=pk)
+        if not customer_imports.request_stop(shop, run.pk):
+            raise Conflict(f"This import is already {run.get_status_display().lower()}.", code="not_running")
+        run.refresh_from_db()
+        return Response(
+            {
+                "message": "Stopping the import after the customers in hand.",
+                "run": s.CatalogueRunSerializer(run).data,
+            }
+        )
+
+
+class CustomerImportResume(APIView):
+    @extend_schema(
+        operation_id="customers_imports_resume",
+        summary="Resume a stopped or failed customer import from its checkpoint",
+        request=None,
+        responses={202: s.RunActionSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        shop = shop_of(request)
+        run = get_object_or_404(_runs(request, CatalogueRun.Kind.CUSTOMERS), pk=pk)
+        if not customer_imports.resume(shop, run.pk):
+            raise Conflict(
+                "This import cannot be resumed (Shopify's file was never ready): start a new import.",
+                code="not_resumable",
+            )
+        transaction.on_commit(lambda: customer_import_task.delay(run.pk))
+        run.refresh_from_db()
+        return Response(
+            {"message": f"Resuming from customer {run.done + 1}.", "run": s.CatalogueRunSerializer(run).data},
+            status=status.HTTP_202_ACCEPTED,
+        )
