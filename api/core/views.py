@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.access import access_of, shop_of
+from orders.dates import shop_zone
 from synco.models import OdooConnection
 from synco.pages.home import get_odoo_health, get_order_counts, get_webhook_health
 
@@ -195,4 +196,6 @@ def health(request: Request) -> Response:
             "paused_by": shop.sync_paused_by if shop.sync_paused else "",
         },
     }
-    return Response(HealthSerializer(data).data)
+    # Times with the shop's offset, as Home shows them in its zone.
+    with timezone.override(shop_zone(shop.iana_timezone or "")):
+        return Response(HealthSerializer(data).data)

@@ -84,6 +84,9 @@ def test_the_backlog_is_homes_count_and_age_of_the_oldest_waiting_order(keyed, o
 
     body = keyed.read.get(URL).json()
 
+    # times with the shop's offset (Paris, in winter)
+    assert body["checked_at"].endswith("+01:00")
+    assert body["backlog"]["oldest_waiting_created_at"] == "2026-11-02T10:30:00+01:00"
     backlog = body["backlog"]
     assert parse_datetime(backlog["oldest_waiting_created_at"]) == oldest
     checked = parse_datetime(body["checked_at"])
