@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import CustomerLink, CustomerSettings
+from synco.filters import MAX_ID
 
 
 class CustomerSettingsForm(forms.ModelForm):
@@ -44,8 +45,10 @@ class CustomerSettingsForm(forms.ModelForm):
 class CustomerLinkFilterForm(forms.Form):
     """Which customer links to list: one Shopify customer, or the customers linked to one Odoo contact."""
 
-    customer = forms.IntegerField(required=False, min_value=1, label=_("Shopify customer id"))
-    partner = forms.IntegerField(required=False, min_value=1, label=_("Odoo contact id"))
+    customer = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, label=_("Shopify customer id")
+    )
+    partner = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, label=_("Odoo contact id"))
 
     def filter(self, links: QuerySet[CustomerLink]) -> QuerySet[CustomerLink]:
         """The links under the cleaned filters (the form must be valid)."""

@@ -7,13 +7,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from refunds.models import Refund, RefundState
+from synco.filters import MAX_ID
 
 
 class RefundFilterForm(forms.Form):
     state = forms.ChoiceField(
         required=False, choices=[("", _("All")), *RefundState.choices], label=_("State")
     )
-    order = forms.IntegerField(required=False, min_value=1, label=_("Order"))
+    order = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, label=_("Order"))
 
     def filter(self, refunds: QuerySet[Refund]) -> QuerySet[Refund]:
         """The refunds under the cleaned filters (the form must be valid)."""

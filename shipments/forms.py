@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shipments.models import Shipment, ShipmentSettings
+from synco.filters import MAX_ID
 
 
 class ShipmentSettingsForm(forms.ModelForm):
@@ -32,7 +33,7 @@ class ShipmentFilterForm(forms.Form):
     direction = forms.ChoiceField(
         required=False, choices=[("", _("Both")), *Shipment.Direction.choices], label=_("Direction")
     )
-    order = forms.IntegerField(required=False, min_value=1, label=_("Order"))
+    order = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, label=_("Order"))
     q = forms.CharField(required=False, max_length=100, strip=True, label=_("Tracking number or delivery"))
 
     def filter(self, shipments: QuerySet[Shipment]) -> QuerySet[Shipment]:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from stock.models import DriftRow, StockPush, StockSettings
+from synco.filters import MAX_ID
 
 
 class StockSettingsForm(forms.ModelForm):
@@ -79,7 +80,7 @@ class DriftFilterForm(forms.Form):
 
     STATES = (("all", _("All")), ("open", _("Not repaired")), ("repaired", _("Repaired")))
 
-    report = forms.IntegerField(required=False, min_value=1, label=_("Drift report"))
+    report = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, label=_("Drift report"))
     location = forms.CharField(required=False, max_length=100, strip=True, label=_("Shopify location"))
     q = forms.CharField(required=False, max_length=100, strip=True, label=_("SKU"))
     state = forms.ChoiceField(required=False, choices=STATES, label=_("State"))

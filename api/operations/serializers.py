@@ -13,6 +13,7 @@ from products.models import CatalogueRun, ProductMapping
 from refunds.models import Refund, RefundState
 from shipments.models import Shipment
 from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, StockPush, StockSettings
+from synco.filters import MAX_ID
 
 # -- shared ------------------------------------------------------------------------------------------
 
@@ -103,7 +104,7 @@ class DriftRowSerializer(serializers.ModelSerializer[DriftRow]):
 
 class RepairInputSerializer(serializers.Serializer[Any]):
     rows = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=5000,
         help_text="The drift rows to repair (ids from /stock/drift/). Leave out and set all=true for every row.",
@@ -740,3 +741,59 @@ class DuplicateReportSerializer(serializers.Serializer[Any]):
     page = serializers.IntegerField(help_text="This page (of the shop's linked customers, 100 a page).")
     pages = serializers.IntegerField(help_text="How many pages.")
     customers_checked = serializers.IntegerField(help_text="Shopify customers this page checked.")
+
+
+class OdooDeliverySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="The Odoo delivery (stock.picking) id.")
+    name = serializers.CharField(help_text="Its name, e.g. WH/OUT/00007.")
+    state = serializers.CharField(
+        help_text="Odoo's state: draft, waiting, confirmed (waiting), assigned (ready), done or cancel."
+    )
+    date_done = serializers.CharField(help_text="When it was validated, as Odoo says ('' until done).")
+    backorder_of = serializers.IntegerField(help_text="The delivery it is a backorder of (0: none).")
+    carrier = serializers.CharField(help_text="The carrier's name ('' when none).")
+    tracking_ref = serializers.CharField(help_text="The tracking reference ('' when none).")
+    tracking_url = serializers.CharField(help_text="The carrier's tracking link ('' without one).")
+
+
+class ShopifyFulfillmentSerializer(serializers.Serializer[Any]):
+    id = serializers.CharField(help_text="The Shopify fulfilment's gid.")
+    name = serializers.CharField(help_text="Its name, e.g. #1001-F1.")
+    status = serializers.CharField(
+        help_text="Shopify's status: SUCCESS, CANCELLED, ERROR, FAILURE, OPEN, PENDING."
+    )
+    created_at = serializers.CharField(help_text="When Shopify created it (ISO 8601).")
+    tracking = TrackingSerializer(
+        help_text="Its first tracking (empty strings when none).", source="first_tracking"
+    )
+
+
+class ShopifyShipmentStateSerializer(serializers.Serializer[Any]):
+    status = serializers.CharField(help_text="The order's fulfilment status in Shopify, e.g. FULFILLED.")
+    fulfillments = ShopifyFulfillmentSerializer(many=True, help_text="The order's fulfilments in Shopify.")
+    refusals = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why an open fulfilment order cannot be fulfilled by Synco (on hold, another service's...).",
+    )
+
+
+class OrderShipmentsSerializer(serializers.Serializer[Any]):
+    order = OrderRefSerializer(help_text="The order.")
+    shipper = serializers.ChoiceField(
+        ["odoo", "shopify"],
+        help_text="odoo: Odoo ships (deliveries become fulfilments); shopify: the reverse.",
+    )
+    shipments = ShipmentSerializer(
+        many=True, help_text="What Synco sent between Odoo and Shopify, oldest first."
+    )
+    odoo_deliveries = OdooDeliverySerializer(many=True, help_text="The order's deliveries in Odoo, read now.")
+    shopify = ShopifyShipmentStateSerializer(
+        allow_null=True, help_text="The order's fulfilments in Shopify, read now (null if Shopify failed)."
+    )
+    read_errors = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why Odoo or Shopify could not be read ('Odoo: ...', 'Shopify: ...').",
+    )
+    can_retry = serializers.BooleanField(
+        help_text="A shipment is held or failed: POST retry/ tries them again."
+    )

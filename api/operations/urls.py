@@ -48,6 +48,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("shipments/", views.ShipmentList.as_view(), name="shipments"),
     path("shipments/<int:pk>/", views.ShipmentDetail.as_view(), name="shipment"),
     path("shipments/<int:pk>/retry/", views.ShipmentRetry.as_view(), name="shipment-retry"),
+    path("shipments/orders/<int:order_pk>/", views.OrderShipments.as_view(), name="shipments-order"),
     path(
         "shipments/orders/<int:order_pk>/retry/",
         views.OrderShipmentsRetry.as_view(),

@@ -965,6 +965,42 @@ class ShipmentRetry(APIView):
         return _retry(shipment.order, [shipment.pk])
 
 
+class OrderShipments(APIView):
+    @extend_schema(
+        operation_id="shipments_order",
+        summary="An order's deliveries and fulfilments, both sides read now (the order page's panel)",
+        description=(
+            "Synco's shipment rows, the order's Odoo deliveries and its Shopify fulfilments with tracking. An "
+            "Odoo or Shopify that cannot be read is named in `read_errors`; the rest is still answered."
+        ),
+        responses=s.OrderShipmentsSerializer,
+    )
+    def get(self, request: Request, order_pk: int) -> Response:
+        shop = shop_of(request)
+        order = get_object_or_404(Order.objects.select_related("shop"), shop=shop, pk=order_pk)
+        panel = shipment_services.get_order_shipments(order)
+        rows = list(_shipments(request).filter(order=order).order_by("created_at", "pk"))
+        state = panel.shopify
+        data = {
+            "order": {"id": order.pk, "name": order.name},
+            "shipper": panel.settings.shipper,
+            "shipments": rows,
+            "odoo_deliveries": panel.deliveries,
+            "shopify": None
+            if state is None
+            else {
+                "status": state.status,
+                "fulfillments": list(state.fulfillments),
+                "refusals": [
+                    fo.refusal() for fo in state.fulfillment_orders if fo.status != "CLOSED" and fo.refusal()
+                ],
+            },
+            "read_errors": panel.errors,
+            "can_retry": panel.has_held,
+        }
+        return Response(s.OrderShipmentsSerializer(data).data)
+
+
 class OrderShipmentsRetry(APIView):
     @extend_schema(
         operation_id="shipments_retry_order",

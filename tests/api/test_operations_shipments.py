@@ -6,10 +6,20 @@ from typing import Any
 
 import pytest
 
+from api.keys import create_key
 from orders.models import Order
 from shipments.models import Shipment
 from shipments.tasks import apply_fulfillments_task, push_delivery_task
 from synco.models import OdooConnection, Shop
+from tests.api.conftest import client_with
+from tests.shipments.conftest import (  # noqa: F401 (shipping_shop is a fixture)
+    delivery_of,
+    fulfillments_of,
+    sandbox_order,
+    ship,
+    shipping_shop,
+    synced,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +187,55 @@ def test_a_page_of_shipments_costs_constant_queries(keyed, django_assert_max_num
         seen += [r["id"] for r in body["results"]]
         url = body["next"]
     assert len(seen) == len(set(seen)) == 40
+
+
+def test_a_failed_delivery_retried_through_the_api_is_fulfilled_in_shopify_with_its_tracking(
+    shipping_shop,  # noqa: F811
+    shopify,
+    odoo,
+    added_shopify_orders_removed,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    # given a synced order whose delivery the warehouse validated with tracking, and a push that failed
+    from shipments import services
+
+    monkeypatch.setattr(
+        push_delivery_task, "delay", lambda order_id, picking: services.push_delivery(order_id, picking)
+    )
+    _, key = create_key(shipping_shop, "ops", "write")
+    api = client_with(key)
+    order = sandbox_order(shopify)
+    stored = synced(shipping_shop, shopify, order)
+    delivery = delivery_of(shipping_shop, stored)
+    ship(odoo, shipping_shop, delivery, tracking="1ZAPI", carrier="UPS")
+    failed = Shipment.objects.create(
+        shop=shipping_shop,
+        order=stored,
+        direction=Shipment.Direction.TO_SHOPIFY,
+        odoo_picking_id=delivery.id,
+        odoo_picking_name=delivery.name,
+        state=Shipment.State.FAILED,
+        reason="Shopify did not answer (timeout).",
+    )
+    assert not fulfillments_of(shopify, order)
+
+    # when it is retried
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.post(f"/api/v1/shipments/{failed.pk}/retry/")
+
+    # then Shopify has the fulfilment with the tracking, and the API says so
+    assert answer.status_code == 202
+    [fulfilment] = fulfillments_of(shopify, order)
+    assert "1ZAPI" in str(fulfilment)
+    row = api.get(f"/api/v1/shipments/{failed.pk}/").json()
+    assert (row["state"], row["tracking"]["number"], row["can_retry"]) == ("sent", "1ZAPI", False)
+    panel = api.get(f"/api/v1/shipments/orders/{stored.pk}/").json()
+    assert panel["read_errors"] == [] and panel["shipper"] == "odoo"
+    assert [d["name"] for d in panel["odoo_deliveries"] if d["state"] == "done"] == [delivery.name]
+    assert [f["tracking"]["number"] for f in panel["shopify"]["fulfillments"]] == ["1ZAPI"]
+    assert [s["id"] for s in panel["shipments"]] == [failed.pk]
+
+
+def test_the_order_panel_of_another_shop_is_404(keyed, other_shop):
+    assert keyed.read.get(f"/api/v1/shipments/orders/{order_of(other_shop.shop).pk}/").status_code == 404
