@@ -11,10 +11,11 @@ from typing import Any
 from django import forms
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.forms import CustomerSettingsForm
-from products.forms import OWNER_FIELDS, CatalogueSettingsForm
+from products.forms import MAX_IMAGE_KB, OWNER_FIELDS, CatalogueSettingsForm
 from products.models import CatalogueSettings
 from shipments.forms import ShipmentSettingsForm
 from shipments.models import ShipmentSettings
@@ -95,13 +96,14 @@ class OdooConnectionSerializer(serializers.Serializer):
         choices=choices_of(OdooConnection, "protocol"), help_text=described(OdooConnectionForm, "protocol")
     )
     max_concurrency = serializers.IntegerField(
-        min_value=1,
+        min_value=0,
         max_value=16,
         required=False,
         help_text=described(
             OdooConnectionForm,
             "max_concurrency",
-            "Counted over every shop connected to the same Odoo URL and database; left out, it is kept.",
+            "1 to 16, counted over every shop connected to the same Odoo URL and database; left out (or 0), the "
+            "current cap is kept.",
         ),
     )
     server_version = serializers.CharField(
@@ -307,7 +309,7 @@ class CatalogueSerializer(serializers.Serializer):
     active_owner = _owner("active_owner")
     import_images = serializers.BooleanField(help_text=described(CatalogueSettingsForm, "import_images"))
     image_max_kb = serializers.IntegerField(
-        min_value=1, help_text=described(CatalogueSettingsForm, "image_max_kb")
+        min_value=1, max_value=MAX_IMAGE_KB, help_text=described(CatalogueSettingsForm, "image_max_kb")
     )
     create_missing = serializers.BooleanField(help_text=described(CatalogueSettingsForm, "create_missing"))
     saved_at = serializers.DateTimeField(
@@ -412,3 +414,29 @@ class TokenRotationSerializer(serializers.Serializer):
     notifications_url = serializers.CharField(
         help_text="The new stock notifications address (the old one is refused)."
     )
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "code": {
+                "type": "string",
+                "description": "invalid, permission_denied, odoo_refused, gateway_unavailable, ...",
+            },
+            "message": {"type": "string", "description": "What went wrong, in words a person can act on."},
+            "fields": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "description": "For invalid input: each refused field with the Settings page's own messages.",
+            },
+        },
+        "required": ["code", "message", "fields"],
+    }
+)
+class _ErrorField(serializers.JSONField):
+    """The error object ("fields" cannot be a serializer field's name: it is the serializer's own attribute)."""
+
+
+class SettingsErrorSerializer(serializers.Serializer):
+    error = _ErrorField(help_text="What went wrong: a code, a message and the refused fields.")

@@ -17,14 +17,14 @@ from django import forms
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import status
+from rest_framework import serializers
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import access_of, shop_of
-from api.errors import Unavailable
+from api.errors import Conflict, Unavailable
 from api.shop_settings.serializers import (
     CatalogueSerializer,
     ConnectionTestSerializer,
@@ -34,6 +34,7 @@ from api.shop_settings.serializers import (
     OdooConnectionSerializer,
     OdooConnectionTestRequestSerializer,
     OrderRulesSerializer,
+    SettingsErrorSerializer,
     ShippingSettingsSerializer,
     StockNotificationsSerializer,
     StockSettingsSerializer,
@@ -71,6 +72,11 @@ logger = logging.getLogger(__name__)
 SETTINGS_TAG = ["settings"]
 
 
+def _answers(serializer: Any, *errors: int) -> dict[int, Any]:
+    """The 200 answer and the documented errors (each `{"error": {"code", "message", "fields"}}`)."""
+    return {200: serializer, **{status_code: SettingsErrorSerializer for status_code in errors}}
+
+
 # -- binding a JSON body to a page's form --------------------------------------------------------------------
 
 
@@ -94,25 +100,66 @@ def _as_form_value(name: str, field: forms.Field, value: Any) -> Any:
     return value
 
 
+def _json_type_error(name: str, field: forms.Field, declared: serializers.Field, value: Any) -> str | None:
+    """Whether a JSON value has the type the field takes (the page's form, made for HTML posts, would read
+    `{}` as an unticked box or the text "{}"); what the value may be is the form's to say."""
+    if value is None:
+        return None if declared.allow_null else "This field may not be null."
+    if isinstance(field, forms.BooleanField):
+        return None if isinstance(value, bool) else "Must be true or false."
+    if isinstance(field, forms.MultipleChoiceField):
+        return None if _strings(value) else "Must be a list of strings."
+    if isinstance(field, CommaListField):
+        return None if isinstance(value, str) or _strings(value) else "Must be a list of strings."
+    if name == "payment_journals":
+        return None if isinstance(value, str | Mapping) else 'Must be an object such as {"*": 6}.'
+    if isinstance(field, forms.FloatField | forms.DecimalField):
+        return (
+            None
+            if isinstance(value, int | float | str) and not isinstance(value, bool)
+            else "Must be a number."
+        )
+    if isinstance(field, forms.IntegerField):
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        return None if whole and not isinstance(value, bool) else "Must be a whole number."
+    if isinstance(field, forms.DateTimeField):
+        return None if isinstance(value, str) and value else "Must be a date and time (ISO 8601), or null."
+    return None if isinstance(value, str) else "Must be a string."
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 def _form_data(
     body: Mapping[str, Any],
     fields: Mapping[str, forms.Field],
     stored: Mapping[str, Any],
+    serializer: serializers.Serializer,
     *,
     partial: bool,
-    read_only: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """The data to bind: the body (PUT), or the stored values with the body over them (PATCH).
+    """The data to bind: the body (PUT: every field the schema requires), or the stored values with the body over
+    them (PATCH).
 
-    A field the page does not have is refused (a typo would otherwise change nothing without a word); the
-    read-only fields of a GET may be sent back and are ignored.
+    A value of the wrong JSON type is refused; names that are not settings (the read-only fields of a GET sent
+    back, anything else) are ignored, as DRF does.
     """
-    unknown = sorted(name for name in body if name not in fields and name not in read_only)
-    if unknown:
-        raise ValidationError({name: ["There is no such setting here."] for name in unknown})
+    declared = serializer.fields
+    writable = {name for name, field in declared.items() if not field.read_only and name in fields}
+    errors: dict[str, list[str]] = {}
+    for name, value in body.items():
+        if name in writable and (problem := _json_type_error(name, fields[name], declared[name], value)):
+            errors[name] = [problem]
+    if not partial:
+        for name, field in declared.items():
+            if field.required and not field.read_only and name not in body:
+                errors[name] = ["This field is required."]
+    if errors:
+        raise ValidationError(errors)
     data = dict(stored) if partial else {}
     for name, value in body.items():
-        if name in fields:
+        if name in writable:
             data[name] = _as_form_value(name, fields[name], value)
     return data
 
@@ -140,8 +187,6 @@ def _shop_time(shop: Shop) -> Iterator[None]:
 
 # -- the Odoo connection -------------------------------------------------------------------------------------
 
-CONNECTION_READ_ONLY = frozenset({"secret_set", "server_version", "last_check", "circuit_open_until"})
-
 CONNECTION_EXAMPLE = {
     "url": "https://mycompany.odoo.com",
     "database": "mycompany",
@@ -163,13 +208,13 @@ def _connection_of(shop: Shop) -> OdooConnection:
     return OdooConnection.objects.filter(shop=shop).first() or OdooConnection(shop=shop)
 
 
-def _connection_form(request: Request, connection: OdooConnection, *, partial: bool) -> OdooConnectionForm:
+def _connection_form(
+    request: Request, connection: OdooConnection, declared: serializers.Serializer, *, partial: bool
+) -> OdooConnectionForm:
     body = _body(request)
     # The secret is never part of what is "stored" here: left out, the form keeps the stored one.
     stored = _stored_values(OdooConnectionForm(instance=connection), leave_out=frozenset({"secret"}))
-    data = _form_data(
-        body, OdooConnectionForm.base_fields, stored, partial=partial, read_only=CONNECTION_READ_ONLY
-    )
+    data = _form_data(body, OdooConnectionForm.base_fields, stored, declared, partial=partial)
     return bound(OdooConnectionForm, data, instance=connection)
 
 
@@ -194,7 +239,7 @@ class OdooConnectionView(APIView):
         "required only when none is stored or the URL points at another server; left out, the stored one is "
         "kept. Changing the URL, database, login, protocol or secret forgets the last Test connection.",
         request=OdooConnectionSerializer,
-        responses=OdooConnectionSerializer,
+        responses=_answers(OdooConnectionSerializer, 400, 403),
         examples=[
             OpenApiExample(
                 "Connect an Odoo Online database with an API key",
@@ -219,7 +264,7 @@ class OdooConnectionView(APIView):
         summary="Change some Odoo connection settings",
         description="Only the fields sent change; the others (and the secret, unless sent) are kept.",
         request=OdooConnectionSerializer,
-        responses=OdooConnectionSerializer,
+        responses=_answers(OdooConnectionSerializer, 400, 403),
         examples=[OpenApiExample("Fewer parallel writers", value={"max_concurrency": 2}, request_only=True)],
     )
     def patch(self, request: Request) -> Response:
@@ -227,7 +272,7 @@ class OdooConnectionView(APIView):
 
     def _save(self, request: Request, *, partial: bool) -> Response:
         shop = shop_of(request)
-        form = _connection_form(request, _connection_of(shop), partial=partial)
+        form = _connection_form(request, _connection_of(shop), OdooConnectionSerializer(), partial=partial)
         connection = form.save()
         logger.info(
             "Odoo connection saved through the API",
@@ -246,7 +291,7 @@ class OdooConnectionTestView(APIView):
         "left-out secret is the stored one) are tested and nothing is saved. Invalid fields give 400 with the "
         "page's messages; a failing Odoo gives 200 with `ok: false` and the check that failed.",
         request=OdooConnectionTestRequestSerializer,
-        responses=ConnectionTestSerializer,
+        responses=_answers(ConnectionTestSerializer, 400, 403),
         examples=[
             OpenApiExample(
                 "A wrong password",
@@ -282,7 +327,12 @@ class OdooConnectionTestView(APIView):
         form: OdooConnectionForm | None = None
         if body:
             stored = OdooConnection.objects.filter(shop=shop).first()
-            form = _connection_form(request, stored or OdooConnection(shop=shop), partial=True)
+            form = _connection_form(
+                request,
+                stored or OdooConnection(shop=shop),
+                OdooConnectionTestRequestSerializer(),
+                partial=True,
+            )
         result = run_connection_test(shop, form)
         return Response(
             ConnectionTestSerializer(
@@ -353,7 +403,7 @@ class OrderRulesView(APIView):
         description="Every rule, validated by the page's form (the same messages). Saving re-applies "
         "eligibility to the stored orders in the background, as the page does.",
         request=OrderRulesSerializer,
-        responses=OrderRulesSerializer,
+        responses=_answers(OrderRulesSerializer, 400, 403),
     )
     def put(self, request: Request) -> Response:
         return self._save(request, partial=False)
@@ -365,7 +415,7 @@ class OrderRulesView(APIView):
         description="Only the rules sent change. Saving re-applies eligibility to the stored orders in the "
         "background, as the page does.",
         request=OrderRulesSerializer,
-        responses=OrderRulesSerializer,
+        responses=_answers(OrderRulesSerializer, 400, 403),
         examples=[
             OpenApiExample(
                 "Never sync orders tagged no-erp",
@@ -384,7 +434,7 @@ class OrderRulesView(APIView):
         with _shop_time(shop):
             stored = _stored_values(OrderRulesForm(instance=rules))
             data = _form_data(
-                body, OrderRulesForm.base_fields, stored, partial=partial, read_only=frozenset({"saved_at"})
+                body, OrderRulesForm.base_fields, stored, OrderRulesSerializer(), partial=partial
             )
             rules = save_order_rules(shop, bound(OrderRulesForm, data, instance=rules))
             return Response(OrderRulesSerializer(rules_data(rules)).data)
@@ -433,7 +483,7 @@ class MatchingView(APIView):
         description="Validated by the pages' forms (the same messages); a newly chosen single_partner_id is "
         "looked up in Odoo first, as the page does, and refused if Odoo has no such contact.",
         request=MatchingSerializer,
-        responses=MatchingSerializer,
+        responses=_answers(MatchingSerializer, 400, 403),
     )
     def put(self, request: Request) -> Response:
         return self._save(request, partial=False)
@@ -444,7 +494,7 @@ class MatchingView(APIView):
         summary="Change some matching options",
         description="Only the options sent change.",
         request=MatchingSerializer,
-        responses=MatchingSerializer,
+        responses=_answers(MatchingSerializer, 400, 403),
         examples=[
             OpenApiExample(
                 "Put every order on one Odoo contact",
@@ -468,8 +518,8 @@ class MatchingView(APIView):
                 **_stored_values(MatchingForm(instance=rules)),
                 **_stored_values(CustomerSettingsForm(instance=customer_settings)),
             },
+            MatchingSerializer(),
             partial=partial,
-            read_only=frozenset({"single_partner_name"}),
         )
         matching_form, customer_form = _bind_all(
             (
@@ -514,7 +564,7 @@ class CatalogueView(APIView):
         summary="Replace the catalogue settings",
         description="Validated by the page's form (the same messages).",
         request=CatalogueSerializer,
-        responses=CatalogueSerializer,
+        responses=_answers(CatalogueSerializer, 400, 403),
     )
     def put(self, request: Request) -> Response:
         return self._save(request, partial=False)
@@ -525,7 +575,7 @@ class CatalogueView(APIView):
         summary="Change some catalogue settings",
         description="Only the settings sent change.",
         request=CatalogueSerializer,
-        responses=CatalogueSerializer,
+        responses=_answers(CatalogueSerializer, 400, 403),
         examples=[
             OpenApiExample("Odoo owns the sale price", value={"sale_price_owner": "odoo"}, request_only=True)
         ],
@@ -539,8 +589,8 @@ class CatalogueView(APIView):
             _body(request),
             CatalogueSettingsForm.base_fields,
             _stored_values(CatalogueSettingsForm(instance=catalogue)),
+            CatalogueSerializer(),
             partial=partial,
-            read_only=frozenset({"saved_at"}),
         )
         catalogue = bound(CatalogueSettingsForm, data, instance=catalogue).save()
         return Response(CatalogueSerializer(_catalogue_data(catalogue)).data)
@@ -582,7 +632,7 @@ class PauseView(APIView):
         description="The Settings page's danger zone: nothing is sent to Odoo until resumed; queued orders are put "
         "back and wait. Pausing a paused shop changes nothing (`changed: false`).",
         request=None,
-        responses=SyncStateSerializer,
+        responses=_answers(SyncStateSerializer, 403),
     )
     def post(self, request: Request) -> Response:
         shop = shop_of(request)
@@ -597,7 +647,7 @@ class ResumeView(APIView):
         summary="Resume syncing",
         description="Send orders to Odoo again; the orders held while paused are queued again in the background.",
         request=None,
-        responses=SyncStateSerializer,
+        responses=_answers(SyncStateSerializer, 403),
     )
     def post(self, request: Request) -> Response:
         shop = shop_of(request)
@@ -608,19 +658,12 @@ class ResumeView(APIView):
 # -- stock and shipping (Settings: Stock, Shipping) -----------------------------------------------------------
 
 
-class OdooRefused(APIException):
-    """Odoo refused what was asked (access rights, a missing app): the message says what to fix."""
-
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_detail = "Odoo refused the request."
-    default_code = "gateway_error"
-
-
 def _odoo_failure(exc: GatewayError, prefix: str = "") -> APIException:
-    """503 with Retry-After when Odoo may answer later, else 502 with Odoo's reason."""
+    """503 with Retry-After when Odoo may answer later; 409 with Odoo's reason when its state refuses the action
+    (a missing app, access rights): the request itself was fine."""
     if isinstance(exc, TransientGatewayError):
         return Unavailable(f"{prefix}{exc.message}", code="gateway_unavailable", retry_after=60)
-    return OdooRefused(f"{prefix}{exc.message}")
+    return Conflict(f"{prefix}{exc.message}", code="odoo_refused")
 
 
 def _stock_data(request: Request, settings: StockSettings) -> dict[str, Any]:
@@ -651,7 +694,7 @@ class StockSettingsView(APIView):
         description="Validated by the page's form (the same messages). Turning it on matches the items and "
         "pushes every level once in the background, as the page does.",
         request=StockSettingsSerializer,
-        responses=StockSettingsSerializer,
+        responses=_answers(StockSettingsSerializer, 400, 403),
     )
     def put(self, request: Request) -> Response:
         return self._save(request, partial=False)
@@ -662,7 +705,7 @@ class StockSettingsView(APIView):
         summary="Change some stock settings",
         description="Only the settings sent change.",
         request=StockSettingsSerializer,
-        responses=StockSettingsSerializer,
+        responses=_answers(StockSettingsSerializer, 400, 403),
         examples=[OpenApiExample("Keep 2 units back", value={"safety_buffer": 2}, request_only=True)],
     )
     def patch(self, request: Request) -> Response:
@@ -674,8 +717,8 @@ class StockSettingsView(APIView):
             _body(request),
             StockSettingsForm.base_fields,
             _stored_values(StockSettingsForm(instance=settings)),
+            StockSettingsSerializer(),
             partial=partial,
-            read_only=frozenset({"blocked_reason", "notifications_url"}),
         )
         settings = save_stock_settings(bound(StockSettingsForm, data, instance=settings))
         return Response(StockSettingsSerializer(_stock_data(request, settings)).data)
@@ -686,11 +729,11 @@ class StockNotificationsView(APIView):
         operation_id="settings_stock_notifications",
         tags=SETTINGS_TAG,
         summary="Create the Odoo rules that notify Synco of stock changes",
-        description="What the Stock settings page's button does (logged in the sync log). 502 with Odoo's "
+        description="What the Stock settings page's button does (logged in the sync log). 409 with Odoo's "
         "reason if it refuses (e.g. the Automation Rules app is missing and install_module is false); 503 "
         "with Retry-After if Odoo does not answer.",
         request=InstallNotificationsSerializer,
-        responses=StockNotificationsSerializer,
+        responses=_answers(StockNotificationsSerializer, 400, 403, 409, 503),
     )
     def post(self, request: Request) -> Response:
         options = InstallNotificationsSerializer(data=_body(request))
@@ -719,9 +762,9 @@ class WebhookTokenView(APIView):
         summary="Give Odoo's notification addresses a new secret token",
         description="What the Stock settings page's 'New token' does: Synco's rules in Odoo (stock and "
         "deliveries) are pointed at the new address first, then the old one is refused. Nothing changes if "
-        "Odoo cannot be reached (502/503).",
+        "Odoo refuses (409) or cannot be reached (503).",
         request=None,
-        responses=TokenRotationSerializer,
+        responses=_answers(TokenRotationSerializer, 403, 409, 503),
     )
     def post(self, request: Request) -> Response:
         shop = shop_of(request)
@@ -765,7 +808,7 @@ class ShippingSettingsView(APIView):
         summary="Replace the shipping settings",
         description="Validated by the page's form (the same messages).",
         request=ShippingSettingsSerializer,
-        responses=ShippingSettingsSerializer,
+        responses=_answers(ShippingSettingsSerializer, 400, 403),
     )
     def put(self, request: Request) -> Response:
         return self._save(request, partial=False)
@@ -776,7 +819,7 @@ class ShippingSettingsView(APIView):
         summary="Change some shipping settings",
         description="Only the settings sent change.",
         request=ShippingSettingsSerializer,
-        responses=ShippingSettingsSerializer,
+        responses=_answers(ShippingSettingsSerializer, 400, 403),
         examples=[OpenApiExample("Shopify or a 3PL ships", value={"shipper": "shopify"}, request_only=True)],
     )
     def patch(self, request: Request) -> Response:
@@ -788,8 +831,8 @@ class ShippingSettingsView(APIView):
             _body(request),
             ShipmentSettingsForm.base_fields,
             _stored_values(ShipmentSettingsForm(instance=settings)),
+            ShippingSettingsSerializer(),
             partial=partial,
-            read_only=frozenset({"notifications_url"}),
         )
         settings = bound(ShipmentSettingsForm, data, instance=settings).save()
         return Response(ShippingSettingsSerializer(_shipping_data(request, settings)).data)
@@ -800,10 +843,10 @@ class DeliveryNotificationsView(APIView):
         operation_id="settings_shipping_notifications",
         tags=SETTINGS_TAG,
         summary="Create the Odoo rule that notifies Synco of validated deliveries",
-        description="What the Shipping settings page's button does (logged in the sync log). 502 with Odoo's "
+        description="What the Shipping settings page's button does (logged in the sync log). 409 with Odoo's "
         "reason if it refuses; 503 with Retry-After if Odoo does not answer.",
         request=InstallNotificationsSerializer,
-        responses=DeliveryNotificationsSerializer,
+        responses=_answers(DeliveryNotificationsSerializer, 400, 403, 409, 503),
     )
     def post(self, request: Request) -> Response:
         options = InstallNotificationsSerializer(data=_body(request))

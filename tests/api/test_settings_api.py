@@ -194,20 +194,31 @@ def test_a_put_without_a_secret_for_a_new_connection_is_refused(keyed, odoo):
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "field", "message"),
     [
-        ([1, 2], "non_field_errors"),
-        ({"databse": "typo"}, "databse"),
-        ({"secret_set": False, "url": 5}, "url"),
+        ([1, 2], "non_field_errors", "Send a JSON object with the settings to change."),
+        ({"secret_set": False, "url": 5}, "url", "Must be a string."),
+        ({"max_concurrency": "4"}, "max_concurrency", "Must be a whole number."),
+        ({"database": None}, "database", "This field may not be null."),
     ],
-    ids=["not-an-object", "unknown-field", "wrong-type"],
+    ids=["not-an-object", "wrong-type", "number-as-text", "null"],
 )
-def test_a_malformed_body_is_a_400_not_a_500(api, body, field):
+def test_a_malformed_body_is_a_400_not_a_500(api, body, field, message):
     response = api.write.patch(CONNECTION, body, format="json")
 
     assert response.status_code == 400
-    assert field in response.json()["error"]["fields"]
+    assert response.json()["error"]["fields"] == {field: [message]}
     assert OdooConnection.objects.get(shop=api.shop).secret == ODOO_PASSWORD
+
+
+def test_names_that_are_not_settings_are_ignored(api):
+    response = api.write.patch(
+        CONNECTION, {"secret_set": False, "server_version": "99", "databse": "typo"}, format="json"
+    )
+
+    assert response.status_code == 200
+    connection = OdooConnection.objects.get(shop=api.shop)
+    assert (connection.database, connection.secret, connection.server_version) == (ODOO_DB, ODOO_PASSWORD, "")
 
 
 def test_a_read_key_cannot_change_or_test_anything(api, odoo):
@@ -690,9 +701,9 @@ def test_creating_the_stock_rules_says_why_odoo_cannot(api, odoo):
     # an Odoo without the Automation Rules app, not asked to install it
     response = api.write.post(STOCK_NOTIFICATIONS, {}, format="json")
 
-    assert response.status_code == 502
+    assert response.status_code == 409
     error = response.json()["error"]
-    assert error["code"] == "gateway_error"
+    assert error["code"] == "odoo_refused"
     assert "Automation Rules app (base_automation) is not installed" in error["message"]
 
 
@@ -716,11 +727,12 @@ def test_the_stock_and_delivery_rules_are_created_and_a_new_token_repoints_them(
 
 
 def test_the_shipping_settings_change_through_the_page_form(api):
-    response = api.write.put(SHIPPING, {"shipper": "shopify", "notify_customer": False}, format="json")
+    response = api.write.put(
+        SHIPPING, {"shipper": "shopify", "notify_customer": False, "validate_at_sync": False}, format="json"
+    )
 
     assert response.status_code == 200
     settings = shipment_services.get_settings(api.shop)
-    # a PUT is the whole form: validate_at_sync left out is off, as an unticked box on the page
     assert (settings.shipper, settings.notify_customer, settings.validate_at_sync) == (
         "shopify",
         False,
@@ -731,6 +743,30 @@ def test_the_shipping_settings_change_through_the_page_form(api):
     assert refused.json()["error"]["fields"]["shipper"] == [
         "Select a valid choice. drone is not one of the available choices."
     ]
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "fields"),
+    [
+        # a PUT names every setting: a box left out is not read as unticked
+        (
+            "put",
+            {"shipper": "odoo", "notify_customer": True},
+            {"validate_at_sync": ["This field is required."]},
+        ),
+        # JSON types: the page's form would read {} as an unticked box and 7 as the text "7"
+        ("patch", {"notify_customer": {}}, {"notify_customer": ["Must be true or false."]}),
+        ("patch", {"shipper": 7}, {"shipper": ["Must be a string."]}),
+        ("patch", {"notify_customer": None}, {"notify_customer": ["This field may not be null."]}),
+    ],
+)
+def test_a_body_of_the_wrong_shape_is_refused_before_the_form(api, method, body, fields):
+    response = getattr(api.write, method)(SHIPPING, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == fields
+    settings = shipment_services.get_settings(api.shop)
+    assert (settings.shipper, settings.notify_customer, settings.validate_at_sync) == ("odoo", True, True)
 
 
 def test_a_read_key_cannot_change_stock_or_shipping(api):
