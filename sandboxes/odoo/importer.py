@@ -14,7 +14,6 @@ Errors are returned as ``messages`` (never as a Fault) and roll the whole call b
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from . import tools
@@ -23,12 +22,6 @@ from .fields import X2MANY_TYPES, Field
 
 if TYPE_CHECKING:
     from .orm import Model
-
-
-# Per database: the ir.model.data table indexed, (module, name) -> row ids, and the row ids seen so far
-_XMLIDS: weakref.WeakKeyDictionary[Any, tuple[Any, dict[tuple[Any, Any], set[int]], set[int]]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 class ImportIssue(Exception):
@@ -221,21 +214,11 @@ def _save(model: Model, values: dict[str, Any]) -> int:
 
 
 def _xmlid_row(model: Model, module: str, name: str) -> tuple[int, dict[str, Any]] | None:
-    """The ir.model.data row of an external id, through an index of the table (records inserted since the last
-    lookup are picked up by comparing ids; an entry is checked against its row)."""
+    """The ir.model.data row of an external id (the lowest id when several hold it)."""
     table = model.db.table("ir.model.data")
-    cached = _XMLIDS.get(model.db)
-    if cached is None or cached[0] is not table:
-        cached = (table, {}, set())
-        _XMLIDS[model.db] = cached
-    _table, index, seen = cached
-    for data_id in table.keys() - seen:
-        rec = table[data_id]
-        index.setdefault((rec.get("module"), rec.get("name")), set()).add(data_id)
-        seen.add(data_id)
-    for data_id in sorted(index.get((module, name), ())):
-        row = table.get(data_id)
-        if row is not None and row.get("module") == module and row.get("name") == name:
+    for data_id in sorted(model.db.index("ir.model.data", "name").holding(name)):
+        row = table[data_id]
+        if row.get("module") == module:
             return data_id, row
     return None
 

@@ -247,8 +247,8 @@ class Model:
         hide_archived = "active" in self.fields_by_name and self.context.get("active_test", True)
         ids = [
             rid
-            for rid, rec in self.table().items()
-            if rec.get(inverse_name) == parent_id and not (hide_archived and not self.value(rid, "active"))
+            for rid in self.db.ids_where(self._name, inverse_name, parent_id)
+            if not (hide_archived and not self.value(rid, "active"))
         ]
         return self.sort_ids(ids, self._order)
 
@@ -465,10 +465,11 @@ class Model:
             # Odoo's unlink deletes the records' external ids with them (their ir.model.data rows).
             gone = set(ids)
             data = self.db.table("ir.model.data")
+            rows = {key for rid in gone for key in self.db.index("ir.model.data", "res_id").holding(rid)}
             for data_id in [
                 key
-                for key, rec in data.items()
-                if rec.get("model") == self._name and rec.get("res_id") in gone
+                for key in self.db.in_table_order("ir.model.data", rows)
+                if data[key].get("model") == self._name and data[key].get("res_id") in gone
             ]:
                 self.db.delete("ir.model.data", data_id)
 
@@ -766,7 +767,10 @@ class Model:
     def get_external_id(self, ids: list[int]) -> dict[int, str]:
         # int keys on purpose: XML-RPC cannot marshal them (faultCode 1), JSON-RPC turns them into strings.
         found = {rid: "" for rid in ids}
-        for rec in self.db.table("ir.model.data").values():
+        data = self.db.table("ir.model.data")
+        rows = {data_id for rid in found for data_id in self.db.index("ir.model.data", "res_id").holding(rid)}
+        for data_id in self.db.in_table_order("ir.model.data", rows):
+            rec = data[data_id]
             if rec.get("model") == self._name and rec.get("res_id") in found:
                 found[rec["res_id"]] = f"{rec['module']}.{rec['name']}"
         return found

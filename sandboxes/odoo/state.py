@@ -4,15 +4,22 @@ Every RPC call runs inside :meth:`Database.transaction`, under one global lock. 
 an undo step, so a call that raises leaves no partial writes, like a PostgreSQL transaction. Ids and
 sequence numbers are not rolled back, as in PostgreSQL (Odoo's doc: "a failed load still uses up an
 S000xx sequence number").
+
+Lookups by a field's value (:meth:`Database.ids_where`, :meth:`Database.ids_containing`) go through indexes
+built on first use and kept up to date by every write and undo, as PostgreSQL's: a call costs what it touches,
+not what the database holds. They answer ids in the table's own order (the order a scan of the table meets
+them), so that code using them sees exactly what a scan would.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,6 +28,68 @@ logger = logging.getLogger(__name__)
 
 Record = dict[str, Any]
 _MISSING = object()
+_UNHASHABLE = object()  # the key of the values an index cannot hash (lists in a scalar index)
+
+
+def value_kind(value: Any) -> str | None:
+    """What an index counts of the values it holds: 'str', 'number' or 'other'; None for NULL and booleans."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "other"
+
+
+def _hashable(key: Any) -> Any:
+    try:
+        hash(key)
+    except TypeError:
+        return _UNHASHABLE
+    return key
+
+
+class Index:
+    """Record ids by the value of one field, or (``members``) by each member of a list field (a many2many)."""
+
+    __slots__ = ("buckets", "field", "kinds", "members")
+
+    def __init__(self, field: str, members: bool) -> None:
+        self.field = field
+        self.members = members
+        self.buckets: dict[Any, set[int]] = {}
+        self.kinds: Counter[str | None] = Counter()
+
+    def keys(self, value: Any) -> Iterable[Any]:
+        if not self.members:
+            return (value,)
+        return value if isinstance(value, (list, tuple)) else ()
+
+    def add(self, record_id: int, value: Any) -> None:
+        if not self.members:
+            self.kinds[value_kind(value)] += 1
+        for key in self.keys(value):
+            self.buckets.setdefault(_hashable(key), set()).add(record_id)
+
+    def remove(self, record_id: int, value: Any) -> None:
+        if not self.members:
+            self.kinds[value_kind(value)] -= 1
+        for key in self.keys(value):
+            key = _hashable(key)
+            bucket = self.buckets.get(key)
+            if bucket is not None:
+                bucket.discard(record_id)
+                if not bucket:
+                    del self.buckets[key]
+
+    def holding(self, value: Any) -> Collection[int]:
+        """The ids whose value equals ``value`` (for ``members``: whose list holds it); ``value`` is hashable."""
+        return self.buckets.get(value, ())
+
+    def only_holds(self, *kinds: str) -> bool:
+        """Whether every value held is NULL, a boolean or of one of ``kinds``."""
+        return all(count <= 0 or kind is None or kind in kinds for kind, count in self.kinds.items())
 
 
 class Database:
@@ -31,6 +100,11 @@ class Database:
         self.sequences: dict[str, int] = {}
         self.dirty = False
         self._undo: list[Callable[[], None]] | None = None
+        # Per model: its indexes by (field, members), and each record's place in the table (a counter that
+        # grows as the table's dict appends), kept from the first lookup on.
+        self._indexes: dict[str, dict[tuple[str, bool], Index]] = {}
+        self._positions: dict[str, dict[int, int]] = {}
+        self._counter = itertools.count()
 
     # -- reading ---------------------------------------------------------------------------------
     def table(self, model: str) -> dict[int, Record]:
@@ -39,6 +113,69 @@ class Database:
     def get(self, model: str, record_id: int) -> Record | None:
         return self.tables.get(model, {}).get(record_id)
 
+    def index(self, model: str, field: str, members: bool = False) -> Index:
+        """The index of ``field`` (built now if it is the first lookup): ids by value, or by list member."""
+        indexes = self._indexes.setdefault(model, {})
+        index = indexes.get((field, members))
+        if index is None:
+            self._positions_of(model)
+            index = Index(field, members)
+            for record_id, record in self.table(model).items():
+                index.add(record_id, record.get(field))
+            indexes[(field, members)] = index
+        return index
+
+    def in_table_order(self, model: str, ids: Iterable[int]) -> list[int]:
+        """``ids`` (of existing records) in the order a scan of the table meets them."""
+        return sorted(ids, key=self._positions_of(model).__getitem__)
+
+    def ids_where(self, model: str, field: str, value: Any) -> list[int]:
+        """The ids whose stored ``field`` equals ``value`` (missing is None), as ``record.get(field) == value``
+        over a scan of the table would find them, in that order."""
+        if _hashable(value) is _UNHASHABLE:
+            return [rid for rid, record in self.table(model).items() if record.get(field) == value]
+        return self.in_table_order(model, self.index(model, field).holding(value))
+
+    def ids_containing(self, model: str, field: str, value: Any) -> list[int]:
+        """The ids whose stored list ``field`` (a many2many) holds ``value``, in the table's order."""
+        if _hashable(value) is _UNHASHABLE:
+            return [rid for rid, rec in self.table(model).items() if value in (rec.get(field) or [])]
+        return self.in_table_order(model, self.index(model, field, members=True).holding(value))
+
+    def _positions_of(self, model: str) -> dict[int, int]:
+        positions = self._positions.get(model)
+        if positions is None:
+            positions = {record_id: next(self._counter) for record_id in self.table(model)}
+            self._positions[model] = positions
+        return positions
+
+    # -- index upkeep: every change of a table, done or undone, goes through these ------------------
+    def _place(self, model: str, record_id: int, record: Record, previous: Record | None) -> None:
+        """``record`` was stored under ``record_id`` (``previous`` replaced, else appended to the table)."""
+        positions = self._positions.get(model)
+        if positions is not None and previous is None:
+            positions[record_id] = next(self._counter)
+        for (field, _members), index in self._indexes.get(model, {}).items():
+            if previous is not None:
+                index.remove(record_id, previous.get(field))
+            index.add(record_id, record.get(field))
+
+    def _displace(self, model: str, record_id: int, record: Record) -> None:
+        """``record`` left the table."""
+        positions = self._positions.get(model)
+        if positions is not None:
+            positions.pop(record_id, None)
+        for (field, _members), index in self._indexes.get(model, {}).items():
+            index.remove(record_id, record.get(field))
+
+    def _reindex(self, model: str, record_id: int, old: dict[str, Any], new: Record) -> None:
+        """The fields of ``old`` (their previous values, ``_MISSING`` when absent) changed to ``new``'s."""
+        for (field, _members), index in self._indexes.get(model, {}).items():
+            if field in old:
+                before = old[field]
+                index.remove(record_id, None if before is _MISSING else before)
+                index.add(record_id, new.get(field))
+
     # -- writing (journaled) ---------------------------------------------------------------------
     def insert(self, model: str, values: Record, record_id: int | None = None) -> int:
         table = self.table(model)
@@ -46,10 +183,14 @@ class Database:
             record_id = self.next_id(model)
         else:
             self.next_ids[model] = max(self.next_ids.get(model, 1), record_id + 1)
-        table[record_id] = {**values, "id": record_id}
+        record = {**values, "id": record_id}
+        previous = table.get(record_id)
+        table[record_id] = record
+        self._place(model, record_id, record, previous)
 
         def undo() -> None:
-            table.pop(record_id, None)
+            if table.pop(record_id, None) is not None:
+                self._displace(model, record_id, record)
 
         self._journal(undo)
         return record_id
@@ -59,19 +200,31 @@ class Database:
         previous = {key: record.get(key, _MISSING) for key in values}
 
         def undo() -> None:
+            changed = {key: record.get(key, _MISSING) for key in previous}
             for key, old in previous.items():
                 if old is _MISSING:
                     record.pop(key, None)
                 else:
                     record[key] = old
+            if self.tables.get(model, {}).get(record_id) is record:
+                self._reindex(model, record_id, changed, record)
 
         record.update(values)
+        if self.tables.get(model, {}).get(record_id) is record:
+            self._reindex(model, record_id, previous, record)
         self._journal(undo)
 
     def delete(self, model: str, record_id: int) -> None:
         table = self.table(model)
         record = table.pop(record_id)
-        self._journal(lambda: table.__setitem__(record_id, record))
+        self._displace(model, record_id, record)
+
+        def undo() -> None:
+            previous = table.get(record_id)
+            table[record_id] = record
+            self._place(model, record_id, record, previous)
+
+        self._journal(undo)
 
     # -- non-transactional counters, like PostgreSQL sequences -----------------------------------
     def next_id(self, model: str) -> int:
@@ -141,12 +294,20 @@ class Database:
             }
             self.next_ids = {k: int(v) for k, v in payload["next_ids"].items()}
             self.sequences = {k: int(v) for k, v in payload["sequences"].items()}
+            self.forget_indexes()
             self.dirty = False
 
     def replace_with(self, other: Database) -> None:
         with self.lock:
             self.tables, self.next_ids, self.sequences = other.tables, other.next_ids, other.sequences
+            self.forget_indexes()
             self.dirty = True
+
+    def forget_indexes(self, *models: str) -> None:
+        """Drop the indexes of ``models`` (all when none is named): their tables were written directly."""
+        for model in models or list(self._indexes.keys() | self._positions.keys()):
+            self._indexes.pop(model, None)
+            self._positions.pop(model, None)
 
 
 class Persister:

@@ -68,6 +68,7 @@ def materialize(env: Environment) -> None:
             }
     env.db.next_ids["ir.model"] = len(models) + 1
     env.db.next_ids["ir.model.fields"] = field_id + 1
+    env.db.forget_indexes("ir.model", "ir.model.fields")  # written past insert(), never rolled back
 
 
 class IrModel(Model):

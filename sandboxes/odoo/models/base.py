@@ -219,8 +219,8 @@ class IrModelData(Model):
 
     def create_record(self, vals: dict[str, Any]) -> int:
         module, xml_name = vals.get("module", ""), vals.get("name")
-        for rec in self.table().values():
-            if rec.get("module") == module and rec.get("name") == xml_name:
+        for rid in self.db.ids_where(self._name, "name", xml_name):
+            if self.raw(rid).get("module") == module:
                 raise ValidationError(
                     "The operation cannot be completed: duplicate key value violates unique constraint "
                     '"ir_model_data_module_name_uniq_index"\n'
@@ -232,8 +232,9 @@ class IrModelData(Model):
     def check_object_reference(
         self, module: str, xml_id: str, raise_on_access_error: bool = False
     ) -> list[Any]:
-        for rec in self.table().values():
-            if rec.get("module") == module and rec.get("name") == xml_id:
+        for rid in self.db.ids_where(self._name, "name", xml_id):
+            rec = self.raw(rid)
+            if rec.get("module") == module:
                 return [rec["model"], rec["res_id"]]
         raise ValueError(f"External ID not found in the system: {module}.{xml_id}")
 

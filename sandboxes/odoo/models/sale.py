@@ -434,11 +434,7 @@ class SaleOrderLine(Model):
         self.db.update(self._name, record_id, {"qty_delivered_manual": float(value or 0.0)})
 
     def invoice_line_ids(self, record_id: int) -> list[int]:
-        return [
-            lid
-            for lid, rec in self.db.table("account.move.line").items()
-            if record_id in (rec.get("sale_line_ids") or [])
-        ]
+        return self.db.ids_containing("account.move.line", "sale_line_ids", record_id)
 
     def invoice_move_ids(self, record_id: int) -> list[int]:
         moves = self.env["account.move"]

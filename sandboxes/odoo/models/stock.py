@@ -105,16 +105,19 @@ def reservations(env: Environment, product_id: int) -> tuple[dict[int, float], d
     """
     if not _is_storable(env, product_id):
         return {}, {}
+    quant_table = env.db.table("stock.quant")
     quants = sorted(
-        (rid, q)
-        for rid, q in env.db.table("stock.quant").items()
-        if q.get("product_id") == product_id and _is_internal(env, q.get("location_id"))
+        (rid, quant_table[rid])
+        for rid in env.db.ids_where("stock.quant", "product_id", product_id)
+        if _is_internal(env, quant_table[rid].get("location_id"))
     )
     room = {rid: max(0.0, float(q.get("quantity") or 0.0)) for rid, q in quants}
     allocated = {rid: 0.0 for rid, _q in quants}
     loose: dict[int, float] = {}
-    for _mid, move in sorted(env.db.table("stock.move").items()):
-        if move.get("product_id") != product_id or move.get("state") not in ACTIVE_MOVE:
+    move_table = env.db.table("stock.move")
+    for move_id in sorted(env.db.ids_where("stock.move", "product_id", product_id)):
+        move = move_table[move_id]
+        if move.get("state") not in ACTIVE_MOVE:
             continue
         if not _is_internal(env, move.get("location_id")):
             continue
@@ -187,16 +190,18 @@ def product_quantities(
 
     quants = env.db.table("stock.quant")
     on_hand = sum(
-        float(q.get("quantity") or 0.0)
-        for q in quants.values()
-        if q.get("product_id") == product_id and inside(q.get("location_id"))
+        float(quants[rid].get("quantity") or 0.0)
+        for rid in env.db.ids_where("stock.quant", "product_id", product_id)
+        if inside(quants[rid].get("location_id"))
     )
     allocated, loose = reservations(env, product_id)
     reserved = sum(v for rid, v in allocated.items() if inside(quants[rid].get("location_id")))
     reserved += sum(v for location, v in loose.items() if inside(location))
     incoming = outgoing = 0.0
-    for move in env.db.table("stock.move").values():
-        if move.get("product_id") != product_id or move.get("state") not in ACTIVE_MOVE:
+    move_table = env.db.table("stock.move")
+    for move_id in env.db.ids_where("stock.move", "product_id", product_id):
+        move = move_table[move_id]
+        if move.get("state") not in ACTIVE_MOVE:
             continue
         source_inside = inside(move.get("location_id"))
         dest_inside = inside(move.get("location_dest_id"))
@@ -217,8 +222,10 @@ def product_quantities(
 
 def delivered_quantity(env: Environment, sale_line_id: int) -> float:
     total = 0.0
-    for move in env.db.table("stock.move").values():
-        if move.get("sale_line_id") != sale_line_id or move.get("state") != "done":
+    move_table = env.db.table("stock.move")
+    for move_id in env.db.ids_where("stock.move", "sale_line_id", sale_line_id):
+        move = move_table[move_id]
+        if move.get("state") != "done":
             continue
         location = env.db.get("stock.location", move.get("location_dest_id") or 0) or {}
         sign = 1.0 if location.get("usage") == "customer" else -1.0
@@ -240,10 +247,11 @@ def sync_order_deliveries(env: Environment, order_id: int) -> None:
         product = line.get("product_id")
         if line.get("display_type") or not is_goods(env, product):
             continue
+        move_table = env.db.table("stock.move")
         covered = sum(
-            float(m.get("product_uom_qty") or 0.0)
-            for m in env.db.table("stock.move").values()
-            if m.get("sale_line_id") == line_id and m.get("state") != "cancel"
+            float(move_table[m].get("product_uom_qty") or 0.0)
+            for m in env.db.ids_where("stock.move", "sale_line_id", line_id)
+            if move_table[m].get("state") != "cancel"
         )
         missing = float(line.get("product_uom_qty") or 0.0) - covered
         if missing > 0:
@@ -859,9 +867,8 @@ class StockQuant(Model):
                 raise UserError("Quant's creation is restricted, you can't do this operation.")
             existing = [
                 rid
-                for rid, q in self.table().items()
-                if q.get("product_id") == vals.get("product_id")
-                and q.get("location_id") == vals.get("location_id")
+                for rid in self.db.ids_where(self._name, "product_id", vals.get("product_id"))
+                if self.raw(rid).get("location_id") == vals.get("location_id")
             ]
             if "inventory_quantity" in vals:
                 vals["inventory_quantity_set"] = True
@@ -893,8 +900,8 @@ class StockQuant(Model):
     def add_quantity(self, product_id: int, location_id: int, delta: float) -> None:
         existing = sorted(
             rid
-            for rid, q in self.table().items()
-            if q.get("product_id") == product_id and q.get("location_id") == location_id
+            for rid in self.db.ids_where(self._name, "product_id", product_id)
+            if self.raw(rid).get("location_id") == location_id
         )
         if existing:
             quant = existing[0]
