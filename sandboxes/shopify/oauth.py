@@ -458,7 +458,8 @@ class OAuthProvider:
         return f"{base}{'' if urlsplit(base).path else '/'}?{urlencode(query)}"
 
     def admin_page(self, shop: str) -> str:
-        """The admin's app page: its chrome (top bar, the app's navigation from <s-app-nav>) around the app's frame."""
+        """The admin's app page: its chrome (top bar, the app's navigation from <s-app-nav>, the title bar the
+        app's <s-page> fills: heading, breadcrumb, actions) around the app's frame."""
         url = escape(self.app_home_url(shop), quote=True)
         title = escape(f"{shop} · apps · {self.app.api_key}")
         app_name = escape(self.app.name)
@@ -480,7 +481,23 @@ class OAuthProvider:
  .sidebar a[aria-current] {{ background: #fff; font-weight: 650; }}
  .sidebar .app {{ font-weight: 650; }}
  .sidebar .items a {{ padding-left: 20px; font-weight: 450; }}
+ .app-area {{ flex: 1; display: flex; flex-direction: column; min-width: 0; min-height: 0; }}
  iframe {{ flex: 1; border: 0; width: 100%; min-width: 0; background: #f1f1f1; }}
+ .title-bar {{ display: flex; align-items: center; gap: 8px 12px; flex-wrap: wrap; padding: 12px 24px;
+              min-height: 56px; box-sizing: border-box; background: #f1f1f1; }}
+ .title-bar[hidden] {{ display: none; }}
+ .title-bar h1 {{ flex: 1 1 auto; margin: 0; font-size: 20px; line-height: 24px; font-weight: 700; letter-spacing: -.2px; }}
+ .title-bar .crumb {{ display: inline-flex; align-items: center; justify-content: center; width: 28px; height: 28px;
+                     border-radius: 8px; color: #303030; text-decoration: none; font-size: 18px; }}
+ .title-bar .crumb:hover {{ background: rgba(0,0,0,.06); }}
+ .title-bar .crumb[hidden] {{ display: none; }}
+ .title-actions {{ display: flex; gap: 8px; flex-wrap: wrap; }}
+ .title-actions button {{ font: inherit; font-size: 12px; font-weight: 550; line-height: 16px; min-height: 28px;
+                         padding: 4px 12px; border: 0; border-radius: 8px; cursor: pointer; background: #fff; color: #303030;
+                         box-shadow: 0 -1px 0 0 #b5b5b5 inset, 0 0 0 1px rgba(0,0,0,.1) inset; }}
+ .title-actions button.primary {{ background: #303030; color: #fff; box-shadow: 0 -1px 0 1px rgba(0,0,0,.8) inset; }}
+ .title-actions button.critical {{ color: #8e0b21; }}
+ .title-actions button:disabled {{ background: rgba(0,0,0,.05); color: #b5b5b5; box-shadow: none; cursor: default; }}
  #save-bar {{ position: fixed; top: 0; left: 0; right: 0; height: 48px; display: flex; align-items: center;
              gap: 8px; padding: 0 16px; background: #1a1a1a; color: #fff; font-weight: 650; z-index: 2; }}
  #save-bar[hidden] {{ display: none; }}
@@ -497,6 +514,8 @@ class OAuthProvider:
    .sidebar h2, .sidebar .app {{ display: none; }}
    .sidebar .items {{ display: flex; gap: 2px; }}
    .sidebar .items a {{ padding: 4px 10px; white-space: nowrap; }}
+   .title-bar {{ padding: 10px 12px; min-height: 48px; }}
+   .title-bar h1 {{ font-size: 16px; line-height: 20px; }}
  }}
 </style></head>
 <body>
@@ -506,7 +525,11 @@ class OAuthProvider:
 <div class="shell">
 <nav class="sidebar" aria-label="Apps"><h2>Apps</h2><span class="app">{app_name}</span>
  <div class="items" id="app-nav" aria-label="{app_name}" role="group"></div></nav>
+<div class="app-area">
+<div class="title-bar" id="title-bar" hidden><a class="crumb" id="title-crumb" href="" hidden></a><h1 id="title-heading"></h1>
+ <div class="title-actions" id="title-actions"></div></div>
 <iframe src="{url}" title="app" allow="clipboard-write"></iframe>
+</div>
 </div>
 <div id="save-bar" role="region" aria-label="Unsaved changes" hidden><span>Unsaved changes</span>
  <button type="button" class="discard" data-action="discard">Discard</button>
@@ -530,6 +553,39 @@ window.addEventListener("message", function (event) {{
     box.className = data.isError ? "error" : "";
     clearTimeout(box.timer);
     box.timer = setTimeout(function () {{ box.textContent = ""; box.style.padding = "0"; }}, data.duration || 5000);
+    return;
+  }}
+  if (data.type === "shopify-sandbox:title-bar") {{
+    // The app's <s-page>: its heading, breadcrumb and actions, drawn here; a click is handed back to the app.
+    var bar = document.getElementById("title-bar");
+    var crumb = document.getElementById("title-crumb");
+    var actions = document.getElementById("title-actions");
+    document.getElementById("title-heading").textContent = data.heading || "";
+    bar.hidden = !data.heading;
+    crumb.hidden = true;
+    actions.textContent = "";
+    function go(href) {{ frame.contentWindow.postMessage({{type: "shopify-sandbox:navigate", href: href}}, "*"); }}
+    var primary = null;
+    (data.actions || []).forEach(function (action) {{
+      if (action.kind === "breadcrumb") {{
+        crumb.hidden = false; crumb.href = action.href; crumb.textContent = "\u2039";
+        crumb.setAttribute("aria-label", action.accessibilityLabel || action.label);
+        crumb.onclick = function (click) {{ click.preventDefault(); go(action.href); }};
+        return;
+      }}
+      var button = document.createElement("button");
+      button.type = "button"; button.textContent = action.label; button.disabled = !!action.disabled;
+      if (action.accessibilityLabel) button.setAttribute("aria-label", action.accessibilityLabel);
+      if (action.dialog) button.setAttribute("aria-haspopup", "dialog");
+      if (action.kind === "primary") button.classList.add("primary");
+      if (action.tone === "critical") button.classList.add("critical");
+      button.addEventListener("click", function () {{
+        if (action.href) go(action.href);
+        else frame.contentWindow.postMessage({{type: "shopify-sandbox:title-bar-action", index: action.index}}, "*");
+      }});
+      if (action.kind === "primary") primary = button; else actions.appendChild(button);
+    }});
+    if (primary) actions.appendChild(primary);
     return;
   }}
   if (data.type === "shopify-sandbox:save-bar") {{

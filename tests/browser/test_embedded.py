@@ -40,7 +40,9 @@ def test_the_admin_installs_and_opens_synco_and_every_navigation_stays_authentic
     app = page.frame_locator("iframe")
 
     # Managed installation: the first load exchanged the ID token for an expiring offline token.
-    expect(app.get_by_role("heading", name="Home", level=1)).to_be_visible()
+    # The page's title is in the admin's title bar (the app's <s-page>), not drawn again inside the frame.
+    expect(page.get_by_role("heading", name="Home", level=1)).to_be_visible()
+    expect(app.get_by_role("heading", level=1)).to_have_count(0)
     shop = Shop.objects.get(domain=SHOP_DOMAIN)
     assert shop.access_token.startswith("shpat_") and shop.access_token_expires_at is not None
 
@@ -54,13 +56,13 @@ def test_the_admin_installs_and_opens_synco_and_every_navigation_stays_authentic
 
     # An admin navigation link: App Bridge loads the page with a fresh token, authenticated with it.
     nav.get_by_role("link", name="Sync log").click()
-    expect(app.get_by_role("heading", level=1)).to_have_text(re.compile("Sync log"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Sync log"))
     _app_frame(page).wait_for_function("() => !location.search.includes('id_token')")
     query = parse_qs(urlsplit(_app_frame(page).url).query)
     # The token was used for this load and dropped from the address (a reload bounces for a fresh one).
     assert query["embedded"] == ["1"] and query["shop"] == [SHOP_DOMAIN] and "id_token" not in query
     nav.get_by_role("link", name="Orders", exact=True).click()
-    expect(app.get_by_role("heading", name="Orders", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Orders", level=1)).to_be_visible()
     screenshot(page, "embedded-orders")
 
     # An HTMX request carries the token as a Bearer header (no cookies in the iframe).
@@ -72,6 +74,7 @@ def test_the_admin_installs_and_opens_synco_and_every_navigation_stays_authentic
 
     # A reload of a pushed URL (its token long gone) bounces through App Bridge and comes back authenticated.
     frame.goto(pushed + "&id_token=stale")
-    expect(app.get_by_role("heading", name="Orders", level=1)).to_be_visible()
+    expect(app.locator('s-page[heading="Orders"]')).to_be_attached()  # the bounce page has none
+    expect(page.get_by_role("heading", name="Orders", level=1)).to_be_visible()
     assert "id_token=stale" not in _app_frame(page).url
     assert "shopify-reload" not in _app_frame(page).url

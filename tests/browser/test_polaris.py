@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _open_in_admin(new_page: Callable[..., Page], admin: Any, live_url: str, path: str) -> Page:
     page = new_page()
     page.goto(f"{admin.base_url}/admin/apps/{DEFAULT_API_KEY}?shop={SHOP_DOMAIN}")
-    expect(page.frame_locator("iframe").get_by_role("heading", name="Home", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Home", level=1)).to_be_visible()
     frame = next(f for f in page.frames if f != page.main_frame)
     host = parse_qs(urlsplit(frame.url).query)["host"][0]
     frame.goto(f"{live_url}{path}?{urlencode({'embedded': '1', 'shop': SHOP_DOMAIN, 'host': host})}")
@@ -31,7 +31,7 @@ def test_a_settings_form_is_saved_from_the_admins_save_bar(
 ) -> None:
     page = _open_in_admin(new_page, sandbox_admin, live_url, "/settings/rules/")
     app = page.frame_locator("iframe")
-    expect(app.get_by_role("heading", name="Order rules", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Order rules", level=1)).to_be_visible()
     save_bar = page.get_by_role("region", name="Unsaved changes")
     expect(save_bar).to_be_hidden()
     # the form's own Save gives way to the admin's save bar
@@ -61,7 +61,9 @@ def test_a_toast_is_shown_by_the_admin_through_shopify_toast(
 ) -> None:
     page = _open_in_admin(new_page, sandbox_admin, live_url, "/orders/")
     app = page.frame_locator("iframe")
-    app.get_by_role("button", name="Import past orders from Shopify").first.click()
+    # the page's actions are the admin's title bar: its button opens the app's modal in the frame
+    expect(page.get_by_role("heading", name="Orders", level=1)).to_be_visible()
+    page.get_by_role("button", name="Import past orders from Shopify").click()
     app.get_by_role("button", name="Check Shopify now").click()
     # the admin's toast (App Bridge), not one drawn inside the frame
     expect(page.locator("#toast")).to_have_text("Checking Shopify for new and changed orders…")

@@ -45,6 +45,11 @@
     "s-table[data-layout=list] s-table-cell[data-list-slot=labeled]::before{content:attr(data-list-label) ': ';color:#616161}" +
     "s-table[data-layout=list] s-table-cell[data-list-slot=none]{order:5;flex-basis:100%}";
 
+  // Inside the Shopify admin (an App Bridge page in the admin's frame), some components hand their chrome to it.
+  function embedded() {
+    return window.parent !== window && !!document.querySelector('meta[name="shopify-api-key"]');
+  }
+
   function define(name, cls) {
     if (!customElements.get(name)) customElements.define(name, cls);
   }
@@ -98,7 +103,26 @@
         self._body.classList.toggle("has-aside", aside.assignedElements().length > 0);
       });
     }
-    connectedCallback() { this._render(); }
+    connectedCallback() {
+      this._render();
+      if (embedded() && !this._titleBar) {
+        // Inside the admin, the page's heading, breadcrumb and actions are the admin's title bar (as Shopify
+        // documents for s-page): the frame does not draw them a second time.
+        this.setAttribute("data-title-bar", "admin");
+        this.shadowRoot.querySelector(".header").style.display = "none";
+        var self = this;
+        this._titleBar = new MutationObserver(function () { self._postTitleBar(); });
+        this._titleBar.observe(this, { attributes: true, childList: true, subtree: true, characterData: true });
+        window.addEventListener("message", function (event) {
+          var data = event.data || {};
+          if (event.source !== window.parent || data.type !== "shopify-sandbox:title-bar-action") return;
+          var target = self._titleBarItems()[data.index];
+          if (target && !target.hasAttribute("disabled") && !target.hasAttribute("loading")) target.click();
+        });
+        window.addEventListener("pagehide", function () { window.parent.postMessage({ type: "shopify-sandbox:title-bar", heading: "", actions: [] }, "*"); });
+        this._postTitleBar();
+      }
+    }
     attributeChangedCallback() { this._render(); }
     get heading() { return attr(this, "heading", ""); }
     set heading(value) { this.setAttribute("heading", value); }
@@ -106,6 +130,41 @@
       var heading = this.heading;
       this._heading.textContent = heading;
       this._heading.hidden = !heading;
+    }
+    _titleBarItems() {
+      var items = [];
+      Array.prototype.forEach.call(this.children, function (child) {
+        var slot = child.getAttribute("slot");
+        if (slot === "breadcrumb-actions" || slot === "primary-action") items.push(child);
+        else if (slot === "secondary-actions") {
+          if (child.tagName === "S-BUTTON-GROUP") {
+            Array.prototype.forEach.call(child.querySelectorAll("s-button"), function (b) { items.push(b); });
+          } else items.push(child);
+        }
+      });
+      return items;
+    }
+    _postTitleBar() {
+      var page = this;
+      var actions = this._titleBarItems().map(function (el, index) {
+        var slot = el.getAttribute("slot") || "secondary-actions";
+        var href = el.getAttribute("href");
+        return {
+          index: index,
+          kind: slot === "breadcrumb-actions" ? "breadcrumb" : slot === "primary-action" ? "primary" : "secondary",
+          label: el.textContent.replace(/\s+/g, " ").replace(/^[‹«\s]+/, "").trim(),
+          accessibilityLabel: el.getAttribute("accessibilitylabel") || el.getAttribute("aria-label") || "",
+          href: href ? new URL(href, window.location.href).toString() : "",
+          tone: el.getAttribute("tone") || "",
+          disabled: el.hasAttribute("disabled") || el.hasAttribute("loading"),
+          dialog: !!el.getAttribute("commandfor"),
+        };
+      });
+      var message = { type: "shopify-sandbox:title-bar", heading: page.heading, actions: actions };
+      var key = JSON.stringify(message);
+      if (key === this._lastTitleBar) return;
+      this._lastTitleBar = key;
+      window.parent.postMessage(message, "*");
     }
   }
   define("s-page", SPage);
@@ -1040,12 +1099,22 @@
     set variant(value) { this.setAttribute("variant", value); }
     _layout() {
       var width = this.parentElement ? this.parentElement.clientWidth : window.innerWidth;
+      this.toggleAttribute("aria-busy", this.hasAttribute("loading"));
+      // Only a change of the container's width decides again (a change of layout changes its height only).
+      if (width === this._width && this.hasAttribute("data-layout")) return;
+      this._width = width;
       var list = this.variant === "list" || (this.variant !== "table" && width > 0 && width < LIST_BREAKPOINT);
+      if (!list && this.variant !== "table" && width > 0) {
+        // "auto": a table whose columns do not fit its container becomes a list rather than overflow it.
+        this.setAttribute("data-layout", "table");
+        list = this.getBoundingClientRect().width > width + 1;
+      }
       var layout = list ? "list" : "table";
       if (this.getAttribute("data-layout") !== layout) this.setAttribute("data-layout", layout);
-      this.toggleAttribute("aria-busy", this.hasAttribute("loading"));
     }
     _label() {
+      this._width = null; // rows came or went: their width may not fit any more (or fit again)
+      if (this.isConnected) { var self = this; requestAnimationFrame(function () { self._layout(); }); }
       var headers = Array.prototype.slice.call(this.querySelectorAll("s-table-header-row > s-table-header"));
       headers.forEach(function (header) { header.setAttribute("role", "columnheader"); });
       var headerRow = this.querySelector("s-table-header-row");
