@@ -9,13 +9,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import ImportRun, SyncStatus
 from orders.queries import FILTERS
 from synclogs.models import SyncAttempt
+from synco.filters import MAX_ID
 from synco.formatting import quantize_money
 
 STATE_KEYS = [
@@ -40,7 +40,11 @@ def money(value: Decimal | None, currency: str) -> str | None:
     return str(quantize_money(Decimal(value), currency or "USD"))
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+# A decimal number written as a string, so that no client reads it as a float.
+DECIMAL_STRING = {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+
+
+@extend_schema_field(DECIMAL_STRING)
 class MoneyField(serializers.CharField):
     """A decimal amount as a string, in the currency of the object's `currency`."""
 
@@ -49,7 +53,7 @@ class MoneyField(serializers.CharField):
         super().__init__(**kwargs)
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+@extend_schema_field(DECIMAL_STRING)
 class DecimalString(serializers.CharField):
     """A decimal number as a string, exactly as Synco computed it."""
 
@@ -285,7 +289,7 @@ class OrderLiveDocumentsSerializer(serializers.Serializer):
 
 class BulkSyncSerializer(serializers.Serializer):
     order_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=1000,
         help_text="The orders to sync (Synco ids, at most 1,000); orders of other shops are ignored.",

@@ -282,6 +282,7 @@ class OrderList(ShopView):
                 "created_to", OpenApiTypes.DATE, description="Last day of creation (YYYY-MM-DD), inclusive."
             ),
         ],
+        responses=s.OrderSerializer(many=True),
         examples=[OpenApiExample("A failed order", value=EXAMPLE_ORDER, response_only=True)],
     )
     def get(self, request: Request) -> Response:
@@ -336,6 +337,18 @@ def _refuse_while_unavailable(shop: Shop) -> None:
     """Nothing is queued while the shop paused syncing (Settings) or Odoo's circuit is open: 503 + Retry-After."""
     if services.is_sync_paused(shop.pk):
         raise Unavailable(services.SYNC_PAUSED_REASON, code="sync_paused", retry_after=PAUSED_RETRY_AFTER)
+    unavailable = _odoo_unavailable(shop)
+    if unavailable is not None:
+        raise unavailable
+
+
+def _check_odoo_readable(shop: Shop) -> None:
+    """Before reading Odoo: 409 while no Odoo is connected (Settings), 503 while its circuit is open."""
+    if odoo_connection(shop) is None:
+        raise Conflict(
+            "Odoo is not connected yet: enter its URL, database and login in Settings.",
+            code="odoo_not_connected",
+        )
     unavailable = _odoo_unavailable(shop)
     if unavailable is not None:
         raise unavailable
@@ -470,12 +483,14 @@ class OrderPreview(ShopView):
         description=(
             "The page's Preview: the partner, addresses, lines, taxes and totals Odoo would receive under the "
             "current rules, and the problems a sync would hit, read from Odoo without writing anything (a read "
-            "key may call it). 400 `unreadable` when Shopify's data cannot be read; 503 while Odoo is not "
-            "answering; 502 `odoo_error` when Odoo refuses (the message says what to fix)."
+            "key may call it). 400 `unreadable` when Shopify's data cannot be read; 409 `odoo_not_connected` before "
+            "Odoo is set up in Settings; 503 while Odoo is not answering; 502 `odoo_error` when Odoo refuses (the "
+            "message says what to fix)."
         ),
         responses={
             200: s.OrderPreviewSerializer,
             400: OpenApiTypes.OBJECT,
+            409: OpenApiTypes.OBJECT,
             502: OpenApiTypes.OBJECT,
             503: OpenApiTypes.OBJECT,
         },
@@ -484,9 +499,7 @@ class OrderPreview(ShopView):
         order = _order_for(request, pk)
         if order.parse_error:
             raise NotEligible(order.parse_error, code="unreadable")
-        unavailable = _odoo_unavailable(order.shop)
-        if unavailable is not None:
-            raise unavailable
+        _check_odoo_readable(order.shop)
         try:
             preview = dry_run(order)
         except GatewayError as exc:
@@ -536,7 +549,7 @@ class OrderRefreshFromOdoo(ShopView):
         description=(
             "The page's “Refresh from Odoo”: reads the sale order and invoice from Odoo now and says whether "
             "their total or state changed since the last sync. Nothing is written, in Odoo or in Synco (a read "
-            "key may call it). 409 `not_in_odoo` before the first sync; 503 while Odoo is not answering; 502 "
+            "key may call it). 409 `not_in_odoo` before the first sync (`odoo_not_connected` before Odoo is set up); 503 while Odoo is not answering; 502 "
             "`odoo_error` when Odoo refuses (e.g. the sale order was deleted)."
         ),
         responses={
@@ -550,9 +563,7 @@ class OrderRefreshFromOdoo(ShopView):
         order = _order_for(request, pk)
         if order.odoo_id is None:
             raise Conflict("Nothing has been written to Odoo for this order yet.", code="not_in_odoo")
-        unavailable = _odoo_unavailable(order.shop)
-        if unavailable is not None:
-            raise unavailable
+        _check_odoo_readable(order.shop)
         try:
             live = read_live_documents(order)
         except GatewayError as exc:
@@ -687,6 +698,7 @@ class ImportList(ShopView):
         operation_id="orders_imports_list",
         summary="Imports of past orders, newest first",
         description="The page's “Import past orders from Shopify” runs: their range, status and progress.",
+        responses=s.OrderImportRunSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset()) or []
@@ -715,6 +727,14 @@ class ImportList(ShopView):
     def post(self, request: Request) -> Response:
         shop = shop_of(request)
         data = request.data if isinstance(request.data, dict) else {}
+        # The page's form reads text: a JSON number, list or object where a day belongs is refused here.
+        wrong = {
+            name: ["Send this as text: a day as YYYY-MM-DD (kind: backfill or bulk)."]
+            for name in ("created_from", "created_to", "kind")
+            if not isinstance(data.get(name, ""), str)
+        }
+        if wrong:
+            raise ValidationError(wrong)
         form = bound(BackfillForm, data)
         kind = data.get("kind") or ImportRun.Kind.BACKFILL
         if kind not in ImportRun.Kind.values:

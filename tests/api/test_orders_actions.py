@@ -248,17 +248,30 @@ def test_preview_while_odoo_is_down_is_a_503_with_retry_after(connected, odoo):
     assert answer.json()["error"]["code"] == "odoo_unavailable"
 
 
-def test_preview_without_an_odoo_connection_says_what_to_fix(keyed):
-    order = stored_order(keyed.shop, order_node())
+def test_preview_and_refresh_without_an_odoo_connection_say_what_to_fix(keyed):
+    order = stored_order(keyed.shop, order_node(), SyncStatus.SYNCED)
+    Order.objects.filter(pk=order.pk).update(odoo_id=41)
 
-    answer = keyed.read.get(_url(order, "preview"))
+    for action in ("preview", "refresh-from-odoo"):
+        answer = keyed.read.get(_url(order, action))
+
+        assert answer.status_code == 409
+        assert answer.json()["error"] == {
+            "code": "odoo_not_connected",
+            "message": "Odoo is not connected yet: enter its URL, database and login in Settings.",
+            "fields": {},
+        }
+
+
+def test_refresh_of_a_sale_order_odoo_no_longer_has_is_a_502_saying_so(connected, odoo):
+    order = stored_order(connected.shop, order_node(), SyncStatus.SYNCED)
+    Order.objects.filter(pk=order.pk).update(odoo_id=987654)
+
+    answer = connected.read.get(_url(order, "refresh-from-odoo"))
 
     assert answer.status_code == 502
-    assert answer.json()["error"] == {
-        "code": "odoo_error",
-        "message": "Odoo is not connected yet: enter its URL, database and login in Settings.",
-        "fields": {},
-    }
+    assert answer.json()["error"]["code"] == "odoo_error"
+    assert answer.json()["error"]["message"]
 
 
 # -- refresh from Odoo -------------------------------------------------------------------------

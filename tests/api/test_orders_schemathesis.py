@@ -1,0 +1,79 @@
+"""Schemathesis against the generated schema's /api/v1/orders/ operations: no 500s, answers as the schema says.
+
+Bounded (a few examples per operation): the demo shop connected to the Odoo sandbox (previews read it), orders in
+several states, a write key, and a broker that takes every task without running it. Syncing is not paused and
+Odoo's circuit is closed: the 503s those states answer are tested in test_orders_actions.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from api.keys import create_key
+from orders import tasks
+from orders.models import ImportRun, SyncBatch, SyncStatus
+from synco.models import Shop
+from tests.factories import order_node
+from tests.orders.helpers import stored_order
+
+# The schema is generated in-process (no database needed), once for the module.
+schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+@pytest.fixture
+def shared_connection() -> Iterator[None]:
+    """In-process requests share the test's database connection: the end of a request must not close it (as
+    Django's test client does too)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def write_key(shop: Shop, shared_connection: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(tasks.sync_order_task, "apply_async", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.sync_shop_task, "apply_async", lambda *args, **kwargs: None)
+    Shop.objects.filter(pk=shop.pk).update(iana_timezone="Asia/Tokyo")
+    for n, status in enumerate(
+        [SyncStatus.NOT_SYNCED, SyncStatus.FAILED, SyncStatus.SYNCED, SyncStatus.QUEUED]
+    ):
+        node = order_node(id=f"gid://shopify/Order/{100 + n}", name=f"#{100 + n}")
+        stored_order(shop, node, status)
+    SyncBatch.objects.create(shop=shop, total=0)
+    order = shop.orders.first()
+    assert order is not None
+    ImportRun.objects.create(shop=shop, created_from=order.created_at, created_to=order.created_at)
+    _, key = create_key(shop, "fuzz", "write")
+    return key
+
+
+@schema.include(path_regex="^/api/v1/orders").parametrize()
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_the_orders_api_answers_every_generated_request_as_its_schema_says(case: Any, write_key: str) -> None:
+    response = case.call(headers={"Authorization": f"Bearer {write_key}"})
+
+    case.validate_response(
+        response, checks=[not_a_server_error, content_type_conformance, response_schema_conformance]
+    )
