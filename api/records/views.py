@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -149,7 +149,7 @@ def filtered_attempts(request: Request, shop: Shop, zone: tzinfo) -> Any:
     return form.filter(shop)
 
 
-class AttemptList(ShopZoneMixin):
+class AttemptList(ShopZoneMixin, ListAPIView):
     serializer_class = s.AttemptSerializer
     pagination_class = AttemptCursorPagination
 
@@ -167,9 +167,8 @@ class AttemptList(ShopZoneMixin):
         parameters=ATTEMPT_FILTERS,
         examples=[OpenApiExample("A failed attempt", value=ATTEMPT_EXAMPLE, response_only=True)],
     )
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.list(request, *args, **kwargs)
 
 
 class AttemptDetail(ShopZoneMixin):
@@ -303,7 +302,7 @@ class AttemptNDJSONExport(ShopZoneMixin):
         return _streamed(ndjson_chunks(attempts, zone), "application/x-ndjson; charset=utf-8", filename)
 
 
-class WebhookList(ShopZoneMixin):
+class WebhookList(ShopZoneMixin, ListAPIView):
     serializer_class = s.WebhookSerializer
     pagination_class = WebhookCursorPagination
 
@@ -323,9 +322,8 @@ class WebhookList(ShopZoneMixin):
         ),
         parameters=WEBHOOK_FILTERS,
     )
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.list(request, *args, **kwargs)
 
 
 class WebhookDetail(ShopZoneMixin):
