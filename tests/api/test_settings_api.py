@@ -37,6 +37,11 @@ MATCHING = "/api/v1/settings/matching/"
 CATALOGUE = "/api/v1/settings/catalogue/"
 PAUSE = "/api/v1/settings/pause/"
 RESUME = "/api/v1/settings/resume/"
+STOCK = "/api/v1/settings/stock/"
+STOCK_NOTIFICATIONS = "/api/v1/settings/stock/notifications/"
+TOKEN = "/api/v1/settings/webhook-token/rotate/"
+SHIPPING = "/api/v1/settings/shipping/"
+SHIPPING_NOTIFICATIONS = "/api/v1/settings/shipping/notifications/"
 # A secret that can be searched for in every response, log line and log row.
 NEW_SECRET = "0123456789abcdef0123456789abcdef01234567"
 WRONG_SECRET = "wrong-secret-Zq81xv"
@@ -415,6 +420,15 @@ def test_a_put_sets_every_rule(api, django_capture_on_commit_callbacks):
     assert rules.totals_tolerance == Decimal("0.05")
     assert rules.created_after.isoformat() == "2026-02-28T23:00:00+00:00"
 
+    # a PATCH starts from the stored rules: the journals, lists and date survive it unchanged
+    with django_capture_on_commit_callbacks(execute=False):
+        patched = api.write.patch(RULES, {"order_prefix": "B2C"}, format="json")
+    assert patched.status_code == 200
+    assert {name: value for name, value in patched.json().items() if name != "saved_at"} == {
+        **returned,
+        "order_prefix": "B2C",
+    }
+
 
 def test_dates_without_an_offset_are_read_in_the_shops_time_zone(api, django_capture_on_commit_callbacks):
     Shop.objects.filter(pk=api.shop.pk).update(iana_timezone="Asia/Tokyo")
@@ -425,6 +439,14 @@ def test_dates_without_an_offset_are_read_in_the_shops_time_zone(api, django_cap
     assert response.status_code == 200
     assert response.json()["created_after"] == "2026-03-01T09:00:00+09:00"
     assert OrderRules.objects.get(shop=api.shop).created_after.isoformat() == "2026-03-01T00:00:00+00:00"
+
+    # a later PATCH of something else keeps the date; null clears it
+    with django_capture_on_commit_callbacks(execute=False):
+        kept = api.write.patch(RULES, {"order_prefix": "JP"}, format="json")
+        cleared = api.write.patch(RULES, {"created_after": None}, format="json")
+    assert kept.json()["created_after"] == "2026-03-01T09:00:00+09:00"
+    assert cleared.json()["created_after"] is None
+    assert OrderRules.objects.get(shop=api.shop).created_after is None
 
 
 @pytest.mark.parametrize(
@@ -604,6 +626,8 @@ def test_another_shops_key_changes_only_its_own_shop(
 
     with django_capture_on_commit_callbacks(execute=False):
         responses = [
+            other_shop.write.patch(STOCK, {"enabled": True, "safety_buffer": 9}, format="json"),
+            other_shop.write.patch(SHIPPING, {"shipper": "shopify"}, format="json"),
             other_shop.write.put(
                 CONNECTION, _connection_body(odoo, secret=NEW_SECRET, database="theirs"), format="json"
             ),
@@ -613,7 +637,7 @@ def test_another_shops_key_changes_only_its_own_shop(
             other_shop.write.post(PAUSE, format="json"),
         ]
 
-    assert [response.status_code for response in responses] == [200] * 5
+    assert [response.status_code for response in responses] == [200] * 7
     theirs = OdooConnection.objects.get(shop=other_shop.shop)
     assert (theirs.database, theirs.secret) == ("theirs", NEW_SECRET)
     assert OrderRules.objects.get(shop=other_shop.shop).order_prefix == "THEIRS"
@@ -626,6 +650,10 @@ def test_another_shops_key_changes_only_its_own_shop(
     assert django_serializers.serialize("json", OrderRules.objects.filter(shop=api.shop)) == before["rules"]
     assert CustomerSettings.of(api.shop).match_phone == before["customers"]
     assert CatalogueSettings.objects.filter(shop=api.shop).count() == 0
+    assert not stock_services.get_settings(api.shop).enabled
+    assert stock_services.get_settings(api.shop).safety_buffer == 0
+    assert shipment_services.get_settings(api.shop).shipper == "odoo"
+    assert stock_services.get_settings(other_shop.shop).safety_buffer == 9
     assert not Shop.objects.get(pk=api.shop.pk).sync_paused
     # and each key reads its own shop
     assert api.read.get(CONNECTION).json()["database"] == ODOO_DB
@@ -634,12 +662,6 @@ def test_another_shops_key_changes_only_its_own_shop(
 
 
 # -- stock and shipping --------------------------------------------------------------------------------------
-
-STOCK = "/api/v1/settings/stock/"
-STOCK_NOTIFICATIONS = "/api/v1/settings/stock/notifications/"
-TOKEN = "/api/v1/settings/webhook-token/rotate/"
-SHIPPING = "/api/v1/settings/shipping/"
-SHIPPING_NOTIFICATIONS = "/api/v1/settings/shipping/notifications/"
 
 
 def test_the_notification_address_with_its_token_is_shown_to_a_write_key_only(api):
