@@ -267,6 +267,7 @@ class _Batch:
         from refunds.services import queue_refund
 
         calls = math.ceil(self.batch_calls / max(self.batch_size, 1))
+        validates = services.validates_deliveries_at_sync(self.shop.pk)
         with transaction.atomic():
             follow: list[int] = []
             for item in items:
@@ -281,6 +282,7 @@ class _Batch:
                     calls,
                     batched=True,
                     fulfillment_status=item.order.fulfillment_status,
+                    validates_deliveries=validates,
                 ):
                     follow.append(item.order.pk)
             # Refunds that waited for their order follow it into Odoo (services.queue_order_refunds, at once

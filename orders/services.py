@@ -883,6 +883,17 @@ def claim_next(shop_id: int) -> Lease | None:
     return None
 
 
+def validates_deliveries_at_sync(shop_id: int) -> bool:
+    """Shopify ships for the shop and its Odoo deliveries are validated when an order syncs (Settings → Shipping;
+    shipments.services.order_synced): otherwise a synced order needs no shipments follow-up task. A shop that
+    never saved its shipping settings has the defaults: Odoo ships."""
+    from shipments.models import ShipmentSettings
+
+    return ShipmentSettings.objects.filter(
+        shop_id=shop_id, shipper=ShipmentSettings.Shipper.SHOPIFY, validate_at_sync=True
+    ).exists()
+
+
 def _record_success(
     lease: Lease,
     record: SyncAttempt,
@@ -891,11 +902,13 @@ def _record_success(
     *,
     batched: bool = False,
     fulfillment_status: str | None = None,
+    validates_deliveries: bool | None = None,
 ) -> bool:
     """The order's status and documents, its follow-ups, its log entry closed. `batched` (orders/batching.py,
     inside one transaction for the batch): the caller queues the waiting refunds of all its orders with one
     query. `fulfillment_status` (Shopify's, when the caller read it): an order Shopify has not shipped needs no
-    shipments follow-up task. True when the order's refunds are to follow it."""
+    shipments follow-up task; nor does any order of a shop whose deliveries Synco does not validate at sync
+    (`validates_deliveries`, read here when the caller did not). True when the order's refunds are to follow it."""
     sale, invoice = outcome.sale_order, outcome.invoice
     follows = False
     if not lease.mine().update(
@@ -926,7 +939,11 @@ def _record_success(
         follows = True
         if not batched:
             queue_order_refunds(lease.order_id)
-        if fulfillment_status is None or fulfillment_status in SHOPIFY_FULFILLED:
+        if (fulfillment_status is None or fulfillment_status in SHOPIFY_FULFILLED) and (
+            validates_deliveries_at_sync(lease.shop_id)
+            if validates_deliveries is None
+            else validates_deliveries
+        ):
             # Shopify may have fulfilled it already: its Odoo delivery is validated (shipments, a shop setting).
             queue.delay_on_commit("shipments.tasks.order_synced_task", lease.order_id)
     finish_attempt(

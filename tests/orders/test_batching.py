@@ -21,6 +21,7 @@ from orders.batching import sync_order
 from orders.models import Order, SyncStatus
 from orders.services import Lease, RunLease, claim_batch, claim_to_run, recover_stuck_orders
 from refunds.models import Refund, RefundState
+from shipments.models import ShipmentSettings
 from synclogs.models import SyncAttempt
 from synco.errors import PermanentGatewayError, TransientGatewayError
 from synco.models import OdooConnection, OrderRules, Shop
@@ -185,7 +186,11 @@ def test_the_waiting_refunds_of_a_batch_s_orders_follow_them_and_each_log_entry_
         for n, i in enumerate((1, 4, 4))
     ]
     Refund.objects.filter(pk=waiting[2].pk).update(state=RefundState.SYNCED)
-    # Two orders Shopify has shipped (their Odoo delivery may follow the sync); the others need no follow-up.
+    # Shopify ships for this shop and Synco validates Odoo's delivery at sync (Settings → Shipping): the orders
+    # Shopify has shipped get the follow-up that does it; the others need none.
+    ShipmentSettings.objects.create(
+        shop=shop, shipper=ShipmentSettings.Shipper.SHOPIFY, validate_at_sync=True
+    )
     Order.objects.filter(pk__in=[orders[2].pk, orders[5].pk]).update(fulfillment_status="FULFILLED")
     Order.objects.filter(pk=orders[3].pk).update(fulfillment_status="PARTIALLY_FULFILLED")
     sent: list[tuple[str, tuple]] = []
@@ -201,6 +206,31 @@ def test_the_waiting_refunds_of_a_batch_s_orders_follow_them_and_each_log_entry_
     assert shipments == {(orders[2].pk,), (orders[3].pk,), (orders[5].pk,)}
     for attempt in SyncAttempt.objects.filter(order__in=orders):
         assert attempt.finished_at is not None and attempt.rpc_calls > 0 and attempt.summary
+
+
+@pytest.mark.parametrize(
+    ("shipper", "validate_at_sync"),
+    [(None, None), ("odoo", True), ("shopify", False)],
+)
+def test_no_shipments_follow_up_where_synco_validates_no_delivery_at_sync(
+    shop, odoo, monkeypatch, django_capture_on_commit_callbacks, shipper, validate_at_sync
+):
+    """Odoo ships (the default, also for a shop that never saved Settings → Shipping), or validating at sync is
+    off: a fulfilled order's sync sends no follow-up task (it would find nothing to do)."""
+    if shipper is not None:
+        ShipmentSettings.objects.create(shop=shop, shipper=shipper, validate_at_sync=validate_at_sync)
+    orders = _queued(shop, 3)
+    Order.objects.filter(pk__in=[o.pk for o in orders]).update(fulfillment_status="FULFILLED")
+    sent: list[str] = []
+    monkeypatch.setattr(services.queue, "delay_on_commit", lambda name, *args: sent.append(name))
+
+    with django_capture_on_commit_callbacks(execute=False):
+        sync_order(orders[0].pk)  # a batch of three
+        sync_order(_queued(shop, 1, start=10)[0].pk)  # and one alone
+
+    synced = Order.objects.filter(shop=shop, sync_status=SyncStatus.SYNCED).count()
+    assert synced == 4
+    assert "shipments.tasks.order_synced_task" not in sent
 
 
 def test_the_task_of_an_order_a_batch_took_along_is_a_single_read(shop, odoo):
