@@ -2,8 +2,9 @@
 pause).
 
 Every write is bound to the page's own Django form (one validation, the same messages) and saved the way the
-page saves it (the same functions). PUT sends every field (what is left out is what the page would post for an
-empty field); PATCH sends only what changes, the rest is the stored value. The Odoo secret is write-only.
+page saves it (the same functions). PUT names every setting the schema requires (the optional ones, such as the
+Odoo secret, are kept when left out); PATCH sends only what changes, the rest is the stored value. The Odoo
+secret is write-only: never returned, never logged.
 """
 
 from __future__ import annotations
