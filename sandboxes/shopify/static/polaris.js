@@ -264,14 +264,18 @@
 
   // ------------------------------------------------------------------ typography: s-heading, s-text, s-paragraph
   class SHeading extends HTMLElement {
+    constructor() {
+      super();
+      // Styled from its shadow root, not the style attribute: an HTMX swap settles attributes and would drop it.
+      var root = this.attachShadow({ mode: "open" });
+      root.appendChild(sheet(":host{display:block;font-weight:650;font-size:14px;line-height:20px}"));
+      root.appendChild(document.createElement("slot"));
+    }
     connectedCallback() {
       if (!this.hasAttribute("role")) this.setAttribute("role", "heading");
       var level = 2;
       for (var p = this.parentElement; p; p = p.parentElement) if (p.tagName === "S-SECTION") level += 1;
       if (!this.hasAttribute("aria-level")) this.setAttribute("aria-level", String(Math.min(level, 6)));
-      this.style.fontWeight = "650";
-      this.style.fontSize = "14px";
-      this.style.lineHeight = "20px";
     }
   }
   define("s-heading", SHeading);
