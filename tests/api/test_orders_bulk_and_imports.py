@@ -33,7 +33,10 @@ def leads(monkeypatch) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _order(shop: Shop, number: int, status: str = SyncStatus.NOT_SYNCED, *, eligible: bool = True) -> Order:
+    """A distinct order: its own id, name and line ids (Odoo is given each line once)."""
     node = order_node(id=f"gid://shopify/Order/{555000 + number}", name=f"#{number}")
+    for line in node["lineItems"]["nodes"]:
+        line["id"] = f"{line['id']}{number:04d}"
     return stored_order(shop, node, status, eligible=eligible)
 
 
@@ -311,3 +314,38 @@ def test_a_read_key_may_list_imports_but_not_start_or_stop_one(keyed):
     assert keyed.read.post(f"{IMPORTS}{run.pk}/stop/").status_code == 403
     run.refresh_from_db()
     assert run.status == ImportRun.Status.QUEUED and ImportRun.objects.count() == 1
+
+
+# -- end to end --------------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_an_api_bulk_sync_is_written_to_odoo_by_a_real_worker(shop, odoo, redis_worker):
+    import time
+
+    from api.keys import create_key
+    from tests.api.conftest import client_with
+
+    _, key = create_key(shop, "n8n", "write")
+    orders = [_order(shop, n) for n in range(1, 4)]
+
+    answer = client_with(key).post(BULK, {"order_ids": [order.pk for order in orders]}, format="json")
+    assert answer.status_code == 202 and answer.json()["total"] == 3
+    batch_url = f"/api/v1/orders/batches/{answer.json()['id']}/"
+
+    deadline = time.monotonic() + 90
+    progress = client_with(key).get(batch_url).json()
+    while progress["running"] and time.monotonic() < deadline:
+        redis_worker.assert_alive()
+        time.sleep(0.3)
+        progress = client_with(key).get(batch_url).json()
+
+    states = list(Order.objects.values_list("name", "sync_status", "sync_error", "review_reason"))
+    assert (progress["done"], progress["synced"]) == (3, 3), (states, redis_worker.log()[-3000:])
+    for order in orders:
+        order.refresh_from_db()
+        [sale] = odoo.execute("sale.order", "search_read", [["origin", "=", order.origin]], ["id"])
+        assert sale["id"] == order.odoo_id
+        listed = client_with(key).get(f"/api/v1/orders/{order.pk}/").json()
+        assert listed["sync_state"]["key"] == "synced" and listed["odoo"]["sale_order"]["id"] == order.odoo_id
