@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.access import ShopAccess
+
+logger = logging.getLogger(__name__)
 
 
 class PerKeyRateThrottle(SimpleRateThrottle):
@@ -19,3 +22,14 @@ class PerKeyRateThrottle(SimpleRateThrottle):
             return None  # refused by authentication anyway
         who = f"key-{access.key.pk}" if access.key is not None else f"shop-{access.shop.pk}-{access.via}"
         return self.cache_format % {"scope": self.scope, "ident": who}
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        """The cache (Redis by default) not answering must not take the API down with it: the request goes through
+        unthrottled, and the failure is logged (once per request, without the key)."""
+        try:
+            return super().allow_request(request, view)
+        except Exception as exc:  # the cache backend's own errors: redis.ConnectionError, DatabaseError, ...
+            logger.warning(
+                "API rate limit not checked: the cache failed", extra={"error": type(exc).__name__}
+            )
+            return True

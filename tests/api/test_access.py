@@ -75,3 +75,17 @@ def test_a_bad_session_token_on_the_api_is_a_json_401(client):
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "invalid_session_token"
     assert answer["X-Shopify-Retry-Invalid-Session-Request"] == "1"
+
+
+def test_a_cache_that_does_not_answer_lets_requests_through_unthrottled(keyed, monkeypatch, caplog):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(cache, "get", down)
+
+    answer = keyed.read.get("/api/v1/me/")
+
+    assert answer.status_code == 200
+    assert "rate limit not checked" in caplog.text
