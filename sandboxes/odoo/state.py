@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,19 @@ def _hashable(key: Any) -> Any:
     except TypeError:
         return _UNHASHABLE
     return key
+
+
+class Derived(Protocol):
+    """A structure derived from some tables (a cache), told of every change of their records, undo included."""
+
+    watched: tuple[str, ...]
+
+    def changed(self, model: str, record_id: int, old: Record | None, new: Record | None) -> None:
+        """``old``: the previous values of the fields that changed (the whole record when it left the table, None
+        when it is new); ``new``: the record now, None when it left the table."""
+
+
+D = TypeVar("D", bound=Derived)
 
 
 class Index:
@@ -105,6 +118,8 @@ class Database:
         self._indexes: dict[str, dict[tuple[str, bool], Index]] = {}
         self._positions: dict[str, dict[int, int]] = {}
         self._counter = itertools.count()
+        self._derived: dict[str, Derived] = {}
+        self._watchers: dict[str, list[Derived]] = {}
 
     # -- reading ---------------------------------------------------------------------------------
     def table(self, model: str) -> dict[int, Record]:
@@ -142,6 +157,17 @@ class Database:
             return [rid for rid, rec in self.table(model).items() if value in (rec.get(field) or [])]
         return self.in_table_order(model, self.index(model, field, members=True).holding(value))
 
+    def derived(self, key: str, build: Callable[[Database], D]) -> D:
+        """The cache ``key`` of this database (built now if new), told from now on of every change of the
+        models it watches; dropped with the indexes."""
+        found = self._derived.get(key)
+        if found is None:
+            found = build(self)
+            self._derived[key] = found
+            for model in found.watched:
+                self._watchers.setdefault(model, []).append(found)
+        return found  # type: ignore[return-value]
+
     def _positions_of(self, model: str) -> dict[int, int]:
         positions = self._positions.get(model)
         if positions is None:
@@ -159,6 +185,8 @@ class Database:
             if previous is not None:
                 index.remove(record_id, previous.get(field))
             index.add(record_id, record.get(field))
+        for watcher in self._watchers.get(model, ()):
+            watcher.changed(model, record_id, previous, record)
 
     def _displace(self, model: str, record_id: int, record: Record) -> None:
         """``record`` left the table."""
@@ -167,6 +195,8 @@ class Database:
             positions.pop(record_id, None)
         for (field, _members), index in self._indexes.get(model, {}).items():
             index.remove(record_id, record.get(field))
+        for watcher in self._watchers.get(model, ()):
+            watcher.changed(model, record_id, record, None)
 
     def _reindex(self, model: str, record_id: int, old: dict[str, Any], new: Record) -> None:
         """The fields of ``old`` (their previous values, ``_MISSING`` when absent) changed to ``new``'s."""
@@ -175,6 +205,11 @@ class Database:
                 before = old[field]
                 index.remove(record_id, None if before is _MISSING else before)
                 index.add(record_id, new.get(field))
+        watchers = self._watchers.get(model)
+        if watchers:
+            previous = {key: None if value is _MISSING else value for key, value in old.items()}
+            for watcher in watchers:
+                watcher.changed(model, record_id, previous, new)
 
     # -- writing (journaled) ---------------------------------------------------------------------
     def insert(self, model: str, values: Record, record_id: int | None = None) -> int:
@@ -304,10 +339,16 @@ class Database:
             self.dirty = True
 
     def forget_indexes(self, *models: str) -> None:
-        """Drop the indexes of ``models`` (all when none is named): their tables were written directly."""
-        for model in models or list(self._indexes.keys() | self._positions.keys()):
+        """Drop the indexes and caches of ``models`` (all when none is named): their tables were written
+        directly."""
+        for model in models or list(self._indexes.keys() | self._positions.keys() | self._watchers.keys()):
             self._indexes.pop(model, None)
             self._positions.pop(model, None)
+            for watcher in self._watchers.pop(model, ()):
+                self._derived = {key: other for key, other in self._derived.items() if other is not watcher}
+                for others in self._watchers.values():
+                    if watcher in others:
+                        others.remove(watcher)
 
 
 class Persister:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .. import tools
@@ -21,6 +22,7 @@ from ..fields import (
     Text,
 )
 from ..orm import PRECOMMIT_HOOKS, Environment, Model, api_model, api_records, write_stamp
+from ..state import Database
 from .product import is_goods, is_storable
 from .sale import SaleOrder
 
@@ -98,6 +100,125 @@ def locations_under(env: Environment, location_ids: list[int]) -> set[int]:
     return found
 
 
+def _contribution(db: Database, move: dict[str, Any]) -> tuple[Any, float] | None:
+    """What an active move out of an internal location reserves: (its source, its quantity); None otherwise."""
+    if move.get("state") not in ACTIVE_MOVE:
+        return None
+    location = (db.get("stock.location", move.get("location_id") or 0)) or {}
+    if location.get("usage") != "internal":
+        return None
+    need = float(move.get("quantity") or 0.0)
+    return (move["location_id"], need) if need > 0 else None
+
+
+class _Ledger:
+    """One product's reservations: Odoo's oldest-quant-first allocation of its moves, taken in id order, kept
+    from one call to the next. A new move (a higher id than every move taken so far) is added to it; any other
+    change that counts (a move taken or skipped before, a quant, a location) makes it start again: what it holds
+    is always what allocating every move from scratch gives, to the same floating-point operations."""
+
+    def __init__(self, env: Environment, product_id: Any) -> None:
+        quant_table = env.db.table("stock.quant")
+        self.quants = sorted(
+            (rid, quant_table[rid].get("location_id"))
+            for rid in env.db.ids_where("stock.quant", "product_id", product_id)
+            if _is_internal(env, quant_table[rid].get("location_id"))
+        )
+        self.room = {
+            rid: max(0.0, float(quant_table[rid].get("quantity") or 0.0)) for rid, _loc in self.quants
+        }
+        self.allocated = {rid: 0.0 for rid, _loc in self.quants}
+        self.loose: dict[int, float] = {}
+        self.taken: dict[int, tuple[Any, float]] = {}  # the moves allocated so far, what each reserved
+        self.last = 0  # the highest move id taken
+        self.pending = set(env.db.ids_where("stock.move", "product_id", product_id))
+        self.candidates: dict[Any, list[int]] = {}  # per source location: the quants under it
+
+    def advance(self, env: Environment, product_id: Any) -> None:
+        """Take the moves met since the last call, in id order."""
+        moves = env.db.table("stock.move")
+        for move_id in sorted(self.pending):
+            move = moves.get(move_id)
+            if move is None or move.get("product_id") != product_id:
+                continue
+            contribution = _contribution(env.db, move)
+            if contribution is None:
+                continue
+            location, need = contribution
+            candidates = self.candidates.get(location)
+            if candidates is None:
+                under = locations_under(env, [location])
+                candidates = [rid for rid, quant_location in self.quants if quant_location in under]
+                self.candidates[location] = candidates
+            for rid in candidates:
+                take = min(need, self.room[rid])
+                if take > 0:
+                    self.room[rid] -= take
+                    self.allocated[rid] += take
+                    need -= take
+            if need > 0:
+                if candidates:
+                    self.allocated[candidates[0]] += need
+                else:
+                    self.loose[location] = self.loose.get(location, 0.0) + need
+            self.taken[move_id] = contribution
+            self.last = move_id
+        self.pending.clear()
+
+
+_MOVE_FIELDS = frozenset({"product_id", "state", "quantity", "location_id"})
+_QUANT_FIELDS = frozenset({"product_id", "location_id", "quantity"})
+_LOCATION_FIELDS = frozenset({"usage", "location_id"})
+
+
+class _Reservations:
+    """The ledgers of a database, by product, told of every change of moves, quants and locations."""
+
+    watched: tuple[str, ...] = ("stock.move", "stock.quant", "stock.location")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.ledgers: dict[Any, _Ledger] = {}
+
+    def changed(
+        self, model: str, record_id: int, old: dict[str, Any] | None, new: dict[str, Any] | None
+    ) -> None:
+        if not self.ledgers:
+            return
+        written = old is not None and new is not None  # an update: ``old`` holds the fields it changed
+        if model == "stock.location":
+            if not written or _LOCATION_FIELDS & old.keys():  # type: ignore[union-attr]
+                self.ledgers.clear()
+            return
+        relevant = _QUANT_FIELDS if model == "stock.quant" else _MOVE_FIELDS
+        if written and not relevant & old.keys():  # type: ignore[union-attr]
+            return
+        products = set()
+        for values in (old, new):
+            if values is not None and (values is new or "product_id" in values):
+                products.add(values.get("product_id"))
+        for product in products:
+            try:
+                ledger = self.ledgers.get(product)
+            except TypeError:  # an unhashable product id: nothing to keep
+                self.ledgers.clear()
+                return
+            if ledger is None:
+                continue
+            if model == "stock.quant":
+                del self.ledgers[product]
+            elif record_id > ledger.last:
+                ledger.pending.add(record_id)
+            else:
+                now = new if new is not None and new.get("product_id") == product else None
+                try:
+                    after = _contribution(self.db, now) if now is not None else None
+                except (TypeError, ValueError):
+                    after = (None, -1.0)  # unreadable: start again, and let the allocation say why
+                if ledger.taken.get(record_id) != after:
+                    del self.ledgers[product]
+
+
 def reservations(env: Environment, product_id: int) -> tuple[dict[int, float], dict[int, float]]:
     """Where the active moves' reserved quantities sit: per quant, and per location when no quant holds them.
 
@@ -105,39 +226,17 @@ def reservations(env: Environment, product_id: int) -> tuple[dict[int, float], d
     """
     if not _is_storable(env, product_id):
         return {}, {}
-    quant_table = env.db.table("stock.quant")
-    quants = sorted(
-        (rid, quant_table[rid])
-        for rid in env.db.ids_where("stock.quant", "product_id", product_id)
-        if _is_internal(env, quant_table[rid].get("location_id"))
-    )
-    room = {rid: max(0.0, float(q.get("quantity") or 0.0)) for rid, q in quants}
-    allocated = {rid: 0.0 for rid, _q in quants}
-    loose: dict[int, float] = {}
-    move_table = env.db.table("stock.move")
-    for move_id in sorted(env.db.ids_where("stock.move", "product_id", product_id)):
-        move = move_table[move_id]
-        if move.get("state") not in ACTIVE_MOVE:
-            continue
-        if not _is_internal(env, move.get("location_id")):
-            continue
-        need = float(move.get("quantity") or 0.0)
-        if need <= 0:
-            continue
-        under = locations_under(env, [move["location_id"]])
-        candidates = [rid for rid, q in quants if q.get("location_id") in under]
-        for rid in candidates:
-            take = min(need, room[rid])
-            if take > 0:
-                room[rid] -= take
-                allocated[rid] += take
-                need -= take
-        if need > 0:
-            if candidates:
-                allocated[candidates[0]] += need
-            else:
-                loose[move["location_id"]] = loose.get(move["location_id"], 0.0) + need
-    return allocated, loose
+    book = env.db.derived("stock.reservations", _Reservations)
+    try:
+        ledger = book.ledgers.get(product_id)
+    except TypeError:
+        ledger = _Ledger(env, product_id)  # an unhashable id: allocated now, not kept
+        ledger.advance(env, product_id)
+        return ledger.allocated, ledger.loose
+    if ledger is None:
+        ledger = book.ledgers[product_id] = _Ledger(env, product_id)
+    ledger.advance(env, product_id)
+    return dict(ledger.allocated), dict(ledger.loose)
 
 
 def refresh_reservations(env: Environment) -> None:
@@ -177,17 +276,19 @@ def scope_from_context(env: Environment) -> list[int] | None:
     return location
 
 
-def product_quantities(
-    env: Environment, product_id: int, locations: list[int] | None = None
-) -> dict[str, float]:
-    """On hand, free (on hand minus reserved) and forecast of one product, over all internal locations or
-    over ``locations`` and their children."""
-    storable = _is_storable(env, product_id)
+def _inside(env: Environment, locations: list[int] | None) -> Callable[[Any], bool]:
+    """Whether a location is internal and among ``locations`` or their children (any internal one: None)."""
     scope = locations_under(env, locations) if locations is not None else None
 
     def inside(location: Any) -> bool:
         return _is_internal(env, location) and (scope is None or location in scope)
 
+    return inside
+
+
+def _on_hand_and_reserved(
+    env: Environment, product_id: int, inside: Callable[[Any], bool]
+) -> tuple[float, float]:
     quants = env.db.table("stock.quant")
     on_hand = sum(
         float(quants[rid].get("quantity") or 0.0)
@@ -197,6 +298,24 @@ def product_quantities(
     allocated, loose = reservations(env, product_id)
     reserved = sum(v for rid, v in allocated.items() if inside(quants[rid].get("location_id")))
     reserved += sum(v for location, v in loose.items() if inside(location))
+    return on_hand, reserved
+
+
+def free_quantity(env: Environment, product_id: int, locations: list[int] | None = None) -> float:
+    """A storable product's ``free_qty`` of :func:`product_quantities` (what reserving a move reads), without
+    the forecast, which reads every active move of the product."""
+    on_hand, reserved = _on_hand_and_reserved(env, product_id, _inside(env, locations))
+    return on_hand - reserved
+
+
+def product_quantities(
+    env: Environment, product_id: int, locations: list[int] | None = None
+) -> dict[str, float]:
+    """On hand, free (on hand minus reserved) and forecast of one product, over all internal locations or
+    over ``locations`` and their children."""
+    storable = _is_storable(env, product_id)
+    inside = _inside(env, locations)
+    on_hand, reserved = _on_hand_and_reserved(env, product_id, inside)
     incoming = outgoing = 0.0
     move_table = env.db.table("stock.move")
     for move_id in env.db.ids_where("stock.move", "product_id", product_id):
@@ -741,7 +860,7 @@ class StockMove(Model):
             demand = float(move.get("product_uom_qty") or 0.0)
             quantity = float(move.get("quantity") or 0.0)
             if _is_storable(self.env, move["product_id"]) and _is_internal(self.env, move.get("location_id")):
-                free = product_quantities(self.env, move["product_id"], [move["location_id"]])["free_qty"]
+                free = free_quantity(self.env, move["product_id"], [move["location_id"]])
                 quantity += max(0.0, min(demand - quantity, free))
             else:
                 quantity = max(quantity, demand)  # consumables and services are always available
