@@ -12,7 +12,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.models import ImportRun, SyncStatus
+from orders.models import ImportRun, ProposedChange, SyncStatus
 from orders.queries import FILTERS
 from synclogs.models import SyncAttempt
 from synco.filters import MAX_ID
@@ -201,6 +201,23 @@ class OrderAttemptSerializer(serializers.Serializer):
     odoo_id = serializers.IntegerField(allow_null=True, help_text="The Odoo record written, if any.")
 
 
+class ProposedChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The proposed change's id (accept or dismiss it with it).")
+    created_at = serializers.DateTimeField(help_text="When Synco saw the Shopify edit.")
+    state = serializers.ChoiceField(
+        [value for value, _label in ProposedChange.State.choices],
+        help_text="proposed, accepted or dismissed.",
+    )
+    reason = serializers.CharField(help_text="Why Synco did not apply the edit to Odoo by itself.")
+    before = serializers.DictField(
+        help_text="What Odoo has: {lines: [{key, title, quantity, price_unit, …}], total}."
+    )
+    after = serializers.DictField(help_text="What Odoo would get, in the same shape.")
+    decided_by = serializers.CharField(help_text="Who accepted or dismissed it ('' while proposed).")
+    decided_at = serializers.DateTimeField(allow_null=True, help_text="When it was decided.")
+    outcome = serializers.CharField(help_text="What accepting applied in Odoo, and what it could not.")
+
+
 class OrderDetailSerializer(OrderSerializer):
     shopify = OrderShopifySideSerializer(help_text="The Shopify side: lines and the current total.")
     totals = OrderTotalsSerializer(help_text="Shopify's total beside Odoo's.")
@@ -209,6 +226,10 @@ class OrderDetailSerializer(OrderSerializer):
         many=True, help_text="The latest sync attempts, newest first (at most 50)."
     )
     more_attempts = serializers.BooleanField(help_text="True when older attempts exist (see the sync log).")
+    proposed_changes = ProposedChangeSerializer(
+        many=True,
+        help_text="Shopify edits of an order Odoo already delivered or invoiced, for the merchant to decide (latest 10).",
+    )
 
 
 class OrderSyncAnswerSerializer(serializers.Serializer):
@@ -367,3 +388,8 @@ class OrderImportRunSerializer(serializers.Serializer):
     active = serializers.BooleanField(help_text="Queued, running or stopping.")
     started_at = serializers.DateTimeField(help_text="When the import was asked.")
     finished_at = serializers.DateTimeField(allow_null=True, help_text="When it ended.")
+
+
+class ProposedChangeAnswerSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What was done, as the order page's message says it.")
+    change = ProposedChangeSerializer(help_text="The proposed change now.")

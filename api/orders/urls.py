@@ -17,4 +17,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/retry/", views.OrderRetry.as_view(), name="order-retry"),
     path("<int:pk>/preview/", views.OrderPreview.as_view(), name="order-preview"),
     path("<int:pk>/refresh-from-odoo/", views.OrderRefreshFromOdoo.as_view(), name="order-refresh-from-odoo"),
+    path(
+        "<int:pk>/changes/<int:change_pk>/accept/", views.ProposalAccept.as_view(), name="order-change-accept"
+    ),
+    path(
+        "<int:pk>/changes/<int:change_pk>/dismiss/",
+        views.ProposalDismiss.as_view(),
+        name="order-change-dismiss",
+    ),
 ]

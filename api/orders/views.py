@@ -21,16 +21,16 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.access import shop_of
+from api.access import access_of, shop_of
 from api.errors import Conflict, Unavailable
 from api.orders import serializers as s
 from api.orders.serializers import money
 from api.pagination import StableCursorPagination
 from api.validation import bound
-from orders import imports, services
+from orders import edits, imports, services
 from orders.dates import shop_zone
 from orders.forms import BackfillForm, OrderFilterForm
-from orders.models import ImportRun, Order, SyncBatch, SyncStatus
+from orders.models import ImportRun, Order, ProposedChange, SyncBatch, SyncStatus
 from orders.preview import Preview
 from orders.queries import (
     FILTERS,
@@ -204,6 +204,21 @@ def order_detail_data(order: Order) -> dict[str, Any]:
             for attempt in live["attempts"]  # type: ignore[attr-defined]
         ],
         "more_attempts": live["more_attempts"],
+        "proposed_changes": [_proposal_data(proposal) for proposal in live["proposals"]],  # type: ignore[attr-defined]
+    }
+
+
+def _proposal_data(proposal: ProposedChange) -> dict[str, Any]:
+    return {
+        "id": proposal.pk,
+        "created_at": proposal.created_at,
+        "state": proposal.state,
+        "reason": proposal.reason,
+        "before": proposal.before if isinstance(proposal.before, dict) else {},
+        "after": proposal.after if isinstance(proposal.after, dict) else {},
+        "decided_by": proposal.decided_by,
+        "decided_at": proposal.decided_at,
+        "outcome": proposal.outcome,
     }
 
 
@@ -803,3 +818,87 @@ class ImportResume(ShopView):
                 code="finished",
             )
         return Response(s.OrderImportRunSerializer(_run_data(run)).data)
+
+
+# -- proposed changes (Shopify edits of an order Odoo already delivered or invoiced) -------------
+
+
+def _decided_by(request: Request) -> str:
+    """Who decided, for the proposal and the sync log: the key's name, the dashboard user, or the admin."""
+    access = access_of(request)
+    if access.key is not None:
+        return f"API key “{access.key.name}”"
+    if request.user.is_authenticated:
+        return str(request.user.get_username())
+    return "a user in the Shopify admin"
+
+
+def _proposal_for(request: Request, pk: int, change_pk: int) -> ProposedChange:
+    order = _order_for(request, pk)
+    return get_object_or_404(ProposedChange.objects.select_related("order"), pk=change_pk, order=order)
+
+
+CHANGE_RESPONSES = {
+    200: s.ProposedChangeAnswerSerializer,
+    409: OpenApiTypes.OBJECT,
+    502: OpenApiTypes.OBJECT,
+    503: OpenApiTypes.OBJECT,
+}
+
+
+class ProposalAccept(ShopView):
+    serializer_class = s.ProposedChangeAnswerSerializer
+
+    @extend_schema(
+        operation_id="orders_changes_accept",
+        summary="Accept a proposed change: apply the Shopify edit to the Odoo sale order",
+        description=(
+            "The order page's Accept: applies to the sale order what Odoo allows of the edit (the invoice and "
+            "deliveries are never touched) and says what it could not; recorded in the sync log with the key's "
+            "name. 409 `already_decided` when it was accepted or dismissed already; 502 `odoo_error` when Odoo "
+            "failed (the change stays proposed); 503 while Odoo's circuit is open."
+        ),
+        request=None,
+        responses=CHANGE_RESPONSES,
+    )
+    def post(self, request: Request, pk: int, change_pk: int) -> Response:
+        proposal = _proposal_for(request, pk, change_pk)
+        unavailable = _odoo_unavailable(proposal.order.shop)
+        if unavailable is not None:
+            raise unavailable
+        try:
+            outcome = edits.accept_proposal(proposal, _decided_by(request))
+        except edits.ProposalClosedError as exc:
+            raise Conflict(str(exc), code="already_decided") from exc
+        proposal.refresh_from_db()
+        if proposal.state != ProposedChange.State.ACCEPTED:
+            raise BadGateway(outcome)
+        answer = {"detail": outcome, "change": _proposal_data(proposal)}
+        return Response(s.ProposedChangeAnswerSerializer(answer).data)
+
+
+class ProposalDismiss(ShopView):
+    serializer_class = s.ProposedChangeAnswerSerializer
+
+    @extend_schema(
+        operation_id="orders_changes_dismiss",
+        summary="Dismiss a proposed change: Odoo stays as it is",
+        description=(
+            "The order page's Dismiss: the sale order is left as it is and the decision is recorded (with the "
+            "key's name). 409 `already_decided` when it was accepted or dismissed already."
+        ),
+        request=None,
+        responses={200: s.ProposedChangeAnswerSerializer, 409: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, pk: int, change_pk: int) -> Response:
+        proposal = _proposal_for(request, pk, change_pk)
+        try:
+            edits.dismiss_proposal(proposal, _decided_by(request))
+        except edits.ProposalClosedError as exc:
+            raise Conflict(str(exc), code="already_decided") from exc
+        proposal.refresh_from_db()
+        answer = {
+            "detail": f"Dismissed: {proposal.order.name} stays as it is in Odoo.",
+            "change": _proposal_data(proposal),
+        }
+        return Response(s.ProposedChangeAnswerSerializer(answer).data)
