@@ -42,7 +42,7 @@ def shared_connection() -> Iterator[None]:
 def write_key(shop: Shop, shared_connection: None) -> str:
     api_key, key = create_key(shop, "fuzz", "write")
     # The rate limit counts in the shared cache, by key id: an id the database gives again starts afresh.
-    cache.delete(f"throttle_api_key-{api_key.pk}")
+    cache.delete(f"throttle_api_key-{api_key.prefix}")
     return key
 
 

@@ -59,7 +59,7 @@ def test_the_count_lives_in_the_configured_shared_cache(keyed):
     for _ in range(3):
         keyed.read.get("/api/v1/me/")
 
-    history = cache.get(f"throttle_api_key-{key.pk}")
+    history = cache.get(f"throttle_api_key-{key.prefix}")
 
     assert isinstance(history, list) and len(history) == 3
     assert settings.CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
@@ -77,7 +77,7 @@ def test_another_process_sees_the_same_count(keyed):
     # a separate Python process with the same environment, as a second web worker would be
     script = (
         "import django, json; django.setup(); from django.core.cache import cache; "
-        f"print(json.dumps(len(cache.get('throttle_api_key-{key.pk}') or [])))"
+        f"print(json.dumps(len(cache.get('throttle_api_key-{key.prefix}') or [])))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "synco.settings"}
     done = subprocess.run(
