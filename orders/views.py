@@ -309,11 +309,15 @@ def order_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def request_shopify_check(shop: Shop) -> None:
+    """“Check Shopify now” (the page and the API): read new and changed orders in the background, once committed."""
+    transaction.on_commit(lambda: import_orders_task.delay(shop.pk))
+
+
 @shop_required
 @require_POST
 def orders_import(request: HtmxHttpRequest) -> HttpResponse:
-    shop = current_shop(request)
-    transaction.on_commit(lambda: import_orders_task.delay(shop.pk))
+    request_shopify_check(current_shop(request))
     return _toast(HttpResponse(status=204), gettext("Checking Shopify for new and changed orders…"))
 
 

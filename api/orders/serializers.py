@@ -393,3 +393,7 @@ class OrderImportRunSerializer(serializers.Serializer):
 class ProposedChangeAnswerSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What was done, as the order page's message says it.")
     change = ProposedChangeSerializer(help_text="The proposed change now.")
+
+
+class CheckShopifyAnswerSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What was started, as the page's message says it.")

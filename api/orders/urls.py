@@ -7,6 +7,7 @@ from api.orders import views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.OrderList.as_view(), name="orders"),
     path("bulk-sync/", views.BulkSync.as_view(), name="orders-bulk-sync"),
+    path("check-shopify/", views.CheckShopify.as_view(), name="orders-check-shopify"),
     path("batches/<int:pk>/", views.BatchDetail.as_view(), name="orders-batch"),
     path("imports/", views.ImportList.as_view(), name="orders-imports"),
     path("imports/<int:pk>/", views.ImportDetail.as_view(), name="orders-import"),

@@ -41,7 +41,14 @@ from orders.queries import (
     odoo_connection,
     read_live_documents,
 )
-from orders.views import INVOICE_STATES, PAYMENT_STATES, SALE_ORDER_STATES, _line_rows, _live_context
+from orders.views import (
+    INVOICE_STATES,
+    PAYMENT_STATES,
+    SALE_ORDER_STATES,
+    _line_rows,
+    _live_context,
+    request_shopify_check,
+)
 from synco import circuit
 from synco.errors import GatewayError
 from synco.models import Shop
@@ -902,3 +909,25 @@ class ProposalDismiss(ShopView):
             "change": _proposal_data(proposal),
         }
         return Response(s.ProposedChangeAnswerSerializer(answer).data)
+
+
+# -- check Shopify now -------------------------------------------------------------------------
+
+
+class CheckShopify(ShopView):
+    serializer_class = s.CheckShopifyAnswerSerializer
+
+    @extend_schema(
+        operation_id="orders_check_shopify",
+        summary="Check Shopify now for new and changed orders",
+        description=(
+            "The orders page's “Check Shopify now”: reads the orders created or changed in Shopify since the "
+            "last check, in the background (new orders then appear in the list; auto-sync rules apply)."
+        ),
+        request=None,
+        responses={202: s.CheckShopifyAnswerSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        request_shopify_check(shop_of(request))
+        answer = {"detail": "Checking Shopify for new and changed orders…"}
+        return Response(s.CheckShopifyAnswerSerializer(answer).data, status=status.HTTP_202_ACCEPTED)

@@ -316,6 +316,28 @@ def test_a_read_key_may_list_imports_but_not_start_or_stop_one(keyed):
     assert run.status == ImportRun.Status.QUEUED and ImportRun.objects.count() == 1
 
 
+def test_check_shopify_reads_the_new_orders_in_the_background(
+    keyed, shopify, monkeypatch, django_capture_on_commit_callbacks
+):
+    from orders.services import import_orders
+
+    Shop.objects.filter(pk=keyed.shop.pk).update(
+        domain="synco-demo.myshopify.com", access_token=shopify.token
+    )
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.import_orders_task, "delay", queued.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = keyed.write.post("/api/v1/orders/check-shopify/")
+
+    assert answer.status_code == 202
+    assert answer.json() == {"detail": "Checking Shopify for new and changed orders…"}
+    assert queued == [keyed.shop.pk]
+    import_orders(queued[0])  # what the task does
+    assert Order.objects.filter(shop=keyed.shop).count() == 60
+    assert keyed.read.post("/api/v1/orders/check-shopify/").status_code == 403
+
+
 # -- end to end --------------------------------------------------------------------------------
 
 
