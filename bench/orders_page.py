@@ -1138,11 +1138,15 @@ def _fetch(client: Client, case: Case, backend: int) -> tuple[int, int, Sample, 
             first_byte = time.perf_counter() - started
             lines = first.count(b"\n") + sum(chunk.count(b"\n") for chunk in chunks)
             wall = time.perf_counter() - started
-            rows = max(lines - 1, 0)
+            # A CSV's first line is its header; NDJSON (the API's export) is one object a line.
+            rows = lines if "ndjson" in response.get("Content-Type", "") else max(lines - 1, 0)
         else:
             body = response.content
             first_byte = wall = time.perf_counter() - started
-            rows = len(ROW_MARK.findall(body))
+            if response.get("Content-Type", "").startswith("application/json"):
+                rows = len(json.loads(body).get("results", ()))  # an API list (bench/api_lists.py)
+            else:
+                rows = len(ROW_MARK.findall(body))
         response.close()
     app_after, db_after = _schedstat(os.getpid()), _schedstat(backend)
     sample = Sample(
