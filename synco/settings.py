@@ -434,6 +434,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_common_errors",
+    ],
     # One enum for the nine product fields' owner (Settings → Catalogue), not one per field.
     "ENUM_NAME_OVERRIDES": {
         "ProductFieldOwnerEnum": "products.models.CatalogueSettings.Owner",

@@ -89,3 +89,20 @@ def test_a_cache_that_does_not_answer_lets_requests_through_unthrottled(keyed, m
 
     assert answer.status_code == 200
     assert "rate limit not checked" in caplog.text
+
+
+def test_every_operation_documents_authentication_rate_limit_and_read_only_errors(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
+    operations = [
+        (path, method, operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+    assert len(operations) > 20
+    for path, method, operation in operations:
+        responses = operation["responses"]
+        assert {"401", "429"} <= set(responses), (method, path)
+        assert "Retry-After" in responses["429"]["headers"], (method, path)
+        if method != "get":
+            assert "403" in responses, (method, path)
