@@ -32,7 +32,7 @@ from rest_framework.test import APIClient
 
 from api.keys import create_key
 from customers.models import CustomerLink
-from orders.models import ImportRun, Order, SyncBatch, SyncStatus
+from orders.models import ImportRun, Order, ProposedChange, SyncBatch, SyncStatus
 from products.models import CatalogueRun, ProductLink, ProductMapping
 from refunds.models import Refund, RefundState
 from shipments.models import Shipment
@@ -55,22 +55,23 @@ SKU = "SKU-QUILLFEATHER"
 DAY = datetime(2026, 11, 20, 14, 5, tzinfo=UTC)
 METHODS = ("get", "post", "put", "patch", "delete")
 
-# A path parameter -> which of A's objects fills it, by the path it is in (first match wins).
-PATH_OBJECTS: tuple[tuple[str, str], ...] = (
-    (r"^/api/v1/orders/batches/\{id\}/", "batch"),
-    (r"^/api/v1/orders/imports/\{id\}/", "order_import"),
-    (r"^/api/v1/orders/\{id\}/", "order"),
-    (r"^/api/v1/logs/\{id\}/", "attempt"),
-    (r"^/api/v1/webhooks/\{id\}/", "webhook"),
-    (r"^/api/v1/stock/drift-reports/\{id\}/", "drift_report"),
-    (r"^/api/v1/stock/locations/\{id\}/", "location"),
-    (r"^/api/v1/products/mappings/\{id\}/", "product_mapping"),
-    (r"^/api/v1/products/imports/\{id\}/", "product_import"),
-    (r"^/api/v1/refunds/\{id\}/", "refund"),
-    (r"^/api/v1/shipments/orders/\{order_pk\}/", "order"),
-    (r"^/api/v1/shipments/\{id\}/", "shipment"),
-    (r"^/api/v1/customers/links/\{id\}/", "customer_link"),
-    (r"^/api/v1/customers/imports/\{id\}/", "customer_import"),
+# A path parameter -> which of A's objects fills it: (the paths it is in, its name, the object); first match wins.
+PATH_OBJECTS: tuple[tuple[str, str, str], ...] = (
+    (r"^/api/v1/orders/batches/\{id\}/", "id", "batch"),
+    (r"^/api/v1/orders/imports/\{id\}/", "id", "order_import"),
+    (r"^/api/v1/orders/\{id\}/changes/\{change_pk\}/", "change_pk", "proposed_change"),
+    (r"^/api/v1/orders/\{id\}/", "id", "order"),
+    (r"^/api/v1/logs/\{id\}/", "id", "attempt"),
+    (r"^/api/v1/webhooks/\{id\}/", "id", "webhook"),
+    (r"^/api/v1/stock/drift-reports/\{id\}/", "id", "drift_report"),
+    (r"^/api/v1/stock/locations/\{id\}/", "id", "location"),
+    (r"^/api/v1/products/mappings/\{id\}/", "id", "product_mapping"),
+    (r"^/api/v1/products/imports/\{id\}/", "id", "product_import"),
+    (r"^/api/v1/refunds/\{id\}/", "id", "refund"),
+    (r"^/api/v1/shipments/orders/\{order_pk\}/", "order_pk", "order"),
+    (r"^/api/v1/shipments/\{id\}/", "id", "shipment"),
+    (r"^/api/v1/customers/links/\{id\}/", "id", "customer_link"),
+    (r"^/api/v1/customers/imports/\{id\}/", "id", "customer_import"),
 )
 # Query parameters that only page or shape the answer.
 PAGING = {"cursor", "limit", "page", "after", "format"}
@@ -153,6 +154,14 @@ def _seed_a(shop: Shop) -> dict[str, int]:
         sync_error=f"{MARK}: Odoo refused the order.",
         sync_attempts=1,
         batch=batch,
+    )
+    ProposedChange.objects.create(
+        pk=7070890,
+        order=order,
+        shopify_updated_at=DAY,
+        before={"lines": [], "total": "10.00"},
+        after={"lines": [], "total": "12.00"},
+        reason=f"{MARK}: the order is already invoiced in Odoo.",
     )
     ImportRun.objects.create(
         pk=7070730,
@@ -287,10 +296,11 @@ def _seed_a(shop: Shop) -> dict[str, int]:
         "refund": 7070840,
         "shipment": 7070850,
         "customer_link": 7070860,
+        "proposed_change": 7070890,
     }
 
 
-def _seed_b(shop: Shop) -> None:
+def _seed_b(shop: Shop) -> int:
     """B's own rows, so that an unscoped query has both shops' rows to mix."""
     node = order_node(id="gid://shopify/Order/2001", name="#2001")
     parsed = parse_order(node)
@@ -318,19 +328,20 @@ def _seed_b(shop: Shop) -> None:
         started_at=DAY,
     )
     ProductMapping.objects.create(shop=shop, shopify_product_id=2, shopify_variant_id=2, sku="SKU-B")
+    return order.pk
 
 
 @pytest.fixture
 def world(db: None, other_shop: Keyed, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     shop = _shop_a()
     ids = _seed_a(shop)
-    _seed_b(other_shop.shop)
+    b_order = _seed_b(other_shop.shop)
     _, read_key = create_key(shop, f"{MARK} monitoring", "read")
     _, write_key = create_key(shop, f"{MARK} n8n", "write")
     world = World(
         shop=shop,
         ids=ids,
-        values={"customer": 7070860, "partner": 7070870},
+        values={"customer": 7070860, "partner": 7070870, "b_order": b_order},
         read=client_with(read_key),
         write=client_with(write_key),
         theirs=other_shop.write,
@@ -345,14 +356,32 @@ def world(db: None, other_shop: Keyed, monkeypatch: pytest.MonkeyPatch) -> Itera
     yield world
 
 
-def _object_for(path: str) -> str | None:
-    return next((name for pattern, name in PATH_OBJECTS if re.match(pattern, path)), None)
+def _objects_for(path: str) -> dict[str, str] | None:
+    """Which of A's objects fills each path parameter of the path; None if one of them is unknown here."""
+    filled = {}
+    for name in re.findall(r"\{([a-z_]+)\}", path):
+        kind = next(
+            (kind for pattern, param, kind in PATH_OBJECTS if param == name and re.match(pattern, path)), None
+        )
+        if kind is None:
+            return None
+        filled[name] = kind
+    return filled
 
 
-def _url(path: str, world: World) -> str:
-    kind = _object_for(path)
-    assert kind is not None
-    return re.sub(r"\{[a-z_]+\}", str(world.ids[kind]), path)
+def _urls(path: str, world: World) -> list[str]:
+    """The path with A's objects; for a nested path also with B's own parent order and A's child in it (B must
+    not reach A's row through an object of its own)."""
+    objects = _objects_for(path)
+    assert objects is not None
+    urls = [re.sub(r"\{([a-z_]+)\}", lambda m: str(world.ids[objects[m[1]]]), path)]
+    if len(objects) > 1:
+        mixed = {
+            name: (world.values["b_order"] if kind == "order" else world.ids[kind])
+            for name, kind in objects.items()
+        }
+        urls.append(re.sub(r"\{([a-z_]+)\}", lambda m: str(mixed[m[1]]), path))
+    return urls
 
 
 def _query_variants(param: dict[str, Any], world: World) -> list[Any] | None:
@@ -447,28 +476,36 @@ def _call(client: APIClient, method: str, url: str, body: dict[str, Any] | None 
 
 
 def _snapshot(shop: Shop) -> dict[str, list[dict[str, Any]]]:
-    """Every row of the shop (every model with a shop, the shop itself, its drift rows), to find any change."""
+    """Every row of the shop, to find any change: the shop, every model with a shop, and every model whose rows
+    hang from one that has (an order's proposed changes, a drift report's rows)."""
     rows: dict[str, list[dict[str, Any]]] = {
-        "synco.Shop": [dict(row) for row in Shop.objects.filter(pk=shop.pk).values()],
-        "stock.DriftRow": [
-            dict(row) for row in DriftRow.objects.filter(report__shop=shop).order_by("pk").values()
-        ],
+        "synco.Shop": [dict(row) for row in Shop.objects.filter(pk=shop.pk).values()]
     }
     for model in apps.get_models():
-        shop_field = next(
-            (
-                f
-                for f in model._meta.get_fields()
-                if f.name == "shop" and isinstance(f, models.ForeignKey | models.OneToOneField)
-            ),
-            None,
-        )
-        if shop_field is not None:
-            # A key's last use is written by A's own calls (the positive checks); the rest of it must not change.
-            columns = [f.attname for f in model._meta.concrete_fields if f.name != "last_used_at"]
-            rows[model._meta.label] = list(
-                model._default_manager.filter(shop=shop).order_by("pk").values(*columns)
+        foreign_keys = [
+            f for f in model._meta.get_fields() if isinstance(f, models.ForeignKey | models.OneToOneField)
+        ]
+        if any(f.name == "shop" and f.related_model is Shop for f in foreign_keys):
+            lookup = "shop"
+        else:
+            parent = next(
+                (
+                    f
+                    for f in foreign_keys
+                    if f.related_model is not Shop
+                    and any(g.name == "shop" for g in f.related_model._meta.get_fields())  # type: ignore[union-attr]
+                ),
+                None,
             )
+            if parent is None:
+                continue
+            lookup = f"{parent.name}__shop"
+        # A key's last use is written by A's own calls (the positive checks); the rest of it must not change.
+        columns = [f.attname for f in model._meta.concrete_fields if f.name != "last_used_at"]
+        rows[model._meta.label] = [
+            dict(row)
+            for row in model._default_manager.filter(**{lookup: shop}).order_by("pk").values(*columns)
+        ]
     return rows
 
 
@@ -509,7 +546,7 @@ def test_every_operation_is_one_this_test_knows_how_to_fill(world: World) -> Non
     unknown = []
     for path, method, operation in _operations():
         path_params = _params(operation, "path")
-        if path_params and _object_for(path) is None:
+        if path_params and _objects_for(path) is None:
             unknown.append(f"{method.upper()} {path}: path parameters {[p['name'] for p in path_params]}")
         for param in _params(operation, "query"):
             if _query_variants(param, world) is None:
@@ -524,18 +561,19 @@ def test_another_shops_object_is_a_404_on_every_read_with_an_id(world: World) ->
     assert len(reads) >= 15
     wrong = []
     for path, _operation in reads:
-        if _object_for(path) is None:
+        if _objects_for(path) is None:
             continue  # reported by the test above
-        url = _url(path, world)
+        own_url, *mixed = _urls(path, world)
         # A's own key finds it (so the id is A's real object), B's gets 404 and learns nothing.
-        own = world.read.get(url)
-        theirs = world.theirs.get(url)
+        own = world.read.get(own_url)
         if own.status_code == 404:
-            wrong.append(f"GET {url}: A's own key got 404, the test's id is wrong")
-        if theirs.status_code != 404:
-            wrong.append(f"GET {url}: B got {theirs.status_code}, not 404")
-        elif theirs.json()["error"]["code"] != "not_found" or _leaks(_text(theirs)):
-            wrong.append(f"GET {url}: B's 404 says {_text(theirs)[:200]}")
+            wrong.append(f"GET {own_url}: A's own key got 404, the test's id is wrong")
+        for url in (own_url, *mixed):
+            theirs = world.theirs.get(url)
+            if theirs.status_code != 404:
+                wrong.append(f"GET {url}: B got {theirs.status_code}, not 404")
+            elif theirs.json()["error"]["code"] != "not_found" or _leaks(_text(theirs)):
+                wrong.append(f"GET {url}: B's 404 says {_text(theirs)[:200]}")
 
     assert wrong == []
 
@@ -578,18 +616,18 @@ def test_a_write_on_another_shops_object_is_a_404_and_changes_nothing(world: Wor
     before = _snapshot(world.shop)
     wrong = []
     for path, method, operation in writes:
-        if _object_for(path) is None:
+        if _objects_for(path) is None:
             continue
-        url = _url(path, world)
-        answer = _call(world.theirs, method, url, _request_body(operation, world))
-        if answer.status_code != 404:
-            wrong.append(f"{method.upper()} {url}: B got {answer.status_code} {_text(answer)[:200]}")
-        elif _leaks(_text(answer)):
-            wrong.append(f"{method.upper()} {url}: B's 404 says {_text(answer)[:200]}")
-        changed = _changes(before, _snapshot(world.shop))
-        if changed:
-            wrong.append(f"{method.upper()} {url}: A's {changed} changed")
-            before = _snapshot(world.shop)
+        for url in _urls(path, world):
+            answer = _call(world.theirs, method, url, _request_body(operation, world))
+            if answer.status_code != 404:
+                wrong.append(f"{method.upper()} {url}: B got {answer.status_code} {_text(answer)[:200]}")
+            elif _leaks(_text(answer)):
+                wrong.append(f"{method.upper()} {url}: B's 404 says {_text(answer)[:200]}")
+            changed = _changes(before, _snapshot(world.shop))
+            if changed:
+                wrong.append(f"{method.upper()} {url}: A's {changed} changed")
+                before = _snapshot(world.shop)
 
     assert wrong == []
     assert _tasks_for(world) == []
@@ -627,7 +665,15 @@ def test_the_snapshot_sees_a_change_of_shop_a(world: World) -> None:
     Order.objects.filter(pk=world.ids["order"]).update(sync_status=SyncStatus.QUEUED)
     DriftRow.objects.filter(pk=world.ids["drift_row"]).update(repaired_at=DAY)
 
-    assert _changes(before, _snapshot(world.shop)) == ["stock.DriftRow", "orders.Order"]
+    ProposedChange.objects.filter(pk=world.ids["proposed_change"]).update(
+        state=ProposedChange.State.DISMISSED
+    )
+
+    assert sorted(_changes(before, _snapshot(world.shop))) == [
+        "orders.Order",
+        "orders.ProposedChange",
+        "stock.DriftRow",
+    ]
 
 
 def test_a_write_of_shop_a_itself_is_found_and_seen(world: World) -> None:
