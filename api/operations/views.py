@@ -46,6 +46,7 @@ from stock.forms import DriftFilterForm, LocationMappingForm, PushFilterForm
 from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, StockPush
 from stock.tasks import drift_report_task, push_all_task, refresh_links_task, repair_drift_task
 from synco.errors import GatewayError, TransientGatewayError
+from synco.filters import MAX_ID
 from synco.gateways import odoo_client_for
 from synco.models import OdooConnection, OrderRules, Shop
 
@@ -79,6 +80,20 @@ class ShopList(generics.ListAPIView[Any]):
 
     pagination_class = ViewOrderedCursor
     ordering: tuple[str, ...] = ("-pk",)
+
+
+def _id_parameter(name: str, description: str) -> OpenApiParameter:
+    schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return OpenApiParameter(name, schema, OpenApiParameter.PATH, description=description)
+
+
+PK = _id_parameter("id", "The object's id (another shop's id is not found).")
+ORDER_PK = _id_parameter("order_pk", "Synco's order id (as in /orders/{id}/).")
+
+
+def _errors(*codes: int) -> dict[int, Any]:
+    """The documented error answers of an operation: each `{"error": {"code", "message", "fields"}}`."""
+    return {code: s.OperationErrorSerializer for code in codes}
 
 
 def _queued(message: str, code: int = status.HTTP_202_ACCEPTED, **extra: Any) -> Response:
@@ -140,7 +155,7 @@ class DriftReportList(ShopList):
             "Odoo). Poll the list until a report newer than `after_report` is done."
         ),
         request=None,
-        responses={202: s.DriftQueuedSerializer},
+        responses={202: s.DriftQueuedSerializer, **_errors(403)},
         examples=[
             OpenApiExample(
                 "Queued",
@@ -162,7 +177,12 @@ class DriftReportDetail(generics.RetrieveAPIView[DriftReport]):
     def get_queryset(self) -> QuerySet[DriftReport]:
         return DriftReport.objects.filter(shop=shop_of(self.request))
 
-    @extend_schema(operation_id="stock_drift_reports_retrieve", summary="One drift report")
+    @extend_schema(
+        operation_id="stock_drift_reports_retrieve",
+        summary="One drift report",
+        responses={200: s.DriftReportSerializer, **_errors(404)},
+        parameters=[PK],
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -211,7 +231,7 @@ class DriftRepair(APIView):
             "to repair."
         ),
         request=s.RepairInputSerializer,
-        responses={202: s.RepairQueuedSerializer},
+        responses={202: s.RepairQueuedSerializer, **_errors(400, 403)},
         examples=[
             OpenApiExample("Some rows", value={"rows": [812, 813]}, request_only=True),
             OpenApiExample("Everything", value={"all": True}, request_only=True),
@@ -237,7 +257,7 @@ class StockPushAll(APIView):
         operation_id="stock_push_all",
         summary="Push every matched item's stock to Shopify",
         request=None,
-        responses={202: s.QueuedSerializer},
+        responses={202: s.QueuedSerializer, **_errors(403)},
     )
     def post(self, request: Request) -> Response:
         shop = shop_of(request)
@@ -250,7 +270,7 @@ class StockRefreshLinks(APIView):
         operation_id="stock_items_match",
         summary="Match Shopify's inventory items with Odoo products again",
         request=None,
-        responses={202: s.QueuedSerializer},
+        responses={202: s.QueuedSerializer, **_errors(403)},
     )
     def post(self, request: Request) -> Response:
         shop = shop_of(request)
@@ -263,7 +283,7 @@ class StockUnblock(APIView):
         operation_id="stock_unblock",
         summary="Let stock pushes try Shopify again after a block",
         request=None,
-        responses=s.DoneSerializer,
+        responses={200: s.DoneSerializer, **_errors(403)},
     )
     def post(self, request: Request) -> Response:
         stock_services.clear_block(shop_of(request))
@@ -340,7 +360,7 @@ class LocationRefresh(APIView):
         summary="Read Shopify's locations again",
         description="New locations are added unsynced; names kept current; mappings kept.",
         request=None,
-        responses=s.LocationMappingSerializer(many=True),
+        responses={200: s.LocationMappingSerializer(many=True), **_errors(403, 502, 503)},
     )
     def post(self, request: Request) -> Response:
         try:
@@ -354,7 +374,8 @@ class LocationMappingDetail(APIView):
     @extend_schema(
         operation_id="stock_locations_retrieve",
         summary="One Shopify location's mapping",
-        responses=s.LocationMappingSerializer,
+        responses={200: s.LocationMappingSerializer, **_errors(404)},
+        parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
         mapping = get_object_or_404(LocationMapping, shop=shop_of(request), pk=pk)
@@ -365,8 +386,9 @@ class LocationMappingDetail(APIView):
         summary="Map a Shopify location to an Odoo warehouse or internal locations",
         description="Validated by the stock settings page's own form (Odoo's warehouses and locations as choices).",
         request=s.LocationMappingInputSerializer,
-        responses=s.LocationMappingSerializer,
+        responses={200: s.LocationMappingSerializer, **_errors(400, 403, 404, 502, 503)},
         examples=[OpenApiExample("A warehouse", value={"warehouse": 1}, request_only=True)],
+        parameters=[PK],
     )
     def put(self, request: Request, pk: int) -> Response:
         shop = shop_of(request)
@@ -403,7 +425,7 @@ class StockPreview(APIView):
     @extend_schema(
         operation_id="stock_preview",
         summary="What a push would set for the first items",
-        responses=s.PreviewLevelSerializer(many=True),
+        responses={200: s.PreviewLevelSerializer(many=True), **_errors(502, 503)},
     )
     def get(self, request: Request) -> Response:
         try:
@@ -537,7 +559,8 @@ class ProductMappingDetail(APIView):
     @extend_schema(
         operation_id="products_mappings_retrieve",
         summary="One variant's mapping with its problems",
-        responses=s.ProductMappingSerializer,
+        responses={200: s.ProductMappingSerializer, **_errors(404)},
+        parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
         mapping = get_object_or_404(ProductMapping, shop=shop_of(request), pk=pk)
@@ -550,8 +573,9 @@ class ProductLinkFix(APIView):
         summary="Link a variant to the Odoo product named (by id or internal reference)",
         description="Odoo confirms the product first; the link is what orders use from then on. Logged.",
         request=s.LinkInputSerializer,
-        responses=s.ProductFixSerializer,
+        responses={200: s.ProductFixSerializer, **_errors(400, 403, 404, 409, 502, 503)},
         examples=[OpenApiExample("By internal reference", value={"reference": "SKU-MUG"}, request_only=True)],
+        parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
         mapping = get_object_or_404(ProductMapping, shop=shop_of(request), pk=pk)
@@ -591,7 +615,8 @@ class ProductCreateFix(APIView):
             "never a second copy). 409 unless the variant is missing."
         ),
         request=None,
-        responses=s.ProductFixSerializer,
+        responses={200: s.ProductFixSerializer, **_errors(403, 404, 409, 502, 503)},
+        parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
         mapping = get_object_or_404(ProductMapping, shop=shop_of(request), pk=pk)
@@ -617,7 +642,8 @@ class ProductIgnoreFix(APIView):
         operation_id="products_mappings_ignore",
         summary="Ignore a variant (it has no problem to fix from then on)",
         request=None,
-        responses=s.ProductFixSerializer,
+        responses={200: s.ProductFixSerializer, **_errors(403, 404, 409)},
+        parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
         mapping = get_object_or_404(ProductMapping, shop=shop_of(request), pk=pk)
@@ -633,7 +659,8 @@ class ProductUnignoreFix(APIView):
         operation_id="products_mappings_unignore",
         summary="Stop ignoring a variant",
         request=None,
-        responses=s.ProductFixSerializer,
+        responses={200: s.ProductFixSerializer, **_errors(403, 404, 409)},
+        parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
         mapping = get_object_or_404(ProductMapping, shop=shop_of(request), pk=pk)
@@ -657,7 +684,7 @@ class OdooProductSuggestions(APIView):
                 description=f"At least {product_problems.MIN_SUGGEST_LENGTH} characters of a name or reference.",
             )
         ],
-        responses=s.OdooProductSerializer(many=True),
+        responses={200: s.OdooProductSerializer(many=True), **_errors(400, 502, 503)},
     )
     def get(self, request: Request) -> Response:
         text = str(request.query_params.get("reference", ""))
@@ -687,7 +714,7 @@ class OdooOnlyProducts(APIView):
         summary="Odoo products whose internal reference no Shopify variant has",
         description="One page of Odoo products per call; pass `next_after_id` as `after` for the next.",
         parameters=[_param("after", "The Odoo product id this page starts after (default 0).", kind=int)],
-        responses=s.OdooOnlyPageSerializer,
+        responses={200: s.OdooOnlyPageSerializer, **_errors(400, 502, 503)},
     )
     def get(self, request: Request) -> Response:
         after = str(request.query_params.get("after", "0") or "0")
@@ -730,7 +757,7 @@ class ProductImportList(ShopList):
         summary="Start a full product import from Shopify",
         description="409 while another product import is queued or running.",
         request=None,
-        responses={202: s.RunActionSerializer},
+        responses={202: s.RunActionSerializer, **_errors(403, 409)},
     )
     def post(self, request: Request) -> Response:
         try:
@@ -745,7 +772,10 @@ class ProductImportList(ShopList):
 
 class ProductImportDetail(APIView):
     @extend_schema(
-        operation_id="products_imports_retrieve", summary="One import run", responses=s.CatalogueRunSerializer
+        operation_id="products_imports_retrieve",
+        summary="One import run",
+        responses={200: s.CatalogueRunSerializer, **_errors(404)},
+        parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
         run = get_object_or_404(_runs(request, CatalogueRun.Kind.PRODUCTS), pk=pk)
@@ -757,7 +787,8 @@ class ProductImportStop(APIView):
         operation_id="products_imports_stop",
         summary="Stop an import after the products in hand",
         request=None,
-        responses=s.RunActionSerializer,
+        responses={200: s.RunActionSerializer, **_errors(403, 404, 409)},
+        parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
         run = get_object_or_404(_runs(request, CatalogueRun.Kind.PRODUCTS), pk=pk)
@@ -778,7 +809,8 @@ class ProductImportResume(APIView):
         operation_id="products_imports_resume",
         summary="Resume a stopped or failed import after its checkpoint",
         request=None,
-        responses={202: s.RunActionSerializer},
+        responses={202: s.RunActionSerializer, **_errors(403, 404, 409)},
+        parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
         run = get_object_or_404(_runs(request, CatalogueRun.Kind.PRODUCTS), pk=pk)
@@ -866,7 +898,12 @@ class RefundList(ShopList):
 
 
 class RefundDetail(APIView):
-    @extend_schema(operation_id="refunds_retrieve", summary="One refund", responses=s.RefundSerializer)
+    @extend_schema(
+        operation_id="refunds_retrieve",
+        summary="One refund",
+        responses={200: s.RefundSerializer, **_errors(404)},
+        parameters=[PK],
+    )
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.RefundSerializer(get_object_or_404(_refunds(request), pk=pk)).data)
 
@@ -877,7 +914,8 @@ class RefundRetry(APIView):
         summary="Retry a held or failed refund",
         description="Queues the refund again (the order page's Retry). 409 when it is not held or failed.",
         request=None,
-        responses={202: s.RefundRetrySerializer},
+        responses={202: s.RefundRetrySerializer, **_errors(403, 404, 409)},
+        parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
         refund = get_object_or_404(_refunds(request), pk=pk)
@@ -934,7 +972,12 @@ class ShipmentList(ShopList):
 
 
 class ShipmentDetail(APIView):
-    @extend_schema(operation_id="shipments_retrieve", summary="One shipment", responses=s.ShipmentSerializer)
+    @extend_schema(
+        operation_id="shipments_retrieve",
+        summary="One shipment",
+        responses={200: s.ShipmentSerializer, **_errors(404)},
+        parameters=[PK],
+    )
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.ShipmentSerializer(get_object_or_404(_shipments(request), pk=pk)).data)
 
@@ -958,7 +1001,8 @@ class ShipmentRetry(APIView):
         description="Pushes its Odoo delivery to Shopify again, or applies Shopify's fulfilments to Odoo again. "
         "409 when it is sent, validated or cancelled.",
         request=None,
-        responses={202: s.ShipmentRetrySerializer},
+        responses={202: s.ShipmentRetrySerializer, **_errors(403, 404, 409)},
+        parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
         shipment = get_object_or_404(_shipments(request), pk=pk)
@@ -973,7 +1017,8 @@ class OrderShipments(APIView):
             "Synco's shipment rows, the order's Odoo deliveries and its Shopify fulfilments with tracking. An "
             "Odoo or Shopify that cannot be read is named in `read_errors`; the rest is still answered."
         ),
-        responses=s.OrderShipmentsSerializer,
+        responses={200: s.OrderShipmentsSerializer, **_errors(404)},
+        parameters=[ORDER_PK],
     )
     def get(self, request: Request, order_pk: int) -> Response:
         shop = shop_of(request)
@@ -1006,7 +1051,8 @@ class OrderShipmentsRetry(APIView):
         operation_id="shipments_retry_order",
         summary="Retry every unsettled shipment of an order (the order page's Retry)",
         request=None,
-        responses={202: s.ShipmentRetrySerializer},
+        responses={202: s.ShipmentRetrySerializer, **_errors(403, 404, 409)},
+        parameters=[ORDER_PK],
     )
     def post(self, request: Request, order_pk: int) -> Response:
         order = get_object_or_404(Order, shop=shop_of(request), pk=order_pk)
@@ -1066,7 +1112,8 @@ class CustomerLinkDetail(APIView):
     @extend_schema(
         operation_id="customers_links_retrieve",
         summary="One customer link",
-        responses=s.CustomerLinkSerializer,
+        responses={200: s.CustomerLinkSerializer, **_errors(404)},
+        parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
         shop = shop_of(request)
@@ -1080,7 +1127,7 @@ class CustomerDuplicates(APIView):
         summary="Odoo contacts that look like the same Shopify customer",
         description="One page of the shop's linked customers at a time (the duplicates page). Synco never merges.",
         parameters=[_param("page", "The page (default 1).", kind=int)],
-        responses=s.DuplicateReportSerializer,
+        responses={200: s.DuplicateReportSerializer, **_errors(400, 502, 503)},
     )
     def get(self, request: Request) -> Response:
         raw = str(request.query_params.get("page", "1") or "1")
@@ -1110,7 +1157,7 @@ class CustomerImportList(ShopList):
         summary="Start a full customer import from Shopify",
         description="409 while another customer import is under way, or when no customer is sent to Odoo.",
         request=None,
-        responses={202: s.RunActionSerializer},
+        responses={202: s.RunActionSerializer, **_errors(403, 409)},
     )
     def post(self, request: Request) -> Response:
         try:
@@ -1128,7 +1175,8 @@ class CustomerImportDetail(APIView):
     @extend_schema(
         operation_id="customers_imports_retrieve",
         summary="One customer import run",
-        responses=s.CatalogueRunSerializer,
+        responses={200: s.CatalogueRunSerializer, **_errors(404)},
+        parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
         run = get_object_or_404(_runs(request, CatalogueRun.Kind.CUSTOMERS), pk=pk)
@@ -1140,7 +1188,8 @@ class CustomerImportStop(APIView):
         operation_id="customers_imports_stop",
         summary="Stop a customer import after the customers in hand",
         request=None,
-        responses=s.RunActionSerializer,
+        responses={200: s.RunActionSerializer, **_errors(403, 404, 409)},
+        parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
         shop = shop_of(request)
@@ -1161,7 +1210,8 @@ class CustomerImportResume(APIView):
         operation_id="customers_imports_resume",
         summary="Resume a stopped or failed customer import from its checkpoint",
         request=None,
-        responses={202: s.RunActionSerializer},
+        responses={202: s.RunActionSerializer, **_errors(403, 404, 409)},
+        parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
         shop = shop_of(request)
