@@ -617,6 +617,11 @@
     connectedCallback() {
       if (this._value === null) this._value = attr(this, "value", "");
       this._render();
+      if (this.hasAttribute("autofocus") && !this._focused) {
+        this._focused = true;
+        var input = this._input;
+        requestAnimationFrame(function () { input.focus(); });
+      }
     }
     attributeChangedCallback(name) {
       if (name === "value") this._value = attr(this, "value", "");
@@ -1040,7 +1045,9 @@
         var parent = node.parentElement;
         if (!parent) break;
         Array.prototype.forEach.call(parent.children, function (sibling) {
-          if (sibling !== node && !sibling.inert && sibling.tagName !== "SCRIPT" && sibling.tagName !== "STYLE") {
+          // Live regions (the toasts) stay live: what the modal's actions report is still announced.
+          if (sibling !== node && !sibling.inert && sibling.tagName !== "SCRIPT" && sibling.tagName !== "STYLE" &&
+              !sibling.hasAttribute("aria-live")) {
             sibling.inert = true;
             this._inert.push(sibling);
           }
