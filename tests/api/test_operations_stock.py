@@ -415,3 +415,35 @@ def test_a_drift_found_and_repaired_through_the_api_puts_odoos_quantity_in_shopi
     # then Shopify has Odoo's quantity and the row is repaired
     assert shopify_available(shopify, item_gid(), location) == 20
     assert api.get("/api/v1/stock/drift/?state=repaired").json()["results"][0]["id"] == rows[0]["id"]
+
+
+def test_locations_are_read_from_shopify_and_the_preview_from_odoo(
+    stock_shop,  # noqa: F811
+    shopify,
+    odoo,
+    warehouse_stock,  # noqa: F811
+):
+    # given Odoo has 7 of an item in the mapped warehouse
+    _, key = create_key(stock_shop, "ops", "write")
+    api = client_with(key)
+    set_odoo_quantity(odoo, odoo_product(odoo), warehouse_stock, 7)
+
+    # when
+    refreshed = api.post("/api/v1/stock/locations/refresh/")
+    preview = api.get("/api/v1/stock/preview/")
+
+    # then Shopify's locations are listed with their mapping, and the preview is what a push would set
+    assert refreshed.status_code == 200
+    names = {row["shopify_location_name"]: row for row in refreshed.json()}
+    assert names["Main warehouse"]["is_mapped"] is True
+    assert set(names) == set(
+        LocationMapping.objects.filter(shop=stock_shop).values_list("shopify_location_name", flat=True)
+    )
+    assert preview.status_code == 200
+    expected = services.preview(stock_shop)
+    assert expected
+    assert [
+        (level["inventory_item_gid"], level["location_gid"], level["quantity"]) for level in preview.json()
+    ] == [(level.inventory_item_gid, level.location_gid, level.quantity) for level in expected]
+    mine = [level for level in preview.json() if level["inventory_item_gid"] == item_gid()]
+    assert all(level["quantity"] == 7 and level["odoo_figure"] == "7.0000" for level in mine)
