@@ -22,7 +22,11 @@ class PerKeyRateThrottle(SimpleRateThrottle):
             return None  # refused by authentication anyway
         # A key by its random public prefix, not its row id: ids come back (a restored or test database), and a
         # count left in the shared cache must never weigh on another key.
-        who = f"key-{access.key.prefix}" if access.key is not None else f"shop-{access.shop.domain}-{access.via}"
+        who = (
+            f"key-{access.key.prefix}"
+            if access.key is not None
+            else f"shop-{access.shop.domain}-{access.via}"
+        )
         return self.cache_format % {"scope": self.scope, "ident": who}
 
     def allow_request(self, request: Request, view: Any) -> bool:

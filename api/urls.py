@@ -1,7 +1,9 @@
 """/api/v1/: the REST API; /api/schema/ (OpenAPI 3.1) and /api/docs/ (browsable)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from api.core.views import not_found
 
 v1 = [
     path("", include("api.core.urls")),
@@ -15,4 +17,6 @@ urlpatterns = [
     path("v1/", include((v1, "v1"))),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Any other /api/ address: the API's JSON 404, not the pages' HTML one.
+    re_path(r"^.*$", not_found, name="api-not-found"),
 ]

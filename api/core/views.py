@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -199,3 +200,17 @@ def health(request: Request) -> Response:
     # Times with the shop's offset, as Home shows them in its zone.
     with timezone.override(shop_zone(shop.iana_timezone or "")):
         return Response(HealthSerializer(data).data)
+
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    """An /api/ address that names no endpoint (a typo, a version that does not exist): the API's JSON 404."""
+    return JsonResponse(
+        {
+            "error": {
+                "code": "not_found",
+                "message": f"No API endpoint at {request.path}. The endpoints are listed at /api/docs/.",
+                "fields": {},
+            }
+        },
+        status=404,
+    )

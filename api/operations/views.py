@@ -67,12 +67,8 @@ def gateway_failure(exc: GatewayError, prefix: str = "") -> APIException:
     return GatewayFailed(message)
 
 
-class ViewOrderedCursor(StableCursorPagination):
-    """The API's cursor pagination in the list view's own `ordering` (a unique tuple)."""
-
-    def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
-        ordering = getattr(view, "ordering", None)
-        return tuple(ordering) if ordering else tuple(super().get_ordering(request, queryset, view))
+# The API's cursor pagination, in the list view's own `ordering` (a unique tuple).
+ViewOrderedCursor = StableCursorPagination
 
 
 class ShopList(generics.ListAPIView[Any]):

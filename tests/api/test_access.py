@@ -106,3 +106,10 @@ def test_every_operation_documents_authentication_rate_limit_and_read_only_error
         assert "Retry-After" in responses["429"]["headers"], (method, path)
         if method != "get":
             assert "403" in responses, (method, path)
+
+
+@pytest.mark.parametrize("path", ["/api/v2/orders/", "/api/v1/nothing-here/", "/api/v1/orders/not-a-number/"])
+def test_an_address_the_api_does_not_have_is_a_json_404(keyed, path):
+    answer = keyed.read.get(path)
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "not_found"
