@@ -384,6 +384,9 @@ def _gateway_failure(exc: GatewayError) -> APIException:
 
 def _request_sync(order: Order) -> Response:
     """What the page's Sync / Retry button does (orders.views.order_sync), answered as status codes."""
+    if order.is_pending:
+        # Already queued or being written: the button's answer, whatever Odoo's state or the pause.
+        raise Conflict(f"{order.name} is already {str(order.get_sync_status_display()).lower()}.")
     _refuse_while_unavailable(order.shop)
     # A click is interactive: its own queue, never batched, and a slot even while a backfill fills its Odoo's.
     dispatch = services.Dispatch(queue_name=services.INTERACTIVE)

@@ -89,6 +89,25 @@ def test_a_second_sync_is_a_409_and_sends_nothing_more(connected, sent, django_c
     assert len(sent) == 1
 
 
+def test_an_order_being_written_is_a_409_even_while_odoos_circuit_is_open(connected, sent):
+    order = stored_order(connected.shop, order_node(), SyncStatus.IN_PROGRESS)
+    Order.objects.filter(pk=order.pk).update(lease_until=timezone.now() + timedelta(minutes=1))
+    OdooConnection.objects.filter(shop=connected.shop).update(
+        circuit_open_until=timezone.now() + timedelta(seconds=90)
+    )
+
+    answer = connected.write.post(_url(order, "sync"))
+
+    assert answer.status_code == 409
+    assert answer.json()["error"] == {
+        "code": "conflict",
+        "message": "#1001 is already in progress.",
+        "fields": {},
+    }
+    order.refresh_from_db()
+    assert order.sync_status == SyncStatus.IN_PROGRESS and sent == []
+
+
 def test_an_ineligible_order_is_a_400_with_the_reason_recorded_in_the_sync_log(connected, sent):
     order = stored_order(connected.shop, order_node(), eligible=False)
     Order.objects.filter(pk=order.pk).update(ineligible_reason="it is a test order")
