@@ -20,6 +20,16 @@ def test_bulk_sync_shows_its_progress_and_every_row_ends_synced(page, shop, odoo
     page.goto("/orders/")
     progress = page.get_by_role("progressbar", name="Bulk sync progress")
 
+    # "Select all" ticks every row of the page that can be sent (the ineligible one has no box), and unticks them
+    select_all = page.get_by_role("checkbox", name="Select all orders on this page")
+    expect(order_row(page, left_out).get_by_role("checkbox")).to_have_count(0)
+    select_all.check()
+    for order in eligible:
+        expect(page.get_by_role("checkbox", name=f"Select {order.name}")).to_be_checked()
+    select_all.uncheck()
+    for order in eligible:
+        expect(page.get_by_role("checkbox", name=f"Select {order.name}")).not_to_be_checked()
+
     # when the merchant selects two orders and clicks Sync selected
     for order in eligible[:2]:
         page.get_by_role("checkbox", name=f"Select {order.name}").check()

@@ -1,12 +1,13 @@
 // Orders page: "select all on this page", and failed requests said plainly (once, not on every poll).
 (function () {
+  // The checkboxes are Polaris s-checkbox elements: their change event comes from the host.
   document.addEventListener("change", function (event) {
     var box = event.target;
-    if (!(box instanceof HTMLInputElement) || !box.hasAttribute("data-select-all")) return;
-    var table = box.closest("s-table, table");
+    if (!box || !box.hasAttribute || !box.hasAttribute("data-select-all")) return;
+    var table = box.closest("s-table");
     if (!table) return;
-    table.querySelectorAll("s-table-body input[type=checkbox][name=order], tbody input[type=checkbox][name=order]").forEach(function (input) {
-      input.checked = box.checked;
+    table.querySelectorAll("s-table-body s-checkbox[name=order]").forEach(function (row) {
+      row.checked = box.checked;
     });
   });
 
