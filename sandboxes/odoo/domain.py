@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -147,6 +148,71 @@ def mentions(node: Node, field_name: str) -> bool:
     if node[0] in ("&", "|", "!"):
         return any(mentions(child, field_name) for child in node[1:])
     return False
+
+
+# Stored field types whose index can name a leaf's records: by an int (not 0, which NULL equals in an ``in``),
+# by a non-empty string (many2one strings match names, dates compare by prefix: not here)
+_BY_INT = ("many2one", "integer")
+_BY_STR = ("char", "text", "selection")
+
+
+def candidates(model: Model, node: Node) -> AbstractSet[int] | None:
+    """The records that may match ``node``, found through the indexes of its ``=`` / ``in`` leaves (a superset
+    of the matches: :func:`matches` decides), or None when no index narrows it."""
+    kind = node[0]
+    if kind == "false":
+        return frozenset()
+    if kind == "leaf":
+        return _leaf_candidates(model, node[1], node[2], node[3])
+    if kind not in ("&", "|"):
+        return None
+    left, right = candidates(model, node[1]), candidates(model, node[2])
+    if kind == "|":
+        return None if left is None or right is None else left | right
+    if left is None or right is None:
+        return right if left is None else left
+    return left & right if len(left) <= len(right) else right & left
+
+
+def _leaf_candidates(model: Model, parts: list[str], operator: str, value: Any) -> AbstractSet[int] | None:
+    if len(parts) != 1 or operator not in ("=", "in"):
+        return None
+    name = parts[0]
+    if isinstance(value, _Members):
+        if operator == "=" and name != "id" and model.fields_by_name[name].type != "many2one":
+            return None  # '=' a list: only a many2one (or id) turns it into 'in'
+        values: list[Any] = list(value)
+        kind = value.kind
+    elif operator == "=" and type(value) is int:
+        values, kind = [value], "int"
+    elif operator == "=" and type(value) is str:
+        values, kind = [value], "str"
+    else:
+        return None
+    if name == "id":
+        table = model.table()
+        return {v for v in values if v in table} if kind == "int" else None
+    field = model.fields_by_name[name]
+    if not field.store or name in model._values_from_elsewhere:
+        return None
+    if kind == "int":
+        if field.type not in _BY_INT or 0 in values:
+            return None
+        index = model.db.index(model._name, name)
+        if not index.only_holds("number"):
+            return None
+    else:
+        if field.type not in _BY_STR or "" in values:
+            return None
+        index = model.db.index(model._name, name)
+        if not index.only_holds("str"):
+            return None
+    if len(values) == 1:
+        return index.holding(values[0])  # the index's own set: only read
+    found: set[int] = set()
+    for v in values:
+        found.update(index.holding(v))
+    return found
 
 
 def matches(model: Model, record_id: int, node: Node) -> bool:

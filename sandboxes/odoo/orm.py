@@ -197,6 +197,9 @@ class Model:
     _rec_names_search: ClassVar[tuple[str, ...]] = ()
     _inherits: ClassVar[dict[str, str]] = {}
     _parent_name: ClassVar[str] = "parent_id"
+    # Stored fields whose value() may come from elsewhere than the record's own (product.product's, from its
+    # template in an old database): a search cannot narrow its records through their index.
+    _values_from_elsewhere: ClassVar[frozenset[str]] = frozenset()
     _module: ClassVar[str | None] = (
         None  # a module that is not installed by default: the model exists once it is
     )
@@ -245,6 +248,7 @@ class Model:
     def children_of(self, inverse_name: str, parent_id: int) -> list[int]:
         """Ids whose ``inverse_name`` points at ``parent_id`` (a one2many), active ones, in ``_order``."""
         hide_archived = "active" in self.fields_by_name and self.context.get("active_test", True)
+        self.table()  # a model may fill its table on first use (ir.model)
         ids = [
             rid
             for rid in self.db.ids_where(self._name, inverse_name, parent_id)
@@ -294,7 +298,11 @@ class Model:
             and not domains.mentions(node, "active")
         ):
             node = ("&", ("leaf", ["active"], "=", True), node)
-        ids = [rid for rid in list(self.table()) if domains.matches(self, rid, node)]
+        table = self.table()
+        # The records an index names for the domain (a superset of its matches), else all of them
+        candidates = domains.candidates(self, node)
+        scanned = list(table) if candidates is None else self.db.in_table_order(self._name, candidates)
+        ids = [rid for rid in scanned if domains.matches(self, rid, node)]
         ids = self.sort_ids(ids, order or self._order)
         ids = ids[int(offset or 0) :]
         if limit:

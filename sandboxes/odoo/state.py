@@ -19,7 +19,8 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -28,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 Record = dict[str, Any]
 _MISSING = object()
-_UNHASHABLE = object()  # the key of the values an index cannot hash (lists in a scalar index)
+_UNHASHABLE = object()
+_NONE: frozenset[int] = frozenset()  # the key of the values an index cannot hash (lists in a scalar index)
 
 
 def value_kind(value: Any) -> str | None:
@@ -96,9 +98,10 @@ class Index:
                 if not bucket:
                     del self.buckets[key]
 
-    def holding(self, value: Any) -> Collection[int]:
-        """The ids whose value equals ``value`` (for ``members``: whose list holds it); ``value`` is hashable."""
-        return self.buckets.get(value, ())
+    def holding(self, value: Any) -> AbstractSet[int]:
+        """The ids whose value equals ``value`` (for ``members``: whose list holds it); ``value`` is hashable.
+        The index's own set: to read, not to change."""
+        return self.buckets.get(value, _NONE)
 
     def only_holds(self, *kinds: str) -> bool:
         """Whether every value held is NULL, a boolean or of one of ``kinds``."""

@@ -425,6 +425,7 @@ class ProductProduct(IndexedChildren):
     _order = "default_code, name, id"
     _inherits = {"product.template": "product_tmpl_id"}
     _rec_names_search = ("default_code", "name", "barcode")
+    _values_from_elsewhere = frozenset({*VARIANT_FIELDS, "active"})  # see value()
     product_tmpl_id = Many2one("product.template", "Product Template", required=True, ondelete="cascade")
     default_code = Char("Internal Reference")
     barcode = Char("Barcode")
@@ -592,9 +593,8 @@ class ProductProduct(IndexedChildren):
             ]
             if not fields:
                 continue
-            for rec in self.db.table(model_name).values():
-                if any(rec.get(name) == record_id for name in fields):
-                    return True
+            if any(self.db.ids_where(model_name, name, record_id) for name in fields):
+                return True
         return False
 
     def unlink_or_archive(self, ids: list[int]) -> None:
