@@ -115,7 +115,7 @@ def test_a_wrong_odoo_password_is_logged_without_the_password(merchant_client, s
     detail = merchant_client.get(reverse("synclogs:detail", args=[failed.pk])).content.decode()
     export = b"".join(merchant_client.get(reverse("synclogs:export")).streaming_content).decode()
     assert failed.message and escape(failed.message) in detail
-    assert '<h2 id="message-heading">Error</h2>' in detail
+    assert '<s-section heading="Error" id="log-message">' in detail
     for page in (detail, export, merchant_client.get(reverse("synclogs:list")).content.decode()):
         assert "Wr0ng-Passw0rd-4711" not in page
 

@@ -400,11 +400,11 @@ def test_the_detail_shows_the_summary_readably_with_links_to_odoo_and_the_order(
     assert "<dt>Calls to Odoo</dt><dd>3</dd>" in html
     assert "<dt>Attempt</dt><dd>2</dd>" in html
     assert "<dt>Created by this attempt</dt><dd>Yes</dd>" in html
-    assert f'<a href="{odoo_url}/odoo/sale.order/42" target="_blank" rel="noopener">42</a>' in html
+    assert f'<s-link href="{odoo_url}/odoo/sale.order/42" target="_blank">42</s-link>' in html
     assert f'href="{odoo_url}/odoo/account.move/7"' in html
     assert f'href="{odoo_url}/odoo/account.payment/9"' in html
-    assert f'href="/logs/?order={order.pk}">all its attempts</a>' in html
-    assert ">#1001</a>" in html
+    assert f'href="/logs/?order={order.pk}">all its attempts</s-link>' in html
+    assert ">#1001</s-link>" in html
     assert "Held for review" not in html  # empty values are left out
     assert "&quot;amount_total&quot;: &quot;61.77&quot;" in html  # the raw JSON, for support
 
@@ -419,7 +419,7 @@ def test_the_detail_of_a_failure_shows_the_error(merchant_client, shop):
 
     html = merchant_client.get(reverse("synclogs:detail", args=[row.pk])).content.decode()
 
-    assert '<h2 id="message-heading">Error</h2>' in html
+    assert '<s-section heading="Error" id="log-message">' in html
     assert "no product has the SKU &#x27;SKU-GHOST&#x27;. Create it in Odoo, then Retry." in html
     assert "A failed attempt keeps no summary" in html
 
@@ -434,7 +434,7 @@ def test_the_order_link_opens_the_order_page_or_the_orders_list_searched(merchan
         expected = reverse("orders:detail", args=[order.pk])
     except Exception:
         expected = f"{reverse('orders:list')}?q=%231001"
-    assert f'<a href="{expected}">#1001</a>' in html
+    assert f'<s-link href="{expected}">#1001</s-link>' in html
 
 
 def _receipt(shop_domain, topic, **fields):
