@@ -113,3 +113,19 @@ def test_an_address_the_api_does_not_have_is_a_json_404(keyed, path):
     answer = keyed.read.get(path)
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] == "not_found"
+
+
+def test_a_post_to_an_address_the_api_does_not_have_is_a_json_404_even_with_a_session(
+    keyed, django_user_model
+):
+    from django.test import Client
+
+    user = django_user_model.objects.create_user("merchant", password="pw-123456789")
+    keyed.shop.users.add(user)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+
+    answer = browser.post("/api/v1/nothing-here/", data="{}", content_type="application/json")
+
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "not_found"
