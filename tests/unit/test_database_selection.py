@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import uses_database
+from tests.conftest import in_database_pass, uses_database
 
 
 @pytest.fixture
@@ -54,3 +54,13 @@ def test_it_leaves_out_the_sandbox_fixtures_alone(
 ) -> None:
     # both sandboxes are plain HTTP servers in this process: nothing in them sees the configured database
     assert uses_database(request.node) is False
+
+
+@pytest.mark.schema_fuzz
+def test_it_leaves_schema_fuzzing_to_the_first_pass(db: None, request: pytest.FixtureRequest) -> None:
+    assert uses_database(request.node) is True
+    assert in_database_pass(request.node) is False
+
+
+def test_it_keeps_other_database_tests(db: None, request: pytest.FixtureRequest) -> None:
+    assert in_database_pass(request.node) is True
