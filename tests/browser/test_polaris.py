@@ -68,3 +68,23 @@ def test_a_toast_is_shown_by_the_admin_through_shopify_toast(
     # the admin's toast (App Bridge), not one drawn inside the frame
     expect(page.locator("#toast")).to_have_text("Checking Shopify for new and changed orders…")
     expect(app.locator("#toasts")).to_have_css("position", "absolute")
+
+
+def test_a_choice_list_change_shows_the_save_bar_and_discard_puts_it_back(
+    new_page: Callable[..., Page], sandbox_admin: Any, shop: Any, odoo: Any, live_url: str
+) -> None:
+    page = _open_in_admin(new_page, sandbox_admin, live_url, "/settings/rules/")
+    app = page.frame_locator("iframe")
+    expect(page.get_by_role("heading", name="Order rules", level=1)).to_be_visible()
+    save_bar = page.get_by_role("region", name="Unsaved changes")
+    pending = app.get_by_role("group", name="Financial statuses").get_by_role("checkbox", name="Pending")
+
+    # when: the merchant ticks a payment status (an s-choice-list), the admin's save bar appears
+    pending.check()
+    expect(save_bar).to_be_visible()
+
+    # then: Discard resets the list to what is saved, and nothing is saved
+    save_bar.get_by_role("button", name="Discard").click()
+    expect(save_bar).to_be_hidden()
+    expect(pending).not_to_be_checked()
+    assert "PENDING" not in OrderRules.objects.get(shop__domain=SHOP_DOMAIN).financial_statuses
