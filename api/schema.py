@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+
+from api.errors import error_responses
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -44,55 +48,43 @@ class LoginScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid", "description": "A dashboard login."}
 
 
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "Every error the API answers: a code to branch on, a message a person can act on, field errors.",
-    "properties": {
-        "error": {
-            "type": "object",
-            "properties": {
-                "code": {
-                    "type": "string",
-                    "description": "Machine-readable, e.g. invalid, not_found, conflict.",
-                },
-                "message": {"type": "string", "description": "What went wrong and what to do about it."},
-                "fields": {
-                    "type": "object",
-                    "description": "Per field (query parameter or body field), its messages; empty otherwise.",
-                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-            "required": ["code", "message", "fields"],
-        }
-    },
-    "required": ["error"],
-}
 RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
 }
-COMMON_ERRORS = {
-    "401": ("No credentials, or an unknown, revoked or expired key or session token.", {}),
-    "429": ("Too many requests for this key (SYNCO_API_RATE): wait Retry-After seconds.", RETRY_AFTER),
-}
+# Answers that carry Retry-After (api.errors.Unavailable and the throttle set it).
+RETRY_AFTER_CODES = ("429", "503")
+
+
+class SyncoAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema with the answers every API operation can give documented on each, with the
+    one Error schema (api.errors.ErrorSerializer): 401 (authentication), 429 (rate limit) and, on writes, 403
+    (a read key); 404 where a path id or a cursor can miss, 400 where a query parameter can be refused."""
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        common = [401, 429] if self.method in ("GET", "HEAD", "OPTIONS") else [401, 403, 429]
+        if "{" in self.path or (self._is_list_view() and self._get_paginator() is not None):
+            common.append(404)  # an id not in this shop; a list's cursor that is not one of its pages
+        if any(
+            isinstance(parameter, OpenApiParameter) and parameter.location == OpenApiParameter.QUERY
+            for parameter in self.get_override_parameters()
+        ):
+            common.append(400)  # a filter the page's form refuses
+        for code, response in error_responses(*common).items():
+            if str(code) not in responses:
+                responses[str(code)] = self._get_response_for_code(response, str(code), direction=direction)
+        return responses
 
 
 def add_common_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    """drf-spectacular postprocessing hook: the answers every API operation can give (authentication, rate
-    limit; a write refused to a read key) are documented on every operation, with one Error schema."""
-    schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas.setdefault("Error", ERROR_SCHEMA)
-    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    for path, operations in result.get("paths", {}).items():
-        if not path.startswith("/api/v1/"):
-            continue
-        for method, operation in operations.items():
-            responses = operation.setdefault("responses", {})
-            errors = dict(COMMON_ERRORS)
-            if method.lower() not in ("get", "head", "options"):
-                errors["403"] = ("This key may only read (a read and write key is needed).", {})
-            for code, (description, headers) in errors.items():
-                if code not in responses:
-                    responses[code] = {"description": description, "content": reference}
-                    if headers:
-                        responses[code]["headers"] = headers
+    """drf-spectacular postprocessing hook: every 429 and 503 answer documents its Retry-After header, and
+    every error answer is the one `Error` component (api.errors.ErrorSerializer)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    if "Error" not in schemas:
+        raise ValueError("api.errors.ErrorSerializer (component Error) is referenced by no operation")
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                if code in RETRY_AFTER_CODES:
+                    response.setdefault("headers", {}).update(RETRY_AFTER)
     return result

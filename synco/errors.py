@@ -17,6 +17,15 @@ class PermanentGatewayError(GatewayError):
     """Retrying will not help until someone fixes data, settings or rights."""
 
 
+class OdooNotConnectedError(PermanentGatewayError):
+    """The shop has no Odoo connection yet: nothing can be asked of Odoo until Settings has one."""
+
+    default_message = "Odoo is not connected yet: enter its URL, database and login in Settings."
+
+    def __init__(self, message: str = default_message) -> None:
+        super().__init__(message)
+
+
 class TransientGatewayError(GatewayError):
     """Network, timeout, 5xx or throttling: the same call may succeed later."""
 

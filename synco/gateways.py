@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from synco import queue
 from synco.crypto import is_unreadable
-from synco.errors import GatewayError, PermanentGatewayError, SecretUnreadableError
+from synco.errors import GatewayError, OdooNotConnectedError, PermanentGatewayError, SecretUnreadableError
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.odoo.checks import Check, run_connection_checks
 from synco.odoo.client import OdooClient, OdooSettings
@@ -55,9 +55,7 @@ def odoo_outbound_policy() -> OutboundPolicy:
 def odoo_client_for(shop: Shop) -> OdooClient:
     connection = OdooConnection.objects.filter(shop=shop).first()
     if connection is None:
-        raise PermanentGatewayError(
-            "Odoo is not connected yet: enter its URL, database and login in Settings."
-        )
+        raise OdooNotConnectedError()
     return OdooClient(odoo_settings(connection))
 
 

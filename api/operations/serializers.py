@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import CustomerLink, CustomerSettings
@@ -25,24 +25,6 @@ class QueuedSerializer(serializers.Serializer[Any]):
 
 class DoneSerializer(serializers.Serializer[Any]):
     message = serializers.CharField(help_text="What was done, in words a person can act on.")
-
-
-# An error's body; built inline because a serializer may not declare a field named `fields`.
-ERROR_DETAIL_FIELDS: dict[str, serializers.Field[Any, Any, Any, Any]] = {
-    "code": serializers.CharField(
-        help_text="What went wrong, for programs: invalid, permission_denied, not_found, not_retryable, "
-        "import_running, gateway_error (Odoo or Shopify refused), gateway_unavailable (try again later)..."
-    ),
-    "message": serializers.CharField(help_text="What went wrong and what to do, for people."),
-    "fields": serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Each invalid field's messages (empty unless the input was refused).",
-    ),
-}
-
-
-class OperationErrorSerializer(serializers.Serializer[Any]):
-    error = inline_serializer("OperationErrorDetail", ERROR_DETAIL_FIELDS, help_text="The error.")
 
 
 # -- stock -------------------------------------------------------------------------------------------

@@ -13,13 +13,13 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import access_of, shop_of
-from api.errors import Conflict, Unavailable
+from api.errors import Conflict, GatewayRefused, error_responses, gateway_failure
 from api.operations import serializers as s
 from api.pagination import StableCursorPagination
 from api.validation import bound
@@ -45,27 +45,10 @@ from stock import services as stock_services
 from stock.forms import DriftFilterForm, LocationMappingForm, PushFilterForm
 from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, StockPush
 from stock.tasks import drift_report_task, push_all_task, refresh_links_task, repair_drift_task
-from synco.errors import GatewayError, TransientGatewayError
+from synco.errors import GatewayError
 from synco.filters import MAX_ID
 from synco.gateways import odoo_client_for
 from synco.models import OdooConnection, OrderRules, Shop
-
-
-class GatewayFailed(APIException):
-    """Odoo or Shopify refused what was asked (bad credentials, access rights, a record it does not have)."""
-
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_detail = "Odoo or Shopify refused the request."
-    default_code = "gateway_error"
-
-
-def gateway_failure(exc: GatewayError, prefix: str = "") -> APIException:
-    """A gateway error as the API's answer: 503 with Retry-After to retry later, else 502 with the reason."""
-    message = f"{prefix}{exc.message}"
-    if isinstance(exc, TransientGatewayError):
-        return Unavailable(message, code="gateway_unavailable", retry_after=60)
-    return GatewayFailed(message)
-
 
 # The API's cursor pagination, in the list view's own `ordering` (a unique tuple).
 ViewOrderedCursor = StableCursorPagination
@@ -85,11 +68,6 @@ def _id_parameter(name: str, description: str) -> OpenApiParameter:
 
 PK = _id_parameter("id", "The object's id (another shop's id is not found).")
 ORDER_PK = _id_parameter("order_pk", "Synco's order id (as in /orders/{id}/).")
-
-
-def _errors(*codes: int) -> dict[int, Any]:
-    """The documented error answers of an operation: each `{"error": {"code", "message", "fields"}}`."""
-    return {code: s.OperationErrorSerializer for code in codes}
 
 
 def _queued(message: str, code: int = status.HTTP_202_ACCEPTED, **extra: Any) -> Response:
@@ -151,7 +129,7 @@ class DriftReportList(ShopList):
             "Odoo). Poll the list until a report newer than `after_report` is done."
         ),
         request=None,
-        responses={202: s.DriftQueuedSerializer, **_errors(403)},
+        responses={202: s.DriftQueuedSerializer, **error_responses(403)},
         examples=[
             OpenApiExample(
                 "Queued",
@@ -176,7 +154,7 @@ class DriftReportDetail(generics.RetrieveAPIView[DriftReport]):
     @extend_schema(
         operation_id="stock_drift_reports_retrieve",
         summary="One drift report",
-        responses={200: s.DriftReportSerializer, **_errors(404)},
+        responses={200: s.DriftReportSerializer, **error_responses(404)},
         parameters=[PK],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -227,7 +205,7 @@ class DriftRepair(APIView):
             "to repair."
         ),
         request=s.RepairInputSerializer,
-        responses={202: s.RepairQueuedSerializer, **_errors(400, 403)},
+        responses={202: s.RepairQueuedSerializer, **error_responses(400, 403)},
         examples=[
             OpenApiExample("Some rows", value={"rows": [812, 813]}, request_only=True),
             OpenApiExample("Everything", value={"all": True}, request_only=True),
@@ -253,7 +231,7 @@ class StockPushAll(APIView):
         operation_id="stock_push_all",
         summary="Push every matched item's stock to Shopify",
         request=None,
-        responses={202: s.QueuedSerializer, **_errors(403)},
+        responses={202: s.QueuedSerializer, **error_responses(403)},
     )
     def post(self, request: Request) -> Response:
         shop = shop_of(request)
@@ -266,7 +244,7 @@ class StockRefreshLinks(APIView):
         operation_id="stock_items_match",
         summary="Match Shopify's inventory items with Odoo products again",
         request=None,
-        responses={202: s.QueuedSerializer, **_errors(403)},
+        responses={202: s.QueuedSerializer, **error_responses(403)},
     )
     def post(self, request: Request) -> Response:
         shop = shop_of(request)
@@ -279,7 +257,7 @@ class StockUnblock(APIView):
         operation_id="stock_unblock",
         summary="Let stock pushes try Shopify again after a block",
         request=None,
-        responses={200: s.DoneSerializer, **_errors(403)},
+        responses={200: s.DoneSerializer, **error_responses(403)},
     )
     def post(self, request: Request) -> Response:
         stock_services.clear_block(shop_of(request))
@@ -356,13 +334,13 @@ class LocationRefresh(APIView):
         summary="Read Shopify's locations again",
         description="New locations are added unsynced; names kept current; mappings kept.",
         request=None,
-        responses={200: s.LocationMappingSerializer(many=True), **_errors(403, 502, 503)},
+        responses={200: s.LocationMappingSerializer(many=True), **error_responses(403, 502, 503)},
     )
     def post(self, request: Request) -> Response:
         try:
             mappings = stock_services.refresh_locations(shop_of(request))
         except GatewayError as exc:
-            raise gateway_failure(exc) from exc
+            raise gateway_failure(exc, peer="shopify") from exc
         return Response(s.LocationMappingSerializer(mappings, many=True).data)
 
 
@@ -370,7 +348,7 @@ class LocationMappingDetail(APIView):
     @extend_schema(
         operation_id="stock_locations_retrieve",
         summary="One Shopify location's mapping",
-        responses={200: s.LocationMappingSerializer, **_errors(404)},
+        responses={200: s.LocationMappingSerializer, **error_responses(404)},
         parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -382,7 +360,7 @@ class LocationMappingDetail(APIView):
         summary="Map a Shopify location to an Odoo warehouse or internal locations",
         description="Validated by the stock settings page's own form (Odoo's warehouses and locations as choices).",
         request=s.LocationMappingInputSerializer,
-        responses={200: s.LocationMappingSerializer, **_errors(400, 403, 404, 502, 503)},
+        responses={200: s.LocationMappingSerializer, **error_responses(400, 403, 404, 409, 502, 503)},
         examples=[OpenApiExample("A warehouse", value={"warehouse": 1}, request_only=True)],
         parameters=[PK],
     )
@@ -393,7 +371,7 @@ class LocationMappingDetail(APIView):
             raise ValidationError({"non_field_errors": ["Send a JSON object."]})
         warehouses, locations, odoo_error = stock_services.odoo_stock_choices(shop)
         if odoo_error:
-            raise GatewayFailed(f"Odoo's warehouses could not be read: {odoo_error}")
+            raise GatewayRefused(f"Odoo's warehouses could not be read: {odoo_error}")
         raw_locations = request.data.get("locations") or []
         form = bound(
             LocationMappingForm,
@@ -421,7 +399,7 @@ class StockPreview(APIView):
     @extend_schema(
         operation_id="stock_preview",
         summary="What a push would set for the first items",
-        responses={200: s.PreviewLevelSerializer(many=True), **_errors(502, 503)},
+        responses={200: s.PreviewLevelSerializer(many=True), **error_responses(409, 502, 503)},
     )
     def get(self, request: Request) -> Response:
         try:
@@ -555,7 +533,7 @@ class ProductMappingDetail(APIView):
     @extend_schema(
         operation_id="products_mappings_retrieve",
         summary="One variant's mapping with its problems",
-        responses={200: s.ProductMappingSerializer, **_errors(404)},
+        responses={200: s.ProductMappingSerializer, **error_responses(404)},
         parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -569,7 +547,7 @@ class ProductLinkFix(APIView):
         summary="Link a variant to the Odoo product named (by id or internal reference)",
         description="Odoo confirms the product first; the link is what orders use from then on. Logged.",
         request=s.LinkInputSerializer,
-        responses={200: s.ProductFixSerializer, **_errors(400, 403, 404, 409, 502, 503)},
+        responses={200: s.ProductFixSerializer, **error_responses(400, 403, 404, 409, 502, 503)},
         examples=[OpenApiExample("By internal reference", value={"reference": "SKU-MUG"}, request_only=True)],
         parameters=[PK],
     )
@@ -611,7 +589,7 @@ class ProductCreateFix(APIView):
             "never a second copy). 409 unless the variant is missing."
         ),
         request=None,
-        responses={200: s.ProductFixSerializer, **_errors(403, 404, 409, 502, 503)},
+        responses={200: s.ProductFixSerializer, **error_responses(403, 404, 409, 502, 503)},
         parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -638,7 +616,7 @@ class ProductIgnoreFix(APIView):
         operation_id="products_mappings_ignore",
         summary="Ignore a variant (it has no problem to fix from then on)",
         request=None,
-        responses={200: s.ProductFixSerializer, **_errors(403, 404, 409)},
+        responses={200: s.ProductFixSerializer, **error_responses(403, 404, 409)},
         parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -655,7 +633,7 @@ class ProductUnignoreFix(APIView):
         operation_id="products_mappings_unignore",
         summary="Stop ignoring a variant",
         request=None,
-        responses={200: s.ProductFixSerializer, **_errors(403, 404, 409)},
+        responses={200: s.ProductFixSerializer, **error_responses(403, 404, 409)},
         parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -680,7 +658,7 @@ class OdooProductSuggestions(APIView):
                 description=f"At least {product_problems.MIN_SUGGEST_LENGTH} characters of a name or reference.",
             )
         ],
-        responses={200: s.OdooProductSerializer(many=True), **_errors(400, 502, 503)},
+        responses={200: s.OdooProductSerializer(many=True), **error_responses(400, 409, 502, 503)},
     )
     def get(self, request: Request) -> Response:
         text = str(request.query_params.get("reference", ""))
@@ -695,7 +673,7 @@ class OdooProductSuggestions(APIView):
         except product_problems.FixError as exc:
             if isinstance(exc.__cause__, GatewayError):
                 raise gateway_failure(exc.__cause__, "Odoo could not be asked: ") from exc
-            raise GatewayFailed(exc.message) from exc
+            raise GatewayRefused(exc.message) from exc
         except GatewayError as exc:
             raise gateway_failure(exc, "Odoo could not be asked: ") from exc
         finally:
@@ -710,7 +688,7 @@ class OdooOnlyProducts(APIView):
         summary="Odoo products whose internal reference no Shopify variant has",
         description="One page of Odoo products per call; pass `next_after_id` as `after` for the next.",
         parameters=[_param("after", "The Odoo product id this page starts after (default 0).", kind=int)],
-        responses={200: s.OdooOnlyPageSerializer, **_errors(400, 502, 503)},
+        responses={200: s.OdooOnlyPageSerializer, **error_responses(400, 409, 502, 503)},
     )
     def get(self, request: Request) -> Response:
         after = str(request.query_params.get("after", "0") or "0")
@@ -724,7 +702,7 @@ class OdooOnlyProducts(APIView):
         except product_problems.FixError as exc:
             if isinstance(exc.__cause__, GatewayError):
                 raise gateway_failure(exc.__cause__, "Odoo could not be asked: ") from exc
-            raise GatewayFailed(exc.message) from exc
+            raise GatewayRefused(exc.message) from exc
         except GatewayError as exc:
             raise gateway_failure(exc, "Odoo could not be asked: ") from exc
         finally:
@@ -753,7 +731,7 @@ class ProductImportList(ShopList):
         summary="Start a full product import from Shopify",
         description="409 while another product import is queued or running.",
         request=None,
-        responses={202: s.RunActionSerializer, **_errors(403, 409)},
+        responses={202: s.RunActionSerializer, **error_responses(403, 409)},
     )
     def post(self, request: Request) -> Response:
         try:
@@ -770,7 +748,7 @@ class ProductImportDetail(APIView):
     @extend_schema(
         operation_id="products_imports_retrieve",
         summary="One import run",
-        responses={200: s.CatalogueRunSerializer, **_errors(404)},
+        responses={200: s.CatalogueRunSerializer, **error_responses(404)},
         parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -783,7 +761,7 @@ class ProductImportStop(APIView):
         operation_id="products_imports_stop",
         summary="Stop an import after the products in hand",
         request=None,
-        responses={200: s.RunActionSerializer, **_errors(403, 404, 409)},
+        responses={200: s.RunActionSerializer, **error_responses(403, 404, 409)},
         parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -805,7 +783,7 @@ class ProductImportResume(APIView):
         operation_id="products_imports_resume",
         summary="Resume a stopped or failed import after its checkpoint",
         request=None,
-        responses={202: s.RunActionSerializer, **_errors(403, 404, 409)},
+        responses={202: s.RunActionSerializer, **error_responses(403, 404, 409)},
         parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -897,7 +875,7 @@ class RefundDetail(APIView):
     @extend_schema(
         operation_id="refunds_retrieve",
         summary="One refund",
-        responses={200: s.RefundSerializer, **_errors(404)},
+        responses={200: s.RefundSerializer, **error_responses(404)},
         parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -910,7 +888,7 @@ class RefundRetry(APIView):
         summary="Retry a held or failed refund",
         description="Queues the refund again (the order page's Retry). 409 when it is not held or failed.",
         request=None,
-        responses={202: s.RefundRetrySerializer, **_errors(403, 404, 409)},
+        responses={202: s.RefundRetrySerializer, **error_responses(403, 404, 409)},
         parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -971,7 +949,7 @@ class ShipmentDetail(APIView):
     @extend_schema(
         operation_id="shipments_retrieve",
         summary="One shipment",
-        responses={200: s.ShipmentSerializer, **_errors(404)},
+        responses={200: s.ShipmentSerializer, **error_responses(404)},
         parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -997,7 +975,7 @@ class ShipmentRetry(APIView):
         description="Pushes its Odoo delivery to Shopify again, or applies Shopify's fulfilments to Odoo again. "
         "409 when it is sent, validated or cancelled.",
         request=None,
-        responses={202: s.ShipmentRetrySerializer, **_errors(403, 404, 409)},
+        responses={202: s.ShipmentRetrySerializer, **error_responses(403, 404, 409)},
         parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -1013,7 +991,7 @@ class OrderShipments(APIView):
             "Synco's shipment rows, the order's Odoo deliveries and its Shopify fulfilments with tracking. An "
             "Odoo or Shopify that cannot be read is named in `read_errors`; the rest is still answered."
         ),
-        responses={200: s.OrderShipmentsSerializer, **_errors(404)},
+        responses={200: s.OrderShipmentsSerializer, **error_responses(404)},
         parameters=[ORDER_PK],
     )
     def get(self, request: Request, order_pk: int) -> Response:
@@ -1047,7 +1025,7 @@ class OrderShipmentsRetry(APIView):
         operation_id="shipments_retry_order",
         summary="Retry every unsettled shipment of an order (the order page's Retry)",
         request=None,
-        responses={202: s.ShipmentRetrySerializer, **_errors(403, 404, 409)},
+        responses={202: s.ShipmentRetrySerializer, **error_responses(403, 404, 409)},
         parameters=[ORDER_PK],
     )
     def post(self, request: Request, order_pk: int) -> Response:
@@ -1108,7 +1086,7 @@ class CustomerLinkDetail(APIView):
     @extend_schema(
         operation_id="customers_links_retrieve",
         summary="One customer link",
-        responses={200: s.CustomerLinkSerializer, **_errors(404)},
+        responses={200: s.CustomerLinkSerializer, **error_responses(404)},
         parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -1123,7 +1101,7 @@ class CustomerDuplicates(APIView):
         summary="Odoo contacts that look like the same Shopify customer",
         description="One page of the shop's linked customers at a time (the duplicates page). Synco never merges.",
         parameters=[_param("page", "The page (default 1).", kind=int)],
-        responses={200: s.DuplicateReportSerializer, **_errors(400, 502, 503)},
+        responses={200: s.DuplicateReportSerializer, **error_responses(400, 409, 502, 503)},
     )
     def get(self, request: Request) -> Response:
         raw = str(request.query_params.get("page", "1") or "1")
@@ -1153,7 +1131,7 @@ class CustomerImportList(ShopList):
         summary="Start a full customer import from Shopify",
         description="409 while another customer import is under way, or when no customer is sent to Odoo.",
         request=None,
-        responses={202: s.RunActionSerializer, **_errors(403, 409)},
+        responses={202: s.RunActionSerializer, **error_responses(403, 409)},
     )
     def post(self, request: Request) -> Response:
         try:
@@ -1171,7 +1149,7 @@ class CustomerImportDetail(APIView):
     @extend_schema(
         operation_id="customers_imports_retrieve",
         summary="One customer import run",
-        responses={200: s.CatalogueRunSerializer, **_errors(404)},
+        responses={200: s.CatalogueRunSerializer, **error_responses(404)},
         parameters=[PK],
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -1184,7 +1162,7 @@ class CustomerImportStop(APIView):
         operation_id="customers_imports_stop",
         summary="Stop a customer import after the customers in hand",
         request=None,
-        responses={200: s.RunActionSerializer, **_errors(403, 404, 409)},
+        responses={200: s.RunActionSerializer, **error_responses(403, 404, 409)},
         parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -1206,7 +1184,7 @@ class CustomerImportResume(APIView):
         operation_id="customers_imports_resume",
         summary="Resume a stopped or failed customer import from its checkpoint",
         request=None,
-        responses={202: s.RunActionSerializer, **_errors(403, 404, 409)},
+        responses={202: s.RunActionSerializer, **error_responses(403, 404, 409)},
         parameters=[PK],
     )
     def post(self, request: Request, pk: int) -> Response:

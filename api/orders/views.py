@@ -22,7 +22,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.access import access_of, shop_of
-from api.errors import Conflict, Unavailable
+from api.errors import (
+    Conflict,
+    GatewayRefused,
+    Unavailable,
+    error_responses,
+    gateway_failure,
+    odoo_not_connected,
+)
 from api.orders import serializers as s
 from api.orders.serializers import money
 from api.pagination import StableCursorPagination
@@ -56,14 +63,6 @@ from synco.shopify.types import OrderParseError, parse_order
 
 # A paused shop stays paused until someone resumes it in Settings: look again in a few minutes.
 PAUSED_RETRY_AFTER = 300
-
-
-class BadGateway(APIException):
-    """Odoo refused or failed the read, for a reason retrying will not fix (the message says what to fix)."""
-
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_detail = "Odoo refused the request."
-    default_code = "odoo_error"
 
 
 class OrderCursorPagination(StableCursorPagination):
@@ -367,19 +366,10 @@ def _refuse_while_unavailable(shop: Shop) -> None:
 def _check_odoo_readable(shop: Shop) -> None:
     """Before reading Odoo: 409 while no Odoo is connected (Settings), 503 while its circuit is open."""
     if odoo_connection(shop) is None:
-        raise Conflict(
-            "Odoo is not connected yet: enter its URL, database and login in Settings.",
-            code="odoo_not_connected",
-        )
+        raise odoo_not_connected()
     unavailable = _odoo_unavailable(shop)
     if unavailable is not None:
         raise unavailable
-
-
-def _gateway_failure(exc: GatewayError) -> APIException:
-    if exc.transient:
-        return Unavailable(exc.message, code="odoo_unavailable", retry_after=60)
-    return BadGateway(exc.message)
 
 
 def _request_sync(order: Order) -> Response:
@@ -411,9 +401,7 @@ def _request_sync(order: Order) -> Response:
 
 SYNC_RESPONSES = {
     202: s.OrderSyncAnswerSerializer,
-    400: OpenApiTypes.OBJECT,
-    409: OpenApiTypes.OBJECT,
-    503: OpenApiTypes.OBJECT,
+    **error_responses(400, 409, 503),
 }
 
 
@@ -509,15 +497,12 @@ class OrderPreview(ShopView):
             "The page's Preview: the partner, addresses, lines, taxes and totals Odoo would receive under the "
             "current rules, and the problems a sync would hit, read from Odoo without writing anything (a read "
             "key may call it). 400 `unreadable` when Shopify's data cannot be read; 409 `odoo_not_connected` before "
-            "Odoo is set up in Settings; 503 while Odoo is not answering; 502 `odoo_error` when Odoo refuses (the "
+            "Odoo is set up in Settings; 503 while Odoo is not answering; 502 `odoo_refused` when Odoo refuses (the "
             "message says what to fix)."
         ),
         responses={
             200: s.OrderPreviewSerializer,
-            400: OpenApiTypes.OBJECT,
-            409: OpenApiTypes.OBJECT,
-            502: OpenApiTypes.OBJECT,
-            503: OpenApiTypes.OBJECT,
+            **error_responses(400, 409, 502, 503),
         },
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -528,7 +513,7 @@ class OrderPreview(ShopView):
         try:
             preview = dry_run(order)
         except GatewayError as exc:
-            raise _gateway_failure(exc) from exc
+            raise gateway_failure(exc) from exc
         except OrderParseError as exc:
             raise NotEligible(str(exc), code="unreadable") from exc
         return Response(s.OrderPreviewSerializer(_preview_data(order, preview)).data)
@@ -575,13 +560,11 @@ class OrderRefreshFromOdoo(ShopView):
             "The page's “Refresh from Odoo”: reads the sale order and invoice from Odoo now and says whether "
             "their total or state changed since the last sync. Nothing is written, in Odoo or in Synco (a read "
             "key may call it). 409 `not_in_odoo` before the first sync (`odoo_not_connected` before Odoo is set up); 503 while Odoo is not answering; 502 "
-            "`odoo_error` when Odoo refuses (e.g. the sale order was deleted)."
+            "`odoo_refused` when Odoo refuses (e.g. the sale order was deleted)."
         ),
         responses={
             200: s.OrderLiveDocumentsSerializer,
-            409: OpenApiTypes.OBJECT,
-            502: OpenApiTypes.OBJECT,
-            503: OpenApiTypes.OBJECT,
+            **error_responses(409, 502, 503),
         },
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -592,7 +575,7 @@ class OrderRefreshFromOdoo(ShopView):
         try:
             live = read_live_documents(order)
         except GatewayError as exc:
-            raise _gateway_failure(exc) from exc
+            raise gateway_failure(exc) from exc
         return Response(s.OrderLiveDocumentsSerializer(_live_data(order, live)).data)
 
 
@@ -644,7 +627,7 @@ class BulkSync(ShopView):
             "the sync log). 503 with Retry-After while syncing is paused or Odoo is not answering."
         ),
         request=s.BulkSyncSerializer,
-        responses={202: s.BulkSyncAnswerSerializer, 400: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
+        responses={202: s.BulkSyncAnswerSerializer, **error_responses(400, 503)},
         examples=[
             OpenApiExample("Chosen orders", value={"order_ids": [42, 43]}, request_only=True),
             OpenApiExample("Every eligible order", value={"all_eligible": True}, request_only=True),
@@ -740,7 +723,7 @@ class ImportList(ShopView):
             "Shopify for one bulk export (for large ranges). Poll the import for its progress."
         ),
         request=s.OrderImportStartSerializer,
-        responses={202: s.OrderImportRunSerializer, 400: OpenApiTypes.OBJECT},
+        responses={202: s.OrderImportRunSerializer, **error_responses(400)},
         examples=[
             OpenApiExample(
                 "November",
@@ -791,7 +774,7 @@ class ImportStop(ShopView):
             "finished one."
         ),
         request=None,
-        responses={200: s.OrderImportRunSerializer, 409: OpenApiTypes.OBJECT},
+        responses={200: s.OrderImportRunSerializer, **error_responses(409)},
     )
     def post(self, request: Request, pk: int) -> Response:
         run = _run_for(request, pk)
@@ -816,7 +799,7 @@ class ImportResume(ShopView):
             "under way changes nothing; 409 `finished` for one that is done."
         ),
         request=None,
-        responses={200: s.OrderImportRunSerializer, 409: OpenApiTypes.OBJECT},
+        responses={200: s.OrderImportRunSerializer, **error_responses(409)},
     )
     def post(self, request: Request, pk: int) -> Response:
         run = _run_for(request, pk)
@@ -850,9 +833,7 @@ def _proposal_for(request: Request, pk: int, change_pk: int) -> ProposedChange:
 
 CHANGE_RESPONSES = {
     200: s.ProposedChangeAnswerSerializer,
-    409: OpenApiTypes.OBJECT,
-    502: OpenApiTypes.OBJECT,
-    503: OpenApiTypes.OBJECT,
+    **error_responses(409, 502, 503),
 }
 
 
@@ -865,7 +846,7 @@ class ProposalAccept(ShopView):
         description=(
             "The order page's Accept: applies to the sale order what Odoo allows of the edit (the invoice and "
             "deliveries are never touched) and says what it could not; recorded in the sync log with the key's "
-            "name. 409 `already_decided` when it was accepted or dismissed already; 502 `odoo_error` when Odoo "
+            "name. 409 `already_decided` when it was accepted or dismissed already; 502 `odoo_refused` when Odoo "
             "failed (the change stays proposed); 503 while Odoo's circuit is open."
         ),
         request=None,
@@ -882,7 +863,7 @@ class ProposalAccept(ShopView):
             raise Conflict(str(exc), code="already_decided") from exc
         proposal.refresh_from_db()
         if proposal.state != ProposedChange.State.ACCEPTED:
-            raise BadGateway(outcome)
+            raise GatewayRefused(outcome)
         answer = {"detail": outcome, "change": _proposal_data(proposal)}
         return Response(s.ProposedChangeAnswerSerializer(answer).data)
 
@@ -898,7 +879,7 @@ class ProposalDismiss(ShopView):
             "key's name). 409 `already_decided` when it was accepted or dismissed already."
         ),
         request=None,
-        responses={200: s.ProposedChangeAnswerSerializer, 409: OpenApiTypes.OBJECT},
+        responses={200: s.ProposedChangeAnswerSerializer, **error_responses(409)},
     )
     def post(self, request: Request, pk: int, change_pk: int) -> Response:
         proposal = _proposal_for(request, pk, change_pk)

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.access import shop_of
+from api.errors import ErrorSerializer
 from api.pagination import StableCursorPagination
 from api.records import serializers as s
 from api.validation import bound
@@ -125,6 +126,13 @@ class ShopZoneMixin(GenericAPIView):
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         timezone.deactivate()
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        # An error is the API's JSON whatever file was asked for (`?format=csv` picks the file's renderer).
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
     def shop(self) -> Shop:
         return shop_of(self.request)
@@ -250,7 +258,10 @@ class AttemptCSVExport(ShopZoneMixin):
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV file."),
             (400, "application/json"): OpenApiResponse(
-                description="A filter is invalid (the page's message)."
+                ErrorSerializer, description="A filter is invalid (the page's message)."
+            ),
+            (404, "application/json"): OpenApiResponse(
+                ErrorSerializer, description="`format` names a format this export is not written in."
             ),
         },
     )
@@ -290,7 +301,10 @@ class AttemptNDJSONExport(ShopZoneMixin):
                 OpenApiTypes.STR, description="One attempt per line, as the list's items."
             ),
             (400, "application/json"): OpenApiResponse(
-                description="A filter is invalid (the page's message)."
+                ErrorSerializer, description="A filter is invalid (the page's message)."
+            ),
+            (404, "application/json"): OpenApiResponse(
+                ErrorSerializer, description="`format` names a format this export is not written in."
             ),
         },
     )

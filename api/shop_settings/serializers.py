@@ -11,7 +11,6 @@ from typing import Any
 from django import forms
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.forms import CustomerSettingsForm
@@ -414,29 +413,3 @@ class TokenRotationSerializer(serializers.Serializer):
     notifications_url = serializers.CharField(
         help_text="The new stock notifications address (the old one is refused)."
     )
-
-
-@extend_schema_field(
-    {
-        "type": "object",
-        "properties": {
-            "code": {
-                "type": "string",
-                "description": "invalid, permission_denied, odoo_refused, gateway_unavailable, ...",
-            },
-            "message": {"type": "string", "description": "What went wrong, in words a person can act on."},
-            "fields": {
-                "type": "object",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                "description": "For invalid input: each refused field with the Settings page's own messages.",
-            },
-        },
-        "required": ["code", "message", "fields"],
-    }
-)
-class _ErrorField(serializers.JSONField):
-    """The error object ("fields" cannot be a serializer field's name: it is the serializer's own attribute)."""
-
-
-class SettingsErrorSerializer(serializers.Serializer):
-    error = _ErrorField(help_text="What went wrong: a code, a message and the refused fields.")

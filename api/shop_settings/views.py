@@ -19,13 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import access_of, shop_of
-from api.errors import Conflict, Unavailable
+from api.errors import error_responses, gateway_failure
 from api.shop_settings.serializers import (
     CatalogueSerializer,
     ConnectionTestSerializer,
@@ -35,7 +35,6 @@ from api.shop_settings.serializers import (
     OdooConnectionSerializer,
     OdooConnectionTestRequestSerializer,
     OrderRulesSerializer,
-    SettingsErrorSerializer,
     ShippingSettingsSerializer,
     StockNotificationsSerializer,
     StockSettingsSerializer,
@@ -57,7 +56,7 @@ from shipments.models import ShipmentSettings
 from stock import services as stock_services
 from stock.forms import StockSettingsForm, save_stock_settings
 from stock.models import StockSettings
-from synco.errors import GatewayError, TransientGatewayError
+from synco.errors import GatewayError
 from synco.models import OdooConnection, OrderRules, Shop
 from synco.pages.forms import CommaListField, MatchingForm, OdooConnectionForm, OrderRulesForm
 from synco.pages.settings_actions import (
@@ -75,7 +74,7 @@ SETTINGS_TAG = ["settings"]
 
 def _answers(serializer: Any, *errors: int) -> dict[int, Any]:
     """The 200 answer and the documented errors (each `{"error": {"code", "message", "fields"}}`)."""
-    return {200: serializer, **{status_code: SettingsErrorSerializer for status_code in errors}}
+    return {200: serializer, **error_responses(*errors)}
 
 
 # -- binding a JSON body to a page's form --------------------------------------------------------------------
@@ -659,14 +658,6 @@ class ResumeView(APIView):
 # -- stock and shipping (Settings: Stock, Shipping) -----------------------------------------------------------
 
 
-def _odoo_failure(exc: GatewayError, prefix: str = "") -> APIException:
-    """503 with Retry-After when Odoo may answer later; 409 with Odoo's reason when its state refuses the action
-    (a missing app, access rights): the request itself was fine."""
-    if isinstance(exc, TransientGatewayError):
-        return Unavailable(f"{prefix}{exc.message}", code="gateway_unavailable", retry_after=60)
-    return Conflict(f"{prefix}{exc.message}", code="odoo_refused")
-
-
 def _stock_data(request: Request, settings: StockSettings) -> dict[str, Any]:
     return {
         **{name: getattr(settings, name) for name in StockSettingsForm.base_fields},
@@ -730,11 +721,11 @@ class StockNotificationsView(APIView):
         operation_id="settings_stock_notifications",
         tags=SETTINGS_TAG,
         summary="Create the Odoo rules that notify Synco of stock changes",
-        description="What the Stock settings page's button does (logged in the sync log). 409 with Odoo's "
-        "reason if it refuses (e.g. the Automation Rules app is missing and install_module is false); 503 "
-        "with Retry-After if Odoo does not answer.",
+        description="What the Stock settings page's button does (logged in the sync log). 502 `odoo_refused` "
+        "with Odoo's reason if it refuses (e.g. the Automation Rules app is missing and install_module is false); "
+        "409 `odoo_not_connected` without an Odoo connection; 503 with Retry-After if Odoo does not answer.",
         request=InstallNotificationsSerializer,
-        responses=_answers(StockNotificationsSerializer, 400, 403, 409, 503),
+        responses=_answers(StockNotificationsSerializer, 400, 403, 409, 502, 503),
     )
     def post(self, request: Request) -> Response:
         options = InstallNotificationsSerializer(data=_body(request))
@@ -744,7 +735,7 @@ class StockNotificationsView(APIView):
                 shop_of(request), install_module=options.validated_data["install_module"]
             )
         except GatewayError as exc:
-            raise _odoo_failure(exc) from exc
+            raise gateway_failure(exc) from exc
         return Response(
             StockNotificationsSerializer(
                 {
@@ -763,9 +754,9 @@ class WebhookTokenView(APIView):
         summary="Give Odoo's notification addresses a new secret token",
         description="What the Stock settings page's 'New token' does: Synco's rules in Odoo (stock and "
         "deliveries) are pointed at the new address first, then the old one is refused. Nothing changes if "
-        "Odoo refuses (409) or cannot be reached (503).",
+        "Odoo refuses (502), is not connected (409) or cannot be reached (503).",
         request=None,
-        responses=_answers(TokenRotationSerializer, 403, 409, 503),
+        responses=_answers(TokenRotationSerializer, 403, 409, 502, 503),
     )
     def post(self, request: Request) -> Response:
         shop = shop_of(request)
@@ -774,7 +765,7 @@ class WebhookTokenView(APIView):
                 shop, also=[shipment_services.repoint_delivery_rule(shop)]
             )
         except GatewayError as exc:
-            raise _odoo_failure(exc, "The token was not changed: ") from exc
+            raise gateway_failure(exc, "The token was not changed: ") from exc
         return Response(
             TokenRotationSerializer(
                 {"repointed": repointed, "notifications_url": stock_services.webhook_url(settings)}
@@ -844,10 +835,11 @@ class DeliveryNotificationsView(APIView):
         operation_id="settings_shipping_notifications",
         tags=SETTINGS_TAG,
         summary="Create the Odoo rule that notifies Synco of validated deliveries",
-        description="What the Shipping settings page's button does (logged in the sync log). 409 with Odoo's "
-        "reason if it refuses; 503 with Retry-After if Odoo does not answer.",
+        description="What the Shipping settings page's button does (logged in the sync log). 502 `odoo_refused` "
+        "with Odoo's reason if it refuses; 409 `odoo_not_connected` without an Odoo connection; 503 with "
+        "Retry-After if Odoo does not answer.",
         request=InstallNotificationsSerializer,
-        responses=_answers(DeliveryNotificationsSerializer, 400, 403, 409, 503),
+        responses=_answers(DeliveryNotificationsSerializer, 400, 403, 409, 502, 503),
     )
     def post(self, request: Request) -> Response:
         options = InstallNotificationsSerializer(data=_body(request))
@@ -857,7 +849,7 @@ class DeliveryNotificationsView(APIView):
                 shop_of(request), install_module=options.validated_data["install_module"]
             )
         except GatewayError as exc:
-            raise _odoo_failure(exc) from exc
+            raise gateway_failure(exc) from exc
         return Response(
             DeliveryNotificationsSerializer(
                 {"rule_id": rule.rule_id, "created": rule.created, "installed_module": rule.installed_module}

@@ -289,7 +289,7 @@ def test_refresh_of_a_sale_order_odoo_no_longer_has_is_a_502_saying_so(connected
     answer = connected.read.get(_url(order, "refresh-from-odoo"))
 
     assert answer.status_code == 502
-    assert answer.json()["error"]["code"] == "odoo_error"
+    assert answer.json()["error"]["code"] == "odoo_refused"
     assert answer.json()["error"]["message"]
 
 

@@ -7,23 +7,16 @@ Odoo's circuit is closed: the 503s those states answer are tested in test_orders
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import schemathesis
-from django.core import signals
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.urls import Resolver404, resolve
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from api.keys import create_key
 from orders import tasks
 from orders.models import ImportRun, SyncBatch, SyncStatus
 from synco.models import Shop
+from tests.api.fuzzing import ORDERS, bounded, check_answer
 from tests.factories import order_node
 from tests.orders.helpers import stored_order
 
@@ -34,23 +27,6 @@ def _names_no_endpoint(path: str) -> bool:
     except Resolver404:
         return True
     return not match.route.startswith("api/v1/orders/")
-
-
-# The schema is generated in-process (no database needed), once for the module.
-schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
-
-
-@pytest.fixture
-def shared_connection() -> Iterator[None]:
-    """In-process requests share the test's database connection: the end of a request must not close it (as
-    Django's test client does too)."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -71,16 +47,8 @@ def write_key(shop: Shop, shared_connection: None, monkeypatch: pytest.MonkeyPat
     return key
 
 
-@schema.include(path_regex="^/api/v1/orders").parametrize()
-@settings(
-    max_examples=8,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-    ],
-)
+@ORDERS.parametrize()
+@bounded(8)
 def test_the_orders_api_answers_every_generated_request_as_its_schema_says(case: Any, write_key: str) -> None:
     response = case.call(headers={"Authorization": f"Bearer {write_key}"})
 
@@ -89,6 +57,4 @@ def test_the_orders_api_answers_every_generated_request_as_its_schema_says(case:
         # carries a cookie, which Django's CSRF check answers first with its HTML 403 (the catch-all is not
         # csrf_exempt). Not an orders endpoint; nothing was changed.
         return
-    case.validate_response(
-        response, checks=[not_a_server_error, content_type_conformance, response_schema_conformance]
-    )
+    check_answer(case, response)

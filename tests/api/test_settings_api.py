@@ -723,7 +723,7 @@ def test_creating_the_stock_rules_says_why_odoo_cannot(api, odoo):
     # an Odoo without the Automation Rules app, not asked to install it
     response = api.write.post(STOCK_NOTIFICATIONS, {}, format="json")
 
-    assert response.status_code == 409
+    assert response.status_code == 502
     error = response.json()["error"]
     assert error["code"] == "odoo_refused"
     assert "Automation Rules app (base_automation) is not installed" in error["message"]
