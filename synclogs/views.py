@@ -198,7 +198,29 @@ LABELS = {
     "sale_order": gettext_lazy("Sale order"),
     "invoice": gettext_lazy("Invoice"),
     "totals": gettext_lazy("Totals comparison"),
+    "lines": gettext_lazy("Lines"),
+    "taxes": gettext_lazy("Taxes"),
 }
+# Column names of a summary's lists of records (its lines and taxes), in the order the table shows them; keys not
+# named here follow as they come.
+COLUMN_LABELS = {
+    "label": gettext_lazy("Line"),
+    "title": gettext_lazy("Product"),
+    "product": gettext_lazy("Product"),
+    "name": gettext_lazy("Name"),
+    "sku": gettext_lazy("SKU"),
+    "quantity": gettext_lazy("Quantity"),
+    "price_unit": gettext_lazy("Unit price"),
+    "unit_price": gettext_lazy("Unit price"),
+    "shopify_subtotal": gettext_lazy("Shopify subtotal"),
+    "odoo_subtotal": gettext_lazy("Odoo subtotal"),
+    "shopify_tax": gettext_lazy("Shopify tax"),
+    "odoo_tax": gettext_lazy("Odoo tax"),
+    "shopify": gettext_lazy("Shopify"),
+    "odoo": gettext_lazy("Odoo"),
+    "differs": gettext_lazy("Differs"),
+}
+NUMERIC_COLUMNS = frozenset({"quantity"})
 # Which Odoo model a section's "id" (or a top-level "<x>_id") points at, to link to the record in Odoo.
 SECTION_MODELS = {"sale_order": "sale.order", "invoice": "account.move"}
 TOP_LEVEL_ID_MODELS = {"payment_id": "account.payment"}
@@ -212,9 +234,25 @@ class Fact:
 
 
 @dataclass
+class Column:
+    label: str
+    format: str = ""  # Polaris's s-table-header format: "numeric", "currency" or "" (text)
+
+
+@dataclass
+class Table:
+    """A summary's list of records (its lines, its taxes) as rows of formatted cells."""
+
+    columns: list[Column]
+    rows: list[list[str]]
+
+
+@dataclass
 class Section:
     title: str
     facts: list[Fact] = field(default_factory=list)
+    # A list of records (lines, taxes): the page shows the table; facts hold the same rows, one per record.
+    table: Table | None = None
 
 
 def _label(key: str) -> str:
@@ -226,6 +264,7 @@ def _label(key: str) -> str:
 MONEY_KEYS = frozenset(
     {"amount_untaxed", "amount_tax", "amount_total", "amount_residual", "shopify", "odoo", "tolerance"}
     | {"shopify_tax", "odoo_tax", "shopify_subtotal", "odoo_subtotal", "expected_total"}
+    | {"price_unit", "unit_price"}
 )
 SIGNED_MONEY_KEYS = frozenset({"difference", "tax_difference"})
 
@@ -254,12 +293,49 @@ def _display(value: Any) -> str:
     return str(value)
 
 
+def _records_table(records: list[dict[str, Any]], currency: str) -> Table:
+    """Records of one kind (lines, taxes) as a table: the known columns first, amounts in the order's currency."""
+    keys = [key for key in COLUMN_LABELS if any(key in record for record in records)]
+    keys += list(dict.fromkeys(key for record in records for key in record if key not in COLUMN_LABELS))
+    columns = [
+        Column(
+            str(COLUMN_LABELS.get(key) or _label(key)),
+            "currency"
+            if key in MONEY_KEYS or key in SIGNED_MONEY_KEYS
+            else "numeric"
+            if key in NUMERIC_COLUMNS
+            else "",
+        )
+        for key in keys
+    ]
+    rows = [
+        [_display_money(key, record.get(key), currency) or _display(record.get(key)) for key in keys]
+        for record in records
+    ]
+    return Table(columns, rows)
+
+
+def _records_section(title: str, records: list[dict[str, Any]], currency: str) -> Section:
+    table = _records_table(records, currency)
+    facts = [
+        Fact(
+            row[0],
+            "; ".join(
+                f"{column.label}: {cell}" for column, cell in zip(table.columns[1:], row[1:], strict=True)
+            ),
+        )
+        for row in table.rows
+    ]
+    return Section(title, facts, table)
+
+
 def summary_sections(
     summary: dict[str, Any], odoo: OdooConnection | None, currency: str = ""
 ) -> list[Section]:
     """The redacted summary as titled groups of label/value pairs, ids linked to the record in Odoo.
 
     With the order's currency, amounts read as on the order page ("$307.30", "+$0.40"), not as stored ("307.3").
+    A list of records (the lines, the taxes) is a section of its own with a table, one fact per record beside it.
     """
 
     def record_url(model: str | None, value: Any) -> str:
@@ -277,6 +353,8 @@ def summary_sections(
                 shown = _display_money(inner_key, inner, currency) or _display(inner)
                 section.facts.append(Fact(_label(inner_key), shown, record_url(model, inner)))
             sections.append(section)
+        elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            sections.append(_records_section(_label(key), value, currency))
         elif value not in (None, ""):
             url = record_url(TOP_LEVEL_ID_MODELS.get(key), value)
             general.facts.append(

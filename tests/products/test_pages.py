@@ -180,6 +180,27 @@ def test_a_page_costs_the_same_queries_for_3_or_10000_variants(merchant_client, 
     assert "1\u201310 of 10" in problems_html
 
 
+def test_the_state_tabs_and_pages_are_polaris_link_buttons_loaded_by_htmx(merchant_client, shop):
+    for variant in range(51):
+        _mapping(shop, variant)
+    _mapping(shop, 99, state=State.MISSING, odoo_product_id=None)
+
+    html = _page(merchant_client, q="product", page="2")
+
+    tabs = html.split('<nav class="p-tabs orders-tabs" aria-label="Filter variants">')[1].split("</nav>")[0]
+    found = re.findall(r'<s-button variant="tertiary" href="([^"]+)"\s+hx-get="([^"]+)" hx-target="#product-table" '
+                       r'hx-push-url="true" hx-indicator="#product-table"\s+data-state="(\w+)"( aria-current="page")?>',
+                       tabs)  # fmt: skip
+    assert len(found) >= 3 and all(href == loads for href, loads, _, _ in found)
+    assert [state for _, _, state, current in found if current] == ["all"]
+    assert ("?state=problems&amp;q=product", "problems") in [(href, state) for href, _, state, _ in found]
+    pages = html.split('<nav class="p-pagination" aria-label="Pages">')[1].split("</nav>")[0]
+    [previous] = re.findall(r'<s-button href="([^"]+)" hx-get="([^"]+)" hx-target="#product-table" '
+                            r'hx-push-url="true" hx-indicator="#product-table" data-rel="prev"', pages)  # fmt: skip
+    assert previous[0] == previous[1] == "?state=all&amp;q=product&amp;page=1"
+    assert 'data-rel="next"' not in pages and "Page 2 of 2" in pages
+
+
 def test_a_page_past_the_end_shows_the_last_page(merchant_client, shop):
     for variant in range(3):
         _mapping(shop, variant)

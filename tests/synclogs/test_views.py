@@ -214,6 +214,20 @@ def _link(html, rel):
     return match[1].replace("&amp;", "&") if match else None
 
 
+def test_each_page_button_has_the_href_it_loads_so_it_opens_in_a_new_tab(merchant_client, shop):
+    _bulk(shop, 120)
+
+    second = merchant_client.get(_link(_list(merchant_client, status="success"), "next")).content.decode()
+
+    buttons = re.findall(r'<s-button[^>]* href="([^"]+)" hx-get="([^"]+)"[^>]* data-rel="(\w+)"', second)
+    assert [rel for _, _, rel in buttons] == ["first", "prev", "next"]
+    assert all(href == loads and href.startswith("/logs/") for href, loads, _ in buttons)
+    # the href is the full page (a plain GET, not HTMX), with its filter kept
+    page = merchant_client.get(buttons[2][0].replace("&amp;", "&"))
+    assert page.status_code == 200 and "<s-page" in page.content.decode()
+    assert "status=success" in buttons[2][0]
+
+
 def test_pages_follow_each_other_without_gaps_or_repeats_and_come_back(merchant_client, shop):
     expected = _bulk(shop, 120)
 

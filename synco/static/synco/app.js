@@ -14,6 +14,29 @@ document.body.addEventListener("toast", function (event) {
   setTimeout(function () { toast.remove(); }, 5000);
 });
 
+// Polaris link buttons that HTMX also loads (tabs, pagination: s-button with href and hx-get). Their <a> is in the
+// button's shadow root, where HTMX does not cancel it: a plain click is HTMX's (the link's navigation cancelled), a
+// click with a modifier or the middle button is the browser's (a new tab or window on the href; HTMX left out).
+document.addEventListener("click", function (event) {
+  var host = event.target.closest ? event.target.closest("s-button[href][hx-get], s-link[href][hx-get]") : null;
+  if (!host || host.hasAttribute("disabled")) return;
+  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+    event.stopPropagation();
+    return;
+  }
+  event.preventDefault();
+}, true);
+// Tabs that scroll sideways (a phone): after a swap the current tab is in view, not the first one.
+document.body.addEventListener("htmx:afterSettle", function (event) {
+  var current = event.target.querySelector && event.target.querySelector(".p-tabs s-button[aria-current=page]");
+  var strip = current && current.closest(".p-tabs");
+  if (!strip || strip.scrollWidth <= strip.clientWidth) return;
+  var left = current.offsetLeft - strip.offsetLeft;
+  if (left < strip.scrollLeft || left + current.offsetWidth > strip.scrollLeft + strip.clientWidth) {
+    strip.scrollLeft = Math.max(0, left - 24);
+  }
+});
+
 // Inside the Shopify admin, cookies do not work: every request carries a fresh App Bridge ID token (1 minute).
 (function () {
   if (!window.shopify || !window.shopify.idToken) return;
