@@ -447,8 +447,7 @@ class CatalogueRunSerializer(serializers.ModelSerializer[CatalogueRun]):
         return run.status in CatalogueRun.ACTIVE
 
 
-class RunActionSerializer(serializers.Serializer[Any]):
-    message = serializers.CharField(help_text="What was done, in words.")
+class RunActionSerializer(DoneSerializer):
     run = CatalogueRunSerializer(help_text="The run as it is now.")
 
 
@@ -546,8 +545,7 @@ class RefundSerializer(serializers.ModelSerializer[Refund]):
         return refund.return_pickings()
 
 
-class RefundRetrySerializer(serializers.Serializer[Any]):
-    message = serializers.CharField(help_text="What was done, in words.")
+class RefundRetrySerializer(DoneSerializer):
     refund = RefundSerializer(help_text="The refund as it is now.")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -72,6 +72,12 @@ ORDER_PK = _id_parameter("order_pk", "Synco's order id (as in /orders/{id}/).")
 
 def _queued(message: str, code: int = status.HTTP_202_ACCEPTED, **extra: Any) -> Response:
     return Response({"queued": True, "message": message, **extra}, status=code)
+
+
+def _queue_for_shop(shop: Shop, task: Any, message: str, *args: Any, **extra: Any) -> Response:
+    """Queue `task(shop.pk, *args)` once the request's writes are committed; answer 202 with the message."""
+    transaction.on_commit(lambda: task.delay(shop.pk, *args))
+    return _queued(message, **extra)
 
 
 def _param(name: str, description: str, enum: list[str] | None = None, kind: Any = str) -> OpenApiParameter:
@@ -141,8 +147,9 @@ class DriftReportList(ShopList):
     def post(self, request: Request) -> Response:
         shop = shop_of(request)
         newest = DriftReport.objects.filter(shop=shop).order_by("-pk").values_list("pk", flat=True).first()
-        transaction.on_commit(lambda: drift_report_task.delay(shop.pk, "on demand"))
-        return _queued("The drift report is running.", after_report=newest or 0)
+        return _queue_for_shop(
+            shop, drift_report_task, "The drift report is running.", "on demand", after_report=newest or 0
+        )
 
 
 class DriftReportDetail(generics.RetrieveAPIView[DriftReport]):
@@ -221,9 +228,9 @@ class DriftRepair(APIView):
             raise ValidationError(
                 {"rows": ["Nothing to repair: no unrepaired drift row of this shop is named."]}
             )
-        transaction.on_commit(lambda: repair_drift_task.delay(shop.pk, row_ids))
         plural = "s" if len(row_ids) != 1 else ""
-        return _queued(f"Repairing {len(row_ids)} stock level{plural}.", rows=row_ids)
+        message = f"Repairing {len(row_ids)} stock level{plural}."
+        return _queue_for_shop(shop, repair_drift_task, message, row_ids, rows=row_ids)
 
 
 class StockPushAll(APIView):
@@ -234,9 +241,9 @@ class StockPushAll(APIView):
         responses={202: s.QueuedSerializer, **error_responses(403)},
     )
     def post(self, request: Request) -> Response:
-        shop = shop_of(request)
-        transaction.on_commit(lambda: push_all_task.delay(shop.pk))
-        return _queued("Pushing every matched item's stock to Shopify.")
+        return _queue_for_shop(
+            shop_of(request), push_all_task, "Pushing every matched item's stock to Shopify."
+        )
 
 
 class StockRefreshLinks(APIView):
@@ -247,9 +254,8 @@ class StockRefreshLinks(APIView):
         responses={202: s.QueuedSerializer, **error_responses(403)},
     )
     def post(self, request: Request) -> Response:
-        shop = shop_of(request)
-        transaction.on_commit(lambda: refresh_links_task.delay(shop.pk))
-        return _queued("Matching Shopify's inventory items with Odoo products again.")
+        message = "Matching Shopify's inventory items with Odoo products again."
+        return _queue_for_shop(shop_of(request), refresh_links_task, message)
 
 
 class StockUnblock(APIView):
@@ -715,12 +721,42 @@ def _runs(request: Request, kind: str) -> QuerySet[CatalogueRun]:
     return CatalogueRun.objects.filter(shop=shop_of(request), kind=kind)
 
 
-class ProductImportList(ShopList):
+def _run_answer(message: str, run: CatalogueRun, code: int = status.HTTP_200_OK) -> Response:
+    """What an import run's start, stop and resume answer: what was done and the run as it is now."""
+    return Response({"message": message, "run": s.CatalogueRunSerializer(run).data}, status=code)
+
+
+# The shop's import runs of one kind (products or customers); no docstring: it would be each operation's text.
+class ImportRunList(ShopList):
     serializer_class = s.CatalogueRunSerializer
     ordering = ("-pk",)
+    kind: str
 
     def get_queryset(self) -> QuerySet[CatalogueRun]:
-        return _runs(self.request, CatalogueRun.Kind.PRODUCTS)
+        return _runs(self.request, self.kind)
+
+
+# One import run of the shop, of the subclass's kind.
+class ImportRunDetail(APIView):
+    kind: str
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.CatalogueRunSerializer(get_object_or_404(_runs(request, self.kind), pk=pk)).data)
+
+
+def _run_detail_schema(operation_id: str, summary: str) -> Any:
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            responses={200: s.CatalogueRunSerializer, **error_responses(404)},
+            parameters=[PK],
+        )
+    )
+
+
+class ProductImportList(ImportRunList):
+    kind = CatalogueRun.Kind.PRODUCTS
 
     @extend_schema(operation_id="products_imports_list", summary="Catalogue import runs, newest first")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -738,22 +774,12 @@ class ProductImportList(ShopList):
             run = product_imports.start_product_import(shop_of(request).pk)
         except product_imports.ImportRefusedError as exc:
             raise Conflict(f"Not started: {exc}", code="import_running") from exc
-        return Response(
-            {"message": "Importing the products from Shopify…", "run": s.CatalogueRunSerializer(run).data},
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return _run_answer("Importing the products from Shopify…", run, status.HTTP_202_ACCEPTED)
 
 
-class ProductImportDetail(APIView):
-    @extend_schema(
-        operation_id="products_imports_retrieve",
-        summary="One import run",
-        responses={200: s.CatalogueRunSerializer, **error_responses(404)},
-        parameters=[PK],
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        run = get_object_or_404(_runs(request, CatalogueRun.Kind.PRODUCTS), pk=pk)
-        return Response(s.CatalogueRunSerializer(run).data)
+@_run_detail_schema("products_imports_retrieve", "One import run")
+class ProductImportDetail(ImportRunDetail):
+    kind = CatalogueRun.Kind.PRODUCTS
 
 
 class ProductImportStop(APIView):
@@ -770,12 +796,7 @@ class ProductImportStop(APIView):
             raise Conflict(f"This import is already {run.get_status_display().lower()}.", code="not_running")
         product_imports.stop_product_import(run)
         run.refresh_from_db()
-        return Response(
-            {
-                "message": "Stopping the import after the products in hand.",
-                "run": s.CatalogueRunSerializer(run).data,
-            }
-        )
+        return _run_answer("Stopping the import after the products in hand.", run)
 
 
 class ProductImportResume(APIView):
@@ -797,10 +818,7 @@ class ProductImportResume(APIView):
                 f"This import is {run.get_status_display().lower()}: nothing to resume.", code="not_resumable"
             )
         run.refresh_from_db()
-        return Response(
-            {"message": "Resuming the import where it stopped…", "run": s.CatalogueRunSerializer(run).data},
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return _run_answer("Resuming the import where it stopped…", run, status.HTTP_202_ACCEPTED)
 
 
 # -- refunds -------------------------------------------------------------------------------------------------
@@ -1115,12 +1133,8 @@ class CustomerDuplicates(APIView):
         return Response(s.DuplicateReportSerializer(report).data)
 
 
-class CustomerImportList(ShopList):
-    serializer_class = s.CatalogueRunSerializer
-    ordering = ("-pk",)
-
-    def get_queryset(self) -> QuerySet[CatalogueRun]:
-        return _runs(self.request, CatalogueRun.Kind.CUSTOMERS)
+class CustomerImportList(ImportRunList):
+    kind = CatalogueRun.Kind.CUSTOMERS
 
     @extend_schema(operation_id="customers_imports_list", summary="Customer import runs, newest first")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -1139,22 +1153,12 @@ class CustomerImportList(ShopList):
         except GatewayError as exc:
             raise Conflict(f"Not started: {exc.message}", code="import_refused") from exc
         transaction.on_commit(lambda: customer_import_task.delay(run.pk))
-        return Response(
-            {"message": "Importing the customers from Shopify…", "run": s.CatalogueRunSerializer(run).data},
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return _run_answer("Importing the customers from Shopify…", run, status.HTTP_202_ACCEPTED)
 
 
-class CustomerImportDetail(APIView):
-    @extend_schema(
-        operation_id="customers_imports_retrieve",
-        summary="One customer import run",
-        responses={200: s.CatalogueRunSerializer, **error_responses(404)},
-        parameters=[PK],
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        run = get_object_or_404(_runs(request, CatalogueRun.Kind.CUSTOMERS), pk=pk)
-        return Response(s.CatalogueRunSerializer(run).data)
+@_run_detail_schema("customers_imports_retrieve", "One customer import run")
+class CustomerImportDetail(ImportRunDetail):
+    kind = CatalogueRun.Kind.CUSTOMERS
 
 
 class CustomerImportStop(APIView):
@@ -1171,12 +1175,7 @@ class CustomerImportStop(APIView):
         if not customer_imports.request_stop(shop, run.pk):
             raise Conflict(f"This import is already {run.get_status_display().lower()}.", code="not_running")
         run.refresh_from_db()
-        return Response(
-            {
-                "message": "Stopping the import after the customers in hand.",
-                "run": s.CatalogueRunSerializer(run).data,
-            }
-        )
+        return _run_answer("Stopping the import after the customers in hand.", run)
 
 
 class CustomerImportResume(APIView):
@@ -1197,7 +1196,4 @@ class CustomerImportResume(APIView):
             )
         transaction.on_commit(lambda: customer_import_task.delay(run.pk))
         run.refresh_from_db()
-        return Response(
-            {"message": f"Resuming from customer {run.done + 1}.", "run": s.CatalogueRunSerializer(run).data},
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return _run_answer(f"Resuming from customer {run.done + 1}.", run, status.HTTP_202_ACCEPTED)

@@ -6,17 +6,15 @@ with the shop's offset.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import DecimalString, MoneyField
 from orders.models import ImportRun, ProposedChange, SyncStatus
 from orders.queries import FILTERS
 from synclogs.models import SyncAttempt
 from synco.filters import MAX_ID
-from synco.formatting import quantize_money
 
 STATE_KEYS = [
     "not_synced",
@@ -31,31 +29,6 @@ STATE_KEYS = [
     "invalid",
 ]
 TABS = list(FILTERS)
-
-
-def money(value: Decimal | None, currency: str) -> str | None:
-    """The amount as a string with the currency's decimals (None stays None)."""
-    if value is None:
-        return None
-    return str(quantize_money(Decimal(value), currency or "USD"))
-
-
-# A decimal number written as a string, so that no client reads it as a float.
-DECIMAL_STRING = {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
-
-
-@extend_schema_field(DECIMAL_STRING)
-class MoneyField(serializers.CharField):
-    """A decimal amount as a string, in the currency of the object's `currency`."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("allow_null", True)
-        super().__init__(**kwargs)
-
-
-@extend_schema_field(DECIMAL_STRING)
-class DecimalString(serializers.CharField):
-    """A decimal number as a string, exactly as Synco computed it."""
 
 
 class OrderSyncStateSerializer(serializers.Serializer):

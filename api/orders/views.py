@@ -30,8 +30,8 @@ from api.errors import (
     gateway_failure,
     odoo_not_connected,
 )
+from api.fields import money
 from api.orders import serializers as s
-from api.orders.serializers import money
 from api.pagination import StableCursorPagination
 from api.validation import bound
 from orders import edits, imports, services

@@ -164,6 +164,30 @@ def _form_data(
     return data
 
 
+def _bound_to_body(
+    request: Request, form_class: Any, instance: Any, serializer: serializers.Serializer, *, partial: bool
+) -> Any:
+    """The page's form bound to the JSON body over the stored settings (PUT names every field, PATCH some)."""
+    data = _form_data(
+        _body(request),
+        form_class.base_fields,
+        _stored_values(form_class(instance=instance)),
+        serializer,
+        partial=partial,
+    )
+    return bound(form_class, data, instance=instance)
+
+
+def _install_notifications(request: Request, install: Any) -> Any:
+    """A notification rules button: `install(shop, install_module=...)`, Odoo's failure as the API's answer."""
+    options = InstallNotificationsSerializer(data=_body(request))
+    options.is_valid(raise_exception=True)
+    try:
+        return install(shop_of(request), install_module=options.validated_data["install_module"])
+    except GatewayError as exc:
+        raise gateway_failure(exc) from exc
+
+
 def _bind_all(*bindings: tuple[type[forms.BaseForm], Mapping[str, Any], dict[str, Any]]) -> list[Any]:
     """Bind several page forms at once; one 400 with the field errors of all of them, or the valid forms."""
     valid: list[Any] = []
@@ -585,14 +609,10 @@ class CatalogueView(APIView):
 
     def _save(self, request: Request, *, partial: bool) -> Response:
         catalogue, _ = CatalogueSettings.objects.get_or_create(shop=shop_of(request))
-        data = _form_data(
-            _body(request),
-            CatalogueSettingsForm.base_fields,
-            _stored_values(CatalogueSettingsForm(instance=catalogue)),
-            CatalogueSerializer(),
-            partial=partial,
+        form = _bound_to_body(
+            request, CatalogueSettingsForm, catalogue, CatalogueSerializer(), partial=partial
         )
-        catalogue = bound(CatalogueSettingsForm, data, instance=catalogue).save()
+        catalogue = form.save()
         return Response(CatalogueSerializer(_catalogue_data(catalogue)).data)
 
 
@@ -705,14 +725,10 @@ class StockSettingsView(APIView):
 
     def _save(self, request: Request, *, partial: bool) -> Response:
         settings = stock_services.get_settings(shop_of(request))
-        data = _form_data(
-            _body(request),
-            StockSettingsForm.base_fields,
-            _stored_values(StockSettingsForm(instance=settings)),
-            StockSettingsSerializer(),
-            partial=partial,
+        form = _bound_to_body(
+            request, StockSettingsForm, settings, StockSettingsSerializer(), partial=partial
         )
-        settings = save_stock_settings(bound(StockSettingsForm, data, instance=settings))
+        settings = save_stock_settings(form)
         return Response(StockSettingsSerializer(_stock_data(request, settings)).data)
 
 
@@ -728,14 +744,7 @@ class StockNotificationsView(APIView):
         responses=_answers(StockNotificationsSerializer, 400, 403, 409, 502, 503),
     )
     def post(self, request: Request) -> Response:
-        options = InstallNotificationsSerializer(data=_body(request))
-        options.is_valid(raise_exception=True)
-        try:
-            rules = stock_services.install_odoo_notifications(
-                shop_of(request), install_module=options.validated_data["install_module"]
-            )
-        except GatewayError as exc:
-            raise gateway_failure(exc) from exc
+        rules = _install_notifications(request, stock_services.install_odoo_notifications)
         return Response(
             StockNotificationsSerializer(
                 {
@@ -819,14 +828,10 @@ class ShippingSettingsView(APIView):
 
     def _save(self, request: Request, *, partial: bool) -> Response:
         settings = shipment_services.get_settings(shop_of(request))
-        data = _form_data(
-            _body(request),
-            ShipmentSettingsForm.base_fields,
-            _stored_values(ShipmentSettingsForm(instance=settings)),
-            ShippingSettingsSerializer(),
-            partial=partial,
+        form = _bound_to_body(
+            request, ShipmentSettingsForm, settings, ShippingSettingsSerializer(), partial=partial
         )
-        settings = bound(ShipmentSettingsForm, data, instance=settings).save()
+        settings = form.save()
         return Response(ShippingSettingsSerializer(_shipping_data(request, settings)).data)
 
 
@@ -842,14 +847,7 @@ class DeliveryNotificationsView(APIView):
         responses=_answers(DeliveryNotificationsSerializer, 400, 403, 409, 502, 503),
     )
     def post(self, request: Request) -> Response:
-        options = InstallNotificationsSerializer(data=_body(request))
-        options.is_valid(raise_exception=True)
-        try:
-            rule = shipment_services.install_delivery_notifications(
-                shop_of(request), install_module=options.validated_data["install_module"]
-            )
-        except GatewayError as exc:
-            raise gateway_failure(exc) from exc
+        rule = _install_notifications(request, shipment_services.install_delivery_notifications)
         return Response(
             DeliveryNotificationsSerializer(
                 {"rule_id": rule.rule_id, "created": rule.created, "installed_module": rule.installed_module}
