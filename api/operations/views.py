@@ -54,8 +54,11 @@ from synco.models import OdooConnection, OrderRules, Shop
 ViewOrderedCursor = StableCursorPagination
 
 
+# A list of the caller's shop's rows, paged by a cursor in the view's unique `ordering`. Its docstring is the
+# text of every list operation that has none of its own.
 class ShopList(generics.ListAPIView[Any]):
-    """A list of the caller's shop's rows, paged by a cursor in the view's unique `ordering`."""
+    """This shop's rows, one page at a time: follow `next` (its cursor stays valid while rows arrive); `limit`
+    sets the page's size, up to 200."""
 
     pagination_class = ViewOrderedCursor
     ordering: tuple[str, ...] = ("-pk",)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +100,11 @@ def test_the_error_schema_is_what_the_api_answers(keyed: Any, schema: dict[str, 
     assert set(answer.json()["error"]) == set(detail["properties"])
     assert answer.json()["error"]["code"] == "invalid"
     assert "created_from" in answer.json()["error"]["fields"]
+
+
+def test_the_schema_validates_without_a_warning(tmp_path: Any) -> None:
+    out = tmp_path / "schema.yaml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+
+    assert "/api/v1/orders/" in out.read_text()
