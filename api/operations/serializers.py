@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import MoneyField
 from customers.models import CustomerLink, CustomerSettings
 from products.models import CatalogueRun, ProductMapping
 from refunds.models import Refund, RefundState
@@ -295,8 +296,8 @@ class ProductMappingSerializer(serializers.ModelSerializer[ProductMapping]):
     variant_title = serializers.CharField(help_text="The variant's title.")
     sku = serializers.CharField(help_text="The variant's SKU in Shopify.")
     barcode = serializers.CharField(help_text="The variant's barcode in Shopify.")
-    price = serializers.DecimalField(
-        max_digits=14, decimal_places=2, allow_null=True, help_text="The variant's price in Shopify."
+    price = MoneyField(
+        currency_of=lambda mapping, context: context["currency"], help_text="The variant's price in Shopify."
     )
     currency = serializers.SerializerMethodField(help_text="The shop's currency (ISO 4217) of `price`.")
     odoo_product_id = serializers.IntegerField(
@@ -461,8 +462,8 @@ class OdooDocumentSerializer(serializers.Serializer[Any]):
 
 
 class CreditNoteSerializer(OdooDocumentSerializer):
-    total = serializers.DecimalField(
-        max_digits=14, decimal_places=2, allow_null=True, help_text="The credit note's total in Odoo."
+    total = MoneyField(
+        currency_of=lambda note, context: note["currency"], help_text="The credit note's total in Odoo."
     )
     currency = serializers.CharField(help_text="The order's currency (ISO 4217).")
 
@@ -481,7 +482,11 @@ class RefundSerializer(serializers.ModelSerializer[Refund]):
         RefundState.choices, help_text="pending (on its way to Odoo), held, synced or failed (see reason)."
     )
     reason = serializers.CharField(help_text="Why it is held or failed ('' otherwise).")
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Shopify's refunded total.")
+    amount = MoneyField(
+        currency_of=lambda refund, context: refund.order.currency,
+        allow_null=False,
+        help_text="Shopify's refunded total, with the currency's decimals.",
+    )
     currency = serializers.SerializerMethodField(help_text="The order's currency (ISO 4217).")
     credit_note = serializers.SerializerMethodField(
         help_text="The Odoo credit note it became (null: none yet)."

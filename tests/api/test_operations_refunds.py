@@ -143,3 +143,15 @@ def test_a_page_of_refunds_costs_constant_queries(keyed, django_assert_max_num_q
         seen += [r["id"] for r in body["results"]]
         url = body["next"]
     assert len(seen) == len(set(seen)) == 60
+
+
+def test_a_refund_in_yen_is_written_with_the_currencys_decimals(keyed):
+    connect(keyed.shop)
+    order = stored_order(keyed.shop, order_node())
+    Order.objects.filter(pk=order.pk).update(currency="JPY")
+    refund(order, state=RefundState.SYNCED, odoo_credit_note_id=41, odoo_total=Decimal("6480.00"))
+    Refund.objects.filter(order=order).update(amount=Decimal("6480.00"))
+
+    [row] = keyed.read.get("/api/v1/refunds/").json()["results"]
+
+    assert (row["amount"], row["currency"], row["credit_note"]["total"]) == ("6480", "JPY", "6480")
