@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from orders.models import Order, SyncStatus
 from tests.browser.conftest import WORKER_TIMEOUT_MS
-from tests.browser.helpers import SYNCED, imported_order, order_row
+from tests.browser.helpers import SYNCED, filter_tab, imported_order, order_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,9 +60,7 @@ def test_bulk_sync_shows_its_progress_and_every_row_ends_synced(page, shop, odoo
     assert Order.objects.filter(shop=shop, sync_status=SyncStatus.SYNCED).count() == 5
 
     # and on the Synced tab nothing can be selected: no checkboxes, no Sync selected
-    page.get_by_role("navigation", name="Filter orders").get_by_role(
-        "link", name="Synced", exact=True
-    ).click()
+    filter_tab(page, "Synced").click()
     expect(order_row(page, eligible[0])).to_be_visible()
     expect(page.get_by_role("button", name="Sync selected")).to_have_count(0)
     expect(page.get_by_role("checkbox")).to_have_count(0)

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from orders.models import Order
 from synco.models import Shop
 from tests.browser.conftest import WORKER_TIMEOUT_MS
-from tests.browser.helpers import order_rows
+from tests.browser.helpers import filter_tab, order_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,6 +68,6 @@ def test_a_backfill_imports_the_shops_orders_with_progress(page, shop, shopify, 
     expect(dialog).to_be_visible()
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
-    page.get_by_role("navigation", name="Filter orders").get_by_role("link", name="All", exact=True).click()
+    filter_tab(page, "All").click()
     expect(order_rows(page)).to_have_count(50)
     expect(page.get_by_text(re.compile(rf"1\u201350 of {imported}"))).to_be_visible()

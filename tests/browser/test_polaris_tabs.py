@@ -118,6 +118,12 @@ def test_product_tabs_and_pages_load_with_htmx(page, new_page, shop, screenshot)
     expect(page).to_have_url(re.compile(r"\?state=missing"))
     assert _same_document(page)
 
+    # the summary's "Show the problems" (an s-link loaded by HTMX) does the same as the Problems tab
+    page.locator("#product-summary").get_by_role("link", name="Show the problems").click()
+    expect(tabs.locator("s-button[aria-current=page]")).to_have_attribute("data-state", "problems")
+    expect(rows).to_have_count(3)
+    assert _same_document(page)
+
     tabs.get_by_role("link", name=re.compile("^All ")).click()
     expect(rows).to_have_count(50)
     pages = page.get_by_role("navigation", name="Pages")

@@ -149,7 +149,7 @@ def test_a_bad_date_is_explained_not_a_server_error(merchant_client, shop):
     assert "Some filters are not valid" in html
     assert "“From” is not a date: use YYYY-MM-DD." in html
     assert row_ids(html) == []
-    assert 'href="/logs/">Reset the filters</a>' in html
+    assert 'href="/logs/">Reset the filters</s-link>' in html
 
 
 def test_an_end_date_before_the_start_is_explained(merchant_client, shop):
@@ -170,7 +170,7 @@ def test_no_match_says_so_with_a_reset_link(merchant_client, shop):
     html = _list(merchant_client, ref="#9999")
 
     assert "No sync attempts match these filters" in html
-    assert 'href="/logs/">Reset the filters</a>' in html
+    assert 'href="/logs/">Reset the filters</s-link>' in html
     assert "Nothing logged yet" not in html
 
 
