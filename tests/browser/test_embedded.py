@@ -65,10 +65,14 @@ def test_the_admin_installs_and_opens_synco_and_every_navigation_stays_authentic
     expect(page.get_by_role("heading", name="Orders", level=1)).to_be_visible()
     screenshot(page, "embedded-orders")
 
-    # An HTMX request carries the token as a Bearer header (no cookies in the iframe).
+    # An HTMX request carries the token as a Bearer header (no cookies in the iframe). The tab is a Polaris link
+    # button with an href: the click loads the table with HTMX, not the page (the document is the same one).
+    _app_frame(page).evaluate("window.__sameDocument = true")
     app.get_by_role("link", name=re.compile("^Not Synced")).click()
     frame = _app_frame(page)
     frame.wait_for_function("() => location.search.includes('status=not_synced')")
+    expect(app.locator("s-button[data-status=not_synced]")).to_have_attribute("aria-current", "page")
+    assert frame.evaluate("window.__sameDocument === true")
     pushed = frame.evaluate("location.href")
     assert "embedded=1" in pushed and "id_token" not in pushed  # what a reload would bounce with
 
