@@ -19,6 +19,9 @@ from stock.models import DriftReport, DriftRow, InventoryLink, LocationMapping, 
 from synco.models import OdooConnection, Shop
 from tests.api.fuzzing import OPERATIONS_READS, OPERATIONS_WRITES, bounded, check_answer
 
+# Schema conformance: CI's first pass (SQLite) runs it; the PostgreSQL pass leaves it (tests/conftest.py).
+pytestmark = pytest.mark.schema_fuzz
+
 
 @pytest.fixture
 def read_key(db: None, shared_connection: None) -> str:
