@@ -442,6 +442,21 @@ class SandboxServer(ThreadingHTTPServer):
             lambda s: inventory.levels_of(s, domain, item_id=item, location_id=location), write=False
         )
 
+    def forget_idempotency_keys(self, shop: str | None = None) -> int:
+        """Forget the `@idempotent` keys the shop's mutations used, as Shopify does once they expire (a test run
+        is, for the next test, a later day). Returns how many were forgotten."""
+        domain = shop or self.default_shop()
+
+        def forget(state: Json) -> int:
+            keys = state.get("idempotency", {}).get(domain)
+            if not keys:
+                return 0
+            count = len(keys)
+            keys.clear()
+            return count
+
+        return self.store.transact(forget)
+
     def set_level(
         self,
         shop: str | None,
