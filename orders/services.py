@@ -569,13 +569,21 @@ class RunLease:
 INTERACTIVE_TOKEN = "i"  # noqa: S105  (a mark in a lease token, not a secret)
 
 
-def server_shops(shop_id: int) -> list[int]:
-    """The shops whose connection reaches the same Odoo (URL and database) as this shop's, itself included."""
+def _same_server(shop_id: int) -> QuerySet[OdooConnection] | None:
+    """The connections reaching the same Odoo (URL, with or without its trailing slash, and database) as this
+    shop's, or None when the shop has no connection."""
     where = OdooConnection.objects.filter(shop_id=shop_id).values_list("url", "database").first()
     if where is None:
-        return [shop_id]
+        return None
     url = where[0].rstrip("/")
-    rows = OdooConnection.objects.filter(Q(url=url) | Q(url=f"{url}/"), database=where[1])
+    return OdooConnection.objects.filter(Q(url=url) | Q(url=f"{url}/"), database=where[1])
+
+
+def server_shops(shop_id: int) -> list[int]:
+    """The shops whose connection reaches the same Odoo (URL and database) as this shop's, itself included."""
+    rows = _same_server(shop_id)
+    if rows is None:
+        return [shop_id]
     return sorted(set(rows.values_list("shop_id", flat=True)) | {shop_id})
 
 
@@ -592,17 +600,10 @@ def interactive_running(shops: list[int]) -> bool:
 def _odoo_server(shop_id: int) -> tuple[list[int], int]:
     """The shops whose connection reaches the same Odoo (URL and database) and the cap of parallel runs on it,
     locked (inside the caller's transaction) so that the count below holds across workers and machines."""
-    where = OdooConnection.objects.filter(shop_id=shop_id).values_list("url", "database").first()
-    if where is None:
+    connections = _same_server(shop_id)
+    if connections is None:
         return [shop_id], default_max_concurrency()
-    url, database = where
-    url = url.rstrip("/")
-    rows = list(
-        OdooConnection.objects.select_for_update()
-        .filter(Q(url=url) | Q(url=f"{url}/"), database=database)
-        .order_by("pk")
-        .values_list("shop_id", "max_concurrency")
-    )
+    rows = list(connections.select_for_update().order_by("pk").values_list("shop_id", "max_concurrency"))
     shops = sorted({shop for shop, _ in rows} | {shop_id})
     # Several shops on one Odoo: the most careful of their settings holds for the server.
     return shops, max(min((cap for _, cap in rows), default=1), 1)
@@ -890,7 +891,7 @@ def validates_deliveries_at_sync(shop_id: int) -> bool:
     from shipments.models import ShipmentSettings
 
     return ShipmentSettings.objects.filter(
-        shop_id=shop_id, shipper=ShipmentSettings.Shipper.SHOPIFY, validate_at_sync=True
+        ShipmentSettings.validating_deliveries_at_sync(), shop_id=shop_id
     ).exists()
 
 

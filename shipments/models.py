@@ -40,6 +40,16 @@ class ShipmentSettings(models.Model):
     def __str__(self) -> str:
         return f"shipment settings of {self.shop}"
 
+    @property
+    def validates_deliveries_at_sync(self) -> bool:
+        """Shopify ships, and a synced order Shopify has fulfilled gets its Odoo delivery validated."""
+        return self.shipper == self.Shipper.SHOPIFY and self.validate_at_sync
+
+    @classmethod
+    def validating_deliveries_at_sync(cls) -> models.Q:
+        """The settings for which `validates_deliveries_at_sync` holds, as a filter."""
+        return models.Q(shipper=cls.Shipper.SHOPIFY, validate_at_sync=True)
+
 
 class Shipment(models.Model):
     """One shipment between the two systems, recorded before the remote write so that a retry never repeats it.

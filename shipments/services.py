@@ -882,7 +882,7 @@ def order_synced(order_id: int, *, task_id: str = "") -> list[str]:
     if order is None:
         return []
     settings = get_settings(order.shop)
-    if not settings.validate_at_sync or settings.shipper != ShipmentSettings.Shipper.SHOPIFY:
+    if not settings.validates_deliveries_at_sync:
         return []
     if order.fulfillment_status not in SHOPIFY_FULFILLED:
         return []  # nothing fulfilled in Shopify when it was imported: no call needed

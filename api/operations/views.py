@@ -21,7 +21,6 @@ from rest_framework.views import APIView
 from api.access import access_of, shop_of
 from api.errors import Conflict, GatewayRefused, error_responses, gateway_failure
 from api.operations import serializers as s
-from api.pagination import StableCursorPagination
 from api.validation import bound
 from customers import imports as customer_imports
 from customers.duplicates import duplicate_report
@@ -50,9 +49,6 @@ from synco.filters import MAX_ID
 from synco.gateways import odoo_client_for
 from synco.models import OdooConnection, OrderRules, Shop
 
-# The API's cursor pagination, in the list view's own `ordering` (a unique tuple).
-ViewOrderedCursor = StableCursorPagination
-
 
 # A list of the caller's shop's rows, paged by a cursor in the view's unique `ordering`. Its docstring is the
 # text of every list operation that has none of its own.
@@ -60,7 +56,7 @@ class ShopList(generics.ListAPIView[Any]):
     """This shop's rows, one page at a time: follow `next` (its cursor stays valid while rows arrive); `limit`
     sets the page's size, up to 200."""
 
-    pagination_class = ViewOrderedCursor
+    # The default pagination (api.pagination.StableCursorPagination) pages in this `ordering`.
     ordering: tuple[str, ...] = ("-pk",)
 
 
