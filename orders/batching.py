@@ -264,7 +264,7 @@ class _Batch:
         but in ONE transaction (all recorded or none: unrecorded, they stay leased and a retry finds them in
         Odoo), the waiting refunds found with one query."""
         from refunds.models import Refund, RefundState
-        from refunds.services import queue_refund
+        from refunds.services import queue_refunds
 
         calls = math.ceil(self.batch_calls / max(self.batch_size, 1))
         validates = services.validates_deliveries_at_sync(self.shop.pk)
@@ -286,13 +286,15 @@ class _Batch:
                 ):
                     follow.append(item.order.pk)
             # Refunds that waited for their order follow it into Odoo (services.queue_order_refunds, at once
-            # for the batch: read after the statuses, as one at a time).
-            for refund_id in (
-                Refund.objects.filter(order_id__in=follow, state=RefundState.PENDING)
-                .order_by("order_id", "created_at", "id")
-                .values_list("pk", flat=True)
-            ):
-                queue_refund(refund_id)
+            # for the batch: read after the statuses, as one at a time), written together (refunds.batching).
+            queue_refunds(
+                self.shop.pk,
+                list(
+                    Refund.objects.filter(order_id__in=follow, state=RefundState.PENDING)
+                    .order_by("order_id", "created_at", "id")
+                    .values_list("pk", flat=True)
+                ),
+            )
         for item in items:
             self._finish(item)
             if item.parsed is not None and not item.as_edited and has_edits(item.parsed):

@@ -20,6 +20,7 @@ from orders.money import TaxRate, currency_unit
 from products.services import ensure_service_product
 from refunds.mapping import (
     CENT,
+    CreditLine,
     CreditNoteDraft,
     RefundMappingError,
     RefundRefs,
@@ -39,6 +40,7 @@ from refunds.mapping import (
 )
 from refunds.models import Refund, RefundState
 from refunds.taxes import TaxContext
+from synclogs.models import SyncAttempt
 from synclogs.records import finish_attempt, start_attempt
 from synco import queue
 from synco.errors import GatewayError, TransientGatewayError
@@ -46,7 +48,14 @@ from synco.formatting import format_money
 from synco.gateways import odoo_client_for, shopify_client_for
 from synco.models import OrderRules, Shop
 from synco.odoo.cache import cached
-from synco.odoo.client import OdooClient, OdooPicking
+from synco.odoo.client import (
+    OdooClient,
+    OdooInvoice,
+    OdooMoveHeader,
+    OdooPicking,
+    OdooSaleLine,
+    OdooSaleOrder,
+)
 from synco.shopify.queries import REFUND_LINES
 from synco.shopify.types import OrderParseError, ShopifyOrder, parse_order
 from synco.shopify.types import Refund as ShopifyRefund
@@ -103,6 +112,15 @@ def store_refunds(order: Order, parsed: ShopifyOrder, node: dict[str, Any]) -> l
 
 def queue_refund(refund_id: int) -> None:
     queue.delay_on_commit("refunds.tasks.sync_refund_task", refund_id)
+
+
+def queue_refunds(shop_id: int, refund_ids: list[int]) -> None:
+    """The refunds of a batch of orders follow them: one task for them all (refunds.batching), one at a time
+    for a single one."""
+    if len(refund_ids) == 1:
+        queue_refund(refund_ids[0])
+    elif refund_ids:
+        queue.delay_on_commit("refunds.tasks.sync_refunds_task", shop_id, [int(i) for i in refund_ids])
 
 
 def queue_order_refunds(order_id: int) -> int:
@@ -191,21 +209,39 @@ def sync_refund(refund_id: int, task_id: str = "") -> float | None:
     claim = _claim(refund_id)
     if claim is None or isinstance(claim, float):
         return claim
-    refund = claim
+    return sync_claimed(claim, task_id)
+
+
+def ready_for_odoo(order: Order) -> bool:
+    """The order's refunds may go to Odoo: it is there, Synced (or held only because of its refunds)."""
+    return order.odoo_id is not None and (order.sync_status == SyncStatus.SYNCED or held_by_refunds(order))
+
+
+def object_ref(refund: Refund) -> str:
+    """The refund as its sync log entry names it."""
+    return f"{refund.order.name} refund {refund.shopify_id}"
+
+
+def sync_claimed(refund: Refund, task_id: str = "", record: SyncAttempt | None = None) -> float | None:
+    """Write a refund this run has claimed, one at a time (with the log entry a batch opened for it, if any);
+    returns seconds until a retry when Odoo is unreachable."""
     order = refund.order
-    if order.odoo_id is None or not (order.sync_status == SyncStatus.SYNCED or held_by_refunds(order)):
+    if not ready_for_odoo(order):
         # Not in Odoo yet, or held for review (its documents are the merchant's to fix): the order's next
         # successful sync queues the refund again. An order held only because of its refunds takes them.
         _finish(refund, RefundState.PENDING, WAITS_FOR_ORDER)
+        if record is not None:
+            finish_attempt(record, succeeded=False, message=WAITS_FOR_ORDER)
         return None
-    record = start_attempt(
-        shop_id=refund.shop_id,
-        order_id=order.pk,
-        object_ref=f"{order.name} refund {refund.shopify_id}",
-        operation="create_credit_note",
-        attempt=refund.attempts,
-        task_id=task_id,
-    )
+    if record is None:
+        record = start_attempt(
+            shop_id=refund.shop_id,
+            order_id=order.pk,
+            object_ref=object_ref(refund),
+            operation=OPERATION,
+            attempt=refund.attempts,
+            task_id=task_id,
+        )
     client: OdooClient | None = None
     try:
         parsed, shopify_refund = _read_refund(order, refund)
@@ -216,48 +252,65 @@ def sync_refund(refund_id: int, task_id: str = "") -> float | None:
         message = write_refund(
             client, refund.shop, _rules(refund.shop), order, parsed, shopify_refund, refund
         )
-    except _Held:
+    except REFUND_ERRORS as exc:
+        return settle_failure(refund, record, exc, _calls(client))
+    finally:
+        if client is not None:
+            client.close()
+    settle_success(refund, record, message, _calls(client))
+    return None
+
+
+# What a refund's run may end with besides success: held (the merchant's to fix), failed, or a retry later.
+REFUND_ERRORS = (RefundMappingError, GatewayError, MappingError, OrderParseError)
+OPERATION = "create_credit_note"
+
+
+def settle_failure(refund: Refund, record: SyncAttempt, exc: Exception, rpc_calls: int) -> float | None:
+    """Record why the refund did not land (one at a time and in a batch alike): held with its reason, failed,
+    or pending with the seconds until its retry (failed after MAX_ATTEMPTS)."""
+    order = refund.order
+    if isinstance(exc, _Held):
         finish_attempt(
             record,
             succeeded=False,
             message="Held: the credit note differs from Shopify's refund.",
-            rpc_calls=_calls(client),
+            rpc_calls=rpc_calls,
         )
         review_order_refunds(order.pk)
         return None
-    except RefundMappingError as exc:
+    if isinstance(exc, RefundMappingError):
         _finish(refund, RefundState.HELD, str(exc))
-        finish_attempt(record, succeeded=False, message=f"Held: {exc}", rpc_calls=_calls(client))
+        finish_attempt(record, succeeded=False, message=f"Held: {exc}", rpc_calls=rpc_calls)
         review_order_refunds(order.pk)
         return None
-    except TransientGatewayError as exc:
+    if isinstance(exc, TransientGatewayError):
         if refund.attempts >= MAX_ATTEMPTS:
             _finish(refund, RefundState.FAILED, exc.message)
-            finish_attempt(record, succeeded=False, message=exc.message, rpc_calls=_calls(client))
+            finish_attempt(record, succeeded=False, message=exc.message, rpc_calls=rpc_calls)
             review_order_refunds(order.pk)
             return None
         _finish(refund, RefundState.PENDING, exc.message)
-        finish_attempt(record, succeeded=False, message=exc.message, rpc_calls=_calls(client))
+        finish_attempt(record, succeeded=False, message=exc.message, rpc_calls=rpc_calls)
         return float(min(30 * 2 ** (refund.attempts - 1), 1800))
-    except (GatewayError, MappingError, OrderParseError) as exc:
-        _finish(refund, RefundState.FAILED, str(exc))
-        finish_attempt(record, succeeded=False, message=str(exc), rpc_calls=_calls(client))
-        review_order_refunds(order.pk)
-        return None
-    finally:
-        if client is not None:
-            client.close()
+    _finish(refund, RefundState.FAILED, str(exc))
+    finish_attempt(record, succeeded=False, message=str(exc), rpc_calls=rpc_calls)
+    review_order_refunds(order.pk)
+    return None
+
+
+def settle_success(refund: Refund, record: SyncAttempt, message: str, rpc_calls: int) -> None:
+    """Record the refund written (its row already says what it became in Odoo), and the order's status."""
     refund.refresh_from_db()
     finish_attempt(
         record,
         succeeded=True,
         message=message,
         odoo_model="account.move" if refund.odoo_credit_note_id else "sale.order",
-        odoo_id=refund.odoo_credit_note_id or order.odoo_id,
-        rpc_calls=_calls(client),
+        odoo_id=refund.odoo_credit_note_id or refund.order.odoo_id,
+        rpc_calls=rpc_calls,
     )
-    review_order_refunds(order.pk)
-    return None
+    review_order_refunds(refund.order_id)
 
 
 # -- the order's status after its refunds ----------------------------------------------------
@@ -355,6 +408,12 @@ def _read_refund(order: Order, refund: Refund) -> tuple[ShopifyOrder, ShopifyRef
 
 def _refs(client: OdooClient, shop: Shop, parsed: ShopifyOrder, refund: ShopifyRefund) -> RefundRefs:
     """The sale order lines the refund touches (by the external ids the order sync gave them)."""
+    return refs_many(client, shop, [(parsed, refund)])[0]
+
+
+def _ref_keys(parsed: ShopifyOrder, refund: ShopifyRefund) -> tuple[dict[str, str], dict[str, int]]:
+    """External id names of the refund's lines (-> Shopify line number) and of the order's shipping lines
+    (-> index)."""
     items = {line.id: line for line in parsed.line_items}
     line_keys = {
         f"line_{items[line.line_item_id].number}": items[line.line_item_id].number
@@ -362,9 +421,38 @@ def _refs(client: OdooClient, shop: Shop, parsed: ShopifyOrder, refund: ShopifyR
         if line.line_item_id in items
     }
     shipping_keys = {f"shipping_{parsed.id}_{index}": index for index in range(len(parsed.shipping_lines))}
-    targets = client.xmlid_targets(XMLID_MODULE, [*line_keys, *(shipping_keys if refund.shipping else {})])
-    sale_lines = {line.id: line for line in client.read_sale_lines(targets.values())}
+    return line_keys, shipping_keys
 
+
+def refs_many(
+    client: OdooClient, shop: Shop, refunds: list[tuple[ShopifyOrder, ShopifyRefund]]
+) -> list[RefundRefs]:
+    """The sale order lines each refund touches, for many refunds with two calls in all (their external ids,
+    then the lines)."""
+    keys = [_ref_keys(parsed, refund) for parsed, refund in refunds]
+    names = [
+        name
+        for (line_keys, shipping_keys), (_, refund) in zip(keys, refunds, strict=True)
+        for name in [*line_keys, *(shipping_keys if refund.shipping else {})]
+    ]
+    targets = client.xmlid_targets(XMLID_MODULE, names)
+    sale_lines = {line.id: line for line in client.read_sale_lines(targets.values())}
+    return [
+        _refs_from(client, shop, parsed, refund, line_keys, shipping_keys, targets, sale_lines)
+        for (parsed, refund), (line_keys, shipping_keys) in zip(refunds, keys, strict=True)
+    ]
+
+
+def _refs_from(
+    client: OdooClient,
+    shop: Shop,
+    parsed: ShopifyOrder,
+    refund: ShopifyRefund,
+    line_keys: dict[str, str],
+    shipping_keys: dict[str, int],
+    targets: dict[str, int],
+    sale_lines: dict[int, OdooSaleLine],
+) -> RefundRefs:
     def ref(key: str) -> SaleLineRef | None:
         line = sale_lines.get(targets.get(key, 0))
         if line is None:
@@ -439,28 +527,15 @@ def write_refund(
                 client, shop, rules, order, parsed, shopify_refund, refs, draft, refund
             )
             return " ".join(filter(None, [reduced, returned]))
-        invoice = client.read_move_header(max(sale.invoice_ids))
-        if invoice.state != "posted":
-            raise RefundMappingError(
-                "The order's invoice is still a draft in Odoo: post it (or delete it), then retry the refund."
-            )
-        credit_id = client.create_credit_note(
-            {
-                "partner_id": invoice.partner_id,
-                "currency_id": invoice.currency_id,
-                "ref": key,
-                "invoice_origin": order.name,
-                "invoice_date": draft.settlement.paid_on,
-            },
-            [_line_values(line) for line in draft.lines],
-        )
+        values, lines = credit_note(order, refund, draft, client.read_move_header(max(sale.invoice_ids)))
+        credit_id = client.create_credit_note(values, lines)
         line_count = len(draft.lines)
     else:
         # An earlier run created it and lost Odoo's answer (or stopped before posting): finish that one.
         line_count = (
             1 + len(shopify_refund.lines) + len(shopify_refund.shipping) + len(shopify_refund.adjustments)
         )
-    credited = _post_and_pay(
+    done = post_and_pay(
         client,
         shop,
         rules,
@@ -470,7 +545,26 @@ def write_refund(
         refund,
         parsed.currency,
     )
-    return " ".join(filter(None, [credited, returned]))
+    return " ".join(filter(None, [done, returned]))
+
+
+DRAFT_INVOICE = "The order's invoice is still a draft in Odoo: post it (or delete it), then retry the refund."
+
+
+def credit_note(
+    order: Order, refund: Refund, draft: CreditNoteDraft, invoice: OdooMoveHeader
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The credit note's values and lines for Odoo, against the order's (posted) invoice."""
+    if invoice.state != "posted":
+        raise RefundMappingError(DRAFT_INVOICE)
+    values = {
+        "partner_id": invoice.partner_id,
+        "currency_id": invoice.currency_id,
+        "ref": refund_ref(refund.shopify_id),
+        "invoice_origin": order.name,
+        "invoice_date": draft.settlement.paid_on,
+    }
+    return values, [_line_values(line) for line in draft.lines]
 
 
 def _return_restocked(
@@ -603,7 +697,7 @@ def _line_values(line: Any) -> dict[str, Any]:
     return values
 
 
-def _post_and_pay(
+def post_and_pay(
     client: OdooClient,
     shop: Shop,
     rules: OrderRules,
@@ -652,7 +746,18 @@ def _post_and_pay(
             payment_id = max(current.payment_ids) if current.payment_ids else None
         else:
             payment_id = client.register_payment(credit.id, rules.journal_for(draft.gateway), draft.paid_on)
-    credit = client.read_invoice(credit.id)
+    return credited(refund, client.read_invoice(credit.id), payment_id, currency, client.rpc_calls, notes)
+
+
+def credited(
+    refund: Refund,
+    credit: OdooInvoice,
+    payment_id: int | None,
+    currency: str,
+    rpc_calls: int,
+    notes: list[str] | None = None,
+) -> str:
+    """The refund Synced as its credit note (posted, paid back when money went back), and what to say of it."""
     _finish(
         refund,
         RefundState.SYNCED,
@@ -662,11 +767,11 @@ def _post_and_pay(
         odoo_total=credit.amount_total,
         odoo_payment_id=payment_id,
         processed_at=timezone.now(),
-        rpc_calls=client.rpc_calls,
+        rpc_calls=rpc_calls,
     )
     paid = f", paid back ({credit.payment_state})" if payment_id else ""
     amount = format_money(credit.amount_total, currency)
-    return " ".join([f"Credit note {credit.name} (id {credit.id}) for {amount}{paid}.", *notes])
+    return " ".join([f"Credit note {credit.name} (id {credit.id}) for {amount}{paid}.", *(notes or [])])
 
 
 class _Held(RefundMappingError):
@@ -698,58 +803,123 @@ def _reduce_sale_order(
     """Before invoicing: lower the refunded lines' quantities; shipping and adjustments become negative lines
     (each named after the refund, so a second run finds it instead of adding it again)."""
     assert order.odoo_id is not None
-    # The sale order holds Shopify's edited quantities (orders/edits.py): the refunds come off those.
-    edited = with_edits(parsed)
-    quantities = reduced_quantities(edited, shopify_refund, refs)
-    prices = {line.id: (line.price_unit, line.discount) for line in refs.lines.values()}
+    quantities, prices, extras = reduction(parsed, shopify_refund, refs, draft)
     client.set_sale_line_quantities(order.odoo_id, quantities, prices)
-    extras = sale_order_extras(draft)
     for line in extras:
-        tag = f"Refund {refund.shopify_id}: {line.name}"
+        tag = extra_line_name(refund, line)
         existing = client.call(
             "sale.order.line", "search", [["order_id", "=", order.odoo_id], ["name", "=", tag]], limit=1
         )
         if not existing:
-            client.add_order_line(
-                order.odoo_id,
-                {
-                    "product_id": line.product_id,
-                    "name": tag,
-                    "product_uom_qty": 1,
-                    "price_unit": line.price_unit,
-                    client.sale_line_tax_field: [(6, 0, list(line.tax_ids))],
-                },
-            )
-    sale = client.read_sale_order(order.odoo_id)
-    # Odoo rounds the lowered line's tax on what is left; Shopify kept the refunded share: a cent may differ.
-    remaining = edited.total - sum(
-        (expected_total(parsed, r) for r in _refunds_up_to(parsed, shopify_refund)), Decimal("0")
+            client.add_order_line(order.odoo_id, extra_line_values(client, refund, line))
+    return check_reduced(
+        client,
+        shop,
+        rules,
+        order,
+        parsed,
+        shopify_refund,
+        refund,
+        draft,
+        client.read_sale_order(order.odoo_id),
+        len(quantities),
+        len(extras),
     )
+
+
+def reduction(
+    parsed: ShopifyOrder, refund: ShopifyRefund, refs: RefundRefs, draft: CreditNoteDraft
+) -> tuple[dict[int, Decimal], dict[int, tuple[Decimal, Decimal]], list[CreditLine]]:
+    """What lowering the sale order writes: each refunded line's new quantity (absolute), its price and
+    discount as read (kept), and the negative lines (shipping, adjustments)."""
+    # The sale order holds Shopify's edited quantities (orders/edits.py): the refunds come off those.
+    quantities = reduced_quantities(with_edits(parsed), refund, refs)
+    prices = {line.id: (line.price_unit, line.discount) for line in refs.lines.values()}
+    return quantities, prices, sale_order_extras(draft)
+
+
+def extra_line_name(refund: Refund, line: CreditLine) -> str:
+    """A negative line's name on the sale order: named after the refund, so a second run finds it."""
+    return f"Refund {refund.shopify_id}: {line.name}"
+
+
+def extra_line_values(client: OdooClient, refund: Refund, line: CreditLine) -> dict[str, Any]:
+    """A negative sale order line (shipping, an adjustment) with its taxes."""
+    return {
+        "product_id": line.product_id,
+        "name": extra_line_name(refund, line),
+        "product_uom_qty": 1,
+        "price_unit": line.price_unit,
+        client.sale_line_tax_field: [(6, 0, list(line.tax_ids))],
+    }
+
+
+def remaining_total(parsed: ShopifyOrder, refund: ShopifyRefund) -> Decimal:
+    """Shopify's total of the order after its refunds up to this one (edits in)."""
+    return with_edits(parsed).total - sum(
+        (expected_total(parsed, r) for r in _refunds_up_to(parsed, refund)), Decimal("0")
+    )
+
+
+def rounds(rules: OrderRules, difference: Decimal, changed_lines: int) -> bool:
+    """Odoo's lowered sale order is off Shopify's remaining total by a rounding (a cent per line changed, or
+    the shop's tolerance): a rounding line takes it; beyond, the refund is held.
+    Odoo rounds the lowered line's tax on what is left; Shopify kept the refunded share: a cent may differ."""
+    return abs(difference) <= max(rules.totals_tolerance, CENT * changed_lines)
+
+
+def rounding_line_name(refund: Refund) -> str:
+    return f"Refund {refund.shopify_id}: rounding to Shopify's total"
+
+
+def rounding_line_values(
+    client: OdooClient, shop: Shop, refund: Refund, difference: Decimal
+) -> dict[str, Any]:
+    """The sale order line that brings Odoo's total to Shopify's (no tax)."""
+    return {
+        "product_id": ensure_service_product(
+            client, shop, ADJUSTMENT_PRODUCT_CODE, "Shopify refund adjustment"
+        ),
+        "name": rounding_line_name(refund),
+        "product_uom_qty": 1,
+        "price_unit": difference,
+        client.sale_line_tax_field: [(6, 0, [])],
+    }
+
+
+def check_reduced(
+    client: OdooClient,
+    shop: Shop,
+    rules: OrderRules,
+    order: Order,
+    parsed: ShopifyOrder,
+    shopify_refund: ShopifyRefund,
+    refund: Refund,
+    draft: CreditNoteDraft,
+    sale: OdooSaleOrder,
+    lowered: int,
+    extras: int,
+    rpc_calls: int | None = None,
+) -> str:
+    """After lowering: Odoo's total against Shopify's remaining total (a rounding line for a cent per line
+    changed, held beyond), the refund Synced, and what to say of it. ``rpc_calls``: the refund's share of a
+    batch's calls (None: the client's count, one at a time)."""
+    assert order.odoo_id is not None
+    remaining = remaining_total(parsed, shopify_refund)
     difference = remaining - sale.amount_total
     if difference:
-        if abs(difference) > max(rules.totals_tolerance, CENT * (len(quantities) + len(extras))):
+        if not rounds(rules, difference, lowered + extras):
             Order.objects.filter(pk=order.pk).update(odoo_total=sale.amount_total)
             raise RefundMappingError(
                 f"After lowering {sale.name}, Odoo's total is {format_money(sale.amount_total, parsed.currency)} "
                 f"and Shopify's is {format_money(remaining, parsed.currency)}: check the sale order in Odoo, then "
                 "Retry."
             )
-        tag = f"Refund {refund.shopify_id}: rounding to Shopify's total"
+        tag = rounding_line_name(refund)
         if not client.call(
             "sale.order.line", "search", [["order_id", "=", order.odoo_id], ["name", "=", tag]], limit=1
         ):
-            client.add_order_line(
-                order.odoo_id,
-                {
-                    "product_id": ensure_service_product(
-                        client, shop, ADJUSTMENT_PRODUCT_CODE, "Shopify refund adjustment"
-                    ),
-                    "name": tag,
-                    "product_uom_qty": 1,
-                    "price_unit": difference,
-                    client.sale_line_tax_field: [(6, 0, [])],
-                },
-            )
+            client.add_order_line(order.odoo_id, rounding_line_values(client, shop, refund, difference))
             sale = client.read_sale_order(order.odoo_id)
     Order.objects.filter(pk=order.pk).update(odoo_total=sale.amount_total)
     _finish(
@@ -759,11 +929,11 @@ def _reduce_sale_order(
         reduced_sale_order=True,
         odoo_total=draft.settlement.expected_total,
         processed_at=timezone.now(),
-        rpc_calls=client.rpc_calls,
+        rpc_calls=client.rpc_calls if rpc_calls is None else rpc_calls,
     )
     return (
-        f"Not invoiced yet: lowered {len(quantities)} line(s) of {sale.name}"
-        + (f" and added {len(extras)} negative line(s)" if extras else "")
+        f"Not invoiced yet: lowered {lowered} line(s) of {sale.name}"
+        + (f" and added {extras} negative line(s)" if extras else "")
         + f"; its total is now {format_money(sale.amount_total, parsed.currency)}."
     )
 

@@ -57,6 +57,7 @@ TASKS: dict[str, tuple[str, str]] = {
     "synco.celery.resume_stalled_imports_task": (DEFAULT, TASK),  # backfills whose worker died
     # refunds
     "refunds.tasks.sync_refund_task": (INTERACTIVE, TASK),
+    "refunds.tasks.sync_refunds_task": (BULK, SYNC),  # the refunds of a batch of orders, written together
     # webhooks
     "synco.shopify_app.tasks.process_webhook_task": (INTERACTIVE, TASK),
     "synco.shopify_app.tasks.process_webhooks_task": (INTERACTIVE, TASK),

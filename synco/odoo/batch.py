@@ -32,10 +32,14 @@ from typing import Any
 
 from synco.errors import PermanentGatewayError
 from synco.odoo.client import (
+    MOVE_HEADER_SPECIFICATION,
     SALE_ORDER_FIELDS,
     OdooClient,
     OdooInvoice,
+    OdooMoveHeader,
     OdooSaleOrder,
+    credit_note_values,
+    move_header_from_row,
     sale_order_from_row,
 )
 from synco.odoo.errors import MISSING_RECORD_TEXTS, OdooMissingRecordError
@@ -240,6 +244,109 @@ def read_invoices(client: OdooClient, ids: Sequence[int]) -> dict[int, OdooInvoi
     return invoices
 
 
+# -- refunds: credit notes and lowered sale orders, many at once -------------------------------
+
+
+def find_credit_notes(client: OdooClient, refs: Iterable[str]) -> dict[str, int]:
+    """The customer credit notes (out_refund) whose reference is one of ``refs`` (Synco's key per Shopify
+    refund): ref -> the oldest such credit note, as ``OdooClient.find_credit_note``. ONE ``search_read``.
+    1 call (none for no refs)."""
+    wanted = list(dict.fromkeys(str(ref) for ref in refs))
+    if not wanted:
+        return {}
+    rows = client.call(
+        "account.move",
+        "search_read",
+        [["move_type", "=", "out_refund"], ["ref", "in", wanted]],
+        fields=["ref"],
+        order="id",
+    )
+    found: dict[str, int] = {}
+    for row in rows or []:
+        found.setdefault(str(row.get("ref") or ""), int(row["id"]))
+    return {ref: found[ref] for ref in wanted if ref in found}
+
+
+def read_move_headers(client: OdooClient, ids: Sequence[int]) -> dict[int, OdooMoveHeader]:
+    """Type, state, partner, currency and origin of each move, as ``OdooClient.read_move_header``: ONE
+    ``web_read``. An id Odoo no longer has raises OdooMissingRecordError. 1 call."""
+    wanted = _unique(ids)
+    if not wanted:
+        return {}
+    rows = client.call("account.move", "web_read", wanted, MOVE_HEADER_SPECIFICATION)
+    headers = {int(row["id"]): move_header_from_row(row) for row in rows or []}
+    _require_all("account.move", wanted, headers)
+    return headers
+
+
+def create_credit_notes(
+    client: OdooClient, notes: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]]
+) -> list[int]:
+    """Draft customer credit notes, each (values, lines) as ``OdooClient.create_credit_note`` takes them, with
+    ONE ``create`` of the list: ids in the order given. One refused credit note refuses them all (nothing is
+    created). 1 call."""
+    if not notes:
+        return []
+    created = client.call(
+        "account.move",
+        "create",
+        [credit_note_values(values, lines) for values, lines in notes],
+        context={"default_move_type": "out_refund"},
+    )
+    ids = [int(i) for i in (created if isinstance(created, list) else [created])]
+    if len(ids) != len(notes):
+        raise PermanentGatewayError(f"Odoo answered {len(ids)} credit notes for {len(notes)} created.")
+    return ids
+
+
+def set_sale_lines(client: OdooClient, lines: Mapping[int, tuple[Any, Any, Any]]) -> None:
+    """Each sale order line's quantity, unit price and discount (line id -> the three; the price and discount
+    as read, so that Odoo 18 does not reprice a line whose quantity alone is written), whatever their orders,
+    with ONE ``load`` by ``.id``: it creates nothing. An id Odoo no longer has raises OdooMissingRecordError;
+    any refusal writes none. 1 call."""
+    if not lines:
+        return
+    rows = [
+        [str(int(line_id)), str(quantity), str(price), str(discount)]
+        for line_id, (quantity, price, discount) in sorted(lines.items())
+    ]
+    _load_rows(client, "sale.order.line", [".id", "product_uom_qty", "price_unit", "discount"], rows)
+
+
+def named_order_lines(
+    client: OdooClient, order_ids: Iterable[int], names: Iterable[str]
+) -> set[tuple[int, str]]:
+    """(order id, line name) of the lines of these sale orders that carry one of these names: ONE
+    ``search_read``. 1 call (none when there is nothing to look for)."""
+    orders, wanted = _unique(order_ids), list(dict.fromkeys(names))
+    if not orders or not wanted:
+        return set()
+    rows = client.call(
+        "sale.order.line",
+        "search_read",
+        [["order_id", "in", orders], ["name", "in", wanted]],
+        fields=["order_id", "name"],
+    )
+    return {
+        (int(row["order_id"][0] if isinstance(row["order_id"], list) else row["order_id"]), str(row["name"]))
+        for row in rows or []
+        if row.get("order_id")
+    }
+
+
+def add_order_lines(client: OdooClient, lines: Sequence[Mapping[str, Any]]) -> list[int]:
+    """New lines on existing sale orders (each with its ``order_id``), whatever their orders, with ONE
+    ``sale.order.line`` ``create`` of the list: ids in the order given; one refused line refuses them all.
+    1 call."""
+    if not lines:
+        return []
+    created = client.call("sale.order.line", "create", [dict(line) for line in lines])
+    ids = [int(i) for i in (created if isinstance(created, list) else [created])]
+    if len(ids) != len(lines):
+        raise PermanentGatewayError(f"Odoo answered {len(ids)} sale order lines for {len(lines)} created.")
+    return ids
+
+
 # -- helpers -----------------------------------------------------------------------------------
 
 
@@ -308,13 +415,18 @@ def _load_by_id(client: OdooClient, model: str, column: str, values: Mapping[int
     if not values:
         return
     rows = [[str(int(record_id)), str(value)] for record_id, value in values.items()]
-    result = client.call(model, "load", [".id", column], rows)
+    _load_rows(client, model, [".id", column], rows)
+
+
+def _load_rows(client: OdooClient, model: str, fields: list[str], rows: list[list[str]]) -> None:
+    """One load() writing columns of existing records by database id (the first column, ``.id``)."""
+    result = client.call(model, "load", fields, rows)
     messages = [m for m in (result or {}).get("messages") or [] if isinstance(m, dict)]
     errors = [m for m in messages if m.get("type") == "error"]
     if not errors and (result or {}).get("ids") not in (None, False):
         return
     texts = "; ".join(_text(m) for m in (errors or messages)[:10]) or "no reason given"
-    text = f"Odoo refused to write {column} on {model}, nothing of it was saved: {texts}"
+    text = f"Odoo refused to write {', '.join(fields[1:])} on {model}, nothing of it was saved: {texts}"
     if any(missing in _text(m) for m in errors for missing in _MISSING_TEXTS):
         raise OdooMissingRecordError(text)
     raise PermanentGatewayError(text)

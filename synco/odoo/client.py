@@ -888,20 +888,7 @@ class OdooClient:
             self.call("sale.order", "write", [order_id], {"order_line": commands})
 
     def read_move_header(self, move_id: int) -> OdooMoveHeader:
-        row = self.web_read(
-            "account.move",
-            move_id,
-            {"move_type": {}, "state": {}, "partner_id": {}, "currency_id": {}, "invoice_origin": {}},
-        )
-        partner, currency = row.get("partner_id"), row.get("currency_id")
-        return OdooMoveHeader(
-            id=int(row["id"]),
-            move_type=str(row.get("move_type") or ""),
-            state=str(row.get("state") or ""),
-            partner_id=int(partner["id"] if isinstance(partner, dict) else partner or 0),
-            currency_id=int(currency["id"] if isinstance(currency, dict) else currency or 0),
-            origin=str(row.get("invoice_origin") or ""),
-        )
+        return move_header_from_row(self.web_read("account.move", move_id, MOVE_HEADER_SPECIFICATION))
 
     def find_credit_note(self, ref: str) -> int | None:
         """The customer credit note Synco created with this reference (its key per Shopify refund)."""
@@ -917,12 +904,11 @@ class OdooClient:
     def create_credit_note(self, values: dict[str, Any], lines: list[dict[str, Any]]) -> int:
         """Create a draft customer credit note (out_refund) with its lines; taxes are set on every line
         (an empty set too, or Odoo would put the product's default taxes on it)."""
-        commands = [(0, 0, {**line, "tax_ids": [(6, 0, list(line.get("tax_ids") or []))]}) for line in lines]
         return int(
             self.call(
                 "account.move",
                 "create",
-                {**values, "move_type": "out_refund", "invoice_line_ids": commands},
+                credit_note_values(values, lines),
                 context={"default_move_type": "out_refund"},
             )
         )
@@ -1428,6 +1414,35 @@ class OdooMoveHeader:
     partner_id: int
     currency_id: int
     origin: str
+
+
+# What read_move_header reads (one move, or many in synco.odoo.batch).
+MOVE_HEADER_SPECIFICATION: dict[str, Any] = {
+    "move_type": {},
+    "state": {},
+    "partner_id": {},
+    "currency_id": {},
+    "invoice_origin": {},
+}
+
+
+def move_header_from_row(row: Mapping[str, Any]) -> OdooMoveHeader:
+    partner, currency = row.get("partner_id"), row.get("currency_id")
+    return OdooMoveHeader(
+        id=int(row["id"]),
+        move_type=str(row.get("move_type") or ""),
+        state=str(row.get("state") or ""),
+        partner_id=int(partner["id"] if isinstance(partner, dict) else partner or 0),
+        currency_id=int(currency["id"] if isinstance(currency, dict) else currency or 0),
+        origin=str(row.get("invoice_origin") or ""),
+    )
+
+
+def credit_note_values(values: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """A draft customer credit note's values for ``create``: its lines with their taxes set on every line (an
+    empty set too, or Odoo would put the product's default taxes on it)."""
+    commands = [(0, 0, {**line, "tax_ids": [(6, 0, list(line.get("tax_ids") or []))]}) for line in lines]
+    return {**values, "move_type": "out_refund", "invoice_line_ids": commands}
 
 
 # -- stock levels and deliveries (issue 14) ---------------------------------------------------

@@ -200,8 +200,9 @@ def test_the_waiting_refunds_of_a_batch_s_orders_follow_them_and_each_log_entry_
         sync_order(orders[0].pk)
 
     _check_synced(odoo, orders, 6)
-    refunds = [args for name, args in sent if name == "refunds.tasks.sync_refund_task"]
-    assert sorted(refunds) == [(waiting[0].pk,), (waiting[1].pk,)]
+    # together, in one task (refunds.batching)
+    refunds = [(name, args) for name, args in sent if name.startswith("refunds.")]
+    assert refunds == [("refunds.tasks.sync_refunds_task", (shop.pk, [waiting[0].pk, waiting[1].pk]))]
     shipments = {args for name, args in sent if name == "shipments.tasks.order_synced_task"}
     assert shipments == {(orders[2].pk,), (orders[3].pk,), (orders[5].pk,)}
     for attempt in SyncAttempt.objects.filter(order__in=orders):
