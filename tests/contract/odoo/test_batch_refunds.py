@@ -647,3 +647,15 @@ def test_synco_batches_credit_notes_and_lowered_orders(
         (b[0], names[1]),
     }
     assert _totals(odoo_api, [a[0], b[0]]) == {a[0]: ("sale", 44.61), b[0]: ("sale", 19.31)}
+
+
+def test_a_load_of_the_quantity_alone_reprices_the_line_so_synco_loads_its_price_and_discount_with_it(
+    odoo_api: OdooApi, refs: Refs, customer: Customer, catalogue: Catalogue
+) -> None:
+    """Why ``set_sale_lines`` writes the price and discount read: a quantity alone puts the pricelist's price
+    (the shirt's list price, 25.00) back on the line, as a write does (test_credit_notes.py)."""
+    _order, shirt, _wrap = _confirmed_order(odoo_api, refs, customer, catalogue)
+    result = odoo_api.call("sale.order.line", "load", [[".id", "product_uom_qty"], [[str(shirt), "3"]]])
+    assert result == {"ids": [shirt], "messages": [], "nextrow": 0}
+    quantity, price, _discount = _lines(odoo_api, [shirt])[shirt]
+    assert (quantity, price) == (3.0, 25.0)
