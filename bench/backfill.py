@@ -27,7 +27,10 @@ Printed per run: orders/s; Odoo calls per order (the sandbox's own count of ever
 included; with a real Odoo, Synco's count from the sync log); duplicates in Odoo (a Shopify order with more than
 one sale order, invoice or payment: must be 0); and time / floor: Synco's time per order over the floor's, the
 same number of orders in the same mode written by bench/odoo_floor.py's minimal raw calls, 50 orders per call,
-against the same Odoo at the same latency (or `--floor-ms`).
+against the same Odoo at the same latency (or `--floor-ms`), measured after the run (on a fresh sandbox) with as
+many of its orders refunded as Synco wrote refunds into Odoo in the run (the measured orders' refunds Synced,
+counted once the refunds still pending are written, up to 120 s, not timed): the floor lowers the refunded
+lines (confirmed) or makes, posts and pays back a credit note per refund (invoice+payment), as Synco does.
 
 Workers consume every queue settings.CELERY_TASK_QUEUES declares (if any); the shop's concurrency cap
 (SYNCO_SHOP_CONCURRENCY, and OdooConnection.max_concurrency where it exists) is raised to the number of workers;
@@ -155,6 +158,7 @@ from odoo_floor import measure as measure_floor  # noqa: E402
 from orders.imports import start_bulk_import  # noqa: E402
 from orders.models import ImportRun, Order, SyncStatus  # noqa: E402
 from orders.services import bulk_sync  # noqa: E402
+from refunds.models import Refund, RefundState  # noqa: E402
 from sandboxes.shopify.generator import generate_dataset  # noqa: E402
 from sandboxes.shopify.server import start_in_thread as start_shopify  # noqa: E402
 from synclogs.models import SyncAttempt  # noqa: E402
@@ -496,6 +500,8 @@ class Result:
     duplicated: Counter[str] = field(default_factory=Counter)  # kind of document -> orders with several
     examples: list[str] = field(default_factory=list)
     queue_seconds: float = 0.0  # bulk_sync() itself: claiming the orders and sending their tasks
+    # Refunds of the measured orders Synco wrote into Odoo (Synced): the floor writes as many.
+    refunds: int = 0
     worker_cpu: float = 0.0  # CPU seconds of the worker processes during the run
     odoo_cpu: float = 0.0  # CPU seconds of the Odoo sandbox during the run
 
@@ -510,25 +516,44 @@ class Result:
         return (self.seconds * 1000 / self.orders) / self.floor_ms
 
 
-FLOORS: dict[tuple[str, int], float] = {}
+FLOORS: dict[tuple[str, int, int], float] = {}
 
 
-def _floor(odoo: OdooTarget, mode: str, latency: int, orders: int) -> float:
+def _floor(odoo: OdooTarget, mode: str, latency: int, orders: int, refunds: int) -> float:
+    """The floor's ms per order: `orders` orders in `mode`, `refunds` of them refunded, 50 per call."""
     if ARGS.floor_ms is not None:
         return float(ARGS.floor_ms)
-    if (mode, latency) not in FLOORS:
-        floor = measure_floor(odoo.url, odoo.db, odoo.login, odoo.password, orders, mode, 50)
+    refunds = min(refunds, orders)
+    if (mode, latency, refunds) not in FLOORS:
+        if odoo.sandbox:
+            odoo.control(reset=True)  # a fresh database, as Synco's run had
+        floor = measure_floor(odoo.url, odoo.db, odoo.login, odoo.password, orders, mode, 50, refunds)
         if floor.problems:
             print(f"  floor ({mode}, {latency} ms): {'; '.join(floor.problems)}", flush=True)
-        FLOORS[(mode, latency)] = floor.ms_per_order
+        FLOORS[(mode, latency, refunds)] = floor.ms_per_order
         print(
             f"  floor {mode}, {latency} ms: {floor.ms_per_order:.1f} ms/order, {floor.calls_per_order:.2f} "
-            f"calls/order ({orders} orders, 50 per call)",
+            f"calls/order ({orders} orders, {floor.refunds} refunds, 50 per call)",
             flush=True,
         )
         if odoo.sandbox:
             odoo.control(reset=True)
-    return FLOORS[(mode, latency)]
+    return FLOORS[(mode, latency, refunds)]
+
+
+def _refunds_written(order_ids: list[int], deadline: float) -> int:
+    """The refunds of these orders Synco wrote into Odoo (Synced), once none is pending (or at the deadline):
+    the orders' sync hands its refunds to a task of their own, which may still run when the orders are done."""
+    refunds = Refund.objects.filter(order_id__in=order_ids)
+    while time.monotonic() < deadline and refunds.filter(state=RefundState.PENDING).exists():
+        time.sleep(0.5)
+    pending = refunds.filter(state=RefundState.PENDING).count()
+    if pending:
+        print(
+            f"  {pending} refunds of the measured orders still pending (not counted for the floor)",
+            flush=True,
+        )
+    return refunds.filter(state=RefundState.SYNCED).count()
 
 
 def run_one(run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, shopify: Shopify) -> Result:
@@ -536,7 +561,6 @@ def run_one(run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, s
     redis.Redis.from_url(ARGS.broker).flushdb()  # the bench's own Redis database only
     if odoo.sandbox:
         odoo.control(reset=True, latency_ms=latency)
-    result.floor_ms = _floor(odoo, mode, latency, ARGS.orders)
     domain = f"backfill-{shopify.stamp}-{run}.myshopify.com"
     token = f"{TOKEN}_{run}"
     shopify.add_shop(domain, token)
@@ -606,6 +630,7 @@ def run_one(run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, s
         probe.stop.set()
         thread.join(timeout=30)
         _wait(list(probe.clicks), time.monotonic() + 60)  # the last clicks finish (not timed)
+        result.refunds = _refunds_written(bulk_ids, time.monotonic() + 120)  # not timed
         batch_orders = Order.objects.filter(pk__in=bulk_ids)
         statuses = Counter(batch_orders.values_list("sync_status", flat=True))
         result.orders = len(bulk_ids)
@@ -651,6 +676,9 @@ def run_one(run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, s
         for process in processes:
             CHILDREN.stop(process)
         shopify.server.store.clear_orders(domain)
+    # The floor: the same orders in the same mode, with as many refunds as Synco wrote (after the run: their
+    # number is known only now).
+    result.floor_ms = _floor(odoo, mode, latency, ARGS.orders, result.refunds)
     return result
 
 

@@ -3,6 +3,7 @@
     .venv/bin/python bench/odoo_floor.py --orders 500                       # Odoo 18 sandbox, in-process
     .venv/bin/python bench/odoo_floor.py --orders 500 --version 19 --latency-ms 30
     .venv/bin/python bench/odoo_floor.py --url http://127.0.0.1:8069 --db mydb --login admin --password PW
+    .venv/bin/python bench/odoo_floor.py --orders 1000 --refunds 44          # 44 of the orders refunded
 
 For `--orders` N sale orders (1 to 4 lines each; the partner, products, tax, payment term and journal already
 exist in Odoo), each mode writes, per chunk of orders:
@@ -15,9 +16,25 @@ exist in Odoo), each mode writes, per chunk of orders:
                      and per payment date: account.payment.register (group_payment False: one payment per
                      invoice) create + action_create_payments
 
+With `--refunds` R (0 by default), R of the orders, spread evenly (every N/R-th), are refunded ONE unit of their
+first line (whose quantity is made at least 2, so that something is left), as Synco writes a Shopify refund;
+written per chunk AFTER the chunk's orders (and their invoices and payments), for all the chunk's refunds at once:
+
+  confirmed          [a read of the refunded lines' ids (ir.model.data search_read by their external ids): the
+                     calls above do not give them] + load(sale.order.line: .id, product_uom_qty, price_unit,
+                     discount) lowering every refunded line by one (price and discount with it, as Synco:
+                     Odoo 18 reprices a line whose quantity alone is loaded)
+  invoice+payment    [the same read of the refunded lines' ids] + create(account.move: a list of credit notes,
+                     out_refund, one per refund: partner, ref, invoice_date, one line of the product, quantity 1,
+                     its price and tax, sale_line_ids the refunded line) + action_post(credit notes)
+                     + account.payment.register (active_ids the credit notes, group_payment False: one outbound
+                     payment per credit note) create + action_create_payments
+
 once with chunks of 1 order (one order at a time) and once with chunks of `--chunk` (50): ms per order and calls
 per order. Setup calls (authentication, finding the partner and products) are not counted. Afterwards it reads
-Odoo back: every order confirmed, one posted and paid invoice and one payment per order; it exits 1 when it
+Odoo back: every order confirmed, one posted and paid invoice and one payment per order; for the refunds, every
+refunded line one unit lower and no other line changed (confirmed), or one posted and paid credit note per
+refunded order, linked to it, and one outbound payment per credit note (invoice+payment); it exits 1 when it
 wrote nothing or a count differs. Reference (issue 17, a real Odoo 18 on loopback): confirmed, batched 59 ms per
 order against 192 ms one at a time.
 
@@ -109,6 +126,7 @@ class FloorResult:
     seconds: float
     calls: int
     problems: list[str] = field(default_factory=list)
+    refunds: int = 0  # orders refunded one unit of a line
 
     @property
     def ms_per_order(self) -> float:
@@ -121,10 +139,22 @@ class FloorResult:
 
 def _catalogue(odoo: Odoo) -> Catalogue:
     """The partner, products, tax, payment term and journal the orders use: found, or created once."""
-    [partner_id] = odoo.load(
-        "res.partner",
-        ["id", "name", "email"],
-        [[f"{MODULE}.customer", "Synco floor bench customer", "floor-bench@example.com"]],
+    # Looked up first (a read): loading it again writes it, which fails ("could not serialize access") while
+    # another floor run on the same Odoo posts its invoices.
+    known = odoo.call(
+        "ir.model.data",
+        "search_read",
+        [["module", "=", MODULE], ["name", "=", "customer"], ["model", "=", "res.partner"]],
+        fields=["res_id"],
+    )
+    [partner_id] = (
+        [int(known[0]["res_id"])]
+        if known
+        else odoo.load(
+            "res.partner",
+            ["id", "name", "email"],
+            [[f"{MODULE}.customer", "Synco floor bench customer", "floor-bench@example.com"]],
+        )
     )
     products = odoo.call(
         "product.product",
@@ -173,16 +203,27 @@ class _Order:
     origin: str
     date: str  # 'YYYY-MM-DD HH:MM:SS' (UTC)
     lines: list[tuple[int, int]]  # (product id, quantity)
+    refunded: bool = False  # one unit of its first line refunded
 
 
-def _orders(run: str, count: int, catalogue: Catalogue) -> list[_Order]:
-    """`count` orders spread over 45 days, oldest first (a backfill's shape), 1 to 4 lines each."""
+def _refunded(count: int, refunds: int) -> set[int]:
+    """Which of `count` orders are refunded: `refunds` of them, spread evenly (every count/refunds-th)."""
+    refunds = max(0, min(refunds, count))
+    return {int((k + 0.5) * count / refunds) for k in range(refunds)} if refunds else set()
+
+
+def _orders(run: str, count: int, catalogue: Catalogue, refunds: int = 0) -> list[_Order]:
+    """`count` orders spread over 45 days, oldest first (a backfill's shape), 1 to 4 lines each; `refunds` of
+    them (spread evenly) refunded one unit of their first line, whose quantity is at least 2."""
     now = datetime.now(UTC).replace(microsecond=0)
     products = catalogue.product_ids
+    refunded = _refunded(count, refunds)
     out = []
     for i in range(count):
         when = now - timedelta(days=45) * (count - i) / max(count, 1)
         lines = [(products[(i + k) % len(products)], 1 + (i + k) % 3) for k in range(LINES_PER_ORDER[i % 6])]
+        if i in refunded and lines[0][1] < 2:
+            lines[0] = (lines[0][0], 2)  # a unit is left on the line after its refund
         out.append(
             _Order(
                 key=f"o_{run}_{i}",
@@ -190,6 +231,7 @@ def _orders(run: str, count: int, catalogue: Catalogue) -> list[_Order]:
                 origin=f"floor:{run}:{i}",
                 date=when.replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S"),
                 lines=lines,
+                refunded=i in refunded,
             )
         )
     return out
@@ -245,6 +287,12 @@ def _invoice_ids(odoo: Odoo, order_ids: list[int], action: Any) -> list[int]:
 
 
 def _write_chunk(odoo: Odoo, orders: list[_Order], catalogue: Catalogue, invoice: bool) -> None:
+    _write_orders(odoo, orders, catalogue, invoice)
+    if any(o.refunded for o in orders):
+        _write_refunds(odoo, orders, catalogue, invoice)
+
+
+def _write_orders(odoo: Odoo, orders: list[_Order], catalogue: Catalogue, invoice: bool) -> None:
     fields, rows = _order_rows(orders, catalogue)
     ids = odoo.load("sale.order", fields, rows)
     if len(ids) != len(orders):
@@ -286,13 +334,86 @@ def _write_chunk(odoo: Odoo, orders: list[_Order], catalogue: Catalogue, invoice
         )
 
 
-def _verify(odoo: Odoo, run: str, count: int, invoice: bool, payments_before: int) -> list[str]:
+def _write_refunds(odoo: Odoo, orders: list[_Order], catalogue: Catalogue, invoice: bool) -> None:
+    """The chunk's refunds, all at once: one unit of each refunded order's first line."""
+    refunded = [o for o in orders if o.refunded]
+    # The refunded lines' ids: none of the calls above gave them (load answers the orders' ids alone).
+    names = [f"{o.key}_l0" for o in refunded]
+    rows = odoo.call(
+        "ir.model.data",
+        "search_read",
+        [["module", "=", MODULE], ["name", "in", names]],
+        fields=["name", "res_id"],
+    )
+    line_ids = {str(row["name"]): int(row["res_id"]) for row in rows}
+    if len(line_ids) != len(names):
+        raise FloorError(f"found {len(line_ids)} of the {len(names)} refunded lines by their external ids")
+    if not invoice:
+        # Before invoicing: the refunded lines lowered by one, price and discount with them (absolute figures).
+        odoo.load(
+            "sale.order.line",
+            [".id", "product_uom_qty", "price_unit", "discount"],
+            [
+                [
+                    str(line_ids[f"{o.key}_l0"]),
+                    str(o.lines[0][1] - 1),
+                    f"{catalogue.prices[o.lines[0][0]]:.2f}",
+                    "0",
+                ]
+                for o in refunded
+            ],
+        )
+        return
+    notes = []
+    for order in refunded:
+        product = order.lines[0][0]
+        line = {
+            "product_id": product,
+            "name": f"Refund of line 1 of {order.name}",
+            "quantity": 1,
+            "price_unit": catalogue.prices[product],
+            "tax_ids": [(6, 0, catalogue.tax_ids)],
+            "sale_line_ids": [(6, 0, [line_ids[f"{order.key}_l0"]])],
+        }
+        notes.append(
+            {
+                "move_type": "out_refund",
+                "partner_id": catalogue.partner_id,
+                "ref": f"{order.origin}:refund",
+                "invoice_date": order.date[:10],
+                "invoice_line_ids": [(0, 0, line)],
+            }
+        )
+    created = odoo.call("account.move", "create", notes, context={"default_move_type": "out_refund"})
+    credit_notes = [int(i) for i in (created if isinstance(created, list) else [created])]
+    if len(credit_notes) != len(notes):
+        raise FloorError(
+            f"account.move.create answered {len(credit_notes)} ids for {len(notes)} credit notes"
+        )
+    odoo.call("account.move", "action_post", credit_notes)
+    # Paid back: one outbound payment per credit note, dated the chunk's last refund.
+    pay_context = {"active_model": "account.move", "active_ids": credit_notes}
+    values: dict[str, Any] = {"payment_date": max(o.date[:10] for o in refunded), "group_payment": False}
+    if catalogue.journal_id:
+        values["journal_id"] = catalogue.journal_id
+    wizard = odoo.call("account.payment.register", "create", values, context=pay_context)
+    odoo.call_allowing_none(
+        "account.payment.register", "action_create_payments", [wizard], context=pay_context
+    )
+
+
+def _verify(
+    odoo: Odoo, run: str, documents: list[_Order], catalogue: Catalogue, invoice: bool, payments_before: int
+) -> list[str]:
     """What Odoo holds for this run, read back: the problems (none when every count is right)."""
+    count = len(documents)
+    refunds = sum(1 for o in documents if o.refunded)
+    by_origin = {o.origin: o for o in documents}
     rows = odoo.call(
         "sale.order",
         "search_read",
         [["origin", "=like", f"floor:{run}:%"]],
-        fields=["origin", "state", "invoice_ids"],
+        fields=["origin", "state", "invoice_ids", "order_line"],
     )
     problems = []
     origins = {r["origin"] for r in rows}
@@ -302,36 +423,134 @@ def _verify(odoo: Odoo, run: str, count: int, invoice: bool, payments_before: in
     if unconfirmed:
         problems.append(f"{unconfirmed} sale orders not confirmed")
     if not invoice:
+        # Every line as written, the refunded ones one unit lower (and still at their price).
+        line_ids = [i for r in rows for i in r["order_line"]]
+        lines = (
+            odoo.call(
+                "sale.order.line", "read", line_ids, fields=["product_id", "product_uom_qty", "price_unit"]
+            )
+            if line_ids
+            else []
+        )
+        held: dict[int, tuple[int, int, float]] = {}
+        for line in lines:
+            product = line["product_id"]
+            product_id = int(product[0] if isinstance(product, list | tuple) else product)
+            held[int(line["id"])] = (
+                product_id,
+                round(float(line["product_uom_qty"])),
+                float(line["price_unit"]),
+            )
+        lowered = wrong = 0
+        for r in rows:
+            order = by_origin.get(r["origin"])
+            if order is None:
+                continue
+            expected = [
+                (p, q - (1 if order.refunded and k == 0 else 0)) for k, (p, q) in enumerate(order.lines)
+            ]
+            found = [held[int(i)] for i in r["order_line"] if int(i) in held]
+            repriced = any(abs(price - catalogue.prices.get(p, -1.0)) > 0.005 for p, _, price in found)
+            if repriced or sorted((p, q) for p, q, _ in found) != sorted(expected):
+                wrong += 1
+            elif order.refunded:
+                lowered += 1
+        if wrong:
+            problems.append(
+                f"{wrong} sale orders whose lines are not as written (refunded lines one unit lower)"
+            )
+        if lowered != refunds:
+            problems.append(f"{lowered} refunded lines lowered for {refunds} refunds")
         return problems
-    invoice_ids = [i for r in rows for i in r["invoice_ids"]]
-    if len(invoice_ids) != count or any(len(r["invoice_ids"]) != 1 for r in rows):
-        problems.append(f"{len(invoice_ids)} invoices for {count} orders (one each expected)")
-    moves = (
-        odoo.call("account.move", "read", invoice_ids, fields=["state", "payment_state"])
-        if invoice_ids
-        else []
-    )
-    unposted = sum(1 for m in moves if m["state"] != "posted")
-    unpaid = sum(1 for m in moves if m["payment_state"] not in ("paid", "in_payment"))
+    move_ids = [i for r in rows for i in r["invoice_ids"]]
+    moves = {
+        int(m["id"]): m
+        for m in (
+            odoo.call("account.move", "read", move_ids, fields=["move_type", "state", "payment_state"])
+            if move_ids
+            else []
+        )
+    }
+    invoices = [m for m in moves.values() if m["move_type"] == "out_invoice"]
+    per_order = [
+        sum(1 for i in r["invoice_ids"] if moves.get(int(i), {}).get("move_type") == "out_invoice")
+        for r in rows
+    ]
+    if len(invoices) != count or any(n != 1 for n in per_order):
+        problems.append(f"{len(invoices)} invoices for {count} orders (one each expected)")
+    unposted = sum(1 for m in invoices if m["state"] != "posted")
+    unpaid = sum(1 for m in invoices if m["payment_state"] not in ("paid", "in_payment"))
     if unposted or unpaid:
         problems.append(f"{unposted} invoices not posted, {unpaid} not paid")
-    payments = odoo.call("account.payment", "search_count", [["id", ">", payments_before]])
-    if payments != count:
-        problems.append(f"{payments} payments for {count} invoices (one each expected)")
+    # The credit notes: one per refunded order, linked to it (through its line), posted and paid back.
+    notes = odoo.call(
+        "account.move",
+        "search_read",
+        [["move_type", "=", "out_refund"], ["ref", "=like", f"floor:{run}:%"]],
+        fields=["ref", "state", "payment_state"],
+    )
+    linked = {int(m["id"]) for m in moves.values() if m["move_type"] == "out_refund"}
+    expected_refs = {f"{o.origin}:refund" for o in documents if o.refunded}
+    if len(notes) != refunds or {n["ref"] for n in notes} != expected_refs:
+        problems.append(f"{len(notes)} credit notes for {refunds} refunds (one each expected)")
+    if {int(n["id"]) for n in notes} != linked:
+        problems.append(f"{len(linked)} credit notes linked to the sale orders for {len(notes)} made")
+    unposted = sum(1 for n in notes if n["state"] != "posted")
+    unpaid = sum(1 for n in notes if n["payment_state"] not in ("paid", "in_payment"))
+    if unposted or unpaid:
+        problems.append(f"{unposted} credit notes not posted, {unpaid} not paid back")
+    # One payment per invoice and per credit note: the floor's partner's new payments, by what they reconcile
+    # (other writers on the same Odoo have payments of their own meanwhile).
+    payments = odoo.call(
+        "account.payment",
+        "search_read",
+        [["id", ">", payments_before], ["partner_id", "=", catalogue.partner_id]],
+        fields=["payment_type", "reconciled_invoice_ids"],
+    )
+    paying: dict[int, int] = defaultdict(int)
+    for payment in payments:
+        for move_id in payment.get("reconciled_invoice_ids") or []:
+            paying[int(move_id)] += 1
+    invoice_ids = {int(m["id"]) for m in invoices}
+    note_ids = {int(n["id"]) for n in notes}
+    for kind, ids, direction in (("invoices", invoice_ids, "received"), ("credit notes", note_ids, "sent")):
+        once = sum(1 for i in ids if paying[i] == 1)
+        if once != len(ids):
+            problems.append(f"{once} of {len(ids)} {kind} with one payment {direction} each")
+    kinds = {"inbound": invoice_ids, "outbound": note_ids}
+    stray = [
+        p
+        for p in payments
+        if not {int(i) for i in p.get("reconciled_invoice_ids") or []} & kinds.get(p["payment_type"], set())
+    ]
+    run_payments = len(payments) - len(stray)
+    if run_payments != count + refunds:
+        problems.append(f"{run_payments} payments for {count} invoices and {refunds} credit notes")
     return problems
 
 
-def measure(url: str, db: str, login: str, password: str, orders: int, mode: str, chunk: int) -> FloorResult:
-    """Write `orders` orders in `mode` by chunks of `chunk`, timed; then read them back (not timed)."""
+def measure(
+    url: str,
+    db: str,
+    login: str,
+    password: str,
+    orders: int,
+    mode: str,
+    chunk: int,
+    refunds: int = 0,
+) -> FloorResult:
+    """Write `orders` orders in `mode` by chunks of `chunk`, `refunds` of them refunded (one unit of a line), timed;
+    then read them back (not timed)."""
     if mode not in MODES:
         raise ValueError(f"mode {mode!r} is not one of {MODES}")
+    refunds = max(0, min(refunds, orders))
     odoo = Odoo(url, db, login, password)
     odoo.connect()
     catalogue = _catalogue(odoo)
     last = odoo.call("account.payment", "search", [], limit=1, order="id desc")
     payments_before = int(last[0]) if last else 0
     run = uuid.uuid4().hex[:8]
-    documents = _orders(run, orders, catalogue)
+    documents = _orders(run, orders, catalogue, refunds)
     invoice = mode == "invoice+payment"
     odoo.calls = 0
     started = time.perf_counter()
@@ -339,8 +558,16 @@ def measure(url: str, db: str, login: str, password: str, orders: int, mode: str
         _write_chunk(odoo, documents[start : start + chunk], catalogue, invoice)
     seconds = time.perf_counter() - started
     calls = odoo.calls
-    problems = _verify(odoo, run, orders, invoice, payments_before)
-    return FloorResult(mode=mode, chunk=chunk, orders=orders, seconds=seconds, calls=calls, problems=problems)
+    problems = _verify(odoo, run, documents, catalogue, invoice, payments_before)
+    return FloorResult(
+        mode=mode,
+        chunk=chunk,
+        orders=orders,
+        seconds=seconds,
+        calls=calls,
+        problems=problems,
+        refunds=refunds,
+    )
 
 
 def main() -> int:
@@ -350,6 +577,9 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--chunk", type=int, default=50, help="orders per batched call (default 50)")
+    parser.add_argument(
+        "--refunds", type=int, default=0, help="orders refunded one unit of a line, spread evenly (default 0)"
+    )
     parser.add_argument("--version", type=int, default=18, choices=(17, 18, 19), help="sandbox only")
     parser.add_argument("--latency-ms", type=int, default=0, help="sandbox only: added to every call")
     parser.add_argument("--url", default="", help="a real Odoo instead of the sandbox")
@@ -359,6 +589,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.orders < 1 or args.chunk < 1:
         parser.error("--orders and --chunk must be at least 1")
+    if not 0 <= args.refunds <= args.orders:
+        parser.error("--refunds must be between 0 and --orders")
 
     server = None
     url = args.url.rstrip("/")
@@ -372,7 +604,7 @@ def main() -> int:
         where = f"Odoo {args.version} sandbox (in-process), {args.latency_ms} ms added to every call"
     else:
         where = f"{url} database {args.db}"
-    print(f"Floor: {args.orders} orders per run, raw XML-RPC calls; {where}\n")
+    print(f"Floor: {args.orders} orders per run ({args.refunds} refunded), raw XML-RPC calls; {where}\n")
     print(
         f"{'mode':<16} {'chunk':>5} {'orders':>7} {'seconds':>8} {'ms/order':>9} {'calls/order':>12}  check"
     )
@@ -381,9 +613,13 @@ def main() -> int:
         for mode in args.modes:
             for chunk in (1, args.chunk):
                 try:
-                    result = measure(url, args.db, args.login, args.password, args.orders, mode, chunk)
+                    result = measure(
+                        url, args.db, args.login, args.password, args.orders, mode, chunk, args.refunds
+                    )
                 except (FloorError, xmlrpc.client.Fault, OSError) as exc:
-                    result = FloorResult(mode, chunk, args.orders, 0.0, 0, [f"failed: {exc}"[:300]])
+                    result = FloorResult(
+                        mode, chunk, args.orders, 0.0, 0, [f"failed: {exc}"[:300]], args.refunds
+                    )
                 results.append(result)
                 check = "; ".join(result.problems) or "ok (read back)"
                 print(
