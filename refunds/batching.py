@@ -353,7 +353,7 @@ class _Run:
             for job in post:
                 self.finish_alone(job)
             return []
-        paid = self.pay([j for j in post if j.draft and j.draft.settlement.paid_amount])
+        paid = self.pay(post)
         try:
             final = odoo_batch.read_invoices(client, [j.credit_id for j in paid if j.credit_id])
         except TransientGatewayError as exc:
@@ -385,9 +385,7 @@ class _Run:
             plan = job.draft.settlement
             if plan.paid_amount:
                 groups.setdefault((self.rules.journal_for(plan.gateway), plan.paid_on), []).append(job)
-        done = [
-            job for job in self.jobs if job in jobs and job.draft and not job.draft.settlement.paid_amount
-        ]
+        done = [job for job in jobs if job.draft is not None and not job.draft.settlement.paid_amount]
         for (journal, day), group in groups.items():
             try:
                 payments = odoo_batch.pay_invoices(

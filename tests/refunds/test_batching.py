@@ -200,7 +200,9 @@ def test_refunds_before_invoicing_lower_every_sale_order_as_one_at_a_time(
     Refund.objects.filter(pk__in=ids).update(state=RefundState.PENDING)
     before = [(s["amount_total"], s["order_line"]) for o in orders for s in odoo.sale_orders(o.origin)]
     batching.sync_refunds(shop.pk, ids)
-    assert [(s["amount_total"], s["order_line"]) for o in orders for s in odoo.sale_orders(o.origin)] == before
+    assert [
+        (s["amount_total"], s["order_line"]) for o in orders for s in odoo.sale_orders(o.origin)
+    ] == before
     assert all(r.state == RefundState.SYNCED for r in Refund.objects.all())
 
 
@@ -313,3 +315,39 @@ def test_a_batch_of_orders_sends_its_refunds_as_one_task(
     assert [s for s in sent if s[0].startswith("refunds.")] == [
         ("refunds.tasks.sync_refunds_task", (shop.pk, refunds))
     ]
+
+
+def test_a_refund_with_no_money_back_is_credited_and_left_unpaid_beside_paid_ones(
+    shop, odoo, django_capture_on_commit_callbacks
+):
+    orders = _orders_in_odoo(shop, odoo, 3, OrderRules.CreateAs.PAID_INVOICE)
+    for number, _ in enumerate(orders, start=1):
+        refund = _refund(number)
+        if number == 2:  # no transaction: nothing went back (a store credit, a refund without money)
+            refund["transactions"]["nodes"] = []
+            refund["totalRefundedSet"]["shopMoney"]["amount"] = "0.00"
+        node = {**_node(number), "refunds": [refund], "updatedAt": "2026-11-23T10:01:00Z"}
+        with django_capture_on_commit_callbacks(execute=False):
+            store_order(shop, OrderResult(gid=node["id"], node=node, order=parse_order(node)))
+    ids = list(Refund.objects.order_by("order_id").values_list("pk", flat=True))
+
+    batching.sync_refunds(shop.pk, ids)
+
+    credits = {c["ref"]: c for c in _credit_notes(odoo)}
+    assert set(credits) == {"shopify:refund:77001", "shopify:refund:77002", "shopify:refund:77003"}
+    unpaid = credits["shopify:refund:77002"]
+    assert (unpaid["state"], unpaid["payment_state"], unpaid["matched_payment_ids"]) == (
+        "posted",
+        "not_paid",
+        [],
+    )
+    for ref in ("shopify:refund:77001", "shopify:refund:77003"):
+        assert (
+            credits[ref]["payment_state"] in ("paid", "in_payment")
+            and len(credits[ref]["matched_payment_ids"]) == 1
+        )
+    for refund in Refund.objects.all():
+        assert refund.state == RefundState.SYNCED and refund.claimed_until is None
+        [entry] = SyncAttempt.objects.filter(object_ref=services.object_ref(refund))
+        assert entry.status == SyncAttempt.Status.SUCCESS and entry.finished_at is not None
+    assert Refund.objects.get(shopify_id=77002).odoo_payment_id is None
