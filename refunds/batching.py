@@ -244,12 +244,19 @@ class _Run:
         client = self.client
         assert client is not None
         try:
+            sales, lines = odoo_batch.read_orders_with_lines(client, [j.odoo_id for j in jobs])
+            # Synco makes a credit note only for an invoiced order, whose invoices it then lists: the others are
+            # looked up only when an earlier run may have made one.
             made = odoo_batch.find_credit_notes(
-                client, [services.refund_ref(j.refund.shopify_id) for j in jobs]
+                client,
+                [
+                    services.refund_ref(j.refund.shopify_id)
+                    for j in jobs
+                    if sales[j.odoo_id].invoice_ids or j.refund.attempts > 1 or j.refund.odoo_credit_note_id
+                ],
             )
             fresh = [j for j in jobs if services.refund_ref(j.refund.shopify_id) not in made]
-            sales = odoo_batch.read_orders(client, [j.odoo_id for j in fresh])
-            refs = services.refs_many(client, self.shop, [_parsed(j) for j in fresh])
+            refs = services.refs_many(client, self.shop, [_parsed(j) for j in fresh], lines)
         except TransientGatewayError as exc:
             self.fail_all(jobs, exc)
             return []

@@ -425,10 +425,13 @@ def _ref_keys(parsed: ShopifyOrder, refund: ShopifyRefund) -> tuple[dict[str, st
 
 
 def refs_many(
-    client: OdooClient, shop: Shop, refunds: list[tuple[ShopifyOrder, ShopifyRefund]]
+    client: OdooClient,
+    shop: Shop,
+    refunds: list[tuple[ShopifyOrder, ShopifyRefund]],
+    lines: dict[int, OdooSaleLine] | None = None,
 ) -> list[RefundRefs]:
     """The sale order lines each refund touches, for many refunds with two calls in all (their external ids,
-    then the lines)."""
+    then the lines), one when the orders' ``lines`` were read already."""
     keys = [_ref_keys(parsed, refund) for parsed, refund in refunds]
     names = [
         name
@@ -436,7 +439,10 @@ def refs_many(
         for name in [*line_keys, *(shipping_keys if refund.shipping else {})]
     ]
     targets = client.xmlid_targets(XMLID_MODULE, names)
-    sale_lines = {line.id: line for line in client.read_sale_lines(targets.values())}
+    sale_lines = dict(lines or {})
+    missing = [target for target in targets.values() if target not in sale_lines]
+    if missing:
+        sale_lines.update({line.id: line for line in client.read_sale_lines(missing)})
     return [
         _refs_from(client, shop, parsed, refund, line_keys, shipping_keys, targets, sale_lines)
         for (parsed, refund), (line_keys, shipping_keys) in zip(refunds, keys, strict=True)

@@ -37,9 +37,11 @@ from synco.odoo.client import (
     OdooClient,
     OdooInvoice,
     OdooMoveHeader,
+    OdooSaleLine,
     OdooSaleOrder,
     credit_note_values,
     move_header_from_row,
+    sale_line_from_row,
     sale_order_from_row,
 )
 from synco.odoo.errors import MISSING_RECORD_TEXTS, OdooMissingRecordError
@@ -265,6 +267,38 @@ def find_credit_notes(client: OdooClient, refs: Iterable[str]) -> dict[str, int]
     for row in rows or []:
         found.setdefault(str(row.get("ref") or ""), int(row["id"]))
     return {ref: found[ref] for ref in wanted if ref in found}
+
+
+def read_orders_with_lines(
+    client: OdooClient, ids: Sequence[int]
+) -> tuple[dict[int, OdooSaleOrder], dict[int, OdooSaleLine]]:
+    """``read_orders`` and, in the same ``web_read``, every line of the orders as ``OdooClient.read_sale_lines``
+    reads them (product, quantities, unit price, discount, taxes): what a refund credits or lowers. An id Odoo no
+    longer has raises OdooMissingRecordError. 1 call."""
+    wanted = _unique(ids)
+    if not wanted:
+        return {}, {}
+    tax_field = client.dialect.sale_line_tax_field
+    line_fields = {
+        **SALE_ORDER_FIELDS["order_line"]["fields"],
+        "product_id": {},
+        "product_uom_qty": {},
+        "qty_invoiced": {},
+        "price_unit": {},
+        "discount": {},
+        tax_field: {},
+    }
+    specification = {**SALE_ORDER_FIELDS, "order_line": {"fields": line_fields}}
+    rows = client.call("sale.order", "web_read", wanted, specification)
+    orders = {int(row["id"]): sale_order_from_row(row) for row in rows or []}
+    _require_all("sale.order", wanted, orders)
+    lines = {
+        int(line["id"]): sale_line_from_row(line, tax_field)
+        for row in rows or []
+        for line in row.get("order_line") or []
+        if isinstance(line, dict) and not line.get("display_type")
+    }
+    return orders, lines
 
 
 def read_move_headers(client: OdooClient, ids: Sequence[int]) -> dict[int, OdooMoveHeader]:

@@ -853,18 +853,7 @@ class OdooClient:
                 tax_field,
             ],
         )
-        return [
-            OdooSaleLine(
-                id=int(row["id"]),
-                product_id=int(row["product_id"][0]) if row.get("product_id") else 0,
-                quantity=Decimal(str(row.get("product_uom_qty") or 0)),
-                quantity_invoiced=Decimal(str(row.get("qty_invoiced") or 0)),
-                tax_ids=tuple(int(t) for t in row.get(tax_field) or []),
-                price_unit=Decimal(str(row.get("price_unit") or 0)),
-                discount=Decimal(str(row.get("discount") or 0)),
-            )
-            for row in rows
-        ]
+        return [sale_line_from_row(row, tax_field) for row in rows]
 
     def set_sale_line_quantities(
         self, order_id: int, quantities: dict[int, Decimal], prices: dict[int, tuple[Decimal, Decimal]]
@@ -1376,6 +1365,25 @@ class OdooSaleLine:
     tax_ids: tuple[int, ...]
     price_unit: Decimal = Decimal("0")
     discount: Decimal = Decimal("0")
+
+
+def sale_line_from_row(row: Mapping[str, Any], tax_field: str) -> OdooSaleLine:
+    """A sale order line read by ``read`` / ``search_read`` (product as [id, name]) or ``web_read`` (product as
+    its id, or {"id": ...})."""
+    product = row.get("product_id")
+    if isinstance(product, list | tuple):
+        product = product[0] if product else 0
+    elif isinstance(product, dict):
+        product = product.get("id")
+    return OdooSaleLine(
+        id=int(row["id"]),
+        product_id=int(product or 0),
+        quantity=Decimal(str(row.get("product_uom_qty") or 0)),
+        quantity_invoiced=Decimal(str(row.get("qty_invoiced") or 0)),
+        tax_ids=tuple(int(t) for t in row.get(tax_field) or []),
+        price_unit=Decimal(str(row.get("price_unit") or 0)),
+        discount=Decimal(str(row.get("discount") or 0)),
+    )
 
 
 @dataclass(frozen=True)

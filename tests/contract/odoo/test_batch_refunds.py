@@ -648,6 +648,19 @@ def test_synco_batches_credit_notes_and_lowered_orders(
     }
     assert _totals(odoo_api, [a[0], b[0]]) == {a[0]: ("sale", 44.61), b[0]: ("sale", 19.31)}
 
+    # the orders and all their lines in one web_read, as read_sale_lines reads a line
+    orders, lines = batch.read_orders_with_lines(client, [a[0], b[0]])
+    assert {o.id: (o.state, float(o.amount_total)) for o in orders.values()} == {
+        a[0]: ("sale", 44.61),
+        b[0]: ("sale", 19.31),
+    }
+    one_by_one = {line.id: line for line in client.read_sale_lines([a[1], b[1], b[2], *added])}
+    assert {i: lines[i] for i in one_by_one} == one_by_one
+    assert lines[a[1]].quantity == 2 and lines[a[1]].product_id == catalogue.shirt and lines[a[1]].tax_ids
+    assert {line.id for line in orders[a[0]].lines} <= set(lines)
+    with pytest.raises(OdooMissingRecordError):
+        batch.read_orders_with_lines(client, [a[0], odoo_api.missing_id("sale.order")])
+
 
 def test_a_load_of_the_quantity_alone_reprices_the_line_so_synco_loads_its_price_and_discount_with_it(
     odoo_api: OdooApi, refs: Refs, customer: Customer, catalogue: Catalogue
