@@ -35,6 +35,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -109,9 +110,22 @@ def sync_refunds(shop_id: int, refund_ids: Sequence[int], task_id: str = "") -> 
 def _claim_many(shop_id: int, refund_ids: Sequence[int]) -> tuple[list[Refund], list[int]]:
     """Take the oldest pending refund of each order for this run (skip-locked: two runs never share one); the
     order's other refunds, and those of an order another run is writing refunds for, are left for one at a
-    time (`services.sync_refund`, which waits its turn)."""
+    time (`services.sync_refund`, which waits its turn).
+
+    The shop's other refunds waiting for Odoo come along, up to ``BATCH_SIZE`` in all: while a backfill runs,
+    the tasks of several batches of orders are queued behind its lead, and the first of them writes their
+    refunds together (the later ones find theirs written and make no call)."""
     now = timezone.now()
     wanted = list(dict.fromkeys(int(i) for i in refund_ids))
+    asked = set(wanted)
+    room = max(settings.SYNCO_SYNC_BATCH_SIZE - len(wanted), 0)
+    if wanted and room:
+        wanted += list(
+            services.waiting_refunds(shop_id)
+            .exclude(pk__in=wanted)
+            .order_by("created_at", "id")
+            .values_list("pk", flat=True)[:room]
+        )
     pending = list(
         Refund.objects.filter(pk__in=wanted, shop_id=shop_id, state=RefundState.PENDING)
         .order_by("order_id", "created_at", "id")
@@ -126,7 +140,8 @@ def _claim_many(shop_id: int, refund_ids: Sequence[int]) -> tuple[list[Refund], 
     later: list[int] = []
     for pk, order_id in pending:
         if order_id in busy or order_id in first:
-            later.append(pk)
+            if pk in asked:  # the others have their own task, or the sweep
+                later.append(pk)
         else:
             first[order_id] = pk
     with transaction.atomic():

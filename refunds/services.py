@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from orders.edits import with_edits
@@ -133,10 +133,9 @@ def queue_order_refunds(order_id: int) -> int:
     return len(ids)
 
 
-def queue_pending_refunds(shop_id: int) -> int:
-    """The sweep: every pending refund of an order already in Odoo, not being worked on, is queued."""
-    now = timezone.now()
-    ids = list(
+def waiting_refunds(shop_id: int) -> QuerySet[Refund]:
+    """The shop's pending refunds of orders already in Odoo (ready_for_odoo), not being worked on."""
+    return (
         Refund.objects.filter(
             shop_id=shop_id,
             state=RefundState.PENDING,
@@ -149,9 +148,13 @@ def queue_pending_refunds(shop_id: int) -> int:
                 order__review_reason__startswith=REFUND_REVIEW_PREFIX,
             )
         )
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .values_list("pk", flat=True)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now()))
     )
+
+
+def queue_pending_refunds(shop_id: int) -> int:
+    """The sweep: every pending refund of an order already in Odoo, not being worked on, is queued."""
+    ids = list(waiting_refunds(shop_id).values_list("pk", flat=True))
     for refund_id in ids:
         queue_refund(refund_id)
     return len(ids)

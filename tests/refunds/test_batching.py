@@ -353,3 +353,35 @@ def test_a_refund_with_no_money_back_is_credited_and_left_unpaid_beside_paid_one
         [entry] = SyncAttempt.objects.filter(object_ref=services.object_ref(refund))
         assert entry.status == SyncAttempt.Status.SUCCESS and entry.finished_at is not None
     assert Refund.objects.get(shopify_id=77002).odoo_payment_id is None
+
+
+def test_the_first_task_takes_the_shops_other_waiting_refunds_and_the_later_ones_make_no_call(
+    shop, odoo, django_capture_on_commit_callbacks
+):
+    """While a backfill runs, the refund tasks of several batches of orders wait behind its lead: the first
+    writes them all together."""
+    orders = _orders_in_odoo(shop, odoo, 6, OrderRules.CreateAs.PAID_INVOICE)
+    ids = _refunded(shop, orders, django_capture_on_commit_callbacks)
+    first_batch, second_batch = ids[:3], ids[3:]
+    odoo.server.reset_stats()
+
+    assert batching.sync_refunds(shop.pk, first_batch) == {}
+
+    _exactly_once(odoo, ids)
+    assert Counter(odoo.server.stats()["calls"])["account.move:create"] == 1
+    odoo.server.reset_stats()
+    assert batching.sync_refunds(shop.pk, second_batch) == {}
+    assert Counter(odoo.server.stats()["calls"]).total() == 0
+    _exactly_once(odoo, ids)
+
+
+def test_one_at_a_time_a_task_takes_only_its_own_refunds(
+    shop, odoo, django_capture_on_commit_callbacks, settings
+):
+    orders = _orders_in_odoo(shop, odoo, 3, OrderRules.CreateAs.PAID_INVOICE)
+    ids = _refunded(shop, orders, django_capture_on_commit_callbacks)
+    settings.SYNCO_SYNC_BATCH_SIZE = 1
+
+    batching.sync_refunds(shop.pk, ids[:1])
+
+    assert list(Refund.objects.filter(state=RefundState.SYNCED).values_list("pk", flat=True)) == ids[:1]
