@@ -86,9 +86,10 @@ STOPPED_MESSAGE = "Stopped: this run took too long and another worker took the o
 
 
 # Each shop's pace in this worker process: the seconds its Odoo took per order in the slowest call of its last
-# batches (a moving average). A batch is sized so that its slowest call lasts about SYNCO_BATCH_CALL_SECONDS: an
-# Odoo call is one transaction, and a long one holds the locks (a journal's numbering, stock) that a merchant's
-# click on the same Odoo waits for. A fast Odoo gets full batches (SYNCO_SYNC_BATCH_SIZE).
+# batches (a moving average). A batch is sized so that its slowest call lasts about SYNCO_BATCH_CALL_SECONDS while
+# a merchant clicks on the same Odoo (an Odoo call is one transaction, and a long one holds the locks - a
+# journal's numbering, stock - that the click waits for), SYNCO_BATCH_CALL_SECONDS_IDLE when nobody has for
+# SYNCO_CLICK_WINDOW_SECONDS. A fast Odoo gets full batches (SYNCO_SYNC_BATCH_SIZE).
 _PACE: dict[int, float] = {}
 MIN_BATCH = 5
 
@@ -99,7 +100,12 @@ def batch_size(shop_id: int) -> int:
     pace = _PACE.get(shop_id)
     if size <= 1 or not pace:
         return size
-    return max(min(size, MIN_BATCH), min(size, int(settings.SYNCO_BATCH_CALL_SECONDS / pace)))
+    seconds = (
+        settings.SYNCO_BATCH_CALL_SECONDS
+        if services.clicked_recently(services.server_shops(shop_id))
+        else settings.SYNCO_BATCH_CALL_SECONDS_IDLE
+    )
+    return max(min(size, MIN_BATCH), min(size, int(seconds / pace)))
 
 
 def learn_pace(shop_id: int, seconds_per_order: float) -> None:

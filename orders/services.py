@@ -14,6 +14,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -742,7 +743,34 @@ def claim_order(order_id: int, *, interactive: bool = False, task_id: str = "") 
         put_back_queued(Order.objects.filter(pk=order_id))
         return None
     # Taken by another worker, done or gone (this is what makes the task idempotent), or to be deferred.
-    return claim_to_run(order_id, interactive=interactive)
+    lease = claim_to_run(order_id, interactive=interactive)
+    if interactive and isinstance(lease, Lease):
+        note_click(lease.shop_id)
+    return lease
+
+
+def _click_key(shop_id: int) -> str:
+    return f"clicked:{shop_id}"
+
+
+def note_click(shop_id: int) -> None:
+    """A click's (or a webhook's) run started for this shop: batches on its Odoo keep their calls short for a
+    while (orders.batching.batch_size). Shared by every worker through the cache; a cache that does not answer
+    only costs bigger batches meanwhile."""
+    try:
+        cache.set(_click_key(shop_id), 1, timeout=settings.SYNCO_CLICK_WINDOW_SECONDS)
+    except Exception:  # the cache is an optimisation here: a click is never refused for it
+        logger.warning("Could not note a click of shop %s in the cache", shop_id, exc_info=True)
+
+
+def clicked_recently(shops: list[int]) -> bool:
+    """A click's (or a webhook's) run started for one of these shops in the last SYNCO_CLICK_WINDOW_SECONDS
+    (True when the cache does not answer: short calls are the safe side)."""
+    try:
+        return bool(cache.get_many([_click_key(shop_id) for shop_id in shops]))
+    except Exception:
+        logger.warning("Could not read the clicks of shops %s from the cache", shops, exc_info=True)
+        return True
 
 
 def _run(lease: Lease, task_id: str, renew: Callable[[], None] | None = None) -> float | None:

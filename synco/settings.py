@@ -272,6 +272,11 @@ SYNCO_SYNC_BATCH_SIZE = int(env("SYNCO_SYNC_BATCH_SIZE", "50"))
 # A batch is sized (up to SYNCO_SYNC_BATCH_SIZE) so that its slowest Odoo call lasts about this long: a long call
 # is a long Odoo transaction, holding the locks a merchant's click on the same Odoo waits for.
 SYNCO_BATCH_CALL_SECONDS = float(env("SYNCO_BATCH_CALL_SECONDS", "3"))
+# ... while a merchant clicked Sync (or a webhook's order was synced) on the same Odoo in the last
+# SYNCO_CLICK_WINDOW_SECONDS; otherwise (a backfill nobody waits on) calls may last this long: bigger batches,
+# fewer calls, still one transaction of bounded length for the Odoo's own users.
+SYNCO_BATCH_CALL_SECONDS_IDLE = float(env("SYNCO_BATCH_CALL_SECONDS_IDLE", "10"))
+SYNCO_CLICK_WINDOW_SECONDS = float(env("SYNCO_CLICK_WINDOW_SECONDS", "60"))
 # A shop lead (a bulk sync's task) takes batch after batch of its shop for this long, then hands over to a new
 # lead: other shops, the follow-ups its orders sent and, where one worker serves every queue (the embedded
 # default), a merchant's click get their turn. Well inside the sync soft time limit.

@@ -15,7 +15,8 @@ from orders.models import Order, SyncStatus
 from orders.services import bulk_sync, claim_to_run, recover_stuck_orders
 from synclogs.models import SyncAttempt
 from synco.models import OdooConnection, Shop
-from tests.orders.test_batching import _queued
+from tests.orders.helpers import queued_order
+from tests.orders.test_batching import _node, _queued
 
 pytestmark = pytest.mark.django_db
 
@@ -190,7 +191,7 @@ def test_a_slow_odoo_gets_smaller_batches_so_that_no_call_holds_it_long(shop, od
         return real_confirm(client, ids)
 
     monkeypatch.setattr(batching.odoo_batch, "confirm_orders", slow_confirm)
-    settings.SYNCO_BATCH_CALL_SECONDS = 0.14
+    settings.SYNCO_BATCH_CALL_SECONDS = settings.SYNCO_BATCH_CALL_SECONDS_IDLE = 0.14
     orders = _queued(shop, 20)
 
     batching.sync_next(shop.pk)
@@ -210,13 +211,45 @@ def test_a_slow_odoo_gets_smaller_batches_so_that_no_call_holds_it_long(shop, od
 def test_a_fast_odoo_keeps_full_batches(shop, monkeypatch, settings):
     monkeypatch.setattr(batching, "_PACE", {})
     settings.SYNCO_SYNC_BATCH_SIZE = 50
-    settings.SYNCO_BATCH_CALL_SECONDS = 1.5
+    settings.SYNCO_BATCH_CALL_SECONDS = settings.SYNCO_BATCH_CALL_SECONDS_IDLE = 1.5
     batching.learn_pace(shop.pk, 0.002)  # 2 ms per order: 750 would fit in 1.5 s
     assert batching.batch_size(shop.pk) == 50
     batching.learn_pace(shop.pk, 0.2)  # it slowed down: averaged, ~0.1 s per order
     assert batching.batch_size(shop.pk) == 14
     settings.SYNCO_SYNC_BATCH_SIZE = 1  # batching off stays off
     assert batching.batch_size(shop.pk) == 1
+
+
+def test_batches_keep_their_calls_short_only_while_a_merchant_clicks_on_the_same_odoo(
+    shop, odoo, monkeypatch, settings
+):
+    from django.core.cache import cache
+
+    other = Shop.objects.create(domain="other-odoo.myshopify.com")
+    cache.delete_many([services._click_key(shop.pk), services._click_key(other.pk)])
+    monkeypatch.setattr(batching, "_PACE", {})
+    settings.SYNCO_SYNC_BATCH_SIZE = 50
+    settings.SYNCO_BATCH_CALL_SECONDS, settings.SYNCO_BATCH_CALL_SECONDS_IDLE = 1.0, 4.0
+    batching.learn_pace(shop.pk, 0.2)  # 0.2 s per order in the slowest call
+    assert batching.batch_size(shop.pk) == 20  # nobody clicked: calls of about 4 s
+
+    services.note_click(other.pk)  # a click on another Odoo changes nothing here
+    assert batching.batch_size(shop.pk) == 20
+    order = queued_order(shop, _node(1))
+    assert isinstance(services.claim_order(order.pk, interactive=True), services.Lease)  # a Sync click
+    assert services.clicked_recently([shop.pk])
+    assert batching.batch_size(shop.pk) == 5  # calls of about 1 s while the merchant clicks
+
+    settings.SYNCO_CLICK_WINDOW_SECONDS = 0.01  # the window passes
+    services.note_click(shop.pk)
+    time.sleep(0.05)
+    assert not services.clicked_recently([shop.pk]) and batching.batch_size(shop.pk) == 20
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(services.cache, "get_many", down)
+    assert batching.batch_size(shop.pk) == 5  # the cache does not answer: short calls, the safe side
 
 
 def test_a_click_behind_another_click_looks_again_within_a_second_whatever_the_queue(shop, monkeypatch):
