@@ -573,6 +573,9 @@ def run_one(run: int, mode: str, workers: int, latency: int, odoo: OdooTarget, s
     if hasattr(connection, "max_concurrency"):
         connection.max_concurrency = workers  # the per-Odoo cap: this bench allows every worker
     connection.save()
+    # The cap holds per Odoo server, the most careful of its shops' settings: the earlier runs' shops (same
+    # Odoo, fewer workers) would hold this run to their cap.
+    OdooConnection.objects.filter(url=odoo.url, database=odoo.db).update(max_concurrency=workers)
     OrderRules.objects.create(
         shop=shop,
         create_as=CREATE_AS[mode],
