@@ -188,6 +188,16 @@ class _Run:
         for job in jobs:
             self.fail(job, exc)
 
+    def refused(self, jobs: list[_Job], exc: GatewayError, step: str) -> list[_Job]:
+        """A step of the batch failed for all its refunds: Odoo unreachable (or its answer lost), each waits for
+        its own retry (none returned); refused, they are returned to go one at a time, where a bad one fails
+        alone."""
+        if isinstance(exc, TransientGatewayError):
+            self.fail_all(jobs, exc)
+            return []
+        logger.info("Refund batch of shop %s: %s refused (%s); one at a time", self.shop.pk, step, exc)
+        return jobs
+
     def alone(self, jobs: Sequence[_Job]) -> None:
         """One at a time, from the start (each reads what Odoo holds first: nothing is written twice)."""
         for job in jobs:
@@ -272,12 +282,8 @@ class _Run:
             )
             fresh = [j for j in jobs if services.refund_ref(j.refund.shopify_id) not in made]
             refs = services.refs_many(client, self.shop, [_parsed(j) for j in fresh], lines)
-        except TransientGatewayError as exc:
-            self.fail_all(jobs, exc)
-            return []
         except GatewayError as exc:
-            logger.info("Refund batch of shop %s: reading refused (%s); one at a time", self.shop.pk, exc)
-            return jobs
+            return self.refused(jobs, exc, "reading")
         later = [j for j in jobs if j not in fresh]  # credit notes to finish
         credit: list[_Job] = []
         lower: list[_Job] = []
@@ -315,11 +321,8 @@ class _Run:
             return []
         try:
             headers = odoo_batch.read_move_headers(client, [max(j.sale.invoice_ids) for j in jobs if j.sale])
-        except TransientGatewayError as exc:
-            self.fail_all(jobs, exc)
-            return []
-        except GatewayError:
-            return jobs
+        except GatewayError as exc:
+            return self.refused(jobs, exc, "reading the invoices")
         notes: list[tuple[_Job, tuple[dict[str, Any], list[dict[str, Any]]]]] = []
         for job in jobs:
             assert job.sale is not None and job.draft is not None
@@ -336,15 +339,9 @@ class _Run:
         jobs = [job for job, _ in notes]
         try:
             ids = odoo_batch.create_credit_notes(client, [note for _, note in notes])
-        except TransientGatewayError as exc:
-            self.fail_all(jobs, exc)
-            return []
         except GatewayError as exc:
             # One credit note refused refuses them all and none was made: one at a time, it fails alone.
-            logger.info(
-                "Refund batch of shop %s: credit notes refused (%s); one at a time", self.shop.pk, exc
-            )
-            return jobs
+            return self.refused(jobs, exc, "credit notes")
         for job, credit_id in zip(jobs, ids, strict=True):
             job.credit_id = credit_id
         try:
@@ -507,12 +504,8 @@ class _Run:
                     client, [{"order_id": order_id, **values} for order_id, values in rounding.items()]
                 )
                 sales.update(odoo_batch.read_orders(client, list(rounding)))
-        except TransientGatewayError as exc:
-            self.fail_all(jobs, exc)
-            return []
         except GatewayError as exc:
-            logger.info("Refund batch of shop %s: lowering refused (%s); one at a time", self.shop.pk, exc)
-            return jobs
+            return self.refused(jobs, exc, "lowering")
         for job in jobs:
             self.each(job, partial(self.reduced, job, sales[job.odoo_id]))
         return []

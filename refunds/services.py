@@ -477,17 +477,18 @@ def _refs_from(
 
     lines = {number: found for key, number in line_keys.items() if (found := ref(key)) is not None}
     shipping = {index: found for key, index in shipping_keys.items() if (found := ref(key)) is not None}
-    adjustment = (
-        ensure_service_product(client, shop, ADJUSTMENT_PRODUCT_CODE, "Shopify refund adjustment")
-        if refund.adjustments
-        else None
-    )
+    adjustment = adjustment_product(client, shop) if refund.adjustments else None
     return RefundRefs(
         lines=lines,
         shipping=shipping,
         adjustment_product_id=adjustment,
         tax_context=_tax_context(client, shop, parsed, refund),
     )
+
+
+def adjustment_product(client: OdooClient, shop: Shop) -> int:
+    """The untaxed service product of refund adjustments and rounding lines (created once if missing)."""
+    return ensure_service_product(client, shop, ADJUSTMENT_PRODUCT_CODE, "Shopify refund adjustment")
 
 
 def _tax_context(
@@ -733,9 +734,7 @@ def post_and_pay(
                     odoo_total=credit.amount_total,
                 )
                 raise _Held(credit.id)
-            product_id = ensure_service_product(
-                client, shop, ADJUSTMENT_PRODUCT_CODE, "Shopify refund adjustment"
-            )
+            product_id = adjustment_product(client, shop)
             client.add_move_line(
                 credit.id,
                 {
@@ -886,9 +885,7 @@ def rounding_line_values(
 ) -> dict[str, Any]:
     """The sale order line that brings Odoo's total to Shopify's (no tax)."""
     return {
-        "product_id": ensure_service_product(
-            client, shop, ADJUSTMENT_PRODUCT_CODE, "Shopify refund adjustment"
-        ),
+        "product_id": adjustment_product(client, shop),
         "name": rounding_line_name(refund),
         "product_uom_qty": 1,
         "price_unit": difference,
